@@ -1,0 +1,231 @@
+"""Threat motion: the :class:`Mover` protocol, its :class:`MotionState` and :class:`CompositeMover`.
+
+A *mover* owns the kinematics of ``n`` threats. It is queried with one time (seconds from the
+scenario epoch) and answers for all of its threats at once, fully vectorised:
+
+* ``pos_ecef_m`` (n, 3) – WGS84 ECEF position, metres;
+* ``vel_ecef_mps`` (n, 3) – ECEF velocity, metres per second (zero before launch and after arrival);
+* ``flying`` (n,) – launched and not yet arrived;
+* ``arrived`` (n,) – ``t >= arrival_time_s``.
+
+Implementations: :class:`iadsim.threats.routes.RouteMover` (air-breathing threats on geodesic
+legs) and :class:`iadsim.threats.ballistic.BallisticMover` (Keplerian ballistic missiles).
+:class:`CompositeMover` concatenates several movers; the threat index order is the order of the
+movers, then the order inside each mover.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Protocol, runtime_checkable
+
+import numpy as np
+
+__all__ = ["MotionState", "Mover", "CompositeMover"]
+
+
+@dataclass(frozen=True)
+class MotionState:
+    """Kinematic state of ``N`` threats at one instant.
+
+    Attributes
+    ----------
+    pos_ecef_m : ndarray, shape (N, 3)
+        ECEF position, m.
+    vel_ecef_mps : ndarray, shape (N, 3)
+        ECEF velocity, m/s. Zero for threats not flying (before launch, after arrival).
+    flying : ndarray of bool, shape (N,)
+        ``launch_time_s <= t < arrival_time_s``.
+    arrived : ndarray of bool, shape (N,)
+        ``t >= arrival_time_s``.
+    """
+
+    pos_ecef_m: np.ndarray
+    vel_ecef_mps: np.ndarray
+    flying: np.ndarray
+    arrived: np.ndarray
+
+    @property
+    def n(self) -> int:
+        """Number of threats."""
+        return int(self.pos_ecef_m.shape[0])
+
+
+@runtime_checkable
+class Mover(Protocol):
+    """Anything that can say where its ``n`` threats are at a given time.
+
+    Attributes
+    ----------
+    n : int
+        Number of threats.
+    launch_time_s : ndarray, shape (n,)
+        Launch (start-of-motion) time of each threat, s from the scenario epoch.
+    arrival_time_s : ndarray, shape (n,)
+        Time each threat reaches its target / impact point, s from the scenario epoch.
+    """
+
+    n: int
+    launch_time_s: np.ndarray
+    arrival_time_s: np.ndarray
+
+    def state(self, t_s: float) -> MotionState:
+        """State of every threat at time ``t_s`` (s from the scenario epoch)."""
+        ...
+
+
+def flags(t_s: float, launch_time_s: np.ndarray, arrival_time_s: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``(flying, arrived)`` flags, shape (N,) each, from launch and arrival times (s)."""
+    arrived = t_s >= arrival_time_s
+    flying = (t_s >= launch_time_s) & ~arrived
+    return flying, arrived
+
+
+class CompositeMover:
+    """Concatenation of several movers into one.
+
+    Threat ``k`` of the composite is threat ``k - offset[j]`` of mover ``j``; offsets follow the
+    order of ``movers``.
+
+    Parameters
+    ----------
+    movers : sequence of Mover
+        The movers to concatenate (may be empty).
+    """
+
+    def __init__(self, movers: Sequence[Mover]):
+        self.movers: tuple[Mover, ...] = tuple(movers)
+        counts = [int(m.n) for m in self.movers]
+        self.n: int = int(sum(counts))
+        #: first composite index of each mover, shape (len(movers) + 1,)
+        self.offsets: np.ndarray = np.concatenate([[0], np.cumsum(counts, dtype=np.int64)]).astype(np.int64)
+        self.launch_time_s: np.ndarray = _cat([np.asarray(m.launch_time_s, float) for m in self.movers], (0,))
+        self.arrival_time_s: np.ndarray = _cat([np.asarray(m.arrival_time_s, float) for m in self.movers], (0,))
+
+    def state(self, t_s: float) -> MotionState:
+        """State of all threats at ``t_s`` (s); arrays in composite index order."""
+        states = [m.state(t_s) for m in self.movers]
+        return MotionState(
+            pos_ecef_m=_cat([s.pos_ecef_m for s in states], (0, 3)),
+            vel_ecef_mps=_cat([s.vel_ecef_mps for s in states], (0, 3)),
+            flying=_cat([s.flying for s in states], (0,), dtype=bool),
+            arrived=_cat([s.arrived for s in states], (0,), dtype=bool),
+        )
+
+    def states(self, times_s: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Positions and velocities at several times (loops over times, not threats).
+
+        Parameters
+        ----------
+        times_s : array_like, shape (T,)
+            Query times, s.
+
+        Returns
+        -------
+        pos_ecef_m, vel_ecef_mps : ndarray, shape (T, N, 3)
+        """
+        times = np.atleast_1d(np.asarray(times_s, dtype=float))
+        pos = np.empty((times.size, self.n, 3))
+        vel = np.empty((times.size, self.n, 3))
+        for k, t in enumerate(times):
+            s = self.state(float(t))
+            pos[k] = s.pos_ecef_m
+            vel[k] = s.vel_ecef_mps
+        return pos, vel
+
+
+def _cat(arrays: list[np.ndarray], empty_shape: tuple[int, ...], dtype: type = float) -> np.ndarray:
+    """Concatenate along axis 0, or an empty array of ``empty_shape`` when there is nothing."""
+    if not arrays:
+        return np.zeros(empty_shape, dtype=dtype)
+    return np.concatenate(arrays, axis=0)
+
+
+# --------------------------------------------------------------------------------------------
+# Geodesy bridge. ``iadsim.geo.frames`` (written in parallel) will provide these; until it is
+# committed the threat models use pyproj / the closed-form WGS84 conversion behind these private
+# helpers so that the swap is one place.
+# --------------------------------------------------------------------------------------------
+_WGS84_A_M = 6_378_137.0
+_WGS84_F = 1.0 / 298.257223563
+_WGS84_E2 = _WGS84_F * (2.0 - _WGS84_F)
+
+
+def _geodetic_to_ecef(lat_rad: np.ndarray, lon_rad: np.ndarray, alt_m: np.ndarray) -> np.ndarray:
+    """WGS84 geodetic → ECEF, shape (..., 3), m.
+
+    X = (N + h) cos φ cos λ, Y = (N + h) cos φ sin λ, Z = (N (1 − e²) + h) sin φ,
+    N = a / sqrt(1 − e² sin² φ).
+    """
+    lat = np.asarray(lat_rad, dtype=float)
+    lon = np.asarray(lon_rad, dtype=float)
+    h = np.asarray(alt_m, dtype=float)
+    sl = np.sin(lat)
+    n_m = _WGS84_A_M / np.sqrt(1.0 - _WGS84_E2 * sl * sl)
+    cl = np.cos(lat)
+    x = (n_m + h) * cl * np.cos(lon)
+    y = (n_m + h) * cl * np.sin(lon)
+    z = (n_m * (1.0 - _WGS84_E2) + h) * sl
+    return np.stack(np.broadcast_arrays(x, y, z), axis=-1)
+
+
+def _geodetic_rates_to_ecef(
+    lat_rad: np.ndarray,
+    lon_rad: np.ndarray,
+    alt_m: np.ndarray,
+    lat_rate_radps: np.ndarray,
+    coslat_lon_rate_radps: np.ndarray,
+    alt_rate_mps: np.ndarray,
+) -> np.ndarray:
+    """ECEF velocity from geodetic rates, shape (..., 3), m/s.
+
+    dX/dt = (M + h) φ̇ n̂ + (N + h) cos φ λ̇ ê + ḣ û  (ENU basis at (φ, λ)), with
+    M = a (1 − e²) / (1 − e² sin² φ)^{3/2}, N = a / (1 − e² sin² φ)^{1/2}.
+    ``coslat_lon_rate_radps`` is cos φ · λ̇, passed already multiplied to stay finite at the poles.
+    """
+    sl, cl = np.sin(lat_rad), np.cos(lat_rad)
+    so, co = np.sin(lon_rad), np.cos(lon_rad)
+    w = 1.0 - _WGS84_E2 * sl * sl
+    n_m = _WGS84_A_M / np.sqrt(w)
+    m_m = _WGS84_A_M * (1.0 - _WGS84_E2) / w**1.5
+    east = np.stack([-so, co, np.zeros_like(so)], axis=-1)
+    north = np.stack([-sl * co, -sl * so, cl], axis=-1)
+    up = np.stack([cl * co, cl * so, sl], axis=-1)
+    return (
+        ((m_m + alt_m) * lat_rate_radps)[..., None] * north
+        + ((n_m + alt_m) * coslat_lon_rate_radps)[..., None] * east
+        + np.asarray(alt_rate_mps)[..., None] * up
+    )
+
+
+def _geodesic_inverse(lat1_rad: float, lon1_rad: float, lat2_rad: float, lon2_rad: float) -> tuple[float, float, float]:
+    """WGS84 geodesic inverse problem: ``(az12_rad, az21_rad, dist_m)`` (Karney, via pyproj)."""
+    from pyproj import Geod
+
+    az12, az21, dist = Geod(ellps="WGS84").inv(lon1_rad, lat1_rad, lon2_rad, lat2_rad, radians=True)
+    return float(az12), float(az21), float(dist)
+
+
+def _geodesic_points(
+    lat1_rad: float, lon1_rad: float, lat2_rad: float, lon2_rad: float, spacing_m: float
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Points along the WGS84 geodesic from point 1 to point 2, both ends included.
+
+    Returns ``(lat_rad (K,), lon_rad (K,), s_m (K,))`` with ``s_m`` the distance from point 1 along
+    the geodesic, equally spaced with spacing ≤ ``spacing_m`` (K = ceil(dist/spacing) + 1 ≥ 2).
+    """
+    from pyproj import Geod
+
+    geod = Geod(ellps="WGS84")
+    az12, _az21, dist = geod.inv(lon1_rad, lat1_rad, lon2_rad, lat2_rad, radians=True)
+    k = max(1, int(np.ceil(dist / spacing_m)))
+    s = np.linspace(0.0, dist, k + 1)
+    lon, lat, _ = geod.fwd(
+        np.full(k + 1, lon1_rad), np.full(k + 1, lat1_rad), np.full(k + 1, az12), s, radians=True
+    )
+    lat = np.asarray(lat, dtype=float)
+    lon = np.asarray(lon, dtype=float)
+    # Pin the end exactly on the requested point (fwd reproduces it to ~1e-9 m anyway).
+    lat[0], lon[0], lat[-1], lon[-1] = lat1_rad, lon1_rad, lat2_rad, lon2_rad
+    return lat, lon, s
