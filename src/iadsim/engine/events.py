@@ -1,0 +1,161 @@
+"""Immutable event records — the single source of truth of a run.
+
+Inside the engine events are appended in columnar batches (no per-event Python objects in the hot
+path); :meth:`EventLog.table` returns them as one pyarrow table ordered by
+``(time_s, priority, seq)``. :func:`records` turns rows back into frozen dataclass records for
+users who prefer objects.
+
+Column meanings (``-1`` = not applicable for integer ids, NaN for floats):
+
+``time_s`` seconds from the scenario epoch · ``kind`` record type · ``priority`` phase (1 motion,
+2 sensing, 3 tracking, 4 C2, 5 engagement) · ``seq`` emission order · ``threat`` threat index ·
+``site`` / ``sensor`` / ``fire_unit`` / ``asset`` indices into the world · ``track`` track id ·
+``shot`` interceptor (shot) id · ``interceptor_type`` index into the interceptor types ·
+``x_m, y_m, z_m`` ECEF position (measurement, intercept point, impact point) · ``range_m``
+measured range (Detection) or miss distance (Intercept/Miss) · ``pk`` kill probability used ·
+``value`` asset value lost (Impact) or cost (Launch).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields, make_dataclass
+from enum import IntEnum
+from typing import Any, Iterator
+
+import numpy as np
+import pyarrow as pa
+
+
+class EventKind(IntEnum):
+    """Record types; the value is stable (stored in files)."""
+
+    Launch_Threat = 1  # a threat launched / entered the scenario
+    Detection = 2
+    TrackInitiated = 3
+    TrackConfirmed = 4
+    TrackDropped = 5
+    Assignment = 6  # a fire unit commits to engage a track
+    Launch = 7  # an interceptor leaves the launcher
+    Intercept = 8  # interceptor killed its threat
+    Miss = 9  # interceptor failed (Pk draw, or the threat was already gone)
+    Leak = 10  # a threat reached its target
+    Impact = 11  # outcome of a leaker at its target (value lost if destroyed)
+
+
+PRIORITY = {
+    EventKind.Launch_Threat: 1, EventKind.Leak: 1, EventKind.Impact: 1,
+    EventKind.Detection: 2,
+    EventKind.TrackInitiated: 3, EventKind.TrackConfirmed: 3, EventKind.TrackDropped: 3,
+    EventKind.Assignment: 4,
+    EventKind.Launch: 5, EventKind.Intercept: 5, EventKind.Miss: 5,
+}  # fmt: skip
+
+INT_COLS = ("threat", "site", "sensor", "fire_unit", "asset", "track", "shot", "interceptor_type")
+FLOAT_COLS = ("x_m", "y_m", "z_m", "range_m", "pk", "value")
+
+SCHEMA = pa.schema(
+    [("time_s", pa.float64()), ("kind", pa.string()), ("priority", pa.int8()), ("seq", pa.int64())]
+    + [(c, pa.int64()) for c in INT_COLS]
+    + [(c, pa.float64()) for c in FLOAT_COLS]
+)
+
+
+class EventLog:
+    """Append-only columnar event store."""
+
+    def __init__(self) -> None:
+        self._batches: list[dict[str, np.ndarray]] = []
+        self._seq = 0
+
+    def emit(self, kind: EventKind, time_s: np.ndarray | float, **cols: Any) -> None:
+        """Append ``n`` events of one kind; columns broadcast to the batch length."""
+        lens = [np.size(v) for v in cols.values() if np.ndim(v) > 0]
+        n = max(lens) if lens else (np.size(time_s) if np.ndim(time_s) else 1)
+        if n == 0:
+            return
+        batch: dict[str, np.ndarray] = {
+            "time_s": np.broadcast_to(np.asarray(time_s, float), (n,)).copy(),
+            "kind_code": np.full(n, int(kind), np.int8),
+            "seq": np.arange(self._seq, self._seq + n, dtype=np.int64),
+        }
+        self._seq += n
+        for c in INT_COLS:
+            v = cols.pop(c, -1)
+            batch[c] = np.broadcast_to(np.asarray(v, np.int64), (n,)).copy()
+        for c in FLOAT_COLS:
+            v = cols.pop(c, np.nan)
+            batch[c] = np.broadcast_to(np.asarray(v, float), (n,)).copy()
+        if cols:
+            raise TypeError(f"unknown event columns: {sorted(cols)}")
+        self._batches.append(batch)
+
+    def __len__(self) -> int:
+        return self._seq
+
+    def table(self) -> pa.Table:
+        """All events, sorted by (time_s, priority, seq)."""
+        if not self._batches:
+            return SCHEMA.empty_table()
+        cat = {k: np.concatenate([b[k] for b in self._batches]) for k in self._batches[0]}
+        code = cat.pop("kind_code")
+        prio_lut = np.zeros(max(EventKind) + 1, np.int8)
+        for k, p in PRIORITY.items():
+            prio_lut[k] = p
+        prio = prio_lut[code]
+        order = np.lexsort((cat["seq"], prio, cat["time_s"]))
+        names = np.array([""] + [k.name for k in sorted(EventKind)], dtype=object)
+        lut = np.empty(max(EventKind) + 1, dtype=object)
+        for k in EventKind:
+            lut[k] = k.name
+        data: dict[str, Any] = {
+            "time_s": cat["time_s"][order],
+            "kind": pa.array(lut[code[order]].astype(str)),
+            "priority": prio[order],
+            "seq": cat["seq"][order],
+        }
+        del names
+        for c in INT_COLS + FLOAT_COLS:
+            data[c] = cat[c][order]
+        return pa.table(data, schema=SCHEMA)
+
+
+@dataclass(frozen=True)
+class EventRecord:
+    """Common fields of every record."""
+
+    time_s: float
+    seq: int
+
+
+def _record_type(kind: EventKind, cols: tuple[str, ...]) -> type:
+    return make_dataclass(kind.name, [(c, Any) for c in cols], bases=(EventRecord,), frozen=True)
+
+
+#: Columns that are meaningful for each record type.
+RECORD_COLUMNS: dict[EventKind, tuple[str, ...]] = {
+    EventKind.Launch_Threat: ("threat", "x_m", "y_m", "z_m"),
+    EventKind.Detection: ("sensor", "site", "threat", "range_m", "x_m", "y_m", "z_m"),
+    EventKind.TrackInitiated: ("site", "track", "threat"),
+    EventKind.TrackConfirmed: ("site", "track", "threat"),
+    EventKind.TrackDropped: ("site", "track", "threat"),
+    EventKind.Assignment: ("fire_unit", "track", "threat", "interceptor_type", "x_m", "y_m", "z_m"),
+    EventKind.Launch: ("fire_unit", "shot", "interceptor_type", "track", "threat", "value"),
+    EventKind.Intercept: ("fire_unit", "shot", "interceptor_type", "threat", "pk", "range_m", "x_m", "y_m", "z_m"),
+    EventKind.Miss: ("fire_unit", "shot", "interceptor_type", "threat", "pk", "range_m"),
+    EventKind.Leak: ("threat", "asset"),
+    EventKind.Impact: ("threat", "asset", "value", "x_m", "y_m", "z_m"),
+}  # fmt: skip
+RECORD_TYPES: dict[EventKind, type] = {k: _record_type(k, c) for k, c in RECORD_COLUMNS.items()}
+
+
+def records(table: pa.Table) -> Iterator[Any]:
+    """Iterate a (small) events table as frozen record objects (at the API edge only)."""
+    d = table.to_pydict()
+    for i in range(table.num_rows):
+        kind = EventKind[d["kind"][i]]
+        cls = RECORD_TYPES[kind]
+        kw = {c: d[c][i] for c in RECORD_COLUMNS[kind]}
+        yield cls(time_s=d["time_s"][i], seq=d["seq"][i], **kw)
+
+
+__all__ = ["EventKind", "EventLog", "RECORD_TYPES", "RECORD_COLUMNS", "records", "SCHEMA", "fields"]

@@ -1,0 +1,363 @@
+"""The engine: fixed-step clock, five phases per tick in a fixed order, events as the record.
+
+``simulate(scenario, seed) -> RunResult``. Per tick ``t = k·dt`` (k = 1 … K):
+
+1. **motion** — threat positions at ``t``; launches; threats that reached their target leak and
+   their impact is drawn;
+2. **sensing** — every scanning radar draws detections of the active threats;
+3. **tracking** — per-site track tables are updated from their own radars' detections;
+4. **C2** — each ready fire unit ranks its site's confirmed tracks by earliest predicted arrival
+   at any defended asset (first fidelity level; TEWA/WTA come with the C2 model);
+5. **engagement** — the best feasible track per ready unit is engaged (analytic flyout, PIP inside
+   the envelope); interceptors whose intercept time has come are resolved (kill or miss).
+
+Shots in flight are kept in arrays keyed by their intercept time — a vectorised event queue
+ordered by ``(time, priority, seq)``. Everything random comes from the run's named streams.
+"""
+
+from __future__ import annotations
+
+import time as _time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+
+from iadsim.engine.events import EventKind, EventLog
+from iadsim.engine.world import World, compile_world
+from iadsim.geo import frames
+from iadsim.rng import make_streams
+from iadsim.scenario.catalog import Catalog, load_catalog
+from iadsim.scenario.schema import Scenario
+from iadsim.sensors import radar as radar_mod
+from iadsim.tracking.manager import TrackTable
+from iadsim.weapons.flyout import intercept_time, kill_probability
+
+Progress = Callable[[int, int], None]
+
+
+@dataclass(frozen=True)
+class RunResult:
+    """Outcome of one run: the events table (source of truth), its summary, and the manifest."""
+
+    events: pa.Table
+    summary: dict[str, Any]
+    manifest: dict[str, Any]
+    world: World = field(repr=False, compare=False)
+    engine_wall_s: float = 0.0
+
+    def write(self, out_dir: str | Path) -> Path:
+        """Write events.parquet, summary.json, manifest.json atomically into ``out_dir``."""
+        from iadsim.results.store import write_run
+
+        return write_run(self, out_dir)
+
+
+class _Shots:
+    """Interceptors in flight (struct of arrays, grown on demand)."""
+
+    FIELDS = {
+        "id": np.int64, "fu": np.int64, "itype": np.int64, "track": np.int64, "threat": np.int64,
+        "t_int": np.float64, "pk0": np.float64, "basket": np.float64, "seq": np.int64,
+    }  # fmt: skip
+
+    def __init__(self, cap: int = 64) -> None:
+        self.n = 0
+        self.cap = cap
+        for k, dt in self.FIELDS.items():
+            setattr(self, k, np.zeros(cap, dt))
+        self.pip = np.zeros((cap, 3))
+        self.pending = np.zeros(cap, bool)
+
+    def add(self, **cols: np.ndarray) -> None:
+        k = len(cols["fu"])
+        if self.n + k > self.cap:
+            new = max(2 * self.cap, self.n + k)
+            for name in list(self.FIELDS) + ["pip", "pending"]:
+                old = getattr(self, name)
+                arr = np.zeros((new,) + old.shape[1:], old.dtype)
+                arr[: self.n] = old[: self.n]
+                setattr(self, name, arr)
+            self.cap = new
+        sl = slice(self.n, self.n + k)
+        for name, v in cols.items():
+            getattr(self, name)[sl] = v
+        self.pending[sl] = True
+        self.n += k
+
+
+def simulate(
+    scenario: Scenario | str | Path,
+    seed: int | None = None,
+    *,
+    catalog: Catalog | None = None,
+    progress: Progress | None = None,
+) -> RunResult:
+    """Run one replication.
+
+    Parameters
+    ----------
+    scenario : a validated Scenario, a path to a scenario file, or a bundled scenario name.
+    seed : run seed; default the scenario's ``seed``. Same scenario + seed + version ⇒ identical
+        events.
+    progress : optional callback ``progress(tick, n_ticks)``.
+    """
+    from iadsim.results.manifest import build_manifest
+    from iadsim.results.metrics import summarize
+
+    if not isinstance(scenario, Scenario):
+        from iadsim.scenario.load import load_scenario
+
+        scenario = load_scenario(scenario, catalog)
+    cat = catalog or load_catalog()
+    run_seed = scenario.seed if seed is None else int(seed)
+    streams = make_streams(run_seed)
+    world = compile_world(scenario, cat, streams)
+    t0 = _time.perf_counter()
+    events = _run(world, streams, progress)
+    wall = _time.perf_counter() - t0
+    summary = summarize(events, world)
+    manifest = build_manifest(world, run_seed, engine_wall_s=wall, n_events=events.num_rows)
+    return RunResult(events=events, summary=summary, manifest=manifest, world=world, engine_wall_s=wall)
+
+
+def _run(world: World, streams: Any, progress: Progress | None) -> pa.Table:  # noqa: C901 - the loop reads best in one place
+    sc = world.scenario
+    log = EventLog()
+    radars = world.radars
+    fus = world.fire_units
+    ic = world.interceptors
+    th = world.threats
+    N, F, S = len(th), len(fus), len(radars)
+    dt = world.dt_s
+    K = world.n_ticks
+    mover = th.mover
+
+    launched = np.zeros(N, bool)
+    alive = np.ones(N, bool)  # not destroyed by an interceptor
+    done = np.zeros(N, bool)  # leaked or destroyed
+    asset_destroyed = np.zeros(len(world.assets), bool)
+    tracks = TrackTable(
+        n_sites=len(world.site_names), n_threats=max(N, 1),
+        q_m2ps3=sc.tracking.process_noise_m2ps3, confirm_m=sc.tracking.confirm_m,
+        confirm_n=sc.tracking.confirm_n, drop_misses=sc.tracking.drop_misses,
+    )  # fmt: skip
+    magazine = fus.magazine.copy()
+    next_ready = np.zeros(F)
+    shots = _Shots()
+    shot_seq = 0
+    radar_site = np.asarray(radars.site_index, np.int64)
+    asset_ecef = world.assets.ecef_m.reshape(-1, 3)
+
+    for k in range(1, K + 1):
+        t = k * dt
+        # ---------------------------------------------------------------- 1 motion
+        ms = mover.state(t)
+        pos, vel = ms.pos_ecef_m, ms.vel_ecef_mps
+        new = ~launched & (th.launch_time_s <= t)
+        if new.any():
+            idx = np.flatnonzero(new)
+            launched[idx] = True
+            log.emit(EventKind.Launch_Threat, th.launch_time_s[idx], threat=idx,
+                     x_m=pos[idx, 0], y_m=pos[idx, 1], z_m=pos[idx, 2])  # fmt: skip
+        arriving = launched & alive & ~done & (th.arrival_time_s <= t)
+        if arriving.any():
+            idx = np.flatnonzero(arriving)
+            done[idx] = True
+            ta = th.arrival_time_s[idx]
+            asset = th.target_asset[idx]
+            log.emit(EventKind.Leak, ta, threat=idx, asset=asset)
+            hit = streams.damage.random(len(idx)) < th.p_damage[idx]
+            lost = np.zeros(len(idx))
+            for j in np.flatnonzero(hit):  # few leakers per tick; sequential for "first destroys"
+                a = asset[j]
+                if not asset_destroyed[a]:
+                    asset_destroyed[a] = True
+                    lost[j] = world.assets.value[a]
+            log.emit(EventKind.Impact, ta, threat=idx, asset=asset, value=lost,
+                     x_m=pos[idx, 0], y_m=pos[idx, 1], z_m=pos[idx, 2])  # fmt: skip
+        active = launched & alive & ~done
+        # ---------------------------------------------------------------- 2 sensing
+        det = radar_mod.sense(radars, pos, th.rcs_m2, active, t, dt, streams.sensors)
+        M = len(det.sensor)
+        if M:
+            det_site = radar_site[det.sensor]
+            log.emit(EventKind.Detection, t, sensor=det.sensor, site=det_site, threat=det.target,
+                     range_m=det.range_m, x_m=det.z_ecef_m[:, 0], y_m=det.z_ecef_m[:, 1], z_m=det.z_ecef_m[:, 2])  # fmt: skip
+        else:
+            det_site = np.zeros(0, np.int64)
+        # ---------------------------------------------------------------- 3 tracking
+        scanning = radar_mod.scanning(radars, t, dt)
+        opp_rows = np.zeros(0, np.int64)
+        live = tracks.live_rows()
+        if len(live) and scanning.any():
+            scan_sites = np.unique(radar_site[scanning])
+            live = live[np.isin(tracks.site[live], scan_sites)]
+            if len(live):
+                xp, _ = tracks.predicted(live, t)
+                geom = radar_mod.geometry(radars, xp[:, :3])
+                vis = radar_mod.visible(radars, geom)  # (S, L)
+                covered = vis & scanning[:, None] & (radar_site[:, None] == tracks.site[live][None, :])
+                opp_rows = live[covered.any(axis=0)]
+        if M or len(opp_rows):
+            tev = tracks.step(t, det_site, det.target, det.z_ecef_m, det.R_ecef, opp_rows)
+            for kind, rows in ((EventKind.TrackInitiated, tev.initiated), (EventKind.TrackConfirmed, tev.confirmed),
+                               (EventKind.TrackDropped, tev.dropped)):  # fmt: skip
+                if len(rows):
+                    log.emit(kind, t, site=tracks.site[rows], track=tracks.id[rows], threat=tracks.truth[rows])
+        # ---------------------------------------------------------------- 4 C2 + 5 engagement
+        if F and ic.ids:
+            pend = np.flatnonzero(shots.pending[: shots.n])
+            engaged_now = np.zeros(F, np.int64)
+            if len(pend):
+                pairs = np.unique(shots.fu[pend] * (tracks.capacity + 1) + shots.track[pend])
+                engaged_now = np.bincount(pairs // (tracks.capacity + 1), minlength=F)
+            ready = (next_ready <= t + 1e-9) & (magazine.sum(axis=1) > 0) & (engaged_now < fus.max_engagements)
+            live = tracks.live_rows()
+            conf = live[tracks.confirmed[live]]
+            if ready.any() and len(conf):
+                _engage(world, tracks, conf, np.flatnonzero(ready), t, magazine, next_ready, shots,
+                        shot_seq, log, pend, asset_ecef)  # fmt: skip
+                shot_seq = int(shots.seq[shots.n - 1]) + 1 if shots.n else 0
+            _resolve(world, shots, t, pos, vel, alive, done, log, streams)
+        if progress is not None:
+            progress(k, K)
+    return log.table()
+
+
+def _engage(world: World, tracks: TrackTable, conf: np.ndarray, ready_fu: np.ndarray, t: float,
+            magazine: np.ndarray, next_ready: np.ndarray, shots: _Shots, shot_seq: int, log: EventLog,
+            pend: np.ndarray, asset_ecef: np.ndarray) -> None:  # fmt: skip
+    """C2 + engagement decisions for the ready fire units (vectorised over unit × track × type)."""
+    fus, ic, th = world.fire_units, world.interceptors, world.threats
+    # candidate pairs: every ready unit × every confirmed track of its site
+    site_of = tracks.site[conf]
+    pf, pr = np.nonzero(fus.site_index[ready_fu][:, None] == site_of[None, :])
+    if len(pf) == 0:
+        return
+    f = ready_fu[pf]
+    rows = conf[pr]
+    # not already engaged by this unit
+    if len(pend):
+        key_p = f * (tracks.capacity + 1) + rows
+        key_s = shots.fu[pend] * (tracks.capacity + 1) + shots.track[pend]
+        keep = ~np.isin(key_p, key_s)
+        f, rows = f[keep], rows[keep]
+        if len(f) == 0:
+            return
+    # track estimate at the decision time, then at launch (after the reaction time)
+    x, _ = tracks.predicted(rows, t)
+    p, v = x[:, :3], x[:, 3:]
+    t_launch = t + fus.reaction_time_s[f]
+    p_launch = p + v * fus.reaction_time_s[f][:, None]
+    speed = np.linalg.norm(v, axis=1)
+    # priority: earliest predicted arrival at any defended asset (closing-speed time to go)
+    rel = asset_ecef[None, :, :] - p[:, None, :]  # (P, A, 3)
+    dist = np.linalg.norm(rel, axis=2)
+    closing = np.einsum("pak,pk->pa", rel, v) / np.maximum(dist, 1.0)
+    with np.errstate(divide="ignore"):
+        tgo = np.where(closing > 1.0, dist / np.maximum(closing, 1e-9), np.inf).min(axis=1)
+    # truth class of the threat behind the track (for Pk); −1 = false track
+    truth = tracks.truth[rows]
+    cls = np.where(truth >= 0, th.class_index[np.maximum(truth, 0)], 0)
+    d = p_launch - fus.ecef_m[f]
+    best_type = np.full(len(f), -1)
+    best_pref = np.full(len(f), np.iinfo(np.int64).max)
+    best_tau = np.full(len(f), np.nan)
+    for i in range(len(ic.ids)):  # a handful of interceptor types; vectorised over all pairs
+        stock = magazine[f, i] > 0
+        if not stock.any():
+            continue
+        tau = intercept_time(d, v, ic.speed_mps[f, i])
+        pip = p_launch + v * np.nan_to_num(tau)[:, None]
+        enu = np.einsum("pij,pj->pi", fus.enu_rot[f], pip - fus.ecef_m[f])
+        slant = np.linalg.norm(enu, axis=1)
+        _, _, alt = frames.ecef_to_geodetic(pip)
+        ok = (
+            stock
+            & np.isfinite(tau)
+            & (slant <= ic.max_range_m[f, i]) & (slant >= ic.min_range_m[f, i])
+            & (alt <= ic.max_alt_m[f, i]) & (alt >= ic.min_alt_m[f, i])
+            & (speed <= ic.max_target_speed_mps[f, i])
+            & (ic.pk[f, i, cls] > 0)
+            & (fus.reaction_time_s[f] + np.nan_to_num(tau, nan=np.inf) < tgo)
+        )  # fmt: skip
+        better = ok & (fus.preference[f, i] < best_pref)
+        best_type = np.where(better, i, best_type)
+        best_pref = np.where(better, fus.preference[f, i], best_pref)
+        best_tau = np.where(better, tau, best_tau)
+    feas = best_type >= 0
+    if not feas.any():
+        return
+    f, rows, tgo, best_type, best_tau = f[feas], rows[feas], tgo[feas], best_type[feas], best_tau[feas]
+    p_launch, v, t_launch, truth = p_launch[feas], v[feas], t_launch[feas], truth[feas]
+    # one new engagement per ready unit per tick: the earliest-arriving feasible track
+    order = np.lexsort((tracks.id[rows], tgo, f))
+    first = order[np.r_[True, f[order][1:] != f[order][:-1]]]
+    f, rows, it, tau = f[first], rows[first], best_type[first], best_tau[first]
+    pip = p_launch[first] + v[first] * tau[:, None]
+    t_l, truth = t_launch[first], truth[first]
+    n_shots = np.minimum(fus.salvo_size[f], magazine[f, it])
+    log.emit(EventKind.Assignment, t, fire_unit=f, track=tracks.id[rows], threat=truth, interceptor_type=it,
+             x_m=pip[:, 0], y_m=pip[:, 1], z_m=pip[:, 2])  # fmt: skip
+    # salvo rounds leave launch_interval_s apart and share the PIP
+    rep = np.repeat(np.arange(len(f)), n_shots)
+    j = np.arange(len(rep)) - np.repeat(np.cumsum(n_shots) - n_shots, n_shots)
+    sf = f[rep]
+    st_launch = t_l[rep] + j * fus.launch_interval_s[sf]
+    sit = it[rep]
+    cls = np.where(truth[rep] >= 0, th.class_index[np.maximum(truth[rep], 0)], 0)
+    ids = np.arange(shot_seq, shot_seq + len(rep))
+    shots.add(id=ids, fu=sf, itype=sit, track=rows[rep], threat=truth[rep], t_int=st_launch + tau[rep],
+              pk0=ic.pk[sf, sit, cls], basket=ic.basket_m[sf, sit], seq=ids, pip=pip[rep])  # fmt: skip
+    np.subtract.at(magazine, (f, it), n_shots)
+    next_ready[f] = t + fus.launch_interval_s[f] * n_shots
+    cost = ic.cost_usd[sf, sit]
+    log.emit(EventKind.Launch, st_launch, fire_unit=sf, shot=ids, interceptor_type=sit,
+             track=tracks.id[rows[rep]], threat=truth[rep], value=cost)  # fmt: skip
+
+
+def _resolve(world: World, shots: _Shots, t: float, pos: np.ndarray, vel: np.ndarray, alive: np.ndarray,
+             done: np.ndarray, log: EventLog, streams: Any) -> None:  # fmt: skip
+    """Resolve every shot whose intercept time has come, in (time, seq) order."""
+    due = np.flatnonzero(shots.pending[: shots.n] & (shots.t_int[: shots.n] <= t + 1e-9))
+    if len(due) == 0:
+        return
+    due = due[np.lexsort((shots.seq[due], shots.t_int[due]))]
+    shots.pending[due] = False
+    thr = shots.threat[due]
+    t_int = shots.t_int[due]
+    valid = thr >= 0
+    ti = np.maximum(thr, 0)
+    # true target position at the intercept time (linear within the tick)
+    true_pos = pos[ti] + vel[ti] * (t_int - t)[:, None]
+    miss = np.linalg.norm(shots.pip[due] - true_pos, axis=1)
+    pk = np.where(valid & alive[ti] & ~done[ti], kill_probability(shots.pk0[due], miss, shots.basket[due]), 0.0)
+    u = streams.engagement.random(len(due))
+    success = u < pk
+    # a threat dies at its first successful shot; later shots at it in this tick find it gone
+    order = np.lexsort((np.arange(len(due)), thr))
+    ts = thr[order]
+    succ_o = success[order]
+    starts = np.flatnonzero(np.r_[True, ts[1:] != ts[:-1]])
+    cum = np.cumsum(succ_o)
+    offset = np.repeat(np.r_[0, cum][starts], np.diff(np.r_[starts, len(ts)]))
+    before = cum - succ_o - offset  # successes earlier in the same threat's group
+    kill_o = succ_o & (before == 0)
+    kill = np.zeros(len(due), bool)
+    kill[order] = kill_o
+    pk = np.where(success & ~kill, 0.0, pk)  # target already gone when this one arrived
+    k_idx = np.flatnonzero(kill)
+    if len(k_idx):
+        alive[thr[k_idx]] = False
+        done[thr[k_idx]] = True
+        log.emit(EventKind.Intercept, t_int[k_idx], fire_unit=shots.fu[due][k_idx], shot=shots.id[due][k_idx],
+                 interceptor_type=shots.itype[due][k_idx], threat=thr[k_idx], pk=pk[k_idx], range_m=miss[k_idx],
+                 x_m=true_pos[k_idx, 0], y_m=true_pos[k_idx, 1], z_m=true_pos[k_idx, 2])  # fmt: skip
+    m_idx = np.flatnonzero(~kill)
+    if len(m_idx):
+        log.emit(EventKind.Miss, t_int[m_idx], fire_unit=shots.fu[due][m_idx], shot=shots.id[due][m_idx],
+                 interceptor_type=shots.itype[due][m_idx], threat=thr[m_idx], pk=pk[m_idx], range_m=miss[m_idx])  # fmt: skip

@@ -1,0 +1,438 @@
+"""Compile a validated :class:`~iadsim.scenario.schema.Scenario` into world arrays.
+
+Everything the engine touches per tick is a struct of arrays here: radars ``(S,)``, fire units
+``(F,)``, interceptor types ``(I,)``, threats ``(N,)``, assets ``(A,)``. Catalogue values are
+resolved once (scenario override > catalogue value) and converted to SI units and radians.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from iadsim.geo import frames
+from iadsim.rng import RunStreams, make_streams
+from iadsim.scenario.catalog import Catalog, load_catalog
+from iadsim.scenario.schema import THREAT_CLASSES, Scenario
+from iadsim.sensors.radar import RadarArrays
+from iadsim.threats.ballistic import BallisticMover
+from iadsim.threats.motion import CompositeMover, Mover
+from iadsim.threats.routes import RouteMover
+from iadsim.units import DEG, KM, MRAD
+
+CLASS_INDEX = {c: i for i, c in enumerate(THREAT_CLASSES)}
+
+
+@dataclass(frozen=True)
+class InterceptorTable:
+    """Interceptor types in use, shape (I,) each; ``pk`` is (I, 4) by threat class (0 = cannot engage)."""
+
+    ids: tuple[str, ...]
+    max_range_m: np.ndarray
+    min_range_m: np.ndarray
+    max_alt_m: np.ndarray
+    min_alt_m: np.ndarray
+    speed_mps: np.ndarray
+    max_target_speed_mps: np.ndarray
+    basket_m: np.ndarray
+    cost_usd: np.ndarray  # NaN where no public figure
+    pk: np.ndarray
+
+
+@dataclass(frozen=True)
+class FireUnitArrays:
+    """Fire units (batteries), shape (F,) each unless noted."""
+
+    name: tuple[str, ...]
+    system: tuple[str, ...]
+    site_index: np.ndarray
+    lat_rad: np.ndarray
+    lon_rad: np.ndarray
+    alt_m: np.ndarray
+    ecef_m: np.ndarray  # (F, 3)
+    enu_rot: np.ndarray  # (F, 3, 3)
+    reaction_time_s: np.ndarray
+    launch_interval_s: np.ndarray
+    max_engagements: np.ndarray
+    salvo_size: np.ndarray  # missiles per engagement (1 under shoot-look-shoot)
+    doctrine: tuple[str, ...]
+    magazine: np.ndarray  # (F, I) rounds per interceptor type
+    preference: np.ndarray  # (F, I) order of preference (lower first), large where not carried
+    min_range_m: np.ndarray  # envelope over the interceptors carried
+    max_range_m: np.ndarray
+    min_alt_m: np.ndarray
+    max_alt_m: np.ndarray
+    cue_mask: np.ndarray  # (F, S) radars that can cue this unit (same site)
+    interceptor_overrides: tuple[dict[str, Any], ...] = ()
+
+    def __len__(self) -> int:
+        return len(self.name)
+
+
+@dataclass(frozen=True)
+class ThreatArrays:
+    """Threats of all raids, shape (N,) each; index order = raid order, then launch order."""
+
+    raid_index: np.ndarray
+    type_index: np.ndarray  # into World.threat_types
+    class_index: np.ndarray  # into THREAT_CLASSES
+    rcs_m2: np.ndarray
+    cost_usd: np.ndarray  # NaN where unknown
+    p_damage: np.ndarray
+    target_asset: np.ndarray
+    launch_time_s: np.ndarray
+    arrival_time_s: np.ndarray
+    mover: Mover
+
+    def __len__(self) -> int:
+        return len(self.raid_index)
+
+
+@dataclass(frozen=True)
+class AssetArrays:
+    name: tuple[str, ...]
+    lat_rad: np.ndarray
+    lon_rad: np.ndarray
+    alt_m: np.ndarray
+    ecef_m: np.ndarray
+    value: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.name)
+
+
+@dataclass(frozen=True)
+class World:
+    """Static arrays of one run (plus the threat movers)."""
+
+    scenario: Scenario
+    radars: RadarArrays
+    fire_units: FireUnitArrays
+    interceptors: InterceptorTable
+    threats: ThreatArrays
+    assets: AssetArrays
+    site_names: tuple[str, ...]
+    raid_names: tuple[str, ...]
+    threat_types: tuple[str, ...]
+    friendlies: Mover | None
+    catalog_used: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def dt_s(self) -> float:
+        return float(self.scenario.time_step_s)
+
+    @property
+    def n_ticks(self) -> int:
+        return int(np.ceil(self.scenario.duration_s / self.scenario.time_step_s - 1e-9))
+
+
+def _val(override: Any, entry: Any, fld: str) -> float:
+    """Scenario override if set, else catalogue value (validated non-null beforehand)."""
+    if override is not None:
+        return float(override)
+    v = entry.value(fld)
+    if v is None:  # the loader reports these with file:line; this is a programming guard
+        raise ValueError(f"{entry.id}: {fld} is unknown and was not set by the scenario")
+    return float(v)
+
+
+def _opt(entry: Any, fld: str) -> float:
+    v = entry.value(fld) if fld in entry.fields else None
+    return float("nan") if v is None else float(v)
+
+
+def _disc_points(lat_deg: float, lon_deg: float, radius_km: float, n: int, rng: np.random.Generator):
+    """n points uniform in a geodesic disc (r = R·√u, az = 2πv)."""
+    u = rng.random(n)
+    v = rng.random(n)
+    r_m = radius_km * KM * np.sqrt(u)
+    lat0 = np.full(n, lat_deg * DEG)
+    lon0 = np.full(n, lon_deg * DEG)
+    if radius_km <= 0:
+        return lat0, lon0
+    lat, lon, _ = frames.geodesic_direct(lat0, lon0, 2 * np.pi * v, r_m)
+    return np.asarray(lat, float), np.asarray(lon, float)
+
+
+def compile_world(
+    scenario: Scenario, catalog: Catalog | None = None, streams: RunStreams | None = None
+) -> World:
+    """Resolve catalogue types and build the world arrays of one run.
+
+    Random placement (launch points in their disc, ballistic aim errors, radar scan phases) draws
+    from ``streams.threats`` / ``streams.sensors``; default streams come from ``scenario.seed``.
+    """
+    cat = catalog or load_catalog()
+    st = streams or make_streams(scenario.seed)
+    used: dict[str, dict[str, Any]] = {"radars": {}, "systems": {}, "interceptors": {}, "threats": {}}
+
+    # ---- assets
+    assets = scenario.assets
+    a_lat = np.array([a.lat_deg for a in assets]) * DEG
+    a_lon = np.array([a.lon_deg for a in assets]) * DEG
+    a_alt = np.array([a.alt_m for a in assets], float)
+    asset_arr = AssetArrays(
+        name=tuple(a.name for a in assets),
+        lat_rad=a_lat,
+        lon_rad=a_lon,
+        alt_m=a_alt,
+        ecef_m=frames.geodetic_to_ecef(a_lat, a_lon, a_alt),
+        value=np.array([a.value for a in assets], float),
+    )
+    asset_idx = {a.name: i for i, a in enumerate(assets)}
+
+    # default boresight: towards the mean launch position of the raids (south if none)
+    if scenario.raids:
+        mean_lat = float(np.mean([r.launch.lat_deg for r in scenario.raids]))
+        mean_lon = float(np.mean([r.launch.lon_deg for r in scenario.raids]))
+    else:
+        mean_lat = mean_lon = None  # type: ignore[assignment]
+
+    # ---- radars
+    cols: dict[str, list[Any]] = {k: [] for k in (
+        "name", "site_index", "lat_rad", "lon_rad", "alt_m", "ref_range_m", "ref_rcs_m2", "ref_pd",
+        "pfa", "max_range_m", "max_alt_m", "min_elevation_rad", "boresight_az_rad",
+        "half_width_az_rad", "revisit_s", "sigma_range_m", "sigma_az_rad", "sigma_el_rad")}  # fmt: skip
+    for si, site in enumerate(scenario.sites):
+        for j, s in enumerate(site.sensors):
+            e = cat.radars[s.type]
+            used["radars"][s.type] = e.as_dict()
+            ant_h = _val(s.antenna_height_m, e, "antenna_height_m")
+            cols["name"].append(s.name or f"{site.name}/{s.type}" + (f"#{j}" if sum(x.type == s.type for x in site.sensors) > 1 else ""))
+            cols["site_index"].append(si)
+            cols["lat_rad"].append(site.lat_deg * DEG)
+            cols["lon_rad"].append(site.lon_deg * DEG)
+            cols["alt_m"].append(site.alt_m + ant_h)
+            cols["ref_range_m"].append(_val(s.reference_range_km, e, "reference_range_km") * KM)
+            cols["ref_rcs_m2"].append(_val(s.reference_rcs_m2, e, "reference_rcs_m2"))
+            cols["ref_pd"].append(_val(s.reference_pd, e, "reference_pd"))
+            cols["pfa"].append(_val(s.pfa, e, "pfa"))
+            cols["max_range_m"].append(_val(s.max_range_km, e, "max_range_km") * KM)
+            cols["max_alt_m"].append(_val(s.max_altitude_km, e, "max_altitude_km") * KM)
+            cols["min_elevation_rad"].append(_val(s.min_elevation_deg, e, "min_elevation_deg") * DEG)
+            for_deg = _val(s.field_of_regard_deg, e, "field_of_regard_deg")
+            cols["half_width_az_rad"].append(min(for_deg, 360.0) / 2.0 * DEG)
+            if s.boresight_az_deg is not None:
+                bore = s.boresight_az_deg * DEG
+            elif mean_lat is not None:
+                az, _, _ = frames.geodesic_inverse(
+                    np.array(site.lat_deg * DEG), np.array(site.lon_deg * DEG),
+                    np.array(mean_lat * DEG), np.array(mean_lon * DEG))  # fmt: skip
+                bore = float(np.mod(az, 2 * np.pi))
+            else:
+                bore = np.pi
+            cols["boresight_az_rad"].append(bore)
+            cols["revisit_s"].append(_val(s.revisit_s, e, "revisit_s"))
+            cols["sigma_range_m"].append(_val(s.sigma_range_m, e, "sigma_range_m"))
+            cols["sigma_az_rad"].append(_val(s.sigma_azimuth_mrad, e, "sigma_azimuth_mrad") * MRAD)
+            cols["sigma_el_rad"].append(_val(s.sigma_elevation_mrad, e, "sigma_elevation_mrad") * MRAD)
+    revisit = np.array(cols["revisit_s"], float)
+    scan_phase = st.sensors.random(len(revisit)) * revisit
+    radars = RadarArrays.from_columns(
+        name=tuple(cols.pop("name")),
+        site_index=np.array(cols.pop("site_index"), dtype=np.int64),
+        scan_phase_s=scan_phase,
+        **{k: np.array(v, dtype=float) for k, v in cols.items()},
+    )
+    S = len(radars)
+
+    # ---- interceptor types (only those carried somewhere), fire units
+    ic_ids: list[str] = []
+    fu_specs = []
+    for si, site in enumerate(scenario.sites):
+        for fu in site.fire_units:
+            system = cat.systems[fu.type]
+            loadout = fu.loadout if fu.loadout is not None else dict(system.fields.get("default_loadout") or {})
+            for k, n in loadout.items():
+                if n > 0 and k not in ic_ids:
+                    ic_ids.append(k)
+            fu_specs.append((si, site, fu, system, loadout))
+    I = len(ic_ids)
+    ic_index = {k: i for i, k in enumerate(ic_ids)}
+    F = len(fu_specs)
+    # per fire unit × interceptor parameters (overrides are per fire unit)
+    par = {k: np.full((F, I), np.nan) for k in (
+        "max_range_m", "min_range_m", "max_alt_m", "min_alt_m", "speed_mps", "max_target_speed_mps", "basket_m", "cost_usd")}  # fmt: skip
+    pk_fi = np.zeros((F, I, len(THREAT_CLASSES)))
+    magazine = np.zeros((F, I), dtype=np.int64)
+    preference = np.full((F, I), 10_000, dtype=np.int64)
+    fcols: dict[str, list[Any]] = {k: [] for k in (
+        "name", "system", "site_index", "lat", "lon", "alt", "reaction", "interval", "maxeng", "salvo", "doctrine")}  # fmt: skip
+    for f, (si, site, fu, system, loadout) in enumerate(fu_specs):
+        used["systems"][fu.type] = system.as_dict()
+        same = [x for x in site.fire_units if x.type == fu.type]
+        fcols["name"].append(fu.name or (f"{site.name}/{fu.type}" + (f"#{same.index(fu)}" if len(same) > 1 else "")))
+        fcols["system"].append(fu.type)
+        fcols["site_index"].append(si)
+        fcols["lat"].append(site.lat_deg * DEG)
+        fcols["lon"].append(site.lon_deg * DEG)
+        fcols["alt"].append(site.alt_m)
+        fcols["reaction"].append(_val(fu.reaction_time_s, system, "reaction_time_s"))
+        fcols["interval"].append(_val(fu.launch_interval_s, system, "launch_interval_s"))
+        fcols["maxeng"].append(int(_val(fu.max_simultaneous_engagements, system, "max_simultaneous_engagements")))
+        salvo = int(_val(fu.salvo_size, system, "salvo_size"))
+        fcols["salvo"].append(1 if fu.doctrine == "shoot-look-shoot" else salvo)
+        fcols["doctrine"].append(fu.doctrine)
+        for rank, (k, n) in enumerate(loadout.items()):
+            if n <= 0:
+                continue
+            i = ic_index[k]
+            e = cat.interceptors[k]
+            used["interceptors"][k] = e.as_dict()
+            ov = fu.interceptors.get(k)
+            g = (lambda name, ov=ov: getattr(ov, name) if ov is not None else None)
+            magazine[f, i] = n
+            preference[f, i] = rank
+            par["max_range_m"][f, i] = _val(g("max_range_km"), e, "max_range_km") * KM
+            par["min_range_m"][f, i] = _val(g("min_range_km"), e, "min_range_km") * KM
+            par["max_alt_m"][f, i] = _val(g("max_altitude_km"), e, "max_altitude_km") * KM
+            par["min_alt_m"][f, i] = _val(g("min_altitude_km"), e, "min_altitude_km") * KM
+            par["speed_mps"][f, i] = _val(g("average_speed_mps"), e, "average_speed_mps")
+            par["max_target_speed_mps"][f, i] = _val(g("max_target_speed_mps"), e, "max_target_speed_mps")
+            par["basket_m"][f, i] = _val(g("basket_m"), e, "basket_m")
+            c = g("cost_usd")
+            par["cost_usd"][f, i] = float(c) if c is not None else _opt(e, "cost_usd")
+            pk_map = e.fields.get("pk") or {}
+            for ci, cls in enumerate(THREAT_CLASSES):
+                sv = pk_map.get(cls)
+                pv = sv.value if sv is not None else None
+                if ov is not None and ov.pk and cls in ov.pk:
+                    pv = ov.pk[cls]
+                pk_fi[f, i, ci] = 0.0 if pv is None else float(pv)
+
+    fu_lat = np.array(fcols["lat"], float)
+    fu_lon = np.array(fcols["lon"], float)
+    fu_alt = np.array(fcols["alt"], float)
+    carried = magazine > 0
+    site_of_fu = np.array(fcols["site_index"], dtype=np.int64)
+    fire_units = FireUnitArrays(
+        name=tuple(fcols["name"]),
+        system=tuple(fcols["system"]),
+        site_index=site_of_fu,
+        lat_rad=fu_lat,
+        lon_rad=fu_lon,
+        alt_m=fu_alt,
+        ecef_m=frames.geodetic_to_ecef(fu_lat, fu_lon, fu_alt).reshape(F, 3),
+        enu_rot=frames.enu_rotation(fu_lat, fu_lon).reshape(F, 3, 3),
+        reaction_time_s=np.array(fcols["reaction"], float),
+        launch_interval_s=np.array(fcols["interval"], float),
+        max_engagements=np.array(fcols["maxeng"], dtype=np.int64),
+        salvo_size=np.array(fcols["salvo"], dtype=np.int64),
+        doctrine=tuple(fcols["doctrine"]),
+        magazine=magazine,
+        preference=preference,
+        min_range_m=np.where(carried, par["min_range_m"], np.inf).min(axis=1) if I else np.zeros(F),
+        max_range_m=np.where(carried, par["max_range_m"], 0.0).max(axis=1) if I else np.zeros(F),
+        min_alt_m=np.where(carried, par["min_alt_m"], np.inf).min(axis=1) if I else np.zeros(F),
+        max_alt_m=np.where(carried, par["max_alt_m"], 0.0).max(axis=1) if I else np.zeros(F),
+        cue_mask=(site_of_fu[:, None] == np.asarray(radars.site_index)[None, :]) if S else np.zeros((F, 0), bool),
+    )
+    # Interceptor parameters per fire unit live in the (F, I) table: overrides are per unit.
+    interceptors = InterceptorTable(
+        ids=tuple(ic_ids),
+        max_range_m=par["max_range_m"],
+        min_range_m=par["min_range_m"],
+        max_alt_m=par["max_alt_m"],
+        min_alt_m=par["min_alt_m"],
+        speed_mps=par["speed_mps"],
+        max_target_speed_mps=par["max_target_speed_mps"],
+        basket_m=par["basket_m"],
+        cost_usd=par["cost_usd"],
+        pk=pk_fi,
+    )
+
+    # ---- threats
+    movers: list[Mover] = []
+    tcols: dict[str, list[np.ndarray]] = {k: [] for k in (
+        "raid", "type", "cls", "rcs", "cost", "pdmg", "target", "launch")}  # fmt: skip
+    type_ids: list[str] = []
+    for ri, raid in enumerate(scenario.raids):
+        e = cat.threats[raid.threat]
+        used["threats"][raid.threat] = e.as_dict()
+        if raid.threat not in type_ids:
+            type_ids.append(raid.threat)
+        cls = e.fields.get("class")
+        n = raid.count
+        launch_t = raid.launch_time_s + raid.spacing_s * np.arange(n)
+        lat0, lon0 = _disc_points(raid.launch.lat_deg, raid.launch.lon_deg, raid.launch.radius_km, n, st.threats)
+        ai = asset_idx[raid.target]
+        if cls == "ballistic_missile":
+            cep = _opt(e, "cep_m")
+            sigma = raid.aim_error_m if raid.aim_error_m is not None else (0.0 if np.isnan(cep) else cep / 1.1774)
+            tlat = np.full(n, a_lat[ai])
+            tlon = np.full(n, a_lon[ai])
+            if sigma > 0:
+                d = np.abs(st.threats.normal(0.0, sigma, (n, 2)))
+                r = np.hypot(d[:, 0], d[:, 1])
+                az = st.threats.random(n) * 2 * np.pi
+                tlat, tlon, _ = frames.geodesic_direct(tlat, tlon, az, r)
+            fpa = None if raid.flight_path_angle_deg is None else np.full(n, raid.flight_path_angle_deg * DEG)
+            movers.append(BallisticMover(lat0, lon0, np.asarray(tlat, float), np.asarray(tlon, float), launch_t, flight_path_angle_rad=fpa))
+        else:
+            speed = raid.speed_mps if raid.speed_mps is not None else float(e.value("speed_mps"))
+            cruise = raid.altitude_m if raid.altitude_m is not None else float(e.value("cruise_altitude_m"))
+            end_alt = cruise if cls == "aircraft" else float(a_alt[ai])
+            wl_lat, wl_lon, wl_alt = [], [], []
+            mid_lat = np.array([w.lat_deg * DEG for w in raid.route])
+            mid_lon = np.array([w.lon_deg * DEG for w in raid.route])
+            mid_alt = np.array([w.alt_m if w.alt_m is not None else cruise for w in raid.route], float)
+            for k in range(n):
+                wl_lat.append(np.concatenate([[lat0[k]], mid_lat, [a_lat[ai]]]))
+                wl_lon.append(np.concatenate([[lon0[k]], mid_lon, [a_lon[ai]]]))
+                wl_alt.append(np.concatenate([[cruise], mid_alt, [end_alt]]))
+            movers.append(RouteMover(wl_lat, wl_lon, wl_alt, np.full(n, speed), launch_t))
+        tcols["raid"].append(np.full(n, ri))
+        tcols["type"].append(np.full(n, type_ids.index(raid.threat)))
+        tcols["cls"].append(np.full(n, CLASS_INDEX[cls]))
+        tcols["rcs"].append(np.full(n, raid.rcs_m2 if raid.rcs_m2 is not None else float(e.value("rcs_m2"))))
+        tcols["cost"].append(np.full(n, _opt(e, "cost_usd")))
+        tcols["pdmg"].append(np.full(n, float(e.value("p_damage"))))
+        tcols["target"].append(np.full(n, ai))
+        tcols["launch"].append(launch_t)
+
+    def cat_or_empty(key: str, dtype: Any) -> np.ndarray:
+        return np.concatenate(tcols[key]).astype(dtype) if tcols[key] else np.zeros(0, dtype)
+
+    mover = CompositeMover(movers)
+    threats = ThreatArrays(
+        raid_index=cat_or_empty("raid", np.int64),
+        type_index=cat_or_empty("type", np.int64),
+        class_index=cat_or_empty("cls", np.int64),
+        rcs_m2=cat_or_empty("rcs", float),
+        cost_usd=cat_or_empty("cost", float),
+        p_damage=cat_or_empty("pdmg", float),
+        target_asset=cat_or_empty("target", np.int64),
+        launch_time_s=cat_or_empty("launch", float),
+        arrival_time_s=np.asarray(mover.arrival_time_s, float),
+        mover=mover,
+    )
+
+    # ---- friendly flights (flown; IFF arrives with the C2 model)
+    fmovers: list[Mover] = []
+    for fl in scenario.friendly_flights:
+        e = cat.threats[fl.type]
+        used["threats"][fl.type] = e.as_dict()
+        speed = fl.speed_mps if fl.speed_mps is not None else float(e.value("speed_mps"))
+        cruise = _opt(e, "cruise_altitude_m")
+        cruise = 8000.0 if np.isnan(cruise) else cruise
+        lat = np.array([w.lat_deg for w in fl.route]) * DEG
+        lon = np.array([w.lon_deg for w in fl.route]) * DEG
+        alt = np.array([w.alt_m if w.alt_m is not None else cruise for w in fl.route], float)
+        fmovers.append(RouteMover([lat] * fl.count, [lon] * fl.count, [alt] * fl.count,
+                                  np.full(fl.count, speed), fl.start_time_s + fl.spacing_s * np.arange(fl.count)))  # fmt: skip
+
+    return World(
+        scenario=scenario,
+        radars=radars,
+        fire_units=fire_units,
+        interceptors=interceptors,
+        threats=threats,
+        assets=asset_arr,
+        site_names=tuple(s.name for s in scenario.sites),
+        raid_names=tuple(r.name for r in scenario.raids),
+        threat_types=tuple(type_ids),
+        friendlies=CompositeMover(fmovers) if fmovers else None,
+        catalog_used=used,
+    )

@@ -1,0 +1,138 @@
+"""Run metrics derived from the events table (the single source of truth).
+
+Leakage, survival, expenditure and cost exchange are computed from event counts; the world only
+supplies names, costs and values.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from iadsim.engine.world import World
+from iadsim.scenario.schema import THREAT_CLASSES
+
+
+def _col(tbl: pa.Table, kind: str, col: str) -> np.ndarray:
+    sub = tbl.filter(pc.equal(tbl["kind"], kind))
+    return sub[col].to_numpy()
+
+
+def _num(x: float) -> float | None:
+    return None if not np.isfinite(x) else float(x)
+
+
+def summarize(events: pa.Table, world: World) -> dict[str, Any]:
+    """Summary dictionary (JSON-able) of one run."""
+    th = world.threats
+    N = len(th)
+    launched = _col(events, "Launch_Threat", "threat")
+    killed = _col(events, "Intercept", "threat")
+    leaked = _col(events, "Leak", "threat")
+    n_types = len(world.threat_types)
+
+    def by_type(idx: np.ndarray) -> np.ndarray:
+        return np.bincount(th.type_index[idx], minlength=n_types) if len(idx) else np.zeros(n_types, int)
+
+    n_l, n_k, n_x = by_type(launched), by_type(killed), by_type(leaked)
+    per_type = [
+        {
+            "threat": world.threat_types[i],
+            "class": THREAT_CLASSES[int(th.class_index[np.flatnonzero(th.type_index == i)[0]])],
+            "count": int((th.type_index == i).sum()),
+            "launched": int(n_l[i]),
+            "destroyed": int(n_k[i]),
+            "leaked": int(n_x[i]),
+            "in_flight_at_end": int(n_l[i] - n_k[i] - n_x[i]),
+        }
+        for i in range(n_types)
+    ]
+    # fire units
+    F = len(world.fire_units)
+    l_fu = _col(events, "Launch", "fire_unit")
+    k_fu = _col(events, "Intercept", "fire_unit")
+    l_cost = _col(events, "Launch", "value")
+    l_type = _col(events, "Launch", "interceptor_type")
+    fired = np.bincount(l_fu, minlength=F) if len(l_fu) else np.zeros(F, int)
+    kills = np.bincount(k_fu, minlength=F) if len(k_fu) else np.zeros(F, int)
+    per_fu = []
+    for f in range(F):
+        m = l_fu == f
+        per_fu.append({
+            "fire_unit": world.fire_units.name[f],
+            "system": world.fire_units.system[f],
+            "site": world.site_names[int(world.fire_units.site_index[f])],
+            "interceptors_fired": int(fired[f]),
+            "kills": int(kills[f]),
+            "remaining": int(world.fire_units.magazine[f].sum() - fired[f]),
+            "by_type": {world.interceptors.ids[i]: int((l_type[m] == i).sum()) for i in np.unique(l_type[m])},
+        })  # fmt: skip
+    # assets
+    A = len(world.assets)
+    leak_asset = _col(events, "Leak", "asset")
+    imp_asset = _col(events, "Impact", "asset")
+    imp_val = _col(events, "Impact", "value")
+    hits = np.bincount(leak_asset, minlength=A) if len(leak_asset) else np.zeros(A, int)
+    lost = np.bincount(imp_asset, weights=imp_val, minlength=A) if len(imp_asset) else np.zeros(A)
+    per_asset = [
+        {
+            "asset": world.assets.name[a],
+            "value": float(world.assets.value[a]),
+            "leakers": int(hits[a]),
+            "destroyed": bool(lost[a] > 0),
+            "value_lost": float(lost[a]),
+        }
+        for a in range(A)
+    ]
+    # costs
+    known = np.isfinite(l_cost)
+    kc = th.cost_usd[killed] if len(killed) else np.zeros(0)
+    cost_fired = float(l_cost[known].sum())
+    cost_destroyed = float(np.nansum(kc))
+    # tracking picture
+    conf_thr = _col(events, "TrackConfirmed", "threat")
+    conf_t = _col(events, "TrackConfirmed", "time_s")
+    first_conf = np.full(N, np.inf)
+    if len(conf_thr):
+        ok = conf_thr >= 0
+        np.minimum.at(first_conf, conf_thr[ok], conf_t[ok])
+    tl = np.where(np.isfinite(first_conf), first_conf - th.launch_time_s, np.nan)
+    total_value = float(world.assets.value.sum())
+    return {
+        "scenario": world.scenario.name,
+        "threats": {
+            "total": int(N),
+            "launched": int(len(launched)),
+            "destroyed": int(len(killed)),
+            "leaked": int(len(leaked)),
+            "leakage_rate": _num(len(leaked) / len(launched)) if len(launched) else None,
+            "by_type": per_type,
+        },
+        "fire_units": per_fu,
+        "assets": {
+            "total_value": total_value,
+            "value_lost": float(lost.sum()),
+            "value_surviving_fraction": _num(1.0 - lost.sum() / total_value) if total_value > 0 else None,
+            "by_asset": per_asset,
+        },
+        "cost": {
+            "interceptors_fired": int(len(l_cost)),
+            "interceptor_cost_usd": cost_fired,
+            "interceptors_without_public_cost": int((~known).sum()),
+            "threat_cost_destroyed_usd": cost_destroyed,
+            "threats_destroyed_without_public_cost": int(np.isnan(kc).sum()),
+            "exchange_ratio": _num(cost_destroyed / cost_fired) if cost_fired > 0 else None,
+        },
+        "tracking": {
+            "association": world.scenario.fidelity.association,
+            "tracks_initiated": int((events["kind"] == pa.scalar("TrackInitiated")).to_numpy().sum()) if events.num_rows else 0,
+            "tracks_confirmed": int(len(conf_thr)),
+            "tracks_dropped": int(len(_col(events, "TrackDropped", "track"))),
+            "threats_ever_tracked": int(np.isfinite(first_conf).sum()),
+            "mean_time_launch_to_first_track_s": _num(float(np.nanmean(tl))) if np.isfinite(tl).any() else None,
+            "detections": int(len(_col(events, "Detection", "sensor"))),
+        },
+    }

@@ -1,0 +1,412 @@
+"""Load and validate scenario files.
+
+YAML is read with ruamel.yaml's round-trip loader so every node keeps its line and column. All
+problems — structural (pydantic) and semantic (catalogue references, unknown values, cross
+references) — are collected and raised together as one :class:`~iadsim.errors.ScenarioError`
+whose problems read ``file:line:col: key.path: message (got X)``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import math
+from collections.abc import Iterable, Sequence
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+from ruamel.yaml import YAML
+from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.error import MarkedYAMLError, YAMLError
+
+from iadsim.errors import CatalogError, InputError, Problem, ScenarioError
+from iadsim.scenario.schema import Scenario
+
+Loc = tuple[str | int, ...]
+
+#: Catalogue fields a radar needs to be simulated (scenario field of the same name overrides).
+RADAR_REQUIRED = (
+    "reference_range_km", "reference_rcs_m2", "reference_pd", "pfa", "max_range_km",
+    "max_altitude_km", "min_elevation_deg", "field_of_regard_deg", "revisit_s", "sigma_range_m",
+    "sigma_azimuth_mrad", "sigma_elevation_mrad", "antenna_height_m",
+)  # fmt: skip
+#: Catalogue fields an interceptor needs (per-site ``interceptors:`` overrides).
+INTERCEPTOR_REQUIRED = (
+    "max_range_km", "min_range_km", "max_altitude_km", "min_altitude_km", "average_speed_mps",
+    "max_target_speed_mps", "basket_m",
+)  # fmt: skip
+#: Catalogue fields a fire unit needs (fire-unit field of the same name overrides).
+SYSTEM_REQUIRED = ("reaction_time_s", "launch_interval_s", "max_simultaneous_engagements", "salvo_size")
+AIR_BREATHING = ("aircraft", "cruise_missile", "drone")
+
+
+# --------------------------------------------------------------------------------------------
+# finding files
+def bundled_scenarios() -> dict[str, Path]:
+    """Bundled scenario names → paths (``iadsim scenarios`` lists these)."""
+    root = resources.files("iadsim") / "data" / "scenarios"
+    out: dict[str, Path] = {}
+    for item in sorted(root.iterdir(), key=lambda p: p.name):
+        if item.name.endswith((".yaml", ".yml")):
+            out[item.name.rsplit(".", 1)[0]] = Path(str(item))
+    return out
+
+
+def resolve_scenario_path(name_or_path: str | Path) -> Path:
+    """A path to an existing file, or the name of a bundled scenario."""
+    p = Path(name_or_path)
+    if p.is_file():
+        return p
+    bundled = bundled_scenarios()
+    key = str(name_or_path)
+    if key in bundled:
+        return bundled[key]
+    if p.suffix in (".yaml", ".yml") or "/" in key:
+        raise InputError(f"scenario file not found: {key}")
+    raise InputError(
+        f"no scenario file or bundled scenario named {key!r}; bundled: {', '.join(bundled) or 'none'}"
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# positions of keys in the YAML tree
+def _pos_of(root: Any, loc: Loc) -> tuple[int | None, int | None]:
+    """1-based (line, col) of the node at ``loc`` (or of its deepest existing ancestor)."""
+    node = root
+    line: int | None = None
+    col: int | None = None
+    for key in loc:
+        if isinstance(node, CommentedMap) and key in node:
+            ln, cl = node.lc.value(key) if not isinstance(node[key], (CommentedMap, CommentedSeq)) else node.lc.key(key)
+            line, col = ln + 1, cl + 1
+            node = node[key]
+        elif isinstance(node, CommentedSeq) and isinstance(key, int) and 0 <= key < len(node):
+            ln, cl = node.lc.item(key)
+            line, col = ln + 1, cl + 1
+            node = node[key]
+        else:
+            if isinstance(node, (CommentedMap, CommentedSeq)) and line is None:
+                line, col = node.lc.line + 1, node.lc.col + 1
+            break
+    if line is None and isinstance(root, (CommentedMap, CommentedSeq)):
+        line, col = root.lc.line + 1, root.lc.col + 1
+    return line, col
+
+
+def _key_pos(root: Any, loc: Loc) -> tuple[int | None, int | None]:
+    """Position of the *key* itself (used for unknown keys)."""
+    parent_loc, last = loc[:-1], loc[-1] if loc else None
+    node = root
+    for key in parent_loc:
+        try:
+            node = node[key]
+        except (KeyError, IndexError, TypeError):
+            return _pos_of(root, loc)
+    if isinstance(node, CommentedMap) and last in node:
+        ln, cl = node.lc.key(last)
+        return ln + 1, cl + 1
+    return _pos_of(root, loc)
+
+
+def _fmt_loc(loc: Loc) -> str:
+    out = ""
+    for k in loc:
+        out += f"[{k}]" if isinstance(k, int) else (f".{k}" if out else str(k))
+    return out
+
+
+def _short(v: Any, limit: int = 60) -> str:
+    s = repr(_plain(v))
+    return s if len(s) <= limit else s[: limit - 3] + "..."
+
+
+def _plain(v: Any) -> Any:
+    if isinstance(v, dict):
+        return {str(k): _plain(x) for k, x in v.items()}
+    if isinstance(v, (list, tuple)):
+        return [_plain(x) for x in v]
+    return v
+
+
+# --------------------------------------------------------------------------------------------
+def _pydantic_problems(file: str, root: Any, err: ValidationError) -> list[Problem]:
+    out = []
+    for e in err.errors(include_url=False):
+        loc: Loc = tuple(e["loc"])
+        # pydantic appends union/literal tags to locs (e.g. 'literal[...]'): keep real keys only
+        loc = tuple(k for k in loc if isinstance(k, int) or not (isinstance(k, str) and ("[" in k or k.startswith("function-"))))
+        etype = e["type"]
+        if etype == "extra_forbidden":
+            line, col = _key_pos(root, loc)
+            msg = f"unknown key {str(loc[-1])!r}"
+            allowed = _allowed_keys(loc[:-1])
+            if allowed:
+                import difflib
+
+                close = difflib.get_close_matches(str(loc[-1]), allowed, n=1)
+                msg += f" (did you mean {close[0]!r}?)" if close else f" (allowed: {', '.join(allowed)})"
+        elif etype == "missing":
+            line, col = _pos_of(root, loc[:-1])
+            msg = f"missing required key {str(loc[-1])!r}"
+        else:
+            line, col = _pos_of(root, loc)
+            msg = f"{e['msg']} (got {_short(e.get('input'))})"
+        out.append(Problem(file, line, col, _fmt_loc(loc), msg))
+    return out
+
+
+def _allowed_keys(loc: Loc) -> list[str]:
+    """Field names allowed at ``loc`` (walks the pydantic model tree)."""
+    import typing
+
+    model: Any = Scenario
+    for key in loc:
+        if isinstance(key, int):
+            continue
+        fields = getattr(model, "model_fields", None)
+        if not fields or key not in fields:
+            return []
+        ann = fields[key].annotation
+        model = None
+        for cand in [ann, *typing.get_args(ann)]:
+            for sub in [cand, *typing.get_args(cand)]:
+                if isinstance(sub, type) and hasattr(sub, "model_fields"):
+                    model = sub
+        if model is None:
+            return []
+    return sorted(getattr(model, "model_fields", {}))
+
+
+# --------------------------------------------------------------------------------------------
+def _semantic_problems(file: str, root: Any, catalog: Any) -> list[Problem]:
+    """Cross-reference and catalogue checks on the raw tree (robust to structural errors)."""
+    probs: list[Problem] = []
+
+    def add(loc: Loc, msg: str, key: bool = False) -> None:
+        line, col = (_key_pos if key else _pos_of)(root, loc)
+        probs.append(Problem(file, line, col, _fmt_loc(loc), msg))
+
+    def seq(node: Any, key: str) -> list[Any]:
+        v = node.get(key) if isinstance(node, dict) else None
+        return list(v) if isinstance(v, list) else []
+
+    def num(v: Any) -> float | None:
+        return float(v) if isinstance(v, (int, float)) and not isinstance(v, bool) else None
+
+    if not isinstance(root, dict):
+        return probs
+
+    for section in ("sites", "assets", "raids", "friendly_flights"):
+        seen: dict[str, int] = {}
+        for i, item in enumerate(seq(root, section)):
+            nm = item.get("name") if isinstance(item, dict) else None
+            if isinstance(nm, str):
+                if nm in seen:
+                    add((section, i, "name"), f"duplicate name {nm!r} (also {section}[{seen[nm]}])")
+                seen.setdefault(nm, i)
+
+    assets = {a.get("name"): a for a in seq(root, "assets") if isinstance(a, dict)}
+
+    for i, site in enumerate(seq(root, "sites")):
+        if not isinstance(site, dict):
+            continue
+        for j, sen in enumerate(seq(site, "sensors")):
+            if not isinstance(sen, dict) or not isinstance(sen.get("type"), str):
+                continue
+            loc: Loc = ("sites", i, "sensors", j)
+            rid = sen["type"]
+            if rid not in catalog.radars:
+                add(loc + ("type",), f"unknown catalogue radar {rid!r} (choose from: {', '.join(sorted(catalog.radars))})")
+                continue
+            entry = catalog.radars[rid]
+            for f in RADAR_REQUIRED:
+                if sen.get(f) is None and entry.value(f) is None:
+                    add(loc, f"catalogue radar {rid!r} has no public value for {f} (null, unknown); set {f} here")
+        for j, fu in enumerate(seq(site, "fire_units")):
+            if not isinstance(fu, dict) or not isinstance(fu.get("type"), str):
+                continue
+            loc = ("sites", i, "fire_units", j)
+            sid = fu["type"]
+            if sid not in catalog.systems:
+                add(loc + ("type",), f"unknown catalogue system {sid!r} (choose from: {', '.join(sorted(catalog.systems))})")
+                continue
+            system = catalog.systems[sid]
+            allowed = list(system.fields.get("interceptors") or [])
+            for f in SYSTEM_REQUIRED:
+                if fu.get(f) is None and system.value(f) is None:
+                    add(loc, f"catalogue system {sid!r} has no public value for {f} (null, unknown); set {f} here")
+            loadout = fu.get("loadout")
+            if loadout is None:
+                loadout = dict(system.fields.get("default_loadout") or {})
+                if not loadout:
+                    add(loc, f"catalogue system {sid!r} has no default loadout; set loadout here")
+            elif isinstance(loadout, dict):
+                for k in loadout:
+                    if k not in allowed:
+                        add(loc + ("loadout", k), f"interceptor {k!r} is not carried by {sid!r} (choose from: {', '.join(allowed)})", key=True)
+            overrides = fu.get("interceptors") if isinstance(fu.get("interceptors"), dict) else {}
+            for k in overrides:
+                if k not in allowed:
+                    add(loc + ("interceptors", k), f"interceptor {k!r} is not carried by {sid!r} (choose from: {', '.join(allowed)})", key=True)
+            if isinstance(loadout, dict):
+                for k, n in loadout.items():
+                    if k not in allowed or k not in catalog.interceptors or not n:
+                        continue
+                    ov = overrides.get(k) if isinstance(overrides.get(k), dict) else {}
+                    ent = catalog.interceptors[k]
+                    for f in INTERCEPTOR_REQUIRED:
+                        if ov.get(f) is None and ent.value(f) is None:
+                            add(loc + ("loadout", k), f"catalogue interceptor {k!r} has no public value for {f} (null, unknown); set interceptors.{k}.{f} here", key=True)
+
+    for i, raid in enumerate(seq(root, "raids")):
+        if not isinstance(raid, dict):
+            continue
+        loc = ("raids", i)
+        tid = raid.get("threat")
+        tgt = raid.get("target")
+        if isinstance(tgt, str) and tgt not in assets:
+            add(loc + ("target",), f"unknown asset {tgt!r} (assets: {', '.join(str(a) for a in assets)})")
+        if not isinstance(tid, str):
+            continue
+        if tid not in catalog.threats:
+            add(loc + ("threat",), f"unknown catalogue threat {tid!r} (choose from: {', '.join(sorted(catalog.threats))})")
+            continue
+        th = catalog.threats[tid]
+        cls = th.fields.get("class")
+        if raid.get("rcs_m2") is None and th.value("rcs_m2") is None:
+            add(loc, f"catalogue threat {tid!r} has no public value for rcs_m2 (null, unknown); set rcs_m2 here")
+        if th.value("p_damage") is None:
+            add(loc + ("threat",), f"catalogue threat {tid!r} has no value for p_damage")
+        if cls in AIR_BREATHING:
+            if raid.get("speed_mps") is None and th.value("speed_mps") is None:
+                add(loc, f"catalogue threat {tid!r} has no public value for speed_mps (null, unknown); set speed_mps here")
+            if raid.get("altitude_m") is None and th.value("cruise_altitude_m") is None:
+                add(loc, f"catalogue threat {tid!r} has no public value for cruise_altitude_m; set altitude_m here")
+            if raid.get("flight_path_angle_deg") is not None:
+                add(loc + ("flight_path_angle_deg",), f"flight_path_angle_deg applies to ballistic missiles only ({tid!r} is {cls})", key=True)
+        elif cls == "ballistic_missile":
+            if seq(raid, "route"):
+                add(loc + ("route",), f"a ballistic missile ({tid!r}) flies no route; remove route", key=True)
+            launch = raid.get("launch")
+            max_range_km = th.value("max_range_km")
+            if isinstance(launch, dict) and isinstance(tgt, str) and tgt in assets and max_range_km is not None:
+                a = assets[tgt]
+                la, lo = num(launch.get("lat_deg")), num(launch.get("lon_deg"))
+                ta, to = num(a.get("lat_deg")), num(a.get("lon_deg"))
+                if None not in (la, lo, ta, to) and all(abs(x) <= 180 for x in (la, lo, ta, to)):  # type: ignore[arg-type]
+                    from pyproj import Geod
+
+                    _, _, d_m = Geod(ellps="WGS84").inv(lo, la, to, ta)
+                    r_km = num(launch.get("radius_km")) or 0.0
+                    if d_m / 1000.0 + r_km > max_range_km:
+                        add(loc + ("launch",), f"target {tgt!r} is {d_m / 1000:.0f} km away (+{r_km:g} km launch radius), beyond {tid!r}'s max range of {max_range_km:g} km", key=True)
+
+    for i, fl in enumerate(seq(root, "friendly_flights")):
+        if isinstance(fl, dict) and isinstance(fl.get("type"), str):
+            tid = fl["type"]
+            if tid not in catalog.threats:
+                add(("friendly_flights", i, "type"), f"unknown catalogue airframe {tid!r} (choose from: {', '.join(sorted(catalog.threats))})")
+            elif catalog.threats[tid].fields.get("class") not in ("aircraft", "drone"):
+                add(("friendly_flights", i, "type"), f"friendly flights must be aircraft or drones ({tid!r} is {catalog.threats[tid].fields.get('class')})")
+            elif fl.get("speed_mps") is None and catalog.threats[tid].value("speed_mps") is None:
+                add(("friendly_flights", i), f"catalogue airframe {tid!r} has no speed_mps; set speed_mps here")
+    return probs
+
+
+# --------------------------------------------------------------------------------------------
+def parse_yaml(text: str, file: str) -> Any:
+    """Round-trip parse keeping line numbers; malformed YAML → ScenarioError with its position."""
+    yaml = YAML(typ="rt")
+    try:
+        data = yaml.load(io.StringIO(text))
+    except MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark else None
+        col = mark.column + 1 if mark else None
+        what = exc.problem or exc.context or "malformed YAML"
+        raise ScenarioError(Problem(file, line, col, "", f"malformed YAML: {what}")) from None
+    except YAMLError as exc:  # pragma: no cover - unusual YAML errors without marks
+        raise ScenarioError(Problem(file, None, None, "", f"malformed YAML: {exc}")) from None
+    if data is None:
+        raise ScenarioError(Problem(file, 1, 1, "", "the file is empty; a scenario is a YAML mapping"))
+    if not isinstance(data, CommentedMap):
+        raise ScenarioError(Problem(file, 1, 1, "", f"a scenario is a YAML mapping (got {type(data).__name__})"))
+    return data
+
+
+def _check_finite(file: str, root: Any) -> list[Problem]:
+    probs = []
+
+    def walk(node: Any, loc: Loc) -> None:
+        if isinstance(node, dict):
+            for k, v in node.items():
+                walk(v, loc + (k,))
+        elif isinstance(node, list):
+            for i, v in enumerate(node):
+                walk(v, loc + (i,))
+        elif isinstance(node, float) and not math.isfinite(node):
+            line, col = _pos_of(root, loc)
+            probs.append(Problem(file, line, col, _fmt_loc(loc), f"must be a finite number (got {node})"))
+
+    walk(root, ())
+    return probs
+
+
+def validate_text(text: str, file: str = "<string>", catalog: Any = None) -> Scenario:
+    """Validate scenario YAML text; raise one ScenarioError listing every problem."""
+    from iadsim.scenario.catalog import load_catalog
+
+    root = parse_yaml(text, file)
+    cat = catalog if catalog is not None else load_catalog()
+    problems: list[Problem] = _check_finite(file, root)
+    scenario: Scenario | None = None
+    try:
+        scenario = Scenario.model_validate(_plain(root))
+    except ValidationError as exc:
+        problems += _pydantic_problems(file, root, exc)
+    try:
+        problems += _semantic_problems(file, root, cat)
+    except CatalogError as exc:  # pragma: no cover - catalogue bug
+        problems.append(Problem(file, None, None, "", f"catalogue error: {exc}"))
+    if problems:
+        problems.sort(key=lambda p: (p.line or 0, p.col or 0))
+        raise ScenarioError(problems)
+    assert scenario is not None
+    return scenario
+
+
+def load_scenario(name_or_path: str | Path, catalog: Any = None) -> Scenario:
+    """Load a scenario file (or a bundled scenario by name), fully validated."""
+    path = resolve_scenario_path(name_or_path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(f"cannot read scenario {path}: {exc}") from None
+    return validate_text(text, str(path), catalog)
+
+
+def scenario_hash(scenario: Scenario) -> str:
+    """SHA-256 of the validated scenario in canonical JSON (defaults filled in)."""
+    blob = json.dumps(scenario.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(blob.encode()).hexdigest()
+
+
+def json_schema() -> dict[str, Any]:
+    """JSON Schema of scenario files (for editors)."""
+    schema = Scenario.model_json_schema()
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["title"] = "iadsim scenario"
+    return schema
+
+
+def problems_text(problems: Iterable[Problem]) -> str:
+    return "\n".join(str(p) for p in problems)
+
+
+__all__: Sequence[str] = (
+    "load_scenario", "validate_text", "resolve_scenario_path", "bundled_scenarios", "scenario_hash",
+    "json_schema", "RADAR_REQUIRED", "INTERCEPTOR_REQUIRED", "SYSTEM_REQUIRED",
+)  # fmt: skip

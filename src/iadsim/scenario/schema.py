@@ -1,0 +1,211 @@
+"""Scenario file schema (pydantic v2, ``extra="forbid"``, frozen).
+
+Field names carry their units (``lat_deg``, ``alt_m``, ``speed_mps``, ``rcs_m2``, ``time_s``).
+Validation here is structural; references into the catalogue and between sections are checked in
+:mod:`iadsim.scenario.load` so that every problem is reported at once with its line.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+Lat = Annotated[float, Field(ge=-90.0, le=90.0, description="Geodetic latitude, degrees (WGS84)")]
+Lon = Annotated[float, Field(ge=-180.0, le=180.0, description="Longitude, degrees east (WGS84)")]
+Pos = Annotated[float, Field(gt=0.0)]
+NonNeg = Annotated[float, Field(ge=0.0)]
+Prob = Annotated[float, Field(ge=0.0, le=1.0)]
+Name = Annotated[str, Field(min_length=1, max_length=80)]
+
+THREAT_CLASSES = ("aircraft", "cruise_missile", "ballistic_missile", "drone")
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Fidelity(_Model):
+    """Model fidelity levels (each is a real model; the manifest records the choice)."""
+
+    association: Literal["truth", "gnn", "jpda"] = Field(
+        "truth", description="Data association: perfect (truth), global nearest neighbour, or JPDA"
+    )
+    flyout: Literal["analytic"] = Field(
+        "analytic", description="Interceptor flyout: analytic = average speed + predicted intercept point"
+    )
+    terrain: Literal["none"] = Field("none", description="none = smooth 4/3-Earth (DEM masking: see coverage)")
+    earth: Literal["spherical-nonrotating"] = Field(
+        "spherical-nonrotating", description="Earth model of the ballistic trajectories"
+    )
+
+
+class TrackingSpec(_Model):
+    """Track management of the per-site trackers."""
+
+    confirm_m: int = Field(2, ge=1, description="M of M-of-N confirmation")
+    confirm_n: int = Field(3, ge=1, le=32, description="N of M-of-N confirmation (scan opportunities)")
+    drop_misses: int = Field(3, ge=1, description="Drop a track after this many consecutive missed scans")
+    process_noise_m2ps3: Pos = Field(
+        50.0, description="Nearly-constant-velocity process-noise intensity q (m²/s³)"
+    )
+    clutter_per_scan: NonNeg = Field(
+        0.0, description="Mean Poisson false alarms per radar scan in its coverage (used by gnn/jpda)"
+    )
+
+
+class RegionSpec(_Model):
+    """Area of interest for maps and coverage: a country of the bundled borders or a box."""
+
+    country: str | None = None
+    bbox_deg: tuple[Lon, Lat, Lon, Lat] | None = Field(None, description="[west, south, east, north], degrees")
+
+
+class SensorSpec(_Model):
+    """A radar at a site: a catalogue radar type, optionally with per-site overrides."""
+
+    type: Name = Field(description="Catalogue radar id (see `iadsim catalog`)")
+    name: Name | None = None
+    boresight_az_deg: Annotated[float, Field(ge=0.0, lt=360.0)] | None = Field(
+        None, description="Centre of the azimuth field of regard, degrees clockwise from north"
+    )
+    reference_range_km: Pos | None = None
+    reference_rcs_m2: Pos | None = None
+    reference_pd: Annotated[float, Field(gt=0.0, lt=1.0)] | None = None
+    pfa: Annotated[float, Field(gt=0.0, lt=1.0)] | None = None
+    max_range_km: Pos | None = None
+    max_altitude_km: Pos | None = None
+    min_elevation_deg: Annotated[float, Field(ge=-5.0, le=60.0)] | None = None
+    field_of_regard_deg: Annotated[float, Field(gt=0.0, le=360.0)] | None = None
+    revisit_s: Pos | None = None
+    sigma_range_m: Pos | None = None
+    sigma_azimuth_mrad: Pos | None = None
+    sigma_elevation_mrad: Pos | None = None
+    antenna_height_m: NonNeg | None = None
+
+
+class InterceptorOverride(_Model):
+    """Per-site override of an interceptor's catalogue values."""
+
+    max_range_km: Pos | None = None
+    min_range_km: NonNeg | None = None
+    max_altitude_km: Pos | None = None
+    min_altitude_km: NonNeg | None = None
+    average_speed_mps: Pos | None = None
+    max_target_speed_mps: Pos | None = None
+    basket_m: Pos | None = None
+    cost_usd: NonNeg | None = None
+    pk: dict[Literal["aircraft", "cruise_missile", "ballistic_missile", "drone"], Prob] | None = None
+
+
+class FireUnitSpec(_Model):
+    """A fire unit (battery) of a catalogue system at a site."""
+
+    type: Name = Field(description="Catalogue system id, e.g. s400, patriot, samp-t, hq-9")
+    name: Name | None = None
+    loadout: dict[str, Annotated[int, Field(ge=0)]] | None = Field(
+        None, description="Interceptor id → rounds; default: the catalogue's default loadout"
+    )
+    doctrine: Literal["salvo", "shoot-look-shoot"] = "shoot-look-shoot"
+    salvo_size: Annotated[int, Field(ge=1, le=8)] | None = None
+    reaction_time_s: NonNeg | None = None
+    launch_interval_s: NonNeg | None = None
+    max_simultaneous_engagements: Annotated[int, Field(ge=1)] | None = None
+    interceptors: dict[str, InterceptorOverride] = Field(default_factory=dict)
+
+
+class SiteSpec(_Model):
+    """A defended site: position, radars and fire units."""
+
+    name: Name
+    lat_deg: Lat
+    lon_deg: Lon
+    alt_m: float = Field(0.0, ge=-500.0, le=9000.0)
+    operator: str | None = Field(None, description="Who operates it (informational)")
+    sensors: list[SensorSpec] = Field(default_factory=list)
+    fire_units: list[FireUnitSpec] = Field(default_factory=list)
+
+
+class AssetSpec(_Model):
+    """A defended asset (city, base, radar) with a notional value."""
+
+    name: Name
+    lat_deg: Lat
+    lon_deg: Lon
+    alt_m: float = Field(0.0, ge=-500.0, le=9000.0)
+    value: NonNeg = Field(1.0, description="Notional value lost if the asset is destroyed")
+
+
+class Waypoint(_Model):
+    lat_deg: Lat
+    lon_deg: Lon
+    alt_m: NonNeg | None = Field(None, description="Altitude; default: the threat's cruise altitude")
+
+
+class LaunchArea(_Model):
+    lat_deg: Lat
+    lon_deg: Lon
+    radius_km: NonNeg = Field(0.0, description="Launch points are drawn uniformly in this disc")
+
+
+class RaidSpec(_Model):
+    """A group of identical threats launched at one defended asset."""
+
+    name: Name
+    threat: Name = Field(description="Catalogue threat id (see `iadsim catalog`)")
+    count: Annotated[int, Field(ge=1, le=100_000)] = 1
+    launch: LaunchArea
+    launch_time_s: NonNeg = 0.0
+    spacing_s: NonNeg = Field(0.0, description="Time between successive launches of the raid")
+    target: Name = Field(description="Name of a defended asset")
+    route: list[Waypoint] = Field(
+        default_factory=list, description="Intermediate waypoints (air-breathing threats only)"
+    )
+    speed_mps: Pos | None = None
+    altitude_m: NonNeg | None = Field(None, description="Cruise altitude override (air-breathing)")
+    rcs_m2: Pos | None = None
+    flight_path_angle_deg: Annotated[float, Field(gt=0.0, lt=90.0)] | None = Field(
+        None, description="Ballistic only: burnout flight-path angle; default minimum-energy"
+    )
+    aim_error_m: NonNeg | None = Field(
+        None, description="1-sigma aim error per axis at the target; default derived from the catalogue CEP"
+    )
+
+
+class FriendlySpec(_Model):
+    """Friendly flights (for IFF studies; flown and recorded, not yet sensed)."""
+
+    name: Name
+    type: Name = Field(description="Catalogue threat id of the airframe class, e.g. fighter-4gen")
+    count: Annotated[int, Field(ge=1, le=1000)] = 1
+    route: list[Waypoint] = Field(min_length=2)
+    start_time_s: NonNeg = 0.0
+    spacing_s: NonNeg = 0.0
+    speed_mps: Pos | None = None
+
+
+class Scenario(_Model):
+    """A complete scenario (SI units inside once compiled)."""
+
+    name: Name
+    description: str = ""
+    notional: bool = Field(True, description="Always true for bundled data: values are notional")
+    epoch_utc: datetime = Field(datetime(2017, 7, 25, tzinfo=timezone.utc), description="Scenario start, UTC")
+    duration_s: Annotated[float, Field(gt=0.0, le=7 * 86400.0)] = 1800.0
+    time_step_s: Annotated[float, Field(gt=0.0, le=60.0)] = 1.0
+    seed: Annotated[int, Field(ge=0)] = 0
+    fidelity: Fidelity = Field(default_factory=Fidelity)
+    tracking: TrackingSpec = Field(default_factory=TrackingSpec)
+    region: RegionSpec | None = None
+    sites: list[SiteSpec] = Field(min_length=1)
+    assets: list[AssetSpec] = Field(min_length=1)
+    raids: list[RaidSpec] = Field(default_factory=list)
+    friendly_flights: list[FriendlySpec] = Field(default_factory=list)
+
+    @field_validator("epoch_utc")
+    @classmethod
+    def _utc(cls, v: datetime) -> datetime:
+        if v.tzinfo is None:
+            return v.replace(tzinfo=timezone.utc)
+        return v.astimezone(timezone.utc)

@@ -1,0 +1,189 @@
+"""Per-site track management for the engine (first fidelity level: ``truth`` association).
+
+All tracks of all sites live in one table of arrays (``x`` (K, 6) ECEF position+velocity,
+``P`` (K, 6, 6)), grown by doubling. Each site tracks from its own radars' detections only (no
+network sharing at this level). Per scan:
+
+1. tracks whose site had a scanning radar that covers the track's predicted position get a scan
+   *opportunity*;
+2. detections are associated to tracks (``truth``: by the threat that caused them — perfect
+   association, the engagement-study baseline; ``gnn``/``jpda`` come with the tracking model);
+3. associated tracks are predicted to the scan time and updated (converted measurement, CV model,
+   Joseph form); several detections of one track in one scan are applied one after another;
+4. unassociated detections start tentative tracks (position from the measurement, velocity 0 with
+   a broad prior);
+5. M-of-N confirmation over the last N opportunities; a track is dropped after ``drop_misses``
+   consecutive missed opportunities.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from iadsim.tracking import kalman
+from iadsim.tracking.models import cv_F, cv_Q, position_H
+
+H3 = position_H(3)
+
+
+def _popcount(a: np.ndarray) -> np.ndarray:
+    """Number of set bits of uint32 values (vectorised)."""
+    a = a.astype(np.uint64)
+    a = a - ((a >> np.uint64(1)) & np.uint64(0x55555555))
+    a = (a & np.uint64(0x33333333)) + ((a >> np.uint64(2)) & np.uint64(0x33333333))
+    a = (a + (a >> np.uint64(4))) & np.uint64(0x0F0F0F0F)
+    return ((a * np.uint64(0x01010101)) & np.uint64(0xFFFFFFFF)) >> np.uint64(24)
+
+
+@dataclass
+class TrackEvents:
+    """What changed in one scan (row indices into the table and their ids)."""
+
+    initiated: np.ndarray
+    confirmed: np.ndarray
+    dropped: np.ndarray
+
+
+class TrackTable:
+    """Struct-of-arrays track store with per-site truth association."""
+
+    def __init__(
+        self,
+        n_sites: int,
+        n_threats: int,
+        q_m2ps3: float,
+        confirm_m: int = 2,
+        confirm_n: int = 3,
+        drop_misses: int = 3,
+        prior_vel_std_mps: float = 1000.0,
+        capacity: int = 256,
+    ) -> None:
+        self.q = float(q_m2ps3)
+        self.m, self.n, self.drop_misses = int(confirm_m), int(confirm_n), int(drop_misses)
+        self.prior_vel_var = float(prior_vel_std_mps) ** 2
+        self._next_id = 0
+        self.size = 0
+        self._alloc(capacity)
+        # truth association: slot[site, threat] → row of the live track (−1 none)
+        self.slot = np.full((n_sites, n_threats), -1, dtype=np.int64)
+
+    def _alloc(self, cap: int) -> None:
+        def grow(name: str, shape: tuple[int, ...], dtype: type, fill: float | int) -> None:
+            new = np.full((cap,) + shape, fill, dtype=dtype)
+            old = getattr(self, name, None)
+            if old is not None:
+                new[: self.size] = old[: self.size]
+            setattr(self, name, new)
+
+        grow("id", (), np.int64, -1)
+        grow("site", (), np.int64, -1)
+        grow("truth", (), np.int64, -1)
+        grow("x", (6,), np.float64, 0.0)
+        grow("P", (6, 6), np.float64, 0.0)
+        grow("t_s", (), np.float64, 0.0)
+        grow("hits", (), np.uint32, 0)
+        grow("misses", (), np.int64, 0)
+        grow("alive", (), bool, False)
+        grow("confirmed", (), bool, False)
+        self.capacity = cap
+
+    # ------------------------------------------------------------------------------------
+    def predicted(self, rows: np.ndarray, t_s: float) -> tuple[np.ndarray, np.ndarray]:
+        """States and covariances of ``rows`` predicted to ``t_s`` (pure; the table is unchanged)."""
+        dt = t_s - self.t_s[rows]
+        return kalman.predict(self.x[rows], self.P[rows], cv_F(dt), cv_Q(dt, self.q))
+
+    def live_rows(self) -> np.ndarray:
+        return np.flatnonzero(self.alive[: self.size])
+
+    def step(
+        self,
+        t_s: float,
+        det_site: np.ndarray,
+        det_threat: np.ndarray,
+        z_ecef_m: np.ndarray,
+        R_ecef: np.ndarray,
+        opportunity_rows: np.ndarray,
+    ) -> TrackEvents:
+        """One scan: associate (truth), update, initiate, confirm, drop.
+
+        ``det_*`` (M,) and ``z_ecef_m`` (M,3), ``R_ecef`` (M,3,3) are this tick's detections;
+        ``opportunity_rows`` are live tracks that a scanning radar of their site covered.
+        """
+        M = len(det_site)
+        rows = self.slot[det_site, det_threat] if M else np.zeros(0, np.int64)
+        # --- initiate tracks for (site, threat) pairs without one: the first detection of each pair
+        new_mask = rows < 0
+        init_rows = np.zeros(0, np.int64)
+        first_of_new = np.zeros(0, np.int64)
+        if new_mask.any():
+            key = det_site[new_mask] * (self.slot.shape[1] + 1) + det_threat[new_mask]
+            _, first = np.unique(key, return_index=True)
+            first_of_new = np.flatnonzero(new_mask)[np.sort(first)]
+            k = len(first_of_new)
+            if self.size + k > self.capacity:
+                self._alloc(max(2 * self.capacity, self.size + k))
+            init_rows = np.arange(self.size, self.size + k)
+            self.size += k
+            self.id[init_rows] = np.arange(self._next_id, self._next_id + k)
+            self._next_id += k
+            self.site[init_rows] = det_site[first_of_new]
+            self.truth[init_rows] = det_threat[first_of_new]
+            x0 = np.zeros((k, 6))
+            x0[:, :3] = z_ecef_m[first_of_new]
+            P0 = np.zeros((k, 6, 6))
+            P0[:, :3, :3] = R_ecef[first_of_new]
+            P0[:, 3:, 3:] = np.eye(3) * self.prior_vel_var
+            self.x[init_rows], self.P[init_rows] = x0, P0
+            self.t_s[init_rows] = t_s
+            self.hits[init_rows] = 1
+            self.misses[init_rows] = 0
+            self.alive[init_rows] = True
+            self.confirmed[init_rows] = self.m <= 1
+            self.slot[det_site[first_of_new], det_threat[first_of_new]] = init_rows
+            rows = self.slot[det_site, det_threat]
+        # --- updates: every detection not used for initiation
+        used = np.zeros(M, bool)
+        used[first_of_new] = True
+        upd = np.flatnonzero(~used)
+        if len(upd):
+            r = rows[upd]
+            # apply several detections of one track in rounds (rank within the track's group)
+            order = np.argsort(r, kind="stable")
+            r_sorted = r[order]
+            starts = np.r_[True, r_sorted[1:] != r_sorted[:-1]]
+            grp_start = np.maximum.accumulate(np.where(starts, np.arange(len(r_sorted)), 0))
+            rank = np.arange(len(r_sorted)) - grp_start
+            for k in range(int(rank.max()) + 1):
+                sel = order[rank == k]
+                rr = r[sel]
+                d = upd[sel]
+                xp, Pp = self.predicted(rr, t_s)
+                xn, Pn, _, _ = kalman.update(xp, Pp, z_ecef_m[d], H3, R_ecef[d])
+                self.x[rr], self.P[rr], self.t_s[rr] = xn, Pn, t_s
+        # --- hit/miss bookkeeping over scan opportunities
+        hit_rows = np.unique(rows[upd]) if len(upd) else np.zeros(0, np.int64)
+        opp = np.union1d(np.asarray(opportunity_rows, np.int64), hit_rows)
+        opp = opp[~np.isin(opp, init_rows)]
+        hit = np.isin(opp, hit_rows)
+        mask_n = np.uint32((1 << self.n) - 1)
+        self.hits[opp] = ((self.hits[opp] << np.uint32(1)) | hit.astype(np.uint32)) & mask_n
+        self.misses[opp] = np.where(hit, 0, self.misses[opp] + 1)
+        newly_conf = opp[hit & ~self.confirmed[opp] & (_popcount(self.hits[opp]) >= self.m)]
+        self.confirmed[newly_conf] = True
+        drop = opp[self.misses[opp] >= self.drop_misses]
+        self.kill(drop)
+        return TrackEvents(initiated=init_rows, confirmed=np.concatenate([init_rows[self.confirmed[init_rows]], newly_conf]), dropped=drop)
+
+    def kill(self, rows: np.ndarray) -> None:
+        """Delete tracks (their ids are never reused)."""
+        rows = np.asarray(rows, np.int64)
+        if len(rows) == 0:
+            return
+        self.alive[rows] = False
+        self.confirmed[rows] = False
+        s, t = self.site[rows], self.truth[rows]
+        ok = self.slot[s, t] == rows
+        self.slot[s[ok], t[ok]] = -1
