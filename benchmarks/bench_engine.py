@@ -20,7 +20,7 @@ import sys
 import time
 from pathlib import Path
 
-SYSTEMS = [("s400", ["91n6e", "92n6e"]), ("patriot", ["mpq-53"]), ("samp-t", ["arabel"]), ("s400", ["91n6e", "92n6e"])]
+SYSTEMS = [("s400", ["91n6e", "92n6e"]), ("patriot", ["an-mpq-65"]), ("samp-t", ["arabel"]), ("s400", ["91n6e", "92n6e"])]
 THREATS = ["cruise-subsonic", "fighter-4gen", "scud-b", "male-drone"]
 
 
