@@ -22,6 +22,8 @@ from typing import Protocol, runtime_checkable
 
 import numpy as np
 
+from iadsim.geo.frames import WGS84_A_M, WGS84_E2
+
 __all__ = ["MotionState", "Mover", "CompositeMover"]
 
 
@@ -143,31 +145,8 @@ def _cat(arrays: list[np.ndarray], empty_shape: tuple[int, ...], dtype: type = f
 
 
 # --------------------------------------------------------------------------------------------
-# Geodesy bridge. ``iadsim.geo.frames`` (written in parallel) will provide these; until it is
-# committed the threat models use pyproj / the closed-form WGS84 conversion behind these private
-# helpers so that the swap is one place.
+# Geodetic rates → ECEF velocity (not in iadsim.geo.frames; used by the ballistic map).
 # --------------------------------------------------------------------------------------------
-_WGS84_A_M = 6_378_137.0
-_WGS84_F = 1.0 / 298.257223563
-_WGS84_E2 = _WGS84_F * (2.0 - _WGS84_F)
-
-
-def _geodetic_to_ecef(lat_rad: np.ndarray, lon_rad: np.ndarray, alt_m: np.ndarray) -> np.ndarray:
-    """WGS84 geodetic → ECEF, shape (..., 3), m.
-
-    X = (N + h) cos φ cos λ, Y = (N + h) cos φ sin λ, Z = (N (1 − e²) + h) sin φ,
-    N = a / sqrt(1 − e² sin² φ).
-    """
-    lat = np.asarray(lat_rad, dtype=float)
-    lon = np.asarray(lon_rad, dtype=float)
-    h = np.asarray(alt_m, dtype=float)
-    sl = np.sin(lat)
-    n_m = _WGS84_A_M / np.sqrt(1.0 - _WGS84_E2 * sl * sl)
-    cl = np.cos(lat)
-    x = (n_m + h) * cl * np.cos(lon)
-    y = (n_m + h) * cl * np.sin(lon)
-    z = (n_m * (1.0 - _WGS84_E2) + h) * sl
-    return np.stack(np.broadcast_arrays(x, y, z), axis=-1)
 
 
 def _geodetic_rates_to_ecef(
@@ -186,9 +165,9 @@ def _geodetic_rates_to_ecef(
     """
     sl, cl = np.sin(lat_rad), np.cos(lat_rad)
     so, co = np.sin(lon_rad), np.cos(lon_rad)
-    w = 1.0 - _WGS84_E2 * sl * sl
-    n_m = _WGS84_A_M / np.sqrt(w)
-    m_m = _WGS84_A_M * (1.0 - _WGS84_E2) / w**1.5
+    w = 1.0 - WGS84_E2 * sl * sl
+    n_m = WGS84_A_M / np.sqrt(w)
+    m_m = WGS84_A_M * (1.0 - WGS84_E2) / w**1.5
     east = np.stack([-so, co, np.zeros_like(so)], axis=-1)
     north = np.stack([-sl * co, -sl * so, cl], axis=-1)
     up = np.stack([cl * co, cl * so, sl], axis=-1)
@@ -197,35 +176,3 @@ def _geodetic_rates_to_ecef(
         + ((n_m + alt_m) * coslat_lon_rate_radps)[..., None] * east
         + np.asarray(alt_rate_mps)[..., None] * up
     )
-
-
-def _geodesic_inverse(lat1_rad: float, lon1_rad: float, lat2_rad: float, lon2_rad: float) -> tuple[float, float, float]:
-    """WGS84 geodesic inverse problem: ``(az12_rad, az21_rad, dist_m)`` (Karney, via pyproj)."""
-    from pyproj import Geod
-
-    az12, az21, dist = Geod(ellps="WGS84").inv(lon1_rad, lat1_rad, lon2_rad, lat2_rad, radians=True)
-    return float(az12), float(az21), float(dist)
-
-
-def _geodesic_points(
-    lat1_rad: float, lon1_rad: float, lat2_rad: float, lon2_rad: float, spacing_m: float
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Points along the WGS84 geodesic from point 1 to point 2, both ends included.
-
-    Returns ``(lat_rad (K,), lon_rad (K,), s_m (K,))`` with ``s_m`` the distance from point 1 along
-    the geodesic, equally spaced with spacing ≤ ``spacing_m`` (K = ceil(dist/spacing) + 1 ≥ 2).
-    """
-    from pyproj import Geod
-
-    geod = Geod(ellps="WGS84")
-    az12, _az21, dist = geod.inv(lon1_rad, lat1_rad, lon2_rad, lat2_rad, radians=True)
-    k = max(1, int(np.ceil(dist / spacing_m)))
-    s = np.linspace(0.0, dist, k + 1)
-    lon, lat, _ = geod.fwd(
-        np.full(k + 1, lon1_rad), np.full(k + 1, lat1_rad), np.full(k + 1, az12), s, radians=True
-    )
-    lat = np.asarray(lat, dtype=float)
-    lon = np.asarray(lon, dtype=float)
-    # Pin the end exactly on the requested point (fwd reproduces it to ~1e-9 m anyway).
-    lat[0], lon[0], lat[-1], lon[-1] = lat1_rad, lon1_rad, lat2_rad, lon2_rad
-    return lat, lon, s

@@ -23,7 +23,8 @@ from collections.abc import Sequence
 import numpy as np
 
 from iadsim.errors import InputError
-from iadsim.threats.motion import MotionState, _geodesic_points, _geodetic_to_ecef, flags
+from iadsim.geo.frames import geodesic_points, geodetic_to_ecef
+from iadsim.threats.motion import MotionState, flags
 
 __all__ = ["RouteMover"]
 
@@ -109,7 +110,7 @@ class RouteMover:
             lats, lons, alts, ss = [], [], [], []
             s0 = 0.0
             for j in range(lat_w.size - 1):
-                la, lo, s_leg = _geodesic_points(lat_w[j], lon_w[j], lat_w[j + 1], lon_w[j + 1], spacing_m)
+                la, lo, s_leg = geodesic_points(lat_w[j], lon_w[j], lat_w[j + 1], lon_w[j + 1], spacing_m)
                 leg_len = float(s_leg[-1])
                 if leg_len < _MIN_LEG_M:
                     raise InputError(
@@ -138,7 +139,7 @@ class RouteMover:
         self.lat_rad = _pad(rows_lat, k)
         self.lon_rad = _pad(rows_lon, k)
         self.alt_m = _pad(rows_alt, k)
-        self.pos_ecef_m: np.ndarray = _geodetic_to_ecef(self.lat_rad, self.lon_rad, self.alt_m)  # (N, K, 3)
+        self.pos_ecef_m: np.ndarray = geodetic_to_ecef(self.lat_rad, self.lon_rad, self.alt_m)  # (N, K, 3)
         rows = np.arange(n)
         self.path_length_m: np.ndarray = self.cum_dist_m[rows, self.n_points - 1] if n else np.zeros(0)
         self.arrival_time_s: np.ndarray = launch + self.path_length_m / speed  # t_arr = t_0 + L/v

@@ -1,0 +1,425 @@
+"""Ballistic missiles: Keplerian free flight over a spherical, non-rotating Earth.
+
+Model (every equation and its size of error in ``docs/models-threats.md``):
+
+* point mass, inverse-square central gravity g = −μ r/|r|³, no drag, no thrust: the missile is
+  at *burnout* state on the surface at the launch point (boost phase neglected), Earth radius
+  ``R = EARTH_MEAN_RADIUS_M``, μ = ``MU_EARTH_M3PS2``; the Earth does not rotate (the arc is drawn
+  in ECEF as if ECEF were inertial);
+* the burnout speed and flight-path angle come from the closed-form equal-radius hit equation
+  (Bate, Mueller & White 1971, *Fundamentals of Astrodynamics*, §6.2; Regan & Anandakrishnan 1993,
+  *Dynamics of Atmospheric Re-Entry*, ch. 2):
+
+      Q = v² R / μ = sin(ψ/2) / (cos γ · sin(γ + ψ/2))              (hit equation)
+      minimum energy: γ* = π/4 − ψ/4,  Q* = 2 sin(ψ/2) / (1 + sin(ψ/2))
+
+  with ψ = ground range / R the range angle and γ the flight-path angle above the local horizontal;
+  the flight time follows from Kepler's equation (:func:`lofted_or_depressed`);
+* the trajectory is then propagated numerically (RK4, fixed step, all missiles at once) in the
+  plane of the launch and impact points, tabulated, and mapped onto WGS84: the direction is
+  slerped along the great circle between the launch and impact unit vectors (built from the
+  geodetic latitude/longitude as if they were spherical angles), altitude = r − R.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from iadsim.errors import InputError, NumericalError
+from iadsim.geo.frames import geodetic_to_ecef, unit_sphere_vector
+from iadsim.threats.motion import MotionState, _geodetic_rates_to_ecef, flags
+from iadsim.units import EARTH_MEAN_RADIUS_M, MU_EARTH_M3PS2
+
+__all__ = [
+    "BallisticSolution",
+    "BallisticMover",
+    "min_energy_solution",
+    "lofted_or_depressed",
+    "free_flight_range",
+]
+
+
+@dataclass(frozen=True)
+class BallisticSolution:
+    """Closed-form Keplerian free flight between two points of equal radius R.
+
+    All attributes are arrays broadcast from the inputs (0-d for scalar inputs).
+
+    Attributes
+    ----------
+    ground_range_m : spherical ground range ψ·R, m
+    range_angle_rad : ψ, rad
+    flight_path_angle_rad : γ above the local horizontal at burnout (and, mirrored, at impact), rad
+    burnout_speed_mps : v at r = R, m/s
+    flight_time_s : time of free flight from R back to R, s
+    apogee_alt_m : r_apogee − R, m
+    semi_major_axis_m, eccentricity : conic elements
+    """
+
+    ground_range_m: np.ndarray
+    range_angle_rad: np.ndarray
+    flight_path_angle_rad: np.ndarray
+    burnout_speed_mps: np.ndarray
+    flight_time_s: np.ndarray
+    apogee_alt_m: np.ndarray
+    semi_major_axis_m: np.ndarray
+    eccentricity: np.ndarray
+
+
+def lofted_or_depressed(
+    ground_range_m: np.ndarray | float,
+    flight_path_angle_rad: np.ndarray | float,
+    earth_radius_m: float = EARTH_MEAN_RADIUS_M,
+    mu_m3ps2: float = MU_EARTH_M3PS2,
+) -> BallisticSolution:
+    """Burnout speed and flight time for a given range and flight-path angle γ.
+
+    γ above the minimum-energy angle π/4 − ψ/4 gives a lofted, below it a depressed trajectory.
+
+    Parameters
+    ----------
+    ground_range_m : array_like
+        Ground range on the sphere, m; 0 < range < π R.
+    flight_path_angle_rad : array_like
+        Flight-path angle above the local horizontal at burnout, rad; 0 < γ < π/2.
+    earth_radius_m, mu_m3ps2 : float
+        Sphere radius (m) and gravitational parameter (m³/s²).
+
+    Returns
+    -------
+    BallisticSolution
+
+    Notes
+    -----
+    Equation of the conic through the launch point, 1/r(θ) = μ/h² + (1/R − μ/h²) cos θ −
+    (tan γ / R) sin θ with h = R v cos γ, set to 1/R at θ = ψ gives the hit equation
+    Q = v²R/μ = sin(ψ/2) / (cos γ sin(γ + ψ/2)) (BMW eq. 6.2-7 in its Q form). Elements:
+    a = R / (2 − Q) (vis-viva), p = R Q cos²γ, e = sqrt(1 − p/a). Launch and impact sit
+    symmetrically about apogee at true anomalies ν₀ = π − ψ/2 and 2π − ν₀, so with the eccentric
+    anomaly E₀ = atan2(sqrt(1 − e²) sin ν₀, e + cos ν₀) Kepler's equation gives
+    t_f = 2 sqrt(a³/μ) · (π − E₀ + e sin E₀). Apogee radius a (1 + e).
+    """
+    rng, gamma = np.broadcast_arrays(
+        np.asarray(ground_range_m, dtype=float), np.asarray(flight_path_angle_rad, dtype=float)
+    )
+    R = float(earth_radius_m)
+    psi = rng / R
+    if np.any(~np.isfinite(psi)) or np.any(psi <= 0.0) or np.any(psi >= np.pi):
+        raise InputError(f"ballistic: ground range must be in (0, π·R) = (0, {np.pi * R:.0f}) m (got {rng})")
+    if np.any(~np.isfinite(gamma)) or np.any(gamma <= 0.0) or np.any(gamma >= np.pi / 2):
+        raise InputError(f"ballistic: flight-path angle must be in (0, π/2) rad (got {gamma})")
+    half = 0.5 * psi
+    q = np.sin(half) / (np.cos(gamma) * np.sin(gamma + half))  # hit equation, Q = v²R/μ
+    if np.any(q >= 2.0):
+        raise InputError("ballistic: the requested flight-path angle needs escape speed (Q ≥ 2)")
+    v = np.sqrt(q * mu_m3ps2 / R)
+    a = R / (2.0 - q)  # vis-viva: v² = μ (2/R − 1/a)
+    p = R * q * np.cos(gamma) ** 2  # semi-latus rectum p = h²/μ
+    e = np.sqrt(np.clip(1.0 - p / a, 0.0, None))
+    nu0 = np.pi - half  # true anomaly of the launch point (apogee at ν = π)
+    e0 = np.arctan2(np.sqrt(1.0 - e * e) * np.sin(nu0), e + np.cos(nu0))  # eccentric anomaly
+    tf = 2.0 * np.sqrt(a**3 / mu_m3ps2) * (np.pi - e0 + e * np.sin(e0))  # Kepler, ×2 by symmetry
+    return BallisticSolution(
+        ground_range_m=rng,
+        range_angle_rad=psi,
+        flight_path_angle_rad=gamma,
+        burnout_speed_mps=v,
+        flight_time_s=tf,
+        apogee_alt_m=a * (1.0 + e) - R,
+        semi_major_axis_m=a,
+        eccentricity=e,
+    )
+
+
+def min_energy_solution(
+    ground_range_m: np.ndarray | float,
+    earth_radius_m: float = EARTH_MEAN_RADIUS_M,
+    mu_m3ps2: float = MU_EARTH_M3PS2,
+) -> BallisticSolution:
+    """Minimum-energy (minimum burnout speed) trajectory for a ground range on the sphere.
+
+    γ* = π/4 − ψ/4 and v*² = (μ/R) · 2 sin(ψ/2) / (1 + sin(ψ/2)), ψ = range / R
+    (BMW 1971 eq. 6.2-13/-14; Regan & Anandakrishnan 1993 §2). Flat-Earth limit (ψ → 0): γ* → 45°,
+    v*² → g R ψ, i.e. range = v²/g.
+
+    Parameters
+    ----------
+    ground_range_m : array_like
+        Ground range on the sphere, m; 0 < range < π R.
+
+    Returns
+    -------
+    BallisticSolution
+    """
+    psi = np.asarray(ground_range_m, dtype=float) / float(earth_radius_m)
+    gamma = np.pi / 4.0 - psi / 4.0  # γ* = π/4 − ψ/4
+    sol = lofted_or_depressed(ground_range_m, gamma, earth_radius_m, mu_m3ps2)
+    return sol
+
+
+def free_flight_range(
+    burnout_speed_mps: np.ndarray | float,
+    flight_path_angle_rad: np.ndarray | float,
+    earth_radius_m: float = EARTH_MEAN_RADIUS_M,
+    mu_m3ps2: float = MU_EARTH_M3PS2,
+) -> np.ndarray:
+    """Ground range (m, on the sphere) of free flight from burnout on the surface.
+
+    Free-flight range equation (BMW 1971 eq. 6.2-5 with r_bo = R):
+    cos(ψ/2) = (1 − Q cos²γ) / sqrt(1 + Q (Q − 2) cos²γ), Q = v²R/μ < 2; range = ψ R.
+    """
+    v = np.asarray(burnout_speed_mps, dtype=float)
+    g = np.asarray(flight_path_angle_rad, dtype=float)
+    q = v * v * earth_radius_m / mu_m3ps2
+    c2 = np.cos(g) ** 2
+    cos_half = (1.0 - q * c2) / np.sqrt(1.0 + q * (q - 2.0) * c2)
+    return 2.0 * np.arccos(np.clip(cos_half, -1.0, 1.0)) * earth_radius_m
+
+
+def _gravity_rhs(x: np.ndarray, mu: float) -> np.ndarray:
+    """Planar two-body right-hand side; x = [x, y, vx, vy] (N, 4) → ẋ (N, 4); a = −μ r/|r|³."""
+    r3 = np.hypot(x[:, 0], x[:, 1]) ** 3
+    return np.stack([x[:, 2], x[:, 3], -mu * x[:, 0] / r3, -mu * x[:, 1] / r3], axis=1)
+
+
+def _rk4_step(x: np.ndarray, h: np.ndarray | float, mu: float) -> np.ndarray:
+    """One classical Runge–Kutta step of size h (scalar or (N,)) for all N states at once."""
+    hh = np.asarray(h, dtype=float).reshape(-1, 1) if np.ndim(h) else float(h)  # type: ignore[arg-type]
+    k1 = _gravity_rhs(x, mu)
+    k2 = _gravity_rhs(x + 0.5 * hh * k1, mu)
+    k3 = _gravity_rhs(x + 0.5 * hh * k2, mu)
+    k4 = _gravity_rhs(x + hh * k3, mu)
+    return x + (hh / 6.0) * (k1 + 2.0 * k2 + 2.0 * k3 + k4)
+
+
+def _polar(x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """(r, θ, ṙ, r θ̇) from planar Cartesian states (..., 4); θ from +x towards +y (downrange)."""
+    r = np.hypot(x[..., 0], x[..., 1])
+    th = np.arctan2(x[..., 1], x[..., 0])
+    vr = (x[..., 0] * x[..., 2] + x[..., 1] * x[..., 3]) / r  # ṙ = r·v / r
+    vt = (x[..., 0] * x[..., 3] - x[..., 1] * x[..., 2]) / r  # r θ̇ = (r × v)_z / r
+    return r, th, vr, vt
+
+
+class BallisticMover:
+    """Ballistic missiles on Keplerian arcs from launch to impact (spherical, non-rotating Earth).
+
+    Parameters
+    ----------
+    launch_lat_rad, launch_lon_rad, impact_lat_rad, impact_lon_rad : array_like, shape (N,)
+        Geodetic launch and impact points, rad (both on the ellipsoid surface, altitude 0).
+    launch_time_s : array_like, shape (N,)
+        Burnout (= launch) time, s from the scenario epoch.
+    flight_path_angle_rad : array_like, shape (N,), optional
+        Burnout flight-path angle above the horizontal, rad; ``None`` (or NaN entries) = minimum
+        energy γ* = π/4 − ψ/4. Larger values loft, smaller depress the trajectory.
+    integrate_dt_s : float
+        Fixed RK4 step and table spacing, s.
+    earth_radius_m, mu_m3ps2 : float
+        Sphere radius and gravitational parameter.
+
+    Attributes
+    ----------
+    n : int
+    launch_time_s, arrival_time_s, flight_time_s : ndarray (N,)
+        ``flight_time_s`` is when the *integrated* trajectory returns to r = R (root-found with a
+        fractional RK4 step); ``arrival_time_s = launch_time_s + flight_time_s``.
+    burnout_speed_mps, flight_path_angle_rad, range_angle_rad, ground_range_m : ndarray (N,)
+        Closed-form burnout conditions and the spherical range ψ·R they are computed for.
+    apogee_alt_m : ndarray (N,)
+        Apogee altitude of the integrated trajectory (r_max − R), m.
+    impact_angle_numerical_rad : ndarray (N,)
+        Downrange angle at which the integrated trajectory returns to r = R (ψ up to integration
+        error); the map onto the Earth rescales θ by ψ / this so the impact point is exact.
+    closed_form : BallisticSolution
+        The closed-form solution the integration starts from.
+    """
+
+    def __init__(
+        self,
+        launch_lat_rad: np.ndarray,
+        launch_lon_rad: np.ndarray,
+        impact_lat_rad: np.ndarray,
+        impact_lon_rad: np.ndarray,
+        launch_time_s: np.ndarray,
+        flight_path_angle_rad: np.ndarray | None = None,
+        integrate_dt_s: float = 0.5,
+        earth_radius_m: float = EARTH_MEAN_RADIUS_M,
+        mu_m3ps2: float = MU_EARTH_M3PS2,
+    ):
+        lat0 = np.atleast_1d(np.asarray(launch_lat_rad, dtype=float))
+        lon0 = np.atleast_1d(np.asarray(launch_lon_rad, dtype=float))
+        lat1 = np.atleast_1d(np.asarray(impact_lat_rad, dtype=float))
+        lon1 = np.atleast_1d(np.asarray(impact_lon_rad, dtype=float))
+        t0 = np.atleast_1d(np.asarray(launch_time_s, dtype=float))
+        n = lat0.size
+        for name, arr in (("launch_lon_rad", lon0), ("impact_lat_rad", lat1), ("impact_lon_rad", lon1),
+                          ("launch_time_s", t0)):
+            if arr.shape != (n,):
+                raise InputError(f"BallisticMover: {name} needs shape ({n},) (got {arr.shape})")
+        if not all(np.all(np.isfinite(a)) for a in (lat0, lon0, lat1, lon1, t0)):
+            raise InputError("BallisticMover: launch/impact coordinates and times must be finite")
+        if np.any(np.abs(lat0) > np.pi / 2) or np.any(np.abs(lat1) > np.pi / 2):
+            raise InputError("BallisticMover: latitude outside ±π/2 rad (radians expected)")
+        if not (np.isfinite(integrate_dt_s) and integrate_dt_s > 0.0):
+            raise InputError(f"BallisticMover: integrate_dt_s must be > 0 (got {integrate_dt_s})")
+        R = float(earth_radius_m)
+        mu = float(mu_m3ps2)
+        dt = float(integrate_dt_s)
+        self.n: int = n
+        self.dt_s: float = dt
+        self.earth_radius_m: float = R
+        self.launch_time_s: np.ndarray = t0
+
+        # --- geometry on the sphere: ψ and the in-plane basis (u0, w) -----------------------------
+        u0 = unit_sphere_vector(lat0, lon0)
+        u1 = unit_sphere_vector(lat1, lon1)
+        cross = np.cross(u0, u1)
+        psi = np.arctan2(np.linalg.norm(cross, axis=-1), np.einsum("ij,ij->i", u0, u1))  # ψ = ∠(u0, u1)
+        if np.any(psi * R < 1000.0):
+            raise InputError("BallisticMover: launch and impact points closer than 1 km")
+        if np.any(psi > np.pi - 1e-3):
+            raise InputError("BallisticMover: launch and impact (nearly) antipodal: plane undefined")
+        w = u1 - np.cos(psi)[:, None] * u0
+        w /= np.linalg.norm(w, axis=-1, keepdims=True)  # unit vector ⊥ u0 towards the target
+
+        # --- closed-form burnout state ------------------------------------------------------------
+        if flight_path_angle_rad is None:
+            gamma = np.pi / 4.0 - psi / 4.0
+        else:
+            gamma = np.atleast_1d(np.asarray(flight_path_angle_rad, dtype=float))
+            if gamma.shape != (n,):
+                raise InputError(f"BallisticMover: flight_path_angle_rad needs shape ({n},) (got {gamma.shape})")
+            gamma = np.where(np.isnan(gamma), np.pi / 4.0 - psi / 4.0, gamma)
+        sol = lofted_or_depressed(psi * R, gamma, R, mu)
+        self.closed_form: BallisticSolution = sol
+        self.range_angle_rad: np.ndarray = psi
+        self.ground_range_m: np.ndarray = psi * R
+        self.flight_path_angle_rad: np.ndarray = gamma
+        self.burnout_speed_mps: np.ndarray = sol.burnout_speed_mps
+
+        # --- RK4 in the trajectory plane, all missiles at once ------------------------------------
+        v = sol.burnout_speed_mps
+        x = np.stack([np.full(n, R), np.zeros(n), v * np.sin(gamma), v * np.cos(gamma)], axis=1)
+        k_max = int(np.ceil(1.5 * float(np.max(sol.flight_time_s, initial=0.0)) / dt)) + 8
+        hist = [x]
+        impacted = np.zeros(n, dtype=bool)
+        k_imp = np.zeros(n, dtype=np.int64)  # first step index with r < R
+        k = 0
+        while not np.all(impacted):
+            if k >= k_max:
+                raise NumericalError("BallisticMover: trajectory did not return to the surface")
+            # missiles already down are frozen (no flight through the Earth's centre)
+            x = np.where(impacted[:, None], x, _rk4_step(x, dt, mu))
+            k += 1
+            hist.append(x)
+            down = (~impacted) & (np.hypot(x[:, 0], x[:, 1]) < R)
+            k_imp[down] = k
+            impacted |= down
+        traj = np.stack(hist, axis=0)  # (K+1, N, 4)
+
+        # impact: fractional RK4 step from the last above-ground state, Newton on r(h) = R
+        rows = np.arange(n)
+        xa = traj[k_imp - 1, rows]
+        xb = traj[k_imp, rows]
+        ra, rb = np.hypot(xa[:, 0], xa[:, 1]), np.hypot(xb[:, 0], xb[:, 1])
+        h = dt * (ra - R) / (ra - rb)  # linear first guess
+        for _ in range(4):
+            xi = _rk4_step(xa, h, mu)
+            ri, _th, vri, _vt = _polar(xi)
+            h = np.clip(h - (ri - R) / vri, 0.0, dt)  # Newton: dr/dh = ṙ
+        x_imp = _rk4_step(xa, h, mu)
+        self.flight_time_s: np.ndarray = (k_imp - 1) * dt + h
+        self.arrival_time_s: np.ndarray = t0 + self.flight_time_s
+
+        # --- ragged tables: samples 0..k_imp-1 on the grid, then the impact sample --------------
+        counts = k_imp + 1
+        self._offset: np.ndarray = np.concatenate([[0], np.cumsum(counts)[:-1]]).astype(np.int64)
+        self._k_imp: np.ndarray = k_imp
+        mask = np.arange(traj.shape[0])[:, None] < k_imp[None, :]  # (K+1, N) grid samples kept
+        flat = np.empty((int(counts.sum()), 4))
+        owner = np.repeat(rows, counts)
+        local = np.arange(flat.shape[0]) - self._offset[owner]
+        grid = local < k_imp[owner]
+        flat[grid] = traj.transpose(1, 0, 2)[mask.T]  # row-major by missile, then by step
+        flat[~grid] = x_imp
+        t_local = np.where(grid, local * dt, self.flight_time_s[owner])
+        r, th, vr, vt = _polar(flat)
+        th = np.where(th < -0.5 * np.pi, th + 2.0 * np.pi, th)  # downrange angle ∈ [0, π) (no wrap)
+        self.impact_angle_numerical_rad: np.ndarray = th[self._offset + k_imp]
+        self._t_local = t_local
+        self._r, self._theta, self._vr, self._vt = r, th, vr, vt
+
+        # apogee: parabola through the sample of largest r: r_max = r_k − ṙ_k²/(2 r̈_k),
+        # r̈ = −μ/r² + (r θ̇)²/r (radial equation of motion in polar coordinates)
+        r_all = np.hypot(traj[..., 0], traj[..., 1])  # (K+1, N); frozen samples after impact are < R
+        ra_, _tha, vra, vta = _polar(traj[np.argmax(r_all, axis=0), rows])
+        rdd = -mu / ra_**2 + vta**2 / ra_
+        self.apogee_alt_m: np.ndarray = ra_ - vra**2 / (2.0 * rdd) - R
+
+        # --- map onto the Earth ------------------------------------------------------------------
+        scale = psi / self.impact_angle_numerical_rad  # θ_map = θ·ψ/θ_imp, so impact lands exactly
+        thm = th * scale[owner]
+        thm_dot = (vt / r) * scale[owner]
+        c, s = np.cos(thm)[:, None], np.sin(thm)[:, None]
+        u = c * u0[owner] + s * w[owner]  # slerp along the great circle from u0 towards u1
+        udot = thm_dot[:, None] * (-s * u0[owner] + c * w[owner])
+        rho = np.maximum(np.hypot(u[:, 0], u[:, 1]), 1e-12)
+        lat = np.arctan2(u[:, 2], rho)  # geodetic lat := spherical lat of u
+        lon = np.arctan2(u[:, 1], u[:, 0])
+        alt = r - R
+        self._pos = geodetic_to_ecef(lat, lon, alt)
+        lat_rate = udot[:, 2] / rho  # d(asin u_z)/dt = u̇_z / cos φ
+        coslat_lon_rate = (u[:, 0] * udot[:, 1] - u[:, 1] * udot[:, 0]) / rho  # cos φ · λ̇
+        self._vel = _geodetic_rates_to_ecef(lat, lon, alt, lat_rate, coslat_lon_rate, vr)
+        # exact end points
+        self._launch_ecef = geodetic_to_ecef(lat0, lon0, np.zeros(n))
+        self._impact_ecef = geodetic_to_ecef(lat1, lon1, np.zeros(n))
+        self._pos[self._offset] = self._launch_ecef
+        self._pos[self._offset + k_imp] = self._impact_ecef
+
+    def state(self, t_s: float) -> MotionState:
+        """Positions and velocities of all missiles at ``t_s`` (s), vectorised over missiles.
+
+        Cubic Hermite interpolation of the ECEF position/velocity tables on the fixed time grid
+        (index found arithmetically: k = floor(τ/dt)); the last interval ends at the impact time.
+        """
+        n = self.n
+        if n == 0:
+            z = np.zeros((0, 3))
+            return MotionState(z, z.copy(), np.zeros(0, bool), np.zeros(0, bool))
+        flying, arrived = flags(t_s, self.launch_time_s, self.arrival_time_s)
+        tau = np.clip(t_s - self.launch_time_s, 0.0, self.flight_time_s)
+        k = np.minimum(np.floor(tau / self.dt_s).astype(np.int64), self._k_imp - 1)
+        g = self._offset + k
+        ta = self._t_local[g]
+        h = np.maximum(self._t_local[g + 1] - ta, 1e-12)
+        s = np.clip((tau - ta) / h, 0.0, 1.0)[:, None]
+        hh = h[:, None]
+        p0, p1, v0, v1 = self._pos[g], self._pos[g + 1], self._vel[g], self._vel[g + 1]
+        s2, s3 = s * s, s * s * s
+        # cubic Hermite: p(s) = h00 p0 + h10 h v0 + h01 p1 + h11 h v1
+        pos = (2 * s3 - 3 * s2 + 1) * p0 + (s3 - 2 * s2 + s) * hh * v0 + (3 * s2 - 2 * s3) * p1 + (s3 - s2) * hh * v1
+        vel = ((6 * s2 - 6 * s) * (p0 - p1)) / hh + (3 * s2 - 4 * s + 1) * v0 + (3 * s2 - 2 * s) * v1
+        pos = np.where(arrived[:, None], self._impact_ecef, pos)
+        vel = vel * flying[:, None]
+        return MotionState(pos, vel, flying, arrived)
+
+    def positions(self, t_s: float) -> np.ndarray:
+        """ECEF positions (N, 3), m, at ``t_s`` (s); shorthand for ``state(t_s).pos_ecef_m``."""
+        return self.state(t_s).pos_ecef_m
+
+    def trajectory(self, i: int) -> dict[str, np.ndarray]:
+        """In-plane integrated trajectory of missile ``i`` (diagnostics, not a hot path).
+
+        Returns arrays (K_i,): ``t_s`` (from launch), ``r_m``, ``theta_rad`` (downrange angle,
+        unscaled), ``v_r_mps`` (ṙ), ``v_t_mps`` (r θ̇), ``pos_ecef_m`` (K_i, 3), ``vel_ecef_mps``.
+        """
+        sl = slice(int(self._offset[i]), int(self._offset[i] + self._k_imp[i] + 1))
+        return {
+            "t_s": self._t_local[sl], "r_m": self._r[sl], "theta_rad": self._theta[sl],
+            "v_r_mps": self._vr[sl], "v_t_mps": self._vt[sl],
+            "pos_ecef_m": self._pos[sl], "vel_ecef_mps": self._vel[sl],
+        }
