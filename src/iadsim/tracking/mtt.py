@@ -1,0 +1,366 @@
+"""Batch multi-target tracker: a track table as arrays, one :meth:`MultiTargetTracker.step` per scan.
+
+Per scan (fixed order, no per-track Python):
+
+1. predict every track (CV model, state ``[p (d), v (d)]``) to the scan time;
+2. associate **confirmed** tracks with all detections (``gnn``, ``jpda`` or ``truth``, see
+   :mod:`iadsim.tracking.association`) and update them (Kalman, or PDA for JPDA);
+3. delete confirmed tracks whose position-covariance trace exceeds ``delete_pos_trace_m2``
+   or that missed ``miss_delete`` consecutive scans;
+4. associate **tentative** tracks with the detections left over (GNN, or truth), update them,
+   confirm those with ``confirm_m`` hits (in the last ``confirm_n`` scans, or since birth when
+   ``confirm_n`` = 0), delete tentative tracks whose position-covariance trace exceeds
+   ``tentative_pos_trace_m2`` or that can no longer reach ``confirm_m`` hits;
+5. start a tentative track on every detection still unused: x = [z, 0], P = blockdiag(R, σ_v² I).
+
+This is Stone Soup's ``MultiTargetTracker`` + ``MultiMeasurementInitiator`` +
+``CovarianceBasedDeleter`` logic, so that both can be configured identically
+(see ``benchmarks/compare_stonesoup.py``), with M-of-N and miss-count rules on top.
+Track ids are int64, assigned once at track birth and never reused.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from iadsim.errors import InputError
+from iadsim.tracking.association import Association, Associator, make_associator
+from iadsim.tracking.kalman import _t, inv_small, symmetrize, update_position
+from iadsim.tracking.models import cv_F, cv_Q
+
+TENTATIVE = np.int8(1)
+CONFIRMED = np.int8(2)
+
+
+@dataclass(frozen=True)
+class TrackerConfig:
+    """Tracker settings (SI units).
+
+    dim : 2 or 3 spatial dimensions; q_m2ps3 : CV process-noise intensity [m²/s³];
+    sigma_m : default measurement noise std per axis [m] (used when ``step`` gets no R);
+    pd : detection probability; clutter_density : false alarms per m^dim per scan (JPDA);
+    gate : Mahalanobis gate (distance, not squared); association : ``gnn`` | ``jpda`` | ``truth``;
+    confirm_m, confirm_n : M-of-N confirmation (``confirm_n`` = 0: M hits since birth, counting
+    the initiating detection, as Stone Soup's ``min_points``); miss_delete : consecutive misses
+    that delete a confirmed track (0 = off); delete_pos_trace_m2, tentative_pos_trace_m2 :
+    covariance-growth deletion thresholds on tr P_pp (None = off); prior_vel_std_mps : velocity
+    std of a new track; capacity : initial table size (grows by doubling).
+    """
+
+    dim: int = 2
+    q_m2ps3: float = 1.0
+    sigma_m: float = 20.0
+    pd: float = 0.9
+    clutter_density: float = 1e-9
+    gate: float = 3.0
+    association: str = "gnn"
+    confirm_m: int = 3
+    confirm_n: int = 0
+    miss_delete: int = 0
+    delete_pos_trace_m2: float | None = None
+    tentative_pos_trace_m2: float | None = None
+    prior_vel_std_mps: float = 50.0
+    capacity: int = 1024
+
+
+@dataclass(frozen=True)
+class StepResult:
+    """Confirmed track picture after one scan.
+
+    ids (K,) int64 ; x (K, 2d) state ``[p, v]`` [m, m/s] ; P (K, 2d, 2d) ; confirmed_ids: ids
+    confirmed at this scan ; deleted_ids: confirmed ids dropped at this scan."""
+
+    ids: np.ndarray
+    x: np.ndarray
+    P: np.ndarray
+    confirmed_ids: np.ndarray
+    deleted_ids: np.ndarray
+
+
+def deletion_thresholds(
+    dim: int, dt_s: float, q_m2ps3: float, sigma_m: float, prior_vel_std_mps: float, miss_delete: int
+) -> tuple[float, float]:
+    """Covariance-growth thresholds on tr P_pp tied to a number of missed scans.
+
+    confirmed: midway between the position trace of the steady-state (P_D = 1) CV filter after
+    ``miss_delete − 1`` and after ``miss_delete`` predictions without update ⇒ a steady track is
+    deleted at its ``miss_delete``-th consecutive miss.
+    tentative: just below the position trace of a new track's prior predicted once ⇒ a new track
+    missing its first follow-up is deleted; after one hit it survives one miss.
+    """
+    F, Q = cv_F(dt_s, dim), cv_Q(dt_s, q_m2ps3, dim)
+    R = sigma_m**2 * np.eye(dim)
+    P = np.diag([sigma_m**2] * dim + [prior_vel_std_mps**2] * dim)
+    for _ in range(500):  # Riccati iteration to the steady state
+        Pp = F @ P @ F.T + Q
+        S = Pp[:dim, :dim] + R
+        K = Pp[:, :dim] @ np.linalg.inv(S)
+        P = Pp - K @ Pp[:dim, :]
+    traces = []
+    for _ in range(max(miss_delete, 1)):
+        P = F @ P @ F.T + Q
+        traces.append(np.trace(P[:dim, :dim]))
+    prev = traces[-2] if len(traces) > 1 else np.trace(P[:dim, :dim])
+    conf = 0.5 * (prev + traces[-1])
+    P0 = np.diag([sigma_m**2] * dim + [prior_vel_std_mps**2] * dim)
+    tent = np.trace((F @ P0 @ F.T + Q)[:dim, :dim]) * (1 - 1e-6)
+    return float(conf), float(tent)
+
+
+def pda_update(
+    x: np.ndarray, P: np.ndarray, z: np.ndarray, R: np.ndarray, a: Association
+) -> tuple[np.ndarray, np.ndarray]:
+    """PDA/JPDA combined update for position measurements (Bar-Shalom & Tse 1975).
+
+    ȳ = Σ_j β_j y_j ;  x⁺ = x + K ȳ ;
+    P⁺ = β₀ P + (1 − β₀)(P − K S Kᵀ) + K (Σ_j β_j y_j y_jᵀ − ȳ ȳᵀ) Kᵀ,  K = P Hᵀ S⁻¹.
+    With per-detection R (M, d, d), S uses the β-weighted mean R of the gated detections
+    (an approximation; exact for a common R).
+    """
+    N, d = x.shape[0], z.shape[1]
+    assert a.pair_track is not None and a.beta is not None and a.beta0 is not None
+    ti, dj, beta = a.pair_track, a.pair_det, a.beta
+    y = z[dj] - x[ti, :d]
+    if R.ndim == 3:
+        wsum = np.bincount(ti, weights=beta, minlength=N)
+        Rm = np.zeros((N, d, d))
+        np.add.at(Rm, ti, beta[:, None, None] * R[dj])
+        Rm = np.where(wsum[:, None, None] > 0, Rm / np.maximum(wsum, 1e-300)[:, None, None], R.mean(0))
+    else:
+        Rm = np.broadcast_to(R, (N, d, d))
+    S = symmetrize(P[:, :d, :d] + Rm)
+    Sinv, _ = inv_small(S)
+    K = P[:, :, :d] @ Sinv
+    ybar = np.zeros((N, d))
+    np.add.at(ybar, ti, beta[:, None] * y)
+    spread = np.zeros((N, d, d))
+    np.add.at(spread, ti, beta[:, None, None] * y[:, :, None] * y[:, None, :])
+    spread -= ybar[:, :, None] * ybar[:, None, :]
+    x_new = x + np.einsum("nij,nj->ni", K, ybar)
+    b0 = a.beta0[:, None, None]
+    Pc = P - K @ S @ _t(K)
+    P_new = b0 * P + (1 - b0) * Pc + K @ spread @ _t(K)
+    return x_new, symmetrize(P_new)
+
+
+class MultiTargetTracker:
+    """Array-based multi-target tracker; see the module docstring for the per-scan logic.
+
+    Track table (first ``n`` rows valid): ``x`` (cap, 2d), ``P`` (cap, 2d, 2d), ``ids`` (cap,)
+    int64, ``status`` (cap,) int8 (1 tentative, 2 confirmed), ``hits`` (cap,), ``misses``
+    (consecutive), ``hist`` (cap,) uint64 bit history of hits (bit 0 = latest scan), ``truth``
+    (cap,) int64 label of the initiating detection (only for ``truth`` association).
+    """
+
+    def __init__(self, config: TrackerConfig, associator: Associator | None = None) -> None:
+        if config.dim not in (2, 3):
+            raise InputError(f"tracker dim must be 2 or 3 (got {config.dim})")
+        self.cfg = config
+        self.associator = associator if associator is not None else make_associator(config.association)
+        self._use_truth = config.association == "truth"
+        d = config.dim
+        n = 2 * d
+        cap = max(int(config.capacity), 16)
+        self.x = np.zeros((cap, n))
+        self.P = np.zeros((cap, n, n))
+        self.ids = np.zeros(cap, np.int64)
+        self.status = np.zeros(cap, np.int8)
+        self.hits = np.zeros(cap, np.int32)
+        self.misses = np.zeros(cap, np.int32)
+        self.hist = np.zeros(cap, np.uint64)
+        self.truth = np.full(cap, -1, np.int64)
+        self.n = 0
+        self.t_s: float | None = None
+        self._next_id = 0
+        self._R0 = config.sigma_m**2 * np.eye(d)
+
+    # ------------------------------------------------------------------ table helpers
+    def _grow(self, need: int) -> None:
+        cap = self.x.shape[0]
+        if need <= cap:
+            return
+        new = max(need, 2 * cap)
+        for name in ("x", "P", "ids", "status", "hits", "misses", "hist", "truth"):
+            a = getattr(self, name)
+            b = np.zeros((new,) + a.shape[1:], a.dtype)
+            if name == "truth":
+                b[:] = -1
+            b[: self.n] = a[: self.n]
+            setattr(self, name, b)
+
+    def _compact(self, keep: np.ndarray) -> None:
+        k = int(keep.sum())
+        if k == self.n:
+            return
+        for name in ("x", "P", "ids", "status", "hits", "misses", "hist", "truth"):
+            a = getattr(self, name)
+            a[:k] = a[: self.n][keep]
+        self.n = k
+
+    # ------------------------------------------------------------------ one scan
+    def step(
+        self,
+        t_s: float,
+        z: np.ndarray,
+        R: np.ndarray | float | None = None,
+        det_truth: np.ndarray | None = None,
+    ) -> StepResult:
+        """Process one scan.
+
+        Parameters
+        ----------
+        t_s : scan time [s] (non-decreasing)
+        z : (M, d) detected positions [m]
+        R : (d, d) or (M, d, d) covariance [m²], or a scalar std σ [m]; default ``sigma_m``
+        det_truth : (M,) truth labels, only for ``association='truth'``
+        """
+        cfg = self.cfg
+        d = cfg.dim
+        z = np.asarray(z, dtype=float).reshape(-1, d)
+        M = z.shape[0]
+        if R is None:
+            Rm = self._R0
+        elif np.ndim(R) == 0:
+            Rm = float(R) ** 2 * np.eye(d)  # type: ignore[arg-type]
+        else:
+            Rm = np.asarray(R, dtype=float)
+        n = self.n
+        # 1. predict:  x⁻ = F x ;  P⁻ = F P Fᵀ + Q  (block form of the CV model)
+        if self.t_s is not None and n:
+            dt = float(t_s) - self.t_s
+            if dt < 0:
+                raise InputError(f"scan times must not decrease (got {t_s} after {self.t_s})")
+            if dt > 0:
+                x, P = self.x[:n], self.P[:n]
+                x[:, :d] += dt * x[:, d:]
+                Ppv = P[:, :d, d:] + dt * P[:, d:, d:]
+                P[:, :d, :d] += dt * (P[:, d:, :d] + P[:, :d, d:]) + dt * dt * P[:, d:, d:]
+                P[:, :d, d:] = Ppv
+                P[:, d:, :d] = np.swapaxes(Ppv, 1, 2)
+                P += cv_Q(dt, cfg.q_m2ps3, d)
+        self.t_s = float(t_s)
+        used = np.zeros(M, bool)
+        st = self.status[:n]
+        conf_idx = np.nonzero(st == CONFIRMED)[0]
+        tent_idx = np.nonzero(st == TENTATIVE)[0]
+        hit = np.zeros(n, bool)
+        dtruth = det_truth if det_truth is not None else None
+        kw = dict(gate=cfg.gate, pd=cfg.pd, clutter_density=cfg.clutter_density)
+        # 2. confirmed tracks
+        if conf_idx.size:
+            xc, Pc = self.x[conf_idx], self.P[conf_idx]
+            a = self.associator.associate(
+                xc[:, :d], Pc[:, :d, :d], z, Rm, **kw,
+                track_truth=self.truth[conf_idx] if self._use_truth else None, det_truth=dtruth)
+            if a.beta is not None:  # JPDA: soft update of every gated track
+                xn, Pn = pda_update(xc, Pc, z, Rm, a)
+                self.x[conf_idx], self.P[conf_idx] = xn, Pn
+                hit[conf_idx] = a.det_for_track >= 0
+            else:
+                self._hard_update(conf_idx, a.det_for_track, z, Rm, hit)
+            used |= a.used
+        # 4. tentative tracks on the detections left over (GNN, or truth)
+        if tent_idx.size:
+            free = np.nonzero(~used)[0]
+            xt, Pt = self.x[tent_idx], self.P[tent_idx]
+            Rf = Rm[free] if Rm.ndim == 3 else Rm
+            tassoc = self.associator if self._use_truth else _GNN
+            a2 = tassoc.associate(
+                xt[:, :d], Pt[:, :d, :d], z[free], Rf, **kw,
+                track_truth=self.truth[tent_idx] if self._use_truth else None,
+                det_truth=dtruth[free] if dtruth is not None else None)
+            dft = np.full(tent_idx.size, -1, np.int64)
+            got = a2.det_for_track >= 0
+            dft[got] = free[a2.det_for_track[got]]
+            self._hard_update(tent_idx, dft, z, Rm, hit)
+            used[dft[dft >= 0]] = True
+        # bookkeeping: hits, misses, bit history
+        if n:
+            h = hit
+            self.hits[:n] += h
+            self.misses[:n] = np.where(h, 0, self.misses[:n] + 1)
+            self.hist[:n] = (self.hist[:n] << np.uint64(1)) | h.astype(np.uint64)
+        # 3./4. deletion and confirmation
+        keep = np.ones(n, bool)
+        st = self.status[:n]
+        ptr = np.trace(self.P[:n, :d, :d], axis1=1, axis2=2)
+        isc = st == CONFIRMED
+        if cfg.delete_pos_trace_m2 is not None:
+            keep &= ~(isc & (ptr > cfg.delete_pos_trace_m2))
+        if cfg.miss_delete > 0:
+            keep &= ~(isc & (self.misses[:n] >= cfg.miss_delete))
+        ist = st == TENTATIVE
+        if cfg.confirm_n > 0:
+            mask = np.uint64((1 << cfg.confirm_n) - 1)
+            recent = _popcount(self.hist[:n] & mask)
+            newc = ist & (recent >= cfg.confirm_m)
+        else:
+            newc = ist & (self.hits[:n] >= cfg.confirm_m)
+        self.status[:n][newc] = CONFIRMED
+        still_t = ist & ~newc
+        if cfg.tentative_pos_trace_m2 is not None:
+            keep &= ~(still_t & (ptr > cfg.tentative_pos_trace_m2))
+        if cfg.confirm_n > 0:
+            # cannot reach M hits in the window any more: hits in the last N−1 scans + 1 < M
+            mask1 = np.uint64((1 << max(cfg.confirm_n - 1, 0)) - 1)
+            keep &= ~(still_t & (_popcount(self.hist[:n] & mask1) + 1 < cfg.confirm_m)
+                      & (self.misses[:n] > 0))
+        deleted_ids = self.ids[:n][isc & ~keep].copy()
+        confirmed_ids = self.ids[:n][newc & keep].copy()
+        self._compact(keep)
+        # 5. births on unused detections: x = [z, 0] ; P = blockdiag(R_j, σ_v² I)
+        births = np.nonzero(~used)[0]
+        b = births.size
+        if b:
+            self._grow(self.n + b)
+            s = slice(self.n, self.n + b)
+            self.x[s] = 0.0
+            self.x[s, :d] = z[births]
+            self.P[s] = 0.0
+            self.P[s, :d, :d] = Rm[births] if Rm.ndim == 3 else Rm
+            iv = np.arange(d, 2 * d)
+            self.P[s, iv, iv] = cfg.prior_vel_std_mps**2
+            self.ids[s] = np.arange(self._next_id, self._next_id + b)
+            self._next_id += b
+            self.status[s] = TENTATIVE
+            self.hits[s] = 1
+            self.misses[s] = 0
+            self.hist[s] = 1
+            self.truth[s] = dtruth[births] if dtruth is not None else -1
+            self.n += b
+        c = self.status[: self.n] == CONFIRMED
+        return StepResult(self.ids[: self.n][c].copy(), self.x[: self.n][c].copy(),
+                          self.P[: self.n][c].copy(), confirmed_ids, deleted_ids)
+
+    def _hard_update(
+        self, idx: np.ndarray, det_for: np.ndarray, z: np.ndarray, R: np.ndarray, hit: np.ndarray
+    ) -> None:
+        """Kalman update of the tracks ``idx`` that got a detection (Joseph form, H = [I 0])."""
+        got = det_for >= 0
+        if not got.any():
+            return
+        ti = idx[got]
+        dj = det_for[got]
+        Rj = R[dj] if R.ndim == 3 else R
+        xn, Pn, _, _ = update_position(self.x[ti], self.P[ti], z[dj], Rj)
+        self.x[ti], self.P[ti] = xn, Pn
+        hit[ti] = True
+
+    @property
+    def n_ids_issued(self) -> int:
+        """Number of track ids issued so far (tentative included)."""
+        return self._next_id
+
+
+def _popcount(a: np.ndarray) -> np.ndarray:
+    """Number of set bits of uint64 values (vectorised SWAR popcount)."""
+    a = a.astype(np.uint64)
+    a = a - ((a >> np.uint64(1)) & np.uint64(0x5555555555555555))
+    a = (a & np.uint64(0x3333333333333333)) + ((a >> np.uint64(2)) & np.uint64(0x3333333333333333))
+    a = (a + (a >> np.uint64(4))) & np.uint64(0x0F0F0F0F0F0F0F0F)
+    return ((a * np.uint64(0x0101010101010101)) >> np.uint64(56)).astype(np.int64)
+
+
+_GNN = make_associator("gnn")
