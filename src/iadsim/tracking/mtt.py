@@ -80,33 +80,39 @@ class StepResult:
 
 
 def deletion_thresholds(
-    dim: int, dt_s: float, q_m2ps3: float, sigma_m: float, prior_vel_std_mps: float, miss_delete: int
+    dim: int,
+    dt_s: float,
+    q_m2ps3: float,
+    sigma_m: float,
+    prior_vel_std_mps: float,
+    miss_delete: int,
+    confirm_m: int = 3,
 ) -> tuple[float, float]:
-    """Covariance-growth thresholds on tr P_pp tied to a number of missed scans.
+    """Covariance-growth thresholds on tr P_pp tied to a number of missed scans (P_D = 1 model).
 
-    confirmed: midway between the position trace of the steady-state (P_D = 1) CV filter after
-    ``miss_delete − 1`` and after ``miss_delete`` predictions without update ⇒ a steady track is
-    deleted at its ``miss_delete``-th consecutive miss.
-    tentative: just below the position trace of a new track's prior predicted once ⇒ a new track
-    missing its first follow-up is deleted; after one hit it survives one miss.
+    confirmed: start from a new track's prior P₀ = blockdiag(σ² I, σ_v² I), apply the
+    ``confirm_m − 1`` updates that confirm it, then ``miss_delete`` predictions without update;
+    the threshold lies midway between the traces after ``miss_delete − 1`` and ``miss_delete``
+    predictions ⇒ a just-confirmed track is deleted at its ``miss_delete``-th consecutive miss
+    (a converged track, with a smaller covariance, coasts a few scans longer).
+    tentative: just below the position trace of P₀ predicted once ⇒ a new track missing its
+    first follow-up is deleted; after one hit it survives one miss.
     """
     F, Q = cv_F(dt_s, dim), cv_Q(dt_s, q_m2ps3, dim)
     R = sigma_m**2 * np.eye(dim)
-    P = np.diag([sigma_m**2] * dim + [prior_vel_std_mps**2] * dim)
-    for _ in range(500):  # Riccati iteration to the steady state
+    P0 = np.diag([sigma_m**2] * dim + [prior_vel_std_mps**2] * dim)
+    P = P0.copy()
+    for _ in range(max(confirm_m - 1, 0)):
         Pp = F @ P @ F.T + Q
-        S = Pp[:dim, :dim] + R
-        K = Pp[:, :dim] @ np.linalg.inv(S)
+        K = Pp[:, :dim] @ np.linalg.inv(Pp[:dim, :dim] + R)
         P = Pp - K @ Pp[:dim, :]
-    traces = []
+    traces = [float(np.trace(P[:dim, :dim]))]
     for _ in range(max(miss_delete, 1)):
         P = F @ P @ F.T + Q
-        traces.append(np.trace(P[:dim, :dim]))
-    prev = traces[-2] if len(traces) > 1 else np.trace(P[:dim, :dim])
-    conf = 0.5 * (prev + traces[-1])
-    P0 = np.diag([sigma_m**2] * dim + [prior_vel_std_mps**2] * dim)
-    tent = np.trace((F @ P0 @ F.T + Q)[:dim, :dim]) * (1 - 1e-6)
-    return float(conf), float(tent)
+        traces.append(float(np.trace(P[:dim, :dim])))
+    conf = 0.5 * (traces[-2] + traces[-1])
+    tent = float(np.trace((F @ P0 @ F.T + Q)[:dim, :dim])) * (1 - 1e-6)
+    return conf, tent
 
 
 def pda_update(
