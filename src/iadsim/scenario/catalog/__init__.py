@@ -477,7 +477,7 @@ def _parse_sourced(ctx: _Ctx, parent: Any, key: str, path: str, *, alt: bool = F
         elif conf not in CONFIDENCE_LEVELS:
             ctx.add(node, "confidence", f"{path}.confidence", f"must be one of A, B, C (or 'assumption') (got {_plain(conf)!r})")
             ok = False
-        elif not source:
+        elif not source and value is None:  # (a non-null value without source is reported below)
             ctx.add(node, "confidence", f"{path}.confidence", "a confidence grade needs a 'source'")
             ok = False
     if value is not None and not ((source and conf in CONFIDENCE_LEVELS) or has_assumption):
@@ -580,7 +580,7 @@ def _parse_entry(ctx: _Ctx, kind: str, section: Any, eid: str) -> CatalogEntry |
                 if sv is not None:
                     _check_domain(ctx, pk, c, f"{base}.pk.{c}", "p_damage", sv)  # probability domain
                     table[c] = sv
-            fields["pk"] = MappingProxyType(table)
+            fields["pk"] = table  # plain dict: callers test isinstance(v, dict)
     # internal consistency of pairs
     for lo_k, hi_k in (("min_range_km", "max_range_km"), ("min_altitude_km", "max_altitude_km")):
         lo_v, hi_v = fields.get(lo_k), fields.get(hi_k)
@@ -612,8 +612,9 @@ def _parse_documents(docs: list[tuple[str, Any, str]], origin: str) -> Catalog:
     files: dict[str, str] = {}
     for name, root, text in docs:
         ctx = _Ctx(name)
-        hasher.update(name.encode() + b"\0" + text.encode() + b"\0")
-        files[name] = hashlib.sha256(text.encode()).hexdigest()
+        base = Path(name).name  # hashes do not depend on where the catalogue lives
+        hasher.update(base.encode() + b"\0" + text.encode() + b"\0")
+        files[base] = hashlib.sha256(text.encode()).hexdigest()
         if not isinstance(root, Mapping):
             problems.append(Problem(name, 1, 1, "", "a catalogue file must be a mapping with 'meta' and entry sections"))
             continue
