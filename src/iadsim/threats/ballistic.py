@@ -336,7 +336,7 @@ class BallisticMover:
 
         # --- ragged tables: samples 0..k_imp-1 on the grid, then the impact sample --------------
         counts = k_imp + 1
-        self._offset: np.ndarray = np.concatenate([[0], np.cumsum(counts)[:-1]]).astype(np.int64)
+        self._offset: np.ndarray = (np.cumsum(counts) - counts).astype(np.int64)  # start of each row
         self._k_imp: np.ndarray = k_imp
         mask = np.arange(traj.shape[0])[:, None] < k_imp[None, :]  # (K+1, N) grid samples kept
         flat = np.empty((int(counts.sum()), 4))

@@ -213,3 +213,11 @@ def test_mover_rejects_bad_input():
         BallisticMover([0.0], [0.0], [0.0], [np.pi], [0.0])  # antipodal
     with pytest.raises(InputError):
         BallisticMover([0.1, 0.2], [0.1], [0.1], [0.2], [0.0])
+
+
+def test_empty_and_scalar_inputs():
+    m = BallisticMover(np.zeros(0), np.zeros(0), np.zeros(0), np.zeros(0), np.zeros(0))
+    s = m.state(3.0)
+    assert m.n == 0 and s.pos_ecef_m.shape == (0, 3) and m.arrival_time_s.shape == (0,)
+    one = BallisticMover(0.6, 0.7, 0.61, 0.72, 5.0)  # scalars are accepted as N = 1
+    assert one.n == 1 and one.state(50.0).flying[0]
