@@ -64,30 +64,22 @@ class EventLog:
     """Append-only columnar event store."""
 
     def __init__(self) -> None:
-        self._batches: list[dict[str, np.ndarray]] = []
+        self._batches: list[tuple[int, int, int, Any, dict[str, Any]]] = []
         self._seq = 0
 
     def emit(self, kind: EventKind, time_s: np.ndarray | float, **cols: Any) -> None:
-        """Append ``n`` events of one kind; columns broadcast to the batch length."""
-        lens = [np.size(v) for v in cols.values() if np.ndim(v) > 0]
-        n = max(lens) if lens else (np.size(time_s) if np.ndim(time_s) else 1)
+        """Append ``n`` events of one kind; columns broadcast to the batch length.
+
+        Columns not given are filled (−1 / NaN) only when the table is built.
+        """
+        unknown = set(cols) - set(INT_COLS) - set(FLOAT_COLS)
+        if unknown:
+            raise TypeError(f"unknown event columns: {sorted(unknown)}")
+        n = max([np.size(v) for v in cols.values() if np.ndim(v) > 0] or [np.size(time_s) if np.ndim(time_s) else 1])
         if n == 0:
             return
-        batch: dict[str, np.ndarray] = {
-            "time_s": np.broadcast_to(np.asarray(time_s, float), (n,)).copy(),
-            "kind_code": np.full(n, int(kind), np.int8),
-            "seq": np.arange(self._seq, self._seq + n, dtype=np.int64),
-        }
+        self._batches.append((int(kind), n, self._seq, time_s, cols))
         self._seq += n
-        for c in INT_COLS:
-            v = cols.pop(c, -1)
-            batch[c] = np.broadcast_to(np.asarray(v, np.int64), (n,)).copy()
-        for c in FLOAT_COLS:
-            v = cols.pop(c, np.nan)
-            batch[c] = np.broadcast_to(np.asarray(v, float), (n,)).copy()
-        if cols:
-            raise TypeError(f"unknown event columns: {sorted(cols)}")
-        self._batches.append(batch)
 
     def __len__(self) -> int:
         return self._seq
@@ -96,26 +88,34 @@ class EventLog:
         """All events, sorted by (time_s, priority, seq)."""
         if not self._batches:
             return SCHEMA.empty_table()
-        cat = {k: np.concatenate([b[k] for b in self._batches]) for k in self._batches[0]}
-        code = cat.pop("kind_code")
+        total = self._seq
+        code = np.empty(total, np.int8)
+        time_s = np.empty(total)
+        out: dict[str, np.ndarray] = {c: np.full(total, -1, np.int64) for c in INT_COLS}
+        out.update({c: np.full(total, np.nan) for c in FLOAT_COLS})
+        for kind, n, start, t, cols in self._batches:
+            sl = slice(start, start + n)
+            code[sl] = kind
+            time_s[sl] = t
+            for c, v in cols.items():
+                out[c][sl] = v
         prio_lut = np.zeros(max(EventKind) + 1, np.int8)
         for k, p in PRIORITY.items():
             prio_lut[k] = p
         prio = prio_lut[code]
-        order = np.lexsort((cat["seq"], prio, cat["time_s"]))
-        names = np.array([""] + [k.name for k in sorted(EventKind)], dtype=object)
-        lut = np.empty(max(EventKind) + 1, dtype=object)
+        seq = np.arange(total, dtype=np.int64)
+        order = np.lexsort((seq, prio, time_s))
+        names = np.empty(max(EventKind) + 1, dtype=object)
         for k in EventKind:
-            lut[k] = k.name
+            names[k] = k.name
         data: dict[str, Any] = {
-            "time_s": cat["time_s"][order],
-            "kind": pa.array(lut[code[order]].astype(str)),
+            "time_s": time_s[order],
+            "kind": pa.array(names[code[order]].astype(str)),
             "priority": prio[order],
-            "seq": cat["seq"][order],
+            "seq": seq[order],
         }
-        del names
         for c in INT_COLS + FLOAT_COLS:
-            data[c] = cat[c][order]
+            data[c] = out[c][order]
         return pa.table(data, schema=SCHEMA)
 
 

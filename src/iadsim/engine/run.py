@@ -34,7 +34,7 @@ from iadsim.scenario.catalog import Catalog, load_catalog
 from iadsim.scenario.schema import Scenario
 from iadsim.sensors import radar as radar_mod
 from iadsim.tracking.manager import TrackTable
-from iadsim.weapons.flyout import intercept_time, kill_probability
+from iadsim.weapons.flyout import ballistic_acceleration, kill_probability, predicted_intercept
 
 Progress = Callable[[int, int], None]
 
@@ -151,6 +151,9 @@ def _run(world: World, streams: Any, progress: Progress | None) -> pa.Table:  # 
     shot_seq = 0
     radar_site = np.asarray(radars.site_index, np.int64)
     asset_ecef = world.assets.ecef_m.reshape(-1, 3)
+    site_revisit = np.zeros(len(world.site_names))  # slowest radar revisit per site
+    if S:
+        np.maximum.at(site_revisit, radar_site, np.asarray(radars.revisit_s, float))
 
     for k in range(1, K + 1):
         t = k * dt
@@ -198,10 +201,18 @@ def _run(world: World, streams: Any, progress: Progress | None) -> pa.Table:  # 
             live = live[np.isin(tracks.site[live], scan_sites)]
             if len(live):
                 xp, _ = tracks.predicted(live, t)
-                geom = radar_mod.geometry(radars, xp[:, :3])
-                vis = radar_mod.visible(radars, geom)  # (S, L)
-                covered = vis & scanning[:, None] & (radar_site[:, None] == tracks.site[live][None, :])
+                scan_idx = np.flatnonzero(scanning)
+                sub = radars.subset(scan_idx)
+                vis = radar_mod.visible(sub, radar_mod.geometry(sub, xp[:, :3]))  # (S_scan, L)
+                covered = vis & (radar_site[scan_idx][:, None] == tracks.site[live][None, :])
                 opp_rows = live[covered.any(axis=0)]
+        # tracks not updated for drop_misses revisits of their site's slowest radar are dropped
+        # even where no radar covers their predicted position any more (coasted out of coverage)
+        live = tracks.live_rows()
+        stale = live[(t - tracks.t_s[live]) > sc.tracking.drop_misses * site_revisit[tracks.site[live]] + dt]
+        if len(stale):
+            tracks.kill(stale)
+            log.emit(EventKind.TrackDropped, t, site=tracks.site[stale], track=tracks.id[stale], threat=tracks.truth[stale])
         if M or len(opp_rows):
             tev = tracks.step(t, det_site, det.target, det.z_ecef_m, det.R_ecef, opp_rows)
             for kind, rows in ((EventKind.TrackInitiated, tev.initiated), (EventKind.TrackConfirmed, tev.confirmed),
@@ -217,7 +228,9 @@ def _run(world: World, streams: Any, progress: Progress | None) -> pa.Table:  # 
                 engaged_now = np.bincount(pairs // (tracks.capacity + 1), minlength=F)
             ready = (next_ready <= t + 1e-9) & (magazine.sum(axis=1) > 0) & (engaged_now < fus.max_engagements)
             live = tracks.live_rows()
-            conf = live[tracks.confirmed[live]]
+            # fire control engages confirmed tracks updated within one revisit of the site's radars
+            fresh = (t - tracks.t_s[live]) <= site_revisit[tracks.site[live]] + dt
+            conf = live[tracks.confirmed[live] & (tracks.misses[live] == 0) & fresh]
             if ready.any() and len(conf):
                 _engage(world, tracks, conf, np.flatnonzero(ready), t, magazine, next_ready, shots,
                         shot_seq, log, pend, asset_ecef)  # fmt: skip
@@ -251,8 +264,11 @@ def _engage(world: World, tracks: TrackTable, conf: np.ndarray, ready_fu: np.nda
     # track estimate at the decision time, then at launch (after the reaction time)
     x, _ = tracks.predicted(rows, t)
     p, v = x[:, :3], x[:, 3:]
+    acc = ballistic_acceleration(p, v)
+    react = fus.reaction_time_s[f][:, None]
     t_launch = t + fus.reaction_time_s[f]
-    p_launch = p + v * fus.reaction_time_s[f][:, None]
+    p_launch = p + v * react + 0.5 * acc * react**2
+    v_launch = v + acc * react
     speed = np.linalg.norm(v, axis=1)
     # priority: earliest predicted arrival at any defended asset (closing-speed time to go)
     rel = asset_ecef[None, :, :] - p[:, None, :]  # (P, A, 3)
@@ -263,7 +279,6 @@ def _engage(world: World, tracks: TrackTable, conf: np.ndarray, ready_fu: np.nda
     # truth class of the threat behind the track (for Pk); −1 = false track
     truth = tracks.truth[rows]
     cls = np.where(truth >= 0, th.class_index[np.maximum(truth, 0)], 0)
-    d = p_launch - fus.ecef_m[f]
     best_type = np.full(len(f), -1)
     best_pref = np.full(len(f), np.iinfo(np.int64).max)
     best_tau = np.full(len(f), np.nan)
@@ -271,8 +286,8 @@ def _engage(world: World, tracks: TrackTable, conf: np.ndarray, ready_fu: np.nda
         stock = magazine[f, i] > 0
         if not stock.any():
             continue
-        tau = intercept_time(d, v, ic.speed_mps[f, i])
-        pip = p_launch + v * np.nan_to_num(tau)[:, None]
+        pip, tau = predicted_intercept(p_launch, v_launch, acc, fus.ecef_m[f], ic.speed_mps[f, i])
+        pip = np.where(np.isfinite(pip), pip, fus.ecef_m[f])
         enu = np.einsum("pij,pj->pi", fus.enu_rot[f], pip - fus.ecef_m[f])
         slant = np.linalg.norm(enu, axis=1)
         _, _, alt = frames.ecef_to_geodetic(pip)
@@ -293,26 +308,30 @@ def _engage(world: World, tracks: TrackTable, conf: np.ndarray, ready_fu: np.nda
     if not feas.any():
         return
     f, rows, tgo, best_type, best_tau = f[feas], rows[feas], tgo[feas], best_type[feas], best_tau[feas]
-    p_launch, v, t_launch, truth = p_launch[feas], v[feas], t_launch[feas], truth[feas]
+    p_launch, v_launch, acc, t_launch, truth = p_launch[feas], v_launch[feas], acc[feas], t_launch[feas], truth[feas]
     # one new engagement per ready unit per tick: the earliest-arriving feasible track
     order = np.lexsort((tracks.id[rows], tgo, f))
     first = order[np.r_[True, f[order][1:] != f[order][:-1]]]
-    f, rows, it, tau = f[first], rows[first], best_type[first], best_tau[first]
-    pip = p_launch[first] + v[first] * tau[:, None]
-    t_l, truth = t_launch[first], truth[first]
+    f, rows, it = f[first], rows[first], best_type[first]
+    p_l, v_l, a_l, t_l, truth = p_launch[first], v_launch[first], acc[first], t_launch[first], truth[first]
     n_shots = np.minimum(fus.salvo_size[f], magazine[f, it])
+    pip0 = p_l + v_l * best_tau[first][:, None] + 0.5 * a_l * (best_tau[first] ** 2)[:, None]
     log.emit(EventKind.Assignment, t, fire_unit=f, track=tracks.id[rows], threat=truth, interceptor_type=it,
-             x_m=pip[:, 0], y_m=pip[:, 1], z_m=pip[:, 2])  # fmt: skip
-    # salvo rounds leave launch_interval_s apart and share the PIP
+             x_m=pip0[:, 0], y_m=pip0[:, 1], z_m=pip0[:, 2])  # fmt: skip
+    # salvo rounds leave launch_interval_s apart; each round gets its own PIP
     rep = np.repeat(np.arange(len(f)), n_shots)
     j = np.arange(len(rep)) - np.repeat(np.cumsum(n_shots) - n_shots, n_shots)
     sf = f[rep]
-    st_launch = t_l[rep] + j * fus.launch_interval_s[sf]
     sit = it[rep]
+    delay = (j * fus.launch_interval_s[sf])[:, None]
+    st_launch = t_l[rep] + delay[:, 0]
+    pip, tau = predicted_intercept(p_l[rep] + v_l[rep] * delay + 0.5 * a_l[rep] * delay**2, v_l[rep] + a_l[rep] * delay,
+                                   a_l[rep], fus.ecef_m[sf], ic.speed_mps[sf, sit])  # fmt: skip
+    tau = np.nan_to_num(tau, nan=0.0)
     cls = np.where(truth[rep] >= 0, th.class_index[np.maximum(truth[rep], 0)], 0)
     ids = np.arange(shot_seq, shot_seq + len(rep))
-    shots.add(id=ids, fu=sf, itype=sit, track=rows[rep], threat=truth[rep], t_int=st_launch + tau[rep],
-              pk0=ic.pk[sf, sit, cls], basket=ic.basket_m[sf, sit], seq=ids, pip=pip[rep])  # fmt: skip
+    shots.add(id=ids, fu=sf, itype=sit, track=rows[rep], threat=truth[rep], t_int=st_launch + tau,
+              pk0=ic.pk[sf, sit, cls], basket=ic.basket_m[sf, sit], seq=ids, pip=pip)  # fmt: skip
     np.subtract.at(magazine, (f, it), n_shots)
     next_ready[f] = t + fus.launch_interval_s[f] * n_shots
     cost = ic.cost_usd[sf, sit]

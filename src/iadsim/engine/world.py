@@ -369,7 +369,7 @@ def compile_world(
                 az = st.threats.random(n) * 2 * np.pi
                 tlat, tlon, _ = frames.geodesic_direct(tlat, tlon, az, r)
             fpa = None if raid.flight_path_angle_deg is None else np.full(n, raid.flight_path_angle_deg * DEG)
-            movers.append(BallisticMover(lat0, lon0, np.asarray(tlat, float), np.asarray(tlon, float), launch_t, flight_path_angle_rad=fpa))
+            movers.append(BallisticMover(lat0, lon0, np.asarray(tlat, float), np.asarray(tlon, float), launch_t, flight_path_angle_rad=fpa, integrate_dt_s=2.0))
         else:
             speed = raid.speed_mps if raid.speed_mps is not None else float(e.value("speed_mps"))
             cruise = raid.altitude_m if raid.altitude_m is not None else float(e.value("cruise_altitude_m"))

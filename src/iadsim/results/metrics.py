@@ -128,7 +128,7 @@ def summarize(events: pa.Table, world: World) -> dict[str, Any]:
         },
         "tracking": {
             "association": world.scenario.fidelity.association,
-            "tracks_initiated": int((events["kind"] == pa.scalar("TrackInitiated")).to_numpy().sum()) if events.num_rows else 0,
+            "tracks_initiated": int(len(_col(events, "TrackInitiated", "track"))),
             "tracks_confirmed": int(len(conf_thr)),
             "tracks_dropped": int(len(_col(events, "TrackDropped", "track"))),
             "threats_ever_tracked": int(np.isfinite(first_conf).sum()),

@@ -47,3 +47,42 @@ def kill_probability(pk_nominal: np.ndarray, miss_m: np.ndarray, basket_m: np.nd
     A notional model: inside the basket the seeker corrects the error, far outside it cannot.
     """
     return pk_nominal * np.exp(-0.5 * (miss_m / basket_m) ** 2)
+
+
+def predicted_intercept(
+    p_m: np.ndarray,
+    v_mps: np.ndarray,
+    a_mps2: np.ndarray,
+    launcher_m: np.ndarray,
+    speed_mps: np.ndarray,
+    iterations: int = 5,
+) -> tuple[np.ndarray, np.ndarray]:
+    """PIP and time of flight for a target with constant acceleration ``a`` (e.g. gravity).
+
+    Start from the constant-velocity root τ₀ (:func:`intercept_time`), then iterate the fixed point
+    τₖ₊₁ = |p + v τₖ + ½ a τₖ² − L| / s. With ``a = 0`` the first step is exact. Shapes: (P, 3)
+    vectors, (P,) speeds. Returns ``(pip (P,3), tau (P,))``; NaN where no intercept exists.
+    """
+    tau = intercept_time(p_m - launcher_m, v_mps, speed_mps)
+    has_acc = np.einsum("ij,ij->i", a_mps2, a_mps2) > 0
+    if has_acc.any():
+        for _ in range(iterations):
+            pip = p_m + v_mps * tau[:, None] + 0.5 * a_mps2 * (tau**2)[:, None]
+            tau = np.where(has_acc, np.linalg.norm(pip - launcher_m, axis=1) / speed_mps, tau)
+    pip = p_m + v_mps * tau[:, None] + 0.5 * a_mps2 * (tau**2)[:, None]
+    return pip, tau
+
+
+def ballistic_acceleration(p_m: np.ndarray, v_mps: np.ndarray, min_speed_mps: float = 1000.0) -> np.ndarray:
+    """Fire-control acceleration model: gravity for tracks faster than ``min_speed_mps``.
+
+    No aircraft, cruise missile or drone of the catalogue flies at 1 km/s; a track that fast is
+    treated as a ballistic body in free fall, a = −μ p / |p|³ (point-mass gravity, ECEF, Earth
+    rotation neglected). Slower tracks get a = 0 (constant velocity).
+    """
+    from iadsim.units import MU_EARTH_M3PS2
+
+    r = np.linalg.norm(p_m, axis=1)
+    g = -MU_EARTH_M3PS2 * p_m / (r**3)[:, None]
+    fast = np.linalg.norm(v_mps, axis=1) >= min_speed_mps
+    return np.where(fast[:, None], g, 0.0)
