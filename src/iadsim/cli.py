@@ -31,7 +31,7 @@ app = typer.Typer(
     add_completion=False,
     rich_markup_mode="rich",
 )
-out = Console()
+out = Console(width=None if sys.stdout.isatty() else 120)
 err = Console(stderr=True)
 
 DEFAULT_SCENARIO = "turkey-2017"
@@ -45,10 +45,10 @@ def user_errors() -> Iterator[None]:
     except ScenarioError as exc:
         err.print(f"[bold red]error:[/] {len(exc.problems)} problem{'s' if len(exc.problems) != 1 else ''} in the scenario:", highlight=False)
         for p in exc.problems:
-            err.print(f"  {p}", highlight=False, markup=False)
+            err.print(f"  {p}", highlight=False, markup=False, soft_wrap=True)
         raise typer.Exit(2) from None
     except IadsimError as exc:
-        err.print(f"[bold red]error:[/] {exc}", highlight=False)
+        err.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
         raise typer.Exit(2) from None
 
 
