@@ -625,3 +625,98 @@ def mask_to_geometry(grid: Grid, mask: B) -> Any:
     boxes = shapely.box(np.degrees(lon0), np.degrees(lat0), np.degrees(lon1), np.degrees(lat1))
     # boxes of adjacent rows overlap only along edges, so a plain union is exact
     return shapely.union_all(boxes, grid_size=None)
+
+
+# ------------------------------------------------------------------------- scenario helpers
+def parse_bbox(text: str) -> tuple[float, float, float, float]:
+    """Parse ``"W,S,E,N"`` (degrees) into a tuple; :class:`InputError` on bad input."""
+    try:
+        parts = [float(p) for p in str(text).replace(" ", "").split(",")]
+    except ValueError:
+        raise InputError(f"--bbox must be four numbers W,S,E,N in degrees (got {text!r})") from None
+    if len(parts) != 4:
+        raise InputError(f"--bbox must be four numbers W,S,E,N in degrees (got {text!r})")
+    w, s, e, n = parts
+    if not (-180 <= w < e <= 180 and -90 <= s < n <= 90):
+        raise InputError(
+            f"empty or invalid bounding box W,S,E,N = {text} (need west < east within ±180°, "
+            "south < north within ±90°)"
+        )
+    return w, s, e, n
+
+
+def resolve_region(
+    scenario: Any = None, country: str | None = None, bbox: Sequence[float] | str | None = None
+) -> tuple[Any, str, Any]:
+    """The region to analyse: command-line country/box first, else the scenario's ``region``.
+
+    Returns
+    -------
+    region : shapely geometry or (W,S,E,N) tuple — what :func:`make_grid` takes
+    name : str — for titles
+    outline : shapely geometry or None — for maps (the country polygon, or the box)
+
+    Raises
+    ------
+    InputError
+        Unknown country, bad box, both given, or no region anywhere.
+    """
+    import shapely
+
+    from iadsim.geo.borders import canonical_country_name, country_polygon
+
+    if country and bbox:
+        raise InputError("give either --country or --bbox, not both")
+    if country is None and bbox is None and scenario is not None and getattr(scenario, "region", None) is not None:
+        country = scenario.region.country
+        bbox = scenario.region.bbox_deg
+    if country:
+        geom = country_polygon(country)
+        if bbox is not None:  # scenario gives both: the part of the country inside the box
+            b = parse_bbox(bbox) if isinstance(bbox, str) else tuple(float(v) for v in bbox)
+            geom = shapely.intersection(geom, shapely.box(*b))
+            if geom.is_empty:
+                raise InputError(f"the box {b} does not intersect {country}: empty region")
+        return geom, canonical_country_name(country), geom
+    if bbox is not None:
+        b = parse_bbox(bbox) if isinstance(bbox, str) else parse_bbox(",".join(str(v) for v in bbox))
+        return b, "box W,S,E,N = " + ",".join(f"{v:g}" for v in b), shapely.box(*b)
+    raise InputError("no region: the scenario has no `region:`; give --country NAME or --bbox W,S,E,N")
+
+
+def select_sites(scenario: Any, names: Sequence[str] | None) -> Any:
+    """A copy of the scenario keeping only the named sites (exact names or ``prefix*``)."""
+    if not names:
+        return scenario
+    import fnmatch
+
+    kept = [s for s in scenario.sites if any(fnmatch.fnmatchcase(s.name, pat) for pat in names)]
+    if not kept:
+        raise InputError(
+            f"no site matches {', '.join(names)}; the scenario's sites are: "
+            + ", ".join(s.name for s in scenario.sites)
+        )
+    return scenario.model_copy(update={"sites": kept})
+
+
+def world_arrays(scenario: Any, altitude_ref: str = "msl") -> tuple[Any, Any, list[str]]:
+    """Radar and fire-unit arrays of a scenario for coverage.
+
+    ``altitude_ref="agl"`` re-expresses every height above the site's own ground (the radar at its
+    antenna height, the launcher at 0 m), i.e. the flat-terrain assumption under which target
+    altitudes are heights above ground; ``"msl"`` keeps the engine's heights above sea level.
+    """
+    import dataclasses
+
+    from iadsim.engine.world import compile_world
+
+    world = compile_world(scenario)
+    radars, units = world.radars, world.fire_units
+    if altitude_ref == "agl":
+        ground = np.array([s.alt_m for s in scenario.sites], dtype=np.float64)
+        radars = dataclasses.replace(radars, alt_m=np.asarray(radars.alt_m) - ground[np.asarray(radars.site_index)])
+        if len(units):
+            units = dataclasses.replace(units, alt_m=np.asarray(units.alt_m) - ground[np.asarray(units.site_index)])
+    elif altitude_ref != "msl":
+        raise InputError(f"altitude reference must be 'msl' or 'agl' (got {altitude_ref!r})")
+    return radars, units, list(world.site_names)

@@ -185,3 +185,79 @@ def test_bad_inputs() -> None:
         detection_mask(r, grid, 1000.0, -1.0)
     with pytest.raises(InputError, match="Pd threshold"):
         detection_mask(r, grid, 1000.0, 1.0, 1.5)
+
+
+# ------------------------------------------------------------------------------ command line
+def _app():
+    import typer
+
+    from iadsim.analysis.cli import register
+
+    app = typer.Typer()
+    register(app)
+    return app
+
+
+def _invoke(args):
+    from typer.testing import CliRunner
+
+    return CliRunner().invoke(_app(), args)
+
+
+def test_cli_coverage_writes_outputs(tmp_path) -> None:
+    import json
+
+    r = _invoke(["coverage", "turkey-2017", "--altitude-m", "1000,10000", "--rcs-m2", "1",
+                 "--resolution-km", "25", "--out", str(tmp_path)])
+    assert r.exit_code == 0, r.output
+    doc = json.loads((tmp_path / "coverage.json").read_text())
+    comp = [x for x in doc["rows"] if x["site"] == "composite" and x["kind"] == "detection"]
+    assert len(comp) == 2 and comp[1]["pct_region"] > comp[0]["pct_region"] > 0  # higher sees farther
+    assert doc["meta"]["region"] == "Turkey"
+    assert (tmp_path / "coverage.csv").read_text().startswith("alt_m,rcs_m2,site,kind,area_km2")
+    gj = json.loads((tmp_path / "coverage_alt10000m_rcs1m2.geojson").read_text())
+    assert gj["type"] == "FeatureCollection" and gj["features"][0]["geometry"]["type"] in ("Polygon", "MultiPolygon")
+    png = (tmp_path / "coverage_alt1000m_rcs1m2.png").read_bytes()
+    assert png[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def _write_plateau(path, height_m: float):
+    import rasterio
+    from affine import Affine
+
+    with rasterio.open(path, "w", driver="GTiff", height=50, width=50, count=1, dtype="float32",
+                       crs="EPSG:4326", transform=Affine(0.02, 0, 38.0, 0, -0.02, 40.0)) as dst:
+        dst.write(np.full((50, 50), height_m, np.float32), 1)
+    return path
+
+
+@pytest.mark.parametrize(
+    "extra,message",
+    [
+        (["--country", "Narnia"], "unknown country 'Narnia'"),
+        (["--country", "turky"], "Did you mean: Turkey"),
+        (["--bbox", "35,39,34,40"], "empty or invalid bounding box"),
+        (["--bbox", "30,35,30.001,35.001"], "contains no grid cell"),
+        (["--bbox", "1,2,3"], "four numbers"),
+        (["--dem", "DOES-NOT-EXIST.tif"], "DEM file not found"),
+        (["--altitude-m", "abc"], "--altitude-m must be comma-separated numbers"),
+        (["--rcs-m2", "-1"], "--rcs-m2 must be positive"),
+    ],
+)
+def test_cli_bad_input_exit_2(tmp_path, extra, message) -> None:
+    r = _invoke(["coverage", "turkey-2017", "--resolution-km", "50", "--no-maps", "--out", str(tmp_path), *extra])
+    assert r.exit_code == 2, r.output
+    assert message in " ".join(r.output.split())
+    assert "Traceback" not in r.output
+
+
+def test_cli_unreadable_dem_and_altitude_below_terrain(tmp_path) -> None:
+    junk = tmp_path / "junk.tif"
+    junk.write_bytes(b"\x00garbage")
+    r = _invoke(["coverage", "turkey-2017", "--dem", str(junk), "--no-maps", "--out", str(tmp_path)])
+    assert r.exit_code == 2 and "cannot read DEM" in r.output
+    dem = _write_plateau(tmp_path / "plateau.tif", 2500.0)  # lon 38–39, lat 39–40 at 2500 m
+    r = _invoke(["coverage", "turkey-2017", "--dem", str(dem), "--bbox", "38.2,39.2,38.8,39.8",
+                 "--altitude-m", "1000", "--resolution-km", "10", "--no-maps", "--out", str(tmp_path)])
+    assert r.exit_code == 2, r.output
+    assert "below the terrain over the whole region" in " ".join(r.output.split())

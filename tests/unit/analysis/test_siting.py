@@ -82,3 +82,58 @@ def test_fixed_coverage_zero_weight_and_errors() -> None:
         greedy_max_cover(cover, w, 0)
     with pytest.raises(InputError, match="k must be"):
         exact_max_cover(cover, w, cover.shape[1] + 1)
+
+
+# ------------------------------------------------------------------------------ command line
+def _invoke(args):
+    import typer
+    from typer.testing import CliRunner
+
+    from iadsim.analysis.cli import register
+
+    app = typer.Typer()
+    register(app)
+    return CliRunner().invoke(app, args)
+
+
+def test_cli_site_outputs_and_snippet(tmp_path) -> None:
+    import json
+
+    from ruamel.yaml import YAML
+
+    from iadsim.scenario.schema import SiteSpec
+
+    r = _invoke(["site", "turkey-2017", "--system", "samp-t", "--k", "2", "--n-candidates", "40",
+                 "--resolution-km", "40", "--altitude-m", "5000", "--out", str(tmp_path)])
+    assert r.exit_code == 0, r.output
+    doc = json.loads((tmp_path / "siting.json").read_text())
+    g, e = doc["methods"]["greedy"], doc["methods"]["exact"]
+    assert g["value"] <= e["value"] + 1e-6 and e["status"] == "Optimal"
+    assert len(doc["chosen"]) == 2 and 0 < doc["pct_covered"] < 100
+    sites = YAML(typ="safe").load((tmp_path / "sites-snippet.yaml").read_text())
+    specs = [SiteSpec.model_validate(s) for s in sites]  # pastes into a scenario as is
+    assert [s.fire_units[0].type for s in specs] == ["samp-t", "samp-t"]
+    assert (tmp_path / "siting.png").read_bytes()[:4] == b"\x89PNG"
+
+
+def test_cli_site_assets_keep_existing_and_errors(tmp_path) -> None:
+    import json
+
+    r = _invoke(["site", "turkey-2017", "--system", "patriot", "--k", "1", "--objective", "assets",
+                 "--keep-existing", "--n-candidates", "30", "--resolution-km", "50", "--altitude-m", "3000",
+                 "--out", str(tmp_path)])
+    assert r.exit_code == 0, r.output
+    doc = json.loads((tmp_path / "siting.json").read_text())
+    assert doc["unit"] == "asset value" and doc["total"] == pytest.approx(470.0)
+    assert doc["existing_covered"] > 0  # Adana/Kahramanmaraş batteries already cover some assets
+    assert doc["covered"] >= doc["existing_covered"]
+    r = _invoke(["site", "turkey-2017", "--system", "s-400", "--k", "2"])
+    assert r.exit_code == 2 and "unknown system 's-400'" in r.output
+    r = _invoke(["site", "turkey-2017", "--system", "s400", "--k", "2", "--candidates", str(tmp_path / "none.csv")])
+    assert r.exit_code == 2 and "file not found" in r.output
+    csvf = tmp_path / "c.csv"
+    csvf.write_text("lat_deg,lon_deg,name\n39.9,32.8,ankara\n37.0,35.3,adana\n41.0,29.0,istanbul\n")
+    r = _invoke(["site", "turkey-2017", "--system", "s400", "--k", "2", "--candidates", str(csvf),
+                 "--resolution-km", "40", "--out", str(tmp_path / "f")])
+    assert r.exit_code == 0, r.output
+    assert len(json.loads((tmp_path / "f" / "siting.json").read_text())["chosen"]) == 2
