@@ -64,11 +64,13 @@ def predicted_intercept(
     vectors, (P,) speeds. Returns ``(pip (P,3), tau (P,))``; NaN where no intercept exists.
     """
     tau = intercept_time(p_m - launcher_m, v_mps, speed_mps)
+    tau = np.where(tau <= 3600.0, tau, np.nan)  # no interceptor flies for an hour
     has_acc = np.einsum("ij,ij->i", a_mps2, a_mps2) > 0
     if has_acc.any():
         for _ in range(iterations):
             pip = p_m + v_mps * tau[:, None] + 0.5 * a_mps2 * (tau**2)[:, None]
             tau = np.where(has_acc, np.linalg.norm(pip - launcher_m, axis=1) / speed_mps, tau)
+            tau = np.where(tau <= 3600.0, tau, np.nan)
     pip = p_m + v_mps * tau[:, None] + 0.5 * a_mps2 * (tau**2)[:, None]
     return pip, tau
 

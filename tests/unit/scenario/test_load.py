@@ -170,3 +170,31 @@ def test_json_schema_is_json() -> None:
     s = json.dumps(schema)
     assert "lat_deg" in s and schema["title"] == "iadsim scenario"
     assert schema["additionalProperties"] is False
+
+
+def test_unknown_catalogue_value_must_be_set(tmp_path) -> None:
+    """A catalogue value that is unknown (null) is an error until the scenario sets it."""
+    import shutil
+    from importlib import resources
+
+    from ruamel.yaml import YAML
+
+    src = resources.files("iadsim") / "scenario" / "catalog"
+    for name in ("radars.yaml", "interceptors.yaml", "systems.yaml", "threats.yaml"):
+        shutil.copy(str(src / name), tmp_path / name)
+    yaml = YAML(typ="rt")
+    data = yaml.load((tmp_path / "radars.yaml").read_text())
+    data["radars"]["an-mpq-65"]["reference_range_km"]["value"] = None
+    with open(tmp_path / "radars.yaml", "w") as fh:
+        yaml.dump(data, fh)
+    cat = load_catalog(tmp_path)
+    assert cat.radars["an-mpq-65"].value("reference_range_km") is None
+    text = GOOD.format(radar="an-mpq-65")
+    with pytest.raises(ScenarioError) as exc:
+        validate_text(text, "u.yaml", catalog=cat)
+    (p,) = exc.value.problems
+    assert p.key_path == "sites[0].sensors[0]" and p.line == 8
+    assert "reference_range_km" in p.message and "unknown" in p.message
+    fixed = text.replace("      - type: an-mpq-65", "      - type: an-mpq-65\n        reference_range_km: 150")
+    sc = validate_text(fixed, "u.yaml", catalog=cat)
+    assert sc.sites[0].sensors[0].reference_range_km == 150
