@@ -42,9 +42,21 @@ def file_to_lib_perm(dim: int) -> np.ndarray:
     return np.array([2 * i for i in range(dim)] + [2 * i + 1 for i in range(dim)])
 
 
+def effective_sigma(params: dict[str, Any]) -> float:
+    """Measurement std per axis [m] used for the deletion thresholds: ``sigma`` for the linear
+    sensor; for range-bearing the worst of σ_r and the cross-range std r_max σ_θ at the far
+    corner of the region (so tracks far from the radar are not deleted for their wide R)."""
+    if params.get("sensor", "linear") != "range_bearing":
+        return float(params["sigma"])
+    hw = float(params["half_width"])
+    sx, sy = params["sensor_xy"]
+    r_max = max(np.hypot(cx - sx, cy - sy) for cx in (-hw, hw) for cy in (-hw, hw))
+    return float(max(params["sigma_range"], r_max * np.deg2rad(params["sigma_bearing_deg"])))
+
+
 def tracker_config(params: dict[str, Any], association: str) -> TrackerConfig:
     dim = int(params["dim"])
-    conf, tent = deletion_thresholds(dim, params["dt"], params["q"], params["sigma"],
+    conf, tent = deletion_thresholds(dim, params["dt"], params["q"], effective_sigma(params),
                                      params["prior_vel_std"], int(params["miss_delete"]),
                                      int(params["min_points"]))
     vol = (2.0 * params["half_width"]) ** dim
@@ -123,7 +135,8 @@ def score(
         gospa_missed_mean=float(g[:, 2].mean()), gospa_false_mean=float(g[:, 3].mean()),
         ospa_mean=float(g[:, 4].mean()), false_tracks_mean=float(g[:, 5].mean()),
         n_track_ids=cont.n_track_ids, id_switches=cont.id_switches, track_breaks=cont.breaks,
-        time_to_confirm_s_median=float(np.nanmedian(cont.time_to_confirm_s)),
+        time_to_confirm_s_median=float(np.nanmedian(cont.time_to_confirm_s))
+        if np.isfinite(cont.time_to_confirm_s).any() else float("nan"),
     )
 
 

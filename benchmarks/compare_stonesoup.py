@@ -1,0 +1,243 @@
+"""Side by side, in one run: Stone Soup 1.9.1's reference tracker and iadsim's tracker on the same
+detection files (format: shared/bench/mtt/FORMAT.md).
+
+Stone Soup reference tracker, configured from the sidecar exactly as FORMAT.md describes:
+``MultiTargetTracker`` with a Kalman filter (``KalmanPredictor`` / ``KalmanUpdater``;
+``ExtendedKalmanUpdater`` + ``CartesianToBearingRange`` for the range-bearing files),
+``DistanceHypothesiser(Mahalanobis(), missed_distance=gate)``, GNN with 2-D assignment
+(``GNNWith2DAssignment``, "default", or ``DetectionKDTreeGNN2D``, "kdtree"), a
+``MultiMeasurementInitiator(min_points)`` over the same hypothesiser/associator, and
+``CovarianceBasedDeleter``s on the position-covariance trace (thresholds from
+``iadsim.tracking.mtt.deletion_thresholds``, the same numbers iadsim uses). The KD-tree's
+Euclidean search radius is gate·√(2·max threshold + d σ²), wide enough not to cut the gate.
+Both trackers are scored by the same code (iadsim.tracking.metrics, cross-checked against Stone
+Soup's OSPAMetric/GOSPAMetric in the unit tests). Timing: ``time.perf_counter`` around each
+scan's tracker call (detections pre-built as Stone Soup ``Detection`` objects / NumPy arrays).
+
+Usage: OMP_NUM_THREADS=1 taskset -c 1 python benchmarks/compare_stonesoup.py [--quick]
+Writes benchmarks/results/tracking_vs_stonesoup.{json,md}.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dtm
+import json
+import os
+import platform
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+sys.path.insert(0, str(HERE.parent / "src"))
+
+import bench_tracking as bt  # noqa: E402
+import gen_mtt  # noqa: E402
+
+from iadsim.tracking.mtt import deletion_thresholds  # noqa: E402
+
+SHARED = Path("/work/shared/bench/mtt/linear_d2_N50_T100_s1.npz")
+DATA = HERE / "data"
+
+# (file spec, Stone Soup variants with the number of scans to run them for; None = all)
+PLAN: list[tuple[Any, dict[str, int | None]]] = [
+    (SHARED, {"kdtree": None, "default": None}),
+    ((200, 2, "linear"), {"kdtree": None, "default": None}),
+    ((200, 3, "linear"), {"kdtree": None}),
+    ((200, 2, "range_bearing"), {"default": 30}),
+    ((1000, 2, "linear"), {"kdtree": 15}),
+    ((1000, 3, "linear"), {}),
+    ((1000, 2, "range_bearing"), {}),
+    ((10000, 2, "linear"), {}),
+    ((10000, 3, "linear"), {}),
+    ((10000, 2, "range_bearing"), {}),
+]
+
+
+def ensure_file(spec: Any) -> Path:
+    if isinstance(spec, Path):
+        return spec
+    n, dim, sensor = spec
+    name = gen_mtt.file_name(n, 100, dim, sensor, 1)
+    path = DATA / f"{name}.npz"
+    if not path.exists():
+        arrays, side = gen_mtt.generate(n, 100, dim, sensor, 1)
+        DATA.mkdir(parents=True, exist_ok=True)
+        np.savez(path, **arrays)
+        path.with_suffix(".json").write_text(json.dumps(side, indent=1))
+    return path
+
+
+def run_stonesoup(
+    arrays: dict[str, np.ndarray], params: dict[str, Any], variant: str, scans: int | None
+) -> tuple[list[tuple[np.ndarray, np.ndarray]], np.ndarray]:
+    from stonesoup.dataassociator.neighbour import GNNWith2DAssignment
+    from stonesoup.dataassociator.tree import DetectionKDTreeGNN2D
+    from stonesoup.deleter.error import CovarianceBasedDeleter
+    from stonesoup.hypothesiser.distance import DistanceHypothesiser
+    from stonesoup.initiator.simple import MultiMeasurementInitiator
+    from stonesoup.measures import Mahalanobis
+    from stonesoup.models.measurement.linear import LinearGaussian
+    from stonesoup.models.measurement.nonlinear import CartesianToBearingRange
+    from stonesoup.models.transition.linear import (
+        CombinedLinearGaussianTransitionModel,
+        ConstantVelocity,
+    )
+    from stonesoup.predictor.kalman import KalmanPredictor
+    from stonesoup.tracker.simple import MultiTargetTracker
+    from stonesoup.types.detection import Detection
+    from stonesoup.types.state import GaussianState
+    from stonesoup.updater.kalman import ExtendedKalmanUpdater, KalmanUpdater
+
+    dim = int(params["dim"])
+    T = int(arrays["times_s"].shape[0]) if scans is None else int(scans)
+    pos_idx = tuple(2 * i for i in range(dim))
+    sig = float(params["sigma"])
+    rb = params.get("sensor", "linear") == "range_bearing"
+    transition = CombinedLinearGaussianTransitionModel([ConstantVelocity(params["q"])] * dim)
+    if rb:
+        s_xy = np.asarray(params["sensor_xy"], float)
+        mm = CartesianToBearingRange(
+            ndim_state=4, mapping=pos_idx,
+            noise_covar=np.diag([np.deg2rad(params["sigma_bearing_deg"]) ** 2, params["sigma_range"] ** 2]),
+            translation_offset=np.array([[s_xy[0]], [s_xy[1]]]))
+        updater = ExtendedKalmanUpdater(mm)
+    else:
+        mm = LinearGaussian(ndim_state=2 * dim, mapping=pos_idx, noise_covar=sig**2 * np.eye(dim))
+        updater = KalmanUpdater(mm)
+    predictor = KalmanPredictor(transition)
+    gate = float(params["gate"])
+    hyp = DistanceHypothesiser(predictor, updater, Mahalanobis(), missed_distance=gate)
+    conf, tent = deletion_thresholds(dim, params["dt"], params["q"], bt.effective_sigma(params),
+                                     params["prior_vel_std"],
+                                     int(params["miss_delete"]), int(params["min_points"]))
+    if variant == "kdtree":
+        radius = gate * float(np.sqrt(2.0 * max(conf, tent) + dim * bt.effective_sigma(params) ** 2))
+
+        def assoc() -> Any:
+            return DetectionKDTreeGNN2D(hyp, predictor, updater, max_distance=radius)
+    else:
+
+        def assoc() -> Any:
+            return GNNWith2DAssignment(hyp)
+    pv = float(params["prior_vel_std"]) ** 2
+    prior = GaussianState(np.zeros((2 * dim, 1)), np.diag([0.0, pv] * dim))
+    initiator = MultiMeasurementInitiator(
+        prior_state=prior, measurement_model=mm,
+        deleter=CovarianceBasedDeleter(covar_trace_thresh=tent, mapping=list(pos_idx)),
+        data_associator=assoc(), updater=updater, min_points=int(params["min_points"]))
+    tracker = MultiTargetTracker(
+        initiator=initiator, deleter=CovarianceBasedDeleter(covar_trace_thresh=conf, mapping=list(pos_idx)),
+        detector=[], data_associator=assoc(), updater=updater)
+    # pre-build Detection objects per scan (not timed)
+    t0 = dtm.datetime(2025, 1, 1)
+    zs = bt.split_scans(arrays, T)
+    scans_in = []
+    for k in range(T):
+        ts = t0 + dtm.timedelta(seconds=float(arrays["times_s"][k]))
+        dets = set()
+        for z in zs[k]:
+            if rb:
+                d = z - s_xy
+                sv = np.array([[np.arctan2(d[1], d[0])], [np.hypot(d[0], d[1])]])
+            else:
+                sv = z.reshape(-1, 1)
+            dets.add(Detection(sv, timestamp=ts, measurement_model=mm))
+        scans_in.append((ts, dets))
+    ms = np.empty(T)
+    out = []
+    idmap: dict[str, int] = {}
+    for k, (ts, dets) in enumerate(scans_in):
+        a = time.perf_counter()
+        _, tracks = tracker.update_tracker(ts, dets)
+        ms[k] = (time.perf_counter() - a) * 1e3
+        tl = list(tracks)
+        ids = np.array([idmap.setdefault(t.id, len(idmap)) for t in tl], np.int64)
+        xs = np.array([np.asarray(t.state_vector, float).ravel() for t in tl]).reshape(-1, 2 * dim)
+        out.append((ids, xs))
+    return out, ms
+
+
+def summarise(name: str, tracker: str, tracks: Any, ms: np.ndarray, arrays: Any, params: Any) -> dict:
+    r = dict(file=name, targets=int(params["targets"]), dim=int(params["dim"]),
+             sensor=params.get("sensor", "linear"), tracker=tracker, scans=len(tracks),
+             ms_per_scan_median=float(np.median(ms)), ms_per_scan_mean=float(ms.mean()),
+             ms_per_scan_max=float(ms.max()))
+    r.update(bt.score(tracks, arrays, params))
+    return r
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--quick", action="store_true", help="N ≤ 200 only")
+    ap.add_argument("--no-stonesoup", action="store_true")
+    ap.add_argument("--out", type=Path, default=HERE / "results" / "tracking_vs_stonesoup")
+    a = ap.parse_args()
+    import stonesoup
+
+    rows: list[dict] = []
+    for spec, ss_plan in PLAN:
+        if a.quick and not isinstance(spec, Path) and spec[0] > 200:
+            continue
+        path = ensure_file(spec)
+        arrays, params = bt.load(path)
+        name = path.name
+        for assoc in ("gnn", "jpda"):
+            tr, ms = bt.run_iadsim(arrays, params, assoc)
+            rows.append(summarise(name, f"iadsim-{assoc}", tr, ms, arrays, params))
+            print(json.dumps(rows[-1]), flush=True)
+        if a.no_stonesoup:
+            continue
+        for variant, scans in ss_plan.items():
+            if scans is not None:  # iadsim on the same truncated scans, for a like-for-like GOSPA
+                tr, ms = bt.run_iadsim(arrays, params, "gnn", scans)
+                rows.append(summarise(name, "iadsim-gnn", tr, ms, arrays, params))
+                print(json.dumps(rows[-1]), flush=True)
+            tr, ms = run_stonesoup(arrays, params, variant, scans)
+            rows.append(summarise(name, f"stonesoup-{variant}", tr, ms, arrays, params))
+            print(json.dumps(rows[-1]), flush=True)
+    meta = dict(
+        date=dtm.datetime.now(dtm.timezone.utc).isoformat(timespec="seconds"),
+        stonesoup=stonesoup.__version__, numpy=np.__version__, python=platform.python_version(),
+        cpu=platform.processor() or platform.machine(),
+        threads=dict((k, os.environ.get(k)) for k in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")),
+        affinity=sorted(os.sched_getaffinity(0)),
+        loadavg_end=os.getloadavg(),
+        git=subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True,
+                           cwd=HERE).stdout.strip(),
+    )
+    a.out.parent.mkdir(parents=True, exist_ok=True)
+    a.out.with_suffix(".json").write_text(json.dumps(dict(meta=meta, rows=rows), indent=1))
+    a.out.with_suffix(".md").write_text(markdown(rows, meta))
+    print(markdown(rows, meta))
+
+
+def markdown(rows: list[dict], meta: dict) -> str:
+    head = ("| file | N | d | sensor | tracker | scans | ms/scan median | ms/scan max | GOSPA mean "
+            "(loc / missed / false) | OSPA mean | track ids | id switches | speed-up vs SS KD-tree |\n"
+            "|---|---:|---:|---|---|---:|---:|---:|---|---:|---:|---:|---:|\n")
+    ref = {(r["file"], r["scans"]): r["ms_per_scan_median"] for r in rows if r["tracker"] == "stonesoup-kdtree"}
+    lines = []
+    for r in rows:
+        sp = ref.get((r["file"], r["scans"]))
+        spd = f"{sp / r['ms_per_scan_median']:.0f}×" if sp and r["tracker"].startswith("iadsim") else ""
+        lines.append(
+            f"| {r['file']} | {r['targets']} | {r['dim']} | {r['sensor']} | {r['tracker']} | {r['scans']} | "
+            f"{r['ms_per_scan_median']:.2f} | {r['ms_per_scan_max']:.2f} | {r['gospa_mean']:.0f} "
+            f"({r['gospa_localisation_mean']:.0f} / {r['gospa_missed_mean']:.0f} / {r['gospa_false_mean']:.0f}) | "
+            f"{r['ospa_mean']:.2f} | {r['n_track_ids']} | {r['id_switches']} | {spd} |")
+    foot = (f"\nOne core (`taskset` {meta['affinity']}, BLAS threads {meta['threads']}), "
+            f"Stone Soup {meta['stonesoup']}, NumPy {meta['numpy']}, Python {meta['python']}, "
+            f"git {meta['git']}, {meta['date']}; load average at end {tuple(round(x, 2) for x in meta['loadavg_end'])}. "
+            "GOSPA: c = 100 m, p = 1, α = 2, position only; mean over scans. Timing: tracker loop only.\n")
+    return head + "\n".join(lines) + "\n" + foot
+
+
+if __name__ == "__main__":
+    main()
