@@ -64,6 +64,16 @@ class _Shots:
         "t_int": np.float64, "pk0": np.float64, "basket": np.float64, "seq": np.int64,
     }  # fmt: skip
 
+    id: np.ndarray
+    fu: np.ndarray
+    itype: np.ndarray
+    track: np.ndarray
+    threat: np.ndarray
+    t_int: np.ndarray
+    pk0: np.ndarray
+    basket: np.ndarray
+    seq: np.ndarray
+
     def __init__(self, cap: int = 64) -> None:
         self.n = 0
         self.cap = cap

@@ -49,6 +49,17 @@ class TrackEvents:
 class TrackTable:
     """Struct-of-arrays track store with per-site truth association."""
 
+    id: np.ndarray  # (K,) int64 stable track ids
+    site: np.ndarray  # (K,) site index
+    truth: np.ndarray  # (K,) threat that initiated the track (−1: clutter)
+    x: np.ndarray  # (K, 6) ECEF position, velocity
+    P: np.ndarray  # (K, 6, 6)
+    t_s: np.ndarray  # (K,) time of the last update
+    hits: np.ndarray  # (K,) uint32 hit history over the last N opportunities
+    misses: np.ndarray  # (K,) consecutive missed opportunities
+    alive: np.ndarray  # (K,) bool
+    confirmed: np.ndarray  # (K,) bool
+
     def __init__(
         self,
         n_sites: int,
