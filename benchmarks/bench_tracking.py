@@ -54,7 +54,12 @@ def effective_sigma(params: dict[str, Any]) -> float:
     return float(max(params["sigma_range"], r_max * np.deg2rad(params["sigma_bearing_deg"])))
 
 
-def tracker_config(params: dict[str, Any], association: str) -> TrackerConfig:
+def tracker_config(
+    params: dict[str, Any], association: str, thresholds: str = "global"
+) -> TrackerConfig:
+    """Tracker settings from the sidecar. ``thresholds``: ``global`` (two fixed covariance
+    thresholds, exactly as the Stone Soup reference) or ``per-track`` (from each initiating
+    detection's R; only differs from ``global`` when R varies, i.e. range-bearing files)."""
     dim = int(params["dim"])
     conf, tent = deletion_thresholds(dim, params["dt"], params["q"], effective_sigma(params),
                                      params["prior_vel_std"], int(params["miss_delete"]),
@@ -66,6 +71,8 @@ def tracker_config(params: dict[str, Any], association: str) -> TrackerConfig:
         association=association, confirm_m=int(params["min_points"]), confirm_n=0,
         miss_delete=0, delete_pos_trace_m2=conf, tentative_pos_trace_m2=tent,
         prior_vel_std_mps=params["prior_vel_std"], capacity=2 * int(params["targets"]) + 1024,
+        thresholds_per_track=thresholds == "per-track", threshold_misses=int(params["miss_delete"]),
+        dt_nominal_s=float(params["dt"]),
     )
 
 
@@ -80,7 +87,7 @@ def split_scans(arrays: dict[str, np.ndarray], scans: int) -> list[np.ndarray]:
 
 def run_iadsim(
     arrays: dict[str, np.ndarray], params: dict[str, Any], association: str = "gnn",
-    scans: int | None = None,
+    scans: int | None = None, thresholds: str = "global",
 ) -> tuple[list[tuple[np.ndarray, np.ndarray]], np.ndarray]:
     """Run the tracker; returns per scan (ids, states in file order) and ms per scan."""
     T = int(arrays["times_s"].shape[0]) if scans is None else int(scans)
@@ -89,7 +96,7 @@ def run_iadsim(
     inv = np.argsort(perm)
     zs = split_scans(arrays, T)
     times = arrays["times_s"]
-    trk = MultiTargetTracker(tracker_config(params, association))
+    trk = MultiTargetTracker(tracker_config(params, association, thresholds))
     rb = params.get("sensor", "linear") == "range_bearing"
     if rb:
         s_xy = np.asarray(params["sensor_xy"], float)
@@ -154,13 +161,15 @@ def main() -> None:
     ap.add_argument("--tracks-out", type=Path)
     ap.add_argument("--association", choices=("gnn", "jpda"), default="gnn")
     ap.add_argument("--scans", type=int, default=None, help="only the first K scans")
+    ap.add_argument("--thresholds", choices=("global", "per-track"), default="global",
+                    help="covariance deletion thresholds (global = as the Stone Soup reference)")
     a = ap.parse_args()
     arrays, params = load(a.detections)
-    tracks, ms = run_iadsim(arrays, params, a.association, a.scans)
+    tracks, ms = run_iadsim(arrays, params, a.association, a.scans, a.thresholds)
     if a.tracks_out:
         write_tracks(a.tracks_out, tracks, int(params["dim"]))
     result: dict[str, Any] = dict(
-        tracker="iadsim", association=a.association, file=a.detections.name,
+        tracker="iadsim", association=a.association, thresholds=a.thresholds, file=a.detections.name,
         targets=int(params["targets"]), dim=int(params["dim"]),
         sensor=params.get("sensor", "linear"), scans=len(tracks),
         ms_per_scan_median=float(np.median(ms)), ms_per_scan_mean=float(ms.mean()),

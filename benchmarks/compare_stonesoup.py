@@ -192,6 +192,10 @@ def main() -> None:
             tr, ms = bt.run_iadsim(arrays, params, assoc)
             rows.append(summarise(name, f"iadsim-{assoc}", tr, ms, arrays, params))
             print(json.dumps(rows[-1]), flush=True)
+        if params.get("sensor") == "range_bearing":  # thresholds from each detection's R
+            tr, ms = bt.run_iadsim(arrays, params, "gnn", thresholds="per-track")
+            rows.append(summarise(name, "iadsim-gnn-pertrack", tr, ms, arrays, params))
+            print(json.dumps(rows[-1]), flush=True)
         if a.no_stonesoup:
             continue
         for variant, scans in ss_plan.items():

@@ -27,8 +27,18 @@ import numpy as np
 
 from iadsim.errors import InputError
 from iadsim.tracking.association import Association, Associator, make_associator
-from iadsim.tracking.kalman import _t, inv_small, symmetrize, update_position
-from iadsim.tracking.models import cv_F, cv_Q
+from iadsim.tracking.kalman import (
+    _t,
+    gaussian_likelihood,
+    imm_combine,
+    imm_mix,
+    imm_mode_probabilities,
+    inv_small,
+    predict,
+    symmetrize,
+    update_position,
+)
+from iadsim.tracking.models import ct_F, cv_F, cv_Q
 
 TENTATIVE = np.int8(1)
 CONFIRMED = np.int8(2)
@@ -47,6 +57,14 @@ class TrackerConfig:
     that delete a confirmed track (0 = off); delete_pos_trace_m2, tentative_pos_trace_m2 :
     covariance-growth deletion thresholds on tr P_pp (None = off); prior_vel_std_mps : velocity
     std of a new track; capacity : initial table size (grows by doubling).
+    thresholds_per_track : if True, each track gets its own covariance-growth thresholds at
+    birth from its initiating detection's R (:func:`deletion_thresholds_batch` with
+    ``threshold_misses`` and ``dt_nominal_s``) instead of the two global ones — for sensors whose
+    R varies strongly (range/bearing radars: cross-range σ = r σ_θ).
+    motion : ``cv`` (one nearly-constant-velocity model) or ``imm`` (IMM of CV and coordinated
+    turns at ±``imm_turn_rate_radps`` in the horizontal x–y plane, process noise
+    ``imm_q_m2ps3`` (default ``q_m2ps3``), Markov matrix with ``imm_p_stay`` on the diagonal and the
+    rest shared equally); ``imm`` supports ``gnn`` and ``truth`` association.
     """
 
     dim: int = 2
@@ -63,6 +81,13 @@ class TrackerConfig:
     tentative_pos_trace_m2: float | None = None
     prior_vel_std_mps: float = 50.0
     capacity: int = 1024
+    thresholds_per_track: bool = False
+    threshold_misses: int = 5
+    dt_nominal_s: float = 1.0
+    motion: str = "cv"
+    imm_turn_rate_radps: float = 0.1
+    imm_q_m2ps3: float | None = None
+    imm_p_stay: float = 0.95
 
 
 @dataclass(frozen=True)
@@ -77,6 +102,39 @@ class StepResult:
     P: np.ndarray
     confirmed_ids: np.ndarray
     deleted_ids: np.ndarray
+
+
+def deletion_thresholds_batch(
+    R: np.ndarray,
+    dt_s: float,
+    q_m2ps3: float,
+    prior_vel_std_mps: float,
+    miss_delete: int,
+    confirm_m: int = 3,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Per-track version of :func:`deletion_thresholds` for detection covariances R (B, d, d).
+
+    Same construction, with P₀ = blockdiag(R_j, σ_v² I) and R_j in the confirming updates.
+    Returns (confirmed (B,), tentative (B,)) thresholds on tr P_pp [m²].
+    """
+    B, d = R.shape[0], R.shape[-1]
+    F, Q = cv_F(dt_s, d), cv_Q(dt_s, q_m2ps3, d)
+    P = np.zeros((B, 2 * d, 2 * d))
+    P[:, :d, :d] = R
+    iv = np.arange(d, 2 * d)
+    P[:, iv, iv] = prior_vel_std_mps**2
+    tent = np.trace((F @ P @ F.T + Q)[:, :d, :d], axis1=1, axis2=2) * (1 - 1e-6)
+    for _ in range(max(confirm_m - 1, 0)):
+        Pp = F @ P @ F.T + Q
+        Sinv, _ = inv_small(Pp[:, :d, :d] + R)
+        K = Pp[:, :, :d] @ Sinv
+        P = Pp - K @ Pp[:, :d, :]
+    prev = np.trace(P[:, :d, :d], axis1=1, axis2=2)
+    cur = prev
+    for _ in range(max(miss_delete, 1)):
+        P = F @ P @ F.T + Q
+        prev, cur = cur, np.trace(P[:, :d, :d], axis1=1, axis2=2)
+    return 0.5 * (prev + cur), tent
 
 
 def deletion_thresholds(
@@ -177,10 +235,27 @@ class MultiTargetTracker:
         self.misses = np.zeros(cap, np.int32)
         self.hist = np.zeros(cap, np.uint64)
         self.truth = np.full(cap, -1, np.int64)
+        self.thr_c = np.full(cap, np.inf)
+        self.thr_t = np.full(cap, np.inf)
         self.n = 0
         self.t_s: float | None = None
         self._next_id = 0
         self._R0 = config.sigma_m**2 * np.eye(d)
+        self._table = list(_TABLE)
+        self._imm = config.motion == "imm"
+        if config.motion not in ("cv", "imm"):
+            raise InputError(f"unknown motion model {config.motion!r}; expected 'cv' or 'imm'")
+        if self._imm:
+            if config.association == "jpda":
+                raise InputError("motion 'imm' supports association 'gnn' or 'truth', not 'jpda'")
+            r = 3
+            self.xs = np.zeros((cap, r, n))
+            self.Ps = np.zeros((cap, r, n, n))
+            self.mu = np.zeros((cap, r))
+            self._table += ["xs", "Ps", "mu"]
+            off = (1.0 - config.imm_p_stay) / (r - 1)
+            self._Pi = np.full((r, r), off) + np.eye(r) * (config.imm_p_stay - off)
+            self._mu0 = np.array([config.imm_p_stay, off, off]) / (config.imm_p_stay + 2 * off)
 
     # ------------------------------------------------------------------ table helpers
     def _grow(self, need: int) -> None:
@@ -188,7 +263,7 @@ class MultiTargetTracker:
         if need <= cap:
             return
         new = max(need, 2 * cap)
-        for name in ("x", "P", "ids", "status", "hits", "misses", "hist", "truth"):
+        for name in self._table:
             a = getattr(self, name)
             b = np.zeros((new,) + a.shape[1:], a.dtype)
             if name == "truth":
@@ -200,7 +275,7 @@ class MultiTargetTracker:
         k = int(keep.sum())
         if k == self.n:
             return
-        for name in ("x", "P", "ids", "status", "hits", "misses", "hist", "truth"):
+        for name in self._table:
             a = getattr(self, name)
             a[:k] = a[: self.n][keep]
         self.n = k
@@ -238,7 +313,9 @@ class MultiTargetTracker:
             dt = float(t_s) - self.t_s
             if dt < 0:
                 raise InputError(f"scan times must not decrease (got {t_s} after {self.t_s})")
-            if dt > 0:
+            if dt > 0 and self._imm:
+                self._imm_predict(dt)
+            elif dt > 0:
                 x, P = self.x[:n], self.P[:n]
                 x[:, :d] += dt * x[:, d:]
                 Ppv = P[:, :d, d:] + dt * P[:, d:, d:]
@@ -293,8 +370,7 @@ class MultiTargetTracker:
         st = self.status[:n]
         ptr = np.trace(self.P[:n, :d, :d], axis1=1, axis2=2)
         isc = st == CONFIRMED
-        if cfg.delete_pos_trace_m2 is not None:
-            keep &= ~(isc & (ptr > cfg.delete_pos_trace_m2))
+        keep &= ~(isc & (ptr > self.thr_c[:n]))
         if cfg.miss_delete > 0:
             keep &= ~(isc & (self.misses[:n] >= cfg.miss_delete))
         ist = st == TENTATIVE
@@ -306,8 +382,7 @@ class MultiTargetTracker:
             newc = ist & (self.hits[:n] >= cfg.confirm_m)
         self.status[:n][newc] = CONFIRMED
         still_t = ist & ~newc
-        if cfg.tentative_pos_trace_m2 is not None:
-            keep &= ~(still_t & (ptr > cfg.tentative_pos_trace_m2))
+        keep &= ~(still_t & (ptr > self.thr_t[:n]))
         if cfg.confirm_n > 0:
             # cannot reach M hits in the window any more: hits in the last N−1 scans + 1 < M
             mask1 = np.uint64((1 << max(cfg.confirm_n - 1, 0)) - 1)
@@ -335,6 +410,19 @@ class MultiTargetTracker:
             self.misses[s] = 0
             self.hist[s] = 1
             self.truth[s] = dtruth[births] if dtruth is not None else -1
+            if self._imm:
+                self.xs[s] = self.x[s][:, None, :]
+                self.Ps[s] = self.P[s][:, None, :, :]
+                self.mu[s] = self._mu0
+            if cfg.thresholds_per_track:
+                Rb = Rm[births] if Rm.ndim == 3 else np.broadcast_to(Rm, (b, d, d))
+                self.thr_c[s], self.thr_t[s] = deletion_thresholds_batch(
+                    Rb, cfg.dt_nominal_s, cfg.q_m2ps3, cfg.prior_vel_std_mps,
+                    cfg.threshold_misses, cfg.confirm_m)
+            else:
+                self.thr_c[s] = np.inf if cfg.delete_pos_trace_m2 is None else cfg.delete_pos_trace_m2
+                self.thr_t[s] = (np.inf if cfg.tentative_pos_trace_m2 is None
+                                 else cfg.tentative_pos_trace_m2)
             self.n += b
         c = self.status[: self.n] == CONFIRMED
         return StepResult(self.ids[: self.n][c].copy(), self.x[: self.n][c].copy(),
@@ -350,9 +438,38 @@ class MultiTargetTracker:
         ti = idx[got]
         dj = det_for[got]
         Rj = R[dj] if R.ndim == 3 else R
+        hit[ti] = True
+        if self._imm:
+            # model-conditioned updates, μ_j ∝ Λ_j c̄_j, combination (imm_* kernels)
+            r = self.xs.shape[1]
+            xs, Ps = self.xs[ti], self.Ps[ti]
+            lik = np.empty((r, ti.size))
+            for j in range(r):  # loop over the (three) models, not over tracks
+                xs[:, j], Ps[:, j], y, S = update_position(xs[:, j], Ps[:, j], z[dj], Rj)
+                lik[j] = gaussian_likelihood(y, S)
+            mu = imm_mode_probabilities(self.mu[ti], lik)
+            self.xs[ti], self.Ps[ti], self.mu[ti] = xs, Ps, mu
+            self.x[ti], self.P[ti] = imm_combine(mu, np.swapaxes(xs, 0, 1), np.swapaxes(Ps, 0, 1))
+            return
         xn, Pn, _, _ = update_position(self.x[ti], self.P[ti], z[dj], Rj)
         self.x[ti], self.P[ti] = xn, Pn
-        hit[ti] = True
+
+    def _imm_predict(self, dt: float) -> None:
+        """IMM mixing and model-conditioned prediction of all tracks; ``mu`` holds c̄ afterwards
+        (the mode probabilities of tracks without a detection), ``x``/``P`` the combination."""
+        n, cfg, d = self.n, self.cfg, self.cfg.dim
+        q = cfg.q_m2ps3 if cfg.imm_q_m2ps3 is None else cfg.imm_q_m2ps3
+        w = cfg.imm_turn_rate_radps
+        Fs = [cv_F(dt, d), ct_F(dt, w, d), ct_F(dt, -w, d)]
+        Q = cv_Q(dt, q, d)
+        x0, P0, cbar = imm_mix(self.mu[:n], self._Pi, np.swapaxes(self.xs[:n], 0, 1),
+                               np.swapaxes(self.Ps[:n], 0, 1))
+        for j, F in enumerate(Fs):
+            xj, Pj = predict(x0[j], P0[j], F, Q)
+            self.xs[:n, j], self.Ps[:n, j] = xj, Pj
+        self.mu[:n] = cbar
+        self.x[:n], self.P[:n] = imm_combine(cbar, np.swapaxes(self.xs[:n], 0, 1),
+                                             np.swapaxes(self.Ps[:n], 0, 1))
 
     @property
     def n_ids_issued(self) -> int:
@@ -370,3 +487,4 @@ def _popcount(a: np.ndarray) -> np.ndarray:
 
 
 _GNN = make_associator("gnn")
+_TABLE = ("x", "P", "ids", "status", "hits", "misses", "hist", "truth", "thr_c", "thr_t")
