@@ -26,6 +26,7 @@ import math
 import time
 from dataclasses import dataclass, field
 from itertools import combinations
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -174,6 +175,27 @@ def swap_local_search(cover: B, weights: F64, chosen: list[int], max_rounds: int
     return sel
 
 
+def _quiet_highs(highspy: Any) -> Any:
+    """``highspy.Highs()`` without the banner it prints on C-level stdout when constructed."""
+    import os
+    import sys
+
+    try:
+        sys.stdout.flush()
+        fd = os.dup(1)
+    except (OSError, ValueError):  # no real stdout (e.g. some notebook frontends)
+        return highspy.Highs()
+    try:
+        with open(os.devnull, "w") as null:
+            os.dup2(null.fileno(), 1)
+            try:
+                return highspy.Highs()
+            finally:
+                os.dup2(fd, 1)
+    finally:
+        os.close(fd)
+
+
 def exact_max_cover(
     cover: B,
     weights: F64,
@@ -209,7 +231,7 @@ def exact_max_cover(
     warm = greedy_max_cover(a, w, k)
     warm_set = swap_local_search(a, w, warm.chosen)  # better incumbent for HiGHS
     warm_value = float(w[a[:, warm_set].any(axis=1)].sum())
-    h = highspy.Highs()
+    h = _quiet_highs(highspy)
     h.setOptionValue("output_flag", False)
     h.setOptionValue("time_limit", float(time_limit_s))
     h.setOptionValue("mip_rel_gap", float(mip_rel_gap))
