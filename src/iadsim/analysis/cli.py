@@ -224,8 +224,11 @@ def _print_coverage(doc: dict[str, Any]) -> None:
     m = doc["meta"]
     t = Table(title=f"Coverage of {m['region']} — {m['scenario']} ({m['cells']} cells of {m['resolution_km']:g} km, "
                     f"altitudes {m['altitude_reference'].upper()}, Pd ≥ {m['pd_threshold']:g})", title_justify="left")
-    for c in ("altitude m", "RCS m²", "site", "detection km²", "det %", "engagement km²", "eng %", "max layers"):
-        t.add_column(c, justify="left" if c == "site" else "right")
+    for c in ("alt m", "RCS m²", "site", "det km²", "det %", "eng km²", "eng %", "layers"):
+        if c == "site":
+            t.add_column(c, justify="left", overflow="fold")
+        else:
+            t.add_column(c, justify="right", no_wrap=True, min_width=len(c))
     det = {(r["alt_m"], r["rcs_m2"], r["site"]): r for r in doc["rows"] if r["kind"] == "detection"}
     eng = {(r["alt_m"], r["rcs_m2"], r["site"]): r for r in doc["rows"] if r["kind"] == "engagement"}
     for key, d in det.items():
@@ -305,7 +308,7 @@ def run_siting(
     from iadsim.analysis.siting import exact_max_cover, greedy_max_cover
     from iadsim.scenario.catalog import load_catalog
     from iadsim.scenario.load import load_scenario
-    from iadsim.scenario.schema import FireUnitSpec, SensorSpec, SiteSpec
+    from iadsim.scenario.schema import SiteSpec
 
     if objective not in ("airspace", "assets"):
         raise InputError(f"--objective must be airspace or assets (got {objective!r})")
@@ -362,8 +365,10 @@ def run_siting(
     if dem is not None:
         c_alt = dem.height_m(np.radians([c[1] for c in cands]), np.radians([c[2] for c in cands]))
     new_sites = [
-        SiteSpec(name=f"{system}-{name}", lat_deg=lat, lon_deg=lon, alt_m=float(max(c_alt[i], 0.0)),
-                 sensors=[SensorSpec(type=r) for r in sys_radars], fire_units=[FireUnitSpec(type=system)])
+        SiteSpec.model_validate({
+            "name": f"{system}-{name}", "lat_deg": lat, "lon_deg": lon, "alt_m": float(max(c_alt[i], 0.0)),
+            "sensors": [{"type": r} for r in sys_radars], "fire_units": [{"type": system}],
+        })
         for i, (name, lat, lon) in enumerate(cands)
     ]
     t0 = time.perf_counter()
@@ -375,14 +380,14 @@ def run_siting(
         eng = engagement_mask(units, det, demand, altitude_m)  # (N, candidates): unit f ↔ candidate f
         cover = np.zeros((demand.n, len(cands)), dtype=bool)
         cover[:, np.asarray(units.site_index)] = eng
-        if prog is not None:
+        if prog is not None and task is not None:
             prog.update(task, completed=1, description="existing batteries")
-        fixed = np.zeros(demand.n, dtype=bool)
+        fixed: np.ndarray = np.zeros(demand.n, dtype=bool)
         if keep_existing:
             r0, u0, _ = world_arrays(scenario, ref)
             d0 = detection_mask(r0, demand, altitude_m, rcs_m2, pd_threshold, dem=dem)
-            fixed = engagement_mask(u0, d0, demand, altitude_m).any(axis=1)
-        if prog is not None:
+            fixed = np.asarray(engagement_mask(u0, d0, demand, altitude_m).any(axis=1), dtype=bool)
+        if prog is not None and task is not None:
             prog.update(task, completed=2, description="optimising")
     t_cov = time.perf_counter() - t0
     weights = np.where(fixed, 0.0, demand.area_m2)
@@ -468,7 +473,10 @@ def _print_siting(doc: dict[str, Any]) -> None:
     m = doc["meta"]
     t = Table(title=f"{m['k']} × {m['system']} for {m['region']} — objective {m['objective']} at {m['altitude_m']:g} m, RCS {m['rcs_m2']:g} m² ({m['candidates']} candidates)", title_justify="left")
     for c in ("method", "covered", "% of total", "upper bound", "gap", "status", "time s", "chosen"):
-        t.add_column(c, justify="left" if c in ("method", "status", "chosen") else "right")
+        if c in ("status", "chosen"):
+            t.add_column(c, justify="left", overflow="fold")
+        else:
+            t.add_column(c, justify="left" if c == "method" else "right", no_wrap=True)
     for name, r in doc["methods"].items():
         t.add_row(name, f"{r['value']:,.0f}", f"{r['pct_total']:.1f}", f"{r['bound']:,.0f}", f"{r['gap']:.2%}", r["status"], f"{r['runtime_s']:.2f}", ", ".join(r["chosen"]))
     out.print(t)

@@ -392,7 +392,8 @@ def detection_mask(
             out[a : a + chunk] = (ct >= cos_lo) & (ct <= cos_hi)
         else:
             out[a : a + chunk] = ct >= cos_lo
-    for j in sector:
+    for js in sector:
+        j = int(js)
         idx = np.flatnonzero(out[:, j])
         if idx.size:
             ok = _azimuth_ok(
@@ -574,14 +575,14 @@ def coverage_table(result: CoverageResult) -> list[dict[str, Any]]:
     region_km2 = g.region_area_m2 / 1e6
     for lay in result.layers:
         for kind, mask, owner in (("detection", lay.det, result.radar_site), ("engagement", lay.eng, result.unit_site)):
-            comp = mask.any(axis=1) if mask.shape[1] else np.zeros(g.n, dtype=bool)
+            comp: B = np.asarray(mask.any(axis=1), dtype=bool) if mask.shape[1] else np.zeros(g.n, dtype=bool)
             layers = mask.sum(axis=1) if mask.shape[1] else np.zeros(g.n, dtype=int)
             entries: list[tuple[str, B, int]] = [("composite", comp, int(layers.max(initial=0)))]
             for si, name in enumerate(result.site_names):
                 cols = np.flatnonzero(owner == si)
                 if cols.size == 0:
                     continue
-                m = mask[:, cols].any(axis=1)
+                m: B = np.asarray(mask[:, cols].any(axis=1), dtype=bool)
                 entries.append((name, m, int(mask[:, cols].sum(axis=1).max(initial=0))))
             for name, m, mx in entries:
                 area_km2 = float(g.area_m2[m].sum()) / 1e6

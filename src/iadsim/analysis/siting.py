@@ -102,7 +102,7 @@ def compress(cover: B, weights: F64) -> tuple[B, F64]:
     w2 = np.bincount(inv, weights=w, minlength=n)
     first = np.full(n, -1, dtype=np.int64)
     first[inv[::-1]] = np.arange(inv.size)[::-1]  # first occurrence of each class
-    return a[first], w2
+    return a[first], np.asarray(w2, dtype=np.float64)
 
 
 def greedy_max_cover(cover: B, weights: F64, k: int) -> SitingSolution:

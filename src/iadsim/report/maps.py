@@ -111,7 +111,7 @@ def plot_coverage_map(
         (eng_layers == 3, _LAYER_COLOURS[3], "3 layers"),
         (eng_layers >= 4, _LAYER_COLOURS[4], "4+ layers"),
     ]
-    handles = []
+    handles: list[Any] = []
     for mask, colour, label in levels:
         if not mask.any():
             continue

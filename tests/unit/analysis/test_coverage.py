@@ -261,3 +261,11 @@ def test_cli_unreadable_dem_and_altitude_below_terrain(tmp_path) -> None:
                  "--altitude-m", "1000", "--resolution-km", "10", "--no-maps", "--out", str(tmp_path)])
     assert r.exit_code == 2, r.output
     assert "below the terrain over the whole region" in " ".join(r.output.split())
+    # above the plateau it works, and the terrain model is recorded
+    import json
+
+    r = _invoke(["coverage", "turkey-2017", "--dem", str(dem), "--bbox", "38.2,39.2,38.8,39.8",
+                 "--altitude-m", "3000", "--resolution-km", "10", "--no-maps", "--out", str(tmp_path / "ok")])
+    assert r.exit_code == 0, r.output
+    meta = json.loads((tmp_path / "ok" / "coverage.json").read_text())["meta"]
+    assert meta["terrain"].startswith("dem:") and meta["altitude_reference"] == "msl"
