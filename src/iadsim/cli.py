@@ -101,8 +101,16 @@ def print_summary(summary: dict, console: Console = out) -> None:
         f"Tracking ({tr['association']}): {tr['detections']} detections, {tr['tracks_confirmed']} tracks confirmed, "
         f"{tr['threats_ever_tracked']}/{thr['total']} threats tracked"
         + (f", mean launch→first track {ttf:.0f} s" if ttf is not None else "")
+        + (f"; {tr['false_alarms']} false alarms, {tr['false_tracks_confirmed']} false tracks confirmed" if tr["false_alarms"] else "")
         + "."
     )
+    g = tr.get("gospa")
+    if g:
+        console.print(
+            f"Track picture: mean GOSPA {g['mean_m']:.0f} m (c = {g['cutoff_m']:g} m; localisation {g['mean_localisation_m']:.0f}, "
+            f"missed {g['mean_missed_m']:.0f}, false {g['mean_false_m']:.0f}) over {g['samples']} site samples; "
+            f"{100 * (g['missed_target_fraction'] or 0):.0f} % of covered threats untracked, {100 * (g['false_track_fraction'] or 0):.0f} % of tracks unmatched."
+        )
     console.print("[dim]Notional data from public sources — not engineering values.[/]")
 
 
@@ -113,6 +121,8 @@ def run(
     out_dir: Optional[Path] = typer.Option(None, "--out", "-o", help="Results directory (default: results/<scenario>-seed<seed>). Replaced atomically."),
     json_out: bool = typer.Option(False, "--json", help="Print the summary as JSON instead of tables."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar."),
+    association: Optional[str] = typer.Option(None, "--association", help="Override the scenario's data association: truth (perfect), gnn or jpda."),
+    clutter: Optional[float] = typer.Option(None, "--clutter", min=0.0, help="Override the mean false alarms per radar scan (Poisson, in each radar's search volume)."),
 ) -> None:
     """Run a scenario: simulate the raid, print a summary, write events.parquet, summary.json and manifest.json.
 
@@ -126,6 +136,8 @@ def run(
 
     with user_errors():
         sc = load_scenario(scenario)
+        if association is not None or clutter is not None:
+            sc = _override_tracking(sc, association, clutter)
         run_seed = sc.seed if seed is None else seed
         if run_seed < 0:
             raise IadsimError(f"--seed must be >= 0 (got {run_seed})")
@@ -143,6 +155,24 @@ def run(
     print_summary(res.summary)
     out.print(f"Engine time {res.engine_wall_s:.2f} s for {sc.duration_s:g} simulated s; {res.events.num_rows} events.")
     out.print(f"Results: [b]{path}[/]  (events.parquet, summary.json, manifest.json)")
+
+
+def _override_tracking(sc, association: Optional[str], clutter: Optional[float]):  # noqa: ANN001, ANN202
+    """The scenario with its association and/or clutter replaced (validated again)."""
+    from pydantic import ValidationError
+
+    choices = ("truth", "gnn", "jpda")
+    if association is not None and association not in choices:
+        raise IadsimError(f"--association must be one of {', '.join(choices)} (got {association!r})")
+    data = sc.model_dump()
+    if association is not None:
+        data["fidelity"]["association"] = association
+    if clutter is not None:
+        data["tracking"]["clutter_per_scan"] = clutter
+    try:
+        return type(sc).model_validate(data)
+    except ValidationError as exc:  # pragma: no cover - both values are checked above
+        raise IadsimError(str(exc)) from None
 
 
 @app.command()

@@ -121,7 +121,7 @@ def test_track_covariances_symmetric_psd() -> None:
 
 def test_write_and_query_with_duckdb(small_run, tmp_path: Path) -> None:
     out = small_run.write(tmp_path / "run")
-    assert sorted(p.name for p in out.iterdir()) == ["events.parquet", "manifest.json", "summary.json"]
+    assert sorted(p.name for p in out.iterdir()) == ["events.parquet", "manifest.json", "summary.json", "track_quality.parquet"]
     man = json.loads((out / "manifest.json").read_text())
     assert man["seed"] == 7 and len(man["scenario_sha256"]) == 64 and man["iadsim_version"] == iadsim.__version__
     assert "patriot" in man["catalog_entries_used"]["systems"]
@@ -220,3 +220,42 @@ def test_import_has_no_side_effects() -> None:
     code = "import sys, iadsim; print(sorted(m for m in sys.modules if m.startswith('iadsim')))"
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert r.stdout.strip() == "['iadsim']"
+
+
+@pytest.mark.parametrize("association", ["gnn", "jpda"])
+def test_gnn_jpda_with_clutter_track_and_engage(association: str) -> None:
+    sc = iadsim.load_scenario(SMALL)
+    data = sc.model_dump()
+    data["fidelity"]["association"] = association
+    data["tracking"]["clutter_per_scan"] = 3.0
+    res = iadsim.simulate(type(sc).model_validate(data))
+    tr = res.summary["tracking"]
+    assert tr["association"] == association
+    assert tr["false_alarms"] > 500  # ~3 per scan at a 1 s revisit for 900 s
+    assert tr["threats_ever_tracked"] == 8
+    assert tr["false_tracks_confirmed"] <= 2  # 3-of-4 confirmation keeps the picture clean
+    g = tr["gospa"]
+    assert g["samples"] > 0 and 0 <= g["mean_m"] <= 1000 * 2
+    assert res.summary["threats"]["destroyed"] >= 5
+    # false alarms are detections with threat = −1 and never become intercepts
+    ev = res.events
+    killed = pc.filter(ev["threat"], pc.equal(ev["kind"], "Intercept")).to_numpy()
+    assert (killed >= 0).all()
+
+
+def test_gnn_picture_close_to_truth_without_clutter() -> None:
+    sc = iadsim.load_scenario(SMALL)
+    truth = iadsim.simulate(sc).summary["tracking"]["gospa"]
+    data = sc.model_dump()
+    data["fidelity"]["association"] = "gnn"
+    gnn = iadsim.simulate(type(sc).model_validate(data)).summary["tracking"]["gospa"]
+    assert gnn["mean_m"] <= 1.25 * truth["mean_m"] + 10.0
+
+
+def test_cli_association_override(tmp_path: Path) -> None:
+    r = runner.invoke(app, ["run", SMALL, "--association", "gnn", "--clutter", "1", "--out", str(tmp_path / "g")])
+    assert r.exit_code == 0, r.output
+    text = " ".join(r.output.split())  # the console wraps long lines
+    assert "Tracking (gnn)" in text and "false alarms" in text and "GOSPA" in text
+    r = runner.invoke(app, ["run", SMALL, "--association", "nope"])
+    assert r.exit_code == 2 and "--association" in r.output

@@ -48,6 +48,7 @@ class RunResult:
     manifest: dict[str, Any]
     world: World = field(repr=False, compare=False)
     engine_wall_s: float = 0.0
+    track_quality: pa.Table | None = field(default=None, repr=False)
 
     def write(self, out_dir: str | Path) -> Path:
         """Write events.parquet, summary.json, manifest.json atomically into ``out_dir``."""
@@ -127,14 +128,16 @@ def simulate(
     streams = make_streams(run_seed)
     world = compile_world(scenario, cat, streams)
     t0 = _time.perf_counter()
-    events = _run(world, streams, progress)
+    events, quality = _run(world, streams, progress)
     wall = _time.perf_counter() - t0
-    summary = summarize(events, world)
+    quality_tbl = pa.table({name: quality[name] for name in QUALITY_DTYPE.names})
+    summary = summarize(events, world, quality_tbl)
     manifest = build_manifest(world, run_seed, engine_wall_s=wall, n_events=events.num_rows)
-    return RunResult(events=events, summary=summary, manifest=manifest, world=world, engine_wall_s=wall)
+    return RunResult(events=events, summary=summary, manifest=manifest, world=world, engine_wall_s=wall,
+                     track_quality=quality_tbl)  # fmt: skip
 
 
-def _run(world: World, streams: Any, progress: Progress | None) -> pa.Table:  # noqa: C901 - the loop reads best in one place
+def _run(world: World, streams: Any, progress: Progress | None) -> tuple[pa.Table, np.ndarray]:  # noqa: C901 - the loop reads best in one place
     sc = world.scenario
     log = EventLog()
     radars = world.radars
@@ -146,14 +149,20 @@ def _run(world: World, streams: Any, progress: Progress | None) -> pa.Table:  # 
     K = world.n_ticks
     mover = th.mover
 
+    quality: list[np.ndarray] = []
+    q_every = max(1, int(round(sc.tracking.quality_sample_s / dt)))
     launched = np.zeros(N, bool)
     alive = np.ones(N, bool)  # not destroyed by an interceptor
     done = np.zeros(N, bool)  # leaked or destroyed
     asset_destroyed = np.zeros(len(world.assets), bool)
+    clutter = sc.tracking.clutter_per_scan
+    vol = radar_mod.clutter_volume_m3(radars) if S else np.ones(1)
     tracks = TrackTable(
         n_sites=len(world.site_names), n_threats=max(N, 1),
         q_m2ps3=sc.tracking.process_noise_m2ps3, confirm_m=sc.tracking.confirm_m,
         confirm_n=sc.tracking.confirm_n, drop_misses=sc.tracking.drop_misses,
+        association=sc.fidelity.association, gate=sc.tracking.gate, pd=sc.tracking.association_pd,
+        clutter_density_per_m3=max(clutter, 1e-3) / float(np.mean(vol)),
     )  # fmt: skip
     magazine = fus.magazine.copy()
     next_ready = np.zeros(F)
@@ -161,6 +170,8 @@ def _run(world: World, streams: Any, progress: Progress | None) -> pa.Table:  # 
     shot_seq = 0
     radar_site = np.asarray(radars.site_index, np.int64)
     asset_ecef = world.assets.ecef_m.reshape(-1, 3)
+    # rank of each radar within its site (0 = first listed): gnn/jpda associate in that order
+    radar_rank = np.array([int((radar_site[:i] == radar_site[i]).sum()) for i in range(S)], np.int64)
     site_revisit = np.zeros(len(world.site_names))  # slowest radar revisit per site
     if S:
         np.maximum.at(site_revisit, radar_site, np.asarray(radars.revisit_s, float))
@@ -195,6 +206,10 @@ def _run(world: World, streams: Any, progress: Progress | None) -> pa.Table:  # 
         active = launched & alive & ~done
         # ---------------------------------------------------------------- 2 sensing
         det = radar_mod.sense(radars, pos, th.rcs_m2, active, t, dt, streams.sensors)
+        if clutter > 0:
+            fa = radar_mod.false_alarms(radars, t, dt, clutter, streams.sensors)
+            if len(fa):
+                det = _concat_detections(det, fa)
         M = len(det.sensor)
         if M:
             det_site = radar_site[det.sensor]
@@ -224,7 +239,8 @@ def _run(world: World, streams: Any, progress: Progress | None) -> pa.Table:  # 
             tracks.kill(stale)
             log.emit(EventKind.TrackDropped, t, site=tracks.site[stale], track=tracks.id[stale], threat=tracks.truth[stale])
         if M or len(opp_rows):
-            tev = tracks.step(t, det_site, det.target, det.z_ecef_m, det.R_ecef, opp_rows)
+            tev = tracks.step(t, det_site, det.target, det.z_ecef_m, det.R_ecef, opp_rows,
+                              det_rank=radar_rank[det.sensor] if M else None)  # fmt: skip
             for kind, rows in ((EventKind.TrackInitiated, tev.initiated), (EventKind.TrackConfirmed, tev.confirmed),
                                (EventKind.TrackDropped, tev.dropped)):  # fmt: skip
                 if len(rows):
@@ -246,9 +262,58 @@ def _run(world: World, streams: Any, progress: Progress | None) -> pa.Table:  # 
                         shot_seq, log, pend, asset_ecef)  # fmt: skip
                 shot_seq = int(shots.seq[shots.n - 1]) + 1 if shots.n else 0
             _resolve(world, shots, t, pos, vel, alive, done, log, streams)
+        # ---------------------------------------------------------------- track-picture quality
+        if S and (k % q_every == 0 or k == K):
+            quality.append(_picture_quality(world, tracks, t, pos, active, radar_site, sc.tracking.gospa_cutoff_m))
         if progress is not None:
             progress(k, K)
-    return log.table()
+    return log.table(), (np.concatenate(quality) if quality else np.zeros(0, QUALITY_DTYPE))
+
+
+#: One row per (sample time, site): GOSPA of the site's confirmed tracks against the threats its
+#: radars cover (single-look Pd ≥ 0.5 of at least one of them: in range and field of regard, above
+#: the 4/3-Earth horizon and minimum elevation, strong enough), with its split; cut-off c, p = 1,
+#: α = 2, position only.
+QUALITY_DTYPE = np.dtype([("time_s", "f8"), ("site", "i8"), ("gospa_m", "f8"), ("localisation_m", "f8"),
+                          ("missed_m", "f8"), ("false_m", "f8"), ("n_truth", "i8"), ("n_tracks", "i8"),
+                          ("n_missed", "i8"), ("n_false", "i8")])  # fmt: skip
+
+
+def _picture_quality(world: World, tracks: TrackTable, t: float, pos: np.ndarray, active: np.ndarray,
+                     radar_site: np.ndarray, cutoff_m: float) -> np.ndarray:  # fmt: skip
+    from iadsim.tracking.metrics import gospa_ospa
+
+    n_sites = len(world.site_names)
+    out = np.zeros(n_sites, QUALITY_DTYPE)
+    act = np.flatnonzero(active)
+    if len(act):
+        geom = radar_mod.geometry(world.radars, pos[act])
+        vis = radar_mod.detection_probability(world.radars, geom, world.threats.rcs_m2[act]) >= 0.5  # (S, n)
+        site_vis = np.zeros((n_sites, len(act)), bool)
+        np.logical_or.at(site_vis, radar_site, vis)
+    else:
+        site_vis = np.zeros((n_sites, 0), bool)
+    live = tracks.live_rows()
+    conf = live[tracks.confirmed[live]]
+    xp, _ = tracks.predicted(conf, t) if len(conf) else (np.zeros((0, 6)), None)
+    for s in range(n_sites):  # a handful of sites, every quality_sample_s
+        truth = pos[act[site_vis[s]]]
+        est = xp[tracks.site[conf] == s, :3]
+        g = gospa_ospa(est, truth, cutoff_m, 1.0)
+        out[s] = (t, s, g.gospa, g.localisation, g.missed, g.false, len(truth), len(est), g.n_missed, g.n_false)
+    return out
+
+
+def _concat_detections(a: radar_mod.Detections, b: radar_mod.Detections) -> radar_mod.Detections:
+    """Target detections followed by false alarms (same time)."""
+    if len(a) == 0:
+        return b
+    return radar_mod.Detections(
+        sensor=np.concatenate([a.sensor, b.sensor]), target=np.concatenate([a.target, b.target]), time_s=a.time_s,
+        range_m=np.concatenate([a.range_m, b.range_m]), az_rad=np.concatenate([a.az_rad, b.az_rad]),
+        el_rad=np.concatenate([a.el_rad, b.el_rad]), z_enu_m=np.concatenate([a.z_enu_m, b.z_enu_m]),
+        z_ecef_m=np.concatenate([a.z_ecef_m, b.z_ecef_m]), R_ecef=np.concatenate([a.R_ecef, b.R_ecef]),
+    )  # fmt: skip
 
 
 def _engage(world: World, tracks: TrackTable, conf: np.ndarray, ready_fu: np.ndarray, t: float,

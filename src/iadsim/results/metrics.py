@@ -25,8 +25,12 @@ def _num(x: float) -> float | None:
     return None if not np.isfinite(x) else float(x)
 
 
-def summarize(events: pa.Table, world: World) -> dict[str, Any]:
-    """Summary dictionary (JSON-able) of one run."""
+def summarize(events: pa.Table, world: World, track_quality: pa.Table | None = None) -> dict[str, Any]:
+    """Summary dictionary (JSON-able) of one run.
+
+    Everything but the track-picture GOSPA comes from the events; GOSPA needs the track states
+    and the truth, so the engine samples it (``track_quality``, one row per sample and site).
+    """
     th = world.threats
     N = len(th)
     launched = _col(events, "Launch_Threat", "threat")
@@ -134,5 +138,36 @@ def summarize(events: pa.Table, world: World) -> dict[str, Any]:
             "threats_ever_tracked": int(np.isfinite(first_conf).sum()),
             "mean_time_launch_to_first_track_s": _num(float(np.nanmean(tl))) if np.isfinite(tl).any() else None,
             "detections": int(len(_col(events, "Detection", "sensor"))),
+            "false_alarms": int((_col(events, "Detection", "threat") < 0).sum()),
+            "false_tracks_confirmed": int((conf_thr < 0).sum()),
+            **_quality(track_quality, world),
         },
+    }
+
+
+def _quality(q: pa.Table | None, world: World) -> dict[str, Any]:
+    """Mean GOSPA of the per-site track pictures (samples where the site had truth or tracks)."""
+    if q is None or q.num_rows == 0:
+        return {"gospa": None}
+    d = {c: q[c].to_numpy() for c in q.column_names}
+    busy = (d["n_truth"] + d["n_tracks"]) > 0
+    if not busy.any():
+        return {"gospa": None}
+    c = world.scenario.tracking.gospa_cutoff_m
+    per_site = {}
+    for s in np.unique(d["site"][busy]):
+        m = busy & (d["site"] == s)
+        per_site[world.site_names[int(s)]] = round(float(d["gospa_m"][m].mean()), 1)
+    return {
+        "gospa": {
+            "cutoff_m": c,
+            "samples": int(busy.sum()),
+            "mean_m": float(d["gospa_m"][busy].mean()),
+            "mean_localisation_m": float(d["localisation_m"][busy].mean()),
+            "mean_missed_m": float(d["missed_m"][busy].mean()),
+            "mean_false_m": float(d["false_m"][busy].mean()),
+            "missed_target_fraction": _num(d["n_missed"][busy].sum() / max(1, d["n_truth"][busy].sum())),
+            "false_track_fraction": _num(d["n_false"][busy].sum() / max(1, d["n_tracks"][busy].sum())),
+            "mean_by_site_m": per_site,
+        }
     }

@@ -44,15 +44,21 @@ class Fidelity(_Model):
 class TrackingSpec(_Model):
     """Track management of the per-site trackers."""
 
-    confirm_m: int = Field(2, ge=1, description="M of M-of-N confirmation")
-    confirm_n: int = Field(3, ge=1, le=32, description="N of M-of-N confirmation (scan opportunities)")
+    confirm_m: int = Field(3, ge=1, description="M of M-of-N confirmation")
+    confirm_n: int = Field(4, ge=1, le=32, description="N of M-of-N confirmation (scan opportunities)")
     drop_misses: int = Field(3, ge=1, description="Drop a track after this many consecutive missed scans")
     process_noise_m2ps3: Pos = Field(
         50.0, description="Nearly-constant-velocity process-noise intensity q (m²/s³)"
     )
     clutter_per_scan: NonNeg = Field(
-        0.0, description="Mean Poisson false alarms per radar scan in its coverage (used by gnn/jpda)"
+        0.0, description="Mean Poisson false alarms per radar scan, uniform in its search volume"
     )
+    gate: Pos = Field(4.0, description="Mahalanobis gate (distance, not squared) of gnn/jpda association")
+    association_pd: Annotated[float, Field(gt=0.0, lt=1.0)] = Field(
+        0.8, description="Detection probability assumed by JPDA's association weights"
+    )
+    quality_sample_s: Pos = Field(10.0, description="Interval of the track-picture quality (GOSPA) samples")
+    gospa_cutoff_m: Pos = Field(1000.0, description="GOSPA cut-off c (p = 1, alpha = 2), metres")
 
 
 class RegionSpec(_Model):

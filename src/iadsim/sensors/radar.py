@@ -581,3 +581,50 @@ __all__ = [
     "swerling1_snr_for_pd",
     "visible",
 ]
+
+
+#: Highest elevation at which false alarms are placed (search volume of a surveillance radar).
+CLUTTER_MAX_ELEVATION_RAD = np.deg2rad(30.0)
+
+
+def clutter_volume_m3(radars: RadarArrays) -> FloatArray:
+    """Volume (m³) of each radar's search volume used for false alarms, shape (S,).
+
+    V = Δaz · (sin e₂ − sin e₁) · R³/3 for azimuth width Δaz = 2·half_width, elevations
+    e₁ = max(min elevation, 0) … e₂ = 30°, and range R = max range (the spherical-sector volume).
+    """
+    e1 = np.maximum(radars.min_elevation_rad, 0.0)
+    e2 = np.maximum(e1 + 1e-3, CLUTTER_MAX_ELEVATION_RAD)
+    return 2.0 * radars.half_width_az_rad * (np.sin(e2) - np.sin(e1)) * radars.max_range_m**3 / 3.0
+
+
+def false_alarms(radars: RadarArrays, t_s: float, dt_s: float, mean_per_scan: float, rng: np.random.Generator) -> Detections:
+    """Poisson false alarms of the scanning radars, uniform in their search volume.
+
+    Per scanning radar n ~ Poisson(λ); each false alarm is placed uniformly in the sector volume
+    of :func:`clutter_volume_m3`: r = R·u^(1/3), az = boresight + (2v − 1)·half_width,
+    sin e = sin e₁ + w (sin e₂ − sin e₁) (u, v, w ~ U(0,1)). Measurement covariance as for a target
+    detection at that position. ``target`` is −1. No draws are made when λ = 0.
+    """
+    if mean_per_scan <= 0:
+        return Detections.empty(t_s)
+    scan = np.flatnonzero(scanning(radars, t_s, dt_s))
+    if scan.size == 0:
+        return Detections.empty(t_s)
+    counts = rng.poisson(mean_per_scan, scan.size)
+    si = np.repeat(scan, counts)
+    m = si.size
+    if m == 0:
+        return Detections.empty(t_s)
+    u = rng.random((m, 3))
+    r = radars.max_range_m[si] * np.cbrt(u[:, 0])
+    az = np.mod(radars.boresight_az_rad[si] + (2.0 * u[:, 1] - 1.0) * radars.half_width_az_rad[si], _TWO_PI)
+    e1 = np.maximum(radars.min_elevation_rad[si], 0.0)
+    e2 = np.maximum(e1 + 1e-3, CLUTTER_MAX_ELEVATION_RAD)
+    el = np.arcsin(np.sin(e1) + u[:, 2] * (np.sin(e2) - np.sin(e1)))
+    z_enu = aer_to_enu(az, el, r)
+    rot = radars.enu_rot[si]
+    z_ecef = radars.ecef_m[si] + np.einsum("mji,mj->mi", rot, z_enu)
+    R = converted_covariance_ecef(r, az, el, radars.sigma_range_m[si], radars.sigma_az_rad[si], radars.sigma_el_rad[si], rot)
+    return Detections(sensor=si.astype(np.int64), target=np.full(m, -1, np.int64), time_s=float(t_s), range_m=r,
+                      az_rad=az, el_rad=el, z_enu_m=z_enu, z_ecef_m=z_ecef, R_ecef=R)  # fmt: skip

@@ -70,7 +70,16 @@ class TrackTable:
         drop_misses: int = 3,
         prior_vel_std_mps: float = 1000.0,
         capacity: int = 256,
+        association: str = "truth",
+        gate: float = 4.0,
+        pd: float = 0.8,
+        clutter_density_per_m3: float = 1e-15,
     ) -> None:
+        from iadsim.tracking.association import make_associator
+
+        self.association = association
+        self.associator = make_associator(association) if association != "truth" else None
+        self.gate, self.pd, self.clutter_density = float(gate), float(pd), float(clutter_density_per_m3)
         self.q = float(q_m2ps3)
         self.m, self.n, self.drop_misses = int(confirm_m), int(confirm_n), int(drop_misses)
         self.prior_vel_var = float(prior_vel_std_mps) ** 2
@@ -117,13 +126,22 @@ class TrackTable:
         z_ecef_m: np.ndarray,
         R_ecef: np.ndarray,
         opportunity_rows: np.ndarray,
+        det_rank: np.ndarray | None = None,
     ) -> TrackEvents:
-        """One scan: associate (truth), update, initiate, confirm, drop.
+        """One scan: associate, update, initiate, confirm, drop.
 
-        ``det_*`` (M,) and ``z_ecef_m`` (M,3), ``R_ecef`` (M,3,3) are this tick's detections;
-        ``opportunity_rows`` are live tracks that a scanning radar of their site covered.
+        ``det_*`` (M,) and ``z_ecef_m`` (M,3), ``R_ecef`` (M,3,3) are this tick's detections
+        (``det_threat`` is the truth label, −1 for clutter: used by ``truth`` association and to
+        label tracks for scoring, never by ``gnn``/``jpda``); ``opportunity_rows`` are live tracks
+        that a scanning radar of their site covered.
         """
+        if self.associator is not None:
+            return self._step_associator(t_s, det_site, det_threat, z_ecef_m, R_ecef, opportunity_rows, det_rank)
         M = len(det_site)
+        if M and (det_threat < 0).any():  # truth association ignores false alarms
+            keep = det_threat >= 0
+            det_site, det_threat, z_ecef_m, R_ecef = det_site[keep], det_threat[keep], z_ecef_m[keep], R_ecef[keep]
+            M = len(det_site)
         rows = self.slot[det_site, det_threat] if M else np.zeros(0, np.int64)
         # --- initiate tracks for (site, threat) pairs without one: the first detection of each pair
         new_mask = rows < 0
@@ -133,26 +151,8 @@ class TrackTable:
             key = det_site[new_mask] * (self.slot.shape[1] + 1) + det_threat[new_mask]
             _, first = np.unique(key, return_index=True)
             first_of_new = np.flatnonzero(new_mask)[np.sort(first)]
-            k = len(first_of_new)
-            if self.size + k > self.capacity:
-                self._alloc(max(2 * self.capacity, self.size + k))
-            init_rows = np.arange(self.size, self.size + k)
-            self.size += k
-            self.id[init_rows] = np.arange(self._next_id, self._next_id + k)
-            self._next_id += k
-            self.site[init_rows] = det_site[first_of_new]
-            self.truth[init_rows] = det_threat[first_of_new]
-            x0 = np.zeros((k, 6))
-            x0[:, :3] = z_ecef_m[first_of_new]
-            P0 = np.zeros((k, 6, 6))
-            P0[:, :3, :3] = R_ecef[first_of_new]
-            P0[:, 3:, 3:] = np.eye(3) * self.prior_vel_var
-            self.x[init_rows], self.P[init_rows] = x0, P0
-            self.t_s[init_rows] = t_s
-            self.hits[init_rows] = 1
-            self.misses[init_rows] = 0
-            self.alive[init_rows] = True
-            self.confirmed[init_rows] = self.m <= 1
+            init_rows = self._initiate(t_s, det_site[first_of_new], det_threat[first_of_new],
+                                       z_ecef_m[first_of_new], R_ecef[first_of_new])  # fmt: skip
             self.slot[det_site[first_of_new], det_threat[first_of_new]] = init_rows
             rows = self.slot[det_site, det_threat]
         # --- updates: every detection not used for initiation
@@ -174,8 +174,103 @@ class TrackTable:
                 xp, Pp = self.predicted(rr, t_s)
                 xn, Pn, _, _ = kalman.update(xp, Pp, z_ecef_m[d], H3, R_ecef[d])
                 self.x[rr], self.P[rr], self.t_s[rr] = xn, Pn, t_s
-        # --- hit/miss bookkeeping over scan opportunities
         hit_rows = np.unique(rows[upd]) if len(upd) else np.zeros(0, np.int64)
+        return self._bookkeeping(hit_rows, init_rows, opportunity_rows)
+
+    def _initiate(self, t_s: float, site: np.ndarray, truth: np.ndarray, z: np.ndarray, R: np.ndarray) -> np.ndarray:
+        """Start tentative tracks from detections; returns their rows."""
+        k = len(site)
+        if self.size + k > self.capacity:
+            self._alloc(max(2 * self.capacity, self.size + k))
+        rows = np.arange(self.size, self.size + k)
+        self.size += k
+        self.id[rows] = np.arange(self._next_id, self._next_id + k)
+        self._next_id += k
+        self.site[rows] = site
+        self.truth[rows] = truth
+        x0 = np.zeros((k, 6))
+        x0[:, :3] = z
+        P0 = np.zeros((k, 6, 6))
+        P0[:, :3, :3] = R
+        P0[:, 3:, 3:] = np.eye(3) * self.prior_vel_var
+        self.x[rows], self.P[rows] = x0, P0
+        self.t_s[rows] = t_s
+        self.hits[rows] = 1
+        self.misses[rows] = 0
+        self.alive[rows] = True
+        self.confirmed[rows] = self.m <= 1
+        return rows
+
+    def _step_associator(self, t_s: float, det_site: np.ndarray, det_threat: np.ndarray, z: np.ndarray,
+                         R: np.ndarray, opportunity_rows: np.ndarray, det_rank: np.ndarray | None = None) -> TrackEvents:  # fmt: skip
+        """gnn / jpda association, all sites in one call per round.
+
+        Sites are kept apart by shifting both predictions and detections by ``site × 10⁹ m`` along
+        ECEF x before association (innovations are unchanged; a spatial pre-gate can never pair
+        across sites), so one associator call handles every site at once. Detections are processed
+        in rounds by the rank of their radar within its site (a site's second radar sees the
+        tracks its first radar just updated or started), so two radars of one site seeing the
+        same target never start two tracks.
+        """
+        M = len(det_site)
+        rank = np.zeros(M, np.int64) if det_rank is None else np.asarray(det_rank, np.int64)
+        hits: list[np.ndarray] = []
+        inits: list[np.ndarray] = []
+        for k in (np.unique(rank) if M else []):
+            sel = np.flatnonzero(rank == k)
+            h, i = self._associate_round(t_s, det_site[sel], det_threat[sel], z[sel], R[sel])
+            hits.append(h)
+            inits.append(i)
+        hit_rows = np.unique(np.concatenate(hits)) if hits else np.zeros(0, np.int64)
+        init_rows = np.concatenate(inits) if inits else np.zeros(0, np.int64)
+        hit_rows = hit_rows[~np.isin(hit_rows, init_rows)]
+        return self._bookkeeping(hit_rows, init_rows, opportunity_rows)
+
+    def _associate_round(self, t_s: float, det_site: np.ndarray, det_threat: np.ndarray, z: np.ndarray,
+                         R: np.ndarray) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
+        """Associate one round of detections, update, and start tracks from the unused ones."""
+        from iadsim.tracking.mtt import pda_update
+
+        M = len(det_site)
+        live = self.live_rows()
+        rows = live[np.isin(self.site[live], np.unique(det_site))]
+        hit_rows = np.zeros(0, np.int64)
+        used = np.zeros(M, bool)
+        if len(rows):
+            xp, Pp = self.predicted(rows, t_s)
+            off_t = self.site[rows].astype(float) * 1e9
+            zp = xp[:, :3].copy()
+            zp[:, 0] += off_t
+            zd = z.copy()
+            zd[:, 0] += det_site.astype(float) * 1e9
+            a = self.associator.associate(  # type: ignore[union-attr]
+                zp, Pp[:, :3, :3], zd, R, gate=self.gate, pd=self.pd, clutter_density=self.clutter_density
+            )
+            used = np.asarray(a.used, bool)
+            j = np.asarray(a.det_for_track)
+            if self.association == "jpda" and a.pair_track is not None and len(a.pair_track):
+                x_off = xp.copy()
+                x_off[:, 0] += off_t
+                xn, Pn = pda_update(x_off, Pp, zd, R, a)
+                xn[:, 0] -= off_t
+                upd = np.unique(a.pair_track)
+            else:
+                upd = np.flatnonzero(j >= 0)
+                xn, Pn = xp.copy(), Pp.copy()
+                if len(upd):
+                    xu, Pu, _, _ = kalman.update(xp[upd], Pp[upd], z[j[upd]], H3, R[j[upd]])
+                    xn[upd], Pn[upd] = xu, Pu
+            r = rows[upd]
+            self.x[r], self.P[r], self.t_s[r] = xn[upd], Pn[upd], t_s
+            got = j >= 0
+            hit_rows = rows[got]
+            self.truth[rows[got]] = det_threat[j[got]]  # label for scoring/kill resolution only
+        new = np.flatnonzero(~used)
+        init_rows = self._initiate(t_s, det_site[new], det_threat[new], z[new], R[new]) if len(new) else np.zeros(0, np.int64)
+        return hit_rows, init_rows
+
+    def _bookkeeping(self, hit_rows: np.ndarray, init_rows: np.ndarray, opportunity_rows: np.ndarray) -> TrackEvents:
+        """Hit/miss history over scan opportunities; M-of-N confirmation; deletion after misses."""
         opp = np.union1d(np.asarray(opportunity_rows, np.int64), hit_rows)
         opp = opp[~np.isin(opp, init_rows)]
         hit = np.isin(opp, hit_rows)
@@ -196,5 +291,5 @@ class TrackTable:
         self.alive[rows] = False
         self.confirmed[rows] = False
         s, t = self.site[rows], self.truth[rows]
-        ok = self.slot[s, t] == rows
+        ok = (t >= 0) & (self.slot[s, np.maximum(t, 0)] == rows)
         self.slot[s[ok], t[ok]] = -1
