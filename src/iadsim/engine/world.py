@@ -18,7 +18,7 @@ from iadsim.scenario.catalog import Catalog, load_catalog
 from iadsim.scenario.schema import THREAT_CLASSES, Scenario
 from iadsim.sensors.radar import RadarArrays
 from iadsim.threats.ballistic import BallisticMover
-from iadsim.threats.motion import CompositeMover, Mover
+from iadsim.threats.motion import CompositeMover, Mover, PermutedMover
 from iadsim.threats.routes import RouteMover
 from iadsim.units import DEG, KM, MRAD
 
@@ -344,7 +344,10 @@ def compile_world(
     )
 
     # ---- threats
-    movers: list[Mover] = []
+    # all air-breathing threats go into one RouteMover, all ballistic ones into one BallisticMover
+    route_args: list[list[Any]] = [[], [], [], [], []]  # lat, lon, alt lists, speeds, launch times
+    ball_args: list[list[np.ndarray]] = [[], [], [], [], [], []]  # lat0, lon0, lat1, lon1, t0, fpa
+    kind_of: list[np.ndarray] = []  # 0 route, 1 ballistic, per threat in raid order
     tcols: dict[str, list[np.ndarray]] = {k: [] for k in (
         "raid", "type", "cls", "rcs", "cost", "pdmg", "target", "launch")}  # fmt: skip
     type_ids: list[str] = []
@@ -368,8 +371,10 @@ def compile_world(
                 r = np.hypot(d[:, 0], d[:, 1])
                 az = st.threats.random(n) * 2 * np.pi
                 tlat, tlon, _ = frames.geodesic_direct(tlat, tlon, az, r)
-            fpa = None if raid.flight_path_angle_deg is None else np.full(n, raid.flight_path_angle_deg * DEG)
-            movers.append(BallisticMover(lat0, lon0, np.asarray(tlat, float), np.asarray(tlon, float), launch_t, flight_path_angle_rad=fpa, integrate_dt_s=2.0))
+            fpa = np.full(n, np.nan if raid.flight_path_angle_deg is None else raid.flight_path_angle_deg * DEG)
+            for lst, v in zip(ball_args, (lat0, lon0, np.asarray(tlat, float), np.asarray(tlon, float), launch_t, fpa)):
+                lst.append(np.asarray(v, float))
+            kind_of.append(np.ones(n, np.int64))
         else:
             speed = raid.speed_mps if raid.speed_mps is not None else float(e.value("speed_mps"))
             cruise = raid.altitude_m if raid.altitude_m is not None else float(e.value("cruise_altitude_m"))
@@ -382,7 +387,12 @@ def compile_world(
                 wl_lat.append(np.concatenate([[lat0[k]], mid_lat, [a_lat[ai]]]))
                 wl_lon.append(np.concatenate([[lon0[k]], mid_lon, [a_lon[ai]]]))
                 wl_alt.append(np.concatenate([[cruise], mid_alt, [end_alt]]))
-            movers.append(RouteMover(wl_lat, wl_lon, wl_alt, np.full(n, speed), launch_t))
+            route_args[0] += wl_lat
+            route_args[1] += wl_lon
+            route_args[2] += wl_alt
+            route_args[3].append(np.full(n, speed))
+            route_args[4].append(launch_t)
+            kind_of.append(np.zeros(n, np.int64))
         tcols["raid"].append(np.full(n, ri))
         tcols["type"].append(np.full(n, type_ids.index(raid.threat)))
         tcols["cls"].append(np.full(n, CLASS_INDEX[cls]))
@@ -395,7 +405,27 @@ def compile_world(
     def cat_or_empty(key: str, dtype: Any) -> np.ndarray:
         return np.concatenate(tcols[key]).astype(dtype) if tcols[key] else np.zeros(0, dtype)
 
-    mover = CompositeMover(movers)
+    movers: list[Mover] = []
+    if route_args[3]:
+        movers.append(RouteMover(route_args[0], route_args[1], route_args[2], np.concatenate(route_args[3]), np.concatenate(route_args[4])))
+    if ball_args[0]:
+        b = [np.concatenate(a) for a in ball_args]
+        fpa_all = b[5]
+        if np.isnan(fpa_all).all():
+            fpa_arg = None  # minimum energy for every missile
+        else:  # minimum-energy angle γ = π/4 − ψ/4 where the raid set none (ψ: range angle)
+            psi = frames.great_circle_angle_rad(b[0], b[1], b[2], b[3])
+            fpa_arg = np.where(np.isnan(fpa_all), np.pi / 4 - psi / 4, fpa_all)
+        movers.append(BallisticMover(b[0], b[1], b[2], b[3], b[4], flight_path_angle_rad=fpa_arg, integrate_dt_s=2.0))
+    kinds = np.concatenate(kind_of) if kind_of else np.zeros(0, np.int64)
+    # composite order is [route threats..., ballistic threats...]; map back to raid order
+    pos_in_kind = np.zeros(len(kinds), np.int64)
+    for kk in (0, 1):
+        m = kinds == kk
+        pos_in_kind[m] = np.arange(m.sum())
+    n_route = int((kinds == 0).sum())
+    index = np.where(kinds == 0, pos_in_kind, n_route + pos_in_kind)
+    mover: Mover = PermutedMover(CompositeMover(movers), index)
     threats = ThreatArrays(
         raid_index=cat_or_empty("raid", np.int64),
         type_index=cat_or_empty("type", np.int64),

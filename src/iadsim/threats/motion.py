@@ -137,6 +137,30 @@ class CompositeMover:
         return pos, vel
 
 
+class PermutedMover:
+    """A mover whose threat order is a permutation of another's.
+
+    Threat ``i`` of this mover is threat ``index[i]`` of ``inner``. Lets the world compiler run
+    all air-breathing threats in one :class:`~iadsim.threats.routes.RouteMover` and all ballistic
+    ones in one :class:`~iadsim.threats.ballistic.BallisticMover` (one call each per tick) while
+    threat indices stay in scenario (raid) order.
+    """
+
+    def __init__(self, inner: Mover, index: np.ndarray):
+        self.inner = inner
+        self.index = np.asarray(index, dtype=np.int64)
+        if sorted(self.index.tolist()) != list(range(int(inner.n))):
+            raise ValueError("index must be a permutation of the inner mover's threats")
+        self.n: int = int(inner.n)
+        self.launch_time_s: np.ndarray = np.asarray(inner.launch_time_s, float)[self.index]
+        self.arrival_time_s: np.ndarray = np.asarray(inner.arrival_time_s, float)[self.index]
+
+    def state(self, t_s: float) -> MotionState:
+        s = self.inner.state(t_s)
+        i = self.index
+        return MotionState(s.pos_ecef_m[i], s.vel_ecef_mps[i], s.flying[i], s.arrived[i])
+
+
 def _cat(arrays: list[np.ndarray], empty_shape: tuple[int, ...], dtype: type = float) -> np.ndarray:
     """Concatenate along axis 0, or an empty array of ``empty_shape`` when there is nothing."""
     if not arrays:

@@ -20,7 +20,6 @@ from dataclasses import dataclass
 
 import numpy as np
 from scipy.spatial import cKDTree
-from scipy.stats import chi2
 
 from iadsim.tracking.association import assign_sparse
 from iadsim.tracking.kalman import nees, nis
@@ -136,5 +135,7 @@ def continuity(assigned_ids: np.ndarray, times_s: np.ndarray, n_track_ids: int) 
 def chi2_bounds(dof: int, runs: int, confidence: float = 0.95) -> tuple[float, float]:
     """Two-sided bounds for the average of ``runs`` independent χ²_dof NEES/NIS values:
     [χ²_{dof·runs}((1−conf)/2), χ²_{dof·runs}((1+conf)/2)] / runs (Bar-Shalom et al. 2001, §5.4)."""
+    from scipy.stats import chi2  # lazy: scipy.stats costs ~0.5 s to import
+
     lo, hi = chi2.ppf([(1 - confidence) / 2, (1 + confidence) / 2], dof * runs) / runs
     return float(lo), float(hi)
