@@ -1,6 +1,6 @@
 """Detection and engagement coverage over a region, vectorised over grid cells × sites.
 
-Model (see ``docs/models-coverage.md`` for the derivations)
+Model (see ``docs/models.md (coverage section)`` for the derivations)
 -----------------------------------------------------------
 * **Grid.** Rows at constant latitude spacing ``Δφ = res / R``; in each row the columns are spaced
   ``Δλ = res / (R cos φ)``, so every cell is about ``res × res`` (equal-area-ish). A cell's area is

@@ -1,6 +1,6 @@
 """Geodetic, ECEF, ENU and AER frames on the WGS84 ellipsoid (vectorised NumPy).
 
-Conventions (see ``docs/models-geo-radar.md``):
+Conventions (see ``docs/models.md``):
 
 * angles in radians, lengths in metres;
 * geodetic latitude/longitude/altitude above the WGS84 ellipsoid (EPSG:4979);

@@ -21,7 +21,7 @@ spacing ``step_m`` (default: the DEM's pixel spacing, at least 30 m) at ground d
 ``x_j = j·step_m < d``; each sample point lies on the great circle between radar and cell
 (spherical interpolation of unit vectors). The line of sight is blocked if the terrain height,
 interpolated bilinearly at any sample, exceeds the ray height there. Terrain narrower than
-``step_m`` can be missed; the sampling is documented in ``docs/models-coverage.md``. The work is
+``step_m`` can be missed; the sampling is documented in ``docs/models.md (coverage section)``. The work is
 vectorised over cells × samples in chunks of bounded size.
 """
 

@@ -1,6 +1,6 @@
 """Radar sensing kernels, vectorised over sensors × targets.
 
-Model (equations and sources in ``docs/models-geo-radar.md``):
+Model (equations and sources in ``docs/models.md``):
 
 * SNR scaled from a reference detection: a radar detects a target of RCS σ_ref at range R_ref
   with probability Pd_ref (at false-alarm probability Pfa). The reference SNR follows from the
@@ -162,11 +162,11 @@ class RadarArrays:
         if missing:
             raise InputError(f"RadarArrays: missing column(s) {missing}")
         cols: dict[str, FloatArray] = {}
-        for c in _FLOAT_COLUMNS:
-            v = kwargs.get(c, _DEFAULTS.get(c))
-            cols[c] = np.atleast_1d(np.asarray(v, dtype=np.float64))
-            if cols[c].ndim != 1:
-                raise InputError(f"RadarArrays: column {c} must be 1-D (got shape {cols[c].shape})")
+        for col in _FLOAT_COLUMNS:
+            v = kwargs.get(col, _DEFAULTS.get(col))
+            cols[col] = np.atleast_1d(np.asarray(v, dtype=np.float64))
+            if cols[col].ndim != 1:
+                raise InputError(f"RadarArrays: column {col} must be 1-D (got shape {cols[col].shape})")
         names = kwargs.get("name")
         site = kwargs.get("site_index")
         lengths = {c: a.size for c, a in cols.items() if a.size != 1}

@@ -1,6 +1,6 @@
 """Ballistic missiles: Keplerian free flight over a spherical, non-rotating Earth.
 
-Model (every equation and its size of error in ``docs/models-threats.md``):
+Model (every equation and its size of error in ``docs/models.md (threat motion)``):
 
 * point mass, inverse-square central gravity g = −μ r/|r|³, no drag, no thrust: the missile is
   at *burnout* state on the surface at the launch point (boost phase neglected), Earth radius

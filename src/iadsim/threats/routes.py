@@ -1,6 +1,6 @@
 """Air-breathing threats (aircraft, cruise missiles, drones) flying geodesic legs between waypoints.
 
-Model (see ``docs/models-threats.md``):
+Model (see ``docs/models.md (threat motion)``):
 
 * each threat flies WGS84 geodesic legs between its waypoints (first = launch point, last =
   target) at constant *ground* speed, i.e. along-path distance s(t) = v·clip(t − t_launch, 0, L/v);

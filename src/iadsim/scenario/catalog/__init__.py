@@ -7,7 +7,7 @@ in four YAML files beside this module (``radars.yaml``, ``interceptors.yaml``, `
     max_range_km:
       value: 250              # number, or null when no open source gives it
       source: "https://..."   # URL(s), or "derived: <arithmetic> from <url>"
-      confidence: B           # A | B | C (grades of docs/models-catalog.md)
+      confidence: B           # A | B | C (grades of docs/catalog.md)
       note: "..."             # optional
       alternatives: [{value: 200, source: "...", confidence: B}]   # optional: conflicting values
       assumption: "..."       # required when a value has no source: the modelling assumption
@@ -52,7 +52,7 @@ __all__ = [
     "load_catalog",
 ]
 
-#: Confidence grades (see docs/models-catalog.md).
+#: Confidence grades (see docs/catalog.md).
 CONFIDENCE_LEVELS: Mapping[str, str] = MappingProxyType(
     {
         "A": "official or primary statement",
