@@ -132,6 +132,7 @@ def simulate(
     t0 = _time.perf_counter()
     events, quality = _run(world, streams, progress)
     wall = _time.perf_counter() - t0
+    assert QUALITY_DTYPE.names is not None  # a structured dtype always has field names
     quality_tbl = pa.table({name: quality[name] for name in QUALITY_DTYPE.names})
     summary = summarize(events, world, quality_tbl)
     manifest = build_manifest(world, run_seed, engine_wall_s=wall, n_events=events.num_rows)

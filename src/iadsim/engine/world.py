@@ -8,13 +8,13 @@ resolved once (scenario override > catalogue value) and converted to SI units an
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
 from iadsim.geo import frames
 from iadsim.rng import RunStreams, make_streams
-from iadsim.scenario.catalog import Catalog, load_catalog
+from iadsim.scenario.catalog import Catalog, CatalogEntry, load_catalog
 from iadsim.scenario.schema import THREAT_CLASSES, Scenario
 from iadsim.sensors.radar import RadarArrays
 from iadsim.threats.ballistic import BallisticMover
@@ -138,6 +138,11 @@ def _val(override: Any, entry: Any, fld: str) -> float:
     return float(v)
 
 
+def _checked(entry: CatalogEntry, fld: str) -> float:
+    """Catalogue value that the scenario loader has already checked to be non-null."""
+    return float(cast(float, entry.value(fld)))
+
+
 def _opt(entry: Any, fld: str) -> float:
     v = entry.value(fld) if fld in entry.fields else None
     return float("nan") if v is None else float(v)
@@ -184,11 +189,13 @@ def compile_world(
     asset_idx = {a.name: i for i, a in enumerate(assets)}
 
     # default boresight: towards the mean launch position of the raids (south if none)
+    mean_lat: float | None
+    mean_lon: float | None
     if scenario.raids:
         mean_lat = float(np.mean([r.launch.lat_deg for r in scenario.raids]))
         mean_lon = float(np.mean([r.launch.lon_deg for r in scenario.raids]))
     else:
-        mean_lat = mean_lon = None  # type: ignore[assignment]
+        mean_lat = mean_lon = None
 
     # ---- radars
     cols: dict[str, list[Any]] = {k: [] for k in (
@@ -216,7 +223,7 @@ def compile_world(
             cols["half_width_az_rad"].append(min(for_deg, 360.0) / 2.0 * DEG)
             if s.boresight_az_deg is not None:
                 bore = s.boresight_az_deg * DEG
-            elif mean_lat is not None:
+            elif mean_lat is not None and mean_lon is not None:  # both set together
                 az, _, _ = frames.geodesic_inverse(
                     np.array(site.lat_deg * DEG), np.array(site.lon_deg * DEG),
                     np.array(mean_lat * DEG), np.array(mean_lon * DEG))  # fmt: skip
@@ -356,7 +363,7 @@ def compile_world(
         used["threats"][raid.threat] = e.as_dict()
         if raid.threat not in type_ids:
             type_ids.append(raid.threat)
-        cls = e.fields.get("class")
+        cls = cast(str, e.fields.get("class"))  # required by the catalogue schema
         n = raid.count
         launch_t = raid.launch_time_s + raid.spacing_s * np.arange(n)
         lat0, lon0 = _disc_points(raid.launch.lat_deg, raid.launch.lon_deg, raid.launch.radius_km, n, st.threats)
@@ -376,8 +383,8 @@ def compile_world(
                 lst.append(np.asarray(v, float))
             kind_of.append(np.ones(n, np.int64))
         else:
-            speed = raid.speed_mps if raid.speed_mps is not None else float(e.value("speed_mps"))
-            cruise = raid.altitude_m if raid.altitude_m is not None else float(e.value("cruise_altitude_m"))
+            speed = raid.speed_mps if raid.speed_mps is not None else _checked(e, "speed_mps")
+            cruise = raid.altitude_m if raid.altitude_m is not None else _checked(e, "cruise_altitude_m")
             end_alt = cruise if cls == "aircraft" else float(a_alt[ai])
             wl_lat, wl_lon, wl_alt = [], [], []
             mid_lat = np.array([w.lat_deg * DEG for w in raid.route])
@@ -396,9 +403,9 @@ def compile_world(
         tcols["raid"].append(np.full(n, ri))
         tcols["type"].append(np.full(n, type_ids.index(raid.threat)))
         tcols["cls"].append(np.full(n, CLASS_INDEX[cls]))
-        tcols["rcs"].append(np.full(n, raid.rcs_m2 if raid.rcs_m2 is not None else float(e.value("rcs_m2"))))
+        tcols["rcs"].append(np.full(n, raid.rcs_m2 if raid.rcs_m2 is not None else _checked(e, "rcs_m2")))
         tcols["cost"].append(np.full(n, _opt(e, "cost_usd")))
-        tcols["pdmg"].append(np.full(n, float(e.value("p_damage"))))
+        tcols["pdmg"].append(np.full(n, _checked(e, "p_damage")))
         tcols["target"].append(np.full(n, ai))
         tcols["launch"].append(launch_t)
 
@@ -444,7 +451,7 @@ def compile_world(
     for fl in scenario.friendly_flights:
         e = cat.threats[fl.type]
         used["threats"][fl.type] = e.as_dict()
-        speed = fl.speed_mps if fl.speed_mps is not None else float(e.value("speed_mps"))
+        speed = fl.speed_mps if fl.speed_mps is not None else _checked(e, "speed_mps")
         cruise = _opt(e, "cruise_altitude_m")
         cruise = 8000.0 if np.isnan(cruise) else cruise
         lat = np.array([w.lat_deg for w in fl.route]) * DEG

@@ -91,7 +91,7 @@ class TrackTable:
 
     def _alloc(self, cap: int) -> None:
         def grow(name: str, shape: tuple[int, ...], dtype: type, fill: float | int) -> None:
-            new = np.full((cap,) + shape, fill, dtype=dtype)
+            new: np.ndarray = np.full((cap,) + shape, fill, dtype=dtype)
             old = getattr(self, name, None)
             if old is not None:
                 new[: self.size] = old[: self.size]
