@@ -247,7 +247,8 @@ def _semantic_problems(file: str, root: Any, catalog: Any) -> list[Problem]:
                 for k in loadout:
                     if k not in allowed:
                         add(loc + ("loadout", k), f"interceptor {k!r} is not carried by {sid!r} (choose from: {', '.join(allowed)})", key=True)
-            overrides = fu.get("interceptors") if isinstance(fu.get("interceptors"), dict) else {}
+            overrides_node = fu.get("interceptors")
+            overrides: dict[Any, Any] = overrides_node if isinstance(overrides_node, dict) else {}
             for k in overrides:
                 if k not in allowed:
                     add(loc + ("interceptors", k), f"interceptor {k!r} is not carried by {sid!r} (choose from: {', '.join(allowed)})", key=True)
@@ -255,7 +256,8 @@ def _semantic_problems(file: str, root: Any, catalog: Any) -> list[Problem]:
                 for k, n in loadout.items():
                     if k not in allowed or k not in catalog.interceptors or not n:
                         continue
-                    ov = overrides.get(k) if isinstance(overrides.get(k), dict) else {}
+                    ov_node = overrides.get(k)
+                    ov: dict[Any, Any] = ov_node if isinstance(ov_node, dict) else {}
                     ent = catalog.interceptors[k]
                     for f in INTERCEPTOR_REQUIRED:
                         if ov.get(f) is None and ent.value(f) is None:

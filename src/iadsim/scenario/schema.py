@@ -30,35 +30,35 @@ class Fidelity(_Model):
     """Model fidelity levels (each is a real model; the manifest records the choice)."""
 
     association: Literal["truth", "gnn", "jpda"] = Field(
-        "truth", description="Data association: perfect (truth), global nearest neighbour, or JPDA"
+        default="truth", description="Data association: perfect (truth), global nearest neighbour, or JPDA"
     )
     flyout: Literal["analytic"] = Field(
-        "analytic", description="Interceptor flyout: analytic = average speed + predicted intercept point"
+        default="analytic", description="Interceptor flyout: analytic = average speed + predicted intercept point"
     )
-    terrain: Literal["none"] = Field("none", description="none = smooth 4/3-Earth (DEM masking: see coverage)")
+    terrain: Literal["none"] = Field(default="none", description="none = smooth 4/3-Earth (DEM masking: see coverage)")
     earth: Literal["spherical-nonrotating"] = Field(
-        "spherical-nonrotating", description="Earth model of the ballistic trajectories"
+        default="spherical-nonrotating", description="Earth model of the ballistic trajectories"
     )
 
 
 class TrackingSpec(_Model):
     """Track management of the per-site trackers."""
 
-    confirm_m: int = Field(3, ge=1, description="M of M-of-N confirmation")
-    confirm_n: int = Field(4, ge=1, le=32, description="N of M-of-N confirmation (scan opportunities)")
-    drop_misses: int = Field(3, ge=1, description="Drop a track after this many consecutive missed scans")
+    confirm_m: int = Field(default=3, ge=1, description="M of M-of-N confirmation")
+    confirm_n: int = Field(default=4, ge=1, le=32, description="N of M-of-N confirmation (scan opportunities)")
+    drop_misses: int = Field(default=3, ge=1, description="Drop a track after this many consecutive missed scans")
     process_noise_m2ps3: Pos = Field(
-        50.0, description="Nearly-constant-velocity process-noise intensity q (m²/s³)"
+        default=50.0, description="Nearly-constant-velocity process-noise intensity q (m²/s³)"
     )
     clutter_per_scan: NonNeg = Field(
-        0.0, description="Mean Poisson false alarms per radar scan, uniform in its search volume"
+        default=0.0, description="Mean Poisson false alarms per radar scan, uniform in its search volume"
     )
-    gate: Pos = Field(4.0, description="Mahalanobis gate (distance, not squared) of gnn/jpda association")
+    gate: Pos = Field(default=4.0, description="Mahalanobis gate (distance, not squared) of gnn/jpda association")
     association_pd: Annotated[float, Field(gt=0.0, lt=1.0)] = Field(
-        0.8, description="Detection probability assumed by JPDA's association weights"
+        default=0.8, description="Detection probability assumed by JPDA's association weights"
     )
-    quality_sample_s: Pos = Field(10.0, description="Interval of the track-picture quality (GOSPA) samples")
-    gospa_cutoff_m: Pos = Field(1000.0, description="GOSPA cut-off c (p = 1, alpha = 2), metres")
+    quality_sample_s: Pos = Field(default=10.0, description="Interval of the track-picture quality (GOSPA) samples")
+    gospa_cutoff_m: Pos = Field(default=1000.0, description="GOSPA cut-off c (p = 1, alpha = 2), metres")
 
 
 class RegionSpec(_Model):

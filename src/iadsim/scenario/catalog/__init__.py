@@ -107,7 +107,7 @@ class SourcedValue:
         """``'A'|'B'|'C'`` when sourced, ``'assumption'`` when only assumed, ``'unknown'`` if null."""
         if self.value is None:
             return "unknown"
-        if self.confidence in CONFIDENCE_LEVELS and self.source:
+        if self.confidence is not None and self.confidence in CONFIDENCE_LEVELS and self.source:
             return self.confidence
         return "assumption"
 
@@ -689,7 +689,8 @@ def _parse_documents(docs: list[tuple[str, Any, str]], origin: str) -> Catalog:
                     for i, tid in enumerate(lst):
                         xref(kind, eid, fld, tk, tid, i)
             lo = node.get("default_loadout")
-            carried = node.get("interceptors") if isinstance(node.get("interceptors"), list) else []
+            carried_node = node.get("interceptors")
+            carried: list[Any] = carried_node if isinstance(carried_node, list) else []
             if isinstance(lo, Mapping):
                 for k in lo:
                     if k not in carried:
