@@ -8,15 +8,15 @@ from __future__ import annotations
 
 import json
 import sys
-from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator, Optional
+from typing import Optional
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
-from iadsim.errors import IadsimError, ScenarioError
+from iadsim.cli_errors import err, user_errors
+from iadsim.errors import IadsimError
 
 app = typer.Typer(
     name="iadsim",
@@ -32,24 +32,8 @@ app = typer.Typer(
     rich_markup_mode="rich",
 )
 out = Console(width=None if sys.stdout.isatty() else 120)
-err = Console(stderr=True)
 
 DEFAULT_SCENARIO = "turkey-2017"
-
-
-@contextmanager
-def user_errors() -> Iterator[None]:
-    """Turn IadsimError into one message on stderr and exit code 2."""
-    try:
-        yield
-    except ScenarioError as exc:
-        err.print(f"[bold red]error:[/] {len(exc.problems)} problem{'s' if len(exc.problems) != 1 else ''} in the scenario:", highlight=False)
-        for p in exc.problems:
-            err.print(f"  {p}", highlight=False, markup=False, soft_wrap=True)
-        raise typer.Exit(2) from None
-    except IadsimError as exc:
-        err.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
-        raise typer.Exit(2) from None
 
 
 def _fmt_usd(x: float | None) -> str:

@@ -21,6 +21,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from iadsim.cli_errors import user_errors
 from iadsim.errors import IadsimError, InputError, ScenarioError
 
 __all__ = ["register", "run_coverage", "run_siting", "parse_floats"]
@@ -33,19 +34,6 @@ NOTIONAL = (
     "not an assessment of any real deployment."
 )
 
-
-@contextmanager
-def _user_errors() -> Iterator[None]:
-    try:
-        yield
-    except ScenarioError as exc:
-        err.print(f"[bold red]error:[/] {len(exc.problems)} problem(s) in the scenario:", highlight=False)
-        for p in exc.problems:
-            err.print(f"  {p}", highlight=False, markup=False)
-        raise typer.Exit(2) from None
-    except IadsimError as exc:
-        err.print(f"[bold red]error:[/] {exc}", highlight=False, markup=False)
-        raise typer.Exit(2) from None
 
 
 def parse_floats(text: str, what: str, *, positive: bool = False) -> list[float]:
@@ -530,7 +518,7 @@ def register(app: typer.Typer) -> None:
         out_dir: Path = typer.Option(Path("coverage-out"), "--out", help="Output directory"),
         no_maps: bool = typer.Option(False, "--no-maps", help="Skip the PNG maps"),
     ) -> None:
-        with _user_errors():
+        with user_errors():
             doc = run_coverage(
                 scenario, altitudes_m=parse_floats(altitude_m, "--altitude-m"),
                 rcs_m2=parse_floats(rcs_m2, "--rcs-m2", positive=True), country=country, bbox=bbox,
@@ -577,7 +565,7 @@ def register(app: typer.Typer) -> None:
         altitude_ref: str = typer.Option("auto", "--altitude-ref", help="auto | agl | msl"),
         out_dir: Optional[Path] = typer.Option(None, "--out", help="Output directory (siting.json, map, snippet)"),
     ) -> None:
-        with _user_errors():
+        with user_errors():
             doc = run_siting(
                 scenario, system=system, k=k, candidates=candidates, n_candidates=n_candidates,
                 objective=objective, keep_existing=keep_existing, altitude_m=altitude_m, rcs_m2=rcs_m2,
