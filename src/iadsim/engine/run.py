@@ -225,8 +225,9 @@ def _run(world: World, streams: Any, progress: Progress | None) -> tuple[pa.Tabl
         opp_rows = np.zeros(0, np.int64)
         live = tracks.live_rows()
         if len(live) and scanning.any():
-            scan_sites = np.unique(radar_site[scanning])
-            live = live[np.isin(tracks.site[live], scan_sites)]
+            site_scans = np.zeros(len(world.site_names), bool)
+            site_scans[radar_site[scanning]] = True
+            live = live[site_scans[tracks.site[live]]]
             if len(live):
                 xp, _ = tracks.predicted(live, t)
                 scan_idx = np.flatnonzero(scanning)

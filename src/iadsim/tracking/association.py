@@ -109,6 +109,10 @@ class Associator(Protocol):
 # ---------------------------------------------------------------------------------------------
 
 
+#: Up to this many track × detection pairs, gating evaluates every pair directly (no KD-tree).
+DENSE_GATE_MAX_PAIRS = 2048
+
+
 def gate_pairs(
     zp: np.ndarray,
     HPHt: np.ndarray,
@@ -130,6 +134,16 @@ def gate_pairs(
     if N == 0 or M == 0:
         return Gated(empty_i, empty_i, np.zeros((0, d)), np.zeros(0), np.zeros(0))
     per_det_R = R.ndim == 3
+    if N * M <= DENSE_GATE_MAX_PAIRS:
+        # small problems: every pair at once is cheaper than building and querying a KD-tree
+        ti = np.repeat(np.arange(N, dtype=np.int64), M)
+        dj = np.tile(np.arange(M, dtype=np.int64), N)
+        y = z[dj] - zp[ti]
+        S = HPHt[ti] + (R[dj] if per_det_R else R)
+        Sinv, detS = inv_small(S)
+        d2 = np.einsum("ki,kij,kj->k", y, Sinv, y)
+        inside = d2 < gate * gate
+        return Gated(ti[inside], dj[inside], y[inside], d2[inside], detS[inside])
     r_tr = np.max(np.trace(R, axis1=-2, axis2=-1)) if per_det_R else np.trace(R)
     radius = gate * np.sqrt(np.trace(HPHt, axis1=-2, axis2=-1) + r_tr)
     if tree is None:
