@@ -108,10 +108,12 @@ def run(
     association: Optional[str] = typer.Option(None, "--association", help="Override the scenario's data association: truth (perfect), gnn or jpda."),
     clutter: Optional[float] = typer.Option(None, "--clutter", min=0.0, help="Override the mean false alarms per radar scan (Poisson, in each radar's search volume)."),
 ) -> None:
-    """Run a scenario: simulate the raid, print a summary, write events.parquet, summary.json and manifest.json.
+    """Run a scenario: simulate the raid, print a summary, write the results directory.
 
-    Query the events with DuckDB, e.g.:
-    duckdb -c "SELECT kind, count(*) FROM 'results/turkey-2017-seed2017/events.parquet' GROUP BY kind"
+    The directory holds events.parquet (every event: the source of truth), track_quality.parquet,
+    summary.json and manifest.json. Query the events with DuckDB (installed with iadsim), e.g.:
+
+    python -c "import duckdb; duckdb.sql(\"SELECT kind, count(*) FROM 'results/turkey-2017-seed2017/events.parquet' GROUP BY kind\").show()"
     """
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
@@ -266,7 +268,7 @@ def _print_entry(e) -> None:  # noqa: ANN001
             for kk, vv in v.items():
                 row(f"{k}.{kk}", vv)
         else:
-            t.add_row(k, str(v), "", "")
+            t.add_row(k, "unknown (null)" if v is None else str(v), "", "")
     out.print(t)
 
 
