@@ -111,9 +111,9 @@ def run(
     """Run a scenario: simulate the raid, print a summary, write the results directory.
 
     The directory holds events.parquet (every event: the source of truth), track_quality.parquet,
-    summary.json and manifest.json. Query the events with DuckDB (installed with iadsim), e.g.:
+    summary.json and manifest.json. Query the events with DuckDB (installed with iadsim), in Python:
 
-    python -c "import duckdb; duckdb.sql(\"SELECT kind, count(*) FROM 'results/turkey-2017-seed2017/events.parquet' GROUP BY kind\").show()"
+    import duckdb; duckdb.sql("SELECT kind, count(*) FROM 'results/turkey-2017-seed2017/events.parquet' GROUP BY kind").show()
     """
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
