@@ -140,7 +140,7 @@ def run(
         return
     print_summary(res.summary)
     out.print(f"Engine time {res.engine_wall_s:.2f} s for {sc.duration_s:g} simulated s; {res.events.num_rows} events.")
-    out.print(f"Results: [b]{path}[/]  (events.parquet, summary.json, manifest.json)")
+    out.print(f"Results: [b]{path}[/]  (events.parquet, track_states.parquet, track_quality.parquet, summary.json, manifest.json)")
 
 
 def _override_tracking(sc, association: Optional[str], clutter: Optional[float]):  # noqa: ANN001, ANN202

@@ -121,7 +121,10 @@ def test_track_covariances_symmetric_psd() -> None:
 
 def test_write_and_query_with_duckdb(small_run, tmp_path: Path) -> None:
     out = small_run.write(tmp_path / "run")
-    assert sorted(p.name for p in out.iterdir()) == ["events.parquet", "manifest.json", "summary.json", "track_quality.parquet"]
+    assert sorted(p.name for p in out.iterdir()) == [
+        "events.parquet", "manifest.json", "summary.json", "track_quality.parquet", "track_states.parquet"]
+    st = duckdb.connect().execute(f"SELECT count(*), max(pos_std_m), min(threat) FROM '{out}/track_states.parquet'").fetchone()
+    assert st[0] > 0 and st[1] < 5000 and st[2] >= 0  # truth association: no false tracks
     man = json.loads((out / "manifest.json").read_text())
     assert man["seed"] == 7 and len(man["scenario_sha256"]) == 64 and man["iadsim_version"] == iadsim.__version__
     assert "patriot" in man["catalog_entries_used"]["systems"]

@@ -51,6 +51,7 @@ class RunResult:
     world: World = field(repr=False, compare=False)
     engine_wall_s: float = 0.0
     track_quality: pa.Table | None = field(default=None, repr=False)
+    track_states: pa.Table | None = field(default=None, repr=False)
 
     def write(self, out_dir: str | Path) -> Path:
         """Write events.parquet, summary.json, manifest.json atomically into ``out_dir``."""
@@ -130,17 +131,23 @@ def simulate(
     streams = make_streams(run_seed)
     world = compile_world(scenario, cat, streams)
     t0 = _time.perf_counter()
-    events, quality = _run(world, streams, progress)
+    events, quality, states = _run(world, streams, progress)
     wall = _time.perf_counter() - t0
-    assert QUALITY_DTYPE.names is not None  # a structured dtype always has field names
-    quality_tbl = pa.table({name: quality[name] for name in QUALITY_DTYPE.names})
+    quality_tbl = _struct_table(quality)
+    states_tbl = _struct_table(states)
     summary = summarize(events, world, quality_tbl)
     manifest = build_manifest(world, run_seed, engine_wall_s=wall, n_events=events.num_rows)
     return RunResult(events=events, summary=summary, manifest=manifest, world=world, engine_wall_s=wall,
-                     track_quality=quality_tbl)  # fmt: skip
+                     track_quality=quality_tbl, track_states=states_tbl)  # fmt: skip
 
 
-def _run(world: World, streams: Any, progress: Progress | None) -> tuple[pa.Table, np.ndarray]:  # noqa: C901 - the loop reads best in one place
+def _struct_table(a: np.ndarray) -> pa.Table:
+    """A pyarrow table from a structured NumPy array (one column per field)."""
+    names = a.dtype.names or ()
+    return pa.table({name: a[name] for name in names})
+
+
+def _run(world: World, streams: Any, progress: Progress | None) -> tuple[pa.Table, np.ndarray, np.ndarray]:  # noqa: C901 - the loop reads best in one place
     sc = world.scenario
     log = EventLog()
     radars = world.radars
@@ -153,6 +160,7 @@ def _run(world: World, streams: Any, progress: Progress | None) -> tuple[pa.Tabl
     mover = th.mover
 
     quality: list[np.ndarray] = []
+    states: list[np.ndarray] = []
     q_every = max(1, int(round(sc.tracking.quality_sample_s / dt)))
     launched = np.zeros(N, bool)
     alive = np.ones(N, bool)  # not destroyed by an interceptor
@@ -269,9 +277,35 @@ def _run(world: World, streams: Any, progress: Progress | None) -> tuple[pa.Tabl
         # ---------------------------------------------------------------- track-picture quality
         if S and (k % q_every == 0 or k == K):
             quality.append(_picture_quality(world, tracks, t, pos, active, radar_site, sc.tracking.gospa_cutoff_m))
+            states.append(_track_states(tracks, t))
         if progress is not None:
             progress(k, K)
-    return log.table(), (np.concatenate(quality) if quality else np.zeros(0, QUALITY_DTYPE))
+    return (log.table(), np.concatenate(quality) if quality else np.zeros(0, QUALITY_DTYPE),
+            np.concatenate(states) if states else np.zeros(0, STATE_DTYPE))  # fmt: skip
+
+
+#: Confirmed track states sampled with the picture quality: ECEF position and velocity of the
+#: estimate (predicted to the sample time), its position standard deviation √tr P_pp, and the
+#: truth label of the threat behind it (−1: false track) for scoring.
+STATE_DTYPE = np.dtype([("time_s", "f8"), ("site", "i8"), ("track", "i8"), ("threat", "i8"),
+                        ("x_m", "f8"), ("y_m", "f8"), ("z_m", "f8"), ("vx_mps", "f8"), ("vy_mps", "f8"),
+                        ("vz_mps", "f8"), ("pos_std_m", "f8")])  # fmt: skip
+
+
+def _track_states(tracks: TrackTable, t: float) -> np.ndarray:
+    live = tracks.live_rows()
+    rows = live[tracks.confirmed[live]]
+    out = np.zeros(len(rows), STATE_DTYPE)
+    if len(rows):
+        x, P = tracks.predicted(rows, t)
+        out["time_s"] = t
+        out["site"] = tracks.site[rows]
+        out["track"] = tracks.id[rows]
+        out["threat"] = tracks.truth[rows]
+        for j, c in enumerate(("x_m", "y_m", "z_m", "vx_mps", "vy_mps", "vz_mps")):
+            out[c] = x[:, j]
+        out["pos_std_m"] = np.sqrt(np.trace(P[:, :3, :3], axis1=1, axis2=2))
+    return out
 
 
 #: One row per (sample time, site): GOSPA of the site's confirmed tracks against the threats its

@@ -28,7 +28,8 @@ def dumps(obj: Any) -> str:
 
 
 def write_run(result: Any, out_dir: str | Path) -> Path:
-    """Write ``events.parquet``, ``track_quality.parquet``, ``summary.json`` and ``manifest.json``.
+    """Write ``events.parquet``, ``track_states.parquet``, ``track_quality.parquet``, ``summary.json``
+    and ``manifest.json``.
 
     Files are written into a fresh temporary directory beside ``out_dir`` and moved into place in
     one rename; an existing ``out_dir`` is replaced only after the new one is complete.
@@ -44,8 +45,10 @@ def write_run(result: Any, out_dir: str | Path) -> Path:
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=parent))
     try:
         pq.write_table(result.events, tmp / "events.parquet", compression="zstd")
-        if getattr(result, "track_quality", None) is not None:
-            pq.write_table(result.track_quality, tmp / "track_quality.parquet", compression="zstd")
+        for name in ("track_quality", "track_states"):
+            tbl = getattr(result, name, None)
+            if tbl is not None:
+                pq.write_table(tbl, tmp / f"{name}.parquet", compression="zstd")
         (tmp / "summary.json").write_text(dumps(result.summary) + "\n", encoding="utf-8")
         (tmp / "manifest.json").write_text(dumps(result.manifest) + "\n", encoding="utf-8")
         for p in tmp.iterdir():
