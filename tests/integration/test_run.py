@@ -262,3 +262,18 @@ def test_cli_association_override(tmp_path: Path) -> None:
     assert "Tracking (gnn)" in text and "false alarms" in text and "GOSPA" in text
     r = runner.invoke(app, ["run", SMALL, "--association", "nope"])
     assert r.exit_code == 2 and "--association" in r.output
+
+
+def test_midcourse_updates_shrink_miss_distances() -> None:
+    """With in-flight track updates the aim point follows manoeuvres; without, the launch PIP is kept."""
+    sc = iadsim.load_scenario("turkey-2017")
+    miss = {}
+    for flag in (True, False):
+        data = sc.model_dump()
+        data["fidelity"]["midcourse_updates"] = flag
+        ev = iadsim.simulate(type(sc).model_validate(data)).events
+        m = pc.is_in(ev["kind"], value_set=__import__("pyarrow").array(["Intercept", "Miss"]))
+        pk = pc.filter(ev["pk"], m).to_numpy()
+        d = pc.filter(ev["range_m"], m).to_numpy()
+        miss[flag] = np.median(d[pk > 0]) if (pk > 0).any() else np.inf
+    assert miss[True] < 0.5 * miss[False]

@@ -273,7 +273,7 @@ def _run(world: World, streams: Any, progress: Progress | None) -> tuple[pa.Tabl
                 _engage(world, tracks, conf, np.flatnonzero(ready), t, magazine, next_ready, shots,
                         shot_seq, log, pend, asset_ecef)  # fmt: skip
                 shot_seq = int(shots.seq[shots.n - 1]) + 1 if shots.n else 0
-            _resolve(world, shots, t, pos, vel, alive, done, log, streams)
+            _resolve(world, shots, t, pos, vel, alive, done, log, streams, tracks if sc.fidelity.midcourse_updates else None)
         # ---------------------------------------------------------------- track-picture quality
         if S and (k % q_every == 0 or k == K):
             quality.append(_picture_quality(world, tracks, t, pos, active, radar_site, sc.tracking.gospa_cutoff_m))
@@ -451,8 +451,13 @@ def _engage(world: World, tracks: TrackTable, conf: np.ndarray, ready_fu: np.nda
 
 
 def _resolve(world: World, shots: _Shots, t: float, pos: np.ndarray, vel: np.ndarray, alive: np.ndarray,
-             done: np.ndarray, log: EventLog, streams: Any) -> None:  # fmt: skip
-    """Resolve every shot whose intercept time has come, in (time, seq) order."""
+             done: np.ndarray, log: EventLog, streams: Any, tracks: TrackTable | None = None) -> None:  # fmt: skip
+    """Resolve every shot whose intercept time has come, in (time, seq) order.
+
+    The aim point is the PIP computed at launch; with midcourse updates (``tracks`` given) it is
+    the engaged track's latest estimate extrapolated to the intercept time, as long as that track
+    is still alive (command / datalink guidance up to the seeker's hand-over).
+    """
     due = np.flatnonzero(shots.pending[: shots.n] & (shots.t_int[: shots.n] <= t + 1e-9))
     if len(due) == 0:
         return
@@ -464,7 +469,18 @@ def _resolve(world: World, shots: _Shots, t: float, pos: np.ndarray, vel: np.nda
     ti = np.maximum(thr, 0)
     # true target position at the intercept time (linear within the tick)
     true_pos = pos[ti] + vel[ti] * (t_int - t)[:, None]
-    miss = np.linalg.norm(shots.pip[due] - true_pos, axis=1)
+    aim = shots.pip[due]
+    if tracks is not None:
+        rows = shots.track[due]
+        upd = tracks.alive[rows]
+        if upd.any():
+            r = rows[upd]
+            dt_u = (t_int[upd] - tracks.t_s[r])[:, None]
+            x = tracks.x[r]
+            acc = ballistic_acceleration(x[:, :3], x[:, 3:])
+            aim = aim.copy()
+            aim[upd] = x[:, :3] + x[:, 3:] * dt_u + 0.5 * acc * dt_u**2
+    miss = np.linalg.norm(aim - true_pos, axis=1)
     pk = np.where(valid & alive[ti] & ~done[ti], kill_probability(shots.pk0[due], miss, shots.basket[due]), 0.0)
     u = streams.engagement.random(len(due))
     success = u < pk

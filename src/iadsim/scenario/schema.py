@@ -35,6 +35,12 @@ class Fidelity(_Model):
     flyout: Literal["analytic"] = Field(
         default="analytic", description="Interceptor flyout: analytic = average speed + predicted intercept point"
     )
+    midcourse_updates: bool = Field(
+        default=True,
+        description="Interceptors get track updates in flight (command/datalink guidance): the kill is "
+        "assessed against the engaged track's latest estimate extrapolated to the intercept time, "
+        "not the launch-time PIP",
+    )
     terrain: Literal["none"] = Field(default="none", description="none = smooth 4/3-Earth (DEM masking: see coverage)")
     earth: Literal["spherical-nonrotating"] = Field(
         default="spherical-nonrotating", description="Earth model of the ballistic trajectories"
