@@ -306,6 +306,30 @@ def _semantic_problems(file: str, root: Any, catalog: Any) -> list[Problem]:
                     if d_m / 1000.0 + r_km > max_range_km:
                         add(loc + ("launch",), f"target {tgt!r} is {d_m / 1000:.0f} km away (+{r_km:g} km launch radius), beyond {tid!r}'s max range of {max_range_km:g} km", key=True)
 
+    # legs of zero length (launch on the target, repeated waypoints) have no direction to fly
+    geod = None
+    for i, raid in enumerate(seq(root, "raids")):
+        if not isinstance(raid, dict) or not isinstance(raid.get("launch"), dict):
+            continue
+        tgt = raid.get("target")
+        pts: list[tuple[Loc, float | None, float | None]] = [(("raids", i, "launch"), num(raid["launch"].get("lat_deg")), num(raid["launch"].get("lon_deg")))]
+        for j, w in enumerate(seq(raid, "route")):
+            if isinstance(w, dict):
+                pts.append((("raids", i, "route", j), num(w.get("lat_deg")), num(w.get("lon_deg"))))
+        if isinstance(tgt, str) and isinstance(assets.get(tgt), dict):
+            a = assets[tgt]
+            pts.append((("raids", i, "target"), num(a.get("lat_deg")), num(a.get("lon_deg"))))
+        for (loc0, la0, lo0), (loc1, la1, lo1) in zip(pts, pts[1:]):
+            if None in (la0, lo0, la1, lo1) or not all(abs(float(x)) <= 180 for x in (la0, lo0, la1, lo1)):  # type: ignore[arg-type]
+                continue
+            if geod is None:
+                from pyproj import Geod
+
+                geod = Geod(ellps="WGS84")
+            _, _, d_m = geod.inv(lo0, la0, lo1, la1)
+            if d_m < 1000.0:
+                add(loc1, f"{_fmt_loc(loc1).split('.')[-1]} is {d_m:.0f} m from the previous point of the raid's path ({_fmt_loc(loc0)}); legs must be at least 1 km long")
+
     for i, fl in enumerate(seq(root, "friendly_flights")):
         if isinstance(fl, dict) and isinstance(fl.get("type"), str):
             tid = fl["type"]

@@ -198,3 +198,24 @@ def test_unknown_catalogue_value_must_be_set(tmp_path) -> None:
     fixed = text.replace("      - type: an-mpq-65", "      - type: an-mpq-65\n        reference_range_km: 150")
     sc = validate_text(fixed, "u.yaml", catalog=cat)
     assert sc.sites[0].sensors[0].reference_range_km == 150
+
+
+def test_zero_length_legs_are_reported() -> None:
+    text = textwrap.dedent("""\
+name: legs
+sites:
+  - {name: s1, lat_deg: 37.0, lon_deg: 35.3}
+assets:
+  - {name: a1, lat_deg: 37.0, lon_deg: 35.4}
+raids:
+  - name: r
+    threat: cruise-subsonic
+    launch: {lat_deg: 36.0, lon_deg: 35.4}
+    target: a1
+    route:
+      - {lat_deg: 36.0, lon_deg: 35.4}
+""")
+    with pytest.raises(ScenarioError) as exc:
+        validate_text(text, "legs.yaml")
+    (p,) = exc.value.problems
+    assert p.key_path == "raids[0].route[0]" and p.line == 12 and "at least 1 km" in p.message
