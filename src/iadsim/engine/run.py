@@ -41,6 +41,7 @@ from iadsim.weapons.flyout import ballistic_acceleration, kill_probability, pred
 Progress = Callable[[int, int], None]
 
 
+
 @dataclass(frozen=True)
 class RunResult:
     """Outcome of one run: the events table (source of truth), its summary, and the manifest."""
@@ -373,8 +374,10 @@ def _engage(world: World, tracks: TrackTable, conf: np.ndarray, ready_fu: np.nda
         if len(f) == 0:
             return
     # track estimate at the decision time, then at launch (after the reaction time)
-    x, _ = tracks.predicted(rows, t)
+    x, Pc = tracks.predicted(rows, t)
     p, v = x[:, :3], x[:, 3:]
+    var_p = np.trace(Pc[:, :3, :3], axis1=1, axis2=2)  # m², position uncertainty now
+    var_v = np.trace(Pc[:, 3:, 3:], axis1=1, axis2=2)  # (m/s)², velocity uncertainty
     acc = ballistic_acceleration(p, v)
     react = fus.reaction_time_s[f][:, None]
     t_launch = t + fus.reaction_time_s[f]
@@ -410,6 +413,9 @@ def _engage(world: World, tracks: TrackTable, conf: np.ndarray, ready_fu: np.nda
             & (speed <= ic.max_target_speed_mps[f, i])
             & (ic.pk[f, i, cls] > 0)
             & (fus.reaction_time_s[f] + np.nan_to_num(tau, nan=np.inf) < tgo)
+            # fire control: the track must predict the intercept point to within the seeker basket
+            & (np.sqrt(var_p + var_v * (fus.reaction_time_s[f] + np.nan_to_num(tau, nan=np.inf)) ** 2)
+               <= fus.max_pip_sigma_baskets[f] * ic.basket_m[f, i])
         )  # fmt: skip
         better = ok & (fus.preference[f, i] < best_pref)
         best_type = np.where(better, i, best_type)

@@ -23,6 +23,8 @@ from iadsim.threats.routes import RouteMover
 from iadsim.units import DEG, KM, MRAD
 
 CLASS_INDEX = {c: i for i, c in enumerate(THREAT_CLASSES)}
+#: Cruise missiles and drones keep their cruise altitude until this distance before the target.
+TERMINAL_DIVE_M = 5000.0
 
 
 @dataclass(frozen=True)
@@ -57,6 +59,7 @@ class FireUnitArrays:
     launch_interval_s: np.ndarray
     max_engagements: np.ndarray
     salvo_size: np.ndarray  # missiles per engagement (1 under shoot-look-shoot)
+    max_pip_sigma_baskets: np.ndarray  # launch only if σ_PIP ≤ this × seeker basket
     doctrine: tuple[str, ...]
     magazine: np.ndarray  # (F, I) rounds per interceptor type
     preference: np.ndarray  # (F, I) order of preference (lower first), large where not carried
@@ -327,6 +330,7 @@ def compile_world(
         launch_interval_s=np.array(fcols["interval"], float),
         max_engagements=np.array(fcols["maxeng"], dtype=np.int64),
         salvo_size=np.array(fcols["salvo"], dtype=np.int64),
+        max_pip_sigma_baskets=np.array([fu.max_pip_sigma_baskets for (_, _, fu, _, _) in fu_specs], float),
         doctrine=tuple(fcols["doctrine"]),
         magazine=magazine,
         preference=preference,
@@ -390,10 +394,19 @@ def compile_world(
             mid_lat = np.array([w.lat_deg * DEG for w in raid.route])
             mid_lon = np.array([w.lon_deg * DEG for w in raid.route])
             mid_alt = np.array([w.alt_m if w.alt_m is not None else cruise for w in raid.route], float)
+            # missiles and drones cruise until TERMINAL_DIVE_M before the target, then dive onto it
+            prev_lat = np.full(n, mid_lat[-1]) if len(mid_lat) else lat0
+            prev_lon = np.full(n, mid_lon[-1]) if len(mid_lon) else lon0
+            az_back, _, last_m = frames.geodesic_inverse(np.full(n, a_lat[ai]), np.full(n, a_lon[ai]), prev_lat, prev_lon)
+            dive = (cls != "aircraft") & (np.asarray(last_m) > TERMINAL_DIVE_M + 1000.0)
+            d_lat, d_lon, _ = frames.geodesic_direct(np.full(n, a_lat[ai]), np.full(n, a_lon[ai]), np.asarray(az_back), np.full(n, TERMINAL_DIVE_M))
             for k in range(n):
-                wl_lat.append(np.concatenate([[lat0[k]], mid_lat, [a_lat[ai]]]))
-                wl_lon.append(np.concatenate([[lon0[k]], mid_lon, [a_lon[ai]]]))
-                wl_alt.append(np.concatenate([[cruise], mid_alt, [end_alt]]))
+                last_lat = [d_lat[k], a_lat[ai]] if dive[k] else [a_lat[ai]]
+                last_lon = [d_lon[k], a_lon[ai]] if dive[k] else [a_lon[ai]]
+                last_alt = [cruise, end_alt] if dive[k] else [end_alt]
+                wl_lat.append(np.concatenate([[lat0[k]], mid_lat, last_lat]))
+                wl_lon.append(np.concatenate([[lon0[k]], mid_lon, last_lon]))
+                wl_alt.append(np.concatenate([[cruise], mid_alt, last_alt]))
             route_args[0] += wl_lat
             route_args[1] += wl_lon
             route_args[2] += wl_alt

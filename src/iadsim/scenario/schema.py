@@ -124,6 +124,11 @@ class FireUnitSpec(_Model):
     reaction_time_s: NonNeg | None = None
     launch_interval_s: NonNeg | None = None
     max_simultaneous_engagements: Annotated[int, Field(ge=1)] | None = None
+    max_pip_sigma_baskets: Pos = Field(
+        default=5.0,
+        description="Fire-control doctrine: launch only when the track predicts the intercept point with "
+        "1-sigma error sqrt(tr P_pp + tau^2 tr P_vv) of at most this many seeker baskets",
+    )
     interceptors: dict[str, InterceptorOverride] = Field(default_factory=dict)
 
 

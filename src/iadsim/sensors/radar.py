@@ -229,10 +229,28 @@ class RadarArrays:
         return len(self.name)
 
     def subset(self, index: ArrayLike) -> RadarArrays:
-        """The radars selected by an integer index array or boolean mask, in that order."""
+        """The radars selected by an integer index array or boolean mask, in that order.
+
+        Subsets are cached per instance (the engine asks for the same few scanning sets every
+        tick); the arrays are never modified in place, so sharing them is safe.
+        """
         idx = np.asarray(index)
         if idx.dtype == bool:
             idx = np.flatnonzero(idx)
+        key = idx.astype(np.int64).tobytes()
+        cache: dict[bytes, RadarArrays] | None = self.__dict__.get("_subset_cache")
+        if cache is None:
+            cache = {}
+            object.__setattr__(self, "_subset_cache", cache)
+        hit = cache.get(key)
+        if hit is not None:
+            return hit
+        out = self._subset(idx)
+        if len(cache) < 4096:
+            cache[key] = out
+        return out
+
+    def _subset(self, idx: np.ndarray) -> RadarArrays:
         kw: dict[str, Any] = {}
         for f in fields(self):
             v = getattr(self, f.name)
