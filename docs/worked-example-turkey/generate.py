@@ -108,7 +108,7 @@ def main() -> None:
     L.append("* Target: RCS 1 m² (a fighter-sized return), at 1 km and 10 km **above the ground** "
              "(`--altitude-ref agl`, the default without a DEM: flat terrain at each site's height).")
     L.append("* Detection: best radar's single-look Swerling-1 Pd ≥ 0.5, 4/3-Earth radio horizon, "
-             "minimum elevation 0°, field of regard (the 92N6E and AN/MPQ-65 are 90° sectors facing the "
+             "minimum elevation −1° (so the horizon binds), field of regard (the 92N6E and AN/MPQ-65 are 90° sectors facing the "
              "scenario's threat axis; 91N6E and Arabel 360°).")
     L.append("* Engagement: inside the battery's interceptor envelope (range and altitude, over the "
              "interceptors it carries by default) **and** detected by a radar of the same battery.")
@@ -160,8 +160,8 @@ def main() -> None:
     L.append("## Reading it")
     L.append("")
     L.append("* Low altitude is where coverage collapses: at 1 km the radio horizon of an 8 m antenna is "
-             "≈ 4.12 (√8 + √1000) ≈ 142 km, and with a 0° minimum elevation the 91N6E sees a 1 km target "
-             "only out to ≈ 130 km, whatever its power. Two batteries at one base cover a small "
+             "≈ 4.12 (√8 + √1000) ≈ 142 km: the 91N6E cannot see a 1 km target beyond that, whatever its "
+             "power. Two batteries at one base cover a small "
              "fraction of the country at 1 km; at 10 km the radar and the 250 km interceptor reach far "
              "more, but the batteries' positions still leave the east and west uncovered.")
     s10, s1 = sited["10km"]["methods"], sited["1km"]["methods"]
@@ -173,7 +173,7 @@ def main() -> None:
              f"that both find non-overlapping placements ({s1['exact']['pct_total']:.1f} % vs "
              f"{s1['greedy']['pct_total']:.1f} %).")
     L.append("* Even four optimally placed batteries leave the coastal strips and the far corners "
-             "uncovered at 10 km, and cover little more than a quarter of the country at 1 km: "
+             f"uncovered at 10 km, and cover only {pct(sited_cov['1km'], 1000.0, 'engagement'):.0f} % of the country at 1 km: "
              "\"closing the skies\" against low flyers would take many more fire units or airborne radar.")
     L.append("* The 2017 NATO batteries were point defences of Adana and Kahramanmaraş against "
              "ballistic missiles from Syria; their 90° sector radars face the scenario's threat axis (south) and cover a few per cent "
