@@ -22,7 +22,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from iadsim.cli_errors import user_errors
-from iadsim.errors import IadsimError, InputError, ScenarioError
+from iadsim.errors import InputError
 
 __all__ = ["register", "run_coverage", "run_siting", "parse_floats"]
 

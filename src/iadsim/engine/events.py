@@ -18,7 +18,7 @@ measured range (Detection) or miss distance (Intercept/Miss) · ``pk`` kill prob
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields, make_dataclass
+from dataclasses import dataclass, make_dataclass
 from enum import IntEnum
 from typing import Any, Iterator
 
@@ -158,4 +158,4 @@ def records(table: pa.Table) -> Iterator[Any]:
         yield cls(time_s=d["time_s"][i], seq=d["seq"][i], **kw)
 
 
-__all__ = ["EventKind", "EventLog", "RECORD_TYPES", "RECORD_COLUMNS", "records", "SCHEMA", "fields"]
+__all__ = ["EventKind", "EventLog", "RECORD_TYPES", "RECORD_COLUMNS", "records", "SCHEMA"]

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from iadsim.tracking import kalman
-from iadsim.tracking.models import cv_F, cv_Q, position_H
+from iadsim.tracking.models import position_H
 
 H3 = position_H(3)
 

@@ -136,17 +136,17 @@ def test_not_a_mapping() -> None:
 
 
 def test_cross_references() -> None:
-    text = textwrap.dedent(f"""\
+    text = textwrap.dedent("""\
 name: refs
 sites:
-  - {{name: s1, lat_deg: 37.0, lon_deg: 35.3}}
-  - {{name: s1, lat_deg: 37.1, lon_deg: 35.3}}
+  - {name: s1, lat_deg: 37.0, lon_deg: 35.3}
+  - {name: s1, lat_deg: 37.1, lon_deg: 35.3}
 assets:
-  - {{name: a1, lat_deg: 37.0, lon_deg: 35.4}}
+  - {name: a1, lat_deg: 37.0, lon_deg: 35.4}
 raids:
   - name: r1
     threat: no-such-threat
-    launch: {{lat_deg: 36.0, lon_deg: 36.0}}
+    launch: {lat_deg: 36.0, lon_deg: 36.0}
     target: nowhere
 """)
     with pytest.raises(ScenarioError) as exc:
