@@ -205,9 +205,10 @@ def catalog(
         cat = load_catalog()
         if action == "list":
             if json_out:
-                typer.echo(json.dumps({e.kind: {} for e in cat.entries()} | {
-                    kind: {e.id: e.fields.get("name") for e in cat.entries() if e.kind == kind}
-                    for kind in ("system", "radar", "interceptor", "threat")}, indent=2))  # fmt: skip
+                listing: dict[str, dict[str, object]] = {}
+                for e in cat.entries():
+                    listing.setdefault(e.kind, {})[e.id] = e.fields.get("name")
+                typer.echo(json.dumps(listing, indent=2))
                 return
             t = Table(title="Notional catalogue (public sources; confidence A official, B press, C secondary)", title_justify="left")
             for c in ("kind", "id", "name", "values", "unknown (null)", "confidence"):

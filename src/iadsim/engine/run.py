@@ -221,7 +221,7 @@ def _run(world: World, streams: Any, progress: Progress | None) -> tuple[pa.Tabl
         if clutter > 0:
             fa = radar_mod.false_alarms(radars, t, dt, clutter, streams.sensors)
             if len(fa):
-                det = _concat_detections(det, fa)
+                det = radar_mod.Detections.concat(det, fa)
         M = len(det.sensor)
         if M:
             det_site = radar_site[det.sensor]
@@ -339,18 +339,6 @@ def _picture_quality(world: World, tracks: TrackTable, t: float, pos: np.ndarray
         g = gospa_ospa(est, truth, cutoff_m, 1.0)
         out[s] = (t, s, g.gospa, g.localisation, g.missed, g.false, len(truth), len(est), g.n_missed, g.n_false)
     return out
-
-
-def _concat_detections(a: radar_mod.Detections, b: radar_mod.Detections) -> radar_mod.Detections:
-    """Target detections followed by false alarms (same time)."""
-    if len(a) == 0:
-        return b
-    return radar_mod.Detections(
-        sensor=np.concatenate([a.sensor, b.sensor]), target=np.concatenate([a.target, b.target]), time_s=a.time_s,
-        range_m=np.concatenate([a.range_m, b.range_m]), az_rad=np.concatenate([a.az_rad, b.az_rad]),
-        el_rad=np.concatenate([a.el_rad, b.el_rad]), z_enu_m=np.concatenate([a.z_enu_m, b.z_enu_m]),
-        z_ecef_m=np.concatenate([a.z_ecef_m, b.z_ecef_m]), R_ecef=np.concatenate([a.R_ecef, b.R_ecef]),
-    )  # fmt: skip
 
 
 def _engage(world: World, tracks: TrackTable, conf: np.ndarray, ready_fu: np.ndarray, t: float,

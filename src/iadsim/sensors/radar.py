@@ -456,6 +456,20 @@ class Detections:
         return int(self.sensor.shape[0])
 
     @classmethod
+    def concat(cls, first: Detections, second: Detections) -> Detections:
+        """Detections of one sensing step followed by more of the same time (e.g. false alarms)."""
+        if len(first) == 0:
+            return second
+        if len(second) == 0:
+            return first
+        kw: dict[str, Any] = {
+            f.name: np.concatenate([getattr(first, f.name), getattr(second, f.name)])
+            for f in fields(cls)
+            if f.name != "time_s"
+        }
+        return cls(time_s=first.time_s, **kw)
+
+    @classmethod
     def empty(cls, time_s: float) -> Detections:
         """No detections."""
         z = np.zeros(0)
