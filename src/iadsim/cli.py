@@ -7,7 +7,10 @@ code 2, never a traceback.
 from __future__ import annotations
 
 import json
+import math
 import sys
+import contextlib
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Optional
 
@@ -98,13 +101,29 @@ def print_summary(summary: dict, console: Console = out) -> None:
     console.print("[dim]Notional data from public sources — not engineering values.[/]")
 
 
+def default_result_dir(sc, seed: int, root: Path = Path("results")) -> Path:  # noqa: ANN001
+    """``results/<name>-seed<seed>-<association>[-clutter<c>]``: what makes the run different.
+
+    The scenario name is sanitised (:func:`iadsim.results.atomic.sanitize_name`), so the directory
+    always sits directly inside ``root``.
+    """
+    from iadsim.results.atomic import sanitize_name
+
+    parts = [sanitize_name(sc.name), f"seed{seed}", sc.fidelity.association]
+    if sc.tracking.clutter_per_scan > 0:
+        parts.append(f"clutter{sc.tracking.clutter_per_scan:g}".replace(".", "p"))
+    return root / "-".join(parts)
+
+
 @app.command()
 def run(
     scenario: str = typer.Argument(DEFAULT_SCENARIO, help="Scenario file, or the name of a bundled scenario (see `iadsim scenarios`)."),
     seed: Optional[int] = typer.Option(None, "--seed", "-s", help="Run seed (default: the scenario's `seed`). Same scenario + seed ⇒ identical events."),
-    out_dir: Optional[Path] = typer.Option(None, "--out", "-o", help="Results directory (default: results/<scenario>-seed<seed>). Replaced atomically."),
-    json_out: bool = typer.Option(False, "--json", help="Print the summary as JSON instead of tables."),
-    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar."),
+    out_dir: Optional[Path] = typer.Option(None, "--out", "-o", help="Results directory (default: results/<scenario>-seed<seed>-<association>[-clutter<c>]). Replaced atomically, and only if it holds a previous iadsim result."),
+    overwrite: bool = typer.Option(False, "--overwrite", help="Allow --out to replace a non-empty directory that is not an iadsim result (everything in it is deleted)."),
+    strict: bool = typer.Option(False, "--strict", help="Treat scenario warnings as errors (exit 2)."),
+    json_out: bool = typer.Option(False, "--json", help="Print the summary as JSON instead of tables (no progress output)."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress output and no warnings."),
     association: Optional[str] = typer.Option(None, "--association", help="Override the scenario's data association: truth (perfect), gnn or jpda."),
     clutter: Optional[float] = typer.Option(None, "--clutter", min=0.0, help="Override the mean false alarms per radar scan (Poisson, in each radar's search volume)."),
 ) -> None:
@@ -113,34 +132,48 @@ def run(
     The directory holds events.parquet (every event: the source of truth), track_quality.parquet,
     summary.json and manifest.json. Query the events with DuckDB (installed with iadsim), in Python:
 
-    import duckdb; duckdb.sql("SELECT kind, count(*) FROM 'results/turkey-2017-seed2017/events.parquet' GROUP BY kind").show()
+    import duckdb; duckdb.sql("SELECT kind, count(*) FROM 'results/turkey-2017-seed2017-gnn/events.parquet' GROUP BY kind").show()
     """
-    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
-
     from iadsim.engine.run import simulate
-    from iadsim.scenario.load import load_scenario
+    from iadsim.feedback import Feedback
+    from iadsim.results.atomic import prepare_output
+    from iadsim.results.store import write_run
+    from iadsim.scenario.load import load_scenario_document
+    from iadsim.scenario.warnings import print_warnings, raise_if_strict, scenario_warnings
 
     with user_errors():
-        sc = load_scenario(scenario)
+        if clutter is not None and not math.isfinite(clutter):
+            raise IadsimError(f"--clutter must be a finite number (got {clutter})")
+        sc, root, file = load_scenario_document(scenario)
+        warns = scenario_warnings(sc, root, file)
+        raise_if_strict(warns, strict)
         if association is not None or clutter is not None:
             sc = _override_tracking(sc, association, clutter)
         run_seed = sc.seed if seed is None else seed
         if run_seed < 0:
             raise IadsimError(f"--seed must be >= 0 (got {run_seed})")
-        show = not quiet and not json_out and err.is_terminal
-        with Progress(TextColumn("[bold]simulating[/] {task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total} s"),
-                      TimeElapsedColumn(), console=err, transient=True, disable=not show) as prog:  # fmt: skip
-            task = prog.add_task(sc.name, total=sc.duration_s)
-            dt = sc.time_step_s
-            res = simulate(sc, run_seed, progress=lambda k, n: prog.update(task, completed=round(k * dt, 3)))
-        target = out_dir or Path("results") / f"{sc.name}-seed{run_seed}"
-        path = res.write(target)
+        target = out_dir if out_dir is not None else default_result_dir(sc, run_seed)
+        prepare_output(target, overwrite=overwrite)  # refuse a bad target before minutes of work
+        if not quiet:
+            print_warnings(warns, err)
+        fb = Feedback(err, enabled=not quiet and not json_out)
+        dt = sc.time_step_s
+        with fb.phase(f"setting up {sc.name}") as ph:
+
+            def on_tick(k: int, n: int) -> None:
+                if k == 1:
+                    ph.update(0, total=sc.duration_s, label=f"simulating {sc.name}")
+                ph.update(round(k * dt, 3))
+
+            ph.unit = "s"
+            res = simulate(sc, run_seed, progress=on_tick)
+        path = write_run(res, target, overwrite=overwrite)
     if json_out:
         typer.echo(json.dumps(res.summary, indent=2))
         return
     print_summary(res.summary)
     out.print(f"Engine time {res.engine_wall_s:.2f} s for {sc.duration_s:g} simulated s; {res.events.num_rows} events.")
-    out.print(f"Results: [b]{path}[/]  (events.parquet, track_states.parquet, track_quality.parquet, summary.json, manifest.json)")
+    out.print(f"Results: [b]{path}[/]  (events.parquet, track_states.parquet, track_quality.parquet, summary.json, manifest.json)", highlight=False)
 
 
 def _override_tracking(sc, association: Optional[str], clutter: Optional[float]):  # noqa: ANN001, ANN202
@@ -164,12 +197,22 @@ def _override_tracking(sc, association: Optional[str], clutter: Optional[float])
 @app.command()
 def validate(
     scenario: str = typer.Argument(..., help="Scenario file (or bundled scenario name) to check."),
+    strict: bool = typer.Option(False, "--strict", help="Treat warnings as errors (exit 2)."),
 ) -> None:
-    """Check a scenario file and report every problem at once as file:line:col: key: message (exit 2 on any)."""
-    from iadsim.scenario.load import load_scenario
+    """Check a scenario file and report every problem at once as file:line:col: key: message (exit 2 on any).
+
+    Also prints warnings for scenarios that validate but cannot mean what they say (threats that
+    cannot reach their target before the end, launches after the end, sector radars facing away
+    from every raid, a time step too coarse, a very large scenario); exit 0 unless --strict.
+    """
+    from iadsim.scenario.load import load_scenario_document
+    from iadsim.scenario.warnings import print_warnings, raise_if_strict, scenario_warnings
 
     with user_errors():
-        sc = load_scenario(scenario)
+        sc, root, file = load_scenario_document(scenario)
+        warns = scenario_warnings(sc, root, file)
+        raise_if_strict(warns, strict)
+    print_warnings(warns, err)
     n = sum(r.count for r in sc.raids)
     out.print(f"[green]ok[/]: {sc.name} — {len(sc.sites)} sites, {len(sc.assets)} assets, {len(sc.raids)} raids ({n} threats), {sc.duration_s:g} s at {sc.time_step_s:g} s")
 
@@ -293,13 +336,38 @@ def _register_optional() -> None:
 _register_optional()
 
 
+def _version(value: bool) -> None:
+    if value:
+        import iadsim
+
+        typer.echo(f"iadsim {iadsim.__version__}")
+        raise typer.Exit(0)
+
+
+@app.callback(invoke_without_command=True)
+def _root(
+    ctx: typer.Context,
+    version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="Print the iadsim version and exit."),
+) -> None:
+    """Simulate and analyse integrated air and missile defence over the real Earth."""
+    if ctx.invoked_subcommand is None:
+        typer.echo(ctx.get_help())
+
+
 def main() -> None:
-    """Console-script entry point."""
+    """Console-script entry point: every failure is one message (see :mod:`iadsim.cli_errors`)."""
+    with user_errors_or_exit():
+        app(standalone_mode=True)
+
+
+@contextlib.contextmanager
+def user_errors_or_exit() -> Iterator[None]:
+    """:func:`user_errors` outside typer: its ``typer.Exit`` becomes the process exit code."""
     try:
-        app()
-    except KeyboardInterrupt:  # pragma: no cover
-        err.print("interrupted")
-        sys.exit(130)
+        with user_errors():
+            yield
+    except typer.Exit as exc:
+        sys.exit(exc.exit_code)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -10,24 +10,22 @@ import csv
 import json
 import math
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Optional
 
 import numpy as np
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from iadsim.cli_errors import user_errors
+from iadsim.cli_errors import err, user_errors
 from iadsim.errors import InputError
+from iadsim.feedback import Feedback
+from iadsim.results.atomic import atomic_output, prepare_output, write_marker_manifest
 
 __all__ = ["register", "run_coverage", "run_siting", "parse_floats"]
 
 out = Console()
-err = Console(stderr=True)
 
 NOTIONAL = (
     "Notional: every system parameter is a public-source estimate (see `iadsim catalog`); "
@@ -64,13 +62,6 @@ def _slug(x: float) -> str:
     return f"{x:g}".replace(".", "p").replace("-", "m")
 
 
-def _progress() -> Progress:
-    return Progress(
-        TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-        console=err, transient=False,
-    )
-
-
 # ------------------------------------------------------------------------------------ coverage
 def run_coverage(
     scenario_ref: str,
@@ -89,17 +80,20 @@ def run_coverage(
     maps: bool = True,
     geojson: bool = True,
     show_progress: bool = True,
+    overwrite: bool = False,
 ) -> dict[str, Any]:
     """Compute coverage of a scenario and write maps, GeoJSON and tables.
 
     Returns the JSON document also written to ``out_dir/coverage.json``: ``meta`` and ``rows``
-    (see :func:`iadsim.analysis.coverage.coverage_table`).
+    (see :func:`iadsim.analysis.coverage.coverage_table`). ``out_dir`` is checked before the
+    computation and written atomically (:mod:`iadsim.results.atomic`): every file goes into a
+    temporary directory that replaces ``out_dir`` in one step, and only a previous iadsim result
+    (or anything, with ``overwrite``) is replaced.
     """
     from iadsim.analysis.coverage import (
         compute_coverage,
         coverage_table,
         make_grid,
-        mask_to_geometry,
         resolve_region,
         select_sites,
         world_arrays,
@@ -109,6 +103,8 @@ def run_coverage(
 
     if not (resolution_km > 0 and math.isfinite(resolution_km)):
         raise InputError(f"--resolution-km must be positive (got {resolution_km})")
+    if out_dir is not None:
+        prepare_output(out_dir, overwrite=overwrite)
     dem = None
     if dem_path:
         from iadsim.geo.terrain import load_dem
@@ -120,17 +116,13 @@ def run_coverage(
     grid = make_grid(region, resolution_km * 1000.0)
     radars, units, site_names = world_arrays(scenario, ref)
     t0 = time.perf_counter()
-    if show_progress:
-        with _progress() as prog:
-            task = prog.add_task("coverage", total=len(altitudes_m) * len(rcs_m2))
-            res = compute_coverage(
-                radars, units, grid, altitudes_m, rcs_m2, site_names=site_names, pd_threshold=pd_threshold,
-                dem=dem, los_step_m=los_step_m,
-                progress=lambda d, t, lbl: prog.update(task, completed=d, description=lbl),
-            )
-    else:
-        res = compute_coverage(radars, units, grid, altitudes_m, rcs_m2, site_names=site_names,
-                               pd_threshold=pd_threshold, dem=dem, los_step_m=los_step_m)
+    fb = Feedback(err, enabled=show_progress)
+    with fb.phase("coverage", total=len(altitudes_m) * len(rcs_m2), unit="layers") as ph:
+        res = compute_coverage(
+            radars, units, grid, altitudes_m, rcs_m2, site_names=site_names, pd_threshold=pd_threshold,
+            dem=dem, los_step_m=los_step_m,
+            progress=lambda d, t, lbl: ph.update(d, label=f"coverage {lbl}"),
+        )
     elapsed = time.perf_counter() - t0
     rows = coverage_table(res)
     meta = {
@@ -149,34 +141,44 @@ def run_coverage(
     }
     doc = {"meta": meta, "rows": rows}
     if out_dir is not None:
-        od = Path(out_dir)
-        od.mkdir(parents=True, exist_ok=True)
-        _write_json(od / "coverage.json", doc)
-        _write_csv(od / "coverage.csv", rows)
-        sites_ll = [(s.name, s.lat_deg, s.lon_deg) for s in scenario.sites]
-        for lay in res.layers:
-            tag = f"alt{_slug(lay.alt_m)}m_rcs{_slug(lay.rcs_m2)}m2"
-            dl, el = lay.det_layers, lay.eng_layers
-            comp = {r["kind"]: r for r in rows if r["site"] == "composite" and r["alt_m"] == lay.alt_m and r["rcs_m2"] == lay.rcs_m2}
-            if geojson:
-                feats = []
-                for kind, mask in (("detection", dl > 0), ("engagement", el > 0)):
-                    feats.append(_feature(mask_to_geometry(grid, mask), {"kind": kind, "layers": ">=1", **_props(lay, comp.get(kind))}))
-                for nlay in range(2, int(el.max(initial=0)) + 1):
-                    feats.append(_feature(mask_to_geometry(grid, el >= nlay), {"kind": "engagement", "layers": f">={nlay}", **_props(lay, None)}))
-                _write_json(od / f"coverage_{tag}.geojson", {"type": "FeatureCollection", "features": feats, "properties": meta})
-            if maps:
-                from iadsim.report.maps import plot_coverage_map
-
-                c_det = comp.get("detection", {}).get("pct_region", 0.0)
-                c_eng = comp.get("engagement", {}).get("pct_region", 0.0)
-                plot_coverage_map(
-                    od / f"coverage_{tag}.png", grid=grid, det_layers=dl, eng_layers=el, region_geom=outline,
-                    sites=sites_ll,
-                    title=f"{scenario.name}: coverage of {region_name} at {lay.alt_m:g} m ({ref.upper()}), RCS {lay.rcs_m2:g} m²",
-                    subtitle=f"detection (Pd ≥ {pd_threshold:g}) {c_det:.1f} % · engagement {c_eng:.1f} % of the region · {resolution_km:g} km cells",
-                )
+        with fb.phase("writing coverage maps", total=len(res.layers), unit="layers") as ph, atomic_output(out_dir, overwrite=overwrite) as od:
+            _write_coverage_files(od, doc, res, rows, grid, outline, scenario, region_name, ref, pd_threshold, resolution_km, meta, maps, geojson, ph)
     return doc
+
+
+def _write_coverage_files(od: Path, doc: dict[str, Any], res: Any, rows: list[dict[str, Any]], grid: Any, outline: Any,
+                          scenario: Any, region_name: str, ref: str, pd_threshold: float, resolution_km: float,
+                          meta: dict[str, Any], maps: bool, geojson: bool, ph: Any) -> None:  # fmt: skip
+    """Every coverage file into ``od`` (a temporary directory of :func:`atomic_output`)."""
+    from iadsim.analysis.coverage import mask_to_geometry
+
+    write_marker_manifest(od, "coverage", {"meta": meta})
+    _write_json(od / "coverage.json", doc)
+    _write_csv(od / "coverage.csv", rows)
+    sites_ll = [(s.name, s.lat_deg, s.lon_deg) for s in scenario.sites]
+    for n_done, lay in enumerate(res.layers):
+        ph.update(n_done)
+        tag = f"alt{_slug(lay.alt_m)}m_rcs{_slug(lay.rcs_m2)}m2"
+        dl, el = lay.det_layers, lay.eng_layers
+        comp = {r["kind"]: r for r in rows if r["site"] == "composite" and r["alt_m"] == lay.alt_m and r["rcs_m2"] == lay.rcs_m2}
+        if geojson:
+            feats = []
+            for kind, mask in (("detection", dl > 0), ("engagement", el > 0)):
+                feats.append(_feature(mask_to_geometry(grid, mask), {"kind": kind, "layers": ">=1", **_props(lay, comp.get(kind))}))
+            for nlay in range(2, int(el.max(initial=0)) + 1):
+                feats.append(_feature(mask_to_geometry(grid, el >= nlay), {"kind": "engagement", "layers": f">={nlay}", **_props(lay, None)}))
+            _write_json(od / f"coverage_{tag}.geojson", {"type": "FeatureCollection", "features": feats, "properties": meta})
+        if maps:
+            from iadsim.report.maps import plot_coverage_map
+
+            c_det = comp.get("detection", {}).get("pct_region", 0.0)
+            c_eng = comp.get("engagement", {}).get("pct_region", 0.0)
+            plot_coverage_map(
+                od / f"coverage_{tag}.png", grid=grid, det_layers=dl, eng_layers=el, region_geom=outline,
+                sites=sites_ll,
+                title=f"{scenario.name}: coverage of {region_name} at {lay.alt_m:g} m ({ref.upper()}), RCS {lay.rcs_m2:g} m²",
+                subtitle=f"detection (Pd ≥ {pd_threshold:g}) {c_det:.1f} % · engagement {c_eng:.1f} % of the region · {resolution_km:g} km cells",
+            )
 
 
 def _props(lay: Any, row: dict[str, Any] | None) -> dict[str, Any]:
@@ -193,19 +195,16 @@ def _feature(geom: Any, props: dict[str, Any]) -> dict[str, Any]:
 
 
 def _write_json(path: Path, doc: Any) -> None:
-    tmp = path.with_suffix(path.suffix + ".tmp")
-    tmp.write_text(json.dumps(doc, indent=1, ensure_ascii=False), encoding="utf-8")
-    tmp.replace(path)
+    """Write JSON (inside an :func:`atomic_output` directory: the whole directory is atomic)."""
+    path.write_text(json.dumps(doc, indent=1, ensure_ascii=False), encoding="utf-8")
 
 
 def _write_csv(path: Path, rows: list[dict[str, Any]]) -> None:
-    tmp = path.with_suffix(".csv.tmp")
-    with tmp.open("w", newline="", encoding="utf-8") as f:
+    with path.open("w", newline="", encoding="utf-8") as f:
         if rows:
             w = csv.DictWriter(f, fieldnames=list(rows[0]))
             w.writeheader()
             w.writerows(rows)
-    tmp.replace(path)
 
 
 def _print_coverage(doc: dict[str, Any]) -> None:
@@ -278,11 +277,13 @@ def run_siting(
     altitude_ref: str = "auto",
     out_dir: str | Path | None = None,
     show_progress: bool = True,
+    overwrite: bool = False,
 ) -> dict[str, Any]:
     """Choose ``k`` sites for batteries of ``system`` (see :mod:`iadsim.analysis.siting`).
 
     Returns a JSON-able document with the chosen sites, coverage achieved, the greedy and exact
-    results, and a YAML snippet of the new sites.
+    results, and a YAML snippet of the new sites. ``out_dir`` is checked before the work and
+    written atomically like ``run`` and ``coverage`` (:mod:`iadsim.results.atomic`).
     """
     from iadsim.analysis.coverage import (
         Grid,
@@ -304,6 +305,12 @@ def run_siting(
         raise InputError(f"--method must be both, greedy or exact (got {method!r})")
     if k < 1:
         raise InputError(f"--k must be at least 1 (got {k})")
+    if not (resolution_km > 0 and math.isfinite(resolution_km)):
+        raise InputError(f"--resolution-km must be positive (got {resolution_km})")
+    if not (time_limit_s > 0 and math.isfinite(time_limit_s)):
+        raise InputError(f"--time-limit-s must be positive (got {time_limit_s})")
+    if out_dir is not None:
+        prepare_output(out_dir, overwrite=overwrite)
     cat = load_catalog()
     if system not in cat.systems:
         import difflib
@@ -360,30 +367,30 @@ def run_siting(
         for i, (name, lat, lon) in enumerate(cands)
     ]
     t0 = time.perf_counter()
-    with _progress() if show_progress else _nullctx() as prog:
-        task = prog.add_task("candidate coverage", total=2) if prog is not None else None
+    fb = Feedback(err, enabled=show_progress)
+    with fb.phase("candidate coverage", total=2, unit="steps") as prog:
         cand_scn = scenario.model_copy(update={"sites": new_sites})
         radars, units, _ = world_arrays(cand_scn, ref)
         det = detection_mask(radars, demand, altitude_m, rcs_m2, pd_threshold, dem=dem)
         eng = engagement_mask(units, det, demand, altitude_m)  # (N, candidates): unit f ↔ candidate f
         cover = np.zeros((demand.n, len(cands)), dtype=bool)
         cover[:, np.asarray(units.site_index)] = eng
-        if prog is not None and task is not None:
-            prog.update(task, completed=1, description="existing batteries")
+        prog.update(1, label="existing batteries")
         fixed: np.ndarray = np.zeros(demand.n, dtype=bool)
         if keep_existing:
             r0, u0, _ = world_arrays(scenario, ref)
             d0 = detection_mask(r0, demand, altitude_m, rcs_m2, pd_threshold, dem=dem)
             fixed = np.asarray(engagement_mask(u0, d0, demand, altitude_m).any(axis=1), dtype=bool)
-        if prog is not None and task is not None:
-            prog.update(task, completed=2, description="optimising")
+        prog.update(2)
     t_cov = time.perf_counter() - t0
     weights = np.where(fixed, 0.0, demand.area_m2)
     results: dict[str, Any] = {}
     if method in ("both", "greedy"):
-        results["greedy"] = greedy_max_cover(cover, weights, k)
+        with fb.phase(f"greedy siting ({len(cands)} candidates)"):
+            results["greedy"] = greedy_max_cover(cover, weights, k)
     if method in ("both", "exact"):
-        results["exact"] = exact_max_cover(cover, weights, k, time_limit_s=time_limit_s)
+        with fb.phase(f"exact MILP solve (HiGHS, time limit {time_limit_s:g} s)"):
+            results["exact"] = exact_max_cover(cover, weights, k, time_limit_s=time_limit_s)
     best = results.get("exact") or results["greedy"]
     unit = "km²" if objective == "airspace" else "asset value"
     scale = 1e-6 if objective == "airspace" else 1.0
@@ -417,27 +424,29 @@ def run_siting(
     }
     doc["snippet"] = _snippet(system, sys_radars, chosen, c_alt, cands)
     if out_dir is not None:
-        od = Path(out_dir)
-        od.mkdir(parents=True, exist_ok=True)
-        _write_json(od / "siting.json", doc)
-        (od / "sites-snippet.yaml").write_text(doc["snippet"], encoding="utf-8")
-        if objective == "airspace":
-            from iadsim.report.maps import plot_coverage_map
-
-            layers = cover[:, best.chosen].sum(axis=1).astype(np.int16) + fixed.astype(np.int16)
-            plot_coverage_map(
-                od / "siting.png", grid=grid, det_layers=layers, eng_layers=layers, region_geom=outline,
-                sites=[(s.name, s.lat_deg, s.lon_deg) for s in scenario.sites] if keep_existing else [],
-                highlight_sites=[(f"{system}-{n}", la, lo) for n, la, lo in chosen],
-                title=f"{k} × {system} sited for {region_name} at {altitude_m:g} m ({ref.upper()}), RCS {rcs_m2:g} m²",
-                subtitle=f"engagement coverage {doc['pct_covered']:.1f} % of the region ({best.method}, gap {best.gap:.2%})",
-            )
+        with atomic_output(out_dir, overwrite=overwrite) as od:
+            _write_siting_files(od, doc, objective, cover, best, fixed, grid, outline, scenario, keep_existing, system, chosen, k, region_name, altitude_m, ref, rcs_m2)
     return doc
 
 
-@contextmanager
-def _nullctx() -> Iterator[None]:
-    yield None
+def _write_siting_files(od: Path, doc: dict[str, Any], objective: str, cover: np.ndarray, best: Any, fixed: np.ndarray,
+                        grid: Any, outline: Any, scenario: Any, keep_existing: bool, system: str, chosen: list[Any], k: int,
+                        region_name: str, altitude_m: float, ref: str, rcs_m2: float) -> None:  # fmt: skip
+    """Every siting file into ``od`` (a temporary directory of :func:`atomic_output`)."""
+    write_marker_manifest(od, "site", {"meta": doc["meta"]})
+    _write_json(od / "siting.json", doc)
+    (od / "sites-snippet.yaml").write_text(doc["snippet"], encoding="utf-8")
+    if objective == "airspace":
+        from iadsim.report.maps import plot_coverage_map
+
+        layers = cover[:, best.chosen].sum(axis=1).astype(np.int16) + fixed.astype(np.int16)
+        plot_coverage_map(
+            od / "siting.png", grid=grid, det_layers=layers, eng_layers=layers, region_geom=outline,
+            sites=[(s.name, s.lat_deg, s.lon_deg) for s in scenario.sites] if keep_existing else [],
+            highlight_sites=[(f"{system}-{n}", la, lo) for n, la, lo in chosen],
+            title=f"{k} × {system} sited for {region_name} at {altitude_m:g} m ({ref.upper()}), RCS {rcs_m2:g} m²",
+            subtitle=f"engagement coverage {doc['pct_covered']:.1f} % of the region ({best.method}, gap {best.gap:.2%})",
+        )
 
 
 def _snippet(system: str, radars: list[str], chosen: list[tuple[str, float, float]], c_alt: Any, cands: list[Any]) -> str:
@@ -515,7 +524,8 @@ def register(app: typer.Typer) -> None:
         los_step_m: Optional[float] = typer.Option(None, "--los-step-m", help="Terrain ray sampling step, m (default: DEM pixel)"),
         altitude_ref: str = typer.Option("auto", "--altitude-ref", help="auto | agl | msl (auto: agl without DEM, msl with)"),
         sites: Optional[str] = typer.Option(None, "--sites", help="Only these sites (comma-separated names, * wildcards)"),
-        out_dir: Path = typer.Option(Path("coverage-out"), "--out", help="Output directory"),
+        out_dir: Path = typer.Option(Path("coverage-out"), "--out", help="Output directory (replaced atomically, only if it holds a previous iadsim result)"),
+        overwrite: bool = typer.Option(False, "--overwrite", help="Allow --out to replace a non-empty directory that is not an iadsim result"),
         no_maps: bool = typer.Option(False, "--no-maps", help="Skip the PNG maps"),
     ) -> None:
         with user_errors():
@@ -524,7 +534,7 @@ def register(app: typer.Typer) -> None:
                 rcs_m2=parse_floats(rcs_m2, "--rcs-m2", positive=True), country=country, bbox=bbox,
                 resolution_km=resolution_km, pd_threshold=pd, dem_path=dem, los_step_m=los_step_m,
                 altitude_ref=altitude_ref, sites=[s for s in sites.split(",") if s] if sites else None,
-                out_dir=out_dir, maps=not no_maps,
+                out_dir=out_dir, maps=not no_maps, overwrite=overwrite,
             )
             _print_coverage(doc)
             out.print(f"wrote {out_dir}/coverage.csv, coverage.json, *.geojson" + ("" if no_maps else ", *.png"))
@@ -563,7 +573,8 @@ def register(app: typer.Typer) -> None:
         time_limit_s: float = typer.Option(30.0, "--time-limit-s", help="Time limit of the exact MILP, s"),
         dem: Optional[str] = typer.Option(None, "--dem", help="DEM for terrain masking and candidate heights"),
         altitude_ref: str = typer.Option("auto", "--altitude-ref", help="auto | agl | msl"),
-        out_dir: Optional[Path] = typer.Option(None, "--out", help="Output directory (siting.json, map, snippet)"),
+        out_dir: Optional[Path] = typer.Option(None, "--out", help="Output directory (siting.json, map, snippet; replaced atomically, only if it holds a previous iadsim result)"),
+        overwrite: bool = typer.Option(False, "--overwrite", help="Allow --out to replace a non-empty directory that is not an iadsim result"),
     ) -> None:
         with user_errors():
             doc = run_siting(
@@ -571,5 +582,6 @@ def register(app: typer.Typer) -> None:
                 objective=objective, keep_existing=keep_existing, altitude_m=altitude_m, rcs_m2=rcs_m2,
                 country=country, bbox=bbox, resolution_km=resolution_km, pd_threshold=pd, method=method,
                 time_limit_s=time_limit_s, dem_path=dem, altitude_ref=altitude_ref, out_dir=out_dir,
+                overwrite=overwrite,
             )
             _print_siting(doc)

@@ -3,16 +3,13 @@
 from __future__ import annotations
 
 import json
-import os
-import shutil
-import tempfile
 from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from iadsim.errors import InputError
+from iadsim.results.atomic import MARKER, atomic_output
 
 
 def _json_default(o: Any) -> Any:
@@ -27,44 +24,25 @@ def dumps(obj: Any) -> str:
     return json.dumps(obj, indent=2, default=_json_default, allow_nan=False)
 
 
-def write_run(result: Any, out_dir: str | Path) -> Path:
+def write_run(result: Any, out_dir: str | Path, *, overwrite: bool = False) -> Path:
     """Write ``events.parquet``, ``track_states.parquet``, ``track_quality.parquet``, ``summary.json``
-    and ``manifest.json``.
+    and ``manifest.json`` (with the iadsim result marker).
 
     Files are written into a fresh temporary directory beside ``out_dir`` and moved into place in
-    one rename; an existing ``out_dir`` is replaced only after the new one is complete.
+    one step (:func:`iadsim.results.atomic.atomic_output`): an existing ``out_dir`` is replaced only
+    if it is a previous iadsim result (or ``overwrite``), and only after the new one is complete.
     """
-    out = Path(out_dir)
-    parent = out.parent if str(out.parent) else Path(".")
-    try:
-        parent.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise InputError(f"cannot create output directory {parent}: {exc}") from None
-    if out.exists() and not out.is_dir():
-        raise InputError(f"output path exists and is not a directory: {out}")
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=parent))
-    try:
+    manifest = dict(result.manifest)
+    manifest[MARKER] = {"kind": "run", "format": 1}
+    with atomic_output(out_dir, overwrite=overwrite) as tmp:
         pq.write_table(result.events, tmp / "events.parquet", compression="zstd")
         for name in ("track_quality", "track_states"):
             tbl = getattr(result, name, None)
             if tbl is not None:
                 pq.write_table(tbl, tmp / f"{name}.parquet", compression="zstd")
         (tmp / "summary.json").write_text(dumps(result.summary) + "\n", encoding="utf-8")
-        (tmp / "manifest.json").write_text(dumps(result.manifest) + "\n", encoding="utf-8")
-        for p in tmp.iterdir():
-            with open(p, "rb") as fh:
-                os.fsync(fh.fileno())
-        if out.exists():
-            old = Path(tempfile.mkdtemp(prefix=f".{out.name}.old-", dir=parent))
-            os.rename(out, old / out.name)
-            os.rename(tmp, out)
-            shutil.rmtree(old, ignore_errors=True)
-        else:
-            os.rename(tmp, out)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    return out
+        (tmp / "manifest.json").write_text(dumps(manifest) + "\n", encoding="utf-8")
+    return Path(out_dir)
 
 
 def read_events(run_dir: str | Path) -> pa.Table:

@@ -57,11 +57,20 @@ def bundled_scenarios() -> dict[str, Path]:
 
 def resolve_scenario_path(name_or_path: str | Path) -> Path:
     """A path to an existing file, or the name of a bundled scenario."""
-    p = Path(name_or_path)
-    if p.is_file():
-        return p
-    bundled = bundled_scenarios()
     key = str(name_or_path)
+    if key.strip() == "" or "\x00" in key:
+        raise InputError(f"scenario: not a file name (got {key!r})")
+    p = Path(name_or_path)
+    try:
+        if p.is_file():
+            return p
+        if p.is_dir():
+            raise InputError(f"scenario {key} is a directory, not a scenario file")
+        if p.exists():
+            raise InputError(f"scenario {key} is not a regular file")
+    except OSError as exc:
+        raise InputError(f"scenario {key}: {exc.strerror or exc}") from None
+    bundled = bundled_scenarios()
     if key in bundled:
         return bundled[key]
     if p.suffix in (".yaml", ".yml") or "/" in key:
@@ -132,14 +141,38 @@ def _plain(v: Any) -> Any:
 
 
 # --------------------------------------------------------------------------------------------
-def _pydantic_problems(file: str, root: Any, err: ValidationError) -> list[Problem]:
+def _real_loc(root: Any, loc: Loc) -> Loc:
+    """Drop the union / literal / validator tags pydantic appends to error locations.
+
+    A part of ``loc`` is kept when it is a key (or index) of the YAML node reached so far — so a
+    user's key that happens to contain brackets stays — and otherwise dropped when it looks like a
+    pydantic tag (``literal[...]``, ``function-after[...]``, ``list[...]``).
+    """
+    out: list[str | int] = []
+    node = root
+    for k in loc:
+        if isinstance(node, dict) and k in node:
+            out.append(k)
+            node = node[k]
+        elif isinstance(node, list) and isinstance(k, int) and 0 <= k < len(node):
+            out.append(k)
+            node = node[k]
+        elif isinstance(k, str) and ("[" in k or k.startswith("function-")):
+            continue
+        else:
+            out.append(k)
+            node = None
+    return tuple(out)
+
+
+def _pydantic_problems(file: str, root: Any, err: ValidationError, skip: set[Loc] | None = None) -> list[Problem]:
     out = []
     for e in err.errors(include_url=False):
-        loc: Loc = tuple(e["loc"])
-        # pydantic appends union/literal tags to locs (e.g. 'literal[...]'): keep real keys only
-        loc = tuple(k for k in loc if isinstance(k, int) or not (isinstance(k, str) and ("[" in k or k.startswith("function-"))))
+        loc = _real_loc(root, tuple(e["loc"]))
         etype = e["type"]
-        if etype == "extra_forbidden":
+        if skip is not None and loc in skip:
+            continue  # already reported (non-finite / too large) at the same place
+        if etype == "extra_forbidden" and loc:
             line, col = _key_pos(root, loc)
             msg = f"unknown key {str(loc[-1])!r}"
             allowed = _allowed_keys(loc[:-1])
@@ -194,7 +227,13 @@ def _semantic_problems(file: str, root: Any, catalog: Any) -> list[Problem]:
         return list(v) if isinstance(v, list) else []
 
     def num(v: Any) -> float | None:
-        return float(v) if isinstance(v, (int, float)) and not isinstance(v, bool) else None
+        if not isinstance(v, (int, float)) or isinstance(v, bool):
+            return None
+        try:
+            f = float(v)
+        except OverflowError:
+            return None
+        return f if math.isfinite(f) else None
 
     if not isinstance(root, dict):
         return probs
@@ -343,8 +382,36 @@ def _semantic_problems(file: str, root: Any, catalog: Any) -> list[Problem]:
 
 
 # --------------------------------------------------------------------------------------------
+#: Resource limits of scenario files (clear errors instead of exhausting memory or the stack).
+MAX_FILE_BYTES = 20_000_000
+MAX_DEPTH = 40  # nesting of mappings / lists (a scenario needs about 6)
+MAX_NODES = 500_000  # values after alias expansion (a 100 000-threat scenario needs a few hundred)
+MAX_THREATS = 100_000  # all raids together
+MAX_TICKS = 5_000_000  # duration_s / time_step_s
+MAX_INT = 2**63 - 1
+
+
+def _type_name(v: Any) -> str:
+    if isinstance(v, list):
+        return "a list"
+    if isinstance(v, dict):
+        return "a mapping"
+    if isinstance(v, str):
+        return f"a string ({_short(v, 40)})"
+    if isinstance(v, bool):
+        return f"a boolean ({v})"
+    if isinstance(v, (int, float)):
+        return f"a number ({_short(v, 40)})"
+    return type(v).__name__
+
+
 def parse_yaml(text: str, file: str) -> Any:
     """Round-trip parse keeping line numbers; malformed YAML → ScenarioError with its position."""
+    if len(text) > MAX_FILE_BYTES:
+        raise ScenarioError(Problem(file, None, None, "", f"the file is too large for a scenario ({len(text):,} characters; limit {MAX_FILE_BYTES:,})"))
+    depth = _flow_depth(text)
+    if depth > MAX_DEPTH:
+        raise ScenarioError(Problem(file, None, None, "", f"values nested too deeply ({depth} levels of brackets; limit {MAX_DEPTH})"))
     yaml = YAML(typ="rt")
     try:
         data = yaml.load(io.StringIO(text))
@@ -354,45 +421,160 @@ def parse_yaml(text: str, file: str) -> Any:
         col = mark.column + 1 if mark else None
         what = exc.problem or exc.context or "malformed YAML"
         raise ScenarioError(Problem(file, line, col, "", f"malformed YAML: {what}")) from None
-    except YAMLError as exc:  # pragma: no cover - unusual YAML errors without marks
-        raise ScenarioError(Problem(file, None, None, "", f"malformed YAML: {exc}")) from None
+    except RecursionError:
+        raise ScenarioError(Problem(file, None, None, "", f"values nested too deeply (limit {MAX_DEPTH} levels)")) from None
+    except YAMLError as exc:
+        msg = " ".join(str(exc).split())
+        raise ScenarioError(Problem(file, None, None, "", f"malformed YAML: {msg}")) from None
+    except (ValueError, TypeError, OverflowError, KeyError, AttributeError, IndexError) as exc:
+        # the YAML library rejects some inputs without a YAMLError (e.g. unhashable keys)
+        msg = " ".join(str(exc).split())[:200]
+        raise ScenarioError(Problem(file, None, None, "", f"malformed YAML: {type(exc).__name__}: {msg}")) from None
     if data is None:
         raise ScenarioError(Problem(file, 1, 1, "", "the file is empty; a scenario is a YAML mapping"))
     if not isinstance(data, CommentedMap):
-        raise ScenarioError(Problem(file, 1, 1, "", f"a scenario is a YAML mapping (got {type(data).__name__})"))
+        raise ScenarioError(Problem(file, 1, 1, "", f"a scenario is a YAML mapping of keys to values (got {_type_name(data)})"))
     return data
 
 
-def _check_finite(file: str, root: Any) -> list[Problem]:
-    probs = []
+def _flow_depth(text: str) -> int:
+    """Deepest nesting of ``[``/``{`` brackets outside quotes and comments (cheap, before parsing).
 
-    def walk(node: Any, loc: Loc) -> None:
-        if isinstance(node, dict):
-            for k, v in node.items():
-                walk(v, loc + (k,))
-        elif isinstance(node, list):
-            for i, v in enumerate(node):
-                walk(v, loc + (i,))
+    Block nesting (indentation) is bounded by :data:`MAX_DEPTH` after parsing; a bracket bomb is
+    caught here because the YAML parser recurses once per bracket.
+    """
+    deepest = depth = 0
+    quote = ""
+    prev = "\n"
+    comment = False
+    for ch in text:
+        if comment:
+            if ch == "\n":
+                comment = False
+        elif quote:
+            if ch == quote:
+                quote = ""
+        elif ch in "\"'" and prev in " \t\n[{,:":
+            quote = ch
+        elif ch == "#" and prev in " \t\n":
+            comment = True
+        elif ch in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif ch in "]}":
+            depth = max(depth - 1, 0)
+        prev = ch
+    return deepest
+
+
+def _check_tree(file: str, root: Any) -> tuple[list[Problem], set[Loc]]:
+    """Walk the parsed tree once, iteratively: limits, keys and numbers.
+
+    Fatal (raised at once, nothing else can be checked safely): a recursive alias (a value that
+    contains itself), nesting deeper than :data:`MAX_DEPTH`, more than :data:`MAX_NODES` values
+    after alias expansion (an "alias bomb"). Collected: keys that are not plain strings or
+    integers (complex keys), non-finite floats (``.nan``, ``.inf``) and integers beyond 64 bits.
+    Returns the problems and the set of their locations (so the schema's message for the same
+    value is not repeated).
+    """
+    probs: list[Problem] = []
+    locs: set[Loc] = set()
+
+    def add(loc: Loc, msg: str) -> None:
+        line, col = _pos_of(root, loc)
+        probs.append(Problem(file, line, col, _fmt_loc(loc), msg))
+        locs.add(loc)
+
+    def fatal(loc: Loc, msg: str) -> None:
+        line, col = _pos_of(root, loc)
+        raise ScenarioError(probs + [Problem(file, line, col, _fmt_loc(loc), msg)])
+
+    n = 0
+    # stack of (node, loc, ids of the containers on the path)
+    stack: list[tuple[Any, Loc, frozenset[int]]] = [(root, (), frozenset())]
+    while stack:
+        node, loc, path = stack.pop()
+        n += 1
+        if n > MAX_NODES:
+            fatal(loc, f"too many values after expanding aliases (more than {MAX_NODES:,}); is this an alias bomb?")
+        if isinstance(node, (dict, list)):
+            if id(node) in path:
+                fatal(loc, "a recursive alias: this value contains itself")
+            if len(loc) >= MAX_DEPTH:
+                fatal(loc, f"values nested too deeply (limit {MAX_DEPTH} levels)")
+            sub = path | {id(node)}
+            if isinstance(node, dict):
+                for k, v in reversed(list(node.items())):
+                    if not isinstance(k, (str, int)) or isinstance(k, bool):
+                        add(loc, f"keys must be plain names (got the key {_short(k, 40)} of type {type(k).__name__})")
+                        continue
+                    stack.append((v, loc + (k,), sub))
+            else:
+                for i in range(len(node) - 1, -1, -1):
+                    stack.append((node[i], loc + (i,), sub))
         elif isinstance(node, float) and not math.isfinite(node):
-            line, col = _pos_of(root, loc)
-            probs.append(Problem(file, line, col, _fmt_loc(loc), f"must be a finite number (got {node})"))
+            add(loc, f"must be a finite number (got {node})")
+        elif isinstance(node, int) and not isinstance(node, bool) and abs(node) > MAX_INT:
+            add(loc, f"integer too large (got {_short(node, 30)}; limit ±{MAX_INT})")
+    return probs, locs
 
-    walk(root, ())
+
+def _plain_safe(root: Any) -> Any:
+    """:func:`_plain` without the complex keys :func:`_check_tree` reported (iterative-safe depth)."""
+
+    def conv(v: Any) -> Any:
+        if isinstance(v, dict):
+            return {str(k): conv(x) for k, x in v.items() if isinstance(k, (str, int)) and not isinstance(k, bool)}
+        if isinstance(v, (list, tuple)):
+            return [conv(x) for x in v]
+        return v
+
+    return conv(root)
+
+
+def _limit_problems(file: str, root: Any) -> list[Problem]:
+    """Counts that would exhaust memory or time: total threats, number of ticks."""
+    probs: list[Problem] = []
+    raids = root.get("raids")
+    if isinstance(raids, list):
+        total = 0
+        for r in raids:
+            c = r.get("count", 1) if isinstance(r, dict) else 0
+            if isinstance(c, int) and not isinstance(c, bool) and c > 0:
+                total += c
+        if total > MAX_THREATS:
+            line, col = _pos_of(root, ("raids",))
+            probs.append(Problem(file, line, col, "raids", f"{total:,} threats in all raids together; the limit is {MAX_THREATS:,} (split the study into several runs)"))
+    dur, dt = root.get("duration_s", 1800.0), root.get("time_step_s", 1.0)
+    if all(isinstance(x, (int, float)) and not isinstance(x, bool) for x in (dur, dt)):
+        try:
+            ticks = float(dur) / float(dt) if float(dt) > 0 else 0.0
+        except (OverflowError, ZeroDivisionError):
+            ticks = 0.0
+        if math.isfinite(ticks) and ticks > MAX_TICKS:
+            key = "time_step_s" if "time_step_s" in root else "duration_s"
+            line, col = _pos_of(root, (key,))
+            probs.append(Problem(file, line, col, key, f"duration_s / time_step_s = {ticks:,.0f} ticks; the limit is {MAX_TICKS:,} (use a longer time step or a shorter duration)"))
     return probs
 
 
 def validate_text(text: str, file: str = "<string>", catalog: Any = None) -> Scenario:
     """Validate scenario YAML text; raise one ScenarioError listing every problem."""
+    return _validate(text, file, catalog)[0]
+
+
+def _validate(text: str, file: str, catalog: Any = None) -> tuple[Scenario, Any]:
     from iadsim.scenario.catalog import load_catalog
 
     root = parse_yaml(text, file)
     cat = catalog if catalog is not None else load_catalog()
-    problems: list[Problem] = _check_finite(file, root)
+    problems, bad_locs = _check_tree(file, root)
+    problems += _limit_problems(file, root)
     scenario: Scenario | None = None
     try:
-        scenario = Scenario.model_validate(_plain(root))
+        scenario = Scenario.model_validate(_plain_safe(root))
     except ValidationError as exc:
-        problems += _pydantic_problems(file, root, exc)
+        problems += _pydantic_problems(file, root, exc, bad_locs)
     try:
         problems += _semantic_problems(file, root, cat)
     except CatalogError as exc:  # pragma: no cover - catalogue bug
@@ -401,17 +583,35 @@ def validate_text(text: str, file: str = "<string>", catalog: Any = None) -> Sce
         problems.sort(key=lambda p: (p.line or 0, p.col or 0))
         raise ScenarioError(problems)
     assert scenario is not None
-    return scenario
+    return scenario, root
+
+
+def read_scenario_text(name_or_path: str | Path) -> tuple[str, Path]:
+    """The text of a scenario file (or bundled scenario) and its path; InputError if unreadable."""
+    path = resolve_scenario_path(name_or_path)
+    try:
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise InputError(f"scenario {path} is too large ({size:,} bytes; limit {MAX_FILE_BYTES:,})")
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise InputError(f"cannot read scenario {path}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+    except OSError as exc:
+        raise InputError(f"cannot read scenario {path}: {exc.strerror or exc}") from None
+    return text, path
 
 
 def load_scenario(name_or_path: str | Path, catalog: Any = None) -> Scenario:
     """Load a scenario file (or a bundled scenario by name), fully validated."""
-    path = resolve_scenario_path(name_or_path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(f"cannot read scenario {path}: {exc}") from None
+    text, path = read_scenario_text(name_or_path)
     return validate_text(text, str(path), catalog)
+
+
+def load_scenario_document(name_or_path: str | Path, catalog: Any = None) -> tuple[Scenario, Any, str]:
+    """Like :func:`load_scenario`, also returning the YAML tree (for positions) and the file name."""
+    text, path = read_scenario_text(name_or_path)
+    sc, root = _validate(text, str(path), catalog)
+    return sc, root, str(path)
 
 
 def scenario_hash(scenario: Scenario) -> str:

@@ -254,11 +254,11 @@ def test_cli_bad_input_exit_2(tmp_path, extra, message) -> None:
 def test_cli_unreadable_dem_and_altitude_below_terrain(tmp_path) -> None:
     junk = tmp_path / "junk.tif"
     junk.write_bytes(b"\x00garbage")
-    r = _invoke(["coverage", "turkey-2017", "--dem", str(junk), "--no-maps", "--out", str(tmp_path)])
+    r = _invoke(["coverage", "turkey-2017", "--dem", str(junk), "--no-maps", "--out", str(tmp_path / "out")])
     assert r.exit_code == 2 and "cannot read DEM" in r.output
     dem = _write_plateau(tmp_path / "plateau.tif", 2500.0)  # lon 38–39, lat 39–40 at 2500 m
     r = _invoke(["coverage", "turkey-2017", "--dem", str(dem), "--bbox", "38.2,39.2,38.8,39.8",
-                 "--altitude-m", "1000", "--resolution-km", "10", "--no-maps", "--out", str(tmp_path)])
+                 "--altitude-m", "1000", "--resolution-km", "10", "--no-maps", "--out", str(tmp_path / "out")])
     assert r.exit_code == 2, r.output
     assert "below the terrain over the whole region" in " ".join(r.output.split())
     # above the plateau it works, and the terrain model is recorded
