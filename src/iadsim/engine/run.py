@@ -475,6 +475,7 @@ def _resolve(world: World, shots: _Shots, t: float, pos: np.ndarray, vel: np.nda
             aim = aim.copy()
             aim[upd] = x[:, :3] + x[:, 3:] * dt_u + 0.5 * acc * dt_u**2
     miss = np.linalg.norm(aim - true_pos, axis=1)
+    miss = np.where(np.isfinite(miss), miss, np.inf)  # a non-finite aim point (diverged estimate) cannot kill: Pk = 0
     pk = np.where(valid & alive[ti] & ~done[ti], kill_probability(shots.pk0[due], miss, shots.basket[due]), 0.0)
     u = streams.engagement.random(len(due))
     success = u < pk

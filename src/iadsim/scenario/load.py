@@ -506,7 +506,12 @@ def _check_tree(file: str, root: Any) -> tuple[list[Problem], set[Loc]]:
             if isinstance(node, dict):
                 for k, v in reversed(list(node.items())):
                     if not isinstance(k, (str, int)) or isinstance(k, bool):
-                        add(loc, f"keys must be plain names (got the key {_short(k, 40)} of type {type(k).__name__})")
+                        try:
+                            ln, cl = node.lc.key(k)  # type: ignore[union-attr]
+                            pos: tuple[int | None, int | None] = (ln + 1, cl + 1)
+                        except (AttributeError, KeyError, TypeError):
+                            pos = _pos_of(root, loc)
+                        probs.append(Problem(file, pos[0], pos[1], _fmt_loc(loc), f"keys must be plain names (got the key {_short(k, 40)} of type {type(k).__name__})"))
                         continue
                     stack.append((v, loc + (k,), sub))
             else:
