@@ -138,3 +138,15 @@ def test_umask_permissions(tmp_path: Path) -> None:
 def test_sanitize_name(name: str, expected: str) -> None:
     assert sanitize_name(name) == expected
     assert "/" not in sanitize_name(name) and not sanitize_name(name).startswith(".")
+
+
+def test_stale_temporary_directories_are_removed(tmp_path: Path) -> None:
+    """A writer killed by SIGKILL leaves a hidden temporary directory; the next write removes it."""
+    out = tmp_path / "r"
+    dead = tmp_path / ".r.iadsim-tmp-999999999-0badc0de"  # no such pid
+    dead.mkdir()
+    (dead / "events.parquet").write_text("partial")
+    mine = tmp_path / "unrelated.iadsim-tmp-1-x"
+    mine.mkdir()  # not a sibling temp of r: left alone
+    _result(out, "x")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["r", "unrelated.iadsim-tmp-1-x"]
