@@ -247,7 +247,7 @@ def _semantic_problems(file: str, root: Any, catalog: Any) -> list[Problem]:
                     add((section, i, "name"), f"duplicate name {nm!r} (also {section}[{seen[nm]}])")
                 seen.setdefault(nm, i)
 
-    assets = {a.get("name"): a for a in seq(root, "assets") if isinstance(a, dict)}
+    assets = {a["name"]: a for a in seq(root, "assets") if isinstance(a, dict) and isinstance(a.get("name"), str)}
 
     for i, site in enumerate(seq(root, "sites")):
         if not isinstance(site, dict):
@@ -584,6 +584,11 @@ def _validate(text: str, file: str, catalog: Any = None) -> tuple[Scenario, Any]
         problems += _semantic_problems(file, root, cat)
     except CatalogError as exc:  # pragma: no cover - catalogue bug
         problems.append(Problem(file, None, None, "", f"catalogue error: {exc}"))
+    except (TypeError, KeyError, AttributeError, ValueError, IndexError, OverflowError):
+        # the cross-reference checks read the raw tree and are best effort where its structure is
+        # broken; the structural problems already explain the file. Without any, it is a bug.
+        if not problems:
+            raise
     if problems:
         problems.sort(key=lambda p: (p.line or 0, p.col or 0))
         raise ScenarioError(problems)
