@@ -28,8 +28,8 @@ compiled), vectorised over the threats of a raid:
     shortest interceptor flight to maximum range ``R_max / v_avg`` (an assumption: intercepts are
     resolved on ticks, so a step of 10 % of the flight time already shifts them by that much).
 ``large``
-    a large scenario, with a rough estimate of its run time and memory
-    (:func:`estimate_cost`).
+    a large scenario (at least :data:`LARGE_THREATS` threats, or :data:`LARGE_WORK` threat-ticks),
+    with a rough estimate of its run time and memory (:func:`estimate_cost`).
 
 Every warning carries ``file:line:col`` of the value it is about.
 """
@@ -123,17 +123,26 @@ def flight_time_s(sc: Scenario, raid_index: int, catalog: Any) -> float | None:
 
 
 def estimate_cost(sc: Scenario) -> tuple[float, float]:
-    """Rough run time (s) and peak memory (GB) of a run.
+    """Rough run time (s) and peak memory (GB) of a run: an order of magnitude, not a promise.
 
-    ``time ≈ K · (a + b · N_launched)`` and ``memory ≈ m₀ + m₁ · N``, with ``K`` ticks, ``N``
-    threats; coefficients measured on the development machine with the bundled engine (see
-    ``docs/models.md``, "Scenario warnings"): a = 0.4 ms, b = 2 µs per launched threat per tick,
-    m₀ = 0.3 GB, m₁ = 40 kB per threat. An order of magnitude, not a promise.
+    ``time ≈ c_s·N + K·(a + b·N_L·(R + 3))`` and ``memory ≈ m₀ + m₁·N + m₂·N_L·K`` with ``N``
+    threats, ``N_L`` of them launched before the end, ``K`` ticks and ``R`` radars. Coefficients
+    fitted to ``benchmarks/results/engine.json`` (10–1,000 threats, 4–20 sites, 1,800 ticks on the
+    2-core development machine): a = 0.6 ms per tick, b = 0.25 µs per launched threat, radar and
+    tick, m₀ = 0.15 GB, m₂ = 120 B per launched threat-tick (events); and to the report of
+    issue 7 (100,002 threats set up in about 240 s and 3.9 GB): c_s = 2.4 ms and m₁ = 40 kB per
+    threat for compiling the world.
     """
     K = sc.duration_s / sc.time_step_s
     n = sum(r.count for r in sc.raids)
-    launched = sum(int(min(r.count, max(0.0, (sc.duration_s - r.launch_time_s) / r.spacing_s + 1)) if r.spacing_s > 0 else (r.count if r.launch_time_s <= sc.duration_s else 0)) for r in sc.raids)
-    return K * (4e-4 + 2e-6 * launched), 0.3 + 40e3 * n / 1e9
+    n_l = 0
+    for r in sc.raids:
+        t = r.launch_time_s + r.spacing_s * np.arange(r.count)
+        n_l += int(np.count_nonzero(t <= sc.duration_s))
+    n_radars = sum(len(s.sensors) for s in sc.sites)
+    secs = 2.4e-3 * n + K * (6e-4 + 2.5e-7 * n_l * (n_radars + 3))
+    gb = 0.15 + 40e3 * n / 1e9 + 120.0 * n_l * K / 1e9
+    return secs, gb
 
 
 def scenario_warnings(sc: Scenario, root: Any = None, file: str = "<scenario>", catalog: Any = None) -> list[ScenarioWarning]:
@@ -160,14 +169,14 @@ def scenario_warnings(sc: Scenario, root: Any = None, file: str = "<scenario>", 
         late = int(np.count_nonzero(t > D))
         if late:
             add("never-launch", ("raids", i, "spacing_s"),
-                f"{late} of raid {raid.name!r}'s {raid.count} threats never launch: launches {raid.spacing_s:g} s apart from {raid.launch_time_s:g} s run past the end ({D:g} s)")  # fmt: skip
+                f"raid {raid.name!r}: {late} of its {raid.count} threats never launch (launches {raid.spacing_s:g} s apart from {raid.launch_time_s:g} s run past the end, {D:g} s)")  # fmt: skip
         tf = flight_time_s(sc, i, cat)
         if tf is not None:
             short = int(np.count_nonzero((t <= D) & (t + tf > D)))
             if short:
                 add("cannot-reach", ("raids", i),
-                    f"{short} of raid {raid.name!r}'s {raid.count} threats cannot reach {raid.target!r} before the end: flight ≈ {tf:.0f} s, "
-                    f"last launch at {min(float(t[-1]), D):g} s, duration_s {D:g} s (they will be 'in flight at end')")  # fmt: skip
+                    f"raid {raid.name!r}: {short} of its {raid.count} threats cannot reach {raid.target!r} before the end (flight ≈ {tf:.0f} s, "
+                    f"last launch at {min(float(t[-1]), D):g} s, duration_s {D:g} s): they will be 'in flight at end'")  # fmt: skip
     # ---- sector radars vs raid axes
     if sc.raids:
         geod = _geod()

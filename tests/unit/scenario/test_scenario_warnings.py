@@ -42,12 +42,12 @@ def test_base_is_silent() -> None:
 def test_cannot_reach() -> None:
     sc, root = _validate(BASE.replace("duration_s: 900", "duration_s: 400"), "w.yaml")
     (w,) = scenario_warnings(sc, root, "w.yaml")
-    assert w.code == "cannot-reach" and "2 of raid 'r1'" in w.message
+    assert w.code == "cannot-reach" and "raid 'r1': 2 of its 2 threats" in w.message
     assert (w.line, w.key_path) == (13, "raids[0]")
     # flight ≈ 111 km / 244 m/s ≈ 455 s: at 460 s the first (t=0) arrives, the second (t=10) does not
     sc, root = _validate(BASE.replace("duration_s: 900", "duration_s: 460"), "w.yaml")
     (w,) = scenario_warnings(sc, root, "w.yaml")
-    assert "1 of raid 'r1'" in w.message
+    assert "raid 'r1': 1 of its 2 threats" in w.message
 
 
 def test_cannot_reach_ballistic() -> None:
