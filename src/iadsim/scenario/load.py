@@ -370,6 +370,18 @@ def _semantic_problems(file: str, root: Any, catalog: Any) -> list[Problem]:
                 add(loc1, f"{_fmt_loc(loc1).split('.')[-1]} is {d_m:.0f} m from the previous point of the raid's path ({_fmt_loc(loc0)}); legs must be at least 1 km long")
 
     for i, fl in enumerate(seq(root, "friendly_flights")):
+        wps = [(("friendly_flights", i, "route", j), num(w.get("lat_deg")), num(w.get("lon_deg")))
+               for j, w in enumerate(seq(fl, "route")) if isinstance(w, dict)]  # fmt: skip
+        for (loc0, la0, lo0), (loc1, la1, lo1) in zip(wps, wps[1:]):
+            if None in (la0, lo0, la1, lo1) or not all(abs(float(x)) <= 180 for x in (la0, lo0, la1, lo1)):  # type: ignore[arg-type]
+                continue
+            if geod is None:
+                from pyproj import Geod
+
+                geod = Geod(ellps="WGS84")
+            _, _, d_m = geod.inv(lo0, la0, lo1, la1)
+            if d_m < 1000.0:
+                add(loc1, f"waypoint is {d_m:.0f} m from the previous one ({_fmt_loc(loc0)}); legs must be at least 1 km long")
         if isinstance(fl, dict) and isinstance(fl.get("type"), str):
             tid = fl["type"]
             if tid not in catalog.threats:
@@ -507,7 +519,7 @@ def _check_tree(file: str, root: Any) -> tuple[list[Problem], set[Loc]]:
                 for k, v in reversed(list(node.items())):
                     if not isinstance(k, (str, int)) or isinstance(k, bool):
                         try:
-                            ln, cl = node.lc.key(k)  # type: ignore[union-attr]
+                            ln, cl = node.lc.key(k)  # type: ignore[attr-defined]
                             pos: tuple[int | None, int | None] = (ln + 1, cl + 1)
                         except (AttributeError, KeyError, TypeError):
                             pos = _pos_of(root, loc)

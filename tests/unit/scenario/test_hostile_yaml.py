@@ -137,3 +137,17 @@ def test_cli_validate_never_a_traceback(text: str, tmp_path: Path) -> None:
     r = CliRunner().invoke(app, ["validate", str(f)])
     assert r.exit_code == 2, r.output
     assert "Traceback" not in r.output and r.output.startswith("error:")
+
+
+def test_friendly_flight_zero_length_leg() -> None:
+    """Found by the fuzzer: a repeated friendly waypoint validated, then the route mover refused it."""
+    text = GOOD + """friendly_flights:
+  - name: cap
+    type: fighter-4gen
+    route:
+      - {lat_deg: 37.0, lon_deg: 35.43}
+      - {lat_deg: 37.4, lon_deg: 36.6}
+      - {lat_deg: 37.4, lon_deg: 36.6}
+"""
+    ps = _problems(text)
+    assert ps == ["t.yaml:19:9: friendly_flights[0].route[2]: waypoint is 0 m from the previous one (friendly_flights[0].route[1]); legs must be at least 1 km long"], ps
