@@ -95,6 +95,8 @@ def test_unwritable_targets_fail_before_work_even_for_root(tmp_path: Path) -> No
         prepare_output(f)
     with pytest.raises(InputError, match="not writable|cannot create"):
         prepare_output("/proc/iadsim-test-out")
+    with pytest.raises(InputError, match="mount point"):
+        prepare_output("/proc", overwrite=True)
     assert f.read_text() == "x"
 
 
