@@ -4,8 +4,8 @@ Rules (``docs/design.md`` "Nothing lost"):
 
 * an output directory may replace only a previous iadsim result — a directory whose
   ``manifest.json`` carries the :data:`MARKER` key — unless the user passes ``--overwrite``;
-* dangerous targets (``""``, ``.``, ``/``, the home directory, the working directory or any of its
-  parents, a mount point) are always refused;
+* dangerous targets (``""``, ``.``, ``/``, a top-level directory such as ``/tmp``, the home
+  directory, the working directory or any of its parents, a mount point) are always refused;
 * writability is checked with a probe file *before* any work starts (:func:`prepare_output`);
 * all files are written into a temporary directory beside the target, flushed, and moved into place
   with one atomic exchange (Linux ``renameat2(RENAME_EXCHANGE)``) or, where the filesystem lacks it,
@@ -102,6 +102,8 @@ def _refused_reason(out: Path) -> str | None:
         return f"a path that cannot be resolved ({exc})"
     if res == Path(res.anchor):
         return "the filesystem root"
+    if res.parent == Path(res.anchor):
+        return "a top-level directory of the filesystem"
     cwd = Path.cwd().resolve()
     if res == cwd or res in cwd.parents:
         return "the working directory or one of its parents"

@@ -72,7 +72,7 @@ def test_empty_directory_is_accepted(tmp_path: Path) -> None:
     assert (out / "data.txt").read_text() == "x"
 
 
-@pytest.mark.parametrize("target", ["", ".", "/", "~", ".."])
+@pytest.mark.parametrize("target", ["", ".", "/", "~", "..", "/usr", "/tmp"])
 def test_dangerous_targets_refused(target: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     work = tmp_path / "home" / "work"
     work.mkdir(parents=True)
@@ -95,7 +95,7 @@ def test_unwritable_targets_fail_before_work_even_for_root(tmp_path: Path) -> No
         prepare_output(f)
     with pytest.raises(InputError, match="not writable|cannot create"):
         prepare_output("/proc/iadsim-test-out")
-    with pytest.raises(InputError, match="mount point"):
+    with pytest.raises(InputError, match="mount point|top-level"):
         prepare_output("/proc", overwrite=True)
     assert f.read_text() == "x"
 
@@ -152,3 +152,13 @@ def test_stale_temporary_directories_are_removed(tmp_path: Path) -> None:
     mine.mkdir()  # not a sibling temp of r: left alone
     _result(out, "x")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["r", "unrelated.iadsim-tmp-1-x"]
+
+
+def test_mount_point_refused(tmp_path: Path) -> None:
+    """/proc is a mount point below the root on Linux; /dev/shm or /proc/sys/fs/binfmt_misc may be too."""
+    mounts = [Path(line.split()[4]) for line in Path("/proc/self/mountinfo").read_text().splitlines()]
+    deep = [m for m in mounts if len(m.parts) > 2 and m.parts[1] in ("dev", "sys", "proc") and m.is_dir()]
+    if not deep:
+        pytest.skip("no mount point below a top-level directory here")
+    with pytest.raises(InputError, match="mount point"):
+        prepare_output(deep[0], overwrite=True)
