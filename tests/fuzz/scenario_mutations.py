@@ -6,7 +6,7 @@ mutations (a scalar replaced by a hostile value, a key deleted, an unknown / bra
 key added, a list item duplicated or emptied, a mapping turned into a list, an anchor and an alias
 inserted) and text mutations (a character inserted or deleted, a line duplicated or truncated,
 control characters, unbalanced brackets). :func:`classify` runs one mutant the way the CLI
-would: validate, then (if valid) simulate a short window of it.
+would: validate, compute the warnings, then (if valid) simulate a short window of it.
 """
 
 from __future__ import annotations
@@ -137,6 +137,12 @@ def classify(text: str, catalog: Any = None) -> tuple[str, str]:
         return "rejected", str(exc).split("\n")[1:2][0].strip() if "\n" in str(exc) else str(exc)
     except Exception:  # noqa: BLE001
         return "crash", "validate: " + traceback.format_exc()
+    try:
+        from iadsim.scenario.warnings import scenario_warnings
+
+        scenario_warnings(sc, None, "mutant.yaml", catalog)  # the CLI computes them for every valid file
+    except Exception:  # noqa: BLE001
+        return "crash", "warnings: " + traceback.format_exc()
     try:
         simulate(short_window(sc), catalog=catalog)
     except IadsimError as exc:
