@@ -140,7 +140,13 @@ def _recover(out: Path) -> None:
                 continue
             except OSError:
                 pass
-        shutil.rmtree(p, ignore_errors=True)
+        if p.is_dir() and not p.is_symlink():
+            shutil.rmtree(p, ignore_errors=True)
+        else:
+            try:
+                p.unlink()  # a probe file of a killed writer
+            except OSError:
+                pass
 
 
 def _pid_of(name: str) -> int | None:

@@ -148,6 +148,7 @@ def test_stale_temporary_directories_are_removed(tmp_path: Path) -> None:
     dead = tmp_path / ".r.iadsim-tmp-999999999-0badc0de"  # no such pid
     dead.mkdir()
     (dead / "events.parquet").write_text("partial")
+    (tmp_path / ".r.iadsim-tmp-999999999-probe-12345678").write_text("probe")  # a probe file too
     mine = tmp_path / "unrelated.iadsim-tmp-1-x"
     mine.mkdir()  # not a sibling temp of r: left alone
     _result(out, "x")
