@@ -306,6 +306,10 @@ def _semantic_problems(file: str, root: Any, catalog: Any) -> list[Problem]:
         if not isinstance(raid, dict):
             continue
         loc = ("raids", i)
+        launch_node = raid.get("launch")
+        radius = num(launch_node.get("radius_km")) if isinstance(launch_node, dict) else None
+        if radius is not None and radius > MAX_LAUNCH_RADIUS_KM:
+            add(loc + ("launch", "radius_km"), f"a launch disc must fit on a hemisphere: radius_km at most {MAX_LAUNCH_RADIUS_KM:,.0f} (a quarter of the Earth's circumference; got {radius:g})")
         tid = raid.get("threat")
         tgt = raid.get("target")
         if isinstance(tgt, str) and tgt not in assets:
@@ -401,6 +405,9 @@ MAX_NODES = 500_000  # values after alias expansion (a 100 000-threat scenario n
 MAX_THREATS = 100_000  # all raids together
 MAX_TICKS = 5_000_000  # duration_s / time_step_s
 MAX_INT = 2**63 - 1
+#: Launch discs are drawn with geodesic offsets from their centre: beyond a quarter of the Earth's
+#: circumference (40,075 km / 4) a "disc" wraps past the equator of its centre and means nothing.
+MAX_LAUNCH_RADIUS_KM = 10_000.0
 
 
 def _type_name(v: Any) -> str:

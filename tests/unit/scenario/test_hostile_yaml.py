@@ -151,3 +151,10 @@ def test_friendly_flight_zero_length_leg() -> None:
 """
     ps = _problems(text)
     assert ps == ["t.yaml:19:9: friendly_flights[0].route[2]: waypoint is 0 m from the previous one (friendly_flights[0].route[1]); legs must be at least 1 km long"], ps
+
+
+def test_huge_launch_radius() -> None:
+    """Found by the fuzzer: radius_km 1e308 validated, then the launch points were not finite."""
+    ps = _problems(GOOD.replace("launch: {lat_deg: 36.0, lon_deg: 35.3}", "launch: {lat_deg: 36.0, lon_deg: 35.3, radius_km: 1e308}"))
+    assert len(ps) == 1 and "raids[0].launch.radius_km: a launch disc must fit on a hemisphere" in ps[0], ps
+    assert validate_text(GOOD.replace("lon_deg: 35.3}, target", "lon_deg: 35.3, radius_km: 10000}, target"), "t.yaml")
