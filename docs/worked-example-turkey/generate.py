@@ -48,7 +48,7 @@ def sited_scenario(chosen: list[dict], tag: str) -> Path:
     doc["name"] = f"turkey-4xs400-sited-{tag}"
     doc["description"] = f"Four S-400 batteries placed by `iadsim site` for {tag} (notional, hypothetical)."
     doc["sites"] = [
-        {"name": c["name"], "lat_deg": c["lat_deg"], "lon_deg": c["lon_deg"], "alt_m": 0,
+        {"name": c["name"], "lat_deg": c["lat_deg"], "lon_deg": c["lon_deg"],
          "sensors": [{"type": "91n6e"}, {"type": "92n6e"}], "fire_units": [{"type": "s400"}]}
         for c in chosen
     ]

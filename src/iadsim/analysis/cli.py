@@ -60,6 +60,15 @@ def _altitude_ref(ref: str, dem: Any) -> str:
     return ref
 
 
+def _scenario_dem(scenario: Any) -> Any:
+    """The scenario's own DEM (``fidelity.terrain: dem``), or None."""
+    if scenario.fidelity.terrain != "dem" or not scenario.fidelity.dem_path:
+        return None
+    from iadsim.geo.terrain import load_dem
+
+    return load_dem(scenario.fidelity.dem_path)
+
+
 def _slug(x: float) -> str:
     return f"{x:g}".replace(".", "p").replace("-", "m")
 
@@ -114,11 +123,12 @@ def run_coverage(
         from iadsim.geo.terrain import load_dem
 
         dem = load_dem(dem_path)
-    ref = _altitude_ref(altitude_ref, dem)
     scenario = select_sites(load_scenario(scenario_ref), sites)
+    dem = dem if dem is not None else _scenario_dem(scenario)
+    ref = _altitude_ref(altitude_ref, dem)
     region, region_name, outline = resolve_region(scenario, country, bbox)
     grid = make_grid(region, resolution_km * 1000.0)
-    radars, units, site_names = world_arrays(scenario, ref)
+    radars, units, site_names = world_arrays(scenario, ref, dem)
     t0 = time.perf_counter()
     if show_progress:
         with _progress() as prog:
@@ -315,8 +325,9 @@ def run_siting(
         from iadsim.geo.terrain import load_dem
 
         dem = load_dem(dem_path)
-    ref = _altitude_ref(altitude_ref, dem)
     scenario = load_scenario(scenario_ref)
+    dem = dem if dem is not None else _scenario_dem(scenario)
+    ref = _altitude_ref(altitude_ref, dem)
     region, region_name, outline = resolve_region(scenario, country, bbox)
 
     # demand points: region cells (airspace) or defended assets
@@ -349,12 +360,12 @@ def run_siting(
     if len(cands) < k:
         raise InputError(f"only {len(cands)} candidate sites for k = {k}")
     sys_radars = list(cat.systems[system].fields.get("radars") or [])
-    c_alt = np.zeros(len(cands))
+    c_alt = np.zeros(len(cands))  # ground height of each candidate (informational: sites stand on the DEM)
     if dem is not None:
         c_alt = dem.height_m(np.radians([c[1] for c in cands]), np.radians([c[2] for c in cands]))
     new_sites = [
         SiteSpec.model_validate({
-            "name": f"{system}-{name}", "lat_deg": lat, "lon_deg": lon, "alt_m": float(max(c_alt[i], 0.0)),
+            "name": f"{system}-{name}", "lat_deg": lat, "lon_deg": lon,
             "sensors": [{"type": r} for r in sys_radars], "fire_units": [{"type": system}],
         })
         for i, (name, lat, lon) in enumerate(cands)
@@ -363,7 +374,7 @@ def run_siting(
     with _progress() if show_progress else _nullctx() as prog:
         task = prog.add_task("candidate coverage", total=2) if prog is not None else None
         cand_scn = scenario.model_copy(update={"sites": new_sites})
-        radars, units, _ = world_arrays(cand_scn, ref)
+        radars, units, _ = world_arrays(cand_scn, ref, dem)
         det = detection_mask(radars, demand, altitude_m, rcs_m2, pd_threshold, dem=dem)
         eng = engagement_mask(units, det, demand, altitude_m)  # (N, candidates): unit f ↔ candidate f
         cover = np.zeros((demand.n, len(cands)), dtype=bool)
@@ -372,7 +383,7 @@ def run_siting(
             prog.update(task, completed=1, description="existing batteries")
         fixed: np.ndarray = np.zeros(demand.n, dtype=bool)
         if keep_existing:
-            r0, u0, _ = world_arrays(scenario, ref)
+            r0, u0, _ = world_arrays(scenario, ref, dem)
             d0 = detection_mask(r0, demand, altitude_m, rcs_m2, pd_threshold, dem=dem)
             fixed = np.asarray(engagement_mask(u0, d0, demand, altitude_m).any(axis=1), dtype=bool)
         if prog is not None and task is not None:
@@ -448,7 +459,7 @@ def _snippet(system: str, radars: list[str], chosen: list[tuple[str, float, floa
             f"  - name: {system}-{name}",
             f"    lat_deg: {lat:.4f}",
             f"    lon_deg: {lon:.4f}",
-            f"    alt_m: {float(max(c_alt[idx[name]], 0.0)):.0f}",
+            f"    # ground {float(c_alt[idx[name]]):.0f} m above sea level (from the DEM; 0 without one)",
             "    sensors:",
             *[f"      - type: {r}" for r in radars],
             "    fire_units:",
