@@ -396,7 +396,9 @@ def compile_world(
     # ---- threats
     # all air-breathing threats go into one RouteMover, all ballistic ones into one BallisticMover
     route_args: list[list[Any]] = [[], [], [], [], []]  # lat, lon, alt lists, speeds, launch times
-    ball_args: list[list[np.ndarray]] = [[], [], [], [], [], []]  # lat0, lon0, lat1, lon1, t0, fpa
+    ball_args: list[list[np.ndarray]] = [[], [], [], [], [], [], [], [], [], []]
+    # lat0, lon0, lat1, lon1, t0, fpa, burn time, manoeuvre g, manoeuvre altitude, manoeuvre period
+    ball_shape: list[np.ndarray] = []
     kind_of: list[np.ndarray] = []  # 0 route, 1 ballistic, per threat in raid order
     tcols: dict[str, list[np.ndarray]] = {k: [] for k in (
         "raid", "type", "cls", "rcs", "cost", "pdmg", "target", "launch")}  # fmt: skip
@@ -422,8 +424,16 @@ def compile_world(
                 az = st.threats.random(n) * 2 * np.pi
                 tlat, tlon, _ = frames.geodesic_direct(tlat, tlon, az, r)
             fpa = np.full(n, np.nan if raid.flight_path_angle_deg is None else raid.flight_path_angle_deg * DEG)
-            for lst, v in zip(ball_args, (lat0, lon0, np.asarray(tlat, float), np.asarray(tlon, float), launch_t, fpa)):
+            # shape and boost: scenario > catalogue > minimum energy / no boost
+            shape = raid.trajectory or cast(str | None, e.fields.get("trajectory")) or "minimum_energy"
+            burn = raid.burn_time_s if raid.burn_time_s is not None else _opt(e, "burn_time_s")
+            burn = 0.0 if np.isnan(burn) else float(burn)
+            cols_b = (lat0, lon0, np.asarray(tlat, float), np.asarray(tlon, float), launch_t, fpa, np.full(n, burn),
+                      np.full(n, raid.terminal_manoeuvre_g), np.full(n, raid.terminal_manoeuvre_alt_km * KM),
+                      np.full(n, raid.terminal_manoeuvre_period_s))  # fmt: skip
+            for lst, v in zip(ball_args, cols_b):
                 lst.append(np.asarray(v, float))
+            ball_shape.append(np.full(n, shape, dtype=object))
             kind_of.append(np.ones(n, np.int64))
         else:
             speed = raid.speed_mps if raid.speed_mps is not None else _checked(e, "speed_mps")
@@ -471,13 +481,10 @@ def compile_world(
                                  np.concatenate(route_args[4]), terrain=dem))  # fmt: skip
     if ball_args[0]:
         b = [np.concatenate(a) for a in ball_args]
-        fpa_all = b[5]
-        if np.isnan(fpa_all).all():
-            fpa_arg = None  # minimum energy for every missile
-        else:  # minimum-energy angle γ = π/4 − ψ/4 where the raid set none (ψ: range angle)
-            psi = frames.great_circle_angle_rad(b[0], b[1], b[2], b[3])
-            fpa_arg = np.where(np.isnan(fpa_all), np.pi / 4 - psi / 4, fpa_all)
-        movers.append(BallisticMover(b[0], b[1], b[2], b[3], b[4], flight_path_angle_rad=fpa_arg, integrate_dt_s=2.0))
+        # NaN angle: the raid's trajectory shape decides (minimum energy, depressed, lofted)
+        movers.append(BallisticMover(b[0], b[1], b[2], b[3], b[4], flight_path_angle_rad=b[5], integrate_dt_s=2.0,
+                                     burn_time_s=b[6], shape=np.concatenate(ball_shape), terminal_manoeuvre_g=b[7],
+                                     terminal_manoeuvre_alt_m=b[8], terminal_manoeuvre_period_s=b[9]))  # fmt: skip
     kinds = np.concatenate(kind_of) if kind_of else np.zeros(0, np.int64)
     # composite order is [route threats..., ballistic threats...]; map back to raid order
     pos_in_kind = np.zeros(len(kinds), np.int64)
