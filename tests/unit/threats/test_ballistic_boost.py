@@ -161,3 +161,17 @@ def test_defender_ballistic_predictor_does_not_model_the_manoeuvre() -> None:
     e_plain, e_man = pred_error(plain, t, 4.0), pred_error(man, t, 4.0)
     assert e_plain < 20.0  # gravity-only prediction of an unmanoeuvring arc (drag-free truth)
     assert e_man > 50.0 and e_man > 4.0 * e_plain
+
+
+def test_ballistic_options_are_checked_at_load() -> None:
+    from iadsim.errors import ScenarioError
+
+    both = SCN.replace("trajectory: minimum_energy}", "trajectory: minimum_energy, flight_path_angle_deg: 30}")
+    with pytest.raises(ScenarioError, match=r"raids\[1\].trajectory: set either trajectory or flight_path_angle_deg"):
+        validate_text(both, "b.yaml")
+    air = SCN + "  - {name: cm, threat: cruise-subsonic, launch: {lat_deg: 36.0, lon_deg: 36.0}, target: a, burn_time_s: 5}\n"
+    with pytest.raises(ScenarioError, match=r"raids\[3\].burn_time_s: burn_time_s applies to ballistic missiles only"):
+        validate_text(air, "b.yaml")
+    bad = SCN.replace("trajectory: minimum_energy}", "trajectory: flat}")
+    with pytest.raises(ScenarioError, match=r"raids\[1\].trajectory"):
+        validate_text(bad, "b.yaml")
