@@ -280,8 +280,8 @@ def shape_flight_path_angle(
 ) -> np.ndarray:
     """Flight-path angle γ (rad) of a trajectory shape, per missile.
 
-    minimum_energy: γ_me = argmin_γ v_bo(γ) of :func:`boosted_burnout` (grid of 0.1° on
-    [1°, 89°], refined by the parabola through the best grid point and its neighbours); without a
+    minimum_energy: γ_me = argmin_γ v_bo(γ) of :func:`boosted_burnout` (bracketed on a 2° grid
+    over [1°, 89°], then a golden-section search to ~1e-5°); without a
     boost (t_b = 0) the closed form γ_me = π/4 − ψ/4. depressed: γ_me − 15°; lofted: γ_me + 15°
     (``SHAPE_OFFSET_RAD``; an assumption, see ``docs/models.md`` (ballistic shapes)), clipped to
     [1°, 89°].
@@ -302,20 +302,31 @@ def shape_flight_path_angle(
     gamma = np.pi / 4.0 - psi / 4.0
     boosted = tb > 0.0
     if boosted.any():
-        grid = np.deg2rad(np.arange(1.0, 89.0 + 1e-9, 0.1))  # (G,)
         p_b, t_b = psi[boosted], tb[boosted]
-        g2 = np.broadcast_to(grid[:, None], (grid.size, p_b.size))
-        v, _, bad = boosted_burnout(np.broadcast_to(p_b, g2.shape), g2, np.broadcast_to(t_b, g2.shape),
-                                    earth_radius_m, mu_m3ps2)  # fmt: skip
-        v = np.where(bad, np.inf, v)
-        k = np.clip(np.argmin(v, axis=0), 1, grid.size - 2)
-        cols = np.arange(p_b.size)
-        y0, y1, y2 = v[k - 1, cols], v[k, cols], v[k + 1, cols]
-        curv = y0 - 2.0 * y1 + y2
-        with np.errstate(invalid="ignore", divide="ignore"):
-            off = np.where(np.isfinite(curv) & (curv > 0), 0.5 * (y0 - y2) / curv, 0.0)
-        h = grid[1] - grid[0]
-        gamma[boosted] = grid[k] + np.clip(off, -1.0, 1.0) * h
+
+        def speed(g: np.ndarray) -> np.ndarray:  # v_bo(γ), inf where no solution
+            pp, tt = np.broadcast_to(p_b, g.shape), np.broadcast_to(t_b, g.shape)
+            v, _, bad = boosted_burnout(pp, g, tt, earth_radius_m, mu_m3ps2)
+            return np.where(bad, np.inf, v)
+
+        # bracket on a 2° grid over [1°, 89°], then golden-section search inside the bracket
+        grid = np.deg2rad(np.arange(1.0, 89.0 + 1e-9, 2.0))
+        k = np.clip(np.argmin(speed(np.broadcast_to(grid[:, None], (grid.size, p_b.size)).copy()), axis=0),
+                    1, grid.size - 2)  # fmt: skip
+        lo, hi = grid[k - 1], grid[k + 1]
+        ratio = (np.sqrt(5.0) - 1.0) / 2.0
+        c, d = hi - ratio * (hi - lo), lo + ratio * (hi - lo)
+        fc, fd = speed(c), speed(d)
+        for _ in range(30):  # bracket × 0.618³⁰ ≈ 2e-6 of 4°
+            left = fc < fd  # minimum in [lo, d]
+            hi = np.where(left, d, hi)
+            lo = np.where(left, lo, c)
+            c_new = hi - ratio * (hi - lo)
+            d_new = lo + ratio * (hi - lo)
+            # reuse the surviving point: left ⇒ new d = old c; right ⇒ new c = old d
+            fc, fd = np.where(left, speed(c_new), fd), np.where(left, fc, speed(d_new))
+            c, d = np.where(left, c_new, d), np.where(left, c, d_new)
+        gamma[boosted] = 0.5 * (lo + hi)
     offset = np.where(shp == "depressed", -SHAPE_OFFSET_RAD, np.where(shp == "lofted", SHAPE_OFFSET_RAD, 0.0))
     return np.clip(gamma + offset.astype(float), np.deg2rad(1.0), np.deg2rad(89.0))
 
