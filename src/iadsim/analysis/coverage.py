@@ -287,10 +287,9 @@ def _horizon_theta_max(h1_m: F64, h2_m: float, k: float, radius_m: float) -> F64
 
     For small heights this is ``d ≈ √(2 a h1) + √(2 a h2) = 4.12 (√h1 + √h2)`` km (h in metres).
     """
-    a = k * radius_m
-    g1 = np.arccos(np.clip(a / (a + np.maximum(h1_m, 0.0)), -1.0, 1.0))
-    g2 = np.arccos(np.clip(a / (a + max(h2_m, 0.0)), -1.0, 1.0))
-    return k * (g1 + g2)
+    from iadsim.geo.horizon import horizon_angle_rad  # the engine's horizon (one implementation)
+
+    return np.asarray(k * (horizon_angle_rad(h1_m, k, radius_m) + horizon_angle_rad(h2_m, k, radius_m)))
 
 
 def detection_cos_threshold(
