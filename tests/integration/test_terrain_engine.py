@@ -165,3 +165,26 @@ def test_sites_stand_on_and_low_fliers_follow_the_terrain(ridge_runs) -> None:
         assert h[0] - ground[0] >= 50.0 - 1.0  # clearance kept over the ridge (chords included)
         if RIDGE_LAT[0] + PIX < math.degrees(lat[0]) < RIDGE_LAT[1] - PIX:
             assert h[0] == pytest.approx(550.0, abs=1.0)
+
+
+def test_coverage_compiles_sites_on_the_scenario_dem(tmp_path: Path) -> None:
+    """Coverage and engine put a site on the same ground: a radar on an 800 m plateau at 808 m."""
+    from iadsim.analysis.cli import _scenario_dem
+    from iadsim.analysis.coverage import world_arrays
+
+    west, north, n = 34.5, 37.6, 320
+    h = np.full((n, 200), 800.0, np.float32)
+    with rasterio.open(tmp_path / "plateau.tif", "w", driver="GTiff", height=n, width=200, count=1,
+                       dtype="float32", crs="EPSG:4326",
+                       transform=Affine(PIX, 0.0, west, 0.0, -PIX, north)) as dst:  # fmt: skip
+        dst.write(h, 1)
+    f = tmp_path / "p.yaml"
+    f.write_text(_ridge_scenario("dem").replace("ridge.tif", "plateau.tif"))
+    sc = iadsim.load_scenario(f)
+    dem = _scenario_dem(sc)
+    radars, units, _ = world_arrays(sc, "msl", dem)
+    assert radars.alt_m[0] == pytest.approx(808.0) and units is not None
+    assert compile_world(sc).radars.alt_m[0] == pytest.approx(808.0)  # the engine agrees
+    smooth = validate_text(_ridge_scenario("none"), str(tmp_path / "s.yaml"))
+    assert _scenario_dem(smooth) is None
+    assert world_arrays(smooth, "msl")[0].alt_m[0] == pytest.approx(8.0)  # smooth Earth: antenna height

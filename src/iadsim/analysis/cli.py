@@ -56,7 +56,10 @@ def _altitude_ref(ref: str, dem: Any) -> str:
     if ref not in ("msl", "agl"):
         raise InputError(f"--altitude-ref must be auto, msl or agl (got {ref!r})")
     if ref == "agl" and dem is not None:
-        raise InputError("--altitude-ref agl cannot be combined with --dem: with a DEM altitudes are above sea level")
+        raise InputError(
+            "--altitude-ref agl cannot be combined with a DEM (--dem, or the scenario's fidelity.dem_path): "
+            "with a DEM altitudes are above sea level"
+        )
     return ref
 
 
