@@ -49,7 +49,7 @@ class Fidelity(_Model):
         "DEM of dem_path, air-breathing threats fly their height above it, radar lines of sight are masked by it",
     )
     dem_path: str | None = Field(
-        None,
+        default=None,
         description="GeoTIFF or SRTM .hgt in longitude/latitude degrees (heights above mean sea level); "
         "a relative path is relative to the scenario file; required with terrain: dem",
     )
