@@ -525,7 +525,7 @@ def register(app: typer.Typer) -> None:
         bbox: Optional[str] = typer.Option(None, "--bbox", help="Region: box W,S,E,N in degrees"),
         resolution_km: float = typer.Option(5.0, "--resolution-km", help="Grid cell size, km"),
         pd: float = typer.Option(0.5, "--pd", help="Single-look Pd threshold of the best radar"),
-        dem: Optional[str] = typer.Option(None, "--dem", help="DEM (GeoTIFF / SRTM .hgt, lon/lat) for terrain masking"),
+        dem: Optional[str] = typer.Option(None, "--dem", help="DEM (GeoTIFF / SRTM .hgt, lon/lat) for terrain masking; radars stand on it (default: the scenario's fidelity.dem_path, if any)"),
         los_step_m: Optional[float] = typer.Option(None, "--los-step-m", help="Terrain ray sampling step, m (default: DEM pixel)"),
         altitude_ref: str = typer.Option("auto", "--altitude-ref", help="auto | agl | msl (auto: agl without DEM, msl with)"),
         sites: Optional[str] = typer.Option(None, "--sites", help="Only these sites (comma-separated names, * wildcards)"),
@@ -575,7 +575,7 @@ def register(app: typer.Typer) -> None:
         pd: float = typer.Option(0.5, "--pd", help="Pd threshold for detection"),
         method: str = typer.Option("both", "--method", help="both | greedy | exact"),
         time_limit_s: float = typer.Option(30.0, "--time-limit-s", help="Time limit of the exact MILP, s"),
-        dem: Optional[str] = typer.Option(None, "--dem", help="DEM for terrain masking and candidate heights"),
+        dem: Optional[str] = typer.Option(None, "--dem", help="DEM for terrain masking; candidates stand on it (default: the scenario's fidelity.dem_path, if any)"),
         altitude_ref: str = typer.Option("auto", "--altitude-ref", help="auto | agl | msl"),
         out_dir: Optional[Path] = typer.Option(None, "--out", help="Output directory (siting.json, map, snippet)"),
     ) -> None:
