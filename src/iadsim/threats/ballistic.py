@@ -437,6 +437,7 @@ class BallisticMover:
         man_per = np.broadcast_to(np.asarray(terminal_manoeuvre_period_s, dtype=float), (n,)).copy()
         if not (np.all(np.isfinite(tb)) and np.all(tb >= 0.0)):
             raise InputError(f"BallisticMover: burn_time_s must be finite and >= 0 (got {tb})")
+        tb = np.where(tb < 1e-3, 0.0, tb)  # below a millisecond: no boost phase (a = v/t_b stays finite)
         if not (np.all(man_g >= 0.0) and np.all(man_alt > 0.0) and np.all(man_per > 0.0)):
             raise InputError("BallisticMover: terminal manoeuvre needs g >= 0, altitude > 0 and period > 0")
         R = float(earth_radius_m)
@@ -460,14 +461,16 @@ class BallisticMover:
         w /= np.linalg.norm(w, axis=-1, keepdims=True)  # unit vector ⊥ u0 towards the target
 
         # --- burnout state: shape angle, then the boost (closed form without one) -----------------
-        shape_gamma = shape_flight_path_angle(psi, tb, shape, R, mu) if n else np.zeros(0)
         if flight_path_angle_rad is None:
-            gamma = shape_gamma
+            gamma = np.full(n, np.nan)
         else:
-            gamma = np.atleast_1d(np.asarray(flight_path_angle_rad, dtype=float))
+            gamma = np.atleast_1d(np.asarray(flight_path_angle_rad, dtype=float)).copy()
             if gamma.shape != (n,):
                 raise InputError(f"BallisticMover: flight_path_angle_rad needs shape ({n},) (got {gamma.shape})")
-            gamma = np.where(np.isnan(gamma), shape_gamma, gamma)
+        by_shape = np.isnan(gamma)  # the trajectory shape decides where no angle is given
+        if by_shape.any():
+            shp = np.broadcast_to(np.asarray(shape, dtype=object), (n,))
+            gamma[by_shape] = shape_flight_path_angle(psi[by_shape], tb[by_shape], shp[by_shape], R, mu)
         sol = lofted_or_depressed(psi * R, gamma, R, mu)
         boosted = tb > 0.0
         v_bo = np.array(sol.burnout_speed_mps, dtype=float, copy=True).reshape(n)

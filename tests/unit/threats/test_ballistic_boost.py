@@ -175,3 +175,31 @@ def test_ballistic_options_are_checked_at_load() -> None:
     bad = SCN.replace("trajectory: minimum_energy}", "trajectory: flat}")
     with pytest.raises(ScenarioError, match=r"raids\[1\].trajectory"):
         validate_text(bad, "b.yaml")
+
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    range_km=st.floats(80.0, 1500.0),
+    deg=st.floats(15.0, 75.0),
+    tb=st.one_of(st.just(0.0), st.floats(0.01, 80.0)),
+)
+def test_boosted_arc_lands_on_its_aim_point(range_km: float, deg: float, tb: float) -> None:
+    """Property: for any feasible boost the integrated free flight lands where the hit equation aims."""
+    psi = range_km * 1e3 / R
+    _, _, bad = boosted_burnout(np.array([psi]), np.radians([deg]), np.array([tb]))
+    if bad[0]:
+        return  # burnout beyond the target: refused by the mover (tested below)
+    m = mover(range_km, burn_time_s=tb, flight_path_angle_rad=np.radians([deg]))
+    assert m.impact_angle_numerical_rad[0] * R == pytest.approx(m.ground_range_m[0], abs=max(50.0, 1e-4 * range_km * 1e3))
+    assert m.flight_time_s[0] > tb
+
+
+def test_boost_longer_than_the_range_is_refused() -> None:
+    from iadsim.errors import InputError
+
+    with pytest.raises(InputError, match="no boosted trajectory reaches the target"):
+        mover(40.0, burn_time_s=200.0, flight_path_angle_rad=np.radians([20.0]))
