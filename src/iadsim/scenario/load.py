@@ -331,7 +331,8 @@ def _semantic_problems(file: str, root: Any, catalog: Any) -> list[Problem]:
                 add(loc, f"catalogue threat {tid!r} has no public value for speed_mps (null, unknown); set speed_mps here")
             if raid.get("altitude_agl_m") is None and th.value("cruise_altitude_agl_m") is None:
                 add(loc, f"catalogue threat {tid!r} has no public value for cruise_altitude_agl_m; set altitude_agl_m here")
-            for bkey in ("flight_path_angle_deg", "trajectory", "burn_time_s", "terminal_manoeuvre_g"):
+            for bkey in ("flight_path_angle_deg", "trajectory", "burn_time_s", "terminal_manoeuvre_g",
+                         "terminal_manoeuvre_alt_km", "terminal_manoeuvre_period_s"):
                 if raid.get(bkey) is not None:
                     add(loc + (bkey,), f"{bkey} applies to ballistic missiles only ({tid!r} is {cls})", key=True)
         elif cls == "ballistic_missile":

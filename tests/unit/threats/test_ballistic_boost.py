@@ -172,6 +172,9 @@ def test_ballistic_options_are_checked_at_load() -> None:
     air = SCN + "  - {name: cm, threat: cruise-subsonic, launch: {lat_deg: 36.0, lon_deg: 36.0}, target: a, burn_time_s: 5}\n"
     with pytest.raises(ScenarioError, match=r"raids\[3\].burn_time_s: burn_time_s applies to ballistic missiles only"):
         validate_text(air, "b.yaml")
+    air2 = air.replace("burn_time_s: 5}", "terminal_manoeuvre_period_s: 5}")
+    with pytest.raises(ScenarioError, match=r"raids\[3\].terminal_manoeuvre_period_s: .* ballistic missiles only"):
+        validate_text(air2, "b.yaml")
     bad = SCN.replace("trajectory: minimum_energy}", "trajectory: flat}")
     with pytest.raises(ScenarioError, match=r"raids\[1\].trajectory"):
         validate_text(bad, "b.yaml")
