@@ -48,7 +48,7 @@ def sited_scenario(chosen: list[dict], tag: str) -> Path:
     doc["name"] = f"turkey-4xs400-sited-{tag}"
     doc["description"] = f"Four S-400 batteries placed by `iadsim site` for {tag} (notional, hypothetical)."
     doc["sites"] = [
-        {"name": c["name"], "lat_deg": c["lat_deg"], "lon_deg": c["lon_deg"], "alt_m": 0,
+        {"name": c["name"], "lat_deg": c["lat_deg"], "lon_deg": c["lon_deg"],
          "sensors": [{"type": "91n6e"}, {"type": "92n6e"}], "fire_units": [{"type": "s400"}]}
         for c in chosen
     ]
@@ -106,7 +106,7 @@ def main() -> None:
     L.append(f"* Region: Turkey from the bundled Natural Earth 1:50m borders — {region_km2:,.0f} km² on the "
              f"{RES_KM:g} km grid ({geo_km2:,.0f} km² geodesic on WGS84).")
     L.append("* Target: RCS 1 m² (a fighter-sized return), at 1 km and 10 km **above the ground** "
-             "(`--altitude-ref agl`, the default without a DEM: flat terrain at each site's height).")
+             "(`--altitude-ref agl`, without a DEM the ground is the smooth ellipsoid and each radar stands at its antenna height above it).")
     L.append("* Detection: best radar's single-look Swerling-1 Pd ≥ 0.5, 4/3-Earth radio horizon, "
              "minimum elevation −1° (so the horizon binds), field of regard (the 92N6E and AN/MPQ-65 are 90° sectors facing the "
              "scenario's threat axis; 91N6E and Arabel 360°).")

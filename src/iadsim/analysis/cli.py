@@ -54,8 +54,20 @@ def _altitude_ref(ref: str, dem: Any) -> str:
     if ref not in ("msl", "agl"):
         raise InputError(f"--altitude-ref must be auto, msl or agl (got {ref!r})")
     if ref == "agl" and dem is not None:
-        raise InputError("--altitude-ref agl cannot be combined with --dem: with a DEM altitudes are above sea level")
+        raise InputError(
+            "--altitude-ref agl cannot be combined with a DEM (--dem, or the scenario's fidelity.dem_path): "
+            "with a DEM altitudes are above sea level"
+        )
     return ref
+
+
+def _scenario_dem(scenario: Any) -> Any:
+    """The scenario's own DEM (``fidelity.terrain: dem``), or None."""
+    if scenario.fidelity.terrain != "dem" or not scenario.fidelity.dem_path:
+        return None
+    from iadsim.geo.terrain import load_dem
+
+    return load_dem(scenario.fidelity.dem_path)
 
 
 def _slug(x: float) -> str:
@@ -110,11 +122,12 @@ def run_coverage(
         from iadsim.geo.terrain import load_dem
 
         dem = load_dem(dem_path)
-    ref = _altitude_ref(altitude_ref, dem)
     scenario = select_sites(load_scenario(scenario_ref), sites)
+    dem = dem if dem is not None else _scenario_dem(scenario)
+    ref = _altitude_ref(altitude_ref, dem)
     region, region_name, outline = resolve_region(scenario, country, bbox)
     grid = make_grid(region, resolution_km * 1000.0)
-    radars, units, site_names = world_arrays(scenario, ref)
+    radars, units, site_names = world_arrays(scenario, ref, dem)
     t0 = time.perf_counter()
     fb = Feedback(err, enabled=show_progress)
     with fb.phase("coverage", total=len(altitudes_m) * len(rcs_m2), unit="layers") as ph:
@@ -322,8 +335,9 @@ def run_siting(
         from iadsim.geo.terrain import load_dem
 
         dem = load_dem(dem_path)
-    ref = _altitude_ref(altitude_ref, dem)
     scenario = load_scenario(scenario_ref)
+    dem = dem if dem is not None else _scenario_dem(scenario)
+    ref = _altitude_ref(altitude_ref, dem)
     region, region_name, outline = resolve_region(scenario, country, bbox)
 
     # demand points: region cells (airspace) or defended assets
@@ -356,12 +370,12 @@ def run_siting(
     if len(cands) < k:
         raise InputError(f"only {len(cands)} candidate sites for k = {k}")
     sys_radars = list(cat.systems[system].fields.get("radars") or [])
-    c_alt = np.zeros(len(cands))
+    c_alt = np.zeros(len(cands))  # ground height of each candidate (informational: sites stand on the DEM)
     if dem is not None:
         c_alt = dem.height_m(np.radians([c[1] for c in cands]), np.radians([c[2] for c in cands]))
     new_sites = [
         SiteSpec.model_validate({
-            "name": f"{system}-{name}", "lat_deg": lat, "lon_deg": lon, "alt_m": float(max(c_alt[i], 0.0)),
+            "name": f"{system}-{name}", "lat_deg": lat, "lon_deg": lon,
             "sensors": [{"type": r} for r in sys_radars], "fire_units": [{"type": system}],
         })
         for i, (name, lat, lon) in enumerate(cands)
@@ -370,7 +384,7 @@ def run_siting(
     fb = Feedback(err, enabled=show_progress)
     with fb.phase("candidate coverage", total=2, unit="steps") as prog:
         cand_scn = scenario.model_copy(update={"sites": new_sites})
-        radars, units, _ = world_arrays(cand_scn, ref)
+        radars, units, _ = world_arrays(cand_scn, ref, dem)
         det = detection_mask(radars, demand, altitude_m, rcs_m2, pd_threshold, dem=dem)
         eng = engagement_mask(units, det, demand, altitude_m)  # (N, candidates): unit f ↔ candidate f
         cover = np.zeros((demand.n, len(cands)), dtype=bool)
@@ -378,7 +392,7 @@ def run_siting(
         prog.update(1, label="existing batteries")
         fixed: np.ndarray = np.zeros(demand.n, dtype=bool)
         if keep_existing:
-            r0, u0, _ = world_arrays(scenario, ref)
+            r0, u0, _ = world_arrays(scenario, ref, dem)
             d0 = detection_mask(r0, demand, altitude_m, rcs_m2, pd_threshold, dem=dem)
             fixed = np.asarray(engagement_mask(u0, d0, demand, altitude_m).any(axis=1), dtype=bool)
         prog.update(2)
@@ -457,7 +471,7 @@ def _snippet(system: str, radars: list[str], chosen: list[tuple[str, float, floa
             f"  - name: {system}-{name}",
             f"    lat_deg: {lat:.4f}",
             f"    lon_deg: {lon:.4f}",
-            f"    alt_m: {float(max(c_alt[idx[name]], 0.0)):.0f}",
+            f"    # ground {float(c_alt[idx[name]]):.0f} m above sea level (from the DEM; 0 without one)",
             "    sensors:",
             *[f"      - type: {r}" for r in radars],
             "    fire_units:",
@@ -520,7 +534,7 @@ def register(app: typer.Typer) -> None:
         bbox: Optional[str] = typer.Option(None, "--bbox", help="Region: box W,S,E,N in degrees"),
         resolution_km: float = typer.Option(5.0, "--resolution-km", help="Grid cell size, km"),
         pd: float = typer.Option(0.5, "--pd", help="Single-look Pd threshold of the best radar"),
-        dem: Optional[str] = typer.Option(None, "--dem", help="DEM (GeoTIFF / SRTM .hgt, lon/lat) for terrain masking"),
+        dem: Optional[str] = typer.Option(None, "--dem", help="DEM (GeoTIFF / SRTM .hgt, lon/lat) for terrain masking; radars stand on it (default: the scenario's fidelity.dem_path, if any)"),
         los_step_m: Optional[float] = typer.Option(None, "--los-step-m", help="Terrain ray sampling step, m (default: DEM pixel)"),
         altitude_ref: str = typer.Option("auto", "--altitude-ref", help="auto | agl | msl (auto: agl without DEM, msl with)"),
         sites: Optional[str] = typer.Option(None, "--sites", help="Only these sites (comma-separated names, * wildcards)"),
@@ -571,7 +585,7 @@ def register(app: typer.Typer) -> None:
         pd: float = typer.Option(0.5, "--pd", help="Pd threshold for detection"),
         method: str = typer.Option("both", "--method", help="both | greedy | exact"),
         time_limit_s: float = typer.Option(30.0, "--time-limit-s", help="Time limit of the exact MILP, s"),
-        dem: Optional[str] = typer.Option(None, "--dem", help="DEM for terrain masking and candidate heights"),
+        dem: Optional[str] = typer.Option(None, "--dem", help="DEM for terrain masking; candidates stand on it (default: the scenario's fidelity.dem_path, if any)"),
         altitude_ref: str = typer.Option("auto", "--altitude-ref", help="auto | agl | msl"),
         out_dir: Optional[Path] = typer.Option(None, "--out", help="Output directory (siting.json, map, snippet; replaced atomically, only if it holds a previous iadsim result)"),
         overwrite: bool = typer.Option(False, "--overwrite", help="Allow --out to replace a non-empty directory that is not an iadsim result"),

@@ -287,10 +287,9 @@ def _horizon_theta_max(h1_m: F64, h2_m: float, k: float, radius_m: float) -> F64
 
     For small heights this is ``d ≈ √(2 a h1) + √(2 a h2) = 4.12 (√h1 + √h2)`` km (h in metres).
     """
-    a = k * radius_m
-    g1 = np.arccos(np.clip(a / (a + np.maximum(h1_m, 0.0)), -1.0, 1.0))
-    g2 = np.arccos(np.clip(a / (a + max(h2_m, 0.0)), -1.0, 1.0))
-    return k * (g1 + g2)
+    from iadsim.geo.horizon import horizon_angle_rad  # the engine's horizon (one implementation)
+
+    return np.asarray(k * (horizon_angle_rad(h1_m, k, radius_m) + horizon_angle_rad(h2_m, k, radius_m)))
 
 
 def detection_cos_threshold(
@@ -537,7 +536,7 @@ def compute_coverage(
             raise InputError(
                 f"radar {j} at site {int(radars.site_index[j])} is below the terrain: antenna at "
                 f"{float(radars.alt_m[j]):.0f} m, terrain {float(site_h[j]):.0f} m above sea level "
-                "(set the site's alt_m to the ground height plus the mast)"
+                "(radars stand on the DEM they are compiled with; pass the same DEM to both)"
             )
     n_sites = int(max(np.max(radars.site_index, initial=-1), np.max(fire_units.site_index, initial=-1) if fire_units is not None else -1)) + 1
     names = list(site_names) if site_names is not None else [f"site{i}" for i in range(n_sites)]
@@ -700,24 +699,18 @@ def select_sites(scenario: Any, names: Sequence[str] | None) -> Any:
     return scenario.model_copy(update={"sites": kept})
 
 
-def world_arrays(scenario: Any, altitude_ref: str = "msl") -> tuple[Any, Any, list[str]]:
-    """Radar and fire-unit arrays of a scenario for coverage.
+def world_arrays(scenario: Any, altitude_ref: str = "msl", dem: Any = None) -> tuple[Any, Any, list[str]]:
+    """Radar and fire-unit arrays of a scenario for coverage, compiled as the engine does.
 
-    ``altitude_ref="agl"`` re-expresses every height above the site's own ground (the radar at its
-    antenna height, the launcher at 0 m), i.e. the flat-terrain assumption under which target
-    altitudes are heights above ground; ``"msl"`` keeps the engine's heights above sea level.
+    Sites stand on the ground: the WGS84 ellipsoid without a DEM (so a radar is at its
+    ``antenna_agl_m`` and heights above sea level and above ground coincide), the terrain of ``dem``
+    (a :class:`iadsim.geo.terrain.Dem`) with one. ``altitude_ref`` (``"msl"`` or ``"agl"``) is
+    checked but changes nothing: without a DEM both references are the same surface, and with a DEM
+    target altitudes are above sea level (``"agl"`` is rejected by the CLI).
     """
-    import dataclasses
-
     from iadsim.engine.world import compile_world
 
-    world = compile_world(scenario)
-    radars, units = world.radars, world.fire_units
-    if altitude_ref == "agl":
-        ground = np.array([s.alt_m for s in scenario.sites], dtype=np.float64)
-        radars = dataclasses.replace(radars, alt_m=np.asarray(radars.alt_m) - ground[np.asarray(radars.site_index)])
-        if len(units):
-            units = dataclasses.replace(units, alt_m=np.asarray(units.alt_m) - ground[np.asarray(units.site_index)])
-    elif altitude_ref != "msl":
+    if altitude_ref not in ("msl", "agl"):
         raise InputError(f"altitude reference must be 'msl' or 'agl' (got {altitude_ref!r})")
-    return radars, units, list(world.site_names)
+    world = compile_world(scenario, terrain=dem)
+    return world.radars, world.fire_units, list(world.site_names)

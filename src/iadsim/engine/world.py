@@ -13,6 +13,7 @@ from typing import Any, cast
 import numpy as np
 
 from iadsim.geo import frames
+from iadsim.geo.terrain import Dem, load_dem
 from iadsim.rng import RunStreams, make_streams
 from iadsim.scenario.catalog import Catalog, CatalogEntry, load_catalog
 from iadsim.scenario.schema import THREAT_CLASSES, Scenario
@@ -95,6 +96,8 @@ class ThreatArrays:
 
 @dataclass(frozen=True)
 class AssetArrays:
+    """Defended assets, shape (A,) each; ``alt_m`` is above the WGS84 ellipsoid (ground + alt_agl_m)."""
+
     name: tuple[str, ...]
     lat_rad: np.ndarray
     lon_rad: np.ndarray
@@ -121,6 +124,8 @@ class World:
     threat_types: tuple[str, ...]
     friendlies: Mover | None
     catalog_used: dict[str, Any] = field(default_factory=dict)
+    #: terrain of ``fidelity.terrain: dem`` (None on the smooth Earth); also ``radars.terrain``
+    terrain: Dem | None = None
 
     @property
     def dt_s(self) -> float:
@@ -164,23 +169,53 @@ def _disc_points(lat_deg: float, lon_deg: float, radius_km: float, n: int, rng: 
     return np.asarray(lat, float), np.asarray(lon, float)
 
 
+def ground_height_m(terrain: Dem | None, lat_rad: np.ndarray, lon_rad: np.ndarray) -> np.ndarray:
+    """Height of the ground above the WGS84 ellipsoid at points, m (same shape as the inputs).
+
+    Smooth Earth (``terrain`` None): the ground is the ellipsoid, h_g = 0. With a DEM: h_g is the
+    DEM's bilinear height (above mean sea level), taken as above the ellipsoid, i.e. the geoid
+    undulation N is neglected (|N| < 110 m worldwide, ~25–40 m over Turkey; EGM96), which shifts
+    everything — sites, assets, threats and the terrain mask — by the same amount locally.
+    """
+    lat = np.asarray(lat_rad, dtype=float)
+    if terrain is None:
+        return np.zeros_like(lat)
+    return np.asarray(terrain.height_m(lat, np.asarray(lon_rad, dtype=float)), dtype=float)
+
+
 def compile_world(
-    scenario: Scenario, catalog: Catalog | None = None, streams: RunStreams | None = None
+    scenario: Scenario,
+    catalog: Catalog | None = None,
+    streams: RunStreams | None = None,
+    terrain: Dem | None = None,
 ) -> World:
     """Resolve catalogue types and build the world arrays of one run.
 
     Random placement (launch points in their disc, ballistic aim errors, radar scan phases) draws
     from ``streams.threats`` / ``streams.sensors``; default streams come from ``scenario.seed``.
+
+    Heights (one datum, see ``docs/models.md`` (heights and terrain)): every scenario height is
+    above the ground; the ground is the ellipsoid under ``fidelity.terrain: none`` and the DEM of
+    ``fidelity.dem_path`` under ``terrain: dem`` (``terrain`` given here overrides both, for
+    coverage with ``--dem``). Radar antenna: h = h_g(site) + antenna_agl_m; launcher: h_g(site);
+    asset: h_g + alt_agl_m; air-breathing threats: h_g(path) + profile height (terrain following,
+    :class:`~iadsim.threats.routes.RouteMover`).
     """
     cat = catalog or load_catalog()
     st = streams or make_streams(scenario.seed)
     used: dict[str, dict[str, Any]] = {"radars": {}, "systems": {}, "interceptors": {}, "threats": {}}
+    dem: Dem | None = terrain
+    if dem is None and scenario.fidelity.terrain == "dem":
+        if not scenario.fidelity.dem_path:  # the loader reports this with file:line
+            raise ValueError("fidelity.terrain: dem needs fidelity.dem_path")
+        dem = load_dem(scenario.fidelity.dem_path)
 
     # ---- assets
     assets = scenario.assets
     a_lat = np.array([a.lat_deg for a in assets]) * DEG
     a_lon = np.array([a.lon_deg for a in assets]) * DEG
-    a_alt = np.array([a.alt_m for a in assets], float)
+    a_ground = ground_height_m(dem, a_lat, a_lon)
+    a_alt = a_ground + np.array([a.alt_agl_m for a in assets], float)
     asset_arr = AssetArrays(
         name=tuple(a.name for a in assets),
         lat_rad=a_lat,
@@ -205,16 +240,19 @@ def compile_world(
         "name", "site_index", "lat_rad", "lon_rad", "alt_m", "ref_range_m", "ref_rcs_m2", "ref_pd",
         "pfa", "max_range_m", "max_alt_m", "min_elevation_rad", "boresight_az_rad",
         "half_width_az_rad", "revisit_s", "sigma_range_m", "sigma_az_rad", "sigma_el_rad")}  # fmt: skip
+    site_ground = ground_height_m(
+        dem, np.array([x.lat_deg for x in scenario.sites]) * DEG, np.array([x.lon_deg for x in scenario.sites]) * DEG
+    )
     for si, site in enumerate(scenario.sites):
         for j, s in enumerate(site.sensors):
             e = cat.radars[s.type]
             used["radars"][s.type] = e.as_dict()
-            ant_h = _val(s.antenna_height_m, e, "antenna_height_m")
+            ant_h = _val(s.antenna_agl_m, e, "antenna_agl_m")
             cols["name"].append(s.name or f"{site.name}/{s.type}" + (f"#{j}" if sum(x.type == s.type for x in site.sensors) > 1 else ""))
             cols["site_index"].append(si)
             cols["lat_rad"].append(site.lat_deg * DEG)
             cols["lon_rad"].append(site.lon_deg * DEG)
-            cols["alt_m"].append(site.alt_m + ant_h)
+            cols["alt_m"].append(float(site_ground[si]) + ant_h)  # antenna above the ellipsoid
             cols["ref_range_m"].append(_val(s.reference_range_km, e, "reference_range_km") * KM)
             cols["ref_rcs_m2"].append(_val(s.reference_rcs_m2, e, "reference_rcs_m2"))
             cols["ref_pd"].append(_val(s.reference_pd, e, "reference_pd"))
@@ -244,6 +282,7 @@ def compile_world(
         name=tuple(cols.pop("name")),
         site_index=np.array(cols.pop("site_index"), dtype=np.int64),
         scan_phase_s=scan_phase,
+        terrain=dem,
         **{k: np.array(v, dtype=float) for k, v in cols.items()},
     )
     S = len(radars)
@@ -278,7 +317,7 @@ def compile_world(
         fcols["site_index"].append(si)
         fcols["lat"].append(site.lat_deg * DEG)
         fcols["lon"].append(site.lon_deg * DEG)
-        fcols["alt"].append(site.alt_m)
+        fcols["alt"].append(float(site_ground[si]))  # launchers on the ground
         fcols["reaction"].append(_val(fu.reaction_time_s, system, "reaction_time_s"))
         fcols["interval"].append(_val(fu.launch_interval_s, system, "launch_interval_s"))
         fcols["maxeng"].append(int(_val(fu.max_simultaneous_engagements, system, "max_simultaneous_engagements")))
@@ -357,7 +396,9 @@ def compile_world(
     # ---- threats
     # all air-breathing threats go into one RouteMover, all ballistic ones into one BallisticMover
     route_args: list[list[Any]] = [[], [], [], [], []]  # lat, lon, alt lists, speeds, launch times
-    ball_args: list[list[np.ndarray]] = [[], [], [], [], [], []]  # lat0, lon0, lat1, lon1, t0, fpa
+    ball_args: list[list[np.ndarray]] = [[], [], [], [], [], [], [], [], [], []]
+    # lat0, lon0, lat1, lon1, t0, fpa, burn time, manoeuvre g, manoeuvre altitude, manoeuvre period
+    ball_shape: list[np.ndarray] = []
     kind_of: list[np.ndarray] = []  # 0 route, 1 ballistic, per threat in raid order
     tcols: dict[str, list[np.ndarray]] = {k: [] for k in (
         "raid", "type", "cls", "rcs", "cost", "pdmg", "target", "launch")}  # fmt: skip
@@ -383,17 +424,26 @@ def compile_world(
                 az = st.threats.random(n) * 2 * np.pi
                 tlat, tlon, _ = frames.geodesic_direct(tlat, tlon, az, r)
             fpa = np.full(n, np.nan if raid.flight_path_angle_deg is None else raid.flight_path_angle_deg * DEG)
-            for lst, v in zip(ball_args, (lat0, lon0, np.asarray(tlat, float), np.asarray(tlon, float), launch_t, fpa)):
+            # shape and boost: scenario > catalogue > minimum energy / no boost
+            shape = raid.trajectory or cast(str | None, e.fields.get("trajectory")) or "minimum_energy"
+            burn = raid.burn_time_s if raid.burn_time_s is not None else _opt(e, "burn_time_s")
+            burn = 0.0 if np.isnan(burn) else float(burn)
+            cols_b = (lat0, lon0, np.asarray(tlat, float), np.asarray(tlon, float), launch_t, fpa, np.full(n, burn),
+                      np.full(n, raid.terminal_manoeuvre_g), np.full(n, raid.terminal_manoeuvre_alt_km * KM),
+                      np.full(n, raid.terminal_manoeuvre_period_s))  # fmt: skip
+            for lst, v in zip(ball_args, cols_b):
                 lst.append(np.asarray(v, float))
+            ball_shape.append(np.full(n, shape, dtype=object))
             kind_of.append(np.ones(n, np.int64))
         else:
             speed = raid.speed_mps if raid.speed_mps is not None else _checked(e, "speed_mps")
-            cruise = raid.altitude_m if raid.altitude_m is not None else _checked(e, "cruise_altitude_m")
-            end_alt = cruise if cls == "aircraft" else float(a_alt[ai])
+            # heights above the ground (the route mover adds the ground height under terrain: dem)
+            cruise = raid.altitude_agl_m if raid.altitude_agl_m is not None else _checked(e, "cruise_altitude_agl_m")
+            end_alt = cruise if cls == "aircraft" else float(assets[ai].alt_agl_m)
             wl_lat, wl_lon, wl_alt = [], [], []
             mid_lat = np.array([w.lat_deg * DEG for w in raid.route])
             mid_lon = np.array([w.lon_deg * DEG for w in raid.route])
-            mid_alt = np.array([w.alt_m if w.alt_m is not None else cruise for w in raid.route], float)
+            mid_alt = np.array([w.alt_agl_m if w.alt_agl_m is not None else cruise for w in raid.route], float)
             # missiles and drones cruise until TERMINAL_DIVE_M before the target, then dive onto it
             prev_lat = np.full(n, mid_lat[-1]) if len(mid_lat) else lat0
             prev_lon = np.full(n, mid_lon[-1]) if len(mid_lon) else lon0
@@ -427,16 +477,14 @@ def compile_world(
 
     movers: list[Mover] = []
     if route_args[3]:
-        movers.append(RouteMover(route_args[0], route_args[1], route_args[2], np.concatenate(route_args[3]), np.concatenate(route_args[4])))
+        movers.append(RouteMover(route_args[0], route_args[1], route_args[2], np.concatenate(route_args[3]),
+                                 np.concatenate(route_args[4]), terrain=dem))  # fmt: skip
     if ball_args[0]:
         b = [np.concatenate(a) for a in ball_args]
-        fpa_all = b[5]
-        if np.isnan(fpa_all).all():
-            fpa_arg = None  # minimum energy for every missile
-        else:  # minimum-energy angle γ = π/4 − ψ/4 where the raid set none (ψ: range angle)
-            psi = frames.great_circle_angle_rad(b[0], b[1], b[2], b[3])
-            fpa_arg = np.where(np.isnan(fpa_all), np.pi / 4 - psi / 4, fpa_all)
-        movers.append(BallisticMover(b[0], b[1], b[2], b[3], b[4], flight_path_angle_rad=fpa_arg, integrate_dt_s=2.0))
+        # NaN angle: the raid's trajectory shape decides (minimum energy, depressed, lofted)
+        movers.append(BallisticMover(b[0], b[1], b[2], b[3], b[4], flight_path_angle_rad=b[5], integrate_dt_s=2.0,
+                                     burn_time_s=b[6], shape=np.concatenate(ball_shape), terminal_manoeuvre_g=b[7],
+                                     terminal_manoeuvre_alt_m=b[8], terminal_manoeuvre_period_s=b[9]))  # fmt: skip
     kinds = np.concatenate(kind_of) if kind_of else np.zeros(0, np.int64)
     # composite order is [route threats..., ballistic threats...]; map back to raid order
     pos_in_kind = np.zeros(len(kinds), np.int64)
@@ -465,13 +513,14 @@ def compile_world(
         e = cat.threats[fl.type]
         used["threats"][fl.type] = e.as_dict()
         speed = fl.speed_mps if fl.speed_mps is not None else _checked(e, "speed_mps")
-        cruise = _opt(e, "cruise_altitude_m")
+        cruise = _opt(e, "cruise_altitude_agl_m")
         cruise = 8000.0 if np.isnan(cruise) else cruise
         lat = np.array([w.lat_deg for w in fl.route]) * DEG
         lon = np.array([w.lon_deg for w in fl.route]) * DEG
-        alt = np.array([w.alt_m if w.alt_m is not None else cruise for w in fl.route], float)
+        alt = np.array([w.alt_agl_m if w.alt_agl_m is not None else cruise for w in fl.route], float)
         fmovers.append(RouteMover([lat] * fl.count, [lon] * fl.count, [alt] * fl.count,
-                                  np.full(fl.count, speed), fl.start_time_s + fl.spacing_s * np.arange(fl.count)))  # fmt: skip
+                                  np.full(fl.count, speed), fl.start_time_s + fl.spacing_s * np.arange(fl.count),
+                                  terrain=dem))  # fmt: skip
 
     return World(
         scenario=scenario,
@@ -485,4 +534,5 @@ def compile_world(
         threat_types=tuple(type_ids),
         friendlies=CompositeMover(fmovers) if fmovers else None,
         catalog_used=used,
+        terrain=dem,
     )

@@ -3,8 +3,9 @@
 A :class:`Dem` wraps one raster in geographic coordinates (longitude/latitude degrees, e.g.
 EPSG:4326 GeoTIFF or an SRTM ``.hgt`` tile), read whole into memory with rasterio. Heights are
 metres above the raster's vertical datum (SRTM: EGM96 geoid ≈ mean sea level); iadsim treats them
-as heights above the smooth Earth's sea level, the same reference as ``alt_m`` of sites and
-target altitudes.
+as heights above the WGS84 ellipsoid (geoid undulation neglected), the reference of every height
+inside the engine: under ``fidelity.terrain: dem`` sites, assets and air-breathing threats stand
+or fly on this surface (``iadsim.engine.world.ground_height_m``).
 
 Terrain line of sight (:func:`terrain_los_mask`)
 -----------------------------------------------
@@ -22,7 +23,11 @@ spacing ``step_m`` (default: the DEM's pixel spacing, at least 30 m) at ground d
 (spherical interpolation of unit vectors). The line of sight is blocked if the terrain height,
 interpolated bilinearly at any sample, exceeds the ray height there. Terrain narrower than
 ``step_m`` can be missed; the sampling is documented in ``docs/models.md (coverage section)``. The work is
-vectorised over cells × samples in chunks of bounded size.
+vectorised over rays × samples in chunks of bounded size.
+
+This is the one terrain line-of-sight implementation of iadsim: coverage maps call it with one
+radar and many cells, the engine's sensing (:func:`iadsim.sensors.radar.visible`) with one
+(radar, target) pair per ray.
 """
 
 from __future__ import annotations
@@ -176,7 +181,7 @@ def ray_height_m(psi_eff: F64, phi_eff: F64, h1_m: float | F64, h2_m: float | F6
 def terrain_los_mask(
     dem: Dem,
     site_unit: F64,
-    site_h_m: float,
+    site_h_m: float | F64,
     cell_unit: F64,
     cell_h_m: float | F64,
     cos_theta: F64,
@@ -186,16 +191,16 @@ def terrain_los_mask(
     radius_m: float = EARTH_RADIUS_M,
     max_block_elems: int = 2_000_000,
 ) -> NDArray[np.bool_]:
-    """Whether the refracted ray from one radar to each cell clears the terrain.
+    """Whether the refracted ray from a radar to each cell (or target) clears the terrain.
 
     Parameters
     ----------
     dem
         Terrain.
-    site_unit : (3,) float64
-        Unit vector of the radar on the sphere.
-    site_h_m
-        Antenna height above sea level, m.
+    site_unit : (3,) or (M, 3) float64
+        Unit vector of the radar on the sphere: one radar for all rays, or one per ray.
+    site_h_m : float or (M,) float
+        Antenna height above sea level, m (one, or one per ray).
     cell_unit : (M, 3) float64
         Unit vectors of the cells.
     cell_h_m : float or (M,) float
@@ -223,6 +228,8 @@ def terrain_los_mask(
     theta = np.arccos(np.clip(cos_theta, -1.0, 1.0))  # true central angle, rad
     d = theta * radius_m  # ground distance, m
     h2 = np.broadcast_to(np.asarray(cell_h_m, dtype=np.float64), (m,))
+    h1 = np.broadcast_to(np.asarray(site_h_m, dtype=np.float64), (m,))
+    s_unit = np.broadcast_to(np.asarray(site_unit, dtype=np.float64), (m, 3))
     order = np.argsort(d)  # group similar lengths so blocks waste few samples
     start = 0
     while start < m:
@@ -246,11 +253,11 @@ def terrain_los_mask(
         sin_th = np.where(sin_th < 1e-12, 1.0, sin_th)
         w1 = np.sin(th - psi) / sin_th
         w2 = np.sin(psi) / sin_th
-        p = w1[..., None] * site_unit[None, None, :] + w2[..., None] * cell_unit[idx][:, None, :]
+        p = w1[..., None] * s_unit[idx][:, None, :] + w2[..., None] * cell_unit[idx][:, None, :]
         lat = np.arcsin(np.clip(p[..., 2] / np.linalg.norm(p, axis=-1), -1.0, 1.0))
         lon = np.arctan2(p[..., 1], p[..., 0])
         terrain = dem.height_m(lat, lon)
-        ray = ray_height_m(psi / k_factor, th / k_factor, site_h_m, h2[idx][:, None], a)
+        ray = ray_height_m(psi / k_factor, th / k_factor, h1[idx][:, None], h2[idx][:, None], a)
         blocked = valid & (terrain > ray)
         out[idx] = ~blocked.any(axis=1)
     return out

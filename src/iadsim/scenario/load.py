@@ -31,7 +31,7 @@ Loc = tuple[str | int, ...]
 RADAR_REQUIRED = (
     "reference_range_km", "reference_rcs_m2", "reference_pd", "pfa", "max_range_km",
     "max_altitude_km", "min_elevation_deg", "field_of_regard_deg", "revisit_s", "sigma_range_m",
-    "sigma_azimuth_mrad", "sigma_elevation_mrad", "antenna_height_m",
+    "sigma_azimuth_mrad", "sigma_elevation_mrad", "antenna_agl_m",
 )  # fmt: skip
 #: Catalogue fields an interceptor needs (per-site ``interceptors:`` overrides).
 INTERCEPTOR_REQUIRED = (
@@ -176,7 +176,10 @@ def _pydantic_problems(file: str, root: Any, err: ValidationError, skip: set[Loc
             line, col = _key_pos(root, loc)
             msg = f"unknown key {str(loc[-1])!r}"
             allowed = _allowed_keys(loc[:-1])
-            if allowed:
+            moved = _datum_migration(loc)
+            if moved is not None:
+                msg = f"{str(loc[-1])!r} {moved} (got {_short(e.get('input'))})"
+            elif allowed:
                 import difflib
 
                 close = difflib.get_close_matches(str(loc[-1]), allowed, n=1)
@@ -189,6 +192,35 @@ def _pydantic_problems(file: str, root: Any, err: ValidationError, skip: set[Loc
             msg = f"{e['msg']} (got {_short(e.get('input'))})"
         out.append(Problem(file, line, col, _fmt_loc(loc), msg))
     return out
+
+
+#: Height keys whose datum was ambiguous (ellipsoid? ground? sea level?) and what to write instead,
+#: by (section, key) with section the nearest named parent ("sites", "sensors", "assets", "raids",
+#: "route").
+_DATUM_MIGRATIONS: dict[tuple[str, str], str] = {
+    ("sites", "alt_m"): (
+        "is no longer accepted: heights now say their datum and a site stands on the ground (the "
+        "WGS84 ellipsoid with fidelity.terrain: none, the DEM surface with fidelity.terrain: dem and "
+        "fidelity.dem_path). Remove alt_m; set a radar's mast height as antenna_agl_m on its sensor"
+    ),
+    ("sensors", "antenna_height_m"): "was renamed: write antenna_agl_m (antenna height above the ground, m)",
+    ("assets", "alt_m"): (
+        "is no longer accepted: write alt_agl_m (height above the ground, m; default 0). The ground "
+        "elevation comes from the DEM under fidelity.terrain: dem, and is the ellipsoid otherwise"
+    ),
+    ("raids", "altitude_m"): "was renamed: write altitude_agl_m (cruise height above the ground, m)",
+    ("route", "alt_m"): "was renamed: write alt_agl_m (height above the ground at the waypoint, m)",
+}
+
+
+def _datum_migration(loc: Loc) -> str | None:
+    """What to write instead of an old, datum-ambiguous height key at ``loc`` (None: not one)."""
+    if not loc:
+        return None
+    key = str(loc[-1])
+    parents = [k for k in loc[:-1] if isinstance(k, str)]
+    section = parents[-1] if parents else ""
+    return _DATUM_MIGRATIONS.get((section, key))
 
 
 def _allowed_keys(loc: Loc) -> list[str]:
@@ -248,6 +280,18 @@ def _semantic_problems(file: str, root: Any, catalog: Any) -> list[Problem]:
                 seen.setdefault(nm, i)
 
     assets = {a["name"]: a for a in seq(root, "assets") if isinstance(a, dict) and isinstance(a.get("name"), str)}
+
+    fid = root.get("fidelity")
+    if isinstance(fid, dict):
+        dem_path = fid.get("dem_path")
+        if fid.get("terrain") == "dem" and not dem_path:
+            add(("fidelity", "terrain"), "terrain: dem needs fidelity.dem_path (a GeoTIFF or SRTM .hgt file)")
+        if isinstance(dem_path, str) and dem_path:
+            resolved = _resolve_dem_path(dem_path, file)
+            if not resolved.is_file():
+                add(("fidelity", "dem_path"), f"DEM file not found: {resolved} (got {dem_path!r})")
+            elif fid.get("terrain") != "dem":
+                add(("fidelity", "dem_path"), "dem_path is set but fidelity.terrain is not dem; set terrain: dem or remove dem_path")
 
     for i, site in enumerate(seq(root, "sites")):
         if not isinstance(site, dict):
@@ -328,11 +372,17 @@ def _semantic_problems(file: str, root: Any, catalog: Any) -> list[Problem]:
         if cls in AIR_BREATHING:
             if raid.get("speed_mps") is None and th.value("speed_mps") is None:
                 add(loc, f"catalogue threat {tid!r} has no public value for speed_mps (null, unknown); set speed_mps here")
-            if raid.get("altitude_m") is None and th.value("cruise_altitude_m") is None:
-                add(loc, f"catalogue threat {tid!r} has no public value for cruise_altitude_m; set altitude_m here")
-            if raid.get("flight_path_angle_deg") is not None:
-                add(loc + ("flight_path_angle_deg",), f"flight_path_angle_deg applies to ballistic missiles only ({tid!r} is {cls})", key=True)
+            if raid.get("altitude_agl_m") is None and th.value("cruise_altitude_agl_m") is None:
+                add(loc, f"catalogue threat {tid!r} has no public value for cruise_altitude_agl_m; set altitude_agl_m here")
+            for bkey in ("flight_path_angle_deg", "trajectory", "burn_time_s", "terminal_manoeuvre_g",
+                         "terminal_manoeuvre_alt_km", "terminal_manoeuvre_period_s"):
+                if raid.get(bkey) is not None:
+                    add(loc + (bkey,), f"{bkey} applies to ballistic missiles only ({tid!r} is {cls})", key=True)
         elif cls == "ballistic_missile":
+            if raid.get("flight_path_angle_deg") is not None and raid.get("trajectory") is not None:
+                add(loc + ("trajectory",), "set either trajectory or flight_path_angle_deg, not both", key=True)
+            if raid.get("altitude_agl_m") is not None:
+                add(loc + ("altitude_agl_m",), f"a ballistic missile ({tid!r}) has no cruise height; remove altitude_agl_m", key=True)
             if seq(raid, "route"):
                 add(loc + ("route",), f"a ballistic missile ({tid!r}) flies no route; remove route", key=True)
             launch = raid.get("launch")
@@ -395,6 +445,14 @@ def _semantic_problems(file: str, root: Any, catalog: Any) -> list[Problem]:
             elif fl.get("speed_mps") is None and catalog.threats[tid].value("speed_mps") is None:
                 add(("friendly_flights", i), f"catalogue airframe {tid!r} has no speed_mps; set speed_mps here")
     return probs
+
+
+def _resolve_dem_path(dem_path: str, file: str) -> Path:
+    """A scenario's ``dem_path``: absolute, or relative to the scenario file's folder."""
+    p = Path(dem_path).expanduser()
+    if p.is_absolute() or file.startswith("<"):
+        return p
+    return Path(file).resolve().parent / p
 
 
 # --------------------------------------------------------------------------------------------
@@ -612,6 +670,10 @@ def _validate(text: str, file: str, catalog: Any = None) -> tuple[Scenario, Any]
         problems.sort(key=lambda p: (p.line or 0, p.col or 0))
         raise ScenarioError(problems)
     assert scenario is not None
+    dem = scenario.fidelity.dem_path
+    if dem is not None:  # resolved once, so the engine does not depend on the working folder
+        fid = scenario.fidelity.model_copy(update={"dem_path": str(_resolve_dem_path(dem, file))})
+        scenario = scenario.model_copy(update={"fidelity": fid})
     return scenario, root
 
 

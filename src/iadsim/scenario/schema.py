@@ -1,6 +1,8 @@
 """Scenario file schema (pydantic v2, ``extra="forbid"``, frozen).
 
-Field names carry their units (``lat_deg``, ``alt_m``, ``speed_mps``, ``rcs_m2``, ``time_s``).
+Field names carry their units (``lat_deg``, ``speed_mps``, ``rcs_m2``, ``time_s``) and heights
+their datum (``antenna_agl_m``, ``alt_agl_m``, ``altitude_agl_m``: above the ground, which is the
+WGS84 ellipsoid on the smooth Earth and the DEM surface under ``fidelity.terrain: dem``).
 Validation here is structural; references into the catalogue and between sections are checked in
 :mod:`iadsim.scenario.load` so that every problem is reported at once with its line.
 """
@@ -41,7 +43,16 @@ class Fidelity(_Model):
         "assessed against the engaged track's latest estimate extrapolated to the intercept time, "
         "not the launch-time PIP",
     )
-    terrain: Literal["none"] = Field(default="none", description="none = smooth 4/3-Earth (DEM masking: see coverage)")
+    terrain: Literal["none", "dem"] = Field(
+        default="none",
+        description="none = smooth 4/3-Earth, ground = WGS84 ellipsoid; dem = sites and assets stand on the "
+        "DEM of dem_path, air-breathing threats fly their height above it, radar lines of sight are masked by it",
+    )
+    dem_path: str | None = Field(
+        default=None,
+        description="GeoTIFF or SRTM .hgt in longitude/latitude degrees (heights above mean sea level); "
+        "a relative path is relative to the scenario file; required with terrain: dem",
+    )
     earth: Literal["spherical-nonrotating"] = Field(
         default="spherical-nonrotating", description="Earth model of the ballistic trajectories"
     )
@@ -94,7 +105,9 @@ class SensorSpec(_Model):
     sigma_range_m: Pos | None = None
     sigma_azimuth_mrad: Pos | None = None
     sigma_elevation_mrad: Pos | None = None
-    antenna_height_m: NonNeg | None = None
+    antenna_agl_m: NonNeg | None = Field(
+        None, description="Antenna (phase-centre) height above the ground at the site, m; default: catalogue"
+    )
 
 
 class InterceptorOverride(_Model):
@@ -138,7 +151,6 @@ class SiteSpec(_Model):
     name: Name
     lat_deg: Lat
     lon_deg: Lon
-    alt_m: float = Field(0.0, ge=-500.0, le=9000.0)
     operator: str | None = Field(None, description="Who operates it (informational)")
     sensors: list[SensorSpec] = Field(default_factory=list)
     fire_units: list[FireUnitSpec] = Field(default_factory=list)
@@ -150,14 +162,16 @@ class AssetSpec(_Model):
     name: Name
     lat_deg: Lat
     lon_deg: Lon
-    alt_m: float = Field(0.0, ge=-500.0, le=9000.0)
+    alt_agl_m: float = Field(0.0, ge=0.0, le=9000.0, description="Height above the ground, m")
     value: NonNeg = Field(1.0, description="Notional value lost if the asset is destroyed")
 
 
 class Waypoint(_Model):
     lat_deg: Lat
     lon_deg: Lon
-    alt_m: NonNeg | None = Field(None, description="Altitude; default: the threat's cruise altitude")
+    alt_agl_m: NonNeg | None = Field(
+        None, description="Height above the ground at this waypoint, m; default: the threat's cruise altitude"
+    )
 
 
 class LaunchArea(_Model):
@@ -180,10 +194,32 @@ class RaidSpec(_Model):
         default_factory=list, description="Intermediate waypoints (air-breathing threats only)"
     )
     speed_mps: Pos | None = None
-    altitude_m: NonNeg | None = Field(None, description="Cruise altitude override (air-breathing)")
+    altitude_agl_m: NonNeg | None = Field(
+        None, description="Cruise height above the ground, m (air-breathing); default: catalogue cruise_altitude_agl_m"
+    )
     rcs_m2: Pos | None = None
     flight_path_angle_deg: Annotated[float, Field(gt=0.0, lt=90.0)] | None = Field(
-        None, description="Ballistic only: burnout flight-path angle; default minimum-energy"
+        None,
+        description="Ballistic only: flight-path angle of the boost line and at burnout, above the launch "
+        "point's horizontal; overrides trajectory",
+    )
+    trajectory: Literal["minimum_energy", "depressed", "lofted"] | None = Field(
+        None,
+        description="Ballistic only: trajectory shape; default: the catalogue's trajectory (minimum_energy where none)",
+    )
+    burn_time_s: NonNeg | None = Field(
+        None, description="Ballistic only: boost (burn) time, s; default: the catalogue's burn_time_s"
+    )
+    terminal_manoeuvre_g: Annotated[float, Field(ge=0.0, le=30.0)] = Field(
+        0.0,
+        description="Ballistic only: peak lateral acceleration (g) of a terminal weave below "
+        "terminal_manoeuvre_alt_km; the defender's ballistic predictor does not model it",
+    )
+    terminal_manoeuvre_alt_km: Pos = Field(
+        30.0, description="Ballistic only: altitude (descending) below which the terminal weave starts, km"
+    )
+    terminal_manoeuvre_period_s: Pos = Field(
+        10.0, description="Ballistic only: nominal period of the terminal weave, s"
     )
     aim_error_m: NonNeg | None = Field(
         None, description="1-sigma aim error per axis at the target; default derived from the catalogue CEP"

@@ -7,7 +7,8 @@ Model (equations and sources in ``docs/models.md``):
   Swerling-1 law; SNR at any range/RCS follows the radar equation's R⁻⁴ and σ¹ scaling.
 * Single-look Swerling-1 detection: Pd = Pfa^(1/(1+SNR)) (Mahafza, Eq. 2.75).
 * Visibility: slant range, target altitude ceiling, 4/3-Earth line of sight, minimum (refracted)
-  elevation and an azimuth sector.
+  elevation, an azimuth sector and, with a terrain model, the terrain line of sight
+  (:func:`iadsim.geo.terrain.terrain_los_mask`, the implementation coverage maps use).
 * Scan: one look per revisit period, at phase offset ``scan_phase_s``.
 * Measurements: range/azimuth/elevation of the straight-line geometry plus independent Gaussian
   noise, converted to ENU and ECEF with a first-order (Jacobian) covariance.
@@ -31,6 +32,7 @@ from iadsim.geo.frames import (
     enu_to_aer,
     geodetic_to_ecef,
     great_circle_angle_rad,
+    unit_sphere_vector,
 )
 from iadsim.geo.horizon import (
     EARTH_RADIUS_M,
@@ -112,6 +114,8 @@ class RadarArrays:
     revisit_s, scan_phase_s : one look every ``revisit_s`` at times ``scan_phase_s + k·revisit_s``.
     sigma_range_m, sigma_az_rad, sigma_el_rad : 1-σ measurement noise.
     k_factor : effective-Earth factor (scalar, default 4/3).
+    terrain : optional :class:`iadsim.geo.terrain.Dem` masking every radar→target line of sight
+        (None: smooth Earth). :func:`visible` and :func:`sense` use it unless given another.
     """
 
     name: tuple[str, ...]
@@ -136,6 +140,7 @@ class RadarArrays:
     sigma_az_rad: FloatArray
     sigma_el_rad: FloatArray
     k_factor: float = field(default=K_EFFECTIVE)
+    terrain: Any = field(default=None)
 
     @classmethod
     def from_columns(cls, **kwargs: Any) -> RadarArrays:
@@ -146,7 +151,7 @@ class RadarArrays:
         ``max_range_m`` (inf), ``max_alt_m`` (inf), ``min_elevation_rad`` (−π/2: no limit, the
         4/3-Earth horizon alone bounds low coverage),
         ``boresight_az_rad`` (0), ``half_width_az_rad`` (π, full circle), ``scan_phase_s`` (0),
-        ``name`` ("radar0", ...), ``site_index`` (0..S−1), ``k_factor`` (4/3).
+        ``name`` ("radar0", ...), ``site_index`` (0..S−1), ``k_factor`` (4/3), ``terrain`` (None).
         ``ecef_m`` and ``enu_rot`` are computed.
 
         Raises
@@ -154,7 +159,7 @@ class RadarArrays:
         InputError
             Unknown or missing column, inconsistent lengths, or a value out of range.
         """
-        allowed = set(_FLOAT_COLUMNS) | {"name", "site_index", "k_factor"}
+        allowed = set(_FLOAT_COLUMNS) | {"name", "site_index", "k_factor", "terrain"}
         unknown = sorted(set(kwargs) - allowed)
         if unknown:
             raise InputError(f"RadarArrays: unknown column(s) {unknown}")
@@ -222,6 +227,7 @@ class RadarArrays:
             ecef_m=ecef,
             enu_rot=rot,
             k_factor=k_factor,
+            terrain=kwargs.get("terrain"),
             **cols,
         )
 
@@ -327,6 +333,7 @@ class RadarGeometry:
     el_refracted_rad : (S, N) apparent elevation over the k·Rₑ effective Earth.
     ground_range_m : (S, N) great-circle surface distance on the Rₑ = 6371 km sphere (m).
     tgt_alt_m : (N,) target altitude used for ceiling and horizon (m).
+    tgt_lat_rad, tgt_lon_rad : (N,) geodetic target position (rad); None if not computed.
     """
 
     enu_m: FloatArray
@@ -336,6 +343,8 @@ class RadarGeometry:
     el_refracted_rad: FloatArray
     ground_range_m: FloatArray
     tgt_alt_m: FloatArray
+    tgt_lat_rad: FloatArray | None = None
+    tgt_lon_rad: FloatArray | None = None
 
 
 def geometry(radars: RadarArrays, tgt_ecef_m: ArrayLike, tgt_alt_m: ArrayLike | None = None) -> RadarGeometry:
@@ -366,14 +375,26 @@ def geometry(radars: RadarArrays, tgt_ecef_m: ArrayLike, tgt_alt_m: ArrayLike | 
         el_refracted_rad=el_refr,
         ground_range_m=ground,
         tgt_alt_m=t_alt,
+        tgt_lat_rad=t_lat,
+        tgt_lon_rad=t_lon,
     )
 
 
-def visible(radars: RadarArrays, geom: RadarGeometry) -> BoolArray:
+def visible(radars: RadarArrays, geom: RadarGeometry, terrain: Any = None) -> BoolArray:
     """(S, N) mask of targets inside each radar's coverage.
 
     range ≤ max_range  ∧  alt ≤ max_alt  ∧  4/3-Earth line of sight clear
     ∧  refracted elevation ≥ min_elevation  ∧  |wrap(az − boresight)| ≤ half_width
+    ∧  terrain line of sight clear (with a terrain model)
+
+    The terrain test is :func:`iadsim.geo.terrain.terrain_los_mask` — the refracted ray of the
+    4/3 effective Earth sampled every DEM pixel, blocked where the terrain rises above it — run
+    only on the (radar, target) pairs that pass every other test (one ray per pair).
+
+    Parameters
+    ----------
+    terrain : Dem, optional
+        Terrain masking the lines of sight; default ``radars.terrain`` (None: smooth Earth).
     """
     in_range = geom.range_m <= radars.max_range_m[:, None]
     below_ceiling = geom.tgt_alt_m[None, :] <= radars.max_alt_m[:, None]
@@ -384,11 +405,38 @@ def visible(radars: RadarArrays, geom: RadarGeometry) -> BoolArray:
     # wrap(Δaz) into [−π, π)
     daz = np.mod(geom.az_rad - radars.boresight_az_rad[:, None] + np.pi, _TWO_PI) - np.pi
     in_sector = (np.abs(daz) <= radars.half_width_az_rad[:, None]) | (radars.half_width_az_rad[:, None] >= np.pi)
-    return np.asarray(in_range & below_ceiling & los & above_min_el & in_sector)
+    vis = np.asarray(in_range & below_ceiling & los & above_min_el & in_sector)
+    dem = terrain if terrain is not None else radars.terrain
+    if dem is not None and vis.any():
+        vis = vis & terrain_visible(radars, geom, dem, vis)
+    return vis
+
+
+def terrain_visible(radars: RadarArrays, geom: RadarGeometry, dem: Any, candidates: BoolArray) -> BoolArray:
+    """(S, N) terrain line-of-sight mask of the ``candidates`` pairs (False elsewhere).
+
+    One ray per candidate (radar s, target n) from the antenna (height ``radars.alt_m[s]``) to the
+    target (``geom.tgt_alt_m[n]``), through :func:`iadsim.geo.terrain.terrain_los_mask`.
+    """
+    if geom.tgt_lat_rad is None or geom.tgt_lon_rad is None:
+        raise InputError("terrain masking needs the target latitude/longitude in the geometry")
+    from iadsim.geo.terrain import terrain_los_mask
+
+    si, ti = np.nonzero(candidates)
+    out = np.zeros(candidates.shape, dtype=bool)
+    if si.size == 0:
+        return out
+    s_unit = unit_sphere_vector(radars.lat_rad[si], radars.lon_rad[si])
+    t_unit = unit_sphere_vector(geom.tgt_lat_rad[ti], geom.tgt_lon_rad[ti])
+    cos_t = np.einsum("ij,ij->i", s_unit, t_unit)
+    out[si, ti] = terrain_los_mask(
+        dem, s_unit, radars.alt_m[si], t_unit, geom.tgt_alt_m[ti], cos_t, k_factor=radars.k_factor, radius_m=EARTH_RADIUS_M
+    )
+    return out
 
 
 def detection_probability(
-    radars: RadarArrays, geom: RadarGeometry, rcs_m2: ArrayLike, vis: BoolArray | None = None
+    radars: RadarArrays, geom: RadarGeometry, rcs_m2: ArrayLike, vis: BoolArray | None = None, terrain: Any = None
 ) -> FloatArray:
     """(S, N) single-look Swerling-1 detection probability; 0 where not visible.
 
@@ -397,10 +445,10 @@ def detection_probability(
     Parameters
     ----------
     rcs_m2 : (N,) target mean RCS (m²).
-    vis : (S, N) visibility mask; computed with :func:`visible` when None.
+    vis : (S, N) visibility mask; computed with :func:`visible` (and ``terrain``) when None.
     """
     if vis is None:
-        vis = visible(radars, geom)
+        vis = visible(radars, geom, terrain)
     rcs = np.broadcast_to(np.asarray(rcs_m2, dtype=np.float64), geom.tgt_alt_m.shape)
     snr_ref = swerling1_snr_for_pd(radars.ref_pd, radars.pfa)
     snr = snr_from_reference(
@@ -536,6 +584,7 @@ def sense(
     dt_s: float,
     rng: np.random.Generator,
     tgt_alt_m: ArrayLike | None = None,
+    terrain: Any = None,
 ) -> Detections:
     """One sensing step: which scanning radars detect which active targets, with noisy measurements.
 
@@ -552,6 +601,8 @@ def sense(
     t_s, dt_s : current time and tick length (s); looks in (t − dt, t] are taken.
     rng : numpy Generator (the run's "sensors" stream).
     tgt_alt_m : (N,) target altitudes (m); computed from ECEF when None.
+    terrain : Dem, optional
+        Terrain masking the lines of sight; default ``radars.terrain`` (None: smooth Earth).
 
     Returns
     -------
@@ -569,7 +620,7 @@ def sense(
     rcs = np.broadcast_to(np.asarray(rcs_m2, dtype=np.float64), (n,))[act]
     alt = None if tgt_alt_m is None else np.broadcast_to(np.asarray(tgt_alt_m, dtype=np.float64), (n,))[act]
     geom = geometry(sub, tgt[act], alt)
-    pd = detection_probability(sub, geom, rcs)
+    pd = detection_probability(sub, geom, rcs, terrain=terrain)
     u = rng.random(pd.shape)
     si, ti = np.nonzero(u < pd)  # row-major ⇒ sorted by (sensor, target)
     m = si.size
@@ -611,6 +662,7 @@ __all__ = [
     "snr_from_reference",
     "swerling1_pd",
     "swerling1_snr_for_pd",
+    "terrain_visible",
     "visible",
 ]
 

@@ -2,10 +2,21 @@
 
 Model (every equation and its size of error in ``docs/models.md (threat motion)``):
 
-* point mass, inverse-square central gravity g = −μ r/|r|³, no drag, no thrust: the missile is
-  at *burnout* state on the surface at the launch point (boost phase neglected), Earth radius
+* point mass, inverse-square central gravity g = −μ r/|r|³, no drag; Earth radius
   ``R = EARTH_MEAN_RADIUS_M``, μ = ``MU_EARTH_M3PS2``; the Earth does not rotate (the arc is drawn
   in ECEF as if ECEF were inertial);
+* boost phase (``burn_time_s`` t_b > 0, :func:`boosted_burnout`): a kinematic boost, uniform
+  acceleration a = v_bo/t_b from rest along a straight line from the launch point at the
+  flight-path angle γ above the launch horizontal, so burnout is at distance d = ½ v_bo t_b along
+  that line with velocity v_bo along it; v_bo is the speed for which the free flight from that
+  burnout point hits the target (general-radius hit equation, solved by fixed-point iteration).
+  With t_b = 0 the missile is at burnout on the surface (the equal-radius model below);
+* trajectory shapes (:func:`shape_flight_path_angle`): minimum energy (γ minimising v_bo;
+  π/4 − ψ/4 without boost), depressed (γ_me − 15°) and lofted (γ_me + 15°);
+* terminal manoeuvre (optional): below an altitude on the descent the missile weaves across its
+  ground track with lateral displacement y(τ) = (n g₀/ω²)(1 − cos ωτ), ω = 2πk/T (k whole
+  periods in the T seconds left), so it starts and ends on the ballistic arc with peak lateral
+  acceleration n g₀. The defender's predictor (gravity only, ``weapons.flyout``) does not model it;
 * the burnout speed and flight-path angle come from the closed-form equal-radius hit equation
   (Bate, Mueller & White 1971, *Fundamentals of Astrodynamics*, §6.2; Regan & Anandakrishnan 1993,
   *Dynamics of Atmospheric Re-Entry*, ch. 2):
@@ -35,6 +46,10 @@ from iadsim.units import EARTH_MEAN_RADIUS_M, MU_EARTH_M3PS2
 __all__ = [
     "BallisticSolution",
     "BallisticMover",
+    "boosted_burnout",
+    "shape_flight_path_angle",
+    "SHAPE_OFFSET_RAD",
+    "G0_MPS2",
     "min_energy_solution",
     "lofted_or_depressed",
     "free_flight_range",
@@ -178,6 +193,144 @@ def free_flight_range(
     return 2.0 * np.arccos(np.clip(cos_half, -1.0, 1.0)) * earth_radius_m
 
 
+#: Depressed / lofted trajectories fly the minimum-energy angle −/+ this (assumption, see docs).
+SHAPE_OFFSET_RAD = np.deg2rad(15.0)
+#: Standard gravity, m/s² (for manoeuvre loads given in g).
+G0_MPS2 = 9.80665
+SHAPES = ("minimum_energy", "depressed", "lofted")
+
+
+def boosted_burnout(
+    range_angle_rad: np.ndarray | float,
+    flight_path_angle_rad: np.ndarray | float,
+    burn_time_s: np.ndarray | float,
+    earth_radius_m: float = EARTH_MEAN_RADIUS_M,
+    mu_m3ps2: float = MU_EARTH_M3PS2,
+    iterations: int = 60,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Burnout speed and in-plane burnout position for a kinematic boost that hits the target.
+
+    Boost: from rest at the launch point (planar coordinates x radial, y downrange, launch at
+    (R, 0)) with uniform acceleration along the unit vector ê = (sin γ, cos γ) for t_b seconds:
+    burnout at P = (R + d sin γ, d cos γ), d = ½ v t_b, velocity v ê. Free flight from P (radius
+    r₁ = |P|, angle θ₁ = atan2(P_y, P_x), local flight-path angle γ₁ = γ + θ₁) to the target at
+    radius R after Δθ = ψ − θ₁ follows the conic 1/r(θ) = μ/h² + (1/r₁ − μ/h²) cos θ −
+    (tan γ₁ / r₁) sin θ with h = r₁ v cos γ₁; setting r(Δθ) = R gives the hit equation
+
+        v² = μ (1 − cos Δθ) / (r₁² cos² γ₁ (1/R − cos Δθ / r₁ + tan γ₁ sin Δθ / r₁))
+
+    (with r₁ = R, θ₁ = 0 this is the equal-radius Q form of :func:`lofted_or_depressed`). v and d
+    depend on each other; the fixed point v ← v(d(v)) is iterated from the no-boost speed (it
+    contracts: a faster missile burns out higher and nearer, needing less speed).
+
+    Parameters
+    ----------
+    range_angle_rad : array_like, shape (N,)
+        ψ = ground range / R, rad.
+    flight_path_angle_rad : array_like, shape (N,)
+        γ of the boost line above the launch horizontal (= at burnout), rad, in (0, π/2).
+    burn_time_s : array_like, shape (N,)
+        t_b ≥ 0, s.
+
+    Returns
+    -------
+    v_bo_mps, burnout_xy_m, escape_or_short : ndarray (N,), (N, 2), (N,) bool
+        Burnout speed, burnout position in the plane, and where no solution exists (the boost
+        overflies the target, or escape speed would be needed).
+    """
+    psi, gamma, tb = np.broadcast_arrays(
+        np.atleast_1d(np.asarray(range_angle_rad, float)),
+        np.atleast_1d(np.asarray(flight_path_angle_rad, float)),
+        np.atleast_1d(np.asarray(burn_time_s, float)),
+    )
+    R = float(earth_radius_m)
+    mu = float(mu_m3ps2)
+    half = 0.5 * psi
+    q = np.sin(half) / (np.cos(gamma) * np.sin(gamma + half))  # no-boost start (equal radius)
+    v = np.sqrt(np.clip(q, 0.0, 2.0) * mu / R)
+    bad = np.zeros(psi.shape, bool)
+    px = py = np.zeros(psi.shape)
+    for _ in range(iterations):
+        d = 0.5 * v * tb
+        px, py = R + d * np.sin(gamma), d * np.cos(gamma)
+        r1 = np.hypot(px, py)
+        th1 = np.arctan2(py, px)
+        g1 = gamma + th1  # the local horizontal at P is tilted down by θ₁
+        dth = psi - th1
+        den = r1**2 * np.cos(g1) ** 2 * (1.0 / R - np.cos(dth) / r1 + np.tan(g1) * np.sin(dth) / r1)
+        bad = (dth <= 0.0) | (den <= 0.0)
+        v2 = np.where(bad, v * v, mu * (1.0 - np.cos(dth)) / np.where(bad, 1.0, den))
+        bad |= v2 * r1 / mu >= 2.0  # escape (Q ≥ 2 at r₁)
+        v_new = np.sqrt(np.where(bad, v * v, v2))
+        if np.all(np.abs(v_new - v) <= 1e-9 * np.maximum(v, 1.0)):
+            v = v_new
+            break
+        v = v_new
+    d = 0.5 * v * tb
+    xy = np.stack([R + d * np.sin(gamma), d * np.cos(gamma)], axis=-1)
+    return v, xy, bad
+
+
+def shape_flight_path_angle(
+    range_angle_rad: np.ndarray | float,
+    burn_time_s: np.ndarray | float,
+    shape: np.ndarray | str,
+    earth_radius_m: float = EARTH_MEAN_RADIUS_M,
+    mu_m3ps2: float = MU_EARTH_M3PS2,
+) -> np.ndarray:
+    """Flight-path angle γ (rad) of a trajectory shape, per missile.
+
+    minimum_energy: γ_me = argmin_γ v_bo(γ) of :func:`boosted_burnout` (bracketed on a 2° grid
+    over [1°, 89°], then a golden-section search to ~1e-5°); without a
+    boost (t_b = 0) the closed form γ_me = π/4 − ψ/4. depressed: γ_me − 15°; lofted: γ_me + 15°
+    (``SHAPE_OFFSET_RAD``; an assumption, see ``docs/models.md`` (ballistic shapes)), clipped to
+    [1°, 89°].
+
+    Parameters
+    ----------
+    range_angle_rad, burn_time_s : array_like, shape (N,)
+    shape : str or array of str, shape (N,)
+        ``minimum_energy``, ``depressed`` or ``lofted``.
+    """
+    psi, tb = np.broadcast_arrays(
+        np.atleast_1d(np.asarray(range_angle_rad, float)), np.atleast_1d(np.asarray(burn_time_s, float))
+    )
+    shp = np.broadcast_to(np.asarray(shape, dtype=object), psi.shape)
+    unknown = set(shp.tolist()) - set(SHAPES)
+    if unknown:
+        raise InputError(f"ballistic: unknown trajectory shape(s) {sorted(unknown)} (choose from: {', '.join(SHAPES)})")
+    gamma = np.pi / 4.0 - psi / 4.0
+    boosted = tb > 0.0
+    if boosted.any():
+        p_b, t_b = psi[boosted], tb[boosted]
+
+        def speed(g: np.ndarray) -> np.ndarray:  # v_bo(γ), inf where no solution
+            pp, tt = np.broadcast_to(p_b, g.shape), np.broadcast_to(t_b, g.shape)
+            v, _, bad = boosted_burnout(pp, g, tt, earth_radius_m, mu_m3ps2)
+            return np.where(bad, np.inf, v)
+
+        # bracket on a 2° grid over [1°, 89°], then golden-section search inside the bracket
+        grid = np.deg2rad(np.arange(1.0, 89.0 + 1e-9, 2.0))
+        k = np.clip(np.argmin(speed(np.broadcast_to(grid[:, None], (grid.size, p_b.size)).copy()), axis=0),
+                    1, grid.size - 2)  # fmt: skip
+        lo, hi = grid[k - 1], grid[k + 1]
+        ratio = (np.sqrt(5.0) - 1.0) / 2.0
+        c, d = hi - ratio * (hi - lo), lo + ratio * (hi - lo)
+        fc, fd = speed(c), speed(d)
+        for _ in range(30):  # bracket × 0.618³⁰ ≈ 2e-6 of 4°
+            left = fc < fd  # minimum in [lo, d]
+            hi = np.where(left, d, hi)
+            lo = np.where(left, lo, c)
+            c_new = hi - ratio * (hi - lo)
+            d_new = lo + ratio * (hi - lo)
+            # reuse the surviving point: left ⇒ new d = old c; right ⇒ new c = old d
+            fc, fd = np.where(left, speed(c_new), fd), np.where(left, fc, speed(d_new))
+            c, d = np.where(left, c_new, d), np.where(left, c, d_new)
+        gamma[boosted] = 0.5 * (lo + hi)
+    offset = np.where(shp == "depressed", -SHAPE_OFFSET_RAD, np.where(shp == "lofted", SHAPE_OFFSET_RAD, 0.0))
+    return np.clip(gamma + offset.astype(float), np.deg2rad(1.0), np.deg2rad(89.0))
+
+
 def _gravity_rhs(x: np.ndarray, mu: float) -> np.ndarray:
     """Planar two-body right-hand side; x = [x, y, vx, vy] (N, 4) → ẋ (N, 4); a = −μ r/|r|³."""
     r3 = np.hypot(x[:, 0], x[:, 1]) ** 3
@@ -213,12 +366,20 @@ class BallisticMover:
     launch_time_s : array_like, shape (N,)
         Burnout (= launch) time, s from the scenario epoch.
     flight_path_angle_rad : array_like, shape (N,), optional
-        Burnout flight-path angle above the horizontal, rad; ``None`` (or NaN entries) = minimum
-        energy γ* = π/4 − ψ/4. Larger values loft, smaller depress the trajectory.
+        Burnout flight-path angle above the (launch) horizontal, rad; ``None`` (or NaN entries) =
+        the angle of ``shape`` (:func:`shape_flight_path_angle`). Larger values loft, smaller
+        depress the trajectory.
     integrate_dt_s : float
         Fixed RK4 step and table spacing, s.
     earth_radius_m, mu_m3ps2 : float
         Sphere radius and gravitational parameter.
+    burn_time_s : array_like, shape (N,) or scalar
+        Boost time t_b ≥ 0, s (0: burnout on the surface at launch).
+    shape : str or array of str, shape (N,)
+        ``minimum_energy`` | ``depressed`` | ``lofted``, for missiles without an explicit angle.
+    terminal_manoeuvre_g, terminal_manoeuvre_alt_m, terminal_manoeuvre_period_s : array_like
+        Peak lateral acceleration n (g; 0 = none), the descending altitude where the weave starts
+        (m) and its nominal period (s); see the module docstring.
 
     Attributes
     ----------
@@ -248,6 +409,11 @@ class BallisticMover:
         integrate_dt_s: float = 0.5,
         earth_radius_m: float = EARTH_MEAN_RADIUS_M,
         mu_m3ps2: float = MU_EARTH_M3PS2,
+        burn_time_s: np.ndarray | float = 0.0,
+        shape: np.ndarray | str = "minimum_energy",
+        terminal_manoeuvre_g: np.ndarray | float = 0.0,
+        terminal_manoeuvre_alt_m: np.ndarray | float = 30_000.0,
+        terminal_manoeuvre_period_s: np.ndarray | float = 10.0,
     ):
         lat0 = np.atleast_1d(np.asarray(launch_lat_rad, dtype=float))
         lon0 = np.atleast_1d(np.asarray(launch_lon_rad, dtype=float))
@@ -265,6 +431,15 @@ class BallisticMover:
             raise InputError("BallisticMover: latitude outside ±π/2 rad (radians expected)")
         if not (np.isfinite(integrate_dt_s) and integrate_dt_s > 0.0):
             raise InputError(f"BallisticMover: integrate_dt_s must be > 0 (got {integrate_dt_s})")
+        tb = np.broadcast_to(np.asarray(burn_time_s, dtype=float), (n,)).copy()
+        man_g = np.broadcast_to(np.asarray(terminal_manoeuvre_g, dtype=float), (n,)).copy()
+        man_alt = np.broadcast_to(np.asarray(terminal_manoeuvre_alt_m, dtype=float), (n,)).copy()
+        man_per = np.broadcast_to(np.asarray(terminal_manoeuvre_period_s, dtype=float), (n,)).copy()
+        if not (np.all(np.isfinite(tb)) and np.all(tb >= 0.0)):
+            raise InputError(f"BallisticMover: burn_time_s must be finite and >= 0 (got {tb})")
+        tb = np.where(tb < 1e-3, 0.0, tb)  # below a millisecond: no boost phase (a = v/t_b stays finite)
+        if not (np.all(man_g >= 0.0) and np.all(man_alt > 0.0) and np.all(man_per > 0.0)):
+            raise InputError("BallisticMover: terminal manoeuvre needs g >= 0, altitude > 0 and period > 0")
         R = float(earth_radius_m)
         mu = float(mu_m3ps2)
         dt = float(integrate_dt_s)
@@ -285,25 +460,53 @@ class BallisticMover:
         w = u1 - np.cos(psi)[:, None] * u0
         w /= np.linalg.norm(w, axis=-1, keepdims=True)  # unit vector ⊥ u0 towards the target
 
-        # --- closed-form burnout state ------------------------------------------------------------
+        # --- burnout state: shape angle, then the boost (closed form without one) -----------------
         if flight_path_angle_rad is None:
-            gamma = np.pi / 4.0 - psi / 4.0
+            gamma = np.full(n, np.nan)
         else:
-            gamma = np.atleast_1d(np.asarray(flight_path_angle_rad, dtype=float))
+            gamma = np.atleast_1d(np.asarray(flight_path_angle_rad, dtype=float)).copy()
             if gamma.shape != (n,):
                 raise InputError(f"BallisticMover: flight_path_angle_rad needs shape ({n},) (got {gamma.shape})")
-            gamma = np.where(np.isnan(gamma), np.pi / 4.0 - psi / 4.0, gamma)
+        by_shape = np.isnan(gamma)  # the trajectory shape decides where no angle is given
+        if by_shape.any():
+            shp = np.broadcast_to(np.asarray(shape, dtype=object), (n,))
+            gamma[by_shape] = shape_flight_path_angle(psi[by_shape], tb[by_shape], shp[by_shape], R, mu)
         sol = lofted_or_depressed(psi * R, gamma, R, mu)
+        boosted = tb > 0.0
+        v_bo = np.array(sol.burnout_speed_mps, dtype=float, copy=True).reshape(n)
+        bo_xy = np.stack([np.full(n, R), np.zeros(n)], axis=-1)
+        if boosted.any():
+            vb, xyb, bad = boosted_burnout(psi[boosted], gamma[boosted], tb[boosted], R, mu)
+            if bad.any():
+                raise InputError(
+                    "BallisticMover: no boosted trajectory reaches the target for "
+                    f"{int(bad.sum())} missile(s) (burn time too long for the range, or escape speed needed)"
+                )
+            v_bo[boosted] = vb
+            bo_xy[boosted] = xyb
+        self.burn_time_s: np.ndarray = tb
         self.closed_form: BallisticSolution = sol
         self.range_angle_rad: np.ndarray = psi
         self.ground_range_m: np.ndarray = psi * R
         self.flight_path_angle_rad: np.ndarray = gamma
-        self.burnout_speed_mps: np.ndarray = sol.burnout_speed_mps
+        self.burnout_speed_mps: np.ndarray = v_bo
 
-        # --- RK4 in the trajectory plane, all missiles at once ------------------------------------
-        v = sol.burnout_speed_mps
-        x = np.stack([np.full(n, R), np.zeros(n), v * np.sin(gamma), v * np.cos(gamma)], axis=1)
-        k_max = int(np.ceil(1.5 * float(np.max(sol.flight_time_s, initial=0.0)) / dt)) + 8
+        # --- boost (analytic on the grid) then RK4 in the trajectory plane, all missiles at once --
+        v = v_bo
+        e_hat = np.stack([np.sin(gamma), np.cos(gamma)], axis=1)  # boost direction (radial, downrange)
+        x_bo = np.concatenate([bo_xy, v[:, None] * e_hat], axis=1)  # burnout state (N, 4)
+        acc_b = np.where(boosted, v / np.where(boosted, tb, 1.0), 0.0)  # a = v_bo / t_b
+        k_bo = np.where(boosted, np.ceil(tb / dt - 1e-12), 0).astype(np.int64)  # first grid step after burnout
+
+        def boost_state(t: float) -> np.ndarray:
+            # s = ½ a t², ṡ = a t along ê from the launch point (R, 0)
+            s_b = 0.5 * acc_b * t * t
+            return np.concatenate([np.stack([R + s_b * e_hat[:, 0], s_b * e_hat[:, 1]], axis=1),
+                                   (acc_b * t)[:, None] * e_hat], axis=1)  # fmt: skip
+
+        x = np.where(boosted[:, None], boost_state(0.0), x_bo)
+        t_ff_max = float(np.max(sol.flight_time_s, initial=0.0))
+        k_max = int(np.ceil((2.0 * t_ff_max + float(np.max(tb, initial=0.0))) / dt)) + 8
         hist = [x]
         impacted = np.zeros(n, dtype=bool)
         k_imp = np.zeros(n, dtype=np.int64)  # first step index with r < R
@@ -311,11 +514,18 @@ class BallisticMover:
         while not np.all(impacted):
             if k >= k_max:
                 raise NumericalError("BallisticMover: trajectory did not return to the surface")
-            # missiles already down are frozen (no flight through the Earth's centre)
-            x = np.where(impacted[:, None], x, _rk4_step(x, dt, mu))
             k += 1
+            in_boost = k * dt < tb - 1e-12
+            first_ff = boosted & (k == k_bo)
+            step = _rk4_step(x, dt, mu)
+            if first_ff.any():  # fractional first step from the burnout state onto the grid
+                step = np.where(first_ff[:, None], _rk4_step(x_bo, k_bo * dt - tb, mu), step)
+            if in_boost.any():
+                step = np.where(in_boost[:, None], boost_state(k * dt), step)
+            # missiles already down are frozen (no flight through the Earth's centre)
+            x = np.where(impacted[:, None], x, step)
             hist.append(x)
-            down = (~impacted) & (np.hypot(x[:, 0], x[:, 1]) < R)
+            down = (~impacted) & ~in_boost & (np.hypot(x[:, 0], x[:, 1]) < R)
             k_imp[down] = k
             impacted |= down
         traj = np.stack(hist, axis=0)  # (K+1, N, 4)
@@ -380,6 +590,21 @@ class BallisticMover:
         self._pos[self._offset] = self._launch_ecef
         self._pos[self._offset + k_imp] = self._impact_ecef
 
+        # --- terminal manoeuvre: weave across the ground track below man_alt on the descent ------
+        self.terminal_manoeuvre_g: np.ndarray = man_g
+        desc = (vr < 0.0) & (alt < man_alt[owner])
+        start = np.full(n, np.inf)
+        np.minimum.at(start, owner[desc], t_local[desc])
+        start = np.minimum(start, self.flight_time_s)
+        dur = self.flight_time_s - start
+        cycles = np.maximum(1.0, np.round(dur / man_per))
+        with np.errstate(divide="ignore", invalid="ignore"):
+            self._man_omega = np.where(dur > 0, 2.0 * np.pi * cycles / dur, 0.0)  # ω = 2πk/T
+        self._man_start_s = start  # seconds after launch
+        self._man_acc = man_g * G0_MPS2 * (self._man_omega > 0)  # A = n g₀
+        c_hat = np.cross(u0, u1)
+        self._cross_hat = c_hat / np.linalg.norm(c_hat, axis=-1, keepdims=True)  # ⊥ trajectory plane
+
     def state(self, t_s: float) -> MotionState:
         """Positions and velocities of all missiles at ``t_s`` (s), vectorised over missiles.
 
@@ -403,9 +628,21 @@ class BallisticMover:
         # cubic Hermite: p(s) = h00 p0 + h10 h v0 + h01 p1 + h11 h v1
         pos = (2 * s3 - 3 * s2 + 1) * p0 + (s3 - 2 * s2 + s) * hh * v0 + (3 * s2 - 2 * s3) * p1 + (s3 - s2) * hh * v1
         vel = ((6 * s2 - 6 * s) * (p0 - p1)) / hh + (3 * s2 - 4 * s + 1) * v0 + (3 * s2 - 2 * s) * v1
+        pos, vel = self._with_manoeuvre(tau, pos, vel)
         pos = np.where(arrived[:, None], self._impact_ecef, pos)
         vel = vel * flying[:, None]
         return MotionState(pos, vel, flying, arrived)
+
+    def _with_manoeuvre(self, tau: np.ndarray, pos: np.ndarray, vel: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Add the terminal weave: y = (A/ω²)(1 − cos ωτ'), ẏ = (A/ω) sin ωτ' along ĉ, τ' = τ − τ_m."""
+        if not np.any(self._man_acc > 0):
+            return pos, vel
+        tp = np.clip(tau - self._man_start_s, 0.0, None)
+        on = (self._man_acc > 0) & (tau > self._man_start_s)
+        w = np.where(on, self._man_omega, 1.0)
+        y = np.where(on, self._man_acc / w**2 * (1.0 - np.cos(w * tp)), 0.0)
+        ydot = np.where(on, self._man_acc / w * np.sin(w * tp), 0.0)
+        return pos + y[:, None] * self._cross_hat, vel + ydot[:, None] * self._cross_hat
 
     def positions(self, t_s: float) -> np.ndarray:
         """ECEF positions (N, 3), m, at ``t_s`` (s); shorthand for ``state(t_s).pos_ecef_m``."""

@@ -4,7 +4,18 @@ Model (see ``docs/models.md (threat motion)``):
 
 * each threat flies WGS84 geodesic legs between its waypoints (first = launch point, last =
   target) at constant *ground* speed, i.e. along-path distance s(t) = v·clip(t − t_launch, 0, L/v);
-* altitude is linear in along-path distance between the waypoint altitudes;
+* the height *above the ground* is linear in along-path distance between the waypoint heights;
+  on the smooth Earth (``terrain=None``) the ground is the WGS84 ellipsoid, so this is the height
+  above the ellipsoid;
+* with a terrain model (``terrain=``, a :class:`~iadsim.geo.terrain.Dem`) the threat follows the
+  terrain at that clearance: the path is densified at ≤ ``TERRAIN_SPACING_M`` and every interior
+  path point k is raised to h_k = c_k + max{T(x) : x on the segments k−1→k and k→k+1}, with c_k
+  the profile height and T the terrain sampled every DEM pixel (≥ 30 m) along the segments. Since
+  both ends of each segment are at least c above the highest terrain sample of that segment, the
+  straight chord flown between them clears every terrain sample by at least min(c_k, c_k+1).
+  The first and last points (launch, target) sit at exactly T + c, so a threat arrives at its
+  asset. A terrain-following missile thus flies over the local maximum, a documented simplification
+  of a climb/dive-limited autopilot;
 * the path is densified once, at construction, into points ≤ ``spacing_m`` apart on the geodesic;
   between two consecutive points the ECEF position is interpolated linearly (chord of the arc;
   sagitta L²/(8(R + h)) = 0.08 m for the default 2 km spacing);
@@ -19,6 +30,7 @@ row-offset cumulative-distance array locates every threat's segment at once.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 
@@ -29,6 +41,10 @@ from iadsim.threats.motion import MotionState, flags
 __all__ = ["RouteMover"]
 
 _MIN_LEG_M = 1e-3  #: legs shorter than this are rejected (consecutive duplicate waypoints)
+#: Largest path-point spacing when following terrain, m.
+TERRAIN_SPACING_M = 500.0
+#: Smallest spacing of the terrain samples along a segment, m (SRTM-1 pixel).
+TERRAIN_SAMPLE_MIN_M = 30.0
 
 
 class RouteMover:
@@ -38,14 +54,18 @@ class RouteMover:
     ----------
     waypoints_lat_rad, waypoints_lon_rad, waypoints_alt_m : sequence of N arrays
         Waypoints of each threat: array ``i`` has shape (W_i,), W_i ≥ 2; geodetic latitude and
-        longitude in rad, altitude above the WGS84 ellipsoid in m. The first waypoint is the launch
-        point, the last the target.
+        longitude in rad, height above the ground in m (the ground is the WGS84 ellipsoid when
+        ``terrain`` is None). The first waypoint is the launch point, the last the target.
     speed_mps : array_like, shape (N,)
         Constant ground speed, m/s (> 0).
     launch_time_s : array_like, shape (N,)
         Launch time, s from the scenario epoch.
     spacing_m : float
-        Maximum spacing of the densified polyline, m (> 0).
+        Maximum spacing of the densified polyline, m (> 0); at most ``TERRAIN_SPACING_M`` with
+        terrain.
+    terrain : Dem, optional
+        Anything with ``height_m(lat_rad, lon_rad)`` (m above the ellipsoid) and
+        ``pixel_spacing_m``: the threats follow it (see the module docstring).
 
     Attributes
     ----------
@@ -69,6 +89,7 @@ class RouteMover:
         speed_mps: np.ndarray | Sequence[float],
         launch_time_s: np.ndarray | Sequence[float],
         spacing_m: float = 2000.0,
+        terrain: Any = None,
     ):
         n = len(waypoints_lat_rad)
         if len(waypoints_lon_rad) != n or len(waypoints_alt_m) != n:
@@ -88,6 +109,8 @@ class RouteMover:
             raise InputError("RouteMover: launch times must be finite")
         if not (np.isfinite(spacing_m) and spacing_m > 0.0):
             raise InputError(f"RouteMover: spacing_m must be > 0 (got {spacing_m})")
+        if terrain is not None:
+            spacing_m = min(float(spacing_m), TERRAIN_SPACING_M)
 
         # --- setup: densify every leg of every threat (loops are construction-time only) ---------
         rows_lat: list[np.ndarray] = []
@@ -124,9 +147,12 @@ class RouteMover:
                 alts.append(al[first:])
                 ss.append(s0 + s_leg[first:])
                 s0 += leg_len
-            rows_lat.append(np.concatenate(lats))
-            rows_lon.append(np.concatenate(lons))
-            rows_alt.append(np.concatenate(alts))
+            row_lat, row_lon, row_alt = np.concatenate(lats), np.concatenate(lons), np.concatenate(alts)
+            if terrain is not None:
+                row_alt = row_alt + _terrain_envelope(terrain, row_lat, row_lon, spacing_m)
+            rows_lat.append(row_lat)
+            rows_lon.append(row_lon)
+            rows_alt.append(row_alt)
             rows_s.append(np.concatenate(ss))
 
         self.n: int = n
@@ -183,6 +209,27 @@ class RouteMover:
     def positions(self, t_s: float) -> np.ndarray:
         """ECEF positions (N, 3), m, at ``t_s`` (s); shorthand for ``state(t_s).pos_ecef_m``."""
         return self.state(t_s).pos_ecef_m
+
+
+def _terrain_envelope(terrain: Any, lat: np.ndarray, lon: np.ndarray, spacing_m: float) -> np.ndarray:
+    """Ground height under a densified path for terrain following, shape (K,), m.
+
+    Interior point k: max of the terrain sampled along segments k−1→k and k→k+1 (every
+    max(pixel, 30 m), lat/lon linear inside a segment of ≤ ``spacing_m``); end points: the terrain
+    at the point itself. K ≥ 2.
+    """
+    step = max(float(getattr(terrain, "pixel_spacing_m", TERRAIN_SAMPLE_MIN_M)), TERRAIN_SAMPLE_MIN_M)
+    n_sub = int(np.ceil(spacing_m / step)) + 1
+    f = np.linspace(0.0, 1.0, n_sub + 1)[None, :]  # (1, J) fractions along each segment
+    dlon = np.mod(lon[1:] - lon[:-1] + np.pi, 2 * np.pi) - np.pi  # short way across ±180°
+    s_lat = lat[:-1, None] + f * (lat[1:] - lat[:-1])[:, None]  # (K-1, J)
+    s_lon = lon[:-1, None] + f * dlon[:, None]
+    seg_max = np.asarray(terrain.height_m(s_lat, s_lon), float).max(axis=1)  # (K-1,)
+    env = np.empty(lat.size)
+    env[1:-1] = np.maximum(seg_max[:-1], seg_max[1:])
+    ends = np.asarray(terrain.height_m(lat[[0, -1]], lon[[0, -1]]), float)
+    env[0], env[-1] = ends[0], ends[1]
+    return env
 
 
 def _pad(rows: list[np.ndarray], k: int) -> np.ndarray:

@@ -109,7 +109,7 @@ def test_values_needed_to_run_are_present(cat: Catalog) -> None:
     for t in cat.threats.values():
         assert t.value("rcs_m2") is not None
         if t.fields["class"] != "ballistic_missile":
-            assert t.value("cruise_altitude_m") is not None
+            assert t.value("cruise_altitude_agl_m") is not None
 
 
 def test_faithful_to_research_note(cat: Catalog) -> None:
@@ -244,7 +244,7 @@ def test_single_file_catalogue_and_dangling_system(tmp_path: Path) -> None:
             f"    {k}: {{value: null}}\n"
             for k in ("reference_range_km", "reference_rcs_m2", "reference_pd", "pfa", "max_range_km",
                       "max_altitude_km", "min_elevation_deg", "field_of_regard_deg", "revisit_s",
-                      "sigma_range_m", "sigma_azimuth_mrad", "sigma_elevation_mrad", "antenna_height_m")
+                      "sigma_range_m", "sigma_azimuth_mrad", "sigma_elevation_mrad", "antenna_agl_m")
         ),  # fmt: skip
         encoding="utf-8",
     )

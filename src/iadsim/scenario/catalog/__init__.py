@@ -334,7 +334,7 @@ _SPECS: dict[str, _Spec] = {
         frozenset({
             "reference_range_km", "reference_rcs_m2", "reference_pd", "pfa", "max_range_km",
             "max_altitude_km", "min_elevation_deg", "field_of_regard_deg", "revisit_s",
-            "sigma_range_m", "sigma_azimuth_mrad", "sigma_elevation_mrad", "antenna_height_m",
+            "sigma_range_m", "sigma_azimuth_mrad", "sigma_elevation_mrad", "antenna_agl_m",
         }),
         frozenset(),
     ),  # fmt: skip
@@ -363,9 +363,9 @@ _SPECS: dict[str, _Spec] = {
     "threat": _Spec(
         "threat",
         {"name": _is_str, "class": _enum(*THREAT_CLASSES), "examples": _str_or_list},
-        {"notes": _opt_str},
+        {"notes": _opt_str, "trajectory": _enum("minimum_energy", "depressed", "lofted")},
         frozenset({"rcs_m2", "speed_mps", "max_range_km", "cost_usd", "p_damage"}),
-        frozenset({"cruise_altitude_m", "cep_m", "apogee_km"}),
+        frozenset({"cruise_altitude_agl_m", "cep_m", "apogee_km", "burn_time_s"}),
     ),  # fmt: skip
 }
 
