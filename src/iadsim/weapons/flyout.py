@@ -88,3 +88,128 @@ def ballistic_acceleration(p_m: np.ndarray, v_mps: np.ndarray, min_speed_mps: fl
     g = -MU_EARTH_M3PS2 * p_m / (r**3)[:, None]
     fast = np.linalg.norm(v_mps, axis=1) >= min_speed_mps
     return np.where(fast[:, None], g, 0.0)
+
+
+# ------------------------------------------------------------------ energy-limited flyout
+#
+# Model (boost, then drag decay). The motor accelerates the round uniformly from rest to its
+# maximum speed v_m over the burn time t_b; after burn-out the speed decays exponentially with a
+# drag time constant T (a coasting body whose drag deceleration is proportional to speed):
+#
+#     v(t) = v_m t / t_b                       0 ≤ t ≤ t_b
+#     v(t) = v_m exp(−(t − t_b) / T)           t > t_b
+#     s(t) = ½ v_m t² / t_b                    0 ≤ t ≤ t_b
+#     s(t) = ½ v_m t_b + v_m T (1 − exp(−(t − t_b)/T))     t > t_b
+#
+# so the average speed s(t)/t falls with range once the motor is out. T is calibrated per round
+# so that the catalogue's average speed v̄ (the analytic model's single speed) is the average over
+# a flight to the maximum range R: s(R / v̄) = R. (Assumption: the catalogue's 0.6 × v_m average
+# is read as the maximum-range average, and shorter shots fly faster on average.) Source of the
+# shape: the standard boost–coast description of a solid-rocket SAM flyout (e.g. Zarchan,
+# *Tactical and Strategic Missile Guidance*, ch. on missile kinematics); all numbers are notional.
+
+
+def calibrate_drag_time(max_range_m: np.ndarray, avg_speed_mps: np.ndarray, max_speed_mps: np.ndarray,
+                        burn_time_s: np.ndarray, iterations: int = 60) -> np.ndarray:  # fmt: skip
+    """Drag time constant T (s) such that s(R / v̄) = R, shape of the inputs; NaN where impossible.
+
+    Solvable when ½ v_m t_b < R < v_m (R/v̄ − ½ t_b) (the round can neither reach R on the boost
+    alone nor at a constant v_m after it). Bisection on log T (s(T) grows with T).
+    """
+    R = np.asarray(max_range_m, float)
+    vb = np.asarray(avg_speed_mps, float)
+    vm = np.asarray(max_speed_mps, float)
+    tb = np.asarray(burn_time_s, float)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        T_end = R / vb
+        coast = T_end - tb
+        ok = (0.5 * vm * tb < R) & (R < vm * (T_end - 0.5 * tb)) & (coast > 0)
+        lo = np.full(R.shape, -6.0)
+        hi = np.full(R.shape, 12.0)
+        for _ in range(iterations):
+            mid = 0.5 * (lo + hi)
+            T = np.exp(mid)
+            s = 0.5 * vm * tb + vm * T * (-np.expm1(-coast / T))
+            lo = np.where(s < R, mid, lo)
+            hi = np.where(s < R, hi, mid)
+        return np.where(ok, np.exp(0.5 * (lo + hi)), np.nan)
+
+
+def flyout_distance(t_s: np.ndarray, max_speed_mps: np.ndarray, burn_time_s: np.ndarray,
+                    drag_time_s: np.ndarray) -> np.ndarray:  # fmt: skip
+    """Distance flown s(t) (m) of the boost–coast model; broadcasting arrays."""
+    t = np.asarray(t_s, float)
+    vm = np.asarray(max_speed_mps, float)
+    tb = np.asarray(burn_time_s, float)
+    T = np.asarray(drag_time_s, float)
+    boost = 0.5 * vm * np.minimum(t, tb) ** 2 / np.maximum(tb, 1e-9)
+    coast = vm * T * (-np.expm1(-np.maximum(t - tb, 0.0) / T))
+    return boost + coast
+
+
+def flyout_time(r_m: np.ndarray, max_speed_mps: np.ndarray, burn_time_s: np.ndarray,
+                drag_time_s: np.ndarray) -> np.ndarray:  # fmt: skip
+    """Time of flight t(r) (s) to distance ``r``, the inverse of :func:`flyout_distance`.
+
+    NaN where the round never gets that far (r ≥ ½ v_m t_b + v_m T, the coasting limit).
+    """
+    r = np.asarray(r_m, float)
+    vm = np.asarray(max_speed_mps, float)
+    tb = np.asarray(burn_time_s, float)
+    T = np.asarray(drag_time_s, float)
+    sb = 0.5 * vm * tb
+    with np.errstate(invalid="ignore", divide="ignore"):
+        t_boost = np.sqrt(2.0 * r * tb / vm)
+        frac = (r - sb) / (vm * T)
+        t_coast = tb - T * np.log1p(-frac)
+        return np.where(r <= sb, t_boost, np.where(frac < 1.0, t_coast, np.nan))
+
+
+def predicted_intercept_energy(
+    p_m: np.ndarray, v_mps: np.ndarray, a_mps2: np.ndarray, launcher_m: np.ndarray,
+    max_speed_mps: np.ndarray, burn_time_s: np.ndarray, drag_time_s: np.ndarray, t_max_s: np.ndarray,
+    n_grid: int = 48, iterations: int = 30,
+) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
+    """PIP and time of flight with the energy-limited (boost–coast) flyout.
+
+    The time of flight τ is the smallest root in (0, t_max] of
+
+        g(τ) = s(τ) − |p + v τ + ½ a τ² − L|,
+
+    the distance flown by the round minus the distance from the launcher to the predicted target
+    position (g(0) = −|p − L| < 0). A grid of ``n_grid`` points brackets the first sign change,
+    then bisection refines it. ``t_max`` (P,) is the longest flight considered (e.g. the flight
+    time to the maximum range). Shapes: (P, 3) vectors, (P,) parameters.
+    Returns ``(pip (P, 3), tau (P,))``, NaN where the round cannot reach the target in time.
+    """
+    p = np.asarray(p_m, float)
+    v = np.asarray(v_mps, float)
+    a = np.asarray(a_mps2, float)
+    L = np.asarray(launcher_m, float)
+    P = len(p)
+    if P == 0:
+        return np.zeros((0, 3)), np.zeros(0)
+    tmax = np.asarray(t_max_s, float)
+    vm, tb, T = (np.asarray(x, float) for x in (max_speed_mps, burn_time_s, drag_time_s))
+
+    def g(tau: np.ndarray) -> np.ndarray:  # tau (P, k)
+        tgt = p[:, None, :] + v[:, None, :] * tau[..., None] + 0.5 * a[:, None, :] * (tau**2)[..., None]
+        d = np.linalg.norm(tgt - L[:, None, :], axis=2)
+        return flyout_distance(tau, vm[:, None], tb[:, None], T[:, None]) - d
+
+    frac = np.linspace(0.0, 1.0, n_grid + 1)[1:]
+    grid = np.where(np.isfinite(tmax), tmax, 0.0)[:, None] * frac[None, :]
+    gv = g(grid)
+    pos = gv >= 0
+    has = pos.any(axis=1) & np.isfinite(tmax)
+    k = np.argmax(pos, axis=1)
+    hi = grid[np.arange(P), k]
+    lo = np.where(k > 0, grid[np.arange(P), np.maximum(k - 1, 0)], 0.0)
+    for _ in range(iterations):
+        mid = 0.5 * (lo + hi)
+        gm = g(mid[:, None])[:, 0]
+        hi = np.where(gm >= 0, mid, hi)
+        lo = np.where(gm >= 0, lo, mid)
+    tau = np.where(has, hi, np.nan)
+    pip = p + v * tau[:, None] + 0.5 * a * (tau**2)[:, None]
+    return pip, tau
