@@ -26,9 +26,10 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
+from iadsim.c2 import evaluation, fire_control
 from iadsim.engine.events import EventKind, EventLog
+from iadsim.engine.state import ShotTable
 from iadsim.engine.world import World, compile_world
-from iadsim.geo import frames
 from iadsim.rng import make_streams
 from iadsim.scenario.catalog import Catalog, load_catalog
 from iadsim.scenario.schema import Scenario
@@ -36,7 +37,7 @@ from iadsim.sensors import radar as radar_mod
 from iadsim.tracking import association as _association  # noqa: F401 - import cost outside the timed loop
 from iadsim.tracking.manager import TrackTable
 from iadsim.tracking.metrics import gospa_ospa
-from iadsim.weapons.flyout import ballistic_acceleration, kill_probability, predicted_intercept
+from iadsim.weapons import engagement, kill_assessment
 
 Progress = Callable[[int, int], None]
 
@@ -59,49 +60,6 @@ class RunResult:
         from iadsim.results.store import write_run
 
         return write_run(self, out_dir)
-
-
-class _Shots:
-    """Interceptors in flight (struct of arrays, grown on demand)."""
-
-    FIELDS = {
-        "id": np.int64, "fu": np.int64, "itype": np.int64, "track": np.int64, "threat": np.int64,
-        "t_int": np.float64, "pk0": np.float64, "basket": np.float64, "seq": np.int64,
-    }  # fmt: skip
-
-    id: np.ndarray
-    fu: np.ndarray
-    itype: np.ndarray
-    track: np.ndarray
-    threat: np.ndarray
-    t_int: np.ndarray
-    pk0: np.ndarray
-    basket: np.ndarray
-    seq: np.ndarray
-
-    def __init__(self, cap: int = 64) -> None:
-        self.n = 0
-        self.cap = cap
-        for k, dt in self.FIELDS.items():
-            setattr(self, k, np.zeros(cap, dt))
-        self.pip = np.zeros((cap, 3))
-        self.pending = np.zeros(cap, bool)
-
-    def add(self, **cols: np.ndarray) -> None:
-        k = len(cols["fu"])
-        if self.n + k > self.cap:
-            new = max(2 * self.cap, self.n + k)
-            for name in list(self.FIELDS) + ["pip", "pending"]:
-                old = getattr(self, name)
-                arr = np.zeros((new,) + old.shape[1:], old.dtype)
-                arr[: self.n] = old[: self.n]
-                setattr(self, name, arr)
-            self.cap = new
-        sl = slice(self.n, self.n + k)
-        for name, v in cols.items():
-            getattr(self, name)[sl] = v
-        self.pending[sl] = True
-        self.n += k
 
 
 def simulate(
@@ -178,8 +136,7 @@ def _run(world: World, streams: Any, progress: Progress | None) -> tuple[pa.Tabl
     )  # fmt: skip
     magazine = fus.magazine.copy()
     next_ready = np.zeros(F)
-    shots = _Shots()
-    shot_seq = 0
+    shots = ShotTable()
     radar_site = np.asarray(radars.site_index, np.int64)
     asset_ecef = world.assets.ecef_m.reshape(-1, 3)
     # rank of each radar within its site (0 = first listed): gnn/jpda associate in that order
@@ -260,20 +217,13 @@ def _run(world: World, streams: Any, progress: Progress | None) -> tuple[pa.Tabl
                     log.emit(kind, t, site=tracks.site[rows], track=tracks.id[rows], threat=tracks.truth[rows])
         # ---------------------------------------------------------------- 4 C2 + 5 engagement
         if F and ic.ids:
-            pend = np.flatnonzero(shots.pending[: shots.n])
-            engaged_now = np.zeros(F, np.int64)
-            if len(pend):
-                pairs = np.unique(shots.fu[pend] * (tracks.capacity + 1) + shots.track[pend])
-                engaged_now = np.bincount(pairs // (tracks.capacity + 1), minlength=F)
-            ready = (next_ready <= t + 1e-9) & (magazine.sum(axis=1) > 0) & (engaged_now < fus.max_engagements)
-            live = tracks.live_rows()
-            # fire control engages confirmed tracks updated within one revisit of the site's radars
-            fresh = (t - tracks.t_s[live]) <= site_revisit[tracks.site[live]] + dt
-            conf = live[tracks.confirmed[live] & (tracks.misses[live] == 0) & fresh]
+            pend = shots.pending_rows()
+            engaged = fire_control.engagements_in_progress(shots.fu[pend], shots.target[pend], F, tracks.capacity)
+            ready = fire_control.ready_units(next_ready, t, magazine.sum(axis=1), engaged, fus.max_engagements)
+            conf = fire_control.engageable_tracks(tracks.live_rows(), tracks.confirmed, tracks.misses, tracks.t_s,
+                                                  site_revisit, tracks.site, t, dt)  # fmt: skip
             if ready.any() and len(conf):
-                _engage(world, tracks, conf, np.flatnonzero(ready), t, magazine, next_ready, shots,
-                        shot_seq, log, pend, asset_ecef)  # fmt: skip
-                shot_seq = int(shots.seq[shots.n - 1]) + 1 if shots.n else 0
+                _engage(world, tracks, conf, np.flatnonzero(ready), t, magazine, next_ready, shots, log, pend, asset_ecef)
             _resolve(world, shots, t, pos, vel, alive, done, log, streams, tracks if sc.fidelity.midcourse_updates else None)
         # ---------------------------------------------------------------- track-picture quality
         if S and (k % q_every == 0 or k == K):
@@ -342,111 +292,54 @@ def _picture_quality(world: World, tracks: TrackTable, t: float, pos: np.ndarray
 
 
 def _engage(world: World, tracks: TrackTable, conf: np.ndarray, ready_fu: np.ndarray, t: float,
-            magazine: np.ndarray, next_ready: np.ndarray, shots: _Shots, shot_seq: int, log: EventLog,
+            magazine: np.ndarray, next_ready: np.ndarray, shots: ShotTable, log: EventLog,
             pend: np.ndarray, asset_ecef: np.ndarray) -> None:  # fmt: skip
-    """C2 + engagement decisions for the ready fire units (vectorised over unit × track × type)."""
+    """Phase 4 + 5 for the ready fire units: candidates, choice, launches (kernels in c2/, weapons/)."""
     fus, ic, th = world.fire_units, world.interceptors, world.threats
-    # candidate pairs: every ready unit × every confirmed track of its site
-    site_of = tracks.site[conf]
-    pf, pr = np.nonzero(fus.site_index[ready_fu][:, None] == site_of[None, :])
-    if len(pf) == 0:
+    f, rows = fire_control.candidate_pairs(ready_fu, fus.site_index, conf, tracks.site)
+    keep = fire_control.not_already_engaged(f, rows, shots.fu[pend], shots.target[pend], tracks.capacity)
+    f, rows = f[keep], rows[keep]
+    if len(f) == 0:
         return
-    f = ready_fu[pf]
-    rows = conf[pr]
-    # not already engaged by this unit
-    if len(pend):
-        key_p = f * (tracks.capacity + 1) + rows
-        key_s = shots.fu[pend] * (tracks.capacity + 1) + shots.track[pend]
-        keep = ~np.isin(key_p, key_s)
-        f, rows = f[keep], rows[keep]
-        if len(f) == 0:
-            return
     # track estimate at the decision time, then at launch (after the reaction time)
     x, Pc = tracks.predicted(rows, t)
     p, v = x[:, :3], x[:, 3:]
     var_p = np.trace(Pc[:, :3, :3], axis1=1, axis2=2)  # m², position uncertainty now
     var_v = np.trace(Pc[:, 3:, 3:], axis1=1, axis2=2)  # (m/s)², velocity uncertainty
-    acc = ballistic_acceleration(p, v)
-    react = fus.reaction_time_s[f][:, None]
-    t_launch = t + fus.reaction_time_s[f]
-    p_launch = p + v * react + 0.5 * acc * react**2
-    v_launch = v + acc * react
-    speed = np.linalg.norm(v, axis=1)
-    # priority: earliest predicted arrival at any defended asset (closing-speed time to go)
-    rel = asset_ecef[None, :, :] - p[:, None, :]  # (P, A, 3)
-    dist = np.linalg.norm(rel, axis=2)
-    closing = np.einsum("pak,pk->pa", rel, v) / np.maximum(dist, 1.0)
-    with np.errstate(divide="ignore"):
-        tgo = np.where(closing > 1.0, dist / np.maximum(closing, 1e-9), np.inf).min(axis=1)
+    delay = fus.reaction_time_s[f]
+    p_launch, v_launch, acc = engagement.launch_kinematics(p, v, delay)
+    tgo = evaluation.time_to_go(p, v, asset_ecef)
     # truth class of the threat behind the track (for Pk); −1 = false track
     truth = tracks.truth[rows]
     cls = np.where(truth >= 0, th.class_index[np.maximum(truth, 0)], 0)
-    best_type = np.full(len(f), -1)
-    best_pref = np.full(len(f), np.iinfo(np.int64).max)
-    best_tau = np.full(len(f), np.nan)
-    for i in range(len(ic.ids)):  # a handful of interceptor types; vectorised over all pairs
-        stock = magazine[f, i] > 0
-        if not stock.any():
-            continue
-        pip, tau = predicted_intercept(p_launch, v_launch, acc, fus.ecef_m[f], ic.speed_mps[f, i])
-        pip = np.where(np.isfinite(pip), pip, fus.ecef_m[f])
-        enu = np.einsum("pij,pj->pi", fus.enu_rot[f], pip - fus.ecef_m[f])
-        slant = np.linalg.norm(enu, axis=1)
-        _, _, alt = frames.ecef_to_geodetic(pip)
-        ok = (
-            stock
-            & np.isfinite(tau)
-            & (slant <= ic.max_range_m[f, i]) & (slant >= ic.min_range_m[f, i])
-            & (alt <= ic.max_alt_m[f, i]) & (alt >= ic.min_alt_m[f, i])
-            & (speed <= ic.max_target_speed_mps[f, i])
-            & (ic.pk[f, i, cls] > 0)
-            & (fus.reaction_time_s[f] + np.nan_to_num(tau, nan=np.inf) < tgo)
-            # fire control: the track must predict the intercept point to within the seeker basket
-            & (np.sqrt(var_p + var_v * (fus.reaction_time_s[f] + np.nan_to_num(tau, nan=np.inf)) ** 2)
-               <= fus.max_pip_sigma_baskets[f] * ic.basket_m[f, i])
-        )  # fmt: skip
-        better = ok & (fus.preference[f, i] < best_pref)
-        best_type = np.where(better, i, best_type)
-        best_pref = np.where(better, fus.preference[f, i], best_pref)
-        best_tau = np.where(better, tau, best_tau)
-    feas = best_type >= 0
-    if not feas.any():
+    best_type, best_tau, best_pip = engagement.choose_interceptor(
+        f, p_launch, v_launch, acc, delay, tgo, np.linalg.norm(v, axis=1), var_p, var_v, cls, magazine, fus, ic)
+    feas = np.flatnonzero(best_type >= 0)
+    if len(feas) == 0:
         return
-    f, rows, tgo, best_type, best_tau = f[feas], rows[feas], tgo[feas], best_type[feas], best_tau[feas]
-    p_launch, v_launch, acc, t_launch, truth = p_launch[feas], v_launch[feas], acc[feas], t_launch[feas], truth[feas]
-    # one new engagement per ready unit per tick: the earliest-arriving feasible track
-    order = np.lexsort((tracks.id[rows], tgo, f))
-    first = order[np.r_[True, f[order][1:] != f[order][:-1]]]
-    f, rows, it = f[first], rows[first], best_type[first]
-    p_l, v_l, a_l, t_l, truth = p_launch[first], v_launch[first], acc[first], t_launch[first], truth[first]
-    n_shots = np.minimum(fus.salvo_size[f], magazine[f, it])
-    pip0 = p_l + v_l * best_tau[first][:, None] + 0.5 * a_l * (best_tau[first] ** 2)[:, None]
+    first = feas[evaluation.first_per_unit(f[feas], tgo[feas], tracks.id[rows[feas]])]
+    f, rows, it, truth = f[first], rows[first], best_type[first], truth[first]
+    p_l, v_l, a_l, t_l = p_launch[first], v_launch[first], acc[first], t + delay[first]
+    n_shots = fire_control.rounds_per_engagement(fus.salvo_size[f], magazine[f, it])
+    pip0 = best_pip[first]
     log.emit(EventKind.Assignment, t, fire_unit=f, track=tracks.id[rows], threat=truth, interceptor_type=it,
              x_m=pip0[:, 0], y_m=pip0[:, 1], z_m=pip0[:, 2])  # fmt: skip
-    # salvo rounds leave launch_interval_s apart; each round gets its own PIP
-    rep = np.repeat(np.arange(len(f)), n_shots)
-    j = np.arange(len(rep)) - np.repeat(np.cumsum(n_shots) - n_shots, n_shots)
-    sf = f[rep]
-    sit = it[rep]
-    delay = (j * fus.launch_interval_s[sf])[:, None]
-    st_launch = t_l[rep] + delay[:, 0]
-    pip, tau = predicted_intercept(p_l[rep] + v_l[rep] * delay + 0.5 * a_l[rep] * delay**2, v_l[rep] + a_l[rep] * delay,
-                                   a_l[rep], fus.ecef_m[sf], ic.speed_mps[sf, sit])  # fmt: skip
-    tau = np.nan_to_num(tau, nan=0.0)
+    rep, st_launch, pip, t_int = engagement.salvo_rounds(n_shots, fus.launch_interval_s[f], t_l, p_l, v_l, a_l,
+                                                         fus.ecef_m[f], ic.speed_mps[f, it])  # fmt: skip
+    sf, sit = f[rep], it[rep]
     cls = np.where(truth[rep] >= 0, th.class_index[np.maximum(truth[rep], 0)], 0)
-    ids = np.arange(shot_seq, shot_seq + len(rep))
-    shots.add(id=ids, fu=sf, itype=sit, track=rows[rep], threat=truth[rep], t_int=st_launch + tau,
-              pk0=ic.pk[sf, sit, cls], basket=ic.basket_m[sf, sit], seq=ids, pip=pip)  # fmt: skip
+    ids = np.arange(shots.n, shots.n + len(rep))
+    shots.add(id=ids, fu=sf, itype=sit, track=rows[rep], target=rows[rep], threat=truth[rep], radar=np.full(len(rep), -1),
+              t_launch=st_launch, t_int=t_int, pk0=ic.pk[sf, sit, cls], basket=ic.basket_m[sf, sit], seq=ids, pip=pip)  # fmt: skip
     np.subtract.at(magazine, (f, it), n_shots)
     next_ready[f] = t + fus.launch_interval_s[f] * n_shots
-    cost = ic.cost_usd[sf, sit]
     log.emit(EventKind.Launch, st_launch, fire_unit=sf, shot=ids, interceptor_type=sit,
-             track=tracks.id[rows[rep]], threat=truth[rep], value=cost)  # fmt: skip
+             track=tracks.id[rows[rep]], threat=truth[rep], value=ic.cost_usd[sf, sit])  # fmt: skip
 
 
-def _resolve(world: World, shots: _Shots, t: float, pos: np.ndarray, vel: np.ndarray, alive: np.ndarray,
+def _resolve(world: World, shots: ShotTable, t: float, pos: np.ndarray, vel: np.ndarray, alive: np.ndarray,
              done: np.ndarray, log: EventLog, streams: Any, tracks: TrackTable | None = None) -> None:  # fmt: skip
-    """Resolve every shot whose intercept time has come, in (time, seq) order.
+    """Resolve every round whose intercept time has come, in (time, seq) order.
 
     The aim point is the PIP computed at launch; with midcourse updates (``tracks`` given) it is
     the engaged track's latest estimate extrapolated to the intercept time, as long as that track
@@ -459,7 +352,6 @@ def _resolve(world: World, shots: _Shots, t: float, pos: np.ndarray, vel: np.nda
     shots.pending[due] = False
     thr = shots.threat[due]
     t_int = shots.t_int[due]
-    valid = thr >= 0
     ti = np.maximum(thr, 0)
     # true target position at the intercept time (linear within the tick)
     true_pos = pos[ti] + vel[ti] * (t_int - t)[:, None]
@@ -468,28 +360,12 @@ def _resolve(world: World, shots: _Shots, t: float, pos: np.ndarray, vel: np.nda
         rows = shots.track[due]
         upd = tracks.alive[rows]
         if upd.any():
-            r = rows[upd]
-            dt_u = (t_int[upd] - tracks.t_s[r])[:, None]
-            x = tracks.x[r]
-            acc = ballistic_acceleration(x[:, :3], x[:, 3:])
             aim = aim.copy()
-            aim[upd] = x[:, :3] + x[:, 3:] * dt_u + 0.5 * acc * dt_u**2
+            aim[upd] = kill_assessment.midcourse_aim(tracks.x[rows[upd]], tracks.t_s[rows[upd]], t_int[upd])
     miss = np.linalg.norm(aim - true_pos, axis=1)
-    pk = np.where(valid & alive[ti] & ~done[ti], kill_probability(shots.pk0[due], miss, shots.basket[due]), 0.0)
     u = streams.engagement.random(len(due))
-    success = u < pk
-    # a threat dies at its first successful shot; later shots at it in this tick find it gone
-    order = np.lexsort((np.arange(len(due)), thr))
-    ts = thr[order]
-    succ_o = success[order]
-    starts = np.flatnonzero(np.r_[True, ts[1:] != ts[:-1]])
-    cum = np.cumsum(succ_o)
-    offset = np.repeat(np.r_[0, cum][starts], np.diff(np.r_[starts, len(ts)]))
-    before = cum - succ_o - offset  # successes earlier in the same threat's group
-    kill_o = succ_o & (before == 0)
-    kill = np.zeros(len(due), bool)
-    kill[order] = kill_o
-    pk = np.where(success & ~kill, 0.0, pk)  # target already gone when this one arrived
+    kill, pk, reason = kill_assessment.resolve(shots.pk0[due], shots.basket[due], miss, thr >= 0, alive[ti] & ~done[ti],
+                                               shots.guided[due], thr, u)  # fmt: skip
     k_idx = np.flatnonzero(kill)
     if len(k_idx):
         alive[thr[k_idx]] = False

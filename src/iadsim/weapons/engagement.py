@@ -1,0 +1,160 @@
+"""Engagement kernels: launch-time kinematics, interceptor choice and feasibility, salvo rounds.
+
+All functions are pure array kernels over candidate pairs (fire unit × track). The rule each one
+applies is in its docstring; ``docs/models.md`` gives the sources and assumptions.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from iadsim.geo import frames
+from iadsim.weapons.flyout import ballistic_acceleration, predicted_intercept
+
+if TYPE_CHECKING:  # pragma: no cover
+    from iadsim.engine.world import FireUnitArrays, InterceptorTable
+
+
+def launch_kinematics(p_m: np.ndarray, v_mps: np.ndarray, delay_s: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Track state extrapolated from the decision time to the launch time.
+
+    a = fire-control acceleration model (:func:`~iadsim.weapons.flyout.ballistic_acceleration`);
+    p_L = p + v Δ + ½ a Δ², v_L = v + a Δ with Δ = ``delay_s`` (reaction and cueing time).
+
+    Shapes: (P, 3) positions [m] and velocities [m/s], (P,) delays [s]. Returns
+    ``(p_L, v_L, a)`` each (P, 3).
+    """
+    acc = ballistic_acceleration(p_m, v_mps)
+    d = delay_s[:, None]
+    return p_m + v_mps * d + 0.5 * acc * d**2, v_mps + acc * d, acc
+
+
+def handover_pk_fraction(P_handover: np.ndarray, basket_m: np.ndarray) -> np.ndarray:
+    """Expected fraction of the nominal Pk kept for an aim error e ~ N(0, P) at seeker hand-over.
+
+    With Pk(e) = Pk₀ exp(−½ |e|²/b²) (:func:`~iadsim.weapons.flyout.kill_probability`) and a
+    Gaussian position error of covariance P (3×3), the expectation is exact:
+
+        E[exp(−½ eᵀe / b²)] = det(I + P / b²)^(−1/2).
+
+    Shapes: ``P_handover`` (P, 3, 3) m², ``basket_m`` (P,) m. Returns (P,) in (0, 1].
+    """
+    M = np.eye(3)[None, :, :] + P_handover / (basket_m**2)[:, None, None]
+    return np.asarray(1.0 / np.sqrt(np.linalg.det(M)))
+
+
+def choose_interceptor(
+    f: np.ndarray,
+    p_launch: np.ndarray,
+    v_launch: np.ndarray,
+    acc: np.ndarray,
+    delay_s: np.ndarray,
+    tgo_s: np.ndarray,
+    target_speed_mps: np.ndarray,
+    var_p_m2: np.ndarray,
+    var_v_m2ps2: np.ndarray,
+    cls: np.ndarray,
+    magazine: np.ndarray,
+    fus: FireUnitArrays,
+    ic: InterceptorTable,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Interceptor type per candidate pair: the most preferred type that is feasible.
+
+    **This is the one place where the interceptor type is chosen and its envelope tested**
+    (issue 8 part C replaces it with class- and cost-aware choice and class envelopes).
+    A type ``i`` is feasible for the pair (unit ``f``, track) iff
+
+    * the unit has a round of it (``magazine[f, i] > 0``);
+    * a predicted intercept point exists (PIP of the launch-time state at the type's average
+      speed, :func:`~iadsim.weapons.flyout.predicted_intercept`) with
+      ``min_range ≤ |PIP − L| ≤ max_range`` and ``min_alt ≤ alt(PIP) ≤ max_alt``;
+    * the track's speed ≤ the type's maximum target speed;
+    * Pk > 0 against the class ``cls`` of the pair;
+    * the round arrives in time: ``delay + τ < t_go`` (reaction/cueing delay counted);
+    * launch quality: ``sqrt(tr P_pp + (delay + τ)² tr P_vv) ≤ k · basket`` with
+      ``k = max_pip_sigma_baskets`` of the unit.
+
+    Among feasible types the lowest ``preference`` (loadout order) wins.
+
+    Parameters
+    ----------
+    f : (P,) fire unit of each pair. p_launch, v_launch, acc : (P, 3) launch-time track state.
+    delay_s : (P,) decision-to-launch delay [s]. tgo_s : (P,) time to go [s].
+    target_speed_mps : (P,) track speed at the decision time [m/s].
+    var_p_m2, var_v_m2ps2 : (P,) tr P_pp [m²] and tr P_vv [(m/s)²] of the track now.
+    cls : (P,) threat class index used for Pk. magazine : (F, I) rounds left.
+
+    Returns
+    -------
+    ``(itype (P,), tau (P,), pip (P, 3))``: chosen type (−1: none feasible), its time of flight
+    [s] and predicted intercept point (ECEF, m).
+    """
+    P = len(f)
+    best_type = np.full(P, -1)
+    best_pref = np.full(P, np.iinfo(np.int64).max)
+    best_tau = np.full(P, np.nan)
+    best_pip = np.zeros((P, 3))
+    for i in range(len(ic.ids)):  # a handful of interceptor types; vectorised over all pairs
+        stock = magazine[f, i] > 0
+        if not stock.any():
+            continue
+        pip, tau = predicted_intercept(p_launch, v_launch, acc, fus.ecef_m[f], ic.speed_mps[f, i])
+        pip = np.where(np.isfinite(pip), pip, fus.ecef_m[f])
+        enu = np.einsum("pij,pj->pi", fus.enu_rot[f], pip - fus.ecef_m[f])
+        slant = np.linalg.norm(enu, axis=1)
+        _, _, alt = frames.ecef_to_geodetic(pip)
+        t_arr = delay_s + np.nan_to_num(tau, nan=np.inf)
+        ok = (
+            stock
+            & np.isfinite(tau)
+            & (slant <= ic.max_range_m[f, i]) & (slant >= ic.min_range_m[f, i])
+            & (alt <= ic.max_alt_m[f, i]) & (alt >= ic.min_alt_m[f, i])
+            & (target_speed_mps <= ic.max_target_speed_mps[f, i])
+            & (ic.pk[f, i, cls] > 0)
+            & (t_arr < tgo_s)
+            # fire control: the track must predict the intercept point to within the seeker basket
+            & (np.sqrt(var_p_m2 + var_v_m2ps2 * t_arr**2) <= fus.max_pip_sigma_baskets[f] * ic.basket_m[f, i])
+        )  # fmt: skip
+        better = ok & (fus.preference[f, i] < best_pref)
+        best_type = np.where(better, i, best_type)
+        best_pref = np.where(better, fus.preference[f, i], best_pref)
+        best_tau = np.where(better, tau, best_tau)
+        best_pip = np.where(better[:, None], pip, best_pip)
+    return best_type, best_tau, best_pip
+
+
+def salvo_rounds(
+    n_shots: np.ndarray,
+    launch_interval_s: np.ndarray,
+    t_launch: np.ndarray,
+    p_l: np.ndarray,
+    v_l: np.ndarray,
+    a_l: np.ndarray,
+    launcher_m: np.ndarray,
+    speed_mps: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Expand engagements into rounds: round j leaves ``j · launch_interval`` after the first.
+
+    Each round gets its own PIP from the target state extrapolated to its own launch time
+    (p + v δ + ½ a δ², v + a δ, δ = j · interval).
+
+    Parameters
+    ----------
+    n_shots : (E,) rounds per engagement. launch_interval_s, t_launch : (E,) [s].
+    p_l, v_l, a_l : (E, 3) first-round launch state. launcher_m : (E, 3). speed_mps : (E,).
+
+    Returns
+    -------
+    ``(rep (R,), t_launch (R,), pip (R, 3), t_int (R,))``: engagement index of each round, its
+    launch time, aim point and intercept time.
+    """
+    rep = np.repeat(np.arange(len(n_shots)), n_shots)
+    j = np.arange(len(rep)) - np.repeat(np.cumsum(n_shots) - n_shots, n_shots)
+    delay = (j * launch_interval_s[rep])[:, None]
+    st_launch = t_launch[rep] + delay[:, 0]
+    pip, tau = predicted_intercept(p_l[rep] + v_l[rep] * delay + 0.5 * a_l[rep] * delay**2, v_l[rep] + a_l[rep] * delay,
+                                   a_l[rep], launcher_m[rep], speed_mps[rep])  # fmt: skip
+    tau = np.nan_to_num(tau, nan=0.0)
+    return rep, st_launch, pip, st_launch + tau
