@@ -21,6 +21,8 @@ from iadsim.threats.ballistic import BallisticMover
 from iadsim.threats.motion import CompositeMover, Mover, PermutedMover
 from iadsim.threats.routes import RouteMover
 from iadsim.units import DEG, KM, MRAD
+from iadsim.weapons.flyout import calibrate_drag_time, flyout_time
+from iadsim.weapons.launchers import LauncherTable, launchers_needed, layout
 
 CLASS_INDEX = {c: i for i, c in enumerate(THREAT_CLASSES)}
 #: Cruise missiles and drones keep their cruise altitude until this distance before the target.
@@ -41,6 +43,13 @@ class InterceptorTable:
     basket_m: np.ndarray
     cost_usd: np.ndarray  # NaN where no public figure
     pk: np.ndarray
+    # class envelopes and the energy-limited flyout (issue 8 part C), (F, I) each
+    ballistic_max_range_m: np.ndarray  # NaN: the aerodynamic max range applies
+    ballistic_max_alt_m: np.ndarray  # NaN: the aerodynamic max altitude applies
+    max_speed_mps: np.ndarray
+    burn_time_s: np.ndarray
+    drag_time_s: np.ndarray  # boost–coast drag time constant, calibrated (weapons.flyout)
+    max_flight_s: np.ndarray  # time of flight to max_range_m with the energy-limited model
 
 
 @dataclass(frozen=True)
@@ -68,6 +77,10 @@ class FireUnitArrays:
     min_alt_m: np.ndarray
     max_alt_m: np.ndarray
     cue_mask: np.ndarray  # (F, S) radars that can cue this unit (same site)
+    weapon_cheapest: np.ndarray  # (F,) bool: weapon_choice "cheapest" (else loadout order)
+    reserved_for: np.ndarray  # (F, I, C) bool: type i reserved for assessed class c
+    reload_time_s: np.ndarray  # (F,) time to reload an emptied launcher
+    reserve_rounds: np.ndarray  # (F, I) rounds kept off the launchers for reloads
     interceptor_overrides: tuple[dict[str, Any], ...] = ()
 
     def __len__(self) -> int:
@@ -121,6 +134,7 @@ class World:
     threat_types: tuple[str, ...]
     friendlies: Mover | None
     catalog_used: dict[str, Any] = field(default_factory=dict)
+    launchers: LauncherTable | None = None  # launcher layout (weapons.launchers)
 
     @property
     def dt_s(self) -> float:
@@ -151,10 +165,9 @@ def _opt(entry: Any, fld: str) -> float:
     return float("nan") if v is None else float(v)
 
 
-def _disc_points(lat_deg: float, lon_deg: float, radius_km: float, n: int, rng: np.random.Generator):
-    """n points uniform in a geodesic disc (r = R·√u, az = 2πv)."""
-    u = rng.random(n)
-    v = rng.random(n)
+def _disc_points(lat_deg: float, lon_deg: float, radius_km: float, u: np.ndarray, v: np.ndarray):
+    """Points uniform in a geodesic disc (r = R·√u, az = 2πv), one per (u, v) pair of U(0,1)."""
+    n = len(u)
     r_m = radius_km * KM * np.sqrt(u)
     lat0 = np.full(n, lat_deg * DEG)
     lon0 = np.full(n, lon_deg * DEG)
@@ -169,8 +182,10 @@ def compile_world(
 ) -> World:
     """Resolve catalogue types and build the world arrays of one run.
 
-    Random placement (launch points in their disc, ballistic aim errors, radar scan phases) draws
-    from ``streams.threats`` / ``streams.sensors``; default streams come from ``scenario.seed``.
+    Random placement draws from per-entity streams (``streams.entity``): each threat (key
+    ``"<raid>#<j>"``) draws its launch point in the disc (u, v) and, if ballistic with an aim
+    error, its miss (two normals and an azimuth) from its own stream; each radar draws its scan
+    phase from its own stream. Default streams come from ``scenario.seed``.
     """
     cat = catalog or load_catalog()
     st = streams or make_streams(scenario.seed)
@@ -239,7 +254,7 @@ def compile_world(
             cols["sigma_az_rad"].append(_val(s.sigma_azimuth_mrad, e, "sigma_azimuth_mrad") * MRAD)
             cols["sigma_el_rad"].append(_val(s.sigma_elevation_mrad, e, "sigma_elevation_mrad") * MRAD)
     revisit = np.array(cols["revisit_s"], float)
-    scan_phase = st.sensors.random(len(revisit)) * revisit
+    scan_phase = np.array([st.entity("radar", nm).random() for nm in cols["name"]], float) * revisit
     radars = RadarArrays.from_columns(
         name=tuple(cols.pop("name")),
         site_index=np.array(cols.pop("site_index"), dtype=np.int64),
@@ -264,7 +279,13 @@ def compile_world(
     F = len(fu_specs)
     # per fire unit × interceptor parameters (overrides are per fire unit)
     par = {k: np.full((F, I), np.nan) for k in (
-        "max_range_m", "min_range_m", "max_alt_m", "min_alt_m", "speed_mps", "max_target_speed_mps", "basket_m", "cost_usd")}  # fmt: skip
+        "max_range_m", "min_range_m", "max_alt_m", "min_alt_m", "speed_mps", "max_target_speed_mps", "basket_m", "cost_usd",
+        "bm_range_m", "bm_alt_m", "max_speed_mps", "burn_time_s", "rounds_per_launcher")}  # fmt: skip
+    reserved_for = np.zeros((F, I, len(THREAT_CLASSES)), bool)
+    reserve_rounds = np.zeros((F, I), dtype=np.int64)
+    weapon_cheapest = np.zeros(F, bool)
+    reload_time = np.zeros(F)
+    n_launchers = np.zeros(F, np.int64)
     pk_fi = np.zeros((F, I, len(THREAT_CLASSES)))
     magazine = np.zeros((F, I), dtype=np.int64)
     preference = np.full((F, I), 10_000, dtype=np.int64)
@@ -283,8 +304,22 @@ def compile_world(
         fcols["interval"].append(_val(fu.launch_interval_s, system, "launch_interval_s"))
         fcols["maxeng"].append(int(_val(fu.max_simultaneous_engagements, system, "max_simultaneous_engagements")))
         salvo = int(_val(fu.salvo_size, system, "salvo_size"))
-        fcols["salvo"].append(1 if fu.doctrine == "shoot-look-shoot" else salvo)
-        fcols["doctrine"].append(fu.doctrine)
+        # doctrine: the scenario's, else the catalogue system's (assumption text there), else salvo
+        doctrine = fu.doctrine or str(system.fields.get("doctrine") or "salvo")
+        fcols["salvo"].append(1 if doctrine == "shoot-look-shoot" else salvo)
+        fcols["doctrine"].append(doctrine)
+        weapon_cheapest[f] = (fu.weapon_choice or str(system.fields.get("weapon_choice") or "loadout-order")) == "cheapest"
+        reserve = fu.reserve if fu.reserve is not None else dict(system.fields.get("reserve") or {})
+        for k, classes in reserve.items():
+            if k in ic_index:
+                for c in classes:
+                    reserved_for[f, ic_index[k], CLASS_INDEX[c]] = True
+        for k, n_res in fu.reloads.items():
+            if k in ic_index:
+                reserve_rounds[f, ic_index[k]] = n_res
+        rt = fu.reload_time_s if fu.reload_time_s is not None else _opt(system, "reload_time_s")
+        reload_time[f] = np.inf if np.isnan(rt) else rt  # no reload time known: an empty launcher stays empty
+        n_launchers[f] = int(_opt(system, "launchers")) if not np.isnan(_opt(system, "launchers")) else 0
         for rank, (k, n) in enumerate(loadout.items()):
             if n <= 0:
                 continue
@@ -304,6 +339,14 @@ def compile_world(
             par["basket_m"][f, i] = _val(g("basket_m"), e, "basket_m")
             c = g("cost_usd")
             par["cost_usd"][f, i] = float(c) if c is not None else _opt(e, "cost_usd")
+            par["bm_range_m"][f, i] = _opt(e, "ballistic_max_range_km") * KM
+            par["bm_alt_m"][f, i] = _opt(e, "ballistic_max_altitude_km") * KM
+            vmax = _opt(e, "max_speed_mps")
+            par["max_speed_mps"][f, i] = par["speed_mps"][f, i] / 0.6 if np.isnan(vmax) else vmax
+            bt = _opt(e, "burn_time_s")
+            par["burn_time_s"][f, i] = 10.0 if np.isnan(bt) else bt  # the catalogue's uniform assumption
+            rpl = _opt(e, "rounds_per_launcher")
+            par["rounds_per_launcher"][f, i] = _opt(system, "missiles_per_launcher") if np.isnan(rpl) else rpl
             pk_map = e.fields.get("pk") or {}
             for ci, cls in enumerate(THREAT_CLASSES):
                 sv = pk_map.get(cls)
@@ -339,8 +382,21 @@ def compile_world(
         min_alt_m=np.where(carried, par["min_alt_m"], np.inf).min(axis=1) if I else np.zeros(F),
         max_alt_m=np.where(carried, par["max_alt_m"], 0.0).max(axis=1) if I else np.zeros(F),
         cue_mask=(site_of_fu[:, None] == np.asarray(radars.site_index)[None, :]) if S else np.zeros((F, 0), bool),
+        weapon_cheapest=weapon_cheapest,
+        reserved_for=reserved_for,
+        reload_time_s=reload_time,
+        reserve_rounds=reserve_rounds,
     )
     # Interceptor parameters per fire unit live in the (F, I) table: overrides are per unit.
+    # energy-limited flyout: drag time constant so that the average speed over a max-range flight
+    # is the catalogue's average speed (weapons.flyout); where that is impossible (an override
+    # with average ≥ max speed) the round flies at its average speed: T → ∞ with v_max = average
+    drag = calibrate_drag_time(par["max_range_m"], par["speed_mps"], par["max_speed_mps"], par["burn_time_s"])
+    bad = np.isnan(drag) & carried
+    par["max_speed_mps"] = np.where(bad, par["speed_mps"], par["max_speed_mps"])
+    par["burn_time_s"] = np.where(bad, 1e-6, par["burn_time_s"])
+    drag = np.where(bad, 1e12, drag)
+    max_flight = flyout_time(par["max_range_m"], par["max_speed_mps"], par["burn_time_s"], drag)
     interceptors = InterceptorTable(
         ids=tuple(ic_ids),
         max_range_m=par["max_range_m"],
@@ -352,7 +408,20 @@ def compile_world(
         basket_m=par["basket_m"],
         cost_usd=par["cost_usd"],
         pk=pk_fi,
+        ballistic_max_range_m=par["bm_range_m"],
+        ballistic_max_alt_m=par["bm_alt_m"],
+        max_speed_mps=par["max_speed_mps"],
+        burn_time_s=par["burn_time_s"],
+        drag_time_s=drag,
+        max_flight_s=max_flight,
     )
+    rpl_int = np.where(carried, np.nan_to_num(par["rounds_per_launcher"], nan=1.0), 1).astype(np.int64)
+    needed = launchers_needed(magazine, rpl_int)
+    over = np.flatnonzero((n_launchers > 0) & (needed > n_launchers))
+    if len(over):  # the loader reports this with file:line; a programming guard here
+        raise ValueError(f"fire unit {fire_units.name[over[0]]}: loadout needs {needed[over[0]]} launchers, "
+                         f"the system has {n_launchers[over[0]]}")
+    launcher_table = layout(magazine, rpl_int, reload_time, loadout_rank=preference)
 
     # ---- threats
     # all air-breathing threats go into one RouteMover, all ballistic ones into one BallisticMover
@@ -370,7 +439,9 @@ def compile_world(
         cls = cast(str, e.fields.get("class"))  # required by the catalogue schema
         n = raid.count
         launch_t = raid.launch_time_s + raid.spacing_s * np.arange(n)
-        lat0, lon0 = _disc_points(raid.launch.lat_deg, raid.launch.lon_deg, raid.launch.radius_km, n, st.threats)
+        gens = st.entities("threat", [f"{raid.name}#{j}" for j in range(n)])  # one stream per threat
+        uv = np.array([g.random(2) for g in gens]).reshape(n, 2)
+        lat0, lon0 = _disc_points(raid.launch.lat_deg, raid.launch.lon_deg, raid.launch.radius_km, uv[:, 0], uv[:, 1])
         ai = asset_idx[raid.target]
         if cls == "ballistic_missile":
             cep = _opt(e, "cep_m")
@@ -378,9 +449,10 @@ def compile_world(
             tlat = np.full(n, a_lat[ai])
             tlon = np.full(n, a_lon[ai])
             if sigma > 0:
-                d = np.abs(st.threats.normal(0.0, sigma, (n, 2)))
+                draws = np.array([np.r_[g.normal(0.0, sigma, 2), g.random()] for g in gens]).reshape(n, 3)
+                d = np.abs(draws[:, :2])
                 r = np.hypot(d[:, 0], d[:, 1])
-                az = st.threats.random(n) * 2 * np.pi
+                az = draws[:, 2] * 2 * np.pi
                 tlat, tlon, _ = frames.geodesic_direct(tlat, tlon, az, r)
             fpa = np.full(n, np.nan if raid.flight_path_angle_deg is None else raid.flight_path_angle_deg * DEG)
             for lst, v in zip(ball_args, (lat0, lon0, np.asarray(tlat, float), np.asarray(tlon, float), launch_t, fpa)):
@@ -485,4 +557,5 @@ def compile_world(
         threat_types=tuple(type_ids),
         friendlies=CompositeMover(fmovers) if fmovers else None,
         catalog_used=used,
+        launchers=launcher_table,
     )

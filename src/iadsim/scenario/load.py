@@ -180,6 +180,30 @@ def _allowed_keys(loc: Loc) -> list[str]:
     return sorted(getattr(model, "model_fields", {}))
 
 
+def _check_launchers(add: Any, loc: Loc, fu: dict[Any, Any], sid: str, system: Any, loadout: dict[Any, Any],
+                     catalog: Any) -> None:  # fmt: skip
+    """The loadout fits on the system's launchers; reserve / reloads name interceptors carried."""
+    n_sys = system.value("launchers") if "launchers" in system.fields else None
+    need = 0
+    for k, n in loadout.items():
+        if not isinstance(n, int) or n <= 0 or k not in catalog.interceptors:
+            continue
+        ent = catalog.interceptors[k]
+        per = ent.value("rounds_per_launcher") if "rounds_per_launcher" in ent.fields else None
+        per = per if per is not None else system.value("missiles_per_launcher")
+        need += -(-n // max(int(per or 1), 1))
+    if n_sys is not None and need > n_sys:
+        add(loc + ("loadout",), f"loadout needs {need} launchers (rounds_per_launcher of each interceptor) but "
+            f"{sid!r} has {int(n_sys)} launchers; carry fewer rounds")
+    for key in ("reserve", "reloads"):
+        node = fu.get(key)
+        if isinstance(node, dict):
+            for k in node:
+                if k not in loadout or not loadout.get(k):
+                    add(loc + (key, k), f"interceptor {k!r} is not in this fire unit's loadout "
+                        f"(loadout: {', '.join(str(x) for x in loadout)})", key=True)
+
+
 # --------------------------------------------------------------------------------------------
 def _semantic_problems(file: str, root: Any, catalog: Any) -> list[Problem]:
     """Cross-reference and catalogue checks on the raw tree (robust to structural errors)."""
@@ -262,6 +286,7 @@ def _semantic_problems(file: str, root: Any, catalog: Any) -> list[Problem]:
                     for f in INTERCEPTOR_REQUIRED:
                         if ov.get(f) is None and ent.value(f) is None:
                             add(loc + ("loadout", k), f"catalogue interceptor {k!r} has no public value for {f} (null, unknown); set interceptors.{k}.{f} here", key=True)
+                _check_launchers(add, loc, fu, sid, system, loadout, catalog)
 
     for i, raid in enumerate(seq(root, "raids")):
         if not isinstance(raid, dict):

@@ -119,8 +119,23 @@ class FireUnitSpec(_Model):
     loadout: dict[str, Annotated[int, Field(ge=0)]] | None = Field(
         None, description="Interceptor id → rounds; default: the catalogue's default loadout"
     )
-    doctrine: Literal["salvo", "shoot-look-shoot"] = "shoot-look-shoot"
+    doctrine: Literal["salvo", "shoot-look-shoot"] | None = Field(
+        None, description="Engagement doctrine; default: the catalogue system's doctrine"
+    )
     salvo_size: Annotated[int, Field(ge=1, le=8)] | None = None
+    weapon_choice: Literal["loadout-order", "cheapest"] | None = Field(
+        None, description="Interceptor choice among capable rounds: first in loadout order, or cheapest "
+        "by public cost (uncosted rounds rank last); default: the catalogue system's rule"
+    )
+    reserve: dict[str, list[Literal["aircraft", "cruise_missile", "ballistic_missile", "drone"]]] | None = Field(
+        None, description="Interceptor id -> threat classes (assessed) it is reserved for; {} lifts the "
+        "catalogue's reservation; default: the catalogue system's reserve"
+    )
+    reloads: dict[str, Annotated[int, Field(ge=0)]] = Field(
+        default_factory=dict, description="Reserve rounds per interceptor id, loaded onto emptied launchers "
+        "after reload_time_s; default none"
+    )
+    reload_time_s: NonNeg | None = None
     reaction_time_s: NonNeg | None = None
     launch_interval_s: NonNeg | None = None
     max_simultaneous_engagements: Annotated[int, Field(ge=1)] | None = None
