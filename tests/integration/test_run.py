@@ -271,6 +271,11 @@ def test_midcourse_updates_shrink_miss_distances() -> None:
     for flag in (True, False):
         data = sc.model_dump()
         data["fidelity"]["midcourse_updates"] = flag
+        # one round per look: salvo rounds at a track dropped in flight (issue 8 item 3) would
+        # mix stale-track misses into what this test measures (the aim-point update)
+        for site in data["sites"]:
+            for fu in site["fire_units"]:
+                fu["doctrine"] = "shoot-look-shoot"
         res = iadsim.simulate(type(sc).model_validate(data))
         ev = res.events
         m = pc.is_in(ev["kind"], value_set=__import__("pyarrow").array(["Intercept", "Miss"]))

@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
-from iadsim.c2 import evaluation, fire_control
+from iadsim.c2 import classification, evaluation, fire_control
 from iadsim.engine.events import EventKind, EventLog
 from iadsim.engine.state import ShotTable
 from iadsim.engine.world import World, compile_world
@@ -38,6 +38,7 @@ from iadsim.tracking import association as _association  # noqa: F401 - import c
 from iadsim.tracking.manager import TrackTable
 from iadsim.tracking.metrics import gospa_ospa
 from iadsim.weapons import engagement, kill_assessment
+from iadsim.weapons.launchers import LauncherState
 
 Progress = Callable[[int, int], None]
 
@@ -134,8 +135,14 @@ def _run(world: World, streams: Any, progress: Progress | None) -> tuple[pa.Tabl
         association=sc.fidelity.association, gate=sc.tracking.gate, pd=sc.tracking.association_pd,
         clutter_density_per_m3=max(clutter, 1e-3) / float(np.mean(vol)),
     )  # fmt: skip
-    magazine = fus.magazine.copy()
+    launchers = LauncherState(world.launchers, fus.reserve_rounds) if world.launchers is not None else None
+    n_types = len(ic.ids)
     next_ready = np.zeros(F)
+    # per-entity streams (rng.py): each radar its detections, each fire unit its kill draws,
+    # each threat its damage draw; keyed by name so other entities never shift them
+    radar_rngs = streams.entities("radar", list(radars.name)) if S else ()
+    fu_rngs = streams.entities("fire_unit", list(fus.name))
+    threat_names = [f"{world.raid_names[int(r)]}#{j}" for r, j in zip(th.raid_index, _index_in_raid(th.raid_index))]
     shots = ShotTable()
     radar_site = np.asarray(radars.site_index, np.int64)
     asset_ecef = world.assets.ecef_m.reshape(-1, 3)
@@ -163,7 +170,8 @@ def _run(world: World, streams: Any, progress: Progress | None) -> tuple[pa.Tabl
             ta = th.arrival_time_s[idx]
             asset = th.target_asset[idx]
             log.emit(EventKind.Leak, ta, threat=idx, asset=asset)
-            hit = streams.damage.random(len(idx)) < th.p_damage[idx]
+            u_dmg = np.array([streams.entity("damage", threat_names[i]).random() for i in idx])
+            hit = u_dmg < th.p_damage[idx]
             lost = np.zeros(len(idx))
             for j in np.flatnonzero(hit):  # few leakers per tick; sequential for "first destroys"
                 a = asset[j]
@@ -174,9 +182,9 @@ def _run(world: World, streams: Any, progress: Progress | None) -> tuple[pa.Tabl
                      x_m=pos[idx, 0], y_m=pos[idx, 1], z_m=pos[idx, 2])  # fmt: skip
         active = launched & alive & ~done
         # ---------------------------------------------------------------- 2 sensing
-        det = radar_mod.sense(radars, pos, th.rcs_m2, active, t, dt, streams.sensors)
+        det = radar_mod.sense(radars, pos, th.rcs_m2, active, t, dt, radar_rngs)
         if clutter > 0:
-            fa = radar_mod.false_alarms(radars, t, dt, clutter, streams.sensors)
+            fa = radar_mod.false_alarms(radars, t, dt, clutter, radar_rngs)
             if len(fa):
                 det = radar_mod.Detections.concat(det, fa)
         M = len(det.sensor)
@@ -219,12 +227,18 @@ def _run(world: World, streams: Any, progress: Progress | None) -> tuple[pa.Tabl
         if F and ic.ids:
             pend = shots.pending_rows()
             engaged = fire_control.engagements_in_progress(shots.fu[pend], shots.target[pend], F, tracks.capacity)
+            if launchers is not None:
+                launchers.complete_reloads(t)
+                magazine = launchers.ready_rounds(t, F, n_types)  # rounds on ready launchers
+            else:
+                magazine = np.zeros((F, n_types), np.int64)
             ready = fire_control.ready_units(next_ready, t, magazine.sum(axis=1), engaged, fus.max_engagements)
             conf = fire_control.engageable_tracks(tracks.live_rows(), tracks.confirmed, tracks.misses, tracks.t_s,
                                                   site_revisit, tracks.site, t, dt)  # fmt: skip
             if ready.any() and len(conf):
-                _engage(world, tracks, conf, np.flatnonzero(ready), t, magazine, next_ready, shots, log, pend, asset_ecef)
-            _resolve(world, shots, t, pos, vel, alive, done, log, streams, tracks if sc.fidelity.midcourse_updates else None)
+                _engage(world, tracks, conf, np.flatnonzero(ready), t, magazine, next_ready, shots, log, pend, asset_ecef,
+                        launchers)  # fmt: skip
+            _resolve(world, shots, t, pos, vel, alive, done, log, fu_rngs, tracks if sc.fidelity.midcourse_updates else None)
         # ---------------------------------------------------------------- track-picture quality
         if S and (k % q_every == 0 or k == K):
             quality.append(_picture_quality(world, tracks, t, pos, active, radar_site, sc.tracking.gospa_cutoff_m))
@@ -293,7 +307,7 @@ def _picture_quality(world: World, tracks: TrackTable, t: float, pos: np.ndarray
 
 def _engage(world: World, tracks: TrackTable, conf: np.ndarray, ready_fu: np.ndarray, t: float,
             magazine: np.ndarray, next_ready: np.ndarray, shots: ShotTable, log: EventLog,
-            pend: np.ndarray, asset_ecef: np.ndarray) -> None:  # fmt: skip
+            pend: np.ndarray, asset_ecef: np.ndarray, launchers: LauncherState | None = None) -> None:  # fmt: skip
     """Phase 4 + 5 for the ready fire units: candidates, choice, launches (kernels in c2/, weapons/)."""
     fus, ic, th = world.fire_units, world.interceptors, world.threats
     f, rows = fire_control.candidate_pairs(ready_fu, fus.site_index, conf, tracks.site)
@@ -309,11 +323,12 @@ def _engage(world: World, tracks: TrackTable, conf: np.ndarray, ready_fu: np.nda
     delay = fus.reaction_time_s[f]
     p_launch, v_launch, acc = engagement.launch_kinematics(p, v, delay)
     tgo = evaluation.time_to_go(p, v, asset_ecef)
-    # truth class of the threat behind the track (for Pk); −1 = false track
+    # the class every decision uses is assessed from the track's kinematics, never the truth
+    # label; the truth (−1 = false track) only annotates the events and resolves the outcome
+    assessed = classification.classify(p, v)
     truth = tracks.truth[rows]
-    cls = np.where(truth >= 0, th.class_index[np.maximum(truth, 0)], 0)
     best_type, best_tau, best_pip = engagement.choose_interceptor(
-        f, p_launch, v_launch, acc, delay, tgo, np.linalg.norm(v, axis=1), var_p, var_v, cls, magazine, fus, ic)
+        f, p_launch, v_launch, acc, delay, tgo, np.linalg.norm(v, axis=1), var_p, var_v, assessed, magazine, fus, ic)
     feas = np.flatnonzero(best_type >= 0)
     if len(feas) == 0:
         return
@@ -324,21 +339,26 @@ def _engage(world: World, tracks: TrackTable, conf: np.ndarray, ready_fu: np.nda
     pip0 = best_pip[first]
     log.emit(EventKind.Assignment, t, fire_unit=f, track=tracks.id[rows], threat=truth, interceptor_type=it,
              x_m=pip0[:, 0], y_m=pip0[:, 1], z_m=pip0[:, 2])  # fmt: skip
-    rep, st_launch, pip, t_int = engagement.salvo_rounds(n_shots, fus.launch_interval_s[f], t_l, p_l, v_l, a_l,
-                                                         fus.ecef_m[f], ic.speed_mps[f, it])  # fmt: skip
+    rep, st_launch, pip, t_int = engagement.salvo_rounds(
+        n_shots, fus.launch_interval_s[f], t_l, p_l, v_l, a_l, fus.ecef_m[f], ic.max_speed_mps[f, it],
+        ic.burn_time_s[f, it], ic.drag_time_s[f, it], ic.max_flight_s[f, it])  # fmt: skip
     sf, sit = f[rep], it[rep]
+    # physical outcome: the round's Pk against what the target really is (truth class)
     cls = np.where(truth[rep] >= 0, th.class_index[np.maximum(truth[rep], 0)], 0)
     ids = np.arange(shots.n, shots.n + len(rep))
     shots.add(id=ids, fu=sf, itype=sit, track=rows[rep], target=rows[rep], threat=truth[rep], radar=np.full(len(rep), -1),
               t_launch=st_launch, t_int=t_int, pk0=ic.pk[sf, sit, cls], basket=ic.basket_m[sf, sit], seq=ids, pip=pip)  # fmt: skip
     np.subtract.at(magazine, (f, it), n_shots)
+    if launchers is not None:  # rounds leave their launchers; an emptied launcher starts its reload
+        last = st_launch[np.cumsum(n_shots) - 1]
+        launchers.take(f, it, n_shots, t, t_empty_s=last)
     next_ready[f] = t + fus.launch_interval_s[f] * n_shots
     log.emit(EventKind.Launch, st_launch, fire_unit=sf, shot=ids, interceptor_type=sit,
              track=tracks.id[rows[rep]], threat=truth[rep], value=ic.cost_usd[sf, sit])  # fmt: skip
 
 
 def _resolve(world: World, shots: ShotTable, t: float, pos: np.ndarray, vel: np.ndarray, alive: np.ndarray,
-             done: np.ndarray, log: EventLog, streams: Any, tracks: TrackTable | None = None) -> None:  # fmt: skip
+             done: np.ndarray, log: EventLog, fu_rngs: Any, tracks: TrackTable | None = None) -> None:  # fmt: skip
     """Resolve every round whose intercept time has come, in (time, seq) order.
 
     The aim point is the PIP computed at launch; with midcourse updates (``tracks`` given) it is
@@ -363,7 +383,7 @@ def _resolve(world: World, shots: ShotTable, t: float, pos: np.ndarray, vel: np.
             aim = aim.copy()
             aim[upd] = kill_assessment.midcourse_aim(tracks.x[rows[upd]], tracks.t_s[rows[upd]], t_int[upd])
     miss = np.linalg.norm(aim - true_pos, axis=1)
-    u = streams.engagement.random(len(due))
+    u = _draw_per_unit(fu_rngs, shots.fu[due])
     kill, pk, reason = kill_assessment.resolve(shots.pk0[due], shots.basket[due], miss, thr >= 0, alive[ti] & ~done[ti],
                                                shots.guided[due], thr, u)  # fmt: skip
     k_idx = np.flatnonzero(kill)
@@ -377,3 +397,21 @@ def _resolve(world: World, shots: ShotTable, t: float, pos: np.ndarray, vel: np.
     if len(m_idx):
         log.emit(EventKind.Miss, t_int[m_idx], fire_unit=shots.fu[due][m_idx], shot=shots.id[due][m_idx],
                  interceptor_type=shots.itype[due][m_idx], threat=thr[m_idx], pk=pk[m_idx], range_m=miss[m_idx])  # fmt: skip
+
+
+def _index_in_raid(raid_index: np.ndarray) -> np.ndarray:
+    """Position of each threat within its raid, (N,) (threats are stored raid by raid)."""
+    r = np.asarray(raid_index, np.int64)
+    if len(r) == 0:
+        return np.zeros(0, np.int64)
+    starts = np.r_[0, np.flatnonzero(np.diff(r)) + 1]
+    return np.arange(len(r)) - np.repeat(starts, np.diff(np.r_[starts, len(r)]))
+
+
+def _draw_per_unit(fu_rngs: Any, fu: np.ndarray) -> np.ndarray:
+    """One U(0,1) per round from its fire unit's own stream, in the given (t_int, seq) order."""
+    u = np.empty(len(fu))
+    for f in np.unique(fu):  # the few units with rounds due this tick
+        m = fu == f
+        u[m] = fu_rngs[int(f)].random(int(m.sum()))
+    return u

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from iadsim.geo import frames
-from iadsim.weapons.flyout import ballistic_acceleration, predicted_intercept
+from iadsim.weapons.flyout import ballistic_acceleration
 
 if TYPE_CHECKING:  # pragma: no cover
     from iadsim.engine.world import FireUnitArrays, InterceptorTable
@@ -60,23 +60,29 @@ def choose_interceptor(
     fus: FireUnitArrays,
     ic: InterceptorTable,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Interceptor type per candidate pair: the most preferred type that is feasible.
+    """Interceptor type per candidate pair: doctrine's choice among the capable types.
 
-    **This is the one place where the interceptor type is chosen and its envelope tested**
-    (issue 8 part C replaces it with class- and cost-aware choice and class envelopes).
-    A type ``i`` is feasible for the pair (unit ``f``, track) iff
+    **This is the one place where the interceptor type is chosen and its envelope tested.**
+    ``cls`` is the **assessed** class of the track (:func:`iadsim.c2.classification.classify`),
+    never the truth label. A type ``i`` is capable for the pair (unit ``f``, track) iff
 
-    * the unit has a round of it (``magazine[f, i] > 0``);
-    * a predicted intercept point exists (PIP of the launch-time state at the type's average
-      speed, :func:`~iadsim.weapons.flyout.predicted_intercept`) with
-      ``min_range ≤ |PIP − L| ≤ max_range`` and ``min_alt ≤ alt(PIP) ≤ max_alt``;
+    * the unit has a round of it on a ready launcher (``magazine[f, i] > 0``, the ready rounds
+      of :class:`~iadsim.weapons.launchers.LauncherState`);
+    * a predicted intercept point exists with the energy-limited flyout
+      (:func:`~iadsim.weapons.flyout.predicted_intercept_energy`, within the flight time to the
+      maximum range) and lies inside the envelope **for the assessed class**
+      (:func:`~iadsim.weapons.envelopes.inside_envelope`: ballistic footprint for tracks
+      assessed ballistic);
     * the track's speed ≤ the type's maximum target speed;
-    * Pk > 0 against the class ``cls`` of the pair;
+    * Pk > 0 against the assessed class;
+    * the type is not reserved for other classes (:func:`~iadsim.c2.doctrine.reservation_ok`);
     * the round arrives in time: ``delay + τ < t_go`` (reaction/cueing delay counted);
     * launch quality: ``sqrt(tr P_pp + (delay + τ)² tr P_vv) ≤ k · basket`` with
       ``k = max_pip_sigma_baskets`` of the unit.
 
-    Among feasible types the lowest ``preference`` (loadout order) wins.
+    Among capable types the unit's ``weapon_choice`` picks one
+    (:func:`~iadsim.c2.doctrine.choose_interceptor`: cheapest by public cost, uncosted last, or
+    loadout order).
 
     Parameters
     ----------
@@ -84,45 +90,55 @@ def choose_interceptor(
     delay_s : (P,) decision-to-launch delay [s]. tgo_s : (P,) time to go [s].
     target_speed_mps : (P,) track speed at the decision time [m/s].
     var_p_m2, var_v_m2ps2 : (P,) tr P_pp [m²] and tr P_vv [(m/s)²] of the track now.
-    cls : (P,) threat class index used for Pk. magazine : (F, I) rounds left.
+    cls : (P,) assessed class index. magazine : (F, I) rounds on ready launchers.
 
     Returns
     -------
-    ``(itype (P,), tau (P,), pip (P, 3))``: chosen type (−1: none feasible), its time of flight
+    ``(itype (P,), tau (P,), pip (P, 3))``: chosen type (−1: none capable), its time of flight
     [s] and predicted intercept point (ECEF, m).
     """
-    P = len(f)
-    best_type = np.full(P, -1)
-    best_pref = np.full(P, np.iinfo(np.int64).max)
-    best_tau = np.full(P, np.nan)
-    best_pip = np.zeros((P, 3))
-    for i in range(len(ic.ids)):  # a handful of interceptor types; vectorised over all pairs
-        stock = magazine[f, i] > 0
-        if not stock.any():
-            continue
-        pip, tau = predicted_intercept(p_launch, v_launch, acc, fus.ecef_m[f], ic.speed_mps[f, i])
-        pip = np.where(np.isfinite(pip), pip, fus.ecef_m[f])
-        enu = np.einsum("pij,pj->pi", fus.enu_rot[f], pip - fus.ecef_m[f])
+    from iadsim.c2 import doctrine
+    from iadsim.weapons.envelopes import inside_envelope
+    from iadsim.weapons.flyout import predicted_intercept_energy
+
+    P, I = len(f), len(ic.ids)
+    capable = np.zeros((P, I), bool)
+    taus = np.full((P, I), np.nan)
+    pips = np.zeros((P, I, 3))
+    # every (pair, type) with a ready round, flattened: one vectorised PIP solve for all of them
+    pj, ij = np.nonzero(magazine[f] > 0)
+    if len(pj):
+        fj = f[pj]
+        res_ok = doctrine.reservation_ok(fus.reserved_for[fj], cls[pj])[np.arange(len(pj)), ij]
+        pip, tau = predicted_intercept_energy(p_launch[pj], v_launch[pj], acc[pj], fus.ecef_m[fj], ic.max_speed_mps[fj, ij],
+                                              ic.burn_time_s[fj, ij], ic.drag_time_s[fj, ij], ic.max_flight_s[fj, ij])  # fmt: skip
+        pip = np.where(np.isfinite(pip), pip, fus.ecef_m[fj])
+        enu = np.einsum("pij,pj->pi", fus.enu_rot[fj], pip - fus.ecef_m[fj])
         slant = np.linalg.norm(enu, axis=1)
         _, _, alt = frames.ecef_to_geodetic(pip)
-        t_arr = delay_s + np.nan_to_num(tau, nan=np.inf)
+        t_arr = delay_s[pj] + np.nan_to_num(tau, nan=np.inf)
         ok = (
-            stock
-            & np.isfinite(tau)
-            & (slant <= ic.max_range_m[f, i]) & (slant >= ic.min_range_m[f, i])
-            & (alt <= ic.max_alt_m[f, i]) & (alt >= ic.min_alt_m[f, i])
-            & (target_speed_mps <= ic.max_target_speed_mps[f, i])
-            & (ic.pk[f, i, cls] > 0)
-            & (t_arr < tgo_s)
+            np.isfinite(tau)
+            & inside_envelope(slant, np.asarray(alt, float), cls[pj], ic.min_range_m[fj, ij], ic.max_range_m[fj, ij],
+                              ic.min_alt_m[fj, ij], ic.max_alt_m[fj, ij], ic.ballistic_max_range_m[fj, ij],
+                              ic.ballistic_max_alt_m[fj, ij])
+            & (target_speed_mps[pj] <= ic.max_target_speed_mps[fj, ij])
+            & (ic.pk[fj, ij, cls[pj]] > 0)
+            & res_ok
+            & (t_arr < tgo_s[pj])
             # fire control: the track must predict the intercept point to within the seeker basket
-            & (np.sqrt(var_p_m2 + var_v_m2ps2 * t_arr**2) <= fus.max_pip_sigma_baskets[f] * ic.basket_m[f, i])
+            & (np.sqrt(var_p_m2[pj] + var_v_m2ps2[pj] * t_arr**2) <= fus.max_pip_sigma_baskets[fj] * ic.basket_m[fj, ij])
         )  # fmt: skip
-        better = ok & (fus.preference[f, i] < best_pref)
-        best_type = np.where(better, i, best_type)
-        best_pref = np.where(better, fus.preference[f, i], best_pref)
-        best_tau = np.where(better, tau, best_tau)
-        best_pip = np.where(better[:, None], pip, best_pip)
-    return best_type, best_tau, best_pip
+        capable[pj, ij] = ok
+        taus[pj, ij] = tau
+        pips[pj, ij] = pip
+    best = doctrine.choose_interceptor(capable, ic.cost_usd[f], fus.preference[f], fus.weapon_cheapest[f])
+    has = best >= 0
+    bi = np.maximum(best, 0)
+    rows = np.arange(P)
+    best_tau = np.where(has, taus[rows, bi], np.nan)
+    best_pip = np.where(has[:, None], pips[rows, bi], 0.0)
+    return best, best_tau, best_pip
 
 
 def salvo_rounds(
@@ -133,28 +149,41 @@ def salvo_rounds(
     v_l: np.ndarray,
     a_l: np.ndarray,
     launcher_m: np.ndarray,
-    speed_mps: np.ndarray,
+    max_speed_mps: np.ndarray,
+    burn_time_s: np.ndarray,
+    drag_time_s: np.ndarray,
+    max_flight_s: np.ndarray,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Expand engagements into rounds: round j leaves ``j · launch_interval`` after the first.
 
-    Each round gets its own PIP from the target state extrapolated to its own launch time
-    (p + v δ + ½ a δ², v + a δ, δ = j · interval).
+    Each round gets its own PIP (energy-limited flyout,
+    :func:`~iadsim.weapons.flyout.predicted_intercept_energy`) from the target state
+    extrapolated to its own launch time (p + v δ + ½ a δ², v + a δ, δ = j · interval). A later
+    round that can no longer reach the target within its flight time to maximum range flies its
+    maximum flight time (it will miss: the aim point stays the last PIP of the first round).
 
     Parameters
     ----------
     n_shots : (E,) rounds per engagement. launch_interval_s, t_launch : (E,) [s].
-    p_l, v_l, a_l : (E, 3) first-round launch state. launcher_m : (E, 3). speed_mps : (E,).
+    p_l, v_l, a_l : (E, 3) first-round launch state. launcher_m : (E, 3).
+    max_speed_mps, burn_time_s, drag_time_s, max_flight_s : (E,) flyout parameters of the type.
 
     Returns
     -------
     ``(rep (R,), t_launch (R,), pip (R, 3), t_int (R,))``: engagement index of each round, its
     launch time, aim point and intercept time.
     """
+    from iadsim.weapons.flyout import predicted_intercept_energy
+
     rep = np.repeat(np.arange(len(n_shots)), n_shots)
     j = np.arange(len(rep)) - np.repeat(np.cumsum(n_shots) - n_shots, n_shots)
     delay = (j * launch_interval_s[rep])[:, None]
     st_launch = t_launch[rep] + delay[:, 0]
-    pip, tau = predicted_intercept(p_l[rep] + v_l[rep] * delay + 0.5 * a_l[rep] * delay**2, v_l[rep] + a_l[rep] * delay,
-                                   a_l[rep], launcher_m[rep], speed_mps[rep])  # fmt: skip
-    tau = np.nan_to_num(tau, nan=0.0)
+    p_r = p_l[rep] + v_l[rep] * delay + 0.5 * a_l[rep] * delay**2
+    pip, tau = predicted_intercept_energy(p_r, v_l[rep] + a_l[rep] * delay, a_l[rep], launcher_m[rep],
+                                          max_speed_mps[rep], burn_time_s[rep], drag_time_s[rep],
+                                          max_flight_s[rep])  # fmt: skip
+    lost = ~np.isfinite(tau)
+    pip = np.where(lost[:, None], p_r, pip)
+    tau = np.where(lost, max_flight_s[rep], tau)
     return rep, st_launch, pip, st_launch + tau

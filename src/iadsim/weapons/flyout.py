@@ -168,7 +168,7 @@ def flyout_time(r_m: np.ndarray, max_speed_mps: np.ndarray, burn_time_s: np.ndar
 def predicted_intercept_energy(
     p_m: np.ndarray, v_mps: np.ndarray, a_mps2: np.ndarray, launcher_m: np.ndarray,
     max_speed_mps: np.ndarray, burn_time_s: np.ndarray, drag_time_s: np.ndarray, t_max_s: np.ndarray,
-    n_grid: int = 48, iterations: int = 30,
+    n_grid: int = 16, iterations: int = 8,
 ) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
     """PIP and time of flight with the energy-limited (boost–coast) flyout.
 
@@ -178,8 +178,11 @@ def predicted_intercept_energy(
 
     the distance flown by the round minus the distance from the launcher to the predicted target
     position (g(0) = −|p − L| < 0). A grid of ``n_grid`` points brackets the first sign change,
-    then bisection refines it. ``t_max`` (P,) is the longest flight considered (e.g. the flight
-    time to the maximum range). Shapes: (P, 3) vectors, (P,) parameters.
+    then ``iterations`` steps of the Illinois regula falsi refine it (τ = the bracket's upper
+    end, where g ≥ 0: the round has reached the target). ``t_max`` (P,) is the longest flight
+    considered (e.g. the flight time to the maximum range); pairs with NaN ``t_max`` are skipped,
+    and so are pairs the round cannot reach even if the target flew straight at the launcher
+    (|p − L| − |v| t_max − ½|a| t_max² > s(t_max)). Shapes: (P, 3) vectors, (P,) parameters.
     Returns ``(pip (P, 3), tau (P,))``, NaN where the round cannot reach the target in time.
     """
     p = np.asarray(p_m, float)
@@ -187,29 +190,48 @@ def predicted_intercept_energy(
     a = np.asarray(a_mps2, float)
     L = np.asarray(launcher_m, float)
     P = len(p)
+    tau_all = np.full(P, np.nan)
     if P == 0:
-        return np.zeros((0, 3)), np.zeros(0)
-    tmax = np.asarray(t_max_s, float)
-    vm, tb, T = (np.asarray(x, float) for x in (max_speed_mps, burn_time_s, drag_time_s))
+        return np.zeros((0, 3)), tau_all
+    tmax_all = np.asarray(t_max_s, float)
+    vm_all, tb_all, T_all = (np.broadcast_to(np.asarray(x, float), (P,)) for x in (max_speed_mps, burn_time_s, drag_time_s))
+    with np.errstate(invalid="ignore"):
+        reach = flyout_distance(tmax_all, vm_all, tb_all, T_all)
+        closest = (np.linalg.norm(p - L, axis=1) - np.linalg.norm(v, axis=1) * tmax_all
+                   - 0.5 * np.linalg.norm(a, axis=1) * tmax_all**2)  # fmt: skip
+        sel = np.flatnonzero(np.isfinite(tmax_all) & (closest <= reach))
+    if len(sel):
+        ps, vs, as_, Ls = p[sel], v[sel], a[sel], L[sel]
+        vm, tb, T, tmax = vm_all[sel], tb_all[sel], T_all[sel], tmax_all[sel]
+        n = len(sel)
 
-    def g(tau: np.ndarray) -> np.ndarray:  # tau (P, k)
-        tgt = p[:, None, :] + v[:, None, :] * tau[..., None] + 0.5 * a[:, None, :] * (tau**2)[..., None]
-        d = np.linalg.norm(tgt - L[:, None, :], axis=2)
-        return flyout_distance(tau, vm[:, None], tb[:, None], T[:, None]) - d
+        def g(tau: np.ndarray) -> np.ndarray:  # tau (n, k)
+            tgt = ps[:, None, :] + vs[:, None, :] * tau[..., None] + 0.5 * as_[:, None, :] * (tau**2)[..., None]
+            d = np.linalg.norm(tgt - Ls[:, None, :], axis=2)
+            return flyout_distance(tau, vm[:, None], tb[:, None], T[:, None]) - d
 
-    frac = np.linspace(0.0, 1.0, n_grid + 1)[1:]
-    grid = np.where(np.isfinite(tmax), tmax, 0.0)[:, None] * frac[None, :]
-    gv = g(grid)
-    pos = gv >= 0
-    has = pos.any(axis=1) & np.isfinite(tmax)
-    k = np.argmax(pos, axis=1)
-    hi = grid[np.arange(P), k]
-    lo = np.where(k > 0, grid[np.arange(P), np.maximum(k - 1, 0)], 0.0)
-    for _ in range(iterations):
-        mid = 0.5 * (lo + hi)
-        gm = g(mid[:, None])[:, 0]
-        hi = np.where(gm >= 0, mid, hi)
-        lo = np.where(gm >= 0, lo, mid)
-    tau = np.where(has, hi, np.nan)
-    pip = p + v * tau[:, None] + 0.5 * a * (tau**2)[:, None]
-    return pip, tau
+        frac = np.linspace(0.0, 1.0, n_grid + 1)[1:]
+        grid = tmax[:, None] * frac[None, :]
+        gv = g(grid)
+        pos = gv >= 0
+        has = pos.any(axis=1)
+        k = np.argmax(pos, axis=1)
+        r = np.arange(n)
+        hi, g_hi = grid[r, k], gv[r, k]
+        lo = np.where(k > 0, grid[r, np.maximum(k - 1, 0)], 0.0)
+        g_lo = np.where(k > 0, gv[r, np.maximum(k - 1, 0)], -np.linalg.norm(ps - Ls, axis=1))
+        side = np.zeros(n, np.int8)  # Illinois regula falsi: which end moved last
+        for _ in range(iterations):
+            with np.errstate(invalid="ignore", divide="ignore"):
+                c = hi - g_hi * (hi - lo) / (g_hi - g_lo)
+            c = np.where(np.isfinite(c) & (c > lo) & (c < hi), c, 0.5 * (lo + hi))
+            gc = g(c[:, None])[:, 0]
+            up = gc >= 0
+            g_lo = np.where(up & (side == 1), 0.5 * g_lo, g_lo)  # same end twice: halve the other
+            g_hi = np.where(~up & (side == -1), 0.5 * g_hi, g_hi)
+            hi, g_hi = np.where(up, c, hi), np.where(up, gc, g_hi)
+            lo, g_lo = np.where(up, lo, c), np.where(up, g_lo, gc)
+            side = np.where(up, 1, -1).astype(np.int8)
+        tau_all[sel] = np.where(has, hi, np.nan)
+    pip = p + v * tau_all[:, None] + 0.5 * a * (tau_all**2)[:, None]
+    return pip, tau_all
