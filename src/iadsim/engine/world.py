@@ -339,8 +339,9 @@ def compile_world(
             par["basket_m"][f, i] = _val(g("basket_m"), e, "basket_m")
             c = g("cost_usd")
             par["cost_usd"][f, i] = float(c) if c is not None else _opt(e, "cost_usd")
-            par["bm_range_m"][f, i] = _opt(e, "ballistic_max_range_km") * KM
-            par["bm_alt_m"][f, i] = _opt(e, "ballistic_max_altitude_km") * KM
+            bmr, bma = g("ballistic_max_range_km"), g("ballistic_max_altitude_km")
+            par["bm_range_m"][f, i] = (float(bmr) if bmr is not None else _opt(e, "ballistic_max_range_km")) * KM
+            par["bm_alt_m"][f, i] = (float(bma) if bma is not None else _opt(e, "ballistic_max_altitude_km")) * KM
             vmax = _opt(e, "max_speed_mps")
             par["max_speed_mps"][f, i] = par["speed_mps"][f, i] / 0.6 if np.isnan(vmax) else vmax
             bt = _opt(e, "burn_time_s")

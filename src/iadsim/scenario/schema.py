@@ -108,6 +108,8 @@ class InterceptorOverride(_Model):
     max_target_speed_mps: Pos | None = None
     basket_m: Pos | None = None
     cost_usd: NonNeg | None = None
+    ballistic_max_range_km: Pos | None = None
+    ballistic_max_altitude_km: Pos | None = None
     pk: dict[Literal["aircraft", "cruise_missile", "ballistic_missile", "drone"], Prob] | None = None
 
 
