@@ -6,6 +6,7 @@ applies is in its docstring; ``docs/models.md`` gives the sources and assumption
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -45,6 +46,15 @@ def handover_pk_fraction(P_handover: np.ndarray, basket_m: np.ndarray) -> np.nda
     return np.asarray(1.0 / np.sqrt(np.linalg.det(M)))
 
 
+def handover_covariance(P: np.ndarray, dt_s: np.ndarray, q_m2ps3: float) -> np.ndarray:
+    """Position covariance of a track estimate extrapolated over Δt (nearly-constant velocity).
+
+    P_h = P_pp + Δt (P_pv + P_vp) + Δt² P_vv + q Δt³/3 I.  Shapes: P (P, 6, 6), Δt (P,).
+    """
+    dt = dt_s[:, None, None]
+    return np.asarray(P[:, :3, :3] + dt * (P[:, :3, 3:] + P[:, 3:, :3]) + dt**2 * P[:, 3:, 3:] + (q_m2ps3 * dt**3 / 3.0) * np.eye(3))
+
+
 def choose_interceptor(
     f: np.ndarray,
     p_launch: np.ndarray,
@@ -53,12 +63,14 @@ def choose_interceptor(
     delay_s: np.ndarray,
     tgo_s: np.ndarray,
     target_speed_mps: np.ndarray,
-    var_p_m2: np.ndarray,
-    var_v_m2ps2: np.ndarray,
+    P_now: np.ndarray,
+    handover_age_s: np.ndarray | None,
+    q_m2ps3: float,
     cls: np.ndarray,
     magazine: np.ndarray,
     fus: FireUnitArrays,
     ic: InterceptorTable,
+    pip_supported: Callable[[np.ndarray, np.ndarray], np.ndarray] | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Interceptor type per candidate pair: the most preferred type that is feasible.
 
@@ -72,9 +84,14 @@ def choose_interceptor(
       ``min_range ≤ |PIP − L| ≤ max_range`` and ``min_alt ≤ alt(PIP) ≤ max_alt``;
     * the track's speed ≤ the type's maximum target speed;
     * Pk > 0 against the class ``cls`` of the pair;
-    * the round arrives in time: ``delay + τ < t_go`` (reaction/cueing delay counted);
-    * launch quality: ``sqrt(tr P_pp + (delay + τ)² tr P_vv) ≤ k · basket`` with
-      ``k = max_pip_sigma_baskets`` of the unit.
+    * the round arrives in time: ``delay + τ < t_go`` (reaction and cueing delay counted);
+    * a fire-control radar of the unit supports the PIP (``pip_supported``, see
+      :mod:`iadsim.c2.fire_control`);
+    * launch quality at seeker hand-over: the expected fraction of Pk kept,
+      det(I + P_h/b²)^(−1/2) (:func:`handover_pk_fraction`), is ≥ the unit's
+      ``min_handover_pk_fraction``. P_h is the track covariance extrapolated over the age of the
+      estimate the seeker is handed: with midcourse updates the last uplinked fire-control update
+      (``handover_age_s``), without them the launch-time estimate flown blind (delay + τ).
 
     Among feasible types the lowest ``preference`` (loadout order) wins.
 
@@ -83,8 +100,11 @@ def choose_interceptor(
     f : (P,) fire unit of each pair. p_launch, v_launch, acc : (P, 3) launch-time track state.
     delay_s : (P,) decision-to-launch delay [s]. tgo_s : (P,) time to go [s].
     target_speed_mps : (P,) track speed at the decision time [m/s].
-    var_p_m2, var_v_m2ps2 : (P,) tr P_pp [m²] and tr P_vv [(m/s)²] of the track now.
+    P_now : (P, 6, 6) track covariance now. handover_age_s : (P,) age of the uplinked estimate
+        at hand-over [s], or None without midcourse updates. q_m2ps3 : CV process noise.
     cls : (P,) threat class index used for Pk. magazine : (F, I) rounds left.
+    pip_supported : ``pip_supported(pip (n, 3), idx (n,))`` → (n,) mask of fire-control support of
+        the pairs ``idx`` otherwise feasible (None: all supported).
 
     Returns
     -------
@@ -96,6 +116,8 @@ def choose_interceptor(
     best_pref = np.full(P, np.iinfo(np.int64).max)
     best_tau = np.full(P, np.nan)
     best_pip = np.zeros((P, 3))
+    if handover_age_s is not None:
+        P_h_mid = handover_covariance(P_now, handover_age_s, q_m2ps3)
     for i in range(len(ic.ids)):  # a handful of interceptor types; vectorised over all pairs
         stock = magazine[f, i] > 0
         if not stock.any():
@@ -106,6 +128,7 @@ def choose_interceptor(
         slant = np.linalg.norm(enu, axis=1)
         _, _, alt = frames.ecef_to_geodetic(pip)
         t_arr = delay_s + np.nan_to_num(tau, nan=np.inf)
+        P_h = P_h_mid if handover_age_s is not None else handover_covariance(P_now, np.where(np.isfinite(t_arr), t_arr, 0.0), q_m2ps3)
         ok = (
             stock
             & np.isfinite(tau)
@@ -114,9 +137,12 @@ def choose_interceptor(
             & (target_speed_mps <= ic.max_target_speed_mps[f, i])
             & (ic.pk[f, i, cls] > 0)
             & (t_arr < tgo_s)
-            # fire control: the track must predict the intercept point to within the seeker basket
-            & (np.sqrt(var_p_m2 + var_v_m2ps2 * t_arr**2) <= fus.max_pip_sigma_baskets[f] * ic.basket_m[f, i])
+            & (handover_pk_fraction(P_h, np.where(stock, ic.basket_m[f, i], 1.0)) >= fus.min_handover_pk_fraction[f])
         )  # fmt: skip
+        if pip_supported is not None:
+            k = np.flatnonzero(ok)
+            if len(k):
+                ok[k] = pip_supported(pip[k], k)
         better = ok & (fus.preference[f, i] < best_pref)
         best_type = np.where(better, i, best_type)
         best_pref = np.where(better, fus.preference[f, i], best_pref)
