@@ -167,7 +167,7 @@ RECORD_COLUMNS: dict[EventKind, tuple[str, ...]] = {
     EventKind.Leak: ("threat", "asset"),
     EventKind.Impact: ("threat", "asset", "value", "x_m", "y_m", "z_m"),
     EventKind.GuidanceLost: ("fire_unit", "shot", "sensor", "track", "threat", "reason"),
-    EventKind.KillAssessed: ("fire_unit", "track", "threat", "value", "reason"),
+    EventKind.KillAssessed: ("fire_unit", "shot", "track", "threat", "value", "reason"),
 }  # fmt: skip
 RECORD_TYPES: dict[EventKind, type] = {k: _record_type(k, c) for k, c in RECORD_COLUMNS.items()}
 

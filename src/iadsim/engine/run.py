@@ -374,7 +374,7 @@ def _assess(ctx: _Ctx, t: float) -> None:
     shots.assessed[due] = True
     obj = shots.target[due]
     row = fcs.row[obj]
-    ctx.log.emit(EventKind.KillAssessed, shots.t_assess[due], fire_unit=shots.fu[due],
+    ctx.log.emit(EventKind.KillAssessed, shots.t_assess[due], fire_unit=shots.fu[due], shot=shots.id[due],
                  track=np.where(row >= 0, ctx.tracks.id[np.maximum(row, 0)], -1), threat=shots.threat[due],
                  value=dead.astype(float), reason=np.where(dead, _DEAD, _ALIVE))  # fmt: skip
     d = np.flatnonzero(dead)
