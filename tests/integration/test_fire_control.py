@@ -250,3 +250,13 @@ def test_guidance_lost_when_the_fire_control_radar_loses_the_target() -> None:
     t = ctx.log.table()
     assert t["kind"].to_pylist() == ["GuidanceLost"] and t["reason"].to_pylist() == ["fc_out_of_coverage"]
     assert not shots.guided[0] and fcs.radar[r[0]] == -1
+
+
+def test_cueing_delay_and_reaction_time_before_the_first_launch() -> None:
+    """First engagement of a target: launch = decision + cue delay (2 s, catalogue) + reaction (10 s)."""
+    res = iadsim.simulate(scenario(PATRIOT_SOUTH, "      - type: patriot\n        doctrine: shoot-look-shoot", count=1))
+    asg, la = kinds(res, "Assignment"), kinds(res, "Launch")
+    assert la["time_s"][0] - asg["time_s"][0] == pytest.approx(12.0)
+    # a re-engagement of the same target after the look needs no new cue while the radar holds it
+    if len(asg["time_s"]) > 1:
+        assert la["time_s"][1] - asg["time_s"][1] in (pytest.approx(10.0), pytest.approx(12.0))
