@@ -141,8 +141,9 @@ def _decide(world, ground_km: float, alt_m: float, speed: float, dive_deg: float
     delay = fus.reaction_time_s[[0]]
     pl, vl, acc = engagement.launch_kinematics(p, v, delay)
     tgo = evaluation.time_to_go(p, v, world.assets.ecef_m.reshape(-1, 3))
-    it, tau, pip = engagement.choose_interceptor(np.array([0]), pl, vl, acc, delay, tgo, np.array([speed]), np.zeros(1),
-                                                 np.zeros(1), cls, fus.magazine, fus, ic)
+    # a perfect track (zero covariance): only kinematics and envelopes decide
+    it, tau, pip = engagement.choose_interceptor(np.array([0]), pl, vl, acc, delay, tgo, np.array([speed]),
+                                                 np.zeros((1, 6, 6)), None, 0.0, cls, fus.magazine, fus, ic)
     return int(cls[0]), int(it[0]), float(np.linalg.norm(pip[0] - fus.ecef_m[0]))
 
 

@@ -12,6 +12,7 @@ from typing import Any, cast
 
 import numpy as np
 
+from iadsim.errors import InputError
 from iadsim.geo import frames
 from iadsim.rng import RunStreams, make_streams
 from iadsim.scenario.catalog import Catalog, CatalogEntry, load_catalog
@@ -68,7 +69,10 @@ class FireUnitArrays:
     launch_interval_s: np.ndarray
     max_engagements: np.ndarray
     salvo_size: np.ndarray  # missiles per engagement (1 under shoot-look-shoot)
-    max_pip_sigma_baskets: np.ndarray  # launch only if σ_PIP ≤ this × seeker basket
+    min_handover_pk_fraction: np.ndarray  # launch only if E[Pk]/Pk₀ at seeker hand-over ≥ this
+    max_guided: np.ndarray  # guidance channels: rounds in flight one fire-control radar guides at once
+    kill_assessment_s: np.ndarray  # delay from a round's intercept time to its kill assessment
+    kill_assessment_error: np.ndarray  # probability that an assessment is wrong (either way)
     doctrine: tuple[str, ...]
     magazine: np.ndarray  # (F, I) rounds per interceptor type
     preference: np.ndarray  # (F, I) order of preference (lower first), large where not carried
@@ -81,10 +85,32 @@ class FireUnitArrays:
     reserved_for: np.ndarray  # (F, I, C) bool: type i reserved for assessed class c
     reload_time_s: np.ndarray  # (F,) time to reload an emptied launcher
     reserve_rounds: np.ndarray  # (F, I) rounds kept off the launchers for reloads
+    fc_mask: np.ndarray  # (F, S) radars that can support this unit's engagements (same site, fire-control role)
     interceptor_overrides: tuple[dict[str, Any], ...] = ()
 
     def __len__(self) -> int:
         return len(self.name)
+
+
+#: Radar roles whose radars can support an engagement (catalogue ``role``).
+FIRE_CONTROL_ROLES = ("fire-control", "multifunction")
+
+
+@dataclass(frozen=True)
+class FireControlRadarArrays:
+    """Fire-control properties of the radars, shape (S,) each (NaN / 0 where not fire control).
+
+    ``is_fc`` role fire-control or multifunction; ``track_update_s`` interval of the dedicated
+    track dwells on engaged targets; ``dwell_gain`` linear SNR gain of a track dwell over a
+    search look; ``lost_after`` consecutive missed dwells after which the target is lost;
+    ``cue_delay_s`` acquisition time of a target cued by a search track.
+    """
+
+    is_fc: np.ndarray
+    track_update_s: np.ndarray
+    dwell_gain: np.ndarray
+    lost_after: np.ndarray
+    cue_delay_s: np.ndarray
 
 
 @dataclass(frozen=True)
@@ -135,6 +161,7 @@ class World:
     friendlies: Mover | None
     catalog_used: dict[str, Any] = field(default_factory=dict)
     launchers: LauncherTable | None = None  # launcher layout (weapons.launchers)
+    fc_radars: FireControlRadarArrays | None = None
 
     @property
     def dt_s(self) -> float:
@@ -206,20 +233,12 @@ def compile_world(
     )
     asset_idx = {a.name: i for i, a in enumerate(assets)}
 
-    # default boresight: towards the mean launch position of the raids (south if none)
-    mean_lat: float | None
-    mean_lon: float | None
-    if scenario.raids:
-        mean_lat = float(np.mean([r.launch.lat_deg for r in scenario.raids]))
-        mean_lon = float(np.mean([r.launch.lon_deg for r in scenario.raids]))
-    else:
-        mean_lat = mean_lon = None
-
     # ---- radars
     cols: dict[str, list[Any]] = {k: [] for k in (
         "name", "site_index", "lat_rad", "lon_rad", "alt_m", "ref_range_m", "ref_rcs_m2", "ref_pd",
         "pfa", "max_range_m", "max_alt_m", "min_elevation_rad", "boresight_az_rad",
         "half_width_az_rad", "revisit_s", "sigma_range_m", "sigma_az_rad", "sigma_el_rad")}  # fmt: skip
+    fc_cols: dict[str, list[Any]] = {k: [] for k in ("is_fc", "track_update_s", "dwell_gain", "lost_after", "cue_delay_s")}
     for si, site in enumerate(scenario.sites):
         for j, s in enumerate(site.sensors):
             e = cat.radars[s.type]
@@ -241,14 +260,19 @@ def compile_world(
             cols["half_width_az_rad"].append(min(for_deg, 360.0) / 2.0 * DEG)
             if s.boresight_az_deg is not None:
                 bore = s.boresight_az_deg * DEG
-            elif mean_lat is not None and mean_lon is not None:  # both set together
-                az, _, _ = frames.geodesic_inverse(
-                    np.array(site.lat_deg * DEG), np.array(site.lon_deg * DEG),
-                    np.array(mean_lat * DEG), np.array(mean_lon * DEG))  # fmt: skip
-                bore = float(np.mod(az, 2 * np.pi))
-            else:
-                bore = np.pi
+            elif for_deg >= 360.0:
+                bore = 0.0  # full circle: the boresight is irrelevant
+            else:  # the loader reports this with file:line; a guard for scenarios built in code
+                raise InputError(f"sites[{si}].sensors[{j}]: radar {s.type!r} covers a {for_deg:g} deg sector: "
+                                 "set boresight_az_deg (no default is drawn from the raids)")
             cols["boresight_az_rad"].append(bore)
+            role = e.fields.get("role")
+            fc = role in FIRE_CONTROL_ROLES
+            fc_cols["is_fc"].append(fc)
+            fc_cols["track_update_s"].append(_opt(e, "track_update_s") if fc else np.nan)
+            fc_cols["dwell_gain"].append(10 ** (_opt(e, "track_dwell_gain_db") / 10) if fc else np.nan)
+            fc_cols["lost_after"].append(_opt(e, "track_lost_dwells") if fc else np.nan)
+            fc_cols["cue_delay_s"].append(_opt(e, "cue_delay_s") if fc else np.nan)
             cols["revisit_s"].append(_val(s.revisit_s, e, "revisit_s"))
             cols["sigma_range_m"].append(_val(s.sigma_range_m, e, "sigma_range_m"))
             cols["sigma_az_rad"].append(_val(s.sigma_azimuth_mrad, e, "sigma_azimuth_mrad") * MRAD)
@@ -262,6 +286,15 @@ def compile_world(
         **{k: np.array(v, dtype=float) for k, v in cols.items()},
     )
     S = len(radars)
+    fc_radars = FireControlRadarArrays(
+        is_fc=np.array(fc_cols["is_fc"], bool),
+        **{k: np.array(fc_cols[k], float) for k in ("track_update_s", "dwell_gain", "lost_after", "cue_delay_s")},
+    )
+    bad = np.flatnonzero(fc_radars.is_fc & ~np.isfinite(fc_radars.track_update_s + fc_radars.dwell_gain
+                                                         + fc_radars.lost_after + fc_radars.cue_delay_s))  # fmt: skip
+    if len(bad):
+        raise InputError(f"radar {radars.name[bad[0]]!r}: a fire-control radar needs track_update_s, "
+                         "track_dwell_gain_db, track_lost_dwells and cue_delay_s in the catalogue")
 
     # ---- interceptor types (only those carried somewhere), fire units
     ic_ids: list[str] = []
@@ -290,7 +323,8 @@ def compile_world(
     magazine = np.zeros((F, I), dtype=np.int64)
     preference = np.full((F, I), 10_000, dtype=np.int64)
     fcols: dict[str, list[Any]] = {k: [] for k in (
-        "name", "system", "site_index", "lat", "lon", "alt", "reaction", "interval", "maxeng", "salvo", "doctrine")}  # fmt: skip
+        "name", "system", "site_index", "lat", "lon", "alt", "reaction", "interval", "maxeng", "salvo", "doctrine",
+        "guided")}  # fmt: skip
     for f, (si, site, fu, system, loadout) in enumerate(fu_specs):
         used["systems"][fu.type] = system.as_dict()
         same = [x for x in site.fire_units if x.type == fu.type]
@@ -303,6 +337,7 @@ def compile_world(
         fcols["reaction"].append(_val(fu.reaction_time_s, system, "reaction_time_s"))
         fcols["interval"].append(_val(fu.launch_interval_s, system, "launch_interval_s"))
         fcols["maxeng"].append(int(_val(fu.max_simultaneous_engagements, system, "max_simultaneous_engagements")))
+        fcols["guided"].append(int(_val(fu.max_missiles_guided, system, "max_missiles_guided")))
         salvo = int(_val(fu.salvo_size, system, "salvo_size"))
         # doctrine: the scenario's, else the catalogue system's (assumption text there), else salvo
         doctrine = fu.doctrine or str(system.fields.get("doctrine") or "salvo")
@@ -374,7 +409,10 @@ def compile_world(
         launch_interval_s=np.array(fcols["interval"], float),
         max_engagements=np.array(fcols["maxeng"], dtype=np.int64),
         salvo_size=np.array(fcols["salvo"], dtype=np.int64),
-        max_pip_sigma_baskets=np.array([fu.max_pip_sigma_baskets for (_, _, fu, _, _) in fu_specs], float),
+        min_handover_pk_fraction=np.array([fu.min_handover_pk_fraction for (_, _, fu, _, _) in fu_specs], float),
+        max_guided=np.array(fcols["guided"], dtype=np.int64),
+        kill_assessment_s=np.array([fu.kill_assessment_s for (_, _, fu, _, _) in fu_specs], float),
+        kill_assessment_error=np.array([fu.kill_assessment_error for (_, _, fu, _, _) in fu_specs], float),
         doctrine=tuple(fcols["doctrine"]),
         magazine=magazine,
         preference=preference,
@@ -387,6 +425,8 @@ def compile_world(
         reserved_for=reserved_for,
         reload_time_s=reload_time,
         reserve_rounds=reserve_rounds,
+        fc_mask=((site_of_fu[:, None] == np.asarray(radars.site_index)[None, :]) & fc_radars.is_fc[None, :])
+        if S else np.zeros((F, 0), bool),
     )
     # Interceptor parameters per fire unit live in the (F, I) table: overrides are per unit.
     # energy-limited flyout: drag time constant so that the average speed over a max-range flight
@@ -559,4 +599,5 @@ def compile_world(
         friendlies=CompositeMover(fmovers) if fmovers else None,
         catalog_used=used,
         launchers=launcher_table,
+        fc_radars=fc_radars,
     )

@@ -39,7 +39,7 @@ INTERCEPTOR_REQUIRED = (
     "max_target_speed_mps", "basket_m",
 )  # fmt: skip
 #: Catalogue fields a fire unit needs (fire-unit field of the same name overrides).
-SYSTEM_REQUIRED = ("reaction_time_s", "launch_interval_s", "max_simultaneous_engagements", "salvo_size")
+SYSTEM_REQUIRED = ("reaction_time_s", "launch_interval_s", "max_simultaneous_engagements", "salvo_size", "max_missiles_guided")
 AIR_BREATHING = ("aircraft", "cruise_missile", "drone")
 
 
@@ -249,6 +249,11 @@ def _semantic_problems(file: str, root: Any, catalog: Any) -> list[Problem]:
             for f in RADAR_REQUIRED:
                 if sen.get(f) is None and entry.value(f) is None:
                     add(loc, f"catalogue radar {rid!r} has no public value for {f} (null, unknown); set {f} here")
+            fov = num(sen.get("field_of_regard_deg"))
+            fov = fov if fov is not None else num(entry.value("field_of_regard_deg"))
+            if fov is not None and fov < 360.0 and sen.get("boresight_az_deg") is None:
+                add(loc, f"radar {rid!r} covers a {fov:g} deg sector: set boresight_az_deg (where it points, "
+                         f"degrees clockwise from north; no default is drawn from the raids) (got none)")
         for j, fu in enumerate(seq(site, "fire_units")):
             if not isinstance(fu, dict) or not isinstance(fu.get("type"), str):
                 continue

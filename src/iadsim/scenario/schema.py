@@ -141,12 +141,25 @@ class FireUnitSpec(_Model):
     reaction_time_s: NonNeg | None = None
     launch_interval_s: NonNeg | None = None
     max_simultaneous_engagements: Annotated[int, Field(ge=1)] | None = None
-    max_pip_sigma_baskets: Pos = Field(
-        default=5.0,
-        description="Fire-control doctrine: launch only when the track predicts the intercept point with "
-        "1-sigma error sqrt(tr P_pp + tau^2 tr P_vv) of at most this many seeker baskets",
-    )
     interceptors: dict[str, InterceptorOverride] = Field(default_factory=dict)
+    max_missiles_guided: Annotated[int, Field(ge=1)] | None = Field(
+        None, description="Guidance channels: rounds in flight one fire-control radar guides at once (default: catalogue)"
+    )
+    min_handover_pk_fraction: Annotated[float, Field(gt=0.0, le=1.0)] = Field(
+        default=0.5,
+        description="Launch-quality gate: launch only if the expected Pk kept at seeker hand-over, "
+        "det(I + P_h/b^2)^(-1/2) for the predicted aim-error covariance P_h, is at least this fraction "
+        "(doctrine assumption: no round whose expected Pk is under half its nominal value)",
+    )
+    kill_assessment_s: NonNeg = Field(
+        default=5.0,
+        description="Time after a round's intercept time until the unit knows whether the target died "
+        "(notional assumption: a few fire-control track updates)",
+    )
+    kill_assessment_error: Annotated[float, Field(ge=0.0, lt=0.5)] = Field(
+        default=0.05,
+        description="Probability that a kill assessment is wrong (either way); notional assumption",
+    )
 
 
 class SiteSpec(_Model):

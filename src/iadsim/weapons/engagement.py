@@ -6,6 +6,7 @@ applies is in its docstring; ``docs/models.md`` gives the sources and assumption
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -45,6 +46,15 @@ def handover_pk_fraction(P_handover: np.ndarray, basket_m: np.ndarray) -> np.nda
     return np.asarray(1.0 / np.sqrt(np.linalg.det(M)))
 
 
+def handover_covariance(P: np.ndarray, dt_s: np.ndarray, q_m2ps3: float) -> np.ndarray:
+    """Position covariance of a track estimate extrapolated over Δt (nearly-constant velocity).
+
+    P_h = P_pp + Δt (P_pv + P_vp) + Δt² P_vv + q Δt³/3 I.  Shapes: P (P, 6, 6), Δt (P,).
+    """
+    dt = dt_s[:, None, None]
+    return np.asarray(P[:, :3, :3] + dt * (P[:, :3, 3:] + P[:, 3:, :3]) + dt**2 * P[:, 3:, 3:] + (q_m2ps3 * dt**3 / 3.0) * np.eye(3))
+
+
 def choose_interceptor(
     f: np.ndarray,
     p_launch: np.ndarray,
@@ -53,12 +63,14 @@ def choose_interceptor(
     delay_s: np.ndarray,
     tgo_s: np.ndarray,
     target_speed_mps: np.ndarray,
-    var_p_m2: np.ndarray,
-    var_v_m2ps2: np.ndarray,
+    P_now: np.ndarray,
+    handover_age_s: np.ndarray | None,
+    q_m2ps3: float,
     cls: np.ndarray,
     magazine: np.ndarray,
     fus: FireUnitArrays,
     ic: InterceptorTable,
+    pip_supported: Callable[[np.ndarray, np.ndarray], np.ndarray] | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Interceptor type per candidate pair: doctrine's choice among the capable types.
 
@@ -76,9 +88,14 @@ def choose_interceptor(
     * the track's speed ≤ the type's maximum target speed;
     * Pk > 0 against the assessed class;
     * the type is not reserved for other classes (:func:`~iadsim.c2.doctrine.reservation_ok`);
-    * the round arrives in time: ``delay + τ < t_go`` (reaction/cueing delay counted);
-    * launch quality: ``sqrt(tr P_pp + (delay + τ)² tr P_vv) ≤ k · basket`` with
-      ``k = max_pip_sigma_baskets`` of the unit.
+    * the round arrives in time: ``delay + τ < t_go`` (reaction and cueing delay counted);
+    * a fire-control radar of the unit supports the PIP (``pip_supported``, see
+      :mod:`iadsim.c2.fire_control`);
+    * launch quality at seeker hand-over: the expected fraction of Pk kept,
+      det(I + P_h/b²)^(−1/2) (:func:`handover_pk_fraction`), is ≥ the unit's
+      ``min_handover_pk_fraction``. P_h is the track covariance extrapolated over the age of the
+      estimate the seeker is handed: with midcourse updates the last uplinked fire-control update
+      (``handover_age_s``), without them the launch-time estimate flown blind (delay + τ).
 
     Among capable types the unit's ``weapon_choice`` picks one
     (:func:`~iadsim.c2.doctrine.choose_interceptor`: cheapest by public cost, uncosted last, or
@@ -89,8 +106,11 @@ def choose_interceptor(
     f : (P,) fire unit of each pair. p_launch, v_launch, acc : (P, 3) launch-time track state.
     delay_s : (P,) decision-to-launch delay [s]. tgo_s : (P,) time to go [s].
     target_speed_mps : (P,) track speed at the decision time [m/s].
-    var_p_m2, var_v_m2ps2 : (P,) tr P_pp [m²] and tr P_vv [(m/s)²] of the track now.
+    P_now : (P, 6, 6) track covariance now. handover_age_s : (P,) age of the uplinked estimate
+        at hand-over [s], or None without midcourse updates. q_m2ps3 : CV process noise.
     cls : (P,) assessed class index. magazine : (F, I) rounds on ready launchers.
+    pip_supported : ``pip_supported(pip (n, 3), idx (n,))`` → (n,) mask of fire-control support of
+        the pairs ``idx`` otherwise feasible (None: all supported).
 
     Returns
     -------
@@ -117,6 +137,10 @@ def choose_interceptor(
         slant = np.linalg.norm(enu, axis=1)
         _, _, alt = frames.ecef_to_geodetic(pip)
         t_arr = delay_s[pj] + np.nan_to_num(tau, nan=np.inf)
+        if handover_age_s is not None:
+            P_h = handover_covariance(P_now[pj], handover_age_s[pj], q_m2ps3)
+        else:
+            P_h = handover_covariance(P_now[pj], np.where(np.isfinite(t_arr), t_arr, 0.0), q_m2ps3)
         ok = (
             np.isfinite(tau)
             & inside_envelope(slant, np.asarray(alt, float), cls[pj], ic.min_range_m[fj, ij], ic.max_range_m[fj, ij],
@@ -126,9 +150,12 @@ def choose_interceptor(
             & (ic.pk[fj, ij, cls[pj]] > 0)
             & res_ok
             & (t_arr < tgo_s[pj])
-            # fire control: the track must predict the intercept point to within the seeker basket
-            & (np.sqrt(var_p_m2[pj] + var_v_m2ps2[pj] * t_arr**2) <= fus.max_pip_sigma_baskets[fj] * ic.basket_m[fj, ij])
+            & (handover_pk_fraction(P_h, ic.basket_m[fj, ij]) >= fus.min_handover_pk_fraction[fj])
         )  # fmt: skip
+        if pip_supported is not None:
+            k = np.flatnonzero(ok)
+            if len(k):
+                ok[k] = pip_supported(pip[k], pj[k])
         capable[pj, ij] = ok
         taus[pj, ij] = tau
         pips[pj, ij] = pip

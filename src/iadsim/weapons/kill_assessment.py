@@ -88,3 +88,14 @@ def resolve(
     reason = np.where(~target_valid, FALSE_TARGET, reason)
     reason = np.where(kill, -1, reason)
     return kill, pk, reason
+
+
+def assess(killed: np.ndarray, u: np.ndarray, p_error: np.ndarray) -> np.ndarray:
+    """Kill assessment of a round's target, made ``kill_assessment_s`` after it arrived.
+
+    The assessment is right with probability 1 − p_error and wrong with p_error, both ways
+    (a killed target judged alive, a surviving target judged dead): assessed dead ⇔
+    (killed ∧ u ≥ p) ∨ (¬killed ∧ u < p). Shapes (n,); returns (n,) bool.
+    """
+    wrong = u < p_error
+    return np.asarray(np.where(wrong, ~killed, killed))

@@ -304,6 +304,10 @@ _DOMAINS: dict[str, tuple[float, float, bool]] = {
     "reference_rcs_m2": _POS,
     "max_range_km": _POS,
     "revisit_s": _POS,
+    "track_update_s": _POS,
+    "track_dwell_gain_db": (0.0, 40.0, True),
+    "track_lost_dwells": (1.0, 100.0, True),
+    "cue_delay_s": _NONNEG,
     "average_speed_mps": _POS,
     "max_speed_mps": _POS,
     "speed_mps": _POS,
@@ -347,7 +351,7 @@ _SPECS: dict[str, _Spec] = {
             "max_altitude_km", "min_elevation_deg", "field_of_regard_deg", "revisit_s",
             "sigma_range_m", "sigma_azimuth_mrad", "sigma_elevation_mrad", "antenna_height_m",
         }),
-        frozenset(),
+        frozenset({"track_update_s", "track_dwell_gain_db", "track_lost_dwells", "cue_delay_s"}),
     ),  # fmt: skip
     "interceptor": _Spec(
         "interceptor",
