@@ -85,7 +85,7 @@ def run_seeds(seeds: tuple[int, ...] = SEEDS) -> dict[str, Any]:
         per_seed.append({"seed": seed, "rounds": dict(rounds), "kills": dict(kills),
                          "miss": {k: dict(v) for k, v in miss.items()}, "ranges_km": dict(ranges),
                          "leakers": dict(leak), "engine_wall_s": res.engine_wall_s,
-                         "threats": len(th)})  # fmt: skip
+                         "threats": len(th), "part_c": _part_c_figures(res)})  # fmt: skip
     return {"scenario": SCENARIO, "seeds": list(seeds), "commit": _git_commit(), "runs": per_seed,
             "summary": summarise(per_seed, list(w.raid_names))}  # fmt: skip
 
@@ -114,6 +114,7 @@ def summarise(per_seed: list[dict[str, Any]], raids: list[str]) -> dict[str, Any
         out["leakers"][raid] = sum(r["leakers"].get(raid, 0) for r in per_seed) / n
     out["leakers_total"] = sum(out["leakers"].values())
     out["engine_wall_s_median"] = float(np.median([r["engine_wall_s"] for r in per_seed]))
+    out["part_c"] = _summarise_part_c(per_seed)
     return out
 
 
@@ -164,12 +165,71 @@ def write_note(before: dict[str, Any], after: dict[str, Any], path: Path) -> Non
     lines.append(f"| **total** | {_f(b['leakers_total'])} | {_f(a['leakers_total'])} |")
     lines += ["", f"Median engine wall time per run: before {b['engine_wall_s_median']:.2f} s, after "
               f"{a['engine_wall_s_median']:.2f} s (shared 2-core machine: pessimistic).", ""]  # fmt: skip
+    lines += _note_part_c(b, a)
     reasons = Path(__file__).with_name("reasons.md")
     if reasons.exists():
         lines += [reasons.read_text().rstrip(), ""]
+    reasons_c = Path(__file__).with_name("reasons_part_c.md")
+    if reasons_c.exists():
+        lines += [reasons_c.read_text().rstrip(), ""]
     tmp = path.with_suffix(path.suffix + ".tmp")
     tmp.write_text("\n".join(lines))
     tmp.replace(path)
+
+
+# ---------------------------------------------------------------- issue 8 part C figures
+def _part_c_figures(res: Any) -> dict[str, Any]:
+    """Rounds by interceptor type and true target class; honest cost accounting of the run."""
+    from iadsim.scenario.schema import THREAT_CLASSES
+
+    ev = res.events.to_pydict()
+    w = res.world
+    kind = np.array(ev["kind"])
+    la = kind == "Launch"
+    thr = np.array(ev["threat"])[la]
+    it = np.array(ev["interceptor_type"])[la]
+    by: dict[str, int] = defaultdict(int)
+    for t_i, i in zip(thr, it):
+        c = THREAT_CLASSES[int(w.threats.class_index[t_i])] if t_i >= 0 else "false_track"
+        by[f"{w.interceptors.ids[int(i)]}/{c}"] += 1
+    cost = res.summary["cost"]
+    keys = ("exchange_ratio", "exchange_excluded_interceptors", "exchange_excluded_threats_destroyed",
+            "interceptors_without_public_cost", "threats_destroyed_without_public_cost",
+            "value_protected_per_interceptor_usd_upper_bound")  # fmt: skip
+    return {"rounds_by_type_class": dict(by), "cost": {k: cost.get(k) for k in keys}}
+
+
+def _summarise_part_c(per_seed: list[dict[str, Any]]) -> dict[str, Any]:
+    """Means over seeds of the part C figures (old runs without them give an empty summary)."""
+    runs = [r["part_c"] for r in per_seed if "part_c" in r]
+    if not runs:
+        return {}
+    n = len(runs)
+    keys = sorted({k for r in runs for k in r["rounds_by_type_class"]})
+    by = {k: sum(r["rounds_by_type_class"].get(k, 0) for r in runs) / n for k in keys}
+    ex = [r["cost"]["exchange_ratio"] for r in runs if r["cost"]["exchange_ratio"] is not None]
+    return {"rounds_by_type_class": by,
+            "exchange_ratio_mean": float(np.mean(ex)) if ex else None,
+            "excluded_interceptors_mean": float(np.mean([r["cost"]["exchange_excluded_interceptors"] for r in runs])),
+            "excluded_kills_mean": float(np.mean([r["cost"]["exchange_excluded_threats_destroyed"] for r in runs]))}  # fmt: skip
+
+
+def _note_part_c(b: dict[str, Any], a: dict[str, Any]) -> list[str]:
+    """Markdown lines: weapon use by true target class and the cost exchange (AFTER only)."""
+    c = a.get("part_c") or {}
+    if not c:
+        return []
+    lines = ["## Weapon use by interceptor and true target class (rounds per run, AFTER)", "",
+             "Weapon choice reads only the class assessed from the track; the true class is shown for scoring.", "",
+             "| interceptor / true class | rounds per run |", "|---|---|"]  # fmt: skip
+    for k, v in c["rounds_by_type_class"].items():
+        lines.append(f"| {k} | {v:.1f} |")
+    lines += ["", "## Cost exchange from costed items only (AFTER)", "",
+              f"Mean exchange ratio {_f(c.get('exchange_ratio_mean'), 2)} (threat value destroyed / interceptor cost, "
+              f"over threats and rounds that all have a public cost); left out for a missing cost, per run: "
+              f"{_f(c.get('excluded_interceptors_mean'))} interceptors and {_f(c.get('excluded_kills_mean'))} kills. "
+              "The BEFORE code counted uncosted kills (ballistic missiles) as $0 and mixed their rounds into the cost.", ""]  # fmt: skip
+    return lines
 
 
 def main(argv: list[str] | None = None) -> int:
