@@ -51,10 +51,11 @@ def _cost_line(c: dict[str, Any]) -> str:
     ub = c["value_protected_per_interceptor_usd_upper_bound"]
     if ub is not None:
         exact = c["value_protected_per_interceptor_usd"] is not None
-        line += (f".  Value protected {c['value_protected_usd']:g} = {ub:.3g} per interceptor $"
+        per_m = ub * 1e6  # asset value units per $1 M of interceptors
+        line += (f".  Value protected {c['value_protected']:g} = {per_m:.3g} per $1 M of interceptors"
                  if exact else
-                 f".  Value protected {c['value_protected_usd']:g} ≤ {ub:.3g} per interceptor $ "
-                 f"({c['interceptors_without_public_cost']} rounds without a public cost)")  # fmt: skip
+                 f".  Value protected {c['value_protected']:g} ≤ {per_m:.3g} per $1 M of interceptors "
+                 f"(upper bound: {c['interceptors_without_public_cost']} rounds without a public cost)")  # fmt: skip
     return line + "."
 
 

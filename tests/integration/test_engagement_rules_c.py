@@ -252,3 +252,22 @@ def test_far_away_site_that_sees_nothing_leaves_every_other_event_identical():
     assert a.num_rows > 0 and _events(a, "Launch").num_rows > 0
     cols = [c for c in a.column_names if c != "seq"]  # seq counts all emitted events
     assert _identical(a.select(cols), b_other.select(cols))
+
+
+# ------------------------------------------------------------------ cost accounting in the CLI
+def test_cli_prints_the_costed_exchange_with_uncosted_counts(tmp_path: Path):
+    from typer.testing import CliRunner
+
+    from iadsim.cli import app
+
+    r = CliRunner().invoke(app, ["run", SMALL, "--out", str(tmp_path / "o")])
+    assert r.exit_code == 0, r.output
+    text = " ".join(r.output.split())
+    assert "Cost exchange (costed items only):" in text
+    res = iadsim.simulate(SMALL)
+    c = res.summary["cost"]
+    # scud-b has no public cost: its kills and the rounds fired at it are left out, never $0
+    killed_bm = [t for t in res.summary["threats"]["by_type"] if t["class"] == "ballistic_missile"][0]["destroyed"]
+    assert c["exchange_excluded_threats_destroyed"] >= killed_bm
+    if c["exchange_excluded_interceptors"]:
+        assert "left out for a missing cost" in text

@@ -37,9 +37,9 @@ def test_rounds_at_false_tracks_count_as_spent():
 def test_value_protected_per_dollar_none_when_any_round_uncosted():
     c = _acc(launch_cost=np.array([2e6, NAN]), launch_threat=np.array([0, 1]), killed=np.array([0, 1]),
              threat_cost=np.array([1.4e6, NAN, 1e6]))
-    assert c["value_protected_usd"] == 100.0  # asset 0 attacked and survived; asset 1 never attacked
+    assert c["value_protected"] == 100.0  # asset 0 attacked and survived; asset 1 never attacked
     assert c["value_protected_per_interceptor_usd"] is None
     assert c["value_protected_per_interceptor_usd_upper_bound"] == 100.0 / 2e6
     c = _acc(launch_cost=np.array([2e6]), launch_threat=np.array([0]), killed=np.array([0]),
              threat_cost=np.array([1.4e6, NAN, 1e6]), asset_lost=np.array([100.0, 0.0]))
-    assert c["value_protected_usd"] == 0.0 and c["value_protected_per_interceptor_usd"] == 0.0
+    assert c["value_protected"] == 0.0 and c["value_protected_per_interceptor_usd"] == 0.0

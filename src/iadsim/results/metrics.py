@@ -188,7 +188,7 @@ def cost_accounting(
       threats or at false tracks)`` — rounds at false tracks have a known cost and no threat value;
       rounds at threats without a cost, and threats engaged by an uncosted round, are left out of
       both sides and counted beside the ratio (``excluded_*``). Nothing uncosted enters as $0.
-    * ``value_protected_usd`` = value of the assets that were attacked (target of a launched
+    * ``value_protected`` (asset value units) = value of the assets that were attacked (target of a launched
       threat) and survived. Per interceptor dollar: over all rounds fired when every round has a
       public cost (else None), and an upper bound over the costed rounds only.
     """
@@ -224,7 +224,7 @@ def cost_accounting(
         "exchange_costed_interceptor_cost_usd": spent_usd,
         "exchange_excluded_interceptors": int(len(lc) - in_ratio.sum()),
         "exchange_excluded_threats_destroyed": int(len(k) - len(k_full)),
-        "value_protected_usd": protected,
+        "value_protected": protected,
         "value_protected_per_interceptor_usd": (_num(protected / cost_fired) if cost_fired > 0 and n_unc == 0 else None),
         "value_protected_per_interceptor_usd_upper_bound": _num(protected / cost_fired) if cost_fired > 0 else None,
     }
