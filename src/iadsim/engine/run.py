@@ -331,6 +331,13 @@ def _track_dwells(ctx: _Ctx, t: float, pos: np.ndarray, active: np.ndarray) -> r
     # depends on geometry and SNR; no decision reads this label)
     tr = np.where(has_row, tracks.truth[row], -1)
     present = (tr >= 0) & active[np.maximum(tr, 0)]
+    # one echo per object and radar: where two held tracks follow the same object (a duplicate or
+    # swapped track), only the first (lowest object id) gets its measurement; the other misses
+    key = rr * (len(world.threats) + 1) + np.maximum(tr, 0)
+    _, first = np.unique(np.where(present, key, -1 - np.arange(len(key))), return_index=True)
+    dup = np.ones(len(key), bool)
+    dup[first] = False
+    present &= ~dup
     xp, _ = tracks.predicted(row, t)
     look = np.where(present[:, None], pos[np.maximum(tr, 0)], xp[:, :3])
     vis, hit, dets = scheduling.track_dwells(world.radars, rr, tr, look, world.threats.rcs_m2[np.maximum(tr, 0)],
