@@ -79,12 +79,22 @@ def run_seeds(seeds: tuple[int, ...] = SEEDS) -> dict[str, Any]:
             d = np.linalg.norm(xyz - fus.ecef_m[fu[ik]], axis=1) / 1000.0
             for f, t_i, r in zip(fu[ik], thr[ik], d):
                 ranges[f"{fus.system[f]}/{THREAT_CLASSES[int(th.class_index[t_i])]}"].append(float(r))
+        # rounds that found their target dead: killed by a round of the same unit, of another
+        # unit, or leaked before (needs the reason column)
+        killer = {int(t_i): int(f) for t_i, f in zip(thr[kind == "Intercept"], fu[kind == "Intercept"])}
+        dead_by: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+        md = np.flatnonzero((kind == "Miss") & (reason == "target_already_dead"))
+        for i in md:
+            k_f = killer.get(int(thr[i]))
+            who = "leaked" if k_f is None else ("same_unit" if k_f == int(fu[i]) else "other_unit")
+            dead_by[fus.system[fu[i]]][who] += 1
         leak: dict[str, int] = defaultdict(int)
         for t_i in thr[kind == "Leak"]:
             leak[w.raid_names[int(th.raid_index[t_i])]] += 1
         per_seed.append({"seed": seed, "rounds": dict(rounds), "kills": dict(kills),
                          "miss": {k: dict(v) for k, v in miss.items()}, "ranges_km": dict(ranges),
                          "leakers": dict(leak), "engine_wall_s": res.engine_wall_s,
+                         "already_dead_by": {k: dict(v) for k, v in dead_by.items()},
                          "threats": len(th), "part_c": _part_c_figures(res)})  # fmt: skip
     return {"scenario": SCENARIO, "seeds": list(seeds), "commit": _git_commit(), "runs": per_seed,
             "summary": summarise(per_seed, list(w.raid_names))}  # fmt: skip
@@ -102,9 +112,14 @@ def summarise(per_seed: list[dict[str, Any]], raids: list[str]) -> dict[str, Any
         for r in per_seed:
             for k, v in r["miss"].get(s, {}).items():
                 reasons[k] += v / n
+        by: dict[str, float] = defaultdict(float)
+        for r in per_seed:
+            for k, v in r.get("already_dead_by", {}).get(s, {}).items():
+                by[k] += v / n
         out["systems"][s] = {"rounds_per_run": rounds, "kills_per_run": kills,
                              "rounds_per_kill": rounds / kills if kills else None,
-                             "misses_per_run_by_reason": dict(sorted(reasons.items()))}  # fmt: skip
+                             "misses_per_run_by_reason": dict(sorted(reasons.items())),
+                             "target_already_dead_by": dict(sorted(by.items()))}  # fmt: skip
     keys = sorted({k for r in per_seed for k in r["ranges_km"]})
     for k in keys:
         vals = np.concatenate([r["ranges_km"].get(k, []) for r in per_seed])
@@ -152,6 +167,12 @@ def write_note(before: dict[str, Any], after: dict[str, Any], path: Path) -> Non
 
         lines.append(f"| {s} | {fmt(b['systems'].get(s, {}).get('misses_per_run_by_reason', {}))} "
                      f"| {fmt(a['systems'].get(s, {}).get('misses_per_run_by_reason', {}))} |")  # fmt: skip
+    lines += ["", "Rounds that found their target already dead (`target_already_dead`), by who had killed it "
+              "(per run, AFTER only: the original code recorded no reason):", "",
+              "| system | same unit (salvo partner) | other unit | leaked before |", "|---|---|---|---|"]  # fmt: skip
+    for s in sorted(a["systems"]):
+        d = a["systems"][s].get("target_already_dead_by", {})
+        lines.append(f"| {s} | {_f(d.get('same_unit', 0.0))} | {_f(d.get('other_unit', 0.0))} | {_f(d.get('leaked', 0.0))} |")
     lines += ["", "## Engagement ranges (slant range fire unit → intercept point, km, all seeds pooled)", "",
               "| system/class | n before | median | p90 | max | n after | median | p90 | max |",
               "|---|---|---|---|---|---|---|---|---|"]  # fmt: skip

@@ -205,15 +205,22 @@ def _run(world: World, streams: Any, progress: Progress | None) -> tuple[pa.Tabl
             fa = radar_mod.false_alarms(radars, t, dt, clutter, radar_rngs)
             if len(fa):
                 det = radar_mod.Detections.concat(det, fa)
-        n_search = len(det)
         if fcr is not None and fcr.is_fc.any():
             fdet = _track_dwells(ctx, t, pos, active)
+            if len(fdet) and len(det):
+                # a dwell in the tick of a search look that detected the same object adds no
+                # second measurement of it (one echo per radar, object and tick)
+                seen = np.isin(fdet.sensor * (N + 1) + fdet.target, det.sensor * (N + 1) + np.maximum(det.target, -1))
+                if seen.any():
+                    keep = np.flatnonzero(~seen)
+                    fdet = radar_mod.Detections(**{fl: (getattr(fdet, fl) if fl == "time_s" else getattr(fdet, fl)[keep])
+                                                   for fl in ("sensor", "target", "time_s", "range_m", "az_rad", "el_rad",
+                                                              "z_enu_m", "z_ecef_m", "R_ecef")})  # fmt: skip
             if len(fdet):
                 det = radar_mod.Detections.concat(det, fdet)
         M = len(det.sensor)
-        # association rounds: search detections by radar rank within the site, then the track
-        # dwells (a dwell updates the track its radar's search look may just have updated)
-        det_rank = radar_rank[det.sensor] + np.where(np.arange(M) < n_search, 0, S) if M else None
+        # association rounds by radar rank within the site (dwell detections in their radar's round)
+        det_rank = radar_rank[det.sensor] if M else None
         if M:
             det_site = radar_site[det.sensor]
             log.emit(EventKind.Detection, t, sensor=det.sensor, site=det_site, threat=det.target,
@@ -354,6 +361,13 @@ def _track_dwells(ctx: _Ctx, t: float, pos: np.ndarray, active: np.ndarray) -> r
     # depends on geometry and SNR; no decision reads this label)
     tr = np.where(has_row, tracks.truth[row], -1)
     present = (tr >= 0) & active[np.maximum(tr, 0)]
+    # one echo per object and radar: where two held tracks follow the same object (a duplicate or
+    # swapped track), only the first (lowest object id) gets its measurement; the other misses
+    key = rr * (len(world.threats) + 1) + np.maximum(tr, 0)
+    _, first = np.unique(np.where(present, key, -1 - np.arange(len(key))), return_index=True)
+    dup = np.ones(len(key), bool)
+    dup[first] = False
+    present &= ~dup
     xp, _ = tracks.predicted(row, t)
     look = np.where(present[:, None], pos[np.maximum(tr, 0)], xp[:, :3])
     vis, hit, dets = scheduling.track_dwells(world.radars, rr, tr, look, world.threats.rcs_m2[np.maximum(tr, 0)],

@@ -7,8 +7,6 @@ import pytest
 
 import iadsim
 from iadsim.engine.world import compile_world
-from iadsim.geo import frames
-from iadsim.units import DEG
 from iadsim.weapons import engagement, kill_assessment
 
 
@@ -21,11 +19,9 @@ def _pairs(world, east_km: np.ndarray, alt_m: float, vel_enu: np.ndarray):
     """Targets east of the Patriot at Adana (ENU offsets), as candidate pairs of unit 0."""
     fus = world.fire_units
     n = len(east_km)
-    lat, lon = fus.lat_rad[0], fus.lon_rad[0]
     R = fus.enu_rot[0]
     p = fus.ecef_m[0] + (np.stack([east_km * 1000.0, np.zeros(n), np.full(n, alt_m)], axis=1) @ R)
     v = np.broadcast_to(vel_enu @ R, (n, 3)).copy()
-    del lat, lon
     return np.zeros(n, np.int64), p, v
 
 
@@ -175,4 +171,3 @@ def test_launch_kinematics_gravity_for_fast_tracks() -> None:
     assert np.all(a[0] == 0) and pl[0, 1] == pytest.approx(3000.0)
     g = 3.986004418e14 / 6.45e6**2
     assert a[1, 0] == pytest.approx(-g, rel=1e-6) and pl[1, 0] == pytest.approx(6.45e6 - 0.5 * g * 100, rel=1e-9)
-    assert frames is not None and DEG > 0
