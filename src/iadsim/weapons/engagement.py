@@ -128,8 +128,13 @@ def choose_interceptor(
     # every (pair, type) with a ready round, flattened: one vectorised PIP solve for all of them
     pj, ij = np.nonzero(magazine[f] > 0)
     if len(pj):
+        # cheap rules first (reservation, max target speed, Pk > 0 vs the assessed class): the
+        # PIP is solved only for the pairs that pass them
         fj = f[pj]
         res_ok = doctrine.reservation_ok(fus.reserved_for[fj], cls[pj])[np.arange(len(pj)), ij]
+        pre = res_ok & (target_speed_mps[pj] <= ic.max_target_speed_mps[fj, ij]) & (ic.pk[fj, ij, cls[pj]] > 0)
+        pj, ij, fj = pj[pre], ij[pre], fj[pre]
+    if len(pj):
         pip, tau = predicted_intercept_energy(p_launch[pj], v_launch[pj], acc[pj], fus.ecef_m[fj], ic.max_speed_mps[fj, ij],
                                               ic.burn_time_s[fj, ij], ic.drag_time_s[fj, ij], ic.max_flight_s[fj, ij])  # fmt: skip
         pip = np.where(np.isfinite(pip), pip, fus.ecef_m[fj])
@@ -146,9 +151,6 @@ def choose_interceptor(
             & inside_envelope(slant, np.asarray(alt, float), cls[pj], ic.min_range_m[fj, ij], ic.max_range_m[fj, ij],
                               ic.min_alt_m[fj, ij], ic.max_alt_m[fj, ij], ic.ballistic_max_range_m[fj, ij],
                               ic.ballistic_max_alt_m[fj, ij])
-            & (target_speed_mps[pj] <= ic.max_target_speed_mps[fj, ij])
-            & (ic.pk[fj, ij, cls[pj]] > 0)
-            & res_ok
             & (t_arr < tgo_s[pj])
             & (handover_pk_fraction(P_h, ic.basket_m[fj, ij]) >= fus.min_handover_pk_fraction[fj])
         )  # fmt: skip

@@ -168,7 +168,7 @@ def flyout_time(r_m: np.ndarray, max_speed_mps: np.ndarray, burn_time_s: np.ndar
 def predicted_intercept_energy(
     p_m: np.ndarray, v_mps: np.ndarray, a_mps2: np.ndarray, launcher_m: np.ndarray,
     max_speed_mps: np.ndarray, burn_time_s: np.ndarray, drag_time_s: np.ndarray, t_max_s: np.ndarray,
-    n_grid: int = 16, iterations: int = 8,
+    n_grid: int = 10, iterations: int = 8,
 ) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
     """PIP and time of flight with the energy-limited (boost–coast) flyout.
 
