@@ -271,3 +271,16 @@ def test_cli_prints_the_costed_exchange_with_uncosted_counts(tmp_path: Path):
     assert c["exchange_excluded_threats_destroyed"] >= killed_bm
     if c["exchange_excluded_interceptors"]:
         assert "left out for a missing cost" in text
+
+
+def test_reserve_rule_last_resort_releases_pac3_when_pac2_is_gone():
+    data = _cruise_wave(8, 30.0)
+    fu = data["sites"][0]["fire_units"][0]
+    fu.update(loadout={"pac-2-gem": 2, "pac-3": 16}, doctrine="shoot-look-shoot")
+    held = iadsim.simulate(Scenario.model_validate(data))
+    types = set(_type_ids(held, _events(held.events, "Launch")))
+    assert types == {"pac-2-gem"}  # hold: PAC-3 never fires at cruise missiles
+    fu["reserve_rule"] = "last-resort"
+    res = iadsim.simulate(Scenario.model_validate(data))
+    t = _type_ids(res, _events(res.events, "Launch"))
+    assert "pac-3" in t and t[:2] == ["pac-2-gem", "pac-2-gem"]  # PAC-2 first, PAC-3 once it is gone

@@ -6,7 +6,9 @@ the track's assessed class, Pk > 0 against the assessed class, time to go long e
 then picks one type among the capable ones:
 
 * **reservation** — a type reserved for some classes (``reserve: {pac-3: [ballistic_missile]}``)
-  is not capable against tracks assessed as another class ("keep PAC-3 for ballistic missiles");
+  is, under ``reserve_rule: hold``, not capable against tracks assessed as another class ("keep
+  PAC-3 for ballistic missiles"); under ``reserve_rule: last-resort`` it is used against another
+  class only when no unreserved type is capable for that engagement;
 * **weapon_choice** ranks the remaining capable types:
 
   - ``loadout-order``: the first capable type in the unit's loadout order;
@@ -44,8 +46,12 @@ def reservation_ok(reserved_for: np.ndarray, assessed_class: np.ndarray) -> np.n
 
 
 def choose_interceptor(capable: np.ndarray, cost_usd: np.ndarray, loadout_rank: np.ndarray,
-                       cheapest: np.ndarray) -> np.ndarray:  # fmt: skip
+                       cheapest: np.ndarray, last_resort: np.ndarray | None = None) -> np.ndarray:  # fmt: skip
     """Chosen interceptor type per pair, (P,) int64, −1 where none is capable.
+
+    ``last_resort`` (P, I) bool marks types used only when no other type is capable for the pair
+    (a reserved round under ``reserve_rule: last-resort``): the key becomes
+    (last_resort, rank_cost, loadout_rank).
 
     Parameters
     ----------
@@ -62,6 +68,11 @@ def choose_interceptor(capable: np.ndarray, cost_usd: np.ndarray, loadout_rank: 
     rank_cost = np.where(np.asarray(cheapest, bool)[:, None], np.where(np.isnan(cost), np.inf, cost), 0.0)
     rank_cost = np.where(cap, rank_cost, np.inf)
     lr = np.where(cap, np.asarray(loadout_rank, float), np.inf)
+    if last_resort is not None:  # tier 1 (reserved rounds) only where no tier-0 type is capable
+        tier0 = cap & ~np.asarray(last_resort, bool)
+        cap = np.where(tier0.any(axis=1, keepdims=True), tier0, cap)
+        rank_cost = np.where(cap, rank_cost, np.inf)
+        lr = np.where(cap, lr, np.inf)
     # lexicographic (rank_cost, loadout_rank): best cost, then the lowest loadout rank among ties
     best_cost = rank_cost.min(axis=1, keepdims=True)
     tie = cap & (rank_cost == best_cost)

@@ -85,6 +85,7 @@ class FireUnitArrays:
     reserved_for: np.ndarray  # (F, I, C) bool: type i reserved for assessed class c
     reload_time_s: np.ndarray  # (F,) time to reload an emptied launcher
     reserve_rounds: np.ndarray  # (F, I) rounds kept off the launchers for reloads
+    reserve_hold: np.ndarray  # (F,) bool: reserve_rule "hold" (else "last-resort")
     fc_mask: np.ndarray  # (F, S) radars that can support this unit's engagements (same site, fire-control role)
     interceptor_overrides: tuple[dict[str, Any], ...] = ()
 
@@ -317,6 +318,7 @@ def compile_world(
     reserved_for = np.zeros((F, I, len(THREAT_CLASSES)), bool)
     reserve_rounds = np.zeros((F, I), dtype=np.int64)
     weapon_cheapest = np.zeros(F, bool)
+    reserve_hold = np.ones(F, bool)
     reload_time = np.zeros(F)
     n_launchers = np.zeros(F, np.int64)
     pk_fi = np.zeros((F, I, len(THREAT_CLASSES)))
@@ -345,6 +347,7 @@ def compile_world(
         fcols["doctrine"].append(doctrine)
         weapon_cheapest[f] = (fu.weapon_choice or str(system.fields.get("weapon_choice") or "loadout-order")) == "cheapest"
         reserve = fu.reserve if fu.reserve is not None else dict(system.fields.get("reserve") or {})
+        reserve_hold[f] = (fu.reserve_rule or str(system.fields.get("reserve_rule") or "hold")) == "hold"
         for k, classes in reserve.items():
             if k in ic_index:
                 for c in classes:
@@ -425,6 +428,7 @@ def compile_world(
         reserved_for=reserved_for,
         reload_time_s=reload_time,
         reserve_rounds=reserve_rounds,
+        reserve_hold=reserve_hold,
         fc_mask=((site_of_fu[:, None] == np.asarray(radars.site_index)[None, :]) & fc_radars.is_fc[None, :])
         if S else np.zeros((F, 0), bool),
     )

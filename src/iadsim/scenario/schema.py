@@ -133,6 +133,10 @@ class FireUnitSpec(_Model):
         None, description="Interceptor id -> threat classes (assessed) it is reserved for; {} lifts the "
         "catalogue's reservation; default: the catalogue system's reserve"
     )
+    reserve_rule: Literal["hold", "last-resort"] | None = Field(
+        None, description="hold: a reserved round never engages other classes; last-resort: it does when no "
+        "unreserved round is capable for the engagement; default: the catalogue system's rule (hold)"
+    )
     reloads: dict[str, Annotated[int, Field(ge=0)]] = Field(
         default_factory=dict, description="Reserve rounds per interceptor id, loaded onto emptied launchers "
         "after reload_time_s; default none"

@@ -87,7 +87,8 @@ def choose_interceptor(
       assessed ballistic);
     * the track's speed ≤ the type's maximum target speed;
     * Pk > 0 against the assessed class;
-    * the type is not reserved for other classes (:func:`~iadsim.c2.doctrine.reservation_ok`);
+    * the type is not reserved for other classes (:func:`~iadsim.c2.doctrine.reservation_ok`),
+      or, under the unit's ``reserve_rule: last-resort``, no unreserved type is capable;
     * the round arrives in time: ``delay + τ < t_go`` (reaction and cueing delay counted);
     * a fire-control radar of the unit supports the PIP (``pip_supported``, see
       :mod:`iadsim.c2.fire_control`);
@@ -125,6 +126,7 @@ def choose_interceptor(
     capable = np.zeros((P, I), bool)
     taus = np.full((P, I), np.nan)
     pips = np.zeros((P, I, 3))
+    last_resort = np.zeros((P, I), bool)  # reserved for other classes, usable only as a last resort
     # every (pair, type) with a ready round, flattened: one vectorised PIP solve for all of them
     pj, ij = np.nonzero(magazine[f] > 0)
     if len(pj):
@@ -132,7 +134,9 @@ def choose_interceptor(
         # PIP is solved only for the pairs that pass them
         fj = f[pj]
         res_ok = doctrine.reservation_ok(fus.reserved_for[fj], cls[pj])[np.arange(len(pj)), ij]
-        pre = res_ok & (target_speed_mps[pj] <= ic.max_target_speed_mps[fj, ij]) & (ic.pk[fj, ij, cls[pj]] > 0)
+        held = ~res_ok
+        last_resort[pj[held], ij[held]] = True
+        pre = (res_ok | ~fus.reserve_hold[fj]) & (target_speed_mps[pj] <= ic.max_target_speed_mps[fj, ij]) & (ic.pk[fj, ij, cls[pj]] > 0)
         pj, ij, fj = pj[pre], ij[pre], fj[pre]
     if len(pj):
         pip, tau = predicted_intercept_energy(p_launch[pj], v_launch[pj], acc[pj], fus.ecef_m[fj], ic.max_speed_mps[fj, ij],
@@ -161,7 +165,7 @@ def choose_interceptor(
         capable[pj, ij] = ok
         taus[pj, ij] = tau
         pips[pj, ij] = pip
-    best = doctrine.choose_interceptor(capable, ic.cost_usd[f], fus.preference[f], fus.weapon_cheapest[f])
+    best = doctrine.choose_interceptor(capable, ic.cost_usd[f], fus.preference[f], fus.weapon_cheapest[f], last_resort)
     has = best >= 0
     bi = np.maximum(best, 0)
     rows = np.arange(P)

@@ -37,3 +37,13 @@ def test_cost_ties_fall_back_to_loadout_order():
     cap = np.ones((1, 3), bool)
     got = choose_interceptor(cap, np.array([[2e6, 2e6, np.nan]]), np.array([[1, 0, 2]]), np.ones(1, bool))
     assert got.tolist() == [1]
+
+
+def test_last_resort_tier_used_only_when_nothing_else_is_capable():
+    cap = np.array([[True, True], [False, True]])
+    cost = np.array([[np.nan, 5e6], [np.nan, 5e6]])
+    rank = np.array([[0, 1], [0, 1]])
+    lr = np.array([[False, True], [False, True]])  # type 1 reserved for another class
+    got = choose_interceptor(cap, cost, rank, np.ones(2, bool), lr)
+    assert got.tolist() == [0, 1]  # cheapest would pick 1, but it is a last resort; row 2: nothing else
+    assert choose_interceptor(cap, cost, rank, np.ones(2, bool)).tolist() == [1, 1]
