@@ -116,38 +116,40 @@ def choose_interceptor(
     best_pref = np.full(P, np.iinfo(np.int64).max)
     best_tau = np.full(P, np.nan)
     best_pip = np.zeros((P, 3))
-    if handover_age_s is not None:
-        P_h_mid = handover_covariance(P_now, handover_age_s, q_m2ps3)
+    P_h_mid = handover_covariance(P_now, handover_age_s, q_m2ps3) if handover_age_s is not None else P_now[:, :3, :3]
     for i in range(len(ic.ids)):  # a handful of interceptor types; vectorised over all pairs
-        stock = magazine[f, i] > 0
-        if not stock.any():
+        # cheap tests first; the flyout and the gate only for the pairs still feasible
+        k = np.flatnonzero((magazine[f, i] > 0) & (target_speed_mps <= ic.max_target_speed_mps[f, i])
+                           & (ic.pk[f, i, cls] > 0) & (fus.preference[f, i] < best_pref))  # fmt: skip
+        if len(k) == 0:
             continue
-        pip, tau = predicted_intercept(p_launch, v_launch, acc, fus.ecef_m[f], ic.speed_mps[f, i])
-        pip = np.where(np.isfinite(pip), pip, fus.ecef_m[f])
-        enu = np.einsum("pij,pj->pi", fus.enu_rot[f], pip - fus.ecef_m[f])
+        fk = f[k]
+        pip, tau = predicted_intercept(p_launch[k], v_launch[k], acc[k], fus.ecef_m[fk], ic.speed_mps[fk, i])
+        t_arr = delay_s[k] + tau  # NaN where no intercept exists (every comparison below is then False)
+        enu = np.einsum("pij,pj->pi", fus.enu_rot[fk], np.nan_to_num(pip) - fus.ecef_m[fk])
         slant = np.linalg.norm(enu, axis=1)
-        _, _, alt = frames.ecef_to_geodetic(pip)
-        t_arr = delay_s + np.nan_to_num(tau, nan=np.inf)
-        P_h = P_h_mid if handover_age_s is not None else handover_covariance(P_now, np.where(np.isfinite(t_arr), t_arr, 0.0), q_m2ps3)
         ok = (
-            stock
-            & np.isfinite(tau)
-            & (slant <= ic.max_range_m[f, i]) & (slant >= ic.min_range_m[f, i])
-            & (alt <= ic.max_alt_m[f, i]) & (alt >= ic.min_alt_m[f, i])
-            & (target_speed_mps <= ic.max_target_speed_mps[f, i])
-            & (ic.pk[f, i, cls] > 0)
-            & (t_arr < tgo_s)
-            & (handover_pk_fraction(P_h, np.where(stock, ic.basket_m[f, i], 1.0)) >= fus.min_handover_pk_fraction[f])
+            np.isfinite(tau)
+            & (slant <= ic.max_range_m[fk, i]) & (slant >= ic.min_range_m[fk, i])
+            & (t_arr < tgo_s[k])
         )  # fmt: skip
-        if pip_supported is not None:
-            k = np.flatnonzero(ok)
-            if len(k):
-                ok[k] = pip_supported(pip[k], k)
-        better = ok & (fus.preference[f, i] < best_pref)
-        best_type = np.where(better, i, best_type)
-        best_pref = np.where(better, fus.preference[f, i], best_pref)
-        best_tau = np.where(better, tau, best_tau)
-        best_pip = np.where(better[:, None], pip, best_pip)
+        j = np.flatnonzero(ok)
+        if len(j):
+            _, _, alt = frames.ecef_to_geodetic(pip[j])
+            ok[j] = (alt <= ic.max_alt_m[fk[j], i]) & (alt >= ic.min_alt_m[fk[j], i])
+        j = np.flatnonzero(ok)
+        if len(j):
+            kj = k[j]
+            P_h = P_h_mid[kj] if handover_age_s is not None else handover_covariance(P_now[kj], t_arr[j], q_m2ps3)
+            ok[j] = handover_pk_fraction(P_h, ic.basket_m[fk[j], i]) >= fus.min_handover_pk_fraction[fk[j]]
+        j = np.flatnonzero(ok)
+        if pip_supported is not None and len(j):
+            ok[j] = pip_supported(pip[j], k[j])
+        g = k[ok]
+        best_type[g] = i
+        best_pref[g] = fus.preference[f[g], i]
+        best_tau[g] = tau[ok]
+        best_pip[g] = pip[ok]
     return best_type, best_tau, best_pip
 
 
