@@ -513,7 +513,9 @@ def _engage(ctx: _Ctx, conf: np.ndarray, ready_fu: np.ndarray, t: float, magazin
     def support(pip: np.ndarray, k: np.ndarray) -> np.ndarray:
         return _support_radar(world, f[k], p_launch[k], pip, target_free[k], guided_free[k]) >= 0
 
-    # truth class of the threat behind the track (for Pk); −1 = false track
+    # truth class of the threat behind the track (for Pk); −1 = false track. NOTE: a decision
+    # reading truth, kept from the first fidelity level until kinematic classification replaces
+    # it (issue 8 part C: c2/classification.py feeds choose_interceptor an assessed class)
     truth = tracks.truth[rows]
     cls = np.where(truth >= 0, th.class_index[np.maximum(truth, 0)], 0)
     handover = fc_update[f] if world.scenario.fidelity.midcourse_updates else None
