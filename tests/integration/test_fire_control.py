@@ -261,3 +261,24 @@ def test_cueing_delay_and_reaction_time_before_the_first_launch() -> None:
     # a re-engagement of the same target after the look needs no new cue while the radar holds it
     if len(asg["time_s"]) > 1:
         assert la["time_s"][1] - asg["time_s"][1] in (pytest.approx(10.0), pytest.approx(12.0))
+
+
+def test_engaged_tracks_are_not_dropped_while_their_rounds_are_guided() -> None:
+    """Engaged tracks held by a fire-control radar are protected from search-miss drops.
+
+    Over a gnn run of turkey-2017 (seed 1): no engaged track is dropped between its round's launch
+    and the round's end, unless the fire-control radar declared the target lost first
+    (GuidanceLost). Without the protection one such drop occurs in this run.
+    """
+    res = iadsim.simulate("turkey-2017", seed=1)
+    ev = res.events.to_pydict()
+    k, t = np.array(ev["kind"]), np.array(ev["time_s"])
+    shot, trk = np.array(ev["shot"]), np.array(ev["track"])
+    end = {shot[i]: t[i] for i in np.flatnonzero((k == "Intercept") | (k == "Miss"))}
+    lost = {shot[i]: t[i] for i in np.flatnonzero(k == "GuidanceLost")}
+    drops = [(t[i], trk[i]) for i in np.flatnonzero(k == "TrackDropped")]
+    launches = np.flatnonzero(k == "Launch")
+    assert len(launches) > 20
+    for i in launches:
+        te = min(end.get(shot[i], np.inf), lost.get(shot[i], np.inf))
+        assert not [td for td, tk in drops if tk == trk[i] and t[i] < td < te], f"track {trk[i]} dropped under shot {shot[i]}"

@@ -67,7 +67,7 @@ class FireUnitArrays:
     enu_rot: np.ndarray  # (F, 3, 3)
     reaction_time_s: np.ndarray
     launch_interval_s: np.ndarray
-    max_engagements: np.ndarray
+    max_engagements: np.ndarray  # target channels: objects one fire-control radar holds at once
     salvo_size: np.ndarray  # missiles per engagement (1 under shoot-look-shoot)
     min_handover_pk_fraction: np.ndarray  # launch only if E[Pk]/Pk₀ at seeker hand-over ≥ this
     max_guided: np.ndarray  # guidance channels: rounds in flight one fire-control radar guides at once
