@@ -193,15 +193,16 @@ def _check_launchers(add: Any, loc: Loc, fu: dict[Any, Any], sid: str, system: A
         per = per if per is not None else system.value("missiles_per_launcher")
         need += -(-n // max(int(per or 1), 1))
     if n_sys is not None and need > n_sys:
+        got = ", ".join(f"{k}: {v}" for k, v in loadout.items())
         add(loc + ("loadout",), f"loadout needs {need} launchers (rounds_per_launcher of each interceptor) but "
-            f"{sid!r} has {int(n_sys)} launchers; carry fewer rounds")
+            f"{sid!r} has {int(n_sys)} launchers; carry fewer rounds (got {{{got}}})")
     for key in ("reserve", "reloads"):
         node = fu.get(key)
         if isinstance(node, dict):
             for k in node:
                 if k not in loadout or not loadout.get(k):
                     add(loc + (key, k), f"interceptor {k!r} is not in this fire unit's loadout "
-                        f"(loadout: {', '.join(str(x) for x in loadout)})", key=True)
+                        f"({', '.join(str(x) for x in loadout)}) (got {k})", key=True)
 
 
 # --------------------------------------------------------------------------------------------
