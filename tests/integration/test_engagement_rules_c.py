@@ -284,3 +284,12 @@ def test_reserve_rule_last_resort_releases_pac3_when_pac2_is_gone():
     res = iadsim.simulate(Scenario.model_validate(data))
     t = _type_ids(res, _events(res.events, "Launch"))
     assert "pac-3" in t and t[:2] == ["pac-2-gem", "pac-2-gem"]  # PAC-2 first, PAC-3 once it is gone
+
+
+def test_remaining_rounds_count_the_reserve():
+    data = _cruise_wave(16, 30.0)
+    fu = data["sites"][0]["fire_units"][0]
+    fu.update(loadout={"pac-2-gem": 4}, reserve={}, doctrine="shoot-look-shoot", reloads={"pac-2-gem": 4},
+              reload_time_s=200.0)
+    s = iadsim.simulate(Scenario.model_validate(data)).summary["fire_units"][0]
+    assert s["interceptors_fired"] == 8 and s["remaining"] == 0

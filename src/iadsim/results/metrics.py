@@ -71,7 +71,8 @@ def summarize(events: pa.Table, world: World, track_quality: pa.Table | None = N
             "site": world.site_names[int(world.fire_units.site_index[f])],
             "interceptors_fired": int(fired[f]),
             "kills": int(kills[f]),
-            "remaining": int(world.fire_units.magazine[f].sum() - fired[f]),
+            # rounds on the launchers at the start plus reserve rounds for reloads, less those fired
+            "remaining": int(world.fire_units.magazine[f].sum() + world.fire_units.reserve_rounds[f].sum() - fired[f]),
             "by_type": {world.interceptors.ids[i]: int((l_type[m] == i).sum()) for i in np.unique(l_type[m])},
         })  # fmt: skip
     # assets
