@@ -293,3 +293,19 @@ def test_remaining_rounds_count_the_reserve():
               reload_time_s=200.0)
     s = iadsim.simulate(Scenario.model_validate(data)).summary["fire_units"][0]
     assert s["interceptors_fired"] == 8 and s["remaining"] == 0
+
+
+def test_adding_a_raid_leaves_the_other_threats_draws_unchanged():
+    """Launch points and ballistic aim errors come from each threat's own stream ("raid#j"): a raid
+    inserted in front of the others changes no other threat's launch point or aim point."""
+    base = load_scenario(SMALL).model_dump()
+    more = copy.deepcopy(base)
+    more["raids"].insert(0, dict(base["raids"][2], name="extra-srbm", count=3))
+    w0 = compile_world(Scenario.model_validate(base))
+    w1 = compile_world(Scenario.model_validate(more))
+    n_extra = 3
+    t = 400.0  # every threat in flight
+    p0 = w0.threats.mover.state(t).pos_ecef_m
+    p1 = w1.threats.mover.state(t).pos_ecef_m[n_extra:]
+    np.testing.assert_array_equal(p0, p1)
+    np.testing.assert_array_equal(w0.threats.arrival_time_s, w1.threats.arrival_time_s[n_extra:])
