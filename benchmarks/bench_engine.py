@@ -35,8 +35,8 @@ def make_scenario(n_threats: int, n_sites: int, duration_s: float = 1800.0, asso
         lat = 36.8 + 2.8 * (i % 5) / 4.0 + rng.uniform(-0.1, 0.1)
         lon = 30.0 + 10.0 * (i // 5) / max(1, (n_sites - 1) // 5) + rng.uniform(-0.1, 0.1) if n_sites > 5 else 31.0 + 2.0 * i
         system, radars = SYSTEMS[i % len(SYSTEMS)]
-        sites.append({"name": f"site-{i}", "lat_deg": round(lat, 4), "lon_deg": round(lon, 4),
-                      "sensors": [{"type": r} for r in radars], "fire_units": [{"type": system}]})
+        sites.append({"name": f"site-{i}", "lat_deg": round(lat, 4), "lon_deg": round(lon, 4), 
+                      "sensors": [{"type": r, **({} if r in ("91n6e", "arabel") else {"boresight_az_deg": 180})} for r in radars], "fire_units": [{"type": system}]})
         assets.append({"name": f"asset-{i}", "lat_deg": round(lat + 0.05, 4), "lon_deg": round(lon + 0.05, 4), "value": 10})
     raids = []
     per = max(1, n_threats // 10)

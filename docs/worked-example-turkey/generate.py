@@ -48,8 +48,8 @@ def sited_scenario(chosen: list[dict], tag: str) -> Path:
     doc["name"] = f"turkey-4xs400-sited-{tag}"
     doc["description"] = f"Four S-400 batteries placed by `iadsim site` for {tag} (notional, hypothetical)."
     doc["sites"] = [
-        {"name": c["name"], "lat_deg": c["lat_deg"], "lon_deg": c["lon_deg"],
-         "sensors": [{"type": "91n6e"}, {"type": "92n6e"}], "fire_units": [{"type": "s400"}]}
+        {"name": c["name"], "lat_deg": c["lat_deg"], "lon_deg": c["lon_deg"], 
+         "sensors": [{"type": "91n6e"}, {"type": "92n6e", "boresight_az_deg": 180.0}], "fire_units": [{"type": "s400"}]}
         for c in chosen
     ]
     doc.pop("friendly_flights", None)
@@ -74,7 +74,7 @@ def main() -> None:
     sited_cov: dict[str, dict] = {}
     for alt in ALTS:
         tag = f"{alt / 1000:g}km"
-        sited[tag] = run_siting("turkey-2017", system="s400", k=4, altitude_m=alt, rcs_m2=1.0,
+        sited[tag] = run_siting("turkey-2017", system="s400", k=4, boresight_deg=180.0, altitude_m=alt, rcs_m2=1.0,
                                 out_dir=HERE / f"site-{tag}", show_progress=False)
         scn = sited_scenario(sited[tag]["chosen"], tag)
         sited_cov[tag] = run_coverage(str(scn), altitudes_m=ALTS, rcs_m2=[1.0], resolution_km=RES_KM,

@@ -12,7 +12,7 @@ import sys
 import contextlib
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Optional
+from typing import Any, Optional
 
 import typer
 from rich.console import Console
@@ -37,6 +37,29 @@ app = typer.Typer(
 out = Console(width=None if sys.stdout.isatty() else 120)
 
 DEFAULT_SCENARIO = "turkey-2017"
+
+
+def _cost_line(c: dict[str, Any]) -> str:
+    """Exchange ratio and value protected, costed items only, with the uncosted counts beside."""
+    ex = c["exchange_ratio"]
+    excl = []
+    if c["exchange_excluded_interceptors"]:
+        excl.append(f"{c['exchange_excluded_interceptors']} interceptors")
+    if c["exchange_excluded_threats_destroyed"]:
+        excl.append(f"{c['exchange_excluded_threats_destroyed']} kills")
+    line = ("Cost exchange (costed items only): "
+            + (f"{ex:.2f} = {_fmt_usd(c['exchange_costed_threat_value_destroyed_usd'])} destroyed / "
+               f"{_fmt_usd(c['exchange_costed_interceptor_cost_usd'])} fired" if ex is not None else "n/a")
+            + (f"; left out for a missing cost: {', '.join(excl)}" if excl else ""))  # fmt: skip
+    ub = c["value_protected_per_interceptor_usd_upper_bound"]
+    if ub is not None:
+        exact = c["value_protected_per_interceptor_usd"] is not None
+        per_m = ub * 1e6  # asset value units per $1 M of interceptors
+        line += (f".  Value protected {c['value_protected']:g} = {per_m:.3g} per $1 M of interceptors"
+                 if exact else
+                 f".  Value protected {c['value_protected']:g} ≤ {per_m:.3g} per $1 M of interceptors "
+                 f"(upper bound: {c['interceptors_without_public_cost']} rounds without a public cost)")  # fmt: skip
+    return line + "."
 
 
 def _fmt_usd(x: float | None) -> str:
@@ -80,9 +103,10 @@ def print_summary(summary: dict, console: Console = out) -> None:
         f"Interceptors fired: {c['interceptors_fired']} costing {_fmt_usd(c['interceptor_cost_usd'])}"
         + (f" (+{c['interceptors_without_public_cost']} without a public cost)" if c["interceptors_without_public_cost"] else "")
         + f"; threat value destroyed: {_fmt_usd(c['threat_cost_destroyed_usd'])}"
-        + (f", exchange ratio {c['exchange_ratio']:.2f}" if c["exchange_ratio"] is not None else "")
+        + (f" (+{c['threats_destroyed_without_public_cost']} without a public cost)" if c["threats_destroyed_without_public_cost"] else "")
         + "."
     )
+    console.print(_cost_line(c))
     ttf = tr["mean_time_launch_to_first_track_s"]
     console.print(
         f"Tracking ({tr['association']}): {tr['detections']} detections, {tr['tracks_confirmed']} tracks confirmed, "

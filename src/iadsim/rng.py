@@ -1,23 +1,58 @@
-"""One seed per run.
+"""One seed per run, one stream per entity.
 
-``numpy.random.SeedSequence(seed)`` spawns one child stream per role, always in the same order, so
-the same scenario and seed give identical results, and adding draws to one role never shifts the
-numbers another role sees. Functions take an explicit ``rng``; nothing uses global state.
+``numpy.random.SeedSequence(seed)`` spawns one child stream per *role* (``threats``, ``sensors``
+…), always in the same order — these role streams are kept for code that draws for no particular
+entity. Every entity that draws (a radar, a fire unit, a threat) has its **own** stream
+(:meth:`RunStreams.entity`), spawned from the run seed by a stable key::
+
+    SeedSequence(seed, spawn_key=(digest(role), digest(name)))
+
+with ``digest`` the first 8 bytes of BLAKE2b of the UTF-8 text (stable across processes and
+Python versions, unlike :func:`hash`). An entity's draws therefore depend only on the seed, its
+role and its name, and on the sequence of its own draws: adding, removing or re-ordering other
+entities never shifts them. This is what makes paired comparisons ("what is one battery worth")
+possible. Functions take an explicit ``rng``; nothing uses global state.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import hashlib
+from dataclasses import dataclass, field
 
 import numpy as np
 
 #: Stream names, in spawn order. Append new roles at the end only (keeps old results reproducible).
 STREAMS: tuple[str, ...] = ("threats", "sensors", "tracking", "engagement", "c2", "damage")
 
+#: Roles of per-entity streams used by the engine (the role is part of the key, so one name used
+#: by two kinds of entity — a radar and a fire unit both called "north" — gets two streams).
+ENTITY_ROLES: tuple[str, ...] = ("radar", "fire_unit", "threat", "damage")
+
+
+def stable_digest(text: str) -> int:
+    """64-bit unsigned integer digest of ``text`` (BLAKE2b, 8 bytes, big-endian)."""
+    return int.from_bytes(hashlib.blake2b(text.encode("utf-8"), digest_size=8).digest(), "big")
+
+
+def entity_seed_sequence(seed: int, role: str, name: str) -> np.random.SeedSequence:
+    """The SeedSequence of entity ``name`` of kind ``role`` in a run seeded with ``seed``."""
+    if seed < 0:
+        raise ValueError(f"seed must be >= 0 (got {seed})")
+    return np.random.SeedSequence(seed, spawn_key=(stable_digest(role), stable_digest(name)))
+
+
+def entity_generator(seed: int, role: str, name: str) -> np.random.Generator:
+    """A fresh Generator (PCG64) for entity ``name`` of kind ``role``."""
+    return np.random.Generator(np.random.PCG64(entity_seed_sequence(seed, role, name)))
+
 
 @dataclass(frozen=True)
 class RunStreams:
-    """Named, independent random generators of one run."""
+    """Named, independent random generators of one run.
+
+    The role streams are attributes; per-entity streams come from :meth:`entity`, created on
+    first use and then kept for the run (so the compile step and the engine continue one stream).
+    """
 
     seed: int
     threats: np.random.Generator
@@ -26,6 +61,20 @@ class RunStreams:
     engagement: np.random.Generator
     c2: np.random.Generator
     damage: np.random.Generator
+    _entities: dict[tuple[str, str], np.random.Generator] = field(default_factory=dict, repr=False, compare=False)
+
+    def entity(self, role: str, name: str) -> np.random.Generator:
+        """The run's stream of entity ``name`` of kind ``role`` (the same object on every call)."""
+        key = (role, name)
+        g = self._entities.get(key)
+        if g is None:
+            g = entity_generator(self.seed, role, name)
+            self._entities[key] = g
+        return g
+
+    def entities(self, role: str, names: tuple[str, ...] | list[str]) -> tuple[np.random.Generator, ...]:
+        """The streams of several entities of one role, in the order of ``names``."""
+        return tuple(self.entity(role, n) for n in names)
 
 
 def make_streams(seed: int) -> RunStreams:

@@ -274,6 +274,7 @@ def run_siting(
     *,
     system: str,
     k: int,
+    boresight_deg: float | None = None,
     candidates: str = "grid",
     n_candidates: int = 500,
     objective: str = "airspace",
@@ -370,13 +371,20 @@ def run_siting(
     if len(cands) < k:
         raise InputError(f"only {len(cands)} candidate sites for k = {k}")
     sys_radars = list(cat.systems[system].fields.get("radars") or [])
-    c_alt = np.zeros(len(cands))  # ground height of each candidate (informational: sites stand on the DEM)
+    sector = [r for r in sys_radars if float(cat.radars[r].value("field_of_regard_deg") or 360.0) < 360.0]
+    if sector and boresight_deg is None:
+        raise InputError(f"--boresight-deg is required: {system} has sector radar(s) {', '.join(sector)}; say where the "
+                         "candidates' sector radars point (degrees clockwise from north)")
+    if boresight_deg is not None and not 0.0 <= boresight_deg < 360.0:
+        raise InputError(f"--boresight-deg must be in [0, 360) (got {boresight_deg:g})")
+    sensor_specs = [{"type": r, **({"boresight_az_deg": boresight_deg} if r in sector else {})} for r in sys_radars]
+    c_alt = np.zeros(len(cands))
     if dem is not None:
         c_alt = dem.height_m(np.radians([c[1] for c in cands]), np.radians([c[2] for c in cands]))
     new_sites = [
         SiteSpec.model_validate({
-            "name": f"{system}-{name}", "lat_deg": lat, "lon_deg": lon,
-            "sensors": [{"type": r} for r in sys_radars], "fire_units": [{"type": system}],
+            "name": f"{system}-{name}", "lat_deg": lat, "lon_deg": lon, 
+            "sensors": sensor_specs, "fire_units": [{"type": system}],
         })
         for i, (name, lat, lon) in enumerate(cands)
     ]
@@ -436,7 +444,7 @@ def run_siting(
         "covered": float(demand.area_m2[covered].sum()) * scale,
         "pct_covered": round(100.0 * float(demand.area_m2[covered].sum()) / total, 2) if total > 0 else 0.0,
     }
-    doc["snippet"] = _snippet(system, sys_radars, chosen, c_alt, cands)
+    doc["snippet"] = _snippet(system, sensor_specs, chosen, c_alt, cands)
     if out_dir is not None:
         with atomic_output(out_dir, overwrite=overwrite) as od:
             _write_siting_files(od, doc, objective, cover, best, fixed, grid, outline, scenario, keep_existing, system, chosen, k, region_name, altitude_m, ref, rcs_m2)
@@ -463,7 +471,7 @@ def _write_siting_files(od: Path, doc: dict[str, Any], objective: str, cover: np
         )
 
 
-def _snippet(system: str, radars: list[str], chosen: list[tuple[str, float, float]], c_alt: Any, cands: list[Any]) -> str:
+def _snippet(system: str, radars: list[dict[str, Any]], chosen: list[tuple[str, float, float]], c_alt: Any, cands: list[Any]) -> str:
     idx = {c[0]: i for i, c in enumerate(cands)}
     lines = ["# paste under `sites:` of a scenario (notional positions chosen by `iadsim site`)"]
     for name, lat, lon in chosen:
@@ -473,7 +481,8 @@ def _snippet(system: str, radars: list[str], chosen: list[tuple[str, float, floa
             f"    lon_deg: {lon:.4f}",
             f"    # ground {float(c_alt[idx[name]]):.0f} m above sea level (from the DEM; 0 without one)",
             "    sensors:",
-            *[f"      - type: {r}" for r in radars],
+            *[line for r in radars for line in [f"      - type: {r['type']}"]
+              + ([f"        boresight_az_deg: {r['boresight_az_deg']:g}"] if "boresight_az_deg" in r else [])],
             "    fire_units:",
             f"      - type: {system}",
         ]
@@ -573,6 +582,7 @@ def register(app: typer.Typer) -> None:
         scenario: str = typer.Argument(..., help="Scenario file or bundled name"),
         system: str = typer.Option(..., "--system", help="Catalogue system id (s400, patriot, samp-t, hq-9)"),
         k: int = typer.Option(..., "--k", help="Number of batteries to site"),
+        boresight_deg: Optional[float] = typer.Option(None, "--boresight-deg", help="Where the candidates' sector radars point, degrees from north (required for systems with sector radars)"),
         candidates: str = typer.Option("grid", "--candidates", help="'grid' or a CSV/YAML file of candidate sites"),
         n_candidates: int = typer.Option(500, "--n-candidates", help="Approximate number of grid candidates"),
         objective: str = typer.Option("airspace", "--objective", help="airspace (km² covered) or assets (value covered)"),
@@ -592,7 +602,7 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         with user_errors():
             doc = run_siting(
-                scenario, system=system, k=k, candidates=candidates, n_candidates=n_candidates,
+                scenario, system=system, k=k, boresight_deg=boresight_deg, candidates=candidates, n_candidates=n_candidates,
                 objective=objective, keep_existing=keep_existing, altitude_m=altitude_m, rcs_m2=rcs_m2,
                 country=country, bbox=bbox, resolution_km=resolution_km, pd_threshold=pd, method=method,
                 time_limit_s=time_limit_s, dem_path=dem, altitude_ref=altitude_ref, out_dir=out_dir,

@@ -13,7 +13,14 @@ Column meanings (``-1`` = not applicable for integer ids, NaN for floats):
 ``shot`` interceptor (shot) id · ``interceptor_type`` index into the interceptor types ·
 ``x_m, y_m, z_m`` ECEF position (measurement, intercept point, impact point) · ``range_m``
 measured range (Detection) or miss distance (Intercept/Miss) · ``pk`` kill probability used ·
-``value`` asset value lost (Impact) or cost (Launch).
+``value`` asset value lost (Impact), cost (Launch), or 1/0 assessed dead/alive (KillAssessed) ·
+``reason`` why (string, null where not applicable): every ``Miss`` carries one of
+``pk_draw`` (the kill-probability draw failed), ``guidance_lost`` (the fire-control radar lost
+the target while the round flew), ``target_already_dead`` (killed by another round before this
+one arrived), ``self_destruct`` (destroyed in flight after its target was assessed dead),
+``false_target`` (the engaged track followed no real object); ``GuidanceLost`` carries
+``fc_out_of_coverage`` or ``fc_missed_dwells``; ``KillAssessed`` carries ``assessed_dead`` or
+``assessed_alive``.
 """
 
 from __future__ import annotations
@@ -24,6 +31,9 @@ from typing import Any, Iterator
 
 import numpy as np
 import pyarrow as pa
+
+from iadsim.sensors.scheduling import LOSS_REASONS
+from iadsim.weapons.kill_assessment import MISS_REASONS
 
 
 class EventKind(IntEnum):
@@ -40,6 +50,8 @@ class EventKind(IntEnum):
     Miss = 9  # interceptor failed (Pk draw, or the threat was already gone)
     Leak = 10  # a threat reached its target
     Impact = 11  # outcome of a leaker at its target (value lost if destroyed)
+    GuidanceLost = 12  # the fire-control radar lost an engaged target: its rounds in flight lose guidance
+    KillAssessed = 13  # a fire unit's kill assessment of a target after its round arrived
 
 
 PRIORITY = {
@@ -48,15 +60,21 @@ PRIORITY = {
     EventKind.TrackInitiated: 3, EventKind.TrackConfirmed: 3, EventKind.TrackDropped: 3,
     EventKind.Assignment: 4,
     EventKind.Launch: 5, EventKind.Intercept: 5, EventKind.Miss: 5,
+    EventKind.GuidanceLost: 5, EventKind.KillAssessed: 4,
 }  # fmt: skip
 
 INT_COLS = ("threat", "site", "sensor", "fire_unit", "asset", "track", "shot", "interceptor_type")
 FLOAT_COLS = ("x_m", "y_m", "z_m", "range_m", "pk", "value")
 
+#: Vocabulary of the ``reason`` column (emit integer codes into this tuple; −1 = none).
+REASONS: tuple[str, ...] = MISS_REASONS + LOSS_REASONS + ("assessed_dead", "assessed_alive")
+REASON_CODE: dict[str, int] = {r: i for i, r in enumerate(REASONS)}
+
 SCHEMA = pa.schema(
     [("time_s", pa.float64()), ("kind", pa.string()), ("priority", pa.int8()), ("seq", pa.int64())]
     + [(c, pa.int64()) for c in INT_COLS]
     + [(c, pa.float64()) for c in FLOAT_COLS]
+    + [("reason", pa.string())]
 )
 
 
@@ -72,7 +90,7 @@ class EventLog:
 
         Columns not given are filled (−1 / NaN) only when the table is built.
         """
-        unknown = set(cols) - set(INT_COLS) - set(FLOAT_COLS)
+        unknown = set(cols) - set(INT_COLS) - set(FLOAT_COLS) - {"reason"}
         if unknown:
             raise TypeError(f"unknown event columns: {sorted(unknown)}")
         n = max([np.size(v) for v in cols.values() if np.ndim(v) > 0] or [np.size(time_s) if np.ndim(time_s) else 1])
@@ -93,6 +111,7 @@ class EventLog:
         time_s = np.empty(total)
         out: dict[str, np.ndarray] = {c: np.full(total, -1, np.int64) for c in INT_COLS}
         out.update({c: np.full(total, np.nan) for c in FLOAT_COLS})
+        out["reason"] = np.full(total, -1, np.int64)
         for kind, n, start, t, cols in self._batches:
             sl = slice(start, start + n)
             code[sl] = kind
@@ -116,6 +135,9 @@ class EventLog:
         }
         for c in INT_COLS + FLOAT_COLS:
             data[c] = out[c][order]
+        code_r = out["reason"][order]
+        data["reason"] = pa.DictionaryArray.from_arrays(
+            pa.array(code_r, mask=code_r < 0, type=pa.int32()), pa.array(REASONS)).cast(pa.string())
         return pa.table(data, schema=SCHEMA)
 
 
@@ -138,12 +160,14 @@ RECORD_COLUMNS: dict[EventKind, tuple[str, ...]] = {
     EventKind.TrackInitiated: ("site", "track", "threat"),
     EventKind.TrackConfirmed: ("site", "track", "threat"),
     EventKind.TrackDropped: ("site", "track", "threat"),
-    EventKind.Assignment: ("fire_unit", "track", "threat", "interceptor_type", "x_m", "y_m", "z_m"),
-    EventKind.Launch: ("fire_unit", "shot", "interceptor_type", "track", "threat", "value"),
+    EventKind.Assignment: ("fire_unit", "track", "threat", "interceptor_type", "sensor", "x_m", "y_m", "z_m"),
+    EventKind.Launch: ("fire_unit", "shot", "interceptor_type", "sensor", "track", "threat", "value"),
     EventKind.Intercept: ("fire_unit", "shot", "interceptor_type", "threat", "pk", "range_m", "x_m", "y_m", "z_m"),
-    EventKind.Miss: ("fire_unit", "shot", "interceptor_type", "threat", "pk", "range_m"),
+    EventKind.Miss: ("fire_unit", "shot", "interceptor_type", "threat", "pk", "range_m", "reason"),
     EventKind.Leak: ("threat", "asset"),
     EventKind.Impact: ("threat", "asset", "value", "x_m", "y_m", "z_m"),
+    EventKind.GuidanceLost: ("fire_unit", "shot", "sensor", "track", "threat", "reason"),
+    EventKind.KillAssessed: ("fire_unit", "shot", "track", "threat", "value", "reason"),
 }  # fmt: skip
 RECORD_TYPES: dict[EventKind, type] = {k: _record_type(k, c) for k, c in RECORD_COLUMNS.items()}
 
@@ -158,4 +182,4 @@ def records(table: pa.Table) -> Iterator[Any]:
         yield cls(time_s=d["time_s"][i], seq=d["seq"][i], **kw)
 
 
-__all__ = ["EventKind", "EventLog", "RECORD_TYPES", "RECORD_COLUMNS", "records", "SCHEMA"]
+__all__ = ["EventKind", "EventLog", "RECORD_TYPES", "RECORD_COLUMNS", "REASONS", "REASON_CODE", "records", "SCHEMA"]

@@ -4,12 +4,19 @@
 
 1. **motion** — threat positions at ``t``; launches; threats that reached their target leak and
    their impact is drawn;
-2. **sensing** — every scanning radar draws detections of the active threats;
-3. **tracking** — per-site track tables are updated from their own radars' detections;
-4. **C2** — each ready fire unit ranks its site's confirmed tracks by earliest predicted arrival
-   at any defended asset (first fidelity level; TEWA/WTA come with the C2 model);
-5. **engagement** — the best feasible track per ready unit is engaged (analytic flyout, PIP inside
-   the envelope); interceptors whose intercept time has come are resolved (kill or miss).
+2. **sensing** — every scanning radar draws detections of the active threats; fire-control radars
+   add their dedicated track dwells on engaged targets (``sensors/scheduling.py``) and declare a
+   target lost (its rounds lose guidance);
+3. **tracking** — per-site track tables are updated from their own radars' detections; engaged
+   tracks are protected from search-miss drops; new tracks are correlated with recently dropped
+   ones (``c2/correlation.py``) so the fire unit keeps the target's identity;
+4. **C2** — kill assessments fall due (``weapons/kill_assessment.py``; rounds at a target assessed
+   dead self-destruct); each ready fire unit ranks its site's engageable tracks by earliest
+   predicted arrival at any defended asset (``c2/evaluation.py``), skipping targets it has rounds
+   in flight at or awaiting assessment (``c2/fire_control.py``);
+5. **engagement** — the best feasible track per ready unit is engaged (interceptor choice and
+   envelope in ``weapons/engagement.py``, supported by a fire-control radar with free channels);
+   interceptors whose intercept time has come are resolved (kill or miss with its reason).
 
 Shots in flight are kept in arrays keyed by their intercept time — a vectorised event queue
 ordered by ``(time, priority, seq)``. Everything random comes from the run's named streams.
@@ -26,19 +33,29 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
-from iadsim.engine.events import EventKind, EventLog
+from iadsim.c2 import classification, correlation, evaluation, fire_control
+from iadsim.engine.events import REASON_CODE, EventKind, EventLog
+from iadsim.engine.state import FireControlState, ShotTable
 from iadsim.engine.world import World, compile_world
-from iadsim.geo import frames
 from iadsim.rng import make_streams
 from iadsim.scenario.catalog import Catalog, load_catalog
 from iadsim.scenario.schema import Scenario
 from iadsim.sensors import radar as radar_mod
+from iadsim.sensors import scheduling
 from iadsim.tracking import association as _association  # noqa: F401 - import cost outside the timed loop
 from iadsim.tracking.manager import TrackTable
 from iadsim.tracking.metrics import gospa_ospa
-from iadsim.weapons.flyout import ballistic_acceleration, kill_probability, predicted_intercept
+from iadsim.weapons import engagement, kill_assessment
+from iadsim.weapons.launchers import LauncherState
 
 Progress = Callable[[int, int], None]
+
+#: A dropped track can be inherited by a new track for this long after its drop (stated
+#: assumption: a minute covers a re-acquisition after a few missed search scans).
+REACQUIRE_WINDOW_S = 60.0
+#: Reason codes of the events (index into ``events.REASONS``).
+_LOSS_BASE = REASON_CODE["fc_out_of_coverage"]
+_DEAD, _ALIVE, _SELF_DESTRUCT = REASON_CODE["assessed_dead"], REASON_CODE["assessed_alive"], REASON_CODE["self_destruct"]
 
 
 
@@ -59,49 +76,6 @@ class RunResult:
         from iadsim.results.store import write_run
 
         return write_run(self, out_dir)
-
-
-class _Shots:
-    """Interceptors in flight (struct of arrays, grown on demand)."""
-
-    FIELDS = {
-        "id": np.int64, "fu": np.int64, "itype": np.int64, "track": np.int64, "threat": np.int64,
-        "t_int": np.float64, "pk0": np.float64, "basket": np.float64, "seq": np.int64,
-    }  # fmt: skip
-
-    id: np.ndarray
-    fu: np.ndarray
-    itype: np.ndarray
-    track: np.ndarray
-    threat: np.ndarray
-    t_int: np.ndarray
-    pk0: np.ndarray
-    basket: np.ndarray
-    seq: np.ndarray
-
-    def __init__(self, cap: int = 64) -> None:
-        self.n = 0
-        self.cap = cap
-        for k, dt in self.FIELDS.items():
-            setattr(self, k, np.zeros(cap, dt))
-        self.pip = np.zeros((cap, 3))
-        self.pending = np.zeros(cap, bool)
-
-    def add(self, **cols: np.ndarray) -> None:
-        k = len(cols["fu"])
-        if self.n + k > self.cap:
-            new = max(2 * self.cap, self.n + k)
-            for name in list(self.FIELDS) + ["pip", "pending"]:
-                old = getattr(self, name)
-                arr = np.zeros((new,) + old.shape[1:], old.dtype)
-                arr[: self.n] = old[: self.n]
-                setattr(self, name, arr)
-            self.cap = new
-        sl = slice(self.n, self.n + k)
-        for name, v in cols.items():
-            getattr(self, name)[sl] = v
-        self.pending[sl] = True
-        self.n += k
 
 
 def simulate(
@@ -176,10 +150,17 @@ def _run(world: World, streams: Any, progress: Progress | None) -> tuple[pa.Tabl
         association=sc.fidelity.association, gate=sc.tracking.gate, pd=sc.tracking.association_pd,
         clutter_density_per_m3=max(clutter, 1e-3) / float(np.mean(vol)),
     )  # fmt: skip
-    magazine = fus.magazine.copy()
+    launchers = LauncherState(world.launchers, fus.reserve_rounds) if world.launchers is not None else None
+    n_types = len(ic.ids)
     next_ready = np.zeros(F)
-    shots = _Shots()
-    shot_seq = 0
+    # per-entity streams (rng.py): each radar its detections and false alarms, each fire unit its
+    # kill and kill-assessment draws, each threat its damage draw; keyed by name, so adding an
+    # entity never shifts another's draws
+    radar_rngs = streams.entities("radar", list(radars.name)) if S else ()
+    threat_names = [f"{world.raid_names[int(r)]}#{j}" for r, j in zip(th.raid_index, _index_in_raid(th.raid_index))]
+    shots = ShotTable()
+    fcs = FireControlState(tracks.capacity)
+    fcr = world.fc_radars
     radar_site = np.asarray(radars.site_index, np.int64)
     asset_ecef = world.assets.ecef_m.reshape(-1, 3)
     # rank of each radar within its site (0 = first listed): gnn/jpda associate in that order
@@ -187,6 +168,7 @@ def _run(world: World, streams: Any, progress: Progress | None) -> tuple[pa.Tabl
     site_revisit = np.zeros(len(world.site_names))  # slowest radar revisit per site
     if S:
         np.maximum.at(site_revisit, radar_site, np.asarray(radars.revisit_s, float))
+    ctx = _Ctx(world, tracks, shots, fcs, log, streams, asset_ecef, site_revisit, launchers)
 
     for k in range(1, K + 1):
         t = k * dt
@@ -206,7 +188,8 @@ def _run(world: World, streams: Any, progress: Progress | None) -> tuple[pa.Tabl
             ta = th.arrival_time_s[idx]
             asset = th.target_asset[idx]
             log.emit(EventKind.Leak, ta, threat=idx, asset=asset)
-            hit = streams.damage.random(len(idx)) < th.p_damage[idx]
+            u_dmg = np.array([streams.entity("damage", threat_names[i]).random() for i in idx])
+            hit = u_dmg < th.p_damage[idx]
             lost = np.zeros(len(idx))
             for j in np.flatnonzero(hit):  # few leakers per tick; sequential for "first destroys"
                 a = asset[j]
@@ -217,12 +200,27 @@ def _run(world: World, streams: Any, progress: Progress | None) -> tuple[pa.Tabl
                      x_m=pos[idx, 0], y_m=pos[idx, 1], z_m=pos[idx, 2])  # fmt: skip
         active = launched & alive & ~done
         # ---------------------------------------------------------------- 2 sensing
-        det = radar_mod.sense(radars, pos, th.rcs_m2, active, t, dt, streams.sensors)
+        det = radar_mod.sense(radars, pos, th.rcs_m2, active, t, dt, radar_rngs)
         if clutter > 0:
-            fa = radar_mod.false_alarms(radars, t, dt, clutter, streams.sensors)
+            fa = radar_mod.false_alarms(radars, t, dt, clutter, radar_rngs)
             if len(fa):
                 det = radar_mod.Detections.concat(det, fa)
+        if fcr is not None and fcr.is_fc.any():
+            fdet = _track_dwells(ctx, t, pos, active)
+            if len(fdet) and len(det):
+                # a dwell in the tick of a search look that detected the same object adds no
+                # second measurement of it (one echo per radar, object and tick)
+                seen = np.isin(fdet.sensor * (N + 1) + fdet.target, det.sensor * (N + 1) + np.maximum(det.target, -1))
+                if seen.any():
+                    keep = np.flatnonzero(~seen)
+                    fdet = radar_mod.Detections(**{fl: (getattr(fdet, fl) if fl == "time_s" else getattr(fdet, fl)[keep])
+                                                   for fl in ("sensor", "target", "time_s", "range_m", "az_rad", "el_rad",
+                                                              "z_enu_m", "z_ecef_m", "R_ecef")})  # fmt: skip
+            if len(fdet):
+                det = radar_mod.Detections.concat(det, fdet)
         M = len(det.sensor)
+        # association rounds by radar rank within the site (dwell detections in their radar's round)
+        det_rank = radar_rank[det.sensor] if M else None
         if M:
             det_site = radar_site[det.sensor]
             log.emit(EventKind.Detection, t, sensor=det.sensor, site=det_site, threat=det.target,
@@ -230,6 +228,11 @@ def _run(world: World, streams: Any, progress: Progress | None) -> tuple[pa.Tabl
         else:
             det_site = np.zeros(0, np.int64)
         # ---------------------------------------------------------------- 3 tracking
+        # engaged tracks maintained by a fire-control radar are not dropped on search misses
+        tracks.protected[: tracks.size] = False
+        m_obj = fcs.maintained()
+        m_rows = fcs.row[m_obj]
+        tracks.protected[m_rows[m_rows >= 0]] = True
         scanning = radar_mod.scanning(radars, t, dt)
         opp_rows = np.zeros(0, np.int64)
         live = tracks.live_rows()
@@ -247,34 +250,41 @@ def _run(world: World, streams: Any, progress: Progress | None) -> tuple[pa.Tabl
         # tracks not updated for drop_misses revisits of their site's slowest radar are dropped
         # even where no radar covers their predicted position any more (coasted out of coverage)
         live = tracks.live_rows()
-        stale = live[(t - tracks.t_s[live]) > sc.tracking.drop_misses * site_revisit[tracks.site[live]] + dt]
+        stale = live[((t - tracks.t_s[live]) > sc.tracking.drop_misses * site_revisit[tracks.site[live]] + dt)
+                     & ~tracks.protected[live]]  # fmt: skip
         if len(stale):
             tracks.kill(stale)
+            _dropped(fcs, stale, t)
             log.emit(EventKind.TrackDropped, t, site=tracks.site[stale], track=tracks.id[stale], threat=tracks.truth[stale])
         if M or len(opp_rows):
             tev = tracks.step(t, det_site, det.target, det.z_ecef_m, det.R_ecef, opp_rows,
-                              det_rank=radar_rank[det.sensor] if M else None)  # fmt: skip
+                              det_rank=det_rank)  # fmt: skip
+            fcs.ensure(tracks.capacity)
+            if len(tev.dropped):
+                _dropped(fcs, tev.dropped, t)
+            if len(tev.initiated):
+                _recognise(ctx, tev.initiated, t)
+            fcs.was_confirmed[tev.confirmed] = True
             for kind, rows in ((EventKind.TrackInitiated, tev.initiated), (EventKind.TrackConfirmed, tev.confirmed),
                                (EventKind.TrackDropped, tev.dropped)):  # fmt: skip
                 if len(rows):
                     log.emit(kind, t, site=tracks.site[rows], track=tracks.id[rows], threat=tracks.truth[rows])
         # ---------------------------------------------------------------- 4 C2 + 5 engagement
         if F and ic.ids:
-            pend = np.flatnonzero(shots.pending[: shots.n])
-            engaged_now = np.zeros(F, np.int64)
-            if len(pend):
-                pairs = np.unique(shots.fu[pend] * (tracks.capacity + 1) + shots.track[pend])
-                engaged_now = np.bincount(pairs // (tracks.capacity + 1), minlength=F)
-            ready = (next_ready <= t + 1e-9) & (magazine.sum(axis=1) > 0) & (engaged_now < fus.max_engagements)
-            live = tracks.live_rows()
-            # fire control engages confirmed tracks updated within one revisit of the site's radars
-            fresh = (t - tracks.t_s[live]) <= site_revisit[tracks.site[live]] + dt
-            conf = live[tracks.confirmed[live] & (tracks.misses[live] == 0) & fresh]
+            _assess(ctx, t)
+            if launchers is not None:
+                launchers.complete_reloads(t)
+                magazine = launchers.ready_rounds(t, F, n_types)  # rounds on ready launchers
+            else:
+                magazine = np.zeros((F, n_types), np.int64)
+            ready = fire_control.ready_units(next_ready, t, magazine.sum(axis=1))
+            conf = fire_control.engageable_tracks(tracks.live_rows(), tracks.confirmed, tracks.misses, tracks.t_s,
+                                                  site_revisit, tracks.site, t, dt)  # fmt: skip
+            conf = conf[fire_control.believed_alive(fcs.reopen_at[fcs.obj[conf]], tracks.t_s[conf])]
             if ready.any() and len(conf):
-                _engage(world, tracks, conf, np.flatnonzero(ready), t, magazine, next_ready, shots,
-                        shot_seq, log, pend, asset_ecef)  # fmt: skip
-                shot_seq = int(shots.seq[shots.n - 1]) + 1 if shots.n else 0
-            _resolve(world, shots, t, pos, vel, alive, done, log, streams, tracks if sc.fidelity.midcourse_updates else None)
+                _engage(ctx, conf, np.flatnonzero(ready), t, magazine, next_ready)
+            _resolve(ctx, t, pos, vel, alive, done, sc.fidelity.midcourse_updates)
+            _release(ctx)
         # ---------------------------------------------------------------- track-picture quality
         if S and (k % q_every == 0 or k == K):
             quality.append(_picture_quality(world, tracks, t, pos, active, radar_site, sc.tracking.gospa_cutoff_m))
@@ -283,6 +293,152 @@ def _run(world: World, streams: Any, progress: Progress | None) -> tuple[pa.Tabl
             progress(k, K)
     return (log.table(), np.concatenate(quality) if quality else np.zeros(0, QUALITY_DTYPE),
             np.concatenate(states) if states else np.zeros(0, STATE_DTYPE))  # fmt: skip
+
+
+@dataclass
+class _Ctx:
+    """The run's state and log, handed to the phase functions below."""
+
+    world: World
+    tracks: TrackTable
+    shots: ShotTable
+    fcs: FireControlState
+    log: EventLog
+    streams: Any
+    asset_ecef: np.ndarray
+    site_revisit: np.ndarray
+    launchers: LauncherState | None = None
+    fu_rngs: tuple[np.random.Generator, ...] = ()  # kill draws, one stream per fire unit
+    assess_rngs: tuple[np.random.Generator, ...] = ()  # kill-assessment draws, one per fire unit
+
+    def __post_init__(self) -> None:
+        names = list(self.world.fire_units.name)
+        if not self.fu_rngs:
+            self.fu_rngs = self.streams.entities("fire_unit", names)
+        if not self.assess_rngs:
+            self.assess_rngs = self.streams.entities("kill_assessment", names)
+
+
+def _dropped(fcs: FireControlState, rows: np.ndarray, t: float) -> None:
+    """Bookkeeping of dropped track rows: drop time; their objects lose their live row."""
+    fcs.ensure(int(rows.max()) + 1)
+    fcs.dropped_at[rows] = t
+    obj = fcs.obj[rows]
+    own = (obj >= 0) & (fcs.row[np.maximum(obj, 0)] == rows)
+    fcs.row[obj[own]] = -1
+
+
+def _recognise(ctx: _Ctx, new: np.ndarray, t: float) -> None:
+    """Give each new track an object: a dropped track's (re-initiated track recognised) or its own."""
+    tracks, fcs = ctx.tracks, ctx.fcs
+    n = tracks.size
+    r = np.arange(n)
+    pool = r[~tracks.alive[:n] & fcs.was_confirmed[:n] & ~fcs.consumed[:n] & (fcs.dropped_at[:n] >= t - REACQUIRE_WINDOW_S)]
+    pool = pool[fcs.row[fcs.obj[pool]] < 0] if len(pool) else pool  # the object has no live track
+    match = correlation.correlate(tracks.x[new, :3], tracks.P[new, :3, :3], tracks.site[new], tracks.x[pool],
+                                  tracks.P[pool], t - tracks.t_s[pool], tracks.site[pool], tracks.q)  # fmt: skip
+    obj = np.where(match >= 0, fcs.obj[pool[np.maximum(match, 0)]] if len(pool) else -1, new)
+    fcs.obj[new] = obj
+    fcs.row[obj] = new
+    fcs.consumed[pool[match[match >= 0]]] = True
+
+
+def _track_dwells(ctx: _Ctx, t: float, pos: np.ndarray, active: np.ndarray) -> radar_mod.Detections:
+    """Phase 2b: fire-control track dwells on maintained targets; losses cut guidance."""
+    tracks, fcs, world = ctx.tracks, ctx.fcs, ctx.world
+    fcr = world.fc_radars
+    assert fcr is not None
+    obj = fcs.maintained()
+    if len(obj) == 0:
+        return radar_mod.Detections.empty(t)
+    obj = obj[scheduling.dwells_due(t, fcs.last_dwell[obj], fcr.track_update_s[fcs.radar[obj]])]
+    if len(obj) == 0:
+        return radar_mod.Detections.empty(t)
+    rr = fcs.radar[obj]
+    row = np.maximum(fcs.row[obj], 0)
+    has_row = fcs.row[obj] >= 0
+    # the beam illuminates the object the track follows (physics only: whether it is detected
+    # depends on geometry and SNR; no decision reads this label)
+    tr = np.where(has_row, tracks.truth[row], -1)
+    present = (tr >= 0) & active[np.maximum(tr, 0)]
+    # one echo per object and radar: where two held tracks follow the same object (a duplicate or
+    # swapped track), only the first (lowest object id) gets its measurement; the other misses
+    key = rr * (len(world.threats) + 1) + np.maximum(tr, 0)
+    _, first = np.unique(np.where(present, key, -1 - np.arange(len(key))), return_index=True)
+    dup = np.ones(len(key), bool)
+    dup[first] = False
+    present &= ~dup
+    xp, _ = tracks.predicted(row, t)
+    look = np.where(present[:, None], pos[np.maximum(tr, 0)], xp[:, :3])
+    vis, hit, dets = scheduling.track_dwells(world.radars, rr, tr, look, world.threats.rcs_m2[np.maximum(tr, 0)],
+                                             present & has_row, fcr.dwell_gain[rr], t, ctx.streams.sensors)  # fmt: skip
+    fcs.last_dwell[obj] = t
+    missed, lost, why = scheduling.lost_targets(vis, hit, fcs.missed[obj], fcr.lost_after[rr])
+    fcs.missed[obj] = missed
+    if lost.any():
+        _lose_guidance(ctx, obj[lost], why[lost], t)
+    return dets
+
+
+def _lose_guidance(ctx: _Ctx, obj: np.ndarray, why: np.ndarray, t: float) -> None:
+    """The fire-control radar lost these objects: rounds in flight at them lose guidance."""
+    shots, fcs, tracks = ctx.shots, ctx.fcs, ctx.tracks
+    pend = shots.pending_rows()
+    at = pend[np.isin(shots.target[pend], obj) & shots.guided[pend]]
+    if len(at):
+        shots.guided[at] = False
+        code_of = np.zeros(fcs.cap, np.int64)
+        code_of[obj] = why
+        code = code_of[shots.target[at]]
+        row = fcs.row[shots.target[at]]
+        ctx.log.emit(EventKind.GuidanceLost, t, fire_unit=shots.fu[at], shot=shots.id[at], sensor=shots.radar[at],
+                     track=np.where(row >= 0, tracks.id[np.maximum(row, 0)], -1), threat=shots.threat[at],
+                     reason=_LOSS_BASE + code)  # fmt: skip
+    fcs.radar[obj] = -1
+    fcs.missed[obj] = 0
+
+
+def _assess(ctx: _Ctx, t: float) -> None:
+    """Phase 4a: kill assessments that fall due; rounds at targets assessed dead self-destruct."""
+    shots, fcs, fus = ctx.shots, ctx.fcs, ctx.world.fire_units
+    n = shots.n
+    due = np.flatnonzero(~shots.pending[:n] & ~shots.assessed[:n] & (shots.t_assess[:n] <= t + 1e-9))
+    if len(due) == 0:
+        return
+    due = due[np.lexsort((shots.seq[due], shots.t_assess[due]))]
+    u = _draw_per_unit(ctx.assess_rngs, shots.fu[due])
+    dead = kill_assessment.assess(shots.killed[due], u, fus.kill_assessment_error[shots.fu[due]])
+    shots.assessed[due] = True
+    obj = shots.target[due]
+    row = fcs.row[obj]
+    ctx.log.emit(EventKind.KillAssessed, shots.t_assess[due], fire_unit=shots.fu[due], shot=shots.id[due],
+                 track=np.where(row >= 0, ctx.tracks.id[np.maximum(row, 0)], -1), threat=shots.threat[due],
+                 value=dead.astype(float), reason=np.where(dead, _DEAD, _ALIVE))  # fmt: skip
+    d = np.flatnonzero(dead)
+    if len(d) == 0:
+        return
+    dead_obj = obj[d]
+    fcs.reopen_at[dead_obj] = t + fus.kill_assessment_s[shots.fu[due[d]]]
+    # rounds in flight at a target assessed dead self-destruct (doctrine: no retargeting)
+    pend = shots.pending_rows()
+    sd = pend[np.isin(shots.target[pend], dead_obj)]
+    if len(sd):
+        shots.pending[sd] = False
+        shots.assessed[sd] = True
+        ctx.log.emit(EventKind.Miss, t, fire_unit=shots.fu[sd], shot=shots.id[sd], interceptor_type=shots.itype[sd],
+                     threat=shots.threat[sd], pk=0.0, reason=_SELF_DESTRUCT)  # fmt: skip
+
+
+def _release(ctx: _Ctx) -> None:
+    """Fire-control radars stop maintaining objects with no round in flight or awaiting assessment."""
+    fcs, shots = ctx.fcs, ctx.shots
+    m = fcs.maintained()
+    if len(m) == 0:
+        return
+    busy = shots.busy_rows()
+    idle = m[~np.isin(m, shots.target[busy])]
+    fcs.radar[idle] = -1
+    fcs.missed[idle] = 0
 
 
 #: Confirmed track states sampled with the picture quality: ECEF position and velocity of the
@@ -341,117 +497,114 @@ def _picture_quality(world: World, tracks: TrackTable, t: float, pos: np.ndarray
     return out
 
 
-def _engage(world: World, tracks: TrackTable, conf: np.ndarray, ready_fu: np.ndarray, t: float,
-            magazine: np.ndarray, next_ready: np.ndarray, shots: _Shots, shot_seq: int, log: EventLog,
-            pend: np.ndarray, asset_ecef: np.ndarray) -> None:  # fmt: skip
-    """C2 + engagement decisions for the ready fire units (vectorised over unit × track × type)."""
-    fus, ic, th = world.fire_units, world.interceptors, world.threats
-    # candidate pairs: every ready unit × every confirmed track of its site
-    site_of = tracks.site[conf]
-    pf, pr = np.nonzero(fus.site_index[ready_fu][:, None] == site_of[None, :])
-    if len(pf) == 0:
+def _engage(ctx: _Ctx, conf: np.ndarray, ready_fu: np.ndarray, t: float, magazine: np.ndarray,
+            next_ready: np.ndarray) -> None:  # fmt: skip
+    """Phase 4 + 5 for the ready fire units: candidates, choice, launches (kernels in c2/, weapons/)."""
+    world, tracks, shots, fcs, log = ctx.world, ctx.tracks, ctx.shots, ctx.fcs, ctx.log
+    fus, ic, th, radars = world.fire_units, world.interceptors, world.threats, world.radars
+    fcr = world.fc_radars
+    assert fcr is not None
+    S = len(radars)
+    f, rows = fire_control.candidate_pairs(ready_fu, fus.site_index, conf, tracks.site)
+    obj = fcs.obj[rows]
+    busy = shots.busy_rows()
+    keep = fire_control.not_already_engaged(f, obj, shots.fu[busy], shots.target[busy], fcs.cap)
+    keep &= fus.fc_mask[f].any(axis=1)  # a unit without a fire-control radar cannot engage
+    f, rows, obj = f[keep], rows[keep], obj[keep]
+    if len(f) == 0:
         return
-    f = ready_fu[pf]
-    rows = conf[pr]
-    # not already engaged by this unit
-    if len(pend):
-        key_p = f * (tracks.capacity + 1) + rows
-        key_s = shots.fu[pend] * (tracks.capacity + 1) + shots.track[pend]
-        keep = ~np.isin(key_p, key_s)
-        f, rows = f[keep], rows[keep]
-        if len(f) == 0:
-            return
-    # track estimate at the decision time, then at launch (after the reaction time)
+    # track estimate at the decision time, then at launch (after the cueing and reaction times)
     x, Pc = tracks.predicted(rows, t)
     p, v = x[:, :3], x[:, 3:]
-    var_p = np.trace(Pc[:, :3, :3], axis1=1, axis2=2)  # m², position uncertainty now
-    var_v = np.trace(Pc[:, 3:, 3:], axis1=1, axis2=2)  # (m/s)², velocity uncertainty
-    acc = ballistic_acceleration(p, v)
-    react = fus.reaction_time_s[f][:, None]
-    t_launch = t + fus.reaction_time_s[f]
-    p_launch = p + v * react + 0.5 * acc * react**2
-    v_launch = v + acc * react
-    speed = np.linalg.norm(v, axis=1)
-    # priority: earliest predicted arrival at any defended asset (closing-speed time to go)
-    rel = asset_ecef[None, :, :] - p[:, None, :]  # (P, A, 3)
-    dist = np.linalg.norm(rel, axis=2)
-    closing = np.einsum("pak,pk->pa", rel, v) / np.maximum(dist, 1.0)
-    with np.errstate(divide="ignore"):
-        tgo = np.where(closing > 1.0, dist / np.maximum(closing, 1e-9), np.inf).min(axis=1)
-    # truth class of the threat behind the track (for Pk); −1 = false track
+    cued = fcs.radar[obj] < 0  # not yet held by a fire-control radar: it must be acquired first
+    fc_cue = np.where(fus.fc_mask, fcr.cue_delay_s[None, :], np.inf).min(axis=1) if S else np.zeros(len(fus))
+    fc_update = np.where(fus.fc_mask, fcr.track_update_s[None, :], np.inf).min(axis=1) if S else np.zeros(len(fus))
+    delay = fus.reaction_time_s[f] + np.where(cued, fc_cue[f], 0.0)
+    p_launch, v_launch, acc = engagement.launch_kinematics(p, v, delay)
+    tgo = evaluation.time_to_go(p, v, ctx.asset_ecef)
+    # channels of every radar for every pair: target channels (objects held) and guidance
+    # channels (guided rounds in flight); an object already held by radar s needs no new channel
+    held = np.bincount(fcs.radar[fcs.maintained()], minlength=S) if S else np.zeros(0, np.int64)
+    pend = shots.pending_rows()
+    gpend = pend[shots.guided[pend] & (shots.radar[pend] >= 0)]
+    guided = np.bincount(shots.radar[gpend], minlength=S) if S else np.zeros(0, np.int64)
+    target_free = fus.max_engagements[f][:, None] - held[None, :]
+    own = fcs.radar[obj]
+    target_free[np.flatnonzero(own >= 0), own[own >= 0]] = 1
+    guided_free = fus.max_guided[f][:, None] - guided[None, :]
+
+    def support(pip: np.ndarray, k: np.ndarray) -> np.ndarray:
+        return _support_radar(world, f[k], p_launch[k], pip, target_free[k], guided_free[k]) >= 0
+
+    # the class every decision uses is assessed from the track's kinematics, never the truth
+    # label; the truth (−1 = false track) only annotates the events and resolves the outcome
+    assessed = classification.classify(p, v)
     truth = tracks.truth[rows]
-    cls = np.where(truth >= 0, th.class_index[np.maximum(truth, 0)], 0)
-    best_type = np.full(len(f), -1)
-    best_pref = np.full(len(f), np.iinfo(np.int64).max)
-    best_tau = np.full(len(f), np.nan)
-    for i in range(len(ic.ids)):  # a handful of interceptor types; vectorised over all pairs
-        stock = magazine[f, i] > 0
-        if not stock.any():
-            continue
-        pip, tau = predicted_intercept(p_launch, v_launch, acc, fus.ecef_m[f], ic.speed_mps[f, i])
-        pip = np.where(np.isfinite(pip), pip, fus.ecef_m[f])
-        enu = np.einsum("pij,pj->pi", fus.enu_rot[f], pip - fus.ecef_m[f])
-        slant = np.linalg.norm(enu, axis=1)
-        _, _, alt = frames.ecef_to_geodetic(pip)
-        ok = (
-            stock
-            & np.isfinite(tau)
-            & (slant <= ic.max_range_m[f, i]) & (slant >= ic.min_range_m[f, i])
-            & (alt <= ic.max_alt_m[f, i]) & (alt >= ic.min_alt_m[f, i])
-            & (speed <= ic.max_target_speed_mps[f, i])
-            & (ic.pk[f, i, cls] > 0)
-            & (fus.reaction_time_s[f] + np.nan_to_num(tau, nan=np.inf) < tgo)
-            # fire control: the track must predict the intercept point to within the seeker basket
-            & (np.sqrt(var_p + var_v * (fus.reaction_time_s[f] + np.nan_to_num(tau, nan=np.inf)) ** 2)
-               <= fus.max_pip_sigma_baskets[f] * ic.basket_m[f, i])
-        )  # fmt: skip
-        better = ok & (fus.preference[f, i] < best_pref)
-        best_type = np.where(better, i, best_type)
-        best_pref = np.where(better, fus.preference[f, i], best_pref)
-        best_tau = np.where(better, tau, best_tau)
-    feas = best_type >= 0
-    if not feas.any():
+    handover = fc_update[f] if world.scenario.fidelity.midcourse_updates else None
+    best_type, best_tau, best_pip = engagement.choose_interceptor(
+        f, p_launch, v_launch, acc, delay, tgo, np.linalg.norm(v, axis=1), Pc, handover, tracks.q, assessed, magazine,
+        fus, ic, pip_supported=support)  # fmt: skip
+    feas = np.flatnonzero(best_type >= 0)
+    if len(feas) == 0:
         return
-    f, rows, tgo, best_type, best_tau = f[feas], rows[feas], tgo[feas], best_type[feas], best_tau[feas]
-    p_launch, v_launch, acc, t_launch, truth = p_launch[feas], v_launch[feas], acc[feas], t_launch[feas], truth[feas]
-    # one new engagement per ready unit per tick: the earliest-arriving feasible track
-    order = np.lexsort((tracks.id[rows], tgo, f))
-    first = order[np.r_[True, f[order][1:] != f[order][:-1]]]
-    f, rows, it = f[first], rows[first], best_type[first]
-    p_l, v_l, a_l, t_l, truth = p_launch[first], v_launch[first], acc[first], t_launch[first], truth[first]
-    n_shots = np.minimum(fus.salvo_size[f], magazine[f, it])
-    pip0 = p_l + v_l * best_tau[first][:, None] + 0.5 * a_l * (best_tau[first] ** 2)[:, None]
+    sel = feas[evaluation.first_per_unit(f[feas], tgo[feas], tracks.id[rows[feas]])]
+    radar = _support_radar(world, f[sel], p_launch[sel], best_pip[sel], target_free[sel], guided_free[sel])
+    it = best_type[sel]
+    n_req = fire_control.rounds_per_engagement(fus.salvo_size[f[sel]], magazine[f[sel], it])
+    n_shots = fire_control.grant_channels(radar, own[sel] != radar, n_req, target_free[sel, radar], guided_free[sel, radar])
+    ok = n_shots > 0
+    sel, radar, it, n_shots = sel[ok], radar[ok], it[ok], n_shots[ok]
+    if len(sel) == 0:
+        return
+    f, rows, obj, truth = f[sel], rows[sel], obj[sel], truth[sel]
+    p_l, v_l, a_l, t_l = p_launch[sel], v_launch[sel], acc[sel], t + delay[sel]
+    pip0 = best_pip[sel]
     log.emit(EventKind.Assignment, t, fire_unit=f, track=tracks.id[rows], threat=truth, interceptor_type=it,
-             x_m=pip0[:, 0], y_m=pip0[:, 1], z_m=pip0[:, 2])  # fmt: skip
-    # salvo rounds leave launch_interval_s apart; each round gets its own PIP
-    rep = np.repeat(np.arange(len(f)), n_shots)
-    j = np.arange(len(rep)) - np.repeat(np.cumsum(n_shots) - n_shots, n_shots)
-    sf = f[rep]
-    sit = it[rep]
-    delay = (j * fus.launch_interval_s[sf])[:, None]
-    st_launch = t_l[rep] + delay[:, 0]
-    pip, tau = predicted_intercept(p_l[rep] + v_l[rep] * delay + 0.5 * a_l[rep] * delay**2, v_l[rep] + a_l[rep] * delay,
-                                   a_l[rep], fus.ecef_m[sf], ic.speed_mps[sf, sit])  # fmt: skip
-    tau = np.nan_to_num(tau, nan=0.0)
+             sensor=radar, x_m=pip0[:, 0], y_m=pip0[:, 1], z_m=pip0[:, 2])  # fmt: skip
+    rep, st_launch, pip, t_int = engagement.salvo_rounds(
+        n_shots, fus.launch_interval_s[f], t_l, p_l, v_l, a_l, fus.ecef_m[f], ic.max_speed_mps[f, it],
+        ic.burn_time_s[f, it], ic.drag_time_s[f, it], ic.max_flight_s[f, it])  # fmt: skip
+    sf, sit = f[rep], it[rep]
+    # physical outcome: the round's Pk against what the target really is (truth class)
     cls = np.where(truth[rep] >= 0, th.class_index[np.maximum(truth[rep], 0)], 0)
-    ids = np.arange(shot_seq, shot_seq + len(rep))
-    shots.add(id=ids, fu=sf, itype=sit, track=rows[rep], threat=truth[rep], t_int=st_launch + tau,
-              pk0=ic.pk[sf, sit, cls], basket=ic.basket_m[sf, sit], seq=ids, pip=pip)  # fmt: skip
+    ids = np.arange(shots.n, shots.n + len(rep))
+    shots.add(id=ids, fu=sf, itype=sit, track=rows[rep], target=obj[rep], threat=truth[rep], radar=radar[rep],
+              t_launch=st_launch, t_int=t_int, pk0=ic.pk[sf, sit, cls], basket=ic.basket_m[sf, sit], seq=ids, pip=pip,
+              t_assess=np.full(len(rep), np.inf), assessed=np.zeros(len(rep), bool), killed=np.zeros(len(rep), bool))  # fmt: skip
+    # the supporting radar holds the object from now on (dedicated track dwells)
+    newly = fcs.radar[obj] != radar
+    fcs.radar[obj] = radar
+    fcs.last_dwell[obj[newly]] = t
+    fcs.missed[obj[newly]] = 0
     np.subtract.at(magazine, (f, it), n_shots)
+    if ctx.launchers is not None:  # rounds leave their launchers; an emptied launcher starts its reload
+        ctx.launchers.take(f, it, n_shots, t, t_empty_s=st_launch[np.cumsum(n_shots) - 1])
     next_ready[f] = t + fus.launch_interval_s[f] * n_shots
-    cost = ic.cost_usd[sf, sit]
-    log.emit(EventKind.Launch, st_launch, fire_unit=sf, shot=ids, interceptor_type=sit,
-             track=tracks.id[rows[rep]], threat=truth[rep], value=cost)  # fmt: skip
+    log.emit(EventKind.Launch, st_launch, fire_unit=sf, shot=ids, interceptor_type=sit, sensor=radar[rep],
+             track=tracks.id[rows[rep]], threat=truth[rep], value=ic.cost_usd[sf, sit])  # fmt: skip
 
 
-def _resolve(world: World, shots: _Shots, t: float, pos: np.ndarray, vel: np.ndarray, alive: np.ndarray,
-             done: np.ndarray, log: EventLog, streams: Any, tracks: TrackTable | None = None) -> None:  # fmt: skip
-    """Resolve every shot whose intercept time has come, in (time, seq) order.
+def _support_radar(world: World, f: np.ndarray, p_launch: np.ndarray, pip: np.ndarray, target_free: np.ndarray,
+                   guided_free: np.ndarray) -> np.ndarray:  # fmt: skip
+    """Fire-control radar supporting each pair (−1 none): :func:`iadsim.c2.fire_control.supporting_radar`."""
+    radars = world.radars
+    return fire_control.supporting_radar(
+        f, world.fire_units.fc_mask,
+        lambda pi, ri: scheduling.pair_visibility(radars, ri, p_launch[pi]),
+        lambda pi, ri: scheduling.pair_visibility(radars, ri, pip[pi]),
+        target_free, guided_free)  # fmt: skip
 
-    The aim point is the PIP computed at launch; with midcourse updates (``tracks`` given) it is
-    the engaged track's latest estimate extrapolated to the intercept time, as long as that track
-    is still alive (command / datalink guidance up to the seeker's hand-over).
+
+def _resolve(ctx: _Ctx, t: float, pos: np.ndarray, vel: np.ndarray, alive: np.ndarray, done: np.ndarray,
+             midcourse: bool) -> None:  # fmt: skip
+    """Resolve every round whose intercept time has come, in (time, seq) order.
+
+    The aim point is the PIP computed at launch; with midcourse updates it is the engaged
+    object's latest track estimate extrapolated to the intercept time, while the object has a
+    live track (command / datalink guidance up to the seeker's hand-over). A round that lost
+    guidance cannot kill (reason ``guidance_lost``).
     """
+    shots, tracks, fcs, log = ctx.shots, ctx.tracks, ctx.fcs, ctx.log
     due = np.flatnonzero(shots.pending[: shots.n] & (shots.t_int[: shots.n] <= t + 1e-9))
     if len(due) == 0:
         return
@@ -459,38 +612,22 @@ def _resolve(world: World, shots: _Shots, t: float, pos: np.ndarray, vel: np.nda
     shots.pending[due] = False
     thr = shots.threat[due]
     t_int = shots.t_int[due]
-    valid = thr >= 0
     ti = np.maximum(thr, 0)
     # true target position at the intercept time (linear within the tick)
     true_pos = pos[ti] + vel[ti] * (t_int - t)[:, None]
     aim = shots.pip[due]
-    if tracks is not None:
-        rows = shots.track[due]
-        upd = tracks.alive[rows]
+    if midcourse:
+        rows = fcs.row[shots.target[due]]
+        upd = (rows >= 0) & shots.guided[due]
         if upd.any():
             r = rows[upd]
-            dt_u = (t_int[upd] - tracks.t_s[r])[:, None]
-            x = tracks.x[r]
-            acc = ballistic_acceleration(x[:, :3], x[:, 3:])
             aim = aim.copy()
-            aim[upd] = x[:, :3] + x[:, 3:] * dt_u + 0.5 * acc * dt_u**2
+            aim[upd] = kill_assessment.midcourse_aim(tracks.x[r], tracks.t_s[r], t_int[upd])
     miss = np.linalg.norm(aim - true_pos, axis=1)
     miss = np.where(np.isfinite(miss), miss, np.inf)  # a non-finite aim point (diverged estimate) cannot kill: Pk = 0
-    pk = np.where(valid & alive[ti] & ~done[ti], kill_probability(shots.pk0[due], miss, shots.basket[due]), 0.0)
-    u = streams.engagement.random(len(due))
-    success = u < pk
-    # a threat dies at its first successful shot; later shots at it in this tick find it gone
-    order = np.lexsort((np.arange(len(due)), thr))
-    ts = thr[order]
-    succ_o = success[order]
-    starts = np.flatnonzero(np.r_[True, ts[1:] != ts[:-1]])
-    cum = np.cumsum(succ_o)
-    offset = np.repeat(np.r_[0, cum][starts], np.diff(np.r_[starts, len(ts)]))
-    before = cum - succ_o - offset  # successes earlier in the same threat's group
-    kill_o = succ_o & (before == 0)
-    kill = np.zeros(len(due), bool)
-    kill[order] = kill_o
-    pk = np.where(success & ~kill, 0.0, pk)  # target already gone when this one arrived
+    u = _draw_per_unit(ctx.fu_rngs, shots.fu[due])
+    kill, pk, reason = kill_assessment.resolve(shots.pk0[due], shots.basket[due], miss, thr >= 0, alive[ti] & ~done[ti],
+                                               shots.guided[due], thr, u)  # fmt: skip
     k_idx = np.flatnonzero(kill)
     if len(k_idx):
         alive[thr[k_idx]] = False
@@ -501,4 +638,26 @@ def _resolve(world: World, shots: _Shots, t: float, pos: np.ndarray, vel: np.nda
     m_idx = np.flatnonzero(~kill)
     if len(m_idx):
         log.emit(EventKind.Miss, t_int[m_idx], fire_unit=shots.fu[due][m_idx], shot=shots.id[due][m_idx],
-                 interceptor_type=shots.itype[due][m_idx], threat=thr[m_idx], pk=pk[m_idx], range_m=miss[m_idx])  # fmt: skip
+                 interceptor_type=shots.itype[due][m_idx], threat=thr[m_idx], pk=pk[m_idx], range_m=miss[m_idx],
+                 reason=reason[m_idx])  # fmt: skip
+    # the unit assesses the outcome kill_assessment_s later (truth: was the target dead after it arrived)
+    shots.killed[due] = (thr >= 0) & ~alive[ti]
+    shots.t_assess[due] = t_int + ctx.world.fire_units.kill_assessment_s[shots.fu[due]]
+
+
+def _index_in_raid(raid_index: np.ndarray) -> np.ndarray:
+    """Position of each threat within its raid, (N,) (threats are stored raid by raid)."""
+    r = np.asarray(raid_index, np.int64)
+    if len(r) == 0:
+        return np.zeros(0, np.int64)
+    starts = np.r_[0, np.flatnonzero(np.diff(r)) + 1]
+    return np.arange(len(r)) - np.repeat(starts, np.diff(np.r_[starts, len(r)]))
+
+
+def _draw_per_unit(rngs: Any, fu: np.ndarray) -> np.ndarray:
+    """One U(0,1) per round from its fire unit's own stream, in the given (time, seq) order."""
+    u = np.empty(len(fu))
+    for f in np.unique(fu):  # the few units with rounds due this tick
+        m = fu == f
+        u[m] = rngs[int(f)].random(int(m.sum()))
+    return u

@@ -12,6 +12,7 @@ from typing import Any, cast
 
 import numpy as np
 
+from iadsim.errors import InputError
 from iadsim.geo import frames
 from iadsim.geo.terrain import Dem, load_dem
 from iadsim.rng import RunStreams, make_streams
@@ -22,6 +23,8 @@ from iadsim.threats.ballistic import BallisticMover
 from iadsim.threats.motion import CompositeMover, Mover, PermutedMover
 from iadsim.threats.routes import RouteMover
 from iadsim.units import DEG, KM, MRAD
+from iadsim.weapons.flyout import calibrate_drag_time, flyout_time
+from iadsim.weapons.launchers import LauncherTable, launchers_needed, layout
 
 CLASS_INDEX = {c: i for i, c in enumerate(THREAT_CLASSES)}
 #: Cruise missiles and drones keep their cruise altitude until this distance before the target.
@@ -42,6 +45,13 @@ class InterceptorTable:
     basket_m: np.ndarray
     cost_usd: np.ndarray  # NaN where no public figure
     pk: np.ndarray
+    # class envelopes and the energy-limited flyout (issue 8 part C), (F, I) each
+    ballistic_max_range_m: np.ndarray  # NaN: the aerodynamic max range applies
+    ballistic_max_alt_m: np.ndarray  # NaN: the aerodynamic max altitude applies
+    max_speed_mps: np.ndarray
+    burn_time_s: np.ndarray
+    drag_time_s: np.ndarray  # boost–coast drag time constant, calibrated (weapons.flyout)
+    max_flight_s: np.ndarray  # time of flight to max_range_m with the energy-limited model
 
 
 @dataclass(frozen=True)
@@ -58,9 +68,12 @@ class FireUnitArrays:
     enu_rot: np.ndarray  # (F, 3, 3)
     reaction_time_s: np.ndarray
     launch_interval_s: np.ndarray
-    max_engagements: np.ndarray
+    max_engagements: np.ndarray  # target channels: objects one fire-control radar holds at once
     salvo_size: np.ndarray  # missiles per engagement (1 under shoot-look-shoot)
-    max_pip_sigma_baskets: np.ndarray  # launch only if σ_PIP ≤ this × seeker basket
+    min_handover_pk_fraction: np.ndarray  # launch only if E[Pk]/Pk₀ at seeker hand-over ≥ this
+    max_guided: np.ndarray  # guidance channels: rounds in flight one fire-control radar guides at once
+    kill_assessment_s: np.ndarray  # delay from a round's intercept time to its kill assessment
+    kill_assessment_error: np.ndarray  # probability that an assessment is wrong (either way)
     doctrine: tuple[str, ...]
     magazine: np.ndarray  # (F, I) rounds per interceptor type
     preference: np.ndarray  # (F, I) order of preference (lower first), large where not carried
@@ -69,10 +82,37 @@ class FireUnitArrays:
     min_alt_m: np.ndarray
     max_alt_m: np.ndarray
     cue_mask: np.ndarray  # (F, S) radars that can cue this unit (same site)
+    weapon_cheapest: np.ndarray  # (F,) bool: weapon_choice "cheapest" (else loadout order)
+    reserved_for: np.ndarray  # (F, I, C) bool: type i reserved for assessed class c
+    reload_time_s: np.ndarray  # (F,) time to reload an emptied launcher
+    reserve_rounds: np.ndarray  # (F, I) rounds kept off the launchers for reloads
+    reserve_hold: np.ndarray  # (F,) bool: reserve_rule "hold" (else "last-resort")
+    fc_mask: np.ndarray  # (F, S) radars that can support this unit's engagements (same site, fire-control role)
     interceptor_overrides: tuple[dict[str, Any], ...] = ()
 
     def __len__(self) -> int:
         return len(self.name)
+
+
+#: Radar roles whose radars can support an engagement (catalogue ``role``).
+FIRE_CONTROL_ROLES = ("fire-control", "multifunction")
+
+
+@dataclass(frozen=True)
+class FireControlRadarArrays:
+    """Fire-control properties of the radars, shape (S,) each (NaN / 0 where not fire control).
+
+    ``is_fc`` role fire-control or multifunction; ``track_update_s`` interval of the dedicated
+    track dwells on engaged targets; ``dwell_gain`` linear SNR gain of a track dwell over a
+    search look; ``lost_after`` consecutive missed dwells after which the target is lost;
+    ``cue_delay_s`` acquisition time of a target cued by a search track.
+    """
+
+    is_fc: np.ndarray
+    track_update_s: np.ndarray
+    dwell_gain: np.ndarray
+    lost_after: np.ndarray
+    cue_delay_s: np.ndarray
 
 
 @dataclass(frozen=True)
@@ -126,6 +166,8 @@ class World:
     catalog_used: dict[str, Any] = field(default_factory=dict)
     #: terrain of ``fidelity.terrain: dem`` (None on the smooth Earth); also ``radars.terrain``
     terrain: Dem | None = None
+    launchers: LauncherTable | None = None  # launcher layout (weapons.launchers)
+    fc_radars: FireControlRadarArrays | None = None
 
     @property
     def dt_s(self) -> float:
@@ -156,10 +198,9 @@ def _opt(entry: Any, fld: str) -> float:
     return float("nan") if v is None else float(v)
 
 
-def _disc_points(lat_deg: float, lon_deg: float, radius_km: float, n: int, rng: np.random.Generator):
-    """n points uniform in a geodesic disc (r = R·√u, az = 2πv)."""
-    u = rng.random(n)
-    v = rng.random(n)
+def _disc_points(lat_deg: float, lon_deg: float, radius_km: float, u: np.ndarray, v: np.ndarray):
+    """Points uniform in a geodesic disc (r = R·√u, az = 2πv), one per (u, v) pair of U(0,1)."""
+    n = len(u)
     r_m = radius_km * KM * np.sqrt(u)
     lat0 = np.full(n, lat_deg * DEG)
     lon0 = np.full(n, lon_deg * DEG)
@@ -200,6 +241,10 @@ def compile_world(
     coverage with ``--dem``). Radar antenna: h = h_g(site) + antenna_agl_m; launcher: h_g(site);
     asset: h_g + alt_agl_m; air-breathing threats: h_g(path) + profile height (terrain following,
     :class:`~iadsim.threats.routes.RouteMover`).
+    Random placement draws from per-entity streams (``streams.entity``): each threat (key
+    ``"<raid>#<j>"``) draws its launch point in the disc (u, v) and, if ballistic with an aim
+    error, its miss (two normals and an azimuth) from its own stream; each radar draws its scan
+    phase from its own stream. Default streams come from ``scenario.seed``.
     """
     cat = catalog or load_catalog()
     st = streams or make_streams(scenario.seed)
@@ -226,15 +271,6 @@ def compile_world(
     )
     asset_idx = {a.name: i for i, a in enumerate(assets)}
 
-    # default boresight: towards the mean launch position of the raids (south if none)
-    mean_lat: float | None
-    mean_lon: float | None
-    if scenario.raids:
-        mean_lat = float(np.mean([r.launch.lat_deg for r in scenario.raids]))
-        mean_lon = float(np.mean([r.launch.lon_deg for r in scenario.raids]))
-    else:
-        mean_lat = mean_lon = None
-
     # ---- radars
     cols: dict[str, list[Any]] = {k: [] for k in (
         "name", "site_index", "lat_rad", "lon_rad", "alt_m", "ref_range_m", "ref_rcs_m2", "ref_pd",
@@ -243,6 +279,7 @@ def compile_world(
     site_ground = ground_height_m(
         dem, np.array([x.lat_deg for x in scenario.sites]) * DEG, np.array([x.lon_deg for x in scenario.sites]) * DEG
     )
+    fc_cols: dict[str, list[Any]] = {k: [] for k in ("is_fc", "track_update_s", "dwell_gain", "lost_after", "cue_delay_s")}
     for si, site in enumerate(scenario.sites):
         for j, s in enumerate(site.sensors):
             e = cat.radars[s.type]
@@ -264,20 +301,25 @@ def compile_world(
             cols["half_width_az_rad"].append(min(for_deg, 360.0) / 2.0 * DEG)
             if s.boresight_az_deg is not None:
                 bore = s.boresight_az_deg * DEG
-            elif mean_lat is not None and mean_lon is not None:  # both set together
-                az, _, _ = frames.geodesic_inverse(
-                    np.array(site.lat_deg * DEG), np.array(site.lon_deg * DEG),
-                    np.array(mean_lat * DEG), np.array(mean_lon * DEG))  # fmt: skip
-                bore = float(np.mod(az, 2 * np.pi))
-            else:
-                bore = np.pi
+            elif for_deg >= 360.0:
+                bore = 0.0  # full circle: the boresight is irrelevant
+            else:  # the loader reports this with file:line; a guard for scenarios built in code
+                raise InputError(f"sites[{si}].sensors[{j}]: radar {s.type!r} covers a {for_deg:g} deg sector: "
+                                 "set boresight_az_deg (no default is drawn from the raids)")
             cols["boresight_az_rad"].append(bore)
+            role = e.fields.get("role")
+            fc = role in FIRE_CONTROL_ROLES
+            fc_cols["is_fc"].append(fc)
+            fc_cols["track_update_s"].append(_opt(e, "track_update_s") if fc else np.nan)
+            fc_cols["dwell_gain"].append(10 ** (_opt(e, "track_dwell_gain_db") / 10) if fc else np.nan)
+            fc_cols["lost_after"].append(_opt(e, "track_lost_dwells") if fc else np.nan)
+            fc_cols["cue_delay_s"].append(_opt(e, "cue_delay_s") if fc else np.nan)
             cols["revisit_s"].append(_val(s.revisit_s, e, "revisit_s"))
             cols["sigma_range_m"].append(_val(s.sigma_range_m, e, "sigma_range_m"))
             cols["sigma_az_rad"].append(_val(s.sigma_azimuth_mrad, e, "sigma_azimuth_mrad") * MRAD)
             cols["sigma_el_rad"].append(_val(s.sigma_elevation_mrad, e, "sigma_elevation_mrad") * MRAD)
     revisit = np.array(cols["revisit_s"], float)
-    scan_phase = st.sensors.random(len(revisit)) * revisit
+    scan_phase = np.array([st.entity("radar", nm).random() for nm in cols["name"]], float) * revisit
     radars = RadarArrays.from_columns(
         name=tuple(cols.pop("name")),
         site_index=np.array(cols.pop("site_index"), dtype=np.int64),
@@ -286,6 +328,15 @@ def compile_world(
         **{k: np.array(v, dtype=float) for k, v in cols.items()},
     )
     S = len(radars)
+    fc_radars = FireControlRadarArrays(
+        is_fc=np.array(fc_cols["is_fc"], bool),
+        **{k: np.array(fc_cols[k], float) for k in ("track_update_s", "dwell_gain", "lost_after", "cue_delay_s")},
+    )
+    bad = np.flatnonzero(fc_radars.is_fc & ~np.isfinite(fc_radars.track_update_s + fc_radars.dwell_gain
+                                                         + fc_radars.lost_after + fc_radars.cue_delay_s))  # fmt: skip
+    if len(bad):
+        raise InputError(f"radar {radars.name[bad[0]]!r}: a fire-control radar needs track_update_s, "
+                         "track_dwell_gain_db, track_lost_dwells and cue_delay_s in the catalogue")
 
     # ---- interceptor types (only those carried somewhere), fire units
     ic_ids: list[str] = []
@@ -303,12 +354,20 @@ def compile_world(
     F = len(fu_specs)
     # per fire unit × interceptor parameters (overrides are per fire unit)
     par = {k: np.full((F, I), np.nan) for k in (
-        "max_range_m", "min_range_m", "max_alt_m", "min_alt_m", "speed_mps", "max_target_speed_mps", "basket_m", "cost_usd")}  # fmt: skip
+        "max_range_m", "min_range_m", "max_alt_m", "min_alt_m", "speed_mps", "max_target_speed_mps", "basket_m", "cost_usd",
+        "bm_range_m", "bm_alt_m", "max_speed_mps", "burn_time_s", "rounds_per_launcher")}  # fmt: skip
+    reserved_for = np.zeros((F, I, len(THREAT_CLASSES)), bool)
+    reserve_rounds = np.zeros((F, I), dtype=np.int64)
+    weapon_cheapest = np.zeros(F, bool)
+    reserve_hold = np.ones(F, bool)
+    reload_time = np.zeros(F)
+    n_launchers = np.zeros(F, np.int64)
     pk_fi = np.zeros((F, I, len(THREAT_CLASSES)))
     magazine = np.zeros((F, I), dtype=np.int64)
     preference = np.full((F, I), 10_000, dtype=np.int64)
     fcols: dict[str, list[Any]] = {k: [] for k in (
-        "name", "system", "site_index", "lat", "lon", "alt", "reaction", "interval", "maxeng", "salvo", "doctrine")}  # fmt: skip
+        "name", "system", "site_index", "lat", "lon", "alt", "reaction", "interval", "maxeng", "salvo", "doctrine",
+        "guided")}  # fmt: skip
     for f, (si, site, fu, system, loadout) in enumerate(fu_specs):
         used["systems"][fu.type] = system.as_dict()
         same = [x for x in site.fire_units if x.type == fu.type]
@@ -321,9 +380,25 @@ def compile_world(
         fcols["reaction"].append(_val(fu.reaction_time_s, system, "reaction_time_s"))
         fcols["interval"].append(_val(fu.launch_interval_s, system, "launch_interval_s"))
         fcols["maxeng"].append(int(_val(fu.max_simultaneous_engagements, system, "max_simultaneous_engagements")))
+        fcols["guided"].append(int(_val(fu.max_missiles_guided, system, "max_missiles_guided")))
         salvo = int(_val(fu.salvo_size, system, "salvo_size"))
-        fcols["salvo"].append(1 if fu.doctrine == "shoot-look-shoot" else salvo)
-        fcols["doctrine"].append(fu.doctrine)
+        # doctrine: the scenario's, else the catalogue system's (assumption text there), else salvo
+        doctrine = fu.doctrine or str(system.fields.get("doctrine") or "salvo")
+        fcols["salvo"].append(1 if doctrine == "shoot-look-shoot" else salvo)
+        fcols["doctrine"].append(doctrine)
+        weapon_cheapest[f] = (fu.weapon_choice or str(system.fields.get("weapon_choice") or "loadout-order")) == "cheapest"
+        reserve = fu.reserve if fu.reserve is not None else dict(system.fields.get("reserve") or {})
+        reserve_hold[f] = (fu.reserve_rule or str(system.fields.get("reserve_rule") or "hold")) == "hold"
+        for k, classes in reserve.items():
+            if k in ic_index:
+                for c in classes:
+                    reserved_for[f, ic_index[k], CLASS_INDEX[c]] = True
+        for k, n_res in fu.reloads.items():
+            if k in ic_index:
+                reserve_rounds[f, ic_index[k]] = n_res
+        rt = fu.reload_time_s if fu.reload_time_s is not None else _opt(system, "reload_time_s")
+        reload_time[f] = np.inf if np.isnan(rt) else rt  # no reload time known: an empty launcher stays empty
+        n_launchers[f] = int(_opt(system, "launchers")) if not np.isnan(_opt(system, "launchers")) else 0
         for rank, (k, n) in enumerate(loadout.items()):
             if n <= 0:
                 continue
@@ -343,6 +418,15 @@ def compile_world(
             par["basket_m"][f, i] = _val(g("basket_m"), e, "basket_m")
             c = g("cost_usd")
             par["cost_usd"][f, i] = float(c) if c is not None else _opt(e, "cost_usd")
+            bmr, bma = g("ballistic_max_range_km"), g("ballistic_max_altitude_km")
+            par["bm_range_m"][f, i] = (float(bmr) if bmr is not None else _opt(e, "ballistic_max_range_km")) * KM
+            par["bm_alt_m"][f, i] = (float(bma) if bma is not None else _opt(e, "ballistic_max_altitude_km")) * KM
+            vmax = _opt(e, "max_speed_mps")
+            par["max_speed_mps"][f, i] = par["speed_mps"][f, i] / 0.6 if np.isnan(vmax) else vmax
+            bt = _opt(e, "burn_time_s")
+            par["burn_time_s"][f, i] = 10.0 if np.isnan(bt) else bt  # the catalogue's uniform assumption
+            rpl = _opt(e, "rounds_per_launcher")
+            par["rounds_per_launcher"][f, i] = _opt(system, "missiles_per_launcher") if np.isnan(rpl) else rpl
             pk_map = e.fields.get("pk") or {}
             for ci, cls in enumerate(THREAT_CLASSES):
                 sv = pk_map.get(cls)
@@ -369,7 +453,10 @@ def compile_world(
         launch_interval_s=np.array(fcols["interval"], float),
         max_engagements=np.array(fcols["maxeng"], dtype=np.int64),
         salvo_size=np.array(fcols["salvo"], dtype=np.int64),
-        max_pip_sigma_baskets=np.array([fu.max_pip_sigma_baskets for (_, _, fu, _, _) in fu_specs], float),
+        min_handover_pk_fraction=np.array([fu.min_handover_pk_fraction for (_, _, fu, _, _) in fu_specs], float),
+        max_guided=np.array(fcols["guided"], dtype=np.int64),
+        kill_assessment_s=np.array([fu.kill_assessment_s for (_, _, fu, _, _) in fu_specs], float),
+        kill_assessment_error=np.array([fu.kill_assessment_error for (_, _, fu, _, _) in fu_specs], float),
         doctrine=tuple(fcols["doctrine"]),
         magazine=magazine,
         preference=preference,
@@ -378,8 +465,24 @@ def compile_world(
         min_alt_m=np.where(carried, par["min_alt_m"], np.inf).min(axis=1) if I else np.zeros(F),
         max_alt_m=np.where(carried, par["max_alt_m"], 0.0).max(axis=1) if I else np.zeros(F),
         cue_mask=(site_of_fu[:, None] == np.asarray(radars.site_index)[None, :]) if S else np.zeros((F, 0), bool),
+        weapon_cheapest=weapon_cheapest,
+        reserved_for=reserved_for,
+        reload_time_s=reload_time,
+        reserve_rounds=reserve_rounds,
+        reserve_hold=reserve_hold,
+        fc_mask=((site_of_fu[:, None] == np.asarray(radars.site_index)[None, :]) & fc_radars.is_fc[None, :])
+        if S else np.zeros((F, 0), bool),
     )
     # Interceptor parameters per fire unit live in the (F, I) table: overrides are per unit.
+    # energy-limited flyout: drag time constant so that the average speed over a max-range flight
+    # is the catalogue's average speed (weapons.flyout); where that is impossible (an override
+    # with average ≥ max speed) the round flies at its average speed: T → ∞ with v_max = average
+    drag = calibrate_drag_time(par["max_range_m"], par["speed_mps"], par["max_speed_mps"], par["burn_time_s"])
+    bad = np.isnan(drag) & carried
+    par["max_speed_mps"] = np.where(bad, par["speed_mps"], par["max_speed_mps"])
+    par["burn_time_s"] = np.where(bad, 1e-6, par["burn_time_s"])
+    drag = np.where(bad, 1e12, drag)
+    max_flight = flyout_time(par["max_range_m"], par["max_speed_mps"], par["burn_time_s"], drag)
     interceptors = InterceptorTable(
         ids=tuple(ic_ids),
         max_range_m=par["max_range_m"],
@@ -391,7 +494,20 @@ def compile_world(
         basket_m=par["basket_m"],
         cost_usd=par["cost_usd"],
         pk=pk_fi,
+        ballistic_max_range_m=par["bm_range_m"],
+        ballistic_max_alt_m=par["bm_alt_m"],
+        max_speed_mps=par["max_speed_mps"],
+        burn_time_s=par["burn_time_s"],
+        drag_time_s=drag,
+        max_flight_s=max_flight,
     )
+    rpl_int = np.where(carried, np.nan_to_num(par["rounds_per_launcher"], nan=1.0), 1).astype(np.int64)
+    needed = launchers_needed(magazine, rpl_int)
+    over = np.flatnonzero((n_launchers > 0) & (needed > n_launchers))
+    if len(over):  # the loader reports this with file:line; a programming guard here
+        raise ValueError(f"fire unit {fire_units.name[over[0]]}: loadout needs {needed[over[0]]} launchers, "
+                         f"the system has {n_launchers[over[0]]}")
+    launcher_table = layout(magazine, rpl_int, reload_time, loadout_rank=preference)
 
     # ---- threats
     # all air-breathing threats go into one RouteMover, all ballistic ones into one BallisticMover
@@ -411,7 +527,9 @@ def compile_world(
         cls = cast(str, e.fields.get("class"))  # required by the catalogue schema
         n = raid.count
         launch_t = raid.launch_time_s + raid.spacing_s * np.arange(n)
-        lat0, lon0 = _disc_points(raid.launch.lat_deg, raid.launch.lon_deg, raid.launch.radius_km, n, st.threats)
+        gens = st.entities("threat", [f"{raid.name}#{j}" for j in range(n)])  # one stream per threat
+        uv = np.array([g.random(2) for g in gens]).reshape(n, 2)
+        lat0, lon0 = _disc_points(raid.launch.lat_deg, raid.launch.lon_deg, raid.launch.radius_km, uv[:, 0], uv[:, 1])
         ai = asset_idx[raid.target]
         if cls == "ballistic_missile":
             cep = _opt(e, "cep_m")
@@ -419,9 +537,10 @@ def compile_world(
             tlat = np.full(n, a_lat[ai])
             tlon = np.full(n, a_lon[ai])
             if sigma > 0:
-                d = np.abs(st.threats.normal(0.0, sigma, (n, 2)))
+                draws = np.array([np.r_[g.normal(0.0, sigma, 2), g.random()] for g in gens]).reshape(n, 3)
+                d = np.abs(draws[:, :2])
                 r = np.hypot(d[:, 0], d[:, 1])
-                az = st.threats.random(n) * 2 * np.pi
+                az = draws[:, 2] * 2 * np.pi
                 tlat, tlon, _ = frames.geodesic_direct(tlat, tlon, az, r)
             fpa = np.full(n, np.nan if raid.flight_path_angle_deg is None else raid.flight_path_angle_deg * DEG)
             # shape and boost: scenario > catalogue > minimum energy / no boost
@@ -535,4 +654,6 @@ def compile_world(
         friendlies=CompositeMover(fmovers) if fmovers else None,
         catalog_used=used,
         terrain=dem,
+        launchers=launcher_table,
+        fc_radars=fc_radars,
     )

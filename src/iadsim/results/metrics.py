@@ -71,7 +71,8 @@ def summarize(events: pa.Table, world: World, track_quality: pa.Table | None = N
             "site": world.site_names[int(world.fire_units.site_index[f])],
             "interceptors_fired": int(fired[f]),
             "kills": int(kills[f]),
-            "remaining": int(world.fire_units.magazine[f].sum() - fired[f]),
+            # rounds on the launchers at the start plus reserve rounds for reloads, less those fired
+            "remaining": int(world.fire_units.magazine[f].sum() + world.fire_units.reserve_rounds[f].sum() - fired[f]),
             "by_type": {world.interceptors.ids[i]: int((l_type[m] == i).sum()) for i in np.unique(l_type[m])},
         })  # fmt: skip
     # assets
@@ -91,11 +92,12 @@ def summarize(events: pa.Table, world: World, track_quality: pa.Table | None = N
         }
         for a in range(A)
     ]
-    # costs
-    known = np.isfinite(l_cost)
-    kc = th.cost_usd[killed] if len(killed) else np.zeros(0)
-    cost_fired = float(l_cost[known].sum())
-    cost_destroyed = float(np.nansum(kc))
+    # costs: honest accounting (see cost_accounting)
+    cost = cost_accounting(
+        launch_cost=l_cost, launch_threat=_col(events, "Launch", "threat"), killed=killed,
+        threat_cost=th.cost_usd, launched_threats=launched, target_asset=th.target_asset,
+        asset_value=world.assets.value, asset_lost=lost,
+    )  # fmt: skip
     # tracking picture
     conf_thr = _col(events, "TrackConfirmed", "threat")
     conf_t = _col(events, "TrackConfirmed", "time_s")
@@ -122,14 +124,7 @@ def summarize(events: pa.Table, world: World, track_quality: pa.Table | None = N
             "value_surviving_fraction": _num(1.0 - lost.sum() / total_value) if total_value > 0 else None,
             "by_asset": per_asset,
         },
-        "cost": {
-            "interceptors_fired": int(len(l_cost)),
-            "interceptor_cost_usd": cost_fired,
-            "interceptors_without_public_cost": int((~known).sum()),
-            "threat_cost_destroyed_usd": cost_destroyed,
-            "threats_destroyed_without_public_cost": int(np.isnan(kc).sum()),
-            "exchange_ratio": _num(cost_destroyed / cost_fired) if cost_fired > 0 else None,
-        },
+        "cost": cost,
         "tracking": {
             "association": world.scenario.fidelity.association,
             "tracks_initiated": int(len(_col(events, "TrackInitiated", "track"))),
@@ -170,4 +165,67 @@ def _quality(q: pa.Table | None, world: World) -> dict[str, Any]:
             "false_track_fraction": _num(d["n_false"][busy].sum() / max(1, d["n_tracks"][busy].sum())),
             "mean_by_site_m": per_site,
         }
+    }
+
+
+def cost_accounting(
+    launch_cost: np.ndarray, launch_threat: np.ndarray, killed: np.ndarray, threat_cost: np.ndarray,
+    launched_threats: np.ndarray, target_asset: np.ndarray, asset_value: np.ndarray, asset_lost: np.ndarray,
+) -> dict[str, Any]:  # fmt: skip
+    """Cost exchange and value protected from costed items only; a missing cost never counts as $0.
+
+    Parameters
+    ----------
+    launch_cost : (R,) cost of each interceptor fired (USD), NaN where no public cost.
+    launch_threat : (R,) threat index each round was fired at (truth, for scoring), −1 false track.
+    killed : (K,) threat index of each kill. threat_cost : (N,) USD, NaN unknown.
+    launched_threats : threat indices that were launched. target_asset : (N,) asset index.
+    asset_value : (A,) value of each asset. asset_lost : (A,) value lost per asset.
+
+    Rules
+    -----
+    * A threat is **fully costed** when it has a public cost and every round fired at it has one.
+    * ``exchange_ratio = Σ cost(fully costed threats destroyed) / Σ cost(rounds at fully costed
+      threats or at false tracks)`` — rounds at false tracks have a known cost and no threat value;
+      rounds at threats without a cost, and threats engaged by an uncosted round, are left out of
+      both sides and counted beside the ratio (``excluded_*``). Nothing uncosted enters as $0.
+    * ``value_protected`` (asset value units) = value of the assets that were attacked (target of a launched
+      threat) and survived. Per interceptor dollar: over all rounds fired when every round has a
+      public cost (else None), and an upper bound over the costed rounds only.
+    """
+    lc = np.asarray(launch_cost, float)
+    lt = np.asarray(launch_threat, np.int64)
+    N = len(threat_cost)
+    known = np.isfinite(lc)
+    tc = np.asarray(threat_cost, float)
+    bad = np.zeros(N, bool)
+    bad[lt[(lt >= 0) & ~known]] = True
+    full = np.isfinite(tc) & ~bad
+    in_ratio = known & np.where(lt >= 0, full[np.maximum(lt, 0)] if N else False, True)
+    k = np.asarray(killed, np.int64)
+    k_full = k[full[k]] if len(k) else k
+    destroyed_usd = float(tc[k_full].sum()) if len(k_full) else 0.0
+    spent_usd = float(lc[in_ratio].sum())
+    attacked = np.zeros(len(asset_value), bool)
+    lt_thr = np.asarray(launched_threats, np.int64)
+    if len(lt_thr):
+        attacked[np.asarray(target_asset, np.int64)[lt_thr]] = True
+    protected = float(np.asarray(asset_value, float)[attacked & (np.asarray(asset_lost) <= 0)].sum())
+    cost_fired = float(lc[known].sum())
+    n_unc = int((~known).sum())
+    kc = tc[k] if len(k) else np.zeros(0)
+    return {
+        "interceptors_fired": int(len(lc)),
+        "interceptor_cost_usd": cost_fired,
+        "interceptors_without_public_cost": n_unc,
+        "threat_cost_destroyed_usd": float(np.nansum(kc)),
+        "threats_destroyed_without_public_cost": int(np.isnan(kc).sum()),
+        "exchange_ratio": _num(destroyed_usd / spent_usd) if spent_usd > 0 else None,
+        "exchange_costed_threat_value_destroyed_usd": destroyed_usd,
+        "exchange_costed_interceptor_cost_usd": spent_usd,
+        "exchange_excluded_interceptors": int(len(lc) - in_ratio.sum()),
+        "exchange_excluded_threats_destroyed": int(len(k) - len(k_full)),
+        "value_protected": protected,
+        "value_protected_per_interceptor_usd": (_num(protected / cost_fired) if cost_fired > 0 and n_unc == 0 else None),
+        "value_protected_per_interceptor_usd_upper_bound": _num(protected / cost_fired) if cost_fired > 0 else None,
     }

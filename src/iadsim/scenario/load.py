@@ -39,7 +39,7 @@ INTERCEPTOR_REQUIRED = (
     "max_target_speed_mps", "basket_m",
 )  # fmt: skip
 #: Catalogue fields a fire unit needs (fire-unit field of the same name overrides).
-SYSTEM_REQUIRED = ("reaction_time_s", "launch_interval_s", "max_simultaneous_engagements", "salvo_size")
+SYSTEM_REQUIRED = ("reaction_time_s", "launch_interval_s", "max_simultaneous_engagements", "salvo_size", "max_missiles_guided")
 AIR_BREATHING = ("aircraft", "cruise_missile", "drone")
 
 
@@ -245,6 +245,31 @@ def _allowed_keys(loc: Loc) -> list[str]:
     return sorted(getattr(model, "model_fields", {}))
 
 
+def _check_launchers(add: Any, loc: Loc, fu: dict[Any, Any], sid: str, system: Any, loadout: dict[Any, Any],
+                     catalog: Any) -> None:  # fmt: skip
+    """The loadout fits on the system's launchers; reserve / reloads name interceptors carried."""
+    n_sys = system.value("launchers") if "launchers" in system.fields else None
+    need = 0
+    for k, n in loadout.items():
+        if not isinstance(n, int) or n <= 0 or k not in catalog.interceptors:
+            continue
+        ent = catalog.interceptors[k]
+        per = ent.value("rounds_per_launcher") if "rounds_per_launcher" in ent.fields else None
+        per = per if per is not None else system.value("missiles_per_launcher")
+        need += -(-n // max(int(per or 1), 1))
+    if n_sys is not None and need > n_sys:
+        got = ", ".join(f"{k}: {v}" for k, v in loadout.items())
+        add(loc + ("loadout",), f"loadout needs {need} launchers (rounds_per_launcher of each interceptor) but "
+            f"{sid!r} has {int(n_sys)} launchers; carry fewer rounds (got {{{got}}})")
+    for key in ("reserve", "reloads"):
+        node = fu.get(key)
+        if isinstance(node, dict):
+            for k in node:
+                if k not in loadout or not loadout.get(k):
+                    add(loc + (key, k), f"interceptor {k!r} is not in this fire unit's loadout "
+                        f"({', '.join(str(x) for x in loadout)}) (got {k})", key=True)
+
+
 # --------------------------------------------------------------------------------------------
 def _semantic_problems(file: str, root: Any, catalog: Any) -> list[Problem]:
     """Cross-reference and catalogue checks on the raw tree (robust to structural errors)."""
@@ -308,6 +333,11 @@ def _semantic_problems(file: str, root: Any, catalog: Any) -> list[Problem]:
             for f in RADAR_REQUIRED:
                 if sen.get(f) is None and entry.value(f) is None:
                     add(loc, f"catalogue radar {rid!r} has no public value for {f} (null, unknown); set {f} here")
+            fov = num(sen.get("field_of_regard_deg"))
+            fov = fov if fov is not None else num(entry.value("field_of_regard_deg"))
+            if fov is not None and fov < 360.0 and sen.get("boresight_az_deg") is None:
+                add(loc, f"radar {rid!r} covers a {fov:g} deg sector: set boresight_az_deg (where it points, "
+                         f"degrees clockwise from north; no default is drawn from the raids) (got none)")
         for j, fu in enumerate(seq(site, "fire_units")):
             if not isinstance(fu, dict) or not isinstance(fu.get("type"), str):
                 continue
@@ -345,6 +375,7 @@ def _semantic_problems(file: str, root: Any, catalog: Any) -> list[Problem]:
                     for f in INTERCEPTOR_REQUIRED:
                         if ov.get(f) is None and ent.value(f) is None:
                             add(loc + ("loadout", k), f"catalogue interceptor {k!r} has no public value for {f} (null, unknown); set interceptors.{k}.{f} here", key=True)
+                _check_launchers(add, loc, fu, sid, system, loadout, catalog)
 
     for i, raid in enumerate(seq(root, "raids")):
         if not isinstance(raid, dict):

@@ -121,6 +121,8 @@ class InterceptorOverride(_Model):
     max_target_speed_mps: Pos | None = None
     basket_m: Pos | None = None
     cost_usd: NonNeg | None = None
+    ballistic_max_range_km: Pos | None = None
+    ballistic_max_altitude_km: Pos | None = None
     pk: dict[Literal["aircraft", "cruise_missile", "ballistic_missile", "drone"], Prob] | None = None
 
 
@@ -132,17 +134,49 @@ class FireUnitSpec(_Model):
     loadout: dict[str, Annotated[int, Field(ge=0)]] | None = Field(
         None, description="Interceptor id → rounds; default: the catalogue's default loadout"
     )
-    doctrine: Literal["salvo", "shoot-look-shoot"] = "shoot-look-shoot"
+    doctrine: Literal["salvo", "shoot-look-shoot"] | None = Field(
+        None, description="Engagement doctrine; default: the catalogue system's doctrine"
+    )
     salvo_size: Annotated[int, Field(ge=1, le=8)] | None = None
+    weapon_choice: Literal["loadout-order", "cheapest"] | None = Field(
+        None, description="Interceptor choice among capable rounds: first in loadout order, or cheapest "
+        "by public cost (uncosted rounds rank last); default: the catalogue system's rule"
+    )
+    reserve: dict[str, list[Literal["aircraft", "cruise_missile", "ballistic_missile", "drone"]]] | None = Field(
+        None, description="Interceptor id -> threat classes (assessed) it is reserved for; {} lifts the "
+        "catalogue's reservation; default: the catalogue system's reserve"
+    )
+    reserve_rule: Literal["hold", "last-resort"] | None = Field(
+        None, description="hold: a reserved round never engages other classes; last-resort: it does when no "
+        "unreserved round is capable for the engagement; default: the catalogue system's rule (hold)"
+    )
+    reloads: dict[str, Annotated[int, Field(ge=0)]] = Field(
+        default_factory=dict, description="Reserve rounds per interceptor id, loaded onto emptied launchers "
+        "after reload_time_s; default none"
+    )
+    reload_time_s: NonNeg | None = None
     reaction_time_s: NonNeg | None = None
     launch_interval_s: NonNeg | None = None
     max_simultaneous_engagements: Annotated[int, Field(ge=1)] | None = None
-    max_pip_sigma_baskets: Pos = Field(
-        default=5.0,
-        description="Fire-control doctrine: launch only when the track predicts the intercept point with "
-        "1-sigma error sqrt(tr P_pp + tau^2 tr P_vv) of at most this many seeker baskets",
-    )
     interceptors: dict[str, InterceptorOverride] = Field(default_factory=dict)
+    max_missiles_guided: Annotated[int, Field(ge=1)] | None = Field(
+        None, description="Guidance channels: rounds in flight one fire-control radar guides at once (default: catalogue)"
+    )
+    min_handover_pk_fraction: Annotated[float, Field(gt=0.0, le=1.0)] = Field(
+        default=0.5,
+        description="Launch-quality gate: launch only if the expected Pk kept at seeker hand-over, "
+        "det(I + P_h/b^2)^(-1/2) for the predicted aim-error covariance P_h, is at least this fraction "
+        "(doctrine assumption: no round whose expected Pk is under half its nominal value)",
+    )
+    kill_assessment_s: NonNeg = Field(
+        default=5.0,
+        description="Time after a round's intercept time until the unit knows whether the target died "
+        "(notional assumption: a few fire-control track updates)",
+    )
+    kill_assessment_error: Annotated[float, Field(ge=0.0, lt=0.5)] = Field(
+        default=0.05,
+        description="Probability that a kill assessment is wrong (either way); notional assumption",
+    )
 
 
 class SiteSpec(_Model):

@@ -19,7 +19,8 @@ Shapes: S sensors, N targets, M detections.
 from __future__ import annotations
 
 from dataclasses import dataclass, field, fields, replace
-from typing import Any
+from collections.abc import Sequence
+from typing import Any, Union
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -575,6 +576,10 @@ def converted_covariance_ecef(
     return np.asarray(0.5 * (r_ecef + np.swapaxes(r_ecef, -1, -2)))
 
 
+#: A single generator (all radars share it) or one generator per radar, indexed by radar.
+RadarRng = Union[np.random.Generator, Sequence[np.random.Generator]]
+
+
 def sense(
     radars: RadarArrays,
     tgt_ecef_m: ArrayLike,
@@ -582,7 +587,7 @@ def sense(
     active: ArrayLike,
     t_s: float,
     dt_s: float,
-    rng: np.random.Generator,
+    rng: RadarRng,
     tgt_alt_m: ArrayLike | None = None,
     terrain: Any = None,
 ) -> Detections:
@@ -590,7 +595,10 @@ def sense(
 
     Random draws, in this fixed order: one uniform per (scanning sensor, active target) pair in
     row-major order (detection iff u < Pd), then standard normals of shape (M, 3) for the
-    (range, az, el) noise of the M detections in (sensor, target) order.
+    (range, az, el) noise of the M detections in (sensor, target) order. With one generator per
+    radar (``rng`` a sequence indexed by radar, the engine's per-entity streams) each scanning
+    radar draws its own row of uniforms and then the noise of its own detections, so a radar's
+    draws never depend on which other radars exist.
 
     Parameters
     ----------
@@ -599,7 +607,7 @@ def sense(
     rcs_m2 : (N,) target mean RCS (m²).
     active : (N,) bool — targets that exist (alive, launched) this tick.
     t_s, dt_s : current time and tick length (s); looks in (t − dt, t] are taken.
-    rng : numpy Generator (the run's "sensors" stream).
+    rng : numpy Generator, or a sequence of S Generators (one stream per radar).
     tgt_alt_m : (N,) target altitudes (m); computed from ECEF when None.
     terrain : Dem, optional
         Terrain masking the lines of sight; default ``radars.terrain`` (None: smooth Earth).
@@ -621,12 +629,20 @@ def sense(
     alt = None if tgt_alt_m is None else np.broadcast_to(np.asarray(tgt_alt_m, dtype=np.float64), (n,))[act]
     geom = geometry(sub, tgt[act], alt)
     pd = detection_probability(sub, geom, rcs, terrain=terrain)
-    u = rng.random(pd.shape)
+    per_radar = not isinstance(rng, np.random.Generator)
+    if per_radar:
+        u = np.stack([rng[int(k)].random(pd.shape[1]) for k in scan]) if len(scan) else np.zeros(pd.shape)
+    else:
+        u = rng.random(pd.shape)
     si, ti = np.nonzero(u < pd)  # row-major ⇒ sorted by (sensor, target)
     m = si.size
     if m == 0:
         return Detections.empty(t_s)
-    noise = rng.standard_normal((m, 3))
+    if per_radar:
+        counts = np.bincount(si, minlength=len(scan))
+        noise = np.concatenate([rng[int(scan[r])].standard_normal((int(c), 3)) for r, c in enumerate(counts) if c])
+    else:
+        noise = rng.standard_normal((m, 3))
     r = geom.range_m[si, ti] + sub.sigma_range_m[si] * noise[:, 0]
     az = np.mod(geom.az_rad[si, ti] + sub.sigma_az_rad[si] * noise[:, 1], _TWO_PI)
     el = geom.el_rad[si, ti] + sub.sigma_el_rad[si] * noise[:, 2]
@@ -682,25 +698,39 @@ def clutter_volume_m3(radars: RadarArrays) -> FloatArray:
     return 2.0 * radars.half_width_az_rad * (np.sin(e2) - np.sin(e1)) * radars.max_range_m**3 / 3.0
 
 
-def false_alarms(radars: RadarArrays, t_s: float, dt_s: float, mean_per_scan: float, rng: np.random.Generator) -> Detections:
+def false_alarms(radars: RadarArrays, t_s: float, dt_s: float, mean_per_scan: float, rng: RadarRng) -> Detections:
     """Poisson false alarms of the scanning radars, uniform in their search volume.
 
     Per scanning radar n ~ Poisson(λ); each false alarm is placed uniformly in the sector volume
     of :func:`clutter_volume_m3`: r = R·u^(1/3), az = boresight + (2v − 1)·half_width,
     sin e = sin e₁ + w (sin e₂ − sin e₁) (u, v, w ~ U(0,1)). Measurement covariance as for a target
-    detection at that position. ``target`` is −1. No draws are made when λ = 0.
+    detection at that position. ``target`` is −1. No draws are made when λ = 0. With one
+    generator per radar (a sequence), each scanning radar draws its count and then its points
+    from its own stream.
     """
     if mean_per_scan <= 0:
         return Detections.empty(t_s)
     scan = np.flatnonzero(scanning(radars, t_s, dt_s))
     if scan.size == 0:
         return Detections.empty(t_s)
-    counts = rng.poisson(mean_per_scan, scan.size)
-    si = np.repeat(scan, counts)
-    m = si.size
-    if m == 0:
-        return Detections.empty(t_s)
-    u = rng.random((m, 3))
+    if isinstance(rng, np.random.Generator):
+        counts = rng.poisson(mean_per_scan, scan.size)
+        si = np.repeat(scan, counts)
+        m = si.size
+        if m == 0:
+            return Detections.empty(t_s)
+        u = rng.random((m, 3))
+    else:
+        parts = []
+        for k in scan:
+            g = rng[int(k)]
+            parts.append(g.random((int(g.poisson(mean_per_scan)), 3)))
+        counts = np.array([len(x) for x in parts], np.int64)
+        si = np.repeat(scan, counts)
+        m = si.size
+        if m == 0:
+            return Detections.empty(t_s)
+        u = np.concatenate(parts)
     r = radars.max_range_m[si] * np.cbrt(u[:, 0])
     az = np.mod(radars.boresight_az_rad[si] + (2.0 * u[:, 1] - 1.0) * radars.half_width_az_rad[si], _TWO_PI)
     e1 = np.maximum(radars.min_elevation_rad[si], 0.0)

@@ -13,7 +13,8 @@ network sharing at this level). Per scan:
 4. unassociated detections start tentative tracks (position from the measurement, velocity 0 with
    a broad prior);
 5. M-of-N confirmation over the last N opportunities; a track is dropped after ``drop_misses``
-   consecutive missed opportunities.
+   consecutive missed opportunities, unless it is ``protected`` (an engaged track maintained by
+   a fire-control radar: the engine sets the mask and decides its loss).
 """
 
 from __future__ import annotations
@@ -59,6 +60,9 @@ class TrackTable:
     misses: np.ndarray  # (K,) consecutive missed opportunities
     alive: np.ndarray  # (K,) bool
     confirmed: np.ndarray  # (K,) bool
+    #: (K,) bool, set by the engine: tracks a fire-control radar maintains for an engagement are
+    #: not dropped on search misses (their own dwells update them; the engine decides their loss)
+    protected: np.ndarray
 
     def __init__(
         self,
@@ -107,6 +111,7 @@ class TrackTable:
         grow("misses", (), np.int64, 0)
         grow("alive", (), bool, False)
         grow("confirmed", (), bool, False)
+        grow("protected", (), bool, False)
         self.capacity = cap
 
     # ------------------------------------------------------------------------------------
@@ -303,7 +308,7 @@ class TrackTable:
         self.misses[opp] = np.where(hit, 0, self.misses[opp] + 1)
         newly_conf = opp[hit & ~self.confirmed[opp] & (_popcount(self.hits[opp]) >= self.m)]
         self.confirmed[newly_conf] = True
-        drop = opp[self.misses[opp] >= self.drop_misses]
+        drop = opp[(self.misses[opp] >= self.drop_misses) & ~self.protected[opp]]
         self.kill(drop)
         return TrackEvents(initiated=init_rows, confirmed=np.concatenate([init_rows[self.confirmed[init_rows]], newly_conf]), dropped=drop)
 

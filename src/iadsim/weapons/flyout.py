@@ -88,3 +88,150 @@ def ballistic_acceleration(p_m: np.ndarray, v_mps: np.ndarray, min_speed_mps: fl
     g = -MU_EARTH_M3PS2 * p_m / (r**3)[:, None]
     fast = np.linalg.norm(v_mps, axis=1) >= min_speed_mps
     return np.where(fast[:, None], g, 0.0)
+
+
+# ------------------------------------------------------------------ energy-limited flyout
+#
+# Model (boost, then drag decay). The motor accelerates the round uniformly from rest to its
+# maximum speed v_m over the burn time t_b; after burn-out the speed decays exponentially with a
+# drag time constant T (a coasting body whose drag deceleration is proportional to speed):
+#
+#     v(t) = v_m t / t_b                       0 ≤ t ≤ t_b
+#     v(t) = v_m exp(−(t − t_b) / T)           t > t_b
+#     s(t) = ½ v_m t² / t_b                    0 ≤ t ≤ t_b
+#     s(t) = ½ v_m t_b + v_m T (1 − exp(−(t − t_b)/T))     t > t_b
+#
+# so the average speed s(t)/t falls with range once the motor is out. T is calibrated per round
+# so that the catalogue's average speed v̄ (the analytic model's single speed) is the average over
+# a flight to the maximum range R: s(R / v̄) = R. (Assumption: the catalogue's 0.6 × v_m average
+# is read as the maximum-range average, and shorter shots fly faster on average.) Source of the
+# shape: the standard boost–coast description of a solid-rocket SAM flyout (e.g. Zarchan,
+# *Tactical and Strategic Missile Guidance*, ch. on missile kinematics); all numbers are notional.
+
+
+def calibrate_drag_time(max_range_m: np.ndarray, avg_speed_mps: np.ndarray, max_speed_mps: np.ndarray,
+                        burn_time_s: np.ndarray, iterations: int = 60) -> np.ndarray:  # fmt: skip
+    """Drag time constant T (s) such that s(R / v̄) = R, shape of the inputs; NaN where impossible.
+
+    Solvable when ½ v_m t_b < R < v_m (R/v̄ − ½ t_b) (the round can neither reach R on the boost
+    alone nor at a constant v_m after it). Bisection on log T (s(T) grows with T).
+    """
+    R = np.asarray(max_range_m, float)
+    vb = np.asarray(avg_speed_mps, float)
+    vm = np.asarray(max_speed_mps, float)
+    tb = np.asarray(burn_time_s, float)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        T_end = R / vb
+        coast = T_end - tb
+        ok = (0.5 * vm * tb < R) & (R < vm * (T_end - 0.5 * tb)) & (coast > 0)
+        lo = np.full(R.shape, -6.0)
+        hi = np.full(R.shape, 12.0)
+        for _ in range(iterations):
+            mid = 0.5 * (lo + hi)
+            T = np.exp(mid)
+            s = 0.5 * vm * tb + vm * T * (-np.expm1(-coast / T))
+            lo = np.where(s < R, mid, lo)
+            hi = np.where(s < R, hi, mid)
+        return np.where(ok, np.exp(0.5 * (lo + hi)), np.nan)
+
+
+def flyout_distance(t_s: np.ndarray, max_speed_mps: np.ndarray, burn_time_s: np.ndarray,
+                    drag_time_s: np.ndarray) -> np.ndarray:  # fmt: skip
+    """Distance flown s(t) (m) of the boost–coast model; broadcasting arrays."""
+    t = np.asarray(t_s, float)
+    vm = np.asarray(max_speed_mps, float)
+    tb = np.asarray(burn_time_s, float)
+    T = np.asarray(drag_time_s, float)
+    boost = 0.5 * vm * np.minimum(t, tb) ** 2 / np.maximum(tb, 1e-9)
+    coast = vm * T * (-np.expm1(-np.maximum(t - tb, 0.0) / T))
+    return boost + coast
+
+
+def flyout_time(r_m: np.ndarray, max_speed_mps: np.ndarray, burn_time_s: np.ndarray,
+                drag_time_s: np.ndarray) -> np.ndarray:  # fmt: skip
+    """Time of flight t(r) (s) to distance ``r``, the inverse of :func:`flyout_distance`.
+
+    NaN where the round never gets that far (r ≥ ½ v_m t_b + v_m T, the coasting limit).
+    """
+    r = np.asarray(r_m, float)
+    vm = np.asarray(max_speed_mps, float)
+    tb = np.asarray(burn_time_s, float)
+    T = np.asarray(drag_time_s, float)
+    sb = 0.5 * vm * tb
+    with np.errstate(invalid="ignore", divide="ignore"):
+        t_boost = np.sqrt(2.0 * r * tb / vm)
+        frac = (r - sb) / (vm * T)
+        t_coast = tb - T * np.log1p(-frac)
+        return np.where(r <= sb, t_boost, np.where(frac < 1.0, t_coast, np.nan))
+
+
+def predicted_intercept_energy(
+    p_m: np.ndarray, v_mps: np.ndarray, a_mps2: np.ndarray, launcher_m: np.ndarray,
+    max_speed_mps: np.ndarray, burn_time_s: np.ndarray, drag_time_s: np.ndarray, t_max_s: np.ndarray,
+    n_grid: int = 10, iterations: int = 8,
+) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
+    """PIP and time of flight with the energy-limited (boost–coast) flyout.
+
+    The time of flight τ is the smallest root in (0, t_max] of
+
+        g(τ) = s(τ) − |p + v τ + ½ a τ² − L|,
+
+    the distance flown by the round minus the distance from the launcher to the predicted target
+    position (g(0) = −|p − L| < 0). A grid of ``n_grid`` points brackets the first sign change,
+    then ``iterations`` steps of the Illinois regula falsi refine it (τ = the bracket's upper
+    end, where g ≥ 0: the round has reached the target). ``t_max`` (P,) is the longest flight
+    considered (e.g. the flight time to the maximum range); pairs with NaN ``t_max`` are skipped,
+    and so are pairs the round cannot reach even if the target flew straight at the launcher
+    (|p − L| − |v| t_max − ½|a| t_max² > s(t_max)). Shapes: (P, 3) vectors, (P,) parameters.
+    Returns ``(pip (P, 3), tau (P,))``, NaN where the round cannot reach the target in time.
+    """
+    p = np.asarray(p_m, float)
+    v = np.asarray(v_mps, float)
+    a = np.asarray(a_mps2, float)
+    L = np.asarray(launcher_m, float)
+    P = len(p)
+    tau_all = np.full(P, np.nan)
+    if P == 0:
+        return np.zeros((0, 3)), tau_all
+    tmax_all = np.asarray(t_max_s, float)
+    vm_all, tb_all, T_all = (np.broadcast_to(np.asarray(x, float), (P,)) for x in (max_speed_mps, burn_time_s, drag_time_s))
+    with np.errstate(invalid="ignore"):
+        reach = flyout_distance(tmax_all, vm_all, tb_all, T_all)
+        closest = (np.linalg.norm(p - L, axis=1) - np.linalg.norm(v, axis=1) * tmax_all
+                   - 0.5 * np.linalg.norm(a, axis=1) * tmax_all**2)  # fmt: skip
+        sel = np.flatnonzero(np.isfinite(tmax_all) & (closest <= reach))
+    if len(sel):
+        ps, vs, as_, Ls = p[sel], v[sel], a[sel], L[sel]
+        vm, tb, T, tmax = vm_all[sel], tb_all[sel], T_all[sel], tmax_all[sel]
+        n = len(sel)
+
+        def g(tau: np.ndarray) -> np.ndarray:  # tau (n, k)
+            tgt = ps[:, None, :] + vs[:, None, :] * tau[..., None] + 0.5 * as_[:, None, :] * (tau**2)[..., None]
+            d = np.linalg.norm(tgt - Ls[:, None, :], axis=2)
+            return flyout_distance(tau, vm[:, None], tb[:, None], T[:, None]) - d
+
+        frac = np.linspace(0.0, 1.0, n_grid + 1)[1:]
+        grid = tmax[:, None] * frac[None, :]
+        gv = g(grid)
+        pos = gv >= 0
+        has = pos.any(axis=1)
+        k = np.argmax(pos, axis=1)
+        r = np.arange(n)
+        hi, g_hi = grid[r, k], gv[r, k]
+        lo = np.where(k > 0, grid[r, np.maximum(k - 1, 0)], 0.0)
+        g_lo = np.where(k > 0, gv[r, np.maximum(k - 1, 0)], -np.linalg.norm(ps - Ls, axis=1))
+        side = np.zeros(n, np.int8)  # Illinois regula falsi: which end moved last
+        for _ in range(iterations):
+            with np.errstate(invalid="ignore", divide="ignore"):
+                c = hi - g_hi * (hi - lo) / (g_hi - g_lo)
+            c = np.where(np.isfinite(c) & (c > lo) & (c < hi), c, 0.5 * (lo + hi))
+            gc = g(c[:, None])[:, 0]
+            up = gc >= 0
+            g_lo = np.where(up & (side == 1), 0.5 * g_lo, g_lo)  # same end twice: halve the other
+            g_hi = np.where(~up & (side == -1), 0.5 * g_hi, g_hi)
+            hi, g_hi = np.where(up, c, hi), np.where(up, gc, g_hi)
+            lo, g_lo = np.where(up, lo, c), np.where(up, g_lo, gc)
+            side = np.where(up, 1, -1).astype(np.int8)
+        tau_all[sel] = np.where(has, hi, np.nan)
+    pip = p + v * tau_all[:, None] + 0.5 * a * (tau_all**2)[:, None]
+    return pip, tau_all

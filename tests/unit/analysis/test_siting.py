@@ -119,7 +119,7 @@ def test_cli_site_outputs_and_snippet(tmp_path) -> None:
 def test_cli_site_assets_keep_existing_and_errors(tmp_path) -> None:
     import json
 
-    r = _invoke(["site", "turkey-2017", "--system", "patriot", "--k", "1", "--objective", "assets",
+    r = _invoke(["site", "turkey-2017", "--system", "patriot", "--k", "1", "--boresight-deg", "180", "--objective", "assets",
                  "--keep-existing", "--n-candidates", "30", "--resolution-km", "50", "--altitude-m", "3000",
                  "--out", str(tmp_path)])
     assert r.exit_code == 0, r.output
@@ -134,6 +134,9 @@ def test_cli_site_assets_keep_existing_and_errors(tmp_path) -> None:
     csvf = tmp_path / "c.csv"
     csvf.write_text("lat_deg,lon_deg,name\n39.9,32.8,ankara\n37.0,35.3,adana\n41.0,29.0,istanbul\n")
     r = _invoke(["site", "turkey-2017", "--system", "s400", "--k", "2", "--candidates", str(csvf),
+                 "--resolution-km", "40", "--out", str(tmp_path / "f")])
+    assert r.exit_code == 2 and "--boresight-deg is required" in r.output  # the 92N6E is a sector radar
+    r = _invoke(["site", "turkey-2017", "--system", "s400", "--k", "2", "--candidates", str(csvf), "--boresight-deg", "180",
                  "--resolution-km", "40", "--out", str(tmp_path / "f")])
     assert r.exit_code == 0, r.output
     assert len(json.loads((tmp_path / "f" / "siting.json").read_text())["chosen"]) == 2

@@ -275,12 +275,19 @@ def _loadout(v: Any) -> bool:
     )
 
 
+def _reserve(v: Any) -> bool:
+    return isinstance(v, Mapping) and all(
+        _is_str(k) and isinstance(c, list) and all(x in THREAT_CLASSES for x in c) for k, c in v.items()
+    )
+
+
 _PLAIN_MSG: dict[Callable[[Any], bool], str] = {
     _is_str: "a non-empty string",
     _opt_str: "a string or null",
     _str_list: "a list of strings",
     _str_or_list: "a string or a list of strings",
     _loadout: "a mapping interceptor id -> non-negative integer count",
+    _reserve: "a mapping interceptor id -> list of threat classes it is reserved for",
 }
 
 # numeric domains: (low, high, low_inclusive)
@@ -297,11 +304,19 @@ _DOMAINS: dict[str, tuple[float, float, bool]] = {
     "reference_rcs_m2": _POS,
     "max_range_km": _POS,
     "revisit_s": _POS,
+    "track_update_s": _POS,
+    "track_dwell_gain_db": (0.0, 40.0, True),
+    "track_lost_dwells": (1.0, 100.0, True),
+    "cue_delay_s": _NONNEG,
     "average_speed_mps": _POS,
     "max_speed_mps": _POS,
     "speed_mps": _POS,
     "rcs_m2": _POS,
     "launchers": _POS,
+    "ballistic_max_range_km": _POS,
+    "ballistic_max_altitude_km": _POS,
+    "burn_time_s": _POS,
+    "rounds_per_launcher": _POS,
     "missiles_per_launcher": _POS,
     "salvo_size": _POS,
     "max_simultaneous_engagements": _POS,
@@ -336,7 +351,7 @@ _SPECS: dict[str, _Spec] = {
             "max_altitude_km", "min_elevation_deg", "field_of_regard_deg", "revisit_s",
             "sigma_range_m", "sigma_azimuth_mrad", "sigma_elevation_mrad", "antenna_agl_m",
         }),
-        frozenset(),
+        frozenset({"track_update_s", "track_dwell_gain_db", "track_lost_dwells", "cue_delay_s"}),
     ),  # fmt: skip
     "interceptor": _Spec(
         "interceptor",
@@ -346,19 +361,20 @@ _SPECS: dict[str, _Spec] = {
             "max_range_km", "min_range_km", "max_altitude_km", "min_altitude_km",
             "average_speed_mps", "max_speed_mps", "max_target_speed_mps", "basket_m", "cost_usd",
         }),
-        frozenset(),
+        frozenset({"ballistic_max_range_km", "ballistic_max_altitude_km", "burn_time_s", "rounds_per_launcher"}),
         has_pk=True,
     ),  # fmt: skip
     "system": _Spec(
         "system",
         {"name": _is_str, "country": _is_str, "radars": _str_list, "interceptors": _str_list,
          "default_loadout": _loadout, "loadout_note": _opt_str, "notes": _opt_str},
-        {},
+        {"doctrine": _enum("salvo", "shoot-look-shoot"), "weapon_choice": _enum("loadout-order", "cheapest"),
+         "reserve": _reserve, "reserve_rule": _enum("hold", "last-resort"), "doctrine_note": _opt_str},
         frozenset({
             "launchers", "missiles_per_launcher", "reaction_time_s", "launch_interval_s",
             "max_simultaneous_engagements", "max_missiles_guided", "cost_usd_per_battery", "salvo_size",
         }),
-        frozenset(),
+        frozenset({"reload_time_s"}),
     ),  # fmt: skip
     "threat": _Spec(
         "threat",

@@ -1,0 +1,158 @@
+"""Fire-unit decisions: which units are ready, which tracks they may engage, and with how many rounds.
+
+Pure array kernels over struct-of-arrays state (fire units ``(F,)``, tracks ``(K,)``, rounds in
+flight ``(R,)``); the rule each applies is in its docstring. No kernel reads a threat's truth
+label: targets are known to the fire unit only by its tracks.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+
+
+def ready_units(next_ready_s: np.ndarray, t_s: float, rounds_left: np.ndarray) -> np.ndarray:
+    """(F,) fire units able to start an engagement now.
+
+    ready ⇔ t ≥ next_ready (launcher free after its last salvo) ∧ rounds left > 0. (Simultaneous
+    engagements are capped per fire-control radar: :func:`supporting_radar`, :func:`grant_channels`.)
+    """
+    return np.asarray((next_ready_s <= t_s + 1e-9) & (rounds_left > 0))
+
+
+def believed_alive(reopen_at_s: np.ndarray, t_update_s: np.ndarray) -> np.ndarray:
+    """(n,) the fire unit does not believe the object dead.
+
+    An object assessed dead stays dead for fire control until its track is updated by a
+    detection later than ``reopen_at`` (assessment time + the unit's kill-assessment time: a
+    second look that contradicts a wrong 'dead' assessment): alive ⇔ reopen_at is NaN ∨
+    t_update > reopen_at.
+    """
+    return np.asarray(~(t_update_s <= reopen_at_s))
+
+
+def engageable_tracks(live: np.ndarray, confirmed: np.ndarray, misses: np.ndarray, t_update_s: np.ndarray,
+                      site_revisit_s: np.ndarray, site: np.ndarray, t_s: float, dt_s: float) -> np.ndarray:  # fmt: skip
+    """Rows of tracks fire control may engage: confirmed, not stale.
+
+    A track is engageable iff confirmed ∧ no missed opportunity since its last update
+    ∧ t − t_update ≤ revisit of the site's slowest radar + dt (updated within one revisit).
+
+    Parameters
+    ----------
+    live : (L,) live track rows; the other arrays are indexed by row (whole table).
+    site_revisit_s : (sites,) slowest radar revisit per site [s].
+    """
+    fresh = (t_s - t_update_s[live]) <= site_revisit_s[site[live]] + dt_s
+    return np.asarray(live[confirmed[live] & (misses[live] == 0) & fresh])
+
+
+def candidate_pairs(ready_fu: np.ndarray, fu_site: np.ndarray, rows: np.ndarray, track_site: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Every ready unit × every engageable track of its own site (no network sharing yet).
+
+    Returns ``(f (P,), rows (P,))``.
+    """
+    pf, pr = np.nonzero(fu_site[ready_fu][:, None] == track_site[rows][None, :])
+    return ready_fu[pf], rows[pr]
+
+
+def not_already_engaged(f: np.ndarray, target: np.ndarray, shot_fu: np.ndarray, shot_target: np.ndarray,
+                        n_keys: int) -> np.ndarray:  # fmt: skip
+    """(P,) mask: the unit has no round in flight at this target, nor one awaiting assessment.
+
+    Rule: a unit with rounds in flight at a target (its fire-control object, so a re-initiated
+    track of it counts) does not start another engagement of it; the look of shoot-look-shoot
+    comes after its rounds have arrived *and* been assessed. ``shot_*`` are the unit's busy rounds.
+    """
+    if len(shot_fu) == 0:
+        return np.ones(len(f), bool)
+    return np.asarray(~np.isin(f * (n_keys + 1) + target, shot_fu * (n_keys + 1) + shot_target))
+
+
+def rounds_per_engagement(salvo_size: np.ndarray, rounds_of_type: np.ndarray) -> np.ndarray:
+    """Rounds fired per engagement: the doctrine's salvo, capped by the magazine.
+
+    n = min(salvo size, rounds of the chosen type left).
+    """
+    return np.asarray(np.minimum(salvo_size, rounds_of_type))
+
+
+def supporting_radar(
+    f: np.ndarray,
+    fc_mask: np.ndarray,
+    vis_launch: Callable[[np.ndarray, np.ndarray], np.ndarray],
+    vis_pip: Callable[[np.ndarray, np.ndarray], np.ndarray],
+    target_free: np.ndarray,
+    guided_free: np.ndarray,
+) -> np.ndarray:
+    """(P,) fire-control radar that supports each candidate engagement (−1: none).
+
+    Rule: only a fire-control or multifunction radar of the unit's site (``fc_mask``) supports an
+    engagement; it must see the target at launch *and* the predicted intercept point (coverage:
+    range, ceiling, 4/3-Earth line of sight, minimum elevation, field of regard), and have a free
+    target channel and a free guidance channel. The first such radar (site order) is chosen.
+
+    Parameters
+    ----------
+    f : (P,) fire unit of each pair. fc_mask : (F, S) fire-control radars of each unit.
+    vis_launch, vis_pip : ``vis(pair_idx (n,), radar_idx (n,)) -> (n,)`` coverage of the pair's
+        launch-time target position / PIP by the radar.
+    target_free, guided_free : (P, S) free target / guidance channels of radar s for pair p.
+    """
+    P = len(f)
+    pi, ri = np.nonzero(fc_mask[f])
+    out = np.full(P, -1, np.int64)
+    if len(pi) == 0:
+        return out
+    ok = (target_free[pi, ri] > 0) & (guided_free[pi, ri] > 0)
+    k = np.flatnonzero(ok)
+    if len(k):
+        ok[k] = vis_launch(pi[k], ri[k])
+    k = np.flatnonzero(ok)
+    if len(k):
+        ok[k] = vis_pip(pi[k], ri[k])
+    best = np.full(P, np.iinfo(np.int64).max)
+    np.minimum.at(best, pi[ok], ri[ok])
+    return np.where(best < np.iinfo(np.int64).max, best, -1)
+
+
+def grant_channels(radar: np.ndarray, new_target: np.ndarray, n_requested: np.ndarray, target_free: np.ndarray,
+                   guided_free: np.ndarray) -> np.ndarray:  # fmt: skip
+    """Rounds granted per selected engagement under the radars' channel limits (0: refused).
+
+    Engagements are served in the given (urgency) order per radar. A new target takes one target
+    channel; rounds take guidance channels: granted = min(requested, guidance channels left),
+    and an engagement of a new target gets nothing once the radar's target channels are used up.
+
+    Parameters
+    ----------
+    radar : (E,) supporting radar. new_target : (E,) the target is not yet held by that radar.
+    n_requested : (E,) rounds wanted (salvo capped by the magazine).
+    target_free, guided_free : (E,) free channels of that radar before this tick's engagements.
+    """
+    E = len(radar)
+    if E == 0:
+        return np.zeros(0, np.int64)
+    order = np.argsort(radar, kind="stable")
+    r = radar[order]
+    starts = np.r_[True, r[1:] != r[:-1]]
+    grp = np.cumsum(starts) - 1
+    first = np.flatnonzero(starts)
+
+    def before(x: np.ndarray) -> np.ndarray:  # exclusive cumulative sum within each radar group
+        c = np.cumsum(x)
+        return c - x - (c - x)[first][grp] if len(x) else x
+
+    nt = new_target[order].astype(np.int64)
+    t_ok = ~new_target[order] | (before(nt) < target_free[order])
+    req = np.where(t_ok, n_requested[order], 0)
+    # guidance channels in order: each engagement gets what is left after the earlier ones
+    left = np.maximum(guided_free[order] - before(req), 0)
+    got = np.minimum(req, left)
+    # recompute with what was actually granted (earlier refusals free channels for later ones)
+    left = np.maximum(guided_free[order] - before(got), 0)
+    got = np.minimum(req, left)
+    out = np.zeros(E, np.int64)
+    out[order] = got
+    return out

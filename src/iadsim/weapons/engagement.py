@@ -1,0 +1,222 @@
+"""Engagement kernels: launch-time kinematics, interceptor choice and feasibility, salvo rounds.
+
+All functions are pure array kernels over candidate pairs (fire unit × track). The rule each one
+applies is in its docstring; ``docs/models.md`` gives the sources and assumptions.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from iadsim.geo import frames
+from iadsim.weapons.flyout import ballistic_acceleration
+
+if TYPE_CHECKING:  # pragma: no cover
+    from iadsim.engine.world import FireUnitArrays, InterceptorTable
+
+
+def launch_kinematics(p_m: np.ndarray, v_mps: np.ndarray, delay_s: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Track state extrapolated from the decision time to the launch time.
+
+    a = fire-control acceleration model (:func:`~iadsim.weapons.flyout.ballistic_acceleration`);
+    p_L = p + v Δ + ½ a Δ², v_L = v + a Δ with Δ = ``delay_s`` (reaction and cueing time).
+
+    Shapes: (P, 3) positions [m] and velocities [m/s], (P,) delays [s]. Returns
+    ``(p_L, v_L, a)`` each (P, 3).
+    """
+    acc = ballistic_acceleration(p_m, v_mps)
+    d = delay_s[:, None]
+    return p_m + v_mps * d + 0.5 * acc * d**2, v_mps + acc * d, acc
+
+
+def handover_pk_fraction(P_handover: np.ndarray, basket_m: np.ndarray) -> np.ndarray:
+    """Expected fraction of the nominal Pk kept for an aim error e ~ N(0, P) at seeker hand-over.
+
+    With Pk(e) = Pk₀ exp(−½ |e|²/b²) (:func:`~iadsim.weapons.flyout.kill_probability`) and a
+    Gaussian position error of covariance P (3×3), the expectation is exact:
+
+        E[exp(−½ eᵀe / b²)] = det(I + P / b²)^(−1/2).
+
+    Shapes: ``P_handover`` (P, 3, 3) m², ``basket_m`` (P,) m. Returns (P,) in (0, 1].
+    """
+    M = np.eye(3)[None, :, :] + P_handover / (basket_m**2)[:, None, None]
+    return np.asarray(1.0 / np.sqrt(np.linalg.det(M)))
+
+
+def handover_covariance(P: np.ndarray, dt_s: np.ndarray, q_m2ps3: float) -> np.ndarray:
+    """Position covariance of a track estimate extrapolated over Δt (nearly-constant velocity).
+
+    P_h = P_pp + Δt (P_pv + P_vp) + Δt² P_vv + q Δt³/3 I.  Shapes: P (P, 6, 6), Δt (P,).
+    """
+    dt = dt_s[:, None, None]
+    return np.asarray(P[:, :3, :3] + dt * (P[:, :3, 3:] + P[:, 3:, :3]) + dt**2 * P[:, 3:, 3:] + (q_m2ps3 * dt**3 / 3.0) * np.eye(3))
+
+
+def choose_interceptor(
+    f: np.ndarray,
+    p_launch: np.ndarray,
+    v_launch: np.ndarray,
+    acc: np.ndarray,
+    delay_s: np.ndarray,
+    tgo_s: np.ndarray,
+    target_speed_mps: np.ndarray,
+    P_now: np.ndarray,
+    handover_age_s: np.ndarray | None,
+    q_m2ps3: float,
+    cls: np.ndarray,
+    magazine: np.ndarray,
+    fus: FireUnitArrays,
+    ic: InterceptorTable,
+    pip_supported: Callable[[np.ndarray, np.ndarray], np.ndarray] | None = None,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Interceptor type per candidate pair: doctrine's choice among the capable types.
+
+    **This is the one place where the interceptor type is chosen and its envelope tested.**
+    ``cls`` is the **assessed** class of the track (:func:`iadsim.c2.classification.classify`),
+    never the truth label. A type ``i`` is capable for the pair (unit ``f``, track) iff
+
+    * the unit has a round of it on a ready launcher (``magazine[f, i] > 0``, the ready rounds
+      of :class:`~iadsim.weapons.launchers.LauncherState`);
+    * a predicted intercept point exists with the energy-limited flyout
+      (:func:`~iadsim.weapons.flyout.predicted_intercept_energy`, within the flight time to the
+      maximum range) and lies inside the envelope **for the assessed class**
+      (:func:`~iadsim.weapons.envelopes.inside_envelope`: ballistic footprint for tracks
+      assessed ballistic);
+    * the track's speed ≤ the type's maximum target speed;
+    * Pk > 0 against the assessed class;
+    * the type is not reserved for other classes (:func:`~iadsim.c2.doctrine.reservation_ok`),
+      or, under the unit's ``reserve_rule: last-resort``, no unreserved type is capable;
+    * the round arrives in time: ``delay + τ < t_go`` (reaction and cueing delay counted);
+    * a fire-control radar of the unit supports the PIP (``pip_supported``, see
+      :mod:`iadsim.c2.fire_control`);
+    * launch quality at seeker hand-over: the expected fraction of Pk kept,
+      det(I + P_h/b²)^(−1/2) (:func:`handover_pk_fraction`), is ≥ the unit's
+      ``min_handover_pk_fraction``. P_h is the track covariance extrapolated over the age of the
+      estimate the seeker is handed: with midcourse updates the last uplinked fire-control update
+      (``handover_age_s``), without them the launch-time estimate flown blind (delay + τ).
+
+    Among capable types the unit's ``weapon_choice`` picks one
+    (:func:`~iadsim.c2.doctrine.choose_interceptor`: cheapest by public cost, uncosted last, or
+    loadout order).
+
+    Parameters
+    ----------
+    f : (P,) fire unit of each pair. p_launch, v_launch, acc : (P, 3) launch-time track state.
+    delay_s : (P,) decision-to-launch delay [s]. tgo_s : (P,) time to go [s].
+    target_speed_mps : (P,) track speed at the decision time [m/s].
+    P_now : (P, 6, 6) track covariance now. handover_age_s : (P,) age of the uplinked estimate
+        at hand-over [s], or None without midcourse updates. q_m2ps3 : CV process noise.
+    cls : (P,) assessed class index. magazine : (F, I) rounds on ready launchers.
+    pip_supported : ``pip_supported(pip (n, 3), idx (n,))`` → (n,) mask of fire-control support of
+        the pairs ``idx`` otherwise feasible (None: all supported).
+
+    Returns
+    -------
+    ``(itype (P,), tau (P,), pip (P, 3))``: chosen type (−1: none capable), its time of flight
+    [s] and predicted intercept point (ECEF, m).
+    """
+    from iadsim.c2 import doctrine
+    from iadsim.weapons.envelopes import inside_envelope
+    from iadsim.weapons.flyout import predicted_intercept_energy
+
+    P, I = len(f), len(ic.ids)
+    capable = np.zeros((P, I), bool)
+    taus = np.full((P, I), np.nan)
+    pips = np.zeros((P, I, 3))
+    last_resort = np.zeros((P, I), bool)  # reserved for other classes, usable only as a last resort
+    # every (pair, type) with a ready round, flattened: one vectorised PIP solve for all of them
+    pj, ij = np.nonzero(magazine[f] > 0)
+    if len(pj):
+        # cheap rules first (reservation, max target speed, Pk > 0 vs the assessed class): the
+        # PIP is solved only for the pairs that pass them
+        fj = f[pj]
+        res_ok = doctrine.reservation_ok(fus.reserved_for[fj], cls[pj])[np.arange(len(pj)), ij]
+        held = ~res_ok
+        last_resort[pj[held], ij[held]] = True
+        pre = (res_ok | ~fus.reserve_hold[fj]) & (target_speed_mps[pj] <= ic.max_target_speed_mps[fj, ij]) & (ic.pk[fj, ij, cls[pj]] > 0)
+        pj, ij, fj = pj[pre], ij[pre], fj[pre]
+    if len(pj):
+        pip, tau = predicted_intercept_energy(p_launch[pj], v_launch[pj], acc[pj], fus.ecef_m[fj], ic.max_speed_mps[fj, ij],
+                                              ic.burn_time_s[fj, ij], ic.drag_time_s[fj, ij], ic.max_flight_s[fj, ij])  # fmt: skip
+        pip = np.where(np.isfinite(pip), pip, fus.ecef_m[fj])
+        enu = np.einsum("pij,pj->pi", fus.enu_rot[fj], pip - fus.ecef_m[fj])
+        slant = np.linalg.norm(enu, axis=1)
+        _, _, alt = frames.ecef_to_geodetic(pip)
+        t_arr = delay_s[pj] + np.nan_to_num(tau, nan=np.inf)
+        if handover_age_s is not None:
+            P_h = handover_covariance(P_now[pj], handover_age_s[pj], q_m2ps3)
+        else:
+            P_h = handover_covariance(P_now[pj], np.where(np.isfinite(t_arr), t_arr, 0.0), q_m2ps3)
+        ok = (
+            np.isfinite(tau)
+            & inside_envelope(slant, np.asarray(alt, float), cls[pj], ic.min_range_m[fj, ij], ic.max_range_m[fj, ij],
+                              ic.min_alt_m[fj, ij], ic.max_alt_m[fj, ij], ic.ballistic_max_range_m[fj, ij],
+                              ic.ballistic_max_alt_m[fj, ij])
+            & (t_arr < tgo_s[pj])
+            & (handover_pk_fraction(P_h, ic.basket_m[fj, ij]) >= fus.min_handover_pk_fraction[fj])
+        )  # fmt: skip
+        if pip_supported is not None:
+            k = np.flatnonzero(ok)
+            if len(k):
+                ok[k] = pip_supported(pip[k], pj[k])
+        capable[pj, ij] = ok
+        taus[pj, ij] = tau
+        pips[pj, ij] = pip
+    best = doctrine.choose_interceptor(capable, ic.cost_usd[f], fus.preference[f], fus.weapon_cheapest[f], last_resort)
+    has = best >= 0
+    bi = np.maximum(best, 0)
+    rows = np.arange(P)
+    best_tau = np.where(has, taus[rows, bi], np.nan)
+    best_pip = np.where(has[:, None], pips[rows, bi], 0.0)
+    return best, best_tau, best_pip
+
+
+def salvo_rounds(
+    n_shots: np.ndarray,
+    launch_interval_s: np.ndarray,
+    t_launch: np.ndarray,
+    p_l: np.ndarray,
+    v_l: np.ndarray,
+    a_l: np.ndarray,
+    launcher_m: np.ndarray,
+    max_speed_mps: np.ndarray,
+    burn_time_s: np.ndarray,
+    drag_time_s: np.ndarray,
+    max_flight_s: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Expand engagements into rounds: round j leaves ``j · launch_interval`` after the first.
+
+    Each round gets its own PIP (energy-limited flyout,
+    :func:`~iadsim.weapons.flyout.predicted_intercept_energy`) from the target state
+    extrapolated to its own launch time (p + v δ + ½ a δ², v + a δ, δ = j · interval). A later
+    round that can no longer reach the target within its flight time to maximum range flies its
+    maximum flight time (it will miss: the aim point stays the last PIP of the first round).
+
+    Parameters
+    ----------
+    n_shots : (E,) rounds per engagement. launch_interval_s, t_launch : (E,) [s].
+    p_l, v_l, a_l : (E, 3) first-round launch state. launcher_m : (E, 3).
+    max_speed_mps, burn_time_s, drag_time_s, max_flight_s : (E,) flyout parameters of the type.
+
+    Returns
+    -------
+    ``(rep (R,), t_launch (R,), pip (R, 3), t_int (R,))``: engagement index of each round, its
+    launch time, aim point and intercept time.
+    """
+    from iadsim.weapons.flyout import predicted_intercept_energy
+
+    rep = np.repeat(np.arange(len(n_shots)), n_shots)
+    j = np.arange(len(rep)) - np.repeat(np.cumsum(n_shots) - n_shots, n_shots)
+    delay = (j * launch_interval_s[rep])[:, None]
+    st_launch = t_launch[rep] + delay[:, 0]
+    p_r = p_l[rep] + v_l[rep] * delay + 0.5 * a_l[rep] * delay**2
+    pip, tau = predicted_intercept_energy(p_r, v_l[rep] + a_l[rep] * delay, a_l[rep], launcher_m[rep],
+                                          max_speed_mps[rep], burn_time_s[rep], drag_time_s[rep],
+                                          max_flight_s[rep])  # fmt: skip
+    lost = ~np.isfinite(tau)
+    pip = np.where(lost[:, None], p_r, pip)
+    tau = np.where(lost, max_flight_s[rep], tau)
+    return rep, st_launch, pip, st_launch + tau

@@ -1,0 +1,147 @@
+"""Launchers: each holds its own rounds, reloads after it is empty, and has a ready state.
+
+A fire unit's loadout (rounds per interceptor type) is distributed over its launchers: every
+launcher carries one interceptor type; types are placed in loadout order, each type filling
+``ceil(n_i / c_i)`` launchers of capacity ``c_i`` (the interceptor's ``rounds_per_launcher``,
+e.g. 4 PAC-2 GEM or 16 PAC-3 per Patriot launcher), the last of them holding the remainder. A
+loadout that needs more launchers than the system has (``launchers``) is a scenario error.
+
+State per launcher (struct of arrays, shape (L,)): ``rounds`` ready on the rails, ``ready_at_s``
+(the launcher can fire at t ≥ ready_at), ``reload_n`` (rounds being loaded). Rules:
+
+* a unit fires type i only from a **ready** launcher of type i with rounds (t ≥ ready_at,
+  rounds > 0); rounds of a salvo come from the ready launchers in launcher order;
+* when a launcher is emptied and the unit has reserve rounds of its type (``reloads``), a reload
+  starts: ``reload_n = min(c_i, reserve)`` rounds leave the reserve, the launcher is not ready
+  until ``t_empty + reload_time_s``, then holds ``reload_n`` rounds. Without reserve rounds an
+  empty launcher stays empty.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class LauncherTable:
+    """Static launcher layout, shape (L,) each."""
+
+    fire_unit: np.ndarray  # int64 owning fire unit
+    itype: np.ndarray  # int64 interceptor type carried
+    capacity: np.ndarray  # int64 rounds a full launcher holds
+    initial_rounds: np.ndarray  # int64 rounds at the start of the run
+    reload_time_s: np.ndarray  # float64 time to reload an empty launcher (s)
+
+    def __len__(self) -> int:
+        return len(self.fire_unit)
+
+
+def layout(magazine: np.ndarray, rounds_per_launcher: np.ndarray, reload_time_s: np.ndarray,
+           loadout_rank: np.ndarray | None = None) -> LauncherTable:  # fmt: skip
+    """Distribute each unit's loadout over launchers (see the module docstring).
+
+    Parameters
+    ----------
+    magazine : (F, I) rounds per interceptor type.
+    rounds_per_launcher : (F, I) capacity of one launcher of each type (ignored where 0 rounds).
+    reload_time_s : (F,) reload time of the unit's launchers (s).
+    loadout_rank : (F, I) order of the types in each unit's loadout (lower first); launchers are
+        laid out in that order (default: column order).
+    """
+    mag = np.asarray(magazine, np.int64)
+    cap = np.asarray(rounds_per_launcher, np.int64)
+    F, I = mag.shape
+    n_l = np.where(mag > 0, -(-mag // np.maximum(cap, 1)), 0)  # ceil
+    fu, it, cp, r0 = [], [], [], []
+    rank = np.tile(np.arange(I), (F, 1)) if loadout_rank is None else np.asarray(loadout_rank)
+    for f in range(F):  # compile time, once per run
+        for i in np.argsort(rank[f], kind="stable"):
+            k = int(n_l[f, i])
+            if k == 0:
+                continue
+            rounds = np.full(k, cap[f, i], np.int64)
+            rounds[-1] = mag[f, i] - cap[f, i] * (k - 1)
+            fu += [f] * k
+            it += [i] * k
+            cp += [int(cap[f, i])] * k
+            r0 += list(rounds)
+    fu_a = np.array(fu, np.int64)
+    return LauncherTable(fire_unit=fu_a, itype=np.array(it, np.int64), capacity=np.array(cp, np.int64),
+                         initial_rounds=np.array(r0, np.int64),
+                         reload_time_s=np.asarray(reload_time_s, float)[fu_a] if len(fu_a) else np.zeros(0))  # fmt: skip
+
+
+def launchers_needed(magazine: np.ndarray, rounds_per_launcher: np.ndarray) -> np.ndarray:
+    """Launchers each unit needs for its loadout, (F,): Σ_i ceil(n_i / c_i)."""
+    mag = np.asarray(magazine, np.int64)
+    cap = np.maximum(np.asarray(rounds_per_launcher, np.int64), 1)
+    return np.where(mag > 0, -(-mag // cap), 0).sum(axis=1)
+
+
+class LauncherState:
+    """Mutable per-run launcher state over a :class:`LauncherTable` (arrays of shape (L,))."""
+
+    def __init__(self, table: LauncherTable, reserve: np.ndarray) -> None:
+        self.table = table
+        self.rounds = table.initial_rounds.copy()
+        self.ready_at_s = np.zeros(len(table))
+        self.reload_n = np.zeros(len(table), np.int64)
+        self.reserve = np.asarray(reserve, np.int64).copy()  # (F, I) rounds not on launchers
+
+    def ready(self, t_s: float) -> np.ndarray:
+        """(L,) bool: launcher can fire now (t ≥ ready_at and rounds > 0)."""
+        return (self.ready_at_s <= t_s + 1e-9) & (self.rounds > 0)
+
+    def ready_rounds(self, t_s: float, n_units: int, n_types: int) -> np.ndarray:
+        """(F, I) rounds on ready launchers per unit and type."""
+        out = np.zeros((n_units, n_types), np.int64)
+        r = self.ready(t_s)
+        np.add.at(out, (self.table.fire_unit[r], self.table.itype[r]), self.rounds[r])
+        return out
+
+    def total_rounds(self, n_units: int, n_types: int) -> np.ndarray:
+        """(F, I) rounds on all launchers (ready or not) plus reserve and rounds being loaded."""
+        out = self.reserve.copy()
+        np.add.at(out, (self.table.fire_unit, self.table.itype), self.rounds + self.reload_n)
+        return out
+
+    def complete_reloads(self, t_s: float) -> np.ndarray:
+        """Finish reloads whose time has come; returns the launcher indices reloaded."""
+        done = (self.reload_n > 0) & (self.ready_at_s <= t_s + 1e-9)
+        idx = np.flatnonzero(done)
+        self.rounds[idx] = self.reload_n[idx]
+        self.reload_n[idx] = 0
+        return idx
+
+    def take(self, fu: np.ndarray, itype: np.ndarray, n: np.ndarray, t_s: float,
+             t_empty_s: np.ndarray | None = None) -> np.ndarray:  # fmt: skip
+        """Remove ``n[e]`` rounds of type ``itype[e]`` from unit ``fu[e]``'s ready launchers.
+
+        Rounds come from the ready launchers in launcher order (the first launcher is emptied
+        first). One engagement per unit per call (units distinct). Returns the launcher index of
+        every round taken, in engagement then round order, shape (Σ n,). Emptied launchers start
+        a reload if their unit has reserve rounds of the type. ``n`` must not exceed the ready
+        rounds (the caller caps the salvo by them).
+        """
+        tbl = self.table
+        ready = self.ready(t_s)
+        out: list[np.ndarray] = []
+        for e in range(len(fu)):  # at most one engagement per unit per tick
+            cand = np.flatnonzero(ready & (tbl.fire_unit == fu[e]) & (tbl.itype == itype[e]))
+            take = np.diff(np.minimum(np.r_[0, np.cumsum(self.rounds[cand])], n[e]))
+            if take.sum() < n[e]:
+                raise ValueError(f"unit {fu[e]} has {take.sum()} ready rounds of type {itype[e]}, {n[e]} requested")
+            self.rounds[cand] -= take
+            out.append(np.repeat(cand, take))
+            emptied = cand[(take > 0) & (self.rounds[cand] == 0)]
+            for li in emptied:
+                f, i = int(tbl.fire_unit[li]), int(tbl.itype[li])
+                k = int(min(tbl.capacity[li], self.reserve[f, i]))
+                if k > 0:
+                    self.reserve[f, i] -= k
+                    self.reload_n[li] = k
+                    t0 = t_s if t_empty_s is None else float(t_empty_s[e])
+                    self.ready_at_s[li] = t0 + tbl.reload_time_s[li]
+        return np.concatenate(out) if out else np.zeros(0, np.int64)

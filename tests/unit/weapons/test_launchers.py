@@ -1,0 +1,52 @@
+"""Launchers hold their own rounds, reload after empty, fire only when ready."""
+
+import numpy as np
+import pytest
+
+from iadsim.weapons.launchers import LauncherState, launchers_needed, layout
+
+
+def _patriot():
+    # 16 PAC-2 (4 per launcher) + 32 PAC-3 (16 per launcher): 4 + 2 = 6 launchers
+    mag = np.array([[16, 32]])
+    cap = np.array([[4, 16]])
+    return mag, cap
+
+
+def test_layout_distributes_loadout_over_launchers():
+    mag, cap = _patriot()
+    assert launchers_needed(mag, cap).tolist() == [6]
+    tbl = layout(mag, cap, np.array([600.0]))
+    assert tbl.itype.tolist() == [0, 0, 0, 0, 1, 1]
+    assert tbl.initial_rounds.tolist() == [4, 4, 4, 4, 16, 16]
+    tbl = layout(np.array([[10, 0]]), cap, np.array([600.0]))  # remainder on the last launcher
+    assert tbl.initial_rounds.tolist() == [4, 4, 2]
+    tbl = layout(mag, cap, np.array([600.0]), loadout_rank=np.array([[1, 0]]))
+    assert tbl.itype.tolist() == [1, 1, 0, 0, 0, 0]
+
+
+def test_salvo_drawn_from_ready_launchers_in_order_and_reload():
+    mag = np.array([[6]])
+    cap = np.array([[4]])
+    st = LauncherState(layout(mag, cap, np.array([600.0])), reserve=np.array([[4]]))
+    assert st.ready_rounds(0.0, 1, 1).tolist() == [[6]]
+    used = st.take(np.array([0]), np.array([0]), np.array([3]), t_s=10.0)
+    assert used.tolist() == [0, 0, 0]
+    used = st.take(np.array([0]), np.array([0]), np.array([2]), t_s=20.0, t_empty_s=np.array([23.0]))
+    assert used.tolist() == [0, 1]  # last round of launcher 0, then launcher 1
+    # launcher 0 emptied at 23 s: reload of 4 from the reserve, ready at 623 s
+    assert st.ready_at_s[0] == 623.0 and st.reload_n[0] == 4 and st.reserve[0, 0] == 0
+    assert st.ready_rounds(600.0, 1, 1).tolist() == [[1]]
+    with pytest.raises(ValueError):
+        st.take(np.array([0]), np.array([0]), np.array([2]), t_s=600.0)
+    assert st.complete_reloads(622.0).tolist() == []
+    assert st.complete_reloads(623.0).tolist() == [0]
+    assert st.ready_rounds(623.0, 1, 1).tolist() == [[5]]
+
+
+def test_empty_launcher_without_reserve_stays_empty():
+    st = LauncherState(layout(np.array([[4]]), np.array([[4]]), np.array([60.0])), reserve=np.zeros((1, 1)))
+    st.take(np.array([0]), np.array([0]), np.array([4]), t_s=0.0)
+    st.complete_reloads(1e6)
+    assert st.ready_rounds(1e6, 1, 1).tolist() == [[0]]
+    assert st.total_rounds(1, 1).tolist() == [[0]]
