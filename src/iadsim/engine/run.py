@@ -624,7 +624,6 @@ def _resolve(ctx: _Ctx, t: float, pos: np.ndarray, vel: np.ndarray, alive: np.nd
             aim = aim.copy()
             aim[upd] = kill_assessment.midcourse_aim(tracks.x[r], tracks.t_s[r], t_int[upd])
     miss = np.linalg.norm(aim - true_pos, axis=1)
-    miss = np.where(np.isfinite(miss), miss, np.inf)  # a non-finite aim point (diverged estimate) cannot kill: Pk = 0
     u = _draw_per_unit(ctx.fu_rngs, shots.fu[due])
     kill, pk, reason = kill_assessment.resolve(shots.pk0[due], shots.basket[due], miss, thr >= 0, alive[ti] & ~done[ti],
                                                shots.guided[due], thr, u)  # fmt: skip

@@ -78,6 +78,8 @@ def resolve(
     ``(kill (R,) bool, pk (R,) Pk used, reason (R,) int code into MISS_REASONS; −1 for kills)``.
     """
     live = target_valid & target_alive & guided
+    # a non-finite aim error (a diverged track estimate as aim point) cannot kill: e = ∞ ⇒ Pk = 0
+    miss_m = np.where(np.isfinite(miss_m), miss_m, np.inf)
     pk = np.where(live, kill_probability(pk0, miss_m, basket_m), 0.0)
     success = u < pk
     kill = first_kill_per_threat(threat, success)
