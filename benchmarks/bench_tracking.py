@@ -131,10 +131,12 @@ def score(
     assigned = np.full((T, truth.shape[1]), -1, np.int64)
     all_ids: set[int] = set()
     for k, (ids, x) in enumerate(tracks):
-        r = gospa_ospa(x[:, pos], truth[k][:, pos], c, 1.0)
+        # targets not present at this scan (NaN truth, e.g. a flight not yet airborne) are skipped
+        present = np.flatnonzero(np.isfinite(truth[k][:, pos]).all(axis=1))
+        r = gospa_ospa(x[:, pos], truth[k][present][:, pos], c, 1.0)
         g[k] = (r.gospa, r.localisation, r.missed, r.false, r.ospa, r.n_false)
         hit = r.truth_to_track >= 0
-        assigned[k, hit] = ids[r.truth_to_track[hit]]
+        assigned[k, present[hit]] = ids[r.truth_to_track[hit]]
         all_ids.update(int(i) for i in ids)
     cont = continuity(assigned, arrays["times_s"][:T], len(all_ids))
     return dict(
