@@ -63,23 +63,36 @@ def ct3_F(dt_s: np.ndarray, omega_radps: float, up: np.ndarray) -> np.ndarray:
     -------
     (N, 6, 6) transition matrices.
     """
+    return ct3_F_pair(dt_s, omega_radps, up)[0]
+
+
+def ct3_F_pair(dt_s: np.ndarray, omega_radps: float, up: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`ct3_F` at +ω and −ω in one pass (s and (1 − c)/ω are odd in ω, 1 − c and
+    T − s/ω even, so F(−ω) only flips the signs of the K terms). Returns (F(+ω), F(−ω))."""
     T = np.asarray(dt_s, float)
     K = cross_matrix(up)
     K2 = K @ K
     w = float(omega_radps)
     s, c = np.sin(w * T), np.cos(w * T)
-    eye = np.eye(3)
     if abs(w) < 1e-12:
         a1, a2 = np.zeros_like(T), np.zeros_like(T)
     else:
         a1, a2 = (1.0 - c) / w, T - s / w
-    R = eye + s[:, None, None] * K + (1.0 - c)[:, None, None] * K2
-    A = T[:, None, None] * eye + a1[:, None, None] * K + a2[:, None, None] * K2
-    F = np.zeros(T.shape + (6, 6))
-    F[:, :3, :3] = eye
-    F[:, :3, 3:] = A
-    F[:, 3:, 3:] = R
-    return F
+    sK = s[:, None, None] * K
+    a1K = a1[:, None, None] * K
+    even_R = (1.0 - c)[:, None, None] * K2
+    even_A = a2[:, None, None] * K2
+    out = []
+    for sign in (1.0, -1.0):
+        F = np.zeros(T.shape + (6, 6))
+        F[:, :3, 3:] = even_A + sign * a1K
+        F[:, 3:, 3:] = even_R + sign * sK
+        i3 = np.arange(3)
+        F[:, i3, i3] = 1.0
+        F[:, 3 + i3, 3 + i3] += 1.0
+        F[:, i3, 3 + i3] += T[:, None]
+        out.append(F)
+    return out[0], out[1]
 
 
 def imm_transition(dt_s: np.ndarray, sojourn_s: float, r: int = 3) -> np.ndarray:
@@ -93,9 +106,10 @@ def imm_transition(dt_s: np.ndarray, sojourn_s: float, r: int = 3) -> np.ndarray
     dt = np.asarray(dt_s, float)
     stay = 1.0 / r + (1.0 - 1.0 / r) * np.exp(-r * dt / ((r - 1) * float(sojourn_s)))
     off = (1.0 - stay) / (r - 1)
-    Pi = np.broadcast_to(off[:, None, None], dt.shape + (r, r)).copy()
+    Pi = np.empty(dt.shape + (r, r))
+    Pi[...] = off[..., None, None]
     ii = np.arange(r)
-    Pi[:, ii, ii] = stay[:, None]
+    Pi[..., ii, ii] = stay[..., None]
     return Pi
 
 
@@ -257,8 +271,9 @@ class TrackTable:
         Ps = np.empty_like(P0)
         xs[0], Ps[0] = self._cv_predicted(x0[0], P0[0], dt)
         Q = cv_Q(dt, self.q, 3)
-        for j, sign in ((1, 1.0), (2, -1.0)):  # loop over the two turn models, not over tracks
-            xs[j], Ps[j] = kalman.predict(x0[j], P0[j], ct3_F(dt, sign * self.imm_w, up), Q)
+        F_left, F_right = ct3_F_pair(dt, self.imm_w, up)
+        for j, F in ((1, F_left), (2, F_right)):  # loop over the two turn models, not over tracks
+            xs[j], Ps[j] = kalman.predict(x0[j], P0[j], F, Q)
         return xs, Ps, cbar
 
     def _update_rows(self, rows: np.ndarray, t_s: float, z: np.ndarray, R: np.ndarray) -> None:
