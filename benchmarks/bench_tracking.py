@@ -1,7 +1,8 @@
 """Run iadsim's multi-target tracker on a detection file (format: shared/bench/mtt/FORMAT.md).
 
     python benchmarks/bench_tracking.py --detections FILE.npz [--tracks-out OUT.npz]
-                                        [--association gnn|jpda] [--scans K]
+                                        [--association gnn|jpda] [--motion cv|imm] [--scans K]
+                                        [--no-miss-rule] [--thresholds global|per-track]
 
 The tracker model comes from the JSON sidecar's ``params`` (dt, q, sigma, pd, clutter,
 half_width, gate, min_points, miss_delete, prior_vel_std; ``sensor``/``sensor_xy``/
