@@ -1,7 +1,8 @@
 """Run iadsim's multi-target tracker on a detection file (format: shared/bench/mtt/FORMAT.md).
 
     python benchmarks/bench_tracking.py --detections FILE.npz [--tracks-out OUT.npz]
-                                        [--association gnn|jpda] [--scans K]
+                                        [--association gnn|jpda] [--motion cv|imm] [--scans K]
+                                        [--no-miss-rule] [--thresholds global|per-track]
 
 The tracker model comes from the JSON sidecar's ``params`` (dt, q, sigma, pd, clutter,
 half_width, gate, min_points, miss_delete, prior_vel_std; ``sensor``/``sensor_xy``/
@@ -54,12 +55,23 @@ def effective_sigma(params: dict[str, Any]) -> float:
     return float(max(params["sigma_range"], r_max * np.deg2rad(params["sigma_bearing_deg"])))
 
 
+#: Turn rate of the IMM's coordinated-turn models [rad/s]: the standard-rate turn of 3°/s
+#: (FAA Airplane Flying Handbook FAA-H-8083-3C, ch. 3 "standard-rate turn"; grade A for the
+#: definition). An assumption about the traffic, not fitted to any file.
+IMM_TURN_RATE_RADPS = float(np.deg2rad(3.0))
+
+
 def tracker_config(
-    params: dict[str, Any], association: str, thresholds: str = "global"
+    params: dict[str, Any], association: str, thresholds: str = "global", motion: str = "cv",
+    miss_rule: bool = True,
 ) -> TrackerConfig:
     """Tracker settings from the sidecar. ``thresholds``: ``global`` (two fixed covariance
     thresholds, exactly as the Stone Soup reference) or ``per-track`` (from each initiating
-    detection's R; only differs from ``global`` when R varies, i.e. range-bearing files)."""
+    detection's R; only differs from ``global`` when R varies, i.e. range-bearing files).
+    ``miss_rule``: also delete a confirmed track after the sidecar's ``miss_delete`` consecutive
+    misses (see docs/tracking-diagnosis.md; ``False`` = covariance deleters only, exactly the
+    Stone Soup reference configuration). ``motion``: ``cv`` or ``imm`` (CV + coordinated turns
+    at ±:data:`IMM_TURN_RATE_RADPS`, the sidecar's ``q`` in every model)."""
     dim = int(params["dim"])
     conf, tent = deletion_thresholds(dim, params["dt"], params["q"], effective_sigma(params),
                                      params["prior_vel_std"], int(params["miss_delete"]),
@@ -69,10 +81,10 @@ def tracker_config(
         dim=dim, q_m2ps3=params["q"], sigma_m=params["sigma"], pd=params["pd"],
         clutter_density=max(params["clutter"], 1e-3) / vol, gate=params["gate"],
         association=association, confirm_m=int(params["min_points"]), confirm_n=0,
-        miss_delete=0, delete_pos_trace_m2=conf, tentative_pos_trace_m2=tent,
+        miss_delete=int(params["miss_delete"]) if miss_rule else 0, delete_pos_trace_m2=conf, tentative_pos_trace_m2=tent,
         prior_vel_std_mps=params["prior_vel_std"], capacity=2 * int(params["targets"]) + 1024,
         thresholds_per_track=thresholds == "per-track", threshold_misses=int(params["miss_delete"]),
-        dt_nominal_s=float(params["dt"]),
+        dt_nominal_s=float(params["dt"]), motion=motion, imm_turn_rate_radps=IMM_TURN_RATE_RADPS,
     )
 
 
@@ -87,16 +99,24 @@ def split_scans(arrays: dict[str, np.ndarray], scans: int) -> list[np.ndarray]:
 
 def run_iadsim(
     arrays: dict[str, np.ndarray], params: dict[str, Any], association: str = "gnn",
-    scans: int | None = None, thresholds: str = "global",
+    scans: int | None = None, thresholds: str = "global", motion: str = "cv",
+    miss_rule: bool = True, history: list[tuple[np.ndarray, np.ndarray]] | None = None,
 ) -> tuple[list[tuple[np.ndarray, np.ndarray]], np.ndarray]:
-    """Run the tracker; returns per scan (ids, states in file order) and ms per scan."""
+    """Run the tracker; returns per scan (ids, confirmed states in file order) and ms per scan.
+
+    If ``history`` is a list, it is filled (outside the timed region) with the same picture in
+    Stone Soup's track-history convention: per scan, every track alive at that scan that is
+    confirmed by the end of the run, with its state at that scan (tentative phase included).
+    """
+    all_states: list[tuple[np.ndarray, np.ndarray]] = []
+    ever: set[int] = set()
     T = int(arrays["times_s"].shape[0]) if scans is None else int(scans)
     dim = int(params["dim"])
     perm = file_to_lib_perm(dim)
     inv = np.argsort(perm)
     zs = split_scans(arrays, T)
     times = arrays["times_s"]
-    trk = MultiTargetTracker(tracker_config(params, association, thresholds))
+    trk = MultiTargetTracker(tracker_config(params, association, thresholds, motion, miss_rule))
     rb = params.get("sensor", "linear") == "range_bearing"
     if rb:
         s_xy = np.asarray(params["sensor_xy"], float)
@@ -115,6 +135,13 @@ def run_iadsim(
             res = trk.step(float(times[k]), z)
         ms[k] = (time.perf_counter() - t0) * 1e3
         out.append((res.ids, res.x[:, inv]))
+        if history is not None:
+            ids_all, x_all, _ = trk.all_tracks()
+            all_states.append((ids_all, x_all[:, inv]))
+            ever.update(res.ids.tolist())
+    if history is not None:
+        ev = np.fromiter(ever, np.int64, len(ever))
+        history[:] = [(i[np.isin(i, ev)], x[np.isin(i, ev)]) for i, x in all_states]
     return out, ms
 
 
@@ -131,10 +158,12 @@ def score(
     assigned = np.full((T, truth.shape[1]), -1, np.int64)
     all_ids: set[int] = set()
     for k, (ids, x) in enumerate(tracks):
-        r = gospa_ospa(x[:, pos], truth[k][:, pos], c, 1.0)
+        # targets not present at this scan (NaN truth, e.g. a flight not yet airborne) are skipped
+        present = np.flatnonzero(np.isfinite(truth[k][:, pos]).all(axis=1))
+        r = gospa_ospa(x[:, pos], truth[k][present][:, pos], c, 1.0)
         g[k] = (r.gospa, r.localisation, r.missed, r.false, r.ospa, r.n_false)
         hit = r.truth_to_track >= 0
-        assigned[k, hit] = ids[r.truth_to_track[hit]]
+        assigned[k, present[hit]] = ids[r.truth_to_track[hit]]
         all_ids.update(int(i) for i in ids)
     cont = continuity(assigned, arrays["times_s"][:T], len(all_ids))
     return dict(
@@ -160,16 +189,21 @@ def main() -> None:
     ap.add_argument("--detections", type=Path, required=True)
     ap.add_argument("--tracks-out", type=Path)
     ap.add_argument("--association", choices=("gnn", "jpda"), default="gnn")
+    ap.add_argument("--motion", choices=("cv", "imm"), default="cv", help="motion model")
+    ap.add_argument("--no-miss-rule", action="store_true",
+                    help="covariance deleters only (the Stone Soup reference configuration)")
     ap.add_argument("--scans", type=int, default=None, help="only the first K scans")
     ap.add_argument("--thresholds", choices=("global", "per-track"), default="global",
                     help="covariance deletion thresholds (global = as the Stone Soup reference)")
     a = ap.parse_args()
     arrays, params = load(a.detections)
-    tracks, ms = run_iadsim(arrays, params, a.association, a.scans, a.thresholds)
+    tracks, ms = run_iadsim(arrays, params, a.association, a.scans, a.thresholds, a.motion,
+                            not a.no_miss_rule)
     if a.tracks_out:
         write_tracks(a.tracks_out, tracks, int(params["dim"]))
     result: dict[str, Any] = dict(
-        tracker="iadsim", association=a.association, thresholds=a.thresholds, file=a.detections.name,
+        tracker="iadsim", association=a.association, motion=a.motion, miss_rule=not a.no_miss_rule,
+        thresholds=a.thresholds, file=a.detections.name,
         targets=int(params["targets"]), dim=int(params["dim"]),
         sensor=params.get("sensor", "linear"), scans=len(tracks),
         ms_per_scan_median=float(np.median(ms)), ms_per_scan_mean=float(ms.mean()),

@@ -149,6 +149,8 @@ def _run(world: World, streams: Any, progress: Progress | None) -> tuple[pa.Tabl
         confirm_n=sc.tracking.confirm_n, drop_misses=sc.tracking.drop_misses,
         association=sc.fidelity.association, gate=sc.tracking.gate, pd=sc.tracking.association_pd,
         clutter_density_per_m3=max(clutter, 1e-3) / float(np.mean(vol)),
+        model=sc.tracking.model, imm_turn_rate_radps=float(np.deg2rad(sc.tracking.imm_turn_rate_deg_s)),
+        imm_sojourn_s=sc.tracking.imm_sojourn_s,
     )  # fmt: skip
     launchers = LauncherState(world.launchers, fus.reserve_rounds) if world.launchers is not None else None
     n_types = len(ic.ids)

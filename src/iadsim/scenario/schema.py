@@ -76,6 +76,14 @@ class TrackingSpec(_Model):
     )
     quality_sample_s: Pos = Field(default=10.0, description="Interval of the track-picture quality (GOSPA) samples")
     gospa_cutoff_m: Pos = Field(default=1000.0, description="GOSPA cut-off c (p = 1, alpha = 2), metres")
+    model: Literal["cv", "imm"] = Field(
+        default="cv",
+        description="Track filter: nearly-constant velocity (cv) or an IMM of CV and coordinated turns (imm)",
+    )
+    imm_turn_rate_deg_s: Pos = Field(
+        default=3.0, description="Turn rate of the IMM's coordinated-turn models (deg/s; 3 = standard-rate turn)"
+    )
+    imm_sojourn_s: Pos = Field(default=30.0, description="Mean time the IMM assumes a target stays in one mode (s)")
 
 
 class RegionSpec(_Model):

@@ -15,6 +15,11 @@ network sharing at this level). Per scan:
 5. M-of-N confirmation over the last N opportunities; a track is dropped after ``drop_misses``
    consecutive missed opportunities, unless it is ``protected`` (an engaged track maintained by
    a fire-control radar: the engine sets the mask and decides its loss).
+
+Motion model (constructor ``model=``): ``cv`` (nearly constant velocity) or ``imm`` — an
+interacting multiple model of CV and two coordinated turns at ±ω about the local vertical
+(:func:`ct3_F`), mixed with a dwell-time Markov matrix (:func:`imm_transition`); see
+docs/models.md "IMM in the engine's track table".
 """
 
 from __future__ import annotations
@@ -24,9 +29,89 @@ from dataclasses import dataclass
 import numpy as np
 
 from iadsim.tracking import kalman
-from iadsim.tracking.models import position_H
+from iadsim.tracking.models import cv_Q, position_H
 
 H3 = position_H(3)
+
+#: Mode order of the engine's IMM: constant velocity, left turn (+ω), right turn (−ω).
+IMM_MODES = ("cv", "ct+", "ct-")
+
+
+def cross_matrix(u: np.ndarray) -> np.ndarray:
+    """Skew matrices [u]× (N, 3, 3) of vectors ``u`` (N, 3): [u]× v = u × v."""
+    K = np.zeros(u.shape[:-1] + (3, 3))
+    K[..., 0, 1], K[..., 0, 2] = -u[..., 2], u[..., 1]
+    K[..., 1, 0], K[..., 1, 2] = u[..., 2], -u[..., 0]
+    K[..., 2, 0], K[..., 2, 1] = -u[..., 1], u[..., 0]
+    return K
+
+
+def ct3_F(dt_s: np.ndarray, omega_radps: float, up: np.ndarray) -> np.ndarray:
+    """Coordinated-turn transition in 3-D about the unit axis ``up`` (N, 3) at known rate ω.
+
+    The velocity turns about u at rate ω (Rodrigues, K = [u]×, s = sin ωT, c = cos ωT):
+        v' = R v,  R = I + s K + (1 − c) K²
+        p' = p + A v,  A = ∫₀ᵀ R(ωt) dt = T I + ((1 − c)/ω) K + (T − s/ω) K²
+    so F = [[I, A], [0, R]] for the state [p, v]. The velocity component along u is unchanged
+    (K u = 0): a level turn keeps the climb rate. ω > 0 turns counter-clockwise seen from +u
+    (a left turn when u is the local up); ω → 0 gives the CV transition.
+
+    Parameters
+    ----------
+    dt_s : (N,) intervals T [s]; omega_radps : turn rate ω [rad/s]; up : (N, 3) unit axes.
+
+    Returns
+    -------
+    (N, 6, 6) transition matrices.
+    """
+    return ct3_F_pair(dt_s, omega_radps, up)[0]
+
+
+def ct3_F_pair(dt_s: np.ndarray, omega_radps: float, up: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`ct3_F` at +ω and −ω in one pass (s and (1 − c)/ω are odd in ω, 1 − c and
+    T − s/ω even, so F(−ω) only flips the signs of the K terms). Returns (F(+ω), F(−ω))."""
+    T = np.asarray(dt_s, float)
+    K = cross_matrix(up)
+    K2 = K @ K
+    w = float(omega_radps)
+    s, c = np.sin(w * T), np.cos(w * T)
+    if abs(w) < 1e-12:
+        a1, a2 = np.zeros_like(T), np.zeros_like(T)
+    else:
+        a1, a2 = (1.0 - c) / w, T - s / w
+    sK = s[:, None, None] * K
+    a1K = a1[:, None, None] * K
+    even_R = (1.0 - c)[:, None, None] * K2
+    even_A = a2[:, None, None] * K2
+    out = []
+    for sign in (1.0, -1.0):
+        F = np.zeros(T.shape + (6, 6))
+        F[:, :3, 3:] = even_A + sign * a1K
+        F[:, 3:, 3:] = even_R + sign * sK
+        i3 = np.arange(3)
+        F[:, i3, i3] = 1.0
+        F[:, 3 + i3, 3 + i3] += 1.0
+        F[:, i3, 3 + i3] += T[:, None]
+        out.append(F)
+    return out[0], out[1]
+
+
+def imm_transition(dt_s: np.ndarray, sojourn_s: float, r: int = 3) -> np.ndarray:
+    """Mode transition matrices Π(Δt) (N, r, r) of a symmetric continuous-time Markov chain.
+
+    Each mode is left at rate 1/τ (τ = ``sojourn_s``, the mean time spent in a mode), to each
+    other mode equally. For this chain (generator Λ = (J − r I)/(τ (r − 1)), J all ones):
+        Π_ii(Δt) = 1/r + (1 − 1/r) e^{−r Δt / ((r − 1) τ)},  Π_ij = (1 − Π_ii)/(r − 1)
+    so Π(0) = I (no switching within one instant) and Π(∞) = J/r (the modes are forgotten).
+    """
+    dt = np.asarray(dt_s, float)
+    stay = 1.0 / r + (1.0 - 1.0 / r) * np.exp(-r * dt / ((r - 1) * float(sojourn_s)))
+    off = (1.0 - stay) / (r - 1)
+    Pi = np.empty(dt.shape + (r, r))
+    Pi[...] = off[..., None, None]
+    ii = np.arange(r)
+    Pi[..., ii, ii] = stay[..., None]
+    return Pi
 
 
 def _popcount(a: np.ndarray) -> np.ndarray:
@@ -78,8 +163,20 @@ class TrackTable:
         gate: float = 4.0,
         pd: float = 0.8,
         clutter_density_per_m3: float = 1e-15,
+        model: str = "cv",
+        imm_turn_rate_radps: float = float(np.deg2rad(3.0)),
+        imm_sojourn_s: float = 30.0,
+        imm_mu0: tuple[float, float, float] = (0.8, 0.1, 0.1),
     ) -> None:
+        from iadsim.errors import InputError
         from iadsim.tracking.association import make_associator
+
+        if model not in ("cv", "imm"):
+            raise InputError(f"tracking model must be 'cv' or 'imm' (got {model!r})")
+        self.model = model
+        self.imm_w = float(imm_turn_rate_radps)
+        self.imm_tau = float(imm_sojourn_s)
+        self.imm_mu0 = np.asarray(imm_mu0, float) / float(np.sum(imm_mu0))
 
         self.association = association
         self.associator = make_associator(association) if association != "truth" else None
@@ -112,21 +209,36 @@ class TrackTable:
         grow("alive", (), bool, False)
         grow("confirmed", (), bool, False)
         grow("protected", (), bool, False)
+        if self.model == "imm":  # model-conditioned states and mode probabilities (IMM_MODES)
+            r = len(IMM_MODES)
+            grow("xs", (r, 6), np.float64, 0.0)
+            grow("Ps", (r, 6, 6), np.float64, 0.0)
+            grow("mu", (r,), np.float64, 0.0)
         self.capacity = cap
 
     # ------------------------------------------------------------------------------------
     def predicted(self, rows: np.ndarray, t_s: float) -> tuple[np.ndarray, np.ndarray]:
         """States and covariances of ``rows`` predicted to ``t_s`` (pure; the table is unchanged).
 
+        ``model='imm'``: the IMM combination of the model-conditioned predictions
+        (:meth:`_imm_predicted`). ``model='cv'``:
+
         Constant velocity in block form (the same numbers as :func:`kalman.predict` with
         F = [[I, Δt I], [0, I]] and the CV process noise Q, without building F):
         p⁻ = p + Δt v;  P⁻_pp = P_pp + Δt (P_pv + P_vp) + Δt² P_vv + q Δt³/3 I;
         P⁻_pv = P_pv + Δt P_vv + q Δt²/2 I;  P⁻_vv = P_vv + q Δt I.
         """
-        dt = (t_s - self.t_s[rows])[:, None, None]
-        x = self.x[rows].copy()
+        if self.model == "imm":
+            xs, Ps, cbar = self._imm_predicted(rows, t_s)
+            return kalman.imm_combine(cbar, xs, Ps)
+        return self._cv_predicted(self.x[rows], self.P[rows], t_s - self.t_s[rows])
+
+    def _cv_predicted(self, x: np.ndarray, P: np.ndarray, dt_s: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Block-form CV prediction of states ``x`` (n, 6), ``P`` (n, 6, 6) over ``dt_s`` (n,)."""
+        dt = np.asarray(dt_s, float)[:, None, None]
+        x = x.copy()
         x[:, :3] += dt[:, 0] * x[:, 3:]
-        P = self.P[rows].copy()
+        P = P.copy()
         Ppp, Ppv, Pvp, Pvv = P[:, :3, :3], P[:, :3, 3:], P[:, 3:, :3], P[:, 3:, 3:]
         eye = np.eye(3)
         q = self.q
@@ -139,6 +251,85 @@ class TrackTable:
         out[:, 3:, :3] = np.swapaxes(new_pv, 1, 2)
         out[:, 3:, 3:] = new_vv
         return x, out
+
+    def _imm_predicted(self, rows: np.ndarray, t_s: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """IMM interaction and model-conditioned prediction of ``rows`` to ``t_s`` (pure).
+
+        Π = :func:`imm_transition` (Δt, τ); mixing by :func:`kalman.imm_mix`; then per model
+        x⁻_j = F_j x0_j, P⁻_j = F_j P0_j F_jᵀ + Q with F_cv = [[I, Δt I], [0, I]], F_ct± =
+        :func:`ct3_F` (±ω, u = p/|p|, the geocentric up of the track) and the CV process noise Q.
+        Returns (xs (r, n, 6), Ps (r, n, 6, 6), c̄ (n, r)).
+        """
+        dt = t_s - self.t_s[rows]
+        Pi = imm_transition(dt, self.imm_tau, len(IMM_MODES))
+        mu = self.mu[rows]
+        xs_in = np.swapaxes(self.xs[rows], 0, 1)
+        Ps_in = np.swapaxes(self.Ps[rows], 0, 1)
+        # imm_mix takes one Π; Π depends on each track's Δt, so mix with the per-track matrices
+        cbar = np.einsum("ni,nij->nj", mu, Pi)
+        w = mu[:, :, None] * Pi / np.maximum(cbar[:, None, :], 1e-300)  # μ_{i|j} (n, i, j)
+        x0 = np.einsum("nij,ink->jnk", w, xs_in)
+        dx = xs_in[:, None] - x0[None]
+        P0 = kalman.symmetrize(np.einsum("nij,ijnkl->jnkl", w, Ps_in[:, None] + dx[..., :, None] * dx[..., None, :]))
+        up = x0[0, :, :3] / np.maximum(np.linalg.norm(x0[0, :, :3], axis=1), 1.0)[:, None]
+        xs = np.empty_like(x0)
+        Ps = np.empty_like(P0)
+        xs[0], Ps[0] = self._cv_predicted(x0[0], P0[0], dt)
+        Q = cv_Q(dt, self.q, 3)
+        F_left, F_right = ct3_F_pair(dt, self.imm_w, up)
+        for j, F in ((1, F_left), (2, F_right)):  # loop over the two turn models, not over tracks
+            xs[j], Ps[j] = kalman.predict(x0[j], P0[j], F, Q)
+        return xs, Ps, cbar
+
+    def _update_rows(self, rows: np.ndarray, t_s: float, z: np.ndarray, R: np.ndarray) -> None:
+        """Predict ``rows`` to ``t_s`` and update each with one detection ``z`` (n, 3), ``R`` (n, 3, 3).
+
+        CV: Kalman update in Joseph form. IMM: the update of every model-conditioned state,
+        mode probabilities μ_j ∝ Λ_j c̄_j with Λ_j = N(y_j; 0, S_j), and the combination."""
+        if self.model == "imm":
+            xs, Ps, cbar = self._imm_predicted(rows, t_s)
+            lik = np.empty((len(IMM_MODES), len(rows)))
+            for j in range(len(IMM_MODES)):  # loop over models
+                xs[j], Ps[j], y, S = kalman.update(xs[j], Ps[j], z, H3, R)
+                lik[j] = kalman.gaussian_likelihood(y, S)
+            mu = kalman.imm_mode_probabilities(cbar, lik)
+            self._store_imm(rows, t_s, xs, Ps, mu)
+            return
+        xp, Pp = self.predicted(rows, t_s)
+        xn, Pn, _, _ = kalman.update(xp, Pp, z, H3, R)
+        self.x[rows], self.P[rows], self.t_s[rows] = xn, Pn, t_s
+
+    def _store_imm(self, rows: np.ndarray, t_s: float, xs: np.ndarray, Ps: np.ndarray, mu: np.ndarray) -> None:
+        """Write model-conditioned states, μ, and their combination x, P into the table."""
+        self.xs[rows], self.Ps[rows], self.mu[rows] = np.swapaxes(xs, 0, 1), np.swapaxes(Ps, 0, 1), mu
+        self.x[rows], self.P[rows] = kalman.imm_combine(mu, xs, Ps)
+        self.t_s[rows] = t_s
+
+    def _imm_pda_rows(self, rows: np.ndarray, t_s: float, zd: np.ndarray, R: np.ndarray, a: object,
+                      off: np.ndarray) -> None:
+        """IMM-PDA update (JPDA association) of ``rows``: each model gets the PDA update with the
+        common association probabilities β; mode likelihood (up to a common factor)
+        Λ_j = (1 − P_D P_G) + (P_D/λ) Σ_i N(y_ij; 0, S_j) over the gated detections i."""
+        from scipy.stats import chi2
+
+        from iadsim.tracking.mtt import pda_update
+
+        xs, Ps, cbar = self._imm_predicted(rows, t_s)
+        ti, dj = a.pair_track, a.pair_det  # type: ignore[attr-defined]
+        b = 1.0 - self.pd * float(chi2.cdf(self.gate**2, 3))
+        lik = np.empty((len(IMM_MODES), len(rows)))
+        for j in range(len(IMM_MODES)):
+            xo = xs[j].copy()
+            xo[:, 0] += off
+            y = zd[dj] - xo[ti, :3]
+            S = Ps[j][ti, :3, :3] + R[dj]
+            g = kalman.gaussian_likelihood(y, S) * self.pd / max(self.clutter_density, 1e-300)
+            lik[j] = b + np.bincount(ti, weights=g, minlength=len(rows))
+            xn, Pn = pda_update(xo, Ps[j], zd, R, a)  # type: ignore[arg-type]
+            xn[:, 0] -= off
+            xs[j], Ps[j] = xn, Pn
+        mu = kalman.imm_mode_probabilities(cbar, lik)
+        self._store_imm(rows, t_s, xs, Ps, mu)
 
     def live_rows(self) -> np.ndarray:
         return np.flatnonzero(self.alive[: self.size])
@@ -196,9 +387,7 @@ class TrackTable:
                 sel = order[rank == k]
                 rr = r[sel]
                 d = upd[sel]
-                xp, Pp = self.predicted(rr, t_s)
-                xn, Pn, _, _ = kalman.update(xp, Pp, z_ecef_m[d], H3, R_ecef[d])
-                self.x[rr], self.P[rr], self.t_s[rr] = xn, Pn, t_s
+                self._update_rows(rr, t_s, z_ecef_m[d], R_ecef[d])
         hit_rows = np.unique(rows[upd]) if len(upd) else np.zeros(0, np.int64)
         return self._bookkeeping(hit_rows, init_rows, opportunity_rows)
 
@@ -224,6 +413,10 @@ class TrackTable:
         self.misses[rows] = 0
         self.alive[rows] = True
         self.confirmed[rows] = self.m <= 1
+        if self.model == "imm":
+            self.xs[rows] = x0[:, None, :]
+            self.Ps[rows] = P0[:, None, :, :]
+            self.mu[rows] = self.imm_mu0
         return rows
 
     def _step_associator(self, t_s: float, det_site: np.ndarray, det_threat: np.ndarray, z: np.ndarray,
@@ -274,20 +467,28 @@ class TrackTable:
             )
             used = np.asarray(a.used, bool)
             j = np.asarray(a.det_for_track)
-            if self.association == "jpda" and a.pair_track is not None and len(a.pair_track):
+            if self.model == "imm" and self.association == "jpda" and a.pair_track is not None \
+                    and len(a.pair_track):
+                from iadsim.tracking.association import Association
+
+                upd = np.unique(a.pair_track)  # only tracks with a gated detection are updated
+                remap = np.full(len(rows), -1, np.int64)
+                remap[upd] = np.arange(len(upd))
+                sub = Association(a.det_for_track[upd], a.used, remap[a.pair_track], a.pair_det,
+                                  a.beta, None if a.beta0 is None else a.beta0[upd])
+                self._imm_pda_rows(rows[upd], t_s, zd, R, sub, off_t[upd])
+            elif self.association == "jpda" and a.pair_track is not None and len(a.pair_track):
                 x_off = xp.copy()
                 x_off[:, 0] += off_t
                 xn, Pn = pda_update(x_off, Pp, zd, R, a)
                 xn[:, 0] -= off_t
                 upd = np.unique(a.pair_track)
+                r = rows[upd]
+                self.x[r], self.P[r], self.t_s[r] = xn[upd], Pn[upd], t_s
             else:
                 upd = np.flatnonzero(j >= 0)
-                xn, Pn = xp.copy(), Pp.copy()
                 if len(upd):
-                    xu, Pu, _, _ = kalman.update(xp[upd], Pp[upd], z[j[upd]], H3, R[j[upd]])
-                    xn[upd], Pn[upd] = xu, Pu
-            r = rows[upd]
-            self.x[r], self.P[r], self.t_s[r] = xn[upd], Pn[upd], t_s
+                    self._update_rows(rows[upd], t_s, z[j[upd]], R[j[upd]])
             got = j >= 0
             hit_rows = rows[got]
             self.truth[rows[got]] = det_threat[j[got]]  # label for scoring/kill resolution only

@@ -471,6 +471,16 @@ class MultiTargetTracker:
         self.x[:n], self.P[:n] = imm_combine(cbar, np.swapaxes(self.xs[:n], 0, 1),
                                              np.swapaxes(self.Ps[:n], 0, 1))
 
+    def all_tracks(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Every live track after the last scan, tentative included (copies).
+
+        Returns ``(ids (n,) int64, x (n, 2d), status (n,) int8)`` with ``status`` 1 tentative,
+        2 confirmed. Used to score in Stone Soup's *track-history* convention, where a track's
+        states from before its confirmation count once it is confirmed.
+        """
+        n = self.n
+        return self.ids[:n].copy(), self.x[:n].copy(), self.status[:n].copy()
+
     @property
     def n_ids_issued(self) -> int:
         """Number of track ids issued so far (tentative included)."""
