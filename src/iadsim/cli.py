@@ -1,4 +1,4 @@
-"""Command-line interface: ``iadsim run | validate | scenarios | catalog | schema | coverage | site``.
+"""Command-line interface: ``iadsim run | validate | scenarios | catalog | schema | coverage | site | report | serve | export``.
 
 User errors (bad scenario, unknown name, unreadable file) print one clear message and exit with
 code 2, never a traceback.
@@ -290,7 +290,14 @@ def _register_optional() -> None:
         analysis_cli.register(app)
 
 
+def _register_report() -> None:
+    from iadsim.report import cli as report_cli  # report, serve, export
+
+    report_cli.register(app)
+
+
 _register_optional()
+_register_report()
 
 
 def main() -> None:
