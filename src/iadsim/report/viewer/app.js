@@ -164,6 +164,8 @@
   Promise.all([fetch("/api/scene.json").then(function (r) { return r.json(); }),
                fetch("/api/borders.geojson").then(function (r) { return r.json(); })]).then(function (res) {
     var sc = res[0], borders = res[1];
+    window.iadsimViewer.scene = sc;
+    window.iadsimViewer.colours = COLOURS;
     state.duration = sc.meta.duration_s;
     document.getElementById("title").textContent = "iadsim replay — " + sc.meta.scenario + " (seed " + sc.meta.seed + ")";
     document.getElementById("caveat").textContent = sc.meta.caveat;
