@@ -42,11 +42,17 @@ def test_viewer_draws_borders_and_tracks(page, viewer_url) -> None:
     assert fraction_near(start, (247, 246, 240), 6) > 0.05  # land fill from the bundled borders
     assert fraction_near(start, (207, 224, 238), 6) > 0.02  # sea (background)
     assert fraction_near(start, (122, 122, 122), 30) > 0.0005  # border lines
+    pg.select_option("#trail", "Infinity")  # whole tracks
     end_t = pg.evaluate("window.iadsimViewer.state.duration")
     _set_time_and_render(pg, end_t)
     end = image(_map_png(pg, "viewer-end.png"))
     col = (43, 140, 191)  # destroyed threats
     assert fraction_near(end, col, 30) > fraction_near(start, col, 30) + 0.0005  # trails drawn up to the clock
+    # short trails (comet tails): old parts of the tracks are no longer drawn
+    pg.select_option("#trail", "60")
+    _set_time_and_render(pg, end_t)
+    short = image(_map_png(pg, "viewer-end-short-trails.png"))
+    assert fraction_near(short, col, 30) < 0.5 * fraction_near(end, col, 30)
 
 
 def test_moving_the_slider_moves_the_threats(page, viewer_url) -> None:

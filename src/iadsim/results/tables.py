@@ -224,19 +224,26 @@ def _threat_truth(world: Any, events: pa.Table, sample_s: float) -> dict[str, np
     launch = np.asarray(th.launch_time_s, float)
     end = np.maximum(_threat_end_times(world, events), launch)
     grid = np.arange(0.0, float(world.scenario.duration_s) + 1e-9, sample_s)
-    times = np.unique(np.concatenate([grid, launch, end]))
-    times = times[(times >= launch.min()) & (times <= end.max())]
+    grid = grid[(grid >= launch.min()) & (grid <= end.max())]
     ids: list[np.ndarray] = []
     ts: list[np.ndarray] = []
     pos: list[np.ndarray] = []
-    for t in times:  # one vectorised mover query per sample time (not per threat)
-        live = np.flatnonzero((launch <= t) & (t <= end))
-        if not len(live):
+    # grid samples of every threat in flight, then each threat's own launch and end sample;
+    # one vectorised mover query per distinct time (not per threat)
+    own_t = np.concatenate([launch, end])
+    own_id = np.concatenate([np.arange(N), np.arange(N)])
+    all_t = np.unique(np.concatenate([grid, own_t]))
+    on_grid = np.isin(all_t, grid)
+    for t, g in zip(all_t, on_grid):
+        live = np.flatnonzero((launch < t) & (t < end)) if g else np.zeros(0, np.int64)
+        own = own_id[own_t == t]
+        sel = np.unique(np.concatenate([live, own]))
+        if not len(sel):
             continue
         st = th.mover.state(float(t))
-        ids.append(live)
-        ts.append(np.full(len(live), t))
-        pos.append(st.pos_ecef_m[live])
+        ids.append(sel)
+        ts.append(np.full(len(sel), t))
+        pos.append(st.pos_ecef_m[sel])
     idx = np.concatenate(ids)
     tt = np.concatenate(ts)
     order = np.lexsort((tt, idx))

@@ -4,14 +4,16 @@
  * estimates) is uploaded to the GPU once, as line segments whose vertices carry their sample
  * time. Each frame only the clock changes (one uniform): the vertex shader places the moving
  * heads by interpolating inside the segment that contains the clock, and the fragment shader
- * cuts the trails at the clock. No setData per frame, no per-entity work in JavaScript.
+ * cuts the trails at the clock. No setData per frame, no per-entity work in JavaScript. The
+ * trajectories are drawn in their own WebGL canvas over the MapLibre map (north up, no pitch), so
+ * a clock step redraws them alone and the base map is redrawn only when the view changes.
  */
 (function () {
   "use strict";
   var COLOURS = { destroyed: [0.17, 0.55, 0.75], leaked: [0.84, 0.19, 0.12], in_flight: [0.96, 0.62, 0.04],
                   interceptor: [0.19, 0.64, 0.33], track: [0.1, 0.1, 0.1] };
   var stats = { raf: 0, renders: 0, t0: performance.now() };
-  var state = { t: 0, playing: false, speed: 30, last: null, duration: 1 };
+  var state = { t: 0, playing: false, speed: 30, last: null, duration: 1, trail: 300 };
   window.iadsimViewer = { state: state, stats: stats, ready: false };
 
   function merc(lon, lat) {
@@ -22,17 +24,18 @@
   }
 
   // ---------------------------------------------------------------- GPU layer
+  // Web Mercator (x, y in 0..1) → clip space for a north-up, unpitched view: clip = (p − c) · s
   var VS_TRAIL = "attribute vec2 a_pos; attribute float a_t; attribute vec3 a_col;" +
-    "uniform mat4 u_matrix; varying float v_t; varying vec3 v_col;" +
-    "void main(){ v_t = a_t; v_col = a_col; gl_Position = u_matrix * vec4(a_pos, 0.0, 1.0); }";
-  var FS_TRAIL = "precision highp float; uniform float u_time; uniform float u_alpha; varying float v_t; varying vec3 v_col;" +
-    "void main(){ if (v_t > u_time) discard; gl_FragColor = vec4(v_col * u_alpha, u_alpha); }";
+    "uniform vec2 u_center; uniform vec2 u_scale; varying float v_t; varying vec3 v_col;" +
+    "void main(){ v_t = a_t; v_col = a_col; gl_Position = vec4((a_pos - u_center) * u_scale, 0.0, 1.0); }";
+  var FS_TRAIL = "precision highp float; uniform float u_time; uniform float u_trail; uniform float u_alpha; varying float v_t; varying vec3 v_col;" +
+    "void main(){ if (v_t > u_time || v_t < u_time - u_trail) discard; gl_FragColor = vec4(v_col * u_alpha, u_alpha); }";
   var VS_HEAD = "attribute vec2 a_p0; attribute vec2 a_p1; attribute vec2 a_t01; attribute vec3 a_col;" +
-    "uniform mat4 u_matrix; uniform float u_time; uniform float u_size; varying vec3 v_col;" +
+    "uniform vec2 u_center; uniform vec2 u_scale; uniform float u_time; uniform float u_size; varying vec3 v_col;" +
     "void main(){ v_col = a_col; float t0 = a_t01.x; float t1 = a_t01.y;" +
     " if (u_time < t0 || u_time >= t1) { gl_PointSize = 0.0; gl_Position = vec4(2.0, 2.0, 2.0, 1.0); return; }" +
     " float u = (u_time - t0) / max(t1 - t0, 1e-6); vec2 p = mix(a_p0, a_p1, u);" +
-    " gl_PointSize = u_size; gl_Position = u_matrix * vec4(p, 0.0, 1.0); }";
+    " gl_PointSize = u_size; gl_Position = vec4((p - u_center) * u_scale, 0.0, 1.0); }";
   var FS_HEAD = "precision highp float; varying vec3 v_col;" +
     "void main(){ vec2 d = gl_PointCoord - vec2(0.5); if (dot(d, d) > 0.25) discard; gl_FragColor = vec4(v_col, 1.0); }";
 
@@ -49,54 +52,79 @@
     return p;
   }
 
-  /* Build the static buffers of one path set.
+  /* Build the static buffers of one path set, segments sorted by start time so that the ones
+   * a frame needs are one contiguous range (found by bisection, O(log n) per frame).
    * paths: {starts, t, lon, lat}; colourOf(k) -> [r,g,b] for path k. */
-  function buildPaths(paths, colourOf, endHold) {
+  function buildPaths(paths, colourOf) {
     var n = paths.t.length, P = paths.starts.length - 1;
     var xy = new Float32Array(2 * n);
     for (var i = 0; i < n; i++) { var m = merc(paths.lon[i], paths.lat[i]); xy[2 * i] = m[0]; xy[2 * i + 1] = m[1]; }
-    var segs = 0;
-    for (var k = 0; k < P; k++) segs += Math.max(paths.starts[k + 1] - paths.starts[k] - 1, 0);
+    var segRow = [], segPath = [];
+    for (var k = 0; k < P; k++) for (var j = paths.starts[k]; j < paths.starts[k + 1] - 1; j++) { segRow.push(j); segPath.push(k); }
+    var segs = segRow.length, order = new Array(segs);
+    for (i = 0; i < segs; i++) order[i] = i;
+    order.sort(function (x, y) { return paths.t[segRow[x]] - paths.t[segRow[y]]; });
     var trail = new Float32Array(segs * 2 * 6);      // per vertex: x, y, t, r, g, b
     var head = new Float32Array(segs * 9);           // per segment: x0 y0 x1 y1 t0 t1 r g b
-    var s = 0;
-    for (k = 0; k < P; k++) {
-      var c = colourOf(k), a = paths.starts[k], b = paths.starts[k + 1];
-      for (var j = a; j < b - 1; j++) {
-        var o = s * 12;
-        trail.set([xy[2 * j], xy[2 * j + 1], paths.t[j], c[0], c[1], c[2],
-                   xy[2 * j + 2], xy[2 * j + 3], paths.t[j + 1], c[0], c[1], c[2]], o);
-        var t1 = paths.t[j + 1];
-        if (j === b - 2 && endHold) t1 += endHold;     // keep the head visible a moment at its end
-        head.set([xy[2 * j], xy[2 * j + 1], xy[2 * j + 2], xy[2 * j + 3], paths.t[j], t1, c[0], c[1], c[2]], s * 9);
-        s++;
-      }
+    var t0s = new Float64Array(segs), maxDur = 0;
+    for (var s = 0; s < segs; s++) {
+      var q = order[s], jj = segRow[q], c = colourOf(segPath[q]);
+      var ta = paths.t[jj], tb = paths.t[jj + 1];
+      trail.set([xy[2 * jj], xy[2 * jj + 1], ta, c[0], c[1], c[2], xy[2 * jj + 2], xy[2 * jj + 3], tb, c[0], c[1], c[2]], s * 12);
+      head.set([xy[2 * jj], xy[2 * jj + 1], xy[2 * jj + 2], xy[2 * jj + 3], ta, tb, c[0], c[1], c[2]], s * 9);
+      t0s[s] = ta; maxDur = Math.max(maxDur, tb - ta);
     }
-    return { trail: trail, head: head, segs: segs };
+    return { trail: trail, head: head, segs: segs, t0s: t0s, maxDur: maxDur };
   }
 
-  function TrajectoryLayer(id, sets) {
-    this.id = id; this.type = "custom"; this.renderingMode = "2d"; this.sets = sets;
-  }
-  TrajectoryLayer.prototype.onAdd = function (map, gl) {
-    this.map = map;
+  function bisectLeft(a, x) { var lo = 0, hi = a.length; while (lo < hi) { var m = (lo + hi) >> 1; if (a[m] < x) lo = m + 1; else hi = m; } return lo; }
+  function bisectRight(a, x) { var lo = 0, hi = a.length; while (lo < hi) { var m = (lo + hi) >> 1; if (a[m] <= x) lo = m + 1; else hi = m; } return lo; }
+
+  /* The trajectories live in their own WebGL canvas over the map: moving the clock redraws only
+   * this canvas (one uniform changes), never the base map; panning/zooming redraws both. */
+  function TrajectoryOverlay(map, sets) {
+    this.map = map; this.sets = sets;
+    var c = document.createElement("canvas");
+    c.className = "traj-overlay";
+    c.style.cssText = "position:absolute;left:0;top:0;pointer-events:none;";
+    map.getContainer().appendChild(c);
+    this.canvas = c;
+    var gl = c.getContext("webgl", { premultipliedAlpha: true, antialias: false, preserveDrawingBuffer: false, alpha: true });
+    if (!gl) throw new Error("WebGL is not available");
+    this.gl = gl;
     this.pTrail = compile(gl, VS_TRAIL, FS_TRAIL);
     this.pHead = compile(gl, VS_HEAD, FS_HEAD);
-    this.sets.forEach(function (st) {
+    sets.forEach(function (st) {
       st.bTrail = gl.createBuffer(); gl.bindBuffer(gl.ARRAY_BUFFER, st.bTrail); gl.bufferData(gl.ARRAY_BUFFER, st.data.trail, gl.STATIC_DRAW);
       st.bHead = gl.createBuffer(); gl.bindBuffer(gl.ARRAY_BUFFER, st.bHead); gl.bufferData(gl.ARRAY_BUFFER, st.data.head, gl.STATIC_DRAW);
+      st.data.trail = null; st.data.head = null;  // uploaded once; the GPU keeps them (t0s stays for bisection)
     });
+    this.resize();
+  }
+  TrajectoryOverlay.prototype.resize = function () {
+    var r = window.devicePixelRatio || 1, el = this.map.getContainer();
+    this.cssW = el.clientWidth; this.cssH = el.clientHeight;
+    this.canvas.width = Math.round(this.cssW * r); this.canvas.height = Math.round(this.cssH * r);
+    this.canvas.style.width = this.cssW + "px"; this.canvas.style.height = this.cssH + "px";
   };
-  TrajectoryLayer.prototype.render = function (gl, args) {
+  TrajectoryOverlay.prototype.draw = function () {
     stats.renders++;
-    var matrix = (args && args.defaultProjectionData && args.defaultProjectionData.mainMatrix) || args.modelViewProjectionMatrix || args;
+    var gl = this.gl, map = this.map;
+    var ctr = map.getCenter(), c = merc(ctr.lng, ctr.lat);
+    var ws = 512 * Math.pow(2, map.getZoom());           // world size in CSS px (512 px tiles)
+    var sx = 2 * ws / this.cssW, sy = -2 * ws / this.cssH;
+    gl.viewport(0, 0, this.canvas.width, this.canvas.height);
+    gl.clearColor(0, 0, 0, 0); gl.clear(gl.COLOR_BUFFER_BIT);
     gl.enable(gl.BLEND); gl.blendFunc(gl.ONE, gl.ONE_MINUS_SRC_ALPHA);
     var self = this;
     this.sets.forEach(function (st) {
       if (!st.visible || st.data.segs === 0) return;
-      // trails
+      var d = st.data, hi = bisectRight(d.t0s, state.t);
+      var lo = isFinite(state.trail) ? bisectLeft(d.t0s, state.t - state.trail - d.maxDur) : 0;
       var p = self.pTrail; gl.useProgram(p);
-      gl.uniformMatrix4fv(gl.getUniformLocation(p, "u_matrix"), false, matrix);
+      gl.uniform1f(gl.getUniformLocation(p, "u_trail"), isFinite(state.trail) ? state.trail : 1e9);
+      gl.uniform2f(gl.getUniformLocation(p, "u_center"), c[0], c[1]);
+      gl.uniform2f(gl.getUniformLocation(p, "u_scale"), sx, sy);
       gl.uniform1f(gl.getUniformLocation(p, "u_time"), state.t);
       gl.uniform1f(gl.getUniformLocation(p, "u_alpha"), st.alpha);
       gl.bindBuffer(gl.ARRAY_BUFFER, st.bTrail);
@@ -104,13 +132,12 @@
       gl.enableVertexAttribArray(lp); gl.vertexAttribPointer(lp, 2, gl.FLOAT, false, 24, 0);
       gl.enableVertexAttribArray(lt); gl.vertexAttribPointer(lt, 1, gl.FLOAT, false, 24, 8);
       gl.enableVertexAttribArray(lc); gl.vertexAttribPointer(lc, 3, gl.FLOAT, false, 24, 12);
-      gl.lineWidth(1);
-      gl.drawArrays(gl.LINES, 0, st.data.segs * 2);
+      if (hi > lo) gl.drawArrays(gl.LINES, 2 * lo, 2 * (hi - lo));  // only segments that can show
       gl.disableVertexAttribArray(lp); gl.disableVertexAttribArray(lt); gl.disableVertexAttribArray(lc);
-      // heads
       if (st.size > 0) {
         p = self.pHead; gl.useProgram(p);
-        gl.uniformMatrix4fv(gl.getUniformLocation(p, "u_matrix"), false, matrix);
+        gl.uniform2f(gl.getUniformLocation(p, "u_center"), c[0], c[1]);
+        gl.uniform2f(gl.getUniformLocation(p, "u_scale"), sx, sy);
         gl.uniform1f(gl.getUniformLocation(p, "u_time"), state.t);
         gl.uniform1f(gl.getUniformLocation(p, "u_size"), st.size * (window.devicePixelRatio || 1));
         gl.bindBuffer(gl.ARRAY_BUFFER, st.bHead);
@@ -119,7 +146,8 @@
         gl.enableVertexAttribArray(a1); gl.vertexAttribPointer(a1, 2, gl.FLOAT, false, 36, 8);
         gl.enableVertexAttribArray(at); gl.vertexAttribPointer(at, 2, gl.FLOAT, false, 36, 16);
         gl.enableVertexAttribArray(ac); gl.vertexAttribPointer(ac, 3, gl.FLOAT, false, 36, 24);
-        gl.drawArrays(gl.POINTS, 0, st.data.segs);
+        var hl = bisectLeft(d.t0s, state.t - d.maxDur);        // heads: segments that can contain the clock
+        if (hi > hl) gl.drawArrays(gl.POINTS, hl, hi - hl);
         gl.disableVertexAttribArray(a0); gl.disableVertexAttribArray(a1); gl.disableVertexAttribArray(at); gl.disableVertexAttribArray(ac);
       }
     });
@@ -203,22 +231,29 @@
       ]
     };
     var map = new maplibregl.Map({ container: "map", style: style, bounds: [[w, s_], [e, n]], fitBoundsOptions: { padding: 30 },
-                                   attributionControl: false, canvasContextAttributes: { antialias: false, preserveDrawingBuffer: true } });
+                                   attributionControl: false, dragRotate: false, pitchWithRotate: false, maxPitch: 0, fadeDuration: 0,
+                                   canvasContextAttributes: { antialias: false, preserveDrawingBuffer: true } });
+    map.touchZoomRotate.disableRotation();
     map.addControl(new maplibregl.ScaleControl({ unit: "metric" }), "bottom-left");
     map.addControl(new maplibregl.NavigationControl({ showCompass: false }), "top-left");
     window.iadsimViewer.map = map;
 
     var th = sc.threats, ic = sc.interceptors, tk = sc.tracks;
     var sets = [
-      { name: "int", data: buildPaths(ic, function () { return COLOURS.interceptor; }, 0), visible: true, alpha: 0.8, size: 4 },
-      { name: "truth", data: buildPaths(th, function (k) { return COLOURS[th.outcome[k]]; }, 0), visible: true, alpha: 0.9, size: 7 }
+      { name: "int", data: buildPaths(ic, function () { return COLOURS.interceptor; }), visible: true, alpha: 0.8, size: 4 },
+      { name: "truth", data: buildPaths(th, function (k) { return COLOURS[th.outcome[k]]; }), visible: true, alpha: 0.9, size: 7 }
     ];
-    if (tk) sets.push({ name: "tracks", data: buildPaths(tk, function () { return COLOURS.track; }, 0), visible: true, alpha: 0.55, size: 3 });
-    var layer = new TrajectoryLayer("trajectories", sets);
+    if (tk) sets.push({ name: "tracks", data: buildPaths(tk, function () { return COLOURS.track; }), visible: true, alpha: 0.55, size: 3 });
     window.iadsimViewer.sets = sets;
+    var overlay = null, dirty = true;
+    function redraw() { dirty = true; }
 
     map.on("load", function () {
-      map.addLayer(layer);
+      overlay = new TrajectoryOverlay(map, sets);
+      window.iadsimViewer.overlay = overlay;
+      map.on("move", function () { if (overlay) overlay.draw(); });
+      map.on("resize", function () { if (overlay) { overlay.resize(); overlay.draw(); } });
+      overlay.draw();
       [["site", sc.sites, "site"], ["asset", sc.assets, "asset"]].forEach(function (g) {
         g[1].forEach(function (s) {
           var el = document.createElement("div"); el.className = "lbl " + g[2]; el.textContent = s.name;
@@ -235,7 +270,7 @@
     }).join("") + '<span class="sw" style="background:#31a354"></span>interceptor<span class="sw" style="background:#1a1a1a"></span>track estimate';
 
     // toggles
-    function bindToggle(id, fn) { document.getElementById(id).addEventListener("change", function (ev) { fn(ev.target.checked); map.triggerRepaint(); }); }
+    function bindToggle(id, fn) { document.getElementById(id).addEventListener("change", function (ev) { fn(ev.target.checked); redraw(); }); }
     bindToggle("t-truth", function (v) { sets[1].visible = v; });
     bindToggle("t-int", function (v) { sets[0].visible = v; });
     bindToggle("t-tracks", function (v) { if (sets[2]) sets[2].visible = v; });
@@ -260,7 +295,7 @@
       slider.value = String(state.t);
       document.getElementById("clock").textContent = "t = " + state.t.toFixed(0) + " s";
       updateLog();
-      map.triggerRepaint();
+      redraw();
     }
     window.iadsimViewer.setTime = setTime;
     slider.addEventListener("input", function () { setTime(parseFloat(slider.value)); });
@@ -269,6 +304,7 @@
     window.iadsimViewer.setPlaying = setPlaying;
     playBtn.addEventListener("click", function () { if (state.t >= state.duration) setTime(0); setPlaying(!state.playing); });
     document.getElementById("speed").addEventListener("change", function (e2) { state.speed = parseFloat(e2.target.value); });
+    document.getElementById("trail").addEventListener("change", function (e4) { state.trail = parseFloat(e4.target.value); redraw(); });
     document.addEventListener("keydown", function (k) { if (k.code === "Space" && k.target === document.body) { k.preventDefault(); playBtn.click(); } });
 
     function frame(now) {
@@ -278,9 +314,10 @@
         state.last = now;
         if (state.t >= state.duration) setPlaying(false);
       }
+      if (dirty && overlay) { overlay.draw(); dirty = false; }
       var el = (now - stats.t0) / 1000;
       if (stats.raf % 30 === 0) document.getElementById("stats").textContent =
-        (th.ids.length) + " threats, " + (ic.ids.length) + " interceptors; " + (stats.renders / Math.max(el, 1e-3)).toFixed(0) + " map frames/s";
+        (th.ids.length) + " threats, " + (ic.ids.length) + " interceptors; " + (stats.renders / Math.max(el, 1e-3)).toFixed(0) + " trajectory frames/s";
       requestAnimationFrame(frame);
     }
     requestAnimationFrame(frame);
