@@ -47,7 +47,7 @@ def serve(
             srv = make_server(results_dir, host=host, port=port)
         except OSError as exc:
             raise IadsimError(f"cannot listen on {host}:{port}: {exc}") from None
-    h, p = srv.server_address[:2]
+    h, p = str(srv.server_address[0]), int(srv.server_address[1])
     typer.echo(f"iadsim viewer: http://{h}:{p}/  (Ctrl-C to stop)")
     if host not in ("127.0.0.1", "localhost", "::1"):
         err.print(f"[yellow]warning:[/] listening on {host}: other machines can read this run")

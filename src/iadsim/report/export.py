@@ -154,6 +154,7 @@ NOTE = "NOTIONAL: parameters are public-source estimates; not an assessment of a
 def to_czml(run: RunData) -> Any:
     """A validated :class:`czml3.Document` (document packet with the clock first)."""
     from czml3 import Clock, Color, Document, Packet, Path, Point, Position, SolidColorMaterial
+    from czml3.enums import InterpolationAlgorithms
     from czml3.properties import PolylineMaterial
     from czml3.types import TimeInterval
 
@@ -165,21 +166,21 @@ def to_czml(run: RunData) -> Any:
         rgba = SITE_RGBA if s["kind"] == "site" else ASSET_RGBA
         packets.append(Packet(id=f"{s['kind']}/{s['index']}", name=s["name"], description=f"{s['kind']} — {NOTE}",
                               position=Position(cartographicDegrees=[s["lon"], s["lat"], s["alt"]]),
-                              point=Point(pixelSize=9, color=Color(rgba=list(rgba)))))  # fmt: skip
+                              point=Point(pixelSize=9, color=Color(rgba=[int(v) for v in rgba]))))  # fmt: skip
     for m in _moving(run):
         ts = np.asarray(m["t"], float)
         start = float(ts[0])
         flat = np.column_stack([ts - start, m["lon"], m["lat"], m["alt"]]).ravel().tolist()
         if len(ts) == 1:
             flat = flat + flat
-        rgba = list(m["rgba"])
+        col = [int(v) for v in m["rgba"]]
         packets.append(Packet(
             id=f"{m['entity']}/{m['id']}", name=m["name"], description=f"{m['entity']} {m['type']}: {m['outcome']}",
             availability=TimeInterval(start=run.utc(start), end=run.utc(float(ts[-1]))),
-            position=Position(epoch=run.utc(start), cartographicDegrees=flat, interpolationAlgorithm="LAGRANGE", interpolationDegree=1),
-            point=Point(pixelSize=6 if m["entity"] == "threat" else 4, color=Color(rgba=rgba)),
+            position=Position(epoch=run.utc(start), cartographicDegrees=flat, interpolationAlgorithm=InterpolationAlgorithms.LINEAR, interpolationDegree=1),
+            point=Point(pixelSize=6 if m["entity"] == "threat" else 4, color=Color(rgba=col)),
             path=Path(width=2 if m["entity"] == "threat" else 1, leadTime=0, trailTime=float(ts[-1] - start) + 1,
-                      material=PolylineMaterial(solidColor=SolidColorMaterial(color=Color(rgba=rgba)))),
+                      material=PolylineMaterial(solidColor=SolidColorMaterial(color=Color(rgba=col)))),
         ))  # fmt: skip
     return Document(packets=packets)
 

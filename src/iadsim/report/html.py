@@ -114,9 +114,8 @@ def _map_section(run: RunData) -> Section:
     tracks = [(OUTCOMES[outcome[i]], ll[starts[k]:starts[k + 1]]) for k, i in enumerate(ids)]
     iids, istarts, _, ill, _ = paths_of(run, "interceptor")
     inter = [ill[istarts[k]:istarts[k + 1]] for k in range(len(iids))]
-    kind = run.col(run.events, "kind").astype(str)
-    m = kind == "Intercept"
-    pts = np.column_stack([run.col(run.events, "lon_deg")[m], run.col(run.events, "lat_deg")[m]])
+    hit = run.col(run.events, "kind").astype(str) == "Intercept"
+    pts = np.column_stack([run.col(run.events, "lon_deg")[hit], run.col(run.events, "lat_deg")[hit]])
     svg = figures.map_svg(sites=sites, assets=assets, rings=rings, tracks=tracks, interceptors=inter, intercepts=pts)
     legend = ("".join(f'<span class="sw" style="background:{figures.OUTCOME_COLOURS[o]}"></span>{o.replace("_", " ")} ({int((outcome == i).sum())}) '
                       for i, o in enumerate(OUTCOMES))

@@ -73,7 +73,7 @@ def place_labels(ax: Any, items: Sequence[tuple[str, float, float]], fontsize: f
     """
     fig = ax.figure
     fig.canvas.draw()
-    renderer = fig.canvas.get_renderer()
+    renderer = _renderer(fig)
     trans = ax.transData
     pts = np.array([trans.transform((x, y)) for _, x, y in items]).reshape(-1, 2)
     # merge points that sit on top of each other (co-located sites)
@@ -255,11 +255,11 @@ def plot_coverage_map(
     leg = ax.legend(handles=handles, loc="lower left", fontsize=8, framealpha=0.9) if handles else None
     fig.text(0.01, 0.005, CAVEAT, fontsize=7, color="#a50f15", ha="left", va="bottom")
     fig.tight_layout(rect=(0, 0.03, 1, 1))
-    # labels last (the layout is final), avoiding each other, the markers and the legend, avoiding each other, the markers and the legend
+    # labels last (the layout is final), avoiding each other, the markers and the legend
     avoid = []
     if leg is not None:
         fig.canvas.draw()
-        lb = leg.get_window_extent(fig.canvas.get_renderer())
+        lb = leg.get_window_extent(_renderer(fig))
         avoid.append(np.array([lb.x0, lb.y0, lb.x1, lb.y1]))
     items = [(n, lon, lat) for n, lat, lon in sites] + [(n, lon, lat) for n, lat, lon in highlight_sites]
     place_labels(ax, items, colour="#08306b", avoid=avoid)
@@ -276,5 +276,10 @@ def plot_coverage_map(
 
 def _bbox_px(artist: Any) -> np.ndarray:
     fig = artist.figure
-    bb = artist.get_window_extent(fig.canvas.get_renderer())
+    bb = artist.get_window_extent(_renderer(fig))
     return np.array([bb.x0, bb.y0, bb.x1, bb.y1])
+
+
+def _renderer(fig: Any) -> Any:
+    """The Agg renderer of a drawn figure (text extents in display pixels)."""
+    return fig.canvas.get_renderer()
