@@ -81,3 +81,41 @@ def test_moving_the_slider_moves_the_threats(page, viewer_url) -> None:
     assert pg.evaluate("window.iadsimViewer.state.t") == pytest.approx(tb, abs=1.0)
     assert near_at(img_a, *pa_, rgb) and not near_at(img_a, *pb, rgb)  # at ta: here, not yet there
     assert near_at(img_b, *pb, rgb)  # at tb: the head has moved there
+
+
+def test_event_log_follows_the_clock_and_labels_do_not_overlap(page, viewer_url) -> None:
+    pg = _open(page, viewer_url)
+    times = pg.evaluate("window.iadsimViewer.scene.events.rows.map(r => r[0])")
+    t = times[len(times) // 2]
+    _set_time_and_render(pg, t, via_slider=True)
+    last = pg.locator("#log .now").inner_text()
+    n_due = sum(1 for x in times if x <= t)
+    row = pg.evaluate(f"window.iadsimViewer.scene.events.rows[{n_due - 1}]")
+    assert last.split()[0] == str(round(row[0] * 10) / 10).rstrip("0").rstrip(".") and row[1] in last
+    pg.evaluate("window.iadsimViewer.declutter()")
+    boxes = pg.evaluate("""[...document.querySelectorAll('.lbl')].filter(e => e.style.visibility !== 'hidden')
+        .map(e => { const r = e.getBoundingClientRect(); return [r.left, r.top, r.right, r.bottom]; })""")
+    for i, a in enumerate(boxes):
+        for b in boxes[i + 1:]:
+            assert a[2] <= b[0] or b[2] <= a[0] or a[3] <= b[1] or b[3] <= a[1], (a, b)
+
+
+def test_click_a_threat_for_its_history_and_toggle_coverage(page, viewer_url) -> None:
+    pg = _open(page, viewer_url)
+    sc = pg.evaluate("(() => { const s = window.iadsimViewer.scene.threats; return {starts: s.starts, t: s.t, name: s.name}; })()")
+    k = 0
+    t = 0.5 * (sc["t"][sc["starts"][k]] + sc["t"][sc["starts"][k + 1] - 1])
+    _set_time_and_render(pg, t)
+    x, y = pg.evaluate(f"""(() => {{ const v = window.iadsimViewer; const q = v.positionAt(v.scene.threats, {k}, {t});
+        const p = v.map.project([q[0], q[1]]); return [p.x, p.y]; }})()""")
+    pg.mouse.click(x, y)
+    info = pg.locator("#info").inner_text()
+    assert info.startswith("threat " + sc["name"][k]) and "Launch_Threat" in info
+    # coverage toggles: the engagement-range rings disappear when unchecked
+    before = image(_map_png(pg, "viewer-cover-on.png"))
+    pg.uncheck("#t-fu")
+    pg.uncheck("#t-radar")
+    pg.wait_for_timeout(600)
+    after = image(_map_png(pg, "viewer-cover-off.png"))
+    ring = (8, 81, 156)
+    assert fraction_near(after, ring, 20) < fraction_near(before, ring, 20)

@@ -230,7 +230,7 @@
         { id: "sites", type: "circle", source: "sites", paint: { "circle-radius": 5, "circle-color": "#08306b", "circle-stroke-color": "#fff", "circle-stroke-width": 1.5 } }
       ]
     };
-    var map = new maplibregl.Map({ container: "map", style: style, bounds: [[w, s_], [e, n]], fitBoundsOptions: { padding: 30 },
+    var map = new maplibregl.Map({ container: "map", style: style, bounds: [[w, s_], [e, n]], fitBoundsOptions: { padding: 60 },
                                    attributionControl: false, dragRotate: false, pitchWithRotate: false, maxPitch: 0, fadeDuration: 0,
                                    canvasContextAttributes: { antialias: false, preserveDrawingBuffer: true } });
     map.touchZoomRotate.disableRotation();
@@ -254,12 +254,32 @@
       map.on("move", function () { if (overlay) overlay.draw(); });
       map.on("resize", function () { if (overlay) { overlay.resize(); overlay.draw(); } });
       overlay.draw();
-      [["site", sc.sites, "site"], ["asset", sc.assets, "asset"]].forEach(function (g) {
+      var labels = [];
+      [["asset", sc.assets, "asset"], ["site", sc.sites, "site"]].forEach(function (g) {
         g[1].forEach(function (s) {
           var el = document.createElement("div"); el.className = "lbl " + g[2]; el.textContent = s.name;
+          labels.push(el);
           new maplibregl.Marker({ element: el, anchor: "left", offset: [8, -8] }).setLngLat([s.lon_deg, s.lat_deg]).addTo(map);
         });
       });
+      // labels never overlap: after each view change, hide a label whose box meets an earlier
+      // visible one (assets first), and show its name in the kept label's tooltip instead
+      function declutter() {
+        var kept = [];
+        labels.forEach(function (el) {
+          el.style.visibility = "visible"; el.title = "";
+          var r = el.getBoundingClientRect(), hit = null;
+          for (var i = 0; i < kept.length && !hit; i++) {
+            var q = kept[i].r;
+            if (r.left < q.right && r.right > q.left && r.top < q.bottom && r.bottom > q.top) hit = kept[i].el;
+          }
+          if (hit) { el.style.visibility = "hidden"; hit.title = (hit.title ? hit.title + ", " : "") + el.textContent; }
+          else kept.push({ el: el, r: r });
+        });
+      }
+      window.iadsimViewer.declutter = declutter;
+      map.on("moveend", declutter);
+      setTimeout(declutter, 0);
       window.iadsimViewer.ready = true;
     });
 
