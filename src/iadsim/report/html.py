@@ -176,13 +176,13 @@ def _charts_section(run: RunData) -> Section:
     return Section("charts", "Charts", "\n".join(parts))
 
 
-def _events_data(run: RunData) -> tuple[list[str], list[list[Any]], int]:
-    """Non-detection events with names, for the inline filterable table."""
+def _events_data(run: RunData, limit: int | None = MAX_EVENTS_INLINE) -> tuple[list[str], list[list[Any]], int]:
+    """Non-detection events with names (the first ``limit``; all if None), and how many there are."""
     ev = run.events
     kind = run.col(ev, "kind").astype(str)
     keep = np.flatnonzero(kind != "Detection")
     n_total = len(keep)
-    keep = keep[:MAX_EVENTS_INLINE]
+    keep = keep[:limit] if limit is not None else keep
     names = {k: run.names(t) for k, t in (("threat", "threats"), ("fire_unit", "fire_units"), ("asset", "assets"),
                                           ("site", "sites"), ("interceptor_type", "interceptors"))}  # fmt: skip
     cols = ["time_s", "kind", "threat", "fire_unit", "site", "asset", "track", "shot", "interceptor_type", "pk", "lat_deg", "lon_deg", "alt_m"]

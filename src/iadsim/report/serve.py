@@ -143,7 +143,7 @@ def scene(run: RunData) -> dict[str, Any]:
         for name, la, lo, r in zip(tt["name"], tt["lat_deg"], tt["lon_deg"], tt["max_range_m"]):
             if r > 0:
                 rings[kind].append({"name": name, "ring": np.round(ring_lonlat(la, lo, r), 4).tolist()})
-    cols, ev_rows, n_total = _events_data(run)
+    cols, ev_rows, n_total = _events_data(run, limit=None)  # the viewer's log has every non-detection event
     raw_ids = {c: run.col(run.events, c)[run.col(run.events, "kind").astype(str) != "Detection"][: len(ev_rows)].tolist()
                for c in ("threat", "shot", "fire_unit", "site", "asset")}  # fmt: skip
     return {
