@@ -119,3 +119,19 @@ def test_click_a_threat_for_its_history_and_toggle_coverage(page, viewer_url) ->
     after = image(_map_png(pg, "viewer-cover-off.png"))
     ring = (8, 81, 156)
     assert fraction_near(after, ring, 20) < fraction_near(before, ring, 20)
+
+
+def test_track_estimates_are_drawn_beside_truth_and_toggle(page, viewer_url) -> None:
+    pg = _open(page, viewer_url)
+    assert pg.evaluate("window.iadsimViewer.scene.tracks !== null && window.iadsimViewer.sets.length === 3")
+    pg.select_option("#trail", "Infinity")
+    _set_time_and_render(pg, pg.evaluate("window.iadsimViewer.state.duration"))
+    pg.uncheck("#t-truth")
+    pg.uncheck("#t-int")
+    _set_time_and_render(pg, pg.evaluate("window.iadsimViewer.state.duration"))
+    with_tracks = image(_map_png(pg, "viewer-tracks-only.png"))
+    pg.uncheck("#t-tracks")
+    _set_time_and_render(pg, pg.evaluate("window.iadsimViewer.state.duration"))
+    without = image(_map_png(pg, "viewer-no-trajectories.png"))
+    changed = (abs(with_tracks.astype(int) - without.astype(int)).max(axis=2) > 30).sum()
+    assert changed > 200  # the confirmed tracks' estimated paths are on the map
