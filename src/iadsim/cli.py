@@ -1,4 +1,4 @@
-"""Command-line interface: ``iadsim run | validate | scenarios | catalog | schema | coverage | site``.
+"""Command-line interface: ``iadsim run | validate | scenarios | catalog | schema | coverage | site | report | serve | export``.
 
 User errors (bad scenario, unknown name, unreadable file) print one clear message and exit with
 code 2, never a traceback.
@@ -154,7 +154,9 @@ def run(
     """Run a scenario: simulate the raid, print a summary, write the results directory.
 
     The directory holds events.parquet (every event: the source of truth), track_quality.parquet,
-    summary.json and manifest.json. Query the events with DuckDB (installed with iadsim), in Python:
+    track_states.parquet, summary.json, manifest.json, the entity tables (threats, sites, radars,
+    fire_units, assets, interceptors .parquet) and truth.parquet. Query them with DuckDB
+    (installed with iadsim), in Python:
 
     import duckdb; duckdb.sql("SELECT kind, count(*) FROM 'results/turkey-2017-seed2017-gnn/events.parquet' GROUP BY kind").show()
     """
@@ -197,7 +199,8 @@ def run(
         return
     print_summary(res.summary)
     out.print(f"Engine time {res.engine_wall_s:.2f} s for {sc.duration_s:g} simulated s; {res.events.num_rows} events.")
-    out.print(f"Results: [b]{path}[/]  (events.parquet, track_states.parquet, track_quality.parquet, summary.json, manifest.json)", highlight=False)
+    out.print(f"Results: [b]{path}[/]  (events, track_states, track_quality, truth and entity tables .parquet; summary.json, manifest.json)", highlight=False)
+    out.print(f"See it: iadsim report {path} · iadsim serve {path} · iadsim export {path} --format czml|kml|geojson|acmi", highlight=False)
 
 
 def _override_tracking(sc, association: Optional[str], clutter: Optional[float]):  # noqa: ANN001, ANN202
@@ -357,7 +360,14 @@ def _register_optional() -> None:
         analysis_cli.register(app)
 
 
+def _register_report() -> None:
+    from iadsim.report import cli as report_cli  # report, serve, export
+
+    report_cli.register(app)
+
+
 _register_optional()
+_register_report()
 
 
 def _version(value: bool) -> None:

@@ -122,7 +122,8 @@ def test_track_covariances_symmetric_psd() -> None:
 def test_write_and_query_with_duckdb(small_run, tmp_path: Path) -> None:
     out = small_run.write(tmp_path / "run")
     assert sorted(p.name for p in out.iterdir()) == [
-        "events.parquet", "manifest.json", "summary.json", "track_quality.parquet", "track_states.parquet"]
+        "assets.parquet", "events.parquet", "fire_units.parquet", "interceptors.parquet", "manifest.json", "radars.parquet",
+        "sites.parquet", "summary.json", "threats.parquet", "track_quality.parquet", "track_states.parquet", "truth.parquet"]
     st = duckdb.connect().execute(f"SELECT count(*), max(pos_std_m), min(threat) FROM '{out}/track_states.parquet'").fetchone()
     assert st[0] > 0 and st[1] < 5000 and st[2] >= 0  # truth association: no false tracks
     man = json.loads((out / "manifest.json").read_text())

@@ -188,10 +188,25 @@ def _write_coverage_files(od: Path, doc: dict[str, Any], res: Any, rows: list[di
             c_eng = comp.get("engagement", {}).get("pct_region", 0.0)
             plot_coverage_map(
                 od / f"coverage_{tag}.png", grid=grid, det_layers=dl, eng_layers=el, region_geom=outline,
-                sites=sites_ll,
+                sites=sites_ll, assets=_assets_ll(scenario), raid_axes=_raid_axes(scenario),
                 title=f"{scenario.name}: coverage of {region_name} at {lay.alt_m:g} m ({ref.upper()}), RCS {lay.rcs_m2:g} m²",
                 subtitle=f"detection (Pd ≥ {pd_threshold:g}) {c_det:.1f} % · engagement {c_eng:.1f} % of the region · {resolution_km:g} km cells",
             )
+
+
+def _assets_ll(scenario: Any) -> list[tuple[str, float, float, float]]:
+    """Defended assets for the maps: (name, lat, lon, value)."""
+    return [(a.name, a.lat_deg, a.lon_deg, a.value) for a in scenario.assets]
+
+
+def _raid_axes(scenario: Any) -> list[tuple[str, np.ndarray]]:
+    """Raid axes for the maps: launch point → waypoints → target asset, (K, 2) lon/lat."""
+    at = {a.name: (a.lon_deg, a.lat_deg) for a in scenario.assets}
+    out = []
+    for r in scenario.raids:
+        pts = [(r.launch.lon_deg, r.launch.lat_deg)] + [(w.lon_deg, w.lat_deg) for w in r.route] + ([at[r.target]] if r.target in at else [])
+        out.append((r.name, np.array(pts, float)))
+    return out
 
 
 def _props(lay: Any, row: dict[str, Any] | None) -> dict[str, Any]:

@@ -23,6 +23,7 @@ def build_manifest(world: World, seed: int, *, engine_wall_s: float, n_events: i
         "seed": int(seed),
         "fidelity": sc.fidelity.model_dump(mode="json"),
         "tracking": sc.tracking.model_dump(mode="json"),
+        "epoch_utc": sc.epoch_utc.isoformat(),
         "time_step_s": sc.time_step_s,
         "duration_s": sc.duration_s,
         "n_threats": len(world.threats),

@@ -1,0 +1,77 @@
+"""The HTML report: self-contained, carries the caveat, draws what the run holds."""
+
+from __future__ import annotations
+
+import re
+import shutil
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+from typer.testing import CliRunner
+
+import iadsim
+from iadsim.cli import app
+from iadsim.report.data import load_run, threat_outcomes
+from iadsim.report.html import CAVEAT, build_report
+
+
+@pytest.fixture(scope="module")
+def run_dir(tmp_path_factory):
+    out = tmp_path_factory.mktemp("h") / "run"
+    iadsim.simulate("adana-patriot-small").write(out)
+    return out
+
+
+def test_report_is_self_contained(run_dir) -> None:
+    html = build_report(run_dir)
+    # nothing is fetched: no src/href to another host, no @import, a CSP that forbids it anyway
+    assert not re.search(r"""(src|href)\s*=\s*["']?(https?:)?//""", html)
+    assert "@import" not in html and "url(http" not in html
+    assert "default-src 'none'" in html
+    assert CAVEAT in html
+
+
+def test_report_map_draws_one_track_per_threat_coloured_by_outcome(run_dir) -> None:
+    html = build_report(run_dir)
+    run = load_run(run_dir)
+    outcome, _ = threat_outcomes(run)
+    for i, name in enumerate(("destroyed", "leaked", "in_flight")):
+        assert len(re.findall(rf'class="track {name}"', html)) == int((outcome == i).sum())
+    n_int = int((run.col(run.events, "kind").astype(str) == "Intercept").sum())
+    assert len(re.findall(r'class="intercept"', html)) == n_int
+    assert len(re.findall(r'class="site"', html)) == run.tables["sites"].num_rows
+    assert len(re.findall(r'class="asset"', html)) == run.tables["assets"].num_rows
+    assert 'class="scalebar"' in html
+
+
+def test_report_timeline_has_one_bar_per_resolved_interceptor(run_dir) -> None:
+    html = build_report(run_dir)
+    run = load_run(run_dir)
+    kind = run.col(run.events, "kind").astype(str)
+    assert len(re.findall(r'class="eng hit"', html)) == int((kind == "Intercept").sum())
+    assert len(re.findall(r'class="eng miss"', html)) == int((kind == "Miss").sum())
+
+
+def test_miss_reasons_are_charted_when_the_events_carry_them(run_dir, tmp_path) -> None:
+    html = build_report(run_dir)
+    assert "records no miss" in html  # this engine writes no reason column
+    d = tmp_path / "with-reason"
+    shutil.copytree(run_dir, d)
+    ev = pq.read_table(d / "events.parquet")
+    kind = np.asarray(ev.column("kind").to_pylist())
+    reason = np.where(kind == "Miss", np.where(np.arange(len(kind)) % 2 == 0, "pk-draw", "out-of-envelope"), None)
+    pq.write_table(ev.append_column("reason", pa.array(reason.tolist(), pa.string())), d / "events.parquet")
+    html2 = build_report(d)
+    assert "pk-draw" in html2 and "out-of-envelope" in html2 and "records no miss" not in html2
+
+
+def test_report_cli_writes_the_file_and_rejects_a_non_results_dir(run_dir, tmp_path) -> None:
+    r = CliRunner()
+    res = r.invoke(app, ["report", str(run_dir), "--out", str(tmp_path / "r.html")])
+    assert res.exit_code == 0, res.output
+    assert (tmp_path / "r.html").read_text().startswith("<!DOCTYPE html>")
+    (tmp_path / "empty").mkdir()
+    bad = r.invoke(app, ["report", str(tmp_path / "empty"), "--out", str(tmp_path / "x.html")])
+    assert bad.exit_code == 2 and "missing" in bad.output and not (tmp_path / "x.html").exists()
