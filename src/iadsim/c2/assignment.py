@@ -257,6 +257,56 @@ def _result(problem: AssignmentProblem, x: np.ndarray, name: str, t0: float,
                       **kw)  # type: ignore[arg-type]
 
 
+def assignment_rounds(problem: AssignmentProblem) -> np.ndarray:
+    """Construction by rounds of the linear assignment problem (Hungarian / Jonker–Volgenant).
+
+    Round ``r``: every weapon type ``i`` with ``n_i`` rounds left contributes ``min(n_i, T)``
+    rows; ``scipy.optimize.linear_sum_assignment`` gives each row a distinct target maximising
+    ``sum S_j p_ij`` (the marginal returns at the current survival ``S``). Pairs are committed in
+    decreasing gain while they respect every constraint; rounds repeat until none is committed.
+    Exact when every weapon fires once at distinct targets (square instances are near it).
+
+    Returns
+    -------
+    x : (W, T) int64
+    """
+    from scipy.optimize import linear_sum_assignment
+
+    V, q, allowed, counts, ch, tmax = _kernel_args(problem)
+    W, T = q.shape
+    x = np.zeros((W, T), dtype=np.int64)
+    S = V.copy()
+    remaining = counts.copy()
+    p = 1.0 - q
+    while True:
+        reps = np.minimum(remaining, T)
+        rows = np.repeat(np.arange(W), reps)
+        if rows.size == 0:
+            break
+        used_ch = (x > 0).sum(axis=1)
+        tot = x.sum(axis=0)
+        ok = allowed[rows] & (tot < tmax)[None, :] & (
+            (x[rows] > 0) | (used_ch[rows] < ch[rows])[:, None])
+        gain = np.where(ok, S[None, :] * p[rows], 0.0)
+        r_idx, c_idx = linear_sum_assignment(gain, maximize=True)
+        g = gain[r_idx, c_idx]
+        order = np.argsort(-g, kind="stable")
+        committed = 0
+        for o in order[g[order] > 0]:  # at most min(rows, T) pairs per round
+            i, j = int(rows[r_idx[o]]), int(c_idx[o])
+            if remaining[i] <= 0 or x[:, j].sum() >= tmax[j]:
+                continue
+            if x[i, j] == 0 and (x[i] > 0).sum() >= ch[i]:
+                continue
+            x[i, j] += 1
+            remaining[i] -= 1
+            S[j] *= q[i, j]
+            committed += 1
+        if committed == 0:
+            break
+    return x
+
+
 @dataclass
 class GreedyAssigner:
     """Weapon-sequential greedy: each round, in weapon-type order, to its best target."""
@@ -283,23 +333,45 @@ class MMRAssigner:
 
 @dataclass
 class HeuristicAssigner:
-    """MMR construction followed by a move/add/swap descent (``wta_kernels.local_search``).
+    """Two constructions (MMR; rounds of linear assignment), each improved by local search.
+
+    Each start is improved by ``wta_kernels.iterated_local_search`` (move/add/swap descent,
+    ``iterations`` perturbation rounds); the better result is returned.
 
     Parameters
     ----------
     max_passes : int
         Cap on descent passes (each pass scans every neighbourhood once).
+    iterations : int
+        Perturbation + descent rounds (``wta_kernels.iterated_local_search``).
+    kick : int
+        Rounds relocated at random by each perturbation.
+    seed : int
+        Seed of the perturbations (the result is deterministic).
     """
 
     name: str = "heuristic"
     max_passes: int = 200
+    iterations: int = 0
+    kick: int = 3
+    seed: int = 0
 
     def assign(self, problem: AssignmentProblem) -> Assignment:
         t0 = time.perf_counter()
         V, q, allowed, counts, ch, tmax = _kernel_args(problem)
-        x0 = _k.mmr_construct(V, q, allowed, counts, ch, tmax)
-        x = _k.local_search(x0, V, problem.log_kill(), allowed, counts, ch, tmax,
-                            int(self.max_passes))
+        a = problem.log_kill()
+        best_x: np.ndarray | None = None
+        best_f = math.inf
+        for x0 in (_k.mmr_construct(V, q, allowed, counts, ch, tmax),
+                   assignment_rounds(problem)):
+            x1 = _k.iterated_local_search(x0, V, a, allowed, counts, ch, tmax,
+                                          int(self.iterations), int(self.kick), int(self.seed),
+                                          int(self.max_passes))
+            f = expected_survival(problem, x1)
+            if f < best_f:
+                best_x, best_f = x1, f
+        assert best_x is not None
+        x = best_x
         return _result(problem, x, self.name, t0)
 
 

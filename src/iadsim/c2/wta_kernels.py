@@ -236,64 +236,78 @@ def local_search(x: np.ndarray, V: np.ndarray, a: np.ndarray, allowed: np.ndarra
                     L[kb] += a[i, kb]
                     S[kb] = V[kb] * np.exp(-L[kb])
                     improved = True
-        # --- swaps between rounds of two types on two targets
+        # --- swaps between rounds of two types on two targets (over the assigned pairs)
+        nz = 0
         for i in range(W):
             for j in range(T):
-                if x[i, j] == 0:
+                if x[i, j] > 0:
+                    nz += 1
+        pi_ = np.empty(nz, dtype=np.int64)
+        pj_ = np.empty(nz, dtype=np.int64)
+        nz = 0
+        for i in range(W):
+            for j in range(T):
+                if x[i, j] > 0:
+                    pi_[nz] = i
+                    pj_[nz] = j
+                    nz += 1
+        for u in range(nz):
+            i = pi_[u]
+            j = pj_[u]
+            if x[i, j] == 0:
+                continue
+            # an idle round of another type replaces i on j
+            for i2 in range(W):
+                if i2 == i or remaining[i2] <= 0 or not allowed[i2, j]:
                     continue
-                done = False
-                for i2 in range(W):
-                    if i2 == i or done:
-                        continue
-                    # idle round of i2 replaces i on j
-                    if remaining[i2] > 0 and allowed[i2, j] and (
-                            x[i2, j] > 0 or used_ch[i2] < channels[i2]):
-                        Lj = L[j] - a[i, j] + a[i2, j]
-                        d = V[j] * np.exp(-Lj) - S[j]
-                        if d < -scale:
-                            x[i, j] -= 1
-                            if x[i, j] == 0:
-                                used_ch[i] -= 1
-                            remaining[i] += 1
-                            if x[i2, j] == 0:
-                                used_ch[i2] += 1
-                            x[i2, j] += 1
-                            remaining[i2] -= 1
-                            L[j] = max(Lj, 0.0)
-                            S[j] = V[j] * np.exp(-L[j])
-                            improved = True
-                            done = True
-                            continue
-                    if not allowed[i2, j]:
-                        continue
-                    for k in range(T):
-                        if k == j or x[i2, k] == 0 or not allowed[i, k]:
-                            continue
-                        # channels after the swap
-                        ch_i = used_ch[i] - (1 if x[i, j] == 1 else 0) + (1 if x[i, k] == 0 else 0)
-                        if ch_i > channels[i]:
-                            continue
-                        ch_i2 = used_ch[i2] - (1 if x[i2, k] == 1 else 0) + (1 if x[i2, j] == 0 else 0)
-                        if ch_i2 > channels[i2]:
-                            continue
-                        Lj = L[j] - a[i, j] + a[i2, j]
-                        Lk = L[k] - a[i2, k] + a[i, k]
-                        d = V[j] * np.exp(-Lj) - S[j] + V[k] * np.exp(-Lk) - S[k]
-                        if d < -scale:
-                            x[i, j] -= 1
-                            x[i2, k] -= 1
-                            x[i, k] += 1
-                            x[i2, j] += 1
-                            used_ch[i] = ch_i
-                            used_ch[i2] = ch_i2
-                            L[j] = max(Lj, 0.0)
-                            L[k] = max(Lk, 0.0)
-                            S[j] = V[j] * np.exp(-L[j])
-                            S[k] = V[k] * np.exp(-L[k])
-                            improved = True
-                            done = True
-                            break
-                    if done:
+                if x[i2, j] == 0 and used_ch[i2] >= channels[i2]:
+                    continue
+                Lj = L[j] - a[i, j] + a[i2, j]
+                d = V[j] * np.exp(-Lj) - S[j]
+                if d < -scale:
+                    x[i, j] -= 1
+                    if x[i, j] == 0:
+                        used_ch[i] -= 1
+                    remaining[i] += 1
+                    if x[i2, j] == 0:
+                        used_ch[i2] += 1
+                    x[i2, j] += 1
+                    remaining[i2] -= 1
+                    L[j] = max(Lj, 0.0)
+                    S[j] = V[j] * np.exp(-L[j])
+                    improved = True
+                    break
+            if x[i, j] == 0:
+                continue
+            for v in range(nz):
+                i2 = pi_[v]
+                k = pj_[v]
+                if i2 == i or k == j or x[i2, k] == 0 or x[i, j] == 0:
+                    continue
+                if not allowed[i2, j] or not allowed[i, k]:
+                    continue
+                ch_i = used_ch[i] - (1 if x[i, j] == 1 else 0) + (1 if x[i, k] == 0 else 0)
+                if ch_i > channels[i]:
+                    continue
+                ch_i2 = used_ch[i2] - (1 if x[i2, k] == 1 else 0) + (1 if x[i2, j] == 0 else 0)
+                if ch_i2 > channels[i2]:
+                    continue
+                Lj = L[j] - a[i, j] + a[i2, j]
+                Lk = L[k] - a[i2, k] + a[i, k]
+                d = V[j] * np.exp(-Lj) - S[j] + V[k] * np.exp(-Lk) - S[k]
+                if d < -scale:
+                    x[i, j] -= 1
+                    x[i2, k] -= 1
+                    x[i, k] += 1
+                    x[i2, j] += 1
+                    used_ch[i] = ch_i
+                    used_ch[i2] = ch_i2
+                    L[j] = max(Lj, 0.0)
+                    L[k] = max(Lk, 0.0)
+                    S[j] = V[j] * np.exp(-L[j])
+                    S[k] = V[k] * np.exp(-L[k])
+                    improved = True
+                    if x[i, j] == 0:
                         break
         if not improved:
             break
@@ -463,3 +477,85 @@ def price_target(Vj: float, qj: np.ndarray, aj: np.ndarray, price: np.ndarray,
         out_rc[0] = best_rc
         n_out = 1
     return n_out, overflow, best_rc
+
+
+@njit(cache=True)
+def _objective(x: np.ndarray, V: np.ndarray, a: np.ndarray) -> float:  # pragma: no cover
+    """``sum_j V_j exp(-sum_i a_ij x_ij)``."""
+    W, T = a.shape
+    f = 0.0
+    for j in range(T):
+        L = 0.0
+        for i in range(W):
+            L += a[i, j] * x[i, j]
+        f += V[j] * np.exp(-L)
+    return f
+
+
+@njit(cache=True)
+def iterated_local_search(x0: np.ndarray, V: np.ndarray, a: np.ndarray, allowed: np.ndarray,
+                          counts: np.ndarray, channels: np.ndarray, tmax: np.ndarray,
+                          iterations: int, kick: int, seed: int,
+                          max_passes: int) -> np.ndarray:  # pragma: no cover - compiled
+    """Iterated local search (Lourenco, Martin & Stuetzle 2003) around ``local_search``.
+
+    Each iteration relocates ``kick`` random rounds of the current solution to random feasible
+    targets, descends again and keeps the result if it is better (strict descent acceptance);
+    the best solution is returned. Deterministic for a given ``seed``.
+    """
+    np.random.seed(seed)
+    W, T = a.shape
+    cur = local_search(x0, V, a, allowed, counts, channels, tmax, max_passes)
+    fcur = _objective(cur, V, a)
+    best = cur.copy()
+    fbest = fcur
+    for _ in range(iterations):
+        y = cur.copy()
+        tot = np.zeros(T, dtype=np.int64)
+        used = np.zeros(W, dtype=np.int64)
+        n_units = 0
+        for i in range(W):
+            for j in range(T):
+                tot[j] += y[i, j]
+                if y[i, j] > 0:
+                    used[i] += 1
+                n_units += y[i, j]
+        if n_units == 0:
+            break
+        for _r in range(kick):
+            # a random assigned round
+            u = np.random.randint(n_units)
+            ii = -1
+            jj = -1
+            acc = 0
+            for i in range(W):
+                for j in range(T):
+                    acc += y[i, j]
+                    if acc > u:
+                        ii = i
+                        jj = j
+                        break
+                if ii >= 0:
+                    break
+            k = np.random.randint(T)
+            if k == jj or not allowed[ii, k] or tot[k] >= tmax[k]:
+                continue
+            if y[ii, k] == 0 and y[ii, jj] > 1 and used[ii] >= channels[ii]:
+                continue
+            y[ii, jj] -= 1
+            tot[jj] -= 1
+            if y[ii, jj] == 0:
+                used[ii] -= 1
+            if y[ii, k] == 0:
+                used[ii] += 1
+            y[ii, k] += 1
+            tot[k] += 1
+        y = local_search(y, V, a, allowed, counts, channels, tmax, max_passes)
+        f = _objective(y, V, a)
+        if f < fcur * (1.0 - 1e-12):
+            cur = y
+            fcur = f
+            if f < fbest:
+                best = y.copy()
+                fbest = f
+    return best
