@@ -176,6 +176,8 @@ def local_search(x: np.ndarray, V: np.ndarray, a: np.ndarray, allowed: np.ndarra
                 used_ch[i] += 1
                 remaining[i] -= x[i, j]
     S = V * np.exp(-L)
+    Q = np.exp(-a)  # e^{-a_ij}: deltas by products, no exp in the scans
+    IQ = np.exp(a)
     # weapon-unit list, rebuilt each pass: (type, target)
     for _ in range(max_passes):
         improved = False
@@ -191,7 +193,7 @@ def local_search(x: np.ndarray, V: np.ndarray, a: np.ndarray, allowed: np.ndarra
                         continue
                     if x[i, k] == 0 and used_ch[i] >= channels[i]:
                         continue
-                    d = S[k] * (np.exp(-a[i, k]) - 1.0)
+                    d = S[k] * (Q[i, k] - 1.0)
                     if d < best:
                         best = d
                         kb = k
@@ -208,7 +210,7 @@ def local_search(x: np.ndarray, V: np.ndarray, a: np.ndarray, allowed: np.ndarra
             for j in range(T):
                 if x[i, j] == 0:
                     continue
-                gain_remove = S[j] * (np.exp(min(a[i, j], L[j])) - 1.0)
+                gain_remove = S[j] * (IQ[i, j] - 1.0)
                 # channel state if the round leaves j
                 frees = x[i, j] == 1
                 best = -scale
@@ -218,7 +220,7 @@ def local_search(x: np.ndarray, V: np.ndarray, a: np.ndarray, allowed: np.ndarra
                         continue
                     if x[i, k] == 0 and not frees and used_ch[i] >= channels[i]:
                         continue
-                    d = gain_remove + S[k] * (np.exp(-a[i, k]) - 1.0)
+                    d = gain_remove + S[k] * (Q[i, k] - 1.0)
                     if d < best:
                         best = d
                         kb = k
@@ -263,7 +265,7 @@ def local_search(x: np.ndarray, V: np.ndarray, a: np.ndarray, allowed: np.ndarra
                 if x[i2, j] == 0 and used_ch[i2] >= channels[i2]:
                     continue
                 Lj = L[j] - a[i, j] + a[i2, j]
-                d = V[j] * np.exp(-Lj) - S[j]
+                d = S[j] * (IQ[i, j] * Q[i2, j] - 1.0)
                 if d < -scale:
                     x[i, j] -= 1
                     if x[i, j] == 0:
@@ -294,7 +296,7 @@ def local_search(x: np.ndarray, V: np.ndarray, a: np.ndarray, allowed: np.ndarra
                     continue
                 Lj = L[j] - a[i, j] + a[i2, j]
                 Lk = L[k] - a[i2, k] + a[i, k]
-                d = V[j] * np.exp(-Lj) - S[j] + V[k] * np.exp(-Lk) - S[k]
+                d = S[j] * (IQ[i, j] * Q[i2, j] - 1.0) + S[k] * (IQ[i2, k] * Q[i, k] - 1.0)
                 if d < -scale:
                     x[i, j] -= 1
                     x[i2, k] -= 1
