@@ -33,10 +33,15 @@ import math
 import time
 from dataclasses import dataclass, field
 
+from typing import TYPE_CHECKING
+
 import highspy
 import numpy as np
 
 from iadsim.c2 import wta_kernels as _k
+
+if TYPE_CHECKING:
+    from iadsim.c2.assignment import AssignmentProblem
 
 _INF = highspy.kHighsInf
 
@@ -176,7 +181,7 @@ def _cost(V: float, qj: np.ndarray, w: np.ndarray, k: np.ndarray) -> float:
     return float(V * np.prod(qj[w] ** k))
 
 
-def solve_exact(problem: "AssignmentProblem", x_start: np.ndarray, *, time_limit: float = 60.0,  # noqa: F821
+def solve_exact(problem: AssignmentProblem, x_start: np.ndarray, *, time_limit: float = 60.0,
                 rel_gap: float = 1e-7, max_columns: int = 400_000,
                 max_iterations: int = 1000) -> ExactResult:
     """Solve ``problem`` to proven optimality (or until ``time_limit`` s); see module doc.
@@ -258,7 +263,7 @@ def solve_exact(problem: "AssignmentProblem", x_start: np.ndarray, *, time_limit
                 cols.w.append(w)
                 cols.k.append(k)
                 cols.cost.append(_cost(float(V[j]), q[:, j], w, k))
-        dual_obj = float(sigma.sum() - price @ counts - (first @ ch if use_ch else 0.0))
+        dual_obj = float(sigma.sum() - price @ counts - (first @ ch if ch is not None else 0.0))
         if proven:
             lb = max(lb, dual_obj + float(minrc.sum()))
         if len(cols.cost) == n_before and proven:
@@ -292,7 +297,7 @@ def solve_exact(problem: "AssignmentProblem", x_start: np.ndarray, *, time_limit
         return ExactResult(x_ub, lb, "time_limit", info)
 
     # ---- reduced-cost enumeration with the last duals (valid for any pi, rho >= 0)
-    dual_obj = float(sigma.sum() - price @ counts - (first @ ch if use_ch else 0.0))
+    dual_obj = float(sigma.sum() - price @ counts - (first @ ch if ch is not None else 0.0))
     lag = dual_obj + float(minrc.sum())
     gap_abs = ub - lag + 1e-9 * scale
     ecols = _Columns()
@@ -344,14 +349,14 @@ def _solve_mip(cols: _Columns, _unused: list[int], T: int, W: int, use_ch: bool,
     key: dict[tuple[int, tuple[int, ...], tuple[int, ...]], int] = {}
     for c in range(len(ecols.cost)):
         key[(ecols.target[c], tuple(ecols.w[c].tolist()), tuple(ecols.k[c].tolist()))] = c
-    start_cols = []
+    start_cols: list[int] = []
     for j in range(T):
         w = np.flatnonzero(x_ub[:, j] > 0)
         kk = x_ub[w, j]
         kt = (j, tuple(w.tolist()), tuple(kk.tolist()))
-        c = key.get(kt)
-        if c is None:
-            c = len(ecols.cost)
+        found = key.get(kt)
+        c = len(ecols.cost) if found is None else found
+        if found is None:
             key[kt] = c
             ecols.target.append(j)
             ecols.w.append(w)
@@ -373,8 +378,8 @@ def _solve_mip(cols: _Columns, _unused: list[int], T: int, W: int, use_ch: bool,
     if minfo.primal_solution_status >= 1:
         vals = np.asarray(mip.getSolution().col_value)
         xn = np.zeros((W, T), dtype=np.int64)
-        for c in np.flatnonzero(vals > 0.5):
-            xn[ecols.w[c], ecols.target[c]] = ecols.k[c]
+        for cc in np.flatnonzero(vals > 0.5).tolist():
+            xn[ecols.w[cc], ecols.target[cc]] = ecols.k[cc]
         if not _violates(xn, counts, allowed, ch, tmax) and (
                 np.sum(V * np.prod(q ** xn, axis=0)) < np.sum(V * np.prod(q ** x_ub, axis=0))):
             x = xn
