@@ -497,8 +497,10 @@ class ExactAssigner:
     Parameters
     ----------
     time_limit : float
-        Wall-clock limit (s) for the whole solve; on expiry the best solution found is
-        returned with its proven bound and gap (``status="time_limit"``).
+        Wall-clock limit (s) for the whole solve. The heuristic start is always computed first;
+        column generation and the MILPs get what is left (at least 0.05 s, and the current
+        HiGHS call or pricing round finishes). On expiry the best solution found is returned
+        with its proven bound and gap (``status="time_limit"``).
     rel_gap : float
         Relative optimality tolerance asked of HiGHS.
     max_columns : int

@@ -314,3 +314,18 @@ def test_matching_neighbourhood_is_exact_and_never_worse() -> None:
     assert full.objective <= plain.objective + 1e-12
     exact = get_assigner("exact").assign(prob)
     assert exact.objective <= full.objective + 1e-9
+
+
+def test_exact_time_limit_returns_feasible_incumbent_and_valid_bound() -> None:
+    """A limit far too short to prove anything: the answer is still feasible, no worse than the
+    heuristic start, and its bound is a valid lower bound (here: below the heuristic value)."""
+    rng = np.random.default_rng(5)
+    prob = AssignmentProblem(values=rng.uniform(25, 100, 120), pk=rng.uniform(0.0, 1.0, (60, 120)),
+                             counts=np.full(60, 3))
+    res = get_assigner("exact", time_limit=0.02).assign(prob)
+    heur = get_assigner("heuristic").assign(prob)
+    assert res.status == "time_limit"
+    assert check_feasible(prob, res.x) == []
+    assert res.objective <= heur.objective + 1e-9
+    assert res.bound <= res.objective
+    assert res.gap > 0.0
