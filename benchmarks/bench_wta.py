@@ -221,6 +221,11 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     try:
         if args.all is not None:
+            missing = [n for n in TABLE if not (args.all / f"{n}.txt").is_file()]
+            if missing:
+                print(f"{args.all}:1:1: all: instance files missing: {', '.join(missing)} "
+                      f"(got directory {str(args.all)!r})", file=sys.stderr)
+                return 2
             warm_up()
             run_table(args.all, args.out, args.time_limit or 60.0, args.repeats)
             return 0
