@@ -18,7 +18,7 @@ Solvers, resolved by the stable names of ``ASSIGNERS`` (the scenario key ``assig
 
 ``greedy``     weapon-sequential greedy marginal return;
 ``mmr``        maximum marginal return (den Broeder, Ellison & Emerling 1959);
-``heuristic``  MMR construction + descent over move/add/swap neighbourhoods;
+``heuristic``  rounds of linear assignment + move/add/swap descent + matching VLNS;
 ``exact``      column generation + reduced-cost column enumeration + HiGHS MILP, time-limited,
                reporting its proven lower bound and gap (see ``iadsim.c2.wta_exact``).
 
