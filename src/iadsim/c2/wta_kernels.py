@@ -1,0 +1,563 @@
+"""Compiled (numba) kernels for weapon–target assignment (WTA).
+
+All kernels work on the same struct-of-arrays state:
+
+* ``V``  (T,)   target values (>= 0),
+* ``q``  (W, T) single-shot survival probabilities ``1 - p_ij``,
+* ``a``  (W, T) log-survival weights ``-ln q_ij`` (clipped to ``A_MAX`` when ``q = 0``),
+* ``allowed`` (W, T) feasibility mask (envelope / time-of-flight window / readiness),
+* ``counts`` (W,) rounds per weapon type (``mu_i``), ``channels`` (W,) the most distinct targets
+  a weapon type may engage at once, ``tmax`` (T,) the most rounds on one target (doctrine),
+* ``x`` (W, T) int64 rounds of type ``i`` on target ``j``.
+
+The expected surviving value of target ``j`` is ``S_j = V_j * prod_i q_ij ** x_ij``; the objective
+of every solver is ``sum_j S_j`` (Manne 1958; den Broeder et al. 1959).
+
+The kernels are loops over weapons and targets compiled with numba (``cache=True``): the moves
+of a local search and the branches of a depth-first pricing search are inherently sequential.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+A_MAX = 700.0
+"""Cap on ``-ln q`` (``q = 0`` means a certain kill; ``exp(-700)`` is 1e-304)."""
+
+
+@njit(cache=True)
+def _can_add(i: int, j: int, x: np.ndarray, remaining: np.ndarray, used_ch: np.ndarray,
+             channels: np.ndarray, tot: np.ndarray, tmax: np.ndarray,
+             allowed: np.ndarray) -> bool:  # pragma: no cover - compiled
+    """Whether one more round of type ``i`` may be put on target ``j``."""
+    if not allowed[i, j] or remaining[i] <= 0 or tot[j] >= tmax[j]:
+        return False
+    if x[i, j] == 0 and used_ch[i] >= channels[i]:
+        return False
+    return True
+
+
+@njit(cache=True)
+def _mmr_col(j: int, x: np.ndarray, S: np.ndarray, q: np.ndarray, remaining: np.ndarray,
+             used_ch: np.ndarray, channels: np.ndarray, tot: np.ndarray, tmax: np.ndarray,
+             allowed: np.ndarray, colbest: np.ndarray,
+             colarg: np.ndarray) -> None:  # pragma: no cover - compiled
+    """Refresh the best feasible weapon type (and its marginal return) of target ``j``."""
+    best = -1.0
+    arg = -1
+    for i in range(q.shape[0]):
+        if _can_add(i, j, x, remaining, used_ch, channels, tot, tmax, allowed):
+            g = S[j] * (1.0 - q[i, j])
+            if g > best:
+                best = g
+                arg = i
+    colbest[j] = best
+    colarg[j] = arg
+
+
+@njit(cache=True)
+def mmr_construct(V: np.ndarray, q: np.ndarray, allowed: np.ndarray, counts: np.ndarray,
+                  channels: np.ndarray, tmax: np.ndarray) -> np.ndarray:  # pragma: no cover
+    """Maximum-marginal-return construction (den Broeder, Ellison & Emerling 1959).
+
+    Repeatedly give one round to the feasible pair ``(i, j)`` with the largest marginal return
+    ``S_j * p_ij`` (the drop in expected surviving value), until no pair returns anything.
+    Keeps the best weapon of every target column (``colbest``) so a step costs O(T + W)
+    except when a weapon type runs out of rounds or channels.
+
+    Returns
+    -------
+    x : (W, T) int64 rounds per (weapon type, target).
+    """
+    W, T = q.shape
+    x = np.zeros((W, T), dtype=np.int64)
+    S = V.astype(np.float64).copy()
+    remaining = counts.copy()
+    used_ch = np.zeros(W, dtype=np.int64)
+    tot = np.zeros(T, dtype=np.int64)
+    colbest = np.full(T, -1.0)
+    colarg = np.full(T, -1, dtype=np.int64)
+
+    for j in range(T):
+        _mmr_col(j, x, S, q, remaining, used_ch, channels, tot, tmax, allowed, colbest, colarg)
+    while True:
+        jb = -1
+        gb = 0.0
+        for j in range(T):
+            if colbest[j] > gb:
+                gb = colbest[j]
+                jb = j
+        if jb < 0:
+            break
+        ib = colarg[jb]
+        if x[ib, jb] == 0:
+            used_ch[ib] += 1
+        x[ib, jb] += 1
+        remaining[ib] -= 1
+        tot[jb] += 1
+        S[jb] *= q[ib, jb]
+        exhausted = remaining[ib] <= 0 or used_ch[ib] >= channels[ib]
+        if exhausted:
+            for j in range(T):
+                if colarg[j] == ib and j != jb:
+                    _mmr_col(j, x, S, q, remaining, used_ch, channels, tot, tmax, allowed, colbest, colarg)
+        _mmr_col(jb, x, S, q, remaining, used_ch, channels, tot, tmax, allowed, colbest, colarg)
+    return x
+
+
+@njit(cache=True)
+def greedy_construct(V: np.ndarray, q: np.ndarray, allowed: np.ndarray, counts: np.ndarray,
+                     channels: np.ndarray, tmax: np.ndarray) -> np.ndarray:  # pragma: no cover
+    """Weapon-sequential greedy: rounds in weapon order, each to its best target.
+
+    Weapon types are taken in index order, and each round goes to the feasible target with the
+    largest marginal return ``S_j * p_ij`` for that weapon (den Broeder et al. 1959's simple
+    rule; the order is the caller's, e.g. readiness or launcher index).
+    """
+    W, T = q.shape
+    x = np.zeros((W, T), dtype=np.int64)
+    S = V.astype(np.float64).copy()
+    remaining = counts.copy()
+    used_ch = np.zeros(W, dtype=np.int64)
+    tot = np.zeros(T, dtype=np.int64)
+    for i in range(W):
+        while remaining[i] > 0:
+            best = 0.0
+            jb = -1
+            for j in range(T):
+                if _can_add(i, j, x, remaining, used_ch, channels, tot, tmax, allowed):
+                    g = S[j] * (1.0 - q[i, j])
+                    if g > best:
+                        best = g
+                        jb = j
+            if jb < 0:
+                break
+            if x[i, jb] == 0:
+                used_ch[i] += 1
+            x[i, jb] += 1
+            remaining[i] -= 1
+            tot[jb] += 1
+            S[jb] *= q[i, jb]
+    return x
+
+
+@njit(cache=True)
+def local_search(x: np.ndarray, V: np.ndarray, a: np.ndarray, allowed: np.ndarray,
+                 counts: np.ndarray, channels: np.ndarray, tmax: np.ndarray,
+                 max_passes: int) -> np.ndarray:  # pragma: no cover - compiled
+    """Descent with *move*, *add* and *swap* neighbourhoods, exact incremental deltas.
+
+    State per target: ``L_j = sum_i a_ij x_ij`` so ``S_j = V_j exp(-L_j)``.
+
+    * add: an idle round of type ``i`` onto ``k``: ``dS = S_k (exp(-a_ik) - 1)``.
+    * move: one round of ``i`` from ``j`` to ``k`` (or off all targets):
+      ``dS = S_j (exp(a_ij) - 1) + S_k (exp(-a_ik) - 1)``.
+    * swap: a round of ``i`` on ``j`` with a round of ``i'`` on ``k``:
+      ``dS = S_j (exp(a_ij - a_i'j) - 1) + S_k (exp(a_i'k - a_ik) - 1)``; an idle round of
+      ``i'`` may replace ``i`` on ``j`` the same way.
+
+    Every accepted step lowers the objective by more than ``1e-12`` relative, so the descent
+    terminates; it stops at a local optimum for all three neighbourhoods or after
+    ``max_passes`` passes. All constraints (mask, counts, channels, per-target maximum) are
+    kept.
+    """
+    W, T = a.shape
+    x = x.copy()
+    L = np.zeros(T)
+    tot = np.zeros(T, dtype=np.int64)
+    used_ch = np.zeros(W, dtype=np.int64)
+    remaining = counts.copy()
+    for i in range(W):
+        for j in range(T):
+            if x[i, j] > 0:
+                L[j] += a[i, j] * x[i, j]
+                tot[j] += x[i, j]
+                used_ch[i] += 1
+                remaining[i] -= x[i, j]
+    S = V * np.exp(-L)
+    Q = np.exp(-a)  # e^{-a_ij}: deltas by products, no exp in the scans
+    IQ = np.exp(a)
+    # weapon-unit list, rebuilt each pass: (type, target)
+    for _ in range(max_passes):
+        improved = False
+        scale = 1e-12 * (S.sum() + 1e-300)
+        # --- add idle rounds and move rounds
+        for i in range(W):
+            # add idle rounds
+            while remaining[i] > 0:
+                best = -scale
+                kb = -1
+                for k in range(T):
+                    if not allowed[i, k] or tot[k] >= tmax[k]:
+                        continue
+                    if x[i, k] == 0 and used_ch[i] >= channels[i]:
+                        continue
+                    d = S[k] * (Q[i, k] - 1.0)
+                    if d < best:
+                        best = d
+                        kb = k
+                if kb < 0:
+                    break
+                if x[i, kb] == 0:
+                    used_ch[i] += 1
+                x[i, kb] += 1
+                remaining[i] -= 1
+                tot[kb] += 1
+                L[kb] += a[i, kb]
+                S[kb] = V[kb] * np.exp(-L[kb])
+                improved = True
+            for j in range(T):
+                if x[i, j] == 0:
+                    continue
+                gain_remove = S[j] * (IQ[i, j] - 1.0)
+                # channel state if the round leaves j
+                frees = x[i, j] == 1
+                best = -scale
+                kb = -1
+                for k in range(T):
+                    if k == j or not allowed[i, k] or tot[k] >= tmax[k]:
+                        continue
+                    if x[i, k] == 0 and not frees and used_ch[i] >= channels[i]:
+                        continue
+                    d = gain_remove + S[k] * (Q[i, k] - 1.0)
+                    if d < best:
+                        best = d
+                        kb = k
+                if kb >= 0:
+                    x[i, j] -= 1
+                    if x[i, j] == 0:
+                        used_ch[i] -= 1
+                    tot[j] -= 1
+                    L[j] = max(L[j] - a[i, j], 0.0)
+                    S[j] = V[j] * np.exp(-L[j])
+                    if x[i, kb] == 0:
+                        used_ch[i] += 1
+                    x[i, kb] += 1
+                    tot[kb] += 1
+                    L[kb] += a[i, kb]
+                    S[kb] = V[kb] * np.exp(-L[kb])
+                    improved = True
+        # --- swaps between rounds of two types on two targets (over the assigned pairs)
+        nz = 0
+        for i in range(W):
+            for j in range(T):
+                if x[i, j] > 0:
+                    nz += 1
+        pi_ = np.empty(nz, dtype=np.int64)
+        pj_ = np.empty(nz, dtype=np.int64)
+        nz = 0
+        for i in range(W):
+            for j in range(T):
+                if x[i, j] > 0:
+                    pi_[nz] = i
+                    pj_[nz] = j
+                    nz += 1
+        for u in range(nz):
+            i = pi_[u]
+            j = pj_[u]
+            if x[i, j] == 0:
+                continue
+            # an idle round of another type replaces i on j
+            for i2 in range(W):
+                if i2 == i or remaining[i2] <= 0 or not allowed[i2, j]:
+                    continue
+                if x[i2, j] == 0 and used_ch[i2] >= channels[i2]:
+                    continue
+                Lj = L[j] - a[i, j] + a[i2, j]
+                d = S[j] * (IQ[i, j] * Q[i2, j] - 1.0)
+                if d < -scale:
+                    x[i, j] -= 1
+                    if x[i, j] == 0:
+                        used_ch[i] -= 1
+                    remaining[i] += 1
+                    if x[i2, j] == 0:
+                        used_ch[i2] += 1
+                    x[i2, j] += 1
+                    remaining[i2] -= 1
+                    L[j] = max(Lj, 0.0)
+                    S[j] = V[j] * np.exp(-L[j])
+                    improved = True
+                    break
+            if x[i, j] == 0:
+                continue
+            for v in range(nz):
+                i2 = pi_[v]
+                k = pj_[v]
+                if i2 == i or k == j or x[i2, k] == 0 or x[i, j] == 0:
+                    continue
+                if not allowed[i2, j] or not allowed[i, k]:
+                    continue
+                ch_i = used_ch[i] - (1 if x[i, j] == 1 else 0) + (1 if x[i, k] == 0 else 0)
+                if ch_i > channels[i]:
+                    continue
+                ch_i2 = used_ch[i2] - (1 if x[i2, k] == 1 else 0) + (1 if x[i2, j] == 0 else 0)
+                if ch_i2 > channels[i2]:
+                    continue
+                Lj = L[j] - a[i, j] + a[i2, j]
+                Lk = L[k] - a[i2, k] + a[i, k]
+                d = S[j] * (IQ[i, j] * Q[i2, j] - 1.0) + S[k] * (IQ[i2, k] * Q[i, k] - 1.0)
+                if d < -scale:
+                    x[i, j] -= 1
+                    x[i2, k] -= 1
+                    x[i, k] += 1
+                    x[i2, j] += 1
+                    used_ch[i] = ch_i
+                    used_ch[i2] = ch_i2
+                    L[j] = max(Lj, 0.0)
+                    L[k] = max(Lk, 0.0)
+                    S[j] = V[j] * np.exp(-L[j])
+                    S[k] = V[k] * np.exp(-L[k])
+                    improved = True
+                    if x[i, j] == 0:
+                        break
+        if not improved:
+            break
+    return x
+
+
+@njit(cache=True)
+def _completion_lb(P: float, r: float, ymax: float) -> float:  # pragma: no cover - compiled
+    """``min_{0 <= y <= ymax} P exp(-y) + r y``: a lower bound on what more rounds can achieve.
+
+    Any further rounds of the remaining types raise the log-kill ``y`` at a price of at least
+    ``r`` (the best remaining price per unit of ``-ln q``), so the completion costs at least this
+    convex one-dimensional minimum.
+    """
+    if P <= 0.0:
+        return 0.0
+    if r <= 0.0:
+        return P * np.exp(-ymax)
+    if P <= r:
+        return P
+    y = np.log(P / r)
+    if y > ymax:
+        y = ymax
+    return P * np.exp(-y) + r * y
+
+
+@njit(cache=True)
+def price_target(Vj: float, qj: np.ndarray, aj: np.ndarray, price: np.ndarray,
+                 first: np.ndarray, cap: np.ndarray, order: np.ndarray, tmaxj: int,
+                 sigma: float, thr: float, eps: float, enumerate_all: bool, max_out: int,
+                 max_nodes: int,
+                 out_w: np.ndarray, out_k: np.ndarray, out_start: np.ndarray,
+                 out_rc: np.ndarray) -> tuple[int, int, float]:  # pragma: no cover - compiled
+    """Depth-first search over the rounds one target may receive (column pricing).
+
+    A *pattern* for target ``j`` is a vector ``k_i`` of rounds per weapon type. Its reduced cost
+    in the master problem is
+
+        rc(k) = V_j prod_i q_ij^k_i + sum_i (price_i k_i + first_i [k_i > 0]) - sigma_j,
+
+    with ``price_i`` the dual of type ``i``'s round count and ``first_i`` that of its channel
+    row. Types are visited in ``order`` (ascending ``price_i / a_ij``), so the subtree below a
+    node that may only use types from position ``m`` on is bounded by
+    ``C + _completion_lb(P, price/a at m, sum of the remaining a*cap)`` and pruned when that
+    exceeds ``thr``.
+
+    ``enumerate_all`` False: return the most negative pattern (``thr`` tightens to the best found);
+    a subtree is searched only if it may improve the best by more than ``eps`` (so the returned
+    ``rc`` is within ``eps`` of the minimum; callers subtract ``eps`` from bounds).
+    ``enumerate_all`` True: write every pattern with ``rc <= thr`` (the empty one included).
+
+    Output patterns go to the flat buffers ``out_w``/``out_k`` (type, rounds), pattern ``n``
+    occupying ``out_start[n]:out_start[n+1]``, with ``out_rc[n]``.
+
+    ``max_nodes`` caps the search; when hit, ``overflow`` is 2 and the pattern found is not proven
+    the most negative (callers then do not use it for a bound).
+
+    Returns
+    -------
+    (n_patterns, overflow, best_rc)
+    """
+    n = order.shape[0]
+    ratio = np.empty(n + 1)
+    ysuf = np.zeros(n + 1)
+    for m in range(n):
+        i = order[m]
+        ratio[m] = price[i] / aj[i] if aj[i] > 0 else np.inf
+    ratio[n] = np.inf
+    for m in range(n - 1, -1, -1):
+        i = order[m]
+        ysuf[m] = ysuf[m + 1] + aj[i] * cap[i]
+    maxd = n + 1
+    Pst = np.empty(maxd + 1)
+    Cst = np.empty(maxd + 1)
+    Ust = np.zeros(maxd + 1, dtype=np.int64)
+    mst = np.zeros(maxd + 1, dtype=np.int64)
+    kst = np.zeros(maxd + 1, dtype=np.int64)
+    sel_w = np.zeros(maxd + 1, dtype=np.int64)
+    sel_k = np.zeros(maxd + 1, dtype=np.int64)
+    n_out = 0
+    n_ent = 0
+    overflow = 0
+    out_start[0] = 0
+    best_rc = Vj - sigma
+    best_d = 0
+    best_w = np.zeros(maxd + 1, dtype=np.int64)
+    best_k = np.zeros(maxd + 1, dtype=np.int64)
+    limit = thr
+    if not enumerate_all:
+        limit = min(thr, best_rc)
+    else:
+        if best_rc <= thr:
+            out_rc[0] = best_rc
+            n_out = 1
+            out_start[1] = 0
+    nodes = 0
+    d = 0
+    Pst[0] = Vj
+    Cst[0] = 0.0
+    Ust[0] = 0
+    mst[0] = 0
+    kst[0] = 0
+    while d >= 0:
+        m = mst[d]
+        if m >= n or Ust[d] >= tmaxj:
+            d -= 1
+            continue
+        k = kst[d] + 1
+        if k == 1:
+            if Cst[d] + _completion_lb(Pst[d], ratio[m], ysuf[m]) - sigma > limit - eps:
+                d -= 1
+                continue
+        i = order[m]
+        if k > cap[i] or Ust[d] + k > tmaxj:
+            mst[d] = m + 1
+            kst[d] = 0
+            continue
+        kst[d] = k
+        nodes += 1
+        if nodes > max_nodes:
+            overflow = 2
+            break
+        P = Pst[d] * qj[i] ** k
+        C = Cst[d] + price[i] * k + first[i]
+        rc = P + C - sigma
+        if enumerate_all:
+            if rc <= thr:
+                if n_out >= max_out or n_ent + d + 1 > out_w.shape[0]:
+                    overflow = 1
+                    return n_out, overflow, best_rc
+                for t in range(d):
+                    out_w[n_ent] = sel_w[t]
+                    out_k[n_ent] = sel_k[t]
+                    n_ent += 1
+                out_w[n_ent] = i
+                out_k[n_ent] = k
+                n_ent += 1
+                out_rc[n_out] = rc
+                n_out += 1
+                out_start[n_out] = n_ent
+            if rc < best_rc:
+                best_rc = rc
+        elif rc < best_rc - eps:
+            best_rc = rc
+            limit = min(thr, best_rc)
+            best_d = d + 1
+            for t in range(d):
+                best_w[t] = sel_w[t]
+                best_k[t] = sel_k[t]
+            best_w[d] = i
+            best_k[d] = k
+        if m + 1 < n:
+            sel_w[d] = i
+            sel_k[d] = k
+            d += 1
+            Pst[d] = P
+            Cst[d] = C
+            Ust[d] = Ust[d - 1] + k
+            mst[d] = m + 1
+            kst[d] = 0
+    if not enumerate_all:
+        out_start[0] = 0
+        for t in range(best_d):
+            out_w[t] = best_w[t]
+            out_k[t] = best_k[t]
+        out_start[1] = best_d
+        out_rc[0] = best_rc
+        n_out = 1
+    return n_out, overflow, best_rc
+
+
+@njit(cache=True)
+def _objective(x: np.ndarray, V: np.ndarray, a: np.ndarray) -> float:  # pragma: no cover
+    """``sum_j V_j exp(-sum_i a_ij x_ij)``."""
+    W, T = a.shape
+    f = 0.0
+    for j in range(T):
+        L = 0.0
+        for i in range(W):
+            L += a[i, j] * x[i, j]
+        f += V[j] * np.exp(-L)
+    return f
+
+
+@njit(cache=True)
+def iterated_local_search(x0: np.ndarray, V: np.ndarray, a: np.ndarray, allowed: np.ndarray,
+                          counts: np.ndarray, channels: np.ndarray, tmax: np.ndarray,
+                          iterations: int, kick: int, seed: int,
+                          max_passes: int) -> np.ndarray:  # pragma: no cover - compiled
+    """Iterated local search (Lourenco, Martin & Stuetzle 2003) around ``local_search``.
+
+    Each iteration relocates ``kick`` random rounds of the current solution to random feasible
+    targets, descends again and keeps the result if it is better (strict descent acceptance);
+    the best solution is returned. Deterministic for a given ``seed``.
+    """
+    np.random.seed(seed)
+    W, T = a.shape
+    cur = local_search(x0, V, a, allowed, counts, channels, tmax, max_passes)
+    fcur = _objective(cur, V, a)
+    best = cur.copy()
+    fbest = fcur
+    for _ in range(iterations):
+        y = cur.copy()
+        tot = np.zeros(T, dtype=np.int64)
+        used = np.zeros(W, dtype=np.int64)
+        n_units = 0
+        for i in range(W):
+            for j in range(T):
+                tot[j] += y[i, j]
+                if y[i, j] > 0:
+                    used[i] += 1
+                n_units += y[i, j]
+        if n_units == 0:
+            break
+        for _r in range(kick):
+            # a random assigned round
+            u = np.random.randint(n_units)
+            ii = -1
+            jj = -1
+            acc = 0
+            for i in range(W):
+                for j in range(T):
+                    acc += y[i, j]
+                    if acc > u:
+                        ii = i
+                        jj = j
+                        break
+                if ii >= 0:
+                    break
+            k = np.random.randint(T)
+            if k == jj or not allowed[ii, k] or tot[k] >= tmax[k]:
+                continue
+            if y[ii, k] == 0 and y[ii, jj] > 1 and used[ii] >= channels[ii]:
+                continue
+            y[ii, jj] -= 1
+            tot[jj] -= 1
+            if y[ii, jj] == 0:
+                used[ii] -= 1
+            if y[ii, k] == 0:
+                used[ii] += 1
+            y[ii, k] += 1
+            tot[k] += 1
+        y = local_search(y, V, a, allowed, counts, channels, tmax, max_passes)
+        f = _objective(y, V, a)
+        if f < fcur * (1.0 - 1e-12):
+            cur = y
+            fcur = f
+            if f < fbest:
+                best = y.copy()
+                fbest = f
+    return best
