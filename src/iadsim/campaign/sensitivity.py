@@ -48,7 +48,7 @@ from iadsim.errors import InputError, Problem, ScenarioError
 from iadsim.scenario import load as scenario_load
 
 GRADE_HALF_RANGE = {"A": 0.10, "B": 0.25, "C": 0.50, "assumption": 0.50}
-INT_FIELDS = {"salvo_size", "max_simultaneous_engagements"}
+INT_FIELDS = {"salvo_size", "max_simultaneous_engagements", "count"}
 PROB_FIELDS = {"reference_pd", "pfa"}
 
 Model = Callable[[np.ndarray], np.ndarray]
@@ -173,7 +173,8 @@ def _default_range(tree: Any, path: str, catalog: Any) -> tuple[float, float, fl
         lo, hi = max(0.0, lo), min(1.0, hi)
         if field in PROB_FIELDS:
             lo, hi = max(lo, 1e-9), min(hi, 1 - 1e-9)
-    basis = f"catalogue grade {grade}: {nominal:g} ± {100 * h:.0f} %" + (" (clipped to [0, 1])" if is_prob else "")
+    label = f"catalogue grade {grade}" if grade in ("A", "B", "C") else "catalogue assumption (no grade)"
+    basis = f"{label}: {nominal:g} ± {100 * h:.0f} %" + (" (clipped to [0, 1])" if is_prob else "")
     return lo, hi, float(nominal), basis, field in INT_FIELDS
 
 
@@ -252,8 +253,7 @@ def load_study(path: str | Path, catalog: Any = None, method: str | None = None)
         raise ScenarioError(probs)
     m = method or spec.method
     if m == "auto":
-        k = len(params)
-        m = "sobol" if spec.max_runs is not None and budget("sobol", k, spec.trajectories, spec.samples, spec.replications)[1] <= spec.max_runs else "morris"
+        m = "sobol" if spec.max_runs is not None and budget("sobol", len(params), spec.trajectories, spec.samples, spec.replications)[1] <= spec.max_runs else "morris"
     st = Study(spec, file, params, tree, m)
     if spec.max_runs is not None and st.budget()[1] > spec.max_runs:
         raise InputError(f"{file}: {m} needs {st.budget()[1]} runs, more than max_runs = {spec.max_runs}")

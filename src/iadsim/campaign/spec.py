@@ -80,7 +80,7 @@ class CampaignSpec(_M):
     replications: Annotated[int, Field(ge=1, le=10_000_000)] = 30
     baseline: str | None = Field(None, description="Variant the paired differences are taken against (default: first)")
     overrides: dict[str, Any] = Field(default_factory=dict, description="key path -> value, every variant")
-    variants: list[VariantSpec] = Field(default_factory=lambda: [VariantSpec(name="base")], min_length=1)
+    variants: list[VariantSpec] = Field(default_factory=lambda: [VariantSpec.model_validate({"name": "base"})], min_length=1)
     sweeps: list[SweepSpec] = Field(default_factory=list)
     events_sample: Annotated[int, Field(ge=0)] = Field(
         1, description="Full events are stored for the first N replications of each variant"
@@ -235,7 +235,8 @@ def apply_remove(root: Any, path: str) -> tuple[str | int, ...]:
 
 def apply_append(root: Any, path: str, items: list[Any]) -> tuple[str | int, ...]:
     parent, key, loc = _walk(root, split_path(path), create=True)
-    cur = parent[key] if (isinstance(parent, dict) and key in parent) or isinstance(parent, list) else None
+    has = (isinstance(parent, dict) and key in parent) or isinstance(parent, list)
+    cur: Any = parent[key] if has else None  # type: ignore[index]
     if cur is None:
         parent[key] = []
         cur = parent[key]
@@ -394,6 +395,7 @@ def validate_campaign_text(text: str, file: str, catalog: Any, base_dir: Path | 
                     else:
                         add(("variants", vi, "name"), f"variant {vname!r}: {prob.key_path}: {prob.message}")
                 continue
+            cost: float | None
             if vs.cost_usd is not None:
                 cost, basis = float(vs.cost_usd), "stated in the campaign file"
             else:

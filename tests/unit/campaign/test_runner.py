@@ -132,3 +132,28 @@ def test_events_stored_for_sample_only(small, tmp_path: Path, pool) -> None:
     seed = store.read_rows(tmp_path / "o")["seed"].to_pylist()[1]
     again = simulate(c.variants[0].scenario, seed=seed).events
     assert same(pq.read_table(tmp_path / "o" / "events" / "variant=a" / "rep=0000001.parquet"), again)
+
+
+def test_duckdb_reads_the_store_as_documented(small, tmp_path: Path, pool) -> None:
+    import duckdb
+
+    c = load_campaign(small(reps=2))
+    run_campaign(c, tmp_path / "o", pool, quiet=True)
+    q = (f"SELECT variant, count(*) n, sum(\"threats.launched\") l FROM read_parquet('{tmp_path}/o/summary/*/*.parquet', "
+         "hive_partitioning=true, union_by_name=true) GROUP BY variant ORDER BY variant")  # fmt: skip
+    rows = store.read_rows(tmp_path / "o")
+    launched = rows["threats.launched"].to_numpy()
+    assert duckdb.sql(q).fetchall() == [("a", 2, launched[:2].sum()), ("b", 2, launched[2:].sum())]
+
+
+def test_cli_with_tcp_scheduler(small, tmp_path: Path) -> None:
+    from distributed import LocalCluster
+    from typer.testing import CliRunner
+
+    from iadsim.cli import app
+
+    with LocalCluster(n_workers=1, threads_per_worker=1, processes=False, protocol="tcp", dashboard_address=None) as cl:
+        assert cl.scheduler_address.startswith("tcp://")
+        r = CliRunner().invoke(app, ["campaign", str(small(reps=1)), "--out", str(tmp_path / "o"), "--scheduler", cl.scheduler_address, "--no-report"])
+    assert r.exit_code == 0, r.output
+    assert "on dask" in r.output and store.read_rows(tmp_path / "o").num_rows == 2
