@@ -69,6 +69,35 @@ def write_md(name: str, out: Path, n: int) -> None:
     (HERE / f"{name}.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
+def write_sensitivity_md(sdir: Path) -> None:
+    """docs/campaigns/adana-sensitivity.md from the sensitivity.json the CLI wrote."""
+    import json
+
+    doc = json.loads((sdir / "sensitivity.json").read_text())
+    key = "mu_star" if doc["method"] == "morris" else "ST"
+    lines = [
+        f"# Sensitivity `{doc['name']}` (generated; NOTIONAL data)",
+        "",
+        f"`iadsim sensitivity docs/campaigns/adana-sensitivity.yaml`: {doc['method']}, "
+        f"{doc['design_points']} design points x {doc['replications_per_point']} replications "
+        "(the same seeds at every point). Ranges:",
+        "",
+        "| parameter | low | high | basis |",
+        "|---|---|---|---|",
+    ]
+    lines += [f"| `{p['name']}` | {p['lo']:.4g} | {p['hi']:.4g} | {p['basis']} |" for p in doc["parameters"]]
+    for out, idx in doc["indices"].items():
+        fields = list(next(iter(idx.values())).keys())
+        lines += ["", f"**{out}**, ranked by {key}:", "", "| rank | parameter | " + " | ".join(fields) + " |",
+                  "|---|---|" + "---|" * len(fields)]  # fmt: skip
+        ranked = sorted(idx.items(), key=lambda kv: -abs(kv[1][key]))
+        lines += [f"| {i} | `{n}` | " + " | ".join(f"{d[f]:.3g}" for f in fields) + " |" for i, (n, d) in enumerate(ranked, 1)]
+    lines += ["", "Morris screening with few trajectories and replications ranks, it does not quantify: "
+              "parameters whose mu_star confidence intervals overlap are not distinguished.", "",
+              f"![sensitivity]({sdir.name}/sensitivity.png)"]  # fmt: skip
+    (HERE / f"{sdir.name}.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--replications", type=int, default=20)
@@ -94,6 +123,7 @@ def main() -> int:
                 shutil.rmtree(sdir)
             subprocess.run([*iad, "sensitivity", str(HERE / "adana-sensitivity.yaml"), "--out", str(sdir),
                             "--workers", str(a.workers)], check=True)  # fmt: skip
+            write_sensitivity_md(sdir)
     return 0
 
 

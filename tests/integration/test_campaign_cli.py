@@ -110,3 +110,18 @@ def test_sigkill_midway_then_resume_equals_uninterrupted(tmp_path: Path) -> None
         else:
             assert list(a[k]) == list(b[k]), k
     assert not list(out.rglob(".iadsim-tmp-*"))
+
+
+def test_sensitivity_cli_dry_run_and_bad_input(tmp_path: Path) -> None:
+    r = iadsim("sensitivity", str(Path(__file__).resolve().parents[2] / "docs" / "campaigns" / "adana-sensitivity.yaml"), "--dry-run")
+    assert r.returncode == 0, r.stderr
+    assert "run budget: morris, 48 design points x 4 replications" in r.stdout and "= 192" in r.stdout
+    bad = tmp_path / "s.yaml"
+    bad.write_text("name: s\nbase: adana-patriot-small\nparameters:\n  - path: sites.nowhere.alt_m\n")
+    _one_error(iadsim("sensitivity", str(bad), "--dry-run"), "s.yaml:4:", "no item named 'nowhere'")
+    _one_error(iadsim("sensitivity", str(bad), "--method", "magic"), "--method must be")
+
+
+def test_report_of_a_non_campaign_directory(tmp_path: Path) -> None:
+    _one_error(iadsim("campaign", "report", str(tmp_path)), "not a campaign output directory")
+    assert list(tmp_path.iterdir()) == []

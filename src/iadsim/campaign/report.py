@@ -185,6 +185,9 @@ def write_report(out: Path, res: dict[str, Any] | None = None) -> tuple[Path, li
     out = Path(out)
     res = res or compute(out)
     tmp = Path(tempfile.mkdtemp(prefix=".report.tmp-", dir=out))
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(tmp, 0o777 & ~umask)  # mkdtemp makes 0700; the report is an ordinary directory
     try:
         est_rows: list[list[Any]] = [["variant", "metric", "n", "mean", "sd", "ci95_lo", "ci95_hi", "cost_usd"]]
         costs = {v["name"]: v["cost_usd"] for v in res["manifest"]["variants"]}

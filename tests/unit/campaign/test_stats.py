@@ -58,3 +58,18 @@ def test_replications_needed_reaches_half_width() -> None:
     assert st.t.ppf(0.975, n - 2) * 2.0 / math.sqrt(n - 1) > 0.5 * 0.98
     assert converged(estimate(np.ones(3)), 0.1)
     assert not converged(estimate(np.array([0.0, 10.0])), 0.1)
+
+
+def test_progress_plain_lines_when_not_a_terminal() -> None:
+    import io
+
+    from iadsim.campaign.runner import Progress
+
+    buf = io.StringIO()
+    p = Progress(0, stream=buf, every_s=0.0)
+    p.add_total(4)
+    p.advance(1)
+    p.advance(3)
+    lines = buf.getvalue().splitlines()
+    assert lines[0].startswith("1/4 replications, ") and "/min, ETA" in lines[0]
+    assert lines[-1].startswith("4/4 replications") and "\x1b" not in buf.getvalue()
