@@ -2,7 +2,7 @@
 
 ``iadsim campaign report DIR`` reads ``DIR/campaign.json`` and the stored rows and writes
 ``DIR/report/`` (replaced atomically as a whole): ``estimates.csv`` (variant, metric, n, mean,
-sd, 95 % CI), ``paired.csv`` (variant − baseline per metric), ``distributions.png`` (per-variant
+sd, 95 % CI, and the convergence check: replications needed for a half-width of 10 % of the mean), ``paired.csv`` (variant − baseline per metric), ``distributions.png`` (per-variant
 distributions of the key metrics), ``forest.png`` (paired differences with CIs) and
 ``frontier.png`` (value protected and leakers against each option's total cost, with CIs, and the
 non-dominated options joined).
@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 
 from iadsim.campaign import store
-from iadsim.campaign.stats import Estimate, estimate, paired_difference
+from iadsim.campaign.stats import Estimate, estimate, paired_difference, replications_needed
 
 #: Metrics shown in the table and plots (all are stored; CSV has every metric).
 KEY_METRICS = (
@@ -189,11 +189,15 @@ def write_report(out: Path, res: dict[str, Any] | None = None) -> tuple[Path, li
     os.umask(umask)
     os.chmod(tmp, 0o777 & ~umask)  # mkdtemp makes 0700; the report is an ordinary directory
     try:
-        est_rows: list[list[Any]] = [["variant", "metric", "n", "mean", "sd", "ci95_lo", "ci95_hi", "cost_usd"]]
+        est_rows: list[list[Any]] = [["variant", "metric", "n", "mean", "sd", "ci95_lo", "ci95_hi", "ci95_half_width",
+                                      "replications_for_half_width_10pct_of_mean", "cost_usd"]]  # fmt: skip
         costs = {v["name"]: v["cost_usd"] for v in res["manifest"]["variants"]}
         for v, em in res["estimates"].items():
             for k, e in em.items():
-                est_rows.append([v, k, e.n, e.mean, e.sd, e.lo, e.hi, costs.get(v)])
+                need: Any = ""
+                if e.n >= 2 and math.isfinite(e.sd) and e.mean != 0 and math.isfinite(e.mean):
+                    need = replications_needed(e.sd, 0.1 * abs(e.mean))
+                est_rows.append([v, k, e.n, e.mean, e.sd, e.lo, e.hi, e.half_width, need, costs.get(v)])
         (tmp / "estimates.csv").write_text(_csv(est_rows), encoding="utf-8")
         pr: list[list[Any]] = [["variant", "baseline", "metric", "pairs", "mean_difference", "sd", "ci95_lo", "ci95_hi"]]
         for v, dm in res["paired"].items():

@@ -73,3 +73,27 @@ def test_progress_plain_lines_when_not_a_terminal() -> None:
     lines = buf.getvalue().splitlines()
     assert lines[0].startswith("1/4 replications, ") and "/min, ETA" in lines[0]
     assert lines[-1].startswith("4/4 replications") and "\x1b" not in buf.getvalue()
+
+
+def test_report_convergence_column(tmp_path) -> None:
+    import csv
+    import json
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from iadsim.campaign.report import write_report
+
+    out = tmp_path / "o"
+    d = out / "summary" / "variant=a"
+    d.mkdir(parents=True)
+    x = np.array([1.0, 3.0, 2.0, 2.0])  # mean 2, sd 0.8165
+    pq.write_table(pa.table({"rep": [0, 1, 2, 3], "seed": [5, 6, 7, 8], "threats.leaked": x}), d / "part-r0000000-0000003-x.parquet")
+    (out / "campaign.json").write_text(json.dumps({"campaign": "t", "baseline": "a", "variants": [
+        {"name": "a", "cost_usd": None, "total_asset_value": 10.0}]}))
+    dest, files = write_report(out)
+    rows = list(csv.DictReader((dest / "estimates.csv").open()))
+    (r,) = [r for r in rows if r["metric"] == "threats.leaked"]
+    assert int(r["n"]) == 4 and float(r["mean"]) == 2.0
+    assert int(r["replications_for_half_width_10pct_of_mean"]) == replications_needed(float(np.std(x, ddof=1)), 0.2)
+    assert "frontier.png" not in files  # no costs, no frontier
