@@ -358,6 +358,9 @@ def _register_optional() -> None:
         return
     if hasattr(analysis_cli, "register"):
         analysis_cli.register(app)
+    from iadsim.campaign import cli as campaign_cli
+
+    campaign_cli.register(app)
 
 
 def _register_report() -> None:
