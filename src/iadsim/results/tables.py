@@ -125,7 +125,8 @@ def entity_tables(world: Any) -> dict[str, pa.Table]:
         "name": pa.array([s.name for s in sites], pa.string()),
         "lat_deg": np.array([s.lat_deg for s in sites], float),
         "lon_deg": np.array([s.lon_deg for s in sites], float),
-        "alt_m": np.array([s.alt_m for s in sites], float),
+        # ground under the site above the WGS84 ellipsoid (0 on the smooth Earth; the DEM under terrain: dem)
+        "alt_m": _ground_m(world, [s.lat_deg for s in sites], [s.lon_deg for s in sites]),
         "n_radars": np.array([len(s.sensors) for s in sites], np.int64),
         "n_fire_units": np.array([len(s.fire_units) for s in sites], np.int64),
     })  # fmt: skip
@@ -332,6 +333,13 @@ def truth_table(world: Any, events: pa.Table, sample_s: float = DEFAULT_SAMPLE_S
         "entity": pa.array([], pa.string()), "id": pa.array([], pa.int64()), "time_s": pa.array([], pa.float64()),
         **{c: pa.array([], pa.float64()) for c in ("x_m", "y_m", "z_m", "lat_deg", "lon_deg", "alt_m")},
     })  # fmt: skip
+
+
+def _ground_m(world: Any, lat_deg: list[float], lon_deg: list[float]) -> np.ndarray:
+    """Ground height above the WGS84 ellipsoid at points (m): 0 without terrain, else the DEM's."""
+    lat, lon = np.radians(np.asarray(lat_deg, float)), np.radians(np.asarray(lon_deg, float))
+    dem = getattr(world, "terrain", None)
+    return np.zeros_like(lat) if dem is None else np.asarray(dem.height_m(lat, lon), float)
 
 
 def extra_tables(result: Any, sample_s: float = DEFAULT_SAMPLE_S) -> dict[str, pa.Table]:

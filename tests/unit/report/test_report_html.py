@@ -55,16 +55,17 @@ def test_report_timeline_has_one_bar_per_resolved_interceptor(run_dir) -> None:
 
 
 def test_miss_reasons_are_charted_when_the_events_carry_them(run_dir, tmp_path) -> None:
-    html = build_report(run_dir)
-    assert "records no miss" in html  # this engine writes no reason column
-    d = tmp_path / "with-reason"
-    shutil.copytree(run_dir, d)
-    ev = pq.read_table(d / "events.parquet")
+    # the engine writes a reason on every Miss: each reason it wrote is charted
+    ev = pq.read_table(run_dir / "events.parquet")
     kind = np.asarray(ev.column("kind").to_pylist())
-    reason = np.where(kind == "Miss", np.where(np.arange(len(kind)) % 2 == 0, "pk-draw", "out-of-envelope"), None)
-    pq.write_table(ev.append_column("reason", pa.array(reason.tolist(), pa.string())), d / "events.parquet")
-    html2 = build_report(d)
-    assert "pk-draw" in html2 and "out-of-envelope" in html2 and "records no miss" not in html2
+    written = {r for r, k in zip(ev.column("reason").to_pylist(), kind) if k == "Miss"}
+    html = build_report(run_dir)
+    assert written and all(r in html for r in written) and "records no miss" not in html
+    # results without the column (older versions) say so instead of charting nothing
+    d = tmp_path / "without-reason"
+    shutil.copytree(run_dir, d)
+    pq.write_table(ev.drop_columns(["reason"]), d / "events.parquet")
+    assert "records no miss" in build_report(d)
 
 
 def test_report_cli_writes_the_file_and_rejects_a_non_results_dir(run_dir, tmp_path) -> None:
