@@ -294,7 +294,7 @@ def load_campaign(name_or_path: str | Path, catalog: Any = None) -> Campaign:
 
 def validate_campaign_text(text: str, file: str, catalog: Any, base_dir: Path | None = None) -> Campaign:
     root = scenario_load.parse_yaml(text, file)
-    problems: list[Problem] = scenario_load._check_finite(file, root)
+    problems: list[Problem] = scenario_load._check_tree(file, root)[0]
     try:
         spec = CampaignSpec.model_validate(json.loads(json.dumps(scenario_load._plain(root), default=str)))
     except ValidationError as exc:

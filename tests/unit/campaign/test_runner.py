@@ -51,8 +51,8 @@ def test_identical_variants_paired_difference_exactly_zero(small, tmp_path: Path
     assert rows.num_rows == 6
     assert rows["seed"].to_pylist()[:3] == replication_seeds(11, 3) == rows["seed"].to_pylist()[3:]
     res = compute(tmp_path / "out")
-    fired = rows["cost.interceptors_fired"].to_numpy()
-    assert fired.max() > 0 and len(set(fired[:3])) > 1, "the metric must vary across seeds for the test to mean something"
+    det = rows["tracking.detections"].to_numpy()
+    assert det.max() > 0 and len(set(det[:3])) > 1, "the metric must vary across seeds for the test to mean something"
     for k, e in res["paired"]["b"].items():
         if np.isnan(rows[k].to_numpy()).all():
             continue  # undefined in every run (e.g. no public cost)
@@ -111,7 +111,7 @@ def test_non_campaign_directory_refused(small, tmp_path: Path, pool) -> None:
 
 def test_until_ci_doubles_until_cap_or_target(small, tmp_path: Path, pool) -> None:
     c = load_campaign(small("  - name: a\n", reps=2))
-    r = run_campaign(c, tmp_path / "o1", pool, until_ci=("cost.interceptors_fired", 1e-6), max_replications=8, quiet=True)
+    r = run_campaign(c, tmp_path / "o1", pool, until_ci=("tracking.detections", 1e-6), max_replications=8, quiet=True)
     assert r.replications == 8 and store.read_rows(tmp_path / "o1").num_rows == 8
     r = run_campaign(c, tmp_path / "o2", pool, until_ci=("threats.total", 0.5), quiet=True)
     assert r.replications == 2  # sd 0: converged at once

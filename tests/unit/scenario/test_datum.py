@@ -23,6 +23,7 @@ OLD = textwrap.dedent("""\
         sensors:
           - type: an-mpq-65
             antenna_height_m: 10
+            boresight_az_deg: 180
         fire_units:
           - type: patriot
     assets:
@@ -49,9 +50,9 @@ def test_each_old_height_key_names_its_replacement_with_its_line() -> None:
     expected = {
         "old.yaml:7:5: sites[0].alt_m": "antenna_agl_m",
         "old.yaml:10:9: sites[0].sensors[0].antenna_height_m": "write antenna_agl_m",
-        "old.yaml:14:46: assets[0].alt_m": "write alt_agl_m",
-        "old.yaml:20:5: raids[0].altitude_m": "write altitude_agl_m",
-        "old.yaml:22:40: raids[0].route[0].alt_m": "write alt_agl_m",
+        "old.yaml:15:46: assets[0].alt_m": "write alt_agl_m",
+        "old.yaml:21:5: raids[0].altitude_m": "write altitude_agl_m",
+        "old.yaml:23:40: raids[0].route[0].alt_m": "write alt_agl_m",
     }
     lines = text.splitlines()
     for where, advice in expected.items():
