@@ -117,10 +117,10 @@ def test_flipping_the_true_class_changes_no_decision_event(which, new):
 def _s400_world():
     sc = Scenario.model_validate({
         "name": "bm", "duration_s": 60, "time_step_s": 1.0, "seed": 1,
-        "sites": [{"name": "s", "lat_deg": 38.0, "lon_deg": 35.0, "alt_m": 0,
+        "sites": [{"name": "s", "lat_deg": 38.0, "lon_deg": 35.0,
                    "sensors": [{"type": "92n6e", "boresight_az_deg": 90}],
                    "fire_units": [{"type": "s400", "loadout": {"48n6e3": 4}}]}],
-        "assets": [{"name": "a", "lat_deg": 38.0, "lon_deg": 34.5, "alt_m": 0, "value": 1}],
+        "assets": [{"name": "a", "lat_deg": 38.0, "lon_deg": 34.5, "alt_agl_m": 0, "value": 1}],
         "raids": [],
     })
     return compile_world(sc)
@@ -240,7 +240,7 @@ def test_doctrine_defaults_from_the_catalogue_and_scenario_overrides():
 def test_far_away_site_that_sees_nothing_leaves_every_other_event_identical():
     base = load_scenario(SMALL).model_dump()
     far = copy.deepcopy(base)
-    far["sites"].append({"name": "far-north", "lat_deg": 69.0, "lon_deg": 18.0, "alt_m": 10,
+    far["sites"].append({"name": "far-north", "lat_deg": 69.0, "lon_deg": 18.0,
                          "sensors": [{"type": "an-mpq-65", "boresight_az_deg": 0}],
                          "fire_units": [{"type": "patriot"}]})
     far["tracking"]["clutter_per_scan"] = base["tracking"]["clutter_per_scan"] = 0.5  # false alarms drawn too
