@@ -22,7 +22,7 @@ COMMANDS = {
     "run": (["run", SMALL, "--seed", "5"], "simulating", "simulating adana-patriot-small: done"),
     "coverage": (["coverage", SMALL, "--altitude-m", "100,1000,10000", "--resolution-km", "25"],
                  "coverage ...", "writing coverage maps ..."),
-    "site": (["site", SMALL, "--system", "patriot", "--k", "2", "--resolution-km", "40", "--n-candidates", "40",
+    "site": (["site", SMALL, "--system", "patriot", "--boresight-deg", "180", "--k", "2", "--resolution-km", "40", "--n-candidates", "40",
               "--time-limit-s", "5"], "candidate coverage ...", "exact MILP solve (HiGHS, time limit 5 s): done"),
 }  # fmt: skip
 

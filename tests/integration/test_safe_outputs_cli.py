@@ -50,7 +50,7 @@ def _intact(d: Path) -> None:
 @pytest.mark.parametrize("cmd", [
     ["run", SMALL],
     ["coverage", SMALL, "--altitude-m", "1000", "--resolution-km", "40", "--no-maps"],
-    ["site", SMALL, "--system", "patriot", "--k", "1", "--method", "greedy", "--resolution-km", "60", "--n-candidates", "10"],
+    ["site", SMALL, "--system", "patriot", "--boresight-deg", "180", "--k", "1", "--method", "greedy", "--resolution-km", "60", "--n-candidates", "10"],
 ])  # fmt: skip
 def test_user_file_inside_out_survives(cmd: list[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     d = _user_dir(tmp_path)
