@@ -35,7 +35,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any
 
-from importlib import resources
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from ruamel.yaml import YAML
 
@@ -137,12 +136,7 @@ class Campaign:
 # --------------------------------------------------------------------------------------------
 def bundled_campaigns() -> dict[str, Path]:
     """Bundled campaign names -> paths."""
-    root = resources.files("iadsim") / "data" / "campaigns"
-    out: dict[str, Path] = {}
-    for item in sorted(root.iterdir(), key=lambda p: p.name):
-        if item.name.endswith((".yaml", ".yml")):
-            out[item.name.rsplit(".", 1)[0]] = Path(str(item))
-    return out
+    return scenario_load.bundled_files("campaigns")
 
 
 def resolve_campaign_path(name_or_path: str | Path) -> Path:

@@ -45,14 +45,19 @@ AIR_BREATHING = ("aircraft", "cruise_missile", "drone")
 
 # --------------------------------------------------------------------------------------------
 # finding files
-def bundled_scenarios() -> dict[str, Path]:
-    """Bundled scenario names → paths (``iadsim scenarios`` lists these)."""
-    root = resources.files("iadsim") / "data" / "scenarios"
+def bundled_files(folder: str) -> dict[str, Path]:
+    """Bundled YAML files of ``iadsim/data/<folder>``: name (file stem) → path."""
+    root = resources.files("iadsim") / "data" / folder
     out: dict[str, Path] = {}
     for item in sorted(root.iterdir(), key=lambda p: p.name):
         if item.name.endswith((".yaml", ".yml")):
             out[item.name.rsplit(".", 1)[0]] = Path(str(item))
     return out
+
+
+def bundled_scenarios() -> dict[str, Path]:
+    """Bundled scenario names → paths (``iadsim scenarios`` lists these)."""
+    return bundled_files("scenarios")
 
 
 def resolve_scenario_path(name_or_path: str | Path) -> Path:
@@ -271,6 +276,25 @@ def _check_launchers(add: Any, loc: Loc, fu: dict[Any, Any], sid: str, system: A
 
 
 # --------------------------------------------------------------------------------------------
+def _short_legs(pts: list[tuple[Loc, float | None, float | None]], min_m: float = 1000.0) -> list[tuple[Loc, Loc, float]]:
+    """Consecutive path points (loc, lat_deg, lon_deg) closer than ``min_m`` on the WGS84 ellipsoid.
+
+    Points with a missing or out-of-range coordinate are skipped (the schema reports them).
+    Returns ``(loc of the previous point, loc of the point, geodesic distance m)`` per short leg.
+    """
+    from pyproj import Geod
+
+    geod = Geod(ellps="WGS84")
+    out = []
+    for (loc0, la0, lo0), (loc1, la1, lo1) in zip(pts, pts[1:]):
+        if None in (la0, lo0, la1, lo1) or not all(abs(float(x)) <= 180 for x in (la0, lo0, la1, lo1)):  # type: ignore[arg-type]
+            continue
+        _, _, d_m = geod.inv(lo0, la0, lo1, la1)
+        if d_m < min_m:
+            out.append((loc0, loc1, float(d_m)))
+    return out
+
+
 def _semantic_problems(file: str, root: Any, catalog: Any) -> list[Problem]:
     """Cross-reference and catalogue checks on the raw tree (robust to structural errors)."""
     probs: list[Problem] = []
@@ -431,7 +455,6 @@ def _semantic_problems(file: str, root: Any, catalog: Any) -> list[Problem]:
                         add(loc + ("launch",), f"target {tgt!r} is {d_m / 1000:.0f} km away (+{r_km:g} km launch radius), beyond {tid!r}'s max range of {max_range_km:g} km", key=True)
 
     # legs of zero length (launch on the target, repeated waypoints) have no direction to fly
-    geod = None
     for i, raid in enumerate(seq(root, "raids")):
         if not isinstance(raid, dict) or not isinstance(raid.get("launch"), dict):
             continue
@@ -443,30 +466,14 @@ def _semantic_problems(file: str, root: Any, catalog: Any) -> list[Problem]:
         if isinstance(tgt, str) and isinstance(assets.get(tgt), dict):
             a = assets[tgt]
             pts.append((("raids", i, "target"), num(a.get("lat_deg")), num(a.get("lon_deg"))))
-        for (loc0, la0, lo0), (loc1, la1, lo1) in zip(pts, pts[1:]):
-            if None in (la0, lo0, la1, lo1) or not all(abs(float(x)) <= 180 for x in (la0, lo0, la1, lo1)):  # type: ignore[arg-type]
-                continue
-            if geod is None:
-                from pyproj import Geod
-
-                geod = Geod(ellps="WGS84")
-            _, _, d_m = geod.inv(lo0, la0, lo1, la1)
-            if d_m < 1000.0:
-                add(loc1, f"{_fmt_loc(loc1).split('.')[-1]} is {d_m:.0f} m from the previous point of the raid's path ({_fmt_loc(loc0)}); legs must be at least 1 km long")
+        for loc0, loc1, d_m in _short_legs(pts):
+            add(loc1, f"{_fmt_loc(loc1).split('.')[-1]} is {d_m:.0f} m from the previous point of the raid's path ({_fmt_loc(loc0)}); legs must be at least 1 km long")
 
     for i, fl in enumerate(seq(root, "friendly_flights")):
         wps = [(("friendly_flights", i, "route", j), num(w.get("lat_deg")), num(w.get("lon_deg")))
                for j, w in enumerate(seq(fl, "route")) if isinstance(w, dict)]  # fmt: skip
-        for (loc0, la0, lo0), (loc1, la1, lo1) in zip(wps, wps[1:]):
-            if None in (la0, lo0, la1, lo1) or not all(abs(float(x)) <= 180 for x in (la0, lo0, la1, lo1)):  # type: ignore[arg-type]
-                continue
-            if geod is None:
-                from pyproj import Geod
-
-                geod = Geod(ellps="WGS84")
-            _, _, d_m = geod.inv(lo0, la0, lo1, la1)
-            if d_m < 1000.0:
-                add(loc1, f"waypoint is {d_m:.0f} m from the previous one ({_fmt_loc(loc0)}); legs must be at least 1 km long")
+        for loc0, loc1, d_m in _short_legs(wps):
+            add(loc1, f"waypoint is {d_m:.0f} m from the previous one ({_fmt_loc(loc0)}); legs must be at least 1 km long")
         if isinstance(fl, dict) and isinstance(fl.get("type"), str):
             tid = fl["type"]
             if tid not in catalog.threats:
