@@ -190,9 +190,10 @@ def write_note(before: dict[str, Any], after: dict[str, Any], path: Path) -> Non
     reasons = Path(__file__).with_name("reasons.md")
     if reasons.exists():
         lines += [reasons.read_text().rstrip(), ""]
-    reasons_c = Path(__file__).with_name("reasons_part_c.md")
-    if reasons_c.exists():
-        lines += [reasons_c.read_text().rstrip(), ""]
+    for part in ("reasons_part_c.md", "reasons_part_a.md"):
+        extra = Path(__file__).with_name(part)
+        if extra.exists():
+            lines += [extra.read_text().rstrip(), ""]
     tmp = path.with_suffix(path.suffix + ".tmp")
     tmp.write_text("\n".join(lines))
     tmp.replace(path)
