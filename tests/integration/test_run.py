@@ -237,7 +237,12 @@ def test_gnn_jpda_with_clutter_track_and_engage(association: str) -> None:
     assert tr["association"] == association
     assert tr["false_alarms"] > 500  # ~3 per scan at a 1 s revisit for 900 s
     assert tr["threats_ever_tracked"] == 8
-    assert tr["false_tracks_confirmed"] <= 2  # 3-of-4 confirmation keeps the picture clean
+    # 3-of-4 confirmation keeps the picture clean. Measured over seeds 1-30 of this scenario (jpda,
+    # 3 false alarms per scan, 900 s): 1.40 confirmed false tracks per run before the fire-control
+    # model, 1.33 after (max 5; all started and confirmed by clutter alone, none engaged). Taking
+    # the count as Poisson with mean 1.4, P(X > 6) < 0.3 %, so 6 bounds one run; 2-of-3
+    # confirmation gives hundreds (docs/models.md, tracking), which this still catches.
+    assert tr["false_tracks_confirmed"] <= 6
     g = tr["gospa"]
     assert g["samples"] > 0 and 0 <= g["mean_m"] <= 1000 * 2
     assert res.summary["threats"]["destroyed"] >= 5
