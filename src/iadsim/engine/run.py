@@ -33,7 +33,9 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
-from iadsim.c2 import classification, correlation, evaluation, fire_control
+from iadsim.c2 import classification, correlation, evaluation, fire_control, fire_distribution
+from iadsim.c2 import threat_evaluation as tewa
+from iadsim.c2.assignment import Assigner, get_assigner
 from iadsim.engine.events import REASON_CODE, EventKind, EventLog
 from iadsim.engine.state import FireControlState, ShotTable
 from iadsim.engine.world import World, compile_world
@@ -105,6 +107,7 @@ def simulate(
     run_seed = scenario.seed if seed is None else int(seed)
     streams = make_streams(run_seed)
     world = compile_world(scenario, cat, streams)
+    warm_assigner(make_assigner(world.scenario))  # compiled WTA kernels loaded before the timer
     t0 = _time.perf_counter()
     events, quality, states = _run(world, streams, progress)
     wall = _time.perf_counter() - t0
@@ -171,6 +174,7 @@ def _run(world: World, streams: Any, progress: Progress | None) -> tuple[pa.Tabl
     if S:
         np.maximum.at(site_revisit, radar_site, np.asarray(radars.revisit_s, float))
     ctx = _Ctx(world, tracks, shots, fcs, log, streams, asset_ecef, site_revisit, launchers)
+    decide_every = float(sc.decision_interval_s or dt)
 
     for k in range(1, K + 1):
         t = k * dt
@@ -283,7 +287,7 @@ def _run(world: World, streams: Any, progress: Progress | None) -> tuple[pa.Tabl
             conf = fire_control.engageable_tracks(tracks.live_rows(), tracks.confirmed, tracks.misses, tracks.t_s,
                                                   site_revisit, tracks.site, t, dt)  # fmt: skip
             conf = conf[fire_control.believed_alive(fcs.reopen_at[fcs.obj[conf]], tracks.t_s[conf])]
-            if ready.any() and len(conf):
+            if ready.any() and len(conf) and _decision_due(t, dt, decide_every):
                 _engage(ctx, conf, np.flatnonzero(ready), t, magazine, next_ready)
             _resolve(ctx, t, pos, vel, alive, done, sc.fidelity.midcourse_updates)
             _release(ctx)
@@ -295,6 +299,18 @@ def _run(world: World, streams: Any, progress: Progress | None) -> tuple[pa.Tabl
             progress(k, K)
     return (log.table(), np.concatenate(quality) if quality else np.zeros(0, QUALITY_DTYPE),
             np.concatenate(states) if states else np.zeros(0, STATE_DTYPE))  # fmt: skip
+
+
+def _decision_due(t: float, dt: float, interval_s: float) -> bool:
+    """A C2 decision cycle falls in this tick: some multiple of the interval lies in (t − dt, t].
+
+    Decision times are the fixed grid k · ``decision_interval_s`` (every tick when the interval
+    is not longer than the time step).
+    """
+    if interval_s <= dt + 1e-12:
+        return True
+    eps = 1e-9 * max(1.0, t)
+    return bool(np.floor((t + eps) / interval_s) > np.floor((t - dt + eps) / interval_s))
 
 
 @dataclass
@@ -310,6 +326,8 @@ class _Ctx:
     asset_ecef: np.ndarray
     site_revisit: np.ndarray
     launchers: LauncherState | None = None
+    assigner: Assigner | None = None  # the scenario's weapon–target assignment solver
+    asset_rot: np.ndarray = field(default_factory=lambda: np.zeros((0, 3, 3)))  # (A, 3, 3) ECEF→ENU at assets
     fu_rngs: tuple[np.random.Generator, ...] = ()  # kill draws, one stream per fire unit
     assess_rngs: tuple[np.random.Generator, ...] = ()  # kill-assessment draws, one per fire unit
 
@@ -319,6 +337,31 @@ class _Ctx:
             self.fu_rngs = self.streams.entities("fire_unit", names)
         if not self.assess_rngs:
             self.assess_rngs = self.streams.entities("kill_assessment", names)
+        if self.assigner is None:
+            self.assigner = make_assigner(self.world.scenario)
+        if len(self.asset_rot) != len(self.asset_ecef):
+            self.asset_rot = tewa.asset_frames(self.asset_ecef)
+
+
+#: Time limit of one exact WTA solve when the scenario sets none, s (stated default).
+EXACT_TIME_LIMIT_S = 1.0
+
+
+def make_assigner(sc: Scenario) -> Assigner:
+    """The scenario's WTA solver (``assignment``; ``assignment_time_limit_s`` for ``exact``)."""
+    if sc.assignment == "exact":
+        return get_assigner("exact", time_limit=float(sc.assignment_time_limit_s or EXACT_TIME_LIMIT_S))
+    return get_assigner(sc.assignment)
+
+
+def warm_assigner(assigner: Assigner) -> None:
+    """Solve a tiny instance so that the solver's compiled kernels are loaded outside the timed loop."""
+    from iadsim.c2.assignment import AssignmentProblem
+
+    prob = AssignmentProblem(values=np.array([1.0, 0.5, 0.2]), pk=np.array([[0.7, 0.6, 0.5], [0.5, 0.8, 0.4]]),
+                             counts=np.array([2, 2]), feasible=np.array([[True, True, False], [True, True, True]]),
+                             channels=np.array([2, 2]), max_per_target=np.array([2, 2, 2]))  # fmt: skip
+    assigner.assign(prob)
 
 
 def _dropped(fcs: FireControlState, rows: np.ndarray, t: float) -> None:
@@ -512,7 +555,11 @@ def _engage(ctx: _Ctx, conf: np.ndarray, ready_fu: np.ndarray, t: float, magazin
     busy = shots.busy_rows()
     keep = fire_control.not_already_engaged(f, obj, shots.fu[busy], shots.target[busy], fcs.cap)
     keep &= fus.fc_mask[f].any(axis=1)  # a unit without a fire-control radar cannot engage
-    f, rows, obj = f[keep], rows[keep], obj[keep]
+    # fire distribution rule (a): not a threat another unit of the same group has rounds at
+    group, key = _distribution_keys(ctx, f, rows)
+    s_group, s_key = _shot_distribution_keys(ctx, busy)
+    keep &= ~fire_distribution.engaged_by_other_unit(f, group, key, shots.fu[busy], s_group, s_key)
+    f, rows, obj, group, key = f[keep], rows[keep], obj[keep], group[keep], key[keep]
     if len(f) == 0:
         return
     # track estimate at the decision time, then at launch (after the cueing and reaction times)
@@ -549,17 +596,26 @@ def _engage(ctx: _Ctx, conf: np.ndarray, ready_fu: np.ndarray, t: float, magazin
     feas = np.flatnonzero(best_type >= 0)
     if len(feas) == 0:
         return
-    sel = feas[evaluation.first_per_unit(f[feas], tgo[feas], tracks.id[rows[feas]])]
+    # ---- selection: threat evaluation + one WTA per fire-distribution group (c2/fire_distribution.py)
+    sel, n_req = _select(ctx, f, rows, obj, feas, best_type, best_tau, delay, p, v, tgo, Pc, assessed, magazine,
+                         fc_update, held, guided_free, group, key)  # fmt: skip
+    if len(sel) == 0:
+        return
+    n_req = np.minimum(n_req, fus.salvo_size[f[sel]])  # never more than the unit's doctrine salvo
     radar = _support_radar(world, f[sel], p_launch[sel], best_pip[sel], target_free[sel], guided_free[sel])
     it = best_type[sel]
-    n_req = fire_control.rounds_per_engagement(fus.salvo_size[f[sel]], magazine[f[sel], it])
     n_shots = fire_control.grant_channels(radar, own[sel] != radar, n_req, target_free[sel, radar], guided_free[sel, radar])
     ok = n_shots > 0
     sel, radar, it, n_shots = sel[ok], radar[ok], it[ok], n_shots[ok]
     if len(sel) == 0:
         return
+    # a unit's engagements of one cycle leave its launchers one after the other
+    offset = fire_distribution.unit_offsets(f[sel], n_shots) * fus.launch_interval_s[f[sel]]
     f, rows, obj, truth = f[sel], rows[sel], obj[sel], truth[sel]
-    p_l, v_l, a_l, t_l = p_launch[sel], v_launch[sel], acc[sel], t + delay[sel]
+    a_l = acc[sel]
+    d_off = offset[:, None]
+    p_l = p_launch[sel] + v_launch[sel] * d_off + 0.5 * a_l * d_off**2
+    v_l, t_l = v_launch[sel] + a_l * d_off, t + delay[sel] + offset
     pip0 = best_pip[sel]
     log.emit(EventKind.Assignment, t, fire_unit=f, track=tracks.id[rows], threat=truth, interceptor_type=it,
              sensor=radar, x_m=pip0[:, 0], y_m=pip0[:, 1], z_m=pip0[:, 2])  # fmt: skip
@@ -581,9 +637,88 @@ def _engage(ctx: _Ctx, conf: np.ndarray, ready_fu: np.ndarray, t: float, magazin
     np.subtract.at(magazine, (f, it), n_shots)
     if ctx.launchers is not None:  # rounds leave their launchers; an emptied launcher starts its reload
         ctx.launchers.take(f, it, n_shots, t, t_empty_s=st_launch[np.cumsum(n_shots) - 1])
-    next_ready[f] = t + fus.launch_interval_s[f] * n_shots
+    total = np.zeros(len(fus), np.int64)
+    np.add.at(total, f, n_shots)
+    fired = np.flatnonzero(total)
+    next_ready[fired] = t + fus.launch_interval_s[fired] * total[fired]
     log.emit(EventKind.Launch, st_launch, fire_unit=sf, shot=ids, interceptor_type=sit, sensor=radar[rep],
              track=tracks.id[rows[rep]], threat=truth[rep], value=ic.cost_usd[sf, sit])  # fmt: skip
+
+
+def _distribution_keys(ctx: _Ctx, f: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Fire-distribution group and threat key of candidate pairs ``(group (n,), key (n,))``.
+
+    Two pairs with the same (group, key) are the same threat in the same fire-distribution
+    group. Standalone version: group = the unit's site (a battery distributes fire among its
+    own fire units), key = the fire-control object of the site's track (``fcs.obj[rows]``).
+    """
+    return np.asarray(ctx.world.fire_units.site_index, np.int64)[f], ctx.fcs.obj[rows]
+
+
+def _shot_distribution_keys(ctx: _Ctx, shot_rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(group, key) of rounds (ShotTable rows), in the same space as :func:`_distribution_keys`."""
+    sh = ctx.shots
+    return np.asarray(ctx.world.fire_units.site_index, np.int64)[sh.fu[shot_rows]], sh.target[shot_rows]
+
+
+def _select(ctx: _Ctx, f: np.ndarray, rows: np.ndarray, obj: np.ndarray, feas: np.ndarray, best_type: np.ndarray,
+            best_tau: np.ndarray, delay: np.ndarray, p: np.ndarray, v: np.ndarray, tgo: np.ndarray, Pc: np.ndarray,
+            assessed: np.ndarray, magazine: np.ndarray, fc_update: np.ndarray, held: np.ndarray,
+            guided_free: np.ndarray, group: np.ndarray, key: np.ndarray) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
+    """Selection of one decision cycle: threat evaluation, one WTA per group, engagements.
+
+    Per group (:func:`_distribution_keys`) the WTA instance of :func:`iadsim.c2.fire_distribution.build_problem`:
+    target values from the value at risk (:mod:`iadsim.c2.threat_evaluation`, scaled and floored
+    by ``assignment_values``), Pk = catalogue Pk of the doctrine's type against the ASSESSED
+    class × the expected fraction kept at seeker hand-over, rounds = ready rounds of the type
+    capped by the unit's free guidance channels, channels = the unit's free target channels plus
+    the candidates its radars already hold, rounds per target ≤ the doctrine's salvo
+    (1 under shoot-look-shoot). The assigner is the scenario's ``assignment``.
+
+    Returns ``(pair index (E,), rounds requested (E,))`` into the candidate arrays, in priority
+    order (value at risk, then time to go, then track id).
+    """
+    world, tracks, fcs = ctx.world, ctx.tracks, ctx.fcs
+    fus, ic = world.fire_units, world.interceptors
+    fi, ii = f[feas], best_type[feas]
+    # threat evaluation once per track row
+    ur, first, inv = np.unique(rows[feas], return_index=True, return_inverse=True)
+    fr = feas[first]
+    pr = tewa.reach_probability(p[fr], v[fr], Pc[fr], ctx.asset_ecef, ctx.asset_rot)
+    var = tewa.value_at_risk(pr, world.assets.value)[inv.reshape(-1)]
+    # launch-quality factor of the chosen type (as in engagement.choose_interceptor)
+    age = fc_update[fi] if world.scenario.fidelity.midcourse_updates else delay[feas] + best_tau[feas]
+    frac = engagement.handover_pk_fraction(engagement.handover_covariance(Pc[feas], age, tracks.q), ic.basket_m[fi, ii])
+    pk = ic.pk[fi, ii, assessed[feas]] * frac
+    fcm = fus.fc_mask[fi]
+    g_free = np.where(fcm, guided_free[feas], 0).max(axis=1) if fcm.shape[1] else np.zeros(len(fi), np.int64)
+    rounds = np.minimum(magazine[fi, ii], np.maximum(g_free, 0))
+    free_new = (np.where(fcm, fus.max_engagements[fi][:, None] - held[None, :], 0).max(axis=1)
+                if fcm.shape[1] else np.zeros(len(fi), np.int64))  # fmt: skip
+    own = fcs.radar[obj[feas]]
+    held_here = (own >= 0) & fcm[np.arange(len(fi)), np.maximum(own, 0)]
+    n_held = np.bincount(fi[held_here], minlength=len(fus))
+    channels = np.maximum(free_new, 0) + n_held[fi]
+    g = group[feas]
+    out_idx: list[np.ndarray] = []
+    out_n: list[np.ndarray] = []
+    for grp in np.unique(g):  # a handful of groups per cycle
+        m = np.flatnonzero(g == grp)
+        vals = tewa.assignment_values(var[m])
+        gp = fire_distribution.build_problem(feas[m], fi[m], ii[m], key[feas][m], vals, pk[m], rounds[m],
+                                             channels[m], fus.salvo_size[fi[m]])  # fmt: skip
+        sol = ctx.assigner.assign(gp.problem)
+        pe, n = fire_distribution.engagements(sol.x, gp.pair)
+        out_idx.append(pe)
+        out_n.append(n)
+    sel = np.concatenate(out_idx) if out_idx else np.zeros(0, np.int64)
+    n_req = np.concatenate(out_n) if out_n else np.zeros(0, np.int64)
+    if len(sel) == 0:
+        return sel, n_req
+    var_of = np.zeros(len(f))
+    var_of[feas] = var
+    order = tewa.priority_order(var_of[sel], tgo[sel], tracks.id[rows[sel]])
+    return sel[order], n_req[order]
 
 
 def _support_radar(world: World, f: np.ndarray, p_launch: np.ndarray, pip: np.ndarray, target_free: np.ndarray,

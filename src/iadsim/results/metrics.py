@@ -107,6 +107,11 @@ def summarize(events: pa.Table, world: World, track_quality: pa.Table | None = N
         np.minimum.at(first_conf, conf_thr[ok], conf_t[ok])
     tl = np.where(np.isfinite(first_conf), first_conf - th.launch_time_s, np.nan)
     total_value = float(world.assets.value.sum())
+    c2 = c2_metrics(events)
+    c2["assignment"] = world.scenario.assignment
+    c2["value_lost"] = float(lost.sum())
+    c2["rounds_cost_usd"] = cost["interceptor_cost_usd"]
+    c2["rounds_without_public_cost"] = cost["interceptors_without_public_cost"]
     return {
         "scenario": world.scenario.name,
         "threats": {
@@ -137,6 +142,114 @@ def summarize(events: pa.Table, world: World, track_quality: pa.Table | None = N
             "false_tracks_confirmed": int((conf_thr < 0).sum()),
             **_quality(track_quality, world),
         },
+        "c2": c2,
+    }
+
+
+def _kind(tbl: pa.Table, kind: str) -> pa.Table:
+    return tbl.filter(pc.equal(tbl["kind"], kind))
+
+
+def double_engagements(fu: np.ndarray, threat: np.ndarray, t_launch: np.ndarray, t_end: np.ndarray) -> int:
+    """Number of true threats engaged by two fire units with rounds in flight at the same time.
+
+    Rule (scoring, uses truth): threat j counts once if rounds r, s at j from units f_r ≠ f_s have
+    overlapping flights, [t_launch_r, t_end_r) ∩ [t_launch_s, t_end_s) ≠ ∅ (``t_end`` = the
+    round's Intercept/Miss time, ∞ if still flying at the end). Rounds at false tracks (−1) are
+    not counted.
+
+    Parameters
+    ----------
+    fu, threat, t_launch, t_end : (R,) rounds fired.
+    """
+    m = np.asarray(threat) >= 0
+    fu, threat, t0, t1 = (np.asarray(a)[m] for a in (fu, threat, t_launch, t_end))
+    n = 0
+    order = np.lexsort((t0, threat))
+    fu, threat, t0, t1 = fu[order], threat[order], t0[order], t1[order]
+    starts = np.flatnonzero(np.r_[True, threat[1:] != threat[:-1]])
+    ends = np.r_[starts[1:], len(threat)]
+    for a, b in zip(starts, ends):  # scoring after the run: one small block per engaged threat
+        if len(np.unique(fu[a:b])) < 2:
+            continue
+        f, s, e = fu[a:b], t0[a:b], t1[a:b]
+        overlap = (s[:, None] < e[None, :]) & (s[None, :] < e[:, None]) & (f[:, None] != f[None, :])
+        n += bool(overlap.any())
+    return n
+
+
+def reaction_times(det_threat: np.ndarray, det_t: np.ndarray, launch_threat: np.ndarray,
+                   launch_t: np.ndarray) -> np.ndarray:  # fmt: skip
+    """Per threat engaged: first launch at it − its first detection by any radar, s (scoring, truth).
+
+    Parameters
+    ----------
+    det_threat, det_t : (D,) Detection events' threat (−1 false alarm) and time.
+    launch_threat, launch_t : (R,) Launch events' threat (−1 false track) and time.
+    """
+    dt_ = np.asarray(det_threat, np.int64)
+    lt = np.asarray(launch_threat, np.int64)
+    n = int(max(dt_.max(initial=-1), lt.max(initial=-1))) + 1
+    first_det = np.full(n, np.inf)
+    first_launch = np.full(n, np.inf)
+    ok = dt_ >= 0
+    np.minimum.at(first_det, dt_[ok], np.asarray(det_t, float)[ok])
+    ok = lt >= 0
+    np.minimum.at(first_launch, lt[ok], np.asarray(launch_t, float)[ok])
+    both = np.isfinite(first_det) & np.isfinite(first_launch)
+    return np.asarray(first_launch[both] - first_det[both])
+
+
+def c2_metrics(events: pa.Table) -> dict[str, Any]:
+    """C2 metrics of one run from its events (issue 9): engagement quality and identification.
+
+    * ``leakers``: Leak events; ``rounds_expended``: Launch events;
+    * ``double_engagements``: :func:`double_engagements`;
+    * ``engagements_on_remote_tracks``: Assignment events with reason ``remote_track`` (0 when
+      the run has no network);
+    * ``reaction_time_s``: :func:`reaction_times`, mean / median / count over engaged threats;
+    * ``fratricides``: ``Fratricide`` events; ``friendlies_engaged``: distinct objects
+      (``threat``) of the Fratricide events; ``unknowns_never_identified``: true objects with a
+      confirmed track and no ``Identified`` event — each 0 when the run has no such events
+      (no IFF model).
+    """
+    la = _kind(events, "Launch")
+    shots = la["shot"].to_numpy()
+    t_end = np.full(len(shots), np.inf)
+    ends = pa.concat_tables([_kind(events, "Intercept"), _kind(events, "Miss")])
+    if len(shots) and ends.num_rows:
+        es, et = ends["shot"].to_numpy(), ends["time_s"].to_numpy()
+        order = np.argsort(es, kind="stable")
+        es, et = es[order], et[order]
+        pos = np.minimum(np.searchsorted(es, shots), len(es) - 1)
+        found = es[pos] == shots
+        t_end[found] = et[pos[found]]
+    det = _kind(events, "Detection")
+    rt = reaction_times(det["threat"].to_numpy(), det["time_s"].to_numpy(), la["threat"].to_numpy(), la["time_s"].to_numpy())
+    asg = _kind(events, "Assignment")
+    reasons = asg["reason"].to_pylist() if asg.num_rows else []
+    frat = _kind(events, "Fratricide")
+    ident = _kind(events, "Identified")
+    if ident.num_rows:
+        conf = _kind(events, "TrackConfirmed")["threat"].to_numpy()
+        tracked = np.unique(conf[conf >= 0])
+        never = int(len(np.setdiff1d(tracked, ident["threat"].to_numpy())))
+    else:
+        never = 0
+    ft = frat["threat"].to_numpy() if frat.num_rows else np.zeros(0, np.int64)
+    return {
+        "leakers": int(_kind(events, "Leak").num_rows),
+        "rounds_expended": int(la.num_rows),
+        "double_engagements": double_engagements(la["fire_unit"].to_numpy(), la["threat"].to_numpy(), la["time_s"].to_numpy(), t_end),
+        "engagements_on_remote_tracks": int(sum(1 for r in reasons if r == "remote_track")),
+        "reaction_time_s": {
+            "mean": _num(float(rt.mean())) if len(rt) else None,
+            "median": _num(float(np.median(rt))) if len(rt) else None,
+            "threats": int(len(rt)),
+        },
+        "fratricides": int(frat.num_rows),
+        "friendlies_engaged": int(len(np.unique(ft[ft >= 0]))),
+        "unknowns_never_identified": never,
     }
 
 

@@ -482,6 +482,9 @@ def _semantic_problems(file: str, root: Any, catalog: Any) -> list[Problem]:
                 add(("friendly_flights", i, "type"), f"friendly flights must be aircraft or drones ({tid!r} is {catalog.threats[tid].fields.get('class')})")
             elif fl.get("speed_mps") is None and catalog.threats[tid].value("speed_mps") is None:
                 add(("friendly_flights", i), f"catalogue airframe {tid!r} has no speed_mps; set speed_mps here")
+    if root.get("assignment_time_limit_s") is not None and root.get("assignment", "heuristic") != "exact":
+        add(("assignment_time_limit_s",), f"assignment_time_limit_s applies to assignment: exact only "
+            f"(got assignment: {_short(root.get('assignment', 'heuristic'))})", key=True)
     return probs
 
 

@@ -297,6 +297,20 @@ class Scenario(_Model):
     assets: list[AssetSpec] = Field(min_length=1)
     raids: list[RaidSpec] = Field(default_factory=list)
     friendly_flights: list[FriendlySpec] = Field(default_factory=list)
+    # --- threat evaluation and weapon-target assignment (issue 9, TEWA) ---
+    assignment: Literal["greedy", "mmr", "heuristic", "exact"] = Field(
+        "heuristic",
+        description="Weapon-target assignment solver of each decision cycle (c2/assignment.py): greedy, "
+        "mmr (maximum marginal return), heuristic (linear-assignment rounds + local search; default) or "
+        "exact (HiGHS MILP, time-limited)",
+    )
+    assignment_time_limit_s: Pos | None = Field(
+        None, description="Wall-clock limit of one exact WTA solve, s (assignment: exact only; default 1 s)"
+    )
+    decision_interval_s: Pos | None = Field(
+        None, description="Time between C2 decision cycles (threat evaluation + assignment), s; "
+        "default: every time step"
+    )
 
     @field_validator("epoch_utc")
     @classmethod

@@ -1,0 +1,152 @@
+"""Fire distribution and WTA in the engine (issue 9 items 4, 7): each test fails if its rule is removed.
+
+Small scenarios: one site at Adana with its radar facing south, an asset beside it, aircraft
+flying straight at it from the south (the style of test_fire_control.py).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import iadsim
+from iadsim.c2 import fire_distribution
+from iadsim.results.metrics import double_engagements
+from iadsim.scenario.load import validate_text
+
+PATRIOT_SOUTH = "      - type: an-mpq-65\n        boresight_az_deg: 180"
+
+
+def scenario(fire_units: str, count: int = 4, extra: str = "", sensors: str = PATRIOT_SOUTH, spacing: int = 20,
+             duration: int = 900) -> iadsim.Scenario:  # fmt: skip
+    text = f"""\
+name: fd-test
+duration_s: {duration}
+seed: 5
+{extra}
+sites:
+  - name: site
+    lat_deg: 37.0
+    lon_deg: 35.3
+    sensors:
+{sensors}
+    fire_units:
+{fire_units}
+assets:
+  - {{name: base, lat_deg: 36.9, lon_deg: 35.3}}
+raids:
+  - name: r
+    threat: fighter-4gen
+    count: {count}
+    launch: {{lat_deg: 35.6, lon_deg: 35.3}}
+    spacing_s: {spacing}
+    target: base
+"""
+    return validate_text(text, "fd-test.yaml")
+
+
+def kinds(res, kind: str) -> dict[str, np.ndarray]:
+    ev = res.events
+    m = np.array(ev["kind"].to_pylist()) == kind
+    return {c: np.array(ev[c].to_pylist(), dtype=object if c in ("kind", "reason") else None)[m] for c in ev.column_names}
+
+
+def rounds(res) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    la = kinds(res, "Launch")
+    end = {}
+    for k in ("Intercept", "Miss"):
+        d = kinds(res, k)
+        end.update(dict(zip(d["shot"], d["time_s"])))
+    t_end = np.array([end.get(s, np.inf) for s in la["shot"]])
+    return la["fire_unit"], la["threat"], la["time_s"], t_end
+
+
+TWO_PATRIOTS = "      - type: patriot\n        name: p1\n      - type: patriot\n        name: p2"
+
+
+@pytest.mark.parametrize("solver", ["greedy", "mmr", "heuristic", "exact"])
+def test_two_units_of_one_site_never_engage_one_threat_at_once(solver: str) -> None:
+    res = iadsim.simulate(scenario(TWO_PATRIOTS, count=6, extra=f"assignment: {solver}"))
+    fu, thr, t0, t1 = rounds(res)
+    assert len(set(fu)) == 2  # both units fired: the threats were distributed between them
+    assert double_engagements(fu, thr, t0, t1) == 0
+    assert res.summary["c2"]["double_engagements"] == 0
+
+
+def test_without_the_distribution_rules_the_two_units_double_engage(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The rule defended above is real: without (a) and (b) the same scenario double-engages."""
+    monkeypatch.setattr(fire_distribution, "engaged_by_other_unit", lambda f, *a: np.zeros(len(f), bool))
+    real = fire_distribution.build_problem
+
+    def per_unit(idx, f, *args):  # one problem per unit, as if the units were not one group
+        return real(idx, f, *args)
+
+    from iadsim.engine import run as run_mod
+
+    monkeypatch.setattr(run_mod, "_distribution_keys", lambda ctx, f, rows: (np.asarray(f, np.int64), ctx.fcs.obj[rows]))
+    monkeypatch.setattr(run_mod, "_shot_distribution_keys", lambda ctx, r: (ctx.shots.fu[r], ctx.shots.target[r]))
+    res = iadsim.simulate(scenario(TWO_PATRIOTS, count=6))
+    fu, thr, t0, t1 = rounds(res)
+    assert double_engagements(fu, thr, t0, t1) > 0
+
+
+def test_one_unit_per_threat_per_cycle_kernel() -> None:
+    # rule (b): two weapons put rounds on target 0; only the one with most rounds engages it
+    x = np.array([[1, 0], [2, 1]])
+    pair = np.array([[10, 11], [20, 21]])
+    pe, n = fire_distribution.engagements(x, pair)
+    assert pe.tolist() == [20, 21] and n.tolist() == [2, 1]
+
+
+def test_rule_a_kernel_blocks_other_units_only() -> None:
+    f = np.array([0, 1, 1, 2])
+    group = np.array([0, 0, 0, 1])
+    key = np.array([5, 5, 6, 5])
+    blocked = fire_distribution.engaged_by_other_unit(f, group, key, np.array([0]), np.array([0]), np.array([5]))
+    assert blocked.tolist() == [False, True, False, False]
+
+
+def test_target_channels_limit_targets_engaged_at_once() -> None:
+    fu = "      - type: patriot\n        max_simultaneous_engagements: 1"
+    res = iadsim.simulate(scenario(fu, count=4, spacing=2))
+    fu_, thr, t0, t1 = rounds(res)
+    assert len(set(thr)) >= 2
+    for i in range(len(thr)):  # no two distinct targets with rounds in flight at the same time
+        other = (thr != thr[i]) & (t0 < t1[i]) & (t0[i] < t1)
+        assert not other.any()
+    wide = iadsim.simulate(scenario("      - type: patriot", count=4, spacing=2))
+    _, thr2, s0, s1 = rounds(wide)
+    assert any(((thr2 != thr2[i]) & (s0 < s1[i]) & (s0[i] < s1)).any() for i in range(len(thr2)))
+
+
+def test_launches_of_one_unit_respect_its_launch_interval() -> None:
+    """Readiness: several engagements of one cycle leave the launchers one interval apart."""
+    fu = "      - type: patriot\n        doctrine: salvo\n        launch_interval_s: 4"
+    res = iadsim.simulate(scenario(fu, count=4, spacing=1))
+    t = np.sort(kinds(res, "Launch")["time_s"])
+    assert len(t) >= 4
+    assert np.diff(t).min() >= 4.0 - 1e-6
+
+
+def test_shoot_look_shoot_fires_one_round_per_engagement() -> None:
+    res = iadsim.simulate(scenario("      - type: patriot\n        doctrine: shoot-look-shoot", count=4, spacing=2))
+    a, la = kinds(res, "Assignment"), kinds(res, "Launch")
+    assert len(a["time_s"]) > 0 and len(la["time_s"]) == len(a["time_s"])
+    salvo = iadsim.simulate(scenario("      - type: patriot\n        doctrine: salvo", count=4, spacing=2))
+    assert len(kinds(salvo, "Launch")["time_s"]) > len(kinds(salvo, "Assignment")["time_s"])
+
+
+def test_decision_interval_sets_the_decision_times() -> None:
+    res = iadsim.simulate(scenario("      - type: patriot", count=3, extra="decision_interval_s: 10"))
+    t = kinds(res, "Assignment")["time_s"]
+    assert len(t) > 0
+    assert np.allclose(np.mod(t, 10.0), 0.0)
+    every = iadsim.simulate(scenario("      - type: patriot", count=3))
+    assert not np.allclose(np.mod(kinds(every, "Assignment")["time_s"], 10.0), 0.0)
+
+
+def test_unknown_solver_and_misplaced_time_limit_are_scenario_errors() -> None:
+    with pytest.raises(iadsim.ScenarioError if hasattr(iadsim, "ScenarioError") else Exception, match="assignment"):
+        scenario("      - type: patriot", extra="assignment: fastest")
+    with pytest.raises(Exception, match="applies to assignment: exact only"):
+        scenario("      - type: patriot", extra="assignment_time_limit_s: 2")
