@@ -122,7 +122,40 @@ def print_summary(summary: dict, console: Console = out) -> None:
             f"missed {g['mean_missed_m']:.0f}, false {g['mean_false_m']:.0f}) over {g['samples']} site samples; "
             f"{100 * (g['missed_target_fraction'] or 0):.0f} % of covered threats untracked, {100 * (g['false_track_fraction'] or 0):.0f} % of tracks unmatched."
         )
+    c2 = summary.get("c2")
+    if c2:
+        rt = c2["reaction_time_s"]
+        console.print(
+            f"C2 (assignment {c2.get('assignment', '?')}): {c2['leakers']} leakers, value lost {c2['value_lost']:g}; "
+            f"{c2['rounds_expended']} rounds costing {_fmt_usd(c2['rounds_cost_usd'])}"
+            + (f" (+{c2['rounds_without_public_cost']} without a public cost)" if c2["rounds_without_public_cost"] else "")
+            + (f"; reaction time detection→launch mean {rt['mean']:.0f} s, median {rt['median']:.0f} s over {rt['threats']} threats"
+               if rt["mean"] is not None else "")
+            + f"; {c2['double_engagements']} double engagements, {c2['engagements_on_remote_tracks']} on remote tracks; "
+            f"{c2['fratricides']} fratricides, {c2['friendlies_engaged']} friendlies engaged, "
+            f"{c2['unknowns_never_identified']} unknowns never identified."
+        )
     console.print("[dim]Notional data from public sources — not engineering values.[/]")
+
+
+def _fmt_metric(v: float | None, unit: str, signed: bool = False) -> str:
+    if v is None:
+        return "n/a"
+    if unit == "usd":
+        return ("+" if signed and v > 0 else "") + _fmt_usd(v)
+    txt = f"{v:+.1f}" if signed and unit == "s" else (f"{v:.1f}" if unit == "s" else f"{v:+g}" if signed else f"{v:g}")
+    return txt + (" s" if unit == "s" else "")
+
+
+def print_difference(rows: list[dict[str, Any]], name_a: str, name_b: str, seed: int, console: Console = out) -> None:
+    """The table of differences B → A (:func:`iadsim.results.compare.difference`)."""
+    t = Table(title=f"Difference {name_b} → {name_a} (seed {seed}; change = A − B)", title_justify="left")
+    for c in ("metric", f"B: {name_b}", f"A: {name_a}", "change"):
+        t.add_column(c, justify="left" if c == "metric" else "right")
+    for r in rows:
+        t.add_row(r["metric"], _fmt_metric(r["b"], r["unit"]), _fmt_metric(r["a"], r["unit"]),
+                  _fmt_metric(r["change"], r["unit"], signed=True))  # fmt: skip
+    console.print(t)
 
 
 def default_result_dir(sc, seed: int, root: Path = Path("results")) -> Path:  # noqa: ANN001
@@ -150,6 +183,7 @@ def run(
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress output and no warnings."),
     association: Optional[str] = typer.Option(None, "--association", help="Override the scenario's data association: truth (perfect), gnn or jpda."),
     clutter: Optional[float] = typer.Option(None, "--clutter", min=0.0, help="Override the mean false alarms per radar scan (Poisson, in each radar's search volume)."),
+    compare: Optional[str] = typer.Option(None, "--compare", help="Also run variant B (file or bundled name) with the same seed and the same --association/--clutter overrides, and print the difference B → A (leakers, value lost, rounds, cost, reaction time, double engagements, fratricides, ...). Only A's results are written; B is run in memory (its summary is in the JSON output under `compare`)."),
 ) -> None:
     """Run a scenario: simulate the raid, print a summary, write the results directory.
 
@@ -178,6 +212,14 @@ def run(
         run_seed = sc.seed if seed is None else seed
         if run_seed < 0:
             raise IadsimError(f"--seed must be >= 0 (got {run_seed})")
+        sc_b = None
+        if compare is not None:  # B is validated before anything runs
+            sc_b, root_b, file_b = load_scenario_document(compare)
+            warns_b = scenario_warnings(sc_b, root_b, file_b)
+            raise_if_strict(warns_b, strict)
+            warns = list(warns) + list(warns_b)
+            if association is not None or clutter is not None:
+                sc_b = _override_tracking(sc_b, association, clutter)
         target = out_dir if out_dir is not None else default_result_dir(sc, run_seed)
         prepare_output(target, overwrite=overwrite)  # refuse a bad target before minutes of work
         if not quiet:
@@ -193,11 +235,31 @@ def run(
 
             ph.unit = "s"
             res = simulate(sc, run_seed, progress=on_tick)
+        res_b = None
+        if sc_b is not None:
+            with fb.phase(f"setting up {sc_b.name}") as ph_b:
+                dt_b = sc_b.time_step_s
+
+                def on_tick_b(k: int, n: int) -> None:
+                    if k == 1:
+                        ph_b.update(0, total=sc_b.duration_s, label=f"simulating {sc_b.name} (compare)")
+                    ph_b.update(round(k * dt_b, 3))
+
+                ph_b.unit = "s"
+                res_b = simulate(sc_b, run_seed, progress=on_tick_b)
         path = write_run(res, target, overwrite=overwrite)
+    from iadsim.results.compare import difference
+
+    diff = difference(res.summary, res_b.summary) if res_b is not None else None
     if json_out:
-        typer.echo(json.dumps(res.summary, indent=2))
+        if res_b is None:
+            typer.echo(json.dumps(res.summary, indent=2))
+        else:
+            typer.echo(json.dumps({"run": res.summary, "compare": res_b.summary, "seed": run_seed, "difference": diff}, indent=2))
         return
     print_summary(res.summary)
+    if res_b is not None and diff is not None:
+        print_difference(diff, sc.name, sc_b.name if sc_b is not None else "B", run_seed)
     out.print(f"Engine time {res.engine_wall_s:.2f} s for {sc.duration_s:g} simulated s; {res.events.num_rows} events.")
     out.print(f"Results: [b]{path}[/]  (events, track_states, track_quality, truth and entity tables .parquet; summary.json, manifest.json)", highlight=False)
     out.print(f"See it: iadsim report {path} · iadsim serve {path} · iadsim export {path} --format czml|kml|geojson|acmi", highlight=False)
