@@ -150,3 +150,35 @@ def test_unknown_solver_and_misplaced_time_limit_are_scenario_errors() -> None:
         scenario("      - type: patriot", extra="assignment: fastest")
     with pytest.raises(Exception, match="applies to assignment: exact only"):
         scenario("      - type: patriot", extra="assignment_time_limit_s: 2")
+
+
+def _two_assets(v_gold: float, v_tin: float) -> iadsim.Scenario:
+    return validate_text(f"""\
+name: prio
+duration_s: 900
+seed: 5
+decision_interval_s: 20
+sites:
+  - name: site
+    lat_deg: 37.0
+    lon_deg: 35.3
+    sensors:
+{PATRIOT_SOUTH}
+    fire_units:
+      - type: patriot
+        loadout: {{pac-2-gem: 1}}
+        reserve: {{}}
+assets:
+  - {{name: gold, lat_deg: 36.9, lon_deg: 35.15, value: {v_gold}}}
+  - {{name: tin, lat_deg: 36.9, lon_deg: 35.45, value: {v_tin}}}
+raids:
+  - {{name: a, threat: fighter-4gen, launch: {{lat_deg: 35.6, lon_deg: 35.15}}, target: gold}}
+  - {{name: b, threat: fighter-4gen, launch: {{lat_deg: 35.6, lon_deg: 35.45}}, target: tin}}
+""", "prio.yaml")
+
+
+def test_the_only_round_goes_to_the_threat_with_the_higher_value_at_risk() -> None:
+    """Threat evaluation drives the WTA: two mirror-image threats, one round; swapping the asset values swaps the target."""
+    for v_gold, v_tin, expected in ((100, 1, 0), (1, 100, 1)):  # threat 0 flies at gold, threat 1 at tin
+        a = kinds(iadsim.simulate(_two_assets(v_gold, v_tin)), "Assignment")
+        assert len(a["threat"]) == 1 and a["threat"][0] == expected

@@ -14,11 +14,12 @@ horizontal position ``r`` and velocity ``u`` relative to the asset:
   aircraft overflying the asset at altitude, or a ballistic missile in midcourse, both of
   which fly a near-straight ground track at the asset, count as heading for it;
 * uncertainty of the miss point: isotropic 2-D Gaussian of variance
-  ``σ² = ½ tr(H P_pp Hᵀ) + ½ tr(H P_vv Hᵀ) t*² + (½ a_m t*²)²`` — the track's horizontal
+  ``σ² = ½ tr(H P_pp Hᵀ) + ½ tr(H P_vv Hᵀ) t*² + (σ_ψ |u| t*)²`` — the track's horizontal
   position and velocity variances propagated to the CPA (cross terms neglected) plus a
-  **manoeuvre allowance**: a sustained unmodelled lateral acceleration ``a_m`` (default
-  :data:`MANOEUVRE_ALLOWANCE_MPS2` = 1 g, stated assumption: covers route turns of cruise
-  missiles and aircraft and the lateral part of a ballistic missile's unpowered flight);
+  **manoeuvre allowance**: a 1-σ heading change ``σ_ψ`` before the CPA, whose lateral
+  displacement after flying ``|u| t*`` is ``σ_ψ |u| t*`` (small angle). Default
+  :data:`MANOEUVRE_ALLOWANCE_RAD` = 10° (stated assumption: the threat's intent is uncertain by
+  about one route turn; a straight-flying track is believed to hold its heading to within 10°);
 * the threat *reaches* the asset if its true CPA lies within ``R`` of it (default
   :data:`REACH_RADIUS_M` = 1 km, stated assumption: the extent of a defended base or town):
 
@@ -44,8 +45,8 @@ from iadsim.geo import frames
 
 #: Reach radius around a defended asset, m (stated assumption: a base or town of order 1 km).
 REACH_RADIUS_M = 1000.0
-#: Manoeuvre allowance: sustained unmodelled lateral acceleration, m/s² (stated assumption, 1 g).
-MANOEUVRE_ALLOWANCE_MPS2 = 9.80665
+#: Manoeuvre allowance: 1-σ heading change before the closest approach, rad (stated assumption, 10°).
+MANOEUVRE_ALLOWANCE_RAD = float(np.deg2rad(10.0))
 #: Relative floor of the assignment values (see :func:`assignment_values`).
 VALUE_FLOOR = 1e-6
 
@@ -61,7 +62,7 @@ def asset_frames(asset_ecef_m: np.ndarray) -> np.ndarray:
 
 def reach_probability(p_m: np.ndarray, v_mps: np.ndarray, P: np.ndarray, asset_ecef_m: np.ndarray,
                       asset_rot: np.ndarray, radius_m: float = REACH_RADIUS_M,
-                      manoeuvre_mps2: float = MANOEUVRE_ALLOWANCE_MPS2) -> np.ndarray:  # fmt: skip
+                      manoeuvre_rad: float = MANOEUVRE_ALLOWANCE_RAD) -> np.ndarray:  # fmt: skip
     """Probability each track reaches each asset (module docstring: horizontal CPA model).
 
     Parameters
@@ -69,7 +70,7 @@ def reach_probability(p_m: np.ndarray, v_mps: np.ndarray, P: np.ndarray, asset_e
     p_m, v_mps : (n, 3) track position (ECEF, m) and velocity (ECEF, m/s).
     P : (n, 6, 6) track covariance (position m², velocity m²/s²) or (n, 3, 3) position only.
     asset_ecef_m : (A, 3) assets (ECEF, m). asset_rot : (A, 3, 3) from :func:`asset_frames`.
-    radius_m : reach radius R, m. manoeuvre_mps2 : manoeuvre allowance a_m, m/s².
+    radius_m : reach radius R, m. manoeuvre_rad : manoeuvre allowance σ_ψ, rad.
 
     Returns
     -------
@@ -98,7 +99,7 @@ def reach_probability(p_m: np.ndarray, v_mps: np.ndarray, P: np.ndarray, asset_e
         var_v = 0.5 * np.einsum("aij,njk,aik->na", H, Pm[:, 3:6, 3:6], H)
     else:
         var_v = np.zeros_like(var_p)
-    s2 = var_p + var_v * ts**2 + (0.5 * manoeuvre_mps2 * ts**2) ** 2
+    s2 = var_p + var_v * ts**2 + (manoeuvre_rad * np.sqrt(uu) * ts) ** 2
     s2 = np.maximum(s2, 1e-6)
     return np.clip(chndtr(radius_m**2 / s2, 2.0, d2 / s2), 0.0, 1.0)
 
@@ -147,9 +148,9 @@ def assignment_values(var: np.ndarray) -> np.ndarray:
 
 def evaluate(p_m: np.ndarray, v_mps: np.ndarray, P: np.ndarray, asset_ecef_m: np.ndarray, asset_rot: np.ndarray,
              asset_value: np.ndarray, radius_m: float = REACH_RADIUS_M,
-             manoeuvre_mps2: float = MANOEUVRE_ALLOWANCE_MPS2) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
+             manoeuvre_rad: float = MANOEUVRE_ALLOWANCE_RAD) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
     """Value at risk and time to go of each track, ``(VaR (n,), tgo (n,) s)``."""
     from iadsim.c2.evaluation import time_to_go
 
-    pr = reach_probability(p_m, v_mps, P, asset_ecef_m, asset_rot, radius_m, manoeuvre_mps2)
+    pr = reach_probability(p_m, v_mps, P, asset_ecef_m, asset_rot, radius_m, manoeuvre_rad)
     return value_at_risk(pr, asset_value), time_to_go(np.asarray(p_m, float), np.asarray(v_mps, float), asset_ecef_m)

@@ -32,16 +32,16 @@ def cov(sp: float, sv: float = 0.0) -> np.ndarray:
 def test_on_course_no_manoeuvre_is_the_rayleigh_disc_probability() -> None:
     # heading straight at the asset: d = 0 → P = 1 − exp(−R²/2σ²); σ = 800 m (position only)
     p, v = track(0.0, -20_000.0, 0.0, 0.0, 250.0)
-    pr = te.reach_probability(p, v, cov(800.0), ASSET, ROT, radius_m=1000.0, manoeuvre_mps2=0.0)
+    pr = te.reach_probability(p, v, cov(800.0), ASSET, ROT, radius_m=1000.0, manoeuvre_rad=0.0)
     assert pr[0, 0] == pytest.approx(1 - math.exp(-(1000.0**2) / (2 * 800.0**2)), rel=1e-9)
 
 
 def test_miss_distance_and_manoeuvre_allowance_by_hand() -> None:
-    # passes 3 km east of the asset at t* = 80 s (20 km at 250 m/s); σ² = σp² + (½ a t*²)²
+    # passes 3 km east of the asset at t* = 80 s (20 km at 250 m/s); σ² = σp² + (σψ |u| t*)²
     p, v = track(3000.0, -20_000.0, 5000.0, 0.0, 250.0)
-    a_m = 0.5
-    s2 = 100.0**2 + (0.5 * a_m * 80.0**2) ** 2
-    pr = te.reach_probability(p, v, cov(100.0), ASSET, ROT, radius_m=1000.0, manoeuvre_mps2=a_m)
+    a_m = 0.08  # rad: lateral 1-σ displacement 0.08 × 20 km = 1.6 km
+    s2 = 100.0**2 + (a_m * 250.0 * 80.0) ** 2
+    pr = te.reach_probability(p, v, cov(100.0), ASSET, ROT, radius_m=1000.0, manoeuvre_rad=a_m)
     # reference: Monte Carlo-free check with the series of the non-central chi-square CDF,
     # P = Σ_k e^{-λ/2}(λ/2)^k/k! · P(χ²_{2+2k} ≤ x), x = R²/σ², λ = d²/σ²
     x, lam = 1000.0**2 / s2, 3000.0**2 / s2
@@ -60,9 +60,9 @@ def test_miss_distance_and_manoeuvre_allowance_by_hand() -> None:
 def test_opening_track_is_evaluated_where_it_is() -> None:
     # flying away from 5 km out: t* = 0, d = 5 km, σ = 1 km: tiny probability; same as a stationary track
     p, v = track(0.0, 5000.0, 0.0, 0.0, 250.0)
-    pr = te.reach_probability(p, v, cov(1000.0), ASSET, ROT, 1000.0, 9.81)
+    pr = te.reach_probability(p, v, cov(1000.0), ASSET, ROT, 1000.0, 0.2)
     p0, v0 = track(0.0, 5000.0, 0.0, 0.0, 0.0)
-    assert pr[0, 0] == pytest.approx(te.reach_probability(p0, v0, cov(1000.0), ASSET, ROT, 1000.0, 9.81)[0, 0])
+    assert pr[0, 0] == pytest.approx(te.reach_probability(p0, v0, cov(1000.0), ASSET, ROT, 1000.0, 0.2)[0, 0])
     assert pr[0, 0] < 1e-4
 
 

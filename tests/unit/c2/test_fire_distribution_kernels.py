@@ -1,0 +1,34 @@
+"""Fire-distribution kernels (c2/fire_distribution.py): the WTA instance of one group, by hand."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from iadsim.c2 import fire_distribution as fd
+from iadsim.c2.assignment import check_feasible, get_assigner
+
+
+def test_build_problem_maps_pairs_to_weapons_and_targets() -> None:
+    # unit 0 chose type 1 for keys 7 and 9; unit 1 chose type 0 for key 9 and type 2 for key 4
+    idx = np.array([10, 11, 12, 13])
+    f = np.array([0, 0, 1, 1])
+    it = np.array([1, 1, 0, 2])
+    key = np.array([7, 9, 9, 4])
+    gp = fd.build_problem(idx, f, it, key, value=np.array([1.0, 0.5, 0.5, 0.2]), pk=np.array([0.7, 0.6, 0.8, 0.9]),
+                          rounds=np.array([4, 4, 2, 1]), channels=np.array([2, 2, 1, 1]),
+                          per_target=np.array([2, 2, 1, 1]))  # fmt: skip
+    p = gp.problem
+    assert gp.weapon_fu.tolist() == [0, 1, 1] and gp.weapon_type.tolist() == [1, 0, 2]
+    assert gp.target_key.tolist() == [4, 7, 9]
+    assert p.values.tolist() == [0.2, 1.0, 0.5]
+    assert p.feasible.tolist() == [[False, True, True], [False, False, True], [True, False, False]]
+    assert p.pk[0].tolist() == [0.0, 0.7, 0.6] and p.pk[1, 2] == 0.8 and p.pk[2, 0] == 0.9
+    assert p.counts.tolist() == [4, 2, 1] and p.channels.tolist() == [2, 1, 1]
+    assert p.max_per_target.tolist() == [1, 2, 2]  # key 9: the larger salvo of units 0 (2) and 1 (1)
+    assert gp.pair.tolist() == [[-1, 10, 11], [-1, -1, 12], [13, -1, -1]]
+    x = get_assigner("exact", time_limit=5.0).assign(p).x
+    assert check_feasible(p, x) == []
+
+
+def test_unit_offsets_count_earlier_rounds_of_the_same_unit() -> None:
+    assert fd.unit_offsets(np.array([3, 1, 3, 3, 1]), np.array([2, 1, 1, 2, 2])).tolist() == [0, 0, 2, 3, 1]
