@@ -127,7 +127,8 @@ def print_summary(summary: dict, console: Console = out) -> None:
         rt = c2["reaction_time_s"]
         console.print(
             f"C2 (assignment {c2.get('assignment', '?')}): {c2['leakers']} leakers, value lost {c2['value_lost']:g}; "
-            f"{c2['rounds_expended']} rounds costing {_fmt_usd(c2['rounds_cost_usd'])}"
+            f"{c2['rounds_expended']} rounds"
+            + (f" costing {_fmt_usd(c2['rounds_cost_usd'])}" if c2["rounds_cost_usd"] is not None else "")
             + (f" (+{c2['rounds_without_public_cost']} without a public cost)" if c2["rounds_without_public_cost"] else "")
             + (f"; reaction time detection→launch mean {rt['mean']:.0f} s, median {rt['median']:.0f} s over {rt['threats']} threats"
                if rt["mean"] is not None else "")

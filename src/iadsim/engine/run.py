@@ -11,12 +11,16 @@
    tracks are protected from search-miss drops; new tracks are correlated with recently dropped
    ones (``c2/correlation.py``) so the fire unit keeps the target's identity;
 4. **C2** — kill assessments fall due (``weapons/kill_assessment.py``; rounds at a target assessed
-   dead self-destruct); each ready fire unit ranks its site's engageable tracks by earliest
-   predicted arrival at any defended asset (``c2/evaluation.py``), skipping targets it has rounds
-   in flight at or awaiting assessment (``c2/fire_control.py``);
-5. **engagement** — the best feasible track per ready unit is engaged (interceptor choice and
-   envelope in ``weapons/engagement.py``, supported by a fire-control radar with free channels);
-   interceptors whose intercept time has come are resolved (kill or miss with its reason).
+   dead self-destruct); at each decision cycle (``decision_interval_s``) the ready fire units'
+   candidate tracks of their fire-distribution group, skipping targets the unit — or another unit
+   of its group — has rounds in flight at or awaiting assessment (``c2/fire_control.py``,
+   ``c2/fire_distribution.py``), are evaluated (value at risk, time to go:
+   ``c2/threat_evaluation.py``, ``c2/evaluation.py``);
+5. **engagement** — doctrine picks the interceptor per feasible pair (envelope in
+   ``weapons/engagement.py``, supported by a fire-control radar with free channels), one
+   weapon–target assignment per group (``assignment:``, ``c2/assignment.py``) picks the
+   engagements and rounds, which are launched; interceptors whose intercept time has come are
+   resolved (kill or miss with its reason).
 
 Shots in flight are kept in arrays keyed by their intercept time — a vectorised event queue
 ordered by ``(time, priority, seq)``. Everything random comes from the run's named streams.

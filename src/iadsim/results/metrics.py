@@ -110,7 +110,9 @@ def summarize(events: pa.Table, world: World, track_quality: pa.Table | None = N
     c2 = c2_metrics(events)
     c2["assignment"] = world.scenario.assignment
     c2["value_lost"] = float(lost.sum())
-    c2["rounds_cost_usd"] = cost["interceptor_cost_usd"]
+    # cost of the rounds with a public cost; None when no costed round was fired (never $0 for unknown)
+    costed = cost["interceptors_fired"] - cost["interceptors_without_public_cost"]
+    c2["rounds_cost_usd"] = cost["interceptor_cost_usd"] if costed > 0 else None
     c2["rounds_without_public_cost"] = cost["interceptors_without_public_cost"]
     return {
         "scenario": world.scenario.name,
