@@ -1,4 +1,6 @@
-"""Threat evaluation: rank tracks by how soon they threaten a defended asset.
+"""Threat evaluation (time to go): rank tracks by how soon they threaten a defended asset.
+
+Value at risk and priority: :mod:`iadsim.c2.threat_evaluation`.
 
 Pure kernels over arrays; no truth labels (only track estimates).
 """
@@ -38,6 +40,8 @@ def first_per_unit(unit: np.ndarray, tgo_s: np.ndarray, track_id: np.ndarray) ->
     """Index of each unit's most urgent candidate: smallest time to go, ties by track id.
 
     Rule: one new engagement per ready fire unit per tick, the earliest-arriving feasible track.
+    (The engine's selection rule until issue 9; the engine now uses one weapon–target assignment
+    per fire-distribution group, :mod:`iadsim.c2.fire_distribution`. Kept as a library kernel.)
 
     Parameters
     ----------

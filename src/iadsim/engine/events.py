@@ -13,7 +13,9 @@ Column meanings (``-1`` = not applicable for integer ids, NaN for floats):
 ``shot`` interceptor (shot) id · ``interceptor_type`` index into the interceptor types ·
 ``x_m, y_m, z_m`` ECEF position (measurement, intercept point, impact point) · ``range_m``
 measured range (Detection) or miss distance (Intercept/Miss) · ``pk`` kill probability used ·
-``value`` asset value lost (Impact), cost (Launch), or 1/0 assessed dead/alive (KillAssessed) ·
+``value`` asset value lost (Impact), cost (Launch), 1/0 assessed dead/alive (KillAssessed), or
+the track's value at risk (Assignment; ``pk`` there: the Pk the assignment used, against the
+assessed class × launch quality) ·
 ``reason`` why (string, null where not applicable): every ``Miss`` carries one of
 ``pk_draw`` (the kill-probability draw failed), ``guidance_lost`` (the fire-control radar lost
 the target while the round flew), ``target_already_dead`` (killed by another round before this
@@ -160,7 +162,7 @@ RECORD_COLUMNS: dict[EventKind, tuple[str, ...]] = {
     EventKind.TrackInitiated: ("site", "track", "threat"),
     EventKind.TrackConfirmed: ("site", "track", "threat"),
     EventKind.TrackDropped: ("site", "track", "threat"),
-    EventKind.Assignment: ("fire_unit", "track", "threat", "interceptor_type", "sensor", "x_m", "y_m", "z_m"),
+    EventKind.Assignment: ("fire_unit", "track", "threat", "interceptor_type", "sensor", "x_m", "y_m", "z_m", "value", "pk"),
     EventKind.Launch: ("fire_unit", "shot", "interceptor_type", "sensor", "track", "threat", "value"),
     EventKind.Intercept: ("fire_unit", "shot", "interceptor_type", "threat", "pk", "range_m", "x_m", "y_m", "z_m"),
     EventKind.Miss: ("fire_unit", "shot", "interceptor_type", "threat", "pk", "range_m", "reason"),

@@ -601,7 +601,7 @@ def _engage(ctx: _Ctx, conf: np.ndarray, ready_fu: np.ndarray, t: float, magazin
     if len(feas) == 0:
         return
     # ---- selection: threat evaluation + one WTA per fire-distribution group (c2/fire_distribution.py)
-    sel, n_req = _select(ctx, f, rows, obj, feas, best_type, best_tau, delay, p, v, tgo, Pc, assessed, magazine,
+    sel, n_req, var_sel, pk_sel = _select(ctx, f, rows, obj, feas, best_type, best_tau, delay, p, v, tgo, Pc, assessed, magazine,
                          fc_update, held, guided_free, group, key)  # fmt: skip
     if len(sel) == 0:
         return
@@ -610,7 +610,7 @@ def _engage(ctx: _Ctx, conf: np.ndarray, ready_fu: np.ndarray, t: float, magazin
     it = best_type[sel]
     n_shots = fire_control.grant_channels(radar, own[sel] != radar, n_req, target_free[sel, radar], guided_free[sel, radar])
     ok = n_shots > 0
-    sel, radar, it, n_shots = sel[ok], radar[ok], it[ok], n_shots[ok]
+    sel, radar, it, n_shots, var_sel, pk_sel = sel[ok], radar[ok], it[ok], n_shots[ok], var_sel[ok], pk_sel[ok]
     if len(sel) == 0:
         return
     # a unit's engagements of one cycle leave its launchers one after the other
@@ -622,6 +622,7 @@ def _engage(ctx: _Ctx, conf: np.ndarray, ready_fu: np.ndarray, t: float, magazin
     v_l, t_l = v_launch[sel] + a_l * d_off, t + delay[sel] + offset
     pip0 = best_pip[sel]
     log.emit(EventKind.Assignment, t, fire_unit=f, track=tracks.id[rows], threat=truth, interceptor_type=it,
+             value=var_sel, pk=pk_sel,
              sensor=radar, x_m=pip0[:, 0], y_m=pip0[:, 1], z_m=pip0[:, 2])  # fmt: skip
     rep, st_launch, pip, t_int = engagement.salvo_rounds(
         n_shots, fus.launch_interval_s[f], t_l, p_l, v_l, a_l, fus.ecef_m[f], ic.max_speed_mps[f, it],
@@ -668,7 +669,7 @@ def _shot_distribution_keys(ctx: _Ctx, shot_rows: np.ndarray) -> tuple[np.ndarra
 def _select(ctx: _Ctx, f: np.ndarray, rows: np.ndarray, obj: np.ndarray, feas: np.ndarray, best_type: np.ndarray,
             best_tau: np.ndarray, delay: np.ndarray, p: np.ndarray, v: np.ndarray, tgo: np.ndarray, Pc: np.ndarray,
             assessed: np.ndarray, magazine: np.ndarray, fc_update: np.ndarray, held: np.ndarray,
-            guided_free: np.ndarray, group: np.ndarray, key: np.ndarray) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
+            guided_free: np.ndarray, group: np.ndarray, key: np.ndarray) -> tuple[np.ndarray, ...]:  # fmt: skip
     """Selection of one decision cycle: threat evaluation, one WTA per group, engagements.
 
     Per group (:func:`_distribution_keys`) the WTA instance of :func:`iadsim.c2.fire_distribution.build_problem`:
@@ -679,8 +680,9 @@ def _select(ctx: _Ctx, f: np.ndarray, rows: np.ndarray, obj: np.ndarray, feas: n
     the candidates its radars already hold, rounds per target ≤ the doctrine's salvo
     (1 under shoot-look-shoot). The assigner is the scenario's ``assignment``.
 
-    Returns ``(pair index (E,), rounds requested (E,))`` into the candidate arrays, in priority
-    order (value at risk, then time to go, then track id).
+    Returns ``(pair index (E,), rounds requested (E,), value at risk (E,), Pk used (E,))``, the
+    indices into the candidate arrays, in priority order (value at risk, then time to go, then
+    track id).
     """
     world, tracks, fcs = ctx.world, ctx.tracks, ctx.fcs
     fus, ic = world.fire_units, world.interceptors
@@ -704,6 +706,8 @@ def _select(ctx: _Ctx, f: np.ndarray, rows: np.ndarray, obj: np.ndarray, feas: n
     n_held = np.bincount(fi[held_here], minlength=len(fus))
     channels = np.maximum(free_new, 0) + n_held[fi]
     g = group[feas]
+    assigner = ctx.assigner
+    assert assigner is not None  # set in _Ctx.__post_init__
     out_idx: list[np.ndarray] = []
     out_n: list[np.ndarray] = []
     for grp in np.unique(g):  # a handful of groups per cycle
@@ -711,18 +715,21 @@ def _select(ctx: _Ctx, f: np.ndarray, rows: np.ndarray, obj: np.ndarray, feas: n
         vals = tewa.assignment_values(var[m])
         gp = fire_distribution.build_problem(feas[m], fi[m], ii[m], key[feas][m], vals, pk[m], rounds[m],
                                              channels[m], fus.salvo_size[fi[m]])  # fmt: skip
-        sol = ctx.assigner.assign(gp.problem)
+        sol = assigner.assign(gp.problem)
         pe, n = fire_distribution.engagements(sol.x, gp.pair)
         out_idx.append(pe)
         out_n.append(n)
     sel = np.concatenate(out_idx) if out_idx else np.zeros(0, np.int64)
     n_req = np.concatenate(out_n) if out_n else np.zeros(0, np.int64)
     if len(sel) == 0:
-        return sel, n_req
+        return sel, n_req, np.zeros(0), np.zeros(0)
     var_of = np.zeros(len(f))
     var_of[feas] = var
+    pk_of = np.zeros(len(f))
+    pk_of[feas] = pk
     order = tewa.priority_order(var_of[sel], tgo[sel], tracks.id[rows[sel]])
-    return sel[order], n_req[order]
+    sel = sel[order]
+    return sel, n_req[order], var_of[sel], pk_of[sel]
 
 
 def _support_radar(world: World, f: np.ndarray, p_launch: np.ndarray, pip: np.ndarray, target_free: np.ndarray,
