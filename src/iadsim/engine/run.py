@@ -559,10 +559,13 @@ def _engage(ctx: _Ctx, conf: np.ndarray, ready_fu: np.ndarray, t: float, magazin
     busy = shots.busy_rows()
     keep = fire_control.not_already_engaged(f, obj, shots.fu[busy], shots.target[busy], fcs.cap)
     keep &= fus.fc_mask[f].any(axis=1)  # a unit without a fire-control radar cannot engage
+    f, rows, obj = f[keep], rows[keep], obj[keep]
+    if len(f) == 0:
+        return
     # fire distribution rule (a): not a threat another unit of the same group has rounds at
     group, key = _distribution_keys(ctx, f, rows)
     s_group, s_key = _shot_distribution_keys(ctx, busy)
-    keep &= ~fire_distribution.engaged_by_other_unit(f, group, key, shots.fu[busy], s_group, s_key)
+    keep = ~fire_distribution.engaged_by_other_unit(f, group, key, shots.fu[busy], s_group, s_key)
     f, rows, obj, group, key = f[keep], rows[keep], obj[keep], group[keep], key[keep]
     if len(f) == 0:
         return
