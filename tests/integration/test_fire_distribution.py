@@ -90,6 +90,23 @@ def test_without_the_distribution_rules_the_two_units_double_engage(monkeypatch:
     assert double_engagements(fu, thr, t0, t1) > 0
 
 
+def test_layered_doctrine_lets_a_second_unit_add_an_engagement() -> None:
+    res = iadsim.simulate(scenario(TWO_PATRIOTS, count=6, extra="fire_distribution: layered"))
+    fu, thr, t0, t1 = rounds(res)
+    assert double_engagements(fu, thr, t0, t1) > 0  # (rule b still holds: see the next test)
+
+
+def test_one_unit_per_threat_per_cycle_in_the_engine() -> None:
+    """Rule (b): two units with one round each and one threat; the WTA optimum is one round from each
+    (max rounds per threat = the salvo, 2), but only one unit engages it in a cycle."""
+    one = "        loadout: {pac-2-gem: 1}\n        reserve: {}"
+    units = f"      - type: patriot\n        name: p1\n{one}\n      - type: patriot\n        name: p2\n{one}"
+    for mode in ("exclusive", "layered"):
+        a = kinds(iadsim.simulate(scenario(units, count=1, extra=f"fire_distribution: {mode}")), "Assignment")
+        assert len(a["time_s"]) >= 1
+        assert len(set(a["time_s"])) == len(a["time_s"])  # never two assignments of the threat in one cycle
+
+
 def test_one_unit_per_threat_per_cycle_kernel() -> None:
     # rule (b): two weapons put rounds on target 0; only the one with most rounds engages it
     x = np.array([[1, 0], [2, 1]])

@@ -563,12 +563,14 @@ def _engage(ctx: _Ctx, conf: np.ndarray, ready_fu: np.ndarray, t: float, magazin
     if len(f) == 0:
         return
     # fire distribution rule (a): not a threat another unit of the same group has rounds at
+    # (unless the doctrine is a layered second shot, ``fire_distribution: layered``)
     group, key = _distribution_keys(ctx, f, rows)
-    s_group, s_key = _shot_distribution_keys(ctx, busy)
-    keep = ~fire_distribution.engaged_by_other_unit(f, group, key, shots.fu[busy], s_group, s_key)
-    f, rows, obj, group, key = f[keep], rows[keep], obj[keep], group[keep], key[keep]
-    if len(f) == 0:
-        return
+    if world.scenario.fire_distribution == "exclusive":
+        s_group, s_key = _shot_distribution_keys(ctx, busy)
+        keep = ~fire_distribution.engaged_by_other_unit(f, group, key, shots.fu[busy], s_group, s_key)
+        f, rows, obj, group, key = f[keep], rows[keep], obj[keep], group[keep], key[keep]
+        if len(f) == 0:
+            return
     # track estimate at the decision time, then at launch (after the cueing and reaction times)
     x, Pc = tracks.predicted(rows, t)
     p, v = x[:, :3], x[:, 3:]

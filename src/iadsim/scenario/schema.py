@@ -311,6 +311,13 @@ class Scenario(_Model):
         None, description="Time between C2 decision cycles (threat evaluation + assignment), s; "
         "default: every time step"
     )
+    fire_distribution: Literal["exclusive", "layered"] = Field(
+        "exclusive",
+        description="exclusive: a threat with rounds in flight (or awaiting assessment) from one unit of a "
+        "fire-distribution group is not engaged by another unit of the group; layered: another unit may add a "
+        "second, independent engagement (doctrine's layered second shot). Either way one unit per threat per "
+        "decision cycle",
+    )
 
     @field_validator("epoch_utc")
     @classmethod
