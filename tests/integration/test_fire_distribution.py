@@ -199,3 +199,22 @@ def test_the_only_round_goes_to_the_threat_with_the_higher_value_at_risk() -> No
     for v_gold, v_tin, expected in ((100, 1, 0), (1, 100, 1)):  # threat 0 flies at gold, threat 1 at tin
         a = kinds(iadsim.simulate(_two_assets(v_gold, v_tin)), "Assignment")
         assert len(a["threat"]) == 1 and a["threat"][0] == expected
+
+
+def test_assignments_stay_inside_the_envelope() -> None:
+    """Feasibility from the envelope: with the PAC-2 GEM's range cut to 25 km every predicted intercept
+    point of an assignment lies within 25 km of the unit (and without the cut some lie beyond)."""
+    from iadsim.geo import frames
+
+    site = np.asarray(frames.geodetic_to_ecef(np.deg2rad(37.0), np.deg2rad(35.3), 0.0), float).reshape(3)
+
+    def pip_ranges(fu: str) -> np.ndarray:
+        a = kinds(iadsim.simulate(scenario(fu, count=4)), "Assignment")
+        pip = np.stack([a["x_m"], a["y_m"], a["z_m"]], axis=1).astype(float)
+        return np.linalg.norm(pip - site, axis=1)
+
+    short = pip_ranges("      - type: patriot\n        loadout: {pac-2-gem: 16}\n        reserve: {}\n"
+                       "        interceptors: {pac-2-gem: {max_range_km: 25}}")  # fmt: skip
+    assert len(short) > 0 and short.max() <= 25_000.0 + 1.0
+    full = pip_ranges("      - type: patriot\n        loadout: {pac-2-gem: 16}\n        reserve: {}")
+    assert full.max() > 25_000.0
