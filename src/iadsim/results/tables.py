@@ -256,7 +256,8 @@ def _interceptor_truth(world: Any, events: pa.Table, sample_s: float) -> dict[st
     shot = _col(events, "shot")
     t = _col(events, "time_s")
     lm = (kind == "Launch") & (shot >= 0)
-    em = np.isin(kind, ("Intercept", "Miss")) & (shot >= 0)
+    reason = _col(events, "reason").astype(str)
+    em = (np.isin(kind, ("Intercept", "Miss")) | ((kind == "Fratricide") & (reason == "friendly_destroyed"))) & (shot >= 0)
     if not lm.any() or not em.any():
         return {}
     l_shot, l_t, l_fu = shot[lm], t[lm], _col(events, "fire_unit")[lm]
@@ -266,7 +267,8 @@ def _interceptor_truth(world: Any, events: pa.Table, sample_s: float) -> dict[st
     need = ~np.isfinite(e_xyz).all(axis=1) & (e_thr >= 0)
     for tu in np.unique(e_t[need]):
         m = need & (e_t == tu)
-        e_xyz[m] = world.threats.mover.state(float(tu)).pos_ecef_m[e_thr[m]]
+        # object indices: hostile threats, then friendlies (a round at a friendly)
+        e_xyz[m] = getattr(world, "sensed", world.threats).mover.state(float(tu)).pos_ecef_m[e_thr[m]]
     # join launch → end by shot id
     order = np.argsort(e_shot, kind="stable")
     pos = np.searchsorted(e_shot[order], l_shot)
