@@ -117,7 +117,11 @@ def entity_tables(world: Any) -> dict[str, pa.Table]:
         "rcs_m2": np.asarray(th.rcs_m2, float),
         "cost_usd": np.asarray(th.cost_usd, float),
         **{k: v for k, v in _geo_cols(start).items()},
+        "friendly": np.zeros(N, bool),
     })  # fmt: skip
+    fr = _friendly_rows(world)
+    if fr is not None:
+        out["threats"] = pa.concat_tables([out["threats"], fr])
 
     sites = sc.sites
     out["sites"] = pa.table({
@@ -195,6 +199,42 @@ def entity_tables(world: Any) -> dict[str, pa.Table]:
         "rounds": np.asarray(f.magazine, np.int64).sum(axis=0) if len(f) else np.zeros(len(ic.ids), np.int64),
     })  # fmt: skip
     return out
+
+
+def _friendly_rows(world: Any) -> pa.Table | None:
+    """Rows of the friendly aircraft for the ``threats`` table (object indices N … N+N_f−1).
+
+    Friendlies are sensed objects, so events name them in the ``threat`` column; their rows carry
+    ``friendly = true``, the flight in ``raid``, no target (−1) and an infinite arrival time.
+    """
+    names = tuple(getattr(world, "friendly_names", ()) or ())
+    if not names:
+        return None
+    o = world.sensed
+    n_h, n_f = len(world.threats), len(names)
+    idx = np.arange(n_h, n_h + n_f)
+    lt = np.asarray(o.launch_time_s, float)[idx]
+    start = np.full((n_f, 3), np.nan)
+    for t in np.unique(lt):
+        m = lt == t
+        start[m] = o.mover.state(float(t)).pos_ecef_m[idx[m]]
+    flights = {fl.name: fl.type for fl in world.scenario.friendly_flights}
+    flight = [nm.rsplit("#", 1)[0] for nm in names]
+    return pa.table({
+        "threat": idx.astype(np.int64),
+        "name": pa.array(list(names), pa.string()),
+        "raid": pa.array(flight, pa.string()),
+        "type": pa.array([flights[f] for f in flight], pa.string()),
+        "class": pa.array([THREAT_CLASSES[i] for i in np.asarray(o.class_index)[idx]], pa.string()),
+        "target_asset": np.full(n_f, -1, np.int64),
+        "target_name": pa.array([""] * n_f, pa.string()),
+        "launch_time_s": lt,
+        "arrival_time_s": np.full(n_f, np.inf),
+        "rcs_m2": np.asarray(o.rcs_m2, float)[idx],
+        "cost_usd": np.full(n_f, np.nan),
+        **{k: v for k, v in _geo_cols(start).items()},
+        "friendly": np.ones(n_f, bool),
+    })  # fmt: skip
 
 
 def _col(tbl: pa.Table, name: str) -> np.ndarray:
