@@ -176,3 +176,24 @@ def test_friendlies_are_sensed_and_tracked(unit: tuple[str, str]) -> None:
     assert (kinds(res, "TrackConfirmed")["threat"] >= n_h).any()
     # no threat launch event and no leak for a friendly
     assert len(kinds(res, "Launch_Threat")["time_s"]) == 0 and len(kinds(res, "Leak")["time_s"]) == 0
+
+
+def test_friendly_event_ids_join_the_threats_table(tmp_path) -> None:
+    import duckdb
+    import pyarrow.parquet as pq
+
+    res = iadsim.simulate(scenario(S400, "weapons_free", raid=True))
+    out = tmp_path / "run"
+    res.write(out)
+    ev, th = str(out / "events.parquet"), str(out / "threats.parquet")
+    n_ids, n_joined = duckdb.sql(
+        f"SELECT count(*), count(t.name) FROM '{ev}' e LEFT JOIN '{th}' t ON e.threat = t.threat WHERE e.threat >= 0"
+    ).fetchall()[0]
+    assert n_ids == n_joined
+    tbl = pq.read_table(th).to_pydict()
+    n_h = res.world.n_hostile
+    assert tbl["friendly"] == [False] * n_h + [True, True]
+    assert tbl["name"][n_h:] == ["cap#0", "cap#1"]
+    # the fratricide joins to the friendly's name
+    n_fr = duckdb.sql(f"SELECT count(*) FROM '{ev}' e JOIN '{th}' t USING (threat) WHERE e.kind = 'Fratricide' AND t.friendly").fetchall()[0][0]
+    assert n_fr > 0
