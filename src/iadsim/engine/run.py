@@ -266,6 +266,7 @@ def _run(world: World, streams: Any, progress: Progress | None) -> tuple[pa.Tabl
             tracks.kill(stale)
             _dropped(fcs, stale, t)
             log.emit(EventKind.TrackDropped, t, site=tracks.site[stale], track=tracks.id[stale], threat=tracks.truth[stale])
+        n_confirmed = 0
         if M or len(opp_rows):
             tev = tracks.step(t, det_site, det.target, det.z_ecef_m, det.R_ecef, opp_rows,
                               det_rank=det_rank)  # fmt: skip
@@ -275,12 +276,13 @@ def _run(world: World, streams: Any, progress: Progress | None) -> tuple[pa.Tabl
             if len(tev.initiated):
                 _recognise(ctx, tev.initiated, t)
             fcs.was_confirmed[tev.confirmed] = True
+            n_confirmed = len(tev.confirmed)
             for kind, rows in ((EventKind.TrackInitiated, tev.initiated), (EventKind.TrackConfirmed, tev.confirmed),
                                (EventKind.TrackDropped, tev.dropped)):  # fmt: skip
                 if len(rows):
                     log.emit(kind, t, site=tracks.site[rows], track=tracks.id[rows], threat=tracks.truth[rows])
         # ---------------------------------------------------------------- 4 C2 + 5 engagement
-        _identify(ctx, t)
+        _identify(ctx, t, n_confirmed > 0)
         if F and ic.ids:
             _assess(ctx, t)
             if launchers is not None:
@@ -367,24 +369,27 @@ def _identity_keys(ctx: _Ctx, obj: np.ndarray) -> np.ndarray:
     return np.asarray(obj, np.int64)
 
 
-def _identify(ctx: _Ctx, t: float) -> None:
+def _identify(ctx: _Ctx, t: float, new_confirmed: bool = True) -> None:
     """Phase 4 (C2): IFF interrogation of due confirmed tracks, the identification ladder, sharing.
 
     Kernels in :mod:`iadsim.c2.iff`. The reply's physics reads the interrogated object's
     transponder (as a radar's detection reads its RCS); every decision reads only the replies and
-    the track's estimate.
+    the track's estimate. Between sweeps only ticks with newly confirmed tracks
+    (``new_confirmed``) have anything to interrogate.
     """
+    spec = ctx.world.scenario.identification
+    dt = ctx.world.dt_s
+    # interrogation sweeps every interval on the scenario clock; a newly confirmed track is
+    # interrogated at once (the interrogator is slaved to the radar that confirmed it)
+    sweep = (t + 1e-9) % spec.interrogation_interval_s < dt
+    if not (sweep or new_confirmed):
+        return
     tracks, fcs, ids, log = ctx.tracks, ctx.fcs, ctx.ids, ctx.log
     live = tracks.live_rows()
     conf = live[tracks.confirmed[live]]
     if len(conf) == 0:
         return
     ids.ensure(fcs.cap)
-    spec = ctx.world.scenario.identification
-    dt = ctx.world.dt_s
-    # interrogation sweeps every interval on the scenario clock; a newly confirmed track is
-    # interrogated at once (the interrogator is slaved to the radar that confirmed it)
-    sweep = (t + 1e-9) % spec.interrogation_interval_s < dt
     rows = conf[ctx.site_iff_p[tracks.site[conf]] > 0]
     last = ids.last_s[fcs.obj[rows]]
     rows = rows[iff.interrogations_due(last, t, spec.interrogation_interval_s - dt / 2) if sweep else np.isnan(last)]
