@@ -202,7 +202,7 @@ class SiteSpec(_Model):
     sensors: list[SensorSpec] = Field(default_factory=list)
     fire_units: list[FireUnitSpec] = Field(default_factory=list)
     rules_of_engagement: Roe | None = Field(
-        None, description="Rules of engagement of this site's fire units; default: the scenario's rules_of_engagement"
+        default=None, description="Rules of engagement of this site's fire units; default: the scenario's rules_of_engagement"
     )
 
 
@@ -276,6 +276,10 @@ class RaidSpec(_Model):
     )
 
 
+def _nato_modes() -> list[IffMode]:
+    return ["nato-mode-4", "nato-mode-5"]
+
+
 class FriendlySpec(_Model):
     """Friendly flights: flown, sensed and tracked like any air object, and answering IFF interrogations."""
 
@@ -287,11 +291,11 @@ class FriendlySpec(_Model):
     spacing_s: NonNeg = 0.0
     speed_mps: Pos | None = None
     transponder_modes: list[IffMode] = Field(
-        default_factory=lambda: ["nato-mode-4", "nato-mode-5"],
+        default_factory=_nato_modes,
         description="IFF modes the flight's transponders answer (NATO fighters: Mark XII Mode 4 and Mode 5)",
     )
     transponder_failure_probability: Prob = Field(
-        0.0,
+        default=0.0,
         description="Probability that an aircraft's transponder does not answer at all during the run (drawn once "
         "per aircraft from its own stream); no public rate: set it for the study",
     )
@@ -301,26 +305,26 @@ class IdentificationSpec(_Model):
     """Identification ladder parameters (c2/iff.py); all are stated assumptions, see docs/models.md."""
 
     interrogation_interval_s: Pos = Field(
-        5.0, description="Each site interrogates each of its confirmed tracks at this interval, s"
+        default=5.0, description="Each site interrogates each of its confirmed tracks at this interval, s"
     )
-    assume_friend_replies: Annotated[int, Field(ge=1, le=100)] = Field(
-        1, description="Valid replies after which a track is assumed friend"
+    assume_friend_replies: int = Field(
+        default=1, ge=1, le=100, description="Valid replies after which a track is assumed friend"
     )
-    friend_replies: Annotated[int, Field(ge=1, le=100)] = Field(
-        2, description="Valid replies after which a track is identified friend (≥ assume_friend_replies)"
+    friend_replies: int = Field(
+        default=2, ge=1, le=100, description="Valid replies after which a track is identified friend (≥ assume_friend_replies)"
     )
-    assume_hostile_silent: Annotated[int, Field(ge=1, le=100)] = Field(
-        1, description="Consecutive unanswered interrogations, with hostile kinematics, after which a track is assumed hostile"
+    assume_hostile_silent: int = Field(
+        default=1, ge=1, le=100, description="Consecutive unanswered interrogations, with hostile kinematics, after which a track is assumed hostile"
     )
-    hostile_silent: Annotated[int, Field(ge=1, le=100)] = Field(
-        3, description="Consecutive unanswered interrogations, with hostile kinematics, after which a track is "
+    hostile_silent: int = Field(
+        default=3, ge=1, le=100, description="Consecutive unanswered interrogations, with hostile kinematics, after which a track is "
         "identified hostile (≥ assume_hostile_silent)"
     )
     attack_cpa_km: NonNeg = Field(
-        5.0, description="Hostile kinematics: the track's predicted closest approach to a defended asset is within this distance"
+        default=5.0, description="Hostile kinematics: the track's predicted closest approach to a defended asset is within this distance"
     )
     attack_horizon_s: Pos = Field(
-        1800.0, description="... and that closest approach is at most this far ahead, s"
+        default=1800.0, description="... and that closest approach is at most this far ahead, s"
     )
 
     @field_validator("friend_replies")
@@ -358,7 +362,7 @@ class Scenario(_Model):
     raids: list[RaidSpec] = Field(default_factory=list)
     friendly_flights: list[FriendlySpec] = Field(default_factory=list)
     rules_of_engagement: Roe = Field(
-        "weapons_tight",
+        default="weapons_tight",
         description="weapons_free: engage any track not identified or assumed friend; weapons_tight: only tracks "
         "identified or assumed hostile; weapons_hold: none (c2/iff.py roe_allows)",
     )
