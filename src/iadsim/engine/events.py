@@ -22,7 +22,16 @@ the target while the round flew), ``target_already_dead`` (killed by another rou
 one arrived), ``self_destruct`` (destroyed in flight after its target was assessed dead),
 ``false_target`` (the engaged track followed no real object); ``GuidanceLost`` carries
 ``fc_out_of_coverage`` or ``fc_missed_dwells``; ``KillAssessed`` carries ``assessed_dead`` or
-``assessed_alive``.
+``assessed_alive``. ``Identified`` (a site's track moved on the identification ladder,
+:mod:`iadsim.c2.iff`): ``site``, ``track``, ``threat`` the object behind it (truth, for scoring),
+``value`` the new identity code, ``reason`` ``id_<identity>``. ``Fratricide``: at launch, one per
+round fired at a friendly — ``fire_unit``, ``site``, ``shot``, ``sensor`` the supporting
+fire-control radar, ``track`` the engaged track of the unit's site, ``threat`` the friendly's
+object index, ``value`` the identity the unit held, ``reason`` the rule that allowed it
+(``roe_weapons_free`` / ``roe_weapons_tight``); at the kill, ``reason`` ``friendly_destroyed``
+with ``shot``, ``pk``, ``range_m`` and the point (a friendly kill is never an ``Intercept``).
+Object indices ``≥ len(world.threats)`` in the ``threat`` column are friendly aircraft
+(``world.friendly_names``).
 """
 
 from __future__ import annotations
@@ -54,6 +63,8 @@ class EventKind(IntEnum):
     Impact = 11  # outcome of a leaker at its target (value lost if destroyed)
     GuidanceLost = 12  # the fire-control radar lost an engaged target: its rounds in flight lose guidance
     KillAssessed = 13  # a fire unit's kill assessment of a target after its round arrived
+    Identified = 14  # a site's track moved one step on the identification ladder (c2/iff.py)
+    Fratricide = 15  # a round launched at a friendly (cause chain), or a friendly destroyed by one
 
 
 PRIORITY = {
@@ -63,6 +74,7 @@ PRIORITY = {
     EventKind.Assignment: 4,
     EventKind.Launch: 5, EventKind.Intercept: 5, EventKind.Miss: 5,
     EventKind.GuidanceLost: 5, EventKind.KillAssessed: 4,
+    EventKind.Identified: 4, EventKind.Fratricide: 5,
 }  # fmt: skip
 
 INT_COLS = ("threat", "site", "sensor", "fire_unit", "asset", "track", "shot", "interceptor_type")
@@ -70,6 +82,11 @@ FLOAT_COLS = ("x_m", "y_m", "z_m", "range_m", "pk", "value")
 
 #: Vocabulary of the ``reason`` column (emit integer codes into this tuple; −1 = none).
 REASONS: tuple[str, ...] = MISS_REASONS + LOSS_REASONS + ("assessed_dead", "assessed_alive")
+#: issue 9 IFF (appended; never reorder): ``Identified`` carries ``id_<identity>``; ``Fratricide``
+#: carries the rule that allowed the launch (``roe_<rule>``) or ``friendly_destroyed``.
+IFF_REASONS: tuple[str, ...] = ("id_unknown", "id_assumed_friend", "id_assumed_hostile", "id_friend", "id_hostile",
+                                "roe_weapons_free", "roe_weapons_tight", "roe_weapons_hold", "friendly_destroyed")
+REASONS = REASONS + IFF_REASONS
 REASON_CODE: dict[str, int] = {r: i for i, r in enumerate(REASONS)}
 
 SCHEMA = pa.schema(
@@ -170,6 +187,9 @@ RECORD_COLUMNS: dict[EventKind, tuple[str, ...]] = {
     EventKind.Impact: ("threat", "asset", "value", "x_m", "y_m", "z_m"),
     EventKind.GuidanceLost: ("fire_unit", "shot", "sensor", "track", "threat", "reason"),
     EventKind.KillAssessed: ("fire_unit", "shot", "track", "threat", "value", "reason"),
+    EventKind.Identified: ("site", "track", "threat", "value", "reason"),
+    EventKind.Fratricide: ("fire_unit", "site", "shot", "interceptor_type", "sensor", "track", "threat", "pk",
+                           "x_m", "y_m", "z_m", "value", "reason"),
 }  # fmt: skip
 RECORD_TYPES: dict[EventKind, type] = {k: _record_type(k, c) for k, c in RECORD_COLUMNS.items()}
 

@@ -40,6 +40,7 @@ import pyarrow as pa
 from iadsim.c2 import classification, correlation, evaluation, fire_control, fire_distribution
 from iadsim.c2 import threat_evaluation as tewa
 from iadsim.c2.assignment import Assigner, get_assigner
+from iadsim.c2 import classification, correlation, evaluation, fire_control, iff
 from iadsim.engine.events import REASON_CODE, EventKind, EventLog
 from iadsim.engine.state import FireControlState, ShotTable
 from iadsim.engine.world import World, compile_world
@@ -62,6 +63,7 @@ REACQUIRE_WINDOW_S = 60.0
 #: Reason codes of the events (index into ``events.REASONS``).
 _LOSS_BASE = REASON_CODE["fc_out_of_coverage"]
 _DEAD, _ALIVE, _SELF_DESTRUCT = REASON_CODE["assessed_dead"], REASON_CODE["assessed_alive"], REASON_CODE["self_destruct"]
+_ID_BASE, _ROE_BASE, _FRIENDLY_DESTROYED = REASON_CODE["id_unknown"], REASON_CODE["roe_weapons_free"], REASON_CODE["friendly_destroyed"]
 
 
 
@@ -135,8 +137,10 @@ def _run(world: World, streams: Any, progress: Progress | None) -> tuple[pa.Tabl
     radars = world.radars
     fus = world.fire_units
     ic = world.interceptors
-    th = world.threats
+    th = world.sensed  # hostile threats (0 … N_h−1), then friendly aircraft (docs/design.md)
     N, F, S = len(th), len(fus), len(radars)
+    N_h = world.n_hostile
+    end_time = th.end_time_s if th.end_time_s is not None else np.full(N, np.inf)
     dt = world.dt_s
     K = world.n_ticks
     mover = th.mover
@@ -166,7 +170,8 @@ def _run(world: World, streams: Any, progress: Progress | None) -> tuple[pa.Tabl
     # kill and kill-assessment draws, each threat its damage draw; keyed by name, so adding an
     # entity never shifts another's draws
     radar_rngs = streams.entities("radar", list(radars.name)) if S else ()
-    threat_names = [f"{world.raid_names[int(r)]}#{j}" for r, j in zip(th.raid_index, _index_in_raid(th.raid_index))]
+    hr = world.threats.raid_index
+    threat_names = [f"{world.raid_names[int(r)]}#{j}" for r, j in zip(hr, _index_in_raid(hr))]
     shots = ShotTable()
     fcs = FireControlState(tracks.capacity)
     fcr = world.fc_radars
@@ -179,6 +184,7 @@ def _run(world: World, streams: Any, progress: Progress | None) -> tuple[pa.Tabl
         np.maximum.at(site_revisit, radar_site, np.asarray(radars.revisit_s, float))
     ctx = _Ctx(world, tracks, shots, fcs, log, streams, asset_ecef, site_revisit, launchers)
     decide_every = float(sc.decision_interval_s or dt)
+    _init_iff(ctx)
 
     for k in range(1, K + 1):
         t = k * dt
@@ -189,6 +195,7 @@ def _run(world: World, streams: Any, progress: Progress | None) -> tuple[pa.Tabl
         if new.any():
             idx = np.flatnonzero(new)
             launched[idx] = True
+            idx = idx[idx < N_h]  # friendlies take off without a threat launch
             log.emit(EventKind.Launch_Threat, th.launch_time_s[idx], threat=idx,
                      x_m=pos[idx, 0], y_m=pos[idx, 1], z_m=pos[idx, 2])  # fmt: skip
         arriving = launched & alive & ~done & (th.arrival_time_s <= t)
@@ -208,6 +215,8 @@ def _run(world: World, streams: Any, progress: Progress | None) -> tuple[pa.Tabl
                     lost[j] = world.assets.value[a]
             log.emit(EventKind.Impact, ta, threat=idx, asset=asset, value=lost,
                      x_m=pos[idx, 0], y_m=pos[idx, 1], z_m=pos[idx, 2])  # fmt: skip
+        # a friendly at its route end leaves the scenario (lands): no leak, no longer sensed
+        done |= launched & (end_time <= t)
         active = launched & alive & ~done
         # ---------------------------------------------------------------- 2 sensing
         det = radar_mod.sense(radars, pos, th.rcs_m2, active, t, dt, radar_rngs)
@@ -266,6 +275,7 @@ def _run(world: World, streams: Any, progress: Progress | None) -> tuple[pa.Tabl
             tracks.kill(stale)
             _dropped(fcs, stale, t)
             log.emit(EventKind.TrackDropped, t, site=tracks.site[stale], track=tracks.id[stale], threat=tracks.truth[stale])
+        n_confirmed = 0
         if M or len(opp_rows):
             tev = tracks.step(t, det_site, det.target, det.z_ecef_m, det.R_ecef, opp_rows,
                               det_rank=det_rank)  # fmt: skip
@@ -275,11 +285,13 @@ def _run(world: World, streams: Any, progress: Progress | None) -> tuple[pa.Tabl
             if len(tev.initiated):
                 _recognise(ctx, tev.initiated, t)
             fcs.was_confirmed[tev.confirmed] = True
+            n_confirmed = len(tev.confirmed)
             for kind, rows in ((EventKind.TrackInitiated, tev.initiated), (EventKind.TrackConfirmed, tev.confirmed),
                                (EventKind.TrackDropped, tev.dropped)):  # fmt: skip
                 if len(rows):
                     log.emit(kind, t, site=tracks.site[rows], track=tracks.id[rows], threat=tracks.truth[rows])
         # ---------------------------------------------------------------- 4 C2 + 5 engagement
+        _identify(ctx, t, n_confirmed > 0)
         if F and ic.ids:
             _assess(ctx, t)
             if launchers is not None:
@@ -334,6 +346,11 @@ class _Ctx:
     asset_rot: np.ndarray = field(default_factory=lambda: np.zeros((0, 3, 3)))  # (A, 3, 3) ECEF→ENU at assets
     fu_rngs: tuple[np.random.Generator, ...] = ()  # kill draws, one stream per fire unit
     assess_rngs: tuple[np.random.Generator, ...] = ()  # kill-assessment draws, one per fire unit
+    ids: iff.IffState = field(default_factory=iff.IffState)  # identity per object (c2/iff.py)
+    iff_rngs: tuple[np.random.Generator, ...] = ()  # interrogation draws, one stream per site
+    site_iff_mask: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))  # (sites,) modes read
+    site_iff_p: np.ndarray = field(default_factory=lambda: np.zeros(0))  # (sites,) reply probability
+    fu_roe: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))  # (F,) ROE code
 
     def __post_init__(self) -> None:
         names = list(self.world.fire_units.name)
@@ -366,6 +383,97 @@ def warm_assigner(assigner: Assigner) -> None:
                              counts=np.array([2, 2]), feasible=np.array([[True, True, False], [True, True, True]]),
                              channels=np.array([2, 2]), max_per_target=np.array([2, 2, 2]))  # fmt: skip
     assigner.assign(prob)
+
+
+def _init_iff(ctx: _Ctx) -> None:
+    """IFF of each site (its fire units' interrogators) and the rules of engagement of each unit.
+
+    A site interrogates with the union of its fire units' modes and the best reply probability
+    among them (one interrogator per site, stated assumption); a site without fire units has none.
+    """
+    world = ctx.world
+    sc = world.scenario
+    fus = world.fire_units
+    n_sites = len(world.site_names)
+    mask = np.zeros(n_sites, np.int64)
+    p = np.zeros(n_sites)
+    fu_mask = world.fu_iff_mask if world.fu_iff_mask is not None else np.zeros(len(fus), np.int64)
+    fu_p = world.fu_iff_reply_p if world.fu_iff_reply_p is not None else np.zeros(len(fus))
+    if len(fus):
+        np.bitwise_or.at(mask, fus.site_index, fu_mask)
+        np.maximum.at(p, fus.site_index, fu_p)
+    ctx.site_iff_mask, ctx.site_iff_p = mask, p
+    site_roe = [iff.ROE_CODE[s.rules_of_engagement or sc.rules_of_engagement] for s in sc.sites]
+    ctx.fu_roe = np.array([site_roe[int(si)] for si in fus.site_index], np.int64)
+    ctx.iff_rngs = ctx.streams.entities("iff", list(world.site_names)) if n_sites else ()
+
+
+def _identity_keys(ctx: _Ctx, obj: np.ndarray) -> np.ndarray:
+    """Identity-sharing key of each object (same key = the same object in one sharing group).
+
+    Standalone sites: the object id itself (a site shares identities with nobody). A network
+    replaces this with its network track numbers (issue 9 NET).
+    """
+    return np.asarray(obj, np.int64)
+
+
+def _identify(ctx: _Ctx, t: float, new_confirmed: bool = True) -> None:
+    """Phase 4 (C2): IFF interrogation of due confirmed tracks, the identification ladder, sharing.
+
+    Kernels in :mod:`iadsim.c2.iff`. The reply's physics reads the interrogated object's
+    transponder (as a radar's detection reads its RCS); every decision reads only the replies and
+    the track's estimate. Between sweeps only ticks with newly confirmed tracks
+    (``new_confirmed``) have anything to interrogate.
+    """
+    spec = ctx.world.scenario.identification
+    dt = ctx.world.dt_s
+    # interrogation sweeps every interval on the scenario clock; a newly confirmed track is
+    # interrogated at once (the interrogator is slaved to the radar that confirmed it)
+    sweep = (t + 1e-9) % spec.interrogation_interval_s < dt
+    if not (sweep or new_confirmed):
+        return
+    tracks, fcs, ids, log = ctx.tracks, ctx.fcs, ctx.ids, ctx.log
+    live = tracks.live_rows()
+    conf = live[tracks.confirmed[live]]
+    if len(conf) == 0:
+        return
+    ids.ensure(fcs.cap)
+    rows = conf[ctx.site_iff_p[tracks.site[conf]] > 0]
+    last = ids.last_s[fcs.obj[rows]]
+    rows = rows[iff.interrogations_due(last, t, spec.interrogation_interval_s - dt / 2) if sweep else np.isnan(last)]
+    if len(rows) == 0 and not sweep:
+        return
+    changed_rows = [np.zeros(0, np.int64)]
+    if len(rows):
+        rows = rows[np.lexsort((tracks.id[rows], tracks.site[rows]))]  # draw order: site, then track id
+        obj, site, truth = fcs.obj[rows], tracks.site[rows], tracks.truth[rows]
+        th = ctx.world.sensed
+        tmask = np.where(truth >= 0, th.transponder_mask[np.maximum(truth, 0)] if th.transponder_mask is not None
+                         else 0, 0)  # fmt: skip
+        p = iff.reply_probability(ctx.site_iff_mask[site], ctx.site_iff_p[site], tmask)
+        got = _draw_per_unit(ctx.iff_rngs, site) < p
+        ids.replies[obj], ids.silent[obj] = iff.update_counts(ids.replies[obj], ids.silent[obj], got)
+        ids.last_s[obj] = t
+        x, _ = tracks.predicted(rows, t)
+        kin = iff.hostile_kinematics(x[:, :3], x[:, 3:], classification.classify(x[:, :3], x[:, 3:]), ctx.asset_ecef,
+                                     spec.attack_cpa_km * 1000.0, spec.attack_horizon_s)  # fmt: skip
+        new = iff.ladder(ids.identity[obj], ids.replies[obj], ids.silent[obj], kin, spec.assume_friend_replies,
+                         spec.friend_replies, spec.assume_hostile_silent, spec.hostile_silent)  # fmt: skip
+        ch = new != ids.identity[obj]
+        ids.identity[obj] = new
+        changed_rows.append(rows[ch])
+    # identities shared within each sharing group (site keys: no other site shares them)
+    obj_all = fcs.obj[conf]
+    shared = iff.share_identities(ids.identity[obj_all], _identity_keys(ctx, obj_all))
+    ch = shared != ids.identity[obj_all]
+    if ch.any():
+        ids.identity[obj_all[ch]] = shared[ch]
+        changed_rows.append(conf[ch])
+    em = np.unique(np.concatenate(changed_rows))
+    if len(em):
+        code = ids.identity[fcs.obj[em]].astype(np.int64)
+        log.emit(EventKind.Identified, t, site=tracks.site[em], track=tracks.id[em], threat=tracks.truth[em],
+                 value=code.astype(float), reason=_ID_BASE + code)  # fmt: skip
 
 
 def _dropped(fcs: FireControlState, rows: np.ndarray, t: float) -> None:
@@ -412,14 +520,14 @@ def _track_dwells(ctx: _Ctx, t: float, pos: np.ndarray, active: np.ndarray) -> r
     present = (tr >= 0) & active[np.maximum(tr, 0)]
     # one echo per object and radar: where two held tracks follow the same object (a duplicate or
     # swapped track), only the first (lowest object id) gets its measurement; the other misses
-    key = rr * (len(world.threats) + 1) + np.maximum(tr, 0)
+    key = rr * (len(world.sensed) + 1) + np.maximum(tr, 0)
     _, first = np.unique(np.where(present, key, -1 - np.arange(len(key))), return_index=True)
     dup = np.ones(len(key), bool)
     dup[first] = False
     present &= ~dup
     xp, _ = tracks.predicted(row, t)
     look = np.where(present[:, None], pos[np.maximum(tr, 0)], xp[:, :3])
-    vis, hit, dets = scheduling.track_dwells(world.radars, rr, tr, look, world.threats.rcs_m2[np.maximum(tr, 0)],
+    vis, hit, dets = scheduling.track_dwells(world.radars, rr, tr, look, world.sensed.rcs_m2[np.maximum(tr, 0)],
                                              present & has_row, fcr.dwell_gain[rr], t, ctx.streams.sensors)  # fmt: skip
     fcs.last_dwell[obj] = t
     missed, lost, why = scheduling.lost_targets(vis, hit, fcs.missed[obj], fcr.lost_after[rr])
@@ -530,7 +638,7 @@ def _picture_quality(world: World, tracks: TrackTable, t: float, pos: np.ndarray
     act = np.flatnonzero(active)
     if len(act):
         geom = radar_mod.geometry(world.radars, pos[act])
-        vis = radar_mod.detection_probability(world.radars, geom, world.threats.rcs_m2[act]) >= 0.5  # (S, n)
+        vis = radar_mod.detection_probability(world.radars, geom, world.sensed.rcs_m2[act]) >= 0.5  # (S, n)
         site_vis = np.zeros((n_sites, len(act)), bool)
         np.logical_or.at(site_vis, radar_site, vis)
     else:
@@ -550,7 +658,7 @@ def _engage(ctx: _Ctx, conf: np.ndarray, ready_fu: np.ndarray, t: float, magazin
             next_ready: np.ndarray) -> None:  # fmt: skip
     """Phase 4 + 5 for the ready fire units: candidates, choice, launches (kernels in c2/, weapons/)."""
     world, tracks, shots, fcs, log = ctx.world, ctx.tracks, ctx.shots, ctx.fcs, ctx.log
-    fus, ic, th, radars = world.fire_units, world.interceptors, world.threats, world.radars
+    fus, ic, th, radars = world.fire_units, world.interceptors, world.sensed, world.radars
     fcr = world.fc_radars
     assert fcr is not None
     S = len(radars)
@@ -559,6 +667,7 @@ def _engage(ctx: _Ctx, conf: np.ndarray, ready_fu: np.ndarray, t: float, magazin
     busy = shots.busy_rows()
     keep = fire_control.not_already_engaged(f, obj, shots.fu[busy], shots.target[busy], fcs.cap)
     keep &= fus.fc_mask[f].any(axis=1)  # a unit without a fire-control radar cannot engage
+    keep &= iff.roe_allows(ctx.ids.identity[obj], ctx.fu_roe[f])  # rules of engagement on the unit's identity
     f, rows, obj = f[keep], rows[keep], obj[keep]
     if len(f) == 0:
         return
@@ -653,6 +762,12 @@ def _engage(ctx: _Ctx, conf: np.ndarray, ready_fu: np.ndarray, t: float, magazin
     next_ready[fired] = t + fus.launch_interval_s[fired] * total[fired]
     log.emit(EventKind.Launch, st_launch, fire_unit=sf, shot=ids, interceptor_type=sit, sensor=radar[rep],
              track=tracks.id[rows[rep]], threat=truth[rep], value=ic.cost_usd[sf, sit])  # fmt: skip
+    # outcome record (truth): rounds launched at a friendly, with their cause chain
+    fr = np.flatnonzero((truth[rep] >= 0) & th.is_friendly[np.maximum(truth[rep], 0)])
+    if len(fr):
+        log.emit(EventKind.Fratricide, st_launch[fr], fire_unit=sf[fr], site=fus.site_index[sf[fr]], shot=ids[fr],
+                 interceptor_type=sit[fr], sensor=radar[rep][fr], track=tracks.id[rows[rep][fr]], threat=truth[rep][fr],
+                 value=ctx.ids.identity[obj[rep][fr]].astype(float), reason=_ROE_BASE + ctx.fu_roe[sf[fr]])  # fmt: skip
 
 
 def _distribution_keys(ctx: _Ctx, f: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -780,10 +895,20 @@ def _resolve(ctx: _Ctx, t: float, pos: np.ndarray, vel: np.ndarray, alive: np.nd
     u = _draw_per_unit(ctx.fu_rngs, shots.fu[due])
     kill, pk, reason = kill_assessment.resolve(shots.pk0[due], shots.basket[due], miss, thr >= 0, alive[ti] & ~done[ti],
                                                shots.guided[due], thr, u)  # fmt: skip
-    k_idx = np.flatnonzero(kill)
+    k_all = np.flatnonzero(kill)
+    if len(k_all):
+        alive[thr[k_all]] = False
+        done[thr[k_all]] = True
+    # a friendly destroyed is a fratricide, never an intercept (truth, outcome only)
+    fk = ctx.world.sensed.is_friendly[ti] & kill
+    k_idx = np.flatnonzero(kill & ~fk)
+    f_idx = np.flatnonzero(fk)
+    if len(f_idx):
+        log.emit(EventKind.Fratricide, t_int[f_idx], fire_unit=shots.fu[due][f_idx], shot=shots.id[due][f_idx],
+                 site=ctx.world.fire_units.site_index[shots.fu[due][f_idx]], interceptor_type=shots.itype[due][f_idx],
+                 threat=thr[f_idx], pk=pk[f_idx], range_m=miss[f_idx], x_m=true_pos[f_idx, 0], y_m=true_pos[f_idx, 1],
+                 z_m=true_pos[f_idx, 2], reason=_FRIENDLY_DESTROYED)  # fmt: skip
     if len(k_idx):
-        alive[thr[k_idx]] = False
-        done[thr[k_idx]] = True
         log.emit(EventKind.Intercept, t_int[k_idx], fire_unit=shots.fu[due][k_idx], shot=shots.id[due][k_idx],
                  interceptor_type=shots.itype[due][k_idx], threat=thr[k_idx], pk=pk[k_idx], range_m=miss[k_idx],
                  x_m=true_pos[k_idx, 0], y_m=true_pos[k_idx, 1], z_m=true_pos[k_idx, 2])  # fmt: skip

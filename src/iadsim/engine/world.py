@@ -16,7 +16,7 @@ from iadsim.errors import InputError
 from iadsim.geo import frames
 from iadsim.geo.terrain import Dem, load_dem
 from iadsim.rng import RunStreams, make_streams
-from iadsim.scenario.catalog import Catalog, CatalogEntry, load_catalog
+from iadsim.scenario.catalog import IFF_MODES, Catalog, CatalogEntry, load_catalog
 from iadsim.scenario.schema import THREAT_CLASSES, Scenario
 from iadsim.sensors.radar import RadarArrays
 from iadsim.threats.ballistic import BallisticMover
@@ -129,9 +129,21 @@ class ThreatArrays:
     launch_time_s: np.ndarray
     arrival_time_s: np.ndarray
     mover: Mover
+    #: truth flag (scoring and outcomes only, never a decision): the object is a friendly aircraft
+    friendly: np.ndarray | None = None
+    #: IFF modes its transponder answers, bit ``k`` = ``IFF_MODES[k]``; 0 = no working transponder
+    #: (every hostile; a friendly whose transponder failed). Physics of the reply, not a decision.
+    transponder_mask: np.ndarray | None = None
+    #: time after which the object leaves the scenario without a leak (a friendly at its route end); ∞ else
+    end_time_s: np.ndarray | None = None
 
     def __len__(self) -> int:
         return len(self.raid_index)
+
+    @property
+    def is_friendly(self) -> np.ndarray:
+        """(N,) bool truth flag (all False where no friendlies)."""
+        return self.friendly if self.friendly is not None else np.zeros(len(self), bool)
 
 
 @dataclass(frozen=True)
@@ -168,6 +180,24 @@ class World:
     terrain: Dem | None = None
     launchers: LauncherTable | None = None  # launcher layout (weapons.launchers)
     fc_radars: FireControlRadarArrays | None = None
+    #: every sensed object: the hostile threats (same indices 0 … N−1) followed by the friendly
+    #: aircraft (N … N+N_f−1); the engine senses, tracks and engages these (see docs/design.md)
+    objects: ThreatArrays | None = None
+    friendly_names: tuple[str, ...] = ()  # "<flight>#<j>", object index N + position
+    #: IFF per fire unit: modes its interrogator reads (bit mask over IFF_MODES), (F,) int64, and the
+    #: probability that one interrogation of a working compatible transponder yields a reply, (F,)
+    fu_iff_mask: np.ndarray | None = None
+    fu_iff_reply_p: np.ndarray | None = None
+
+    @property
+    def sensed(self) -> ThreatArrays:
+        """The objects the engine senses (hostile threats, then friendlies)."""
+        return self.objects if self.objects is not None else self.threats
+
+    @property
+    def n_hostile(self) -> int:
+        """Number of hostile threats (object indices below it are threats)."""
+        return len(self.threats)
 
     @property
     def dt_s(self) -> float:
@@ -626,8 +656,10 @@ def compile_world(
         mover=mover,
     )
 
-    # ---- friendly flights (flown; IFF arrives with the C2 model)
+    # ---- friendly flights: flown, sensed and tracked like any object (after the hostiles)
     fmovers: list[Mover] = []
+    f_route: list[list[Any]] = [[], [], [], [], []]
+    frc: dict[str, list[Any]] = {k: [] for k in ("cls", "rcs", "launch", "end", "mask", "name")}
     for fl in scenario.friendly_flights:
         e = cat.threats[fl.type]
         used["threats"][fl.type] = e.as_dict()
@@ -637,9 +669,68 @@ def compile_world(
         lat = np.array([w.lat_deg for w in fl.route]) * DEG
         lon = np.array([w.lon_deg for w in fl.route]) * DEG
         alt = np.array([w.alt_agl_m if w.alt_agl_m is not None else cruise for w in fl.route], float)
-        fmovers.append(RouteMover([lat] * fl.count, [lon] * fl.count, [alt] * fl.count,
-                                  np.full(fl.count, speed), fl.start_time_s + fl.spacing_s * np.arange(fl.count),
-                                  terrain=dem))  # fmt: skip
+        start = fl.start_time_s + fl.spacing_s * np.arange(fl.count)
+        fm = RouteMover([lat] * fl.count, [lon] * fl.count, [alt] * fl.count, np.full(fl.count, speed), start,
+                        terrain=dem)  # fmt: skip
+        fmovers.append(fm)
+        f_route[0] += [lat] * fl.count
+        f_route[1] += [lon] * fl.count
+        f_route[2] += [alt] * fl.count
+        f_route[3].append(np.full(fl.count, speed))
+        f_route[4].append(start)
+        names = [f"{fl.name}#{j}" for j in range(fl.count)]
+        # each aircraft's transponder works for the whole run with probability 1 − p_fail, drawn
+        # once from its own stream (adding a flight never shifts another entity's draws)
+        ok = np.array([st.entity("transponder", nm).random() for nm in names]) >= fl.transponder_failure_probability
+        modes = sum(1 << IFF_MODES.index(m) for m in set(fl.transponder_modes))
+        frc["cls"].append(np.full(fl.count, CLASS_INDEX[cast(str, e.fields.get("class"))]))
+        frc["rcs"].append(np.full(fl.count, _checked(e, "rcs_m2")))
+        frc["launch"].append(start)
+        frc["end"].append(np.asarray(fm.arrival_time_s, float))
+        frc["mask"].append(np.where(ok, modes, 0).astype(np.int64))
+        frc["name"] += names
+    n_f = int(sum(len(x) for x in frc["launch"]))
+    n_h = len(threats)
+
+    def fcat(key: str, dtype: Any) -> np.ndarray:
+        return np.concatenate(frc[key]).astype(dtype) if frc[key] else np.zeros(0, dtype)
+
+    if n_f:
+        # the engine's mover: friendlies flown in the same RouteMover as the air-breathing threats
+        # (one vectorised call per tick); composite order [routes (threats, friendlies), ballistic]
+        o_movers: list[Mover] = [RouteMover(route_args[0] + f_route[0], route_args[1] + f_route[1],
+                                            route_args[2] + f_route[2], np.concatenate(route_args[3] + f_route[3]),
+                                            np.concatenate(route_args[4] + f_route[4]), terrain=dem)]  # fmt: skip
+        o_movers += movers[1:] if route_args[3] else movers
+        n_fr = int(np.sum([len(x) for x in f_route[3]]))
+        o_index = np.where(index >= n_route, index + n_fr, index)  # ballistic threats move behind the friendlies
+        obj_mover: Mover = PermutedMover(CompositeMover(o_movers),
+                                         np.concatenate([o_index, n_route + np.arange(n_f)]).astype(np.int64))  # fmt: skip
+    else:
+        obj_mover = mover
+    objects = ThreatArrays(
+        raid_index=np.r_[threats.raid_index, np.full(n_f, -1)].astype(np.int64),
+        type_index=np.r_[threats.type_index, np.full(n_f, -1)].astype(np.int64),
+        class_index=np.r_[threats.class_index, fcat("cls", np.int64)].astype(np.int64),
+        rcs_m2=np.r_[threats.rcs_m2, fcat("rcs", float)],
+        cost_usd=np.r_[threats.cost_usd, np.full(n_f, np.nan)],
+        p_damage=np.r_[threats.p_damage, np.zeros(n_f)],
+        target_asset=np.r_[threats.target_asset, np.full(n_f, -1)].astype(np.int64),
+        launch_time_s=np.r_[threats.launch_time_s, fcat("launch", float)],
+        arrival_time_s=np.r_[threats.arrival_time_s, np.full(n_f, np.inf)],
+        mover=obj_mover,
+        friendly=np.r_[np.zeros(n_h, bool), np.ones(n_f, bool)],
+        transponder_mask=np.r_[np.zeros(n_h, np.int64), fcat("mask", np.int64)].astype(np.int64),
+        end_time_s=np.r_[np.full(n_h, np.inf), fcat("end", float)],
+    )
+    # ---- IFF interrogators of the fire units (catalogue system; docs/models.md "IFF and rules of engagement")
+    iff_mask = np.zeros(F, np.int64)
+    iff_p = np.zeros(F)
+    for f, (_, _, fu, _, _) in enumerate(fu_specs):
+        se = cat.systems[fu.type]
+        iff_mask[f] = sum(1 << IFF_MODES.index(m) for m in set(se.fields.get("iff_modes") or []))
+        pv = _opt(se, "iff_reply_probability")
+        iff_p[f] = 0.0 if np.isnan(pv) else pv
 
     return World(
         scenario=scenario,
@@ -656,4 +747,8 @@ def compile_world(
         terrain=dem,
         launchers=launcher_table,
         fc_radars=fc_radars,
+        objects=objects,
+        friendly_names=tuple(frc["name"]),
+        fu_iff_mask=iff_mask,
+        fu_iff_reply_p=iff_p,
     )

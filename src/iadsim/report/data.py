@@ -118,8 +118,11 @@ def threat_outcomes(run: RunData) -> tuple[np.ndarray, np.ndarray]:
     """Outcome index (into :data:`OUTCOMES`) and outcome time (s, NaN if none) of every threat.
 
     The first ``Intercept`` ⇒ destroyed, the first ``Leak`` ⇒ leaked, neither ⇒ in flight at the end.
+    Only the hostile rows of the ``threats`` table (friendly aircraft follow them and have no outcome).
     """
-    n = run.tables["threats"].num_rows
+    tbl = run.tables["threats"]
+    # hostile threats only (friendly aircraft rows, flagged ``friendly``, follow them)
+    n = tbl.num_rows - (int(np.sum(tbl.column("friendly").to_numpy(zero_copy_only=False))) if "friendly" in tbl.column_names else 0)
     out = np.full(n, 2, np.int64)
     when = np.full(n, np.nan)
     kind = run.col(run.events, "kind").astype(str)

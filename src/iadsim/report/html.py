@@ -229,7 +229,8 @@ def _tables_section(run: RunData) -> Section:
         hdr = list(cols_)
         if name == "threats":
             hdr += ["outcome", "outcome time (s)"]
-            rows_ = [r + [OUTCOMES[outcome[r[0]]], float(when[r[0]])] for r in rows_]
+            rows_ = [r + ([OUTCOMES[outcome[r[0]]], float(when[r[0]])] if r[0] < len(outcome) else ["friendly", float("nan")])
+                     for r in rows_]  # fmt: skip
         parts.append(f"<h3>{name.replace('_', ' ').capitalize()} ({run.tables[name].num_rows})</h3><div class=\"scroll\">{_table(hdr, rows_)}</div>")
     return Section("tables", "Tables", "\n".join(parts))
 

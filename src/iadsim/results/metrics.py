@@ -31,7 +31,7 @@ def summarize(events: pa.Table, world: World, track_quality: pa.Table | None = N
     Everything but the track-picture GOSPA comes from the events; GOSPA needs the track states
     and the truth, so the engine samples it (``track_quality``, one row per sample and site).
     """
-    th = world.threats
+    th = world.threats  # hostile threats only; event object indices >= N are friendly aircraft
     N = len(th)
     launched = _col(events, "Launch_Threat", "threat")
     killed = _col(events, "Intercept", "threat")
@@ -94,7 +94,8 @@ def summarize(events: pa.Table, world: World, track_quality: pa.Table | None = N
     ]
     # costs: honest accounting (see cost_accounting)
     cost = cost_accounting(
-        launch_cost=l_cost, launch_threat=_col(events, "Launch", "threat"), killed=killed,
+        # a round at a friendly counts like one at a false track: a known cost and no threat value
+        launch_threat=_hostile_or_none(_col(events, "Launch", "threat"), N), launch_cost=l_cost, killed=killed,
         threat_cost=th.cost_usd, launched_threats=launched, target_asset=th.target_asset,
         asset_value=world.assets.value, asset_lost=lost,
     )  # fmt: skip
@@ -103,11 +104,16 @@ def summarize(events: pa.Table, world: World, track_quality: pa.Table | None = N
     conf_t = _col(events, "TrackConfirmed", "time_s")
     first_conf = np.full(N, np.inf)
     if len(conf_thr):
-        ok = conf_thr >= 0
+        ok = (conf_thr >= 0) & (conf_thr < N)
         np.minimum.at(first_conf, conf_thr[ok], conf_t[ok])
     tl = np.where(np.isfinite(first_conf), first_conf - th.launch_time_s, np.nan)
     total_value = float(world.assets.value.sum())
     c2 = c2_metrics(events)
+    ident = identification_metrics(events, world)
+    # the IFF counts follow the identification model's definitions (Fratricide events are written
+    # at launch and at a kill; see identification_metrics)
+    for k in ("fratricides", "friendlies_engaged", "unknowns_never_identified"):
+        c2[k] = ident[k]
     c2["assignment"] = world.scenario.assignment
     c2["value_lost"] = float(lost.sum())
     # cost of the rounds with a public cost; None when no costed round was fired (never $0 for unknown)
@@ -145,6 +151,7 @@ def summarize(events: pa.Table, world: World, track_quality: pa.Table | None = N
             **_quality(track_quality, world),
         },
         "c2": c2,
+        "identification": ident,
     }
 
 
@@ -252,6 +259,44 @@ def c2_metrics(events: pa.Table) -> dict[str, Any]:
         "fratricides": int(frat.num_rows),
         "friendlies_engaged": int(len(np.unique(ft[ft >= 0]))),
         "unknowns_never_identified": never,
+    }
+
+
+def _hostile_or_none(obj: np.ndarray, n_hostile: int) -> np.ndarray:
+    """Object indices with friendlies (index ≥ n_hostile) mapped to −1 (not a threat)."""
+    o = np.asarray(obj, np.int64)
+    return np.where(o >= n_hostile, -1, o)
+
+
+def identification_metrics(events: pa.Table, world: World) -> dict[str, Any]:
+    """IFF outcome counts from the ``Fratricide`` and ``Identified`` events (c2/iff.py).
+
+    * ``fratricides`` — friendlies destroyed (``Fratricide`` with reason ``friendly_destroyed``);
+    * ``friendlies_engaged`` — distinct friendlies at which at least one round was launched, and
+      ``rounds_at_friendlies`` the rounds;
+    * ``unknowns_never_identified`` — real objects (hostile or friendly) that some site held as a
+      confirmed track but that no site ever moved off ``unknown`` (no ``Identified`` event);
+      ``friendlies_identified`` — friendlies that some site identified or assumed friend.
+    """
+    n_h = world.n_hostile
+    reason = events["reason"].to_numpy(zero_copy_only=False)
+    kind = events["kind"].to_numpy(zero_copy_only=False)
+    thr = events["threat"].to_numpy()
+    fr = kind == "Fratricide"
+    killed = fr & (reason == "friendly_destroyed")
+    launched_at = fr & ~killed
+    conf = np.unique(thr[(kind == "TrackConfirmed") & (thr >= 0)])
+    ident = kind == "Identified"
+    moved = np.unique(thr[ident & (reason != "id_unknown") & (thr >= 0)])
+    friendish = np.unique(thr[ident & np.isin(reason, ("id_friend", "id_assumed_friend")) & (thr >= n_h)])
+    return {
+        "rules_of_engagement": world.scenario.rules_of_engagement,
+        "fratricides": int(len(np.unique(thr[killed]))),
+        "friendlies_engaged": int(len(np.unique(thr[launched_at]))),
+        "rounds_at_friendlies": int(launched_at.sum()),
+        "unknowns_never_identified": int(len(np.setdiff1d(conf, moved))),
+        "friendlies": int(len(world.friendly_names)),
+        "friendlies_identified": int(len(friendish)),
     }
 
 

@@ -117,7 +117,11 @@ def entity_tables(world: Any) -> dict[str, pa.Table]:
         "rcs_m2": np.asarray(th.rcs_m2, float),
         "cost_usd": np.asarray(th.cost_usd, float),
         **{k: v for k, v in _geo_cols(start).items()},
+        "friendly": np.zeros(N, bool),
     })  # fmt: skip
+    fr = _friendly_rows(world)
+    if fr is not None:
+        out["threats"] = pa.concat_tables([out["threats"], fr])
 
     sites = sc.sites
     out["sites"] = pa.table({
@@ -197,6 +201,42 @@ def entity_tables(world: Any) -> dict[str, pa.Table]:
     return out
 
 
+def _friendly_rows(world: Any) -> pa.Table | None:
+    """Rows of the friendly aircraft for the ``threats`` table (object indices N … N+N_f−1).
+
+    Friendlies are sensed objects, so events name them in the ``threat`` column; their rows carry
+    ``friendly = true``, the flight in ``raid``, no target (−1) and an infinite arrival time.
+    """
+    names = tuple(getattr(world, "friendly_names", ()) or ())
+    if not names:
+        return None
+    o = world.sensed
+    n_h, n_f = len(world.threats), len(names)
+    idx = np.arange(n_h, n_h + n_f)
+    lt = np.asarray(o.launch_time_s, float)[idx]
+    start = np.full((n_f, 3), np.nan)
+    for t in np.unique(lt):
+        m = lt == t
+        start[m] = o.mover.state(float(t)).pos_ecef_m[idx[m]]
+    flights = {fl.name: fl.type for fl in world.scenario.friendly_flights}
+    flight = [nm.rsplit("#", 1)[0] for nm in names]
+    return pa.table({
+        "threat": idx.astype(np.int64),
+        "name": pa.array(list(names), pa.string()),
+        "raid": pa.array(flight, pa.string()),
+        "type": pa.array([flights[f] for f in flight], pa.string()),
+        "class": pa.array([THREAT_CLASSES[i] for i in np.asarray(o.class_index)[idx]], pa.string()),
+        "target_asset": np.full(n_f, -1, np.int64),
+        "target_name": pa.array([""] * n_f, pa.string()),
+        "launch_time_s": lt,
+        "arrival_time_s": np.full(n_f, np.inf),
+        "rcs_m2": np.asarray(o.rcs_m2, float)[idx],
+        "cost_usd": np.full(n_f, np.nan),
+        **{k: v for k, v in _geo_cols(start).items()},
+        "friendly": np.ones(n_f, bool),
+    })  # fmt: skip
+
+
 def _col(tbl: pa.Table, name: str) -> np.ndarray:
     return tbl.column(name).to_numpy(zero_copy_only=False)
 
@@ -256,7 +296,8 @@ def _interceptor_truth(world: Any, events: pa.Table, sample_s: float) -> dict[st
     shot = _col(events, "shot")
     t = _col(events, "time_s")
     lm = (kind == "Launch") & (shot >= 0)
-    em = np.isin(kind, ("Intercept", "Miss")) & (shot >= 0)
+    reason = _col(events, "reason").astype(str)
+    em = (np.isin(kind, ("Intercept", "Miss")) | ((kind == "Fratricide") & (reason == "friendly_destroyed"))) & (shot >= 0)
     if not lm.any() or not em.any():
         return {}
     l_shot, l_t, l_fu = shot[lm], t[lm], _col(events, "fire_unit")[lm]
@@ -266,7 +307,8 @@ def _interceptor_truth(world: Any, events: pa.Table, sample_s: float) -> dict[st
     need = ~np.isfinite(e_xyz).all(axis=1) & (e_thr >= 0)
     for tu in np.unique(e_t[need]):
         m = need & (e_t == tu)
-        e_xyz[m] = world.threats.mover.state(float(tu)).pos_ecef_m[e_thr[m]]
+        # object indices: hostile threats, then friendlies (a round at a friendly)
+        e_xyz[m] = getattr(world, "sensed", world.threats).mover.state(float(tu)).pos_ecef_m[e_thr[m]]
     # join launch → end by shot id
     order = np.argsort(e_shot, kind="stable")
     pos = np.searchsorted(e_shot[order], l_shot)

@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
 Lat = Annotated[float, Field(ge=-90.0, le=90.0, description="Geodetic latitude, degrees (WGS84)")]
 Lon = Annotated[float, Field(ge=-180.0, le=180.0, description="Longitude, degrees east (WGS84)")]
@@ -22,6 +22,11 @@ Prob = Annotated[float, Field(ge=0.0, le=1.0)]
 Name = Annotated[str, Field(min_length=1, max_length=80)]
 
 THREAT_CLASSES = ("aircraft", "cruise_missile", "ballistic_missile", "drone")
+#: IFF modes a transponder can answer and an interrogator can read (c2/iff.py; docs/models.md).
+IFF_MODES = ("nato-mode-4", "nato-mode-5", "parol")
+IffMode = Literal["nato-mode-4", "nato-mode-5", "parol"]
+#: Rules of engagement (c2/iff.py ``roe_allows``).
+Roe = Literal["weapons_free", "weapons_tight", "weapons_hold"]
 
 
 class _Model(BaseModel):
@@ -196,6 +201,9 @@ class SiteSpec(_Model):
     operator: str | None = Field(None, description="Who operates it (informational)")
     sensors: list[SensorSpec] = Field(default_factory=list)
     fire_units: list[FireUnitSpec] = Field(default_factory=list)
+    rules_of_engagement: Roe | None = Field(
+        default=None, description="Rules of engagement of this site's fire units; default: the scenario's rules_of_engagement"
+    )
 
 
 class AssetSpec(_Model):
@@ -268,8 +276,12 @@ class RaidSpec(_Model):
     )
 
 
+def _nato_modes() -> list[IffMode]:
+    return ["nato-mode-4", "nato-mode-5"]
+
+
 class FriendlySpec(_Model):
-    """Friendly flights (for IFF studies; flown and recorded, not yet sensed)."""
+    """Friendly flights: flown, sensed and tracked like any air object, and answering IFF interrogations."""
 
     name: Name
     type: Name = Field(description="Catalogue threat id of the airframe class, e.g. fighter-4gen")
@@ -278,6 +290,58 @@ class FriendlySpec(_Model):
     start_time_s: NonNeg = 0.0
     spacing_s: NonNeg = 0.0
     speed_mps: Pos | None = None
+    transponder_modes: list[IffMode] = Field(
+        default_factory=_nato_modes,
+        description="IFF modes the flight's transponders answer (NATO fighters: Mark XII Mode 4 and Mode 5)",
+    )
+    transponder_failure_probability: Prob = Field(
+        default=0.0,
+        description="Probability that an aircraft's transponder does not answer at all during the run (drawn once "
+        "per aircraft from its own stream); no public rate: set it for the study",
+    )
+
+
+class IdentificationSpec(_Model):
+    """Identification ladder parameters (c2/iff.py); all are stated assumptions, see docs/models.md."""
+
+    interrogation_interval_s: Pos = Field(
+        default=5.0, description="Each site interrogates each of its confirmed tracks at this interval, s"
+    )
+    assume_friend_replies: int = Field(
+        default=1, ge=1, le=100, description="Valid replies after which a track is assumed friend"
+    )
+    friend_replies: int = Field(
+        default=2, ge=1, le=100, description="Valid replies after which a track is identified friend (≥ assume_friend_replies)"
+    )
+    assume_hostile_silent: int = Field(
+        default=1, ge=1, le=100, description="Consecutive unanswered interrogations, with hostile kinematics, after which a track is assumed hostile"
+    )
+    hostile_silent: int = Field(
+        default=3, ge=1, le=100, description="Consecutive unanswered interrogations, with hostile kinematics, after which a track is "
+        "identified hostile (≥ assume_hostile_silent)"
+    )
+    attack_cpa_km: NonNeg = Field(
+        default=5.0, description="Hostile kinematics: the track's predicted closest approach to a defended asset is within this distance"
+    )
+    attack_horizon_s: Pos = Field(
+        default=1800.0, description="... and that closest approach is at most this far ahead, s"
+    )
+
+    @field_validator("friend_replies")
+    @classmethod
+    def _friend_ge(cls, v: int, info: ValidationInfo) -> int:
+        a = info.data.get("assume_friend_replies")
+        if a is not None and v < a:
+            raise ValueError(f"must be >= assume_friend_replies ({a})")
+        return v
+
+    @field_validator("hostile_silent")
+    @classmethod
+    def _hostile_ge(cls, v: int, info: ValidationInfo) -> int:
+        a = info.data.get("assume_hostile_silent")
+        if a is not None and v < a:
+            raise ValueError(f"must be >= assume_hostile_silent ({a})")
+        return v
 
 
 class Scenario(_Model):
@@ -318,6 +382,12 @@ class Scenario(_Model):
         "second, independent engagement (doctrine's layered second shot). Either way one unit per threat per "
         "decision cycle",
     )
+    rules_of_engagement: Roe = Field(
+        default="weapons_tight",
+        description="weapons_free: engage any track not identified or assumed friend; weapons_tight: only tracks "
+        "identified or assumed hostile; weapons_hold: none (c2/iff.py roe_allows)",
+    )
+    identification: IdentificationSpec = Field(default_factory=IdentificationSpec)
 
     @field_validator("epoch_utc")
     @classmethod

@@ -230,6 +230,19 @@ def assign_sparse(
     if not hard.any():
         return out
     ti, dj, cost = ti[hard], dj[hard], cost[hard]
+    ut0, row0 = np.unique(ti, return_inverse=True)
+    if ut0.size <= _LSA_BATCH_TRACKS:
+        # few ambiguous tracks: every component would be packed into one batch anyway, so solve
+        # that one block-diagonal problem directly (same optimum, no graph labelling)
+        ud0, col0 = np.unique(dj, return_inverse=True)
+        ntb, ndb = ut0.size, ud0.size
+        C = np.full((ntb, ndb + ntb), np.inf)
+        C[row0, col0] = cost
+        C[np.arange(ntb), ndb + np.arange(ntb)] = miss_cost
+        r, c = linear_sum_assignment(C)
+        real = c < ndb
+        out[ut0[r[real]]] = ud0[c[real]]
+        return out
     comp = _components(n_tracks, n_dets, ti, dj)
     ut, uct, inv_t = _unique_in_component(ti, comp)
     ud, ucd, inv_d = _unique_in_component(dj, comp)

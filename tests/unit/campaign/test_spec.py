@@ -114,3 +114,12 @@ def test_bundled_campaigns_validate() -> None:
     assert {"turkey-2017-network", "turkey-2017-procurement"} <= set(names)
     for n in names:
         load_campaign(n)
+
+
+def test_rules_of_engagement_by_key_path(small) -> None:
+    # issue 9 IFF: the top-level ROE and the per-site override are campaign key paths
+    c = load_campaign(small("  - name: a\n  - name: b\n    set: {rules_of_engagement: weapons_free, "
+                            "sites.adana-patriot.rules_of_engagement: weapons_hold}\n"))  # fmt: skip
+    a, b = c.variants
+    assert a.scenario.rules_of_engagement == "weapons_tight" and a.scenario.sites[0].rules_of_engagement is None
+    assert b.scenario.rules_of_engagement == "weapons_free" and b.scenario.sites[0].rules_of_engagement == "weapons_hold"

@@ -269,6 +269,15 @@ def _enum(*choices: str) -> Callable[[Any], bool]:
     return check
 
 
+#: IFF modes known to the catalogue (``systems.*.iff_modes``); the same vocabulary as the scenario's
+#: ``friendly_flights[*].transponder_modes``.
+IFF_MODES: tuple[str, ...] = ("nato-mode-4", "nato-mode-5", "parol")
+
+
+def _iff_modes(v: Any) -> bool:
+    return isinstance(v, list) and all(x in IFF_MODES for x in v)
+
+
 def _loadout(v: Any) -> bool:
     return isinstance(v, Mapping) and all(
         _is_str(k) and isinstance(n, int) and not isinstance(n, bool) and n >= 0 for k, n in v.items()
@@ -288,6 +297,7 @@ _PLAIN_MSG: dict[Callable[[Any], bool], str] = {
     _str_or_list: "a string or a list of strings",
     _loadout: "a mapping interceptor id -> non-negative integer count",
     _reserve: "a mapping interceptor id -> list of threat classes it is reserved for",
+    _iff_modes: "a list of IFF modes (" + ", ".join(IFF_MODES) + ")",
 }
 
 # numeric domains: (low, high, low_inclusive)
@@ -319,6 +329,7 @@ _DOMAINS: dict[str, tuple[float, float, bool]] = {
     "rounds_per_launcher": _POS,
     "missiles_per_launcher": _POS,
     "salvo_size": _POS,
+    "iff_reply_probability": _PROB,
     "max_simultaneous_engagements": _POS,
     "max_missiles_guided": _POS,
 }
@@ -369,12 +380,13 @@ _SPECS: dict[str, _Spec] = {
         {"name": _is_str, "country": _is_str, "radars": _str_list, "interceptors": _str_list,
          "default_loadout": _loadout, "loadout_note": _opt_str, "notes": _opt_str},
         {"doctrine": _enum("salvo", "shoot-look-shoot"), "weapon_choice": _enum("loadout-order", "cheapest"),
-         "reserve": _reserve, "reserve_rule": _enum("hold", "last-resort"), "doctrine_note": _opt_str},
+         "reserve": _reserve, "reserve_rule": _enum("hold", "last-resort"), "doctrine_note": _opt_str,
+         "iff_modes": _iff_modes, "iff_note": _opt_str},
         frozenset({
             "launchers", "missiles_per_launcher", "reaction_time_s", "launch_interval_s",
             "max_simultaneous_engagements", "max_missiles_guided", "cost_usd_per_battery", "salvo_size",
         }),
-        frozenset({"reload_time_s"}),
+        frozenset({"reload_time_s", "iff_reply_probability"}),
     ),  # fmt: skip
     "threat": _Spec(
         "threat",

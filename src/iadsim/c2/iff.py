@@ -1,0 +1,226 @@
+"""IFF interrogation, the identification ladder, identity sharing and rules of engagement.
+
+Pure array kernels (no truth labels in any decision): a site interrogates its confirmed tracks
+every ``interrogation_interval_s``; each interrogation is answered or not (the *physics* of the
+reply reads the interrogated object's transponder, as radar detection reads its RCS); the ladder
+turns the observed replies and the track's own kinematics into an identity; the rules of
+engagement turn the identity into a permission to engage. See ``docs/models.md`` ("IFF and rules
+of engagement") for the equations, assumptions and sources.
+
+Identity codes (``int8``, stable, stored in the ``value`` column of ``Identified`` events)::
+
+    0 unknown   1 assumed_friend   2 assumed_hostile   3 friend   4 hostile
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+UNKNOWN, ASSUMED_FRIEND, ASSUMED_HOSTILE, FRIEND, HOSTILE = 0, 1, 2, 3, 4
+#: Identity names by code (the ``reason`` of an ``Identified`` event is ``"id_" + name``).
+IDENTITIES: tuple[str, ...] = ("unknown", "assumed_friend", "assumed_hostile", "friend", "hostile")
+#: Rules of engagement by code.
+ROES: tuple[str, ...] = ("weapons_free", "weapons_tight", "weapons_hold")
+ROE_CODE: dict[str, int] = {r: i for i, r in enumerate(ROES)}
+
+#: ``ROE_TABLE[roe, identity]``: may a unit under ``roe`` engage a track of ``identity``?
+#: weapons_free — anything not identified or assumed friend; weapons_tight — only identified or
+#: assumed hostile; weapons_hold — nothing (no self-defence exception is modelled).
+ROE_TABLE = np.array([
+    # unknown assumed_friend assumed_hostile friend hostile
+    [True, False, True, False, True],    # weapons_free
+    [False, False, True, False, True],   # weapons_tight
+    [False, False, False, False, False],  # weapons_hold
+], dtype=bool)  # fmt: skip
+
+#: Advancement of each identity for sharing (higher wins); at equal advancement the friend side
+#: wins: ``unknown 0 < assumed_hostile 1 < assumed_friend 2 < hostile 3 < friend 4``.
+SHARE_SCORE = np.array([0, 2, 1, 4, 3], np.int64)
+_SCORE_TO_ID = np.array([UNKNOWN, ASSUMED_HOSTILE, ASSUMED_FRIEND, HOSTILE, FRIEND], np.int8)
+
+#: Assessed classes (``c2.classification``) that are hostile kinematics by themselves.
+MISSILE_CLASSES = (1, 2)  # cruise_missile, ballistic_missile (THREAT_CLASSES order)
+
+
+def roe_allows(identity: np.ndarray, roe: np.ndarray | int) -> np.ndarray:
+    """May a unit engage each track under its rules of engagement? ``ROE_TABLE[roe, identity]``.
+
+    Parameters
+    ----------
+    identity : (n,) int identity codes of the candidate tracks.
+    roe : (n,) or scalar ROE code (``ROE_CODE``) of the unit of each candidate.
+
+    Returns
+    -------
+    (n,) bool.
+    """
+    ident = np.asarray(identity, np.int64)
+    return np.asarray(ROE_TABLE[np.broadcast_to(np.asarray(roe, np.int64), ident.shape), ident], bool)
+
+
+def interrogations_due(last_s: np.ndarray, t_s: float, interval_s: float) -> np.ndarray:
+    """Tracks whose next interrogation is due: never interrogated (NaN) or ``t − last ≥ interval``.
+
+    Parameters
+    ----------
+    last_s : (n,) time of each object's last interrogation by its site, s (NaN: never).
+    """
+    last = np.asarray(last_s, float)
+    return np.isnan(last) | (t_s - last >= interval_s - 1e-9)
+
+
+def reply_probability(interrogator_mask: np.ndarray, reply_p: np.ndarray, transponder_mask: np.ndarray) -> np.ndarray:
+    """Probability that one interrogation is answered with a valid, decoded reply.
+
+    ``p = p_reply(interrogator) · [modes(interrogator) ∩ modes(transponder) ≠ ∅]``, with the
+    transponder's modes 0 where it has none or it failed (hostiles, failed friendlies, false tracks).
+
+    Parameters
+    ----------
+    interrogator_mask : (n,) int bit mask of the modes the interrogating site reads.
+    reply_p : (n,) per-interrogation reply probability of the interrogator (catalogue).
+    transponder_mask : (n,) int bit mask of the modes the object's working transponder answers.
+    """
+    compatible = (np.asarray(interrogator_mask, np.int64) & np.asarray(transponder_mask, np.int64)) != 0
+    return np.where(compatible, np.asarray(reply_p, float), 0.0)
+
+
+def update_counts(replies: np.ndarray, silent: np.ndarray, got_reply: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Reply counters after one interrogation each.
+
+    ``replies ← replies + r``; ``silent ← 0`` if ``r`` else ``silent + 1`` (consecutive unanswered
+    interrogations since the last reply), ``r`` ∈ {0, 1} the outcome.
+    """
+    r = np.asarray(got_reply, bool)
+    return np.asarray(replies) + r, np.where(r, 0, np.asarray(silent) + 1)
+
+
+def hostile_kinematics(p_m: np.ndarray, v_mps: np.ndarray, assessed_class: np.ndarray, asset_ecef_m: np.ndarray,
+                       cpa_m: float, horizon_s: float) -> np.ndarray:  # fmt: skip
+    """Hostile kinematic criteria of tracks, from their estimates only.
+
+    A track behaves hostile if its assessed class is a missile (cruise or ballistic, from
+    :func:`iadsim.c2.classification.classify`) **or** it flies an attack profile at a defended
+    asset ``a``: with ``r = p − a``, the time of closest approach ``t* = −(r·v)/|v|²`` and the miss
+    distance ``d* = |r + v t*|``, ``0 ≤ t* ≤ horizon_s`` and ``d* ≤ cpa_m`` for some asset (or it is
+    already within ``cpa_m`` of one).
+
+    Parameters
+    ----------
+    p_m, v_mps : (n, 3) track position and velocity (ECEF).
+    assessed_class : (n,) assessed class index (THREAT_CLASSES order).
+    asset_ecef_m : (A, 3) defended assets.
+
+    Returns
+    -------
+    (n,) bool.
+    """
+    missile = np.isin(np.asarray(assessed_class), MISSILE_CLASSES)
+    if len(asset_ecef_m) == 0 or len(p_m) == 0:
+        return missile
+    r = p_m[:, None, :] - asset_ecef_m[None, :, :]  # (n, A, 3)
+    v2 = np.maximum(np.einsum("nk,nk->n", v_mps, v_mps), 1e-9)[:, None]
+    t_star = -np.einsum("nak,nk->na", r, v_mps) / v2
+    d_star = np.linalg.norm(r + v_mps[:, None, :] * t_star[..., None], axis=2)
+    attack = (t_star >= 0) & (t_star <= horizon_s) & (d_star <= cpa_m)
+    attack |= np.linalg.norm(r, axis=2) <= cpa_m
+    return missile | attack.any(axis=1)
+
+
+def ladder(identity: np.ndarray, replies: np.ndarray, silent: np.ndarray, hostile_kin: np.ndarray,
+           assume_friend_replies: int, friend_replies: int, assume_hostile_silent: int,
+           hostile_silent: int) -> np.ndarray:  # fmt: skip
+    """One step of the identification ladder ``unknown → assumed friend / hostile → friend / hostile``.
+
+    Rules (first match wins; ``friend`` and ``hostile`` are final):
+
+    1. ``replies ≥ friend_replies`` ⇒ friend;
+    2. ``replies ≥ assume_friend_replies`` ⇒ assumed friend (a reply overrides an assumed hostile);
+    3. assumed hostile ``AH`` = already assumed hostile, or ``silent ≥ assume_hostile_silent`` with
+       hostile kinematics; ``AH`` and ``silent ≥ hostile_silent`` ⇒ hostile;
+    4. ``AH`` ⇒ assumed hostile;
+    5. else unknown (no reply, but nothing hostile in the kinematics: a silent patrol stays unknown).
+
+    Parameters
+    ----------
+    identity : (n,) int8 current identities; replies, silent : (n,) int counters (:func:`update_counts`);
+    hostile_kin : (n,) bool (:func:`hostile_kinematics`).
+
+    Returns
+    -------
+    (n,) int8 new identities.
+    """
+    ident = np.asarray(identity, np.int8)
+    rep = np.asarray(replies)
+    sil = np.asarray(silent)
+    ah = (ident == ASSUMED_HOSTILE) | (np.asarray(hostile_kin, bool) & (sil >= assume_hostile_silent))
+    new = np.select([rep >= friend_replies, rep >= assume_friend_replies, ah & (sil >= hostile_silent), ah],
+                    [FRIEND, ASSUMED_FRIEND, HOSTILE, ASSUMED_HOSTILE], UNKNOWN).astype(np.int8)  # fmt: skip
+    final = (ident == FRIEND) | (ident == HOSTILE)
+    return np.where(final, ident, new).astype(np.int8)
+
+
+def share_identities(identity: np.ndarray, key: np.ndarray) -> np.ndarray:
+    """Identities shared within groups: per ``key`` the most advanced identity wins.
+
+    Advancement (``SHARE_SCORE``): unknown < assumed hostile < assumed friend < hostile < friend —
+    identified beats assumed beats unknown, and at equal advancement the friend side wins (a valid
+    reply is positive evidence, a missing reply is not). Entries with ``key < 0`` are not shared.
+
+    Parameters
+    ----------
+    identity : (n,) int8 identities; key : (n,) int group key (same key = the same object in one
+        sharing group: the site's object id for a standalone site, the network track number on a
+        network).
+
+    Returns
+    -------
+    (n,) int8.
+    """
+    ident = np.asarray(identity, np.int8)
+    k = np.asarray(key, np.int64)
+    out = ident.copy()
+    m = k >= 0
+    if not m.any():
+        return out
+    uk, inv = np.unique(k[m], return_inverse=True)
+    best = np.zeros(len(uk), np.int64)
+    np.maximum.at(best, inv, SHARE_SCORE[ident[m]])
+    out[m] = _SCORE_TO_ID[best[inv]]
+    return out
+
+
+@dataclass
+class IffState:
+    """Identification state per fire-control object id (``FireControlState.obj`` space), grown on demand.
+
+    ``identity`` int8 code, ``replies`` valid replies so far, ``silent`` consecutive unanswered
+    interrogations, ``last_s`` time of the last interrogation (NaN: never).
+    """
+
+    cap: int = 0
+    identity: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int8))
+    replies: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+    silent: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+    last_s: np.ndarray = field(default_factory=lambda: np.zeros(0))
+
+    def ensure(self, cap: int) -> None:
+        """Grow every array to at least ``cap`` objects (new objects: unknown, never interrogated)."""
+        if cap <= self.cap:
+            return
+        new = max(cap, 2 * self.cap)
+        for name, fill, dt in (("identity", UNKNOWN, np.int8), ("replies", 0, np.int64), ("silent", 0, np.int64),
+                               ("last_s", np.nan, np.float64)):  # fmt: skip
+            a = np.full(new, fill, dt)
+            a[: self.cap] = getattr(self, name)[: self.cap]
+            setattr(self, name, a)
+        self.cap = new
+
+
+__all__ = [
+    "UNKNOWN", "ASSUMED_FRIEND", "ASSUMED_HOSTILE", "FRIEND", "HOSTILE", "IDENTITIES", "ROES", "ROE_CODE",
+    "ROE_TABLE", "SHARE_SCORE", "roe_allows", "interrogations_due", "reply_probability", "update_counts",
+    "hostile_kinematics", "ladder", "share_identities", "IffState",
+]  # fmt: skip
