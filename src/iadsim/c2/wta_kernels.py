@@ -216,14 +216,15 @@ def local_search(x: np.ndarray, V: np.ndarray, a: np.ndarray, allowed: np.ndarra
                 best = -scale
                 kb = -1
                 for k in range(T):
+                    d = gain_remove + S[k] * (Q[i, k] - 1.0)  # delta first, feasibility if better
+                    if not d < best:
+                        continue
                     if k == j or not allowed[i, k] or tot[k] >= tmax[k]:
                         continue
                     if x[i, k] == 0 and not frees and used_ch[i] >= channels[i]:
                         continue
-                    d = gain_remove + S[k] * (Q[i, k] - 1.0)
-                    if d < best:
-                        best = d
-                        kb = k
+                    best = d
+                    kb = k
                 if kb >= 0:
                     x[i, j] -= 1
                     if x[i, j] == 0:
@@ -281,9 +282,15 @@ def local_search(x: np.ndarray, V: np.ndarray, a: np.ndarray, allowed: np.ndarra
                     break
             if x[i, j] == 0:
                 continue
+            Sj = S[j]
+            SjIQ = Sj * IQ[i, j]
             for v in range(nz):
                 i2 = pi_[v]
                 k = pj_[v]
+                # the exact delta first (cheap, no branches); feasibility only when it improves
+                d = SjIQ * Q[i2, j] - Sj + S[k] * (IQ[i2, k] * Q[i, k] - 1.0)
+                if not d < -scale:
+                    continue
                 if i2 == i or k == j or x[i2, k] == 0 or x[i, j] == 0:
                     continue
                 if not allowed[i2, j] or not allowed[i, k]:
@@ -296,21 +303,21 @@ def local_search(x: np.ndarray, V: np.ndarray, a: np.ndarray, allowed: np.ndarra
                     continue
                 Lj = L[j] - a[i, j] + a[i2, j]
                 Lk = L[k] - a[i2, k] + a[i, k]
-                d = S[j] * (IQ[i, j] * Q[i2, j] - 1.0) + S[k] * (IQ[i2, k] * Q[i, k] - 1.0)
-                if d < -scale:
-                    x[i, j] -= 1
-                    x[i2, k] -= 1
-                    x[i, k] += 1
-                    x[i2, j] += 1
-                    used_ch[i] = ch_i
-                    used_ch[i2] = ch_i2
-                    L[j] = max(Lj, 0.0)
-                    L[k] = max(Lk, 0.0)
-                    S[j] = V[j] * np.exp(-L[j])
-                    S[k] = V[k] * np.exp(-L[k])
-                    improved = True
-                    if x[i, j] == 0:
-                        break
+                x[i, j] -= 1
+                x[i2, k] -= 1
+                x[i, k] += 1
+                x[i2, j] += 1
+                used_ch[i] = ch_i
+                used_ch[i2] = ch_i2
+                L[j] = max(Lj, 0.0)
+                L[k] = max(Lk, 0.0)
+                S[j] = V[j] * np.exp(-L[j])
+                S[k] = V[k] * np.exp(-L[k])
+                Sj = S[j]
+                SjIQ = Sj * IQ[i, j]
+                improved = True
+                if x[i, j] == 0:
+                    break
         if not improved:
             break
     return x
