@@ -657,7 +657,10 @@ def cyclic_exchange(x: np.ndarray, V: np.ndarray, a: np.ndarray, allowed: np.nda
     log_d = np.zeros(4 * n + 4, dtype=np.int64)
     fresh = True
     rejected = 0
+    accepted = 0
     for _ in range(max_cycles + max_rejects):
+        if accepted >= max_cycles:
+            break
         f_before = 0.0
         for k in range(T):
             f_before += S[k]
@@ -770,6 +773,7 @@ def cyclic_exchange(x: np.ndarray, V: np.ndarray, a: np.ndarray, allowed: np.nda
                     C[cyc[(t + 1) % m], cyc[t]] = np.inf
             continue
         fresh = True
+        accepted += 1
     return x
 
 

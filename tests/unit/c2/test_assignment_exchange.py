@@ -133,3 +133,20 @@ def test_heuristic_reaches_brute_force_optimum_on_tiny_instances(seed: int) -> N
     res = get_assigner("heuristic").assign(prob)
     assert check_feasible(prob, res.x) == []
     assert res.objective == pytest.approx(_brute(prob), rel=1e-9, abs=1e-12)
+
+
+def test_max_cycles_caps_applied_cycles() -> None:
+    """Two independent blocks each need an exchange: with ``max_cycles`` 1 one improving cycle
+    is applied (F falls but the optimum 0.4 is not reached), with 10 both blocks are solved."""
+    pk = np.array([[0.9, 0.1, 0.0, 0.0],
+                   [0.1, 0.9, 0.0, 0.0],
+                   [0.0, 0.0, 0.9, 0.1],
+                   [0.0, 0.0, 0.1, 0.9]])
+    prob = AssignmentProblem(values=np.ones(4), pk=pk, counts=np.ones(4, dtype=np.int64))
+    x0 = np.array([[0, 1, 0, 0], [1, 0, 0, 0], [0, 0, 0, 1], [0, 0, 1, 0]])
+    f0 = expected_survival(prob, x0)  # 4 x 0.9
+    f1 = expected_survival(prob, _ce(prob, x0, cycles=1, rejects=0))
+    f2 = expected_survival(prob, _ce(prob, x0, cycles=10, rejects=0))
+    assert f0 == pytest.approx(3.6)
+    assert f2 + 0.5 < f1 < f0  # one cycle stays in one block: F >= 0.1 + 0.1 + 0.9 + 0.9 = 2
+    assert f2 == pytest.approx(0.4)
