@@ -619,10 +619,13 @@ def cyclic_exchange(x: np.ndarray, V: np.ndarray, a: np.ndarray, allowed: np.nda
     stays idle). Along a cycle every type gives one round and receives one, so round counts are
     kept; when the cycle's targets are distinct the objective changes by exactly the cycle's
     cost (the cyclic and path exchanges of Ahuja, Kumar, Jha & Orlin 2007, here over types).
-    A negative cycle is found by Bellman–Ford (``W + 1`` passes), applied, and checked exactly
-    (targets shared by two arcs interact, channels and per-target limits are re-checked);
-    the search stops at the first cycle that does not lower the objective by more than
-    ``1e-12`` relative, when no negative cycle exists, or after ``max_cycles`` cycles.
+    A negative cycle is found by Bellman–Ford (at most ``W + 1`` passes; the predecessor graph
+    is searched for a cycle after each pass), applied, and checked exactly (targets shared by
+    two arcs interact, channels and per-target limits are re-checked). A cycle that does not
+    lower the objective by more than ``1e-12`` relative is undone and its arcs that share a
+    target (all its arcs if none do) are removed from the graph before searching again, at most
+    ``max_rejects`` times in a call; the arcs are recomputed after every applied cycle. Stops
+    when no negative cycle is left or after ``max_cycles`` applied cycles.
 
     Returns
     -------
