@@ -143,7 +143,7 @@ def run_table(data_dir: Path, out: Path, time_limit: float, repeats: int) -> dic
             r["best_known_proven"] = best["proven"]
             r["excess_pct"] = 100.0 * (float(r["objective"]) - float(best["ub"])) / float(best["ub"])  # type: ignore[arg-type]
             if solver == "heuristic":
-                # the result depends on the seed of the matching search's draws: report seeds 0-4
+                # the result depends on the seed (matching draws, exchange kicks): report seeds 0-4
                 seeds = [get_assigner("heuristic", seed=sd).assign(prob) for sd in range(5)]
                 r["seeds_excess_pct"] = [100.0 * (s.objective - float(best["ub"])) / float(best["ub"])
                                          for s in seeds]

@@ -18,7 +18,8 @@ Solvers, resolved by the stable names of ``ASSIGNERS`` (the scenario key ``assig
 
 ``greedy``     weapon-sequential greedy marginal return;
 ``mmr``        maximum marginal return (den Broeder, Ellison & Emerling 1959);
-``heuristic``  rounds of linear assignment + move/add/swap descent + matching VLNS;
+``heuristic``  rounds of linear assignment + move/add/swap descent, then the better of an
+               iterated negative-cycle exchange search and a matching VLNS;
 ``exact``      column generation + reduced-cost column enumeration + HiGHS MILP, time-limited,
                reporting its proven lower bound and gap (see ``iadsim.c2.wta_exact``).
 
@@ -280,7 +281,8 @@ def _lsa_max(gain: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def matching_improve(problem: AssignmentProblem, x: np.ndarray, iterations: int, patience: int,
-                     seed: int, max_passes: int = 200) -> np.ndarray:
+                     seed: int, max_passes: int = 200, cycles: int = 0,
+                     rejects: int = 0) -> np.ndarray:
     """Very large neighbourhood search by exact re-assignment of one round per target.
 
     Each iteration draws one round (uniformly among its rounds) from every engaged target,
@@ -342,6 +344,9 @@ def matching_improve(problem: AssignmentProblem, x: np.ndarray, iterations: int,
         else:
             np.add.at(xn, (typ[r[sel]], c[sel]), 1)
         xn = _k.local_search(xn, V, a, allowed, counts, ch, tmax, int(max_passes))
+        if cycles > 0:
+            xn = _k.cyclic_exchange(xn, V, a, allowed, counts, ch, tmax, int(cycles), int(rejects))
+            xn = _k.local_search(xn, V, a, allowed, counts, ch, tmax, int(max_passes))
         fn = expected_survival(problem, xn)
         if fn < f * (1.0 - 1e-12):
             x, f = xn, fn
@@ -437,25 +442,40 @@ class MMRAssigner:
 
 @dataclass
 class HeuristicAssigner:
-    """Rounds of linear assignment (``assignment_rounds``), local search, matching VLNS.
+    """Linear-assignment rounds, then the better of two improvement paths.
 
-    The start is improved by ``wta_kernels.iterated_local_search`` (move/add/swap descent, then
-    ``iterations`` perturbation rounds, none by default) and then by ``matching_improve``
-    (exact re-assignment of one drawn round per target, ``match_iterations`` at most, stopping
-    after ``patience`` iterations without improvement).
+    Start: ``assignment_rounds`` and ``wta_kernels.iterated_local_search`` (move/add/swap
+    descent, then ``iterations`` perturbation rounds, none by default). If the start keeps at
+    most one round per target and nothing limits channels or rounds per target, it is already
+    the best "one round per target" assignment and is returned (square instances). Otherwise
+    two paths run from it and the better result is kept (the two fall into different local
+    optima on the many-rounds-per-target class, so taking both is more robust than either):
+
+    A. ``wta_kernels.iterated_exchange_search``: descent + negative-cycle exchanges
+       (``cyclic_exchange``), then ``exchange_iterations`` random kicks of ``exchange_kick``
+       rounds, each followed by that descent, improvements kept;
+    B. ``matching_improve`` (exact re-assignment of one drawn round per target,
+       ``match_iterations`` at most, ``patience`` without improvement), then the
+       negative-cycle exchanges and the descent.
+
+    One parameter set for every instance (the defaults below).
 
     Parameters
     ----------
     max_passes : int
         Cap on descent passes (each pass scans every neighbourhood once).
     iterations : int
-        Perturbation + descent rounds (``wta_kernels.iterated_local_search``).
+        Perturbation + descent rounds of the start (``wta_kernels.iterated_local_search``).
     kick : int
-        Rounds relocated at random by each perturbation.
+        Rounds relocated at random by each of those perturbations.
     seed : int
         Seed of the perturbations and draws (the result is deterministic).
     match_iterations, patience : int
-        Budget and stall limit of ``matching_improve``.
+        Budget and stall limit of ``matching_improve`` (path B).
+    exchange_iterations, exchange_kick : int
+        Kicks of path A and rounds relocated by each.
+    max_cycles, max_rejects : int
+        Per call of ``cyclic_exchange``: most cycles applied, most rejected cycles retried.
     """
 
     name: str = "heuristic"
@@ -465,6 +485,10 @@ class HeuristicAssigner:
     seed: int = 0
     match_iterations: int = 40
     patience: int = 8
+    exchange_iterations: int = 10
+    exchange_kick: int = 4
+    max_cycles: int = 1000
+    max_rejects: int = 20
 
     def assign(self, problem: AssignmentProblem) -> Assignment:
         t0 = time.perf_counter()
@@ -479,14 +503,28 @@ class HeuristicAssigner:
         # With at most one round per target and no channel / per-target limits, the start is
         # the optimum over all "<= 1 round per target" assignments (one linear assignment), so
         # if the descent kept that shape and did not lose value, the matching neighbourhood
-        # (re-assign <= 1 round per target) has nothing to offer: skip it.
+        # (re-assign <= 1 round per target) has nothing to offer: skip the improvement paths.
         single = (problem.channels is None and problem.max_per_target is None
                   and int(x0.sum(axis=0).max(initial=0)) <= 1
                   and int(x.sum(axis=0).max(initial=0)) <= 1
                   and expected_survival(problem, x) <= expected_survival(problem, x0))
-        if self.match_iterations > 0 and not single:
-            x = matching_improve(problem, x, int(self.match_iterations), int(self.patience),
-                                 int(self.seed), int(self.max_passes))
+        if single:
+            return _result(problem, x, self.name, t0)
+        # path A: cyclic exchanges inside an iterated local search
+        xa = _k.iterated_exchange_search(x, V, a, allowed, counts, ch, tmax,
+                                         int(self.exchange_iterations), int(self.exchange_kick),
+                                         int(self.seed), int(self.max_passes),
+                                         int(self.max_cycles), int(self.max_rejects))
+        # path B: matching VLNS, then cyclic exchanges
+        xb = x
+        if self.match_iterations > 0:
+            xb = matching_improve(problem, x, int(self.match_iterations), int(self.patience),
+                                  int(self.seed), int(self.max_passes))
+        if self.max_cycles > 0:
+            xb = _k.cyclic_exchange(xb, V, a, allowed, counts, ch, tmax, int(self.max_cycles),
+                                    int(self.max_rejects))
+            xb = _k.local_search(xb, V, a, allowed, counts, ch, tmax, int(self.max_passes))
+        x = xa if expected_survival(problem, xa) <= expected_survival(problem, xb) else xb
         return _result(problem, x, self.name, t0)
 
 

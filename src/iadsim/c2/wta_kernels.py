@@ -216,14 +216,15 @@ def local_search(x: np.ndarray, V: np.ndarray, a: np.ndarray, allowed: np.ndarra
                 best = -scale
                 kb = -1
                 for k in range(T):
+                    d = gain_remove + S[k] * (Q[i, k] - 1.0)  # delta first, feasibility if better
+                    if not d < best:
+                        continue
                     if k == j or not allowed[i, k] or tot[k] >= tmax[k]:
                         continue
                     if x[i, k] == 0 and not frees and used_ch[i] >= channels[i]:
                         continue
-                    d = gain_remove + S[k] * (Q[i, k] - 1.0)
-                    if d < best:
-                        best = d
-                        kb = k
+                    best = d
+                    kb = k
                 if kb >= 0:
                     x[i, j] -= 1
                     if x[i, j] == 0:
@@ -281,9 +282,15 @@ def local_search(x: np.ndarray, V: np.ndarray, a: np.ndarray, allowed: np.ndarra
                     break
             if x[i, j] == 0:
                 continue
+            Sj = S[j]
+            SjIQ = Sj * IQ[i, j]
             for v in range(nz):
                 i2 = pi_[v]
                 k = pj_[v]
+                # the exact delta first (cheap, no branches); feasibility only when it improves
+                d = SjIQ * Q[i2, j] - Sj + S[k] * (IQ[i2, k] * Q[i, k] - 1.0)
+                if not d < -scale:
+                    continue
                 if i2 == i or k == j or x[i2, k] == 0 or x[i, j] == 0:
                     continue
                 if not allowed[i2, j] or not allowed[i, k]:
@@ -296,21 +303,21 @@ def local_search(x: np.ndarray, V: np.ndarray, a: np.ndarray, allowed: np.ndarra
                     continue
                 Lj = L[j] - a[i, j] + a[i2, j]
                 Lk = L[k] - a[i2, k] + a[i, k]
-                d = S[j] * (IQ[i, j] * Q[i2, j] - 1.0) + S[k] * (IQ[i2, k] * Q[i, k] - 1.0)
-                if d < -scale:
-                    x[i, j] -= 1
-                    x[i2, k] -= 1
-                    x[i, k] += 1
-                    x[i2, j] += 1
-                    used_ch[i] = ch_i
-                    used_ch[i2] = ch_i2
-                    L[j] = max(Lj, 0.0)
-                    L[k] = max(Lk, 0.0)
-                    S[j] = V[j] * np.exp(-L[j])
-                    S[k] = V[k] * np.exp(-L[k])
-                    improved = True
-                    if x[i, j] == 0:
-                        break
+                x[i, j] -= 1
+                x[i2, k] -= 1
+                x[i, k] += 1
+                x[i2, j] += 1
+                used_ch[i] = ch_i
+                used_ch[i2] = ch_i2
+                L[j] = max(Lj, 0.0)
+                L[k] = max(Lk, 0.0)
+                S[j] = V[j] * np.exp(-L[j])
+                S[k] = V[k] * np.exp(-L[k])
+                Sj = S[j]
+                SjIQ = Sj * IQ[i, j]
+                improved = True
+                if x[i, j] == 0:
+                    break
         if not improved:
             break
     return x
@@ -561,3 +568,335 @@ def iterated_local_search(x0: np.ndarray, V: np.ndarray, a: np.ndarray, allowed:
                 best = y.copy()
                 fbest = f
     return best
+
+
+@njit(cache=True)
+def _undo(log_i: np.ndarray, log_j: np.ndarray, log_d: np.ndarray, n_log: int, x: np.ndarray,
+          L: np.ndarray, S: np.ndarray, tot: np.ndarray, used_ch: np.ndarray,
+          remaining: np.ndarray, V: np.ndarray, a: np.ndarray) -> None:  # pragma: no cover
+    """Revert the logged changes ``x[i, j] += d`` (newest first), state included."""
+    for t in range(n_log - 1, -1, -1):
+        i = log_i[t]
+        j = log_j[t]
+        d = -log_d[t]
+        _change(i, j, d, x, L, S, tot, used_ch, remaining, V, a)
+
+
+@njit(cache=True)
+def _change(i: int, j: int, d: int, x: np.ndarray, L: np.ndarray, S: np.ndarray,
+            tot: np.ndarray, used_ch: np.ndarray, remaining: np.ndarray, V: np.ndarray,
+            a: np.ndarray) -> None:  # pragma: no cover - compiled
+    """``x[i, j] += d`` with the per-target log-kill ``L``, survival ``S`` and counters."""
+    before = x[i, j]
+    x[i, j] = before + d
+    if before == 0 and x[i, j] > 0:
+        used_ch[i] += 1
+    elif before > 0 and x[i, j] == 0:
+        used_ch[i] -= 1
+    remaining[i] -= d
+    tot[j] += d
+    L[j] = max(L[j] + a[i, j] * d, 0.0)
+    if tot[j] == 0:
+        L[j] = 0.0
+    S[j] = V[j] * np.exp(-L[j])
+
+
+@njit(cache=True)
+def cyclic_exchange(x: np.ndarray, V: np.ndarray, a: np.ndarray, allowed: np.ndarray,
+                    counts: np.ndarray, channels: np.ndarray, tmax: np.ndarray,
+                    max_cycles: int, max_rejects: int) -> np.ndarray:  # pragma: no cover
+    """Multi-exchange descent: negative cycles of an improvement graph over weapon types.
+
+    Nodes are the weapon types plus a node ``Z`` (the pool of idle rounds). An arc
+    ``u -> v`` means "a free round of type ``u`` takes the place of one round of type ``v`` on a
+    target ``j``" (``v`` then holds a free round); its cost is the exact change of that target,
+
+        c(u, v) = min_j  S_j (exp(a_vj - a_uj) - 1)        over j with x_vj > 0, allowed u.
+
+    ``Z -> v`` frees a round of ``v``: cost 0 if ``v`` has an idle round, else the least loss
+    ``min_j S_j (exp(a_vj) - 1)`` of taking one off a target; ``u -> Z`` places ``u``'s free
+    round on the target with the largest drop, ``min(0, min_j S_j (exp(-a_uj) - 1))`` (0: it
+    stays idle). Along a cycle every type gives one round and receives one, so round counts are
+    kept; when the cycle's targets are distinct the objective changes by exactly the cycle's
+    cost (the cyclic and path exchanges of Ahuja, Kumar, Jha & Orlin 2007, here over types).
+    A negative cycle is found by Bellman–Ford (at most ``W + 1`` passes; the predecessor graph
+    is searched for a cycle after each pass), applied, and checked exactly (targets shared by
+    two arcs interact, channels and per-target limits are re-checked). A cycle that does not
+    lower the objective by more than ``1e-12`` relative is undone and its arcs that share a
+    target (all its arcs if none do) are removed from the graph before searching again, at most
+    ``max_rejects`` times in a call; the arcs are recomputed after every applied cycle. Stops
+    when no negative cycle is left or after ``max_cycles`` applied cycles.
+
+    Returns
+    -------
+    x : (W, T) int64
+    """
+    W, T = a.shape
+    x = x.copy()
+    Q = np.exp(-a)
+    IQ = np.exp(np.minimum(a, 700.0))
+    L = np.zeros(T)
+    tot = np.zeros(T, dtype=np.int64)
+    used_ch = np.zeros(W, dtype=np.int64)
+    remaining = counts.copy()
+    for i in range(W):
+        for j in range(T):
+            if x[i, j] > 0:
+                L[j] += a[i, j] * x[i, j]
+                tot[j] += x[i, j]
+                used_ch[i] += 1
+                remaining[i] -= x[i, j]
+    S = V * np.exp(-L)
+    n = W + 1
+    Z = W
+    C = np.full((n, n), np.inf)
+    J = np.full((n, n), -1, dtype=np.int64)
+    dist = np.zeros(n)
+    pred = np.full(n, -1, dtype=np.int64)
+    mark = np.full(n, -1, dtype=np.int64)
+    cyc = np.zeros(n + 1, dtype=np.int64)
+    log_i = np.zeros(4 * n + 4, dtype=np.int64)
+    log_j = np.zeros(4 * n + 4, dtype=np.int64)
+    log_d = np.zeros(4 * n + 4, dtype=np.int64)
+    fresh = True
+    rejected = 0
+    accepted = 0
+    for _ in range(max_cycles + max_rejects):
+        if accepted >= max_cycles:
+            break
+        f_before = 0.0
+        for k in range(T):
+            f_before += S[k]
+        tol = 1e-12 * (f_before + 1e-300)
+        if fresh:
+            fresh = False
+            _arc_costs(x, S, Q, IQ, allowed, remaining, tot, tmax, C, J)
+        # ---- Bellman-Ford from a virtual source (all distances 0); after every pass the
+        # predecessor graph is searched for a cycle (any such cycle is negative), so a cycle is
+        # usually found after a few passes instead of W + 1
+        for v in range(n):
+            dist[v] = 0.0
+            pred[v] = -1
+        hit = -1
+        for _it in range(n):
+            relaxed = False
+            for u in range(n):
+                du = dist[u]
+                for v in range(n):
+                    c = C[u, v]
+                    if c < np.inf and du + c < dist[v] - tol:
+                        dist[v] = du + c
+                        pred[v] = u
+                        relaxed = True
+            if not relaxed:
+                break
+            for v in range(n):
+                mark[v] = -1
+            for s0 in range(n):
+                w = s0
+                while w >= 0 and mark[w] < 0:
+                    mark[w] = s0
+                    w = pred[w]
+                if w >= 0 and mark[w] == s0:
+                    hit = w
+                    break
+            if hit >= 0:
+                break
+        if hit < 0:
+            break
+        v = hit
+        # the cycle through v, in arc order
+        m = 0
+        w = v
+        while True:
+            cyc[m] = w
+            m += 1
+            w = pred[w]
+            if w == v or m > n:
+                break
+        # cyc holds v, pred(v), pred(pred(v)), ...: arcs are cyc[t+1] -> cyc[t]
+        n_log = 0
+        for t in range(m):
+            vv = cyc[t]
+            uu = cyc[(t + 1) % m]
+            j = J[uu, vv]
+            if uu == Z:
+                if j >= 0:
+                    _change(vv, j, -1, x, L, S, tot, used_ch, remaining, V, a)
+                    log_i[n_log] = vv
+                    log_j[n_log] = j
+                    log_d[n_log] = -1
+                    n_log += 1
+            elif vv == Z:
+                if j >= 0:
+                    _change(uu, j, 1, x, L, S, tot, used_ch, remaining, V, a)
+                    log_i[n_log] = uu
+                    log_j[n_log] = j
+                    log_d[n_log] = 1
+                    n_log += 1
+            else:
+                _change(uu, j, 1, x, L, S, tot, used_ch, remaining, V, a)
+                log_i[n_log] = uu
+                log_j[n_log] = j
+                log_d[n_log] = 1
+                n_log += 1
+                _change(vv, j, -1, x, L, S, tot, used_ch, remaining, V, a)
+                log_i[n_log] = vv
+                log_j[n_log] = j
+                log_d[n_log] = -1
+                n_log += 1
+        ok = True
+        for t in range(n_log):
+            i = log_i[t]
+            j = log_j[t]
+            if x[i, j] < 0 or remaining[i] < 0 or used_ch[i] > channels[i] or tot[j] > tmax[j]:
+                ok = False
+                break
+        f_after = 0.0
+        for k in range(T):
+            S[k] = V[k] * np.exp(-L[k])
+            f_after += S[k]
+        if not ok or not f_after < f_before - tol:
+            _undo(log_i, log_j, log_d, n_log, x, L, S, tot, used_ch, remaining, V, a)
+            rejected += 1
+            if rejected > max_rejects:
+                break
+            # drop the cycle's arcs that share a target with another of its arcs (all of them
+            # if none does) and search again on the same graph
+            n_drop = 0
+            for t in range(m):
+                j1 = J[cyc[(t + 1) % m], cyc[t]]
+                for t2 in range(m):
+                    if t2 != t and j1 >= 0 and J[cyc[(t2 + 1) % m], cyc[t2]] == j1:
+                        C[cyc[(t + 1) % m], cyc[t]] = np.inf
+                        n_drop += 1
+                        break
+            if n_drop == 0:
+                for t in range(m):
+                    C[cyc[(t + 1) % m], cyc[t]] = np.inf
+            continue
+        fresh = True
+        accepted += 1
+    return x
+
+
+@njit(cache=True)
+def _arc_costs(x: np.ndarray, S: np.ndarray, Q: np.ndarray, IQ: np.ndarray,
+               allowed: np.ndarray, remaining: np.ndarray, tot: np.ndarray, tmax: np.ndarray,
+               C: np.ndarray, J: np.ndarray) -> None:  # pragma: no cover - compiled
+    """Arc costs ``C`` and their targets ``J`` of ``cyclic_exchange``'s improvement graph."""
+    W, T = x.shape
+    n = W + 1
+    Z = W
+    for u in range(n):
+        for v in range(n):
+            C[u, v] = np.inf
+            J[u, v] = -1
+    for v in range(W):
+        if remaining[v] > 0:
+            C[Z, v] = 0.0
+        for j in range(T):
+            if x[v, j] == 0:
+                continue
+            if remaining[v] <= 0:
+                c = S[j] * (IQ[v, j] - 1.0)
+                if c < C[Z, v]:
+                    C[Z, v] = c
+                    J[Z, v] = j
+            for u in range(W):
+                if u == v or not allowed[u, j]:
+                    continue
+                c = S[j] * (IQ[v, j] * Q[u, j] - 1.0)
+                if c < C[u, v]:
+                    C[u, v] = c
+                    J[u, v] = j
+    for u in range(W):
+        C[u, Z] = 0.0
+        for j in range(T):
+            if not allowed[u, j] or tot[j] >= tmax[j]:
+                continue
+            c = S[j] * (Q[u, j] - 1.0)
+            if c < C[u, Z]:
+                C[u, Z] = c
+                J[u, Z] = j
+
+
+@njit(cache=True)
+def _kick(y: np.ndarray, allowed: np.ndarray, channels: np.ndarray, tmax: np.ndarray,
+          kick: int) -> None:  # pragma: no cover - compiled
+    """Relocate ``kick`` uniformly drawn assigned rounds to uniformly drawn targets, in place
+    (a relocation that would break the mask, a per-target maximum or a channel limit is
+    skipped)."""
+    W, T = y.shape
+    tot = np.zeros(T, dtype=np.int64)
+    used = np.zeros(W, dtype=np.int64)
+    n_units = 0
+    for i in range(W):
+        for j in range(T):
+            tot[j] += y[i, j]
+            if y[i, j] > 0:
+                used[i] += 1
+            n_units += y[i, j]
+    if n_units == 0:
+        return
+    for _r in range(kick):
+        u = np.random.randint(n_units)
+        ii = -1
+        jj = -1
+        acc = 0
+        for i in range(W):
+            for j in range(T):
+                acc += y[i, j]
+                if acc > u:
+                    ii = i
+                    jj = j
+                    break
+            if ii >= 0:
+                break
+        k = np.random.randint(T)
+        if k == jj or not allowed[ii, k] or tot[k] >= tmax[k]:
+            continue
+        if y[ii, k] == 0 and y[ii, jj] > 1 and used[ii] >= channels[ii]:
+            continue
+        y[ii, jj] -= 1
+        tot[jj] -= 1
+        if y[ii, jj] == 0:
+            used[ii] -= 1
+        if y[ii, k] == 0:
+            used[ii] += 1
+        y[ii, k] += 1
+        tot[k] += 1
+
+
+@njit(cache=True)
+def iterated_exchange_search(x0: np.ndarray, V: np.ndarray, a: np.ndarray, allowed: np.ndarray,
+                             counts: np.ndarray, channels: np.ndarray, tmax: np.ndarray,
+                             iterations: int, kick: int, seed: int, max_passes: int,
+                             max_cycles: int, max_rejects: int) -> np.ndarray:  # pragma: no cover
+    """Iterated local search whose descent is ``local_search`` + ``cyclic_exchange``.
+
+    Descent ``D(x)``: move/add/swap descent, then negative-cycle exchanges, then the descent
+    again. Start ``x = D(x0)``; each of ``iterations`` rounds relocates ``kick`` random rounds
+    (``_kick``), descends, and keeps the result when it lowers the objective by more than
+    ``1e-12`` relative (Lourenco, Martin & Stuetzle 2003). Deterministic for a given ``seed``.
+
+    Returns
+    -------
+    x : (W, T) int64, the best solution found (never worse than ``D(x0)``).
+    """
+    np.random.seed(seed)
+    x = local_search(x0, V, a, allowed, counts, channels, tmax, max_passes)
+    x = cyclic_exchange(x, V, a, allowed, counts, channels, tmax, max_cycles, max_rejects)
+    x = local_search(x, V, a, allowed, counts, channels, tmax, max_passes)
+    f = _objective(x, V, a)
+    for _ in range(iterations):
+        y = x.copy()
+        _kick(y, allowed, channels, tmax, kick)
+        y = local_search(y, V, a, allowed, counts, channels, tmax, max_passes)
+        y = cyclic_exchange(y, V, a, allowed, counts, channels, tmax, max_cycles, max_rejects)
+        y = local_search(y, V, a, allowed, counts, channels, tmax, max_passes)
+        fy = _objective(y, V, a)
+        if fy < f * (1.0 - 1e-12):
+            x = y
+            f = fy
+    return x
