@@ -167,14 +167,17 @@ def _nice(x: float) -> float:
 
 
 def _axes(w: float, h: float, ml: float, mr: float, mt: float, mb: float, x0: float, x1: float, y0: float, y1: float,
-          xlabel: str, ylabel: str) -> tuple[list[str], Any, Any]:  # fmt: skip
+          xlabel: str, ylabel: str, x_fmt: str = ".0f") -> tuple[list[str], Any, Any]:  # fmt: skip
+    """Plot frame, ticks and labels; ``x_fmt`` formats the x tick values ("" draws no x ticks).
+
+    Returns the SVG parts and the x, y data → pixel maps."""
     iw, ih = w - ml - mr, h - mt - mb
     sx = (lambda x: ml + (np.asarray(x, float) - x0) / max(x1 - x0, 1e-9) * iw)
     sy = (lambda y: mt + ih - (np.asarray(y, float) - y0) / max(y1 - y0, 1e-9) * ih)
     parts = [f'<rect x="{ml}" y="{mt}" width="{iw}" height="{ih}" fill="#fff" stroke="#bbb"/>']
-    for v in np.linspace(x0, x1, 6):
+    for v in np.linspace(x0, x1, 6) if x_fmt else []:
         parts.append(f'<line x1="{sx(v):.1f}" x2="{sx(v):.1f}" y1="{mt + ih}" y2="{mt + ih + 4}" stroke="#555"/>'
-                     f'<text x="{sx(v):.1f}" y="{mt + ih + 16}" font-size="10" text-anchor="middle">{v:.0f}</text>')  # fmt: skip
+                     f'<text x="{sx(v):.1f}" y="{mt + ih + 16}" font-size="10" text-anchor="middle">{v:{x_fmt}}</text>')  # fmt: skip
     if ylabel:
         for v in np.linspace(y0, y1, 5):
             parts.append(f'<line x1="{ml - 4}" x2="{ml + iw}" y1="{sy(v):.1f}" y2="{sy(v):.1f}" stroke="#eee"/>'
