@@ -6,7 +6,8 @@ but no fire unit can engage it), then 1, 2, 3+ fire units able to engage. Every 
 notional-data caveat, a scale bar, and is written at 200 dpi by default.
 
 * Coverage is drawn wherever the grid has cells, over the sea too (a ``--bbox`` region includes the
-  sea; a country region has only the country's cells); ``clip_to_land=True`` keeps land only.
+  sea; a country region's grid covers its bounding box plus ``--margin-km``); ``clip_to_land=True``
+  (``--clip-land``) keeps land only.
 * Defended assets (squares, with their value) and raid axes (arrows from each raid's launch point
   through its waypoints to its target) are drawn when given.
 * Labels do not overlap: :func:`place_labels` tries eight positions around each point, in order,
