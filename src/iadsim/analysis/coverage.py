@@ -554,7 +554,8 @@ def compute_coverage(
         if not math.isfinite(h) or h < -500.0:
             raise InputError(f"altitude must be a number of metres ≥ −500 (got {h})")
     if dem is not None:
-        terrain = dem.height_m(grid.lat_rad, grid.lon_rad)
+        reg = grid.region_mask  # the region's own cells (not the margin's sea)
+        terrain = dem.height_m(grid.lat_rad[reg], grid.lon_rad[reg])
         tmin = float(terrain.min())
         for h in altitudes_m:
             if h <= tmin:
