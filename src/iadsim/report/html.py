@@ -120,7 +120,7 @@ def _map_section(run: RunData) -> Section:
     legend = ("".join(f'<span class="sw" style="background:{figures.OUTCOME_COLOURS[o]}"></span>{o.replace("_", " ")} ({int((outcome == i).sum())}) '
                       for i, o in enumerate(OUTCOMES))
               + f'<span class="sw" style="background:{figures.INTERCEPTOR_COLOUR}"></span>interceptor flyout '
-              '· × intercept point · ▲ site · ■ defended asset · rings: fire-unit maximum range (solid), radar instrumented range (dashed)')  # fmt: skip
+              '· × intercept point · ▲ site · ■ defended asset · ● city (GeoNames) · rings: fire-unit maximum range (solid), radar instrumented range (dashed)')  # fmt: skip
     note = ("<p class=\"note\">Rings are ground ranges only (no horizon, altitude band or terrain): run "
             "<code>iadsim coverage</code> for the coverage model. Threat tracks are the true trajectories.</p>")
     return Section("map", "Map", f'<div class="mapwrap">{svg}</div><p class="legend">{legend}</p>{note}')
