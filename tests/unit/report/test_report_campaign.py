@@ -183,3 +183,9 @@ def test_bad_campaign_directories_exit_2(camp: Path, tmp_path: Path) -> None:
     (d5 / "notes.txt").write_text("hello")
     _bad(tmp_path, d5, "not a complete iadsim results directory")
     assert (d5 / "notes.txt").read_text() == "hello"
+
+
+def test_viewer_and_exports_refuse_a_campaign_directory_clearly(camp: Path, tmp_path: Path) -> None:
+    res = CliRunner().invoke(app, ["export", str(camp), "--format", "geojson", "--out", str(tmp_path / "x.geojson")])
+    assert res.exit_code == 2 and "a campaign directory" in res.output and "re-simulate" in res.output
+    assert not (tmp_path / "x.geojson").exists()
