@@ -69,16 +69,16 @@ def main() -> None:
     cov: dict[str, dict] = {}
     for key, (_, sites) in variants.items():
         cov[key] = run_coverage("turkey-2017", altitudes_m=ALTS, rcs_m2=[1.0], resolution_km=RES_KM,
-                                sites=sites, out_dir=HERE / key, geojson=False, show_progress=False)
+                                sites=sites, out_dir=HERE / key, geojson=False, show_progress=False, overwrite=True)
     sited: dict[str, dict] = {}
     sited_cov: dict[str, dict] = {}
     for alt in ALTS:
         tag = f"{alt / 1000:g}km"
         sited[tag] = run_siting("turkey-2017", system="s400", k=4, boresight_deg=180.0, altitude_m=alt, rcs_m2=1.0,
-                                out_dir=HERE / f"site-{tag}", show_progress=False)
+                                out_dir=HERE / f"site-{tag}", show_progress=False, overwrite=True)
         scn = sited_scenario(sited[tag]["chosen"], tag)
         sited_cov[tag] = run_coverage(str(scn), altitudes_m=ALTS, rcs_m2=[1.0], resolution_km=RES_KM,
-                                      out_dir=HERE / f"sited-{tag}", geojson=False, show_progress=False)
+                                      out_dir=HERE / f"sited-{tag}", geojson=False, show_progress=False, overwrite=True)
     region_km2 = cov["murted"]["meta"]["region_area_km2_grid"]
     geo_km2 = cov["murted"]["meta"]["region_area_km2_geodesic"]
 
@@ -188,8 +188,8 @@ def main() -> None:
     L.append("iadsim coverage turkey-2017 --sites 'murted-*' --altitude-m 1000,10000 --rcs-m2 1 --out cov-murted/")
     L.append("iadsim coverage turkey-2017 --sites adana-patriot,kahramanmaras-samp-t --altitude-m 1000,10000 --rcs-m2 1 --out cov-nato/")
     L.append("iadsim coverage turkey-2017 --altitude-m 1000,10000 --rcs-m2 1 --out cov-all/")
-    L.append("iadsim site turkey-2017 --system s400 --k 4 --altitude-m 10000 --rcs-m2 1 --out site-10km/")
-    L.append("iadsim site turkey-2017 --system s400 --k 4 --altitude-m 1000 --rcs-m2 1 --out site-1km/")
+    L.append("iadsim site turkey-2017 --system s400 --k 4 --boresight-deg 180 --altitude-m 10000 --rcs-m2 1 --out site-10km/")
+    L.append("iadsim site turkey-2017 --system s400 --k 4 --boresight-deg 180 --altitude-m 1000 --rcs-m2 1 --out site-1km/")
     L.append("# paste site-*/sites-snippet.yaml into a copy of the scenario (see turkey-4xs400-sited-*.yaml here), then")
     L.append("iadsim coverage docs/worked-example-turkey/turkey-4xs400-sited-10km.yaml --altitude-m 1000,10000 --rcs-m2 1 --out cov-sited/")
     L.append("```")

@@ -135,3 +135,22 @@ def test_track_estimates_are_drawn_beside_truth_and_toggle(page, viewer_url) -> 
     without = image(_map_png(pg, "viewer-no-trajectories.png"))
     changed = (abs(with_tracks.astype(int) - without.astype(int)).max(axis=2) > 30).sum()
     assert changed > 200  # the confirmed tracks' estimated paths are on the map
+
+
+def test_viewer_marks_cities_and_their_labels_yield(page, viewer_url) -> None:
+    pg = _open(page, viewer_url)
+    cities = pg.evaluate("window.iadsimViewer.scene.cities")
+    names = {c["name"] for c in cities}
+    assert {"Mersin", "Osmaniye"} <= names and "Adana" not in names  # Adana is the asset already
+    pg.evaluate("window.iadsimViewer.declutter()")
+    shown = pg.evaluate("""[...document.querySelectorAll('.lbl.city')].filter(e => e.style.visibility !== 'hidden').map(e => e.textContent)""")
+    assert len(shown) >= 2 and set(shown) <= names
+    # asset and site labels are never hidden for a city
+    hidden = pg.evaluate("""[...document.querySelectorAll('.lbl.asset, .lbl.site')].filter(e => e.style.visibility === 'hidden').length""")
+    n_overlap_free = pg.evaluate("""(() => { const els = [...document.querySelectorAll('.lbl.asset, .lbl.site')];
+        const rs = els.map(e => e.getBoundingClientRect()); let n = 0;
+        for (let i = 0; i < rs.length; i++) { let hit = false; for (let j = 0; j < i; j++) { const a = rs[i], b = rs[j];
+          if (a.left < b.right && a.right > b.left && a.top < b.bottom && a.bottom > b.top) hit = true; } if (!hit) n++; }
+        return els.length - n; })()""")
+    assert hidden <= n_overlap_free
+    pg.locator("#map").screenshot(path=str(ARTIFACTS / "viewer-cities.png"))

@@ -93,8 +93,15 @@ def run_coverage(
     geojson: bool = True,
     show_progress: bool = True,
     overwrite: bool = False,
+    margin_km: float = 50.0,
+    clip_land: bool = False,
 ) -> dict[str, Any]:
     """Compute coverage of a scenario and write maps, GeoJSON and tables.
+
+    A country (polygon) region is computed on its bounding box widened by ``margin_km`` so the
+    coverage over the sea and the neighbours is drawn (maps) and written (GeoJSON); the table's
+    km² and % count the country's cells only (unchanged by the margin). ``clip_land`` draws the
+    maps' coverage over land only.
 
     Returns the JSON document also written to ``out_dir/coverage.json``: ``meta`` and ``rows``
     (see :func:`iadsim.analysis.coverage.coverage_table`). ``out_dir`` is checked before the
@@ -115,6 +122,8 @@ def run_coverage(
 
     if not (resolution_km > 0 and math.isfinite(resolution_km)):
         raise InputError(f"--resolution-km must be positive (got {resolution_km})")
+    if not (margin_km >= 0 and math.isfinite(margin_km)):
+        raise InputError(f"--margin-km must be zero or positive (got {margin_km})")
     if out_dir is not None:
         prepare_output(out_dir, overwrite=overwrite)
     dem = None
@@ -126,7 +135,7 @@ def run_coverage(
     dem = dem if dem is not None else _scenario_dem(scenario)
     ref = _altitude_ref(altitude_ref, dem)
     region, region_name, outline = resolve_region(scenario, country, bbox)
-    grid = make_grid(region, resolution_km * 1000.0)
+    grid = make_grid(region, resolution_km * 1000.0, margin_m=margin_km * 1000.0)
     radars, units, site_names = world_arrays(scenario, ref, dem)
     t0 = time.perf_counter()
     fb = Feedback(err, enabled=show_progress)
@@ -145,6 +154,10 @@ def run_coverage(
         "region_area_km2_geodesic": round(geodesic_area_m2(outline) / 1e6, 1),
         "resolution_km": resolution_km,
         "cells": grid.n,
+        "cells_in_region": int(grid.region_mask.sum()),
+        "grid_bbox_deg": [round(v, 4) for v in grid.bbox_deg],
+        "grid_margin_km": margin_km if grid.in_region is not None else 0.0,
+        "maps_clipped_to_land": bool(clip_land),
         "pd_threshold": pd_threshold,
         "altitude_reference": ref,
         "terrain": f"dem:{dem.path}" if dem is not None else "smooth 4/3 Earth",
@@ -155,13 +168,14 @@ def run_coverage(
     doc = {"meta": meta, "rows": rows}
     if out_dir is not None:
         with fb.phase("writing coverage maps", total=len(res.layers), unit="layers") as ph, atomic_output(out_dir, overwrite=overwrite) as od:
-            _write_coverage_files(od, doc, res, rows, grid, outline, scenario, region_name, ref, pd_threshold, resolution_km, meta, maps, geojson, ph)
+            _write_coverage_files(od, doc, res, rows, grid, outline, scenario, region_name, ref, pd_threshold, resolution_km, meta, maps, geojson, ph,
+                                  clip_land=clip_land)  # fmt: skip
     return doc
 
 
 def _write_coverage_files(od: Path, doc: dict[str, Any], res: Any, rows: list[dict[str, Any]], grid: Any, outline: Any,
                           scenario: Any, region_name: str, ref: str, pd_threshold: float, resolution_km: float,
-                          meta: dict[str, Any], maps: bool, geojson: bool, ph: Any) -> None:  # fmt: skip
+                          meta: dict[str, Any], maps: bool, geojson: bool, ph: Any, clip_land: bool = False) -> None:  # fmt: skip
     """Every coverage file into ``od`` (a temporary directory of :func:`atomic_output`)."""
     from iadsim.analysis.coverage import mask_to_geometry
 
@@ -188,7 +202,7 @@ def _write_coverage_files(od: Path, doc: dict[str, Any], res: Any, rows: list[di
             c_eng = comp.get("engagement", {}).get("pct_region", 0.0)
             plot_coverage_map(
                 od / f"coverage_{tag}.png", grid=grid, det_layers=dl, eng_layers=el, region_geom=outline,
-                sites=sites_ll, assets=_assets_ll(scenario), raid_axes=_raid_axes(scenario),
+                sites=sites_ll, assets=_assets_ll(scenario), raid_axes=_raid_axes(scenario), clip_to_land=clip_land,
                 title=f"{scenario.name}: coverage of {region_name} at {lay.alt_m:g} m ({ref.upper()}), RCS {lay.rcs_m2:g} m²",
                 subtitle=f"detection (Pd ≥ {pd_threshold:g}) {c_det:.1f} % · engagement {c_eng:.1f} % of the region · {resolution_km:g} km cells",
             )
@@ -544,7 +558,9 @@ def register(app: typer.Typer) -> None:
             "(--country, --bbox, or the scenario's `region:`). Optional terrain masking with --dem "
             "(GeoTIFF or SRTM .hgt in lon/lat).\n\n"
             "Writes to --out: coverage.csv and coverage.json (km² and % of the region per altitude, "
-            "RCS, site and composite), one PNG map and one GeoJSON per altitude × RCS.\n\n"
+            "RCS, site and composite), one PNG map and one GeoJSON per altitude × RCS. A country's "
+            "grid covers its bounding box plus --margin-km, so the maps show coverage over the sea "
+            "too (--clip-land: land only); the km² and % count the country's cells only.\n\n"
             "Altitudes: without a DEM they are heights above the sites' ground (flat terrain, "
             "--altitude-ref agl); with a DEM, above sea level.\n\n"
             "Example: iadsim coverage turkey-2017 --altitude-m 1000,10000 --rcs-m2 1 --out cov/"
@@ -565,6 +581,8 @@ def register(app: typer.Typer) -> None:
         out_dir: Path = typer.Option(Path("coverage-out"), "--out", help="Output directory (replaced atomically, only if it holds a previous iadsim result)"),
         overwrite: bool = typer.Option(False, "--overwrite", help="Allow --out to replace a non-empty directory that is not an iadsim result"),
         no_maps: bool = typer.Option(False, "--no-maps", help="Skip the PNG maps"),
+        margin_km: float = typer.Option(50.0, "--margin-km", help="A country region's grid covers its bounding box plus this margin, km, so coverage over the sea and the neighbours is drawn; the km² and % stay those of the country's cells (0: the country's cells only)"),
+        clip_land: bool = typer.Option(False, "--clip-land", help="Draw the maps' coverage over land only (default: wherever the radars see, sea included)"),
     ) -> None:
         with user_errors():
             doc = run_coverage(
@@ -572,7 +590,7 @@ def register(app: typer.Typer) -> None:
                 rcs_m2=parse_floats(rcs_m2, "--rcs-m2", positive=True), country=country, bbox=bbox,
                 resolution_km=resolution_km, pd_threshold=pd, dem_path=dem, los_step_m=los_step_m,
                 altitude_ref=altitude_ref, sites=[s for s in sites.split(",") if s] if sites else None,
-                out_dir=out_dir, maps=not no_maps, overwrite=overwrite,
+                out_dir=out_dir, maps=not no_maps, overwrite=overwrite, margin_km=margin_km, clip_land=clip_land,
             )
             _print_coverage(doc)
             out.print(f"wrote {out_dir}/coverage.csv, coverage.json, *.geojson" + ("" if no_maps else ", *.png"))

@@ -5,7 +5,11 @@ Model (see ``docs/models.md (coverage section)`` for the derivations)
 * **Grid.** Rows at constant latitude spacing ``Δφ = res / R``; in each row the columns are spaced
   ``Δλ = res / (R cos φ)``, so every cell is about ``res × res`` (equal-area-ish). A cell's area is
   the exact spherical band-segment area ``R² Δλ (sin φ_n − sin φ_s)``. Cells whose centre lies in
-  the region (country polygon or box) belong to it.
+  the region (country polygon or box) belong to it (``Grid.in_region``). A polygon region's grid
+  can extend over its bounding box plus a margin (``make_grid(..., margin_m=...)``, what
+  ``iadsim coverage`` does for a country) so coverage over the sea and the neighbours is computed
+  and drawn too; the extra rows and columns are whole cells added around the same origin, so the
+  region's cells — and every "% of the region" statistic — are exactly those of the region-only grid.
 * **Detection** by radar ``s`` of a target of RCS ``σ`` at altitude ``h`` over cell ``c``: Swerling 1
   ``Pd = Pfa^(1/(1+SNR))`` with ``SNR = SNR_ref (R_ref/R)^4 (σ/σ_ref)``, ``SNR_ref`` from the
   radar's reference Pd. Pd is monotone in range, so ``Pd ≥ Pd*`` ⇔ ``R ≤ R*`` with
@@ -116,7 +120,11 @@ class Grid:
         Column index within the row.
     resolution_m : float
     region_area_m2 : float
-        Sum of the cell areas (the region's area as the grid sees it).
+        Sum of the areas of the cells in the region (the region's area as the grid sees it).
+    bbox_deg : (west, south, east, north)
+        Extent of the grid (the region's bounds, plus the margin when one was asked for).
+    in_region : (N,) bool or None
+        Cells whose centre is in the region; None means every cell (a box, or no margin).
     """
 
     lat_rad: F64
@@ -132,10 +140,16 @@ class Grid:
     resolution_m: float
     region_area_m2: float
     bbox_deg: tuple[float, float, float, float]
+    in_region: NDArray[np.bool_] | None = None
 
     @property
     def n(self) -> int:
         return int(self.lat_rad.shape[0])
+
+    @property
+    def region_mask(self) -> NDArray[np.bool_]:
+        """(N,) bool: the cells of the region (all cells when ``in_region`` is None)."""
+        return np.ones(self.n, dtype=bool) if self.in_region is None else self.in_region
 
 
 def unit_vectors(lat_rad: F64, lon_rad: F64) -> F64:
@@ -149,6 +163,7 @@ def make_grid(
     resolution_m: float,
     *,
     radius_m: float = EARTH_RADIUS_M,
+    margin_m: float = 0.0,
 ) -> Grid:
     """Build the grid of a region.
 
@@ -158,6 +173,11 @@ def make_grid(
         ``(west, south, east, north)`` in degrees, or a shapely (Multi)Polygon in lon/lat degrees.
     resolution_m
         Cell size, m (> 0).
+    margin_m
+        Polygon regions only: also make the cells of the region's bounding box widened by
+        ``k = ceil(margin_m / resolution_m)`` whole rows and columns on every side (the sea and the
+        neighbours; ``Grid.in_region`` marks the region's own cells). The rows and columns keep the
+        region-only grid's origin, so its cells are reproduced exactly. 0: the region's cells only.
 
     Raises
     ------
@@ -179,35 +199,47 @@ def make_grid(
         if geom is None or geom.is_empty:
             raise InputError("the region polygon is empty")
         w, s, e, n = geom.bounds
+    if not (margin_m >= 0 and math.isfinite(margin_m)):
+        raise InputError(f"the grid margin must be a non-negative number of metres (got {margin_m})")
+    k = int(math.ceil(margin_m / resolution_m)) if geom is not None else 0
     dlat = resolution_m / radius_m
     s_r, n_r = math.radians(s), math.radians(n)
     n_rows = max(1, int(math.ceil((n_r - s_r) / dlat)))
-    row_lat = s_r + (np.arange(n_rows) + 0.5) * dlat
+    # rows -k … n_rows+k-1 around the same origin (row i's centre is the same number with or without margin)
+    row_lat = s_r + (np.arange(-k, n_rows + k) + 0.5) * dlat
     row_lat = row_lat[np.abs(row_lat) < math.pi / 2]
     cosl = np.maximum(np.cos(row_lat), 1e-9)
     row_dlon = np.minimum(resolution_m / (radius_m * cosl), 2 * math.pi)
     w_r, e_r = math.radians(w), math.radians(e)
-    n_cols = np.maximum(1, np.ceil((e_r - w_r) / row_dlon).astype(np.int64))
+    n_cols = np.maximum(1, np.ceil((e_r - w_r) / row_dlon).astype(np.int64)) + 2 * k
     rows = np.repeat(np.arange(row_lat.size), n_cols)
     starts = np.cumsum(n_cols) - n_cols
-    cols = np.arange(rows.size) - np.repeat(starts, n_cols)
+    cols = np.arange(rows.size) - np.repeat(starts, n_cols)  # 0 … n_cols-1; column j is j - k of the region-only grid
     lat = row_lat[rows]
-    lon = w_r + (cols + 0.5) * row_dlon[rows]
-    keep = lon <= e_r
+    lon = w_r + (cols - k + 0.5) * row_dlon[rows]
+    e_ext = e_r + k * row_dlon[rows]
+    keep = (lon <= e_ext) & (lon >= -math.pi) & (lon <= math.pi)
+    inside = None
     if geom is None:
         keep &= (lat >= s_r) & (lat <= n_r)
     else:
         import shapely
 
-        keep &= shapely.contains_xy(geom, np.degrees(lon), np.degrees(lat))
+        inside = shapely.contains_xy(geom, np.degrees(lon), np.degrees(lat))
+        if k == 0:
+            keep &= inside
     rows, cols, lat, lon = rows[keep], cols[keep], lat[keep], lon[keep]
-    if lat.size == 0:
+    in_region = None if (inside is None or k == 0) else inside[keep]
+    if lat.size == 0 or (in_region is not None and not in_region.any()):
         raise InputError(
             f"the region W,S,E,N = {w:.3f},{s:.3f},{e:.3f},{n:.3f} contains no grid cell at "
             f"{resolution_m / 1000:g} km resolution (empty region; use a finer --resolution-km)"
         )
     # spherical band-segment area: A = R² Δλ (sin φ_n − sin φ_s)
     area = radius_m**2 * row_dlon[rows] * (np.sin(lat + dlat / 2) - np.sin(lat - dlat / 2))
+    region_area = float(area.sum()) if in_region is None else float(area[in_region].sum())
+    ext = np.degrees(k * dlat), np.degrees(float(np.max(row_dlon)) * k) if k else 0.0
+    bbox = (float(max(w - ext[1], -180.0)), float(max(s - ext[0], -90.0)), float(min(e + ext[1], 180.0)), float(min(n + ext[0], 90.0)))
     return Grid(
         lat_rad=lat,
         lon_rad=lon,
@@ -217,11 +249,12 @@ def make_grid(
         col=cols,
         dlat_rad=dlat,
         row_lat_rad=row_lat,
-        row_lon0_rad=np.full(row_lat.size, w_r),
+        row_lon0_rad=w_r - k * row_dlon,
         row_dlon_rad=row_dlon,
         resolution_m=float(resolution_m),
-        region_area_m2=float(area.sum()),
-        bbox_deg=(float(w), float(s), float(e), float(n)),
+        region_area_m2=region_area,
+        bbox_deg=bbox,
+        in_region=in_region,
     )
 
 
@@ -521,7 +554,8 @@ def compute_coverage(
         if not math.isfinite(h) or h < -500.0:
             raise InputError(f"altitude must be a number of metres ≥ −500 (got {h})")
     if dem is not None:
-        terrain = dem.height_m(grid.lat_rad, grid.lon_rad)
+        reg = grid.region_mask  # the region's own cells (not the margin's sea)
+        terrain = dem.height_m(grid.lat_rad[reg], grid.lon_rad[reg])
         tmin = float(terrain.min())
         for h in altitudes_m:
             if h <= tmin:
@@ -567,23 +601,29 @@ def coverage_table(result: CoverageResult) -> list[dict[str, Any]]:
     """Covered area per (altitude, RCS), per site and composite, as rows of a table.
 
     Each row: ``alt_m, rcs_m2, site, kind (detection|engagement), area_km2, pct_region,
-    max_layers``. ``site`` is a site name or ``"composite"`` (the union of all sites).
+    max_layers, area_km2_all_cells``. ``site`` is a site name or ``"composite"`` (the union of all
+    sites). ``area_km2``, ``pct_region`` and ``max_layers`` count the region's cells only
+    (``Grid.region_mask``: the country, not the sea around it); ``area_km2_all_cells`` counts every
+    cell of the grid, sea and neighbours included when the grid has a margin.
     """
     g = result.grid
     rows: list[dict[str, Any]] = []
     region_km2 = g.region_area_m2 / 1e6
+    reg = g.region_mask
     for lay in result.layers:
-        for kind, mask, owner in (("detection", lay.det, result.radar_site), ("engagement", lay.eng, result.unit_site)):
+        for kind, mask_all, owner in (("detection", lay.det, result.radar_site), ("engagement", lay.eng, result.unit_site)):
+            any_all: B = np.asarray(mask_all.any(axis=1), dtype=bool) if mask_all.shape[1] else np.zeros(g.n, dtype=bool)
+            mask = mask_all & reg[:, None]
             comp: B = np.asarray(mask.any(axis=1), dtype=bool) if mask.shape[1] else np.zeros(g.n, dtype=bool)
             layers = mask.sum(axis=1) if mask.shape[1] else np.zeros(g.n, dtype=int)
-            entries: list[tuple[str, B, int]] = [("composite", comp, int(layers.max(initial=0)))]
+            entries: list[tuple[str, B, int, B]] = [("composite", comp, int(layers.max(initial=0)), any_all)]
             for si, name in enumerate(result.site_names):
                 cols = np.flatnonzero(owner == si)
                 if cols.size == 0:
                     continue
                 m: B = np.asarray(mask[:, cols].any(axis=1), dtype=bool)
-                entries.append((name, m, int(mask[:, cols].sum(axis=1).max(initial=0))))
-            for name, m, mx in entries:
+                entries.append((name, m, int(mask[:, cols].sum(axis=1).max(initial=0)), np.asarray(mask_all[:, cols].any(axis=1), dtype=bool)))
+            for name, m, mx, m_all in entries:
                 area_km2 = float(g.area_m2[m].sum()) / 1e6
                 rows.append(
                     {
@@ -594,6 +634,7 @@ def coverage_table(result: CoverageResult) -> list[dict[str, Any]]:
                         "area_km2": round(area_km2, 1),
                         "pct_region": round(100.0 * area_km2 / region_km2, 2) if region_km2 > 0 else 0.0,
                         "max_layers": mx,
+                        "area_km2_all_cells": round(float(g.area_m2[m_all].sum()) / 1e6, 1),
                     }
                 )
     return rows

@@ -12,15 +12,17 @@ from iadsim.errors import IadsimError
 
 
 def report(
-    results_dir: Path = typer.Argument(..., help="A results directory written by `iadsim run`."),
+    results_dir: Path = typer.Argument(..., help="A results directory written by `iadsim run`, or a campaign's --out directory."),
     out: Optional[Path] = typer.Option(None, "--out", "-o", help="HTML file to write (default: RESULTS_DIR/report.html). Written atomically."),
 ) -> None:
-    """Write one self-contained HTML report of a run (no network needed to view it).
+    """Write one self-contained HTML report of a run or a campaign (no network needed to view it).
 
     Summary with the notional-data caveat, a map (sites, assets, coverage rings, threat tracks
     coloured by outcome, intercept points), the run's tables, charts (engagements per fire unit,
     magazine depletion, leakers and value lost over time, miss reasons) and the manifest.
-    Single runs only for now (campaign directories: not yet).
+    A campaign directory (from `iadsim campaign`) gets the campaign report instead: manifest,
+    mean / sd / 95 % CI per variant and metric, paired differences (forest plot), distributions,
+    cost frontier when costs are stated, convergence, and how to re-simulate a replication.
     """
     from iadsim.report.html import write_report
 

@@ -98,7 +98,8 @@ def load_run(path: str | Path) -> RunData:
     if not p.is_dir():
         raise InputError(f"{p}: not a results directory (run `iadsim run SCENARIO --out {p}` first)")
     if (p / "campaign.json").exists() and not (p / "events.parquet").exists():
-        raise InputError(f"{p}: a campaign directory; the report and viewer handle single runs for now")
+        raise InputError(f"{p}: a campaign directory: `iadsim report {p}` reports it; the viewer and exports take one run "
+                         f"(re-simulate a replication from its seed, see the campaign report)")
     need = ["events.parquet", "summary.json", "manifest.json", "truth.parquet"] + [f"{t}.parquet" for t in ENTITY_TABLES]
     missing = [n for n in need if not (p / n).exists()]
     if missing:

@@ -3,8 +3,11 @@
 * :func:`map_svg` — sites, defended assets, coverage rings, threat tracks coloured by outcome,
   interceptor flyouts and intercept points over the bundled Natural Earth borders. Projection:
   equirectangular scaled by ``cos φ₀`` at the view's middle latitude (``x = (λ − λ₀) cos φ₀``,
-  ``y = φ``), good for regional maps; labels are not collision-checked here (the PNG maps of
-  :mod:`iadsim.report.maps` are the publishable ones).
+  ``y = φ``), good for regional maps. The largest cities in view (bundled GeoNames subset,
+  :mod:`iadsim.report.cities`) are drawn as grey dots. Labels do not overlap: each tries eight
+  positions around its point (text box estimated as 0.6 × font size per character) and keeps the
+  first free one; site and asset labels are kept at their first position if none is free, city
+  labels are left out.
 * :func:`timeline_svg` — engagement timeline per fire unit (one bar from launch to intercept/miss).
 * :func:`step_svg` — step curves over time (magazine depletion, leakers, value lost).
 * :func:`bars_svg` — horizontal bar chart (miss reasons, events by kind).
@@ -88,6 +91,7 @@ def map_svg(
     intercepts: np.ndarray,
     width: float = 960.0,
     max_points: int = 80,
+    cities: bool | Sequence[tuple[str, float, float, int]] = True,
 ) -> str:
     """SVG map.
 
@@ -99,6 +103,8 @@ def map_svg(
     tracks : (outcome, (M, 2) lon/lat) threat truth, coloured by outcome
     interceptors : (M, 2) lon/lat interceptor flyouts
     intercepts : (Q, 2) lon/lat intercept points
+    cities : ``(name, lat_deg, lon_deg, population)``; True: the largest in view
+        (:func:`iadsim.report.cities.cities_in_view`); False: none
     """
     import shapely
 
@@ -138,14 +144,54 @@ def map_svg(
         out.append(f'<polyline class="track {outcome}" points="{_pts(pr.xy(ll[idx]))}" fill="none" stroke="{OUTCOME_COLOURS[outcome]}" stroke-width="1.4" stroke-opacity="0.85"/>')
     for x, y in pr.xy(intercepts) if len(intercepts) else []:
         out.append(f'<path class="intercept" d="M{x - 3:.1f},{y - 3:.1f} L{x + 3:.1f},{y + 3:.1f} M{x - 3:.1f},{y + 3:.1f} L{x + 3:.1f},{y - 3:.1f}" stroke="#111" stroke-width="1.3"/>')
+    if cities is True:
+        from iadsim.report.cities import cities_in_view
+
+        city_list = cities_in_view(bbox, avoid=[(n, la, lo) for n, la, lo in sites] + [(n, la, lo) for n, la, lo, _ in assets])
+    else:
+        city_list = list(cities) if cities else []
+    # markers first (labels avoid every marker), then labels: sites, assets, cities
+    taken: list[tuple[float, float, float, float]] = []
+    labels: list[tuple[str, float, float, float, str, bool]] = []  # text, x, y, font size, colour, keep if no room
+    for name, la, lo, _p in city_list:
+        x, y = pr.xy(np.array([[lo, la]]))[0]
+        out.append(f'<circle class="city" cx="{x:.1f}" cy="{y:.1f}" r="2.6" fill="#525252" stroke="#fff" stroke-width="0.6"><title>{escape(name)} (pop. {_p:,})</title></circle>')
+        taken.append((x - 3, y - 3, x + 3, y + 3))
     for name, la, lo, val in assets:
         x, y = pr.xy(np.array([[lo, la]]))[0]
         out.append(f'<rect class="asset" x="{x - 4:.1f}" y="{y - 4:.1f}" width="8" height="8" fill="#7a0177" stroke="#fff"><title>{escape(name)} (value {val:g})</title></rect>')
-        out.append(f'<text x="{x + 6:.1f}" y="{y + 12:.1f}" font-size="11" fill="#4a0148">{escape(name)}</text>')
+        taken.append((x - 4, y - 4, x + 4, y + 4))
     for name, la, lo in sites:
         x, y = pr.xy(np.array([[lo, la]]))[0]
         out.append(f'<path class="site" d="M{x:.1f},{y - 6:.1f} L{x + 5:.1f},{y + 4:.1f} L{x - 5:.1f},{y + 4:.1f}Z" fill="#08306b" stroke="#fff"><title>{escape(name)}</title></path>')
-        out.append(f'<text x="{x + 6:.1f}" y="{y - 4:.1f}" font-size="10" fill="#08306b">{escape(name)}</text>')
+        taken.append((x - 5, y - 6, x + 5, y + 4))
+    for name, la, lo in sites:  # sites within 6 px of a labelled one share its label
+        x, y = pr.xy(np.array([[lo, la]]))[0]
+        near = [i for i, lab in enumerate(labels) if np.hypot(lab[1] - x, lab[2] - y) <= 6.0]
+        if near:
+            i = near[0]
+            labels[i] = (labels[i][0] + ", " + name, *labels[i][1:])
+            continue
+        labels.append((name, x, y, 10.0, "#08306b", True))
+    for name, la, lo, _v in assets:
+        x, y = pr.xy(np.array([[lo, la]]))[0]
+        labels.append((name, x, y, 11.0, "#4a0148", True))
+    for name, la, lo, _p in city_list:
+        x, y = pr.xy(np.array([[lo, la]]))[0]
+        labels.append((name, x, y, 9.0, "#404040", False))
+    for text, x, y, fs, colour, keep in labels:
+        pos = _place_label(text, x, y, fs, taken, (0.0, 0.0, pr.width, pr.height))
+        if pos is None:
+            if not keep:
+                continue
+            pos = _label_box(text, x, y, fs, *_SVG_OFFSETS[0])
+        x0, y0, x1, y1, anchor, tx, ty = pos
+        taken.append((x0, y0, x1, y1))
+        cls = "city-label" if not keep else "label"
+        out.append(f'<text class="{cls}" x="{tx:.1f}" y="{ty:.1f}" font-size="{fs:g}" fill="{colour}" text-anchor="{anchor}" '
+                   f'paint-order="stroke" stroke="#ffffff" stroke-width="2.5" stroke-opacity="0.8">{escape(text)}</text>')  # fmt: skip
+    if city_list:
+        out.append(f'<text x="{pr.width - 6:.1f}" y="{pr.height - 6:.1f}" font-size="9" fill="#555" text-anchor="end">Cities: GeoNames (CC BY 4.0)</text>')
     # scale bar (length at the middle latitude)
     km = _nice(0.25 * (bbox[2] - bbox[0]) * pr.k * 111.32)
     px = km / 111.32 * pr.scale
@@ -154,6 +200,32 @@ def map_svg(
                f'<text x="10" y="{y0 - 8}" font-size="11">{km:g} km</text></g>')  # fmt: skip
     out.append("</svg>")
     return "\n".join(out)
+
+
+#: Label offsets (dx, dy) in px from the point to the text's anchor, tried in order.
+_SVG_OFFSETS = [(6, -4), (6, 12), (-6, -4), (-6, 12), (0, -9), (0, 17), (9, 4), (-9, 4)]
+
+
+def _label_box(text: str, x: float, y: float, fs: float, dx: float, dy: float) -> tuple[float, float, float, float, str, float, float]:
+    """Estimated text box (x0, y0, x1, y1), anchor and text position of a label at offset (dx, dy)
+    (width 0.6 × font size per character, height the font size; SVG y grows downwards)."""
+    w = 0.6 * fs * len(text)
+    tx, ty = x + dx, y + dy
+    anchor = "start" if dx > 0 else ("end" if dx < 0 else "middle")
+    x0 = tx if dx > 0 else (tx - w if dx < 0 else tx - w / 2)
+    return (x0, ty - fs, x0 + w, ty + 0.25 * fs, anchor, tx, ty)
+
+
+def _place_label(text: str, x: float, y: float, fs: float, taken: Sequence[tuple[float, float, float, float]],
+                 frame: tuple[float, float, float, float]) -> tuple[float, float, float, float, str, float, float] | None:  # fmt: skip
+    """First of :data:`_SVG_OFFSETS` whose box is inside ``frame`` and overlaps no box of ``taken``."""
+    for dx, dy in _SVG_OFFSETS:
+        b = _label_box(text, x, y, fs, dx, dy)
+        if b[0] < frame[0] or b[1] < frame[1] or b[2] > frame[2] or b[3] > frame[3]:
+            continue
+        if all(b[2] <= t[0] or b[0] >= t[2] or b[3] <= t[1] or b[1] >= t[3] for t in taken):
+            return b
+    return None
 
 
 def _nice(x: float) -> float:
@@ -167,14 +239,17 @@ def _nice(x: float) -> float:
 
 
 def _axes(w: float, h: float, ml: float, mr: float, mt: float, mb: float, x0: float, x1: float, y0: float, y1: float,
-          xlabel: str, ylabel: str) -> tuple[list[str], Any, Any]:  # fmt: skip
+          xlabel: str, ylabel: str, x_fmt: str = ".0f") -> tuple[list[str], Any, Any]:  # fmt: skip
+    """Plot frame, ticks and labels; ``x_fmt`` formats the x tick values ("" draws no x ticks).
+
+    Returns the SVG parts and the x, y data → pixel maps."""
     iw, ih = w - ml - mr, h - mt - mb
     sx = (lambda x: ml + (np.asarray(x, float) - x0) / max(x1 - x0, 1e-9) * iw)
     sy = (lambda y: mt + ih - (np.asarray(y, float) - y0) / max(y1 - y0, 1e-9) * ih)
     parts = [f'<rect x="{ml}" y="{mt}" width="{iw}" height="{ih}" fill="#fff" stroke="#bbb"/>']
-    for v in np.linspace(x0, x1, 6):
+    for v in np.linspace(x0, x1, 6) if x_fmt else []:
         parts.append(f'<line x1="{sx(v):.1f}" x2="{sx(v):.1f}" y1="{mt + ih}" y2="{mt + ih + 4}" stroke="#555"/>'
-                     f'<text x="{sx(v):.1f}" y="{mt + ih + 16}" font-size="10" text-anchor="middle">{v:.0f}</text>')  # fmt: skip
+                     f'<text x="{sx(v):.1f}" y="{mt + ih + 16}" font-size="10" text-anchor="middle">{v:{x_fmt}}</text>')  # fmt: skip
     if ylabel:
         for v in np.linspace(y0, y1, 5):
             parts.append(f'<line x1="{ml - 4}" x2="{ml + iw}" y1="{sy(v):.1f}" y2="{sy(v):.1f}" stroke="#eee"/>'

@@ -2,9 +2,9 @@
 
 The page is a list of :class:`Section` objects rendered in order; CSS, the small script (table
 filter and sort), the SVG figures and the data (the non-detection events, as JSON) are all inlined.
-:func:`run_sections` builds the sections of a single run. A campaign directory (issue 12) will add
-its own builder returning more sections (distributions, paired differences with CIs) and reuse
-:func:`render_page` unchanged.
+:func:`run_sections` builds the sections of a single run; a campaign directory (``campaign.json``)
+gets the sections of :mod:`iadsim.report.campaign` (estimates, paired differences with CIs,
+distributions, cost frontier, convergence) through the same :func:`render_page`.
 """
 
 from __future__ import annotations
@@ -120,7 +120,7 @@ def _map_section(run: RunData) -> Section:
     legend = ("".join(f'<span class="sw" style="background:{figures.OUTCOME_COLOURS[o]}"></span>{o.replace("_", " ")} ({int((outcome == i).sum())}) '
                       for i, o in enumerate(OUTCOMES))
               + f'<span class="sw" style="background:{figures.INTERCEPTOR_COLOUR}"></span>interceptor flyout '
-              '· × intercept point · ▲ site · ■ defended asset · rings: fire-unit maximum range (solid), radar instrumented range (dashed)')  # fmt: skip
+              '· × intercept point · ▲ site · ■ defended asset · ● city (GeoNames) · rings: fire-unit maximum range (solid), radar instrumented range (dashed)')  # fmt: skip
     note = ("<p class=\"note\">Rings are ground ranges only (no horizon, altitude band or terrain): run "
             "<code>iadsim coverage</code> for the coverage model. Threat tracks are the true trajectories.</p>")
     return Section("map", "Map", f'<div class="mapwrap">{svg}</div><p class="legend">{legend}</p>{note}')
@@ -295,6 +295,7 @@ th{background:#f3f5f7;cursor:pointer;user-select:none;position:sticky;top:0} tbo
 .scroll{max-height:420px;overflow:auto;border:1px solid #eee} .mapwrap svg{max-width:100%;height:auto;border:1px solid #cbd5e1}
 .chart{max-width:100%;height:auto} .legend{font-size:12.5px} .sw{display:inline-block;width:12px;height:12px;margin:0 4px 0 10px;vertical-align:-2px}
 .note{color:#555;font-size:12.5px} code{background:#f3f4f6;padding:0 3px;border-radius:3px} ul.sources{font-size:12.5px}
+.figrow{display:flex;flex-wrap:wrap;gap:12px} pre{background:#f3f4f6;padding:8px 12px;overflow:auto;font-size:12.5px}
 """
 
 _JS = """
@@ -330,7 +331,12 @@ def render_page(title: str, sections: Sequence[Section]) -> str:
 
 
 def build_report(results_dir: str | Path) -> str:
-    """HTML text of the report of a results directory (single run)."""
+    """HTML text of the report of a results directory: a single run, or a campaign directory
+    (``campaign.json``; :mod:`iadsim.report.campaign`)."""
+    from iadsim.report.campaign import build_campaign_report, is_campaign_dir
+
+    if is_campaign_dir(results_dir):
+        return build_campaign_report(results_dir)
     run = load_run(results_dir)
     title = f"iadsim report — {run.summary.get('scenario', run.path.name)} (seed {run.manifest.get('seed', '?')})"
     return render_page(title, run_sections(run))

@@ -6,9 +6,11 @@ but no fire unit can engage it), then 1, 2, 3+ fire units able to engage. Every 
 notional-data caveat, a scale bar, and is written at 200 dpi by default.
 
 * Coverage is drawn wherever the grid has cells, over the sea too (a ``--bbox`` region includes the
-  sea; a country region has only the country's cells); ``clip_to_land=True`` keeps land only.
+  sea; a country region's grid covers its bounding box plus ``--margin-km``); ``clip_to_land=True``
+  (``--clip-land``) keeps land only.
 * Defended assets (squares, with their value) and raid axes (arrows from each raid's launch point
-  through its waypoints to its target) are drawn when given.
+  through its waypoints to its target) are drawn when given; the largest cities in view (bundled
+  GeoNames subset, :mod:`iadsim.report.cities`) as grey dots, labelled where a label fits.
 * Labels do not overlap: :func:`place_labels` tries eight positions around each point, in order,
   and keeps the first whose text box (measured by the renderer) overlaps no placed label or marker;
   points within a few pixels of each other share one label (``"a, b"``). A label with no free
@@ -23,7 +25,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["CAVEAT", "plot_coverage_map", "geometry_patches", "place_labels", "scale_bar_km"]
+__all__ = ["CAVEAT", "plot_coverage_map", "coverage_map_figure", "geometry_patches", "place_labels", "scale_bar_km"]
 
 CAVEAT = (
     "NOTIONAL: system parameters are public-source estimates; smooth 4/3-Earth unless a DEM is given. "
@@ -63,8 +65,11 @@ _OFFSETS = [(6, 5), (6, -11), (-6, 5), (-6, -11), (0, 9), (0, -15), (10, -3), (-
 
 
 def place_labels(ax: Any, items: Sequence[tuple[str, float, float]], fontsize: float = 7.5, colour: str = "#111111",
-                 avoid: Sequence[Any] = (), merge_px: float = 6.0) -> tuple[list[Any], int]:  # fmt: skip
+                 avoid: Sequence[Any] = (), merge_px: float = 6.0, drop_unplaced: bool = False) -> tuple[list[Any], int]:  # fmt: skip
     """Place non-overlapping labels for ``(text, x, y)`` points (data coordinates).
+
+    ``drop_unplaced``: a label with no free position is left out instead of drawn at its first
+    position (used for cities: context, not data).
 
     Returns
     -------
@@ -91,6 +96,8 @@ def place_labels(ax: Any, items: Sequence[tuple[str, float, float]], fontsize: f
         taken.append(np.array([p[0] - marker_r, p[1] - marker_r, p[0] + marker_r, p[1] + marker_r]))
     texts: list[Any] = []
     n_bad = 0
+    axb = ax.get_window_extent(renderer)
+    frame = (axb.x0, axb.y0, axb.x1, axb.y1)
     for g in groups:
         label = ", ".join(dict.fromkeys(items[i][0] for i in g))
         x, y = items[g[0]][1], items[g[0]][2]
@@ -99,10 +106,14 @@ def place_labels(ax: Any, items: Sequence[tuple[str, float, float]], fontsize: f
             t = _annotate(ax, label, x, y, dx, dy, fontsize, colour)
             bb = t.get_window_extent(renderer)
             box = np.array([bb.x0, bb.y0, bb.x1, bb.y1])
-            if all(box[2] <= b[0] or box[0] >= b[2] or box[3] <= b[1] or box[1] >= b[3] for b in taken):
+            in_frame = not drop_unplaced or (box[0] >= frame[0] and box[1] >= frame[1] and box[2] <= frame[2] and box[3] <= frame[3])
+            if in_frame and all(box[2] <= b[0] or box[0] >= b[2] or box[3] <= b[1] or box[1] >= b[3] for b in taken):
                 chosen = (t, box)
                 break
             t.remove()
+        if chosen is None and drop_unplaced:
+            n_bad += 1
+            continue
         if chosen is None:  # no free position: keep the first one, and say so
             n_bad += 1
             t = _annotate(ax, label, x, y, *_OFFSETS[0], fontsize, colour)
@@ -132,8 +143,24 @@ def scale_bar_km(width_deg: float, lat_deg: float) -> float:
     return float(e)
 
 
-def plot_coverage_map(
-    path: str | Path,
+def plot_coverage_map(path: str | Path, *, dpi: int = 200, **kwargs: Any) -> Path:
+    """Write one coverage map as PNG (atomically): :func:`coverage_map_figure` saved at ``dpi``
+    (200 by default); ``kwargs`` are :func:`coverage_map_figure`'s."""
+    fig = coverage_map_figure(**kwargs)  # selects the Agg backend before pyplot is imported
+    import matplotlib.pyplot as plt
+
+    out = Path(path)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_suffix(".tmp.png")
+    try:
+        fig.savefig(tmp, dpi=dpi, bbox_inches="tight", pad_inches=0.15)
+    finally:
+        plt.close(fig)
+    tmp.replace(out)
+    return out
+
+
+def coverage_map_figure(
     *,
     grid: Any,
     det_layers: np.ndarray,
@@ -143,17 +170,15 @@ def plot_coverage_map(
     sites: Sequence[tuple[str, float, float]] = (),
     highlight_sites: Sequence[tuple[str, float, float]] = (),
     subtitle: str = "",
-    dpi: int = 200,
     assets: Sequence[tuple[str, float, float, float]] = (),
     raid_axes: Sequence[tuple[str, np.ndarray]] = (),
     clip_to_land: bool = False,
-) -> Path:
-    """Write one coverage map as PNG.
+    cities: bool | Sequence[tuple[str, float, float, int]] = True,
+) -> Any:
+    """One coverage map as a matplotlib Figure (Agg; the caller saves and closes it).
 
     Parameters
     ----------
-    path
-        Output PNG file.
     grid
         :class:`iadsim.analysis.coverage.Grid` of the region.
     det_layers, eng_layers : (N,) int
@@ -164,14 +189,17 @@ def plot_coverage_map(
         Region polygon (lon/lat degrees) drawn as a bold outline.
     sites, highlight_sites
         ``(name, lat_deg, lon_deg)``; highlighted ones (e.g. optimiser-chosen) drawn as stars.
-    dpi
-        Resolution of the PNG (200 by default).
     assets
         Defended assets ``(name, lat_deg, lon_deg, value)``, drawn as squares with their value.
     raid_axes
         ``(raid name, (K, 2) lon/lat)`` polylines from launch point to target, drawn as arrows.
     clip_to_land
         Draw coverage over land only (default: wherever the grid has cells, sea included).
+    cities
+        Populated places ``(name, lat_deg, lon_deg, population)`` drawn as small grey dots with
+        their names; True (default): the largest in view from the bundled GeoNames subset
+        (:func:`iadsim.report.cities.cities_in_view`); False: none. City labels are placed after
+        the sites' and assets' and are left out where they would overlap.
     """
     import matplotlib
 
@@ -231,6 +259,17 @@ def plot_coverage_map(
         ax.plot(lon, lat, marker="*", color="#67000d", ms=13, zorder=5, ls="none", mec="white")
     for name, lat, lon, _v in assets:
         ax.plot(lon, lat, marker="s", color="#7a0177", ms=6, zorder=5, ls="none", mec="white")
+    if cities is True:
+        from iadsim.report.cities import cities_in_view
+
+        marked = [(nm, la, lo) for nm, la, lo in sites] + [(nm, la, lo) for nm, la, lo in highlight_sites] + [(nm, la, lo) for nm, la, lo, _ in assets]
+        city_list = cities_in_view((x0, y0, x1, y1), avoid=marked)
+    else:
+        city_list = list(cities) if cities else []
+    for name, lat, lon, _p in city_list:
+        ax.plot(lon, lat, marker="o", color="#525252", ms=3.2, zorder=4.5, ls="none", mec="white", mew=0.5, gid="city")
+    if city_list:
+        handles.append(ax.plot([], [], marker="o", color="#525252", ls="none", ms=4, label="city (GeoNames)")[0])
     if sites:
         handles.append(ax.plot([], [], marker="^", color="#08306b", ls="none", label="site")[0])
     if highlight_sites:
@@ -253,7 +292,9 @@ def plot_coverage_map(
     ax.plot([bx1 - dlon, bx1], [by, by], color="#111", lw=3, solid_capstyle="butt", zorder=7)
     ax.text(bx1 - dlon / 2, by + 0.012 * (y1 - y0), f"{km:g} km", ha="center", va="bottom", fontsize=8, zorder=7)
     leg = ax.legend(handles=handles, loc="lower left", fontsize=8, framealpha=0.9) if handles else None
-    fig.text(0.01, 0.005, CAVEAT, fontsize=7, color="#a50f15", ha="left", va="bottom")
+    from iadsim.report.cities import ATTRIBUTION
+
+    fig.text(0.01, 0.005, CAVEAT + (f" · {ATTRIBUTION}" if city_list else ""), fontsize=7, color="#a50f15", ha="left", va="bottom")
     fig.tight_layout(rect=(0, 0.03, 1, 1))
     # labels last (the layout is final), avoiding each other, the markers and the legend
     avoid = []
@@ -265,13 +306,11 @@ def plot_coverage_map(
     place_labels(ax, items, colour="#08306b", avoid=avoid)
     place_labels(ax, [(f"{n} ({v:g})", lon, lat) for n, lat, lon, v in assets], colour="#4a0148",
                  avoid=avoid + [_bbox_px(t) for t in ax.texts])
-    out = Path(path)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_suffix(".tmp.png")
-    fig.savefig(tmp, dpi=dpi, bbox_inches="tight", pad_inches=0.15)
-    plt.close(fig)
-    tmp.replace(out)
-    return out
+    if city_list:
+        mk = [np.r_[p - 4.0, p + 4.0] for p in ax.transData.transform(np.array([[lo, la] for _, la, lo in list(sites) + list(highlight_sites)]).reshape(-1, 2))]
+        place_labels(ax, [(n, lon, lat) for n, lat, lon, _p in city_list], fontsize=6.5, colour="#404040",
+                     avoid=avoid + mk + [_bbox_px(t) for t in ax.texts], drop_unplaced=True)  # fmt: skip
+    return fig
 
 
 def _bbox_px(artist: Any) -> np.ndarray:

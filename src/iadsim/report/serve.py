@@ -143,6 +143,15 @@ def scene(run: RunData) -> dict[str, Any]:
         for name, la, lo, r in zip(tt["name"], tt["lat_deg"], tt["lon_deg"], tt["max_range_m"]):
             if r > 0:
                 rings[kind].append({"name": name, "ring": np.round(ring_lonlat(la, lo, r), 4).tolist()})
+    from iadsim.report.cities import ATTRIBUTION, cities_in_view
+    from iadsim.report.figures import map_bbox
+
+    st, at = run.tables["sites"].to_pydict(), run.tables["assets"].to_pydict()
+    marked = list(zip(st["name"], st["lat_deg"], st["lon_deg"])) + list(zip(at["name"], at["lat_deg"], at["lon_deg"]))
+    view_pts = np.concatenate([np.array([[lo, la] for _, la, lo in marked]).reshape(-1, 2), ll[::7]])
+    # the largest places around the raid (the viewer hides labels that would overlap as it zooms)
+    cities = [{"name": n, "lat_deg": la, "lon_deg": lo, "population": p}
+              for n, la, lo, p in cities_in_view(map_bbox(view_pts, pad_frac=0.25), n_max=30, avoid=marked)]  # fmt: skip
     cols, ev_rows, n_total = _events_data(run, limit=None)  # the viewer's log has every non-detection event
     raw_ids = {c: run.col(run.events, c)[run.col(run.events, "kind").astype(str) != "Detection"][: len(ev_rows)].tolist()
                for c in ("threat", "shot", "fire_unit", "site", "asset")}  # fmt: skip
@@ -152,6 +161,8 @@ def scene(run: RunData) -> dict[str, Any]:
                  "summary": {k: run.summary["threats"][k] for k in ("total", "destroyed", "leaked")}},  # fmt: skip
         "sites": rows("sites", ["site", "name", "lat_deg", "lon_deg"]),
         "assets": rows("assets", ["asset", "name", "lat_deg", "lon_deg", "value"]),
+        "cities": cities,
+        "cities_attribution": ATTRIBUTION,
         "fire_units": rows("fire_units", ["fire_unit", "name", "system", "site_name", "max_range_m"]),
         "radars": rows("radars", ["sensor", "name", "type", "site_name", "max_range_m"]),
         "rings": rings,

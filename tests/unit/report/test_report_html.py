@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from html import unescape
 import shutil
 
 import numpy as np
@@ -76,3 +77,32 @@ def test_report_cli_writes_the_file_and_rejects_a_non_results_dir(run_dir, tmp_p
     (tmp_path / "empty").mkdir()
     bad = r.invoke(app, ["report", str(tmp_path / "empty"), "--out", str(tmp_path / "x.html")])
     assert bad.exit_code == 2 and "missing" in bad.output and not (tmp_path / "x.html").exists()
+
+
+def test_report_map_draws_cities_with_labels_that_do_not_overlap() -> None:
+    from iadsim.report.figures import map_svg
+
+    sites = [("murted-s400-1", 40.0789, 32.5656), ("murted-s400-2", 40.055, 32.61), ("adana-patriot", 37.0, 35.3)]
+    assets = [("Ankara", 39.9334, 32.8597, 100.0), ("Adana", 36.9862, 35.3253, 50.0)]
+    svg = map_svg(sites=sites, assets=assets, rings=[], tracks=[], interceptors=[], intercepts=np.zeros((0, 2)))
+    cities = re.findall(r'<circle class="city"[^>]*><title>([^<(]+) \(pop', svg)
+    assert "Konya" in cities and "Kayseri" in cities and "Ankara" not in cities and "Adana" not in cities
+    assert "GeoNames (CC BY 4.0)" in svg
+    texts = re.findall(r'<text class="(label|city-label)" x="([\d.-]+)" y="([\d.-]+)" font-size="([\d.]+)" fill="[^"]+" text-anchor="(\w+)"[^>]*>([^<]+)</text>', svg)
+    labelled = " ".join(t[5] for t in texts)
+    assert "murted-s400-1" in labelled and "murted-s400-2" in labelled and "Ankara" in labelled
+    boxes = []
+    for _, x, y, fs, anchor, text in texts:
+        x, y, fs, w = float(x), float(y), float(fs), 0.6 * float(fs) * len(unescape(text))
+        x0 = x if anchor == "start" else (x - w if anchor == "end" else x - w / 2)
+        boxes.append((x0, y - fs, x0 + w, y + 0.25 * fs, text))
+    for i in range(len(boxes)):
+        for j in range(i + 1, len(boxes)):
+            a, b = boxes[i], boxes[j]
+            assert a[2] <= b[0] or b[2] <= a[0] or a[3] <= b[1] or b[3] <= a[1], (a[4], b[4])
+    assert sum(1 for t in texts if t[0] == "city-label") >= 3
+    none = map_svg(sites=sites, assets=assets, rings=[], tracks=[], interceptors=[], intercepts=np.zeros((0, 2)), cities=False)
+    assert 'class="city"' not in none
+    same = map_svg(sites=[("a", 39.0, 33.0), ("b", 39.0001, 33.0001)], assets=[], rings=[], tracks=[], interceptors=[],
+                   intercepts=np.zeros((0, 2)), cities=False)  # fmt: skip
+    assert re.findall(r'<text class="label"[^>]*>([^<]+)</text>', same) == ["a, b"]

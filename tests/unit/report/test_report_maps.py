@@ -74,3 +74,61 @@ def test_coverage_map_is_200_dpi_with_assets_and_raid_axes(tmp_path) -> None:
     def cov(img):  # noqa: ANN001, ANN202, E306
         return int((np.abs(img - np.array([198, 219, 239])).max(axis=2) < 12).sum() + (np.abs(img - np.array([253, 208, 162])).max(axis=2) < 12).sum())
     assert cov(a) < cov(b)
+
+
+def test_coverage_map_draws_the_cities_in_view_without_overlapping_labels() -> None:
+    import matplotlib.pyplot as plt
+
+    from iadsim.analysis.coverage import make_grid
+    from iadsim.report.cities import cities_in_view
+    from iadsim.report.maps import coverage_map_figure
+
+    grid = make_grid((29.0, 36.0, 38.0, 41.5), 40_000.0)
+    det = np.ones(grid.n, np.int16)
+    eng = np.zeros(grid.n, np.int16)
+    sites = [("murted-s400-1", 40.0789, 32.5656), ("murted-s400-2", 40.055, 32.61)]
+    assets = [("Ankara", 39.9334, 32.8597, 100.0)]
+    fig = coverage_map_figure(grid=grid, det_layers=det, eng_layers=eng, title="t", sites=sites, assets=assets)
+    ax = fig.axes[0]
+    dots = [ln for ln in ax.get_lines() if ln.get_gid() == "city"]
+    xy = {(round(float(ln.get_xdata()[0]), 4), round(float(ln.get_ydata()[0]), 4)) for ln in dots}
+    names = {t.get_text() for t in ax.texts}
+    # the big cities of central Anatolia are drawn; Ankara is the asset already, not a second "Ankara" city
+    for city, lat, lon in (("Konya", 37.8713, 32.4846), ("Kayseri", 38.7322, 35.4853)):
+        assert (lon, lat) in xy and city in names
+    assert sum(1 for t in ax.texts if t.get_text() == "Ankara") == 0 and "Ankara (100)" in names
+    assert all(ln.get_xdata()[0] != 32.8543 for ln in dots)
+    # no two labels overlap, and every city label lies inside the map frame
+    r = fig.canvas.get_renderer()
+    boxes = [t.get_window_extent(r) for t in ax.texts]
+    for i in range(len(boxes)):
+        for j in range(i + 1, len(boxes)):
+            assert not boxes[i].overlaps(boxes[j]), (ax.texts[i].get_text(), ax.texts[j].get_text())
+    frame = ax.get_window_extent(r)
+    city_names = {c[0] for c in cities_in_view((28.0, 35.0, 39.0, 42.5))}
+    for t, b in zip(ax.texts, boxes):
+        if t.get_text() in city_names:
+            assert frame.x0 <= b.x0 and b.x1 <= frame.x1 and frame.y0 <= b.y0 and b.y1 <= frame.y1
+    plt.close(fig)
+    fig2 = coverage_map_figure(grid=grid, det_layers=det, eng_layers=eng, title="t", cities=False)
+    assert not [ln for ln in fig2.axes[0].get_lines() if ln.get_gid() == "city"]
+    plt.close(fig2)
+
+
+def test_cities_in_view_thins_districts_and_respects_the_view() -> None:
+    from iadsim.report.cities import cities_in_view, load_cities
+
+    c = load_cities()
+    assert len(c.name) > 6000 and (np.diff(c.population) <= 0).all()  # largest first
+    ist = cities_in_view((28.5, 40.8, 29.5, 41.3), n_max=20)  # Istanbul and its districts
+    assert ist[0][0] == "Istanbul"
+    box_all = (c.lon_deg >= 28.5) & (c.lon_deg <= 29.5) & (c.lat_deg >= 40.8) & (c.lat_deg <= 41.3)
+    assert len(ist) < box_all.sum()  # districts closer than the separation are left out
+    from iadsim.report.cities import _haversine_km
+
+    for i, (_, la, lo, _) in enumerate(ist):
+        for _, lb, lob, _ in ist[:i]:
+            assert _haversine_km(np.array([la]), np.array([lo]), lb, lob)[0] >= 15.0
+    assert all(28.5 <= lo <= 29.5 and 40.8 <= la <= 41.3 for _, la, lo, _ in ist)
+    assert len(cities_in_view((25.0, 35.0, 45.0, 43.0), n_max=5)) == 5
+    assert cities_in_view((-30.0, -40.0, -29.0, -39.0)) == []  # open ocean

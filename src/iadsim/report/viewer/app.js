@@ -215,6 +215,8 @@
         fu: { type: "geojson", data: ringFeatures(sc.rings.fire_unit) },
         sites: { type: "geojson", data: { type: "FeatureCollection", features: sc.sites.map(function (s) {
           return { type: "Feature", properties: { name: s.name, kind: "site", idx: s.site }, geometry: { type: "Point", coordinates: [s.lon_deg, s.lat_deg] } }; }) } },
+        cities: { type: "geojson", data: { type: "FeatureCollection", features: (sc.cities || []).map(function (c) {
+          return { type: "Feature", properties: { name: c.name, kind: "city" }, geometry: { type: "Point", coordinates: [c.lon_deg, c.lat_deg] } }; }) } },
         assets: { type: "geojson", data: { type: "FeatureCollection", features: sc.assets.map(function (s) {
           return { type: "Feature", properties: { name: s.name, kind: "asset", idx: s.asset }, geometry: { type: "Point", coordinates: [s.lon_deg, s.lat_deg] } }; }) } }
       },
@@ -226,6 +228,7 @@
         { id: "radar-line", type: "line", source: "radar", paint: { "line-color": "#6a51a3", "line-width": 1, "line-dasharray": [3, 2] } },
         { id: "fu-fill", type: "fill", source: "fu", paint: { "fill-color": "#08519c", "fill-opacity": 0.06 } },
         { id: "fu-line", type: "line", source: "fu", paint: { "line-color": "#08519c", "line-width": 1.2 } },
+        { id: "cities", type: "circle", source: "cities", paint: { "circle-radius": 2.6, "circle-color": "#525252", "circle-stroke-color": "#fff", "circle-stroke-width": 0.8 } },
         { id: "assets", type: "circle", source: "assets", paint: { "circle-radius": 5, "circle-color": "#7a0177", "circle-stroke-color": "#fff", "circle-stroke-width": 1.5 } },
         { id: "sites", type: "circle", source: "sites", paint: { "circle-radius": 5, "circle-color": "#08306b", "circle-stroke-color": "#fff", "circle-stroke-width": 1.5 } }
       ]
@@ -255,7 +258,7 @@
       map.on("resize", function () { if (overlay) { overlay.resize(); overlay.draw(); } });
       overlay.draw();
       var labels = [];
-      [["asset", sc.assets, "asset"], ["site", sc.sites, "site"]].forEach(function (g) {
+      [["asset", sc.assets, "asset"], ["site", sc.sites, "site"], ["city", sc.cities || [], "city"]].forEach(function (g) {
         g[1].forEach(function (s) {
           var el = document.createElement("div"); el.className = "lbl " + g[2]; el.textContent = s.name;
           labels.push(el);
@@ -273,7 +276,10 @@
             var q = kept[i].r;
             if (r.left < q.right && r.right > q.left && r.top < q.bottom && r.bottom > q.top) hit = kept[i].el;
           }
-          if (hit) { el.style.visibility = "hidden"; hit.title = (hit.title ? hit.title + ", " : "") + el.textContent; }
+          if (hit) {
+            el.style.visibility = "hidden";  // a city label just yields; an asset or site name moves to the kept label's tooltip
+            if (!el.classList.contains("city")) hit.title = (hit.title ? hit.title + ", " : "") + el.textContent;
+          }
           else kept.push({ el: el, r: r });
         });
       }
@@ -287,7 +293,8 @@
     document.getElementById("legend").innerHTML = ["destroyed", "leaked", "in_flight"].map(function (o) {
       var c = COLOURS[o].map(function (x) { return Math.round(x * 255); });
       return '<span class="sw" style="background:rgb(' + c.join(",") + ')"></span>' + o.replace("_", " ");
-    }).join("") + '<span class="sw" style="background:#31a354"></span>interceptor<span class="sw" style="background:#1a1a1a"></span>track estimate';
+    }).join("") + '<span class="sw" style="background:#31a354"></span>interceptor<span class="sw" style="background:#1a1a1a"></span>track estimate' +
+      ((sc.cities || []).length ? '<span class="sw" style="background:#525252;border-radius:50%"></span>city (' + sc.cities_attribution.replace(/^Cities: /, "") + ')' : "");
 
     // toggles
     function bindToggle(id, fn) { document.getElementById(id).addEventListener("change", function (ev) { fn(ev.target.checked); redraw(); }); }
