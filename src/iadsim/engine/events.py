@@ -13,7 +13,8 @@ Column meanings (``-1`` = not applicable for integer ids, NaN for floats):
 ``shot`` interceptor (shot) id · ``interceptor_type`` index into the interceptor types ·
 ``x_m, y_m, z_m`` ECEF position (measurement, intercept point, impact point) · ``range_m``
 measured range (Detection) or miss distance (Intercept/Miss) · ``pk`` kill probability used ·
-``value`` asset value lost (Impact), cost (Launch), or 1/0 assessed dead/alive (KillAssessed) ·
+``value`` asset value lost (Impact), cost (Launch), 1/0 assessed dead/alive (KillAssessed), or the
+old track id (Retarget: ``track``/``threat`` are the new target, ``x_m, y_m, z_m`` the new PIP) ·
 ``reason`` why (string, null where not applicable): every ``Miss`` carries one of
 ``pk_draw`` (the kill-probability draw failed), ``guidance_lost`` (the fire-control radar lost
 the target while the round flew), ``target_already_dead`` (killed by another round before this
@@ -52,6 +53,7 @@ class EventKind(IntEnum):
     Impact = 11  # outcome of a leaker at its target (value lost if destroyed)
     GuidanceLost = 12  # the fire-control radar lost an engaged target: its rounds in flight lose guidance
     KillAssessed = 13  # a fire unit's kill assessment of a target after its round arrived
+    Retarget = 21  # a round in flight at a target assessed dead is reassigned to another track
 
 
 PRIORITY = {
@@ -60,7 +62,7 @@ PRIORITY = {
     EventKind.TrackInitiated: 3, EventKind.TrackConfirmed: 3, EventKind.TrackDropped: 3,
     EventKind.Assignment: 4,
     EventKind.Launch: 5, EventKind.Intercept: 5, EventKind.Miss: 5,
-    EventKind.GuidanceLost: 5, EventKind.KillAssessed: 4,
+    EventKind.GuidanceLost: 5, EventKind.KillAssessed: 4, EventKind.Retarget: 4,
 }  # fmt: skip
 
 INT_COLS = ("threat", "site", "sensor", "fire_unit", "asset", "track", "shot", "interceptor_type")
@@ -168,6 +170,7 @@ RECORD_COLUMNS: dict[EventKind, tuple[str, ...]] = {
     EventKind.Impact: ("threat", "asset", "value", "x_m", "y_m", "z_m"),
     EventKind.GuidanceLost: ("fire_unit", "shot", "sensor", "track", "threat", "reason"),
     EventKind.KillAssessed: ("fire_unit", "shot", "track", "threat", "value", "reason"),
+    EventKind.Retarget: ("fire_unit", "shot", "interceptor_type", "sensor", "track", "threat", "value", "x_m", "y_m", "z_m"),
 }  # fmt: skip
 RECORD_TYPES: dict[EventKind, type] = {k: _record_type(k, c) for k, c in RECORD_COLUMNS.items()}
 

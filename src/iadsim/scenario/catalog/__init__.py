@@ -369,7 +369,8 @@ _SPECS: dict[str, _Spec] = {
         {"name": _is_str, "country": _is_str, "radars": _str_list, "interceptors": _str_list,
          "default_loadout": _loadout, "loadout_note": _opt_str, "notes": _opt_str},
         {"doctrine": _enum("salvo", "shoot-look-shoot"), "weapon_choice": _enum("loadout-order", "cheapest"),
-         "reserve": _reserve, "reserve_rule": _enum("hold", "last-resort"), "doctrine_note": _opt_str},
+         "reserve": _reserve, "reserve_rule": _enum("hold", "last-resort"), "doctrine_note": _opt_str,
+         "dead_target_rounds": _enum("self_destruct", "retarget")},
         frozenset({
             "launchers", "missiles_per_launcher", "reaction_time_s", "launch_interval_s",
             "max_simultaneous_engagements", "max_missiles_guided", "cost_usd_per_battery", "salvo_size",
