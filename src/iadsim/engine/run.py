@@ -243,12 +243,19 @@ def _run(world: World, streams: Any, progress: Progress | None) -> tuple[pa.Tabl
             site_scans[radar_site[scanning]] = True
             live = live[site_scans[tracks.site[live]]]
             if len(live):
-                xp, _ = tracks.predicted(live, t)
+                xp = tracks.predicted_positions(live, t)
                 scan_idx = np.flatnonzero(scanning)
-                sub = radars.subset(scan_idx)
-                vis = radar_mod.visible(sub, radar_mod.geometry(sub, xp[:, :3]))  # (S_scan, L)
-                covered = vis & (radar_site[scan_idx][:, None] == tracks.site[live][None, :])
-                opp_rows = live[covered.any(axis=0)]
+                if radars.terrain is None:
+                    # the coverage rule on the (scanning radar, track of its own site) pairs only
+                    pr, pl = np.nonzero(radar_site[scan_idx][:, None] == tracks.site[live][None, :])
+                    covered = np.zeros(len(live), bool)
+                    covered[pl[scheduling.pair_visibility(radars, scan_idx[pr], xp[pl])]] = True
+                    opp_rows = live[covered]
+                else:  # terrain masking needs the full geometry (target lat/lon per column)
+                    sub = radars.subset(scan_idx)
+                    vis = radar_mod.visible(sub, radar_mod.geometry(sub, xp))  # (S_scan, L)
+                    own = vis & (radar_site[scan_idx][:, None] == tracks.site[live][None, :])
+                    opp_rows = live[own.any(axis=0)]
         # tracks not updated for drop_misses revisits of their site's slowest radar are dropped
         # even where no radar covers their predicted position any more (coasted out of coverage)
         live = tracks.live_rows()
@@ -370,8 +377,8 @@ def _track_dwells(ctx: _Ctx, t: float, pos: np.ndarray, active: np.ndarray) -> r
     dup = np.ones(len(key), bool)
     dup[first] = False
     present &= ~dup
-    xp, _ = tracks.predicted(row, t)
-    look = np.where(present[:, None], pos[np.maximum(tr, 0)], xp[:, :3])
+    xp = tracks.predicted_positions(row, t)
+    look = np.where(present[:, None], pos[np.maximum(tr, 0)], xp)
     vis, hit, dets = scheduling.track_dwells(world.radars, rr, tr, look, world.threats.rcs_m2[np.maximum(tr, 0)],
                                              present & has_row, fcr.dwell_gain[rr], t, ctx.streams.sensors)  # fmt: skip
     fcs.last_dwell[obj] = t
@@ -572,8 +579,12 @@ def _picture_quality(world: World, tracks: TrackTable, t: float, pos: np.ndarray
     out = np.zeros(n_sites, QUALITY_DTYPE)
     act = np.flatnonzero(active)
     if len(act):
-        geom = radar_mod.geometry(world.radars, pos[act])
-        vis = radar_mod.detection_probability(world.radars, geom, world.threats.rcs_m2[act]) >= 0.5  # (S, n)
+        if world.radars.terrain is None:  # Pd of the pairs within range only (the same numbers, 0 elsewhere)
+            pd = radar_mod.near_pair_detection(world.radars, pos[act], world.threats.rcs_m2[act], None)[0]
+        else:
+            pd = radar_mod.detection_probability(world.radars, radar_mod.geometry(world.radars, pos[act]),
+                                                 world.threats.rcs_m2[act])  # fmt: skip
+        vis = pd >= 0.5  # (S, n)
         site_vis = np.zeros((n_sites, len(act)), bool)
         np.logical_or.at(site_vis, radar_site, vis)
     else:
