@@ -13,9 +13,10 @@ Column meanings (``-1`` = not applicable for integer ids, NaN for floats):
 ``shot`` interceptor (shot) id · ``interceptor_type`` index into the interceptor types ·
 ``x_m, y_m, z_m`` ECEF position (measurement, intercept point, impact point) · ``range_m``
 measured range (Detection) or miss distance (Intercept/Miss) · ``pk`` kill probability used ·
-``value`` asset value lost (Impact), cost (Launch), 1/0 assessed dead/alive (KillAssessed), or
+``value`` asset value lost (Impact), cost (Launch), 1/0 assessed dead/alive (KillAssessed),
 the track's value at risk (Assignment; ``pk`` there: the Pk the assignment used, against the
-assessed class × launch quality) ·
+assessed class × launch quality), or the old track id (Retarget: ``track``/``threat`` are the new
+target, ``x_m, y_m, z_m`` the new PIP) ·
 ``reason`` why (string, null where not applicable): every ``Miss`` carries one of
 ``pk_draw`` (the kill-probability draw failed), ``guidance_lost`` (the fire-control radar lost
 the target while the round flew), ``target_already_dead`` (killed by another round before this
@@ -65,6 +66,7 @@ class EventKind(IntEnum):
     KillAssessed = 13  # a fire unit's kill assessment of a target after its round arrived
     Identified = 14  # a site's track moved one step on the identification ladder (c2/iff.py)
     Fratricide = 15  # a round launched at a friendly (cause chain), or a friendly destroyed by one
+    Retarget = 21  # a round in flight at a target assessed dead is reassigned to another track
 
 
 PRIORITY = {
@@ -74,7 +76,7 @@ PRIORITY = {
     EventKind.Assignment: 4,
     EventKind.Launch: 5, EventKind.Intercept: 5, EventKind.Miss: 5,
     EventKind.GuidanceLost: 5, EventKind.KillAssessed: 4,
-    EventKind.Identified: 4, EventKind.Fratricide: 5,
+    EventKind.Identified: 4, EventKind.Fratricide: 5, EventKind.Retarget: 4,
 }  # fmt: skip
 
 INT_COLS = ("threat", "site", "sensor", "fire_unit", "asset", "track", "shot", "interceptor_type")
@@ -190,6 +192,7 @@ RECORD_COLUMNS: dict[EventKind, tuple[str, ...]] = {
     EventKind.Identified: ("site", "track", "threat", "value", "reason"),
     EventKind.Fratricide: ("fire_unit", "site", "shot", "interceptor_type", "sensor", "track", "threat", "pk",
                            "x_m", "y_m", "z_m", "value", "reason"),
+    EventKind.Retarget: ("fire_unit", "shot", "interceptor_type", "sensor", "track", "threat", "value", "x_m", "y_m", "z_m"),
 }  # fmt: skip
 RECORD_TYPES: dict[EventKind, type] = {k: _record_type(k, c) for k, c in RECORD_COLUMNS.items()}
 

@@ -260,12 +260,19 @@ def _run(world: World, streams: Any, progress: Progress | None) -> tuple[pa.Tabl
             site_scans[radar_site[scanning]] = True
             live = live[site_scans[tracks.site[live]]]
             if len(live):
-                xp, _ = tracks.predicted(live, t)
+                xp = tracks.predicted_positions(live, t)
                 scan_idx = np.flatnonzero(scanning)
-                sub = radars.subset(scan_idx)
-                vis = radar_mod.visible(sub, radar_mod.geometry(sub, xp[:, :3]))  # (S_scan, L)
-                covered = vis & (radar_site[scan_idx][:, None] == tracks.site[live][None, :])
-                opp_rows = live[covered.any(axis=0)]
+                if radars.terrain is None:
+                    # the coverage rule on the (scanning radar, track of its own site) pairs only
+                    pr, pl = np.nonzero(radar_site[scan_idx][:, None] == tracks.site[live][None, :])
+                    covered = np.zeros(len(live), bool)
+                    covered[pl[scheduling.pair_visibility(radars, scan_idx[pr], xp[pl])]] = True
+                    opp_rows = live[covered]
+                else:  # terrain masking needs the full geometry (target lat/lon per column)
+                    sub = radars.subset(scan_idx)
+                    vis = radar_mod.visible(sub, radar_mod.geometry(sub, xp))  # (S_scan, L)
+                    own = vis & (radar_site[scan_idx][:, None] == tracks.site[live][None, :])
+                    opp_rows = live[own.any(axis=0)]
         # tracks not updated for drop_misses revisits of their site's slowest radar are dropped
         # even where no radar covers their predicted position any more (coasted out of coverage)
         live = tracks.live_rows()
@@ -525,8 +532,8 @@ def _track_dwells(ctx: _Ctx, t: float, pos: np.ndarray, active: np.ndarray) -> r
     dup = np.ones(len(key), bool)
     dup[first] = False
     present &= ~dup
-    xp, _ = tracks.predicted(row, t)
-    look = np.where(present[:, None], pos[np.maximum(tr, 0)], xp[:, :3])
+    xp = tracks.predicted_positions(row, t)
+    look = np.where(present[:, None], pos[np.maximum(tr, 0)], xp)
     vis, hit, dets = scheduling.track_dwells(world.radars, rr, tr, look, world.sensed.rcs_m2[np.maximum(tr, 0)],
                                              present & has_row, fcr.dwell_gain[rr], t, ctx.streams.sensors)  # fmt: skip
     fcs.last_dwell[obj] = t
@@ -576,14 +583,106 @@ def _assess(ctx: _Ctx, t: float) -> None:
         return
     dead_obj = obj[d]
     fcs.reopen_at[dead_obj] = t + fus.kill_assessment_s[shots.fu[due[d]]]
-    # rounds in flight at a target assessed dead self-destruct (doctrine: no retargeting)
+    # rounds in flight at a target assessed dead self-destruct, or under the unit's doctrine
+    # dead_target_rounds: retarget are moved to another target they can still reach (_retarget)
     pend = shots.pending_rows()
     sd = pend[np.isin(shots.target[pend], dead_obj)]
+    if len(sd) and fus.retarget[shots.fu[sd]].any():
+        sd = sd[~_retarget(ctx, t, sd)]
     if len(sd):
         shots.pending[sd] = False
         shots.assessed[sd] = True
         ctx.log.emit(EventKind.Miss, t, fire_unit=shots.fu[sd], shot=shots.id[sd], interceptor_type=shots.itype[sd],
                      threat=shots.threat[sd], pk=0.0, reason=_SELF_DESTRUCT)  # fmt: skip
+
+
+def _retarget(ctx: _Ctx, t: float, sd: np.ndarray) -> np.ndarray:
+    """Doctrine ``dead_target_rounds: retarget``: move rounds at dead targets to new ones.
+
+    ``sd`` (R,) are pending rounds whose target was just assessed dead. A round of a retarget
+    unit that is still guided is offered every engageable track of its unit's site believed
+    alive, which the unit has no round at and which its guiding radar holds or can take on a free
+    target channel; the kernels of :mod:`iadsim.weapons.retarget` decide what it can still reach
+    and which target each engagement takes. The guiding radar must cover the track now and the
+    new PIP. Moved rounds get the new object, track, PIP and intercept time (kind ``Retarget``);
+    returns (R,) bool moved (the others self-destruct).
+    """
+    from iadsim.weapons import retarget
+
+    world, shots, fcs, tracks = ctx.world, ctx.shots, ctx.fcs, ctx.tracks
+    fus, ic, radars = world.fire_units, world.interceptors, world.radars
+    moved = np.zeros(len(sd), bool)
+    cand = np.flatnonzero(fus.retarget[shots.fu[sd]] & shots.guided[sd] & (shots.radar[sd] >= 0))
+    conf = fire_control.engageable_tracks(tracks.live_rows(), tracks.confirmed, tracks.misses, tracks.t_s,
+                                          ctx.site_revisit, tracks.site, t, world.dt_s)  # fmt: skip
+    conf = conf[fire_control.believed_alive(fcs.reopen_at[fcs.obj[conf]], tracks.t_s[conf])]
+    if len(cand) == 0 or len(conf) == 0:
+        return moved
+    r = sd[cand]
+    pi, pc = np.nonzero(fus.site_index[shots.fu[r]][:, None] == tracks.site[conf][None, :])
+    rr, rows = r[pi], conf[pc]
+    fr, it, obj, radar = shots.fu[rr], shots.itype[rr], fcs.obj[rows], shots.radar[rr]
+    busy = shots.busy_rows()
+    keep = fire_control.not_already_engaged(fr, obj, shots.fu[busy], shots.target[busy], fcs.cap)
+    keep &= (fcs.radar[obj] < 0) | (fcs.radar[obj] == radar)  # a track held by another radar is not taken over
+    ctx.ids.ensure(fcs.cap)
+    keep &= iff.roe_allows(ctx.ids.identity[obj], ctx.fu_roe[fr])  # the same rules of engagement as a launch
+    pi, rr, rows, fr, it, obj, radar = pi[keep], rr[keep], rows[keep], fr[keep], it[keep], obj[keep], radar[keep]
+    if len(pi) == 0:
+        return moved
+    # the round continues from now, or from its launch time if it is still on the launcher
+    start = np.maximum(shots.t_launch[rr], t) - t
+    x, _ = tracks.predicted(rows, t)
+    p, v = x[:, :3], x[:, 3:]
+    p0, v0, acc = engagement.launch_kinematics(p, v, start)
+    vm, tb, T = ic.max_speed_mps[fr, it], ic.burn_time_s[fr, it], ic.drag_time_s[fr, it]
+    X, e = retarget.round_position(fus.ecef_m[fr], shots.pip[rr], shots.t_launch[rr], t, vm, tb, T)
+    cls = classification.classify(p, v)  # assessed from the track, never the truth label
+    tgo = evaluation.time_to_go(p, v, ctx.asset_ecef)
+    ok, pip, tau = retarget.reachable(
+        p0, v0, acc, X, e, ic.max_flight_s[fr, it], vm, tb, T, fus.ecef_m[fr], fus.enu_rot[fr], cls, ic.pk[fr, it, cls],
+        ic.max_target_speed_mps[fr, it], tgo, start, ic.min_range_m[fr, it], ic.max_range_m[fr, it], ic.min_alt_m[fr, it],
+        ic.max_alt_m[fr, it], ic.ballistic_max_range_m[fr, it], ic.ballistic_max_alt_m[fr, it])  # fmt: skip
+    k = np.flatnonzero(ok)
+    if len(k):
+        ok[k] = scheduling.pair_visibility(radars, radar[k], p[k]) & scheduling.pair_visibility(radars, radar[k], pip[k])
+    # free target channels of the guiding radars: a dead object's channel is freed when no round
+    # outside ``sd`` is still busy at it (it is released at the end of the tick either way)
+    S = len(radars)
+    held = np.bincount(fcs.radar[fcs.maintained()], minlength=S)
+    dead = np.unique(shots.target[sd])
+    others = np.setdiff1d(busy, sd)
+    freed = dead[(fcs.radar[dead] >= 0) & ~np.isin(dead, shots.target[others])]
+    held = held - np.bincount(fcs.radar[freed], minlength=S)
+    free = np.zeros(S, np.int64)
+    free[shots.radar[r]] = fus.max_engagements[shots.fu[r]] - held[shots.radar[r]]
+    new_obj = retarget.choose_new_targets(pi, obj, ok, tgo, tracks.id[rows], fcs.radar[obj] != radar,
+                                          shots.fu[r] * (fcs.cap + 1) + shots.target[r], shots.seq[r], shots.radar[r],
+                                          free)  # fmt: skip
+    j = np.flatnonzero(new_obj >= 0)
+    if len(j) == 0:
+        return moved
+    # the chosen pair of each moved round
+    pair = np.flatnonzero(ok & (obj == new_obj[pi]))
+    pair = pair[np.unique(pi[pair], return_index=True)[1]]
+    m = r[pi[pair]]
+    old_track = tracks.id[shots.track[m]]
+    nrow, nobj, rad = rows[pair], obj[pair], radar[pair]
+    truth = tracks.truth[nrow]
+    true_cls = np.where(truth >= 0, world.sensed.class_index[np.maximum(truth, 0)], 0)  # physics only: the outcome
+    shots.target[m], shots.track[m], shots.threat[m] = nobj, nrow, truth
+    shots.pk0[m] = ic.pk[shots.fu[m], shots.itype[m], true_cls]
+    shots.pip[m] = pip[pair]
+    shots.t_int[m] = np.maximum(shots.t_launch[m], t) + tau[pair]
+    newly = fcs.radar[nobj] != rad
+    fcs.radar[nobj] = rad
+    fcs.last_dwell[nobj[newly]] = t
+    fcs.missed[nobj[newly]] = 0
+    ctx.log.emit(EventKind.Retarget, t, fire_unit=shots.fu[m], shot=shots.id[m], interceptor_type=shots.itype[m],
+                 sensor=rad, track=tracks.id[nrow], threat=truth, value=old_track.astype(float),
+                 x_m=pip[pair, 0], y_m=pip[pair, 1], z_m=pip[pair, 2])  # fmt: skip
+    moved[cand[pi[pair]]] = True
+    return moved
 
 
 def _release(ctx: _Ctx) -> None:
@@ -637,8 +736,12 @@ def _picture_quality(world: World, tracks: TrackTable, t: float, pos: np.ndarray
     out = np.zeros(n_sites, QUALITY_DTYPE)
     act = np.flatnonzero(active)
     if len(act):
-        geom = radar_mod.geometry(world.radars, pos[act])
-        vis = radar_mod.detection_probability(world.radars, geom, world.sensed.rcs_m2[act]) >= 0.5  # (S, n)
+        if world.radars.terrain is None:  # Pd of the pairs within range only (the same numbers, 0 elsewhere)
+            pd = radar_mod.near_pair_detection(world.radars, pos[act], world.sensed.rcs_m2[act], None)[0]
+        else:
+            pd = radar_mod.detection_probability(world.radars, radar_mod.geometry(world.radars, pos[act]),
+                                                 world.sensed.rcs_m2[act])  # fmt: skip
+        vis = pd >= 0.5  # (S, n)
         site_vis = np.zeros((n_sites, len(act)), bool)
         np.logical_or.at(site_vis, radar_site, vis)
     else:

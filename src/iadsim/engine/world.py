@@ -88,6 +88,7 @@ class FireUnitArrays:
     reserve_rounds: np.ndarray  # (F, I) rounds kept off the launchers for reloads
     reserve_hold: np.ndarray  # (F,) bool: reserve_rule "hold" (else "last-resort")
     fc_mask: np.ndarray  # (F, S) radars that can support this unit's engagements (same site, fire-control role)
+    retarget: np.ndarray  # (F,) bool: dead_target_rounds "retarget" (else "self_destruct")
     interceptor_overrides: tuple[dict[str, Any], ...] = ()
 
     def __len__(self) -> int:
@@ -390,6 +391,7 @@ def compile_world(
     reserve_rounds = np.zeros((F, I), dtype=np.int64)
     weapon_cheapest = np.zeros(F, bool)
     reserve_hold = np.ones(F, bool)
+    retarget = np.zeros(F, bool)
     reload_time = np.zeros(F)
     n_launchers = np.zeros(F, np.int64)
     pk_fi = np.zeros((F, I, len(THREAT_CLASSES)))
@@ -419,6 +421,9 @@ def compile_world(
         weapon_cheapest[f] = (fu.weapon_choice or str(system.fields.get("weapon_choice") or "loadout-order")) == "cheapest"
         reserve = fu.reserve if fu.reserve is not None else dict(system.fields.get("reserve") or {})
         reserve_hold[f] = (fu.reserve_rule or str(system.fields.get("reserve_rule") or "hold")) == "hold"
+        # rounds at a target assessed dead: the scenario's rule, else the catalogue system's, else
+        # self-destruct (assumption: no public doctrine found; none of the bundled systems sets it)
+        retarget[f] = (fu.dead_target_rounds or str(system.fields.get("dead_target_rounds") or "self_destruct")) == "retarget"
         for k, classes in reserve.items():
             if k in ic_index:
                 for c in classes:
@@ -500,6 +505,7 @@ def compile_world(
         reload_time_s=reload_time,
         reserve_rounds=reserve_rounds,
         reserve_hold=reserve_hold,
+        retarget=retarget,
         fc_mask=((site_of_fu[:, None] == np.asarray(radars.site_index)[None, :]) & fc_radars.is_fc[None, :])
         if S else np.zeros((F, 0), bool),
     )

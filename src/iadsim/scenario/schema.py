@@ -163,6 +163,11 @@ class FireUnitSpec(_Model):
         None, description="hold: a reserved round never engages other classes; last-resort: it does when no "
         "unreserved round is capable for the engagement; default: the catalogue system's rule (hold)"
     )
+    dead_target_rounds: Literal["self_destruct", "retarget"] | None = Field(
+        None, description="Rounds in flight at a target assessed dead: self_destruct, or retarget (reassigned to "
+        "another engageable track of the unit they can still reach, else self-destruct); default: the catalogue "
+        "system's dead_target_rounds, else self_destruct (assumption: no public doctrine found)"
+    )
     reloads: dict[str, Annotated[int, Field(ge=0)]] = Field(
         default_factory=dict, description="Reserve rounds per interceptor id, loaded onto emptied launchers "
         "after reload_time_s; default none"

@@ -580,6 +580,55 @@ def converted_covariance_ecef(
 RadarRng = Union[np.random.Generator, Sequence[np.random.Generator]]
 
 
+#: Pre-cull margin of :func:`near_pair_detection` (m): far above the round-off between the ECEF chord
+#: and the ENU slant range (micrometres), so no pair that ``visible`` could accept is culled.
+_NEAR_MARGIN_M = 1000.0
+
+
+def near_pair_detection(sub: RadarArrays, tgt: FloatArray, rcs: FloatArray,
+                   alt: FloatArray | None) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:  # fmt: skip
+    """(S, N) Pd, slant range, azimuth and elevation of the pairs that can be visible at all (smooth Earth).
+
+    The same quantities as :func:`geometry` + :func:`detection_probability`, computed only for
+    the (radar, target) pairs whose straight-line (ECEF chord) distance is within the radar's
+    maximum range + ``_NEAR_MARGIN_M``: every other pair fails ``visible``'s range test, so its
+    Pd is exactly 0 (its range/az/el are never read: no detection can come from it). Per pair the
+    arithmetic is the element-wise rule of :func:`geometry`, :func:`visible` and
+    :func:`detection_probability`, so the values are the same numbers.
+    """
+    from iadsim.geo.frames import ecef_to_geodetic as _geo
+
+    S, N = len(sub), len(tgt)
+    diff = tgt[None, :, :] - sub.ecef_m[:, None, :]
+    d2 = np.einsum("snk,snk->sn", diff, diff)
+    lim = np.asarray(sub.max_range_m, float) + _NEAR_MARGIN_M
+    si, ni = np.nonzero(d2 <= (lim * lim)[:, None])
+    pd = np.zeros((S, N))
+    range_m = np.zeros((S, N))
+    az_rad = np.zeros((S, N))
+    el_rad = np.zeros((S, N))
+    if len(si) == 0:
+        return pd, range_m, az_rad, el_rad
+    t_lat, t_lon, t_alt = _geo(tgt)
+    if alt is not None:
+        t_alt = np.broadcast_to(np.asarray(alt, dtype=np.float64), t_lat.shape).copy()
+    psub = sub._subset(si)  # per pair: not cached (the pairs change every tick)
+    enu = np.einsum("dij,dj->di", psub.enu_rot, tgt[ni] - psub.ecef_m)
+    az, el, rng = enu_to_aer(enu)
+    ground = EARTH_RADIUS_M * great_circle_angle_rad(psub.lat_rad, psub.lon_rad, t_lat[ni], t_lon[ni])
+    el_refr = refracted_elevation_rad(ground, psub.alt_m, t_alt[ni], k=psub.k_factor)
+    col = (lambda a: np.asarray(a)[:, None])  # noqa: E731 - (D,) → (D, 1)
+    g = RadarGeometry(enu_m=enu[:, None, :], range_m=col(rng), az_rad=col(az), el_rad=col(el),
+                      el_refracted_rad=col(el_refr), ground_range_m=col(ground),
+                      tgt_alt_m=np.asarray(t_alt[ni]).reshape(-1, 1))  # fmt: skip
+    vis = np.asarray(visible(psub, g)).reshape(-1)
+    snr_ref = swerling1_snr_for_pd(psub.ref_pd, psub.pfa)
+    snr = snr_from_reference(rng, rcs[ni], psub.ref_range_m, psub.ref_rcs_m2, snr_ref)
+    pd[si, ni] = np.where(vis, swerling1_pd(snr, psub.pfa), 0.0)
+    range_m[si, ni], az_rad[si, ni], el_rad[si, ni] = rng, az, el
+    return pd, range_m, az_rad, el_rad
+
+
 def sense(
     radars: RadarArrays,
     tgt_ecef_m: ArrayLike,
@@ -627,8 +676,12 @@ def sense(
     sub = radars.subset(scan)
     rcs = np.broadcast_to(np.asarray(rcs_m2, dtype=np.float64), (n,))[act]
     alt = None if tgt_alt_m is None else np.broadcast_to(np.asarray(tgt_alt_m, dtype=np.float64), (n,))[act]
-    geom = geometry(sub, tgt[act], alt)
-    pd = detection_probability(sub, geom, rcs, terrain=terrain)
+    if terrain is None and sub.terrain is None:
+        pd, range_m, az_rad, el_rad = near_pair_detection(sub, tgt[act], rcs, alt)
+    else:  # terrain masking: every pair's geometry (the terrain test needs the target lat/lon)
+        geom = geometry(sub, tgt[act], alt)
+        pd = detection_probability(sub, geom, rcs, terrain=terrain)
+        range_m, az_rad, el_rad = geom.range_m, geom.az_rad, geom.el_rad
     per_radar = not isinstance(rng, np.random.Generator)
     if per_radar:
         u = np.stack([rng[int(k)].random(pd.shape[1]) for k in scan]) if len(scan) else np.zeros(pd.shape)
@@ -643,9 +696,9 @@ def sense(
         noise = np.concatenate([rng[int(scan[r])].standard_normal((int(c), 3)) for r, c in enumerate(counts) if c])
     else:
         noise = rng.standard_normal((m, 3))
-    r = geom.range_m[si, ti] + sub.sigma_range_m[si] * noise[:, 0]
-    az = np.mod(geom.az_rad[si, ti] + sub.sigma_az_rad[si] * noise[:, 1], _TWO_PI)
-    el = geom.el_rad[si, ti] + sub.sigma_el_rad[si] * noise[:, 2]
+    r = range_m[si, ti] + sub.sigma_range_m[si] * noise[:, 0]
+    az = np.mod(az_rad[si, ti] + sub.sigma_az_rad[si] * noise[:, 1], _TWO_PI)
+    el = el_rad[si, ti] + sub.sigma_el_rad[si] * noise[:, 2]
     z_enu = aer_to_enu(az, el, r)
     rot = sub.enu_rot[si]
     z_ecef = sub.ecef_m[si] + np.einsum("mji,mj->mi", rot, z_enu)  # x = x_radar + Cᵀ enu

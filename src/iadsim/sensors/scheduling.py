@@ -53,7 +53,7 @@ def pair_geometry(radars: RadarArrays, radar_idx: np.ndarray, tgt_ecef_m: np.nda
 
     Returns ``(sub, geom)``: the radars of the pairs (D, repeats allowed) and their geometry.
     """
-    sub = radars.subset(radar_idx)
+    sub = radars._subset(np.asarray(radar_idx, np.int64))  # per pair: not cached (the pairs change every tick)
     tgt = np.asarray(tgt_ecef_m, np.float64).reshape(-1, 3)
     t_lat, t_lon, t_alt = ecef_to_geodetic(tgt)
     enu = np.einsum("dij,dj->di", sub.enu_rot, tgt - sub.ecef_m)

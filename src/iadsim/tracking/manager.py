@@ -233,6 +233,18 @@ class TrackTable:
             return kalman.imm_combine(cbar, xs, Ps)
         return self._cv_predicted(self.x[rows], self.P[rows], t_s - self.t_s[rows])
 
+    def predicted_positions(self, rows: np.ndarray, t_s: float) -> np.ndarray:
+        """(n, 3) predicted positions of ``rows`` at ``t_s`` (the position part of :meth:`predicted`).
+
+        ``model='cv'``: p⁻ = p + Δt v, the same arithmetic as :meth:`predicted` without the
+        covariance; ``model='imm'``: the position of the IMM combination.
+        """
+        if self.model == "imm":
+            return self.predicted(rows, t_s)[0][:, :3]
+        x = self.x[rows]
+        dt = np.asarray(t_s - self.t_s[rows], float)
+        return x[:, :3] + dt[:, None] * x[:, 3:]
+
     def _cv_predicted(self, x: np.ndarray, P: np.ndarray, dt_s: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Block-form CV prediction of states ``x`` (n, 6), ``P`` (n, 6, 6) over ``dt_s`` (n,)."""
         dt = np.asarray(dt_s, float)[:, None, None]

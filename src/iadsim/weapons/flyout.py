@@ -168,7 +168,7 @@ def flyout_time(r_m: np.ndarray, max_speed_mps: np.ndarray, burn_time_s: np.ndar
 def predicted_intercept_energy(
     p_m: np.ndarray, v_mps: np.ndarray, a_mps2: np.ndarray, launcher_m: np.ndarray,
     max_speed_mps: np.ndarray, burn_time_s: np.ndarray, drag_time_s: np.ndarray, t_max_s: np.ndarray,
-    n_grid: int = 10, iterations: int = 8,
+    n_grid: int = 10, iterations: int = 8, elapsed_s: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
     """PIP and time of flight with the energy-limited (boost–coast) flyout.
 
@@ -184,6 +184,11 @@ def predicted_intercept_energy(
     and so are pairs the round cannot reach even if the target flew straight at the launcher
     (|p − L| − |v| t_max − ½|a| t_max² > s(t_max)). Shapes: (P, 3) vectors, (P,) parameters.
     Returns ``(pip (P, 3), tau (P,))``, NaN where the round cannot reach the target in time.
+
+    ``elapsed_s`` (P,), optional: a round already ``e`` seconds into its flight, now at
+    ``launcher_m`` (e.g. retargeted in flight, :mod:`iadsim.weapons.retarget`), flies
+    s(e + τ) − s(e) in the next τ seconds instead of s(τ); ``t_max`` is then its remaining
+    flight time. None (default): a round on the launcher (e = 0).
     """
     p = np.asarray(p_m, float)
     v = np.asarray(v_mps, float)
@@ -195,8 +200,12 @@ def predicted_intercept_energy(
         return np.zeros((0, 3)), tau_all
     tmax_all = np.asarray(t_max_s, float)
     vm_all, tb_all, T_all = (np.broadcast_to(np.asarray(x, float), (P,)) for x in (max_speed_mps, burn_time_s, drag_time_s))
+    e_all = None if elapsed_s is None else np.broadcast_to(np.asarray(elapsed_s, float), (P,))
     with np.errstate(invalid="ignore"):
-        reach = flyout_distance(tmax_all, vm_all, tb_all, T_all)
+        if e_all is None:
+            reach = flyout_distance(tmax_all, vm_all, tb_all, T_all)
+        else:
+            reach = flyout_distance(e_all + tmax_all, vm_all, tb_all, T_all) - flyout_distance(e_all, vm_all, tb_all, T_all)
         closest = (np.linalg.norm(p - L, axis=1) - np.linalg.norm(v, axis=1) * tmax_all
                    - 0.5 * np.linalg.norm(a, axis=1) * tmax_all**2)  # fmt: skip
         sel = np.flatnonzero(np.isfinite(tmax_all) & (closest <= reach))
@@ -204,11 +213,15 @@ def predicted_intercept_energy(
         ps, vs, as_, Ls = p[sel], v[sel], a[sel], L[sel]
         vm, tb, T, tmax = vm_all[sel], tb_all[sel], T_all[sel], tmax_all[sel]
         n = len(sel)
+        es = None if e_all is None else e_all[sel][:, None]
 
         def g(tau: np.ndarray) -> np.ndarray:  # tau (n, k)
             tgt = ps[:, None, :] + vs[:, None, :] * tau[..., None] + 0.5 * as_[:, None, :] * (tau**2)[..., None]
             d = np.linalg.norm(tgt - Ls[:, None, :], axis=2)
-            return flyout_distance(tau, vm[:, None], tb[:, None], T[:, None]) - d
+            if es is None:
+                return flyout_distance(tau, vm[:, None], tb[:, None], T[:, None]) - d
+            s0 = flyout_distance(es, vm[:, None], tb[:, None], T[:, None])
+            return flyout_distance(es + tau, vm[:, None], tb[:, None], T[:, None]) - s0 - d
 
         frac = np.linspace(0.0, 1.0, n_grid + 1)[1:]
         grid = tmax[:, None] * frac[None, :]

@@ -381,7 +381,8 @@ _SPECS: dict[str, _Spec] = {
          "default_loadout": _loadout, "loadout_note": _opt_str, "notes": _opt_str},
         {"doctrine": _enum("salvo", "shoot-look-shoot"), "weapon_choice": _enum("loadout-order", "cheapest"),
          "reserve": _reserve, "reserve_rule": _enum("hold", "last-resort"), "doctrine_note": _opt_str,
-         "iff_modes": _iff_modes, "iff_note": _opt_str},
+         "iff_modes": _iff_modes, "iff_note": _opt_str,
+         "dead_target_rounds": _enum("self_destruct", "retarget")},
         frozenset({
             "launchers", "missiles_per_launcher", "reaction_time_s", "launch_interval_s",
             "max_simultaneous_engagements", "max_missiles_guided", "cost_usd_per_battery", "salvo_size",
