@@ -21,6 +21,13 @@ one arrived), ``self_destruct`` (destroyed in flight after its target was assess
 ``false_target`` (the engaged track followed no real object); ``GuidanceLost`` carries
 ``fc_out_of_coverage`` or ``fc_missed_dwells``; ``KillAssessed`` carries ``assessed_dead`` or
 ``assessed_alive``.
+
+Network records (issue 9): ``NetworkTrack`` — a member site received a network track number
+``value`` that none of its own tracks held (a remote cue track ``track`` at ``site``);
+``LinkDown`` / ``LinkUp`` / ``C2NodeFailed`` — ``value`` is the network index (``world.networks``).
+``Assignment`` on a remote track carries reason ``remote_track``; ``GuidanceLost`` reason
+``fc_not_acquired``: a target engaged on a remote track was not acquired by the unit's
+fire-control radar before the seeker hand-over.
 """
 
 from __future__ import annotations
@@ -52,6 +59,10 @@ class EventKind(IntEnum):
     Impact = 11  # outcome of a leaker at its target (value lost if destroyed)
     GuidanceLost = 12  # the fire-control radar lost an engaged target: its rounds in flight lose guidance
     KillAssessed = 13  # a fire unit's kill assessment of a target after its round arrived
+    NetworkTrack = 16  # a member site received a network track it did not hold: a remote (cue) track row
+    LinkDown = 17  # a network's link went down (scheduled outage): members fight autonomously
+    LinkUp = 18  # a network's link is back up
+    C2NodeFailed = 19  # a network's C2 node failed for good: members fight autonomously
 
 
 PRIORITY = {
@@ -61,6 +72,7 @@ PRIORITY = {
     EventKind.Assignment: 4,
     EventKind.Launch: 5, EventKind.Intercept: 5, EventKind.Miss: 5,
     EventKind.GuidanceLost: 5, EventKind.KillAssessed: 4,
+    EventKind.NetworkTrack: 4, EventKind.LinkDown: 4, EventKind.LinkUp: 4, EventKind.C2NodeFailed: 4,
 }  # fmt: skip
 
 INT_COLS = ("threat", "site", "sensor", "fire_unit", "asset", "track", "shot", "interceptor_type")
@@ -68,6 +80,9 @@ FLOAT_COLS = ("x_m", "y_m", "z_m", "range_m", "pk", "value")
 
 #: Vocabulary of the ``reason`` column (emit integer codes into this tuple; −1 = none).
 REASONS: tuple[str, ...] = MISS_REASONS + LOSS_REASONS + ("assessed_dead", "assessed_alive")
+#: network (issue 9, NET): an Assignment on a remote (network) track; a GuidanceLost because the
+#: fire-control radar did not acquire a target engaged on a remote track before the seeker hand-over
+REASONS += ("remote_track", "fc_not_acquired")
 REASON_CODE: dict[str, int] = {r: i for i, r in enumerate(REASONS)}
 
 SCHEMA = pa.schema(
@@ -168,6 +183,10 @@ RECORD_COLUMNS: dict[EventKind, tuple[str, ...]] = {
     EventKind.Impact: ("threat", "asset", "value", "x_m", "y_m", "z_m"),
     EventKind.GuidanceLost: ("fire_unit", "shot", "sensor", "track", "threat", "reason"),
     EventKind.KillAssessed: ("fire_unit", "shot", "track", "threat", "value", "reason"),
+    EventKind.NetworkTrack: ("site", "track", "threat", "value"),
+    EventKind.LinkDown: ("value",),
+    EventKind.LinkUp: ("value",),
+    EventKind.C2NodeFailed: ("value",),
 }  # fmt: skip
 RECORD_TYPES: dict[EventKind, type] = {k: _record_type(k, c) for k, c in RECORD_COLUMNS.items()}
 

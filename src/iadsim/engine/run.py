@@ -34,6 +34,7 @@ import numpy as np
 import pyarrow as pa
 
 from iadsim.c2 import classification, correlation, evaluation, fire_control
+from iadsim.c2 import network as net_mod
 from iadsim.engine.events import REASON_CODE, EventKind, EventLog
 from iadsim.engine.state import FireControlState, ShotTable
 from iadsim.engine.world import World, compile_world
@@ -56,6 +57,7 @@ REACQUIRE_WINDOW_S = 60.0
 #: Reason codes of the events (index into ``events.REASONS``).
 _LOSS_BASE = REASON_CODE["fc_out_of_coverage"]
 _DEAD, _ALIVE, _SELF_DESTRUCT = REASON_CODE["assessed_dead"], REASON_CODE["assessed_alive"], REASON_CODE["self_destruct"]
+_REMOTE, _NOT_ACQUIRED = REASON_CODE["remote_track"], REASON_CODE["fc_not_acquired"]
 
 
 
@@ -171,6 +173,7 @@ def _run(world: World, streams: Any, progress: Progress | None) -> tuple[pa.Tabl
     if S:
         np.maximum.at(site_revisit, radar_site, np.asarray(radars.revisit_s, float))
     ctx = _Ctx(world, tracks, shots, fcs, log, streams, asset_ecef, site_revisit, launchers)
+    ns = ctx.net
 
     for k in range(1, K + 1):
         t = k * dt
@@ -209,6 +212,9 @@ def _run(world: World, streams: Any, progress: Progress | None) -> tuple[pa.Tabl
                 det = radar_mod.Detections.concat(det, fa)
         if fcr is not None and fcr.is_fc.any():
             fdet = _track_dwells(ctx, t, pos, active)
+            if ns is not None:  # network cues: fire-control dwells at delivered remote tracks
+                cdet = net_mod.cue_dwells(ns, world, tracks, fcs.obj, fcs.radar >= 0, t, pos, active, ctx.cue_rngs)
+                fdet = radar_mod.Detections.concat(fdet, cdet) if len(cdet) else fdet
             if len(fdet) and len(det):
                 # a dwell in the tick of a search look that detected the same object adds no
                 # second measurement of it (one echo per radar, object and tick)
@@ -249,11 +255,15 @@ def _run(world: World, streams: Any, progress: Progress | None) -> tuple[pa.Tabl
                 vis = radar_mod.visible(sub, radar_mod.geometry(sub, xp[:, :3]))  # (S_scan, L)
                 covered = vis & (radar_site[scan_idx][:, None] == tracks.site[live][None, :])
                 opp_rows = live[covered.any(axis=0)]
+                if ns is not None:  # remote rows are fed by the network, not scanned for
+                    opp_rows = opp_rows[~ns.remote[opp_rows]]
         # tracks not updated for drop_misses revisits of their site's slowest radar are dropped
         # even where no radar covers their predicted position any more (coasted out of coverage)
         live = tracks.live_rows()
         stale = live[((t - tracks.t_s[live]) > sc.tracking.drop_misses * site_revisit[tracks.site[live]] + dt)
                      & ~tracks.protected[live]]  # fmt: skip
+        if ns is not None and len(stale):  # remote rows live by the network's deliveries (c2/network.py)
+            stale = stale[~ns.remote[stale]]
         if len(stale):
             tracks.kill(stale)
             _dropped(fcs, stale, t)
@@ -271,6 +281,8 @@ def _run(world: World, streams: Any, progress: Progress | None) -> tuple[pa.Tabl
                                (EventKind.TrackDropped, tev.dropped)):  # fmt: skip
                 if len(rows):
                     log.emit(kind, t, site=tracks.site[rows], track=tracks.id[rows], threat=tracks.truth[rows])
+        if ns is not None:  # ------------------------------------- 3b network picture (c2/network.py)
+            _network_phase(ctx, t)
         # ---------------------------------------------------------------- 4 C2 + 5 engagement
         if F and ic.ids:
             _assess(ctx, t)
@@ -282,6 +294,8 @@ def _run(world: World, streams: Any, progress: Progress | None) -> tuple[pa.Tabl
             ready = fire_control.ready_units(next_ready, t, magazine.sum(axis=1))
             conf = fire_control.engageable_tracks(tracks.live_rows(), tracks.confirmed, tracks.misses, tracks.t_s,
                                                   site_revisit, tracks.site, t, dt)  # fmt: skip
+            if ns is not None:
+                conf = net_mod.engageable_remote(ns, tracks, conf, t, dt)
             conf = conf[fire_control.believed_alive(fcs.reopen_at[fcs.obj[conf]], tracks.t_s[conf])]
             if ready.any() and len(conf):
                 _engage(ctx, conf, np.flatnonzero(ready), t, magazine, next_ready)
@@ -312,6 +326,9 @@ class _Ctx:
     launchers: LauncherState | None = None
     fu_rngs: tuple[np.random.Generator, ...] = ()  # kill draws, one stream per fire unit
     assess_rngs: tuple[np.random.Generator, ...] = ()  # kill-assessment draws, one per fire unit
+    net: net_mod.NetworkState | None = None  # networks (None: every site standalone)
+    cue_rngs: list[np.random.Generator] = field(default_factory=list)  # cue dwells, one stream per site
+    cue_delay: np.ndarray = field(default_factory=lambda: np.zeros(0))  # (sites,) fire-control acquisition delay
 
     def __post_init__(self) -> None:
         names = list(self.world.fire_units.name)
@@ -319,6 +336,74 @@ class _Ctx:
             self.fu_rngs = self.streams.entities("fire_unit", names)
         if not self.assess_rngs:
             self.assess_rngs = self.streams.entities("kill_assessment", names)
+        nets = self.world.networks
+        if nets is not None and len(nets) and bool((nets.site_network >= 0).any()):
+            self.net = net_mod.NetworkState(nets, self.tracks.capacity)
+            self.cue_rngs = [self.streams.entity("network_cue", nm) for nm in self.world.site_names]
+            fcr, radars = self.world.fc_radars, self.world.radars
+            self.cue_delay = np.full(len(self.world.site_names), np.inf)
+            if fcr is not None and len(radars):
+                fc = np.flatnonzero(fcr.is_fc)
+                np.minimum.at(self.cue_delay, np.asarray(radars.site_index)[fc], fcr.cue_delay_s[fc])
+
+
+def _network_phase(ctx: _Ctx, t: float) -> None:
+    """Phase 3b: link state, fusion, delivery of the network pictures (rules in c2/network.py)."""
+    ns, tracks, fcs = ctx.net, ctx.tracks, ctx.fcs
+    assert ns is not None
+    ns.ensure(tracks.capacity)
+    fcs.ensure(tracks.capacity)
+    net_mod.clear_own_updates(ns, tracks, t)
+    down = net_mod.link_phase(ns, t, ctx.log)
+    if down.any():  # members fight autonomously: the network's remote rows go
+        _kill_remote(ctx, net_mod.remote_rows_of(ns, tracks, down), t)
+    net_mod.fuse(ns, tracks, t)
+    maintained_row = np.zeros(tracks.size, bool)
+    mr = fcs.row[fcs.maintained()]
+    maintained_row[mr[mr >= 0]] = True
+    d = net_mod.deliver(ns, tracks, maintained_row, t)
+    ns.ensure(tracks.capacity)
+    fcs.ensure(tracks.capacity)
+    _kill_remote(ctx, d.kill_rows, t)
+    fcs.net_track[fcs.obj[d.member_obj_rows]] = d.member_num
+    if len(d.new_rows):
+        _recognise(ctx, d.new_rows, t)
+        fcs.was_confirmed[d.new_rows] = True
+        o = fcs.obj[d.new_rows]
+        ns.cue_at[o] = t + ctx.cue_delay[tracks.site[d.new_rows]]
+        ns.cue_last[o] = -np.inf
+        ctx.log.emit(EventKind.NetworkTrack, t, site=tracks.site[d.new_rows], track=tracks.id[d.new_rows],
+                     threat=tracks.truth[d.new_rows], value=d.new_num.astype(float))  # fmt: skip
+    n = tracks.size
+    rr = np.flatnonzero(ns.remote[:n] & tracks.alive[:n])
+    fcs.net_track[fcs.obj[rr]] = ns.row_net[rr]
+
+
+def _kill_remote(ctx: _Ctx, rows: np.ndarray, t: float) -> None:
+    """Remove remote rows (no TrackDropped: they are the network's tracks, not the site's)."""
+    if len(rows) == 0:
+        return
+    assert ctx.net is not None
+    ctx.tracks.kill(rows)
+    _dropped(ctx.fcs, rows, t)
+    ctx.net.remote[rows] = False
+
+
+def _distribution_keys(ctx: _Ctx, f: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(group (n,), key (n,)) of (fire unit, track row) pairs: same (group, key) = the same threat in
+    the same fire-distribution group (:func:`iadsim.c2.network.distribution_keys`: a network while
+    its link is up, keyed by network track number; else the unit's site, keyed by object)."""
+    return _object_keys(ctx, f, ctx.fcs.obj[rows])
+
+
+def _object_keys(ctx: _Ctx, f: np.ndarray, obj: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`_distribution_keys` of (fire unit, fire-control object) pairs."""
+    world, fcs = ctx.world, ctx.fcs
+    site = world.fire_units.site_index[f]
+    nets = world.networks
+    if ctx.net is None or nets is None:
+        return np.asarray(site, np.int64), np.asarray(obj, np.int64)
+    return net_mod.distribution_keys(site, obj, fcs.net_track[obj], nets.site_network, ctx.net.up, len(world.site_names))
 
 
 def _dropped(fcs: FireControlState, rows: np.ndarray, t: float) -> None:
@@ -376,6 +461,9 @@ def _track_dwells(ctx: _Ctx, t: float, pos: np.ndarray, active: np.ndarray) -> r
                                              present & has_row, fcr.dwell_gain[rr], t, ctx.streams.sensors)  # fmt: skip
     fcs.last_dwell[obj] = t
     missed, lost, why = scheduling.lost_targets(vis, hit, fcs.missed[obj], fcr.lost_after[rr])
+    if ctx.net is not None:  # targets engaged on a remote track: acquisition before the seeker hand-over
+        lost, missed, late = net_mod.acquisition_failures(ctx.net, obj, fcs.row[obj], lost, missed, t)
+        why = np.where(late, _NOT_ACQUIRED - _LOSS_BASE, why)
     fcs.missed[obj] = missed
     if lost.any():
         _lose_guidance(ctx, obj[lost], why[lost], t)
@@ -512,13 +600,25 @@ def _engage(ctx: _Ctx, conf: np.ndarray, ready_fu: np.ndarray, t: float, magazin
     busy = shots.busy_rows()
     keep = fire_control.not_already_engaged(f, obj, shots.fu[busy], shots.target[busy], fcs.cap)
     keep &= fus.fc_mask[f].any(axis=1)  # a unit without a fire-control radar cannot engage
+    net = ctx.net
+    if net is not None:  # network: remote tracks need engage_on_remote; no threat engaged by two units
+        assert fus.engage_on_remote is not None and fus.layered_second_shot is not None
+        keep &= net_mod.remote_allowed(net.remote[rows], fus.engage_on_remote[f])
+        g, kk = _distribution_keys(ctx, f, rows)
+        bg, bk = _object_keys(ctx, shots.fu[busy], shots.target[busy])  # rounds in flight / awaiting assessment
+        networked = g >= len(world.site_names)
+        keep &= ~networked | fus.layered_second_shot[f] | ~net_mod.engaged_by_other(g, kk, f, bg, bk, shots.fu[busy])
+        keep &= net_mod.numbered(networked, kk)  # a networked unit engages tracks the network has numbered
     f, rows, obj = f[keep], rows[keep], obj[keep]
     if len(f) == 0:
         return
+    remote = net.remote[rows] if net is not None else np.zeros(len(rows), bool)
     # track estimate at the decision time, then at launch (after the cueing and reaction times)
     x, Pc = tracks.predicted(rows, t)
     p, v = x[:, :3], x[:, 3:]
-    cued = fcs.radar[obj] < 0  # not yet held by a fire-control radar: it must be acquired first
+    # not yet held by a fire-control radar: it must be acquired first (engaged on a remote track:
+    # acquired in flight, before the seeker hand-over)
+    cued = (fcs.radar[obj] < 0) & ~remote
     fc_cue = np.where(fus.fc_mask, fcr.cue_delay_s[None, :], np.inf).min(axis=1) if S else np.zeros(len(fus))
     fc_update = np.where(fus.fc_mask, fcr.track_update_s[None, :], np.inf).min(axis=1) if S else np.zeros(len(fus))
     delay = fus.reaction_time_s[f] + np.where(cued, fc_cue[f], 0.0)
@@ -536,7 +636,8 @@ def _engage(ctx: _Ctx, conf: np.ndarray, ready_fu: np.ndarray, t: float, magazin
     guided_free = fus.max_guided[f][:, None] - guided[None, :]
 
     def support(pip: np.ndarray, k: np.ndarray) -> np.ndarray:
-        return _support_radar(world, f[k], p_launch[k], pip, target_free[k], guided_free[k]) >= 0
+        p_look = np.where(remote[k][:, None], pip, p_launch[k])  # remote: no launch-time coverage needed
+        return _support_radar(world, f[k], p_look, pip, target_free[k], guided_free[k]) >= 0
 
     # the class every decision uses is assessed from the track's kinematics, never the truth
     # label; the truth (−1 = false track) only annotates the events and resolves the outcome
@@ -546,11 +647,19 @@ def _engage(ctx: _Ctx, conf: np.ndarray, ready_fu: np.ndarray, t: float, magazin
     best_type, best_tau, best_pip = engagement.choose_interceptor(
         f, p_launch, v_launch, acc, delay, tgo, np.linalg.norm(v, axis=1), Pc, handover, tracks.q, assessed, magazine,
         fus, ic, pip_supported=support)  # fmt: skip
+    if net is not None and ic.datalink is not None:  # a remote track needs a datalink round
+        best_type = np.where(net_mod.remote_interceptor_ok(remote, ic.datalink[f, np.maximum(best_type, 0)]), best_type, -1)
     feas = np.flatnonzero(best_type >= 0)
     if len(feas) == 0:
         return
     sel = feas[evaluation.first_per_unit(f[feas], tgo[feas], tracks.id[rows[feas]])]
-    radar = _support_radar(world, f[sel], p_launch[sel], best_pip[sel], target_free[sel], guided_free[sel])
+    if net is not None:  # one unit per network threat per tick (urgency order), unless layered
+        assert fus.layered_second_shot is not None
+        sel = sel[np.argsort(tgo[sel], kind="stable")]
+        g, kk = _distribution_keys(ctx, f[sel], rows[sel])
+        sel = np.sort(sel[net_mod.one_unit_per_key(g, kk, fus.layered_second_shot[f[sel]] | (g < len(world.site_names)))])
+    p_look = np.where(remote[sel][:, None], best_pip[sel], p_launch[sel])
+    radar = _support_radar(world, f[sel], p_look, best_pip[sel], target_free[sel], guided_free[sel])
     it = best_type[sel]
     n_req = fire_control.rounds_per_engagement(fus.salvo_size[f[sel]], magazine[f[sel], it])
     n_shots = fire_control.grant_channels(radar, own[sel] != radar, n_req, target_free[sel, radar], guided_free[sel, radar])
@@ -558,11 +667,12 @@ def _engage(ctx: _Ctx, conf: np.ndarray, ready_fu: np.ndarray, t: float, magazin
     sel, radar, it, n_shots = sel[ok], radar[ok], it[ok], n_shots[ok]
     if len(sel) == 0:
         return
-    f, rows, obj, truth = f[sel], rows[sel], obj[sel], truth[sel]
+    f, rows, obj, truth, remote = f[sel], rows[sel], obj[sel], truth[sel], remote[sel]
     p_l, v_l, a_l, t_l = p_launch[sel], v_launch[sel], acc[sel], t + delay[sel]
     pip0 = best_pip[sel]
     log.emit(EventKind.Assignment, t, fire_unit=f, track=tracks.id[rows], threat=truth, interceptor_type=it,
-             sensor=radar, x_m=pip0[:, 0], y_m=pip0[:, 1], z_m=pip0[:, 2])  # fmt: skip
+             sensor=radar, x_m=pip0[:, 0], y_m=pip0[:, 1], z_m=pip0[:, 2],
+             reason=np.where(remote, _REMOTE, -1))  # fmt: skip
     rep, st_launch, pip, t_int = engagement.salvo_rounds(
         n_shots, fus.launch_interval_s[f], t_l, p_l, v_l, a_l, fus.ecef_m[f], ic.max_speed_mps[f, it],
         ic.burn_time_s[f, it], ic.drag_time_s[f, it], ic.max_flight_s[f, it])  # fmt: skip
@@ -578,6 +688,9 @@ def _engage(ctx: _Ctx, conf: np.ndarray, ready_fu: np.ndarray, t: float, magazin
     fcs.radar[obj] = radar
     fcs.last_dwell[obj[newly]] = t
     fcs.missed[obj[newly]] = 0
+    if net is not None and remote.any():  # engaged on a remote track: acquire before the seeker hand-over
+        rr = np.flatnonzero(remote[rep])
+        np.minimum.at(net.acquire_by, obj[rep][rr], t_int[rr] - fcr.track_update_s[radar[rep][rr]])
     np.subtract.at(magazine, (f, it), n_shots)
     if ctx.launchers is not None:  # rounds leave their launchers; an emptied launcher starts its reload
         ctx.launchers.take(f, it, n_shots, t, t_empty_s=st_launch[np.cumsum(n_shots) - 1])
