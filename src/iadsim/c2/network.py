@@ -38,9 +38,11 @@ the sites' own tracking (engine phase 3b):
 7. **Fire distribution** (:func:`distribution_keys`): the units of member sites form one group
    per network while its link is up, keyed by network track number. Within a group no unit
    engages a threat that another unit has rounds in flight at or awaiting assessment (unless its
-   doctrine asks for a layered second shot), each threat gets at most one new unit per tick, and
-   a networked unit engages only numbered tracks (:func:`numbered`). The engagement status of
-   the group's units is known at once (a simplification: no latency on engagement reports).
+   doctrine asks for a layered second shot) and each threat gets at most one new unit per tick;
+   "the same threat" is the same network track number, or tracks within the track-to-track gate
+   (:func:`engaged_nearby`, :func:`first_per_threat`: a threat the network has not numbered yet
+   is recognised by its position). The engagement status of the group's units is known at once
+   (a simplification: no latency on engagement reports).
 
 The truth label carried with a fused track (the label of its first member track) only steers the
 physics of a cue dwell (which object the beam illuminates) and scores outcomes; no decision reads
@@ -354,12 +356,46 @@ def distribution_keys(site: np.ndarray, obj: np.ndarray, net_track: np.ndarray, 
     return np.asarray(group, np.int64), np.asarray(key, np.int64)
 
 
-def numbered(networked: np.ndarray, key: np.ndarray) -> np.ndarray:
-    """(n,) candidate filter: a unit of a network whose link is up engages only tracks that carry a
-    network track number (key ≥ 0), so that every member's engagement of the threat is known under
-    one key (fire distribution needs the common picture; the cost is a wait of at most
-    update_s + latency_s after a track's confirmation). allowed ⇔ ¬networked ∨ key ≥ 0."""
-    return np.asarray(~networked | (key >= 0))
+def engaged_nearby(group: np.ndarray, unit: np.ndarray, x: np.ndarray, P: np.ndarray, busy_group: np.ndarray,
+                   busy_unit: np.ndarray, bx: np.ndarray, bP: np.ndarray, gate_d2: float = T2T_GATE_D2) -> np.ndarray:  # fmt: skip
+    """(n,) another unit of the pair's group engages a threat whose track lies within the
+    track-to-track gate of the pair's track (engagement status reported with the engaged track's
+    position, so a threat not yet numbered by the network is recognised too).
+
+    engaged ⇔ ∃ busy round b: group_b = group ∧ unit_b ≠ unit ∧ d²(track, track_b) ≤ γ, with
+    d² of :func:`iadsim.tracking.fusion.t2t_distance2` (position) and γ = χ²₃(0.999).
+
+    Parameters
+    ----------
+    x, P : (n, 6), (n, 6, 6) the pairs' track estimates at t; bx, bP : the busy rounds' targets' tracks at t.
+    """
+    if len(group) == 0 or len(busy_group) == 0:
+        return np.zeros(len(group), bool)
+    from iadsim.tracking.fusion import t2t_distance2
+
+    near = t2t_distance2(x, P, bx, bP) <= gate_d2
+    same = (group[:, None] == busy_group[None, :]) & (unit[:, None] != busy_unit[None, :])
+    return np.asarray((near & same).any(axis=1))
+
+
+def first_per_threat(group: np.ndarray, key: np.ndarray, unit: np.ndarray, x: np.ndarray, P: np.ndarray,
+                     exempt: np.ndarray, gate_d2: float = T2T_GATE_D2) -> np.ndarray:  # fmt: skip
+    """(n,) mask over this tick's selections, in urgency order: a selection is dropped when an
+    earlier kept selection of another unit of its group has the same key or a track within the
+    gate (the same threat); ``exempt`` selections (layered second shot, standalone groups) are kept.
+    A loop over this tick's selections (at most one per ready fire unit)."""
+    n = len(group)
+    keep = np.ones(n, bool)
+    if n < 2:
+        return keep
+    from iadsim.tracking.fusion import t2t_distance2
+
+    same = (group[:, None] == group[None, :]) & (unit[:, None] != unit[None, :])
+    clash = same & ((key[:, None] == key[None, :]) | (t2t_distance2(x, P, x, P) <= gate_d2))
+    for i in range(1, n):
+        if not exempt[i] and (clash[i, :i] & keep[:i]).any():
+            keep[i] = False
+    return keep
 
 
 def engaged_by_other(group: np.ndarray, key: np.ndarray, unit: np.ndarray, busy_group: np.ndarray,
@@ -372,17 +408,6 @@ def engaged_by_other(group: np.ndarray, key: np.ndarray, unit: np.ndarray, busy_
         return np.zeros(len(group), bool)
     same = (group[:, None] == busy_group[None, :]) & (key[:, None] == busy_key[None, :]) & (unit[:, None] != busy_unit[None, :])
     return np.asarray(same.any(axis=1))
-
-
-def one_unit_per_key(group: np.ndarray, key: np.ndarray, layered: np.ndarray) -> np.ndarray:
-    """(n,) mask over this tick's selections (in urgency order): the first selection of each
-    (group, key) is kept, later ones only for units whose doctrine asks for a layered second shot."""
-    if len(group) == 0:
-        return np.zeros(0, bool)
-    _, first = np.unique(np.stack([group, key], axis=1), axis=0, return_index=True)
-    keep = np.zeros(len(group), bool)
-    keep[first] = True
-    return np.asarray(keep | layered)
 
 
 def cue_dwells(ns: NetworkState, world: World, tracks: TrackTable, obj_of_row: np.ndarray, held: np.ndarray,

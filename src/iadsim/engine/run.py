@@ -303,8 +303,9 @@ def _run(world: World, streams: Any, progress: Progress | None) -> tuple[pa.Tabl
             _release(ctx)
         # ---------------------------------------------------------------- track-picture quality
         if S and (k % q_every == 0 or k == K):
-            quality.append(_picture_quality(world, tracks, t, pos, active, radar_site, sc.tracking.gospa_cutoff_m))
-            states.append(_track_states(tracks, t))
+            own = None if ns is None else ~ns.remote[: tracks.size]  # the sites' own tracks (not remote rows)
+            quality.append(_picture_quality(world, tracks, t, pos, active, radar_site, sc.tracking.gospa_cutoff_m, own))
+            states.append(_track_states(tracks, t, own))
         if progress is not None:
             progress(k, K)
     return (log.table(), np.concatenate(quality) if quality else np.zeros(0, QUALITY_DTYPE),
@@ -539,9 +540,11 @@ STATE_DTYPE = np.dtype([("time_s", "f8"), ("site", "i8"), ("track", "i8"), ("thr
                         ("vz_mps", "f8"), ("pos_std_m", "f8")])  # fmt: skip
 
 
-def _track_states(tracks: TrackTable, t: float) -> np.ndarray:
+def _track_states(tracks: TrackTable, t: float, own: np.ndarray | None = None) -> np.ndarray:
     live = tracks.live_rows()
     rows = live[tracks.confirmed[live]]
+    if own is not None:
+        rows = rows[own[rows]]
     out = np.zeros(len(rows), STATE_DTYPE)
     if len(rows):
         x, P = tracks.predicted(rows, t)
@@ -565,7 +568,7 @@ QUALITY_DTYPE = np.dtype([("time_s", "f8"), ("site", "i8"), ("gospa_m", "f8"), (
 
 
 def _picture_quality(world: World, tracks: TrackTable, t: float, pos: np.ndarray, active: np.ndarray,
-                     radar_site: np.ndarray, cutoff_m: float) -> np.ndarray:  # fmt: skip
+                     radar_site: np.ndarray, cutoff_m: float, own: np.ndarray | None = None) -> np.ndarray:  # fmt: skip
     n_sites = len(world.site_names)
     out = np.zeros(n_sites, QUALITY_DTYPE)
     act = np.flatnonzero(active)
@@ -578,6 +581,8 @@ def _picture_quality(world: World, tracks: TrackTable, t: float, pos: np.ndarray
         site_vis = np.zeros((n_sites, 0), bool)
     live = tracks.live_rows()
     conf = live[tracks.confirmed[live]]
+    if own is not None:  # remote rows are the network's picture, not the site's
+        conf = conf[own[conf]]
     xp, _ = tracks.predicted(conf, t) if len(conf) else (np.zeros((0, 6)), None)
     for s in range(n_sites):  # a handful of sites, every quality_sample_s
         truth = pos[act[site_vis[s]]]
@@ -606,9 +611,14 @@ def _engage(ctx: _Ctx, conf: np.ndarray, ready_fu: np.ndarray, t: float, magazin
         keep &= net_mod.remote_allowed(net.remote[rows], fus.engage_on_remote[f])
         g, kk = _distribution_keys(ctx, f, rows)
         bg, bk = _object_keys(ctx, shots.fu[busy], shots.target[busy])  # rounds in flight / awaiting assessment
-        networked = g >= len(world.site_names)
-        keep &= ~networked | fus.layered_second_shot[f] | ~net_mod.engaged_by_other(g, kk, f, bg, bk, shots.fu[busy])
-        keep &= net_mod.numbered(networked, kk)  # a networked unit engages tracks the network has numbered
+        engaged = net_mod.engaged_by_other(g, kk, f, bg, bk, shots.fu[busy])
+        b_row = fcs.row[shots.target[busy]]
+        bt = np.flatnonzero(b_row >= 0)  # busy rounds whose target still has a track: by position too
+        if len(bt) and len(f):
+            xb, Pb = tracks.predicted(b_row[bt], t)
+            xc, Pcand = tracks.predicted(rows, t)
+            engaged |= net_mod.engaged_nearby(g, f, xc, Pcand, bg[bt], shots.fu[busy][bt], xb, Pb)
+        keep &= (g < len(world.site_names)) | fus.layered_second_shot[f] | ~engaged
     f, rows, obj = f[keep], rows[keep], obj[keep]
     if len(f) == 0:
         return
@@ -657,7 +667,8 @@ def _engage(ctx: _Ctx, conf: np.ndarray, ready_fu: np.ndarray, t: float, magazin
         assert fus.layered_second_shot is not None
         sel = sel[np.argsort(tgo[sel], kind="stable")]
         g, kk = _distribution_keys(ctx, f[sel], rows[sel])
-        sel = np.sort(sel[net_mod.one_unit_per_key(g, kk, fus.layered_second_shot[f[sel]] | (g < len(world.site_names)))])
+        exempt = fus.layered_second_shot[f[sel]] | (g < len(world.site_names))
+        sel = np.sort(sel[net_mod.first_per_threat(g, kk, f[sel], x[sel], Pc[sel], exempt)])
     p_look = np.where(remote[sel][:, None], best_pip[sel], p_launch[sel])
     radar = _support_radar(world, f[sel], p_look, best_pip[sel], target_free[sel], guided_free[sel])
     it = best_type[sel]

@@ -32,17 +32,26 @@ def test_engaged_by_other_ignores_own_rounds_and_other_groups() -> None:
     assert nm.engaged_by_other(g, k, u, bg[:0], bk[:0], bu[:0]).tolist() == [False] * 3
 
 
-def test_one_unit_per_key_keeps_the_first_unless_layered() -> None:
-    g, k = np.array([3, 3, 3, 1]), np.array([5, 5, 6, 5])
-    assert nm.one_unit_per_key(g, k, np.zeros(4, bool)).tolist() == [True, False, True, True]
-    assert nm.one_unit_per_key(g, k, np.array([False, True, False, False])).all()
+def test_same_threat_by_key_or_position() -> None:
+    P = np.tile(np.eye(6) * 100.0, (3, 1, 1))
+    x = np.zeros((3, 6))
+    x[:, 0] = [0.0, 20.0, 5000.0]  # selections 0 and 1 are one threat by position, 2 another
+    g, key, unit = np.array([3, 3, 3]), np.array([-1, -2, -3]), np.array([0, 1, 2])
+    assert nm.first_per_threat(g, key, unit, x, P, np.zeros(3, bool)).tolist() == [True, False, True]
+    assert nm.first_per_threat(g, key, unit, x, P, np.array([False, True, False])).all()
+    key = np.array([7, 8, 7])  # same number: the same threat wherever its tracks are
+    assert nm.first_per_threat(g, key, unit, x[[0, 2, 2]], P, np.zeros(3, bool)).tolist() == [True, True, False]
+    # engaged by another unit nearby; not by the same unit; not in another group
+    bx = x[:1]
+    assert nm.engaged_nearby(g, unit, x, P, np.array([3]), np.array([2]), bx, P[:1]).tolist() == [True, True, False]
+    assert nm.engaged_nearby(g, unit, x, P, np.array([3]), np.array([0]), bx, P[:1]).tolist() == [False, True, False]
+    assert not nm.engaged_nearby(g, unit, x, P, np.array([4]), np.array([2]), bx, P[:1]).any()
 
 
 def test_remote_filters() -> None:
     remote = np.array([False, True, True])
     assert nm.remote_allowed(remote, np.array([False, False, True])).tolist() == [True, False, True]
     assert nm.remote_interceptor_ok(remote, np.array([False, False, True])).tolist() == [True, False, True]
-    assert nm.numbered(np.array([True, True, False]), np.array([3, -4, -4])).tolist() == [True, False, True]
 
 
 def test_acquisition_rule_waits_until_handover_then_loses() -> None:

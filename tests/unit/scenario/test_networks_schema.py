@@ -92,3 +92,29 @@ def test_catalogue_datalink_flag_is_sourced_for_every_interceptor() -> None:
         sv = e.sourced("midcourse_datalink")
         assert sv.value in (0.0, 1.0), k
     assert np.isclose(cat.interceptors["pac-2-gem"].value("midcourse_datalink"), 1.0)
+
+
+def test_campaign_key_path_makes_a_site_a_member() -> None:
+    import io
+
+    from ruamel.yaml import YAML
+
+    from iadsim.campaign.spec import apply_set
+    from iadsim.scenario.load import parse_yaml, read_scenario_text
+
+    text, _ = read_scenario_text("turkey-2017-standalone")
+    root = parse_yaml(text, "x.yaml")
+    apply_set(root, "sites.murted-s400-1.network", "nato")
+    buf = io.StringIO()
+    YAML().dump(root, buf)
+    sc = validate_text(buf.getvalue(), "x.yaml")
+    assert [s.network for s in sc.sites] == ["nato", None, "nato", "nato"]
+
+
+def test_bundled_network_variants_differ_only_in_the_s400_membership() -> None:
+    from iadsim.scenario.load import load_scenario
+
+    a, b = load_scenario("turkey-2017-standalone"), load_scenario("turkey-2017-integrated")
+    assert [s.network for s in a.sites] == [None, None, "nato", "nato"]
+    assert [s.network for s in b.sites] == ["nato"] * 4
+    assert a.raids == b.raids and a.friendly_flights == b.friendly_flights and a.networks == b.networks
