@@ -433,9 +433,18 @@ def cue_dwells(ns: NetworkState, world: World, tracks: TrackTable, obj_of_row: n
     radars = world.radars
     site_r = np.asarray(radars.site_index)
     pr, ri = np.nonzero((tracks.site[rows][:, None] == site_r[None, :]) & fcr.is_fc[None, :])
-    xp, _ = tracks.predicted(rows, t)
     due = scheduling.dwells_due(t, ns.cue_last[obj[pr]], fcr.track_update_s[ri])
     pr, ri = pr[due], ri[due]
+    if len(pr) == 0:
+        return radar_mod.Detections.empty(t)
+    # cheap pre-filter before the coverage rule: beyond the radar's instrumented range at the
+    # last delivered estimate + its motion since (|Δp| ≤ |v| (t − t_s))
+    far = np.linalg.norm(tracks.x[rows[pr], :3] - radars.ecef_m[ri], axis=1) - np.linalg.norm(
+        tracks.x[rows[pr], 3:], axis=1) * (t - tracks.t_s[rows[pr]]) > radars.max_range_m[ri]
+    pr, ri = pr[~far], ri[~far]
+    if len(pr) == 0:
+        return radar_mod.Detections.empty(t)
+    xp, _ = tracks.predicted(rows, t)
     if len(pr) == 0:
         return radar_mod.Detections.empty(t)
     vis = scheduling.pair_visibility(radars, ri, xp[pr, :3])
