@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+import pytest
 
 import iadsim
 from iadsim.scenario.load import validate_text
@@ -60,11 +61,12 @@ raids:
 
 
 def forward(eor: bool = False, latency: float = 2, net_b: str = "nato", network_extra: str = "",
-            fu_extra: str = "") -> iadsim.Scenario:  # fmt: skip
+            fu_extra: str = "", head: str = "") -> iadsim.Scenario:  # fmt: skip
     text = f"""\
 name: net-cue
 duration_s: 900
 seed: 5
+{head}
 sites:
   - name: forward
     lat_deg: 36.2
@@ -204,3 +206,12 @@ def test_engage_on_remote_needs_a_datalink_round() -> None:
     e = events(res)
     assert "remote_track" not in e["reason"][e["kind"] == "Assignment"].tolist()
     assert launches(res)[0][0] == launches(iadsim.simulate(forward(eor=False)))[0][0]
+
+
+@pytest.mark.parametrize("head", ["fidelity: {association: truth}", "tracking: {model: imm}",
+                                  "fidelity: {association: jpda}"])
+def test_remote_tracks_with_every_tracker(head: str) -> None:
+    own = iadsim.simulate(forward(eor=False, head=head))
+    rem = iadsim.simulate(forward(eor=True, head=head))
+    assert len(times(events(rem), "NetworkTrack", site=1)) >= 1
+    assert launches(rem)[0][0] < launches(own)[0][0]

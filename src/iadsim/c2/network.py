@@ -83,6 +83,13 @@ class Picture:
 class NetworkState:
     """Run state of the networks (per network, per track row, per fire-control object)."""
 
+    remote: np.ndarray  # (rows,) bool: a network-fed row not (yet) updated by its site's own radars
+    row_net: np.ndarray  # (rows,) network track number of a remote row (−1)
+    delivered_at: np.ndarray  # (rows,) time of the remote row's last delivery [s]
+    cue_at: np.ndarray  # (objects,) time the fire-control radar can start cue dwells [s]
+    cue_last: np.ndarray  # (objects,) time of the last cue dwell [s]
+    acquire_by: np.ndarray  # (objects,) seeker hand-over deadline of an engagement on a remote track [s]
+
     def __init__(self, nets: NetworkArrays, cap: int = 256) -> None:
         W = len(nets)
         self.nets = nets
@@ -103,7 +110,7 @@ class NetworkState:
             return
 
         def grow(name: str, fill: float | int | bool, dtype: type) -> None:
-            new = np.full(cap, fill, dtype)
+            new: np.ndarray = np.full(cap, fill, dtype)
             old = getattr(self, name, None)
             if old is not None:
                 new[: len(old)] = old
@@ -294,9 +301,9 @@ def _set_state(tracks: TrackTable, rows: np.ndarray, x: np.ndarray, P: np.ndarra
     """Write a delivered estimate into remote rows (both filter models)."""
     tracks.x[rows], tracks.P[rows], tracks.t_s[rows] = x, P, t_s
     tracks.misses[rows] = 0
-    if tracks.model == "imm":
-        tracks.xs[rows] = x[:, None, :]
-        tracks.Ps[rows] = P[:, None, :, :]
+    if tracks.model == "imm":  # every mode starts from the delivered estimate
+        getattr(tracks, "xs")[rows] = x[:, None, :]
+        getattr(tracks, "Ps")[rows] = P[:, None, :, :]
 
 
 def engageable_remote(ns: NetworkState, tracks: TrackTable, conf: np.ndarray, t: float, dt: float) -> np.ndarray:
