@@ -19,8 +19,10 @@ the sites' own tracking (engine phase 3b):
    keeps the previous number; the others get new numbers.
 4. **Delivery** ``latency_s`` after fusion (a queue of pictures in transit). Every member object
    whose track took part gets the network track number (``fcs.net_track[obj]``). A network track
-   that none of a member's own tracks holds becomes a **remote track row** of that site's track
-   table (state and covariance of the fused estimate at the fusion time, confirmed, flagged
+   that none of a member's own tracks holds and that lies in the member's area of interest
+   (within its radars' instrumented range + its interceptors' maximum range of the site: farther,
+   no cue dwell and no intercept point in its coverage is possible soon; a stated filter)
+   becomes a **remote track row** of that site's track table (state and covariance of the fused estimate at the fusion time, confirmed, flagged
    ``remote``); remote rows are refreshed by each delivery and removed when the network drops
    the number.
 5. **Cueing.** A remote row cues the site's fire-control radar: after the radar's acquisition
@@ -94,6 +96,7 @@ class NetworkState:
         W = len(nets)
         self.nets = nets
         self.last_fusion = np.full(W, -np.inf)
+        self.next_fusion = -np.inf  # earliest time a network may fuse again
         self.up = np.ones(W, bool)
         self.failed = np.zeros(W, bool)
         self.prev: list[tuple[np.ndarray, np.ndarray, np.ndarray, float]] = [
@@ -101,6 +104,9 @@ class NetworkState:
         ]
         self.queue: list[Picture] = []
         self.next_number = 0
+        # the link state changes only at outage bounds and node failures: evaluate it there
+        self.changes = np.unique(np.concatenate([nets.outage_start_s, nets.outage_end_s,
+                                                 nets.c2_fail_s[np.isfinite(nets.c2_fail_s)]]))  # fmt: skip
         self.cap = 0
         self.ensure(cap)
 
@@ -131,6 +137,10 @@ class NetworkState:
     def active(self) -> bool:
         return len(self.nets) > 0 and bool((self.nets.site_network >= 0).any())
 
+    def delivery_due(self, t: float) -> bool:
+        """A picture in transit reaches its members at t."""
+        return any(p.deliver_at <= t + 1e-9 and self.up[p.network] for p in self.queue)
+
 
 def member_mask(nets: NetworkArrays, site: np.ndarray, up: np.ndarray) -> np.ndarray:
     """(n,) the site is a member of a network whose link is up."""
@@ -148,7 +158,10 @@ def clear_own_updates(ns: NetworkState, tracks: TrackTable, t: float) -> None:
 def link_phase(ns: NetworkState, t: float, log: EventLog) -> np.ndarray:
     """Link state at t; events on changes. Returns (W,) the networks that went down this tick."""
     nets = ns.nets
+    if not len(ns.changes) or t < ns.changes[0] - 1e-9:  # no change of state before the next bound
+        return np.zeros(len(nets), bool)
     up = nets.link_up(t)
+    ns.changes = ns.changes[ns.changes > t + 1e-9]
     down = ns.up & ~up
     back = ~ns.up & up
     fail = down & (t >= nets.c2_fail_s) & ~ns.failed
@@ -160,6 +173,8 @@ def link_phase(ns: NetworkState, t: float, log: EventLog) -> np.ndarray:
     if back.any():
         log.emit(EventKind.LinkUp, t, value=np.flatnonzero(back).astype(float))
     ns.up = up
+    if (down | back).any():
+        ns.next_fusion = -np.inf  # a network back up fuses at once
     if down.any():  # pictures in transit are lost
         ns.queue = [p for p in ns.queue if not down[p.network]]
     return np.asarray(down)
@@ -176,7 +191,10 @@ def remote_rows_of(ns: NetworkState, tracks: TrackTable, networks: np.ndarray) -
 def fuse(ns: NetworkState, tracks: TrackTable, t: float, latency_override: float | None = None) -> None:
     """Fuse the members' own confirmed tracks of every network due (up, update_s elapsed); queue the pictures."""
     nets = ns.nets
+    if t < ns.next_fusion - 1e-9:
+        return
     due = ns.up & (t - ns.last_fusion >= nets.update_s - 1e-9)
+    ns.next_fusion = float(np.min(np.where(ns.up & ~due, ns.last_fusion + nets.update_s, t + nets.update_s)))
     if not due.any():
         return
     n = tracks.size
@@ -223,11 +241,14 @@ class Delivery:
     member_num: np.ndarray
 
 
-def deliver(ns: NetworkState, tracks: TrackTable, maintained_row: np.ndarray, t: float) -> Delivery:
+def deliver(ns: NetworkState, tracks: TrackTable, maintained_row: np.ndarray, t: float,
+            site_ecef_m: np.ndarray | None = None, aoi_m: np.ndarray | None = None) -> Delivery:  # fmt: skip
     """Deliver the pictures due at t to the member sites (see the module docstring, step 4).
 
     ``maintained_row`` (size,) bool: rows whose object a fire-control radar holds (never removed
-    here). Returns the new remote rows (the engine gives them objects), the remote rows to
+    here). ``site_ecef_m`` (sites, 3) and ``aoi_m`` (sites,): a member's area of interest — it
+    receives remote rows only for network tracks within ``aoi_m`` of the site (straight-line
+    distance); None: everywhere. Returns the new remote rows (the engine gives them objects), the remote rows to
     remove, and the own rows that took part with their network track numbers.
     """
     nets = ns.nets
@@ -251,6 +272,13 @@ def deliver(ns: NetworkState, tracks: TrackTable, maintained_row: np.ndarray, t:
             need = ~np.isin(p.num, have)
             rr = np.flatnonzero(ns.remote[:n] & tracks.alive[:n] & (tracks.site[:n] == s))
             keep_r = np.isin(ns.row_net[rr], p.num[need])
+            if aoi_m is not None and site_ecef_m is not None and len(rr):  # left the area of interest
+                j = np.searchsorted(p.num, ns.row_net[rr], sorter=np.argsort(p.num)).clip(0, max(len(p.num) - 1, 0))
+                inside = np.zeros(len(rr), bool)
+                if len(p.num):
+                    jj = np.argsort(p.num)[j]
+                    inside = np.linalg.norm(p.x[jj, :3] - site_ecef_m[s], axis=1) <= aoi_m[s]
+                keep_r &= inside
             kill = rr[~keep_r & ~maintained_row[rr]]
             kill_rows.append(kill)
             # refresh the remote rows of numbers still needed
@@ -262,6 +290,8 @@ def deliver(ns: NetworkState, tracks: TrackTable, maintained_row: np.ndarray, t:
                 ns.delivered_at[ref] = t
             # create rows for numbers the site does not hold
             missing = np.flatnonzero(need & ~np.isin(p.num, ns.row_net[ref]))
+            if aoi_m is not None and site_ecef_m is not None and len(missing):
+                missing = missing[np.linalg.norm(p.x[missing, :3] - site_ecef_m[s], axis=1) <= aoi_m[s]]
             # a site's own tentative track of the same target takes its own updates: no remote row
             # (gated track-to-track association at t; truth association: the site's slot of the object)
             tent = np.flatnonzero(tracks.alive[:n] & ~tracks.confirmed[:n] & ~ns.remote[:n] & (tracks.site[:n] == s))

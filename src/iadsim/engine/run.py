@@ -330,6 +330,8 @@ class _Ctx:
     net: net_mod.NetworkState | None = None  # networks (None: every site standalone)
     cue_rngs: list[np.random.Generator] = field(default_factory=list)  # cue dwells, one stream per site
     cue_delay: np.ndarray = field(default_factory=lambda: np.zeros(0))  # (sites,) fire-control acquisition delay
+    site_ecef: np.ndarray = field(default_factory=lambda: np.zeros((0, 3)))  # (sites, 3) site position
+    aoi_m: np.ndarray = field(default_factory=lambda: np.zeros(0))  # (sites,) area of interest for remote tracks
 
     def __post_init__(self) -> None:
         names = list(self.world.fire_units.name)
@@ -346,6 +348,18 @@ class _Ctx:
             if fcr is not None and len(radars):
                 fc = np.flatnonzero(fcr.is_fc)
                 np.minimum.at(self.cue_delay, np.asarray(radars.site_index)[fc], fcr.cue_delay_s[fc])
+            # area of interest of a member (c2/network.py): its radars' range + its interceptors' range
+            n_s = len(self.world.site_names)
+            r_rad, r_wpn = np.zeros(n_s), np.zeros(n_s)
+            self.site_ecef = np.zeros((n_s, 3))
+            if len(radars):
+                np.maximum.at(r_rad, np.asarray(radars.site_index), np.asarray(radars.max_range_m, float))
+                self.site_ecef[np.asarray(radars.site_index)] = np.asarray(radars.ecef_m).reshape(-1, 3)
+            fus = self.world.fire_units
+            if len(fus):
+                np.maximum.at(r_wpn, fus.site_index, np.nan_to_num(fus.max_range_m, posinf=0.0))
+                self.site_ecef[fus.site_index] = fus.ecef_m
+            self.aoi_m = r_rad + r_wpn
 
 
 def _network_phase(ctx: _Ctx, t: float) -> None:
@@ -359,10 +373,12 @@ def _network_phase(ctx: _Ctx, t: float) -> None:
     if down.any():  # members fight autonomously: the network's remote rows go
         _kill_remote(ctx, net_mod.remote_rows_of(ns, tracks, down), t)
     net_mod.fuse(ns, tracks, t)
+    if not ns.delivery_due(t):
+        return
     maintained_row = np.zeros(tracks.size, bool)
     mr = fcs.row[fcs.maintained()]
     maintained_row[mr[mr >= 0]] = True
-    d = net_mod.deliver(ns, tracks, maintained_row, t)
+    d = net_mod.deliver(ns, tracks, maintained_row, t, ctx.site_ecef, ctx.aoi_m)
     ns.ensure(tracks.capacity)
     fcs.ensure(tracks.capacity)
     _kill_remote(ctx, d.kill_rows, t)
@@ -613,11 +629,13 @@ def _engage(ctx: _Ctx, conf: np.ndarray, ready_fu: np.ndarray, t: float, magazin
         bg, bk = _object_keys(ctx, shots.fu[busy], shots.target[busy])  # rounds in flight / awaiting assessment
         engaged = net_mod.engaged_by_other(g, kk, f, bg, bk, shots.fu[busy])
         b_row = fcs.row[shots.target[busy]]
-        bt = np.flatnonzero(b_row >= 0)  # busy rounds whose target still has a track: by position too
-        if len(bt) and len(f):
+        # busy rounds of networked units whose target still has a track: the same threat by position too
+        bt = np.flatnonzero((b_row >= 0) & (bg >= len(world.site_names)))
+        ck = np.flatnonzero(keep & (g >= len(world.site_names)) & ~engaged & ~fus.layered_second_shot[f])
+        if len(bt) and len(ck):
             xb, Pb = tracks.predicted(b_row[bt], t)
-            xc, Pcand = tracks.predicted(rows, t)
-            engaged |= net_mod.engaged_nearby(g, f, xc, Pcand, bg[bt], shots.fu[busy][bt], xb, Pb)
+            xc, Pcand = tracks.predicted(rows[ck], t)
+            engaged[ck] = net_mod.engaged_nearby(g[ck], f[ck], xc, Pcand, bg[bt], shots.fu[busy][bt], xb, Pb)
         keep &= (g < len(world.site_names)) | fus.layered_second_shot[f] | ~engaged
     f, rows, obj = f[keep], rows[keep], obj[keep]
     if len(f) == 0:
