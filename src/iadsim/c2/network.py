@@ -481,19 +481,18 @@ def cue_dwells(ns: NetworkState, world: World, tracks: TrackTable, obj_of_row: n
     pr, ri = pr[~far], ri[~far]
     if len(pr) == 0:
         return radar_mod.Detections.empty(t)
-    xp, _ = tracks.predicted(rows, t)
-    if len(pr) == 0:
-        return radar_mod.Detections.empty(t)
-    vis = scheduling.pair_visibility(radars, ri, xp[pr, :3])
-    pr, ri = pr[vis], ri[vis]
+    u, inv = np.unique(pr, return_inverse=True)
+    xq = tracks.predicted(rows[u], t)[0][inv, :3]  # (pairs, 3) predicted positions
+    vis = scheduling.pair_visibility(radars, ri, xq)
+    pr, ri, xq = pr[vis], ri[vis], xq[vis]
     if len(pr) == 0:
         return radar_mod.Detections.empty(t)
     _, first = np.unique(pr, return_index=True)  # the first covering radar of the site
-    pr, ri = pr[first], ri[first]
+    pr, ri, xq = pr[first], ri[first], xq[first]
     r = rows[pr]
     tr = tracks.truth[r]
     present = (tr >= 0) & active[np.maximum(tr, 0)]
-    look = np.where(present[:, None], pos[np.maximum(tr, 0)], xp[pr, :3])
+    look = np.where(present[:, None], pos[np.maximum(tr, 0)], xq)
     ns.cue_last[obj[pr]] = t
     out = []
     for s in np.unique(tracks.site[r]):  # one stream per site (a few sites)

@@ -248,6 +248,8 @@ def _run(world: World, streams: Any, progress: Progress | None) -> tuple[pa.Tabl
             site_scans = np.zeros(len(world.site_names), bool)
             site_scans[radar_site[scanning]] = True
             live = live[site_scans[tracks.site[live]]]
+            if ns is not None:  # remote rows are fed by the network, not scanned for
+                live = live[~ns.remote[live]]
             if len(live):
                 xp, _ = tracks.predicted(live, t)
                 scan_idx = np.flatnonzero(scanning)
@@ -255,8 +257,6 @@ def _run(world: World, streams: Any, progress: Progress | None) -> tuple[pa.Tabl
                 vis = radar_mod.visible(sub, radar_mod.geometry(sub, xp[:, :3]))  # (S_scan, L)
                 covered = vis & (radar_site[scan_idx][:, None] == tracks.site[live][None, :])
                 opp_rows = live[covered.any(axis=0)]
-                if ns is not None:  # remote rows are fed by the network, not scanned for
-                    opp_rows = opp_rows[~ns.remote[opp_rows]]
         # tracks not updated for drop_misses revisits of their site's slowest radar are dropped
         # even where no radar covers their predicted position any more (coasted out of coverage)
         live = tracks.live_rows()
