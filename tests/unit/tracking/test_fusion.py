@@ -139,3 +139,6 @@ def test_fuse_sources_merges_common_tracks_only() -> None:
     assert member.tolist() == [0, 1, 1, 2]
     assert 10_000.0 <= xf[1, 0] <= 10_005.0
     assert np.trace(Pf[1]) <= np.trace(P[1]) + 1e-9
+    # the picture uses covariance intersection: two equal covariances fuse to the same covariance
+    # (independence fusion would halve it and double-count the common information)
+    assert np.allclose(Pf[1], P[1])
