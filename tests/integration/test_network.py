@@ -196,6 +196,9 @@ def test_engage_on_remote_launches_earlier_than_own_radar_only() -> None:
     e = events(rem)
     assert e["reason"][e["kind"] == "Assignment"][0] == "remote_track"
     assert rem.summary["network"]["engagements_on_remote_tracks"] >= 1
+    # launched before its own radar holds the target: no loss while it is still to be acquired
+    # (the hand-over rule), and the round kills
+    assert len(times(e, "GuidanceLost")) == 0 and len(times(e, "Intercept")) == 1
     assert own.summary["network"]["engagements_on_remote_tracks"] == 0
 
 
