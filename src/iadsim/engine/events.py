@@ -33,6 +33,13 @@ object index, ``value`` the identity the unit held, ``reason`` the rule that all
 with ``shot``, ``pk``, ``range_m`` and the point (a friendly kill is never an ``Intercept``).
 Object indices ``≥ len(world.threats)`` in the ``threat`` column are friendly aircraft
 (``world.friendly_names``).
+
+Network records (issue 9): ``NetworkTrack`` — a member site received a network track number
+``value`` that none of its own tracks held (a remote cue track ``track`` at ``site``);
+``LinkDown`` / ``LinkUp`` / ``C2NodeFailed`` — ``value`` is the network index (``world.networks``).
+``Assignment`` on a remote track carries reason ``remote_track``; ``GuidanceLost`` reason
+``fc_not_acquired``: a target engaged on a remote track was not acquired by the unit's
+fire-control radar before the seeker hand-over.
 """
 
 from __future__ import annotations
@@ -67,6 +74,10 @@ class EventKind(IntEnum):
     Identified = 14  # a site's track moved one step on the identification ladder (c2/iff.py)
     Fratricide = 15  # a round launched at a friendly (cause chain), or a friendly destroyed by one
     Retarget = 21  # a round in flight at a target assessed dead is reassigned to another track
+    NetworkTrack = 16  # a member site received a network track it did not hold: a remote (cue) track row
+    LinkDown = 17  # a network's link went down (scheduled outage): members fight autonomously
+    LinkUp = 18  # a network's link is back up
+    C2NodeFailed = 19  # a network's C2 node failed for good: members fight autonomously
 
 
 PRIORITY = {
@@ -77,6 +88,7 @@ PRIORITY = {
     EventKind.Launch: 5, EventKind.Intercept: 5, EventKind.Miss: 5,
     EventKind.GuidanceLost: 5, EventKind.KillAssessed: 4,
     EventKind.Identified: 4, EventKind.Fratricide: 5, EventKind.Retarget: 4,
+    EventKind.NetworkTrack: 4, EventKind.LinkDown: 4, EventKind.LinkUp: 4, EventKind.C2NodeFailed: 4,
 }  # fmt: skip
 
 INT_COLS = ("threat", "site", "sensor", "fire_unit", "asset", "track", "shot", "interceptor_type")
@@ -89,6 +101,9 @@ REASONS: tuple[str, ...] = MISS_REASONS + LOSS_REASONS + ("assessed_dead", "asse
 IFF_REASONS: tuple[str, ...] = ("id_unknown", "id_assumed_friend", "id_assumed_hostile", "id_friend", "id_hostile",
                                 "roe_weapons_free", "roe_weapons_tight", "roe_weapons_hold", "friendly_destroyed")
 REASONS = REASONS + IFF_REASONS
+#: network (issue 9, NET): an Assignment on a remote (network) track; a GuidanceLost because the
+#: fire-control radar did not acquire a target engaged on a remote track before the seeker hand-over
+REASONS += ("remote_track", "fc_not_acquired")
 REASON_CODE: dict[str, int] = {r: i for i, r in enumerate(REASONS)}
 
 SCHEMA = pa.schema(
@@ -193,6 +208,10 @@ RECORD_COLUMNS: dict[EventKind, tuple[str, ...]] = {
     EventKind.Fratricide: ("fire_unit", "site", "shot", "interceptor_type", "sensor", "track", "threat", "pk",
                            "x_m", "y_m", "z_m", "value", "reason"),
     EventKind.Retarget: ("fire_unit", "shot", "interceptor_type", "sensor", "track", "threat", "value", "x_m", "y_m", "z_m"),
+    EventKind.NetworkTrack: ("site", "track", "threat", "value"),
+    EventKind.LinkDown: ("value",),
+    EventKind.LinkUp: ("value",),
+    EventKind.C2NodeFailed: ("value",),
 }  # fmt: skip
 RECORD_TYPES: dict[EventKind, type] = {k: _record_type(k, c) for k, c in RECORD_COLUMNS.items()}
 

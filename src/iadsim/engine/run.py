@@ -37,10 +37,10 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
-from iadsim.c2 import classification, correlation, evaluation, fire_control, fire_distribution
+from iadsim.c2 import classification, correlation, evaluation, fire_control, fire_distribution, iff
+from iadsim.c2 import network as net_mod
 from iadsim.c2 import threat_evaluation as tewa
 from iadsim.c2.assignment import Assigner, get_assigner
-from iadsim.c2 import classification, correlation, evaluation, fire_control, iff
 from iadsim.engine.events import REASON_CODE, EventKind, EventLog
 from iadsim.engine.state import FireControlState, ShotTable
 from iadsim.engine.world import World, compile_world
@@ -64,6 +64,7 @@ REACQUIRE_WINDOW_S = 60.0
 _LOSS_BASE = REASON_CODE["fc_out_of_coverage"]
 _DEAD, _ALIVE, _SELF_DESTRUCT = REASON_CODE["assessed_dead"], REASON_CODE["assessed_alive"], REASON_CODE["self_destruct"]
 _ID_BASE, _ROE_BASE, _FRIENDLY_DESTROYED = REASON_CODE["id_unknown"], REASON_CODE["roe_weapons_free"], REASON_CODE["friendly_destroyed"]
+_REMOTE, _NOT_ACQUIRED = REASON_CODE["remote_track"], REASON_CODE["fc_not_acquired"]
 
 
 
@@ -185,6 +186,7 @@ def _run(world: World, streams: Any, progress: Progress | None) -> tuple[pa.Tabl
     ctx = _Ctx(world, tracks, shots, fcs, log, streams, asset_ecef, site_revisit, launchers)
     decide_every = float(sc.decision_interval_s or dt)
     _init_iff(ctx)
+    ns = ctx.net
 
     for k in range(1, K + 1):
         t = k * dt
@@ -226,6 +228,9 @@ def _run(world: World, streams: Any, progress: Progress | None) -> tuple[pa.Tabl
                 det = radar_mod.Detections.concat(det, fa)
         if fcr is not None and fcr.is_fc.any():
             fdet = _track_dwells(ctx, t, pos, active)
+            if ns is not None:  # network cues: fire-control dwells at delivered remote tracks
+                cdet = net_mod.cue_dwells(ns, world, tracks, fcs.obj, fcs.radar >= 0, t, pos, active, ctx.cue_rngs)
+                fdet = radar_mod.Detections.concat(fdet, cdet) if len(cdet) else fdet
             if len(fdet) and len(det):
                 # a dwell in the tick of a search look that detected the same object adds no
                 # second measurement of it (one echo per radar, object and tick)
@@ -259,6 +264,8 @@ def _run(world: World, streams: Any, progress: Progress | None) -> tuple[pa.Tabl
             site_scans = np.zeros(len(world.site_names), bool)
             site_scans[radar_site[scanning]] = True
             live = live[site_scans[tracks.site[live]]]
+            if ns is not None:  # remote rows are fed by the network, not scanned for
+                live = live[~ns.remote[live]]
             if len(live):
                 xp = tracks.predicted_positions(live, t)
                 scan_idx = np.flatnonzero(scanning)
@@ -278,6 +285,8 @@ def _run(world: World, streams: Any, progress: Progress | None) -> tuple[pa.Tabl
         live = tracks.live_rows()
         stale = live[((t - tracks.t_s[live]) > sc.tracking.drop_misses * site_revisit[tracks.site[live]] + dt)
                      & ~tracks.protected[live]]  # fmt: skip
+        if ns is not None and len(stale):  # remote rows live by the network's deliveries (c2/network.py)
+            stale = stale[~ns.remote[stale]]
         if len(stale):
             tracks.kill(stale)
             _dropped(fcs, stale, t)
@@ -297,6 +306,8 @@ def _run(world: World, streams: Any, progress: Progress | None) -> tuple[pa.Tabl
                                (EventKind.TrackDropped, tev.dropped)):  # fmt: skip
                 if len(rows):
                     log.emit(kind, t, site=tracks.site[rows], track=tracks.id[rows], threat=tracks.truth[rows])
+        if ns is not None:  # ------------------------------------- 3b network picture (c2/network.py)
+            _network_phase(ctx, t)
         # ---------------------------------------------------------------- 4 C2 + 5 engagement
         _identify(ctx, t, n_confirmed > 0)
         if F and ic.ids:
@@ -309,6 +320,8 @@ def _run(world: World, streams: Any, progress: Progress | None) -> tuple[pa.Tabl
             ready = fire_control.ready_units(next_ready, t, magazine.sum(axis=1))
             conf = fire_control.engageable_tracks(tracks.live_rows(), tracks.confirmed, tracks.misses, tracks.t_s,
                                                   site_revisit, tracks.site, t, dt)  # fmt: skip
+            if ns is not None:
+                conf = net_mod.engageable_remote(ns, tracks, conf, t, dt)
             conf = conf[fire_control.believed_alive(fcs.reopen_at[fcs.obj[conf]], tracks.t_s[conf])]
             if ready.any() and len(conf) and _decision_due(t, dt, decide_every):
                 _engage(ctx, conf, np.flatnonzero(ready), t, magazine, next_ready)
@@ -316,8 +329,9 @@ def _run(world: World, streams: Any, progress: Progress | None) -> tuple[pa.Tabl
             _release(ctx)
         # ---------------------------------------------------------------- track-picture quality
         if S and (k % q_every == 0 or k == K):
-            quality.append(_picture_quality(world, tracks, t, pos, active, radar_site, sc.tracking.gospa_cutoff_m))
-            states.append(_track_states(tracks, t))
+            own = None if ns is None else ~ns.remote[: tracks.size]  # the sites' own tracks (not remote rows)
+            quality.append(_picture_quality(world, tracks, t, pos, active, radar_site, sc.tracking.gospa_cutoff_m, own))
+            states.append(_track_states(tracks, t, own))
         if progress is not None:
             progress(k, K)
     return (log.table(), np.concatenate(quality) if quality else np.zeros(0, QUALITY_DTYPE),
@@ -358,6 +372,11 @@ class _Ctx:
     site_iff_mask: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))  # (sites,) modes read
     site_iff_p: np.ndarray = field(default_factory=lambda: np.zeros(0))  # (sites,) reply probability
     fu_roe: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))  # (F,) ROE code
+    net: net_mod.NetworkState | None = None  # networks (None: every site standalone)
+    cue_rngs: list[np.random.Generator] = field(default_factory=list)  # cue dwells, one stream per site
+    cue_delay: np.ndarray = field(default_factory=lambda: np.zeros(0))  # (sites,) fire-control acquisition delay
+    site_ecef: np.ndarray = field(default_factory=lambda: np.zeros((0, 3)))  # (sites, 3) site position
+    aoi_m: np.ndarray = field(default_factory=lambda: np.zeros(0))  # (sites,) area of interest for remote tracks
 
     def __post_init__(self) -> None:
         names = list(self.world.fire_units.name)
@@ -369,6 +388,29 @@ class _Ctx:
             self.assigner = make_assigner(self.world.scenario)
         if len(self.asset_rot) != len(self.asset_ecef):
             self.asset_rot = tewa.asset_frames(self.asset_ecef)
+
+        nets = self.world.networks
+        if nets is not None and len(nets) and bool((nets.site_network >= 0).any()):
+            self.net = net_mod.NetworkState(nets, self.tracks.capacity)
+            self.cue_rngs = [self.streams.entity("network_cue", nm) for nm in self.world.site_names]
+            fcr, radars = self.world.fc_radars, self.world.radars
+            self.cue_delay = np.full(len(self.world.site_names), np.inf)
+            if fcr is not None and len(radars):
+                fc = np.flatnonzero(fcr.is_fc)
+                np.minimum.at(self.cue_delay, np.asarray(radars.site_index)[fc], fcr.cue_delay_s[fc])
+            # area of interest of a member (c2/network.py): its radars' range + its interceptors' range
+            n_s = len(self.world.site_names)
+            r_rad, r_wpn = np.zeros(n_s), np.zeros(n_s)
+            self.site_ecef = np.zeros((n_s, 3))
+            if len(radars):
+                np.maximum.at(r_rad, np.asarray(radars.site_index), np.asarray(radars.max_range_m, float))
+                self.site_ecef[np.asarray(radars.site_index)] = np.asarray(radars.ecef_m).reshape(-1, 3)
+            fus = self.world.fire_units
+            if len(fus):
+                np.maximum.at(r_wpn, fus.site_index, np.nan_to_num(fus.max_range_m, posinf=0.0))
+                self.site_ecef[fus.site_index] = fus.ecef_m
+            self.aoi_m = r_rad + r_wpn
+
 
 
 #: Time limit of one exact WTA solve when the scenario sets none, s (stated default).
@@ -415,13 +457,22 @@ def _init_iff(ctx: _Ctx) -> None:
     ctx.iff_rngs = ctx.streams.entities("iff", list(world.site_names)) if n_sites else ()
 
 
-def _identity_keys(ctx: _Ctx, obj: np.ndarray) -> np.ndarray:
-    """Identity-sharing key of each object (same key = the same object in one sharing group).
+def _identity_keys(ctx: _Ctx, rows: np.ndarray) -> np.ndarray:
+    """Identity-sharing key of each track row (same key = the same object in one sharing group).
 
-    Standalone sites: the object id itself (a site shares identities with nobody). A network
-    replaces this with its network track numbers (issue 9 NET).
+    Standalone sites: the row's object (a site shares identities with nobody). Members of a
+    network whose link is up share by network track number (the fire-distribution keys of
+    :func:`iadsim.c2.network.distribution_keys`): an identity one member established reaches every
+    member holding that network track — shared at once while the link is up (the picture's
+    latency is not applied to identities; stated simplification).
     """
-    return np.asarray(obj, np.int64)
+    obj = np.asarray(ctx.fcs.obj[rows], np.int64)
+    nets = ctx.world.networks
+    if ctx.net is None or nets is None or len(rows) == 0:
+        return obj
+    g, k = net_mod.distribution_keys(ctx.tracks.site[rows], obj, ctx.fcs.net_track[obj], nets.site_network, ctx.net.up,
+                                     len(ctx.world.site_names))  # fmt: skip
+    return np.unique(np.stack([g, k], axis=1), axis=0, return_inverse=True)[1].reshape(-1).astype(np.int64)
 
 
 def _identify(ctx: _Ctx, t: float, new_confirmed: bool = True) -> None:
@@ -471,7 +522,7 @@ def _identify(ctx: _Ctx, t: float, new_confirmed: bool = True) -> None:
         changed_rows.append(rows[ch])
     # identities shared within each sharing group (site keys: no other site shares them)
     obj_all = fcs.obj[conf]
-    shared = iff.share_identities(ids.identity[obj_all], _identity_keys(ctx, obj_all))
+    shared = iff.share_identities(ids.identity[obj_all], _identity_keys(ctx, conf))
     ch = shared != ids.identity[obj_all]
     if ch.any():
         ids.identity[obj_all[ch]] = shared[ch]
@@ -481,6 +532,67 @@ def _identify(ctx: _Ctx, t: float, new_confirmed: bool = True) -> None:
         code = ids.identity[fcs.obj[em]].astype(np.int64)
         log.emit(EventKind.Identified, t, site=tracks.site[em], track=tracks.id[em], threat=tracks.truth[em],
                  value=code.astype(float), reason=_ID_BASE + code)  # fmt: skip
+
+
+def _network_phase(ctx: _Ctx, t: float) -> None:
+    """Phase 3b: link state, fusion, delivery of the network pictures (rules in c2/network.py)."""
+    ns, tracks, fcs = ctx.net, ctx.tracks, ctx.fcs
+    assert ns is not None
+    ns.ensure(tracks.capacity)
+    fcs.ensure(tracks.capacity)
+    net_mod.clear_own_updates(ns, tracks, t)
+    down = net_mod.link_phase(ns, t, ctx.log)
+    if down.any():  # members fight autonomously: the network's remote rows go
+        _kill_remote(ctx, net_mod.remote_rows_of(ns, tracks, down), t)
+    net_mod.fuse(ns, tracks, t)
+    if not ns.delivery_due(t):
+        return
+    maintained_row = np.zeros(tracks.size, bool)
+    mr = fcs.row[fcs.maintained()]
+    maintained_row[mr[mr >= 0]] = True
+    d = net_mod.deliver(ns, tracks, maintained_row, t, ctx.site_ecef, ctx.aoi_m)
+    ns.ensure(tracks.capacity)
+    fcs.ensure(tracks.capacity)
+    _kill_remote(ctx, d.kill_rows, t)
+    fcs.net_track[fcs.obj[d.member_obj_rows]] = d.member_num
+    if len(d.new_rows):
+        _recognise(ctx, d.new_rows, t)
+        fcs.was_confirmed[d.new_rows] = True
+        o = fcs.obj[d.new_rows]
+        ns.cue_at[o] = t + ctx.cue_delay[tracks.site[d.new_rows]]
+        ns.cue_last[o] = -np.inf
+        ctx.log.emit(EventKind.NetworkTrack, t, site=tracks.site[d.new_rows], track=tracks.id[d.new_rows],
+                     threat=tracks.truth[d.new_rows], value=d.new_num.astype(float))  # fmt: skip
+    n = tracks.size
+    rr = np.flatnonzero(ns.remote[:n] & tracks.alive[:n])
+    fcs.net_track[fcs.obj[rr]] = ns.row_net[rr]
+
+
+def _kill_remote(ctx: _Ctx, rows: np.ndarray, t: float) -> None:
+    """Remove remote rows (no TrackDropped: they are the network's tracks, not the site's)."""
+    if len(rows) == 0:
+        return
+    assert ctx.net is not None
+    ctx.tracks.kill(rows)
+    _dropped(ctx.fcs, rows, t)
+    ctx.net.remote[rows] = False
+
+
+def _distribution_keys(ctx: _Ctx, f: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(group (n,), key (n,)) of (fire unit, track row) pairs: same (group, key) = the same threat in
+    the same fire-distribution group (:func:`iadsim.c2.network.distribution_keys`: a network while
+    its link is up, keyed by network track number; else the unit's site, keyed by object)."""
+    return _object_keys(ctx, f, ctx.fcs.obj[rows])
+
+
+def _object_keys(ctx: _Ctx, f: np.ndarray, obj: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`_distribution_keys` of (fire unit, fire-control object) pairs."""
+    world, fcs = ctx.world, ctx.fcs
+    site = world.fire_units.site_index[f]
+    nets = world.networks
+    if ctx.net is None or nets is None:
+        return np.asarray(site, np.int64), np.asarray(obj, np.int64)
+    return net_mod.distribution_keys(site, obj, fcs.net_track[obj], nets.site_network, ctx.net.up, len(world.site_names))
 
 
 def _dropped(fcs: FireControlState, rows: np.ndarray, t: float) -> None:
@@ -538,6 +650,9 @@ def _track_dwells(ctx: _Ctx, t: float, pos: np.ndarray, active: np.ndarray) -> r
                                              present & has_row, fcr.dwell_gain[rr], t, ctx.streams.sensors)  # fmt: skip
     fcs.last_dwell[obj] = t
     missed, lost, why = scheduling.lost_targets(vis, hit, fcs.missed[obj], fcr.lost_after[rr])
+    if ctx.net is not None:  # targets engaged on a remote track: acquisition before the seeker hand-over
+        lost, missed, late = net_mod.acquisition_failures(ctx.net, obj, fcs.row[obj], lost, missed, t)
+        why = np.where(late, _NOT_ACQUIRED - _LOSS_BASE, why)
     fcs.missed[obj] = missed
     if lost.any():
         _lose_guidance(ctx, obj[lost], why[lost], t)
@@ -705,9 +820,11 @@ STATE_DTYPE = np.dtype([("time_s", "f8"), ("site", "i8"), ("track", "i8"), ("thr
                         ("vz_mps", "f8"), ("pos_std_m", "f8")])  # fmt: skip
 
 
-def _track_states(tracks: TrackTable, t: float) -> np.ndarray:
+def _track_states(tracks: TrackTable, t: float, own: np.ndarray | None = None) -> np.ndarray:
     live = tracks.live_rows()
     rows = live[tracks.confirmed[live]]
+    if own is not None:
+        rows = rows[own[rows]]
     out = np.zeros(len(rows), STATE_DTYPE)
     if len(rows):
         x, P = tracks.predicted(rows, t)
@@ -731,7 +848,7 @@ QUALITY_DTYPE = np.dtype([("time_s", "f8"), ("site", "i8"), ("gospa_m", "f8"), (
 
 
 def _picture_quality(world: World, tracks: TrackTable, t: float, pos: np.ndarray, active: np.ndarray,
-                     radar_site: np.ndarray, cutoff_m: float) -> np.ndarray:  # fmt: skip
+                     radar_site: np.ndarray, cutoff_m: float, own: np.ndarray | None = None) -> np.ndarray:  # fmt: skip
     n_sites = len(world.site_names)
     out = np.zeros(n_sites, QUALITY_DTYPE)
     act = np.flatnonzero(active)
@@ -748,6 +865,8 @@ def _picture_quality(world: World, tracks: TrackTable, t: float, pos: np.ndarray
         site_vis = np.zeros((n_sites, 0), bool)
     live = tracks.live_rows()
     conf = live[tracks.confirmed[live]]
+    if own is not None:  # remote rows are the network's picture, not the site's
+        conf = conf[own[conf]]
     xp, _ = tracks.predicted(conf, t) if len(conf) else (np.zeros((0, 6)), None)
     for s in range(n_sites):  # a handful of sites, every quality_sample_s
         truth = pos[act[site_vis[s]]]
@@ -771,22 +890,42 @@ def _engage(ctx: _Ctx, conf: np.ndarray, ready_fu: np.ndarray, t: float, magazin
     keep = fire_control.not_already_engaged(f, obj, shots.fu[busy], shots.target[busy], fcs.cap)
     keep &= fus.fc_mask[f].any(axis=1)  # a unit without a fire-control radar cannot engage
     keep &= iff.roe_allows(ctx.ids.identity[obj], ctx.fu_roe[f])  # rules of engagement on the unit's identity
-    f, rows, obj = f[keep], rows[keep], obj[keep]
+    net = ctx.net
+    layered = np.asarray(fus.layered_second_shot[f] if fus.layered_second_shot is not None else np.zeros(len(f), bool))
+    layered = layered | (world.scenario.fire_distribution == "layered")  # doctrine: a layered second shot
+    if net is not None:  # network: remote tracks need engage_on_remote; no threat engaged by two units
+        assert fus.engage_on_remote is not None
+        keep &= net_mod.remote_allowed(net.remote[rows], fus.engage_on_remote[f])
+        g, kk = _distribution_keys(ctx, f, rows)
+        bg, bk = _object_keys(ctx, shots.fu[busy], shots.target[busy])  # rounds in flight / awaiting assessment
+        engaged = net_mod.engaged_by_other(g, kk, f, bg, bk, shots.fu[busy])
+        b_row = fcs.row[shots.target[busy]]
+        # busy rounds of networked units whose target still has a track: the same threat by position too
+        bt = np.flatnonzero((b_row >= 0) & (bg >= len(world.site_names)))
+        ck = np.flatnonzero(keep & (g >= len(world.site_names)) & ~engaged & ~layered)
+        if len(bt) and len(ck):
+            xb, Pb = tracks.predicted(b_row[bt], t)
+            xc, Pcand = tracks.predicted(rows[ck], t)
+            engaged[ck] = net_mod.engaged_nearby(g[ck], f[ck], xc, Pcand, bg[bt], shots.fu[busy][bt], xb, Pb)
+        keep &= (g < len(world.site_names)) | layered | ~engaged
+    f, rows, obj, layered = f[keep], rows[keep], obj[keep], layered[keep]
     if len(f) == 0:
         return
-    # fire distribution rule (a): not a threat another unit of the same group has rounds at
-    # (unless the doctrine is a layered second shot, ``fire_distribution: layered``)
+    # fire distribution rule (a): not a threat another unit of the same group (the site, or the
+    # network while its link is up) has rounds at, unless the doctrine is a layered second shot
     group, key = _distribution_keys(ctx, f, rows)
-    if world.scenario.fire_distribution == "exclusive":
-        s_group, s_key = _shot_distribution_keys(ctx, busy)
-        keep = ~fire_distribution.engaged_by_other_unit(f, group, key, shots.fu[busy], s_group, s_key)
-        f, rows, obj, group, key = f[keep], rows[keep], obj[keep], group[keep], key[keep]
-        if len(f) == 0:
-            return
+    s_group, s_key = _shot_distribution_keys(ctx, busy)
+    keep = layered | ~fire_distribution.engaged_by_other_unit(f, group, key, shots.fu[busy], s_group, s_key)
+    f, rows, obj, group, key = f[keep], rows[keep], obj[keep], group[keep], key[keep]
+    if len(f) == 0:
+        return
+    remote = net.remote[rows] if net is not None else np.zeros(len(rows), bool)
     # track estimate at the decision time, then at launch (after the cueing and reaction times)
     x, Pc = tracks.predicted(rows, t)
     p, v = x[:, :3], x[:, 3:]
-    cued = fcs.radar[obj] < 0  # not yet held by a fire-control radar: it must be acquired first
+    # not yet held by a fire-control radar: it must be acquired first (engaged on a remote track:
+    # acquired in flight, before the seeker hand-over)
+    cued = (fcs.radar[obj] < 0) & ~remote
     fc_cue = np.where(fus.fc_mask, fcr.cue_delay_s[None, :], np.inf).min(axis=1) if S else np.zeros(len(fus))
     fc_update = np.where(fus.fc_mask, fcr.track_update_s[None, :], np.inf).min(axis=1) if S else np.zeros(len(fus))
     delay = fus.reaction_time_s[f] + np.where(cued, fc_cue[f], 0.0)
@@ -804,7 +943,8 @@ def _engage(ctx: _Ctx, conf: np.ndarray, ready_fu: np.ndarray, t: float, magazin
     guided_free = fus.max_guided[f][:, None] - guided[None, :]
 
     def support(pip: np.ndarray, k: np.ndarray) -> np.ndarray:
-        return _support_radar(world, f[k], p_launch[k], pip, target_free[k], guided_free[k]) >= 0
+        p_look = np.where(remote[k][:, None], pip, p_launch[k])  # remote: no launch-time coverage needed
+        return _support_radar(world, f[k], p_look, pip, target_free[k], guided_free[k]) >= 0
 
     # the class every decision uses is assessed from the track's kinematics, never the truth
     # label; the truth (−1 = false track) only annotates the events and resolves the outcome
@@ -814,6 +954,8 @@ def _engage(ctx: _Ctx, conf: np.ndarray, ready_fu: np.ndarray, t: float, magazin
     best_type, best_tau, best_pip = engagement.choose_interceptor(
         f, p_launch, v_launch, acc, delay, tgo, np.linalg.norm(v, axis=1), Pc, handover, tracks.q, assessed, magazine,
         fus, ic, pip_supported=support)  # fmt: skip
+    if net is not None and ic.datalink is not None:  # a remote track needs a datalink round
+        best_type = np.where(net_mod.remote_interceptor_ok(remote, ic.datalink[f, np.maximum(best_type, 0)]), best_type, -1)
     feas = np.flatnonzero(best_type >= 0)
     if len(feas) == 0:
         return
@@ -822,8 +964,17 @@ def _engage(ctx: _Ctx, conf: np.ndarray, ready_fu: np.ndarray, t: float, magazin
                          fc_update, held, guided_free, group, key)  # fmt: skip
     if len(sel) == 0:
         return
+    if net is not None:  # one unit per network threat per cycle, also for threats not yet numbered (by position)
+        assert fus.layered_second_shot is not None
+        o_ = sel[np.argsort(tgo[sel], kind="stable")]  # urgency order
+        order = np.argsort(tgo[sel], kind="stable")
+        g, kk = _distribution_keys(ctx, f[o_], rows[o_])
+        exempt = fus.layered_second_shot[f[o_]] | (world.scenario.fire_distribution == "layered") | (g < len(world.site_names))
+        k1 = np.sort(order[net_mod.first_per_threat(g, kk, f[o_], x[o_], Pc[o_], exempt)])
+        sel, n_req, var_sel, pk_sel = sel[k1], n_req[k1], var_sel[k1], pk_sel[k1]
     n_req = np.minimum(n_req, fus.salvo_size[f[sel]])  # never more than the unit's doctrine salvo
-    radar = _support_radar(world, f[sel], p_launch[sel], best_pip[sel], target_free[sel], guided_free[sel])
+    p_look = np.where(remote[sel][:, None], best_pip[sel], p_launch[sel])  # a remote track: only the PIP is covered
+    radar = _support_radar(world, f[sel], p_look, best_pip[sel], target_free[sel], guided_free[sel])
     it = best_type[sel]
     n_shots = fire_control.grant_channels(radar, own[sel] != radar, n_req, target_free[sel, radar], guided_free[sel, radar])
     ok = n_shots > 0
@@ -832,7 +983,7 @@ def _engage(ctx: _Ctx, conf: np.ndarray, ready_fu: np.ndarray, t: float, magazin
         return
     # a unit's engagements of one cycle leave its launchers one after the other
     offset = fire_distribution.unit_offsets(f[sel], n_shots) * fus.launch_interval_s[f[sel]]
-    f, rows, obj, truth = f[sel], rows[sel], obj[sel], truth[sel]
+    f, rows, obj, truth, remote = f[sel], rows[sel], obj[sel], truth[sel], remote[sel]
     a_l = acc[sel]
     d_off = offset[:, None]
     p_l = p_launch[sel] + v_launch[sel] * d_off + 0.5 * a_l * d_off**2
@@ -840,7 +991,8 @@ def _engage(ctx: _Ctx, conf: np.ndarray, ready_fu: np.ndarray, t: float, magazin
     pip0 = best_pip[sel]
     log.emit(EventKind.Assignment, t, fire_unit=f, track=tracks.id[rows], threat=truth, interceptor_type=it,
              value=var_sel, pk=pk_sel,
-             sensor=radar, x_m=pip0[:, 0], y_m=pip0[:, 1], z_m=pip0[:, 2])  # fmt: skip
+             sensor=radar, x_m=pip0[:, 0], y_m=pip0[:, 1], z_m=pip0[:, 2],
+             reason=np.where(remote, _REMOTE, -1))  # fmt: skip
     rep, st_launch, pip, t_int = engagement.salvo_rounds(
         n_shots, fus.launch_interval_s[f], t_l, p_l, v_l, a_l, fus.ecef_m[f], ic.max_speed_mps[f, it],
         ic.burn_time_s[f, it], ic.drag_time_s[f, it], ic.max_flight_s[f, it])  # fmt: skip
@@ -856,6 +1008,9 @@ def _engage(ctx: _Ctx, conf: np.ndarray, ready_fu: np.ndarray, t: float, magazin
     fcs.radar[obj] = radar
     fcs.last_dwell[obj[newly]] = t
     fcs.missed[obj[newly]] = 0
+    if net is not None and remote.any():  # engaged on a remote track: acquire before the seeker hand-over
+        rr = np.flatnonzero(remote[rep])
+        np.minimum.at(net.acquire_by, obj[rep][rr], t_int[rr] - fcr.track_update_s[radar[rep][rr]])
     np.subtract.at(magazine, (f, it), n_shots)
     if ctx.launchers is not None:  # rounds leave their launchers; an emptied launcher starts its reload
         ctx.launchers.take(f, it, n_shots, t, t_empty_s=st_launch[np.cumsum(n_shots) - 1])
@@ -873,20 +1028,10 @@ def _engage(ctx: _Ctx, conf: np.ndarray, ready_fu: np.ndarray, t: float, magazin
                  value=ctx.ids.identity[obj[rep][fr]].astype(float), reason=_ROE_BASE + ctx.fu_roe[sf[fr]])  # fmt: skip
 
 
-def _distribution_keys(ctx: _Ctx, f: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Fire-distribution group and threat key of candidate pairs ``(group (n,), key (n,))``.
-
-    Two pairs with the same (group, key) are the same threat in the same fire-distribution
-    group. Standalone version: group = the unit's site (a battery distributes fire among its
-    own fire units), key = the fire-control object of the site's track (``fcs.obj[rows]``).
-    """
-    return np.asarray(ctx.world.fire_units.site_index, np.int64)[f], ctx.fcs.obj[rows]
-
-
 def _shot_distribution_keys(ctx: _Ctx, shot_rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(group, key) of rounds (ShotTable rows), in the same space as :func:`_distribution_keys`."""
     sh = ctx.shots
-    return np.asarray(ctx.world.fire_units.site_index, np.int64)[sh.fu[shot_rows]], sh.target[shot_rows]
+    return _object_keys(ctx, sh.fu[shot_rows], sh.target[shot_rows])
 
 
 def _select(ctx: _Ctx, f: np.ndarray, rows: np.ndarray, obj: np.ndarray, feas: np.ndarray, best_type: np.ndarray,

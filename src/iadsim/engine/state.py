@@ -90,10 +90,11 @@ class FireControlState:
     ``was_confirmed``, ``consumed`` (already inherited). Per object id: ``row`` its live track
     row (−1 none), ``radar`` the fire-control radar maintaining it (−1 none), ``last_dwell`` time
     of its last track dwell, ``missed`` consecutive missed dwells, ``reopen_at`` while finite the
-    object is believed dead until its track is updated after this time.
+    object is believed dead until its track is updated after this time, ``net_track`` the
+    network track number of the object in its network's latest delivered picture (−1 none).
     """
 
-    INT = ("obj", "row", "radar", "missed")
+    INT = ("obj", "row", "radar", "missed", "net_track")
     FLOAT = ("dropped_at", "last_dwell", "reopen_at")
     BOOL = ("was_confirmed", "consumed")
 
@@ -101,6 +102,7 @@ class FireControlState:
     row: np.ndarray
     radar: np.ndarray
     missed: np.ndarray
+    net_track: np.ndarray
     dropped_at: np.ndarray
     last_dwell: np.ndarray
     reopen_at: np.ndarray

@@ -52,6 +52,9 @@ class InterceptorTable:
     burn_time_s: np.ndarray
     drag_time_s: np.ndarray  # boost–coast drag time constant, calibrated (weapons.flyout)
     max_flight_s: np.ndarray  # time of flight to max_range_m with the energy-limited model
+    #: (F, I) bool: command / datalink midcourse guidance (catalogue ``midcourse_datalink``, per-unit
+    #: override): only such a round may be launched on a remote (network) track under engage_on_remote
+    datalink: np.ndarray | None = None
 
 
 @dataclass(frozen=True)
@@ -90,9 +93,64 @@ class FireUnitArrays:
     fc_mask: np.ndarray  # (F, S) radars that can support this unit's engagements (same site, fire-control role)
     retarget: np.ndarray  # (F,) bool: dead_target_rounds "retarget" (else "self_destruct")
     interceptor_overrides: tuple[dict[str, Any], ...] = ()
+    #: (F,) bool doctrine engage_on_remote: may launch on a network track its own radars do not hold
+    engage_on_remote: np.ndarray | None = None
+    #: (F,) bool doctrine layered_second_shot: may engage a threat another unit of its group engages
+    layered_second_shot: np.ndarray | None = None
 
     def __len__(self) -> int:
         return len(self.name)
+
+
+@dataclass(frozen=True)
+class NetworkArrays:
+    """C2 networks, shape (W,) each unless noted (struct of arrays).
+
+    ``site_network`` (sites,) is the network index of every site (−1 standalone). Outages are
+    flattened: ``outage_start_s``/``outage_end_s`` (O,) with ``outage_network`` (O,) their network,
+    sorted by network then start. ``c2_fail_s`` is +inf where the node never fails.
+    """
+
+    name: tuple[str, ...]
+    latency_s: np.ndarray
+    update_s: np.ndarray
+    c2_fail_s: np.ndarray
+    outage_network: np.ndarray
+    outage_start_s: np.ndarray
+    outage_end_s: np.ndarray
+    site_network: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.name)
+
+    def link_up(self, t_s: float) -> np.ndarray:
+        """(W,) the link is up at ``t`` (no outage with start ≤ t < end) and the C2 node alive (t < fail)."""
+        W = len(self.name)
+        down = np.zeros(W, bool)
+        o = (self.outage_start_s <= t_s) & (t_s < self.outage_end_s)
+        down[self.outage_network[o]] = True
+        return np.asarray(~down & (t_s < self.c2_fail_s))
+
+
+def compile_networks(scenario: Scenario) -> NetworkArrays:
+    """Networks of the scenario as arrays (names resolved; the loader checked them with file:line)."""
+    nets = scenario.networks
+    idx = {n.name: i for i, n in enumerate(nets)}
+    site_net = np.array([idx.get(s.network, -1) if s.network is not None else -1 for s in scenario.sites], np.int64)
+    bad = [s.network for s in scenario.sites if s.network is not None and s.network not in idx]
+    if bad:  # the loader reports this with file:line; a guard for scenarios built in code
+        raise InputError(f"unknown network {bad[0]!r} (networks: {', '.join(idx) or 'none'})")
+    o = sorted((i, o.start_s, o.end_s) for i, n in enumerate(nets) for o in n.outages)
+    return NetworkArrays(
+        name=tuple(n.name for n in nets),
+        latency_s=np.array([n.latency_s for n in nets], float),
+        update_s=np.array([n.update_s for n in nets], float),
+        c2_fail_s=np.array([np.inf if n.c2_node_fail_s is None else n.c2_node_fail_s for n in nets], float),
+        outage_network=np.array([x[0] for x in o], np.int64),
+        outage_start_s=np.array([x[1] for x in o], float),
+        outage_end_s=np.array([x[2] for x in o], float),
+        site_network=site_net,
+    )
 
 
 #: Radar roles whose radars can support an engagement (catalogue ``role``).
@@ -199,6 +257,7 @@ class World:
     def n_hostile(self) -> int:
         """Number of hostile threats (object indices below it are threats)."""
         return len(self.threats)
+    networks: NetworkArrays | None = None
 
     @property
     def dt_s(self) -> float:
@@ -395,6 +454,7 @@ def compile_world(
     reload_time = np.zeros(F)
     n_launchers = np.zeros(F, np.int64)
     pk_fi = np.zeros((F, I, len(THREAT_CLASSES)))
+    datalink = np.zeros((F, I), bool)
     magazine = np.zeros((F, I), dtype=np.int64)
     preference = np.full((F, I), 10_000, dtype=np.int64)
     fcols: dict[str, list[Any]] = {k: [] for k in (
@@ -462,6 +522,8 @@ def compile_world(
             par["burn_time_s"][f, i] = 10.0 if np.isnan(bt) else bt  # the catalogue's uniform assumption
             rpl = _opt(e, "rounds_per_launcher")
             par["rounds_per_launcher"][f, i] = _opt(system, "missiles_per_launcher") if np.isnan(rpl) else rpl
+            dl = g("midcourse_datalink")
+            datalink[f, i] = bool(dl) if dl is not None else _opt(e, "midcourse_datalink") == 1.0
             pk_map = e.fields.get("pk") or {}
             for ci, cls in enumerate(THREAT_CLASSES):
                 sv = pk_map.get(cls)
@@ -508,6 +570,8 @@ def compile_world(
         retarget=retarget,
         fc_mask=((site_of_fu[:, None] == np.asarray(radars.site_index)[None, :]) & fc_radars.is_fc[None, :])
         if S else np.zeros((F, 0), bool),
+        engage_on_remote=np.array([bool(fu.engage_on_remote) for (_, _, fu, _, _) in fu_specs], bool),
+        layered_second_shot=np.array([fu.layered_second_shot for (_, _, fu, _, _) in fu_specs], bool),
     )
     # Interceptor parameters per fire unit live in the (F, I) table: overrides are per unit.
     # energy-limited flyout: drag time constant so that the average speed over a max-range flight
@@ -536,6 +600,7 @@ def compile_world(
         burn_time_s=par["burn_time_s"],
         drag_time_s=drag,
         max_flight_s=max_flight,
+        datalink=datalink,
     )
     rpl_int = np.where(carried, np.nan_to_num(par["rounds_per_launcher"], nan=1.0), 1).astype(np.int64)
     needed = launchers_needed(magazine, rpl_int)
@@ -757,4 +822,5 @@ def compile_world(
         friendly_names=tuple(frc["name"]),
         fu_iff_mask=iff_mask,
         fu_iff_reply_p=iff_p,
+        networks=compile_networks(scenario),
     )

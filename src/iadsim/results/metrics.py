@@ -152,6 +152,7 @@ def summarize(events: pa.Table, world: World, track_quality: pa.Table | None = N
         },
         "c2": c2,
         "identification": ident,
+        **_network(events, world),
     }
 
 
@@ -298,6 +299,27 @@ def identification_metrics(events: pa.Table, world: World) -> dict[str, Any]:
         "friendlies": int(len(world.friendly_names)),
         "friendlies_identified": int(len(friendish)),
     }
+
+
+def _network(events: pa.Table, world: World) -> dict[str, Any]:
+    """``network`` section (only for scenarios with networks): engagements on remote tracks
+    (``Assignment`` events with reason ``remote_track``), remote (cue) tracks delivered to member
+    sites (``NetworkTrack``), link outages and C2-node failures."""
+    nets = world.networks
+    if nets is None or len(nets) == 0:
+        return {}
+    kinds = events.column("kind").to_numpy(zero_copy_only=False)
+    reason = events.column("reason").to_numpy(zero_copy_only=False)
+    member = nets.site_network
+    return {"network": {
+        "networks": list(nets.name),
+        "member_sites": [world.site_names[i] for i in range(len(member)) if member[i] >= 0],
+        "engagements_on_remote_tracks": int(((kinds == "Assignment") & (reason == "remote_track")).sum()),
+        "remote_tracks_delivered": int((kinds == "NetworkTrack").sum()),
+        "link_outages": int((kinds == "LinkDown").sum()),
+        "c2_node_failures": int((kinds == "C2NodeFailed").sum()),
+        "guidance_lost_not_acquired": int(((kinds == "GuidanceLost") & (reason == "fc_not_acquired")).sum()),
+    }}
 
 
 def _quality(q: pa.Table | None, world: World) -> dict[str, Any]:

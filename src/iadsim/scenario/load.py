@@ -319,7 +319,7 @@ def _semantic_problems(file: str, root: Any, catalog: Any) -> list[Problem]:
     if not isinstance(root, dict):
         return probs
 
-    for section in ("sites", "assets", "raids", "friendly_flights"):
+    for section in ("sites", "assets", "raids", "friendly_flights", "networks"):
         seen: dict[str, int] = {}
         for i, item in enumerate(seq(root, section)):
             nm = item.get("name") if isinstance(item, dict) else None
@@ -400,6 +400,8 @@ def _semantic_problems(file: str, root: Any, catalog: Any) -> list[Problem]:
                         if ov.get(f) is None and ent.value(f) is None:
                             add(loc + ("loadout", k), f"catalogue interceptor {k!r} has no public value for {f} (null, unknown); set interceptors.{k}.{f} here", key=True)
                 _check_launchers(add, loc, fu, sid, system, loadout, catalog)
+
+    _network_problems(add, root, seq, num)
 
     for i, raid in enumerate(seq(root, "raids")):
         if not isinstance(raid, dict):
@@ -486,6 +488,37 @@ def _semantic_problems(file: str, root: Any, catalog: Any) -> list[Problem]:
         add(("assignment_time_limit_s",), f"assignment_time_limit_s applies to assignment: exact only "
             f"(got assignment: {_short(root.get('assignment', 'heuristic'))})", key=True)
     return probs
+
+
+def _network_problems(add: Any, root: Any, seq: Any, num: Any) -> None:
+    """Networks: a site's network must exist; outages must have end > start and must not overlap."""
+    nets = [n for n in seq(root, "networks") if isinstance(n, dict)]
+    names = [n.get("name") for n in nets if isinstance(n.get("name"), str)]
+    for i, site in enumerate(seq(root, "sites")):
+        if not isinstance(site, dict):
+            continue
+        net = site.get("network")
+        if isinstance(net, str) and net not in names:
+            known = ", ".join(str(n) for n in names) if names else "none defined; add a top-level networks: list"
+            add(("sites", i, "network"), f"unknown network {net!r} (networks: {known})")
+    for i, net in enumerate(seq(root, "networks")):
+        if not isinstance(net, dict):
+            continue
+        spans: list[tuple[float, float, int]] = []
+        for j, o in enumerate(seq(net, "outages")):
+            if not isinstance(o, dict):
+                continue
+            a, b = num(o.get("start_s")), num(o.get("end_s"))
+            if a is None or b is None:
+                continue
+            if b <= a:
+                add(("networks", i, "outages", j, "end_s"), f"an outage must end after it starts (start_s {a:g}; got end_s {b:g})")
+                continue
+            spans.append((a, b, j))
+        spans.sort()
+        for (a0, b0, j0), (a1, b1, j1) in zip(spans, spans[1:]):
+            if a1 < b0:
+                add(("networks", i, "outages", j1), f"outage [{a1:g}, {b1:g}) s overlaps outage {j0} [{a0:g}, {b0:g}) s; merge them")
 
 
 def _resolve_dem_path(dem_path: str, file: str) -> Path:

@@ -137,6 +137,10 @@ class InterceptorOverride(_Model):
     ballistic_max_range_km: Pos | None = None
     ballistic_max_altitude_km: Pos | None = None
     pk: dict[Literal["aircraft", "cruise_missile", "ballistic_missile", "drone"], Prob] | None = None
+    midcourse_datalink: bool | None = Field(
+        None, description="The round receives command/datalink midcourse updates (engage_on_remote needs it); "
+        "default: the catalogue's midcourse_datalink"
+    )
 
 
 class FireUnitSpec(_Model):
@@ -195,6 +199,17 @@ class FireUnitSpec(_Model):
         default=0.05,
         description="Probability that a kill assessment is wrong (either way); notional assumption",
     )
+    engage_on_remote: bool | None = Field(
+        None,
+        description="Doctrine: launch on a network track before the unit's own radars hold the target, "
+        "when the chosen interceptor has command/datalink midcourse guidance (catalogue midcourse_datalink); "
+        "the fire-control radar must acquire the target before the seeker hand-over. Default false",
+    )
+    layered_second_shot: bool = Field(
+        False,
+        description="Doctrine: this unit may engage a threat that another unit of its fire-distribution "
+        "group (network, or site when standalone) already engages (a layered second shot); default false",
+    )
 
 
 class SiteSpec(_Model):
@@ -208,6 +223,32 @@ class SiteSpec(_Model):
     fire_units: list[FireUnitSpec] = Field(default_factory=list)
     rules_of_engagement: Roe | None = Field(
         default=None, description="Rules of engagement of this site's fire units; default: the scenario's rules_of_engagement"
+    )
+    network: Name | None = Field(
+        None, description="Name of the network (top-level networks:) this site is a member of; null = standalone"
+    )
+
+
+class OutageSpec(_Model):
+    """A scheduled link outage of a network: no picture is fused or delivered in [start_s, end_s)."""
+
+    start_s: NonNeg
+    end_s: NonNeg
+
+
+class NetworkSpec(_Model):
+    """A C2 network: a node that fuses its member sites' tracks and sends the picture back over a link."""
+
+    name: Name
+    latency_s: NonNeg = Field(
+        description="Link latency: a fused picture reaches the members this long after it was formed, s"
+    )
+    update_s: Pos = Field(description="Interval between fused network pictures, s")
+    outages: list[OutageSpec] = Field(
+        default_factory=list, description="Scheduled link outages (members fight autonomously meanwhile)"
+    )
+    c2_node_fail_s: NonNeg | None = Field(
+        None, description="Time the C2 node fails for good (members fight autonomously after it); null = never"
     )
 
 
@@ -393,6 +434,9 @@ class Scenario(_Model):
         "identified or assumed hostile; weapons_hold: none (c2/iff.py roe_allows)",
     )
     identification: IdentificationSpec = Field(default_factory=IdentificationSpec)
+    networks: list[NetworkSpec] = Field(
+        default_factory=list, description="C2 networks; sites join one with sites.<i>.network"
+    )
 
     @field_validator("epoch_utc")
     @classmethod

@@ -27,6 +27,8 @@ compiled), vectorised over the threats of a raid:
     unit's launch interval (it launches at most one salvo per tick), or than a tenth of the
     shortest interceptor flight to maximum range ``R_max / v_avg`` (an assumption: intercepts are
     resolved on ticks, so a step of 10 % of the flight time already shifts them by that much).
+``empty-network``
+    a network that no site names as its ``network`` (it fuses and delivers nothing).
 ``large``
     a large scenario (at least :data:`LARGE_THREATS` threats, or :data:`LARGE_WORK` threat-ticks),
     with a rough estimate of its run time and memory (:func:`estimate_cost`).
@@ -227,6 +229,12 @@ def scenario_warnings(sc: Scenario, root: Any = None, file: str = "<scenario>", 
                 if dt > STEP_FRACTION_OF_FLIGHT * tfl:
                     add("coarse-step", ("time_step_s",),
                         f"time_step_s {dt:g} s is more than {STEP_FRACTION_OF_FLIGHT:.0%} of interceptor {k!r}'s flight to maximum range (≈ {tfl:.0f} s) at {site.name!r}: intercepts are resolved on ticks")  # fmt: skip
+    # ---- networks without members
+    members = {s.network for s in sc.sites if s.network is not None}
+    for i, net in enumerate(sc.networks):
+        if net.name not in members:
+            add("empty-network", ("networks", i, "name"),
+                f"network {net.name!r} has no member sites (set sites.<i>.network: {net.name}): it fuses nothing")  # fmt: skip
     # ---- size
     n = sum(r.count for r in sc.raids)
     if n >= LARGE_THREATS or n * D / dt >= LARGE_WORK:

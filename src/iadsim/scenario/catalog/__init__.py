@@ -332,6 +332,7 @@ _DOMAINS: dict[str, tuple[float, float, bool]] = {
     "iff_reply_probability": _PROB,
     "max_simultaneous_engagements": _POS,
     "max_missiles_guided": _POS,
+    "midcourse_datalink": (0.0, 1.0, True),
 }
 
 
@@ -372,7 +373,8 @@ _SPECS: dict[str, _Spec] = {
             "max_range_km", "min_range_km", "max_altitude_km", "min_altitude_km",
             "average_speed_mps", "max_speed_mps", "max_target_speed_mps", "basket_m", "cost_usd",
         }),
-        frozenset({"ballistic_max_range_km", "ballistic_max_altitude_km", "burn_time_s", "rounds_per_launcher"}),
+        frozenset({"ballistic_max_range_km", "ballistic_max_altitude_km", "burn_time_s", "rounds_per_launcher",
+                   "midcourse_datalink"}),
         has_pk=True,
     ),  # fmt: skip
     "system": _Spec(
