@@ -9,6 +9,8 @@ is not (the round self-destructs).
 from __future__ import annotations
 
 import numpy as np
+
+from iadsim.c2 import iff
 import pytest
 
 import iadsim
@@ -124,7 +126,8 @@ def test_bad_option_value_is_an_input_error() -> None:
 # one 20 km from it is not: the round self-destructs.
 
 
-def _assess_with_second_track(back_m: float, mode: str, busy_at_second: bool = False) -> tuple[list[str], dict]:
+def _assess_with_second_track(back_m: float, mode: str, busy_at_second: bool = False,
+                              second_identity: int = iff.HOSTILE) -> tuple[list[str], dict]:  # fmt: skip
     extra = "\n        interceptors:\n          pac-2-gem: {max_range_km: 60}"
     world = compile_world(scenario(PATRIOT_SOUTH, _unit(mode, extra), count=2))
     fus, ic = world.fire_units, world.interceptors
@@ -146,6 +149,9 @@ def _assess_with_second_track(back_m: float, mode: str, busy_at_second: bool = F
                        world.assets.ecef_m.reshape(-1, 3), np.array([10.0]))  # fmt: skip
     run_mod._recognise(ctx, rows, t)
     ctx.fcs.was_confirmed[rows] = True
+    ctx.ids.ensure(ctx.fcs.cap)
+    ctx.ids.identity[ctx.fcs.obj[rows]] = iff.HOSTILE  # both identified hostile (the default ROE is weapons_tight)
+    ctx.ids.identity[ctx.fcs.obj[rows[1]]] = second_identity
     ctx.fcs.radar[rows[0]] = 0  # the dead target is held by the engagement radar
     one = lambda v, dt=None: np.array([v], dtype=dt)  # noqa: E731
     common = dict(fu=one(0), itype=one(it), track=one(rows[0]), target=one(rows[0]), threat=one(0), radar=one(0),
@@ -195,4 +201,11 @@ def test_self_destruct_doctrine_never_retargets() -> None:
 def test_no_retarget_onto_a_track_the_unit_already_has_rounds_at() -> None:
     # the reachable set-up, but the unit already has a round in flight at the second track
     kinds_, ev = _assess_with_second_track(5_000.0, "retarget", busy_at_second=True)
+    assert kinds_ == ["KillAssessed", "Miss"] and ev["reason"][1] == "self_destruct"
+
+
+def test_no_retarget_onto_a_track_the_rules_of_engagement_forbid() -> None:
+    # the reachable set-up, but the second track is still unknown: weapons_tight (default) does not
+    # allow a launch at it, so it does not allow a retarget either
+    kinds_, ev = _assess_with_second_track(5_000.0, "retarget", second_identity=iff.UNKNOWN)
     assert kinds_ == ["KillAssessed", "Miss"] and ev["reason"][1] == "self_destruct"

@@ -185,7 +185,6 @@ def _run(world: World, streams: Any, progress: Progress | None) -> tuple[pa.Tabl
         np.maximum.at(site_revisit, radar_site, np.asarray(radars.revisit_s, float))
     ctx = _Ctx(world, tracks, shots, fcs, log, streams, asset_ecef, site_revisit, launchers)
     decide_every = float(sc.decision_interval_s or dt)
-    _init_iff(ctx)
     ns = ctx.net
 
     for k in range(1, K + 1):
@@ -388,6 +387,8 @@ class _Ctx:
             self.assigner = make_assigner(self.world.scenario)
         if len(self.asset_rot) != len(self.asset_ecef):
             self.asset_rot = tewa.asset_frames(self.asset_ecef)
+        if len(self.fu_roe) != len(self.world.fire_units):
+            _init_iff(self)  # interrogators and rules of engagement (every context has them)
 
         nets = self.world.networks
         if nets is not None and len(nets) and bool((nets.site_network >= 0).any()):
