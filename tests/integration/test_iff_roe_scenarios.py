@@ -197,3 +197,63 @@ def test_friendly_event_ids_join_the_threats_table(tmp_path) -> None:
     # the fratricide joins to the friendly's name
     n_fr = duckdb.sql(f"SELECT count(*) FROM '{ev}' e JOIN '{th}' t USING (threat) WHERE e.kind = 'Fratricide' AND t.friendly").fetchall()[0][0]
     assert n_fr > 0
+
+
+def _networked(s400_network: str) -> iadsim.Scenario:
+    """The S-400 site beside a Patriot site (both south-facing) in a `nato` network or standalone."""
+    text = f"""\
+name: iff-network-test
+duration_s: 600
+seed: 5
+rules_of_engagement: weapons_free
+networks:
+  - {{name: nato, latency_s: 0.5, update_s: 2}}
+sites:
+  - name: s400-site
+    lat_deg: 37.0
+    lon_deg: 35.3
+    network: {s400_network}
+    sensors:
+      - type: 91n6e
+      - type: 92n6e
+        boresight_az_deg: 180
+    fire_units:
+      - type: s400
+  - name: patriot-site
+    lat_deg: 37.0
+    lon_deg: 35.5
+    network: nato
+    sensors:
+      - type: an-mpq-65
+        boresight_az_deg: 180
+    fire_units:
+      - type: patriot
+assets:
+  - {{name: base, lat_deg: 36.9, lon_deg: 35.3}}
+friendly_flights:
+  - name: cap
+    type: fighter-4gen
+    count: 2
+    spacing_s: 60
+    route:
+      - {{lat_deg: 36.5, lon_deg: 33.6, alt_agl_m: 9000}}
+      - {{lat_deg: 36.5, lon_deg: 36.0, alt_agl_m: 9000}}
+"""
+    return validate_text(text, "iff-network-test.yaml")
+
+
+def test_integrated_incompatible_unit_gets_the_networks_identity_and_holds_fire() -> None:
+    # standalone (as in 2017) the S-400 cannot read the NATO fighters' replies and, weapons free,
+    # shoots; integrated into the network it receives the Patriot's friend identity and does not
+    s400 = 0  # fire unit index (sites in file order)
+    alone = iadsim.simulate(_networked("null"))
+    fr = kinds(alone, "Fratricide")
+    assert (fr["fire_unit"] == s400).any()
+    joined = iadsim.simulate(_networked("nato"))
+    fr = kinds(joined, "Fratricide")
+    assert not (fr["fire_unit"] == s400).any()
+    launches = kinds(joined, "Launch")
+    assert not (launches["fire_unit"] == s400).any()
+    ident = kinds(joined, "Identified")
+    at_s400 = ident["site"] == 0
+    assert np.isin(ident["reason"][at_s400], ["id_friend", "id_assumed_friend"]).any()

@@ -497,7 +497,7 @@ def cue_dwells(ns: NetworkState, world: World, tracks: TrackTable, obj_of_row: n
     out = []
     for s in np.unique(tracks.site[r]):  # one stream per site (a few sites)
         m = tracks.site[r] == s
-        _, _, d = scheduling.track_dwells(radars, ri[m], tr[m], look[m], world.threats.rcs_m2[np.maximum(tr[m], 0)],
+        _, _, d = scheduling.track_dwells(radars, ri[m], tr[m], look[m], world.sensed.rcs_m2[np.maximum(tr[m], 0)],
                                           present[m], fcr.dwell_gain[ri[m]], t, rng_of_site[int(s)])  # fmt: skip
         out.append(d)
     det = out[0]
