@@ -4,7 +4,7 @@
 
 Runs each bundled campaign with ``iadsim campaign NAME --out TMP --replications N``, then
 ``iadsim campaign report TMP``, copies the report's CSV and PNG files into
-``docs/campaigns/<name>/`` and writes ``docs/campaigns/<name>.md`` with every figure read from
+``docs/campaigns/<name>/`` with the self-contained HTML report (``iadsim report``) and writes ``docs/campaigns/<name>.md`` with every figure read from
 the stored rows. Also runs the Morris screening ``docs/campaigns/adana-sensitivity.yaml``.
 All data are notional; the replication count is small, so read the confidence intervals.
 """
@@ -116,6 +116,8 @@ def main() -> int:
             if dest.exists():
                 shutil.rmtree(dest)
             shutil.copytree(out / "report", dest)
+            # the self-contained HTML campaign report (iadsim report CAMPAIGN_DIR)
+            subprocess.run([*iad, "report", str(out), "--out", str(dest / "report.html")], check=True)
             write_md(name, out, a.replications)
         if not a.skip_sensitivity:
             sdir = HERE / "adana-sensitivity"

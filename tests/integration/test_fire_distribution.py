@@ -14,41 +14,13 @@ from iadsim.c2 import fire_distribution
 from iadsim.results.metrics import double_engagements
 from iadsim.scenario.load import validate_text
 
-PATRIOT_SOUTH = "      - type: an-mpq-65\n        boresight_az_deg: 180"
+from adana_scenarios import PATRIOT_SOUTH, adana_scenario, kinds
 
 
 def scenario(fire_units: str, count: int = 4, extra: str = "", sensors: str = PATRIOT_SOUTH, spacing: int = 20,
              duration: int = 900) -> iadsim.Scenario:  # fmt: skip
-    text = f"""\
-name: fd-test
-duration_s: {duration}
-seed: 5
-{extra}
-sites:
-  - name: site
-    lat_deg: 37.0
-    lon_deg: 35.3
-    sensors:
-{sensors}
-    fire_units:
-{fire_units}
-assets:
-  - {{name: base, lat_deg: 36.9, lon_deg: 35.3}}
-raids:
-  - name: r
-    threat: fighter-4gen
-    count: {count}
-    launch: {{lat_deg: 35.6, lon_deg: 35.3}}
-    spacing_s: {spacing}
-    target: base
-"""
-    return validate_text(text, "fd-test.yaml")
-
-
-def kinds(res, kind: str) -> dict[str, np.ndarray]:
-    ev = res.events
-    m = np.array(ev["kind"].to_pylist()) == kind
-    return {c: np.array(ev[c].to_pylist(), dtype=object if c in ("kind", "reason") else None)[m] for c in ev.column_names}
+    return adana_scenario(sensors, fire_units, count=count, duration=duration, seed=5, spacing=spacing, extra=extra,
+                          name="fd-test")  # fmt: skip
 
 
 def rounds(res) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:

@@ -14,6 +14,8 @@ import iadsim
 from iadsim.c2 import iff
 from iadsim.scenario.load import validate_text
 
+from adana_scenarios import kinds
+
 S400 = ("      - type: 91n6e\n      - type: 92n6e\n        boresight_az_deg: 180", "      - type: s400")
 PATRIOT = ("      - type: an-mpq-65\n        boresight_az_deg: 180", "      - type: patriot")
 
@@ -60,10 +62,6 @@ assets:
     return validate_text(text, "iff-test.yaml")
 
 
-def kinds(res: iadsim.RunResult, kind: str) -> dict[str, np.ndarray]:
-    ev = res.events
-    m = np.array(ev["kind"].to_pylist()) == kind
-    return {c: np.array(ev[c].to_pylist(), dtype=object if c in ("kind", "reason") else None)[m] for c in ev.column_names}
 
 
 def test_incompatible_standalone_unit_under_weapons_free_shoots_a_friendly() -> None:

@@ -24,41 +24,8 @@ from iadsim.weapons.flyout import flyout_time
 from iadsim.scenario.load import validate_text
 
 
-# the fire-control tests' scenario: one battery at Adana, an asset beside it, aircraft from the south
-def scenario(sensors: str, fire_unit: str = "      - type: patriot\n        doctrine: shoot-look-shoot",
-             count: int = 2, threat: str = "fighter-4gen", duration: int = 900) -> iadsim.Scenario:  # fmt: skip
-    text = f"""\
-name: fc-test
-duration_s: {duration}
-seed: 3
-sites:
-  - name: site
-    lat_deg: 37.0
-    lon_deg: 35.3
-    sensors:
-{sensors}
-    fire_units:
-{fire_unit}
-assets:
-  - {{name: base, lat_deg: 36.9, lon_deg: 35.3}}
-raids:
-  - name: r
-    threat: {threat}
-    count: {count}
-    launch: {{lat_deg: 35.6, lon_deg: 35.3}}
-    spacing_s: 30
-    target: base
-"""
-    return validate_text(text, "fc-test.yaml")
-
-
-def kinds(res, kind: str) -> dict[str, np.ndarray]:
-    ev = res.events
-    m = np.array(ev["kind"].to_pylist()) == kind
-    return {c: np.array(ev[c].to_pylist(), dtype=object if c in ("kind", "reason") else None)[m] for c in ev.column_names}
-
-
-PATRIOT_SOUTH = "      - type: an-mpq-65\n        boresight_az_deg: 180"
+from adana_scenarios import PATRIOT_SOUTH, kinds
+from adana_scenarios import fc_scenario as scenario
 
 
 def _unit(mode: str | None, extra: str = "") -> str:
