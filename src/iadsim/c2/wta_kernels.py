@@ -520,45 +520,9 @@ def iterated_local_search(x0: np.ndarray, V: np.ndarray, a: np.ndarray, allowed:
     fbest = fcur
     for _ in range(iterations):
         y = cur.copy()
-        tot = np.zeros(T, dtype=np.int64)
-        used = np.zeros(W, dtype=np.int64)
-        n_units = 0
-        for i in range(W):
-            for j in range(T):
-                tot[j] += y[i, j]
-                if y[i, j] > 0:
-                    used[i] += 1
-                n_units += y[i, j]
-        if n_units == 0:
+        if y.sum() == 0:
             break
-        for _r in range(kick):
-            # a random assigned round
-            u = np.random.randint(n_units)
-            ii = -1
-            jj = -1
-            acc = 0
-            for i in range(W):
-                for j in range(T):
-                    acc += y[i, j]
-                    if acc > u:
-                        ii = i
-                        jj = j
-                        break
-                if ii >= 0:
-                    break
-            k = np.random.randint(T)
-            if k == jj or not allowed[ii, k] or tot[k] >= tmax[k]:
-                continue
-            if y[ii, k] == 0 and y[ii, jj] > 1 and used[ii] >= channels[ii]:
-                continue
-            y[ii, jj] -= 1
-            tot[jj] -= 1
-            if y[ii, jj] == 0:
-                used[ii] -= 1
-            if y[ii, k] == 0:
-                used[ii] += 1
-            y[ii, k] += 1
-            tot[k] += 1
+        _kick(y, allowed, channels, tmax, kick)
         y = local_search(y, V, a, allowed, counts, channels, tmax, max_passes)
         f = _objective(y, V, a)
         if f < fcur * (1.0 - 1e-12):
