@@ -188,3 +188,43 @@ def test_coverage_compiles_sites_on_the_scenario_dem(tmp_path: Path) -> None:
     smooth = validate_text(_ridge_scenario("none"), str(tmp_path / "s.yaml"))
     assert _scenario_dem(smooth) is None
     assert world_arrays(smooth, "msl")[0].alt_m[0] == pytest.approx(8.0)  # smooth Earth: antenna height
+
+
+def test_fire_control_engages_under_terrain_dem(tmp_path: Path) -> None:
+    """Fire control runs under ``terrain: dem`` (its launch and PIP coverage take the same terrain
+    line of sight as search; the pair geometry carries the target's latitude/longitude): a Patriot
+    on flat DEM ground engages a low cruise missile, and later than on the smooth Earth because the
+    500 m ridge 22 km south masks it until it climbs onto the ridge."""
+    _write_dem(tmp_path / "ridge.tif")
+    first = {}
+    for terrain in ("none", "dem"):
+        fid = "{association: truth, terrain: dem, dem_path: ridge.tif}" if terrain == "dem" else "{association: truth}"
+        text = textwrap.dedent(f"""\
+            name: fc-dem
+            duration_s: 900
+            fidelity: {fid}
+            sites:
+              - name: site
+                lat_deg: 37.0
+                lon_deg: 35.0
+                sensors:
+                  - {{type: an-mpq-65, boresight_az_deg: 180}}
+                fire_units:
+                  - {{type: patriot}}
+            assets:
+              - {{name: base, lat_deg: 36.95, lon_deg: 35.0}}
+            raids:
+              - name: r
+                threat: cruise-subsonic
+                launch: {{lat_deg: 36.3, lon_deg: 35.0}}
+                target: base
+                altitude_agl_m: 50
+        """)
+        f = tmp_path / f"fc-{terrain}.yaml"
+        f.write_text(text)
+        res = iadsim.simulate(iadsim.load_scenario(f))
+        ev = res.events
+        t = pc.filter(ev["time_s"], pc.equal(ev["kind"], "Launch")).to_numpy()
+        assert len(t) > 0, terrain
+        first[terrain] = float(t.min())
+    assert first["dem"] > first["none"] + 10.0

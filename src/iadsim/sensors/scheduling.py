@@ -21,7 +21,7 @@ from dataclasses import replace
 
 import numpy as np
 
-from iadsim.geo.frames import aer_to_enu, ecef_to_geodetic, enu_to_aer, great_circle_angle_rad
+from iadsim.geo.frames import aer_to_enu, ecef_to_geodetic, enu_to_aer, great_circle_angle_rad, unit_sphere_vector
 from iadsim.geo.horizon import EARTH_RADIUS_M, refracted_elevation_rad
 from iadsim.sensors.radar import (
     Detections,
@@ -62,7 +62,8 @@ def pair_geometry(radars: RadarArrays, radar_idx: np.ndarray, tgt_ecef_m: np.nda
     el_refr = refracted_elevation_rad(ground, sub.alt_m, t_alt, k=sub.k_factor)
     col = (lambda a: np.asarray(a)[:, None])  # noqa: E731 - (D,) → (D, 1)
     geom = RadarGeometry(enu_m=enu[:, None, :], range_m=col(rng), az_rad=col(az), el_rad=col(el),
-                         el_refracted_rad=col(el_refr), ground_range_m=col(ground), tgt_alt_m=np.asarray(t_alt))  # fmt: skip
+                         el_refracted_rad=col(el_refr), ground_range_m=col(ground), tgt_alt_m=np.asarray(t_alt),
+                         tgt_lat_rad=np.asarray(t_lat), tgt_lon_rad=np.asarray(t_lon))  # fmt: skip
     return sub, geom
 
 
@@ -82,7 +83,23 @@ def pair_visibility(radars: RadarArrays, radar_idx: np.ndarray, tgt_ecef_m: np.n
 
 def _visible_pairs(sub: RadarArrays, geom: RadarGeometry) -> np.ndarray:
     g = replace(geom, tgt_alt_m=np.asarray(geom.tgt_alt_m).reshape(-1, 1))
-    return np.asarray(visible(sub, g)).reshape(-1)
+    dem = sub.terrain
+    if dem is None:
+        return np.asarray(visible(sub, g)).reshape(-1)
+    # under a DEM: the smooth-Earth rule on the pairs, then the same terrain line-of-sight kernel
+    # as search coverage (radar.terrain_visible) on each remaining (radar, point) pair
+    vis = np.asarray(visible(replace(sub, terrain=None), g)).reshape(-1)
+    k = np.flatnonzero(vis)
+    if len(k):
+        from iadsim.geo.terrain import terrain_los_mask
+
+        assert geom.tgt_lat_rad is not None and geom.tgt_lon_rad is not None
+        s_unit = unit_sphere_vector(sub.lat_rad[k], sub.lon_rad[k])
+        t_unit = unit_sphere_vector(geom.tgt_lat_rad[k], geom.tgt_lon_rad[k])
+        cos_t = np.einsum("ij,ij->i", s_unit, t_unit)
+        vis[k] = terrain_los_mask(dem, s_unit, sub.alt_m[k], t_unit, np.asarray(geom.tgt_alt_m)[k], cos_t,
+                                  k_factor=sub.k_factor, radius_m=EARTH_RADIUS_M)  # fmt: skip
+    return vis
 
 
 def track_dwells(
