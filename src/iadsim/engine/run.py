@@ -890,6 +890,7 @@ def _engage(ctx: _Ctx, conf: np.ndarray, ready_fu: np.ndarray, t: float, magazin
     busy = shots.busy_rows()
     keep = fire_control.not_already_engaged(f, obj, shots.fu[busy], shots.target[busy], fcs.cap)
     keep &= fus.fc_mask[f].any(axis=1)  # a unit without a fire-control radar cannot engage
+    ctx.ids.ensure(fcs.cap)  # objects created since the last identification pass: unknown
     keep &= iff.roe_allows(ctx.ids.identity[obj], ctx.fu_roe[f])  # rules of engagement on the unit's identity
     net = ctx.net
     layered = np.asarray(fus.layered_second_shot[f] if fus.layered_second_shot is not None else np.zeros(len(f), bool))
