@@ -887,11 +887,13 @@ def _engage(ctx: _Ctx, conf: np.ndarray, ready_fu: np.ndarray, t: float, magazin
     S = len(radars)
     f, rows = fire_control.candidate_pairs(ready_fu, fus.site_index, conf, tracks.site)
     obj = fcs.obj[rows]
-    busy = shots.busy_rows()
-    keep = fire_control.not_already_engaged(f, obj, shots.fu[busy], shots.target[busy], fcs.cap)
-    keep &= fus.fc_mask[f].any(axis=1)  # a unit without a fire-control radar cannot engage
     ctx.ids.ensure(fcs.cap)  # objects created since the last identification pass: unknown
-    keep &= iff.roe_allows(ctx.ids.identity[obj], ctx.fu_roe[f])  # rules of engagement on the unit's identity
+    keep = iff.roe_allows(ctx.ids.identity[obj], ctx.fu_roe[f])  # rules of engagement on the unit's identity
+    if not keep.any():  # e.g. only friendly tracks: the filters below are conjunctive, nothing to engage
+        return
+    busy = shots.busy_rows()
+    keep &= fire_control.not_already_engaged(f, obj, shots.fu[busy], shots.target[busy], fcs.cap)
+    keep &= fus.fc_mask[f].any(axis=1)  # a unit without a fire-control radar cannot engage
     net = ctx.net
     layered = np.asarray(fus.layered_second_shot[f] if fus.layered_second_shot is not None else np.zeros(len(f), bool))
     layered = layered | (world.scenario.fire_distribution == "layered")  # doctrine: a layered second shot

@@ -258,14 +258,30 @@ class RadarArrays:
         return out
 
     def _subset(self, idx: np.ndarray) -> RadarArrays:
-        kw: dict[str, Any] = {}
-        for f in fields(self):
-            v = getattr(self, f.name)
-            if f.name == "name":
-                kw["name"] = tuple(self.name[i] for i in idx.tolist())
-            elif isinstance(v, np.ndarray):
-                kw[f.name] = v[idx]
-        return replace(self, **kw)
+        """The radars ``idx`` (repeats allowed): every array field indexed, scalars shared.
+
+        Built without ``dataclasses.replace`` (no per-call field walk or ``__init__``): the engine
+        asks for per-pair subsets several times a tick. Same values as indexing each field.
+        """
+        d = self.__dict__
+        names: tuple[str, ...] | None = d.get("_array_fields")
+        if names is None:
+            names = tuple(f.name for f in fields(self) if f.name != "name" and isinstance(d[f.name], np.ndarray))
+            object.__setattr__(self, "_array_fields", names)
+        out = object.__new__(type(self))
+        od = out.__dict__
+        for f in _FIELD_NAMES:
+            od[f] = d[f]
+        od["_array_fields"] = names
+        nm = self.name
+        od["name"] = tuple(nm[i] for i in idx.tolist())
+        for f in names:
+            od[f] = d[f][idx]
+        return out
+
+
+#: every dataclass field of :class:`RadarArrays` (the state a subset copies)
+_FIELD_NAMES: tuple[str, ...] = tuple(f.name for f in fields(RadarArrays))
 
 
 # --------------------------------------------------------------------------------------------
