@@ -35,10 +35,9 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-
-from iadsim.arrayops import isin_small
 import pyarrow as pa
 
+from iadsim.arrayops import isin_small
 from iadsim.c2 import classification, correlation, evaluation, fire_control, fire_distribution, iff
 from iadsim.c2 import network as net_mod
 from iadsim.c2 import threat_evaluation as tewa
