@@ -388,7 +388,7 @@ class _Ctx:
             self.assigner = make_assigner(self.world.scenario)
         if len(self.asset_rot) != len(self.asset_ecef):
             self.asset_rot = tewa.asset_frames(self.asset_ecef)
-        if len(self.fu_roe) != len(self.world.fire_units):
+        if len(self.fu_roe) != len(self.world.fire_units) or len(self.site_iff_p) != len(self.world.site_names):
             _init_iff(self)  # interrogators and rules of engagement (every context has them)
 
         nets = self.world.networks
