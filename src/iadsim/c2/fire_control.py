@@ -11,6 +11,8 @@ from collections.abc import Callable
 
 import numpy as np
 
+from iadsim.arrayops import isin_small
+
 
 def ready_units(next_ready_s: np.ndarray, t_s: float, rounds_left: np.ndarray) -> np.ndarray:
     """(F,) fire units able to start an engagement now.
@@ -67,7 +69,7 @@ def not_already_engaged(f: np.ndarray, target: np.ndarray, shot_fu: np.ndarray, 
     """
     if len(shot_fu) == 0:
         return np.ones(len(f), bool)
-    return np.asarray(~np.isin(f * (n_keys + 1) + target, shot_fu * (n_keys + 1) + shot_target))
+    return np.asarray(~isin_small(f * (n_keys + 1) + target, shot_fu * (n_keys + 1) + shot_target))
 
 
 def rounds_per_engagement(salvo_size: np.ndarray, rounds_of_type: np.ndarray) -> np.ndarray:

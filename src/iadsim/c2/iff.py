@@ -18,6 +18,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from iadsim.arrayops import isin_small
+
 UNKNOWN, ASSUMED_FRIEND, ASSUMED_HOSTILE, FRIEND, HOSTILE = 0, 1, 2, 3, 4
 #: Identity names by code (the ``reason`` of an ``Identified`` event is ``"id_" + name``).
 IDENTITIES: tuple[str, ...] = ("unknown", "assumed_friend", "assumed_hostile", "friend", "hostile")
@@ -117,7 +119,7 @@ def hostile_kinematics(p_m: np.ndarray, v_mps: np.ndarray, assessed_class: np.nd
     -------
     (n,) bool.
     """
-    missile = np.isin(np.asarray(assessed_class), MISSILE_CLASSES)
+    missile = isin_small(np.asarray(assessed_class), MISSILE_CLASSES)
     if len(asset_ecef_m) == 0 or len(p_m) == 0:
         return missile
     r = p_m[:, None, :] - asset_ecef_m[None, :, :]  # (n, A, 3)

@@ -37,6 +37,7 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
+from iadsim.arrayops import isin_small
 from iadsim.c2 import classification, correlation, evaluation, fire_control, fire_distribution, iff
 from iadsim.c2 import network as net_mod
 from iadsim.c2 import threat_evaluation as tewa
@@ -233,7 +234,7 @@ def _run(world: World, streams: Any, progress: Progress | None) -> tuple[pa.Tabl
             if len(fdet) and len(det):
                 # a dwell in the tick of a search look that detected the same object adds no
                 # second measurement of it (one echo per radar, object and tick)
-                seen = np.isin(fdet.sensor * (N + 1) + fdet.target, det.sensor * (N + 1) + np.maximum(det.target, -1))
+                seen = isin_small(fdet.sensor * (N + 1) + fdet.target, det.sensor * (N + 1) + np.maximum(det.target, -1))
                 if seen.any():
                     keep = np.flatnonzero(~seen)
                     fdet = radar_mod.Detections(**{fl: (getattr(fdet, fl) if fl == "time_s" else getattr(fdet, fl)[keep])
@@ -664,7 +665,7 @@ def _lose_guidance(ctx: _Ctx, obj: np.ndarray, why: np.ndarray, t: float) -> Non
     """The fire-control radar lost these objects: rounds in flight at them lose guidance."""
     shots, fcs, tracks = ctx.shots, ctx.fcs, ctx.tracks
     pend = shots.pending_rows()
-    at = pend[np.isin(shots.target[pend], obj) & shots.guided[pend]]
+    at = pend[isin_small(shots.target[pend], obj) & shots.guided[pend]]
     if len(at):
         shots.guided[at] = False
         code_of = np.zeros(fcs.cap, np.int64)
@@ -702,7 +703,7 @@ def _assess(ctx: _Ctx, t: float) -> None:
     # rounds in flight at a target assessed dead self-destruct, or under the unit's doctrine
     # dead_target_rounds: retarget are moved to another target they can still reach (_retarget)
     pend = shots.pending_rows()
-    sd = pend[np.isin(shots.target[pend], dead_obj)]
+    sd = pend[isin_small(shots.target[pend], dead_obj)]
     if len(sd) and fus.retarget[shots.fu[sd]].any():
         sd = sd[~_retarget(ctx, t, sd)]
     if len(sd):
@@ -768,7 +769,7 @@ def _retarget(ctx: _Ctx, t: float, sd: np.ndarray) -> np.ndarray:
     held = np.bincount(fcs.radar[fcs.maintained()], minlength=S)
     dead = np.unique(shots.target[sd])
     others = np.setdiff1d(busy, sd)
-    freed = dead[(fcs.radar[dead] >= 0) & ~np.isin(dead, shots.target[others])]
+    freed = dead[(fcs.radar[dead] >= 0) & ~isin_small(dead, shots.target[others])]
     held = held - np.bincount(fcs.radar[freed], minlength=S)
     free = np.zeros(S, np.int64)
     free[shots.radar[r]] = fus.max_engagements[shots.fu[r]] - held[shots.radar[r]]
@@ -808,7 +809,7 @@ def _release(ctx: _Ctx) -> None:
     if len(m) == 0:
         return
     busy = shots.busy_rows()
-    idle = m[~np.isin(m, shots.target[busy])]
+    idle = m[~isin_small(m, shots.target[busy])]
     fcs.radar[idle] = -1
     fcs.missed[idle] = 0
 
@@ -887,11 +888,13 @@ def _engage(ctx: _Ctx, conf: np.ndarray, ready_fu: np.ndarray, t: float, magazin
     S = len(radars)
     f, rows = fire_control.candidate_pairs(ready_fu, fus.site_index, conf, tracks.site)
     obj = fcs.obj[rows]
+    ctx.ids.ensure(fcs.cap)  # objects created since the last identification pass: unknown
+    keep = iff.roe_allows(ctx.ids.identity[obj], ctx.fu_roe[f])  # rules of engagement on the unit's identity
+    if not keep.any():  # e.g. only friendly tracks: the filters below are conjunctive, nothing to engage
+        return
     busy = shots.busy_rows()
-    keep = fire_control.not_already_engaged(f, obj, shots.fu[busy], shots.target[busy], fcs.cap)
+    keep &= fire_control.not_already_engaged(f, obj, shots.fu[busy], shots.target[busy], fcs.cap)
     keep &= fus.fc_mask[f].any(axis=1)  # a unit without a fire-control radar cannot engage
-    ctx.ids.ensure(fcs.cap)  # tracks created since the last identification (e.g. network remote rows)
-    keep &= iff.roe_allows(ctx.ids.identity[obj], ctx.fu_roe[f])  # rules of engagement on the unit's identity
     net = ctx.net
     layered = np.asarray(fus.layered_second_shot[f] if fus.layered_second_shot is not None else np.zeros(len(f), bool))
     layered = layered | (world.scenario.fire_distribution == "layered")  # doctrine: a layered second shot

@@ -258,14 +258,30 @@ class RadarArrays:
         return out
 
     def _subset(self, idx: np.ndarray) -> RadarArrays:
-        kw: dict[str, Any] = {}
-        for f in fields(self):
-            v = getattr(self, f.name)
-            if f.name == "name":
-                kw["name"] = tuple(self.name[i] for i in idx.tolist())
-            elif isinstance(v, np.ndarray):
-                kw[f.name] = v[idx]
-        return replace(self, **kw)
+        """The radars ``idx`` (repeats allowed): every array field indexed, scalars shared.
+
+        Built without ``dataclasses.replace`` (no per-call field walk or ``__init__``): the engine
+        asks for per-pair subsets several times a tick. Same values as indexing each field.
+        """
+        d = self.__dict__
+        names: tuple[str, ...] | None = d.get("_array_fields")
+        if names is None:
+            names = tuple(f.name for f in fields(self) if f.name != "name" and isinstance(d[f.name], np.ndarray))
+            object.__setattr__(self, "_array_fields", names)
+        out = object.__new__(type(self))
+        od = out.__dict__
+        for f in _FIELD_NAMES:
+            od[f] = d[f]
+        od["_array_fields"] = names
+        nm = self.name
+        od["name"] = tuple(nm[i] for i in idx.tolist())
+        for f in names:
+            od[f] = d[f][idx]
+        return out
+
+
+#: every dataclass field of :class:`RadarArrays` (the state a subset copies)
+_FIELD_NAMES: tuple[str, ...] = tuple(f.name for f in fields(RadarArrays))
 
 
 # --------------------------------------------------------------------------------------------
@@ -542,11 +558,11 @@ def polar_to_enu_jacobian(range_m: ArrayLike, az_rad: ArrayLike, el_rad: ArrayLi
     """
     r, az, el = np.broadcast_arrays(*(np.asarray(a, dtype=np.float64) for a in (range_m, az_rad, el_rad)))
     sa, ca, se, ce = np.sin(az), np.cos(az), np.sin(el), np.cos(el)
-    zero = np.zeros_like(r)
-    col_r = np.stack([ce * sa, ce * ca, se], axis=-1)
-    col_az = np.stack([r * ce * ca, -r * ce * sa, zero], axis=-1)
-    col_el = np.stack([-r * se * sa, -r * se * ca, r * ce], axis=-1)
-    return np.stack([col_r, col_az, col_el], axis=-1)
+    jac = np.empty(r.shape + (3, 3))  # jac[..., i, j] = ∂(e, n, u)_i / ∂(r, az, el)_j
+    jac[..., 0, 0], jac[..., 1, 0], jac[..., 2, 0] = ce * sa, ce * ca, se
+    jac[..., 0, 1], jac[..., 1, 1], jac[..., 2, 1] = r * ce * ca, -r * ce * sa, 0.0
+    jac[..., 0, 2], jac[..., 1, 2], jac[..., 2, 2] = -r * se * sa, -r * se * ca, r * ce
+    return jac
 
 
 def converted_covariance_ecef(
@@ -684,7 +700,9 @@ def sense(
         range_m, az_rad, el_rad = geom.range_m, geom.az_rad, geom.el_rad
     per_radar = not isinstance(rng, np.random.Generator)
     if per_radar:
-        u = np.stack([rng[int(k)].random(pd.shape[1]) for k in scan]) if len(scan) else np.zeros(pd.shape)
+        u = np.empty(pd.shape)
+        for i, k in enumerate(scan.tolist()):  # each scanning radar draws its own row
+            rng[k].random(out=u[i])
     else:
         u = rng.random(pd.shape)
     si, ti = np.nonzero(u < pd)  # row-major ⇒ sorted by (sensor, target)

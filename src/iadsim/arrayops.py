@@ -1,0 +1,41 @@
+"""Set-membership kernels for the engine's small per-tick integer arrays.
+
+``np.isin`` sorts or builds a lookup table on every call (tens of µs of interpreter overhead);
+the engine asks it thousands of times a run about arrays of a few to a few hundred elements.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numpy.typing import ArrayLike
+
+#: above this many (element, test element) comparisons the broadcast test gives way to np.isin
+_BROADCAST_MAX = 1 << 16
+
+
+def isin_small(element: ArrayLike, test_elements: ArrayLike) -> np.ndarray:
+    """Boolean mask, shape of ``element``: is each element equal to one of ``test_elements``?
+
+    The same result as ``np.isin(element, test_elements)`` for integer (or exactly comparable)
+    arrays: ``out[i] = any_j element[i] == test_elements[j]``, computed by one (n, m) broadcast
+    comparison when n·m is small, else by ``np.isin``.
+
+    Parameters
+    ----------
+    element : (n,) or any shape, integer array.
+    test_elements : (m,) or any shape, integer array (flattened).
+
+    Returns
+    -------
+    ndarray of bool, ``element``'s shape.
+    """
+    a = np.asarray(element)
+    b = np.asarray(test_elements).reshape(-1)
+    if a.size * b.size > _BROADCAST_MAX:
+        return np.isin(a, b)
+    if b.size == 0 or a.size == 0:
+        return np.zeros(a.shape, bool)
+    return (a.reshape(-1, 1) == b[None, :]).any(axis=1).reshape(a.shape)
+
+
+__all__ = ["isin_small"]
