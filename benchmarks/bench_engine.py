@@ -21,6 +21,8 @@ import sys
 import time
 from pathlib import Path
 
+from _results import write_json  # benchmarks/_results.py (this folder is on sys.path when run as a script)
+
 SYSTEMS = [("s400", ["91n6e", "92n6e"]), ("patriot", ["an-mpq-65"]), ("samp-t", ["arabel"]), ("s400", ["91n6e", "92n6e"])]
 THREATS = ["cruise-subsonic", "fighter-4gen", "scud-b", "male-drone"]
 
@@ -113,10 +115,7 @@ def main() -> None:
     result = {"benchmark": "engine", "machine": {"python": platform.python_version(), "cpus": os.cpu_count(), "threads": 1,
               "load_avg_start": os.getloadavg()}, "created_unix": time.time(), "rows": rows, "bundled": bundled,
               "targets": {"bundled_engine_s": "< 2", "1000x20_sim_s_per_wall_s": ">= 100"}}
-    Path(a.out).parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(a.out).with_suffix(".json.tmp")
-    tmp.write_text(json.dumps(result, indent=2) + "\n")
-    tmp.replace(a.out)
+    write_json(a.out, result)
     print(f"wrote {a.out}")
 
 

@@ -21,6 +21,8 @@ import sys
 import time
 from pathlib import Path
 
+from _results import write_json  # benchmarks/_results.py (this folder is on sys.path when run as a script)
+
 SCENARIOS = ("turkey-2017", "turkey-2017-standalone", "turkey-2017-integrated")
 
 
@@ -57,10 +59,7 @@ def main() -> None:
     result = {"benchmark": "engine-network", "machine": {"python": platform.python_version(), "cpus": os.cpu_count(),
               "threads": 1, "load_avg_start": load0, "load_avg_end": os.getloadavg()}, "created_unix": time.time(),
               "rows": rows, "targets": {"bundled_engine_s": "< 2"}}  # fmt: skip
-    Path(a.out).parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(a.out).with_suffix(".json.tmp")
-    tmp.write_text(json.dumps(result, indent=2) + "\n")
-    tmp.replace(a.out)
+    write_json(a.out, result)
     print(f"wrote {a.out}")
 
 

@@ -23,6 +23,8 @@ from pathlib import Path
 
 import numpy as np
 
+from _results import write_json  # benchmarks/_results.py (this folder is on sys.path when run as a script)
+
 HERE = Path(__file__).resolve().parents[1]
 
 
@@ -76,10 +78,7 @@ def main() -> None:
               "rows": rows, "created_unix": time.time(), "load_avg_start": os.getloadavg()}  # fmt: skip
     print(json.dumps(tot))
     if a.out:
-        Path(a.out).parent.mkdir(parents=True, exist_ok=True)
-        tmp = Path(a.out).with_suffix(".json.tmp")
-        tmp.write_text(json.dumps(result, indent=2) + "\n")
-        tmp.replace(a.out)
+        write_json(a.out, result)
 
 
 if __name__ == "__main__":

@@ -31,6 +31,8 @@ from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
 
+from _results import write_json  # benchmarks/_results.py (this folder is on sys.path when run as a script)
+
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests" / "fuzz"))
 
@@ -113,10 +115,7 @@ def main() -> None:
         "jobs": a.jobs,
         "machine": f"{platform.machine()} {os.cpu_count()} cores (shared with other work while measured); python {platform.python_version()}",
     }
-    a.out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = a.out.with_suffix(".json.tmp")
-    tmp.write_text(json.dumps(doc, indent=2) + "\n", encoding="utf-8")
-    tmp.replace(a.out)
+    write_json(a.out, doc)
     print(json.dumps({k: doc[k] for k in ("mutants", "counts", "tracebacks", "hangs_over_limit", "wall_s")}))
 
 
