@@ -176,7 +176,7 @@ def run_table(data_dir: Path, out: Path, time_limit: float, repeats: int) -> dic
         "machine": platform.platform(), "python": platform.python_version(),
         "threads": "1 (HiGHS threads=1; numba kernels single-threaded)",
         "note": "time_s is the solve time once the instance is loaded; numba kernels warmed up first; "
-                "heuristic/mmr time is the minimum of the repeats; the machine was shared with other jobs",
+                "heuristic/mmr time is the minimum of the repeats",
         "exact_time_limit_s": time_limit, "repeats": repeats,
     }
     doc: dict[str, object] = {"meta": meta, "rows": rows}
