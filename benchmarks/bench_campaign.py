@@ -140,7 +140,7 @@ def main() -> int:
 
     tmp = Path(tempfile.mkdtemp(prefix="bench-campaign-"))
     result: dict = {"iadsim_version": iadsim.__version__, "python": platform.python_version(),
-                    "cpu_count": os.cpu_count(), "machine_note": "2 cores shared with ~7 other engineers' jobs: numbers are pessimistic",
+                    "cpu_count": os.cpu_count(), "machine_note": os.environ.get("IADSIM_BENCH_NOTE", "2-core development machine; see the README for its load at the time"),
                     "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}  # fmt: skip
     try:
         turkey = campaign_file(tmp, "turkey-2017", a.reps)
