@@ -88,7 +88,7 @@ def main() -> None:
     srv.shutdown()
     result = {
         "benchmark": "viewer",
-        "machine": {"python": platform.python_version(), "cpus": os.cpu_count(), "load_avg_1min_at_end": os.getloadavg()[0], "note": "shared 2-core machine; SwiftShader (CPU) WebGL, no GPU; numbers may be pessimistic"},
+        "machine": {"python": platform.python_version(), "cpus": os.cpu_count(), "load_avg_1min_at_end": os.getloadavg()[0], "note": "SwiftShader (CPU) WebGL, no GPU; see load_avg_1min_at_end for the machine load"},
         "threats": a.threats, "sites": a.sites, "events": res.events.num_rows,
         "write_results_s": write_s, "report_s": report_s, "report_mb": report.stat().st_size / 1e6,
         "scene_json_mb": scene_bytes / 1e6, "scene_build_s": scene_s,
