@@ -143,6 +143,26 @@ def greedy_construct(V: np.ndarray, q: np.ndarray, allowed: np.ndarray, counts: 
 
 
 @njit(cache=True)
+def _assignment_state(x: np.ndarray, V: np.ndarray, a: np.ndarray,
+                      counts: np.ndarray) -> tuple:  # pragma: no cover - compiled
+    """Bookkeeping of an assignment ``x``: per target L_j = Σ_i a_ij x_ij and rounds tot_j, per
+    weapon type channels used and rounds remaining, and surviving values S_j = V_j e^{−L_j}."""
+    W, T = a.shape
+    L = np.zeros(T)
+    tot = np.zeros(T, dtype=np.int64)
+    used_ch = np.zeros(W, dtype=np.int64)
+    remaining = counts.copy()
+    for i in range(W):
+        for j in range(T):
+            if x[i, j] > 0:
+                L[j] += a[i, j] * x[i, j]
+                tot[j] += x[i, j]
+                used_ch[i] += 1
+                remaining[i] -= x[i, j]
+    return L, tot, used_ch, remaining, V * np.exp(-L)
+
+
+@njit(cache=True)
 def local_search(x: np.ndarray, V: np.ndarray, a: np.ndarray, allowed: np.ndarray,
                  counts: np.ndarray, channels: np.ndarray, tmax: np.ndarray,
                  max_passes: int) -> np.ndarray:  # pragma: no cover - compiled
@@ -164,18 +184,7 @@ def local_search(x: np.ndarray, V: np.ndarray, a: np.ndarray, allowed: np.ndarra
     """
     W, T = a.shape
     x = x.copy()
-    L = np.zeros(T)
-    tot = np.zeros(T, dtype=np.int64)
-    used_ch = np.zeros(W, dtype=np.int64)
-    remaining = counts.copy()
-    for i in range(W):
-        for j in range(T):
-            if x[i, j] > 0:
-                L[j] += a[i, j] * x[i, j]
-                tot[j] += x[i, j]
-                used_ch[i] += 1
-                remaining[i] -= x[i, j]
-    S = V * np.exp(-L)
+    L, tot, used_ch, remaining, S = _assignment_state(x, V, a, counts)
     Q = np.exp(-a)  # e^{-a_ij}: deltas by products, no exp in the scans
     IQ = np.exp(a)
     # weapon-unit list, rebuilt each pass: (type, target)
@@ -599,18 +608,7 @@ def cyclic_exchange(x: np.ndarray, V: np.ndarray, a: np.ndarray, allowed: np.nda
     x = x.copy()
     Q = np.exp(-a)
     IQ = np.exp(np.minimum(a, 700.0))
-    L = np.zeros(T)
-    tot = np.zeros(T, dtype=np.int64)
-    used_ch = np.zeros(W, dtype=np.int64)
-    remaining = counts.copy()
-    for i in range(W):
-        for j in range(T):
-            if x[i, j] > 0:
-                L[j] += a[i, j] * x[i, j]
-                tot[j] += x[i, j]
-                used_ch[i] += 1
-                remaining[i] -= x[i, j]
-    S = V * np.exp(-L)
+    L, tot, used_ch, remaining, S = _assignment_state(x, V, a, counts)
     n = W + 1
     Z = W
     C = np.full((n, n), np.inf)

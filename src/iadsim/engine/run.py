@@ -971,8 +971,8 @@ def _engage(ctx: _Ctx, conf: np.ndarray, ready_fu: np.ndarray, t: float, magazin
         return
     if net is not None:  # one unit per network threat per cycle, also for threats not yet numbered (by position)
         assert fus.layered_second_shot is not None
-        o_ = sel[np.argsort(tgo[sel], kind="stable")]  # urgency order
         order = np.argsort(tgo[sel], kind="stable")
+        o_ = sel[order]  # urgency order
         g, kk = _distribution_keys(ctx, f[o_], rows[o_])
         exempt = fus.layered_second_shot[f[o_]] | (world.scenario.fire_distribution == "layered") | (g < len(world.site_names))
         k1 = np.sort(order[net_mod.first_per_threat(g, kk, f[o_], x[o_], Pc[o_], exempt)])
