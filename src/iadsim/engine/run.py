@@ -896,8 +896,10 @@ def _engage(ctx: _Ctx, conf: np.ndarray, ready_fu: np.ndarray, t: float, magazin
     keep &= fire_control.not_already_engaged(f, obj, shots.fu[busy], shots.target[busy], fcs.cap)
     keep &= fus.fc_mask[f].any(axis=1)  # a unit without a fire-control radar cannot engage
     net = ctx.net
-    layered = np.asarray(fus.layered_second_shot[f] if fus.layered_second_shot is not None else np.zeros(len(f), bool))
-    layered = layered | (world.scenario.fire_distribution == "layered")  # doctrine: a layered second shot
+    # doctrine: a layered second shot, per unit (layered_second_shot) or for all (fire_distribution: layered)
+    layered_unit = np.zeros(len(fus), bool) if fus.layered_second_shot is None else np.asarray(fus.layered_second_shot)
+    layered_unit = layered_unit | (world.scenario.fire_distribution == "layered")
+    layered = layered_unit[f]
     if net is not None:  # network: remote tracks need engage_on_remote; no threat engaged by two units
         assert fus.engage_on_remote is not None
         keep &= net_mod.remote_allowed(net.remote[rows], fus.engage_on_remote[f])
@@ -970,11 +972,10 @@ def _engage(ctx: _Ctx, conf: np.ndarray, ready_fu: np.ndarray, t: float, magazin
     if len(sel) == 0:
         return
     if net is not None:  # one unit per network threat per cycle, also for threats not yet numbered (by position)
-        assert fus.layered_second_shot is not None
         order = np.argsort(tgo[sel], kind="stable")
         o_ = sel[order]  # urgency order
         g, kk = _distribution_keys(ctx, f[o_], rows[o_])
-        exempt = fus.layered_second_shot[f[o_]] | (world.scenario.fire_distribution == "layered") | (g < len(world.site_names))
+        exempt = layered_unit[f[o_]] | (g < len(world.site_names))
         k1 = np.sort(order[net_mod.first_per_threat(g, kk, f[o_], x[o_], Pc[o_], exempt)])
         sel, n_req, var_sel, pk_sel = sel[k1], n_req[k1], var_sel[k1], pk_sel[k1]
     n_req = np.minimum(n_req, fus.salvo_size[f[sel]])  # never more than the unit's doctrine salvo
