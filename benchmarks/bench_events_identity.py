@@ -2,13 +2,15 @@
 
 Usage: ``python benchmarks/bench_events_identity.py LABEL [REPS]`` — for each bundled scenario
 (turkey-2017 seed 2017, turkey-2017-integrated seed 0, turkey-2017-standalone seed 1,
-adana-patriot-small with its own seed): one warm run, then REPS timed runs (default 5) of
+adana-patriot-small with its own seed, and the synthetic ``bench-100x20-gnn`` of
+``bench_engine.make_scenario(100, 20, association="gnn")`` with seed 1): one warm run, then REPS timed runs (default 5) of
 ``simulate``; prints and writes ``LABEL.json`` (engine_wall_s per run, median, row count and a
 SHA-256 over the schema and every column's values) and ``LABEL_<scenario>.parquet`` (the events)
 into the current directory. Two code versions gave byte-identical events iff the hashes match
 (column by column on the parquet files: compare the float columns' bytes, since
 ``pyarrow.Table.equals`` counts NaN as unequal to NaN).
 Times are wall-clock of a possibly shared machine; compare medians of runs taken back to back.
+``benchmarks/compare_events.py A B`` compares two labels' parquet files column by column.
 """
 
 from __future__ import annotations
@@ -18,21 +20,36 @@ import json
 import statistics
 import sys
 
+import os
+
 import pyarrow.parquet as pq
 
 from iadsim.engine.run import simulate
 
 SCENARIOS = [("turkey-2017", 2017), ("turkey-2017-integrated", 0), ("turkey-2017-standalone", 1),
-             ("adana-patriot-small", None)]  # fmt: skip
+             ("adana-patriot-small", None), ("bench-100x20-gnn", 1)]  # fmt: skip
+
+
+def _scenario(name: str):
+    """A bundled scenario name, or the synthetic benchmark case built by ``bench_engine``."""
+    if not name.startswith("bench-"):
+        return name
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    from bench_engine import make_scenario
+
+    from iadsim.scenario.schema import Scenario
+
+    return Scenario.model_validate(make_scenario(100, 20, association="gnn"))
 
 
 def main(label: str, reps: int = 5) -> None:
     out = {}
     for name, seed in SCENARIOS:
-        simulate(name, seed=seed)  # warm: imports, compiled kernels
+        sc = _scenario(name)
+        simulate(sc, seed=seed)  # warm: imports, compiled kernels
         times = []
         for _ in range(reps):
-            r = simulate(name, seed=seed)
+            r = simulate(sc, seed=seed)
             times.append(r.engine_wall_s)
         ev = r.events
         h = hashlib.sha256(repr(ev.schema).encode())
