@@ -37,6 +37,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from numba import njit
 
 from iadsim.errors import InputError, NumericalError
 from iadsim.geo.frames import geodetic_to_ecef, unit_sphere_vector
@@ -606,43 +607,32 @@ class BallisticMover:
         self._cross_hat = c_hat / np.linalg.norm(c_hat, axis=-1, keepdims=True)  # ⊥ trajectory plane
 
     def state(self, t_s: float) -> MotionState:
-        """Positions and velocities of all missiles at ``t_s`` (s), vectorised over missiles.
+        """Positions and velocities of all missiles at ``t_s`` (s) (compiled, one pass over missiles).
 
         Cubic Hermite interpolation of the ECEF position/velocity tables on the fixed time grid
         (index found arithmetically: k = floor(τ/dt)); the last interval ends at the impact time.
+        See :func:`ballistic_state_kernel`.
         """
         n = self.n
-        if n == 0:
-            z = np.zeros((0, 3))
-            return MotionState(z, z.copy(), np.zeros(0, bool), np.zeros(0, bool))
-        flying, arrived = flags(t_s, self.launch_time_s, self.arrival_time_s)
-        tau = np.clip(t_s - self.launch_time_s, 0.0, self.flight_time_s)
-        k = np.minimum(np.floor(tau / self.dt_s).astype(np.int64), self._k_imp - 1)
-        g = self._offset + k
-        ta = self._t_local[g]
-        h = np.maximum(self._t_local[g + 1] - ta, 1e-12)
-        s = np.clip((tau - ta) / h, 0.0, 1.0)[:, None]
-        hh = h[:, None]
-        p0, p1, v0, v1 = self._pos[g], self._pos[g + 1], self._vel[g], self._vel[g + 1]
-        s2, s3 = s * s, s * s * s
-        # cubic Hermite: p(s) = h00 p0 + h10 h v0 + h01 p1 + h11 h v1
-        pos = (2 * s3 - 3 * s2 + 1) * p0 + (s3 - 2 * s2 + s) * hh * v0 + (3 * s2 - 2 * s3) * p1 + (s3 - s2) * hh * v1
-        vel = ((6 * s2 - 6 * s) * (p0 - p1)) / hh + (3 * s2 - 4 * s + 1) * v0 + (3 * s2 - 2 * s) * v1
-        pos, vel = self._with_manoeuvre(tau, pos, vel)
-        pos = np.where(arrived[:, None], self._impact_ecef, pos)
-        vel = vel * flying[:, None]
+        pos, vel = np.empty((n, 3)), np.empty((n, 3))
+        flying, arrived = np.empty(n, bool), np.empty(n, bool)
+        self._fill(float(t_s), np.arange(n, dtype=np.int64), pos, vel, flying, arrived)
         return MotionState(pos, vel, flying, arrived)
 
-    def _with_manoeuvre(self, tau: np.ndarray, pos: np.ndarray, vel: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Add the terminal weave: y = (A/ω²)(1 − cos ωτ'), ẏ = (A/ω) sin ωτ' along ĉ, τ' = τ − τ_m."""
-        if not np.any(self._man_acc > 0):
-            return pos, vel
-        tp = np.clip(tau - self._man_start_s, 0.0, None)
-        on = (self._man_acc > 0) & (tau > self._man_start_s)
-        w = np.where(on, self._man_omega, 1.0)
-        y = np.where(on, self._man_acc / w**2 * (1.0 - np.cos(w * tp)), 0.0)
-        ydot = np.where(on, self._man_acc / w * np.sin(w * tp), 0.0)
-        return pos + y[:, None] * self._cross_hat, vel + ydot[:, None] * self._cross_hat
+    def _fill(self, t_s: float, dest: np.ndarray, pos: np.ndarray, vel: np.ndarray, flying: np.ndarray,
+              arrived: np.ndarray) -> None:
+        """Write the state at ``t_s`` of missile ``i`` into row ``dest[i]`` of the output arrays."""
+        if self.n:
+            k = self.__dict__.get("_kernel_args")
+            if k is None:
+                c = np.ascontiguousarray
+                k = (c(self.launch_time_s, float), c(self.arrival_time_s, float), c(self.flight_time_s, float),
+                     c(self._k_imp, np.int64), c(self._offset, np.int64), c(self._t_local, float), c(self._pos, float),
+                     c(self._vel, float), c(self._impact_ecef, float), bool(np.any(self._man_acc > 0)),
+                     c(self._man_acc, float), c(self._man_start_s, float), c(self._man_omega, float),
+                     c(self._cross_hat, float))  # fmt: skip
+                self._kernel_args = k
+            ballistic_state_kernel(t_s, self.dt_s, *k, dest, pos, vel, flying, arrived)
 
     def positions(self, t_s: float) -> np.ndarray:
         """ECEF positions (N, 3), m, at ``t_s`` (s); shorthand for ``state(t_s).pos_ecef_m``."""
@@ -660,3 +650,84 @@ class BallisticMover:
             "v_r_mps": self._vr[sl], "v_t_mps": self._vt[sl],
             "pos_ecef_m": self._pos[sl], "vel_ecef_mps": self._vel[sl],
         }
+
+
+@njit(cache=True)
+def ballistic_state_kernel(t_s: float, dt_s: float, launch_time_s: np.ndarray, arrival_time_s: np.ndarray,
+                           flight_time_s: np.ndarray, k_imp: np.ndarray, offset: np.ndarray, t_local: np.ndarray,
+                           tab_pos: np.ndarray, tab_vel: np.ndarray, impact_ecef: np.ndarray, manoeuvre: bool,
+                           man_acc: np.ndarray, man_start_s: np.ndarray, man_omega: np.ndarray,
+                           cross_hat: np.ndarray, dest: np.ndarray, pos: np.ndarray, vel: np.ndarray,
+                           flying: np.ndarray, arrived: np.ndarray) -> None:  # pragma: no cover - compiled  # fmt: skip
+    """State of N ballistic missiles at ``t_s`` (s), written to rows ``dest`` of the outputs.
+
+    Per missile (launch t₀, flight time T, ragged tables of ECEF position/velocity at local
+    times t_g, rows starting at ``offset``; k_imp grid samples then the impact sample):
+
+    * arrived = t ≥ t_arr; flying = t ≥ t₀ ∧ ¬arrived; τ = clip(t − t₀, 0, T);
+    * interval k = min(⌊τ/dt⌋, k_imp − 1), g = offset + k, h = max(t_{g+1} − t_g, 10⁻¹² s),
+      s = clip((τ − t_g)/h, 0, 1);
+    * cubic Hermite: P = (2s³ − 3s² + 1) P_g + (s³ − 2s² + s) h V_g + (3s² − 2s³) P_{g+1}
+      + (s³ − s²) h V_{g+1};  V = (6s² − 6s)(P_g − P_{g+1})/h + (3s² − 4s + 1) V_g + (3s² − 2s) V_{g+1};
+    * terminal weave (``manoeuvre``; where A > 0 and τ > τ_m): τ' = τ − τ_m,
+      P += (A/ω²)(1 − cos ωτ') ĉ, V += (A/ω) sin ωτ' ĉ;
+    * P = impact point once arrived; V ·= flying.
+
+    Shapes: ``launch_time_s, arrival_time_s, flight_time_s, man_acc, man_start_s, man_omega``
+    (N,) float; ``k_imp, offset, dest`` (N,) int; ``t_local`` (G,); ``tab_pos, tab_vel`` (G, 3);
+    ``impact_ecef, cross_hat`` (N, 3); outputs ``pos, vel`` (≥ N, 3), ``flying, arrived`` (≥ N,).
+    """
+    n = launch_time_s.shape[0]
+    for i in range(n):
+        arr = t_s >= arrival_time_s[i]
+        fly = (t_s >= launch_time_s[i]) and not arr
+        d = dest[i]
+        arrived[d] = arr
+        flying[d] = fly
+        tau = t_s - launch_time_s[i]
+        if tau < 0.0:
+            tau = 0.0
+        if tau > flight_time_s[i]:
+            tau = flight_time_s[i]
+        k = np.int64(np.floor(tau / dt_s))
+        if k > k_imp[i] - 1:
+            k = k_imp[i] - 1
+        g = offset[i] + k
+        ta = t_local[g]
+        h = t_local[g + 1] - ta
+        if h < 1e-12:
+            h = 1e-12
+        s = (tau - ta) / h
+        if s < 0.0:
+            s = 0.0
+        if s > 1.0:
+            s = 1.0
+        s2 = s * s
+        s3 = s * s * s
+        y = 0.0
+        ydot = 0.0
+        on = False
+        if manoeuvre:
+            tp = tau - man_start_s[i]
+            if tp < 0.0:
+                tp = 0.0
+            on = man_acc[i] > 0 and tau > man_start_s[i]
+            if on:
+                w = man_omega[i]
+                y = man_acc[i] / w**2 * (1.0 - np.cos(w * tp))
+                ydot = man_acc[i] / w * np.sin(w * tp)
+        ff = 1.0 if fly else 0.0
+        for c in range(3):
+            p0 = tab_pos[g, c]
+            p1 = tab_pos[g + 1, c]
+            v0 = tab_vel[g, c]
+            v1 = tab_vel[g + 1, c]
+            p = (2 * s3 - 3 * s2 + 1) * p0 + (s3 - 2 * s2 + s) * h * v0 + (3 * s2 - 2 * s3) * p1 + (s3 - s2) * h * v1
+            v = ((6 * s2 - 6 * s) * (p0 - p1)) / h + (3 * s2 - 4 * s + 1) * v0 + (3 * s2 - 2 * s) * v1
+            if manoeuvre:
+                p = p + y * cross_hat[i, c]
+                v = v + ydot * cross_hat[i, c]
+            if arr:
+                p = impact_ecef[i, c]
+            pos[d, c] = p
+            vel[d, c] = v * ff

@@ -24,7 +24,7 @@ import numpy as np
 
 from iadsim.geo.frames import WGS84_A_M, WGS84_E2
 
-__all__ = ["MotionState", "Mover", "CompositeMover"]
+__all__ = ["MotionState", "Mover", "CompositeMover", "PermutedMover", "fill_state"]
 
 
 @dataclass(frozen=True)
@@ -107,13 +107,18 @@ class CompositeMover:
 
     def state(self, t_s: float) -> MotionState:
         """State of all threats at ``t_s`` (s); arrays in composite index order."""
-        states = [m.state(t_s) for m in self.movers]
-        return MotionState(
-            pos_ecef_m=_cat([s.pos_ecef_m for s in states], (0, 3)),
-            vel_ecef_mps=_cat([s.vel_ecef_mps for s in states], (0, 3)),
-            flying=_cat([s.flying for s in states], (0,), dtype=bool),
-            arrived=_cat([s.arrived for s in states], (0,), dtype=bool),
-        )
+        n = self.n
+        pos, vel = np.empty((n, 3)), np.empty((n, 3))
+        flying, arrived = np.empty(n, bool), np.empty(n, bool)
+        self._fill(float(t_s), np.arange(n, dtype=np.int64), pos, vel, flying, arrived)
+        return MotionState(pos, vel, flying, arrived)
+
+    def _fill(self, t_s: float, dest: np.ndarray, pos: np.ndarray, vel: np.ndarray, flying: np.ndarray,
+              arrived: np.ndarray) -> None:
+        """Write threat ``k``'s state into row ``dest[k]``: each mover fills its own slice of ``dest``."""
+        off = self.offsets
+        for j, m in enumerate(self.movers):
+            fill_state(m, t_s, dest[int(off[j]) : int(off[j + 1])], pos, vel, flying, arrived)
 
     def states(self, times_s: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Positions and velocities at several times (loops over times, not threats).
@@ -154,11 +159,45 @@ class PermutedMover:
         self.n: int = int(inner.n)
         self.launch_time_s: np.ndarray = np.asarray(inner.launch_time_s, float)[self.index]
         self.arrival_time_s: np.ndarray = np.asarray(inner.arrival_time_s, float)[self.index]
+        #: row of inner threat j in this mover's order: inverse[index[i]] = i
+        self._inverse: np.ndarray = np.empty(self.n, np.int64)
+        self._inverse[self.index] = np.arange(self.n, dtype=np.int64)
 
     def state(self, t_s: float) -> MotionState:
-        s = self.inner.state(t_s)
-        i = self.index
-        return MotionState(s.pos_ecef_m[i], s.vel_ecef_mps[i], s.flying[i], s.arrived[i])
+        """State of all threats at ``t_s`` (s) in this mover's (permuted) order."""
+        n = self.n
+        pos, vel = np.empty((n, 3)), np.empty((n, 3))
+        flying, arrived = np.empty(n, bool), np.empty(n, bool)
+        fill_state(self.inner, float(t_s), self._inverse, pos, vel, flying, arrived)
+        return MotionState(pos, vel, flying, arrived)
+
+    def _fill(self, t_s: float, dest: np.ndarray, pos: np.ndarray, vel: np.ndarray, flying: np.ndarray,
+              arrived: np.ndarray) -> None:
+        """Write threat ``i``'s state into row ``dest[i]`` (inner threat ``index[i]``)."""
+        fill_state(self.inner, t_s, np.ascontiguousarray(dest[self._inverse]), pos, vel, flying, arrived)
+
+
+def fill_state(mover: Mover, t_s: float, dest: np.ndarray, pos: np.ndarray, vel: np.ndarray, flying: np.ndarray,
+               arrived: np.ndarray) -> None:
+    """Write ``mover``'s state at ``t_s`` (s): its threat ``i`` into row ``dest[i]`` of the outputs.
+
+    The bundled movers fill the rows directly (compiled kernels, no intermediate arrays); any
+    other :class:`Mover` is asked for its :meth:`~Mover.state` and scattered.
+
+    Parameters
+    ----------
+    dest : ndarray of int, shape (mover.n,)
+        Output row of each of the mover's threats.
+    pos, vel : ndarray, shape (M, 3)
+        Output ECEF position (m) and velocity (m/s), M ≥ max(dest) + 1.
+    flying, arrived : ndarray of bool, shape (M,)
+    """
+    fill = getattr(mover, "_fill", None)
+    if fill is not None:
+        fill(t_s, dest, pos, vel, flying, arrived)
+        return
+    s = mover.state(t_s)
+    pos[dest], vel[dest], flying[dest], arrived[dest] = s.pos_ecef_m, s.vel_ecef_mps, s.flying, s.arrived
 
 
 def _cat(arrays: list[np.ndarray], empty_shape: tuple[int, ...], dtype: type = float) -> np.ndarray:

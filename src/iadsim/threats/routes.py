@@ -23,8 +23,9 @@ Model (see ``docs/models.md (threat motion)``):
   consistent with the positions; its magnitude is the ground speed scaled by (R + h)/R and by the
   climb, i.e. within 0.2 % of the ground speed below 12 km altitude for level flight).
 
-:meth:`RouteMover.state` is vectorised over threats: one ``searchsorted`` on a flattened,
-row-offset cumulative-distance array locates every threat's segment at once.
+:meth:`RouteMover.state` runs the compiled kernel :func:`route_state_kernel` (numba): one pass
+over the threats, each segment found by a binary search on a flattened, row-offset
+cumulative-distance array (the same comparisons as one NumPy ``searchsorted`` over all threats).
 """
 
 from __future__ import annotations
@@ -33,12 +34,13 @@ from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
+from numba import njit
 
 from iadsim.errors import InputError
 from iadsim.geo.frames import geodesic_points, geodetic_to_ecef
 from iadsim.threats.motion import MotionState, flags
 
-__all__ = ["RouteMover"]
+__all__ = ["RouteMover", "route_state_kernel"]
 
 _MIN_LEG_M = 1e-3  #: legs shorter than this are rejected (consecutive duplicate waypoints)
 #: Largest path-point spacing when following terrain, m.
@@ -179,36 +181,102 @@ class RouteMover:
         # Row-offset search key: row i lives in [i·stride, i·stride + L_i], rows never overlap.
         self._k = k
         self._stride = float(self.path_length_m.max() + 1.0) if n else 1.0
-        self._row_off = rows * self._stride
-        self._flat_key = (self.cum_dist_m + self._row_off[:, None]).ravel()
+        self._row_off = np.ascontiguousarray(rows * self._stride, dtype=np.float64)
+        self._flat_key = np.ascontiguousarray((self.cum_dist_m + self._row_off[:, None]).ravel())
+        self.speed_mps = np.ascontiguousarray(self.speed_mps, dtype=np.float64)
+        self.launch_time_s = np.ascontiguousarray(self.launch_time_s, dtype=np.float64)
+        self.arrival_time_s = np.ascontiguousarray(self.arrival_time_s, dtype=np.float64)
+        self.path_length_m = np.ascontiguousarray(self.path_length_m, dtype=np.float64)
+        self._dpds = np.ascontiguousarray(self._dpds, dtype=np.float64)
 
     def state(self, t_s: float) -> MotionState:
-        """Positions and velocities of all threats at ``t_s`` (s), vectorised over threats."""
+        """Positions and velocities of all threats at ``t_s`` (s) (compiled, one pass over threats)."""
         n = self.n
-        if n == 0:
-            z = np.zeros((0, 3))
-            return MotionState(z, z.copy(), np.zeros(0, bool), np.zeros(0, bool))
-        flying, arrived = flags(t_s, self.launch_time_s, self.arrival_time_s)
-        rows = np.arange(n)
-        # s = v · clip(t − t_0, 0, L/v); pinned to L once arrived (no round-off past the end)
-        s = self.speed_mps * np.clip(t_s - self.launch_time_s, 0.0, None)
-        s = np.where(arrived, self.path_length_m, np.minimum(s, self.path_length_m))
-        # one searchsorted for all threats on the flattened, row-offset cumulative distance
-        idx = np.searchsorted(self._flat_key, s + self._row_off, side="right") - 1
-        j = np.clip(idx - rows * self._k, 0, self.n_points - 2)
-        s0 = self.cum_dist_m[rows, j]
-        s1 = self.cum_dist_m[rows, j + 1]
-        frac = np.clip((s - s0) / (s1 - s0), 0.0, 1.0)
-        p0 = self.pos_ecef_m[rows, j]
-        p1 = self.pos_ecef_m[rows, j + 1]
-        pos = p0 + frac[:, None] * (p1 - p0)  # linear (chord) interpolation inside the segment
-        # v = dP/ds · ds/dt = (chord / segment length) · ground speed; zero when not flying
-        vel = self._dpds[rows, j] * (self.speed_mps * flying)[:, None]
+        pos, vel = np.empty((n, 3)), np.empty((n, 3))
+        flying, arrived = np.empty(n, bool), np.empty(n, bool)
+        self._fill(float(t_s), np.arange(n, dtype=np.int64), pos, vel, flying, arrived)
         return MotionState(pos, vel, flying, arrived)
+
+    def _fill(self, t_s: float, dest: np.ndarray, pos: np.ndarray, vel: np.ndarray, flying: np.ndarray,
+              arrived: np.ndarray) -> None:
+        """Write the state at ``t_s`` of threat ``i`` into row ``dest[i]`` of the output arrays."""
+        if self.n:
+            route_state_kernel(t_s, self.launch_time_s, self.arrival_time_s, self.speed_mps, self.path_length_m,
+                               self.n_points, self.cum_dist_m, self._flat_key, self._row_off, self.pos_ecef_m,
+                               self._dpds, dest, pos, vel, flying, arrived)  # fmt: skip
 
     def positions(self, t_s: float) -> np.ndarray:
         """ECEF positions (N, 3), m, at ``t_s`` (s); shorthand for ``state(t_s).pos_ecef_m``."""
         return self.state(t_s).pos_ecef_m
+
+
+@njit(cache=True)
+def route_state_kernel(t_s: float, launch_time_s: np.ndarray, arrival_time_s: np.ndarray, speed_mps: np.ndarray,
+                       path_length_m: np.ndarray, n_points: np.ndarray, cum_dist_m: np.ndarray, flat_key: np.ndarray,
+                       row_off: np.ndarray, pos_pts: np.ndarray, dpds: np.ndarray, dest: np.ndarray,
+                       pos: np.ndarray, vel: np.ndarray, flying: np.ndarray,
+                       arrived: np.ndarray) -> None:  # pragma: no cover - compiled  # fmt: skip
+    """State of N route threats at ``t_s`` (s), written to rows ``dest`` of the outputs.
+
+    Per threat i (launch t₀, ground speed v, path length L, densified points P_k at along-path
+    distances s_k, ECEF displacement per metre dP/ds on each segment):
+
+    * arrived = t ≥ t_arr; flying = t ≥ t₀ ∧ ¬arrived;
+    * s = L if arrived else min(v · max(t − t₀, 0), L);
+    * segment j: the last k with s_k ≤ s (searched as s + off_i on the row-offset key
+      ``flat_key = s_k + off_i``, exactly the comparisons of the former ``searchsorted``),
+      clipped to [0, n_i − 2];
+    * f = clip((s − s_j)/(s_{j+1} − s_j), 0, 1); P = P_j + f (P_{j+1} − P_j) (chord);
+    * V = (dP/ds)_j · (v · flying).
+
+    Shapes: N threats, K points per padded row. ``launch_time_s, arrival_time_s, speed_mps,
+    path_length_m, row_off`` (N,) float; ``n_points`` (N,) int; ``cum_dist_m`` (N, K);
+    ``flat_key`` (N·K,); ``pos_pts`` (N, K, 3) m; ``dpds`` (N, K−1, 3); ``dest`` (N,) int;
+    outputs ``pos, vel`` (≥ N, 3) m, m/s and ``flying, arrived`` (≥ N,) bool.
+    """
+    n = launch_time_s.shape[0]
+    k = cum_dist_m.shape[1]
+    for i in range(n):
+        arr = t_s >= arrival_time_s[i]
+        fly = (t_s >= launch_time_s[i]) and not arr
+        d = dest[i]
+        arrived[d] = arr
+        flying[d] = fly
+        x = t_s - launch_time_s[i]
+        if x < 0.0:
+            x = 0.0
+        s = speed_mps[i] * x
+        length = path_length_m[i]
+        if arr:
+            s = length
+        elif s > length:
+            s = length
+        key = s + row_off[i]
+        lo = i * k
+        hi = lo + k
+        while lo < hi:  # first index of the row with flat_key > key (searchsorted, side="right")
+            mid = (lo + hi) // 2
+            if flat_key[mid] <= key:
+                lo = mid + 1
+            else:
+                hi = mid
+        j = lo - 1 - i * k
+        if j > n_points[i] - 2:
+            j = n_points[i] - 2
+        if j < 0:
+            j = 0
+        s0 = cum_dist_m[i, j]
+        s1 = cum_dist_m[i, j + 1]
+        frac = (s - s0) / (s1 - s0)
+        if frac < 0.0:
+            frac = 0.0
+        if frac > 1.0:
+            frac = 1.0
+        vf = speed_mps[i] * (1.0 if fly else 0.0)
+        for c in range(3):
+            p0 = pos_pts[i, j, c]
+            pos[d, c] = p0 + frac * (pos_pts[i, j + 1, c] - p0)
+            vel[d, c] = dpds[i, j, c] * vf
 
 
 def _terrain_envelope(terrain: Any, lat: np.ndarray, lon: np.ndarray, spacing_m: float) -> np.ndarray:
