@@ -18,6 +18,7 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+from numba import njit
 from numpy.typing import ArrayLike, NDArray
 from pyproj import Geod
 
@@ -70,7 +71,8 @@ def ecef_to_geodetic(xyz_m: ArrayLike) -> tuple[FloatArray, FloatArray, FloatArr
     """ECEF to geodetic (closed form of Heikkinen 1982 / Zhu 1993, then a stable height).
 
     Accurate to well below 1 mm for points from the surface up to (at least) several thousand km
-    altitude; undefined within ~40 km of the Earth's centre (not a use case).
+    altitude; undefined within ~40 km of the Earth's centre (not a use case). Evaluated point by
+    point by the compiled kernel :func:`ecef_to_geodetic_point` (equations in its docstring).
 
     Parameters
     ----------
@@ -82,29 +84,57 @@ def ecef_to_geodetic(xyz_m: ArrayLike) -> tuple[FloatArray, FloatArray, FloatArr
     lat_rad, lon_rad, alt_m : ndarray, shape ``(...)``
     """
     xyz = _f(xyz_m)
-    x, y, z = xyz[..., 0], xyz[..., 1], xyz[..., 2]
+    if xyz.shape[-1:] != (3,):
+        raise ValueError(f"ecef_to_geodetic: last axis must have length 3 (got shape {xyz.shape})")
+    shape = xyz.shape[:-1]
+    flat = np.ascontiguousarray(xyz.reshape(-1, 3))
+    m = flat.shape[0]
+    lat, lon, h = np.empty(m), np.empty(m), np.empty(m)
+    _ecef_to_geodetic_kernel(flat, lat, lon, h)
+    if not shape:
+        return lat[0], lon[0], h[0]  # NumPy scalars for a single point
+    return lat.reshape(shape), lon.reshape(shape), h.reshape(shape)
+
+
+@njit(cache=True)
+def ecef_to_geodetic_point(x: float, y: float, z: float) -> tuple[float, float, float]:  # pragma: no cover - compiled
+    """Geodetic (φ, λ, h) of one ECEF point (x, y, z) in m (Heikkinen 1982 as given by Zhu 1993).
+
+    p² = x² + y², F = 54 b² z², G = p² + (1−e²) z² − e² (a² − b²), c = e⁴ F p² / G³,
+    s = ∛(1 + c + √(c² + 2c)), k = s + 1 + 1/s, P = F / (3 k² G²), Q = √(1 + 2 e⁴ P),
+    r₀ = −P e² p/(1 + Q) + √(max(½a²(1 + 1/Q) − P(1−e²) z²/(Q(1+Q)) − ½P p², 0)),
+    V = √((p − e² r₀)² + (1 − e²) z²), z₀ = b² z/(a V),
+    φ = atan2(z + e'² z₀, p), λ = atan2(y, x),
+    h = p cos φ + z sin φ − a √(1 − e² sin² φ)   (numerically stable for any φ).
+    """
     a, b, e2 = WGS84_A_M, WGS84_B_M, WGS84_E2
     p2 = x * x + y * y
     p = np.sqrt(p2)
     z2 = z * z
-    # Heikkinen (1982) as given by Zhu (1993):
-    f_ = 54.0 * b * b * z2  # F = 54 b² z²
-    g = p2 + (1.0 - e2) * z2 - e2 * (a * a - b * b)  # G = p² + (1−e²) z² − e² (a² − b²)
-    c = e2 * e2 * f_ * p2 / (g * g * g)  # c = e⁴ F p² / G³
-    s = np.cbrt(1.0 + c + np.sqrt(c * c + 2.0 * c))  # s = ∛(1 + c + √(c² + 2c))
+    f_ = 54.0 * b * b * z2
+    g = p2 + (1.0 - e2) * z2 - e2 * (a * a - b * b)
+    c = e2 * e2 * f_ * p2 / (g * g * g)
+    s = np.cbrt(1.0 + c + np.sqrt(c * c + 2.0 * c))
     k = s + 1.0 + 1.0 / s
-    pp = f_ / (3.0 * k * k * g * g)  # P = F / (3 k² G²)
-    q = np.sqrt(1.0 + 2.0 * e2 * e2 * pp)  # Q = √(1 + 2 e⁴ P)
+    pp = f_ / (3.0 * k * k * g * g)
+    q = np.sqrt(1.0 + 2.0 * e2 * e2 * pp)
     r0_arg = 0.5 * a * a * (1.0 + 1.0 / q) - pp * (1.0 - e2) * z2 / (q * (1.0 + q)) - 0.5 * pp * p2
-    r0 = -(pp * e2 * p) / (1.0 + q) + np.sqrt(np.maximum(r0_arg, 0.0))
-    v = np.sqrt((p - e2 * r0) ** 2 + (1.0 - e2) * z2)  # V = √((p − e² r0)² + (1 − e²) z²)
-    z0 = b * b * z / (a * v)  # z0 = b² z / (a V)
-    lat = np.arctan2(z + WGS84_EP2 * z0, p)  # φ = atan((z + e'² z0) / p)
+    r0 = -(pp * e2 * p) / (1.0 + q) + np.sqrt(max(r0_arg, 0.0))
+    v = np.sqrt((p - e2 * r0) ** 2 + (1.0 - e2) * z2)
+    z0 = b * b * z / (a * v)
+    lat = np.arctan2(z + WGS84_EP2 * z0, p)
     lon = np.arctan2(y, x)
-    # Height, numerically stable for any φ: h = p cosφ + z sinφ − a √(1 − e² sin²φ)
     sl, cl = np.sin(lat), np.cos(lat)
     h = p * cl + z * sl - a * np.sqrt(1.0 - e2 * sl * sl)
     return lat, lon, h
+
+
+@njit(cache=True)
+def _ecef_to_geodetic_kernel(xyz: np.ndarray, lat: np.ndarray, lon: np.ndarray,
+                             h: np.ndarray) -> None:  # pragma: no cover - compiled
+    """:func:`ecef_to_geodetic_point` of every row of ``xyz`` (M, 3) m into ``lat, lon`` (rad), ``h`` (m), (M,)."""
+    for i in range(xyz.shape[0]):
+        lat[i], lon[i], h[i] = ecef_to_geodetic_point(xyz[i, 0], xyz[i, 1], xyz[i, 2])
 
 
 def enu_rotation(lat_rad: ArrayLike, lon_rad: ArrayLike) -> FloatArray:
@@ -338,6 +368,7 @@ __all__ = [
     "aer_to_enu",
     "ecef_to_enu",
     "ecef_to_geodetic",
+    "ecef_to_geodetic_point",
     "ecef_vector_to_enu",
     "enu_rotation",
     "enu_to_aer",
