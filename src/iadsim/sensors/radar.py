@@ -23,12 +23,14 @@ from collections.abc import Sequence
 from typing import Any, Union
 
 import numpy as np
+from numba import njit
 from numpy.typing import ArrayLike, NDArray
 
 from iadsim.errors import InputError
 from iadsim.geo.frames import (
     aer_to_enu,
     ecef_to_geodetic,
+    ecef_to_geodetic_point,
     enu_rotation,
     enu_to_aer,
     geodetic_to_ecef,
@@ -577,19 +579,62 @@ def converted_covariance_ecef(
     """First-order converted-measurement covariance in ECEF, shape ``(M, 3, 3)``.
 
     R_enu = J diag(σr², σaz², σel²) Jᵀ,  J = ∂(e,n,u)/∂(r,az,el) at the measurement;
-    R_ecef = Cᵀ R_enu C   with C the ECEF→ENU rotation (enu = C·Δecef).
+    R_ecef = Cᵀ R_enu C   with C the ECEF→ENU rotation (enu = C·Δecef). Compiled
+    (:func:`converted_covariance_point`), one measurement at a time.
     """
-    jac = polar_to_enu_jacobian(range_m, az_rad, el_rad)
-    var = np.stack(
-        np.broadcast_arrays(
-            *(np.asarray(s, dtype=np.float64) ** 2 for s in (sigma_range_m, sigma_az_rad, sigma_el_rad))
-        ),
-        axis=-1,
-    )
-    r_enu = np.einsum("mij,mj,mkj->mik", jac, var, jac)
+    r, az, el, sr, sa, se = (np.asarray(a, dtype=np.float64) for a in (range_m, az_rad, el_rad, sigma_range_m,
+                                                                        sigma_az_rad, sigma_el_rad))  # fmt: skip
     rot = np.asarray(enu_rot, dtype=np.float64)
-    r_ecef = np.einsum("mji,mjk,mkl->mil", rot, r_enu, rot)
-    return np.asarray(0.5 * (r_ecef + np.swapaxes(r_ecef, -1, -2)))
+    m = np.broadcast_shapes(r.shape, az.shape, el.shape, sr.shape, sa.shape, se.shape, rot.shape[:-2])
+    cols = [np.ascontiguousarray(np.broadcast_to(x, m)).reshape(-1) for x in (r, az, el, sr, sa, se)]
+    rot_c = np.ascontiguousarray(np.broadcast_to(rot, m + (3, 3))).reshape(-1, 3, 3)
+    out = np.empty((cols[0].shape[0], 3, 3))
+    _converted_covariance_kernel(*cols, rot_c, out)
+    return out.reshape(m + (3, 3))
+
+
+@njit(cache=True)
+def converted_covariance_point(r: float, az: float, el: float, var_r: float, var_az: float, var_el: float,
+                               rot: np.ndarray, out: np.ndarray) -> None:  # pragma: no cover - compiled  # fmt: skip
+    """One converted-measurement covariance into ``out`` (3, 3), m².
+
+    J = ∂(e, n, u)/∂(r, az, el) = [[cos el sin az, r cos el cos az, −r sin el sin az],
+    [cos el cos az, −r cos el sin az, −r sin el cos az], [sin el, 0, r cos el]];
+    R_enu = J diag(var) Jᵀ; R = Cᵀ R_enu C (``rot`` = C, (3, 3)); out = ½ (R + Rᵀ).
+    """
+    sa, ca, se, ce = np.sin(az), np.cos(az), np.sin(el), np.cos(el)
+    jac = np.empty((3, 3))
+    jac[0, 0], jac[1, 0], jac[2, 0] = ce * sa, ce * ca, se
+    jac[0, 1], jac[1, 1], jac[2, 1] = r * ce * ca, -r * ce * sa, 0.0
+    jac[0, 2], jac[1, 2], jac[2, 2] = -r * se * sa, -r * se * ca, r * ce
+    var = (var_r, var_az, var_el)
+    r_enu = np.empty((3, 3))
+    for i in range(3):
+        for k in range(3):
+            acc = 0.0
+            for j in range(3):
+                acc += jac[i, j] * var[j] * jac[k, j]
+            r_enu[i, k] = acc
+    full = np.empty((3, 3))  # R[i, l] = Σ_j Σ_k C[j, i] R_enu[j, k] C[k, l] (einsum's order of terms)
+    for i in range(3):
+        for col in range(3):
+            acc = 0.0
+            for j in range(3):
+                for k in range(3):
+                    acc += rot[j, i] * r_enu[j, k] * rot[k, col]
+            full[i, col] = acc
+    for i in range(3):
+        for col in range(3):
+            out[i, col] = 0.5 * (full[i, col] + full[col, i])
+
+
+@njit(cache=True)
+def _converted_covariance_kernel(r: np.ndarray, az: np.ndarray, el: np.ndarray, sr: np.ndarray, sa: np.ndarray,
+                                 se: np.ndarray, rot: np.ndarray,
+                                 out: np.ndarray) -> None:  # pragma: no cover - compiled  # fmt: skip
+    """:func:`converted_covariance_point` of M measurements ((M,) columns, ``rot`` (M, 3, 3)) into ``out`` (M, 3, 3)."""
+    for m in range(r.shape[0]):
+        converted_covariance_point(r[m], az[m], el[m], sr[m] ** 2, sa[m] ** 2, se[m] ** 2, rot[m], out[m])
 
 
 #: A single generator (all radars share it) or one generator per radar, indexed by radar.
@@ -608,41 +653,180 @@ def near_pair_detection(sub: RadarArrays, tgt: FloatArray, rcs: FloatArray,
     The same quantities as :func:`geometry` + :func:`detection_probability`, computed only for
     the (radar, target) pairs whose straight-line (ECEF chord) distance is within the radar's
     maximum range + ``_NEAR_MARGIN_M``: every other pair fails ``visible``'s range test, so its
-    Pd is exactly 0 (its range/az/el are never read: no detection can come from it). Per pair the
-    arithmetic is the element-wise rule of :func:`geometry`, :func:`visible` and
-    :func:`detection_probability`, so the values are the same numbers.
+    Pd is exactly 0 (its range/az/el are never read: no detection can come from it; they are 0).
+    Per pair the compiled kernel :func:`near_pair_kernel` evaluates the element-wise rules of
+    :func:`geometry`, :func:`visible` and :func:`detection_probability` (equations there).
     """
-    from iadsim.geo.frames import ecef_to_geodetic as _geo
+    pd, range_m, enu = _near_pairs(sub, tgt, rcs, alt)
+    az_rad, el_rad, _ = enu_to_aer(enu)  # culled pairs: enu = 0 ⇒ az = el = 0
+    return pd, range_m, az_rad, el_rad
 
+
+def _near_pairs(sub: RadarArrays, tgt: FloatArray, rcs: ArrayLike,
+                alt: ArrayLike | None) -> tuple[FloatArray, FloatArray, FloatArray]:  # fmt: skip
+    """(S, N) Pd and slant range, (S, N, 3) ENU of :func:`near_pair_kernel` (zeros on culled pairs)."""
     S, N = len(sub), len(tgt)
-    diff = tgt[None, :, :] - sub.ecef_m[:, None, :]
-    d2 = np.einsum("snk,snk->sn", diff, diff)
-    lim = np.asarray(sub.max_range_m, float) + _NEAR_MARGIN_M
-    si, ni = np.nonzero(d2 <= (lim * lim)[:, None])
     pd = np.zeros((S, N))
     range_m = np.zeros((S, N))
-    az_rad = np.zeros((S, N))
-    el_rad = np.zeros((S, N))
-    if len(si) == 0:
-        return pd, range_m, az_rad, el_rad
-    t_lat, t_lon, t_alt = _geo(tgt)
-    if alt is not None:
-        t_alt = np.broadcast_to(np.asarray(alt, dtype=np.float64), t_lat.shape).copy()
-    psub = sub._subset(si)  # per pair: not cached (the pairs change every tick)
-    enu = np.einsum("dij,dj->di", psub.enu_rot, tgt[ni] - psub.ecef_m)
-    az, el, rng = enu_to_aer(enu)
-    ground = EARTH_RADIUS_M * great_circle_angle_rad(psub.lat_rad, psub.lon_rad, t_lat[ni], t_lon[ni])
-    el_refr = refracted_elevation_rad(ground, psub.alt_m, t_alt[ni], k=psub.k_factor)
-    col = (lambda a: np.asarray(a)[:, None])  # noqa: E731 - (D,) → (D, 1)
-    g = RadarGeometry(enu_m=enu[:, None, :], range_m=col(rng), az_rad=col(az), el_rad=col(el),
-                      el_refracted_rad=col(el_refr), ground_range_m=col(ground),
-                      tgt_alt_m=np.asarray(t_alt[ni]).reshape(-1, 1))  # fmt: skip
-    vis = np.asarray(visible(psub, g)).reshape(-1)
-    snr_ref = swerling1_snr_for_pd(psub.ref_pd, psub.pfa)
-    snr = snr_from_reference(rng, rcs[ni], psub.ref_range_m, psub.ref_rcs_m2, snr_ref)
-    pd[si, ni] = np.where(vis, swerling1_pd(snr, psub.pfa), 0.0)
-    range_m[si, ni], az_rad[si, ni], el_rad[si, ni] = rng, az, el
-    return pd, range_m, az_rad, el_rad
+    enu = np.zeros((S, N, 3))
+    if S == 0 or N == 0:
+        return pd, range_m, enu
+    tgt_c = np.ascontiguousarray(tgt, dtype=np.float64).reshape(-1, 3)
+    rcs_c = np.ascontiguousarray(np.broadcast_to(np.asarray(rcs, dtype=np.float64), (N,)))
+    alt_c = _NO_ALT if alt is None else np.ascontiguousarray(np.broadcast_to(np.asarray(alt, dtype=np.float64), (N,)))
+    near_pair_kernel(*_kernel_columns(sub), tgt_c, rcs_c, alt is not None, alt_c, pd, range_m, enu)
+    return pd, range_m, enu
+
+
+_NO_ALT = np.zeros(0)
+
+
+def _kernel_columns(radars: RadarArrays) -> tuple[Any, ...]:
+    """Per-radar columns of :func:`near_pair_kernel`, contiguous, cached on the instance.
+
+    ``SNR_ref = ln(Pfa)/ln(Pd_ref) − 1`` (:func:`swerling1_snr_for_pd`) is computed here once.
+    """
+    cols = radars.__dict__.get("_kernel_cols")
+    if cols is None:
+        c = np.ascontiguousarray
+        cols = (c(radars.ecef_m, np.float64), c(radars.enu_rot, np.float64), c(radars.lat_rad), c(radars.lon_rad),
+                c(radars.alt_m), c(radars.max_range_m), c(radars.max_alt_m), c(radars.min_elevation_rad),
+                c(radars.boresight_az_rad), c(radars.half_width_az_rad), c(radars.ref_range_m), c(radars.ref_rcs_m2),
+                c(swerling1_snr_for_pd(radars.ref_pd, radars.pfa), np.float64), c(radars.pfa),
+                float(radars.k_factor), float(EARTH_RADIUS_M), float(_NEAR_MARGIN_M))  # fmt: skip
+        object.__setattr__(radars, "_kernel_cols", cols)
+    return cols
+
+
+@njit(cache=True, error_model="numpy")
+def _mod(x: float, y: float) -> float:  # pragma: no cover - compiled
+    """Floored modulo (sign of ``y``), as ``np.mod``."""
+    return x % y
+
+
+@njit(cache=True, error_model="numpy")
+def near_pair_kernel(r_ecef: np.ndarray, r_rot: np.ndarray, r_lat: np.ndarray, r_lon: np.ndarray, r_alt: np.ndarray,
+                     max_range: np.ndarray, max_alt: np.ndarray, min_el: np.ndarray, boresight: np.ndarray,
+                     half_width: np.ndarray, ref_range: np.ndarray, ref_rcs: np.ndarray, snr_ref: np.ndarray,
+                     pfa: np.ndarray, k_factor: float, earth_radius_m: float, margin_m: float, tgt: np.ndarray,
+                     rcs: np.ndarray, alt_given: bool, tgt_alt_in: np.ndarray, pd: np.ndarray, range_m: np.ndarray,
+                     enu: np.ndarray) -> None:  # pragma: no cover - compiled  # fmt: skip
+    """Detection chain of S radars × N targets (smooth Earth), written to the (S, N) outputs.
+
+    Pairs with chord distance |x_t − x_r| > max_range + margin are skipped (outputs stay as given,
+    0). For the others, with the target's geodetic (φ, λ, h) (h = ``tgt_alt_in`` when given):
+
+    * enu = C (x_t − x_r); az = atan2(e, n) mod 2π, el = atan2(u, √(e² + n²)), R = |enu|;
+    * ground range d = Rₑ·θ, θ the great-circle angle (Vincenty's atan2 form) radar → target;
+    * R' = k Rₑ, ϑ = d/R', h₁ = max(h_r, 0), h₂ = max(h, 0): refracted elevation
+      el' = atan2((h₂ − h₁) − 2 (R' + h₂) sin²(ϑ/2), (R' + h₂) sin ϑ);
+    * visible = R ≤ R_max ∧ h ≤ h_max ∧ |ϑ| ≤ α(h₁) + α(h₂) (α(h) = atan2(√(h (2R' + h)), R'))
+      ∧ el' ≥ el_min ∧ (|wrap(az − boresight)| ≤ half width ∨ half width ≥ π);
+    * SNR = SNR_ref (R_ref/R)⁴ (σ/σ_ref); Pd = Pfa^(1/(1+SNR)) if visible else 0.
+
+    Per-radar inputs (S,) (``r_ecef`` (S, 3), ``r_rot`` (S, 3, 3)); targets ``tgt`` (N, 3) m,
+    ``rcs`` (N,) m², ``tgt_alt_in`` (N,) m (read only when ``alt_given``). Outputs ``pd, range_m``
+    (S, N) and ``enu`` (S, N, 3) m. The azimuth and elevation that the caller reports are computed
+    from ``enu`` with NumPy's ``arctan2`` (whose last bits differ from libm's); here they serve
+    only the coverage tests.
+    """
+    n_s = r_ecef.shape[0]
+    n_t = tgt.shape[0]
+    # per-target values, computed at the first near pair of the target
+    t_lon = np.empty(n_t)
+    t_alt = np.empty(n_t)
+    t_s2 = np.empty(n_t)  # sin φ
+    t_c2 = np.empty(n_t)  # cos φ
+    t_a2 = np.empty(n_t)  # horizon angle α(max(h, 0))
+    have = np.zeros(n_t, np.bool_)
+    two_pi = 2.0 * np.pi
+    re = k_factor * earth_radius_m
+    for s in range(n_s):
+        lim = max_range[s] + margin_m
+        lim2 = lim * lim
+        h1 = max(r_alt[s], 0.0)
+        a1 = np.arctan2(np.sqrt(h1 * (2.0 * re + h1)), re)
+        s1, c1 = np.sin(r_lat[s]), np.cos(r_lat[s])
+        for n in range(n_t):
+            dx = tgt[n, 0] - r_ecef[s, 0]
+            dy = tgt[n, 1] - r_ecef[s, 1]
+            dz = tgt[n, 2] - r_ecef[s, 2]
+            if not (dx * dx + dy * dy + dz * dz <= lim2):
+                continue
+            # enu = C Δx, summed (x + z) + y: the order of NumPy's einsum, so the bits match
+            e = (r_rot[s, 0, 0] * dx + r_rot[s, 0, 2] * dz) + r_rot[s, 0, 1] * dy
+            no = (r_rot[s, 1, 0] * dx + r_rot[s, 1, 2] * dz) + r_rot[s, 1, 1] * dy
+            u = (r_rot[s, 2, 0] * dx + r_rot[s, 2, 2] * dz) + r_rot[s, 2, 1] * dy
+            enu[s, n, 0], enu[s, n, 1], enu[s, n, 2] = e, no, u
+            horiz = np.hypot(e, no)
+            rng = np.sqrt(horiz * horiz + u * u)
+            range_m[s, n] = rng
+            if not have[n]:
+                lat_n, t_lon[n], alt_n = ecef_to_geodetic_point(tgt[n, 0], tgt[n, 1], tgt[n, 2])
+                if alt_given:
+                    alt_n = tgt_alt_in[n]
+                t_alt[n] = alt_n
+                t_s2[n], t_c2[n] = np.sin(lat_n), np.cos(lat_n)
+                h2n = max(alt_n, 0.0)
+                t_a2[n] = np.arctan2(np.sqrt(h2n * (2.0 * re + h2n)), re)
+                have[n] = True
+            # coverage tests in the order range, ceiling, sector, line of sight, elevation
+            if not (rng <= max_range[s] and t_alt[n] <= max_alt[s]):
+                continue
+            if not half_width[s] >= np.pi:
+                az = _mod(np.arctan2(e, no), two_pi)
+                if az >= two_pi:
+                    az = 0.0
+                daz = _mod(az - boresight[s] + np.pi, two_pi) - np.pi
+                if not abs(daz) <= half_width[s]:
+                    continue
+            # great-circle angle radar → target (Vincenty's atan2 form)
+            dl = t_lon[n] - r_lon[s]
+            s2, c2 = t_s2[n], t_c2[n]
+            cdl, sdl = np.cos(dl), np.sin(dl)
+            num = np.hypot(c2 * sdl, c1 * s2 - s1 * c2 * cdl)
+            den = s1 * s2 + c1 * c2 * cdl
+            theta = (earth_radius_m * np.arctan2(num, den)) / re
+            if not abs(theta) <= a1 + t_a2[n]:
+                continue
+            h2 = max(t_alt[n], 0.0)
+            r2 = re + h2
+            up = (h2 - h1) - 2.0 * r2 * np.sin(0.5 * theta) ** 2
+            if not np.arctan2(up, r2 * np.sin(theta)) >= min_el[s]:
+                continue
+            ratio = ref_range[s] / rng
+            snr = snr_ref[s] * ratio**4.0 * (rcs[n] / ref_rcs[s])
+            pd[s, n] = pfa[s] ** (1.0 / (1.0 + snr))
+
+
+@njit(cache=True, error_model="numpy")
+def measure_kernel(range_det: np.ndarray, az_det: np.ndarray, el_det: np.ndarray, si: np.ndarray,
+                   noise: np.ndarray, sigma_range_m: np.ndarray, sigma_az_rad: np.ndarray, sigma_el_rad: np.ndarray,
+                   r_ecef: np.ndarray, r_rot: np.ndarray, r_out: np.ndarray, az_out: np.ndarray, el_out: np.ndarray,
+                   z_enu: np.ndarray, z_ecef: np.ndarray, cov: np.ndarray) -> None:  # pragma: no cover - compiled  # fmt: skip
+    """Noisy measurements of M detections by radars ``si`` (M,) of true range/az/el (M,) each.
+
+    r = R + σr ν₀, az = (az + σaz ν₁) mod 2π, el = el + σel ν₂ (ν = ``noise`` (M, 3), drawn by the
+    caller); z_enu = (r cos el sin az, r cos el cos az, r sin el); z_ecef = x_r + Cᵀ z_enu;
+    covariance :func:`converted_covariance_point`. Per-radar inputs (S,), ``r_ecef`` (S, 3),
+    ``r_rot`` (S, 3, 3). Outputs (M,), (M, 3), (M, 3, 3).
+    """
+    two_pi = 2.0 * np.pi
+    for m in range(si.shape[0]):
+        s = si[m]
+        r = range_det[m] + sigma_range_m[s] * noise[m, 0]
+        az = _mod(az_det[m] + sigma_az_rad[s] * noise[m, 1], two_pi)
+        el = el_det[m] + sigma_el_rad[s] * noise[m, 2]
+        r_out[m], az_out[m], el_out[m] = r, az, el
+        ce = np.cos(el)
+        z_enu[m, 0] = r * ce * np.sin(az)
+        z_enu[m, 1] = r * ce * np.cos(az)
+        z_enu[m, 2] = r * np.sin(el)
+        for i in range(3):  # x = x_radar + Cᵀ enu
+            z_ecef[m, i] = r_ecef[s, i] + (r_rot[s, 0, i] * z_enu[m, 0] + r_rot[s, 1, i] * z_enu[m, 1]
+                                           + r_rot[s, 2, i] * z_enu[m, 2])  # fmt: skip
+        converted_covariance_point(r, az, el, sigma_range_m[s] ** 2, sigma_az_rad[s] ** 2, sigma_el_rad[s] ** 2,
+                                   r_rot[s], cov[m])  # fmt: skip
 
 
 def sense(
@@ -692,12 +876,13 @@ def sense(
     sub = radars.subset(scan)
     rcs = np.broadcast_to(np.asarray(rcs_m2, dtype=np.float64), (n,))[act]
     alt = None if tgt_alt_m is None else np.broadcast_to(np.asarray(tgt_alt_m, dtype=np.float64), (n,))[act]
-    if terrain is None and sub.terrain is None:
-        pd, range_m, az_rad, el_rad = near_pair_detection(sub, tgt[act], rcs, alt)
+    smooth = terrain is None and sub.terrain is None
+    if smooth:
+        pd, range_m, enu = _near_pairs(sub, tgt[act], rcs, alt)
     else:  # terrain masking: every pair's geometry (the terrain test needs the target lat/lon)
         geom = geometry(sub, tgt[act], alt)
         pd = detection_probability(sub, geom, rcs, terrain=terrain)
-        range_m, az_rad, el_rad = geom.range_m, geom.az_rad, geom.el_rad
+        range_m = geom.range_m
     per_radar = not isinstance(rng, np.random.Generator)
     if per_radar:
         u = np.empty(pd.shape)
@@ -714,15 +899,17 @@ def sense(
         noise = np.concatenate([rng[int(scan[r])].standard_normal((int(c), 3)) for r, c in enumerate(counts) if c])
     else:
         noise = rng.standard_normal((m, 3))
-    r = range_m[si, ti] + sub.sigma_range_m[si] * noise[:, 0]
-    az = np.mod(az_rad[si, ti] + sub.sigma_az_rad[si] * noise[:, 1], _TWO_PI)
-    el = el_rad[si, ti] + sub.sigma_el_rad[si] * noise[:, 2]
-    z_enu = aer_to_enu(az, el, r)
-    rot = sub.enu_rot[si]
-    z_ecef = sub.ecef_m[si] + np.einsum("mji,mj->mi", rot, z_enu)  # x = x_radar + Cᵀ enu
-    r_ecef = converted_covariance_ecef(
-        r, az, el, sub.sigma_range_m[si], sub.sigma_az_rad[si], sub.sigma_el_rad[si], rot
-    )
+    if smooth:  # azimuth/elevation of the detected pairs only (element-wise: the same numbers)
+        az0, el0, _ = enu_to_aer(enu[si, ti])
+    else:
+        az0, el0 = geom.az_rad[si, ti], geom.el_rad[si, ti]
+    r, az, el = np.empty(m), np.empty(m), np.empty(m)
+    z_enu, z_ecef, r_ecef = np.empty((m, 3)), np.empty((m, 3)), np.empty((m, 3, 3))
+    cols = _kernel_columns(sub)
+    c = np.ascontiguousarray
+    measure_kernel(c(range_m[si, ti], np.float64), c(az0, np.float64), c(el0, np.float64), si, c(noise, np.float64),
+                   c(sub.sigma_range_m), c(sub.sigma_az_rad), c(sub.sigma_el_rad), cols[0], cols[1],
+                   r, az, el, z_enu, z_ecef, r_ecef)  # fmt: skip
     return Detections(
         sensor=scan[si].astype(np.int64),
         target=act[ti].astype(np.int64),
@@ -741,8 +928,12 @@ __all__ = [
     "RadarArrays",
     "RadarGeometry",
     "converted_covariance_ecef",
+    "converted_covariance_point",
     "detection_probability",
     "geometry",
+    "measure_kernel",
+    "near_pair_detection",
+    "near_pair_kernel",
     "polar_to_enu_jacobian",
     "scanning",
     "sense",
