@@ -672,13 +672,30 @@ def _near_pairs(sub: RadarArrays, tgt: FloatArray, rcs: ArrayLike,
     if S == 0 or N == 0:
         return pd, range_m, enu
     tgt_c = np.ascontiguousarray(tgt, dtype=np.float64).reshape(-1, 3)
-    rcs_c = np.ascontiguousarray(np.broadcast_to(np.asarray(rcs, dtype=np.float64), (N,)))
-    alt_c = _NO_ALT if alt is None else np.ascontiguousarray(np.broadcast_to(np.asarray(alt, dtype=np.float64), (N,)))
+    rcs_c = np.ascontiguousarray(_column(rcs, N, np.float64))
+    alt_c = _NO_ALT if alt is None else np.ascontiguousarray(_column(alt, N, np.float64))
     near_pair_kernel(*_kernel_columns(sub), tgt_c, rcs_c, alt is not None, alt_c, pd, range_m, enu)
     return pd, range_m, enu
 
 
 _NO_ALT = np.zeros(0)
+
+
+def _column(a: ArrayLike, n: int, dtype: Any) -> np.ndarray:
+    """``a`` as an (n,) array of ``dtype`` (broadcast only when it is not one already)."""
+    arr = np.asarray(a, dtype=dtype)
+    return arr if arr.shape == (n,) else np.broadcast_to(arr, (n,))
+
+
+def _measure_columns(radars: RadarArrays) -> tuple[np.ndarray, ...]:
+    """Per-radar columns of :func:`measure_kernel` (σr, σaz, σel, ECEF, rotation), cached on the instance."""
+    cols = radars.__dict__.get("_measure_cols")
+    if cols is None:
+        c = np.ascontiguousarray
+        cols = (c(radars.sigma_range_m, np.float64), c(radars.sigma_az_rad, np.float64),
+                c(radars.sigma_el_rad, np.float64), c(radars.ecef_m, np.float64), c(radars.enu_rot, np.float64))
+        object.__setattr__(radars, "_measure_cols", cols)
+    return cols
 
 
 def _kernel_columns(radars: RadarArrays) -> tuple[Any, ...]:
@@ -869,13 +886,13 @@ def sense(
     """
     tgt = np.asarray(tgt_ecef_m, dtype=np.float64).reshape(-1, 3)
     n = tgt.shape[0]
-    act = np.flatnonzero(np.broadcast_to(np.asarray(active, dtype=bool), (n,)))
+    act = np.flatnonzero(_column(active, n, np.bool_))
     scan = np.flatnonzero(scanning(radars, t_s, dt_s))
     if act.size == 0 or scan.size == 0:
         return Detections.empty(t_s)
     sub = radars.subset(scan)
-    rcs = np.broadcast_to(np.asarray(rcs_m2, dtype=np.float64), (n,))[act]
-    alt = None if tgt_alt_m is None else np.broadcast_to(np.asarray(tgt_alt_m, dtype=np.float64), (n,))[act]
+    rcs = _column(rcs_m2, n, np.float64)[act]
+    alt = None if tgt_alt_m is None else _column(tgt_alt_m, n, np.float64)[act]
     smooth = terrain is None and sub.terrain is None
     if smooth:
         pd, range_m, enu = _near_pairs(sub, tgt[act], rcs, alt)
@@ -905,11 +922,9 @@ def sense(
         az0, el0 = geom.az_rad[si, ti], geom.el_rad[si, ti]
     r, az, el = np.empty(m), np.empty(m), np.empty(m)
     z_enu, z_ecef, r_ecef = np.empty((m, 3)), np.empty((m, 3)), np.empty((m, 3, 3))
-    cols = _kernel_columns(sub)
     c = np.ascontiguousarray
     measure_kernel(c(range_m[si, ti], np.float64), c(az0, np.float64), c(el0, np.float64), si, c(noise, np.float64),
-                   c(sub.sigma_range_m), c(sub.sigma_az_rad), c(sub.sigma_el_rad), cols[0], cols[1],
-                   r, az, el, z_enu, z_ecef, r_ecef)  # fmt: skip
+                   *_measure_columns(sub), r, az, el, z_enu, z_ecef, r_ecef)  # fmt: skip
     return Detections(
         sensor=scan[si].astype(np.int64),
         target=act[ti].astype(np.int64),

@@ -35,13 +35,14 @@ Model (every equation and its size of error in ``docs/models.md (threat motion)`
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from numba import njit
 
 from iadsim.errors import InputError, NumericalError
 from iadsim.geo.frames import geodetic_to_ecef, unit_sphere_vector
-from iadsim.threats.motion import MotionState, _geodetic_rates_to_ecef, flags
+from iadsim.threats.motion import MotionState, _planned_state, _geodetic_rates_to_ecef, flags
 from iadsim.units import EARTH_MEAN_RADIUS_M, MU_EARTH_M3PS2
 
 __all__ = [
@@ -613,11 +614,11 @@ class BallisticMover:
         (index found arithmetically: k = floor(τ/dt)); the last interval ends at the impact time.
         See :func:`ballistic_state_kernel`.
         """
-        n = self.n
-        pos, vel = np.empty((n, 3)), np.empty((n, 3))
-        flying, arrived = np.empty(n, bool), np.empty(n, bool)
-        self._fill(float(t_s), np.arange(n, dtype=np.int64), pos, vel, flying, arrived)
-        return MotionState(pos, vel, flying, arrived)
+        return _planned_state(self, float(t_s))
+
+    def _plan(self, dest: np.ndarray) -> list[tuple[Any, np.ndarray]]:
+        """One leaf fill: this mover's kernel into rows ``dest``."""
+        return [(self._fill, dest)]
 
     def _fill(self, t_s: float, dest: np.ndarray, pos: np.ndarray, vel: np.ndarray, flying: np.ndarray,
               arrived: np.ndarray) -> None:

@@ -16,7 +16,7 @@ movers, then the order inside each mover.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
@@ -24,7 +24,7 @@ import numpy as np
 
 from iadsim.geo.frames import WGS84_A_M, WGS84_E2
 
-__all__ = ["MotionState", "Mover", "CompositeMover", "PermutedMover", "fill_state"]
+__all__ = ["MotionState", "Mover", "CompositeMover", "PermutedMover", "fill_plan"]
 
 
 @dataclass(frozen=True)
@@ -107,18 +107,15 @@ class CompositeMover:
 
     def state(self, t_s: float) -> MotionState:
         """State of all threats at ``t_s`` (s); arrays in composite index order."""
-        n = self.n
-        pos, vel = np.empty((n, 3)), np.empty((n, 3))
-        flying, arrived = np.empty(n, bool), np.empty(n, bool)
-        self._fill(float(t_s), np.arange(n, dtype=np.int64), pos, vel, flying, arrived)
-        return MotionState(pos, vel, flying, arrived)
+        return _planned_state(self, float(t_s))
 
-    def _fill(self, t_s: float, dest: np.ndarray, pos: np.ndarray, vel: np.ndarray, flying: np.ndarray,
-              arrived: np.ndarray) -> None:
-        """Write threat ``k``'s state into row ``dest[k]``: each mover fills its own slice of ``dest``."""
+    def _plan(self, dest: np.ndarray) -> list[tuple[Fill, np.ndarray]]:
+        """Leaf fills: each mover's, with its own slice of ``dest``."""
         off = self.offsets
+        plan: list[tuple[Fill, np.ndarray]] = []
         for j, m in enumerate(self.movers):
-            fill_state(m, t_s, dest[int(off[j]) : int(off[j + 1])], pos, vel, flying, arrived)
+            plan += fill_plan(m, np.ascontiguousarray(dest[int(off[j]) : int(off[j + 1])]))
+        return plan
 
     def states(self, times_s: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Positions and velocities at several times (loops over times, not threats).
@@ -165,39 +162,54 @@ class PermutedMover:
 
     def state(self, t_s: float) -> MotionState:
         """State of all threats at ``t_s`` (s) in this mover's (permuted) order."""
-        n = self.n
-        pos, vel = np.empty((n, 3)), np.empty((n, 3))
-        flying, arrived = np.empty(n, bool), np.empty(n, bool)
-        fill_state(self.inner, float(t_s), self._inverse, pos, vel, flying, arrived)
-        return MotionState(pos, vel, flying, arrived)
+        return _planned_state(self, float(t_s))
 
-    def _fill(self, t_s: float, dest: np.ndarray, pos: np.ndarray, vel: np.ndarray, flying: np.ndarray,
-              arrived: np.ndarray) -> None:
-        """Write threat ``i``'s state into row ``dest[i]`` (inner threat ``index[i]``)."""
-        fill_state(self.inner, t_s, np.ascontiguousarray(dest[self._inverse]), pos, vel, flying, arrived)
+    def _plan(self, dest: np.ndarray) -> list[tuple[Fill, np.ndarray]]:
+        """The inner mover's leaf fills, threat ``index[i]`` of it into row ``dest[i]``."""
+        return fill_plan(self.inner, np.ascontiguousarray(dest[self._inverse]))
 
 
-def fill_state(mover: Mover, t_s: float, dest: np.ndarray, pos: np.ndarray, vel: np.ndarray, flying: np.ndarray,
-               arrived: np.ndarray) -> None:
-    """Write ``mover``'s state at ``t_s`` (s): its threat ``i`` into row ``dest[i]`` of the outputs.
+#: A leaf fill: ``fill(t_s, dest, pos, vel, flying, arrived)`` writes the state of a mover's threat
+#: ``i`` at ``t_s`` into row ``dest[i]`` of the output arrays.
+Fill = Callable[[float, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray], None]
 
-    The bundled movers fill the rows directly (compiled kernels, no intermediate arrays); any
-    other :class:`Mover` is asked for its :meth:`~Mover.state` and scattered.
+
+def fill_plan(mover: Mover, dest: np.ndarray) -> list[tuple[Fill, np.ndarray]]:
+    """The leaf fills of ``mover`` with the output row of each of their threats.
+
+    The bundled movers resolve composition and permutation once, into calls of their compiled
+    kernels that write straight into the output rows (no intermediate arrays, no concatenation);
+    any other :class:`Mover` is asked for its :meth:`~Mover.state`, which is scattered.
 
     Parameters
     ----------
     dest : ndarray of int, shape (mover.n,)
         Output row of each of the mover's threats.
-    pos, vel : ndarray, shape (M, 3)
-        Output ECEF position (m) and velocity (m/s), M ≥ max(dest) + 1.
-    flying, arrived : ndarray of bool, shape (M,)
     """
-    fill = getattr(mover, "_fill", None)
-    if fill is not None:
+    plan = getattr(mover, "_plan", None)
+    if plan is not None:
+        return list(plan(dest))
+
+    def scatter(t_s: float, d: np.ndarray, pos: np.ndarray, vel: np.ndarray, flying: np.ndarray,
+                arrived: np.ndarray) -> None:  # fmt: skip
+        s = mover.state(t_s)
+        pos[d], vel[d], flying[d], arrived[d] = s.pos_ecef_m, s.vel_ecef_mps, s.flying, s.arrived
+
+    return [(scatter, dest)]
+
+
+def _planned_state(mover: Mover, t_s: float) -> MotionState:
+    """State of ``mover`` at ``t_s`` (s) through its fill plan (built on the first call, cached)."""
+    plan: list[tuple[Fill, np.ndarray]] | None = mover.__dict__.get("_state_plan")
+    if plan is None:
+        plan = fill_plan(mover, np.arange(mover.n, dtype=np.int64))
+        mover.__dict__["_state_plan"] = plan
+    n = mover.n
+    pos, vel = np.empty((n, 3)), np.empty((n, 3))
+    flying, arrived = np.empty(n, bool), np.empty(n, bool)
+    for fill, dest in plan:
         fill(t_s, dest, pos, vel, flying, arrived)
-        return
-    s = mover.state(t_s)
-    pos[dest], vel[dest], flying[dest], arrived[dest] = s.pos_ecef_m, s.vel_ecef_mps, s.flying, s.arrived
+    return MotionState(pos, vel, flying, arrived)
 
 
 def _cat(arrays: list[np.ndarray], empty_shape: tuple[int, ...], dtype: type = float) -> np.ndarray:

@@ -38,7 +38,7 @@ from numba import njit
 
 from iadsim.errors import InputError
 from iadsim.geo.frames import geodesic_points, geodetic_to_ecef
-from iadsim.threats.motion import MotionState, flags
+from iadsim.threats.motion import MotionState, _planned_state, flags
 
 __all__ = ["RouteMover", "route_state_kernel"]
 
@@ -191,11 +191,11 @@ class RouteMover:
 
     def state(self, t_s: float) -> MotionState:
         """Positions and velocities of all threats at ``t_s`` (s) (compiled, one pass over threats)."""
-        n = self.n
-        pos, vel = np.empty((n, 3)), np.empty((n, 3))
-        flying, arrived = np.empty(n, bool), np.empty(n, bool)
-        self._fill(float(t_s), np.arange(n, dtype=np.int64), pos, vel, flying, arrived)
-        return MotionState(pos, vel, flying, arrived)
+        return _planned_state(self, float(t_s))
+
+    def _plan(self, dest: np.ndarray) -> list[tuple[Any, np.ndarray]]:
+        """One leaf fill: this mover's kernel into rows ``dest``."""
+        return [(self._fill, dest)]
 
     def _fill(self, t_s: float, dest: np.ndarray, pos: np.ndarray, vel: np.ndarray, flying: np.ndarray,
               arrived: np.ndarray) -> None:
