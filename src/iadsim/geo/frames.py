@@ -88,12 +88,11 @@ def ecef_to_geodetic(xyz_m: ArrayLike) -> tuple[FloatArray, FloatArray, FloatArr
         raise ValueError(f"ecef_to_geodetic: last axis must have length 3 (got shape {xyz.shape})")
     shape = xyz.shape[:-1]
     flat = np.ascontiguousarray(xyz.reshape(-1, 3))
-    m = flat.shape[0]
-    lat, lon, h = np.empty(m), np.empty(m), np.empty(m)
-    _ecef_to_geodetic_kernel(flat, lat, lon, h)
+    out = np.empty((3, flat.shape[0]))
+    _ecef_to_geodetic_kernel(flat, out[0], out[1], out[2])
     if not shape:
-        return lat[0], lon[0], h[0]  # NumPy scalars for a single point
-    return lat.reshape(shape), lon.reshape(shape), h.reshape(shape)
+        return out[0, 0], out[1, 0], out[2, 0]  # NumPy scalars for a single point
+    return out[0].reshape(shape), out[1].reshape(shape), out[2].reshape(shape)
 
 
 @njit(cache=True)

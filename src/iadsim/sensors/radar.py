@@ -481,11 +481,27 @@ def scanning(radars: RadarArrays, t_s: float, dt_s: float) -> BoolArray:
     """(S,) whether a look of each radar falls in the tick (t − dt, t].
 
     floor((t − phase)/T) > floor((t − dt − phase)/T)   (T = revisit period; boundaries snapped
-    1e-9·T early so that a look exactly at t counts despite clock round-off)
+    1e-9·T early so that a look exactly at t counts despite clock round-off); compiled
+    (:func:`scanning_kernel`).
     """
-    t_now = (t_s - radars.scan_phase_s) / radars.revisit_s + _SCAN_EPS
-    t_prev = (t_s - dt_s - radars.scan_phase_s) / radars.revisit_s + _SCAN_EPS
-    return np.asarray(np.floor(t_now) > np.floor(t_prev))
+    cols = radars.__dict__.get("_scan_cols")
+    if cols is None:
+        cols = (np.ascontiguousarray(radars.scan_phase_s, np.float64), np.ascontiguousarray(radars.revisit_s, np.float64))
+        object.__setattr__(radars, "_scan_cols", cols)
+    out = np.empty(cols[0].shape[0], np.bool_)
+    scanning_kernel(float(t_s), float(dt_s), cols[0], cols[1], out)
+    return out
+
+
+@njit(cache=True, error_model="numpy")
+def scanning_kernel(t_s: float, dt_s: float, scan_phase_s: np.ndarray, revisit_s: np.ndarray,
+                    out: np.ndarray) -> None:  # pragma: no cover - compiled
+    """``out[i]`` = ⌊(t − φᵢ)/Tᵢ + ε⌋ > ⌊(t − dt − φᵢ)/Tᵢ + ε⌋ (ε = 1e-9), shapes (S,)."""
+    t_prev = t_s - dt_s
+    for i in range(scan_phase_s.shape[0]):
+        now = (t_s - scan_phase_s[i]) / revisit_s[i] + _SCAN_EPS
+        before = (t_prev - scan_phase_s[i]) / revisit_s[i] + _SCAN_EPS
+        out[i] = np.floor(now) > np.floor(before)
 
 
 # --------------------------------------------------------------------------------------------
@@ -817,12 +833,30 @@ def near_pair_kernel(r_ecef: np.ndarray, r_rot: np.ndarray, r_lat: np.ndarray, r
 
 
 @njit(cache=True, error_model="numpy")
+def gather_kernel(enu: np.ndarray, range_m: np.ndarray, si: np.ndarray, ti: np.ndarray, num: np.ndarray,
+                  den: np.ndarray, range_det: np.ndarray) -> None:  # pragma: no cover - compiled  # fmt: skip
+    """The M detected pairs (``si``, ``ti``) of the (S, N, 3) ENU and (S, N) range arrays.
+
+    Writes the ``atan2`` arguments of azimuth and elevation, ``num`` = (e…, u…) and
+    ``den`` = (n…, √(e² + n²)…) (2M,), for one NumPy ``arctan2`` call, and the ranges (M,).
+    """
+    m_det = si.shape[0]
+    for m in range(m_det):
+        s, t = si[m], ti[m]
+        e, n = enu[s, t, 0], enu[s, t, 1]
+        num[m], den[m] = e, n
+        num[m_det + m], den[m_det + m] = enu[s, t, 2], np.hypot(e, n)
+        range_det[m] = range_m[s, t]
+
+
+@njit(cache=True, error_model="numpy")
 def measure_kernel(range_det: np.ndarray, az_det: np.ndarray, el_det: np.ndarray, si: np.ndarray,
                    noise: np.ndarray, sigma_range_m: np.ndarray, sigma_az_rad: np.ndarray, sigma_el_rad: np.ndarray,
                    r_ecef: np.ndarray, r_rot: np.ndarray, r_out: np.ndarray, az_out: np.ndarray, el_out: np.ndarray,
                    z_enu: np.ndarray, z_ecef: np.ndarray, cov: np.ndarray) -> None:  # pragma: no cover - compiled  # fmt: skip
     """Noisy measurements of M detections by radars ``si`` (M,) of true range/az/el (M,) each.
 
+    The true azimuth is first wrapped to [0, 2π) (``az_det`` may be the raw ``atan2(e, n)``).
     r = R + σr ν₀, az = (az + σaz ν₁) mod 2π, el = el + σel ν₂ (ν = ``noise`` (M, 3), drawn by the
     caller); z_enu = (r cos el sin az, r cos el cos az, r sin el); z_ecef = x_r + Cᵀ z_enu;
     covariance :func:`converted_covariance_point`. Per-radar inputs (S,), ``r_ecef`` (S, 3),
@@ -832,7 +866,10 @@ def measure_kernel(range_det: np.ndarray, az_det: np.ndarray, el_det: np.ndarray
     for m in range(si.shape[0]):
         s = si[m]
         r = range_det[m] + sigma_range_m[s] * noise[m, 0]
-        az = _mod(az_det[m] + sigma_az_rad[s] * noise[m, 1], two_pi)
+        az_true = _mod(az_det[m], two_pi)
+        if az_true >= two_pi:
+            az_true = 0.0
+        az = _mod(az_true + sigma_az_rad[s] * noise[m, 1], two_pi)
         el = el_det[m] + sigma_el_rad[s] * noise[m, 2]
         r_out[m], az_out[m], el_out[m] = r, az, el
         ce = np.cos(el)
@@ -916,15 +953,18 @@ def sense(
         noise = np.concatenate([rng[int(scan[r])].standard_normal((int(c), 3)) for r, c in enumerate(counts) if c])
     else:
         noise = rng.standard_normal((m, 3))
-    if smooth:  # azimuth/elevation of the detected pairs only (element-wise: the same numbers)
-        az0, el0, _ = enu_to_aer(enu[si, ti])
+    if smooth:  # azimuth/elevation of the detected pairs only, in one NumPy arctan2 (element-wise)
+        num, den, r0 = np.empty(2 * m), np.empty(2 * m), np.empty(m)
+        gather_kernel(enu, range_m, si, ti, num, den, r0)
+        ang = np.arctan2(num, den)
+        az0, el0 = ang[:m], ang[m:]
     else:
-        az0, el0 = geom.az_rad[si, ti], geom.el_rad[si, ti]
+        c = np.ascontiguousarray
+        r0, az0, el0 = c(range_m[si, ti], np.float64), c(geom.az_rad[si, ti], np.float64), c(geom.el_rad[si, ti], np.float64)
     r, az, el = np.empty(m), np.empty(m), np.empty(m)
     z_enu, z_ecef, r_ecef = np.empty((m, 3)), np.empty((m, 3)), np.empty((m, 3, 3))
-    c = np.ascontiguousarray
-    measure_kernel(c(range_m[si, ti], np.float64), c(az0, np.float64), c(el0, np.float64), si, c(noise, np.float64),
-                   *_measure_columns(sub), r, az, el, z_enu, z_ecef, r_ecef)  # fmt: skip
+    measure_kernel(r0, az0, el0, si, np.ascontiguousarray(noise, dtype=np.float64), *_measure_columns(sub),
+                   r, az, el, z_enu, z_ecef, r_ecef)  # fmt: skip
     return Detections(
         sensor=scan[si].astype(np.int64),
         target=act[ti].astype(np.int64),
@@ -945,12 +985,14 @@ __all__ = [
     "converted_covariance_ecef",
     "converted_covariance_point",
     "detection_probability",
+    "gather_kernel",
     "geometry",
     "measure_kernel",
     "near_pair_detection",
     "near_pair_kernel",
     "polar_to_enu_jacobian",
     "scanning",
+    "scanning_kernel",
     "sense",
     "snr_from_reference",
     "swerling1_pd",

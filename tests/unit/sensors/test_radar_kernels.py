@@ -98,3 +98,20 @@ def test_sense_measurements_apply_the_drawn_noise() -> None:
     np.testing.assert_allclose(det.z_ecef_m, sub.ecef_m[si] + np.einsum("mji,mj->mi", sub.enu_rot[si], z_enu), atol=1e-6)
     np.testing.assert_allclose(det.R_ecef, R.converted_covariance_ecef(r, az, el, sub.sigma_range_m[si], sub.sigma_az_rad[si],
                                                                        sub.sigma_el_rad[si], sub.enu_rot[si]), rtol=1e-12)  # fmt: skip
+
+
+def test_scanning_kernel_matches_floor_rule() -> None:
+    rng = np.random.default_rng(8)
+    radars = _radars(rng, 9)
+    radars = R.RadarArrays.from_columns(**{c: getattr(radars, c) for c in R._FLOAT_COLUMNS if c != "scan_phase_s"},
+                                        scan_phase_s=rng.uniform(-3.0, 3.0, 9))  # fmt: skip
+    looks = np.zeros(9, np.int64)
+    for k in range(1, 400):
+        t, dt = 0.1 * k, 0.1
+        ref = np.floor((t - radars.scan_phase_s) / radars.revisit_s + 1e-9) > np.floor(
+            (t - dt - radars.scan_phase_s) / radars.revisit_s + 1e-9)
+        got = R.scanning(radars, t, dt)
+        assert got.dtype == bool and np.array_equal(got, ref)
+        looks += got
+    # one look per revisit period over the 39.9 s run
+    assert np.all(np.abs(looks - 39.9 / radars.revisit_s) <= 1.0)
