@@ -602,10 +602,11 @@ def converted_covariance_ecef(
                                                                         sigma_az_rad, sigma_el_rad))  # fmt: skip
     rot = np.asarray(enu_rot, dtype=np.float64)
     m = np.broadcast_shapes(r.shape, az.shape, el.shape, sr.shape, sa.shape, se.shape, rot.shape[:-2])
-    cols = [np.ascontiguousarray(np.broadcast_to(x, m)).reshape(-1) for x in (r, az, el, sr, sa, se)]
+    r_c, az_c, el_c, sr_c, sa_c, se_c = (np.ascontiguousarray(np.broadcast_to(x, m)).reshape(-1)
+                                         for x in (r, az, el, sr, sa, se))  # fmt: skip
     rot_c = np.ascontiguousarray(np.broadcast_to(rot, m + (3, 3))).reshape(-1, 3, 3)
-    out = np.empty((cols[0].shape[0], 3, 3))
-    _converted_covariance_kernel(*cols, rot_c, out)
+    out = np.empty((r_c.shape[0], 3, 3))
+    _converted_covariance_kernel(r_c, az_c, el_c, sr_c, sa_c, se_c, rot_c, out)
     return out.reshape(m + (3, 3))
 
 
@@ -703,9 +704,9 @@ def _column(a: ArrayLike, n: int, dtype: Any) -> np.ndarray:
     return arr if arr.shape == (n,) else np.broadcast_to(arr, (n,))
 
 
-def _measure_columns(radars: RadarArrays) -> tuple[np.ndarray, ...]:
+def _measure_columns(radars: RadarArrays) -> _MeasureColumns:
     """Per-radar columns of :func:`measure_kernel` (σr, σaz, σel, ECEF, rotation), cached on the instance."""
-    cols = radars.__dict__.get("_measure_cols")
+    cols: _MeasureColumns | None = radars.__dict__.get("_measure_cols")
     if cols is None:
         c = np.ascontiguousarray
         cols = (c(radars.sigma_range_m, np.float64), c(radars.sigma_az_rad, np.float64),
@@ -714,12 +715,19 @@ def _measure_columns(radars: RadarArrays) -> tuple[np.ndarray, ...]:
     return cols
 
 
-def _kernel_columns(radars: RadarArrays) -> tuple[Any, ...]:
+#: Per-radar arguments of :func:`near_pair_kernel` (before the target arrays).
+_PairColumns = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray,
+                     np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, float, float, float]  # fmt: skip
+#: Per-radar arguments of :func:`measure_kernel` (σr, σaz, σel, ECEF, rotation).
+_MeasureColumns = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]
+
+
+def _kernel_columns(radars: RadarArrays) -> _PairColumns:
     """Per-radar columns of :func:`near_pair_kernel`, contiguous, cached on the instance.
 
     ``SNR_ref = ln(Pfa)/ln(Pd_ref) − 1`` (:func:`swerling1_snr_for_pd`) is computed here once.
     """
-    cols = radars.__dict__.get("_kernel_cols")
+    cols: _PairColumns | None = radars.__dict__.get("_kernel_cols")
     if cols is None:
         c = np.ascontiguousarray
         cols = (c(radars.ecef_m, np.float64), c(radars.enu_rot, np.float64), c(radars.lat_rad), c(radars.lon_rad),

@@ -358,6 +358,11 @@ def _polar(x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarra
     return r, th, vr, vt
 
 
+#: Per-missile arguments of :func:`ballistic_state_kernel` (after ``t_s, dt_s``).
+_BallisticColumns = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray,
+                          np.ndarray, np.ndarray, bool, np.ndarray, np.ndarray, np.ndarray, np.ndarray]  # fmt: skip
+
+
 class BallisticMover:
     """Ballistic missiles on Keplerian arcs from launch to impact (spherical, non-rotating Earth).
 
@@ -624,7 +629,7 @@ class BallisticMover:
               arrived: np.ndarray) -> None:
         """Write the state at ``t_s`` of missile ``i`` into row ``dest[i]`` of the output arrays."""
         if self.n:
-            k = self.__dict__.get("_kernel_args")
+            k: _BallisticColumns | None = self.__dict__.get("_kernel_args")
             if k is None:
                 c = np.ascontiguousarray
                 k = (c(self.launch_time_s, float), c(self.arrival_time_s, float), c(self.flight_time_s, float),
