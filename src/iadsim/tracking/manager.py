@@ -28,7 +28,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from iadsim.tracking import kalman
+from iadsim.tracking import kalman, kernels
 from iadsim.tracking.models import cv_Q, position_H
 
 H3 = position_H(3)
@@ -114,13 +114,12 @@ def imm_transition(dt_s: np.ndarray, sojourn_s: float, r: int = 3) -> np.ndarray
     return Pi
 
 
-def _popcount(a: np.ndarray) -> np.ndarray:
-    """Number of set bits of uint32 values (vectorised)."""
-    a = a.astype(np.uint64)
-    a = a - ((a >> np.uint64(1)) & np.uint64(0x55555555))
-    a = (a & np.uint64(0x33333333)) + ((a >> np.uint64(2)) & np.uint64(0x33333333))
-    a = (a + (a >> np.uint64(4))) & np.uint64(0x0F0F0F0F)
-    return ((a * np.uint64(0x01010101)) & np.uint64(0xFFFFFFFF)) >> np.uint64(24)
+def _as_rows(rows: np.ndarray) -> np.ndarray:
+    """Row indices as a contiguous int64 array (a boolean mask becomes its nonzero rows)."""
+    rows = np.asarray(rows)
+    if rows.dtype == np.bool_:
+        return np.flatnonzero(rows)
+    return np.ascontiguousarray(rows.reshape(-1), np.int64)
 
 
 @dataclass
@@ -231,7 +230,9 @@ class TrackTable:
         if self.model == "imm":
             xs, Ps, cbar = self._imm_predicted(rows, t_s)
             return kalman.imm_combine(cbar, xs, Ps)
-        return self._cv_predicted(self.x[rows], self.P[rows], t_s - self.t_s[rows])
+        rows = _as_rows(rows)
+        dt = float(t_s) - self.t_s[rows]
+        return kernels.cv_predict_rows(self.x, self.P, rows, dt, kernels.cube(dt), self.q)
 
     def predicted_positions(self, rows: np.ndarray, t_s: float) -> np.ndarray:
         """(n, 3) predicted positions of ``rows`` at ``t_s`` (the position part of :meth:`predicted`).
@@ -246,23 +247,12 @@ class TrackTable:
         return x[:, :3] + dt[:, None] * x[:, 3:]
 
     def _cv_predicted(self, x: np.ndarray, P: np.ndarray, dt_s: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Block-form CV prediction of states ``x`` (n, 6), ``P`` (n, 6, 6) over ``dt_s`` (n,)."""
-        dt = np.asarray(dt_s, float)[:, None, None]
-        x = x.copy()
-        x[:, :3] += dt[:, 0] * x[:, 3:]
-        P = P.copy()
-        Ppp, Ppv, Pvp, Pvv = P[:, :3, :3], P[:, :3, 3:], P[:, 3:, :3], P[:, 3:, 3:]
-        eye = np.eye(3)
-        q = self.q
-        new_pp = Ppp + dt * (Ppv + Pvp) + dt * dt * Pvv + (q * dt**3 / 3.0) * eye
-        new_pv = Ppv + dt * Pvv + (q * dt**2 / 2.0) * eye
-        new_vv = Pvv + (q * dt) * eye
-        out = np.empty_like(P)
-        out[:, :3, :3] = new_pp
-        out[:, :3, 3:] = new_pv
-        out[:, 3:, :3] = np.swapaxes(new_pv, 1, 2)
-        out[:, 3:, 3:] = new_vv
-        return x, out
+        """Block-form CV prediction of states ``x`` (n, 6), ``P`` (n, 6, 6) over ``dt_s`` (n,) [s]
+        (compiled: :func:`kernels.cv_predict`, the equations of :meth:`predicted`)."""
+        x = np.ascontiguousarray(x, np.float64)
+        P = np.ascontiguousarray(P, np.float64)
+        dt = np.ascontiguousarray(np.broadcast_to(np.asarray(dt_s, np.float64), (x.shape[0],)))
+        return kernels.cv_predict(x, P, dt, kernels.cube(dt), self.q)
 
     def _imm_predicted(self, rows: np.ndarray, t_s: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """IMM interaction and model-conditioned prediction of ``rows`` to ``t_s`` (pure).
@@ -308,6 +298,12 @@ class TrackTable:
             self._store_imm(rows, t_s, xs, Ps, mu)
             return
         xp, Pp = self.predicted(rows, t_s)
+        self._store_update(rows, t_s, xp, Pp, z, R)
+
+    def _store_update(self, rows: np.ndarray, t_s: float, xp: np.ndarray, Pp: np.ndarray, z: np.ndarray,
+                      R: np.ndarray) -> None:
+        """CV: Kalman update (Joseph form, :func:`kalman.update`) of the predictions ``xp`` (n, 6),
+        ``Pp`` (n, 6, 6) of ``rows`` with ``z`` (n, 3), ``R`` (n, 3, 3), written into the table."""
         xn, Pn, _, _ = kalman.update(xp, Pp, z, H3, R)
         self.x[rows], self.P[rows], self.t_s[rows] = xn, Pn, t_s
 
@@ -458,6 +454,7 @@ class TrackTable:
     def _associate_round(self, t_s: float, det_site: np.ndarray, det_threat: np.ndarray, z: np.ndarray,
                          R: np.ndarray) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
         """Associate one round of detections, update, and start tracks from the unused ones."""
+        from iadsim.tracking.association import _LSA_BATCH_TRACKS, assign_sparse
         from iadsim.tracking.mtt import pda_update
 
         M = len(det_site)
@@ -467,7 +464,23 @@ class TrackTable:
         rows = live[has_det[self.site[live]]]
         hit_rows = np.zeros(0, np.int64)
         used = np.zeros(M, bool)
-        if len(rows):
+        if len(rows) and self.association == "gnn" and self.model == "cv":
+            # compiled round (kernels.gnn_cv_round): predict, gate with the site offsets, assign,
+            # Joseph update — the same result as the associator path below
+            dt = float(t_s) - self.t_s[rows]
+            j, ok, gti, gdj, gd2, xp, Pp = kernels.gnn_cv_round(
+                self.x, self.P, self.site, rows, dt, kernels.cube(dt), self.q, np.ascontiguousarray(det_site, np.int64),
+                np.ascontiguousarray(z, np.float64), np.ascontiguousarray(R, np.float64), self.gate, _LSA_BATCH_TRACKS)  # fmt: skip
+            if not ok:  # many ambiguous tracks: the batched assignment
+                j = assign_sparse(len(rows), M, gti, gdj, np.sqrt(gd2), self.gate)
+            got = j >= 0
+            upd = np.flatnonzero(got)
+            if len(upd):
+                self._store_update(rows[upd], t_s, xp[upd], Pp[upd], z[j[upd]], R[j[upd]])
+            used[j[got]] = True
+            hit_rows = rows[got]
+            self.truth[hit_rows] = det_threat[j[got]]  # label for scoring/kill resolution only
+        elif len(rows):
             xp, Pp = self.predicted(rows, t_s)
             off_t = self.site[rows].astype(float) * 1e9
             zp = xp[:, :3].copy()
@@ -510,18 +523,11 @@ class TrackTable:
 
     def _bookkeeping(self, hit_rows: np.ndarray, init_rows: np.ndarray, opportunity_rows: np.ndarray) -> TrackEvents:
         """Hit/miss history over scan opportunities; M-of-N confirmation; deletion after misses."""
-        flag = np.zeros(self.size, np.int8)  # 1 opportunity, 2 hit, −1 just initiated
-        flag[np.asarray(opportunity_rows, np.int64)] = 1
-        flag[hit_rows] = 2
-        flag[init_rows] = -1
-        opp = np.flatnonzero(flag > 0)
-        hit = flag[opp] == 2
-        mask_n = np.uint32((1 << self.n) - 1)
-        self.hits[opp] = ((self.hits[opp] << np.uint32(1)) | hit.astype(np.uint32)) & mask_n
-        self.misses[opp] = np.where(hit, 0, self.misses[opp] + 1)
-        newly_conf = opp[hit & ~self.confirmed[opp] & (_popcount(self.hits[opp]) >= self.m)]
-        self.confirmed[newly_conf] = True
-        drop = opp[(self.misses[opp] >= self.drop_misses) & ~self.protected[opp]]
+        # compiled: kernels.mofn_bookkeeping (its docstring states the rule)
+        init_rows = _as_rows(init_rows)
+        newly_conf, drop = kernels.mofn_bookkeeping(
+            self.size, _as_rows(opportunity_rows), _as_rows(hit_rows), init_rows, self.hits, self.misses,
+            self.confirmed, self.protected, self.n, self.m, self.drop_misses)  # fmt: skip
         self.kill(drop)
         return TrackEvents(initiated=init_rows, confirmed=np.concatenate([init_rows[self.confirmed[init_rows]], newly_conf]), dropped=drop)
 
