@@ -20,17 +20,118 @@ Kernels
     one association round of the table with ``gnn`` and the CV model: predict, gate, assign
     (the Kalman update stays :func:`iadsim.tracking.kalman.update`, whose LAPACK/BLAS rounding a
     compiled Joseph form does not reproduce bit for bit).
+:func:`position_gain_inputs` / :func:`joseph_position_update`
+    the Kalman update with a position measurement H = [I 0] in Joseph form around the one
+    LAPACK solve for the gain (``kalman.update``).
 :func:`mofn_bookkeeping`
     hit/miss history, M-of-N confirmation, drop after consecutive misses.
+
+Matrix products accumulate with fused multiply-adds in index order (:func:`_fma`), the order of
+the BLAS kernels behind NumPy's ``matmul`` on this project's reference machine, so that the
+compiled update reproduces the NumPy one bit for bit there (elsewhere it agrees to rounding).
 """
 
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
+from llvmlite import ir
+from numba import njit, types
+from numba.core.extending import intrinsic
 
 #: Offset per site along ECEF x [m] that keeps the sites apart in one association call.
 SITE_OFFSET_M = 1e9
+
+
+@intrinsic
+def _fma(typingctx, a, b, c):  # type: ignore[no-untyped-def]  # pragma: no cover - compiled
+    """a·b + c with one rounding (IEEE fused multiply-add, LLVM ``llvm.fma.f64``)."""
+    sig = types.float64(types.float64, types.float64, types.float64)
+
+    def codegen(context, builder, signature, args):  # type: ignore[no-untyped-def]
+        d = ir.DoubleType()
+        fn = builder.module.declare_intrinsic("llvm.fma", [d], ir.FunctionType(d, [d, d, d]))
+        return builder.call(fn, args)
+
+    return sig, codegen
+
+
+@njit(cache=True)
+def position_gain_inputs(P: np.ndarray, R: np.ndarray) -> tuple[np.ndarray, np.ndarray]:  # pragma: no cover - compiled
+    """Inputs of the gain solve for a position measurement H = [I 0] (m of n states).
+
+    S = sym(H P Hᵀ + R) = (P[:m, :m] + R + (P[:m, :m] + R)ᵀ)/2 (N, m, m) and (P Hᵀ)ᵀ = P[:, :m]ᵀ
+    (N, m, n) for ``P`` (N, n, n), ``R`` (N, m, m); the gain is K = P Hᵀ S⁻¹, i.e.
+    Kᵀ = solve(S, (P Hᵀ)ᵀ).
+    """
+    N, n = P.shape[0], P.shape[1]
+    m = R.shape[1]
+    S = np.empty((N, m, m))
+    B = np.empty((N, m, n))
+    for k in range(N):
+        for i in range(m):
+            for j in range(m):
+                S[k, i, j] = 0.5 * ((P[k, i, j] + R[k, i, j]) + (P[k, j, i] + R[k, j, i]))
+            for j in range(n):
+                B[k, i, j] = P[k, j, i]
+    return S, B
+
+
+@njit(cache=True)
+def joseph_position_update(x: np.ndarray, P: np.ndarray, z: np.ndarray, R: np.ndarray,
+                           Kt: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:  # pragma: no cover - compiled
+    """Kalman update in Joseph form for a position measurement H = [I 0], given the gain.
+
+    y = z − x[:m] ;  x⁺ = x + K y ;  P⁺ = sym((I − K H) P (I − K H)ᵀ + K R Kᵀ), sym(A) = (A + Aᵀ)/2,
+    for ``x`` (N, n), ``P`` (N, n, n), ``z`` (N, m), ``R`` (N, m, m) and ``Kt`` (N, m, n) = Kᵀ
+    (:func:`position_gain_inputs`). Returns new (x⁺ (N, n), P⁺ (N, n, n), y (N, m)).
+    """
+    N, n = x.shape[0], x.shape[1]
+    m = z.shape[1]
+    xn = np.empty((N, n))
+    Pn = np.empty((N, n, n))
+    yo = np.empty((N, m))
+    IKH = np.empty((n, n))
+    A = np.empty((n, n))
+    KR = np.empty((n, m))
+    C = np.empty((n, n))
+    for q in range(N):
+        for i in range(m):
+            yo[q, i] = z[q, i] - x[q, i]
+        for i in range(n):
+            acc = 0.0
+            for j in range(m):
+                acc = acc + Kt[q, j, i] * yo[q, j]
+            xn[q, i] = x[q, i] + acc
+        for i in range(n):
+            for j in range(n):
+                e = 1.0 if i == j else 0.0
+                kh = Kt[q, j, i] if j < m else 0.0
+                IKH[i, j] = e - kh
+        for i in range(n):  # A = (I − K H) P
+            for j in range(n):
+                acc = 0.0
+                for k in range(n):
+                    acc = _fma(IKH[i, k], P[q, k, j], acc)
+                A[i, j] = acc
+        for i in range(n):  # K R
+            for j in range(m):
+                acc = 0.0
+                for k in range(m):
+                    acc = _fma(Kt[q, k, i], R[q, k, j], acc)
+                KR[i, j] = acc
+        for i in range(n):  # C = A (I − K H)ᵀ + (K R) Kᵀ
+            for j in range(n):
+                acc = 0.0
+                for k in range(n):
+                    acc = _fma(A[i, k], IKH[j, k], acc)
+                acc2 = 0.0
+                for k in range(m):
+                    acc2 = _fma(KR[i, k], Kt[q, k, j], acc2)
+                C[i, j] = acc + acc2
+        for i in range(n):
+            for j in range(n):
+                Pn[q, i, j] = 0.5 * (C[i, j] + C[j, i])
+    return xn, Pn, yo
 
 
 @njit(cache=True)
@@ -334,24 +435,43 @@ def assign_small(n_tracks: int, n_dets: int, ti: np.ndarray, dj: np.ndarray, cos
 
 
 @njit(cache=True)
-def gnn_cv_round(x: np.ndarray, P: np.ndarray, site: np.ndarray, rows: np.ndarray, dt_s: np.ndarray,
-                 dt3: np.ndarray, q: float, det_site: np.ndarray, z: np.ndarray, R: np.ndarray, gate: float,
-                 max_hard: int) -> tuple[np.ndarray, bool, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:  # pragma: no cover - compiled
-    """Association of one ``gnn`` round: the table rows ``rows`` (n,) (CV model) predicted over
-    ``dt_s`` (n,) [s] (``dt3`` = Δt³) against detections ``z`` (m, 3) [m], ``R`` (m, 3, 3) of
-    sites ``det_site`` (m,).
+def gnn_cv_round(x: np.ndarray, P: np.ndarray, dt_s: np.ndarray, dt3: np.ndarray, alive: np.ndarray,
+                 site: np.ndarray, n_sites: int, det_site: np.ndarray, z: np.ndarray, R: np.ndarray, q: float,
+                 gate: float, max_hard: int) -> tuple[np.ndarray, np.ndarray, bool, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:  # pragma: no cover - compiled
+    """Association of one ``gnn`` round of the table (CV model) with detections ``z`` (m, 3)
+    [m], ``R`` (m, 3, 3) of sites ``det_site`` (m,).
 
-    1. predict the rows (:func:`cv_predict`);
-    2. gate every pair (:func:`gate_all_pairs`) after shifting predictions and detections by
+    ``dt_s`` (K,) [s] is t − t_last of the table's first K rows (``dt3`` = Δt³, :func:`cube`),
+    ``alive`` and ``site`` the table's columns.
+
+    1. rows: the live rows r < K of the sites with a detection (increasing);
+    2. predict them (:func:`cv_predict`);
+    3. gate every pair (:func:`gate_all_pairs`) after shifting predictions and detections by
        ``site × SITE_OFFSET_M`` along ECEF x (a pair of two sites never gates);
-    3. assign with cost d_ij = √d²_ij and miss cost ``gate`` (:func:`assign_small`).
+    4. assign with cost d_ij = √d²_ij and miss cost ``gate`` (:func:`assign_small`).
 
-    Returns (det_for_track (n,), ok, gated track (K,), gated det (K,), d² (K,), x⁻ (n, 6),
-    P⁻ (n, 6, 6)). When ``ok`` is False (more than ``max_hard`` ambiguous tracks) the caller
-    assigns the returned pairs with the batched solver. The table is not changed.
+    Returns (rows (n,), det_for_track (n,), ok, gated track (K,), gated det (K,), d² (K,),
+    x⁻ (n, 6), P⁻ (n, 6, 6)). When ``ok`` is False (more than ``max_hard`` ambiguous tracks) the
+    caller assigns the returned pairs with the batched solver. The table is not changed.
     """
-    n, m = rows.shape[0], z.shape[0]
-    xp, Pp = cv_predict_rows(x, P, rows, dt_s, dt3, q)
+    m = z.shape[0]
+    has_det = np.zeros(n_sites, np.bool_)
+    for k in range(m):
+        has_det[det_site[k]] = True
+    K = dt_s.shape[0]
+    rows = np.empty(K, np.int64)
+    n = 0
+    for r in range(K):
+        if alive[r] and has_det[site[r]]:
+            rows[n] = r
+            n += 1
+    rows = rows[:n].copy()
+    dtr = np.empty(n)
+    dt3r = np.empty(n)
+    for k in range(n):
+        dtr[k] = dt_s[rows[k]]
+        dt3r[k] = dt3[rows[k]]
+    xp, Pp = cv_predict_rows(x, P, rows, dtr, dt3r, q)
     zp = np.empty((n, 3))
     HPHt = np.empty((n, 3, 3))
     for k in range(n):
@@ -368,7 +488,7 @@ def gnn_cv_round(x: np.ndarray, P: np.ndarray, site: np.ndarray, rows: np.ndarra
         zd[k, 2] = z[k, 2]
     ti, dj, _, d2, _ = gate_all_pairs(zp, HPHt, zd, R, gate)
     j_of, ok = assign_small(n, m, ti, dj, np.sqrt(d2), gate, max_hard)
-    return j_of, ok, ti, dj, d2, xp, Pp
+    return rows, j_of, ok, ti, dj, d2, xp, Pp
 
 
 @njit(cache=True)

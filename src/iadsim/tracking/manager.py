@@ -442,13 +442,19 @@ class TrackTable:
         rank = np.zeros(M, np.int64) if det_rank is None else np.asarray(det_rank, np.int64)
         hits: list[np.ndarray] = []
         inits: list[np.ndarray] = []
-        for k in (np.unique(rank) if M else []):
-            sel = np.flatnonzero(rank == k)
-            h, i = self._associate_round(t_s, det_site[sel], det_threat[sel], z[sel], R[sel])
+        if M and not rank.any():  # one round (every radar first of its site)
+            h, i = self._associate_round(t_s, det_site, det_threat, z, R)
             hits.append(h)
             inits.append(i)
-        hit_rows = np.unique(np.concatenate(hits)) if hits else np.zeros(0, np.int64)
-        init_rows = np.concatenate(inits) if inits else np.zeros(0, np.int64)
+        else:
+            for k in (np.unique(rank) if M else []):
+                sel = np.flatnonzero(rank == k)
+                h, i = self._associate_round(t_s, det_site[sel], det_threat[sel], z[sel], R[sel])
+                hits.append(h)
+                inits.append(i)
+        # a row hit in two rounds appears twice: the bookkeeping counts it once
+        hit_rows = (hits[0] if len(hits) == 1 else np.concatenate(hits)) if hits else np.zeros(0, np.int64)
+        init_rows = (inits[0] if len(inits) == 1 else np.concatenate(inits)) if inits else np.zeros(0, np.int64)
         return self._bookkeeping(hit_rows, init_rows, opportunity_rows)
 
     def _associate_round(self, t_s: float, det_site: np.ndarray, det_threat: np.ndarray, z: np.ndarray,
@@ -458,19 +464,17 @@ class TrackTable:
         from iadsim.tracking.mtt import pda_update
 
         M = len(det_site)
-        live = self.live_rows()
-        has_det = np.zeros(self.slot.shape[0], bool)
-        has_det[det_site] = True
-        rows = live[has_det[self.site[live]]]
         hit_rows = np.zeros(0, np.int64)
         used = np.zeros(M, bool)
-        if len(rows) and self.association == "gnn" and self.model == "cv":
-            # compiled round (kernels.gnn_cv_round): predict, gate with the site offsets, assign,
-            # Joseph update — the same result as the associator path below
-            dt = float(t_s) - self.t_s[rows]
-            j, ok, gti, gdj, gd2, xp, Pp = kernels.gnn_cv_round(
-                self.x, self.P, self.site, rows, dt, kernels.cube(dt), self.q, np.ascontiguousarray(det_site, np.int64),
-                np.ascontiguousarray(z, np.float64), np.ascontiguousarray(R, np.float64), self.gate, _LSA_BATCH_TRACKS)  # fmt: skip
+        if self.association == "gnn" and self.model == "cv":
+            # compiled round (kernels.gnn_cv_round): the live rows of sites with a detection,
+            # predicted, gated with the site offsets and assigned — the same result as the
+            # associator path below; then the Kalman update of the assigned rows
+            dt = float(t_s) - self.t_s[: self.size]
+            rows, j, ok, gti, gdj, gd2, xp, Pp = kernels.gnn_cv_round(
+                self.x, self.P, dt, kernels.cube(dt), self.alive, self.site, self.slot.shape[0],
+                np.ascontiguousarray(det_site, np.int64), np.ascontiguousarray(z, np.float64),
+                np.ascontiguousarray(R, np.float64), self.q, self.gate, _LSA_BATCH_TRACKS)  # fmt: skip
             if not ok:  # many ambiguous tracks: the batched assignment
                 j = assign_sparse(len(rows), M, gti, gdj, np.sqrt(gd2), self.gate)
             got = j >= 0
@@ -480,7 +484,7 @@ class TrackTable:
             used[j[got]] = True
             hit_rows = rows[got]
             self.truth[hit_rows] = det_threat[j[got]]  # label for scoring/kill resolution only
-        elif len(rows):
+        elif len(rows := self._round_rows(det_site)):
             xp, Pp = self.predicted(rows, t_s)
             off_t = self.site[rows].astype(float) * 1e9
             zp = xp[:, :3].copy()
@@ -520,6 +524,13 @@ class TrackTable:
         new = np.flatnonzero(~used)
         init_rows = self._initiate(t_s, det_site[new], det_threat[new], z[new], R[new]) if len(new) else np.zeros(0, np.int64)
         return hit_rows, init_rows
+
+    def _round_rows(self, det_site: np.ndarray) -> np.ndarray:
+        """Live rows of the sites that have a detection in ``det_site``."""
+        live = self.live_rows()
+        has_det = np.zeros(self.slot.shape[0], bool)
+        has_det[det_site] = True
+        return live[has_det[self.site[live]]]
 
     def _bookkeeping(self, hit_rows: np.ndarray, init_rows: np.ndarray, opportunity_rows: np.ndarray) -> TrackEvents:
         """Hit/miss history over scan opportunities; M-of-N confirmation; deletion after misses."""

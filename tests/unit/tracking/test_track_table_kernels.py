@@ -110,16 +110,28 @@ def test_gnn_cv_round_equals_associator_and_kalman() -> None:
     pos = base + rng.normal(0, 400.0, (K, 3))
     rows = t._initiate(0.0, site, np.arange(K), pos, _spd(rng, K, 3, 30.0))
     t.x[rows, 3:] = rng.normal(0, 200.0, (K, 3))
-    x0, P0, t0 = t.x.copy(), t.P.copy(), t.t_s.copy()
+    x0, P0 = t.x.copy(), t.P.copy()
     # detections near the tracks (both sites see the same area), plus two stray ones
     det_site = np.array([0, 0, 0, 1, 1, 1, 0, 1])
     src = np.array([0, 1, 2, 5, 6, 7, 3, 8])
     z = pos[src] + t.x[rows[src], 3:] * 2.0 + rng.normal(0, 30.0, (8, 3))
     R = _spd(rng, 8, 3, 40.0)
-    dt = 2.0 - t.t_s[rows]
-    j, ok, _, _, _, xk, Pk = kernels.gnn_cv_round(t.x, t.P, t.site, rows, dt, kernels.cube(dt), 20.0, det_site, z, R,
-                                                  4.0, 48)  # fmt: skip
+    t.alive[rows[4]] = False  # a dead row is not associated
+    dt_all = 2.0 - t.t_s[: t.size]
+    got_rows, j, ok, _, _, _, xk, Pk = kernels.gnn_cv_round(t.x, t.P, dt_all, kernels.cube(dt_all), t.alive, t.site, 2,
+                                                            det_site, z, R, 20.0, 4.0, 48)  # fmt: skip
     assert ok
+    t.alive[rows[4]] = True
+    keep = np.flatnonzero(np.arange(K) != 4)
+    assert got_rows.tolist() == rows[keep].tolist()
+    s0 = det_site == 0
+    rows0 = kernels.gnn_cv_round(t.x, t.P, dt_all, kernels.cube(dt_all), t.alive, t.site, 2, det_site[s0], z[s0], R[s0],
+                                 20.0, 4.0, 48)[0]  # fmt: skip
+    assert rows0.tolist() == rows[:5].tolist()  # only site 0's rows when only site 0 has detections
+    rows_all, j, ok, _, _, _, xk, Pk = kernels.gnn_cv_round(t.x, t.P, dt_all, kernels.cube(dt_all), t.alive, t.site, 2,
+                                                            det_site, z, R, 20.0, 4.0, 48)  # fmt: skip
+    assert ok and rows_all.tolist() == rows.tolist()
+    dt = dt_all[rows]
     assert np.array_equal(t.x, x0) and np.array_equal(t.P, P0)  # the table is not changed
     # reference: NumPy prediction, associator with the site offsets
     xp, Pp = kalman.predict(x0[rows], P0[rows], cv_F(dt), cv_Q(dt, 20.0))
@@ -153,3 +165,37 @@ def test_mofn_bookkeeping_hand_computed() -> None:
     assert hits.tolist() == [0b011, 0b110, 0b010, 1, 0b01]
     assert misses.tolist() == [0, 3, 3, 0, 2]
     assert confirmed.tolist() == [True, True, True, False, False]
+
+
+@pytest.mark.parametrize("dim", [2, 3])
+def test_joseph_position_update_equals_general_formula(dim: int) -> None:
+    """The compiled H = [I 0] update against the general matrix formula (independent reference)."""
+    rng = np.random.default_rng(16 + dim)
+    N, n = 11, 2 * dim
+    x = rng.normal(size=(N, n)) * 1e4
+    P = _spd(rng, N, n, 40.0)
+    z = x[:, :dim] + rng.normal(size=(N, dim)) * 50.0
+    R = _spd(rng, N, dim, 12.0)
+    H = position_H(dim)
+    S, B = kernels.position_gain_inputs(P, R)
+    S_ref = H @ P @ H.T + R
+    assert np.allclose(S, 0.5 * (S_ref + S_ref.transpose(0, 2, 1)), rtol=1e-15, atol=0)
+    assert np.array_equal(B, (P @ H.T).transpose(0, 2, 1))
+    Kt = np.linalg.solve(S, B)
+    xk, Pk, yk = kernels.joseph_position_update(x, P, z, R, Kt)
+    K = Kt.transpose(0, 2, 1)
+    y = z - np.einsum("ij,nj->ni", H, x)
+    IKH = np.eye(n) - K @ H
+    Pr = IKH @ P @ IKH.transpose(0, 2, 1) + K @ R @ K.transpose(0, 2, 1)
+    assert np.array_equal(yk, y)
+    assert np.allclose(xk, x + np.einsum("nij,nj->ni", K, y), rtol=1e-13, atol=1e-9)
+    assert np.allclose(Pk, 0.5 * (Pr + Pr.transpose(0, 2, 1)), rtol=1e-11, atol=1e-9)
+    assert np.array_equal(Pk, Pk.transpose(0, 2, 1))
+    # kalman.update takes this path for H = [I 0] and agrees with its general path (H with a
+    # signed zero is not recognised as [I 0] and goes through the matrix products)
+    H_gen = H.copy()
+    H_gen[0, -1] = -0.0
+    a = kalman.update(x, P, z, H, R)
+    b = kalman.update(x, P, z, H_gen, R)
+    for u, v in zip(a, b):
+        assert np.allclose(u, v, rtol=1e-11, atol=1e-9)
