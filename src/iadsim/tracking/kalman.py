@@ -11,6 +11,8 @@ import functools
 
 import numpy as np
 
+from iadsim.tracking import kernels
+
 
 def _t(a: np.ndarray) -> np.ndarray:
     """Transpose of the last two axes."""
@@ -64,10 +66,8 @@ def update(
     sel = _is_leading_selection(H)
     if sel and x.ndim == 2 and P.ndim == 3 and z.ndim == 2 and R.ndim in (2, 3):
         # compiled around the one LAPACK solve (kernels.position_gain_inputs, joseph_position_update)
-        from iadsim.tracking import kernels
-
         f64 = np.float64
-        Rm = np.ascontiguousarray(np.broadcast_to(R, (x.shape[0],) + R.shape[-2:]), f64)
+        Rm = np.ascontiguousarray(R if R.ndim == 3 else np.broadcast_to(R, (x.shape[0],) + R.shape), f64)
         Pc = np.ascontiguousarray(P, f64)
         S, B = kernels.position_gain_inputs(Pc, Rm)
         Kt = np.linalg.solve(S, B)

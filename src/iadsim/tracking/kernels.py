@@ -9,8 +9,9 @@ engine's results stay byte-identical.
 
 Kernels
 -------
-:func:`cv_predict` / :func:`cv_predict_rows`
-    nearly-constant-velocity prediction in block form (``TrackTable.predicted``).
+:func:`cv_predict` / :func:`cv_predict_rows` / :func:`cv_positions_rows`
+    nearly-constant-velocity prediction in block form (``TrackTable.predicted``,
+    ``predicted_positions``).
 :func:`gate_all_pairs`
     Mahalanobis gate of every track–detection pair (``association.gate_pairs``).
 :func:`assign_small`
@@ -187,6 +188,20 @@ def cv_predict_rows(x: np.ndarray, P: np.ndarray, rows: np.ndarray, dt_s: np.nda
         r = rows[k]
         _cv_predict_one(x[r], P[r], dt_s[k], dt3[k], q, xo[k], Po[k])
     return xo, Po
+
+
+@njit(cache=True)
+def cv_positions_rows(x: np.ndarray, t_last: np.ndarray, rows: np.ndarray, t: float) -> np.ndarray:  # pragma: no cover - compiled
+    """Predicted positions p⁻ = p + Δt v (n, 3) [m] of the table rows ``rows`` (n,) at ``t`` [s]
+    (Δt = t − t_last[row]; the position part of :func:`cv_predict`)."""
+    n = rows.shape[0]
+    out = np.empty((n, 3))
+    for k in range(n):
+        r = rows[k]
+        dt = t - t_last[r]
+        for i in range(3):
+            out[k, i] = x[r, i] + dt * x[r, 3 + i]
+    return out
 
 
 def cube(dt_s: np.ndarray) -> np.ndarray:
@@ -489,6 +504,43 @@ def gnn_cv_round(x: np.ndarray, P: np.ndarray, dt_s: np.ndarray, dt3: np.ndarray
     ti, dj, _, d2, _ = gate_all_pairs(zp, HPHt, zd, R, gate)
     j_of, ok = assign_small(n, m, ti, dj, np.sqrt(d2), gate, max_hard)
     return rows, j_of, ok, ti, dj, d2, xp, Pp
+
+
+@njit(cache=True)
+def assigned_pairs(rows: np.ndarray, det_for_track: np.ndarray, xp: np.ndarray, Pp: np.ndarray, z: np.ndarray,
+                   R: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:  # pragma: no cover - compiled
+    """The assigned (track, detection) pairs of a round, gathered for the update.
+
+    For rows ``rows`` (n,) with ``det_for_track`` (n,) (−1 none), predictions ``xp`` (n, 6),
+    ``Pp`` (n, 6, 6) and detections ``z`` (m, 3), ``R`` (m, 3, 3): returns (table rows (u,),
+    detections (u,), xp (u, 6), Pp (u, 6, 6), z (u, 3), R (u, 3, 3), used (m,) bool), in
+    increasing row order.
+    """
+    n, m = rows.shape[0], z.shape[0]
+    u = 0
+    for k in range(n):
+        if det_for_track[k] >= 0:
+            u += 1
+    ru = np.empty(u, np.int64)
+    ju = np.empty(u, np.int64)
+    xu = np.empty((u, 6))
+    Pu = np.empty((u, 6, 6))
+    zu = np.empty((u, 3))
+    Ru = np.empty((u, 3, 3))
+    used = np.zeros(m, np.bool_)
+    q = 0
+    for k in range(n):
+        j = det_for_track[k]
+        if j >= 0:
+            ru[q] = rows[k]
+            ju[q] = j
+            xu[q] = xp[k]
+            Pu[q] = Pp[k]
+            zu[q] = z[j]
+            Ru[q] = R[j]
+            used[j] = True
+            q += 1
+    return ru, ju, xu, Pu, zu, Ru, used
 
 
 @njit(cache=True)

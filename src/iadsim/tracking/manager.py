@@ -116,6 +116,8 @@ def imm_transition(dt_s: np.ndarray, sojourn_s: float, r: int = 3) -> np.ndarray
 
 def _as_rows(rows: np.ndarray) -> np.ndarray:
     """Row indices as a contiguous int64 array (a boolean mask becomes its nonzero rows)."""
+    if type(rows) is np.ndarray and rows.dtype == np.int64 and rows.ndim == 1 and rows.flags.c_contiguous:
+        return rows
     rows = np.asarray(rows)
     if rows.dtype == np.bool_:
         return np.flatnonzero(rows)
@@ -242,9 +244,7 @@ class TrackTable:
         """
         if self.model == "imm":
             return self.predicted(rows, t_s)[0][:, :3]
-        x = self.x[rows]
-        dt = np.asarray(t_s - self.t_s[rows], float)
-        return x[:, :3] + dt[:, None] * x[:, 3:]
+        return kernels.cv_positions_rows(self.x, self.t_s, _as_rows(rows), float(t_s))
 
     def _cv_predicted(self, x: np.ndarray, P: np.ndarray, dt_s: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Block-form CV prediction of states ``x`` (n, 6), ``P`` (n, 6, 6) over ``dt_s`` (n,) [s]
@@ -471,19 +471,16 @@ class TrackTable:
             # predicted, gated with the site offsets and assigned — the same result as the
             # associator path below; then the Kalman update of the assigned rows
             dt = float(t_s) - self.t_s[: self.size]
+            zc, Rc = np.ascontiguousarray(z, np.float64), np.ascontiguousarray(R, np.float64)
             rows, j, ok, gti, gdj, gd2, xp, Pp = kernels.gnn_cv_round(
                 self.x, self.P, dt, kernels.cube(dt), self.alive, self.site, self.slot.shape[0],
-                np.ascontiguousarray(det_site, np.int64), np.ascontiguousarray(z, np.float64),
-                np.ascontiguousarray(R, np.float64), self.q, self.gate, _LSA_BATCH_TRACKS)  # fmt: skip
+                np.ascontiguousarray(det_site, np.int64), zc, Rc, self.q, self.gate, _LSA_BATCH_TRACKS)  # fmt: skip
             if not ok:  # many ambiguous tracks: the batched assignment
                 j = assign_sparse(len(rows), M, gti, gdj, np.sqrt(gd2), self.gate)
-            got = j >= 0
-            upd = np.flatnonzero(got)
-            if len(upd):
-                self._store_update(rows[upd], t_s, xp[upd], Pp[upd], z[j[upd]], R[j[upd]])
-            used[j[got]] = True
-            hit_rows = rows[got]
-            self.truth[hit_rows] = det_threat[j[got]]  # label for scoring/kill resolution only
+            hit_rows, ju, xu, Pu, zu, Ru, used = kernels.assigned_pairs(rows, j, xp, Pp, zc, Rc)
+            if len(hit_rows):
+                self._store_update(hit_rows, t_s, xu, Pu, zu, Ru)
+                self.truth[hit_rows] = det_threat[ju]  # label for scoring/kill resolution only
         elif len(rows := self._round_rows(det_site)):
             xp, Pp = self.predicted(rows, t_s)
             off_t = self.site[rows].astype(float) * 1e9

@@ -31,6 +31,11 @@ def test_cv_predict_equals_kalman_predict() -> None:
     xk2, Pk2 = kernels.cv_predict_rows(x, P, rows, dtr, kernels.cube(dtr), 25.0)
     xr2, Pr2 = kernels.cv_predict(x[rows], P[rows], dtr, kernels.cube(dtr), 25.0)
     assert np.array_equal(xk2, xr2) and np.array_equal(Pk2, Pr2)
+    t_last = 20.0 - dtr
+    t_full = np.zeros(7)
+    t_full[rows] = t_last
+    pos = kernels.cv_positions_rows(x, t_full, rows, 20.0)
+    assert np.array_equal(pos, x[rows, :3] + (20.0 - t_full[rows])[:, None] * x[rows, 3:])
 
 
 def test_cv_predict_is_the_numpy_block_formula_bit_for_bit() -> None:
@@ -199,3 +204,17 @@ def test_joseph_position_update_equals_general_formula(dim: int) -> None:
     b = kalman.update(x, P, z, H_gen, R)
     for u, v in zip(a, b):
         assert np.allclose(u, v, rtol=1e-11, atol=1e-9)
+
+
+def test_assigned_pairs_gathers_in_row_order() -> None:
+    rng = np.random.default_rng(17)
+    rows = np.array([2, 5, 7, 9])
+    j = np.array([1, -1, 0, 2])
+    xp, Pp = rng.normal(size=(4, 6)), rng.normal(size=(4, 6, 6))
+    z, R = rng.normal(size=(4, 3)), rng.normal(size=(4, 3, 3))
+    ru, ju, xu, Pu, zu, Ru, used = kernels.assigned_pairs(rows, j, xp, Pp, z, R)
+    got = j >= 0
+    assert ru.tolist() == [2, 7, 9] and ju.tolist() == [1, 0, 2]
+    assert np.array_equal(xu, xp[got]) and np.array_equal(Pu, Pp[got])
+    assert np.array_equal(zu, z[j[got]]) and np.array_equal(Ru, R[j[got]])
+    assert used.tolist() == [True, True, True, False]
