@@ -31,6 +31,7 @@ from scipy.spatial import cKDTree
 
 from iadsim.errors import InputError
 from iadsim.tracking.kalman import inv_small
+from iadsim.tracking.kernels import assign_small, gate_all_pairs
 
 #: Above this number of joint hypotheses in one cluster, JPDA switches to cheap JPDA.
 JPDA_MAX_HYPOTHESES = 4096
@@ -134,6 +135,13 @@ def gate_pairs(
     if N == 0 or M == 0:
         return Gated(empty_i, empty_i, np.zeros((0, d)), np.zeros(0), np.zeros(0))
     per_det_R = R.ndim == 3
+    if N * M <= DENSE_GATE_MAX_PAIRS and d == 3 and zp.shape[1] == 3:
+        # compiled dense gate (kernels.gate_all_pairs: the same pairs in the same order)
+        Rm = R if per_det_R else np.broadcast_to(R, (M, 3, 3))
+        f64 = np.float64
+        ti, dj, y, d2, detS = gate_all_pairs(np.ascontiguousarray(zp, f64), np.ascontiguousarray(HPHt, f64),
+                                             np.ascontiguousarray(z, f64), np.ascontiguousarray(Rm, f64), float(gate))
+        return Gated(ti, dj, y, d2, detS)
     if N * M <= DENSE_GATE_MAX_PAIRS:
         # small problems: every pair at once is cheaper than building and querying a KD-tree
         ti = np.repeat(np.arange(N, dtype=np.int64), M)
@@ -220,6 +228,14 @@ def assign_sparse(
     out = np.full(n_tracks, -1, np.int64)
     if ti.size == 0:
         return out
+    # compiled: direct pairs and, with at most _LSA_BATCH_TRACKS ambiguous tracks, the one
+    # block-diagonal problem (kernels.assign_small; the same optimum and tie-breaking as
+    # linear_sum_assignment below)
+    small, ok = assign_small(int(n_tracks), int(n_dets), np.ascontiguousarray(ti, np.int64),
+                             np.ascontiguousarray(dj, np.int64), np.ascontiguousarray(cost, np.float64),
+                             float(miss_cost), _LSA_BATCH_TRACKS)  # fmt: skip
+    if ok:
+        return small
     keep = cost < miss_cost
     ti, dj, cost = ti[keep], dj[keep], cost[keep]
     tdeg = np.bincount(ti, minlength=n_tracks)
@@ -230,19 +246,7 @@ def assign_sparse(
     if not hard.any():
         return out
     ti, dj, cost = ti[hard], dj[hard], cost[hard]
-    ut0, row0 = np.unique(ti, return_inverse=True)
-    if ut0.size <= _LSA_BATCH_TRACKS:
-        # few ambiguous tracks: every component would be packed into one batch anyway, so solve
-        # that one block-diagonal problem directly (same optimum, no graph labelling)
-        ud0, col0 = np.unique(dj, return_inverse=True)
-        ntb, ndb = ut0.size, ud0.size
-        C = np.full((ntb, ndb + ntb), np.inf)
-        C[row0, col0] = cost
-        C[np.arange(ntb), ndb + np.arange(ntb)] = miss_cost
-        r, c = linear_sum_assignment(C)
-        real = c < ndb
-        out[ut0[r[real]]] = ud0[c[real]]
-        return out
+    # more than _LSA_BATCH_TRACKS ambiguous tracks (assign_small declined): batches of components
     comp = _components(n_tracks, n_dets, ti, dj)
     ut, uct, inv_t = _unique_in_component(ti, comp)
     ud, ucd, inv_d = _unique_in_component(dj, comp)

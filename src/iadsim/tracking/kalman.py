@@ -7,12 +7,16 @@ matrices ``H`` (m, n) or (N, m, n), noise ``R`` (m, m) or (N, m, m), transition 
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
+
+from iadsim.tracking import kernels
 
 
 def _t(a: np.ndarray) -> np.ndarray:
     """Transpose of the last two axes."""
-    return np.swapaxes(a, -1, -2)
+    return a.swapaxes(-1, -2)
 
 
 def symmetrize(P: np.ndarray) -> np.ndarray:
@@ -51,16 +55,58 @@ def update(
     x⁺ = x + K y ;  P⁺ = (I − K H) P (I − K H)ᵀ + K R Kᵀ
 
     Returns ``(x⁺, P⁺, y, S)``; ``y`` and ``S`` feed NIS and gating.
+
+    For a position measurement H = [I 0] (one (m, n) matrix) the products with H are taken as
+    slices — H x = x[:m], H P Hᵀ = P[:m, :m], P Hᵀ = P[:, :m], K H = [K 0] — which are the same
+    numbers as the matrix products (each sums one exact product with exact zeros). For batches
+    (x (N, n), P (N, n, n), z (N, m)) that update is compiled around the one LAPACK solve for the
+    gain (:func:`iadsim.tracking.kernels.joseph_position_update`).
     """
-    y, S = innovation(x, P, z, H, R)
-    PHt = P @ _t(np.broadcast_to(H, P.shape[:-2] + H.shape[-2:]))
+    n = x.shape[-1]
+    sel = _is_leading_selection(H)
+    if sel and x.ndim == 2 and P.ndim == 3 and z.ndim == 2 and R.ndim in (2, 3):
+        # compiled around the one LAPACK solve (kernels.position_gain_inputs, joseph_position_update)
+        f64 = np.float64
+        Rm = np.ascontiguousarray(R if R.ndim == 3 else np.broadcast_to(R, (x.shape[0],) + R.shape), f64)
+        Pc = np.ascontiguousarray(P, f64)
+        S, B = kernels.position_gain_inputs(Pc, Rm)
+        Kt = np.linalg.solve(S, B)
+        x_new, P_new, y = kernels.joseph_position_update(np.ascontiguousarray(x, f64), Pc,
+                                                         np.ascontiguousarray(z, f64), Rm, Kt)
+        return x_new, P_new, y, S
+    if sel:
+        m = H.shape[0]
+        y = z - x[..., :m]
+        S = symmetrize(P[..., :m, :m] + R)
+        PHt = P[..., :, :m]
+    else:
+        y, S = innovation(x, P, z, H, R)
+        PHt = P @ _t(np.broadcast_to(H, P.shape[:-2] + H.shape[-2:]))
     # K = P Hᵀ S⁻¹ computed as a solve: Kᵀ = S⁻¹ (P Hᵀ)ᵀ (S symmetric)
     K = _t(np.linalg.solve(S, _t(PHt)))
     x_new = x + np.einsum("...ij,...j->...i", K, y)
-    n = x.shape[-1]
-    I_KH = np.eye(n) - K @ H
+    if sel:
+        KH = np.zeros(K.shape[:-1] + (n,))
+        KH[..., :m] = K
+    else:
+        KH = K @ H
+    I_KH = np.eye(n) - KH
     P_new = I_KH @ P @ _t(I_KH) + K @ R @ _t(K)
     return x_new, symmetrize(P_new), y, S
+
+
+@functools.lru_cache(maxsize=16)
+def _selection_bytes(m: int, n: int) -> bytes:
+    """Bytes of the float64 (m, n) matrix [I 0]."""
+    H = np.zeros((m, n))
+    H[:, :m] = np.eye(m)
+    return H.tobytes()
+
+
+def _is_leading_selection(H: np.ndarray) -> bool:
+    """Whether ``H`` is one float64 (m, n) matrix [I 0] with m ≤ n (compared byte for byte)."""
+    return (H.ndim == 2 and H.dtype == np.float64 and H.shape[0] <= H.shape[1]
+            and H.tobytes() == _selection_bytes(H.shape[0], H.shape[1]))
 
 
 def mahalanobis2(y: np.ndarray, S: np.ndarray) -> np.ndarray:

@@ -28,7 +28,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from iadsim.tracking import kalman
+from iadsim.tracking import kalman, kernels
 from iadsim.tracking.models import cv_Q, position_H
 
 H3 = position_H(3)
@@ -114,13 +114,14 @@ def imm_transition(dt_s: np.ndarray, sojourn_s: float, r: int = 3) -> np.ndarray
     return Pi
 
 
-def _popcount(a: np.ndarray) -> np.ndarray:
-    """Number of set bits of uint32 values (vectorised)."""
-    a = a.astype(np.uint64)
-    a = a - ((a >> np.uint64(1)) & np.uint64(0x55555555))
-    a = (a & np.uint64(0x33333333)) + ((a >> np.uint64(2)) & np.uint64(0x33333333))
-    a = (a + (a >> np.uint64(4))) & np.uint64(0x0F0F0F0F)
-    return ((a * np.uint64(0x01010101)) & np.uint64(0xFFFFFFFF)) >> np.uint64(24)
+def _as_rows(rows: np.ndarray) -> np.ndarray:
+    """Row indices as a contiguous int64 array (a boolean mask becomes its nonzero rows)."""
+    if type(rows) is np.ndarray and rows.dtype == np.int64 and rows.ndim == 1 and rows.flags.c_contiguous:
+        return rows
+    rows = np.asarray(rows)
+    if rows.dtype == np.bool_:
+        return np.flatnonzero(rows)
+    return np.ascontiguousarray(rows.reshape(-1), np.int64)
 
 
 @dataclass
@@ -231,7 +232,9 @@ class TrackTable:
         if self.model == "imm":
             xs, Ps, cbar = self._imm_predicted(rows, t_s)
             return kalman.imm_combine(cbar, xs, Ps)
-        return self._cv_predicted(self.x[rows], self.P[rows], t_s - self.t_s[rows])
+        rows = _as_rows(rows)
+        dt = float(t_s) - self.t_s[rows]
+        return kernels.cv_predict_rows(self.x, self.P, rows, dt, kernels.cube(dt), self.q)
 
     def predicted_positions(self, rows: np.ndarray, t_s: float) -> np.ndarray:
         """(n, 3) predicted positions of ``rows`` at ``t_s`` (the position part of :meth:`predicted`).
@@ -241,28 +244,15 @@ class TrackTable:
         """
         if self.model == "imm":
             return self.predicted(rows, t_s)[0][:, :3]
-        x = self.x[rows]
-        dt = np.asarray(t_s - self.t_s[rows], float)
-        return x[:, :3] + dt[:, None] * x[:, 3:]
+        return kernels.cv_positions_rows(self.x, self.t_s, _as_rows(rows), float(t_s))
 
     def _cv_predicted(self, x: np.ndarray, P: np.ndarray, dt_s: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Block-form CV prediction of states ``x`` (n, 6), ``P`` (n, 6, 6) over ``dt_s`` (n,)."""
-        dt = np.asarray(dt_s, float)[:, None, None]
-        x = x.copy()
-        x[:, :3] += dt[:, 0] * x[:, 3:]
-        P = P.copy()
-        Ppp, Ppv, Pvp, Pvv = P[:, :3, :3], P[:, :3, 3:], P[:, 3:, :3], P[:, 3:, 3:]
-        eye = np.eye(3)
-        q = self.q
-        new_pp = Ppp + dt * (Ppv + Pvp) + dt * dt * Pvv + (q * dt**3 / 3.0) * eye
-        new_pv = Ppv + dt * Pvv + (q * dt**2 / 2.0) * eye
-        new_vv = Pvv + (q * dt) * eye
-        out = np.empty_like(P)
-        out[:, :3, :3] = new_pp
-        out[:, :3, 3:] = new_pv
-        out[:, 3:, :3] = np.swapaxes(new_pv, 1, 2)
-        out[:, 3:, 3:] = new_vv
-        return x, out
+        """Block-form CV prediction of states ``x`` (n, 6), ``P`` (n, 6, 6) over ``dt_s`` (n,) [s]
+        (compiled: :func:`kernels.cv_predict`, the equations of :meth:`predicted`)."""
+        x = np.ascontiguousarray(x, np.float64)
+        P = np.ascontiguousarray(P, np.float64)
+        dt = np.ascontiguousarray(np.broadcast_to(np.asarray(dt_s, np.float64), (x.shape[0],)))
+        return kernels.cv_predict(x, P, dt, kernels.cube(dt), self.q)
 
     def _imm_predicted(self, rows: np.ndarray, t_s: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """IMM interaction and model-conditioned prediction of ``rows`` to ``t_s`` (pure).
@@ -308,6 +298,12 @@ class TrackTable:
             self._store_imm(rows, t_s, xs, Ps, mu)
             return
         xp, Pp = self.predicted(rows, t_s)
+        self._store_update(rows, t_s, xp, Pp, z, R)
+
+    def _store_update(self, rows: np.ndarray, t_s: float, xp: np.ndarray, Pp: np.ndarray, z: np.ndarray,
+                      R: np.ndarray) -> None:
+        """CV: Kalman update (Joseph form, :func:`kalman.update`) of the predictions ``xp`` (n, 6),
+        ``Pp`` (n, 6, 6) of ``rows`` with ``z`` (n, 3), ``R`` (n, 3, 3), written into the table."""
         xn, Pn, _, _ = kalman.update(xp, Pp, z, H3, R)
         self.x[rows], self.P[rows], self.t_s[rows] = xn, Pn, t_s
 
@@ -446,28 +442,46 @@ class TrackTable:
         rank = np.zeros(M, np.int64) if det_rank is None else np.asarray(det_rank, np.int64)
         hits: list[np.ndarray] = []
         inits: list[np.ndarray] = []
-        for k in (np.unique(rank) if M else []):
-            sel = np.flatnonzero(rank == k)
-            h, i = self._associate_round(t_s, det_site[sel], det_threat[sel], z[sel], R[sel])
+        if M and not rank.any():  # one round (every radar first of its site)
+            h, i = self._associate_round(t_s, det_site, det_threat, z, R)
             hits.append(h)
             inits.append(i)
-        hit_rows = np.unique(np.concatenate(hits)) if hits else np.zeros(0, np.int64)
-        init_rows = np.concatenate(inits) if inits else np.zeros(0, np.int64)
+        else:
+            for k in (np.unique(rank) if M else []):
+                sel = np.flatnonzero(rank == k)
+                h, i = self._associate_round(t_s, det_site[sel], det_threat[sel], z[sel], R[sel])
+                hits.append(h)
+                inits.append(i)
+        # a row hit in two rounds appears twice: the bookkeeping counts it once
+        hit_rows = (hits[0] if len(hits) == 1 else np.concatenate(hits)) if hits else np.zeros(0, np.int64)
+        init_rows = (inits[0] if len(inits) == 1 else np.concatenate(inits)) if inits else np.zeros(0, np.int64)
         return self._bookkeeping(hit_rows, init_rows, opportunity_rows)
 
     def _associate_round(self, t_s: float, det_site: np.ndarray, det_threat: np.ndarray, z: np.ndarray,
                          R: np.ndarray) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
         """Associate one round of detections, update, and start tracks from the unused ones."""
+        from iadsim.tracking.association import _LSA_BATCH_TRACKS, assign_sparse
         from iadsim.tracking.mtt import pda_update
 
         M = len(det_site)
-        live = self.live_rows()
-        has_det = np.zeros(self.slot.shape[0], bool)
-        has_det[det_site] = True
-        rows = live[has_det[self.site[live]]]
         hit_rows = np.zeros(0, np.int64)
         used = np.zeros(M, bool)
-        if len(rows):
+        if self.association == "gnn" and self.model == "cv":
+            # compiled round (kernels.gnn_cv_round): the live rows of sites with a detection,
+            # predicted, gated with the site offsets and assigned — the same result as the
+            # associator path below; then the Kalman update of the assigned rows
+            dt = float(t_s) - self.t_s[: self.size]
+            zc, Rc = np.ascontiguousarray(z, np.float64), np.ascontiguousarray(R, np.float64)
+            rows, j, ok, gti, gdj, gd2, xp, Pp = kernels.gnn_cv_round(
+                self.x, self.P, dt, kernels.cube(dt), self.alive, self.site, self.slot.shape[0],
+                np.ascontiguousarray(det_site, np.int64), zc, Rc, self.q, self.gate, _LSA_BATCH_TRACKS)  # fmt: skip
+            if not ok:  # many ambiguous tracks: the batched assignment
+                j = assign_sparse(len(rows), M, gti, gdj, np.sqrt(gd2), self.gate)
+            hit_rows, ju, xu, Pu, zu, Ru, used = kernels.assigned_pairs(rows, j, xp, Pp, zc, Rc)
+            if len(hit_rows):
+                self._store_update(hit_rows, t_s, xu, Pu, zu, Ru)
+                self.truth[hit_rows] = det_threat[ju]  # label for scoring/kill resolution only
+        elif len(rows := self._round_rows(det_site)):
             xp, Pp = self.predicted(rows, t_s)
             off_t = self.site[rows].astype(float) * 1e9
             zp = xp[:, :3].copy()
@@ -508,20 +522,20 @@ class TrackTable:
         init_rows = self._initiate(t_s, det_site[new], det_threat[new], z[new], R[new]) if len(new) else np.zeros(0, np.int64)
         return hit_rows, init_rows
 
+    def _round_rows(self, det_site: np.ndarray) -> np.ndarray:
+        """Live rows of the sites that have a detection in ``det_site``."""
+        live = self.live_rows()
+        has_det = np.zeros(self.slot.shape[0], bool)
+        has_det[det_site] = True
+        return live[has_det[self.site[live]]]
+
     def _bookkeeping(self, hit_rows: np.ndarray, init_rows: np.ndarray, opportunity_rows: np.ndarray) -> TrackEvents:
         """Hit/miss history over scan opportunities; M-of-N confirmation; deletion after misses."""
-        flag = np.zeros(self.size, np.int8)  # 1 opportunity, 2 hit, −1 just initiated
-        flag[np.asarray(opportunity_rows, np.int64)] = 1
-        flag[hit_rows] = 2
-        flag[init_rows] = -1
-        opp = np.flatnonzero(flag > 0)
-        hit = flag[opp] == 2
-        mask_n = np.uint32((1 << self.n) - 1)
-        self.hits[opp] = ((self.hits[opp] << np.uint32(1)) | hit.astype(np.uint32)) & mask_n
-        self.misses[opp] = np.where(hit, 0, self.misses[opp] + 1)
-        newly_conf = opp[hit & ~self.confirmed[opp] & (_popcount(self.hits[opp]) >= self.m)]
-        self.confirmed[newly_conf] = True
-        drop = opp[(self.misses[opp] >= self.drop_misses) & ~self.protected[opp]]
+        # compiled: kernels.mofn_bookkeeping (its docstring states the rule)
+        init_rows = _as_rows(init_rows)
+        newly_conf, drop = kernels.mofn_bookkeeping(
+            self.size, _as_rows(opportunity_rows), _as_rows(hit_rows), init_rows, self.hits, self.misses,
+            self.confirmed, self.protected, self.n, self.m, self.drop_misses)  # fmt: skip
         self.kill(drop)
         return TrackEvents(initiated=init_rows, confirmed=np.concatenate([init_rows[self.confirmed[init_rows]], newly_conf]), dropped=drop)
 

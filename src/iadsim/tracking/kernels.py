@@ -1,0 +1,597 @@
+"""Compiled (numba) kernels of the engine's track table: CV prediction, gating, 2-D assignment
+and M-of-N bookkeeping.
+
+Every kernel works on plain arrays (struct-of-arrays: the table's ``x`` (K, 6) ECEF position and
+velocity [m, m/s], ``P`` (K, 6, 6), ``t_s`` (K,) [s], ``site`` (K,) ...) and scalars, so that a
+compiled tick loop can call it directly. None draws random numbers. The arithmetic follows the
+NumPy formulas they replace term by term (same operand order, Δt³ from NumPy's power), so the
+engine's results stay byte-identical.
+
+Kernels
+-------
+:func:`cv_predict` / :func:`cv_predict_rows` / :func:`cv_positions_rows`
+    nearly-constant-velocity prediction in block form (``TrackTable.predicted``,
+    ``predicted_positions``).
+:func:`gate_all_pairs`
+    Mahalanobis gate of every track–detection pair (``association.gate_pairs``).
+:func:`assign_small`
+    the sparse 2-D assignment of ``association.assign_sparse`` when at most ``max_hard`` tracks
+    are ambiguous (one shortest-augmenting-path problem, :func:`lsap`).
+:func:`gnn_cv_round`
+    one association round of the table with ``gnn`` and the CV model: predict, gate, assign
+    (the Kalman update stays :func:`iadsim.tracking.kalman.update`, whose LAPACK/BLAS rounding a
+    compiled Joseph form does not reproduce bit for bit).
+:func:`position_gain_inputs` / :func:`joseph_position_update`
+    the Kalman update with a position measurement H = [I 0] in Joseph form around the one
+    LAPACK solve for the gain (``kalman.update``).
+:func:`mofn_bookkeeping`
+    hit/miss history, M-of-N confirmation, drop after consecutive misses.
+
+Matrix products accumulate with fused multiply-adds in index order (:func:`_fma`), the order of
+the BLAS kernels behind NumPy's ``matmul`` on this project's reference machine, so that the
+compiled update reproduces the NumPy one bit for bit there (elsewhere it agrees to rounding).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from llvmlite import ir
+from numba import njit, types
+from numba.core.extending import intrinsic
+
+#: Offset per site along ECEF x [m] that keeps the sites apart in one association call.
+SITE_OFFSET_M = 1e9
+
+
+@intrinsic
+def _fma(typingctx, a, b, c):  # type: ignore[no-untyped-def]  # pragma: no cover - compiled
+    """a·b + c with one rounding (IEEE fused multiply-add, LLVM ``llvm.fma.f64``)."""
+    sig = types.float64(types.float64, types.float64, types.float64)
+
+    def codegen(context, builder, signature, args):  # type: ignore[no-untyped-def]
+        d = ir.DoubleType()
+        fn = builder.module.declare_intrinsic("llvm.fma", [d], ir.FunctionType(d, [d, d, d]))
+        return builder.call(fn, args)
+
+    return sig, codegen
+
+
+@njit(cache=True)
+def position_gain_inputs(P: np.ndarray, R: np.ndarray) -> tuple[np.ndarray, np.ndarray]:  # pragma: no cover - compiled
+    """Inputs of the gain solve for a position measurement H = [I 0] (m of n states).
+
+    S = sym(H P Hᵀ + R) = (P[:m, :m] + R + (P[:m, :m] + R)ᵀ)/2 (N, m, m) and (P Hᵀ)ᵀ = P[:, :m]ᵀ
+    (N, m, n) for ``P`` (N, n, n), ``R`` (N, m, m); the gain is K = P Hᵀ S⁻¹, i.e.
+    Kᵀ = solve(S, (P Hᵀ)ᵀ).
+    """
+    N, n = P.shape[0], P.shape[1]
+    m = R.shape[1]
+    S = np.empty((N, m, m))
+    B = np.empty((N, m, n))
+    for k in range(N):
+        for i in range(m):
+            for j in range(m):
+                S[k, i, j] = 0.5 * ((P[k, i, j] + R[k, i, j]) + (P[k, j, i] + R[k, j, i]))
+            for j in range(n):
+                B[k, i, j] = P[k, j, i]
+    return S, B
+
+
+@njit(cache=True)
+def joseph_position_update(x: np.ndarray, P: np.ndarray, z: np.ndarray, R: np.ndarray,
+                           Kt: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:  # pragma: no cover - compiled
+    """Kalman update in Joseph form for a position measurement H = [I 0], given the gain.
+
+    y = z − x[:m] ;  x⁺ = x + K y ;  P⁺ = sym((I − K H) P (I − K H)ᵀ + K R Kᵀ), sym(A) = (A + Aᵀ)/2,
+    for ``x`` (N, n), ``P`` (N, n, n), ``z`` (N, m), ``R`` (N, m, m) and ``Kt`` (N, m, n) = Kᵀ
+    (:func:`position_gain_inputs`). Returns new (x⁺ (N, n), P⁺ (N, n, n), y (N, m)).
+    """
+    N, n = x.shape[0], x.shape[1]
+    m = z.shape[1]
+    xn = np.empty((N, n))
+    Pn = np.empty((N, n, n))
+    yo = np.empty((N, m))
+    IKH = np.empty((n, n))
+    A = np.empty((n, n))
+    KR = np.empty((n, m))
+    C = np.empty((n, n))
+    for q in range(N):
+        for i in range(m):
+            yo[q, i] = z[q, i] - x[q, i]
+        for i in range(n):
+            acc = 0.0
+            for j in range(m):
+                acc = acc + Kt[q, j, i] * yo[q, j]
+            xn[q, i] = x[q, i] + acc
+        for i in range(n):
+            for j in range(n):
+                e = 1.0 if i == j else 0.0
+                kh = Kt[q, j, i] if j < m else 0.0
+                IKH[i, j] = e - kh
+        for i in range(n):  # A = (I − K H) P
+            for j in range(n):
+                acc = 0.0
+                for k in range(n):
+                    acc = _fma(IKH[i, k], P[q, k, j], acc)
+                A[i, j] = acc
+        for i in range(n):  # K R
+            for j in range(m):
+                acc = 0.0
+                for k in range(m):
+                    acc = _fma(Kt[q, k, i], R[q, k, j], acc)
+                KR[i, j] = acc
+        for i in range(n):  # C = A (I − K H)ᵀ + (K R) Kᵀ
+            for j in range(n):
+                acc = 0.0
+                for k in range(n):
+                    acc = _fma(A[i, k], IKH[j, k], acc)
+                acc2 = 0.0
+                for k in range(m):
+                    acc2 = _fma(KR[i, k], Kt[q, k, j], acc2)
+                C[i, j] = acc + acc2
+        for i in range(n):
+            for j in range(n):
+                Pn[q, i, j] = 0.5 * (C[i, j] + C[j, i])
+    return xn, Pn, yo
+
+
+@njit(cache=True)
+def _cv_predict_one(x: np.ndarray, P: np.ndarray, dt: float, dt3: float, q: float, xo: np.ndarray,
+                    Po: np.ndarray) -> None:  # pragma: no cover - compiled
+    """CV prediction of one state ``x`` (6,), ``P`` (6, 6) over ``dt`` [s] into ``xo``, ``Po``.
+
+    p⁻ = p + Δt v;  P⁻_pp = P_pp + Δt (P_pv + P_vp) + Δt² P_vv + q Δt³/3 I;
+    P⁻_pv = P_pv + Δt P_vv + q Δt²/2 I = (P⁻_vp)ᵀ;  P⁻_vv = P_vv + q Δt I.
+
+    ``dt3`` = Δt³ is computed by the caller (:func:`cube`): NumPy's vectorised power and libm's
+    ``pow`` differ in the last bit for some Δt, and the engine keeps NumPy's value.
+    """
+    c3 = q * dt3 / 3.0
+    c2 = q * (dt * dt) / 2.0
+    c1 = q * dt
+    dd = dt * dt
+    for i in range(3):
+        xo[i] = x[i] + dt * x[3 + i]
+        xo[3 + i] = x[3 + i]
+    for i in range(3):
+        for j in range(3):
+            e = 1.0 if i == j else 0.0
+            Po[i, j] = P[i, j] + dt * (P[i, 3 + j] + P[3 + i, j]) + dd * P[3 + i, 3 + j] + c3 * e
+            pv = P[i, 3 + j] + dt * P[3 + i, 3 + j] + c2 * e
+            Po[i, 3 + j] = pv
+            Po[3 + j, i] = pv
+            Po[3 + i, 3 + j] = P[3 + i, 3 + j] + c1 * e
+
+
+@njit(cache=True)
+def cv_predict(x: np.ndarray, P: np.ndarray, dt_s: np.ndarray, dt3: np.ndarray,
+               q: float) -> tuple[np.ndarray, np.ndarray]:  # pragma: no cover - compiled
+    """CV prediction of states ``x`` (n, 6), ``P`` (n, 6, 6) over ``dt_s`` (n,) [s] (``dt3`` (n,)
+    = Δt³, :func:`cube`) with the white-acceleration spectral density ``q`` [m²/s³]; returns new
+    (x⁻ (n, 6), P⁻ (n, 6, 6)). Equations: :func:`_cv_predict_one`."""
+    n = x.shape[0]
+    xo = np.empty((n, 6))
+    Po = np.empty((n, 6, 6))
+    for k in range(n):
+        _cv_predict_one(x[k], P[k], dt_s[k], dt3[k], q, xo[k], Po[k])
+    return xo, Po
+
+
+@njit(cache=True)
+def cv_predict_rows(x: np.ndarray, P: np.ndarray, rows: np.ndarray, dt_s: np.ndarray, dt3: np.ndarray,
+                    q: float) -> tuple[np.ndarray, np.ndarray]:  # pragma: no cover - compiled
+    """:func:`cv_predict` of the table rows ``rows`` (n,) over ``dt_s`` (n,) [s] (``dt3`` = Δt³)."""
+    n = rows.shape[0]
+    xo = np.empty((n, 6))
+    Po = np.empty((n, 6, 6))
+    for k in range(n):
+        r = rows[k]
+        _cv_predict_one(x[r], P[r], dt_s[k], dt3[k], q, xo[k], Po[k])
+    return xo, Po
+
+
+@njit(cache=True)
+def cv_positions_rows(x: np.ndarray, t_last: np.ndarray, rows: np.ndarray, t: float) -> np.ndarray:  # pragma: no cover - compiled
+    """Predicted positions p⁻ = p + Δt v (n, 3) [m] of the table rows ``rows`` (n,) at ``t`` [s]
+    (Δt = t − t_last[row]; the position part of :func:`cv_predict`)."""
+    n = rows.shape[0]
+    out = np.empty((n, 3))
+    for k in range(n):
+        r = rows[k]
+        dt = t - t_last[r]
+        for i in range(3):
+            out[k, i] = x[r, i] + dt * x[r, 3 + i]
+    return out
+
+
+def cube(dt_s: np.ndarray) -> np.ndarray:
+    """Δt³ of ``dt_s`` (n,) with NumPy's vectorised power (the value the CV kernels take)."""
+    return dt_s**3
+
+
+@njit(cache=True)
+def _inv3(S: np.ndarray, out: np.ndarray) -> float:  # pragma: no cover - compiled
+    """Closed-form inverse of a 3×3 matrix into ``out`` (S⁻¹ = adj(S)/det S); returns det S."""
+    c00 = S[1, 1] * S[2, 2] - S[1, 2] * S[2, 1]
+    c01 = S[1, 2] * S[2, 0] - S[1, 0] * S[2, 2]
+    c02 = S[1, 0] * S[2, 1] - S[1, 1] * S[2, 0]
+    det = S[0, 0] * c00 + S[0, 1] * c01 + S[0, 2] * c02
+    out[0, 0] = c00 / det
+    out[1, 0] = c01 / det
+    out[2, 0] = c02 / det
+    out[0, 1] = (S[0, 2] * S[2, 1] - S[0, 1] * S[2, 2]) / det
+    out[1, 1] = (S[0, 0] * S[2, 2] - S[0, 2] * S[2, 0]) / det
+    out[2, 1] = (S[0, 1] * S[2, 0] - S[0, 0] * S[2, 1]) / det
+    out[0, 2] = (S[0, 1] * S[1, 2] - S[0, 2] * S[1, 1]) / det
+    out[1, 2] = (S[0, 2] * S[1, 0] - S[0, 0] * S[1, 2]) / det
+    out[2, 2] = (S[0, 0] * S[1, 1] - S[0, 1] * S[1, 0]) / det
+    return det
+
+
+@njit(cache=True)
+def _pair_d2(y0: float, y1: float, y2: float, S: np.ndarray, Si: np.ndarray) -> tuple[float, float]:
+    """(d², det S) of innovation y with covariance S: d² = yᵀ S⁻¹ y (closed-form inverse)."""  # noqa: D401
+    det = _inv3(S, Si)
+    d2 = (y0 * Si[0, 0] * y0 + y0 * Si[0, 1] * y1 + y0 * Si[0, 2] * y2
+          + y1 * Si[1, 0] * y0 + y1 * Si[1, 1] * y1 + y1 * Si[1, 2] * y2
+          + y2 * Si[2, 0] * y0 + y2 * Si[2, 1] * y1 + y2 * Si[2, 2] * y2)  # fmt: skip
+    return d2, det
+
+
+@njit(cache=True)
+def gate_all_pairs(zp: np.ndarray, HPHt: np.ndarray, z: np.ndarray, R: np.ndarray,
+                   gate: float) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:  # pragma: no cover - compiled
+    """Mahalanobis gate of every pair of N predicted positions ``zp`` (N, 3) [m] with covariance
+    ``HPHt`` (N, 3, 3) and M detections ``z`` (M, 3), ``R`` (M, 3, 3).
+
+    y_ij = z_j − ẑ_i ; S_ij = HPHtᵢ + R_j ; d²_ij = y_ijᵀ S_ij⁻¹ y_ij ; a pair is gated when
+    d²_ij < gate². A pair with ‖y‖² > 4 gate² tr S is skipped before the inverse: since
+    d² ≥ ‖y‖²/λ_max(S) ≥ ‖y‖²/tr S for S positive definite, it lies outside the gate.
+
+    Returns the gated pairs in track-major order: (track (K,), det (K,), y (K, 3), d² (K,),
+    det S (K,)).
+    """
+    N, M = zp.shape[0], z.shape[0]
+    g2 = gate * gate
+    cap = 16
+    ti = np.empty(cap, np.int64)
+    dj = np.empty(cap, np.int64)
+    yy = np.empty((cap, 3))
+    d2o = np.empty(cap)
+    dS = np.empty(cap)
+    K = 0
+    S = np.empty((3, 3))
+    Si = np.empty((3, 3))
+    for i in range(N):
+        for j in range(M):
+            y0 = z[j, 0] - zp[i, 0]
+            y1 = z[j, 1] - zp[i, 1]
+            y2 = z[j, 2] - zp[i, 2]
+            tr = HPHt[i, 0, 0] + R[j, 0, 0] + HPHt[i, 1, 1] + R[j, 1, 1] + HPHt[i, 2, 2] + R[j, 2, 2]
+            if tr > 0.0 and y0 * y0 + y1 * y1 + y2 * y2 > 4.0 * g2 * tr:
+                continue
+            for a in range(3):
+                for b in range(3):
+                    S[a, b] = HPHt[i, a, b] + R[j, a, b]
+            d2, det = _pair_d2(y0, y1, y2, S, Si)
+            if not d2 < g2:
+                continue
+            if K == cap:
+                cap *= 2
+                ti2 = np.empty(cap, np.int64)
+                dj2 = np.empty(cap, np.int64)
+                yy2 = np.empty((cap, 3))
+                d22 = np.empty(cap)
+                dS2 = np.empty(cap)
+                ti2[:K] = ti[:K]
+                dj2[:K] = dj[:K]
+                yy2[:K] = yy[:K]
+                d22[:K] = d2o[:K]
+                dS2[:K] = dS[:K]
+                ti, dj, yy, d2o, dS = ti2, dj2, yy2, d22, dS2
+            ti[K] = i
+            dj[K] = j
+            yy[K, 0] = y0
+            yy[K, 1] = y1
+            yy[K, 2] = y2
+            d2o[K] = d2
+            dS[K] = det
+            K += 1
+    return ti[:K].copy(), dj[:K].copy(), yy[:K].copy(), d2o[:K].copy(), dS[:K].copy()
+
+
+@njit(cache=True)
+def lsap(C: np.ndarray) -> np.ndarray:  # pragma: no cover - compiled
+    """Optimal assignment of a rectangular cost ``C`` (nr, nc), nr ≤ nc: minimise Σ C[i, c(i)]
+    over injective c. Returns c (nr,) int64, or all −1 when no finite assignment exists.
+
+    Shortest augmenting path with dual variables u, v (Crouse 2016, "On implementing 2D
+    rectangular assignment algorithms", IEEE TAES 52(4), Alg. 1–4, pp. 1685–1686): rows are
+    added one at a time; a Dijkstra-like search over reduced costs C_ij − u_i − v_j finds the
+    cheapest path to a free column. The choices that fix the result among equal-cost optima are
+    those of ``scipy.optimize.linear_sum_assignment`` (the same algorithm): columns are scanned
+    from the last to the first, and among equally short paths a free column is preferred.
+    """
+    nr, nc = C.shape
+    cmin = np.inf
+    for i in range(nr):
+        for j in range(nc):
+            if C[i, j] < cmin:
+                cmin = C[i, j]
+    cost = C - cmin
+    u = np.zeros(nr)
+    v = np.zeros(nc)
+    spc = np.empty(nc)
+    path = np.full(nc, -1, np.int64)
+    col4row = np.full(nr, -1, np.int64)
+    row4col = np.full(nc, -1, np.int64)
+    SR = np.zeros(nr, np.bool_)
+    SC = np.zeros(nc, np.bool_)
+    remaining = np.empty(nc, np.int64)
+    for cur in range(nr):
+        for it in range(nc):
+            remaining[it] = nc - it - 1
+        SR[:] = False
+        SC[:] = False
+        spc[:] = np.inf
+        n_rem = nc
+        min_val = 0.0
+        i = cur
+        sink = -1
+        while sink == -1:
+            index = -1
+            lowest = np.inf
+            SR[i] = True
+            for it in range(n_rem):
+                j = remaining[it]
+                r = min_val + cost[i, j] - u[i] - v[j]
+                if r < spc[j]:
+                    path[j] = i
+                    spc[j] = r
+                if spc[j] < lowest or (spc[j] == lowest and row4col[j] == -1):
+                    lowest = spc[j]
+                    index = it
+            min_val = lowest
+            if min_val == np.inf or index < 0:
+                return np.full(nr, -1, np.int64)
+            j = remaining[index]
+            if row4col[j] == -1:
+                sink = j
+            else:
+                i = row4col[j]
+            SC[j] = True
+            n_rem -= 1
+            remaining[index] = remaining[n_rem]
+        u[cur] += min_val
+        for i2 in range(nr):
+            if SR[i2] and i2 != cur:
+                u[i2] += min_val - spc[col4row[i2]]
+        for j2 in range(nc):
+            if SC[j2]:
+                v[j2] -= min_val - spc[j2]
+        j = sink
+        while True:
+            i3 = path[j]
+            row4col[j] = i3
+            tmp = col4row[i3]
+            col4row[i3] = j
+            j = tmp
+            if i3 == cur:
+                break
+    return col4row
+
+
+@njit(cache=True)
+def assign_small(n_tracks: int, n_dets: int, ti: np.ndarray, dj: np.ndarray, cost: np.ndarray,
+                 miss_cost: float, max_hard: int) -> tuple[np.ndarray, bool]:  # pragma: no cover - compiled
+    """Sparse 2-D assignment with a miss option per track (``association.assign_sparse``).
+
+    minimise Σ_assigned c_ij + miss_cost · #unassigned, each detection used at most once; pairs
+    with c_ij ≥ miss_cost are never assigned. Pairs alone in their row and column are assigned
+    directly; the other ("ambiguous") tracks and detections, each sorted by index, form one
+    problem [C | diag(miss_cost)] solved by :func:`lsap`.
+
+    Returns (det_for_track (n_tracks,) int64 with −1 = unassigned, ok). ``ok`` is False (and
+    only the direct pairs are filled in) when more than ``max_hard`` tracks are ambiguous: the
+    caller then solves the batched problem.
+    """
+    out = np.full(n_tracks, -1, np.int64)
+    K = ti.shape[0]
+    keep = np.empty(K, np.bool_)
+    tdeg = np.zeros(n_tracks, np.int64)
+    ddeg = np.zeros(n_dets, np.int64)
+    for k in range(K):
+        keep[k] = cost[k] < miss_cost
+        if keep[k]:
+            tdeg[ti[k]] += 1
+            ddeg[dj[k]] += 1
+    trow = np.full(n_tracks, -1, np.int64)
+    dcol = np.full(n_dets, -1, np.int64)
+    for k in range(K):
+        if keep[k]:
+            if tdeg[ti[k]] == 1 and ddeg[dj[k]] == 1:
+                out[ti[k]] = dj[k]
+            else:
+                trow[ti[k]] = 0
+                dcol[dj[k]] = 0
+    ntb = 0
+    for i in range(n_tracks):
+        if trow[i] == 0:
+            trow[i] = ntb
+            ntb += 1
+    if ntb == 0:
+        return out, True
+    if ntb > max_hard:
+        return out, False
+    ndb = 0
+    for j in range(n_dets):
+        if dcol[j] == 0:
+            dcol[j] = ndb
+            ndb += 1
+    ut = np.empty(ntb, np.int64)
+    for i in range(n_tracks):
+        if trow[i] >= 0:
+            ut[trow[i]] = i
+    ud = np.empty(ndb, np.int64)
+    for j in range(n_dets):
+        if dcol[j] >= 0:
+            ud[dcol[j]] = j
+    C = np.full((ntb, ndb + ntb), np.inf)
+    for k in range(K):
+        if keep[k] and not (tdeg[ti[k]] == 1 and ddeg[dj[k]] == 1):
+            C[trow[ti[k]], dcol[dj[k]]] = cost[k]
+    for r in range(ntb):
+        C[r, ndb + r] = miss_cost
+    c = lsap(C)
+    for r in range(ntb):
+        if 0 <= c[r] < ndb:
+            out[ut[r]] = ud[c[r]]
+    return out, True
+
+
+@njit(cache=True)
+def gnn_cv_round(x: np.ndarray, P: np.ndarray, dt_s: np.ndarray, dt3: np.ndarray, alive: np.ndarray,
+                 site: np.ndarray, n_sites: int, det_site: np.ndarray, z: np.ndarray, R: np.ndarray, q: float,
+                 gate: float, max_hard: int) -> tuple[np.ndarray, np.ndarray, bool, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:  # pragma: no cover - compiled
+    """Association of one ``gnn`` round of the table (CV model) with detections ``z`` (m, 3)
+    [m], ``R`` (m, 3, 3) of sites ``det_site`` (m,).
+
+    ``dt_s`` (K,) [s] is t − t_last of the table's first K rows (``dt3`` = Δt³, :func:`cube`),
+    ``alive`` and ``site`` the table's columns.
+
+    1. rows: the live rows r < K of the sites with a detection (increasing);
+    2. predict them (:func:`cv_predict`);
+    3. gate every pair (:func:`gate_all_pairs`) after shifting predictions and detections by
+       ``site × SITE_OFFSET_M`` along ECEF x (a pair of two sites never gates);
+    4. assign with cost d_ij = √d²_ij and miss cost ``gate`` (:func:`assign_small`).
+
+    Returns (rows (n,), det_for_track (n,), ok, gated track (K,), gated det (K,), d² (K,),
+    x⁻ (n, 6), P⁻ (n, 6, 6)). When ``ok`` is False (more than ``max_hard`` ambiguous tracks) the
+    caller assigns the returned pairs with the batched solver. The table is not changed.
+    """
+    m = z.shape[0]
+    has_det = np.zeros(n_sites, np.bool_)
+    for k in range(m):
+        has_det[det_site[k]] = True
+    K = dt_s.shape[0]
+    rows = np.empty(K, np.int64)
+    n = 0
+    for r in range(K):
+        if alive[r] and has_det[site[r]]:
+            rows[n] = r
+            n += 1
+    rows = rows[:n].copy()
+    dtr = np.empty(n)
+    dt3r = np.empty(n)
+    for k in range(n):
+        dtr[k] = dt_s[rows[k]]
+        dt3r[k] = dt3[rows[k]]
+    xp, Pp = cv_predict_rows(x, P, rows, dtr, dt3r, q)
+    zp = np.empty((n, 3))
+    HPHt = np.empty((n, 3, 3))
+    for k in range(n):
+        zp[k, 0] = xp[k, 0] + np.float64(site[rows[k]]) * SITE_OFFSET_M
+        zp[k, 1] = xp[k, 1]
+        zp[k, 2] = xp[k, 2]
+        for a in range(3):
+            for b in range(3):
+                HPHt[k, a, b] = Pp[k, a, b]
+    zd = np.empty((m, 3))
+    for k in range(m):
+        zd[k, 0] = z[k, 0] + np.float64(det_site[k]) * SITE_OFFSET_M
+        zd[k, 1] = z[k, 1]
+        zd[k, 2] = z[k, 2]
+    ti, dj, _, d2, _ = gate_all_pairs(zp, HPHt, zd, R, gate)
+    j_of, ok = assign_small(n, m, ti, dj, np.sqrt(d2), gate, max_hard)
+    return rows, j_of, ok, ti, dj, d2, xp, Pp
+
+
+@njit(cache=True)
+def assigned_pairs(rows: np.ndarray, det_for_track: np.ndarray, xp: np.ndarray, Pp: np.ndarray, z: np.ndarray,
+                   R: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:  # pragma: no cover - compiled
+    """The assigned (track, detection) pairs of a round, gathered for the update.
+
+    For rows ``rows`` (n,) with ``det_for_track`` (n,) (−1 none), predictions ``xp`` (n, 6),
+    ``Pp`` (n, 6, 6) and detections ``z`` (m, 3), ``R`` (m, 3, 3): returns (table rows (u,),
+    detections (u,), xp (u, 6), Pp (u, 6, 6), z (u, 3), R (u, 3, 3), used (m,) bool), in
+    increasing row order.
+    """
+    n, m = rows.shape[0], z.shape[0]
+    u = 0
+    for k in range(n):
+        if det_for_track[k] >= 0:
+            u += 1
+    ru = np.empty(u, np.int64)
+    ju = np.empty(u, np.int64)
+    xu = np.empty((u, 6))
+    Pu = np.empty((u, 6, 6))
+    zu = np.empty((u, 3))
+    Ru = np.empty((u, 3, 3))
+    used = np.zeros(m, np.bool_)
+    q = 0
+    for k in range(n):
+        j = det_for_track[k]
+        if j >= 0:
+            ru[q] = rows[k]
+            ju[q] = j
+            xu[q] = xp[k]
+            Pu[q] = Pp[k]
+            zu[q] = z[j]
+            Ru[q] = R[j]
+            used[j] = True
+            q += 1
+    return ru, ju, xu, Pu, zu, Ru, used
+
+
+@njit(cache=True)
+def mofn_bookkeeping(size: int, opportunity_rows: np.ndarray, hit_rows: np.ndarray, init_rows: np.ndarray,
+                     hits: np.ndarray, misses: np.ndarray, confirmed: np.ndarray, protected: np.ndarray,
+                     n: int, m: int, drop_misses: int) -> tuple[np.ndarray, np.ndarray]:  # pragma: no cover - compiled
+    """Hit/miss history of one scan over the table's first ``size`` rows, in place.
+
+    A row has an *opportunity* when it is in ``opportunity_rows`` or ``hit_rows`` and not in
+    ``init_rows`` (a track started this scan). Per opportunity (rows in increasing order):
+    hits ← ((hits ≪ 1) | hit) & (2ⁿ − 1) (the last n opportunities); misses ← 0 on a hit, else
+    misses + 1. A hit row not yet confirmed with popcount(hits) ≥ m becomes confirmed (M-of-N);
+    a row with misses ≥ ``drop_misses`` that is not ``protected`` is to be dropped.
+
+    Returns (newly confirmed rows, rows to drop), both increasing; ``confirmed`` is set for the
+    former (the caller deletes the latter).
+    """
+    flag = np.zeros(size, np.int8)  # 1 opportunity, 2 hit, −1 just initiated
+    for k in range(opportunity_rows.shape[0]):
+        flag[opportunity_rows[k]] = 1
+    for k in range(hit_rows.shape[0]):
+        flag[hit_rows[k]] = 2
+    for k in range(init_rows.shape[0]):
+        flag[init_rows[k]] = -1
+    mask = (np.int64(1) << n) - 1
+    conf = np.empty(size, np.int64)
+    drop = np.empty(size, np.int64)
+    nc = 0
+    nd = 0
+    for r in range(size):
+        f = flag[r]
+        if f <= 0:
+            continue
+        hit = f == 2
+        h = ((np.int64(hits[r]) << 1) | (1 if hit else 0)) & mask
+        hits[r] = h
+        if hit:
+            misses[r] = 0
+        else:
+            misses[r] += 1
+        if hit and not confirmed[r]:
+            c = 0
+            while h:
+                c += h & 1
+                h >>= 1
+            if c >= m:
+                conf[nc] = r
+                nc += 1
+        if misses[r] >= drop_misses and not protected[r]:
+            drop[nd] = r
+            nd += 1
+    for k in range(nc):
+        confirmed[conf[k]] = True
+    return conf[:nc].copy(), drop[:nd].copy()
