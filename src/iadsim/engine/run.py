@@ -474,7 +474,9 @@ def _identity_keys(ctx: _Ctx, rows: np.ndarray) -> np.ndarray:
         return obj
     g, k = net_mod.distribution_keys(ctx.tracks.site[rows], obj, ctx.fcs.net_track[obj], nets.site_network, ctx.net.up,
                                      len(ctx.world.site_names))  # fmt: skip
-    return np.unique(np.stack([g, k], axis=1), axis=0, return_inverse=True)[1].reshape(-1).astype(np.int64)
+    # one non-negative integer per distinct (group, key) pair: g · span + (k − min k)
+    k0 = int(k.min())
+    return g * (int(k.max()) - k0 + 1) + (k - k0)
 
 
 def _identify(ctx: _Ctx, t: float, new_confirmed: bool = True) -> None:
@@ -886,43 +888,48 @@ def _engage(ctx: _Ctx, conf: np.ndarray, ready_fu: np.ndarray, t: float, magazin
     fcr = world.fc_radars
     assert fcr is not None
     S = len(radars)
-    f, rows = fire_control.candidate_pairs(ready_fu, fus.site_index, conf, tracks.site)
-    obj = fcs.obj[rows]
-    ctx.ids.ensure(fcs.cap)  # objects created since the last identification pass: unknown
-    keep = iff.roe_allows(ctx.ids.identity[obj], ctx.fu_roe[f])  # rules of engagement on the unit's identity
-    if not keep.any():  # e.g. only friendly tracks: the filters below are conjunctive, nothing to engage
-        return
-    busy = shots.busy_rows()
-    keep &= fire_control.not_already_engaged(f, obj, shots.fu[busy], shots.target[busy], fcs.cap)
-    keep &= fus.fc_mask[f].any(axis=1)  # a unit without a fire-control radar cannot engage
     net = ctx.net
+    ctx.ids.ensure(fcs.cap)  # objects created since the last identification pass: unknown
+    busy = shots.busy_rows()
+    busy_fu, busy_obj = shots.fu[busy], shots.target[busy]
+    # every ready unit × engageable track of its site, kept where the rules of engagement allow the
+    # unit's identity, the unit has no round busy at it, has a fire-control radar, and (network) a
+    # remote track is allowed: one compiled loop (fire_control.engage_candidates)
+    eor = fus.engage_on_remote if net is not None and fus.engage_on_remote is not None else np.zeros(len(fus), bool)
+    f, rows = fire_control.engage_candidates(
+        ready_fu, fus.site_index, conf, tracks.site, fcs.obj, ctx.ids.identity, ctx.fu_roe, iff.ROE_TABLE,
+        fus.fc_mask.any(axis=1), busy_fu, busy_obj, net.remote if net is not None else np.zeros(0, bool), eor,
+        net is not None)  # fmt: skip
+    if len(f) == 0:  # the filters below are conjunctive: nothing to engage
+        return
+    obj = fcs.obj[rows]
     # doctrine: a layered second shot, per unit (layered_second_shot) or for all (fire_distribution: layered)
     layered_unit = np.zeros(len(fus), bool) if fus.layered_second_shot is None else np.asarray(fus.layered_second_shot)
     layered_unit = layered_unit | (world.scenario.fire_distribution == "layered")
     layered = layered_unit[f]
-    if net is not None:  # network: remote tracks need engage_on_remote; no threat engaged by two units
-        assert fus.engage_on_remote is not None
-        keep &= net_mod.remote_allowed(net.remote[rows], fus.engage_on_remote[f])
-        g, kk = _distribution_keys(ctx, f, rows)
-        bg, bk = _object_keys(ctx, shots.fu[busy], shots.target[busy])  # rounds in flight / awaiting assessment
-        engaged = net_mod.engaged_by_other(g, kk, f, bg, bk, shots.fu[busy])
-        b_row = fcs.row[shots.target[busy]]
+    n_sites = len(world.site_names)
+    if net is not None:  # network: no threat engaged by two units
+        group, key = _distribution_keys(ctx, f, rows)
+        s_group, s_key = _object_keys(ctx, busy_fu, busy_obj)  # rounds in flight / awaiting assessment
+        engaged = net_mod.engaged_by_other(group, key, f, s_group, s_key, busy_fu)
+        b_row = fcs.row[busy_obj]
         # busy rounds of networked units whose target still has a track: the same threat by position too
-        bt = np.flatnonzero((b_row >= 0) & (bg >= len(world.site_names)))
-        ck = np.flatnonzero(keep & (g >= len(world.site_names)) & ~engaged & ~layered)
+        bt = np.flatnonzero((b_row >= 0) & (s_group >= n_sites))
+        ck = np.flatnonzero((group >= n_sites) & ~engaged & ~layered)
         if len(bt) and len(ck):
             xb, Pb = tracks.predicted(b_row[bt], t)
             xc, Pcand = tracks.predicted(rows[ck], t)
-            engaged[ck] = net_mod.engaged_nearby(g[ck], f[ck], xc, Pcand, bg[bt], shots.fu[busy][bt], xb, Pb)
-        keep &= (g < len(world.site_names)) | layered | ~engaged
-    f, rows, obj, layered = f[keep], rows[keep], obj[keep], layered[keep]
-    if len(f) == 0:
-        return
+            engaged[ck] = net_mod.engaged_nearby(group[ck], f[ck], xc, Pcand, s_group[bt], busy_fu[bt], xb, Pb)
+        keep = (group < n_sites) | layered | ~engaged
+        f, rows, obj, layered, group, key = f[keep], rows[keep], obj[keep], layered[keep], group[keep], key[keep]
+        if len(f) == 0:
+            return
+    else:
+        group, key = _distribution_keys(ctx, f, rows)
+        s_group, s_key = _shot_distribution_keys(ctx, busy)
     # fire distribution rule (a): not a threat another unit of the same group (the site, or the
     # network while its link is up) has rounds at, unless the doctrine is a layered second shot
-    group, key = _distribution_keys(ctx, f, rows)
-    s_group, s_key = _shot_distribution_keys(ctx, busy)
-    keep = layered | ~fire_distribution.engaged_by_other_unit(f, group, key, shots.fu[busy], s_group, s_key)
+    keep = layered | ~fire_distribution.engaged_by_other_unit(f, group, key, busy_fu, s_group, s_key)
     f, rows, obj, group, key = f[keep], rows[keep], obj[keep], group[keep], key[keep]
     if len(f) == 0:
         return
