@@ -17,6 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
+from numba import njit
 
 from iadsim.arrayops import isin_small
 
@@ -131,6 +132,26 @@ def hostile_kinematics(p_m: np.ndarray, v_mps: np.ndarray, assessed_class: np.nd
     return missile | attack.any(axis=1)
 
 
+def kinematics_matter(identity: np.ndarray, replies: np.ndarray, silent: np.ndarray, assume_friend_replies: int,
+                      friend_replies: int, assume_hostile_silent: int) -> np.ndarray:  # fmt: skip
+    """(n,) bool: whether :func:`ladder` reads the hostile kinematics of each track this step.
+
+    The kinematics enter only rule 3's ``silent ≥ assume_hostile_silent ∧ hostile_kin`` of a track
+    that is not final (friend / hostile), not already assumed hostile and not caught by rules 1–2
+    (``replies < friend_replies`` and ``replies < assume_friend_replies``); elsewhere the ladder's
+    result is the same for either value, so they need not be assessed.
+
+    Parameters
+    ----------
+    identity : (n,) current identities; replies, silent : (n,) counters after this interrogation.
+    """
+    ident = np.asarray(identity, np.int8)
+    rep = np.asarray(replies)
+    final = (ident == FRIEND) | (ident == HOSTILE)
+    return np.asarray(~final & (ident != ASSUMED_HOSTILE) & (rep < friend_replies) & (rep < assume_friend_replies)
+                      & (np.asarray(silent) >= assume_hostile_silent))  # fmt: skip
+
+
 def ladder(identity: np.ndarray, replies: np.ndarray, silent: np.ndarray, hostile_kin: np.ndarray,
            assume_friend_replies: int, friend_replies: int, assume_hostile_silent: int,
            hostile_silent: int) -> np.ndarray:  # fmt: skip
@@ -154,14 +175,36 @@ def ladder(identity: np.ndarray, replies: np.ndarray, silent: np.ndarray, hostil
     -------
     (n,) int8 new identities.
     """
-    ident = np.asarray(identity, np.int8)
-    rep = np.asarray(replies)
-    sil = np.asarray(silent)
-    ah = (ident == ASSUMED_HOSTILE) | (np.asarray(hostile_kin, bool) & (sil >= assume_hostile_silent))
-    new = np.select([rep >= friend_replies, rep >= assume_friend_replies, ah & (sil >= hostile_silent), ah],
-                    [FRIEND, ASSUMED_FRIEND, HOSTILE, ASSUMED_HOSTILE], UNKNOWN).astype(np.int8)  # fmt: skip
-    final = (ident == FRIEND) | (ident == HOSTILE)
-    return np.where(final, ident, new).astype(np.int8)
+    ident = np.ascontiguousarray(identity, np.int8).reshape(-1)
+    rep = np.ascontiguousarray(replies, np.int64).reshape(-1)
+    sil = np.ascontiguousarray(silent, np.int64).reshape(-1)
+    kin = np.ascontiguousarray(np.broadcast_to(np.asarray(hostile_kin, bool), ident.shape))
+    return _ladder_kernel(ident, rep, sil, kin, int(assume_friend_replies), int(friend_replies),
+                          int(assume_hostile_silent), int(hostile_silent))  # fmt: skip
+
+
+@njit(cache=True)
+def _ladder_kernel(ident: np.ndarray, rep: np.ndarray, sil: np.ndarray, kin: np.ndarray, afr: int, fr: int, ahs: int,
+                   hs: int) -> np.ndarray:  # pragma: no cover - compiled
+    """:func:`ladder`'s rules 1–5 per track (first match wins; friend and hostile are final)."""
+    out = np.empty(len(ident), np.int8)
+    for j in range(len(ident)):
+        i = ident[j]
+        if i == FRIEND or i == HOSTILE:
+            out[j] = i
+            continue
+        ah = i == ASSUMED_HOSTILE or (kin[j] and sil[j] >= ahs)
+        if rep[j] >= fr:
+            out[j] = FRIEND
+        elif rep[j] >= afr:
+            out[j] = ASSUMED_FRIEND
+        elif ah and sil[j] >= hs:
+            out[j] = HOSTILE
+        elif ah:
+            out[j] = ASSUMED_HOSTILE
+        else:
+            out[j] = UNKNOWN
+    return out
 
 
 def share_identities(identity: np.ndarray, key: np.ndarray) -> np.ndarray:
@@ -181,16 +224,32 @@ def share_identities(identity: np.ndarray, key: np.ndarray) -> np.ndarray:
     -------
     (n,) int8.
     """
-    ident = np.asarray(identity, np.int8)
-    k = np.asarray(key, np.int64)
+    ident = np.ascontiguousarray(identity, np.int8).reshape(-1)
+    k = np.ascontiguousarray(key, np.int64).reshape(-1)
+    return _share_kernel(ident, k, SHARE_SCORE, _SCORE_TO_ID)
+
+
+@njit(cache=True)
+def _share_kernel(ident: np.ndarray, key: np.ndarray, score: np.ndarray,
+                  score_to_id: np.ndarray) -> np.ndarray:  # pragma: no cover - compiled
+    """:func:`share_identities`: per key ≥ 0 the identity of the highest ``score``, via one sort by key."""
+    n = len(ident)
     out = ident.copy()
-    m = k >= 0
-    if not m.any():
-        return out
-    uk, inv = np.unique(k[m], return_inverse=True)
-    best = np.zeros(len(uk), np.int64)
-    np.maximum.at(best, inv, SHARE_SCORE[ident[m]])
-    out[m] = _SCORE_TO_ID[best[inv]]
+    order = np.argsort(key)
+    i = 0
+    while i < n:
+        k = key[order[i]]
+        j = i
+        best = 0
+        while j < n and key[order[j]] == k:
+            sc = score[ident[order[j]]]
+            if sc > best:
+                best = sc
+            j += 1
+        if k >= 0:
+            for q in range(i, j):
+                out[order[q]] = score_to_id[best]
+        i = j
     return out
 
 
@@ -224,5 +283,5 @@ class IffState:
 __all__ = [
     "UNKNOWN", "ASSUMED_FRIEND", "ASSUMED_HOSTILE", "FRIEND", "HOSTILE", "IDENTITIES", "ROES", "ROE_CODE",
     "ROE_TABLE", "SHARE_SCORE", "roe_allows", "interrogations_due", "reply_probability", "update_counts",
-    "hostile_kinematics", "ladder", "share_identities", "IffState",
+    "hostile_kinematics", "kinematics_matter", "ladder", "share_identities", "IffState",
 ]  # fmt: skip

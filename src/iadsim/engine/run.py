@@ -516,21 +516,29 @@ def _identify(ctx: _Ctx, t: float, new_confirmed: bool = True) -> None:
         got = _draw_per_unit(ctx.iff_rngs, site) < p
         ids.replies[obj], ids.silent[obj] = iff.update_counts(ids.replies[obj], ids.silent[obj], got)
         ids.last_s[obj] = t
-        x, _ = tracks.predicted(rows, t)
-        kin = iff.hostile_kinematics(x[:, :3], x[:, 3:], classification.classify(x[:, :3], x[:, 3:]), ctx.asset_ecef,
-                                     spec.attack_cpa_km * 1000.0, spec.attack_horizon_s)  # fmt: skip
+        # the hostile kinematics are assessed only where the ladder reads them (iff.kinematics_matter)
+        kin = np.zeros(len(rows), bool)
+        km = np.flatnonzero(iff.kinematics_matter(ids.identity[obj], ids.replies[obj], ids.silent[obj],
+                                                  spec.assume_friend_replies, spec.friend_replies,
+                                                  spec.assume_hostile_silent))  # fmt: skip
+        if len(km):
+            x, _ = tracks.predicted(rows[km], t)
+            kin[km] = iff.hostile_kinematics(x[:, :3], x[:, 3:], classification.classify(x[:, :3], x[:, 3:]),
+                                             ctx.asset_ecef, spec.attack_cpa_km * 1000.0, spec.attack_horizon_s)  # fmt: skip
         new = iff.ladder(ids.identity[obj], ids.replies[obj], ids.silent[obj], kin, spec.assume_friend_replies,
                          spec.friend_replies, spec.assume_hostile_silent, spec.hostile_silent)  # fmt: skip
         ch = new != ids.identity[obj]
         ids.identity[obj] = new
         changed_rows.append(rows[ch])
-    # identities shared within each sharing group (site keys: no other site shares them)
-    obj_all = fcs.obj[conf]
-    shared = iff.share_identities(ids.identity[obj_all], _identity_keys(ctx, conf))
-    ch = shared != ids.identity[obj_all]
-    if ch.any():
-        ids.identity[obj_all[ch]] = shared[ch]
-        changed_rows.append(conf[ch])
+    # identities shared within each sharing group (site keys: no other site shares them; without
+    # a network every key is the row's own object, whose identity its rows already share)
+    if ctx.net is not None:
+        obj_all = fcs.obj[conf]
+        shared = iff.share_identities(ids.identity[obj_all], _identity_keys(ctx, conf))
+        ch = shared != ids.identity[obj_all]
+        if ch.any():
+            ids.identity[obj_all[ch]] = shared[ch]
+            changed_rows.append(conf[ch])
     em = np.unique(np.concatenate(changed_rows))
     if len(em):
         code = ids.identity[fcs.obj[em]].astype(np.int64)
@@ -872,11 +880,17 @@ def _picture_quality(world: World, tracks: TrackTable, t: float, pos: np.ndarray
     if own is not None:  # remote rows are the network's picture, not the site's
         conf = conf[own[conf]]
     xp, _ = tracks.predicted(conf, t) if len(conf) else (np.zeros((0, 6)), None)
-    for s in range(n_sites):  # a handful of sites, every quality_sample_s
+    conf_site = tracks.site[conf]
+    n_truth = site_vis.sum(axis=1)
+    n_est = np.bincount(conf_site, minlength=n_sites)
+    out["time_s"] = t
+    out["site"] = np.arange(n_sites)
+    for s in np.flatnonzero((n_truth > 0) | (n_est > 0)):  # a handful of sites, every quality_sample_s
         truth = pos[act[site_vis[s]]]
-        est = xp[tracks.site[conf] == s, :3]
+        est = xp[conf_site == s, :3]
         g = gospa_ospa(est, truth, cutoff_m, 1.0)
         out[s] = (t, s, g.gospa, g.localisation, g.missed, g.false, len(truth), len(est), g.n_missed, g.n_false)
+    # a site that covers no threat and holds no track scores 0 in every column (GOSPA of two empty sets)
     return out
 
 
