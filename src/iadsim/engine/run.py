@@ -959,18 +959,25 @@ def _engage(ctx: _Ctx, conf: np.ndarray, ready_fu: np.ndarray, t: float, magazin
     delay = fus.reaction_time_s[f] + np.where(cued, fc_cue[f], 0.0)
     p_launch, v_launch, acc = engagement.launch_kinematics(p, v, delay)
     tgo = evaluation.time_to_go(p, v, ctx.asset_ecef)
-    # channels of every radar for every pair: target channels (objects held) and guidance
-    # channels (guided rounds in flight); an object already held by radar s needs no new channel
-    held = np.bincount(fcs.radar[fcs.maintained()], minlength=S) if S else np.zeros(0, np.int64)
-    pend = shots.pending_rows()
-    gpend = pend[shots.guided[pend] & (shots.radar[pend] >= 0)]
-    guided = np.bincount(shots.radar[gpend], minlength=S) if S else np.zeros(0, np.int64)
-    target_free = fus.max_engagements[f][:, None] - held[None, :]
     own = fcs.radar[obj]
-    target_free[np.flatnonzero(own >= 0), own[own >= 0]] = 1
-    guided_free = fus.max_guided[f][:, None] - guided[None, :]
+    # channels of every radar for every pair: target channels (objects held) and guidance
+    # channels (guided rounds in flight); an object already held by radar s needs no new channel.
+    # Computed on first use: the support test runs only where some type is otherwise capable.
+    chan: list[np.ndarray] = []
+
+    def channels() -> list[np.ndarray]:
+        if not chan:
+            held = np.bincount(fcs.radar[fcs.maintained()], minlength=S) if S else np.zeros(0, np.int64)
+            pend = shots.pending_rows()
+            gpend = pend[shots.guided[pend] & (shots.radar[pend] >= 0)]
+            guided = np.bincount(shots.radar[gpend], minlength=S) if S else np.zeros(0, np.int64)
+            target_free = fus.max_engagements[f][:, None] - held[None, :]
+            target_free[np.flatnonzero(own >= 0), own[own >= 0]] = 1
+            chan.extend((held, target_free, fus.max_guided[f][:, None] - guided[None, :]))
+        return chan
 
     def support(pip: np.ndarray, k: np.ndarray) -> np.ndarray:
+        _, target_free, guided_free = channels()
         p_look = np.where(remote[k][:, None], pip, p_launch[k])  # remote: no launch-time coverage needed
         return _support_radar(world, f[k], p_look, pip, target_free[k], guided_free[k]) >= 0
 
@@ -987,6 +994,7 @@ def _engage(ctx: _Ctx, conf: np.ndarray, ready_fu: np.ndarray, t: float, magazin
     feas = np.flatnonzero(best_type >= 0)
     if len(feas) == 0:
         return
+    held, target_free, guided_free = channels()
     # ---- selection: threat evaluation + one WTA per fire-distribution group (c2/fire_distribution.py)
     sel, n_req, var_sel, pk_sel = _select(ctx, f, rows, obj, feas, best_type, best_tau, delay, p, v, tgo, Pc, assessed, magazine,
                          fc_update, held, guided_free, group, key)  # fmt: skip
