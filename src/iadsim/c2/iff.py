@@ -14,6 +14,7 @@ Identity codes (``int8``, stable, stored in the ``value`` column of ``Identified
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -123,13 +124,29 @@ def hostile_kinematics(p_m: np.ndarray, v_mps: np.ndarray, assessed_class: np.nd
     missile = isin_small(np.asarray(assessed_class), MISSILE_CLASSES)
     if len(asset_ecef_m) == 0 or len(p_m) == 0:
         return missile
-    r = p_m[:, None, :] - asset_ecef_m[None, :, :]  # (n, A, 3)
-    v2 = np.maximum(np.einsum("nk,nk->n", v_mps, v_mps), 1e-9)[:, None]
-    t_star = -np.einsum("nak,nk->na", r, v_mps) / v2
-    d_star = np.linalg.norm(r + v_mps[:, None, :] * t_star[..., None], axis=2)
-    attack = (t_star >= 0) & (t_star <= horizon_s) & (d_star <= cpa_m)
-    attack |= np.linalg.norm(r, axis=2) <= cpa_m
-    return missile | attack.any(axis=1)
+    c = np.ascontiguousarray
+    return missile | _attack_profile(c(p_m, float), c(v_mps, float), c(asset_ecef_m, float).reshape(-1, 3),
+                                     float(cpa_m), float(horizon_s))  # fmt: skip
+
+
+@njit(cache=True)
+def _attack_profile(p: np.ndarray, v: np.ndarray, assets: np.ndarray, cpa_m: float,
+                    horizon_s: float) -> np.ndarray:  # pragma: no cover - compiled
+    """:func:`hostile_kinematics`' attack profile per track: for some asset, r = p − a,
+    t* = −(r·v)/max(|v|², 10⁻⁹), d* = |r + v t*|; 0 ≤ t* ≤ horizon ∧ d* ≤ cpa, or |r| ≤ cpa."""
+    n = p.shape[0]
+    out = np.zeros(n, np.bool_)
+    for j in range(n):
+        v2 = max(v[j, 0] * v[j, 0] + v[j, 1] * v[j, 1] + v[j, 2] * v[j, 2], 1e-9)
+        for a in range(assets.shape[0]):
+            r0, r1, r2 = p[j, 0] - assets[a, 0], p[j, 1] - assets[a, 1], p[j, 2] - assets[a, 2]
+            ts = -(r0 * v[j, 0] + r1 * v[j, 1] + r2 * v[j, 2]) / v2
+            d0, d1, d2 = r0 + v[j, 0] * ts, r1 + v[j, 1] * ts, r2 + v[j, 2] * ts
+            ds = math.sqrt(d0 * d0 + d1 * d1 + d2 * d2)
+            if (ts >= 0 and ts <= horizon_s and ds <= cpa_m) or math.sqrt(r0 * r0 + r1 * r1 + r2 * r2) <= cpa_m:
+                out[j] = True
+                break
+    return out
 
 
 def kinematics_matter(identity: np.ndarray, replies: np.ndarray, silent: np.ndarray, assume_friend_replies: int,

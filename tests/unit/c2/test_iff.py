@@ -230,3 +230,23 @@ def test_compiled_ladder_and_sharing_match_numpy_reference() -> None:
                                       _ladder_numpy(ident, rep, sil, kin, afr, fr, ahs, hs))  # fmt: skip
         key = rng.integers(-3, 8, n)
         np.testing.assert_array_equal(iff.share_identities(ident, key), _share_numpy(ident, key))
+
+
+def test_compiled_attack_profile_matches_numpy_reference() -> None:
+    rng = np.random.default_rng(13)
+    assets = np.array([[4.0e6, 3.0e6, 3.6e6], [4.05e6, 2.95e6, 3.61e6]])
+    n = 400
+    p = assets[0] + rng.normal(0, 60e3, (n, 3))
+    v = rng.normal(0, 250, (n, 3))
+    v[::25] = 0.0  # hovering: |v|² floored
+    cls = rng.integers(0, 4, n)
+    got = iff.hostile_kinematics(p, v, cls, assets, 15e3, 300.0)
+    # the NumPy formula before the compiled kernel (independent reference)
+    r = p[:, None, :] - assets[None, :, :]
+    v2 = np.maximum(np.einsum("nk,nk->n", v, v), 1e-9)[:, None]
+    t_star = -np.einsum("nak,nk->na", r, v) / v2
+    d_star = np.linalg.norm(r + v[:, None, :] * t_star[..., None], axis=2)
+    attack = ((t_star >= 0) & (t_star <= 300.0) & (d_star <= 15e3)) | (np.linalg.norm(r, axis=2) <= 15e3)
+    ref = np.isin(cls, iff.MISSILE_CLASSES) | attack.any(axis=1)
+    assert ref.any() and (~ref).any() and (attack.any(axis=1) & ~np.isin(cls, iff.MISSILE_CLASSES)).any()
+    np.testing.assert_array_equal(got, ref)
