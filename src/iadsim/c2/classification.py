@@ -33,9 +33,12 @@ from __future__ import annotations
 import numpy as np
 
 from iadsim.scenario.schema import THREAT_CLASSES
+from iadsim.weapons.kernels import classify_tracks
 
 AIRCRAFT, CRUISE_MISSILE, BALLISTIC_MISSILE, DRONE = (THREAT_CLASSES.index(c) for c in (
     "aircraft", "cruise_missile", "ballistic_missile", "drone"))  # fmt: skip
+# the compiled rule table (weapons/kernels.classify_tracks) returns these codes
+assert (AIRCRAFT, CRUISE_MISSILE, BALLISTIC_MISSILE, DRONE) == (0, 1, 2, 3)
 
 #: Thresholds of :func:`classify` (SI units); see the module docstring for the reasoning.
 BALLISTIC_MIN_SPEED_MPS = 1000.0
@@ -58,20 +61,12 @@ def classify(pos_ecef_m: np.ndarray, vel_ecef_mps: np.ndarray) -> np.ndarray:
     -------
     (P,) int64 class index. Pure function of the estimate (see the module docstring for rules).
     """
-    from iadsim.geo import frames
-
-    p = np.asarray(pos_ecef_m, float).reshape(-1, 3)
-    v = np.asarray(vel_ecef_mps, float).reshape(-1, 3)
-    if len(p) == 0:
-        return np.zeros(0, np.int64)
-    lat, lon, h = frames.ecef_to_geodetic(p)
-    lat = np.asarray(lat, float)
-    lon = np.asarray(lon, float)
-    up = np.stack([np.cos(lat) * np.cos(lon), np.cos(lat) * np.sin(lon), np.sin(lat)], axis=1)
-    speed = np.linalg.norm(v, axis=1)
-    v_up = np.einsum("ij,ij->i", v, up)
-    h = np.asarray(h, float)
-    return classify_kinematics(speed, h, v_up)
+    p = np.ascontiguousarray(pos_ecef_m, float).reshape(-1, 3)
+    v = np.ascontiguousarray(vel_ecef_mps, float).reshape(-1, 3)
+    # the rule table of classify_kinematics, compiled (weapons/kernels.py), with the geodetic
+    # height and up direction of iadsim.geo.frames.ecef_to_geodetic
+    return classify_tracks(p, v, BALLISTIC_MIN_SPEED_MPS, BALLISTIC_MIN_ALT_M, BALLISTIC_MAX_VUP_MPS,
+                           DRONE_MAX_SPEED_MPS, CRUISE_MAX_SPEED_MPS, CRUISE_MAX_ALT_M)  # fmt: skip
 
 
 def classify_kinematics(speed_mps: np.ndarray, alt_m: np.ndarray, v_up_mps: np.ndarray) -> np.ndarray:

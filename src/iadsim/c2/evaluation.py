@@ -7,7 +7,10 @@ Pure kernels over arrays; no truth labels (only track estimates).
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
+from numba import njit
 
 
 def time_to_go(p_m: np.ndarray, v_mps: np.ndarray, asset_ecef_m: np.ndarray, min_closing_mps: float = 1.0) -> np.ndarray:
@@ -28,12 +31,26 @@ def time_to_go(p_m: np.ndarray, v_mps: np.ndarray, asset_ecef_m: np.ndarray, min
     """
     if len(asset_ecef_m) == 0:
         return np.full(len(p_m), np.inf)
-    rel = asset_ecef_m[None, :, :] - p_m[:, None, :]  # (P, A, 3)
-    dist = np.linalg.norm(rel, axis=2)
-    closing = np.einsum("pak,pk->pa", rel, v_mps) / np.maximum(dist, 1.0)
-    with np.errstate(divide="ignore"):
-        tgo = np.where(closing > min_closing_mps, dist / np.maximum(closing, 1e-9), np.inf)
-    return np.asarray(tgo.min(axis=1))
+    c = np.ascontiguousarray
+    return _time_to_go(c(p_m, float).reshape(-1, 3), c(v_mps, float).reshape(-1, 3),
+                       c(asset_ecef_m, float).reshape(-1, 3), float(min_closing_mps))  # fmt: skip
+
+
+@njit(cache=True)
+def _time_to_go(p: np.ndarray, v: np.ndarray, assets: np.ndarray, min_closing: float) -> np.ndarray:  # pragma: no cover
+    """:func:`time_to_go` per track: min over assets of d / c where c = (a − p)·v / max(d, 1) > min_closing."""
+    n = p.shape[0]
+    out = np.full(n, np.inf)
+    for j in range(n):
+        for a in range(assets.shape[0]):
+            r0, r1, r2 = assets[a, 0] - p[j, 0], assets[a, 1] - p[j, 1], assets[a, 2] - p[j, 2]
+            d = math.sqrt(r0 * r0 + r1 * r1 + r2 * r2)
+            closing = (r0 * v[j, 0] + r1 * v[j, 1] + r2 * v[j, 2]) / max(d, 1.0)
+            if closing > min_closing:
+                tg = d / max(closing, 1e-9)
+                if tg < out[j]:
+                    out[j] = tg
+    return out
 
 
 def first_per_unit(unit: np.ndarray, tgo_s: np.ndarray, track_id: np.ndarray) -> np.ndarray:

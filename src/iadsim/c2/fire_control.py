@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import numpy as np
+from numba import njit
 
 from iadsim.arrayops import isin_small
 
@@ -70,6 +71,65 @@ def not_already_engaged(f: np.ndarray, target: np.ndarray, shot_fu: np.ndarray, 
     if len(shot_fu) == 0:
         return np.ones(len(f), bool)
     return np.asarray(~isin_small(f * (n_keys + 1) + target, shot_fu * (n_keys + 1) + shot_target))
+
+
+@njit(cache=True)
+def engage_candidates(ready_fu: np.ndarray, fu_site: np.ndarray, conf: np.ndarray, track_site: np.ndarray,
+                      obj_of_row: np.ndarray, identity: np.ndarray, fu_roe: np.ndarray, roe_table: np.ndarray,
+                      fc_any: np.ndarray, busy_fu: np.ndarray, busy_target: np.ndarray, remote_row: np.ndarray,
+                      engage_on_remote: np.ndarray, networked: bool) -> tuple[np.ndarray, np.ndarray]:  # pragma: no cover
+    """The candidate pairs of one decision cycle that pass the unit-level filters, one compiled loop.
+
+    Pair (unit u, track row r) for every ready unit × engageable track of its own site
+    (:func:`candidate_pairs`, in its order: unit-major, then track order), kept iff
+
+    * the rules of engagement allow the track's identity: ``roe_table[roe(u), identity(obj(r))]``
+      (:func:`iadsim.c2.iff.roe_allows`);
+    * the unit has no busy round at the object (:func:`not_already_engaged`);
+    * the unit has a fire-control radar (``fc_any[u]``);
+    * with a network (``networked``): a remote row needs the unit's ``engage_on_remote``
+      (:func:`iadsim.c2.network.remote_allowed`).
+
+    Parameters
+    ----------
+    ready_fu : (U,) ready units. fu_site : (F,) site of each unit. conf : (K,) engageable rows.
+    track_site, obj_of_row : (rows,) site and fire-control object of each track row.
+    identity : (objects,) identity code. fu_roe : (F,) ROE code. roe_table : (ROE, identities) bool.
+    fc_any : (F,) bool. busy_fu, busy_target : (B,) unit and object of each busy round.
+    remote_row : (rows,) bool remote (network) row, read only with ``networked``.
+    engage_on_remote : (F,) bool, read only with ``networked``.
+
+    Returns
+    -------
+    ``(f (P,), rows (P,))`` int64: the kept pairs.
+    """
+    out_f = np.empty(len(ready_fu) * len(conf), np.int64)
+    out_r = np.empty(len(ready_fu) * len(conf), np.int64)
+    n = 0
+    for a in range(len(ready_fu)):
+        u = ready_fu[a]
+        if not fc_any[u]:
+            continue
+        for b in range(len(conf)):
+            r = conf[b]
+            if track_site[r] != fu_site[u]:
+                continue
+            o = obj_of_row[r]
+            if not roe_table[fu_roe[u], identity[o]]:
+                continue
+            if networked and remote_row[r] and not engage_on_remote[u]:
+                continue
+            engaged = False
+            for k in range(len(busy_fu)):
+                if busy_fu[k] == u and busy_target[k] == o:
+                    engaged = True
+                    break
+            if engaged:
+                continue
+            out_f[n] = u
+            out_r[n] = r
+            n += 1
+    return out_f[:n], out_r[:n]
 
 
 def rounds_per_engagement(salvo_size: np.ndarray, rounds_of_type: np.ndarray) -> np.ndarray:

@@ -22,6 +22,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from numba import njit
 
 from iadsim.c2.assignment import AssignmentProblem
 
@@ -41,17 +42,36 @@ def engaged_by_other_unit(f: np.ndarray, group: np.ndarray, key: np.ndarray, sho
     P = len(f)
     if P == 0 or len(shot_fu) == 0:
         return np.zeros(P, bool)
-    M = int(max(np.max(key), np.max(shot_key))) + 2
-    U = int(max(np.max(f), np.max(shot_fu))) + 1
-    cs = np.asarray(shot_group, np.int64) * M + (np.asarray(shot_key, np.int64) + 1)
-    cp = np.asarray(group, np.int64) * M + (np.asarray(key, np.int64) + 1)
+    c = np.ascontiguousarray
+    return _engaged_by_other_unit_kernel(c(f, np.int64), c(group, np.int64), c(key, np.int64), c(shot_fu, np.int64),
+                                         c(shot_group, np.int64), c(shot_key, np.int64))  # fmt: skip
 
-    def count(sorted_codes: np.ndarray, q: np.ndarray) -> np.ndarray:
-        return np.searchsorted(sorted_codes, q, "right") - np.searchsorted(sorted_codes, q, "left")
 
-    n_all = count(np.sort(cs), cp)
-    n_own = count(np.sort(cs * U + np.asarray(shot_fu, np.int64)), cp * U + np.asarray(f, np.int64))
-    return np.asarray(n_all - n_own > 0)
+@njit(cache=True)
+def _engaged_by_other_unit_kernel(f: np.ndarray, group: np.ndarray, key: np.ndarray, shot_fu: np.ndarray,
+                                  shot_group: np.ndarray, shot_key: np.ndarray) -> np.ndarray:  # pragma: no cover
+    """Rule (a) of :func:`engaged_by_other_unit` per pair, by integer codes.
+
+    With M = max key + 2 and U = max unit + 1, a round's code is c = group·M + key + 1 and its
+    unit code c·U + unit; a pair is excluded iff (rounds with its code) − (rounds with its unit
+    code) > 0. (P, R ≥ 1.)
+    """
+    M = max(np.max(key), np.max(shot_key)) + 2
+    U = max(np.max(f), np.max(shot_fu)) + 1
+    out = np.zeros(len(f), np.bool_)
+    for p in range(len(f)):
+        cp = group[p] * M + (key[p] + 1)
+        cpu = cp * U + f[p]
+        n_all = 0
+        n_own = 0
+        for b in range(len(shot_fu)):
+            cs = shot_group[b] * M + (shot_key[b] + 1)
+            if cs == cp:
+                n_all += 1
+            if cs * U + shot_fu[b] == cpu:
+                n_own += 1
+        out[p] = n_all - n_own > 0
+    return out
 
 
 @dataclass(frozen=True)

@@ -14,9 +14,11 @@ Identity codes (``int8``, stable, stored in the ``value`` column of ``Identified
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 import numpy as np
+from numba import njit
 
 from iadsim.arrayops import isin_small
 
@@ -122,13 +124,49 @@ def hostile_kinematics(p_m: np.ndarray, v_mps: np.ndarray, assessed_class: np.nd
     missile = isin_small(np.asarray(assessed_class), MISSILE_CLASSES)
     if len(asset_ecef_m) == 0 or len(p_m) == 0:
         return missile
-    r = p_m[:, None, :] - asset_ecef_m[None, :, :]  # (n, A, 3)
-    v2 = np.maximum(np.einsum("nk,nk->n", v_mps, v_mps), 1e-9)[:, None]
-    t_star = -np.einsum("nak,nk->na", r, v_mps) / v2
-    d_star = np.linalg.norm(r + v_mps[:, None, :] * t_star[..., None], axis=2)
-    attack = (t_star >= 0) & (t_star <= horizon_s) & (d_star <= cpa_m)
-    attack |= np.linalg.norm(r, axis=2) <= cpa_m
-    return missile | attack.any(axis=1)
+    c = np.ascontiguousarray
+    return missile | _attack_profile(c(p_m, float), c(v_mps, float), c(asset_ecef_m, float).reshape(-1, 3),
+                                     float(cpa_m), float(horizon_s))  # fmt: skip
+
+
+@njit(cache=True)
+def _attack_profile(p: np.ndarray, v: np.ndarray, assets: np.ndarray, cpa_m: float,
+                    horizon_s: float) -> np.ndarray:  # pragma: no cover - compiled
+    """:func:`hostile_kinematics`' attack profile per track: for some asset, r = p − a,
+    t* = −(r·v)/max(|v|², 10⁻⁹), d* = |r + v t*|; 0 ≤ t* ≤ horizon ∧ d* ≤ cpa, or |r| ≤ cpa."""
+    n = p.shape[0]
+    out = np.zeros(n, np.bool_)
+    for j in range(n):
+        v2 = max(v[j, 0] * v[j, 0] + v[j, 1] * v[j, 1] + v[j, 2] * v[j, 2], 1e-9)
+        for a in range(assets.shape[0]):
+            r0, r1, r2 = p[j, 0] - assets[a, 0], p[j, 1] - assets[a, 1], p[j, 2] - assets[a, 2]
+            ts = -(r0 * v[j, 0] + r1 * v[j, 1] + r2 * v[j, 2]) / v2
+            d0, d1, d2 = r0 + v[j, 0] * ts, r1 + v[j, 1] * ts, r2 + v[j, 2] * ts
+            ds = math.sqrt(d0 * d0 + d1 * d1 + d2 * d2)
+            if (ts >= 0 and ts <= horizon_s and ds <= cpa_m) or math.sqrt(r0 * r0 + r1 * r1 + r2 * r2) <= cpa_m:
+                out[j] = True
+                break
+    return out
+
+
+def kinematics_matter(identity: np.ndarray, replies: np.ndarray, silent: np.ndarray, assume_friend_replies: int,
+                      friend_replies: int, assume_hostile_silent: int) -> np.ndarray:  # fmt: skip
+    """(n,) bool: whether :func:`ladder` reads the hostile kinematics of each track this step.
+
+    The kinematics enter only rule 3's ``silent ≥ assume_hostile_silent ∧ hostile_kin`` of a track
+    that is not final (friend / hostile), not already assumed hostile and not caught by rules 1–2
+    (``replies < friend_replies`` and ``replies < assume_friend_replies``); elsewhere the ladder's
+    result is the same for either value, so they need not be assessed.
+
+    Parameters
+    ----------
+    identity : (n,) current identities; replies, silent : (n,) counters after this interrogation.
+    """
+    ident = np.asarray(identity, np.int8)
+    rep = np.asarray(replies)
+    final = (ident == FRIEND) | (ident == HOSTILE)
+    return np.asarray(~final & (ident != ASSUMED_HOSTILE) & (rep < friend_replies) & (rep < assume_friend_replies)
+                      & (np.asarray(silent) >= assume_hostile_silent))  # fmt: skip
 
 
 def ladder(identity: np.ndarray, replies: np.ndarray, silent: np.ndarray, hostile_kin: np.ndarray,
@@ -154,14 +192,36 @@ def ladder(identity: np.ndarray, replies: np.ndarray, silent: np.ndarray, hostil
     -------
     (n,) int8 new identities.
     """
-    ident = np.asarray(identity, np.int8)
-    rep = np.asarray(replies)
-    sil = np.asarray(silent)
-    ah = (ident == ASSUMED_HOSTILE) | (np.asarray(hostile_kin, bool) & (sil >= assume_hostile_silent))
-    new = np.select([rep >= friend_replies, rep >= assume_friend_replies, ah & (sil >= hostile_silent), ah],
-                    [FRIEND, ASSUMED_FRIEND, HOSTILE, ASSUMED_HOSTILE], UNKNOWN).astype(np.int8)  # fmt: skip
-    final = (ident == FRIEND) | (ident == HOSTILE)
-    return np.where(final, ident, new).astype(np.int8)
+    ident = np.ascontiguousarray(identity, np.int8).reshape(-1)
+    rep = np.ascontiguousarray(replies, np.int64).reshape(-1)
+    sil = np.ascontiguousarray(silent, np.int64).reshape(-1)
+    kin = np.ascontiguousarray(np.broadcast_to(np.asarray(hostile_kin, bool), ident.shape))
+    return _ladder_kernel(ident, rep, sil, kin, int(assume_friend_replies), int(friend_replies),
+                          int(assume_hostile_silent), int(hostile_silent))  # fmt: skip
+
+
+@njit(cache=True)
+def _ladder_kernel(ident: np.ndarray, rep: np.ndarray, sil: np.ndarray, kin: np.ndarray, afr: int, fr: int, ahs: int,
+                   hs: int) -> np.ndarray:  # pragma: no cover - compiled
+    """:func:`ladder`'s rules 1–5 per track (first match wins; friend and hostile are final)."""
+    out = np.empty(len(ident), np.int8)
+    for j in range(len(ident)):
+        i = ident[j]
+        if i == FRIEND or i == HOSTILE:
+            out[j] = i
+            continue
+        ah = i == ASSUMED_HOSTILE or (kin[j] and sil[j] >= ahs)
+        if rep[j] >= fr:
+            out[j] = FRIEND
+        elif rep[j] >= afr:
+            out[j] = ASSUMED_FRIEND
+        elif ah and sil[j] >= hs:
+            out[j] = HOSTILE
+        elif ah:
+            out[j] = ASSUMED_HOSTILE
+        else:
+            out[j] = UNKNOWN
+    return out
 
 
 def share_identities(identity: np.ndarray, key: np.ndarray) -> np.ndarray:
@@ -181,16 +241,32 @@ def share_identities(identity: np.ndarray, key: np.ndarray) -> np.ndarray:
     -------
     (n,) int8.
     """
-    ident = np.asarray(identity, np.int8)
-    k = np.asarray(key, np.int64)
+    ident = np.ascontiguousarray(identity, np.int8).reshape(-1)
+    k = np.ascontiguousarray(key, np.int64).reshape(-1)
+    return _share_kernel(ident, k, SHARE_SCORE, _SCORE_TO_ID)
+
+
+@njit(cache=True)
+def _share_kernel(ident: np.ndarray, key: np.ndarray, score: np.ndarray,
+                  score_to_id: np.ndarray) -> np.ndarray:  # pragma: no cover - compiled
+    """:func:`share_identities`: per key ≥ 0 the identity of the highest ``score``, via one sort by key."""
+    n = len(ident)
     out = ident.copy()
-    m = k >= 0
-    if not m.any():
-        return out
-    uk, inv = np.unique(k[m], return_inverse=True)
-    best = np.zeros(len(uk), np.int64)
-    np.maximum.at(best, inv, SHARE_SCORE[ident[m]])
-    out[m] = _SCORE_TO_ID[best[inv]]
+    order = np.argsort(key)
+    i = 0
+    while i < n:
+        k = key[order[i]]
+        j = i
+        best = 0
+        while j < n and key[order[j]] == k:
+            sc = score[ident[order[j]]]
+            if sc > best:
+                best = sc
+            j += 1
+        if k >= 0:
+            for q in range(i, j):
+                out[order[q]] = score_to_id[best]
+        i = j
     return out
 
 
@@ -224,5 +300,5 @@ class IffState:
 __all__ = [
     "UNKNOWN", "ASSUMED_FRIEND", "ASSUMED_HOSTILE", "FRIEND", "HOSTILE", "IDENTITIES", "ROES", "ROE_CODE",
     "ROE_TABLE", "SHARE_SCORE", "roe_allows", "interrogations_due", "reply_probability", "update_counts",
-    "hostile_kinematics", "ladder", "share_identities", "IffState",
+    "hostile_kinematics", "kinematics_matter", "ladder", "share_identities", "IffState",
 ]  # fmt: skip

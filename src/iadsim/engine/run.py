@@ -474,7 +474,9 @@ def _identity_keys(ctx: _Ctx, rows: np.ndarray) -> np.ndarray:
         return obj
     g, k = net_mod.distribution_keys(ctx.tracks.site[rows], obj, ctx.fcs.net_track[obj], nets.site_network, ctx.net.up,
                                      len(ctx.world.site_names))  # fmt: skip
-    return np.unique(np.stack([g, k], axis=1), axis=0, return_inverse=True)[1].reshape(-1).astype(np.int64)
+    # one non-negative integer per distinct (group, key) pair: g · span + (k − min k)
+    k0 = int(k.min())
+    return g * (int(k.max()) - k0 + 1) + (k - k0)
 
 
 def _identify(ctx: _Ctx, t: float, new_confirmed: bool = True) -> None:
@@ -514,21 +516,29 @@ def _identify(ctx: _Ctx, t: float, new_confirmed: bool = True) -> None:
         got = _draw_per_unit(ctx.iff_rngs, site) < p
         ids.replies[obj], ids.silent[obj] = iff.update_counts(ids.replies[obj], ids.silent[obj], got)
         ids.last_s[obj] = t
-        x, _ = tracks.predicted(rows, t)
-        kin = iff.hostile_kinematics(x[:, :3], x[:, 3:], classification.classify(x[:, :3], x[:, 3:]), ctx.asset_ecef,
-                                     spec.attack_cpa_km * 1000.0, spec.attack_horizon_s)  # fmt: skip
+        # the hostile kinematics are assessed only where the ladder reads them (iff.kinematics_matter)
+        kin = np.zeros(len(rows), bool)
+        km = np.flatnonzero(iff.kinematics_matter(ids.identity[obj], ids.replies[obj], ids.silent[obj],
+                                                  spec.assume_friend_replies, spec.friend_replies,
+                                                  spec.assume_hostile_silent))  # fmt: skip
+        if len(km):
+            x, _ = tracks.predicted(rows[km], t)
+            kin[km] = iff.hostile_kinematics(x[:, :3], x[:, 3:], classification.classify(x[:, :3], x[:, 3:]),
+                                             ctx.asset_ecef, spec.attack_cpa_km * 1000.0, spec.attack_horizon_s)  # fmt: skip
         new = iff.ladder(ids.identity[obj], ids.replies[obj], ids.silent[obj], kin, spec.assume_friend_replies,
                          spec.friend_replies, spec.assume_hostile_silent, spec.hostile_silent)  # fmt: skip
         ch = new != ids.identity[obj]
         ids.identity[obj] = new
         changed_rows.append(rows[ch])
-    # identities shared within each sharing group (site keys: no other site shares them)
-    obj_all = fcs.obj[conf]
-    shared = iff.share_identities(ids.identity[obj_all], _identity_keys(ctx, conf))
-    ch = shared != ids.identity[obj_all]
-    if ch.any():
-        ids.identity[obj_all[ch]] = shared[ch]
-        changed_rows.append(conf[ch])
+    # identities shared within each sharing group (site keys: no other site shares them; without
+    # a network every key is the row's own object, whose identity its rows already share)
+    if ctx.net is not None:
+        obj_all = fcs.obj[conf]
+        shared = iff.share_identities(ids.identity[obj_all], _identity_keys(ctx, conf))
+        ch = shared != ids.identity[obj_all]
+        if ch.any():
+            ids.identity[obj_all[ch]] = shared[ch]
+            changed_rows.append(conf[ch])
     em = np.unique(np.concatenate(changed_rows))
     if len(em):
         code = ids.identity[fcs.obj[em]].astype(np.int64)
@@ -870,11 +880,17 @@ def _picture_quality(world: World, tracks: TrackTable, t: float, pos: np.ndarray
     if own is not None:  # remote rows are the network's picture, not the site's
         conf = conf[own[conf]]
     xp, _ = tracks.predicted(conf, t) if len(conf) else (np.zeros((0, 6)), None)
-    for s in range(n_sites):  # a handful of sites, every quality_sample_s
+    conf_site = tracks.site[conf]
+    n_truth = site_vis.sum(axis=1)
+    n_est = np.bincount(conf_site, minlength=n_sites)
+    out["time_s"] = t
+    out["site"] = np.arange(n_sites)
+    for s in np.flatnonzero((n_truth > 0) | (n_est > 0)):  # a handful of sites, every quality_sample_s
         truth = pos[act[site_vis[s]]]
-        est = xp[tracks.site[conf] == s, :3]
+        est = xp[conf_site == s, :3]
         g = gospa_ospa(est, truth, cutoff_m, 1.0)
         out[s] = (t, s, g.gospa, g.localisation, g.missed, g.false, len(truth), len(est), g.n_missed, g.n_false)
+    # a site that covers no threat and holds no track scores 0 in every column (GOSPA of two empty sets)
     return out
 
 
@@ -886,43 +902,48 @@ def _engage(ctx: _Ctx, conf: np.ndarray, ready_fu: np.ndarray, t: float, magazin
     fcr = world.fc_radars
     assert fcr is not None
     S = len(radars)
-    f, rows = fire_control.candidate_pairs(ready_fu, fus.site_index, conf, tracks.site)
-    obj = fcs.obj[rows]
-    ctx.ids.ensure(fcs.cap)  # objects created since the last identification pass: unknown
-    keep = iff.roe_allows(ctx.ids.identity[obj], ctx.fu_roe[f])  # rules of engagement on the unit's identity
-    if not keep.any():  # e.g. only friendly tracks: the filters below are conjunctive, nothing to engage
-        return
-    busy = shots.busy_rows()
-    keep &= fire_control.not_already_engaged(f, obj, shots.fu[busy], shots.target[busy], fcs.cap)
-    keep &= fus.fc_mask[f].any(axis=1)  # a unit without a fire-control radar cannot engage
     net = ctx.net
+    ctx.ids.ensure(fcs.cap)  # objects created since the last identification pass: unknown
+    busy = shots.busy_rows()
+    busy_fu, busy_obj = shots.fu[busy], shots.target[busy]
+    # every ready unit × engageable track of its site, kept where the rules of engagement allow the
+    # unit's identity, the unit has no round busy at it, has a fire-control radar, and (network) a
+    # remote track is allowed: one compiled loop (fire_control.engage_candidates)
+    eor = fus.engage_on_remote if net is not None and fus.engage_on_remote is not None else np.zeros(len(fus), bool)
+    f, rows = fire_control.engage_candidates(
+        ready_fu, fus.site_index, conf, tracks.site, fcs.obj, ctx.ids.identity, ctx.fu_roe, iff.ROE_TABLE,
+        fus.fc_mask.any(axis=1), busy_fu, busy_obj, net.remote if net is not None else np.zeros(0, bool), eor,
+        net is not None)  # fmt: skip
+    if len(f) == 0:  # the filters below are conjunctive: nothing to engage
+        return
+    obj = fcs.obj[rows]
     # doctrine: a layered second shot, per unit (layered_second_shot) or for all (fire_distribution: layered)
     layered_unit = np.zeros(len(fus), bool) if fus.layered_second_shot is None else np.asarray(fus.layered_second_shot)
     layered_unit = layered_unit | (world.scenario.fire_distribution == "layered")
     layered = layered_unit[f]
-    if net is not None:  # network: remote tracks need engage_on_remote; no threat engaged by two units
-        assert fus.engage_on_remote is not None
-        keep &= net_mod.remote_allowed(net.remote[rows], fus.engage_on_remote[f])
-        g, kk = _distribution_keys(ctx, f, rows)
-        bg, bk = _object_keys(ctx, shots.fu[busy], shots.target[busy])  # rounds in flight / awaiting assessment
-        engaged = net_mod.engaged_by_other(g, kk, f, bg, bk, shots.fu[busy])
-        b_row = fcs.row[shots.target[busy]]
+    n_sites = len(world.site_names)
+    if net is not None:  # network: no threat engaged by two units
+        group, key = _distribution_keys(ctx, f, rows)
+        s_group, s_key = _object_keys(ctx, busy_fu, busy_obj)  # rounds in flight / awaiting assessment
+        engaged = net_mod.engaged_by_other(group, key, f, s_group, s_key, busy_fu)
+        b_row = fcs.row[busy_obj]
         # busy rounds of networked units whose target still has a track: the same threat by position too
-        bt = np.flatnonzero((b_row >= 0) & (bg >= len(world.site_names)))
-        ck = np.flatnonzero(keep & (g >= len(world.site_names)) & ~engaged & ~layered)
+        bt = np.flatnonzero((b_row >= 0) & (s_group >= n_sites))
+        ck = np.flatnonzero((group >= n_sites) & ~engaged & ~layered)
         if len(bt) and len(ck):
             xb, Pb = tracks.predicted(b_row[bt], t)
             xc, Pcand = tracks.predicted(rows[ck], t)
-            engaged[ck] = net_mod.engaged_nearby(g[ck], f[ck], xc, Pcand, bg[bt], shots.fu[busy][bt], xb, Pb)
-        keep &= (g < len(world.site_names)) | layered | ~engaged
-    f, rows, obj, layered = f[keep], rows[keep], obj[keep], layered[keep]
-    if len(f) == 0:
-        return
+            engaged[ck] = net_mod.engaged_nearby(group[ck], f[ck], xc, Pcand, s_group[bt], busy_fu[bt], xb, Pb)
+        keep = (group < n_sites) | layered | ~engaged
+        f, rows, obj, layered, group, key = f[keep], rows[keep], obj[keep], layered[keep], group[keep], key[keep]
+        if len(f) == 0:
+            return
+    else:
+        group, key = _distribution_keys(ctx, f, rows)
+        s_group, s_key = _shot_distribution_keys(ctx, busy)
     # fire distribution rule (a): not a threat another unit of the same group (the site, or the
     # network while its link is up) has rounds at, unless the doctrine is a layered second shot
-    group, key = _distribution_keys(ctx, f, rows)
-    s_group, s_key = _shot_distribution_keys(ctx, busy)
-    keep = layered | ~fire_distribution.engaged_by_other_unit(f, group, key, shots.fu[busy], s_group, s_key)
+    keep = layered | ~fire_distribution.engaged_by_other_unit(f, group, key, busy_fu, s_group, s_key)
     f, rows, obj, group, key = f[keep], rows[keep], obj[keep], group[keep], key[keep]
     if len(f) == 0:
         return
@@ -938,18 +959,25 @@ def _engage(ctx: _Ctx, conf: np.ndarray, ready_fu: np.ndarray, t: float, magazin
     delay = fus.reaction_time_s[f] + np.where(cued, fc_cue[f], 0.0)
     p_launch, v_launch, acc = engagement.launch_kinematics(p, v, delay)
     tgo = evaluation.time_to_go(p, v, ctx.asset_ecef)
-    # channels of every radar for every pair: target channels (objects held) and guidance
-    # channels (guided rounds in flight); an object already held by radar s needs no new channel
-    held = np.bincount(fcs.radar[fcs.maintained()], minlength=S) if S else np.zeros(0, np.int64)
-    pend = shots.pending_rows()
-    gpend = pend[shots.guided[pend] & (shots.radar[pend] >= 0)]
-    guided = np.bincount(shots.radar[gpend], minlength=S) if S else np.zeros(0, np.int64)
-    target_free = fus.max_engagements[f][:, None] - held[None, :]
     own = fcs.radar[obj]
-    target_free[np.flatnonzero(own >= 0), own[own >= 0]] = 1
-    guided_free = fus.max_guided[f][:, None] - guided[None, :]
+    # channels of every radar for every pair: target channels (objects held) and guidance
+    # channels (guided rounds in flight); an object already held by radar s needs no new channel.
+    # Computed on first use: the support test runs only where some type is otherwise capable.
+    chan: list[np.ndarray] = []
+
+    def channels() -> list[np.ndarray]:
+        if not chan:
+            held = np.bincount(fcs.radar[fcs.maintained()], minlength=S) if S else np.zeros(0, np.int64)
+            pend = shots.pending_rows()
+            gpend = pend[shots.guided[pend] & (shots.radar[pend] >= 0)]
+            guided = np.bincount(shots.radar[gpend], minlength=S) if S else np.zeros(0, np.int64)
+            target_free = fus.max_engagements[f][:, None] - held[None, :]
+            target_free[np.flatnonzero(own >= 0), own[own >= 0]] = 1
+            chan.extend((held, target_free, fus.max_guided[f][:, None] - guided[None, :]))
+        return chan
 
     def support(pip: np.ndarray, k: np.ndarray) -> np.ndarray:
+        _, target_free, guided_free = channels()
         p_look = np.where(remote[k][:, None], pip, p_launch[k])  # remote: no launch-time coverage needed
         return _support_radar(world, f[k], p_look, pip, target_free[k], guided_free[k]) >= 0
 
@@ -966,6 +994,7 @@ def _engage(ctx: _Ctx, conf: np.ndarray, ready_fu: np.ndarray, t: float, magazin
     feas = np.flatnonzero(best_type >= 0)
     if len(feas) == 0:
         return
+    held, target_free, guided_free = channels()
     # ---- selection: threat evaluation + one WTA per fire-distribution group (c2/fire_distribution.py)
     sel, n_req, var_sel, pk_sel = _select(ctx, f, rows, obj, feas, best_type, best_tau, delay, p, v, tgo, Pc, assessed, magazine,
                          fc_update, held, guided_free, group, key)  # fmt: skip

@@ -11,11 +11,16 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from iadsim.geo import frames
 from iadsim.weapons.flyout import ballistic_acceleration
+from iadsim.weapons.kernels import interceptor_capability
 
 if TYPE_CHECKING:  # pragma: no cover
     from iadsim.engine.world import FireUnitArrays, InterceptorTable
+
+#: Bracketing grid (fractions of t_max) and regula-falsi steps of the compiled PIP solve: the
+#: defaults of :func:`~iadsim.weapons.flyout.predicted_intercept_energy` (n_grid = 10, 8 steps).
+_PIP_GRID = np.linspace(0.0, 1.0, 10 + 1)[1:]
+_PIP_ITERATIONS = 8
 
 
 def launch_kinematics(p_m: np.ndarray, v_mps: np.ndarray, delay_s: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -119,52 +124,26 @@ def choose_interceptor(
     [s] and predicted intercept point (ECEF, m).
     """
     from iadsim.c2 import doctrine
-    from iadsim.weapons.envelopes import inside_envelope
-    from iadsim.weapons.flyout import predicted_intercept_energy
+    from iadsim.c2.classification import BALLISTIC_MISSILE
 
-    P, I = len(f), len(ic.ids)
-    capable = np.zeros((P, I), bool)
-    taus = np.full((P, I), np.nan)
-    pips = np.zeros((P, I, 3))
-    last_resort = np.zeros((P, I), bool)  # reserved for other classes, usable only as a last resort
-    # every (pair, type) with a ready round, flattened: one vectorised PIP solve for all of them
-    pj, ij = np.nonzero(magazine[f] > 0)
-    if len(pj):
-        # cheap rules first (reservation, max target speed, Pk > 0 vs the assessed class): the
-        # PIP is solved only for the pairs that pass them
-        fj = f[pj]
-        res_ok = doctrine.reservation_ok(fus.reserved_for[fj], cls[pj])[np.arange(len(pj)), ij]
-        held = ~res_ok
-        last_resort[pj[held], ij[held]] = True
-        pre = (res_ok | ~fus.reserve_hold[fj]) & (target_speed_mps[pj] <= ic.max_target_speed_mps[fj, ij]) & (ic.pk[fj, ij, cls[pj]] > 0)
-        pj, ij, fj = pj[pre], ij[pre], fj[pre]
-    if len(pj):
-        pip, tau = predicted_intercept_energy(p_launch[pj], v_launch[pj], acc[pj], fus.ecef_m[fj], ic.max_speed_mps[fj, ij],
-                                              ic.burn_time_s[fj, ij], ic.drag_time_s[fj, ij], ic.max_flight_s[fj, ij])  # fmt: skip
-        pip = np.where(np.isfinite(pip), pip, fus.ecef_m[fj])
-        enu = np.einsum("pij,pj->pi", fus.enu_rot[fj], pip - fus.ecef_m[fj])
-        slant = np.linalg.norm(enu, axis=1)
-        _, _, alt = frames.ecef_to_geodetic(pip)
-        t_arr = delay_s[pj] + np.nan_to_num(tau, nan=np.inf)
-        if handover_age_s is not None:
-            P_h = handover_covariance(P_now[pj], handover_age_s[pj], q_m2ps3)
-        else:
-            P_h = handover_covariance(P_now[pj], np.where(np.isfinite(t_arr), t_arr, 0.0), q_m2ps3)
-        ok = (
-            np.isfinite(tau)
-            & inside_envelope(slant, np.asarray(alt, float), cls[pj], ic.min_range_m[fj, ij], ic.max_range_m[fj, ij],
-                              ic.min_alt_m[fj, ij], ic.max_alt_m[fj, ij], ic.ballistic_max_range_m[fj, ij],
-                              ic.ballistic_max_alt_m[fj, ij])
-            & (t_arr < tgo_s[pj])
-            & (handover_pk_fraction(P_h, ic.basket_m[fj, ij]) >= fus.min_handover_pk_fraction[fj])
-        )  # fmt: skip
-        if pip_supported is not None:
-            k = np.flatnonzero(ok)
-            if len(k):
-                ok[k] = pip_supported(pip[k], pj[k])
-        capable[pj, ij] = ok
-        taus[pj, ij] = tau
-        pips[pj, ij] = pip
+    P = len(f)
+    f = np.asarray(f, np.int64)
+    has_age = handover_age_s is not None
+    age = np.ascontiguousarray(handover_age_s if has_age else np.zeros(P), float)
+    c64 = np.ascontiguousarray
+    # the rules above for every (pair, type) with a ready round, in one compiled loop
+    # (weapons/kernels.py; the PIP is solved only where the cheap rules pass)
+    capable, last_resort, taus, pips = interceptor_capability(
+        f, c64(p_launch, float), c64(v_launch, float), c64(acc, float), c64(delay_s, float), c64(tgo_s, float),
+        c64(target_speed_mps, float), c64(P_now, float), age, has_age, float(q_m2ps3), c64(cls, np.int64),
+        c64(magazine, np.int64), fus.ecef_m, fus.enu_rot, fus.reserved_for, fus.reserve_hold,
+        fus.min_handover_pk_fraction, ic.max_target_speed_mps, ic.pk, ic.max_speed_mps, ic.burn_time_s,
+        ic.drag_time_s, ic.max_flight_s, ic.min_range_m, ic.max_range_m, ic.min_alt_m, ic.max_alt_m,
+        ic.ballistic_max_range_m, ic.ballistic_max_alt_m, ic.basket_m, BALLISTIC_MISSILE, _PIP_GRID, _PIP_ITERATIONS)  # fmt: skip
+    if pip_supported is not None:
+        pj, ij = np.nonzero(capable)
+        if len(pj):
+            capable[pj, ij] = pip_supported(pips[pj, ij], pj)
     best = doctrine.choose_interceptor(capable, ic.cost_usd[f], fus.preference[f], fus.weapon_cheapest[f], last_resort)
     has = best >= 0
     bi = np.maximum(best, 0)

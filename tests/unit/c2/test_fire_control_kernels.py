@@ -103,3 +103,20 @@ def test_reinitiated_track_correlates_with_dropped_prediction() -> None:
     z2 = np.array([[6.4e6, 4300.0, 0.0], [6.4e6, 4050.0, 0.0]])
     m2 = correlation.correlate(z2, R[:2], np.array([0, 0]), x_old, P, np.array([20.0]), np.array([0]), q_m2ps3=1.0)
     assert m2.tolist() == [-1, 0]
+
+
+def test_compiled_time_to_go_matches_numpy_reference() -> None:
+    rng = np.random.default_rng(17)
+    assets = np.array([[4.0e6, 3.0e6, 3.6e6], [4.05e6, 2.95e6, 3.61e6], [3.9e6, 3.1e6, 3.55e6]])
+    n = 300
+    p = assets[0] + rng.normal(0, 100e3, (n, 3))
+    v = rng.normal(0, 300, (n, 3))
+    got = evaluation.time_to_go(p, v, assets)
+    # the NumPy formula before the compiled kernel (independent reference)
+    rel = assets[None, :, :] - p[:, None, :]
+    dist = np.linalg.norm(rel, axis=2)
+    closing = np.einsum("pak,pk->pa", rel, v) / np.maximum(dist, 1.0)
+    ref = np.where(closing > 1.0, dist / np.maximum(closing, 1e-9), np.inf).min(axis=1)
+    assert np.isinf(ref).any() and np.isfinite(ref).any()
+    np.testing.assert_allclose(got, ref, rtol=1e-12)
+    assert evaluation.time_to_go(p, v, np.zeros((0, 3))).shape == (n,)

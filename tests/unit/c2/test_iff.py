@@ -181,3 +181,72 @@ def test_catalogue_iff_compatibility_by_system() -> None:
     for sid in ("s400", "patriot", "samp-t", "hq-9"):
         assert cat.systems[sid].fields.get("iff_modes") is not None
         assert cat.systems[sid].value("iff_reply_probability") is not None
+
+
+def test_kinematics_matter_exactly_where_the_ladder_reads_them() -> None:
+    """Where kinematics_matter is False the ladder gives the same identity for either kinematics."""
+    rng = np.random.default_rng(9)
+    n = 5000
+    ident = rng.integers(0, 5, n).astype(np.int8)
+    rep, sil = rng.integers(0, 4, n), rng.integers(0, 5, n)
+    for afr, fr, ahs, hs in ((1, 2, 2, 3), (2, 1, 1, 1), (1, 1, 3, 4)):
+        m = iff.kinematics_matter(ident, rep, sil, afr, fr, ahs)
+        a = iff.ladder(ident, rep, sil, np.ones(n, bool), afr, fr, ahs, hs)
+        b = iff.ladder(ident, rep, sil, np.zeros(n, bool), afr, fr, ahs, hs)
+        assert np.array_equal(a[~m], b[~m])
+        assert np.all(a[m] != b[m])  # where they matter they decide (assumed hostile / hostile vs unknown)
+        assert m.any() and (~m).any()
+
+
+def _ladder_numpy(ident, rep, sil, kin, afr, fr, ahs, hs):
+    """The ladder as it was in NumPy before the compiled kernel (independent reference)."""
+    ah = (ident == ASSUMED_HOSTILE) | (kin & (sil >= ahs))
+    new = np.select([rep >= fr, rep >= afr, ah & (sil >= hs), ah], [FRIEND, ASSUMED_FRIEND, HOSTILE, ASSUMED_HOSTILE],
+                    UNKNOWN).astype(np.int8)  # fmt: skip
+    return np.where((ident == FRIEND) | (ident == HOSTILE), ident, new).astype(np.int8)
+
+
+def _share_numpy(ident, k):
+    """share_identities as it was in NumPy before the compiled kernel (independent reference)."""
+    out = ident.copy()
+    m = k >= 0
+    if not m.any():
+        return out
+    uk, inv = np.unique(k[m], return_inverse=True)
+    best = np.zeros(len(uk), np.int64)
+    np.maximum.at(best, inv, iff.SHARE_SCORE[ident[m]])
+    out[m] = iff._SCORE_TO_ID[best[inv]]
+    return out
+
+
+def test_compiled_ladder_and_sharing_match_numpy_reference() -> None:
+    rng = np.random.default_rng(12)
+    for _ in range(30):
+        n = int(rng.integers(0, 60))
+        ident = rng.integers(0, 5, n).astype(np.int8)
+        rep, sil, kin = rng.integers(0, 4, n), rng.integers(0, 5, n), rng.random(n) < 0.5
+        afr, fr, ahs, hs = (int(x) for x in rng.integers(1, 4, 4))
+        np.testing.assert_array_equal(iff.ladder(ident, rep, sil, kin, afr, fr, ahs, hs),
+                                      _ladder_numpy(ident, rep, sil, kin, afr, fr, ahs, hs))  # fmt: skip
+        key = rng.integers(-3, 8, n)
+        np.testing.assert_array_equal(iff.share_identities(ident, key), _share_numpy(ident, key))
+
+
+def test_compiled_attack_profile_matches_numpy_reference() -> None:
+    rng = np.random.default_rng(13)
+    assets = np.array([[4.0e6, 3.0e6, 3.6e6], [4.05e6, 2.95e6, 3.61e6]])
+    n = 400
+    p = assets[0] + rng.normal(0, 60e3, (n, 3))
+    v = rng.normal(0, 250, (n, 3))
+    v[::25] = 0.0  # hovering: |v|² floored
+    cls = rng.integers(0, 4, n)
+    got = iff.hostile_kinematics(p, v, cls, assets, 15e3, 300.0)
+    # the NumPy formula before the compiled kernel (independent reference)
+    r = p[:, None, :] - assets[None, :, :]
+    v2 = np.maximum(np.einsum("nk,nk->n", v, v), 1e-9)[:, None]
+    t_star = -np.einsum("nak,nk->na", r, v) / v2
+    d_star = np.linalg.norm(r + v[:, None, :] * t_star[..., None], axis=2)
+    attack = ((t_star >= 0) & (t_star <= 300.0) & (d_star <= 15e3)) | (np.linalg.norm(r, axis=2) <= 15e3)
+    ref = np.isin(cls, iff.MISSILE_CLASSES) | attack.any(axis=1)
+    assert ref.any() and (~ref).any() and (attack.any(axis=1) & ~np.isin(cls, iff.MISSILE_CLASSES)).any()
+    np.testing.assert_array_equal(got, ref)

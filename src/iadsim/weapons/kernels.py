@@ -1,0 +1,306 @@
+"""Compiled (numba) kernels of the engagement decision: flyout solve, interceptor capability, geodesy.
+
+Plain loops over struct-of-arrays inputs (no Python objects), ``@njit(cache=True)``, callable from
+a future compiled tick loop. Each kernel applies exactly the rule of the NumPy function that calls
+it; that function's docstring is the reference for the model, this module for the arithmetic:
+
+* :func:`solve_tau` — the time of flight of :func:`iadsim.weapons.flyout.predicted_intercept_energy`
+  (boost–coast flyout, grid bracket + Illinois regula falsi), one pair;
+* :func:`interceptor_capability` — the capability rules of
+  :func:`iadsim.weapons.engagement.choose_interceptor` over every (pair, type);
+* :func:`geodetic` — :func:`iadsim.geo.frames.ecef_to_geodetic` (Heikkinen 1982 / Zhu 1993) for
+  one point;
+* :func:`classify_tracks` — :func:`iadsim.c2.classification.classify` (rule table in that module).
+
+No kernel draws random numbers. Results agree with the NumPy formulas to the last bits of
+floating point: summation order of a few dot products and the 3×3 determinant differ, and NumPy's
+SIMD ``expm1``/``cbrt``/``pow`` (SVML on AVX-512 machines) may round differently from libm.
+These kernels therefore only feed decisions (threshold tests, the chosen type); the rounds'
+PIP and intercept time, which set event times, stay on the NumPy path
+(:func:`iadsim.weapons.engagement.salvo_rounds`), so that event times stay bit-identical.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from numba import njit
+
+# WGS84 constants (the values of iadsim.geo.frames, repeated as literals for the compiled code)
+_A = 6_378_137.0
+_F = 1.0 / 298.257223563
+_B = _A * (1.0 - _F)
+_E2 = _F * (2.0 - _F)
+_EP2 = (_A**2 - _B**2) / _B**2
+
+
+@njit(cache=True)
+def _nmin(x: float, y: float) -> float:  # pragma: no cover - compiled
+    """np.minimum for scalars (NaN propagates)."""
+    if x != x or y != y:
+        return math.nan
+    return x if x <= y else y
+
+
+@njit(cache=True)
+def _nmax(x: float, y: float) -> float:  # pragma: no cover - compiled
+    """np.maximum for scalars (NaN propagates)."""
+    if x != x or y != y:
+        return math.nan
+    return x if x >= y else y
+
+
+@njit(cache=True)
+def geodetic(x: float, y: float, z: float) -> tuple[float, float, float]:  # pragma: no cover - compiled
+    """(lat rad, lon rad, h m) of one ECEF point: the closed form of :func:`iadsim.geo.frames.ecef_to_geodetic`.
+
+    F = 54 b² z², G = p² + (1−e²) z² − e² (a² − b²), c = e⁴ F p² / G³, s = ∛(1 + c + √(c² + 2c)),
+    k = s + 1 + 1/s, P = F / (3 k² G²), Q = √(1 + 2 e⁴ P), r₀ = −P e² p / (1 + Q) + √(max(½ a²
+    (1 + 1/Q) − P (1−e²) z² / (Q (1+Q)) − ½ P p², 0)), V = √((p − e² r₀)² + (1−e²) z²),
+    z₀ = b² z / (a V), φ = atan2(z + e'² z₀, p), λ = atan2(y, x), h = p cos φ + z sin φ − a √(1 − e² sin² φ).
+    """
+    a, b, e2 = _A, _B, _E2
+    p2 = x * x + y * y
+    p = math.sqrt(p2)
+    z2 = z * z
+    f_ = 54.0 * b * b * z2
+    g = p2 + (1.0 - e2) * z2 - e2 * (a * a - b * b)
+    c = e2 * e2 * f_ * p2 / (g * g * g)
+    s = np.cbrt(1.0 + c + math.sqrt(c * c + 2.0 * c))
+    k = s + 1.0 + 1.0 / s
+    pp = f_ / (3.0 * k * k * g * g)
+    q = math.sqrt(1.0 + 2.0 * e2 * e2 * pp)
+    r0_arg = 0.5 * a * a * (1.0 + 1.0 / q) - pp * (1.0 - e2) * z2 / (q * (1.0 + q)) - 0.5 * pp * p2
+    r0 = -(pp * e2 * p) / (1.0 + q) + math.sqrt(_nmax(r0_arg, 0.0))
+    w = p - e2 * r0
+    v = math.sqrt(w * w + (1.0 - e2) * z2)
+    z0 = b * b * z / (a * v)
+    lat = math.atan2(z + _EP2 * z0, p)
+    lon = math.atan2(y, x)
+    sl, cl = math.sin(lat), math.cos(lat)
+    h = p * cl + z * sl - a * math.sqrt(1.0 - e2 * sl * sl)
+    return lat, lon, h
+
+
+@njit(cache=True)
+def flyout_distance(t: float, vm: float, tb: float, T: float) -> float:  # pragma: no cover - compiled
+    """s(t) of the boost–coast flyout (:func:`iadsim.weapons.flyout.flyout_distance`), one round.
+
+    s = ½ v_m min(t, t_b)² / max(t_b, 10⁻⁹) + v_m T (1 − exp(−max(t − t_b, 0) / T)).
+    """
+    m = _nmin(t, tb)
+    boost = 0.5 * vm * (m * m) / _nmax(tb, 1e-9)
+    coast = vm * T * (-math.expm1(-_nmax(t - tb, 0.0) / T))
+    return boost + coast
+
+
+@njit(cache=True)
+def _gap(tau: float, px: float, py: float, pz: float, vx: float, vy: float, vz: float, ax: float, ay: float,
+         az: float, Lx: float, Ly: float, Lz: float, vm: float, tb: float, T: float) -> float:  # pragma: no cover
+    """g(τ) = s(τ) − |p + v τ + ½ a τ² − L| (a round on its launcher)."""
+    t2 = tau * tau
+    dx = px + vx * tau + 0.5 * ax * t2 - Lx
+    dy = py + vy * tau + 0.5 * ay * t2 - Ly
+    dz = pz + vz * tau + 0.5 * az * t2 - Lz
+    d = math.sqrt(dx * dx + dy * dy + dz * dz)
+    return flyout_distance(tau, vm, tb, T) - d
+
+
+@njit(cache=True)
+def solve_tau(px: float, py: float, pz: float, vx: float, vy: float, vz: float, ax: float, ay: float, az: float,
+              Lx: float, Ly: float, Lz: float, vm: float, tb: float, T: float, tmax: float,
+              frac: np.ndarray, iterations: int) -> float:  # pragma: no cover - compiled
+    """Time of flight τ of one pair with the energy-limited flyout, NaN where none exists.
+
+    The rule of :func:`iadsim.weapons.flyout.predicted_intercept_energy` for a round on its
+    launcher (no ``elapsed_s``): g(τ) = s(τ) − |p + v τ + ½ a τ² − L|; skipped where t_max is NaN
+    or |p − L| − |v| t_max − ½ |a| t_max² > s(t_max); else the first grid point
+    ``t_max · frac[k]`` with g ≥ 0 brackets the root with the previous one (or 0,
+    g(0) = −|p − L|), refined by ``iterations`` Illinois regula-falsi steps; τ is the bracket's
+    upper end.
+    """
+    reach = flyout_distance(tmax, vm, tb, T)
+    d0 = math.sqrt((px - Lx) * (px - Lx) + (py - Ly) * (py - Ly) + (pz - Lz) * (pz - Lz))
+    nv = math.sqrt(vx * vx + vy * vy + vz * vz)
+    na = math.sqrt(ax * ax + ay * ay + az * az)
+    closest = d0 - nv * tmax - 0.5 * na * (tmax * tmax)
+    if not (math.isfinite(tmax) and closest <= reach):
+        return math.nan
+    lo, g_lo = 0.0, -d0
+    hi, g_hi = math.nan, math.nan
+    found = False
+    for k in range(len(frac)):
+        tk = tmax * frac[k]
+        gk = _gap(tk, px, py, pz, vx, vy, vz, ax, ay, az, Lx, Ly, Lz, vm, tb, T)
+        if gk >= 0:
+            hi, g_hi = tk, gk
+            found = True
+            break
+        lo, g_lo = tk, gk
+    if not found:
+        return math.nan
+    side = 0  # Illinois regula falsi: which end moved last
+    for _ in range(iterations):
+        den = g_hi - g_lo
+        c = hi - g_hi * (hi - lo) / den if den != 0.0 else math.nan
+        if not (math.isfinite(c) and c > lo and c < hi):
+            c = 0.5 * (lo + hi)
+        gc = _gap(c, px, py, pz, vx, vy, vz, ax, ay, az, Lx, Ly, Lz, vm, tb, T)
+        up = gc >= 0
+        if up and side == 1:  # the same end twice: halve the other
+            g_lo = 0.5 * g_lo
+        if (not up) and side == -1:
+            g_hi = 0.5 * g_hi
+        if up:
+            hi, g_hi = c, gc
+            side = 1
+        else:
+            lo, g_lo = c, gc
+            side = -1
+    return hi
+
+
+@njit(cache=True)
+def _det3(m: np.ndarray) -> float:  # pragma: no cover - compiled
+    """Determinant of a 3×3 matrix (cofactor expansion along the first row)."""
+    return (m[0, 0] * (m[1, 1] * m[2, 2] - m[1, 2] * m[2, 1])
+            - m[0, 1] * (m[1, 0] * m[2, 2] - m[1, 2] * m[2, 0])
+            + m[0, 2] * (m[1, 0] * m[2, 1] - m[1, 1] * m[2, 0]))  # fmt: skip
+
+
+@njit(cache=True)
+def handover_fraction(Pn: np.ndarray, age: float, q: float, basket: float) -> float:  # pragma: no cover - compiled
+    """det(I + P_h / b²)^(−1/2), P_h = P_pp + Δt (P_pv + P_vp) + Δt² P_vv + q Δt³/3 I (Δt = ``age``).
+
+    :func:`iadsim.weapons.engagement.handover_pk_fraction` of
+    :func:`iadsim.weapons.engagement.handover_covariance`, one pair; ``Pn`` (6, 6) m², m²/s, m²/s².
+    """
+    m = np.empty((3, 3))
+    b2 = basket * basket
+    dt2 = age * age
+    qd = q * age**3.0 / 3.0
+    for r in range(3):
+        for c in range(3):
+            ph = Pn[r, c] + age * (Pn[r, 3 + c] + Pn[3 + r, c]) + dt2 * Pn[3 + r, 3 + c]
+            if r == c:
+                ph += qd
+            m[r, c] = (1.0 if r == c else 0.0) + ph / b2
+    return 1.0 / math.sqrt(_det3(m))
+
+
+@njit(cache=True)
+def interceptor_capability(
+    f: np.ndarray, p_launch: np.ndarray, v_launch: np.ndarray, acc: np.ndarray, delay: np.ndarray, tgo: np.ndarray,
+    speed: np.ndarray, P_now: np.ndarray, age: np.ndarray, has_age: bool, q: float, cls: np.ndarray,
+    magazine: np.ndarray, launcher: np.ndarray, enu_rot: np.ndarray, reserved_for: np.ndarray,
+    reserve_hold: np.ndarray, min_frac: np.ndarray, max_target_speed: np.ndarray, pk: np.ndarray,
+    max_speed: np.ndarray, burn: np.ndarray, drag: np.ndarray, max_flight: np.ndarray, min_range: np.ndarray,
+    max_range: np.ndarray, min_alt: np.ndarray, max_alt: np.ndarray, bm_range: np.ndarray, bm_alt: np.ndarray,
+    basket: np.ndarray, bm_class: int, frac: np.ndarray, iterations: int,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:  # pragma: no cover - compiled  # fmt: skip
+    """Capability of every (pair, type) before the fire-control support test.
+
+    The rules of :func:`iadsim.weapons.engagement.choose_interceptor`, in its order, for pair p
+    (unit u = f[p], assessed class c = cls[p]) and type i with a ready round (magazine[u, i] > 0):
+
+    * reserved for other classes (reserved_for[u, i] has an entry and not for c): marked
+      ``last_resort``; under ``reserve_hold`` not capable;
+    * |v| ≤ max target speed, Pk[u, i, c] > 0;
+    * τ from :func:`solve_tau` (t_max = the flight time to maximum range); PIP = p + v τ + ½ a τ²
+      (the launcher position where not finite);
+    * inside the class envelope (:func:`iadsim.weapons.envelopes.inside_envelope`): R_min ≤ |R (PIP − L)|
+      ≤ R_max(c), H_min ≤ h(PIP) ≤ H_max(c), the ballistic footprint for c = ``bm_class``;
+    * delay + τ < t_go;
+    * :func:`handover_fraction` ≥ the unit's minimum, age = ``age[p]`` (midcourse updates,
+      ``has_age``) or delay + τ.
+
+    Shapes: pair arrays (P,), (P, 3) or (P, 6, 6); unit tables (F, …); type tables (F, I) or
+    (F, I, C). Returns ``(capable (P, I) bool, last_resort (P, I) bool, tau (P, I) s (NaN where
+    not solved), pip (P, I, 3) m)``.
+    """
+    n_p = f.shape[0]
+    n_i = magazine.shape[1]
+    n_c = reserved_for.shape[2]
+    capable = np.zeros((n_p, n_i), np.bool_)
+    last_resort = np.zeros((n_p, n_i), np.bool_)
+    taus = np.full((n_p, n_i), np.nan)
+    pips = np.zeros((n_p, n_i, 3))
+    pip = np.empty(3)
+    rel = np.empty(3)
+    for j in range(n_p):
+        u = f[j]
+        c = cls[j]
+        for i in range(n_i):
+            if magazine[u, i] <= 0:
+                continue
+            reserved = False
+            for cc in range(n_c):
+                if reserved_for[u, i, cc]:
+                    reserved = True
+            res_ok = (not reserved) or reserved_for[u, i, c]
+            if not res_ok:
+                last_resort[j, i] = True
+            if not ((res_ok or not reserve_hold[u]) and speed[j] <= max_target_speed[u, i] and pk[u, i, c] > 0):
+                continue
+            tau = solve_tau(p_launch[j, 0], p_launch[j, 1], p_launch[j, 2], v_launch[j, 0], v_launch[j, 1],
+                            v_launch[j, 2], acc[j, 0], acc[j, 1], acc[j, 2], launcher[u, 0], launcher[u, 1],
+                            launcher[u, 2], max_speed[u, i], burn[u, i], drag[u, i], max_flight[u, i], frac,
+                            iterations)  # fmt: skip
+            for k in range(3):
+                x = p_launch[j, k] + v_launch[j, k] * tau + 0.5 * acc[j, k] * (tau * tau)
+                pip[k] = x if math.isfinite(x) else launcher[u, k]
+                rel[k] = pip[k] - launcher[u, k]
+            s2 = 0.0
+            for r in range(3):
+                er = enu_rot[u, r, 0] * rel[0] + enu_rot[u, r, 1] * rel[1] + enu_rot[u, r, 2] * rel[2]
+                s2 += er * er
+            slant = math.sqrt(s2)
+            alt = geodetic(pip[0], pip[1], pip[2])[2]
+            r_max, h_max = max_range[u, i], max_alt[u, i]
+            if c == bm_class:  # assessed ballistic missile: the footprint where known
+                if not math.isnan(bm_range[u, i]):
+                    r_max = _nmin(r_max, bm_range[u, i])
+                if not math.isnan(bm_alt[u, i]):
+                    h_max = _nmin(h_max, bm_alt[u, i])
+            t_arr = delay[j] + (tau if not math.isnan(tau) else math.inf)
+            a_h = age[j] if has_age else (t_arr if math.isfinite(t_arr) else 0.0)
+            ok = (math.isfinite(tau) and slant >= min_range[u, i] and slant <= r_max and alt >= min_alt[u, i]
+                  and alt <= h_max and t_arr < tgo[j]
+                  and handover_fraction(P_now[j], a_h, q, basket[u, i]) >= min_frac[u])  # fmt: skip
+            capable[j, i] = ok
+            taus[j, i] = tau
+            for k in range(3):
+                pips[j, i, k] = pip[k]
+    return capable, last_resort, taus, pips
+
+
+@njit(cache=True)
+def classify_tracks(p: np.ndarray, v: np.ndarray, ballistic_speed: float, ballistic_alt: float,
+                    ballistic_vup: float, drone_speed: float, cruise_speed: float,
+                    cruise_alt: float) -> np.ndarray:  # pragma: no cover - compiled
+    """Assessed class (P,) int64 of track estimates p, v (P, 3) ECEF: the rule table of
+    :mod:`iadsim.c2.classification` (first match wins), with speed |v|, geodetic height h and
+    vertical speed v·û (û = (cos φ cos λ, cos φ sin λ, sin φ)).
+
+    ballistic (2) if |v| ≥ ballistic_speed or h ≥ ballistic_alt or v·û ≤ ballistic_vup; drone (3)
+    if |v| < drone_speed; cruise missile (1) if |v| ≤ cruise_speed and h < cruise_alt; else
+    aircraft (0).
+    """
+    n = p.shape[0]
+    out = np.empty(n, np.int64)
+    for j in range(n):
+        lat, lon, h = geodetic(p[j, 0], p[j, 1], p[j, 2])
+        cl = math.cos(lat)
+        ux, uy, uz = cl * math.cos(lon), cl * math.sin(lon), math.sin(lat)
+        speed = math.sqrt(v[j, 0] * v[j, 0] + v[j, 1] * v[j, 1] + v[j, 2] * v[j, 2])
+        vup = v[j, 0] * ux + v[j, 1] * uy + v[j, 2] * uz
+        if speed >= ballistic_speed or h >= ballistic_alt or vup <= ballistic_vup:
+            out[j] = 2
+        elif speed < drone_speed:
+            out[j] = 3
+        elif speed <= cruise_speed and h < cruise_alt:
+            out[j] = 1
+        else:
+            out[j] = 0
+    return out

@@ -1,0 +1,68 @@
+"""fire_control.engage_candidates (compiled) against the NumPy filters it fuses, and by hand."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from iadsim.c2 import fire_control, iff
+from iadsim.c2 import network as net_mod
+
+
+def _reference(ready_fu, fu_site, conf, track_site, obj_of_row, identity, fu_roe, fc_any, busy_fu, busy_obj,
+               remote_row, eor, networked, cap):
+    """The NumPy filter chain of engine/run.py _engage before the compiled loop."""
+    f, rows = fire_control.candidate_pairs(ready_fu, fu_site, conf, track_site)
+    obj = obj_of_row[rows]
+    keep = iff.roe_allows(identity[obj], fu_roe[f])
+    keep &= fire_control.not_already_engaged(f, obj, busy_fu, busy_obj, cap)
+    keep &= fc_any[f]
+    if networked:
+        keep &= net_mod.remote_allowed(remote_row[rows], eor[f])
+    return f[keep], rows[keep]
+
+
+@pytest.mark.parametrize("networked", [False, True])
+def test_matches_numpy_filters(networked) -> None:
+    rng = np.random.default_rng(4)
+    for _ in range(50):
+        F, n_rows, n_obj, sites = 6, 40, 30, 3
+        fu_site = rng.integers(0, sites, F)
+        ready = np.flatnonzero(rng.random(F) < 0.7)
+        track_site = rng.integers(0, sites, n_rows)
+        obj_of_row = rng.integers(0, n_obj, n_rows)
+        conf = np.sort(rng.choice(n_rows, rng.integers(0, n_rows), replace=False))
+        identity = rng.integers(0, 5, n_obj).astype(np.int8)
+        fu_roe = rng.integers(0, 3, F)
+        fc_any = rng.random(F) < 0.8
+        nb = rng.integers(0, 12)
+        busy_fu, busy_obj = rng.integers(0, F, nb), rng.integers(0, n_obj, nb)
+        remote_row, eor = rng.random(n_rows) < 0.3, rng.random(F) < 0.5
+        args = (ready, fu_site, conf, track_site, obj_of_row, identity, fu_roe)
+        f, rows = fire_control.engage_candidates(*args, iff.ROE_TABLE, fc_any, busy_fu, busy_obj, remote_row, eor,
+                                                 networked)  # fmt: skip
+        f0, r0 = _reference(*args, fc_any, busy_fu, busy_obj, remote_row, eor, networked, n_obj)
+        np.testing.assert_array_equal(f, f0)
+        np.testing.assert_array_equal(rows, r0)
+
+
+def test_hand_case_each_filter() -> None:
+    # units 0, 1 at site 0, unit 2 at site 1; rows 0..3 (objects 0..3) at sites 0, 0, 0, 1
+    fu_site = np.array([0, 0, 1])
+    track_site = np.array([0, 0, 0, 1])
+    obj_of_row = np.arange(4)
+    identity = np.array([iff.HOSTILE, iff.FRIEND, iff.UNKNOWN, iff.HOSTILE], np.int8)
+    fu_roe = np.array([iff.ROE_CODE["weapons_free"], iff.ROE_CODE["weapons_tight"], iff.ROE_CODE["weapons_free"]])
+    fc_any = np.array([True, True, False])
+    busy_fu, busy_obj = np.array([0]), np.array([0])  # unit 0 already has a round at object 0
+    remote = np.array([False, False, True, False])
+    eor = np.array([False, True, True])
+    f, rows = fire_control.engage_candidates(np.arange(3), fu_site, np.arange(4), track_site, obj_of_row, identity,
+                                             fu_roe, iff.ROE_TABLE, fc_any, busy_fu, busy_obj, remote, eor, True)  # fmt: skip
+    # unit 0: row 0 busy, row 1 friend, row 2 remote without engage_on_remote → nothing
+    # unit 1 (tight): row 0 hostile ✓, row 1 friend ✗, row 2 unknown ✗; unit 2: no fire-control radar
+    assert list(zip(f.tolist(), rows.tolist())) == [(1, 0)]
+    # without the network rule, unit 0 may engage the unknown remote row 2
+    f, rows = fire_control.engage_candidates(np.arange(3), fu_site, np.arange(4), track_site, obj_of_row, identity,
+                                             fu_roe, iff.ROE_TABLE, fc_any, busy_fu, busy_obj, remote, eor, False)  # fmt: skip
+    assert list(zip(f.tolist(), rows.tolist())) == [(0, 2), (1, 0)]
