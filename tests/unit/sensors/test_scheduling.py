@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 
@@ -72,3 +74,37 @@ def test_loss_rule() -> None:
 
 def test_dwells_due() -> None:
     assert scheduling.dwells_due(10.0, np.array([9.0, 9.5, -np.inf]), np.array([1.0, 1.0, 1.0])).tolist() == [True, False, True]
+
+
+def test_pair_kernel_matches_the_numpy_geometry() -> None:
+    # the compiled per-pair geometry against the (S, N) NumPy geometry of every combination,
+    # taken on the diagonal of the pairs (independent reference: frames / horizon formulas)
+    rng = np.random.default_rng(3)
+    r = _radars(S=7, seed=4)
+    N = 400
+    p = frames.geodetic_to_ecef(np.radians(rng.uniform(34, 42, N)), np.radians(rng.uniform(28, 38, N)),
+                                rng.uniform(-100, 40000, N)).reshape(N, 3)  # fmt: skip
+    ri = rng.integers(0, len(r), N)
+    full = geometry(r, p)
+    sub, g = scheduling.pair_geometry(r, ri, p)
+    n = np.arange(N)
+    for f in ("range_m", "az_rad", "el_rad", "el_refracted_rad", "ground_range_m"):
+        np.testing.assert_allclose(getattr(g, f)[:, 0], getattr(full, f)[ri, n], rtol=1e-12, atol=1e-9, err_msg=f)
+    np.testing.assert_allclose(g.enu_m[:, 0, :], full.enu_m[ri, n], rtol=1e-12, atol=1e-6)
+    for f in ("tgt_alt_m", "tgt_lat_rad", "tgt_lon_rad"):
+        np.testing.assert_allclose(getattr(g, f), getattr(full, f), rtol=1e-12, atol=1e-9, err_msg=f)
+    assert np.array_equal(sub.alt_m, r.alt_m[ri]) and sub.name == tuple(r.name[i] for i in ri)
+    # the geometry feeds the one coverage rule unchanged
+    assert np.array_equal(visible(sub, replace(g, tgt_alt_m=g.tgt_alt_m[:, None])).reshape(-1), full_vis := visible(r, full)[ri, n])
+    assert np.array_equal(scheduling.pair_visibility(r, ri, p), full_vis) and 0 < full_vis.sum() < N
+
+
+def test_pair_visibility_sector_wraps_through_north() -> None:
+    # a 90° sector centred on north (boresight 0): azimuths 350° and 10° inside, 60° and 300° outside
+    r = RadarArrays.from_columns(lat_rad=0.0, lon_rad=0.0, alt_m=10.0, ref_range_m=1e6, ref_rcs_m2=1.0, ref_pd=0.5,
+                                 revisit_s=1.0, sigma_range_m=1.0, sigma_az_rad=1e-3, sigma_el_rad=1e-3,
+                                 boresight_az_rad=0.0, half_width_az_rad=np.radians(45))  # fmt: skip
+    az = np.radians([350.0, 10.0, 60.0, 300.0])
+    d = 20e3 / EARTH_RADIUS_M
+    p = frames.geodetic_to_ecef(d * np.cos(az), d * np.sin(az), np.full(4, 3000.0)).reshape(4, 3)
+    assert scheduling.pair_visibility(r, np.zeros(4, np.int64), p).tolist() == [True, True, False, False]
