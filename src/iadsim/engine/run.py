@@ -626,26 +626,13 @@ def _track_dwells(ctx: _Ctx, t: float, pos: np.ndarray, active: np.ndarray) -> r
     tracks, fcs, world = ctx.tracks, ctx.fcs, ctx.world
     fcr = world.fc_radars
     assert fcr is not None
-    obj = fcs.maintained()
+    # the dwells due and what each beam illuminates (the object its track follows: physics only,
+    # whether it is detected depends on geometry and SNR; no decision reads this label), one echo
+    # per object and radar (a duplicate or swapped track misses): scheduling.dwell_selection
+    obj, rr, row, has_row, tr, present = scheduling.dwell_selection(
+        fcs.radar, fcs.last_dwell, fcs.row, tracks.truth, active, fcr.track_update_s, t, len(world.sensed))
     if len(obj) == 0:
         return radar_mod.Detections.empty(t)
-    obj = obj[scheduling.dwells_due(t, fcs.last_dwell[obj], fcr.track_update_s[fcs.radar[obj]])]
-    if len(obj) == 0:
-        return radar_mod.Detections.empty(t)
-    rr = fcs.radar[obj]
-    row = np.maximum(fcs.row[obj], 0)
-    has_row = fcs.row[obj] >= 0
-    # the beam illuminates the object the track follows (physics only: whether it is detected
-    # depends on geometry and SNR; no decision reads this label)
-    tr = np.where(has_row, tracks.truth[row], -1)
-    present = (tr >= 0) & active[np.maximum(tr, 0)]
-    # one echo per object and radar: where two held tracks follow the same object (a duplicate or
-    # swapped track), only the first (lowest object id) gets its measurement; the other misses
-    key = rr * (len(world.sensed) + 1) + np.maximum(tr, 0)
-    _, first = np.unique(np.where(present, key, -1 - np.arange(len(key))), return_index=True)
-    dup = np.ones(len(key), bool)
-    dup[first] = False
-    present &= ~dup
     xp = tracks.predicted_positions(row, t)
     look = np.where(present[:, None], pos[np.maximum(tr, 0)], xp)
     vis, hit, dets = scheduling.track_dwells(world.radars, rr, tr, look, world.sensed.rcs_m2[np.maximum(tr, 0)],

@@ -22,7 +22,7 @@ import math
 import numpy as np
 from numba import njit
 
-from iadsim.geo.frames import WGS84_A_M, WGS84_B_M, WGS84_E2, WGS84_EP2, aer_to_enu, enu_to_aer, unit_sphere_vector
+from iadsim.geo.frames import WGS84_A_M, WGS84_B_M, WGS84_E2, WGS84_EP2, enu_to_aer, unit_sphere_vector
 from iadsim.geo.horizon import EARTH_RADIUS_M
 from iadsim.sensors.radar import (
     Detections,
@@ -224,6 +224,115 @@ def pair_visibility(radars: RadarArrays, radar_idx: np.ndarray, tgt_ecef_m: np.n
     return np.asarray(_pairs(radars, radar_idx, tgt_ecef_m)[1][9])
 
 
+@njit(cache=True)
+def measure_kernel(range_m: np.ndarray, az_rad: np.ndarray, el_rad: np.ndarray, noise: np.ndarray, radar_idx: np.ndarray,
+                   sigma_range_m: np.ndarray, sigma_az_rad: np.ndarray, sigma_el_rad: np.ndarray, ecef_m: np.ndarray,
+                   enu_rot: np.ndarray) -> tuple:  # pragma: no cover - compiled  # fmt: skip
+    """Noisy polar measurements of M detections and their ENU / ECEF conversion.
+
+    Per detection m of radar s = ``radar_idx[m]`` (true range R, azimuth az, elevation el; ``noise``
+    (M, 3) standard normals, drawn by the caller):
+
+    r = R + σ_r n₀;  a = (az + σ_az n₁) mod 2π;  e = el + σ_el n₂;
+    z_enu = (r cos e sin a, r cos e cos a, r sin e)  (:func:`iadsim.geo.frames.aer_to_enu`);
+    z_ecef = x_s + C_sᵀ z_enu  (C_s the radar's ECEF→ENU rotation).
+
+    Sums and products in NumPy's order (``aer_to_enu``; ``einsum("mji,mj->mi")`` sums the three
+    terms left to right), so the values are those of the NumPy expressions bit for bit.
+
+    Parameters
+    ----------
+    range_m, az_rad, el_rad : (M,) true geometry. noise : (M, 3). radar_idx : (M,) int64.
+    sigma_range_m, sigma_az_rad, sigma_el_rad (S,), ecef_m (S, 3), enu_rot (S, 3, 3) : radar columns.
+
+    Returns
+    -------
+    ``(r (M,), az (M,), el (M,), z_enu (M, 3), z_ecef (M, 3))`` in m and rad.
+    """
+    M = range_m.shape[0]
+    r = np.empty(M)
+    az = np.empty(M)
+    el = np.empty(M)
+    z_enu = np.empty((M, 3))
+    z_ecef = np.empty((M, 3))
+    two_pi = 2 * np.pi
+    for m in range(M):
+        s = radar_idx[m]
+        rm = range_m[m] + sigma_range_m[s] * noise[m, 0]
+        a = _pymod(az_rad[m] + sigma_az_rad[s] * noise[m, 1], two_pi)
+        e = el_rad[m] + sigma_el_rad[s] * noise[m, 2]
+        ce = math.cos(e)
+        ze = rm * ce * math.sin(a)
+        zn = rm * ce * math.cos(a)
+        zu = rm * math.sin(e)
+        r[m], az[m], el[m] = rm, a, e
+        z_enu[m, 0], z_enu[m, 1], z_enu[m, 2] = ze, zn, zu
+        for i in range(3):
+            z_ecef[m, i] = ecef_m[s, i] + ((enu_rot[s, 0, i] * ze + enu_rot[s, 1, i] * zn) + enu_rot[s, 2, i] * zu)
+    return r, az, el, z_enu, z_ecef
+
+
+@njit(cache=True)
+def dwell_selection(radar: np.ndarray, last_dwell_s: np.ndarray, row_of: np.ndarray, truth: np.ndarray, active: np.ndarray,
+                    update_s: np.ndarray, t_s: float, n_objects: int) -> tuple:  # pragma: no cover - compiled  # fmt: skip
+    """The track dwells due at t on maintained targets, and what each beam illuminates.
+
+    Rules, per fire-control object o (in increasing o) with a maintaining radar s = ``radar[o]`` ≥ 0:
+
+    * due ⇔ t − t_last(o) ≥ T_update(s) − 1e-9 (:func:`dwells_due`);
+    * the beam illuminates the object the track follows, tr = ``truth[row_of[o]]`` (−1 without a
+      live row); it is *present* iff tr ≥ 0 and object tr is active (physics only: whether it is
+      detected depends on geometry and SNR; no decision reads this label);
+    * one echo per (radar, object): of the present dwells with the same (s, tr) only the first
+      (lowest o) keeps its echo, the others are not present (a duplicate or swapped track misses).
+
+    Parameters
+    ----------
+    radar, last_dwell_s, row_of : (objects,) per fire-control object (radar −1: not maintained).
+    truth : (rows,) truth label of each track row. active : (N,) objects that exist now.
+    update_s : (S,) track-dwell interval of each radar. n_objects : N (key range of the echo rule).
+
+    Returns
+    -------
+    ``(obj, radar, row, has_row, truth, present)`` (D,) each: the due dwells in increasing object
+    id, their radar, track row (0 where none), whether the row exists, the illuminated object
+    (−1 none) and whether it echoes.
+    """
+    n = radar.shape[0]
+    cnt = 0
+    for o in range(n):
+        s = radar[o]
+        if s >= 0 and t_s - last_dwell_s[o] >= update_s[s] - 1e-9:
+            cnt += 1
+    obj = np.empty(cnt, np.int64)
+    rr = np.empty(cnt, np.int64)
+    row = np.empty(cnt, np.int64)
+    has_row = np.empty(cnt, np.bool_)
+    tr = np.empty(cnt, np.int64)
+    present = np.empty(cnt, np.bool_)
+    key = np.empty(cnt, np.int64)
+    d = 0
+    for o in range(n):
+        s = radar[o]
+        if s >= 0 and t_s - last_dwell_s[o] >= update_s[s] - 1e-9:
+            r = row_of[o]
+            obj[d], rr[d] = o, s
+            has_row[d] = r >= 0
+            row[d] = max(r, 0)
+            x = truth[r] if r >= 0 else -1
+            tr[d] = x
+            p = x >= 0 and active[x]
+            key[d] = s * (n_objects + 1) + max(x, 0)
+            if p:
+                for j in range(d):  # an earlier dwell of this radar already gets this object's echo
+                    if present[j] and key[j] == key[d]:
+                        p = False
+                        break
+            present[d] = p
+            d += 1
+    return obj, rr, row, has_row, tr, present
+
+
 def track_dwells(
     radars: RadarArrays,
     radar_idx: np.ndarray,
@@ -267,16 +376,13 @@ def track_dwells(
         return vis, det, Detections.empty(t_s)
     noise = rng.standard_normal((len(k), 3))
     sk = idx[k]
-    s_r, s_az, s_el = radars.sigma_range_m[sk], radars.sigma_az_rad[sk], radars.sigma_el_rad[sk]
     # the measured angles from NumPy's arctan2 on the detections' ENU (the compiled libm atan2 may
     # differ from NumPy's vectorised one in the last bit; the measurements stay bit-identical)
     az0, el0, _ = enu_to_aer(enu[k])
-    r = rng_m[k] + s_r * noise[:, 0]
-    az = np.mod(az0 + s_az * noise[:, 1], 2 * np.pi)
-    el = el0 + s_el * noise[:, 2]
-    z_enu = aer_to_enu(az, el, r)
+    r, az, el, z_enu, z_ecef = measure_kernel(rng_m[k], az0, el0, noise, sk, radars.sigma_range_m, radars.sigma_az_rad,
+                                              radars.sigma_el_rad, radars.ecef_m, radars.enu_rot)  # fmt: skip
+    s_r, s_az, s_el = radars.sigma_range_m[sk], radars.sigma_az_rad[sk], radars.sigma_el_rad[sk]
     rot = radars.enu_rot[sk]
-    z_ecef = radars.ecef_m[sk] + np.einsum("mji,mj->mi", rot, z_enu)
     R = converted_covariance_ecef(r, az, el, s_r, s_az, s_el, rot)
     dets = Detections(sensor=sk, target=np.asarray(target[k], np.int64), time_s=float(t_s),
                       range_m=r, az_rad=az, el_rad=el, z_enu_m=z_enu, z_ecef_m=z_ecef, R_ecef=R)  # fmt: skip
