@@ -154,9 +154,15 @@ def member_mask(nets: NetworkArrays, site: np.ndarray, up: np.ndarray) -> np.nda
 
 def clear_own_updates(ns: NetworkState, tracks: TrackTable, t: float) -> None:
     """Remote rows updated by their site's own radars this tick become own tracks."""
-    n = tracks.size
-    rows = np.flatnonzero(ns.remote[:n] & tracks.alive[:n] & (tracks.t_s[:n] == t))
-    ns.remote[rows] = False
+    _clear_own_updates(ns.remote, tracks.alive, tracks.t_s, tracks.size, float(t))
+
+
+@njit(cache=True)
+def _clear_own_updates(remote: np.ndarray, alive: np.ndarray, t_s: np.ndarray, n: int, t: float) -> None:  # pragma: no cover - compiled
+    """remote[ρ] ← False for the rows ρ < n alive and updated at t (t_ρ = t), in place."""
+    for r in range(n):
+        if remote[r] and alive[r] and t_s[r] == t:
+            remote[r] = False
 
 
 def link_phase(ns: NetworkState, t: float, log: EventLog) -> np.ndarray:
@@ -353,14 +359,37 @@ def engageable_remote(ns: NetworkState, tracks: TrackTable, conf: np.ndarray, t:
     Remote rows are fresh by their delivery (t − t_delivered ≤ update_s + dt), not by the site's
     radar revisit: their estimate is as recent as the link allows.
     """
-    n = tracks.size
-    own = conf[~ns.remote[conf]]
-    rr = np.flatnonzero(ns.remote[:n] & tracks.alive[:n] & tracks.confirmed[:n])
-    if len(rr) == 0:
-        return own
-    w = ns.nets.site_network[tracks.site[rr]]
-    ok = (w >= 0) & ns.up[np.maximum(w, 0)] & (t - ns.delivered_at[rr] <= ns.nets.update_s[np.maximum(w, 0)] + dt + 1e-9)
-    return np.asarray(np.sort(np.concatenate([own, rr[ok]])))
+    return engageable_remote_kernel(np.asarray(conf, np.int64), ns.remote, tracks.alive, tracks.confirmed, tracks.size,
+                                    tracks.site, ns.nets.site_network, ns.up, ns.delivered_at, ns.nets.update_s,
+                                    float(t), float(dt))  # fmt: skip
+
+
+@njit(cache=True)
+def engageable_remote_kernel(conf: np.ndarray, remote: np.ndarray, alive: np.ndarray, confirmed: np.ndarray, n: int,
+                             site: np.ndarray, site_network: np.ndarray, up: np.ndarray, delivered_at: np.ndarray,
+                             update_s: np.ndarray, t: float, dt: float) -> np.ndarray:  # pragma: no cover - compiled  # fmt: skip
+    """:func:`engageable_remote` on plain arrays.
+
+    Rows: ``conf`` without remote rows (in their order), then every remote row ρ < n that is alive
+    and confirmed, of a site of network w ≥ 0 whose link is up, with
+    t − t_delivered(ρ) ≤ update_s(w) + dt + 1e-9; the result is sorted when any remote row is alive
+    and confirmed (else ``conf``'s own rows as given).
+    """
+    out = np.empty(conf.shape[0] + n, np.int64)
+    m = 0
+    for r in conf:
+        if not remote[r]:
+            out[m] = r
+            m += 1
+    any_remote = False
+    for r in range(n):
+        if remote[r] and alive[r] and confirmed[r]:
+            any_remote = True
+            w = site_network[site[r]]
+            if w >= 0 and up[w] and t - delivered_at[r] <= update_s[w] + dt + 1e-9:
+                out[m] = r
+                m += 1
+    return np.sort(out[:m]) if any_remote else out[:m].copy()
 
 
 def remote_allowed(remote: np.ndarray, engage_on_remote: np.ndarray) -> np.ndarray:
@@ -470,19 +499,19 @@ def cue_dwells(ns: NetworkState, world: World, tracks: TrackTable, obj_of_row: n
     n = tracks.size
     rows = np.flatnonzero(ns.remote[:n] & tracks.alive[:n])
     if fcr is None or len(rows) == 0 or not fcr.is_fc.any():
-        return radar_mod.Detections.empty(t)
+        return scheduling.no_detections(t)
     radars = world.radars
     # the (remote row, fire-control radar of its site) pairs due, not beyond the radar's range
     rows, obj, pr, ri, u, inv = cue_candidates(rows, obj_of_row[rows], held, ns.cue_at, ns.cue_last, tracks.site,
                                                tracks.x, tracks.t_s, np.asarray(radars.site_index, np.int64), fcr.is_fc,
                                                fcr.track_update_s, radars.ecef_m, radars.max_range_m, t)  # fmt: skip
     if len(pr) == 0:
-        return radar_mod.Detections.empty(t)
+        return scheduling.no_detections(t)
     xq = tracks.predicted_positions(rows[u], t)[inv]  # (pairs, 3) predicted positions
     vis = scheduling.pair_visibility(radars, ri, xq)
     pr, ri, xq = pr[vis], ri[vis], xq[vis]
     if len(pr) == 0:
-        return radar_mod.Detections.empty(t)
+        return scheduling.no_detections(t)
     first = np.ones(len(pr), bool)  # the first covering radar of the site (pairs are ordered by row, then radar)
     first[1:] = pr[1:] != pr[:-1]
     pr, ri, xq = pr[first], ri[first], xq[first]
@@ -554,7 +583,7 @@ def cue_candidates(rows: np.ndarray, obj: np.ndarray, held: np.ndarray, cue_at: 
         for s in range(S):
             if radar_site[s] != row_site[r] or not is_fc[s]:
                 continue
-            if not t - cue_last[o] >= update_s[s] - 1e-9:
+            if not scheduling.due(t, cue_last[o], update_s[s]):
                 continue
             dx, dy, dz = x[r, 0] - radar_ecef[s, 0], x[r, 1] - radar_ecef[s, 1], x[r, 2] - radar_ecef[s, 2]
             if math.sqrt(dx * dx + dy * dy + dz * dz) - speed * (t - t_row[r]) > max_range_m[s]:

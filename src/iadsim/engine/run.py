@@ -647,7 +647,7 @@ def _track_dwells(ctx: _Ctx, t: float, pos: np.ndarray, active: np.ndarray) -> r
     obj, rr, row, has_row, tr, present = scheduling.dwell_selection(
         fcs.radar, fcs.last_dwell, fcs.row, tracks.truth, active, fcr.track_update_s, t, len(world.sensed))
     if len(obj) == 0:
-        return radar_mod.Detections.empty(t)
+        return scheduling.no_detections(t)
     xp = tracks.predicted_positions(row, t)
     look = np.where(present[:, None], pos[np.maximum(tr, 0)], xp)
     vis, hit, dets = scheduling.track_dwells(world.radars, rr, tr, look, world.sensed.rcs_m2[np.maximum(tr, 0)],

@@ -39,9 +39,43 @@ LOSS_REASONS: tuple[str, ...] = ("fc_out_of_coverage", "fc_missed_dwells")
 FC_OUT_OF_COVERAGE, FC_MISSED_DWELLS = range(len(LOSS_REASONS))
 
 
+#: the last tick's empty detections (one shared, immutable zero-size record per tick)
+_NO_DETECTIONS: list[Detections] = []
+
+
+def no_detections(t_s: float) -> Detections:
+    """``Detections.empty(t_s)``, built once per tick and shared by the tick's callers.
+
+    A :class:`Detections` is frozen and its zero-size arrays hold nothing to change, so handing
+    the same empty record to every dwell and cue of one tick is safe.
+    """
+    cached = _NO_DETECTIONS[0] if _NO_DETECTIONS else None
+    if cached is not None and cached.time_s == float(t_s):
+        return cached
+    empty = Detections.empty(t_s)
+    _NO_DETECTIONS[:] = [empty]
+    return empty
+
+
 def dwells_due(t_s: float, last_dwell_s: np.ndarray, update_s: np.ndarray) -> np.ndarray:
     """(D,) mask of maintained targets whose next track dwell falls due: t − t_last ≥ T_update."""
-    return np.asarray(t_s - last_dwell_s >= update_s - 1e-9)
+    last, upd = np.broadcast_arrays(np.asarray(last_dwell_s, np.float64), np.asarray(update_s, np.float64))
+    return _dwells_due_kernel(float(t_s), np.ascontiguousarray(last).reshape(-1),
+                              np.ascontiguousarray(upd).reshape(-1)).reshape(last.shape)  # fmt: skip
+
+
+@njit(cache=True)
+def due(t_s: float, last_dwell_s: float, update_s: float) -> bool:  # pragma: no cover - compiled
+    """The dwell rule of one target: due ⇔ t − t_last ≥ T_update − 1e-9 (round-off of the clock)."""
+    return t_s - last_dwell_s >= update_s - 1e-9
+
+
+@njit(cache=True)
+def _dwells_due_kernel(t_s: float, last_dwell_s: np.ndarray, update_s: np.ndarray) -> np.ndarray:  # pragma: no cover - compiled
+    out = np.empty(last_dwell_s.shape[0], np.bool_)
+    for d in range(out.shape[0]):
+        out[d] = due(t_s, last_dwell_s[d], update_s[d])
+    return out
 
 
 @njit(cache=True)
@@ -279,7 +313,7 @@ def dwell_selection(radar: np.ndarray, last_dwell_s: np.ndarray, row_of: np.ndar
 
     Rules, per fire-control object o (in increasing o) with a maintaining radar s = ``radar[o]`` ≥ 0:
 
-    * due ⇔ t − t_last(o) ≥ T_update(s) − 1e-9 (:func:`dwells_due`);
+    * due ⇔ t − t_last(o) ≥ T_update(s) − 1e-9 (:func:`due`, :func:`dwells_due`);
     * the beam illuminates the object the track follows, tr = ``truth[row_of[o]]`` (−1 without a
       live row); it is *present* iff tr ≥ 0 and object tr is active (physics only: whether it is
       detected depends on geometry and SNR; no decision reads this label);
@@ -302,7 +336,7 @@ def dwell_selection(radar: np.ndarray, last_dwell_s: np.ndarray, row_of: np.ndar
     cnt = 0
     for o in range(n):
         s = radar[o]
-        if s >= 0 and t_s - last_dwell_s[o] >= update_s[s] - 1e-9:
+        if s >= 0 and due(t_s, last_dwell_s[o], update_s[s]):
             cnt += 1
     obj = np.empty(cnt, np.int64)
     rr = np.empty(cnt, np.int64)
@@ -314,7 +348,7 @@ def dwell_selection(radar: np.ndarray, last_dwell_s: np.ndarray, row_of: np.ndar
     d = 0
     for o in range(n):
         s = radar[o]
-        if s >= 0 and t_s - last_dwell_s[o] >= update_s[s] - 1e-9:
+        if s >= 0 and due(t_s, last_dwell_s[o], update_s[s]):
             r = row_of[o]
             obj[d], rr[d] = o, s
             has_row[d] = r >= 0
@@ -363,7 +397,7 @@ def track_dwells(
     """
     D = len(radar_idx)
     if D == 0:
-        return np.zeros(0, bool), np.zeros(0, bool), Detections.empty(t_s)
+        return np.zeros(0, bool), np.zeros(0, bool), no_detections(t_s)
     idx, (enu, _, _, rng_m, _, _, _, _, _, vis) = _pairs(radars, radar_idx, tgt_ecef_m)
     pfa = radars.pfa[idx]
     snr = snr_from_reference(rng_m, rcs_m2, radars.ref_range_m[idx], radars.ref_rcs_m2[idx],
@@ -373,7 +407,7 @@ def track_dwells(
     det = u < pd
     k = np.flatnonzero(det)
     if len(k) == 0:
-        return vis, det, Detections.empty(t_s)
+        return vis, det, no_detections(t_s)
     noise = rng.standard_normal((len(k), 3))
     sk = idx[k]
     # the measured angles from NumPy's arctan2 on the detections' ENU (the compiled libm atan2 may

@@ -117,3 +117,25 @@ def test_cue_candidates_due_held_delay_and_range_bound() -> None:
     _, _, pr, ri, u, inv = cue_candidates(rows, obj, held, cue_at, cue_last, row_site, x, t_row, radar_site, is_fc,
                                           update_s, ecef, max_range, 10.0)  # fmt: skip
     assert ri.tolist() == [0, 3] and pr.tolist() == [0, 2] and u.tolist() == [0, 2] and inv.tolist() == [0, 1]
+
+
+def test_engageable_remote_rows_fresh_by_delivery() -> None:
+    from iadsim.c2.network import engageable_remote_kernel
+
+    # rows 0..5: 0, 2 own (given as engageable), 1, 3, 4, 5 remote; sites 0, 0, 1, 0, 2, 0
+    # site 0 in network 0 (update 2 s), site 1 in network 1 (link down), site 2 standalone
+    remote = np.array([False, True, False, True, True, True, False])
+    alive = np.array([True, True, True, True, True, False, False])
+    confirmed = np.array([True, True, True, True, True, True, False])
+    site = np.array([0, 0, 1, 0, 2, 0, 0])
+    delivered = np.array([np.nan, 9.0, np.nan, 6.0, 9.5, 9.9, np.nan])
+    up = np.array([True, False])
+    got = engageable_remote_kernel(np.array([2, 0, 1]), remote, alive, confirmed, 6, site, np.array([0, 1, -1]), up,
+                                   delivered, np.array([2.0, 2.0]), 10.0, 1.0)  # fmt: skip
+    # own rows 2, 0 (remote row 1 in conf is dropped), remote row 1 fresh (1 s ≤ 3 s); row 3 stale
+    # (4 s > 3 s), row 4 standalone site, row 5 dead: sorted because remote rows exist
+    assert got.tolist() == [0, 1, 2]
+    # no live confirmed remote row: the own rows as given, unsorted
+    got = engageable_remote_kernel(np.array([2, 0]), remote, np.array([True, False, True, False, False, False, False]),
+                                   confirmed, 6, site, np.array([0, 1, -1]), up, delivered, np.array([2.0, 2.0]), 10.0, 1.0)  # fmt: skip
+    assert got.tolist() == [2, 0]

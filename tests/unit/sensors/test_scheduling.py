@@ -155,3 +155,11 @@ def test_dwell_selection_due_present_and_one_echo_per_object() -> None:
     present = scheduling.dwell_selection(radar2, np.full(3, -np.inf), np.array([0, 1, 2]), np.array([7, 3, 7]),
                                          active, np.array([1.0]), 10.0, 8)[5]  # fmt: skip
     assert present.tolist() == [False, True, False]
+
+
+def test_no_detections_is_an_empty_record_of_its_tick() -> None:
+    a = scheduling.no_detections(3.0)
+    assert len(a) == 0 and a.time_s == 3.0 and a.R_ecef.shape == (0, 3, 3) and a.z_ecef_m.shape == (0, 3)
+    assert scheduling.no_detections(3.0) is a  # shared within the tick
+    b = scheduling.no_detections(4.0)
+    assert b.time_s == 4.0 and len(b) == 0
