@@ -55,8 +55,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import numpy as np
+import math
 
+import numpy as np
+from numba import njit
+
+from iadsim.arrayops import isin_small
 from iadsim.engine.events import EventKind, EventLog
 from iadsim.engine.world import NetworkArrays, World
 from iadsim.sensors import radar as radar_mod
@@ -150,9 +154,15 @@ def member_mask(nets: NetworkArrays, site: np.ndarray, up: np.ndarray) -> np.nda
 
 def clear_own_updates(ns: NetworkState, tracks: TrackTable, t: float) -> None:
     """Remote rows updated by their site's own radars this tick become own tracks."""
-    n = tracks.size
-    rows = np.flatnonzero(ns.remote[:n] & tracks.alive[:n] & (tracks.t_s[:n] == t))
-    ns.remote[rows] = False
+    _clear_own_updates(ns.remote, tracks.alive, tracks.t_s, tracks.size, float(t))
+
+
+@njit(cache=True)
+def _clear_own_updates(remote: np.ndarray, alive: np.ndarray, t_s: np.ndarray, n: int, t: float) -> None:  # pragma: no cover - compiled
+    """remote[ρ] ← False for the rows ρ < n alive and updated at t (t_ρ = t), in place."""
+    for r in range(n):
+        if remote[r] and alive[r] and t_s[r] == t:
+            remote[r] = False
 
 
 def link_phase(ns: NetworkState, t: float, log: EventLog) -> np.ndarray:
@@ -267,16 +277,23 @@ def deliver(ns: NetworkState, tracks: TrackTable, maintained_row: np.ndarray, t:
         m_rows.append(p.member_row[ok])
         m_num.append(p.member_num[ok])
         n = tracks.size
+        # the rows a site's delivery reads, once per picture: the rows it creates are appended
+        # (≥ n) and belong to that site, so another member's remote and tentative rows are these
+        live = tracks.alive[:n]
+        rem_all = np.flatnonzero(ns.remote[:n] & live)
+        rem_site = tracks.site[rem_all]
+        tent_all = np.flatnonzero(live & ~tracks.confirmed[:n] & ~ns.remote[:n])
+        tent_site = tracks.site[tent_all]
+        order = np.argsort(p.num)  # the picture's numbers are looked up by binary search
         for s in np.flatnonzero(nets.site_network == w):  # member sites of this network
-            have = np.unique(p.member_num[p.member_site == s])
-            need = ~np.isin(p.num, have)
-            rr = np.flatnonzero(ns.remote[:n] & tracks.alive[:n] & (tracks.site[:n] == s))
-            keep_r = np.isin(ns.row_net[rr], p.num[need])
+            need = ~isin_small(p.num, p.member_num[p.member_site == s])
+            rr = rem_all[rem_site == s]
+            keep_r = isin_small(ns.row_net[rr], p.num[need])
             if aoi_m is not None and site_ecef_m is not None and len(rr):  # left the area of interest
-                j = np.searchsorted(p.num, ns.row_net[rr], sorter=np.argsort(p.num)).clip(0, max(len(p.num) - 1, 0))
+                j = np.searchsorted(p.num, ns.row_net[rr], sorter=order).clip(0, max(len(p.num) - 1, 0))
                 inside = np.zeros(len(rr), bool)
                 if len(p.num):
-                    jj = np.argsort(p.num)[j]
+                    jj = order[j]
                     inside = np.linalg.norm(p.x[jj, :3] - site_ecef_m[s], axis=1) <= aoi_m[s]
                 keep_r &= inside
             kill = rr[~keep_r & ~maintained_row[rr]]
@@ -284,17 +301,16 @@ def deliver(ns: NetworkState, tracks: TrackTable, maintained_row: np.ndarray, t:
             # refresh the remote rows of numbers still needed
             ref = rr[keep_r]
             if len(ref):
-                j = np.searchsorted(p.num, ns.row_net[ref], sorter=np.argsort(p.num))
-                j = np.argsort(p.num)[j]
+                j = order[np.searchsorted(p.num, ns.row_net[ref], sorter=order)]
                 _set_state(tracks, ref, p.x[j], p.P[j], p.t_fused)
                 ns.delivered_at[ref] = t
             # create rows for numbers the site does not hold
-            missing = np.flatnonzero(need & ~np.isin(p.num, ns.row_net[ref]))
+            missing = np.flatnonzero(need & ~isin_small(p.num, ns.row_net[ref]))
             if aoi_m is not None and site_ecef_m is not None and len(missing):
                 missing = missing[np.linalg.norm(p.x[missing, :3] - site_ecef_m[s], axis=1) <= aoi_m[s]]
             # a site's own tentative track of the same target takes its own updates: no remote row
             # (gated track-to-track association at t; truth association: the site's slot of the object)
-            tent = np.flatnonzero(tracks.alive[:n] & ~tracks.confirmed[:n] & ~ns.remote[:n] & (tracks.site[:n] == s))
+            tent = tent_all[tent_site == s]
             if len(tent) and len(missing):
                 xq, Pq = tracks._cv_predicted(p.x[missing], p.P[missing], np.full(len(missing), t - p.t_fused))
                 xt, Pt = tracks.predicted(tent, t)
@@ -343,14 +359,37 @@ def engageable_remote(ns: NetworkState, tracks: TrackTable, conf: np.ndarray, t:
     Remote rows are fresh by their delivery (t − t_delivered ≤ update_s + dt), not by the site's
     radar revisit: their estimate is as recent as the link allows.
     """
-    n = tracks.size
-    own = conf[~ns.remote[conf]]
-    rr = np.flatnonzero(ns.remote[:n] & tracks.alive[:n] & tracks.confirmed[:n])
-    if len(rr) == 0:
-        return own
-    w = ns.nets.site_network[tracks.site[rr]]
-    ok = (w >= 0) & ns.up[np.maximum(w, 0)] & (t - ns.delivered_at[rr] <= ns.nets.update_s[np.maximum(w, 0)] + dt + 1e-9)
-    return np.asarray(np.sort(np.concatenate([own, rr[ok]])))
+    return engageable_remote_kernel(np.asarray(conf, np.int64), ns.remote, tracks.alive, tracks.confirmed, tracks.size,
+                                    tracks.site, ns.nets.site_network, ns.up, ns.delivered_at, ns.nets.update_s,
+                                    float(t), float(dt))  # fmt: skip
+
+
+@njit(cache=True)
+def engageable_remote_kernel(conf: np.ndarray, remote: np.ndarray, alive: np.ndarray, confirmed: np.ndarray, n: int,
+                             site: np.ndarray, site_network: np.ndarray, up: np.ndarray, delivered_at: np.ndarray,
+                             update_s: np.ndarray, t: float, dt: float) -> np.ndarray:  # pragma: no cover - compiled  # fmt: skip
+    """:func:`engageable_remote` on plain arrays.
+
+    Rows: ``conf`` without remote rows (in their order), then every remote row ρ < n that is alive
+    and confirmed, of a site of network w ≥ 0 whose link is up, with
+    t − t_delivered(ρ) ≤ update_s(w) + dt + 1e-9; the result is sorted when any remote row is alive
+    and confirmed (else ``conf``'s own rows as given).
+    """
+    out = np.empty(conf.shape[0] + n, np.int64)
+    m = 0
+    for r in conf:
+        if not remote[r]:
+            out[m] = r
+            m += 1
+    any_remote = False
+    for r in range(n):
+        if remote[r] and alive[r] and confirmed[r]:
+            any_remote = True
+            w = site_network[site[r]]
+            if w >= 0 and up[w] and t - delivered_at[r] <= update_s[w] + dt + 1e-9:
+                out[m] = r
+                m += 1
+    return np.sort(out[:m]) if any_remote else out[:m].copy()
 
 
 def remote_allowed(remote: np.ndarray, engage_on_remote: np.ndarray) -> np.ndarray:
@@ -460,50 +499,102 @@ def cue_dwells(ns: NetworkState, world: World, tracks: TrackTable, obj_of_row: n
     n = tracks.size
     rows = np.flatnonzero(ns.remote[:n] & tracks.alive[:n])
     if fcr is None or len(rows) == 0 or not fcr.is_fc.any():
-        return radar_mod.Detections.empty(t)
-    obj = obj_of_row[rows]
-    rows, obj = rows[~held[obj]], obj[~held[obj]]
-    go = t >= ns.cue_at[obj] - 1e-9
-    rows, obj = rows[go], obj[go]
-    if len(rows) == 0:
-        return radar_mod.Detections.empty(t)
+        return scheduling.no_detections(t)
     radars = world.radars
-    site_r = np.asarray(radars.site_index)
-    pr, ri = np.nonzero((tracks.site[rows][:, None] == site_r[None, :]) & fcr.is_fc[None, :])
-    due = scheduling.dwells_due(t, ns.cue_last[obj[pr]], fcr.track_update_s[ri])
-    pr, ri = pr[due], ri[due]
+    # the (remote row, fire-control radar of its site) pairs due, not beyond the radar's range
+    rows, obj, pr, ri, u, inv = cue_candidates(rows, obj_of_row[rows], held, ns.cue_at, ns.cue_last, tracks.site,
+                                               tracks.x, tracks.t_s, np.asarray(radars.site_index, np.int64), fcr.is_fc,
+                                               fcr.track_update_s, radars.ecef_m, radars.max_range_m, t)  # fmt: skip
     if len(pr) == 0:
-        return radar_mod.Detections.empty(t)
-    # cheap pre-filter before the coverage rule: beyond the radar's instrumented range at the
-    # last delivered estimate + its motion since (|Δp| ≤ |v| (t − t_s))
-    far = np.linalg.norm(tracks.x[rows[pr], :3] - radars.ecef_m[ri], axis=1) - np.linalg.norm(
-        tracks.x[rows[pr], 3:], axis=1) * (t - tracks.t_s[rows[pr]]) > radars.max_range_m[ri]
-    pr, ri = pr[~far], ri[~far]
-    if len(pr) == 0:
-        return radar_mod.Detections.empty(t)
-    u, inv = np.unique(pr, return_inverse=True)
-    xq = tracks.predicted(rows[u], t)[0][inv, :3]  # (pairs, 3) predicted positions
+        return scheduling.no_detections(t)
+    xq = tracks.predicted_positions(rows[u], t)[inv]  # (pairs, 3) predicted positions
     vis = scheduling.pair_visibility(radars, ri, xq)
     pr, ri, xq = pr[vis], ri[vis], xq[vis]
     if len(pr) == 0:
-        return radar_mod.Detections.empty(t)
-    _, first = np.unique(pr, return_index=True)  # the first covering radar of the site
+        return scheduling.no_detections(t)
+    first = np.ones(len(pr), bool)  # the first covering radar of the site (pairs are ordered by row, then radar)
+    first[1:] = pr[1:] != pr[:-1]
     pr, ri, xq = pr[first], ri[first], xq[first]
     r = rows[pr]
     tr = tracks.truth[r]
     present = (tr >= 0) & active[np.maximum(tr, 0)]
     look = np.where(present[:, None], pos[np.maximum(tr, 0)], xq)
     ns.cue_last[obj[pr]] = t
-    out = []
-    for s in np.unique(tracks.site[r]):  # one stream per site (a few sites)
-        m = tracks.site[r] == s
+    site = tracks.site[r]
+    det = None
+    sites = np.unique(site) if len(site) > 1 else site
+    for s in sites:  # one stream per site (a few sites)
+        m = slice(None) if len(sites) == 1 else np.flatnonzero(site == s)
         _, _, d = scheduling.track_dwells(radars, ri[m], tr[m], look[m], world.sensed.rcs_m2[np.maximum(tr[m], 0)],
                                           present[m], fcr.dwell_gain[ri[m]], t, rng_of_site[int(s)])  # fmt: skip
-        out.append(d)
-    det = out[0]
-    for d in out[1:]:
-        det = radar_mod.Detections.concat(det, d)
+        det = d if det is None else radar_mod.Detections.concat(det, d)
+    assert det is not None
     return det
+
+
+@njit(cache=True)
+def cue_candidates(rows: np.ndarray, obj: np.ndarray, held: np.ndarray, cue_at: np.ndarray, cue_last: np.ndarray,
+                   row_site: np.ndarray, x: np.ndarray, t_row: np.ndarray, radar_site: np.ndarray, is_fc: np.ndarray,
+                   update_s: np.ndarray, radar_ecef: np.ndarray, max_range_m: np.ndarray,
+                   t: float) -> tuple:  # pragma: no cover - compiled  # fmt: skip
+    """The (remote row, fire-control radar) pairs that may take a cue dwell at t (:func:`cue_dwells`).
+
+    Rules, for each remote row ρ (in the given order) of object o whose object no fire-control
+    radar holds (¬``held[o]``) and whose acquisition delay has passed (t ≥ cue_at(o) − 1e-9),
+    for each fire-control radar s of the row's site (in radar order):
+
+    * due ⇔ t − t_cue(o) ≥ T_update(s) − 1e-9 (:func:`iadsim.sensors.scheduling.dwells_due`);
+    * not beyond the radar's instrumented range: the cheap bound
+      |p_ρ − x_s| − |v_ρ| (t − t_ρ) ≤ R_max(s) at the last estimate (p, v at t_ρ) + its motion
+      since (a point farther than that is out of range wherever it moved: an exact pre-filter).
+
+    Parameters
+    ----------
+    rows, obj : (n,) live remote rows and their objects. held, cue_at, cue_last : per object.
+    row_site, x (rows, 6), t_row : per track row. radar_site, is_fc, update_s, max_range_m (S,),
+    radar_ecef (S, 3) : per radar. t : now (s).
+
+    Returns
+    -------
+    ``(rows, obj, pr, ri, u, inv)``: the rows past the object filters and their objects; the pairs
+    as (index into those rows ``pr``, radar ``ri``), ordered by row then radar; ``u`` the distinct
+    ``pr`` (ascending) and ``inv`` the position of each pair's ``pr`` in ``u``.
+    """
+    n = rows.shape[0]
+    keep = np.zeros(n, np.bool_)
+    for i in range(n):
+        o = obj[i]
+        keep[i] = (not held[o]) and t >= cue_at[o] - 1e-9
+    rows = rows[keep]
+    obj = obj[keep]
+    n = rows.shape[0]
+    S = radar_site.shape[0]
+    pr = np.empty(n * S, np.int64)
+    ri = np.empty(n * S, np.int64)
+    u = np.empty(n, np.int64)
+    inv = np.empty(n * S, np.int64)
+    m = 0
+    nu = 0
+    for i in range(n):
+        r = rows[i]
+        o = obj[i]
+        first = True
+        speed = math.sqrt(x[r, 3] * x[r, 3] + x[r, 4] * x[r, 4] + x[r, 5] * x[r, 5])
+        for s in range(S):
+            if radar_site[s] != row_site[r] or not is_fc[s]:
+                continue
+            if not scheduling.due(t, cue_last[o], update_s[s]):
+                continue
+            dx, dy, dz = x[r, 0] - radar_ecef[s, 0], x[r, 1] - radar_ecef[s, 1], x[r, 2] - radar_ecef[s, 2]
+            if math.sqrt(dx * dx + dy * dy + dz * dz) - speed * (t - t_row[r]) > max_range_m[s]:
+                continue
+            if first:
+                u[nu] = i
+                nu += 1
+                first = False
+            pr[m], ri[m], inv[m] = i, s, nu - 1
+            m += 1
+    return rows, obj, pr[:m], ri[:m], u[:nu], inv[:m]
 
 
 def acquisition_failures(ns: NetworkState, obj: np.ndarray, rows: np.ndarray, lost: np.ndarray, missed: np.ndarray,

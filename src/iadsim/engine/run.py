@@ -187,21 +187,32 @@ def _run(world: World, streams: Any, progress: Progress | None) -> tuple[pa.Tabl
     ctx = _Ctx(world, tracks, shots, fcs, log, streams, asset_ecef, site_revisit, launchers)
     decide_every = float(sc.decision_interval_s or dt)
     ns = ctx.net
+    has_fc = fcr is not None and bool(fcr.is_fc.any())
+    # launches, arrivals and route ends are tested only on ticks at or after the earliest time one
+    # can happen: the earliest launch of an object not launched; a lower bound on the earliest
+    # arrival / route end of one not done (``done`` only grows, so the bound stays a bound until
+    # recomputed); NaN times never compare ≤ t and count as never
+    never = (lambda a: np.where(np.isnan(a), np.inf, np.asarray(a, float)))  # noqa: E731
+    launch_key, arrival_key, end_key = never(th.launch_time_s), never(th.arrival_time_s), never(end_time)
+    first = (lambda a: float(a.min()) if len(a) else np.inf)  # noqa: E731
+    next_launch, next_arrival, next_end = first(launch_key), first(arrival_key), first(end_key)
 
     for k in range(1, K + 1):
         t = k * dt
         # ---------------------------------------------------------------- 1 motion
         ms = mover.state(t)
         pos, vel = ms.pos_ecef_m, ms.vel_ecef_mps
-        new = ~launched & (th.launch_time_s <= t)
-        if new.any():
-            idx = np.flatnonzero(new)
-            launched[idx] = True
-            idx = idx[idx < N_h]  # friendlies take off without a threat launch
-            log.emit(EventKind.Launch_Threat, th.launch_time_s[idx], threat=idx,
-                     x_m=pos[idx, 0], y_m=pos[idx, 1], z_m=pos[idx, 2])  # fmt: skip
-        arriving = launched & alive & ~done & (th.arrival_time_s <= t)
-        if arriving.any():
+        if next_launch <= t:
+            new = ~launched & (th.launch_time_s <= t)
+            if new.any():
+                idx = np.flatnonzero(new)
+                launched[idx] = True
+                idx = idx[idx < N_h]  # friendlies take off without a threat launch
+                log.emit(EventKind.Launch_Threat, th.launch_time_s[idx], threat=idx,
+                         x_m=pos[idx, 0], y_m=pos[idx, 1], z_m=pos[idx, 2])  # fmt: skip
+            next_launch = first(launch_key[~launched])
+        arriving = launched & alive & ~done & (th.arrival_time_s <= t) if next_arrival <= t else None
+        if arriving is not None and arriving.any():
             idx = np.flatnonzero(arriving)
             done[idx] = True
             ta = th.arrival_time_s[idx]
@@ -217,8 +228,12 @@ def _run(world: World, streams: Any, progress: Progress | None) -> tuple[pa.Tabl
                     lost[j] = world.assets.value[a]
             log.emit(EventKind.Impact, ta, threat=idx, asset=asset, value=lost,
                      x_m=pos[idx, 0], y_m=pos[idx, 1], z_m=pos[idx, 2])  # fmt: skip
+        if arriving is not None:
+            next_arrival = first(arrival_key[~done])
         # a friendly at its route end leaves the scenario (lands): no leak, no longer sensed
-        done |= launched & (end_time <= t)
+        if next_end <= t:
+            done |= launched & (end_time <= t)
+            next_end = first(end_key[~done])
         active = launched & alive & ~done
         # ---------------------------------------------------------------- 2 sensing
         det = radar_mod.sense(radars, pos, th.rcs_m2, active, t, dt, radar_rngs)
@@ -226,7 +241,7 @@ def _run(world: World, streams: Any, progress: Progress | None) -> tuple[pa.Tabl
             fa = radar_mod.false_alarms(radars, t, dt, clutter, radar_rngs)
             if len(fa):
                 det = radar_mod.Detections.concat(det, fa)
-        if fcr is not None and fcr.is_fc.any():
+        if has_fc:
             fdet = _track_dwells(ctx, t, pos, active)
             if ns is not None:  # network cues: fire-control dwells at delivered remote tracks
                 cdet = net_mod.cue_dwells(ns, world, tracks, fcs.obj, fcs.radar >= 0, t, pos, active, ctx.cue_rngs)
@@ -636,26 +651,13 @@ def _track_dwells(ctx: _Ctx, t: float, pos: np.ndarray, active: np.ndarray) -> r
     tracks, fcs, world = ctx.tracks, ctx.fcs, ctx.world
     fcr = world.fc_radars
     assert fcr is not None
-    obj = fcs.maintained()
+    # the dwells due and what each beam illuminates (the object its track follows: physics only,
+    # whether it is detected depends on geometry and SNR; no decision reads this label), one echo
+    # per object and radar (a duplicate or swapped track misses): scheduling.dwell_selection
+    obj, rr, row, has_row, tr, present = scheduling.dwell_selection(
+        fcs.radar, fcs.last_dwell, fcs.row, tracks.truth, active, fcr.track_update_s, t, len(world.sensed))
     if len(obj) == 0:
-        return radar_mod.Detections.empty(t)
-    obj = obj[scheduling.dwells_due(t, fcs.last_dwell[obj], fcr.track_update_s[fcs.radar[obj]])]
-    if len(obj) == 0:
-        return radar_mod.Detections.empty(t)
-    rr = fcs.radar[obj]
-    row = np.maximum(fcs.row[obj], 0)
-    has_row = fcs.row[obj] >= 0
-    # the beam illuminates the object the track follows (physics only: whether it is detected
-    # depends on geometry and SNR; no decision reads this label)
-    tr = np.where(has_row, tracks.truth[row], -1)
-    present = (tr >= 0) & active[np.maximum(tr, 0)]
-    # one echo per object and radar: where two held tracks follow the same object (a duplicate or
-    # swapped track), only the first (lowest object id) gets its measurement; the other misses
-    key = rr * (len(world.sensed) + 1) + np.maximum(tr, 0)
-    _, first = np.unique(np.where(present, key, -1 - np.arange(len(key))), return_index=True)
-    dup = np.ones(len(key), bool)
-    dup[first] = False
-    present &= ~dup
+        return scheduling.no_detections(t)
     xp = tracks.predicted_positions(row, t)
     look = np.where(present[:, None], pos[np.maximum(tr, 0)], xp)
     vis, hit, dets = scheduling.track_dwells(world.radars, rr, tr, look, world.sensed.rcs_m2[np.maximum(tr, 0)],

@@ -17,12 +17,13 @@ The fire-control radar *loses* the target when it leaves the radar's coverage (r
 
 from __future__ import annotations
 
-from dataclasses import replace
+import math
 
 import numpy as np
+from numba import njit
 
-from iadsim.geo.frames import aer_to_enu, ecef_to_geodetic, enu_to_aer, great_circle_angle_rad, unit_sphere_vector
-from iadsim.geo.horizon import EARTH_RADIUS_M, refracted_elevation_rad
+from iadsim.geo.frames import WGS84_A_M, WGS84_B_M, WGS84_E2, WGS84_EP2, enu_to_aer, unit_sphere_vector
+from iadsim.geo.horizon import EARTH_RADIUS_M
 from iadsim.sensors.radar import (
     Detections,
     RadarArrays,
@@ -31,7 +32,6 @@ from iadsim.sensors.radar import (
     snr_from_reference,
     swerling1_pd,
     swerling1_snr_for_pd,
-    visible,
 )
 
 #: Why a fire-control radar lost an engaged target (``reason`` of ``GuidanceLost`` events).
@@ -39,31 +39,209 @@ LOSS_REASONS: tuple[str, ...] = ("fc_out_of_coverage", "fc_missed_dwells")
 FC_OUT_OF_COVERAGE, FC_MISSED_DWELLS = range(len(LOSS_REASONS))
 
 
+#: the last tick's empty detections (one shared, immutable zero-size record per tick)
+_NO_DETECTIONS: list[Detections] = []
+
+
+def no_detections(t_s: float) -> Detections:
+    """``Detections.empty(t_s)``, built once per tick and shared by the tick's callers.
+
+    A :class:`Detections` is frozen and its zero-size arrays hold nothing to change, so handing
+    the same empty record to every dwell and cue of one tick is safe.
+    """
+    cached = _NO_DETECTIONS[0] if _NO_DETECTIONS else None
+    if cached is not None and cached.time_s == float(t_s):
+        return cached
+    empty = Detections.empty(t_s)
+    _NO_DETECTIONS[:] = [empty]
+    return empty
+
+
 def dwells_due(t_s: float, last_dwell_s: np.ndarray, update_s: np.ndarray) -> np.ndarray:
     """(D,) mask of maintained targets whose next track dwell falls due: t − t_last ≥ T_update."""
-    return np.asarray(t_s - last_dwell_s >= update_s - 1e-9)
+    last, upd = np.broadcast_arrays(np.asarray(last_dwell_s, np.float64), np.asarray(update_s, np.float64))
+    return _dwells_due_kernel(float(t_s), np.ascontiguousarray(last).reshape(-1),
+                              np.ascontiguousarray(upd).reshape(-1)).reshape(last.shape)  # fmt: skip
+
+
+@njit(cache=True)
+def due(t_s: float, last_dwell_s: float, update_s: float) -> bool:  # pragma: no cover - compiled
+    """The dwell rule of one target: due ⇔ t − t_last ≥ T_update − 1e-9 (round-off of the clock)."""
+    return t_s - last_dwell_s >= update_s - 1e-9
+
+
+@njit(cache=True)
+def _dwells_due_kernel(t_s: float, last_dwell_s: np.ndarray, update_s: np.ndarray) -> np.ndarray:  # pragma: no cover - compiled
+    out = np.empty(last_dwell_s.shape[0], np.bool_)
+    for d in range(out.shape[0]):
+        out[d] = due(t_s, last_dwell_s[d], update_s[d])
+    return out
+
+
+@njit(cache=True)
+def _pymod(a: float, b: float) -> float:  # pragma: no cover - compiled
+    """a mod b for b > 0, NumPy's ``np.mod`` (fmod, then shifted into [0, b))."""
+    m = np.fmod(a, b)
+    if m != 0.0:
+        if m < 0.0:
+            m += b
+    else:
+        m = 0.0
+    return m
+
+
+@njit(cache=True)
+def pair_kernel(ecef_m: np.ndarray, enu_rot: np.ndarray, lat_rad: np.ndarray, lon_rad: np.ndarray, alt_m: np.ndarray,
+                max_range_m: np.ndarray, max_alt_m: np.ndarray, min_el_rad: np.ndarray, boresight_rad: np.ndarray,
+                half_width_rad: np.ndarray, k_factor: float, radar_idx: np.ndarray,
+                tgt_ecef_m: np.ndarray) -> tuple:  # pragma: no cover - compiled  # fmt: skip
+    """Geometry and smooth-Earth coverage of D (radar, point) pairs, one loop over the pairs.
+
+    Per pair d (radar s = ``radar_idx[d]``, point x = ``tgt_ecef_m[d]``), the same equations as
+    :func:`iadsim.sensors.radar.geometry` and :func:`iadsim.sensors.radar.visible`:
+
+    * geodetic (φ, λ, h) of x: Heikkinen (1982) / Zhu (1993) closed form
+      (:func:`iadsim.geo.frames.ecef_to_geodetic`);
+    * ENU e = C_s (x − x_s); az = atan2(e, n) mod 2π, el = atan2(u, √(e² + n²)), R = |e|;
+    * ground range d = Rₑ θ, θ = atan2(√((cosφ₂ sinΔλ)² + (cosφ₁ sinφ₂ − sinφ₁ cosφ₂ cosΔλ)²),
+      sinφ₁ sinφ₂ + cosφ₁ cosφ₂ cosΔλ) (Vincenty);
+    * refracted elevation el_r = atan2((h₂ − h₁) − 2 r₂ sin²(θ'/2), r₂ sin θ'), θ' = d/(kRₑ),
+      r₂ = kRₑ + h₂ (heights clipped at 0);
+    * visible ⇔ R ≤ R_max ∧ h ≤ h_max ∧ |θ'| ≤ α(h₁) + α(h₂) (α(h) = atan2(√(h(2kRₑ + h)), kRₑ))
+      ∧ el_r ≥ el_min ∧ (|wrap(az − az_bore)| ≤ half width ∨ half width ≥ π).
+
+    Parameters
+    ----------
+    ecef_m (S, 3), enu_rot (S, 3, 3), lat_rad, lon_rad, alt_m, max_range_m, max_alt_m, min_el_rad,
+    boresight_rad, half_width_rad (S,) : the radars' columns (:class:`iadsim.sensors.radar.RadarArrays`).
+    k_factor : effective-Earth factor. radar_idx : (D,) int64. tgt_ecef_m : (D, 3) points (m).
+
+    Returns
+    -------
+    ``(enu (D, 3), az, el, range, ground, el_refracted, tgt_lat, tgt_lon, tgt_alt (D,) float64,
+    visible (D,) bool)`` — angles in rad, lengths in m; ``visible`` without terrain masking.
+    """
+    D = radar_idx.shape[0]
+    enu = np.empty((D, 3))
+    az = np.empty(D)
+    el = np.empty(D)
+    rng = np.empty(D)
+    ground = np.empty(D)
+    el_refr = np.empty(D)
+    t_lat = np.empty(D)
+    t_lon = np.empty(D)
+    t_alt = np.empty(D)
+    vis = np.empty(D, np.bool_)
+    a, b, e2, ep2 = WGS84_A_M, WGS84_B_M, WGS84_E2, WGS84_EP2
+    re = k_factor * EARTH_RADIUS_M
+    two_pi = 2.0 * np.pi
+    for d in range(D):
+        s = radar_idx[d]
+        x, y, z = tgt_ecef_m[d, 0], tgt_ecef_m[d, 1], tgt_ecef_m[d, 2]
+        # geodetic position of the point (frames.ecef_to_geodetic)
+        p2 = x * x + y * y
+        p = math.sqrt(p2)
+        z2 = z * z
+        f_ = 54.0 * b * b * z2
+        g = p2 + (1.0 - e2) * z2 - e2 * (a * a - b * b)
+        c = e2 * e2 * f_ * p2 / (g * g * g)
+        sc = np.cbrt(1.0 + c + math.sqrt(c * c + 2.0 * c))
+        kk = sc + 1.0 + 1.0 / sc
+        pp = f_ / (3.0 * kk * kk * g * g)
+        q = math.sqrt(1.0 + 2.0 * e2 * e2 * pp)
+        r0_arg = 0.5 * a * a * (1.0 + 1.0 / q) - pp * (1.0 - e2) * z2 / (q * (1.0 + q)) - 0.5 * pp * p2
+        r0 = -(pp * e2 * p) / (1.0 + q) + math.sqrt(max(r0_arg, 0.0))
+        pe = p - e2 * r0
+        v = math.sqrt(pe * pe + (1.0 - e2) * z2)
+        z0 = b * b * z / (a * v)
+        lat2 = math.atan2(z + ep2 * z0, p)
+        lon2 = math.atan2(y, x)
+        sl = math.sin(lat2)
+        h2raw = p * math.cos(lat2) + z * sl - a * math.sqrt(1.0 - e2 * sl * sl)
+        t_lat[d], t_lon[d], t_alt[d] = lat2, lon2, h2raw
+        # ENU and azimuth / elevation / range (frames.enu_to_aer)
+        dx, dy, dz = x - ecef_m[s, 0], y - ecef_m[s, 1], z - ecef_m[s, 2]
+        # summed as NumPy's einsum sums three terms, (c₀x₀ + c₂x₂) + c₁x₁: the same bits
+        ee = (enu_rot[s, 0, 0] * dx + enu_rot[s, 0, 2] * dz) + enu_rot[s, 0, 1] * dy
+        nn = (enu_rot[s, 1, 0] * dx + enu_rot[s, 1, 2] * dz) + enu_rot[s, 1, 1] * dy
+        uu = (enu_rot[s, 2, 0] * dx + enu_rot[s, 2, 2] * dz) + enu_rot[s, 2, 1] * dy
+        enu[d, 0], enu[d, 1], enu[d, 2] = ee, nn, uu
+        horiz = math.hypot(ee, nn)
+        azd = _pymod(math.atan2(ee, nn), two_pi)
+        if azd >= two_pi:
+            azd = 0.0
+        az[d] = azd
+        el[d] = math.atan2(uu, horiz)
+        rd = math.sqrt(horiz * horiz + uu * uu)
+        rng[d] = rd
+        # great-circle ground range (frames.great_circle_angle_rad)
+        dl = lon2 - lon_rad[s]
+        s1, c1, s2, c2 = math.sin(lat_rad[s]), math.cos(lat_rad[s]), math.sin(lat2), math.cos(lat2)
+        cdl, sdl = math.cos(dl), math.sin(dl)
+        gd = EARTH_RADIUS_M * math.atan2(math.hypot(c2 * sdl, c1 * s2 - s1 * c2 * cdl), s1 * s2 + c1 * c2 * cdl)
+        ground[d] = gd
+        # refracted elevation over the k·Rₑ Earth (horizon.refracted_elevation_rad)
+        theta = gd / re
+        h1 = max(alt_m[s], 0.0)
+        h2 = max(h2raw, 0.0)
+        r2 = re + h2
+        sh = math.sin(0.5 * theta)
+        elr = math.atan2((h2 - h1) - 2.0 * r2 * (sh * sh), r2 * math.sin(theta))
+        el_refr[d] = elr
+        # coverage (radar.visible without terrain)
+        limit = math.atan2(math.sqrt(h1 * (2.0 * re + h1)), re) + math.atan2(math.sqrt(h2 * (2.0 * re + h2)), re)
+        daz = _pymod(azd - boresight_rad[s] + np.pi, two_pi) - np.pi
+        hw = half_width_rad[s]
+        vis[d] = ((rd <= max_range_m[s]) and (h2raw <= max_alt_m[s]) and (abs(theta) <= limit)
+                  and (elr >= min_el_rad[s]) and ((abs(daz) <= hw) or (hw >= np.pi)))  # fmt: skip
+    return enu, az, el, rng, ground, el_refr, t_lat, t_lon, t_alt, vis
+
+
+def _pairs(radars: RadarArrays, radar_idx: np.ndarray, tgt_ecef_m: np.ndarray) -> tuple:
+    """:func:`pair_kernel` on a :class:`RadarArrays`, then the terrain line of sight (if any)."""
+    idx = np.ascontiguousarray(radar_idx, np.int64)
+    tgt = np.ascontiguousarray(tgt_ecef_m, np.float64).reshape(-1, 3)
+    out = pair_kernel(radars.ecef_m, radars.enu_rot, radars.lat_rad, radars.lon_rad, radars.alt_m, radars.max_range_m,
+                      radars.max_alt_m, radars.min_elevation_rad, radars.boresight_az_rad, radars.half_width_az_rad,
+                      float(radars.k_factor), idx, tgt)  # fmt: skip
+    dem = radars.terrain
+    vis = out[9]
+    if dem is not None:
+        # under a DEM: the same terrain line-of-sight kernel as search coverage
+        # (radar.terrain_visible) on each (radar, point) pair that passes the smooth-Earth rule
+        k = np.flatnonzero(vis)
+        if len(k):
+            from iadsim.geo.terrain import terrain_los_mask
+
+            sk = idx[k]
+            s_unit = unit_sphere_vector(radars.lat_rad[sk], radars.lon_rad[sk])
+            t_unit = unit_sphere_vector(out[6][k], out[7][k])
+            cos_t = np.einsum("ij,ij->i", s_unit, t_unit)
+            vis[k] = terrain_los_mask(dem, s_unit, radars.alt_m[sk], t_unit, out[8][k], cos_t,
+                                      k_factor=radars.k_factor, radius_m=EARTH_RADIUS_M)  # fmt: skip
+    return idx, out
 
 
 def pair_geometry(radars: RadarArrays, radar_idx: np.ndarray, tgt_ecef_m: np.ndarray) -> tuple[RadarArrays, RadarGeometry]:
     """Geometry of D (radar, point) pairs, as a (D, 1) :class:`RadarGeometry` of the pairs' radars.
 
     Same quantities as :func:`iadsim.sensors.radar.geometry` (ENU, range/az/el, refracted
-    elevation, great-circle ground range), computed per pair instead of for every combination,
-    so that :func:`iadsim.sensors.radar.visible` (the one coverage rule) applies unchanged.
+    elevation, great-circle ground range), computed per pair (:func:`pair_kernel`) instead of for
+    every combination, so that :func:`iadsim.sensors.radar.visible` (the one coverage rule)
+    applies unchanged.
 
     Returns ``(sub, geom)``: the radars of the pairs (D, repeats allowed) and their geometry.
     """
-    sub = radars._subset(np.asarray(radar_idx, np.int64))  # per pair: not cached (the pairs change every tick)
-    tgt = np.asarray(tgt_ecef_m, np.float64).reshape(-1, 3)
-    t_lat, t_lon, t_alt = ecef_to_geodetic(tgt)
-    enu = np.einsum("dij,dj->di", sub.enu_rot, tgt - sub.ecef_m)
-    az, el, rng = enu_to_aer(enu)
-    ground = EARTH_RADIUS_M * great_circle_angle_rad(sub.lat_rad, sub.lon_rad, t_lat, t_lon)
-    el_refr = refracted_elevation_rad(ground, sub.alt_m, t_alt, k=sub.k_factor)
-    col = (lambda a: np.asarray(a)[:, None])  # noqa: E731 - (D,) → (D, 1)
+    idx = np.asarray(radar_idx, np.int64)
+    sub = radars._subset(idx)  # per pair: not cached (the pairs change every tick)
+    enu, az, el, rng, ground, el_refr, t_lat, t_lon, t_alt, _ = pair_kernel(
+        radars.ecef_m, radars.enu_rot, radars.lat_rad, radars.lon_rad, radars.alt_m, radars.max_range_m,
+        radars.max_alt_m, radars.min_elevation_rad, radars.boresight_az_rad, radars.half_width_az_rad,
+        float(radars.k_factor), np.ascontiguousarray(idx), np.ascontiguousarray(tgt_ecef_m, np.float64).reshape(-1, 3))  # fmt: skip
+    col = (lambda a: a[:, None])  # noqa: E731 - (D,) → (D, 1)
     geom = RadarGeometry(enu_m=enu[:, None, :], range_m=col(rng), az_rad=col(az), el_rad=col(el),
-                         el_refracted_rad=col(el_refr), ground_range_m=col(ground), tgt_alt_m=np.asarray(t_alt),
-                         tgt_lat_rad=np.asarray(t_lat), tgt_lon_rad=np.asarray(t_lon))  # fmt: skip
+                         el_refracted_rad=col(el_refr), ground_range_m=col(ground), tgt_alt_m=t_alt,
+                         tgt_lat_rad=t_lat, tgt_lon_rad=t_lon)  # fmt: skip
     return sub, geom
 
 
@@ -71,35 +249,122 @@ def pair_visibility(radars: RadarArrays, radar_idx: np.ndarray, tgt_ecef_m: np.n
     """(D,) coverage of point ``d`` by radar ``radar_idx[d]``.
 
     The search coverage rule itself (:func:`iadsim.sensors.radar.visible`: range, ceiling,
-    4/3-Earth line of sight, minimum elevation, field of regard) on the (D, 1) pair geometry; the
-    pair's target altitude is given as a (D, 1) column, so every comparison of ``visible``
-    broadcasts row by row (result (1, D, 1) → (D,)).
+    4/3-Earth line of sight, minimum elevation, field of regard), evaluated per pair by
+    :func:`pair_kernel`; under a terrain model the remaining pairs also need the terrain line of
+    sight (:func:`iadsim.geo.terrain.terrain_los_mask`, as :func:`iadsim.sensors.radar.terrain_visible`).
     """
     if len(radar_idx) == 0:
         return np.zeros(0, bool)
-    sub, geom = pair_geometry(radars, radar_idx, tgt_ecef_m)
-    return _visible_pairs(sub, geom)
+    return np.asarray(_pairs(radars, radar_idx, tgt_ecef_m)[1][9])
 
 
-def _visible_pairs(sub: RadarArrays, geom: RadarGeometry) -> np.ndarray:
-    g = replace(geom, tgt_alt_m=np.asarray(geom.tgt_alt_m).reshape(-1, 1))
-    dem = sub.terrain
-    if dem is None:
-        return np.asarray(visible(sub, g)).reshape(-1)
-    # under a DEM: the smooth-Earth rule on the pairs, then the same terrain line-of-sight kernel
-    # as search coverage (radar.terrain_visible) on each remaining (radar, point) pair
-    vis = np.asarray(visible(replace(sub, terrain=None), g)).reshape(-1)
-    k = np.flatnonzero(vis)
-    if len(k):
-        from iadsim.geo.terrain import terrain_los_mask
+@njit(cache=True)
+def measure_kernel(range_m: np.ndarray, az_rad: np.ndarray, el_rad: np.ndarray, noise: np.ndarray, radar_idx: np.ndarray,
+                   sigma_range_m: np.ndarray, sigma_az_rad: np.ndarray, sigma_el_rad: np.ndarray, ecef_m: np.ndarray,
+                   enu_rot: np.ndarray) -> tuple:  # pragma: no cover - compiled  # fmt: skip
+    """Noisy polar measurements of M detections and their ENU / ECEF conversion.
 
-        assert geom.tgt_lat_rad is not None and geom.tgt_lon_rad is not None
-        s_unit = unit_sphere_vector(sub.lat_rad[k], sub.lon_rad[k])
-        t_unit = unit_sphere_vector(geom.tgt_lat_rad[k], geom.tgt_lon_rad[k])
-        cos_t = np.einsum("ij,ij->i", s_unit, t_unit)
-        vis[k] = terrain_los_mask(dem, s_unit, sub.alt_m[k], t_unit, np.asarray(geom.tgt_alt_m)[k], cos_t,
-                                  k_factor=sub.k_factor, radius_m=EARTH_RADIUS_M)  # fmt: skip
-    return vis
+    Per detection m of radar s = ``radar_idx[m]`` (true range R, azimuth az, elevation el; ``noise``
+    (M, 3) standard normals, drawn by the caller):
+
+    r = R + σ_r n₀;  a = (az + σ_az n₁) mod 2π;  e = el + σ_el n₂;
+    z_enu = (r cos e sin a, r cos e cos a, r sin e)  (:func:`iadsim.geo.frames.aer_to_enu`);
+    z_ecef = x_s + C_sᵀ z_enu  (C_s the radar's ECEF→ENU rotation).
+
+    Sums and products in NumPy's order (``aer_to_enu``; ``einsum("mji,mj->mi")`` sums the three
+    terms left to right), so the values are those of the NumPy expressions bit for bit.
+
+    Parameters
+    ----------
+    range_m, az_rad, el_rad : (M,) true geometry. noise : (M, 3). radar_idx : (M,) int64.
+    sigma_range_m, sigma_az_rad, sigma_el_rad (S,), ecef_m (S, 3), enu_rot (S, 3, 3) : radar columns.
+
+    Returns
+    -------
+    ``(r (M,), az (M,), el (M,), z_enu (M, 3), z_ecef (M, 3))`` in m and rad.
+    """
+    M = range_m.shape[0]
+    r = np.empty(M)
+    az = np.empty(M)
+    el = np.empty(M)
+    z_enu = np.empty((M, 3))
+    z_ecef = np.empty((M, 3))
+    two_pi = 2 * np.pi
+    for m in range(M):
+        s = radar_idx[m]
+        rm = range_m[m] + sigma_range_m[s] * noise[m, 0]
+        a = _pymod(az_rad[m] + sigma_az_rad[s] * noise[m, 1], two_pi)
+        e = el_rad[m] + sigma_el_rad[s] * noise[m, 2]
+        ce = math.cos(e)
+        ze = rm * ce * math.sin(a)
+        zn = rm * ce * math.cos(a)
+        zu = rm * math.sin(e)
+        r[m], az[m], el[m] = rm, a, e
+        z_enu[m, 0], z_enu[m, 1], z_enu[m, 2] = ze, zn, zu
+        for i in range(3):
+            z_ecef[m, i] = ecef_m[s, i] + ((enu_rot[s, 0, i] * ze + enu_rot[s, 1, i] * zn) + enu_rot[s, 2, i] * zu)
+    return r, az, el, z_enu, z_ecef
+
+
+@njit(cache=True)
+def dwell_selection(radar: np.ndarray, last_dwell_s: np.ndarray, row_of: np.ndarray, truth: np.ndarray, active: np.ndarray,
+                    update_s: np.ndarray, t_s: float, n_objects: int) -> tuple:  # pragma: no cover - compiled  # fmt: skip
+    """The track dwells due at t on maintained targets, and what each beam illuminates.
+
+    Rules, per fire-control object o (in increasing o) with a maintaining radar s = ``radar[o]`` ≥ 0:
+
+    * due ⇔ t − t_last(o) ≥ T_update(s) − 1e-9 (:func:`due`, :func:`dwells_due`);
+    * the beam illuminates the object the track follows, tr = ``truth[row_of[o]]`` (−1 without a
+      live row); it is *present* iff tr ≥ 0 and object tr is active (physics only: whether it is
+      detected depends on geometry and SNR; no decision reads this label);
+    * one echo per (radar, object): of the present dwells with the same (s, tr) only the first
+      (lowest o) keeps its echo, the others are not present (a duplicate or swapped track misses).
+
+    Parameters
+    ----------
+    radar, last_dwell_s, row_of : (objects,) per fire-control object (radar −1: not maintained).
+    truth : (rows,) truth label of each track row. active : (N,) objects that exist now.
+    update_s : (S,) track-dwell interval of each radar. n_objects : N (key range of the echo rule).
+
+    Returns
+    -------
+    ``(obj, radar, row, has_row, truth, present)`` (D,) each: the due dwells in increasing object
+    id, their radar, track row (0 where none), whether the row exists, the illuminated object
+    (−1 none) and whether it echoes.
+    """
+    n = radar.shape[0]
+    cnt = 0
+    for o in range(n):
+        s = radar[o]
+        if s >= 0 and due(t_s, last_dwell_s[o], update_s[s]):
+            cnt += 1
+    obj = np.empty(cnt, np.int64)
+    rr = np.empty(cnt, np.int64)
+    row = np.empty(cnt, np.int64)
+    has_row = np.empty(cnt, np.bool_)
+    tr = np.empty(cnt, np.int64)
+    present = np.empty(cnt, np.bool_)
+    key = np.empty(cnt, np.int64)
+    d = 0
+    for o in range(n):
+        s = radar[o]
+        if s >= 0 and due(t_s, last_dwell_s[o], update_s[s]):
+            r = row_of[o]
+            obj[d], rr[d] = o, s
+            has_row[d] = r >= 0
+            row[d] = max(r, 0)
+            x = truth[r] if r >= 0 else -1
+            tr[d] = x
+            p = x >= 0 and active[x]
+            key[d] = s * (n_objects + 1) + max(x, 0)
+            if p:
+                for j in range(d):  # an earlier dwell of this radar already gets this object's echo
+                    if present[j] and key[j] == key[d]:
+                        p = False
+                        break
+            present[d] = p
+            d += 1
+    return obj, rr, row, has_row, tr, present
 
 
 def track_dwells(
@@ -132,26 +397,28 @@ def track_dwells(
     """
     D = len(radar_idx)
     if D == 0:
-        return np.zeros(0, bool), np.zeros(0, bool), Detections.empty(t_s)
-    sub, geom = pair_geometry(radars, radar_idx, tgt_ecef_m)
-    vis = _visible_pairs(sub, geom)
-    rng_m = geom.range_m[:, 0]
-    snr = snr_from_reference(rng_m, rcs_m2, sub.ref_range_m, sub.ref_rcs_m2, gain * swerling1_snr_for_pd(sub.ref_pd, sub.pfa))
-    pd = np.where(vis & present, swerling1_pd(snr, sub.pfa), 0.0)
+        return np.zeros(0, bool), np.zeros(0, bool), no_detections(t_s)
+    idx, (enu, _, _, rng_m, _, _, _, _, _, vis) = _pairs(radars, radar_idx, tgt_ecef_m)
+    pfa = radars.pfa[idx]
+    snr = snr_from_reference(rng_m, rcs_m2, radars.ref_range_m[idx], radars.ref_rcs_m2[idx],
+                             gain * swerling1_snr_for_pd(radars.ref_pd[idx], pfa))  # fmt: skip
+    pd = np.where(vis & present, swerling1_pd(snr, pfa), 0.0)
     u = rng.random(D)
     det = u < pd
     k = np.flatnonzero(det)
     if len(k) == 0:
-        return vis, det, Detections.empty(t_s)
+        return vis, det, no_detections(t_s)
     noise = rng.standard_normal((len(k), 3))
-    r = rng_m[k] + sub.sigma_range_m[k] * noise[:, 0]
-    az = np.mod(geom.az_rad[k, 0] + sub.sigma_az_rad[k] * noise[:, 1], 2 * np.pi)
-    el = geom.el_rad[k, 0] + sub.sigma_el_rad[k] * noise[:, 2]
-    z_enu = aer_to_enu(az, el, r)
-    rot = sub.enu_rot[k]
-    z_ecef = sub.ecef_m[k] + np.einsum("mji,mj->mi", rot, z_enu)
-    R = converted_covariance_ecef(r, az, el, sub.sigma_range_m[k], sub.sigma_az_rad[k], sub.sigma_el_rad[k], rot)
-    dets = Detections(sensor=np.asarray(radar_idx[k], np.int64), target=np.asarray(target[k], np.int64), time_s=float(t_s),
+    sk = idx[k]
+    # the measured angles from NumPy's arctan2 on the detections' ENU (the compiled libm atan2 may
+    # differ from NumPy's vectorised one in the last bit; the measurements stay bit-identical)
+    az0, el0, _ = enu_to_aer(enu[k])
+    r, az, el, z_enu, z_ecef = measure_kernel(rng_m[k], az0, el0, noise, sk, radars.sigma_range_m, radars.sigma_az_rad,
+                                              radars.sigma_el_rad, radars.ecef_m, radars.enu_rot)  # fmt: skip
+    s_r, s_az, s_el = radars.sigma_range_m[sk], radars.sigma_az_rad[sk], radars.sigma_el_rad[sk]
+    rot = radars.enu_rot[sk]
+    R = converted_covariance_ecef(r, az, el, s_r, s_az, s_el, rot)
+    dets = Detections(sensor=sk, target=np.asarray(target[k], np.int64), time_s=float(t_s),
                       range_m=r, az_rad=az, el_rad=el, z_enu_m=z_enu, z_ecef_m=z_ecef, R_ecef=R)  # fmt: skip
     return vis, det, dets
 

@@ -31,6 +31,7 @@ the gate is, if anything, permissive. Pairs are assigned one-to-one by minimum t
 from __future__ import annotations
 
 import numpy as np
+from numba import njit
 from scipy.optimize import linear_sum_assignment
 
 #: χ²₃ quantile at 0.999: the track-to-track gate on d² (position difference, 3 dof).
@@ -122,12 +123,63 @@ def naive_fusion(x1: np.ndarray, P1: np.ndarray, x2: np.ndarray, P2: np.ndarray)
 
 
 def t2t_distance2(xa: np.ndarray, Pa: np.ndarray, xb: np.ndarray, Pb: np.ndarray, dims: int = 3) -> np.ndarray:
-    """(na, nb) d² = Δᵀ (P_a + P_b)⁻¹ Δ, Δ = x_a − x_b over the first ``dims`` state components."""
+    """(na, nb) d² = Δᵀ (P_a + P_b)⁻¹ Δ, Δ = x_a − x_b over the first ``dims`` state components.
+
+    Compiled (:func:`t2t_kernel`): one small linear solve per pair.
+    """
     if len(xa) == 0 or len(xb) == 0:
         return np.zeros((len(xa), len(xb)))
-    D = xa[:, None, :dims] - xb[None, :, :dims]
-    S = Pa[:, None, :dims, :dims] + Pb[None, :, :dims, :dims]
-    return np.asarray(np.einsum("abi,abi->ab", D, np.linalg.solve(S, D[..., None])[..., 0]))
+    return t2t_kernel(np.ascontiguousarray(xa, np.float64), np.ascontiguousarray(Pa, np.float64),
+                      np.ascontiguousarray(xb, np.float64), np.ascontiguousarray(Pb, np.float64), int(dims))  # fmt: skip
+
+
+@njit(cache=True)
+def t2t_kernel(xa: np.ndarray, Pa: np.ndarray, xb: np.ndarray, Pb: np.ndarray, dims: int) -> np.ndarray:  # pragma: no cover - compiled
+    """(na, nb) track-to-track Mahalanobis distances d² = Δᵀ S⁻¹ Δ, S = P_a + P_b, Δ = x_a − x_b.
+
+    Over the first ``dims`` components of states ``xa`` (na, d), ``xb`` (nb, d) with covariances
+    ``Pa`` (na, d, d), ``Pb`` (nb, d, d). Per pair, S y = Δ is solved by Gaussian elimination with
+    partial pivoting (the LU factorisation of ``np.linalg.solve``), d² = Δ · y. A singular S raises
+    ``np.linalg.LinAlgError`` as ``np.linalg.solve`` does.
+    """
+    na, nb = xa.shape[0], xb.shape[0]
+    out = np.empty((na, nb))
+    S = np.empty((dims, dims))
+    y = np.empty(dims)
+    D = np.empty(dims)
+    for a in range(na):
+        for b in range(nb):
+            for i in range(dims):
+                D[i] = xa[a, i] - xb[b, i]
+                y[i] = D[i]
+                for j in range(dims):
+                    S[i, j] = Pa[a, i, j] + Pb[b, i, j]
+            for c in range(dims):  # forward elimination, pivot = largest |S[r, c]| for r ≥ c
+                piv = c
+                for r in range(c + 1, dims):
+                    if abs(S[r, c]) > abs(S[piv, c]):
+                        piv = r
+                if S[piv, c] == 0.0:
+                    raise np.linalg.LinAlgError("Singular matrix")
+                if piv != c:
+                    for j in range(dims):
+                        S[c, j], S[piv, j] = S[piv, j], S[c, j]
+                    y[c], y[piv] = y[piv], y[c]
+                for r in range(c + 1, dims):
+                    f = S[r, c] / S[c, c]
+                    for j in range(c, dims):
+                        S[r, j] -= f * S[c, j]
+                    y[r] -= f * y[c]
+            for c in range(dims - 1, -1, -1):  # back substitution
+                acc = y[c]
+                for j in range(c + 1, dims):
+                    acc -= S[c, j] * y[j]
+                y[c] = acc / S[c, c]
+            d2 = 0.0
+            for i in range(dims):
+                d2 += D[i] * y[i]
+            out[a, b] = d2
+    return out
 
 
 def associate_tracks(xa: np.ndarray, Pa: np.ndarray, xb: np.ndarray, Pb: np.ndarray,

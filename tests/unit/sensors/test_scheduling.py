@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 
@@ -72,3 +74,92 @@ def test_loss_rule() -> None:
 
 def test_dwells_due() -> None:
     assert scheduling.dwells_due(10.0, np.array([9.0, 9.5, -np.inf]), np.array([1.0, 1.0, 1.0])).tolist() == [True, False, True]
+
+
+def test_pair_kernel_matches_the_numpy_geometry() -> None:
+    # the compiled per-pair geometry against the (S, N) NumPy geometry of every combination,
+    # taken on the diagonal of the pairs (independent reference: frames / horizon formulas)
+    rng = np.random.default_rng(3)
+    r = _radars(S=7, seed=4)
+    N = 400
+    p = frames.geodetic_to_ecef(np.radians(rng.uniform(34, 42, N)), np.radians(rng.uniform(28, 38, N)),
+                                rng.uniform(-100, 40000, N)).reshape(N, 3)  # fmt: skip
+    ri = rng.integers(0, len(r), N)
+    full = geometry(r, p)
+    sub, g = scheduling.pair_geometry(r, ri, p)
+    n = np.arange(N)
+    for f in ("range_m", "az_rad", "el_rad", "el_refracted_rad", "ground_range_m"):
+        np.testing.assert_allclose(getattr(g, f)[:, 0], getattr(full, f)[ri, n], rtol=1e-12, atol=1e-9, err_msg=f)
+    np.testing.assert_allclose(g.enu_m[:, 0, :], full.enu_m[ri, n], rtol=1e-12, atol=1e-6)
+    for f in ("tgt_alt_m", "tgt_lat_rad", "tgt_lon_rad"):
+        np.testing.assert_allclose(getattr(g, f), getattr(full, f), rtol=1e-12, atol=1e-9, err_msg=f)
+    assert np.array_equal(sub.alt_m, r.alt_m[ri]) and sub.name == tuple(r.name[i] for i in ri)
+    # the geometry feeds the one coverage rule unchanged
+    assert np.array_equal(visible(sub, replace(g, tgt_alt_m=g.tgt_alt_m[:, None])).reshape(-1), full_vis := visible(r, full)[ri, n])
+    assert np.array_equal(scheduling.pair_visibility(r, ri, p), full_vis) and 0 < full_vis.sum() < N
+
+
+def test_pair_visibility_sector_wraps_through_north() -> None:
+    # a 90° sector centred on north (boresight 0): azimuths 350° and 10° inside, 60° and 300° outside
+    r = RadarArrays.from_columns(lat_rad=0.0, lon_rad=0.0, alt_m=10.0, ref_range_m=1e6, ref_rcs_m2=1.0, ref_pd=0.5,
+                                 revisit_s=1.0, sigma_range_m=1.0, sigma_az_rad=1e-3, sigma_el_rad=1e-3,
+                                 boresight_az_rad=0.0, half_width_az_rad=np.radians(45))  # fmt: skip
+    az = np.radians([350.0, 10.0, 60.0, 300.0])
+    d = 20e3 / EARTH_RADIUS_M
+    p = frames.geodetic_to_ecef(d * np.cos(az), d * np.sin(az), np.full(4, 3000.0)).reshape(4, 3)
+    assert scheduling.pair_visibility(r, np.zeros(4, np.int64), p).tolist() == [True, True, False, False]
+
+
+def test_measure_kernel_is_the_polar_to_ecef_conversion() -> None:
+    # reference: the NumPy formulas r + σ n, (az + σ n) mod 2π, aer_to_enu, x_s + Cᵀ z_enu
+    rng = np.random.default_rng(5)
+    r = _radars(S=4, seed=6)
+    M = 300
+    si = rng.integers(0, 4, M)
+    R0, az0, el0 = rng.uniform(1e3, 2e5, M), rng.uniform(0, 2 * np.pi, M), rng.uniform(-0.1, 1.5, M)
+    az0[:3] = [0.0, 2 * np.pi - 1e-7, 1e-9]  # wraps through north both ways
+    noise = rng.standard_normal((M, 3)) * 50
+    got = scheduling.measure_kernel(R0, az0, el0, noise, si, r.sigma_range_m, r.sigma_az_rad, r.sigma_el_rad, r.ecef_m, r.enu_rot)
+    rr = R0 + r.sigma_range_m[si] * noise[:, 0]
+    az = np.mod(az0 + r.sigma_az_rad[si] * noise[:, 1], 2 * np.pi)
+    el = el0 + r.sigma_el_rad[si] * noise[:, 2]
+    z_enu = frames.aer_to_enu(az, el, rr)
+    z_ecef = r.ecef_m[si] + np.einsum("mji,mj->mi", r.enu_rot[si], z_enu)
+    for g, want in zip(got, (rr, az, el, z_enu, z_ecef)):
+        np.testing.assert_allclose(g, want, rtol=1e-13, atol=1e-9)
+    assert ((got[1] >= 0) & (got[1] < 2 * np.pi)).all()
+    # the ECEF point lies at the measured range from the antenna
+    np.testing.assert_allclose(np.linalg.norm(got[4] - r.ecef_m[si], axis=1), rr, rtol=1e-12)
+
+
+def test_dwell_selection_due_present_and_one_echo_per_object() -> None:
+    # objects 0..5; radar 0 updates every 1 s, radar 1 every 2 s; t = 10
+    radar = np.array([0, -1, 0, 1, 0, 1])  # object 1 is not maintained
+    last = np.array([9.0, 0.0, 9.5, 8.0, 9.0, 8.5])  # 2 not due (0.5 s < 1 s), 5 not due (1.5 s < 2 s)
+    row_of = np.array([0, 1, 2, 3, -1, 5])  # object 4 has no live row
+    truth = np.array([7, 7, 3, 7, 7, 2])  # rows 0 and 3 follow object 7 (radar 0 and radar 1)
+    active = np.zeros(8, bool)
+    active[[3, 7]] = True
+    obj, rr, row, has_row, tr, present = scheduling.dwell_selection(radar, last, row_of, truth, active,
+                                                                    np.array([1.0, 2.0]), 10.0, 8)  # fmt: skip
+    assert obj.tolist() == [0, 3, 4] and rr.tolist() == [0, 1, 0]
+    assert row.tolist() == [0, 3, 0] and has_row.tolist() == [True, True, False]
+    assert tr.tolist() == [7, 7, -1] and present.tolist() == [True, True, False]
+    # two held tracks of one object on the same radar: only the first (lowest object id) echoes
+    radar2 = np.array([0, 0, 0])
+    obj, _, _, _, tr, present = scheduling.dwell_selection(radar2, np.full(3, -np.inf), np.array([0, 1, 2]),
+                                                           np.array([7, 3, 7]), active, np.array([1.0]), 10.0, 8)  # fmt: skip
+    assert obj.tolist() == [0, 1, 2] and tr.tolist() == [7, 3, 7] and present.tolist() == [True, True, False]
+    # a dead object is never present
+    active[7] = False
+    present = scheduling.dwell_selection(radar2, np.full(3, -np.inf), np.array([0, 1, 2]), np.array([7, 3, 7]),
+                                         active, np.array([1.0]), 10.0, 8)[5]  # fmt: skip
+    assert present.tolist() == [False, True, False]
+
+
+def test_no_detections_is_an_empty_record_of_its_tick() -> None:
+    a = scheduling.no_detections(3.0)
+    assert len(a) == 0 and a.time_s == 3.0 and a.R_ecef.shape == (0, 3, 3) and a.z_ecef_m.shape == (0, 3)
+    assert scheduling.no_detections(3.0) is a  # shared within the tick
+    b = scheduling.no_detections(4.0)
+    assert b.time_s == 4.0 and len(b) == 0

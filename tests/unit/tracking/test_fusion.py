@@ -142,3 +142,23 @@ def test_fuse_sources_merges_common_tracks_only() -> None:
     # the picture uses covariance intersection: two equal covariances fuse to the same covariance
     # (independence fusion would halve it and double-count the common information)
     assert np.allclose(Pf[1], P[1])
+
+
+def test_t2t_distance2_matches_the_linear_solve() -> None:
+    # reference: d² = Δᵀ (P_a + P_b)⁻¹ Δ with NumPy's batched LU solve, for position (3) and full (6) states
+    rng = np.random.default_rng(11)
+    na, nb = 7, 5
+    A = rng.normal(size=(na + nb, 6, 6))
+    P = np.einsum("nij,nkj->nik", A, A) + np.eye(6) * 10.0
+    x = rng.normal(size=(na + nb, 6)) * 100.0
+    xa, Pa, xb, Pb = x[:na], P[:na], x[na:], P[na:]
+    for dims in (3, 6):
+        D = xa[:, None, :dims] - xb[None, :, :dims]
+        S = Pa[:, None, :dims, :dims] + Pb[None, :, :dims, :dims]
+        want = np.einsum("abi,abi->ab", D, np.linalg.solve(S, D[..., None])[..., 0])
+        np.testing.assert_allclose(t2t_distance2(xa, Pa, xb, Pb, dims), want, rtol=1e-10)
+    # a pivot is needed: S = [[0, 1, 0], [1, 0, 0], [0, 0, 1]] (P_a + P_b), Δ = (1, 2, 3): d² = 2·1·2 + 9
+    Pz = np.zeros((1, 3, 3))
+    Pz[0] = [[0, 0.5, 0], [0.5, 0, 0], [0, 0, 0.5]]
+    assert t2t_distance2(np.array([[1.0, 2.0, 3.0]]), Pz, np.zeros((1, 3)), Pz)[0, 0] == pytest.approx(13.0)
+    assert t2t_distance2(xa[:0], Pa[:0], xb, Pb).shape == (0, nb)
