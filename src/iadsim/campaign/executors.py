@@ -13,6 +13,7 @@ import os
 from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from iadsim.errors import InputError
@@ -81,17 +82,32 @@ def _scenario(chunk: Chunk) -> Scenario:
 Replicate = Callable[[Scenario, int], tuple[dict[str, Any], Any]]
 
 
-def simulate_replication(scenario: Scenario, seed: int) -> tuple[dict[str, Any], Any]:
-    """The real engine: ``iadsim.simulate(scenario, seed)``'s summary and events."""
+def simulate_replication(scenario: Scenario, seed: int, template: Any = None) -> tuple[dict[str, Any], Any]:
+    """The real engine: ``iadsim.simulate(scenario, seed)``'s summary and events.
+
+    ``template``: the scenario's :class:`~iadsim.engine.world.WorldTemplate`, when the caller
+    built one for many seeds (identical results, without compiling the scenario per seed).
+    """
     from iadsim.engine.run import simulate
 
-    res = simulate(scenario, seed=seed)
+    res = simulate(scenario, seed=seed, template=template)
     return res.summary, res.events
 
 
-def run_chunk(chunk: Chunk, replicate: Replicate = simulate_replication) -> ChunkResult:
-    """Run every replication of a chunk; rows carry ``rep``, ``seed`` and the flat metrics."""
+def run_chunk(chunk: Chunk, replicate: Replicate | None = None) -> ChunkResult:
+    """Run every replication of a chunk; rows carry ``rep``, ``seed`` and the flat metrics.
+
+    With the real engine (``replicate`` None) the variant's seed-independent world — catalogue
+    lookups, geometry, launchers, networks, route legs after the first waypoint — is built once
+    per chunk (:func:`~iadsim.engine.world.build_template`) and each replication only draws its
+    seed-dependent part from it; the template is never modified by a run, so every row is the one
+    ``iadsim.simulate(scenario, seed)`` gives.
+    """
     sc = _scenario(chunk)
+    if replicate is None:
+        from iadsim.engine.world import build_template
+
+        replicate = partial(simulate_replication, template=build_template(sc))
     rows: list[dict[str, Any]] = []
     events: dict[int, Any] = {}
     for rep, seed in zip(chunk.reps, chunk.seeds):
