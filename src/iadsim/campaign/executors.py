@@ -138,9 +138,13 @@ class Executor:
         self.close()
 
 
-def _init_worker() -> None:
+def _init_worker(compile_flag: Any = None) -> None:
     os.environ.setdefault("OMP_NUM_THREADS", "1")
     os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+    if compile_flag is not None:  # the first worker to compile numba kernels says so (once for the pool)
+        from iadsim.jit import install_compile_notice
+
+        install_compile_notice(shared_flag=compile_flag)
 
 
 class LocalExecutor(Executor):
@@ -148,16 +152,22 @@ class LocalExecutor(Executor):
 
     name = "local"
 
-    def __init__(self, workers: int | None = None) -> None:
+    def __init__(self, workers: int | None = None, compile_notice: bool = False) -> None:
         n = workers if workers is not None else (os.cpu_count() or 1)
         if n < 1:
             raise InputError(f"--workers must be at least 1 (got {n})")
         self.workers = n
+        self.compile_notice = compile_notice
         self._pool: ProcessPoolExecutor | None = None
 
     def _get(self) -> ProcessPoolExecutor:
         if self._pool is None:
-            self._pool = ProcessPoolExecutor(max_workers=self.workers, initializer=_init_worker)
+            flag = None
+            if self.compile_notice:  # one "compiling numba kernels" line for the whole pool (iadsim.jit)
+                import multiprocessing
+
+                flag = multiprocessing.get_context().Value("b", 0)
+            self._pool = ProcessPoolExecutor(max_workers=self.workers, initializer=_init_worker, initargs=(flag,))
         return self._pool
 
     def map_unordered(self, chunks: list[Chunk]) -> Iterator[ChunkResult]:
@@ -217,8 +227,12 @@ class DaskExecutor(Executor):
             self.client.close()
 
 
-def make_executor(workers: int | None = None, scheduler: str | None = None) -> Executor:
-    """Dask when ``scheduler`` is given, else a local process pool."""
+def make_executor(workers: int | None = None, scheduler: str | None = None, compile_notice: bool = False) -> Executor:
+    """Dask when ``scheduler`` is given, else a local process pool.
+
+    ``compile_notice``: local pool workers print one line to stderr (once for the pool) if they
+    have to compile the numba kernels (:mod:`iadsim.jit`); Dask workers log to their own stderr.
+    """
     if scheduler:
         return DaskExecutor(scheduler)
-    return LocalExecutor(workers)
+    return LocalExecutor(workers, compile_notice=compile_notice)
