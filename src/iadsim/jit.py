@@ -118,25 +118,30 @@ def cold_kernels() -> list[str]:
     return [k.name for k in cache_status() if not k.is_cached]
 
 
+def _listener(notice: _Notice) -> Any:
+    """A ``numba.core.event.Listener`` calling ``notice.fire()`` when a compile starts."""
+    from numba.core import event
+
+    class _CompileListener(event.Listener):
+        def on_start(self, ev: Any) -> None:
+            notice.fire()
+
+        def on_end(self, ev: Any) -> None:
+            pass
+
+    return _CompileListener()
+
+
 class _Notice:
-    """A numba event listener printing :data:`NOTICE` at the first compile of the process."""
+    """Prints :data:`NOTICE` at the first numba compile of the process (see :func:`install_compile_notice`)."""
 
     def __init__(self, stream: TextIO | None, shared_flag: Any = None) -> None:
-        from numba.core import event
-
-        class _L(event.Listener):
-            def on_start(inner, ev: Any) -> None:  # noqa: N805
-                self._fire()
-
-            def on_end(inner, ev: Any) -> None:  # noqa: N805
-                pass
-
         self.stream = stream
         self.flag = shared_flag
         self.fired = False
-        self.listener = _L()
+        self.listener = _listener(self)
 
-    def _fire(self) -> None:
+    def fire(self) -> None:
         if self.fired:
             return
         self.fired = True

@@ -264,7 +264,8 @@ def route_mover_from_rows(rows: Rows, speed_mps: np.ndarray, launch_time_s: np.n
     m.lat_rad = rows.lat_rad[idx] if n else np.empty((0, k))
     m.lon_rad = rows.lon_rad[idx] if n else np.empty((0, k))
     m.alt_m = rows.alt_m[idx] if n else np.empty((0, k))
-    m.pos_ecef_m = geodetic_to_ecef(m.lat_rad, m.lon_rad, m.alt_m)
+    # ECEF of the distinct points, then padded (elementwise, so equal to converting the padded arrays)
+    m.pos_ecef_m = geodetic_to_ecef(rows.lat_rad, rows.lon_rad, rows.alt_m)[idx] if n else np.empty((0, k, 3))
     r = np.arange(n)
     m.path_length_m = m.cum_dist_m[r, m.n_points - 1] if n else np.zeros(0)
     m.arrival_time_s = launch + m.path_length_m / speed

@@ -629,7 +629,7 @@ def build_template(scenario: Scenario, catalog: Catalog | None = None, terrain: 
         n = raid.count
         launch_t = raid.launch_time_s + raid.spacing_s * np.arange(n)
         ai = asset_idx[raid.target]
-        common = dict(index=ri, names=tuple(f"{raid.name}#{j}" for j in range(n)), launch_lat_deg=raid.launch.lat_deg,
+        common: dict[str, Any] = dict(index=ri, names=tuple(f"{raid.name}#{j}" for j in range(n)), launch_lat_deg=raid.launch.lat_deg,
                       launch_lon_deg=raid.launch.lon_deg, radius_km=raid.launch.radius_km, target=ai,
                       target_lat_rad=float(a_lat[ai]), target_lon_rad=float(a_lon[ai]), launch_time_s=launch_t)  # fmt: skip
         if cls == "ballistic_missile":
