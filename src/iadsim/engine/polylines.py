@@ -119,7 +119,7 @@ def densify_legs(
     short = dist < _routes._MIN_LEG_M
     if np.any(short):
         k = int(np.flatnonzero(short)[0])
-        raise InputError(f"RouteMover: threat {int(rid[row_local[k]])} leg {int(j[k])} has zero length "
+        raise InputError(f"RouteMover: threat {int(rid[row_local[k]])} leg {int(j[k]) + j_offset} has zero length "
                          "(consecutive waypoints coincide)")  # fmt: skip
     n_int = np.maximum(1, np.ceil(dist / spacing_m).astype(np.int64))  # max(1, ceil(L / spacing))
     start = np.zeros(a.size + 1, np.int64)

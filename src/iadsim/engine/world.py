@@ -666,7 +666,8 @@ def build_template(scenario: Scenario, catalog: Catalog | None = None, terrain: 
                 tw_lat = np.r_[mid_lat, [d_lat[0], a_lat[ai]] if dive else [a_lat[ai]]]
                 tw_lon = np.r_[mid_lon, [d_lon[0], a_lon[ai]] if dive else [a_lon[ai]]]
                 tw_alt = np.r_[mid_alt, [cruise, end_alt] if dive else [end_alt]]
-                tail = densify_legs(tw_lat, tw_lon, tw_alt, np.array([tw_lat.size]), spacing, row_ids=np.array([n_rows]))
+                tail = densify_legs(tw_lat, tw_lon, tw_alt, np.array([tw_lat.size]), spacing, row_ids=np.array([n_rows]),
+                                    j_offset=1)  # legs 1, 2, … of every threat's route
             raid_specs.append(RaidTemplate(
                 **common, ballistic=False, aircraft=cls == "aircraft", cruise_alt_m=float(cruise), end_alt_m=end_alt,
                 first_waypoint=(float(mid_lat[0]), float(mid_lon[0]), float(mid_alt[0])) if len(mid_lat) else None,
@@ -916,7 +917,7 @@ class WorldTemplate:
                                           np.column_stack([lon0, np.full(n, wn)]).ravel(),
                                           np.column_stack([np.full(n, rt.cruise_alt_m), np.full(n, wa)]).ravel(),
                                           np.full(n, 2), self.spacing_m, row_ids=rows))  # fmt: skip
-                heads.append(tile_legs(rt.tail, rows, j_offset=1))
+                heads.append(tile_legs(rt.tail, rows, j_offset=0))
                 continue
             # no waypoints: launch point → (dive point TERMINAL_DIVE_M before the target) → target
             az_back, _, last_m = frames.geodesic_inverse(t_lat, t_lon, lat0, lon0)
