@@ -1,4 +1,4 @@
-"""Command-line interface: ``iadsim run | validate | scenarios | catalog | schema | coverage | site | report | serve | export``.
+"""Command-line interface: ``iadsim run | validate | scenarios | catalog | schema | warmup | coverage | site | report | serve | export``.
 
 User errors (bad scenario, unknown name, unreadable file) print one clear message and exit with
 code 2, never a traceback.
@@ -235,6 +235,10 @@ def run(
                 ph.update(round(k * dt, 3))
 
             ph.unit = "s"
+            if not quiet:  # one line on stderr if numba has to compile (a cold cache), never otherwise
+                from iadsim.jit import install_compile_notice
+
+                install_compile_notice()
             res = simulate(sc, run_seed, progress=on_tick)
         res_b = None
         if sc_b is not None:
@@ -264,6 +268,35 @@ def run(
     out.print(f"Engine time {res.engine_wall_s:.2f} s for {sc.duration_s:g} simulated s; {res.events.num_rows} events.")
     out.print(f"Results: [b]{path}[/]  (events, track_states, track_quality, truth and entity tables .parquet; summary.json, manifest.json)", highlight=False)
     out.print(f"See it: iadsim report {path} · iadsim serve {path} · iadsim export {path} --format czml|kml|geojson|acmi", highlight=False)
+
+
+@app.command()
+def warmup(
+    scenarios: Optional[list[str]] = typer.Argument(None, help="Scenario files or bundled names to run once each (default: a built-in set covering every WTA solver and data association)."),
+    check: bool = typer.Option(False, "--check", help="Only report the cache state of the compiled kernels; exit 1 if any has nothing cached."),
+    duration: float = typer.Option(600.0, "--duration", min=1.0, help="Simulated seconds of each built-in warm-up run."),
+) -> None:
+    """Compile the engine's numba kernels now and cache them on disk (otherwise the first run after an install does it, and `iadsim run` / `iadsim campaign` say so on stderr while it compiles).
+
+    Kernels are found by scanning the engine's modules for numba dispatchers with cache=True. The built-in warm-up runs the small bundled Adana scenario once per weapon–target assignment solver and data association, then turkey-2017; a kernel none of these runs uses is compiled on its first use (listed at the end).
+
+    The cache lives beside the sources (__pycache__) or in NUMBA_CACHE_DIR. `iadsim warmup --check` only reports it (exit 1 when a kernel has nothing cached).
+    """
+    from iadsim import jit
+
+    with user_errors():
+        if check:
+            st = jit.cache_status()
+        else:
+            err.print(jit.NOTICE)
+            st = jit.warm_up(scenarios or None, duration_s=duration, log=lambda t: err.print(f"  running {t}"))
+        cold = [k.name for k in st if not k.is_cached]
+        dirs = sorted({k.cache_dir for k in st})
+        out.print(f"{len(st)} compiled kernels, {len(st) - len(cold)} cached ({', '.join(dirs) or 'no cache directory'})", highlight=False)
+        if cold:
+            out.print(("not cached: " if check else "not used by the warm-up runs (compiled on first use): ") + ", ".join(cold), highlight=False)
+    if check and cold:
+        raise typer.Exit(1)
 
 
 def _override_tracking(sc, association: Optional[str], clutter: Optional[float]):  # noqa: ANN001, ANN202

@@ -17,6 +17,7 @@ possible. Functions take an explicit ``rng``; nothing uses global state.
 from __future__ import annotations
 
 import hashlib
+from functools import lru_cache
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -29,6 +30,7 @@ STREAMS: tuple[str, ...] = ("threats", "sensors", "tracking", "engagement", "c2"
 ENTITY_ROLES: tuple[str, ...] = ("radar", "fire_unit", "threat", "damage")
 
 
+@lru_cache(maxsize=1 << 16)
 def stable_digest(text: str) -> int:
     """64-bit unsigned integer digest of ``text`` (BLAKE2b, 8 bytes, big-endian)."""
     return int.from_bytes(hashlib.blake2b(text.encode("utf-8"), digest_size=8).digest(), "big")

@@ -67,7 +67,7 @@ def campaign(
         from iadsim.campaign import store
 
         store.check_out_dir(out, camp)  # refuse before starting any worker
-        with make_executor(workers, scheduler) as ex:
+        with make_executor(workers, scheduler, compile_notice=True) as ex:
             n_runs = camp.replications * len(camp.variants)
             print(f"campaign {camp.name}: {len(camp.variants)} variants x {camp.replications} replications = "
                   f"{n_runs} runs on {ex.name} ({ex.workers} workers) -> {out}", file=sys.stderr)  # fmt: skip

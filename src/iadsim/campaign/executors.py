@@ -13,6 +13,7 @@ import os
 from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from iadsim.errors import InputError
@@ -81,17 +82,32 @@ def _scenario(chunk: Chunk) -> Scenario:
 Replicate = Callable[[Scenario, int], tuple[dict[str, Any], Any]]
 
 
-def simulate_replication(scenario: Scenario, seed: int) -> tuple[dict[str, Any], Any]:
-    """The real engine: ``iadsim.simulate(scenario, seed)``'s summary and events."""
+def simulate_replication(scenario: Scenario, seed: int, template: Any = None) -> tuple[dict[str, Any], Any]:
+    """The real engine: ``iadsim.simulate(scenario, seed)``'s summary and events.
+
+    ``template``: the scenario's :class:`~iadsim.engine.world.WorldTemplate`, when the caller
+    built one for many seeds (identical results, without compiling the scenario per seed).
+    """
     from iadsim.engine.run import simulate
 
-    res = simulate(scenario, seed=seed)
+    res = simulate(scenario, seed=seed, template=template)
     return res.summary, res.events
 
 
-def run_chunk(chunk: Chunk, replicate: Replicate = simulate_replication) -> ChunkResult:
-    """Run every replication of a chunk; rows carry ``rep``, ``seed`` and the flat metrics."""
+def run_chunk(chunk: Chunk, replicate: Replicate | None = None) -> ChunkResult:
+    """Run every replication of a chunk; rows carry ``rep``, ``seed`` and the flat metrics.
+
+    With the real engine (``replicate`` None) the variant's seed-independent world — catalogue
+    lookups, geometry, launchers, networks, route legs after the first waypoint — is built once
+    per chunk (:func:`~iadsim.engine.world.build_template`) and each replication only draws its
+    seed-dependent part from it; the template is never modified by a run, so every row is the one
+    ``iadsim.simulate(scenario, seed)`` gives.
+    """
     sc = _scenario(chunk)
+    if replicate is None:
+        from iadsim.engine.world import build_template
+
+        replicate = partial(simulate_replication, template=build_template(sc))
     rows: list[dict[str, Any]] = []
     events: dict[int, Any] = {}
     for rep, seed in zip(chunk.reps, chunk.seeds):
@@ -122,9 +138,13 @@ class Executor:
         self.close()
 
 
-def _init_worker() -> None:
+def _init_worker(compile_flag: Any = None) -> None:
     os.environ.setdefault("OMP_NUM_THREADS", "1")
     os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+    if compile_flag is not None:  # the first worker to compile numba kernels says so (once for the pool)
+        from iadsim.jit import install_compile_notice
+
+        install_compile_notice(shared_flag=compile_flag)
 
 
 class LocalExecutor(Executor):
@@ -132,16 +152,22 @@ class LocalExecutor(Executor):
 
     name = "local"
 
-    def __init__(self, workers: int | None = None) -> None:
+    def __init__(self, workers: int | None = None, compile_notice: bool = False) -> None:
         n = workers if workers is not None else (os.cpu_count() or 1)
         if n < 1:
             raise InputError(f"--workers must be at least 1 (got {n})")
         self.workers = n
+        self.compile_notice = compile_notice
         self._pool: ProcessPoolExecutor | None = None
 
     def _get(self) -> ProcessPoolExecutor:
         if self._pool is None:
-            self._pool = ProcessPoolExecutor(max_workers=self.workers, initializer=_init_worker)
+            flag = None
+            if self.compile_notice:  # one "compiling numba kernels" line for the whole pool (iadsim.jit)
+                import multiprocessing
+
+                flag = multiprocessing.get_context().Value("b", 0)
+            self._pool = ProcessPoolExecutor(max_workers=self.workers, initializer=_init_worker, initargs=(flag,))
         return self._pool
 
     def map_unordered(self, chunks: list[Chunk]) -> Iterator[ChunkResult]:
@@ -201,8 +227,12 @@ class DaskExecutor(Executor):
             self.client.close()
 
 
-def make_executor(workers: int | None = None, scheduler: str | None = None) -> Executor:
-    """Dask when ``scheduler`` is given, else a local process pool."""
+def make_executor(workers: int | None = None, scheduler: str | None = None, compile_notice: bool = False) -> Executor:
+    """Dask when ``scheduler`` is given, else a local process pool.
+
+    ``compile_notice``: local pool workers print one line to stderr (once for the pool) if they
+    have to compile the numba kernels (:mod:`iadsim.jit`); Dask workers log to their own stderr.
+    """
     if scheduler:
         return DaskExecutor(scheduler)
-    return LocalExecutor(workers)
+    return LocalExecutor(workers, compile_notice=compile_notice)

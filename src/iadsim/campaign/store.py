@@ -63,16 +63,16 @@ def atomic_write_table(path: Path, table: pa.Table) -> None:
 def build_manifest(campaign: Campaign, catalog: Any) -> dict[str, Any]:
     """Everything that produced the results; catalogue provenance stored once."""
     import iadsim
-    from iadsim.engine.world import compile_world
-    from iadsim.rng import make_streams
+    from iadsim.engine.world import build_template
 
+    # the catalogue entries of every variant, once (a section's entries merged over the variants;
+    # the seed-independent template holds them, no world is drawn)
     used: dict[str, Any] = {}
     for v in campaign.variants:
-        world = compile_world(v.scenario, catalog, make_streams(0))
-        cu = world.catalog_used
-        items = cu.items() if isinstance(cu, dict) else ((str(i), e) for i, e in enumerate(cu))
-        for k, e in items:
-            used.setdefault(str(k), e)
+        for section, entries in build_template(v.scenario, catalog).catalog_used.items():
+            merged = used.setdefault(str(section), {})
+            for k, e in entries.items():
+                merged.setdefault(str(k), e)
     return {
         "kind": "iadsim-campaign",
         "iadsim_version": iadsim.__version__,

@@ -44,7 +44,7 @@ from iadsim.c2 import threat_evaluation as tewa
 from iadsim.c2.assignment import Assigner, get_assigner
 from iadsim.engine.events import REASON_CODE, EventKind, EventLog
 from iadsim.engine.state import FireControlState, ShotTable
-from iadsim.engine.world import World, compile_world
+from iadsim.engine.world import World, WorldTemplate, compile_world
 from iadsim.rng import make_streams
 from iadsim.scenario.catalog import Catalog, load_catalog
 from iadsim.scenario.schema import Scenario
@@ -94,6 +94,7 @@ def simulate(
     *,
     catalog: Catalog | None = None,
     progress: Progress | None = None,
+    template: WorldTemplate | None = None,
 ) -> RunResult:
     """Run one replication.
 
@@ -103,6 +104,9 @@ def simulate(
     seed : run seed; default the scenario's ``seed``. Same scenario + seed + version ⇒ identical
         events.
     progress : optional callback ``progress(tick, n_ticks)``.
+    template : optional :func:`~iadsim.engine.world.build_template` of ``scenario`` (built with
+        ``catalog``): the run draws its world from it instead of compiling the scenario again
+        (campaigns run many seeds of one template). The result is identical either way.
     """
     from iadsim.results.manifest import build_manifest
     from iadsim.results.metrics import summarize
@@ -111,10 +115,14 @@ def simulate(
         from iadsim.scenario.load import load_scenario
 
         scenario = load_scenario(scenario, catalog)
-    cat = catalog or load_catalog()
+    if template is not None and template.scenario is not scenario and template.scenario != scenario:
+        raise ValueError("simulate: the template was built from another scenario")
     run_seed = scenario.seed if seed is None else int(seed)
     streams = make_streams(run_seed)
-    world = compile_world(scenario, cat, streams)
+    if template is not None:
+        world = template.draw(streams)
+    else:
+        world = compile_world(scenario, catalog or load_catalog(), streams)
     warm_assigner(make_assigner(world.scenario))  # compiled WTA kernels loaded before the timer
     t0 = _time.perf_counter()
     events, quality, states = _run(world, streams, progress)

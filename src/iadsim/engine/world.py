@@ -7,13 +7,14 @@ resolved once (scenario override > catalogue value) and converted to SI units an
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, cast
 
 import numpy as np
 
 from iadsim.errors import InputError
 from iadsim.geo import frames
+from iadsim.engine.polylines import Legs, Rows, assemble_rows, concat_legs, concat_rows, densify_legs, route_mover_from_rows, tile_legs
 from iadsim.geo.terrain import Dem, load_dem
 from iadsim.rng import RunStreams, make_streams
 from iadsim.scenario.catalog import IFF_MODES, Catalog, CatalogEntry, load_catalog
@@ -21,7 +22,7 @@ from iadsim.scenario.schema import THREAT_CLASSES, Scenario
 from iadsim.sensors.radar import RadarArrays
 from iadsim.threats.ballistic import BallisticMover
 from iadsim.threats.motion import CompositeMover, Mover, PermutedMover
-from iadsim.threats.routes import RouteMover
+from iadsim.threats.routes import TERRAIN_SPACING_M, RouteMover
 from iadsim.units import DEG, KM, MRAD
 from iadsim.weapons.flyout import calibrate_drag_time, flyout_time
 from iadsim.weapons.launchers import LauncherTable, launchers_needed, layout
@@ -29,6 +30,9 @@ from iadsim.weapons.launchers import LauncherTable, launchers_needed, layout
 CLASS_INDEX = {c: i for i, c in enumerate(THREAT_CLASSES)}
 #: Cruise missiles and drones keep their cruise altitude until this distance before the target.
 TERMINAL_DIVE_M = 5000.0
+#: Largest spacing of the air-breathing threats' densified routes, m (``RouteMover``'s default;
+#: at most ``TERRAIN_SPACING_M`` under terrain).
+ROUTE_SPACING_M = 2000.0
 
 
 @dataclass(frozen=True)
@@ -314,16 +318,16 @@ def ground_height_m(terrain: Dem | None, lat_rad: np.ndarray, lon_rad: np.ndarra
     return np.asarray(terrain.height_m(lat, np.asarray(lon_rad, dtype=float)), dtype=float)
 
 
-def compile_world(
-    scenario: Scenario,
-    catalog: Catalog | None = None,
-    streams: RunStreams | None = None,
-    terrain: Dem | None = None,
-) -> World:
-    """Resolve catalogue types and build the world arrays of one run.
+def build_template(scenario: Scenario, catalog: Catalog | None = None, terrain: Dem | None = None) -> WorldTemplate:
+    """The seed-independent part of a scenario's world: everything but the run's random draws.
 
-    Random placement (launch points in their disc, ballistic aim errors, radar scan phases) draws
-    from ``streams.threats`` / ``streams.sensors``; default streams come from ``scenario.seed``.
+    Catalogue values resolved (scenario override > catalogue value) and converted to SI units and
+    radians; sites, radars, fire units, interceptors, launchers, assets, networks and IFF as struct
+    of arrays; per raid the threats' static columns and, for an air-breathing raid with waypoints,
+    the densified geodesic legs from its first waypoint to the target (the same for every
+    threat and every seed); friendly flights' routes. :meth:`WorldTemplate.draw` adds what depends
+    on the run's streams. A template is never modified by a draw or a run, so one template serves
+    any number of replications (campaign chunks build one per variant and chunk).
 
     Heights (one datum, see ``docs/models.md`` (heights and terrain)): every scenario height is
     above the ground; the ground is the ellipsoid under ``fidelity.terrain: none`` and the DEM of
@@ -331,13 +335,8 @@ def compile_world(
     coverage with ``--dem``). Radar antenna: h = h_g(site) + antenna_agl_m; launcher: h_g(site);
     asset: h_g + alt_agl_m; air-breathing threats: h_g(path) + profile height (terrain following,
     :class:`~iadsim.threats.routes.RouteMover`).
-    Random placement draws from per-entity streams (``streams.entity``): each threat (key
-    ``"<raid>#<j>"``) draws its launch point in the disc (u, v) and, if ballistic with an aim
-    error, its miss (two normals and an azimuth) from its own stream; each radar draws its scan
-    phase from its own stream. Default streams come from ``scenario.seed``.
     """
     cat = catalog or load_catalog()
-    st = streams or make_streams(scenario.seed)
     used: dict[str, dict[str, Any]] = {"radars": {}, "systems": {}, "interceptors": {}, "threats": {}}
     dem: Dem | None = terrain
     if dem is None and scenario.fidelity.terrain == "dem":
@@ -409,11 +408,10 @@ def compile_world(
             cols["sigma_az_rad"].append(_val(s.sigma_azimuth_mrad, e, "sigma_azimuth_mrad") * MRAD)
             cols["sigma_el_rad"].append(_val(s.sigma_elevation_mrad, e, "sigma_elevation_mrad") * MRAD)
     revisit = np.array(cols["revisit_s"], float)
-    scan_phase = np.array([st.entity("radar", nm).random() for nm in cols["name"]], float) * revisit
-    radars = RadarArrays.from_columns(
+    radars = RadarArrays.from_columns(  # scan phases are drawn per run (WorldTemplate.draw)
         name=tuple(cols.pop("name")),
         site_index=np.array(cols.pop("site_index"), dtype=np.int64),
-        scan_phase_s=scan_phase,
+        scan_phase_s=np.zeros(len(revisit)),
         terrain=dem,
         **{k: np.array(v, dtype=float) for k, v in cols.items()},
     )
@@ -610,16 +608,18 @@ def compile_world(
                          f"the system has {n_launchers[over[0]]}")
     launcher_table = layout(magazine, rpl_int, reload_time, loadout_rank=preference)
 
-    # ---- threats
-    # all air-breathing threats go into one RouteMover, all ballistic ones into one BallisticMover
-    route_args: list[list[Any]] = [[], [], [], [], []]  # lat, lon, alt lists, speeds, launch times
-    ball_args: list[list[np.ndarray]] = [[], [], [], [], [], [], [], [], [], []]
-    # lat0, lon0, lat1, lon1, t0, fpa, burn time, manoeuvre g, manoeuvre altitude, manoeuvre period
-    ball_shape: list[np.ndarray] = []
+    # ---- threats: the static part of every raid (draws and movers: WorldTemplate.draw)
+    # air-breathing threats fly in one RouteMover (rows in raid order), ballistic ones in one
+    # BallisticMover; composite order [route threats..., ballistic threats...]
+    spacing = min(ROUTE_SPACING_M, TERRAIN_SPACING_M) if dem is not None else ROUTE_SPACING_M
+    raid_specs: list[RaidTemplate] = []
     kind_of: list[np.ndarray] = []  # 0 route, 1 ballistic, per threat in raid order
+    route_speed: list[np.ndarray] = []
+    route_launch: list[np.ndarray] = []
     tcols: dict[str, list[np.ndarray]] = {k: [] for k in (
         "raid", "type", "cls", "rcs", "cost", "pdmg", "target", "launch")}  # fmt: skip
     type_ids: list[str] = []
+    n_rows = 0
     for ri, raid in enumerate(scenario.raids):
         e = cat.threats[raid.threat]
         used["threats"][raid.threat] = e.as_dict()
@@ -628,60 +628,54 @@ def compile_world(
         cls = cast(str, e.fields.get("class"))  # required by the catalogue schema
         n = raid.count
         launch_t = raid.launch_time_s + raid.spacing_s * np.arange(n)
-        gens = st.entities("threat", [f"{raid.name}#{j}" for j in range(n)])  # one stream per threat
-        uv = np.array([g.random(2) for g in gens]).reshape(n, 2)
-        lat0, lon0 = _disc_points(raid.launch.lat_deg, raid.launch.lon_deg, raid.launch.radius_km, uv[:, 0], uv[:, 1])
         ai = asset_idx[raid.target]
+        common: dict[str, Any] = dict(index=ri, names=tuple(f"{raid.name}#{j}" for j in range(n)), launch_lat_deg=raid.launch.lat_deg,
+                      launch_lon_deg=raid.launch.lon_deg, radius_km=raid.launch.radius_km, target=ai,
+                      target_lat_rad=float(a_lat[ai]), target_lon_rad=float(a_lon[ai]), launch_time_s=launch_t)  # fmt: skip
         if cls == "ballistic_missile":
             cep = _opt(e, "cep_m")
             sigma = raid.aim_error_m if raid.aim_error_m is not None else (0.0 if np.isnan(cep) else cep / 1.1774)
-            tlat = np.full(n, a_lat[ai])
-            tlon = np.full(n, a_lon[ai])
-            if sigma > 0:
-                draws = np.array([np.r_[g.normal(0.0, sigma, 2), g.random()] for g in gens]).reshape(n, 3)
-                d = np.abs(draws[:, :2])
-                r = np.hypot(d[:, 0], d[:, 1])
-                az = draws[:, 2] * 2 * np.pi
-                tlat, tlon, _ = frames.geodesic_direct(tlat, tlon, az, r)
-            fpa = np.full(n, np.nan if raid.flight_path_angle_deg is None else raid.flight_path_angle_deg * DEG)
             # shape and boost: scenario > catalogue > minimum energy / no boost
             shape = raid.trajectory or cast(str | None, e.fields.get("trajectory")) or "minimum_energy"
             burn = raid.burn_time_s if raid.burn_time_s is not None else _opt(e, "burn_time_s")
             burn = 0.0 if np.isnan(burn) else float(burn)
-            cols_b = (lat0, lon0, np.asarray(tlat, float), np.asarray(tlon, float), launch_t, fpa, np.full(n, burn),
-                      np.full(n, raid.terminal_manoeuvre_g), np.full(n, raid.terminal_manoeuvre_alt_km * KM),
-                      np.full(n, raid.terminal_manoeuvre_period_s))  # fmt: skip
-            for lst, v in zip(ball_args, cols_b):
-                lst.append(np.asarray(v, float))
-            ball_shape.append(np.full(n, shape, dtype=object))
+            raid_specs.append(RaidTemplate(
+                **common, ballistic=True, aim_sigma_m=float(sigma),
+                flight_path_angle_rad=np.nan if raid.flight_path_angle_deg is None else raid.flight_path_angle_deg * DEG,
+                trajectory=shape, burn_time_s=burn, manoeuvre_g=raid.terminal_manoeuvre_g,
+                manoeuvre_alt_m=raid.terminal_manoeuvre_alt_km * KM, manoeuvre_period_s=raid.terminal_manoeuvre_period_s,
+            ))  # fmt: skip
             kind_of.append(np.ones(n, np.int64))
         else:
             speed = raid.speed_mps if raid.speed_mps is not None else _checked(e, "speed_mps")
             # heights above the ground (the route mover adds the ground height under terrain: dem)
             cruise = raid.altitude_agl_m if raid.altitude_agl_m is not None else _checked(e, "cruise_altitude_agl_m")
             end_alt = cruise if cls == "aircraft" else float(assets[ai].alt_agl_m)
-            wl_lat, wl_lon, wl_alt = [], [], []
-            mid_lat = np.array([w.lat_deg * DEG for w in raid.route])
-            mid_lon = np.array([w.lon_deg * DEG for w in raid.route])
+            mid_lat = np.array([w.lat_deg * DEG for w in raid.route], float)
+            mid_lon = np.array([w.lon_deg * DEG for w in raid.route], float)
             mid_alt = np.array([w.alt_agl_m if w.alt_agl_m is not None else cruise for w in raid.route], float)
-            # missiles and drones cruise until TERMINAL_DIVE_M before the target, then dive onto it
-            prev_lat = np.full(n, mid_lat[-1]) if len(mid_lat) else lat0
-            prev_lon = np.full(n, mid_lon[-1]) if len(mid_lon) else lon0
-            az_back, _, last_m = frames.geodesic_inverse(np.full(n, a_lat[ai]), np.full(n, a_lon[ai]), prev_lat, prev_lon)
-            dive = (cls != "aircraft") & (np.asarray(last_m) > TERMINAL_DIVE_M + 1000.0)
-            d_lat, d_lon, _ = frames.geodesic_direct(np.full(n, a_lat[ai]), np.full(n, a_lon[ai]), np.asarray(az_back), np.full(n, TERMINAL_DIVE_M))
-            for k in range(n):
-                last_lat = [d_lat[k], a_lat[ai]] if dive[k] else [a_lat[ai]]
-                last_lon = [d_lon[k], a_lon[ai]] if dive[k] else [a_lon[ai]]
-                last_alt = [cruise, end_alt] if dive[k] else [end_alt]
-                wl_lat.append(np.concatenate([[lat0[k]], mid_lat, last_lat]))
-                wl_lon.append(np.concatenate([[lon0[k]], mid_lon, last_lon]))
-                wl_alt.append(np.concatenate([[cruise], mid_alt, last_alt]))
-            route_args[0] += wl_lat
-            route_args[1] += wl_lon
-            route_args[2] += wl_alt
-            route_args[3].append(np.full(n, speed))
-            route_args[4].append(launch_t)
+            tail = None
+            if len(mid_lat):
+                # first waypoint → … → last waypoint → (dive point) → target: the same for every
+                # threat of the raid and every seed. Missiles and drones cruise until
+                # TERMINAL_DIVE_M before the target, then dive onto it.
+                t_lat, t_lon = np.full(1, a_lat[ai]), np.full(1, a_lon[ai])
+                az_back, _, last_m = frames.geodesic_inverse(t_lat, t_lon, mid_lat[-1:], mid_lon[-1:])
+                d_lat, d_lon, _ = frames.geodesic_direct(t_lat, t_lon, np.asarray(az_back), np.full(1, TERMINAL_DIVE_M))
+                dive = (cls != "aircraft") and bool(np.asarray(last_m)[0] > TERMINAL_DIVE_M + 1000.0)
+                tw_lat = np.r_[mid_lat, [d_lat[0], a_lat[ai]] if dive else [a_lat[ai]]]
+                tw_lon = np.r_[mid_lon, [d_lon[0], a_lon[ai]] if dive else [a_lon[ai]]]
+                tw_alt = np.r_[mid_alt, [cruise, end_alt] if dive else [end_alt]]
+                tail = densify_legs(tw_lat, tw_lon, tw_alt, np.array([tw_lat.size]), spacing, row_ids=np.array([n_rows]),
+                                    j_offset=1)  # legs 1, 2, … of every threat's route
+            raid_specs.append(RaidTemplate(
+                **common, ballistic=False, aircraft=cls == "aircraft", cruise_alt_m=float(cruise), end_alt_m=end_alt,
+                first_waypoint=(float(mid_lat[0]), float(mid_lon[0]), float(mid_alt[0])) if len(mid_lat) else None,
+                tail=tail, first_row=n_rows,
+            ))  # fmt: skip
+            n_rows += n
+            route_speed.append(np.full(n, speed))
+            route_launch.append(launch_t)
             kind_of.append(np.zeros(n, np.int64))
         tcols["raid"].append(np.full(n, ri))
         tcols["type"].append(np.full(n, type_ids.index(raid.threat)))
@@ -695,16 +689,6 @@ def compile_world(
     def cat_or_empty(key: str, dtype: Any) -> np.ndarray:
         return np.concatenate(tcols[key]).astype(dtype) if tcols[key] else np.zeros(0, dtype)
 
-    movers: list[Mover] = []
-    if route_args[3]:
-        movers.append(RouteMover(route_args[0], route_args[1], route_args[2], np.concatenate(route_args[3]),
-                                 np.concatenate(route_args[4]), terrain=dem))  # fmt: skip
-    if ball_args[0]:
-        b = [np.concatenate(a) for a in ball_args]
-        # NaN angle: the raid's trajectory shape decides (minimum energy, depressed, lofted)
-        movers.append(BallisticMover(b[0], b[1], b[2], b[3], b[4], flight_path_angle_rad=b[5], integrate_dt_s=2.0,
-                                     burn_time_s=b[6], shape=np.concatenate(ball_shape), terminal_manoeuvre_g=b[7],
-                                     terminal_manoeuvre_alt_m=b[8], terminal_manoeuvre_period_s=b[9]))  # fmt: skip
     kinds = np.concatenate(kind_of) if kind_of else np.zeros(0, np.int64)
     # composite order is [route threats..., ballistic threats...]; map back to raid order
     pos_in_kind = np.zeros(len(kinds), np.int64)
@@ -713,24 +697,16 @@ def compile_world(
         pos_in_kind[m] = np.arange(m.sum())
     n_route = int((kinds == 0).sum())
     index = np.where(kinds == 0, pos_in_kind, n_route + pos_in_kind)
-    mover: Mover = PermutedMover(CompositeMover(movers), index)
-    threats = ThreatArrays(
-        raid_index=cat_or_empty("raid", np.int64),
-        type_index=cat_or_empty("type", np.int64),
-        class_index=cat_or_empty("cls", np.int64),
-        rcs_m2=cat_or_empty("rcs", float),
-        cost_usd=cat_or_empty("cost", float),
-        p_damage=cat_or_empty("pdmg", float),
-        target_asset=cat_or_empty("target", np.int64),
-        launch_time_s=cat_or_empty("launch", float),
-        arrival_time_s=np.asarray(mover.arrival_time_s, float),
-        mover=mover,
-    )
 
-    # ---- friendly flights: flown, sensed and tracked like any object (after the hostiles)
+    # ---- friendly flights: flown, sensed and tracked like any object (after the hostiles); their
+    # routes do not depend on the seed (only their transponders draw)
     fmovers: list[Mover] = []
-    f_route: list[list[Any]] = [[], [], [], [], []]
-    frc: dict[str, list[Any]] = {k: [] for k in ("cls", "rcs", "launch", "end", "mask", "name")}
+    f_lat: list[np.ndarray] = []
+    f_lon: list[np.ndarray] = []
+    f_alt: list[np.ndarray] = []
+    f_speed: list[np.ndarray] = []
+    f_start: list[np.ndarray] = []
+    frc: dict[str, list[Any]] = {k: [] for k in ("cls", "rcs", "launch", "end", "modes", "p_fail", "name")}
     for fl in scenario.friendly_flights:
         e = cat.threats[fl.type]
         used["threats"][fl.type] = e.as_dict()
@@ -744,56 +720,34 @@ def compile_world(
         fm = RouteMover([lat] * fl.count, [lon] * fl.count, [alt] * fl.count, np.full(fl.count, speed), start,
                         terrain=dem)  # fmt: skip
         fmovers.append(fm)
-        f_route[0] += [lat] * fl.count
-        f_route[1] += [lon] * fl.count
-        f_route[2] += [alt] * fl.count
-        f_route[3].append(np.full(fl.count, speed))
-        f_route[4].append(start)
+        f_lat += [lat] * fl.count
+        f_lon += [lon] * fl.count
+        f_alt += [alt] * fl.count
+        f_speed.append(np.full(fl.count, speed))
+        f_start.append(start)
         names = [f"{fl.name}#{j}" for j in range(fl.count)]
-        # each aircraft's transponder works for the whole run with probability 1 − p_fail, drawn
-        # once from its own stream (adding a flight never shifts another entity's draws)
-        ok = np.array([st.entity("transponder", nm).random() for nm in names]) >= fl.transponder_failure_probability
-        modes = sum(1 << IFF_MODES.index(m) for m in set(fl.transponder_modes))
         frc["cls"].append(np.full(fl.count, CLASS_INDEX[cast(str, e.fields.get("class"))]))
         frc["rcs"].append(np.full(fl.count, _checked(e, "rcs_m2")))
         frc["launch"].append(start)
         frc["end"].append(np.asarray(fm.arrival_time_s, float))
-        frc["mask"].append(np.where(ok, modes, 0).astype(np.int64))
+        frc["modes"].append(np.full(fl.count, sum(1 << IFF_MODES.index(m) for m in set(fl.transponder_modes)), np.int64))
+        frc["p_fail"].append(np.full(fl.count, float(fl.transponder_failure_probability)))
         frc["name"] += names
-    n_f = int(sum(len(x) for x in frc["launch"]))
-    n_h = len(threats)
+    n_f = len(frc["name"])
 
     def fcat(key: str, dtype: Any) -> np.ndarray:
         return np.concatenate(frc[key]).astype(dtype) if frc[key] else np.zeros(0, dtype)
 
+    friend_rows = None
     if n_f:
-        # the engine's mover: friendlies flown in the same RouteMover as the air-breathing threats
-        # (one vectorised call per tick); composite order [routes (threats, friendlies), ballistic]
-        o_movers: list[Mover] = [RouteMover(route_args[0] + f_route[0], route_args[1] + f_route[1],
-                                            route_args[2] + f_route[2], np.concatenate(route_args[3] + f_route[3]),
-                                            np.concatenate(route_args[4] + f_route[4]), terrain=dem)]  # fmt: skip
-        o_movers += movers[1:] if route_args[3] else movers
-        n_fr = int(np.sum([len(x) for x in f_route[3]]))
-        o_index = np.where(index >= n_route, index + n_fr, index)  # ballistic threats move behind the friendlies
-        obj_mover: Mover = PermutedMover(CompositeMover(o_movers),
-                                         np.concatenate([o_index, n_route + np.arange(n_f)]).astype(np.int64))  # fmt: skip
-    else:
-        obj_mover = mover
-    objects = ThreatArrays(
-        raid_index=np.r_[threats.raid_index, np.full(n_f, -1)].astype(np.int64),
-        type_index=np.r_[threats.type_index, np.full(n_f, -1)].astype(np.int64),
-        class_index=np.r_[threats.class_index, fcat("cls", np.int64)].astype(np.int64),
-        rcs_m2=np.r_[threats.rcs_m2, fcat("rcs", float)],
-        cost_usd=np.r_[threats.cost_usd, np.full(n_f, np.nan)],
-        p_damage=np.r_[threats.p_damage, np.zeros(n_f)],
-        target_asset=np.r_[threats.target_asset, np.full(n_f, -1)].astype(np.int64),
-        launch_time_s=np.r_[threats.launch_time_s, fcat("launch", float)],
-        arrival_time_s=np.r_[threats.arrival_time_s, np.full(n_f, np.inf)],
-        mover=obj_mover,
-        friendly=np.r_[np.zeros(n_h, bool), np.ones(n_f, bool)],
-        transponder_mask=np.r_[np.zeros(n_h, np.int64), fcat("mask", np.int64)].astype(np.int64),
-        end_time_s=np.r_[np.full(n_h, np.inf), fcat("end", float)],
-    )
+        friend_rows = assemble_rows(densify_legs(np.concatenate(f_lat), np.concatenate(f_lon), np.concatenate(f_alt),
+                                                 np.array([x.size for x in f_lat]), spacing, row_ids=np.arange(n_f)),
+                                    n_f, dem, spacing)  # fmt: skip
+    # the engine's mover: friendlies flown in the same RouteMover as the air-breathing threats
+    # (one vectorised call per tick); composite order [routes (threats, friendlies), ballistic]
+    o_index = np.where(index >= n_route, index + n_f, index)  # ballistic threats move behind the friendlies
+    obj_index = np.concatenate([o_index, n_route + np.arange(n_f)]).astype(np.int64)
+
     # ---- IFF interrogators of the fire units (catalogue system; docs/models.md "IFF and rules of engagement")
     iff_mask = np.zeros(F, np.int64)
     iff_p = np.zeros(F)
@@ -803,12 +757,11 @@ def compile_world(
         pv = _opt(se, "iff_reply_probability")
         iff_p[f] = 0.0 if np.isnan(pv) else pv
 
-    return World(
+    return WorldTemplate(
         scenario=scenario,
         radars=radars,
         fire_units=fire_units,
         interceptors=interceptors,
-        threats=threats,
         assets=asset_arr,
         site_names=tuple(s.name for s in scenario.sites),
         raid_names=tuple(r.name for r in scenario.raids),
@@ -818,9 +771,249 @@ def compile_world(
         terrain=dem,
         launchers=launcher_table,
         fc_radars=fc_radars,
-        objects=objects,
-        friendly_names=tuple(frc["name"]),
         fu_iff_mask=iff_mask,
         fu_iff_reply_p=iff_p,
         networks=compile_networks(scenario),
+        raids=tuple(raid_specs),
+        threat_columns={k: cat_or_empty(k, np.int64 if k in ("raid", "type", "cls", "target") else float) for k in tcols},
+        mover_index=index.astype(np.int64),
+        n_route=n_route,
+        has_route_raids=bool(route_speed),
+        has_ballistic_raids=any(r.ballistic for r in raid_specs),
+        route_speed_mps=np.concatenate(route_speed) if route_speed else np.zeros(0),
+        route_launch_s=np.concatenate(route_launch) if route_launch else np.zeros(0),
+        spacing_m=float(spacing),
+        friend_rows=friend_rows,
+        friend_speed_mps=np.concatenate(f_speed) if f_speed else np.zeros(0),
+        friend_columns={k: fcat(k, float if k in ("rcs", "launch", "end", "p_fail") else np.int64)
+                        for k in ("cls", "rcs", "launch", "end", "modes", "p_fail")},
+        friendly_names=tuple(frc["name"]),
+        object_mover_index=obj_index,
     )
+
+
+@dataclass(frozen=True, eq=False)
+class RaidTemplate:
+    """The static part of one raid: what its threats' draws start from (see :meth:`WorldTemplate.draw`).
+
+    ``tail`` (air-breathing raids with waypoints): the densified legs from the first waypoint to
+    the target, shared by every threat of the raid and every seed; only each threat's first leg
+    (launch point → first waypoint) is drawn per run.
+    """
+
+    index: int
+    names: tuple[str, ...]  # entity names "<raid>#<j>" of its threats
+    launch_lat_deg: float
+    launch_lon_deg: float
+    radius_km: float
+    target: int
+    target_lat_rad: float
+    target_lon_rad: float
+    launch_time_s: np.ndarray  # (n,)
+    ballistic: bool
+    # ballistic missiles
+    aim_sigma_m: float = 0.0
+    flight_path_angle_rad: float = float("nan")
+    trajectory: str = "minimum_energy"
+    burn_time_s: float = 0.0
+    manoeuvre_g: float = 0.0
+    manoeuvre_alt_m: float = 30_000.0
+    manoeuvre_period_s: float = 10.0
+    # air-breathing threats
+    aircraft: bool = False
+    cruise_alt_m: float = 0.0
+    end_alt_m: float = 0.0
+    first_waypoint: tuple[float, float, float] | None = None  # lat rad, lon rad, height m
+    tail: Legs | None = None
+    first_row: int = 0  # row of its first threat in the route mover
+
+
+@dataclass(frozen=True, eq=False)
+class WorldTemplate:
+    """A scenario's world without the run's random draws (:func:`build_template`).
+
+    :meth:`draw` gives the :class:`World` of one run; ``compile_world(scenario, catalog,
+    streams)`` is ``build_template(scenario, catalog).draw(streams)``. The arrays of the template
+    are shared by every world drawn from it, so nothing may modify them (the engine copies what it
+    changes; a test runs two seeds from one template and then the first again).
+    """
+
+    scenario: Scenario
+    radars: RadarArrays  # scan phases 0 (drawn per run)
+    fire_units: FireUnitArrays
+    interceptors: InterceptorTable
+    assets: AssetArrays
+    site_names: tuple[str, ...]
+    raid_names: tuple[str, ...]
+    threat_types: tuple[str, ...]
+    friendlies: Mover | None
+    catalog_used: dict[str, Any]
+    terrain: Dem | None
+    launchers: LauncherTable
+    fc_radars: FireControlRadarArrays
+    fu_iff_mask: np.ndarray
+    fu_iff_reply_p: np.ndarray
+    networks: NetworkArrays
+    raids: tuple[RaidTemplate, ...]
+    threat_columns: dict[str, np.ndarray]  # static (N,) columns in raid order
+    mover_index: np.ndarray  # (N,) composite [route, ballistic] index of each threat
+    n_route: int
+    has_route_raids: bool
+    has_ballistic_raids: bool
+    route_speed_mps: np.ndarray  # (n_route,)
+    route_launch_s: np.ndarray
+    spacing_m: float
+    friend_rows: Rows | None
+    friend_speed_mps: np.ndarray  # (N_f,)
+    friend_columns: dict[str, np.ndarray]
+    friendly_names: tuple[str, ...]
+    object_mover_index: np.ndarray  # (N + N_f,)
+
+    def draw(self, streams: RunStreams | None = None) -> World:
+        """The world of one run: the template plus everything drawn from the run's streams.
+
+        Per-entity streams (``streams.entity``): each radar draws its scan phase φ = u·T_revisit;
+        each threat (key ``"<raid>#<j>"``) draws its launch point in the disc (u, v: r = R√u,
+        az = 2πv) and, if ballistic with an aim error σ, its miss (two normals N(0, σ) and an
+        azimuth); each friendly aircraft draws once whether its transponder works (u ≥ p_fail).
+        The movers are then built from the drawn points (air-breathing: the drawn first leg
+        joined to the raid's precomputed tail, vectorised; ballistic: ``BallisticMover``).
+        Default streams come from ``scenario.seed``. Same template + same streams ⇒ the same
+        world as :func:`compile_world` always built.
+        """
+        st = streams or make_streams(self.scenario.seed)
+        radars = replace(self.radars, scan_phase_s=np.ascontiguousarray(
+            np.array([st.entity("radar", nm).random() for nm in self.radars.name], float) * self.radars.revisit_s))  # fmt: skip
+        heads: list[Legs] = []
+        ball: list[list[np.ndarray]] = [[] for _ in range(10)]
+        # lat0, lon0, lat1, lon1, t0, fpa, burn time, manoeuvre g, manoeuvre altitude, manoeuvre period
+        ball_shape: list[np.ndarray] = []
+        for rt in self.raids:  # a loop over raids; the draws are per threat, from each threat's own stream
+            n = len(rt.names)
+            gens = st.entities("threat", rt.names)  # one stream per threat
+            uv = np.array([g.random(2) for g in gens]).reshape(n, 2)
+            lat0, lon0 = _disc_points(rt.launch_lat_deg, rt.launch_lon_deg, rt.radius_km, uv[:, 0], uv[:, 1])
+            t_lat, t_lon = np.full(n, rt.target_lat_rad), np.full(n, rt.target_lon_rad)
+            if rt.ballistic:
+                tlat, tlon = t_lat, t_lon
+                if rt.aim_sigma_m > 0:
+                    draws = np.array([np.r_[g.normal(0.0, rt.aim_sigma_m, 2), g.random()] for g in gens]).reshape(n, 3)
+                    d = np.abs(draws[:, :2])
+                    r = np.hypot(d[:, 0], d[:, 1])
+                    az = draws[:, 2] * 2 * np.pi
+                    tlat, tlon, _ = frames.geodesic_direct(tlat, tlon, az, r)
+                cols_b = (lat0, lon0, np.asarray(tlat, float), np.asarray(tlon, float), rt.launch_time_s,
+                          np.full(n, rt.flight_path_angle_rad), np.full(n, rt.burn_time_s), np.full(n, rt.manoeuvre_g),
+                          np.full(n, rt.manoeuvre_alt_m), np.full(n, rt.manoeuvre_period_s))  # fmt: skip
+                for lst, v in zip(ball, cols_b):
+                    lst.append(np.asarray(v, float))
+                ball_shape.append(np.full(n, rt.trajectory, dtype=object))
+                continue
+            rows = rt.first_row + np.arange(n)
+            ones = np.ones(n, bool)
+            if rt.first_waypoint is not None and rt.tail is not None:  # launch point → first waypoint, then the tail
+                wl, wn, wa = rt.first_waypoint
+                heads.append(densify_legs(np.column_stack([lat0, np.full(n, wl)]).ravel(),
+                                          np.column_stack([lon0, np.full(n, wn)]).ravel(),
+                                          np.column_stack([np.full(n, rt.cruise_alt_m), np.full(n, wa)]).ravel(),
+                                          np.full(n, 2), self.spacing_m, row_ids=rows))  # fmt: skip
+                heads.append(tile_legs(rt.tail, rows, j_offset=0))
+                continue
+            # no waypoints: launch point → (dive point TERMINAL_DIVE_M before the target) → target
+            az_back, _, last_m = frames.geodesic_inverse(t_lat, t_lon, lat0, lon0)
+            dive = (not rt.aircraft) & (np.asarray(last_m) > TERMINAL_DIVE_M + 1000.0)
+            d_lat, d_lon, _ = frames.geodesic_direct(t_lat, t_lon, np.asarray(az_back), np.full(n, TERMINAL_DIVE_M))
+            keep = np.column_stack([ones, dive, ones])
+            heads.append(densify_legs(
+                np.column_stack([lat0, d_lat, t_lat])[keep], np.column_stack([lon0, d_lon, t_lon])[keep],
+                np.column_stack([np.full(n, rt.cruise_alt_m), np.full(n, rt.cruise_alt_m), np.full(n, rt.end_alt_m)])[keep],
+                2 + dive.astype(np.int64), self.spacing_m, row_ids=rows))  # fmt: skip
+
+        movers: list[Mover] = []
+        route_rows = None
+        if self.has_route_raids:
+            route_rows = assemble_rows(concat_legs(heads), self.n_route, self.terrain, self.spacing_m)
+            movers.append(route_mover_from_rows(route_rows, self.route_speed_mps, self.route_launch_s, self.spacing_m))
+        ballistic: list[Mover] = []
+        if self.has_ballistic_raids:
+            b = [np.concatenate(a) for a in ball]
+            # NaN angle: the raid's trajectory shape decides (minimum energy, depressed, lofted)
+            ballistic.append(BallisticMover(b[0], b[1], b[2], b[3], b[4], flight_path_angle_rad=b[5], integrate_dt_s=2.0,
+                                            burn_time_s=b[6], shape=np.concatenate(ball_shape), terminal_manoeuvre_g=b[7],
+                                            terminal_manoeuvre_alt_m=b[8], terminal_manoeuvre_period_s=b[9]))  # fmt: skip
+        mover: Mover = PermutedMover(CompositeMover(movers + ballistic), self.mover_index)
+        tc = self.threat_columns
+        threats = ThreatArrays(
+            raid_index=tc["raid"], type_index=tc["type"], class_index=tc["cls"], rcs_m2=tc["rcs"], cost_usd=tc["cost"],
+            p_damage=tc["pdmg"], target_asset=tc["target"], launch_time_s=tc["launch"],
+            arrival_time_s=np.asarray(mover.arrival_time_s, float), mover=mover,
+        )  # fmt: skip
+
+        # friendlies: each aircraft's transponder works for the whole run with probability
+        # 1 − p_fail, drawn once from its own stream (adding a flight never shifts another's draws)
+        fc = self.friend_columns
+        n_f = len(self.friendly_names)
+        n_h = len(threats)
+        u_tr = np.array([st.entity("transponder", nm).random() for nm in self.friendly_names], float)
+        mask = np.where(u_tr >= fc["p_fail"], fc["modes"], 0).astype(np.int64)
+        if n_f:
+            assert self.friend_rows is not None
+            parts = [route_rows, self.friend_rows] if route_rows is not None else [self.friend_rows]
+            o_route = route_mover_from_rows(concat_rows(parts), np.r_[self.route_speed_mps, self.friend_speed_mps],
+                                            np.r_[self.route_launch_s, fc["launch"]], self.spacing_m)  # fmt: skip
+            obj_mover: Mover = PermutedMover(CompositeMover([o_route] + ballistic), self.object_mover_index)
+        else:
+            obj_mover = mover
+        objects = ThreatArrays(
+            raid_index=np.r_[threats.raid_index, np.full(n_f, -1)].astype(np.int64),
+            type_index=np.r_[threats.type_index, np.full(n_f, -1)].astype(np.int64),
+            class_index=np.r_[threats.class_index, fc["cls"]].astype(np.int64),
+            rcs_m2=np.r_[threats.rcs_m2, fc["rcs"]],
+            cost_usd=np.r_[threats.cost_usd, np.full(n_f, np.nan)],
+            p_damage=np.r_[threats.p_damage, np.zeros(n_f)],
+            target_asset=np.r_[threats.target_asset, np.full(n_f, -1)].astype(np.int64),
+            launch_time_s=np.r_[threats.launch_time_s, fc["launch"]],
+            arrival_time_s=np.r_[threats.arrival_time_s, np.full(n_f, np.inf)],
+            mover=obj_mover,
+            friendly=np.r_[np.zeros(n_h, bool), np.ones(n_f, bool)],
+            transponder_mask=np.r_[np.zeros(n_h, np.int64), mask].astype(np.int64),
+            end_time_s=np.r_[np.full(n_h, np.inf), fc["end"]],
+        )
+        return World(
+            scenario=self.scenario,
+            radars=radars,
+            fire_units=self.fire_units,
+            interceptors=self.interceptors,
+            threats=threats,
+            assets=self.assets,
+            site_names=self.site_names,
+            raid_names=self.raid_names,
+            threat_types=self.threat_types,
+            friendlies=self.friendlies,
+            catalog_used=self.catalog_used,
+            terrain=self.terrain,
+            launchers=self.launchers,
+            fc_radars=self.fc_radars,
+            objects=objects,
+            friendly_names=self.friendly_names,
+            fu_iff_mask=self.fu_iff_mask,
+            fu_iff_reply_p=self.fu_iff_reply_p,
+            networks=self.networks,
+        )
+
+
+def compile_world(
+    scenario: Scenario,
+    catalog: Catalog | None = None,
+    streams: RunStreams | None = None,
+    terrain: Dem | None = None,
+) -> World:
+    """Resolve catalogue types and build the world arrays of one run.
+
+    ``build_template(scenario, catalog, terrain).draw(streams)``: the seed-independent template
+    (:func:`build_template`) plus the run's random placement (:meth:`WorldTemplate.draw`: launch
+    points in their disc, ballistic aim errors, radar scan phases, transponder failures, each from
+    its entity's own stream). Default streams come from ``scenario.seed``. To run many seeds of
+    one scenario, build the template once and draw per seed.
+    """
+    return build_template(scenario, catalog, terrain).draw(streams)
