@@ -182,11 +182,20 @@ def local_search(x: np.ndarray, V: np.ndarray, a: np.ndarray, allowed: np.ndarra
     ``max_passes`` passes. All constraints (mask, counts, channels, per-target maximum) are
     kept.
     """
+    # e^{-a_ij}, e^{a_ij}: deltas by products, no exp in the scans
+    return _local_search_q(x, V, a, np.exp(-a), np.exp(a), allowed, counts, channels, tmax,
+                           max_passes)
+
+
+@njit(cache=True)
+def _local_search_q(x: np.ndarray, V: np.ndarray, a: np.ndarray, Q: np.ndarray,
+                    IQ: np.ndarray, allowed: np.ndarray, counts: np.ndarray,
+                    channels: np.ndarray, tmax: np.ndarray,
+                    max_passes: int) -> np.ndarray:  # pragma: no cover - compiled
+    """``local_search`` with the tables ``Q = e^{-a}`` and ``IQ = e^{a}`` given."""
     W, T = a.shape
     x = x.copy()
     L, tot, used_ch, remaining, S = _assignment_state(x, V, a, counts)
-    Q = np.exp(-a)  # e^{-a_ij}: deltas by products, no exp in the scans
-    IQ = np.exp(a)
     # weapon-unit list, rebuilt each pass: (type, target)
     for _ in range(max_passes):
         improved = False
@@ -604,10 +613,24 @@ def cyclic_exchange(x: np.ndarray, V: np.ndarray, a: np.ndarray, allowed: np.nda
     -------
     x : (W, T) int64
     """
-    W, T = a.shape
-    x = x.copy()
     Q = np.exp(-a)
     IQ = np.exp(np.minimum(a, 700.0))
+    return _cyclic_exchange_q(x, V, a, Q, IQ, np.ascontiguousarray(Q.T),
+                              np.ascontiguousarray(IQ.T), allowed,
+                              np.ascontiguousarray(allowed.T), counts, channels, tmax,
+                              max_cycles, max_rejects)
+
+
+@njit(cache=True)
+def _cyclic_exchange_q(x: np.ndarray, V: np.ndarray, a: np.ndarray, Q: np.ndarray,
+                       IQ: np.ndarray, QT: np.ndarray, IQT: np.ndarray, allowed: np.ndarray,
+                       allowedT: np.ndarray, counts: np.ndarray, channels: np.ndarray,
+                       tmax: np.ndarray, max_cycles: int,
+                       max_rejects: int) -> np.ndarray:  # pragma: no cover - compiled
+    """``cyclic_exchange`` with ``Q = e^{-a}``, ``IQ = e^{a}`` and the (T, W) transposes
+    ``QT``, ``IQT``, ``allowedT`` given (the arc scans run over types at one target)."""
+    W, T = a.shape
+    x = x.copy()
     L, tot, used_ch, remaining, S = _assignment_state(x, V, a, counts)
     n = W + 1
     Z = W
@@ -620,9 +643,14 @@ def cyclic_exchange(x: np.ndarray, V: np.ndarray, a: np.ndarray, allowed: np.nda
     log_i = np.zeros(4 * n + 4, dtype=np.int64)
     log_j = np.zeros(4 * n + 4, dtype=np.int64)
     log_d = np.zeros(4 * n + 4, dtype=np.int64)
+    affected = np.zeros(n, dtype=np.bool_)
+    active = np.zeros(n, dtype=np.bool_)
+    touched = np.zeros(T, dtype=np.bool_)
     fresh = True
+    full = True  # arcs dropped after a rejection are restored only by a full recompute
     rejected = 0
     accepted = 0
+    n_log = 0
     for _ in range(max_cycles + max_rejects):
         if accepted >= max_cycles:
             break
@@ -632,23 +660,37 @@ def cyclic_exchange(x: np.ndarray, V: np.ndarray, a: np.ndarray, allowed: np.nda
         tol = 1e-12 * (f_before + 1e-300)
         if fresh:
             fresh = False
-            _arc_costs(x, S, Q, IQ, allowed, remaining, tot, tmax, C, J)
+            if full:
+                _arc_costs(x, S, QT, IQT, allowedT, remaining, tot, tmax, C, J)
+                full = False
+            else:
+                _arc_update(log_i, log_j, n_log, x, S, QT, IQT, allowedT, remaining, tot, tmax,
+                            C, J, affected, touched)
         # ---- Bellman-Ford from a virtual source (all distances 0); after every pass the
         # predecessor graph is searched for a cycle (any such cycle is negative), so a cycle is
         # usually found after a few passes instead of W + 1
+        # A node whose distance has not changed since its arcs were last scanned cannot relax
+        # anything (its arcs and distance are the same, the others' distances only fell), so
+        # only "active" nodes are scanned: the same relaxations in the same order as scanning
+        # every node, at a cost proportional to the active ones.
         for v in range(n):
             dist[v] = 0.0
             pred[v] = -1
+            active[v] = True
         hit = -1
         for _it in range(n):
             relaxed = False
             for u in range(n):
+                if not active[u]:
+                    continue
+                active[u] = False
                 du = dist[u]
                 for v in range(n):
                     c = C[u, v]
                     if c < np.inf and du + c < dist[v] - tol:
                         dist[v] = du + c
                         pred[v] = u
+                        active[v] = True
                         relaxed = True
             if not relaxed:
                 break
@@ -720,6 +762,7 @@ def cyclic_exchange(x: np.ndarray, V: np.ndarray, a: np.ndarray, allowed: np.nda
             f_after += S[k]
         if not ok or not f_after < f_before - tol:
             _undo(log_i, log_j, log_d, n_log, x, L, S, tot, used_ch, remaining, V, a)
+            full = True
             rejected += 1
             if rejected > max_rejects:
                 break
@@ -743,44 +786,123 @@ def cyclic_exchange(x: np.ndarray, V: np.ndarray, a: np.ndarray, allowed: np.nda
 
 
 @njit(cache=True)
-def _arc_costs(x: np.ndarray, S: np.ndarray, Q: np.ndarray, IQ: np.ndarray,
-               allowed: np.ndarray, remaining: np.ndarray, tot: np.ndarray, tmax: np.ndarray,
-               C: np.ndarray, J: np.ndarray) -> None:  # pragma: no cover - compiled
-    """Arc costs ``C`` and their targets ``J`` of ``cyclic_exchange``'s improvement graph."""
-    W, T = x.shape
-    n = W + 1
+def _arc_column(v: int, x: np.ndarray, S: np.ndarray, QT: np.ndarray, IQT: np.ndarray,
+                allowedT: np.ndarray, remaining: np.ndarray, C: np.ndarray,
+                J: np.ndarray) -> None:  # pragma: no cover - compiled
+    """Arcs into type ``v`` (``u -> v`` for every type ``u`` and ``Z -> v``), from scratch:
+
+    ``C[u, v] = min_j S_j (exp(a_vj - a_uj) - 1)`` over ``j`` with ``x_vj > 0`` and ``u``
+    allowed on ``j``; ``C[Z, v] = 0`` when ``v`` has an idle round, else
+    ``min_j S_j (exp(a_vj) - 1)``. Ties go to the smallest ``j`` (targets scanned in order).
+    ``QT``, ``IQT``, ``allowedT`` are the (T, W) transposes of ``e^{-a}``, ``e^{a}``, the mask.
+    """
+    T, W = QT.shape
     Z = W
+    for u in range(W + 1):
+        C[u, v] = np.inf
+        J[u, v] = -1
+    if remaining[v] > 0:
+        C[Z, v] = 0.0
+    for j in range(T):
+        if x[v, j] == 0:
+            continue
+        iq = IQT[j, v]
+        if remaining[v] <= 0:
+            c = S[j] * (iq - 1.0)
+            if c < C[Z, v]:
+                C[Z, v] = c
+                J[Z, v] = j
+        for u in range(W):
+            if u == v or not allowedT[j, u]:
+                continue
+            c = S[j] * (iq * QT[j, u] - 1.0)
+            if c < C[u, v]:
+                C[u, v] = c
+                J[u, v] = j
+
+
+@njit(cache=True)
+def _arc_place(u: int, S: np.ndarray, QT: np.ndarray, allowedT: np.ndarray, tot: np.ndarray,
+               tmax: np.ndarray, C: np.ndarray, J: np.ndarray) -> None:  # pragma: no cover
+    """Arc ``u -> Z`` from scratch: ``min(0, min_j S_j (exp(-a_uj) - 1))`` over the targets
+    ``u`` may still add a round to (smallest ``j`` on ties; ``J = -1``: the round stays idle)."""
+    T, W = QT.shape
+    Z = W
+    C[u, Z] = 0.0
+    J[u, Z] = -1
+    for j in range(T):
+        if not allowedT[j, u] or tot[j] >= tmax[j]:
+            continue
+        c = S[j] * (QT[j, u] - 1.0)
+        if c < C[u, Z]:
+            C[u, Z] = c
+            J[u, Z] = j
+
+
+@njit(cache=True)
+def _arc_costs(x: np.ndarray, S: np.ndarray, QT: np.ndarray, IQT: np.ndarray,
+               allowedT: np.ndarray, remaining: np.ndarray, tot: np.ndarray, tmax: np.ndarray,
+               C: np.ndarray, J: np.ndarray) -> None:  # pragma: no cover - compiled
+    """Arc costs ``C`` and their targets ``J`` of ``cyclic_exchange``'s improvement graph, all
+    recomputed (``_arc_column`` for every type, ``_arc_place`` for every type)."""
+    T, W = QT.shape
+    n = W + 1
     for u in range(n):
         for v in range(n):
             C[u, v] = np.inf
             J[u, v] = -1
     for v in range(W):
-        if remaining[v] > 0:
-            C[Z, v] = 0.0
-        for j in range(T):
-            if x[v, j] == 0:
-                continue
-            if remaining[v] <= 0:
-                c = S[j] * (IQ[v, j] - 1.0)
-                if c < C[Z, v]:
-                    C[Z, v] = c
-                    J[Z, v] = j
-            for u in range(W):
-                if u == v or not allowed[u, j]:
-                    continue
-                c = S[j] * (IQ[v, j] * Q[u, j] - 1.0)
-                if c < C[u, v]:
-                    C[u, v] = c
-                    J[u, v] = j
+        _arc_column(v, x, S, QT, IQT, allowedT, remaining, C, J)
     for u in range(W):
-        C[u, Z] = 0.0
-        for j in range(T):
-            if not allowed[u, j] or tot[j] >= tmax[j]:
+        _arc_place(u, S, QT, allowedT, tot, tmax, C, J)
+
+
+@njit(cache=True)
+def _arc_update(log_i: np.ndarray, log_j: np.ndarray, n_log: int, x: np.ndarray,
+                S: np.ndarray, QT: np.ndarray, IQT: np.ndarray, allowedT: np.ndarray,
+                remaining: np.ndarray, tot: np.ndarray, tmax: np.ndarray, C: np.ndarray,
+                J: np.ndarray, affected: np.ndarray,
+                touched: np.ndarray) -> None:  # pragma: no cover - compiled
+    """Bring ``C``, ``J`` up to date after the logged changes ``x[log_i, log_j] += d``, with the
+    same values ``_arc_costs`` would compute.
+
+    Only targets ``j`` in the log changed (``S_j``, ``tot_j``, the ``x_vj``), and only types in
+    the log changed their idle rounds. So the arcs into ``v`` change only for ``v`` in the log
+    or with a round on a touched target (those columns are recomputed, ``_arc_column``), and
+    ``u -> Z`` only through the touched targets: its old minimiser, if untouched, is still the
+    minimum over the untouched targets, so the touched ones are compared with it (smallest
+    ``j`` on ties), and the arc is recomputed only if its old target was touched.
+    """
+    T, W = QT.shape
+    Z = W
+    for v in range(W + 1):
+        affected[v] = False
+    for t in range(n_log):
+        affected[log_i[t]] = True
+        touched[log_j[t]] = True
+    for t in range(n_log):
+        j = log_j[t]
+        for v in range(W):
+            if x[v, j] > 0:
+                affected[v] = True
+    for v in range(W):
+        if affected[v]:
+            _arc_column(v, x, S, QT, IQT, allowedT, remaining, C, J)
+    for u in range(W):
+        jo = J[u, Z]
+        if jo >= 0 and touched[jo]:
+            _arc_place(u, S, QT, allowedT, tot, tmax, C, J)
+            continue
+        for t in range(n_log):
+            j = log_j[t]
+            if not allowedT[j, u] or tot[j] >= tmax[j]:
                 continue
-            c = S[j] * (Q[u, j] - 1.0)
-            if c < C[u, Z]:
+            c = S[j] * (QT[j, u] - 1.0)
+            if c < C[u, Z] or (c == C[u, Z] and J[u, Z] >= 0 and j < J[u, Z]):
                 C[u, Z] = c
                 J[u, Z] = j
+    for t in range(n_log):
+        touched[log_j[t]] = False
 
 
 @njit(cache=True)
@@ -862,3 +984,114 @@ def iterated_exchange_search(x0: np.ndarray, V: np.ndarray, a: np.ndarray, allow
             x = y
             f = fy
     return x
+
+
+@njit(cache=True)
+def _descend_q(x: np.ndarray, V: np.ndarray, a: np.ndarray, Q: np.ndarray, IQ: np.ndarray,
+               QT: np.ndarray, IQT: np.ndarray, allowed: np.ndarray, allowedT: np.ndarray,
+               counts: np.ndarray, channels: np.ndarray, tmax: np.ndarray, max_passes: int,
+               max_cycles: int, max_rejects: int) -> np.ndarray:  # pragma: no cover - compiled
+    """``descend`` with the tables of ``_cyclic_exchange_q`` given."""
+    y = _local_search_q(x, V, a, Q, IQ, allowed, counts, channels, tmax, max_passes)
+    if max_cycles > 0:
+        y = _cyclic_exchange_q(y, V, a, Q, IQ, QT, IQT, allowed, allowedT, counts, channels,
+                               tmax, max_cycles, max_rejects)
+        y = _local_search_q(y, V, a, Q, IQ, allowed, counts, channels, tmax, max_passes)
+    return y
+
+
+@njit(cache=True)
+def descend(x: np.ndarray, V: np.ndarray, a: np.ndarray, allowed: np.ndarray,
+            counts: np.ndarray, channels: np.ndarray, tmax: np.ndarray, max_passes: int,
+            max_cycles: int, max_rejects: int) -> np.ndarray:  # pragma: no cover - compiled
+    """Descent ``D(x)``: ``local_search``, then ``cyclic_exchange``, then ``local_search``
+    (the exchanges skipped when ``max_cycles`` is 0).
+
+    The result is a local optimum of the move/add/swap neighbourhoods (unless ``max_passes``
+    ran out) from which the negative-cycle search found no exchange; it is never worse than
+    ``x`` for the objective ``sum_j V_j exp(-sum_i a_ij x_ij)`` and keeps every constraint.
+    """
+    Q = np.exp(-a)
+    IQ = np.exp(a)
+    return _descend_q(x, V, a, Q, IQ, np.ascontiguousarray(Q.T), np.ascontiguousarray(IQ.T),
+                      allowed, np.ascontiguousarray(allowed.T), counts, channels, tmax,
+                      max_passes, max_cycles, max_rejects)
+
+
+@njit(cache=True)
+def noising_search(x0: np.ndarray, V: np.ndarray, a: np.ndarray, allowed: np.ndarray,
+                   counts: np.ndarray, channels: np.ndarray, tmax: np.ndarray,
+                   iterations: int, patience: int, sigma: float, seed: int, max_passes: int,
+                   max_cycles: int, max_rejects: int) -> np.ndarray:  # pragma: no cover
+    """Iterated descent with a noised objective (the *noising method*, Charon & Hudry 1993).
+
+    ``x = D(x0)`` (``descend``). Iteration ``t`` draws independent log-normal factors for every
+    pair's log-kill weight,
+
+        a'_ij = min(a_ij * exp(s_t * xi_ij), A_MAX),      xi_ij ~ N(0, 1),
+        s_t   = sigma * 2 ** min(max(k - 2, 0), 2)        (k: iterations since the last
+                                                           improvement of the best),
+
+    descends on the noised objective ``sum_j V_j exp(-sum_i a'_ij x_ij)`` from the current
+    solution, then on the true objective from there. The noised descent leaves the basin along
+    directions that are good for a nearby instance (rather than at random, as the relocation
+    kicks of ``iterated_exchange_search`` do); the noise doubles, up to ``4 sigma``, after
+    three iterations without progress (a basin that small noise does not leave). Acceptance:
+    the result becomes the current solution if its true objective is below ``1.01`` times the
+    best one found so far (record-to-record travel, Dueck 1993: the walk may cross a ridge
+    between two nearby optima but never drifts far from the best), and the best solution seen
+    is kept and returned. Stops after ``iterations`` iterations or
+    ``patience`` in a row that do not lower the best by more than ``1e-12`` relative.
+    Deterministic for a given ``seed``; the constraints are never relaxed (only the weights
+    are noised), so every solution visited is feasible.
+
+    Returns
+    -------
+    x : (W, T) int64, the best solution found (never worse than ``D(x0)``).
+    """
+    np.random.seed(seed)
+    W, T = a.shape
+    Q = np.exp(-a)
+    IQ = np.exp(a)
+    QT = np.ascontiguousarray(Q.T)
+    IQT = np.ascontiguousarray(IQ.T)
+    allowedT = np.ascontiguousarray(allowed.T)
+    x = _descend_q(x0, V, a, Q, IQ, QT, IQT, allowed, allowedT, counts, channels, tmax,
+                   max_passes, max_cycles, max_rejects)
+    f = _objective(x, V, a)
+    best = x
+    fbest = f
+    accept = 0.01  # the current solution may be up to 1 % worse than the best
+    an = np.empty_like(a)
+    Qn = np.empty_like(a)
+    IQn = np.empty_like(a)
+    QnT = np.empty_like(QT)
+    IQnT = np.empty_like(QT)
+    stall = 0
+    for it in range(iterations):
+        if stall >= patience:
+            break
+        sig = sigma * 2.0 ** min(max(stall - 2, 0), 2)
+        for i in range(W):
+            for j in range(T):
+                v = min(a[i, j] * np.exp(sig * np.random.standard_normal()), A_MAX)
+                an[i, j] = v
+                Qn[i, j] = np.exp(-v)
+                IQn[i, j] = np.exp(v)
+                QnT[j, i] = Qn[i, j]
+                IQnT[j, i] = IQn[i, j]
+        y = _descend_q(x, V, an, Qn, IQn, QnT, IQnT, allowed, allowedT, counts, channels,
+                       tmax, max_passes, max_cycles, max_rejects)
+        y = _descend_q(y, V, a, Q, IQ, QT, IQT, allowed, allowedT, counts, channels, tmax,
+                       max_passes, max_cycles, max_rejects)
+        fy = _objective(y, V, a)
+        if fy < fbest * (1.0 - 1e-12):
+            best = y
+            fbest = fy
+            stall = 0
+        else:
+            stall += 1
+        if fy < fbest * (1.0 + accept):
+            x = y
+            f = fy
+    return best
