@@ -230,7 +230,7 @@ def _inv3(S: np.ndarray, out: np.ndarray) -> float:  # pragma: no cover - compil
 
 @njit(cache=True)
 def _pair_d2(y0: float, y1: float, y2: float, S: np.ndarray, Si: np.ndarray) -> tuple[float, float]:
-    """(d², det S) of innovation y with covariance S: d² = yᵀ S⁻¹ y (closed-form inverse)."""  # noqa: D401
+    """(d², det S) of the innovation y with covariance S: d² = yᵀ S⁻¹ y (closed-form inverse)."""
     det = _inv3(S, Si)
     d2 = (y0 * Si[0, 0] * y0 + y0 * Si[0, 1] * y1 + y0 * Si[0, 2] * y2
           + y1 * Si[1, 0] * y0 + y1 * Si[1, 1] * y1 + y1 * Si[1, 2] * y2
