@@ -8,8 +8,8 @@ it; that function's docstring is the reference for the model, this module for th
   (boost–coast flyout, grid bracket + Illinois regula falsi), one pair;
 * :func:`interceptor_capability` — the capability rules of
   :func:`iadsim.weapons.engagement.choose_interceptor` over every (pair, type);
-* :func:`geodetic` — :func:`iadsim.geo.frames.ecef_to_geodetic` (Heikkinen 1982 / Zhu 1993) for
-  one point;
+* ``geodetic`` — :func:`iadsim.geo.frames.ecef_to_geodetic_point` (Heikkinen 1982 / Zhu 1993),
+  the one compiled geodesy kernel, re-exported;
 * :func:`classify_tracks` — :func:`iadsim.c2.classification.classify` (rule table in that module).
 
 No kernel draws random numbers. Results agree with the NumPy formulas to the last bits of
@@ -27,12 +27,8 @@ import math
 import numpy as np
 from numba import njit
 
-# WGS84 constants (the values of iadsim.geo.frames, repeated as literals for the compiled code)
-_A = 6_378_137.0
-_F = 1.0 / 298.257223563
-_B = _A * (1.0 - _F)
-_E2 = _F * (2.0 - _F)
-_EP2 = (_A**2 - _B**2) / _B**2
+from iadsim.geo.frames import ecef_to_geodetic_point
+
 
 
 @njit(cache=True)
@@ -51,36 +47,8 @@ def _nmax(x: float, y: float) -> float:  # pragma: no cover - compiled
     return x if x >= y else y
 
 
-@njit(cache=True)
-def geodetic(x: float, y: float, z: float) -> tuple[float, float, float]:  # pragma: no cover - compiled
-    """(lat rad, lon rad, h m) of one ECEF point: the closed form of :func:`iadsim.geo.frames.ecef_to_geodetic`.
-
-    F = 54 b² z², G = p² + (1−e²) z² − e² (a² − b²), c = e⁴ F p² / G³, s = ∛(1 + c + √(c² + 2c)),
-    k = s + 1 + 1/s, P = F / (3 k² G²), Q = √(1 + 2 e⁴ P), r₀ = −P e² p / (1 + Q) + √(max(½ a²
-    (1 + 1/Q) − P (1−e²) z² / (Q (1+Q)) − ½ P p², 0)), V = √((p − e² r₀)² + (1−e²) z²),
-    z₀ = b² z / (a V), φ = atan2(z + e'² z₀, p), λ = atan2(y, x), h = p cos φ + z sin φ − a √(1 − e² sin² φ).
-    """
-    a, b, e2 = _A, _B, _E2
-    p2 = x * x + y * y
-    p = math.sqrt(p2)
-    z2 = z * z
-    f_ = 54.0 * b * b * z2
-    g = p2 + (1.0 - e2) * z2 - e2 * (a * a - b * b)
-    c = e2 * e2 * f_ * p2 / (g * g * g)
-    s = np.cbrt(1.0 + c + math.sqrt(c * c + 2.0 * c))
-    k = s + 1.0 + 1.0 / s
-    pp = f_ / (3.0 * k * k * g * g)
-    q = math.sqrt(1.0 + 2.0 * e2 * e2 * pp)
-    r0_arg = 0.5 * a * a * (1.0 + 1.0 / q) - pp * (1.0 - e2) * z2 / (q * (1.0 + q)) - 0.5 * pp * p2
-    r0 = -(pp * e2 * p) / (1.0 + q) + math.sqrt(_nmax(r0_arg, 0.0))
-    w = p - e2 * r0
-    v = math.sqrt(w * w + (1.0 - e2) * z2)
-    z0 = b * b * z / (a * v)
-    lat = math.atan2(z + _EP2 * z0, p)
-    lon = math.atan2(y, x)
-    sl, cl = math.sin(lat), math.cos(lat)
-    h = p * cl + z * sl - a * math.sqrt(1.0 - e2 * sl * sl)
-    return lat, lon, h
+# one point's (lat rad, lon rad, h m): the compiled closed form of iadsim.geo.frames, not a copy
+geodetic = ecef_to_geodetic_point
 
 
 @njit(cache=True)
