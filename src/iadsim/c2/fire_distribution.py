@@ -50,27 +50,16 @@ def engaged_by_other_unit(f: np.ndarray, group: np.ndarray, key: np.ndarray, sho
 @njit(cache=True)
 def _engaged_by_other_unit_kernel(f: np.ndarray, group: np.ndarray, key: np.ndarray, shot_fu: np.ndarray,
                                   shot_group: np.ndarray, shot_key: np.ndarray) -> np.ndarray:  # pragma: no cover
-    """Rule (a) of :func:`engaged_by_other_unit` per pair, by integer codes.
-
-    With M = max key + 2 and U = max unit + 1, a round's code is c = group·M + key + 1 and its
-    unit code c·U + unit; a pair is excluded iff (rounds with its code) − (rounds with its unit
-    code) > 0. (P, R ≥ 1.)
+    """Rule (a) of :func:`engaged_by_other_unit` per pair: a busy round b with (shot_group[b],
+    shot_key[b]) = (group[p], key[p]) and shot_fu[b] ≠ f[p] excludes pair p. Compared field by
+    field (any integer keys, negative ones included). (P, R ≥ 1.)
     """
-    M = max(np.max(key), np.max(shot_key)) + 2
-    U = max(np.max(f), np.max(shot_fu)) + 1
     out = np.zeros(len(f), np.bool_)
     for p in range(len(f)):
-        cp = group[p] * M + (key[p] + 1)
-        cpu = cp * U + f[p]
-        n_all = 0
-        n_own = 0
         for b in range(len(shot_fu)):
-            cs = shot_group[b] * M + (shot_key[b] + 1)
-            if cs == cp:
-                n_all += 1
-            if cs * U + shot_fu[b] == cpu:
-                n_own += 1
-        out[p] = n_all - n_own > 0
+            if shot_group[b] == group[p] and shot_key[b] == key[p] and shot_fu[b] != f[p]:
+                out[p] = True
+                break
     return out
 
 

@@ -34,22 +34,14 @@ def test_unit_offsets_count_earlier_rounds_of_the_same_unit() -> None:
     assert fd.unit_offsets(np.array([3, 1, 3, 3, 1]), np.array([2, 1, 1, 2, 2])).tolist() == [0, 0, 2, 3, 1]
 
 
-def _engaged_by_other_unit_numpy(f, group, key, shot_fu, shot_group, shot_key):
-    """Rule (a) as it was in NumPy before the compiled kernel (independent reference)."""
-    if len(f) == 0 or len(shot_fu) == 0:
-        return np.zeros(len(f), bool)
-    M = int(max(np.max(key), np.max(shot_key))) + 2
-    U = int(max(np.max(f), np.max(shot_fu))) + 1
-    cs = shot_group * M + (shot_key + 1)
-    cp = group * M + (key + 1)
-
-    def count(sorted_codes, q):
-        return np.searchsorted(sorted_codes, q, "right") - np.searchsorted(sorted_codes, q, "left")
-
-    return count(np.sort(cs), cp) - count(np.sort(cs * U + shot_fu), cp * U + f) > 0
+def _engaged_by_other_unit_reference(f, group, key, shot_fu, shot_group, shot_key):
+    """Rule (a) written out as its definition (independent reference): ∃ busy round with the
+    pair's (group, key) fired by another unit."""
+    same = (shot_group[None, :] == group[:, None]) & (shot_key[None, :] == key[:, None])
+    return np.any(same & (shot_fu[None, :] != f[:, None]), axis=1)
 
 
-def test_engaged_by_other_unit_matches_numpy_reference() -> None:
+def test_engaged_by_other_unit_matches_its_definition() -> None:
     rng = np.random.default_rng(21)
     for _ in range(200):
         P, R = int(rng.integers(0, 15)), int(rng.integers(0, 10))
@@ -57,8 +49,17 @@ def test_engaged_by_other_unit_matches_numpy_reference() -> None:
         g, sg = rng.integers(0, 3, P), rng.integers(0, 3, R)
         k, sk = rng.integers(-4, 6, P), rng.integers(-4, 6, R)  # negative: networked objects not yet numbered
         np.testing.assert_array_equal(fd.engaged_by_other_unit(f, g, k, sf, sg, sk),
-                                      _engaged_by_other_unit_numpy(f, g, k, sf, sg, sk))  # fmt: skip
+                                      _engaged_by_other_unit_reference(f, g, k, sf, sg, sk))  # fmt: skip
     # by hand: unit 1 has a round at (group 0, key 5) → unit 0's pair on it is excluded, unit 1's own is not
     got = fd.engaged_by_other_unit(np.array([0, 1, 0]), np.array([0, 0, 1]), np.array([5, 5, 5]), np.array([1]),
                                    np.array([0]), np.array([5]))  # fmt: skip
     assert got.tolist() == [True, False, False]
+
+
+def test_engaged_by_other_unit_keys_of_adjacent_groups_do_not_collide() -> None:
+    # A networked object not yet numbered keys as -1 - obj (here -3, group 1). Packed as
+    # group * (max key + 2) + key + 1 it shared code 5 with (group 0, key 4) when the largest key
+    # was 5, and excluded that unrelated pair; compared field by field it does not.
+    got = fd.engaged_by_other_unit(np.array([0, 0]), np.array([0, 0]), np.array([4, 5]), np.array([1]),
+                                   np.array([1]), np.array([-3]))  # fmt: skip
+    assert got.tolist() == [False, False]
