@@ -278,7 +278,7 @@ def warmup(
 ) -> None:
     """Compile the engine's numba kernels now and cache them on disk (otherwise the first run after an install does it, and `iadsim run` / `iadsim campaign` say so on stderr while it compiles).
 
-    Kernels are found by scanning the engine's modules for numba dispatchers with cache=True. The built-in warm-up runs the small bundled Adana scenario once per weapon–target assignment solver and data association, then turkey-2017; a kernel none of these runs uses is compiled on its first use (listed at the end).
+    Kernels are found by scanning the engine's modules for numba dispatchers with cache=True. The built-in warm-up runs the small bundled Adana scenario once per weapon–target assignment solver and data association, then turkey-2017 and turkey-2017-integrated (networks); a kernel none of these runs uses is compiled on its first use (listed at the end).
 
     The cache lives beside the sources (__pycache__) or in NUMBA_CACHE_DIR. `iadsim warmup --check` only reports it (exit 1 when a kernel has nothing cached).
     """

@@ -206,7 +206,7 @@ def warm_up(scenarios: list[str] | None = None, duration_s: float = 600.0,
     scenarios : list of str, optional
         Scenario files or bundled names to run once each (seed of the scenario), instead of the
         built-in set (:data:`WARM_UP_RUNS` on ``adana-patriot-small``, ``duration_s`` each, then
-        ``turkey-2017`` for ``duration_s``).
+        ``turkey-2017`` and ``turkey-2017-integrated`` (networks) for ``duration_s``).
     log : callable, optional
         ``log(text)`` before each run.
     """
@@ -228,8 +228,9 @@ def warm_up(scenarios: list[str] | None = None, duration_s: float = 600.0,
         for label, over in WARM_UP_RUNS:
             data = merge(base, {**over, "duration_s": min(duration_s, float(base["duration_s"]))})
             runs.append((f"adana-patriot-small ({label})", Scenario.model_validate(data)))
-        tk = load_scenario("turkey-2017").model_dump()
-        runs.append(("turkey-2017", Scenario.model_validate({**tk, "duration_s": min(duration_s, float(tk["duration_s"]))})))
+        for name in ("turkey-2017", "turkey-2017-integrated"):
+            tk = load_scenario(name).model_dump()
+            runs.append((name, Scenario.model_validate({**tk, "duration_s": min(duration_s, float(tk["duration_s"]))})))
     for label, sc in runs:
         if log is not None:
             log(label)
