@@ -22,7 +22,7 @@ import math
 import numpy as np
 from numba import njit
 
-from iadsim.geo.frames import WGS84_A_M, WGS84_B_M, WGS84_E2, WGS84_EP2, enu_to_aer, unit_sphere_vector
+from iadsim.geo.frames import ecef_to_geodetic_point, enu_to_aer, unit_sphere_vector
 from iadsim.geo.horizon import EARTH_RADIUS_M
 from iadsim.sensors.radar import (
     Detections,
@@ -132,32 +132,13 @@ def pair_kernel(ecef_m: np.ndarray, enu_rot: np.ndarray, lat_rad: np.ndarray, lo
     t_lon = np.empty(D)
     t_alt = np.empty(D)
     vis = np.empty(D, np.bool_)
-    a, b, e2, ep2 = WGS84_A_M, WGS84_B_M, WGS84_E2, WGS84_EP2
     re = k_factor * EARTH_RADIUS_M
     two_pi = 2.0 * np.pi
     for d in range(D):
         s = radar_idx[d]
         x, y, z = tgt_ecef_m[d, 0], tgt_ecef_m[d, 1], tgt_ecef_m[d, 2]
-        # geodetic position of the point (frames.ecef_to_geodetic)
-        p2 = x * x + y * y
-        p = math.sqrt(p2)
-        z2 = z * z
-        f_ = 54.0 * b * b * z2
-        g = p2 + (1.0 - e2) * z2 - e2 * (a * a - b * b)
-        c = e2 * e2 * f_ * p2 / (g * g * g)
-        sc = np.cbrt(1.0 + c + math.sqrt(c * c + 2.0 * c))
-        kk = sc + 1.0 + 1.0 / sc
-        pp = f_ / (3.0 * kk * kk * g * g)
-        q = math.sqrt(1.0 + 2.0 * e2 * e2 * pp)
-        r0_arg = 0.5 * a * a * (1.0 + 1.0 / q) - pp * (1.0 - e2) * z2 / (q * (1.0 + q)) - 0.5 * pp * p2
-        r0 = -(pp * e2 * p) / (1.0 + q) + math.sqrt(max(r0_arg, 0.0))
-        pe = p - e2 * r0
-        v = math.sqrt(pe * pe + (1.0 - e2) * z2)
-        z0 = b * b * z / (a * v)
-        lat2 = math.atan2(z + ep2 * z0, p)
-        lon2 = math.atan2(y, x)
-        sl = math.sin(lat2)
-        h2raw = p * math.cos(lat2) + z * sl - a * math.sqrt(1.0 - e2 * sl * sl)
+        # geodetic position of the point (the one compiled kernel of frames.ecef_to_geodetic)
+        lat2, lon2, h2raw = ecef_to_geodetic_point(x, y, z)
         t_lat[d], t_lon[d], t_alt[d] = lat2, lon2, h2raw
         # ENU and azimuth / elevation / range (frames.enu_to_aer)
         dx, dy, dz = x - ecef_m[s, 0], y - ecef_m[s, 1], z - ecef_m[s, 2]
