@@ -99,16 +99,7 @@ class RouteMover:
                 f"RouteMover: waypoint lists differ in length (lat {n}, lon {len(waypoints_lon_rad)}, "
                 f"alt {len(waypoints_alt_m)})"
             )
-        speed = np.asarray(speed_mps, dtype=float).reshape(-1)
-        launch = np.asarray(launch_time_s, dtype=float).reshape(-1)
-        if speed.shape != (n,) or launch.shape != (n,):
-            raise InputError(
-                f"RouteMover: speed_mps and launch_time_s need shape ({n},) (got {speed.shape}, {launch.shape})"
-            )
-        if not np.all(np.isfinite(speed)) or np.any(speed <= 0.0):
-            raise InputError(f"RouteMover: speeds must be finite and > 0 m/s (got {speed})")
-        if not np.all(np.isfinite(launch)):
-            raise InputError("RouteMover: launch times must be finite")
+        speed, launch = _speeds_and_launches(n, speed_mps, launch_time_s)
         if not (np.isfinite(spacing_m) and spacing_m > 0.0):
             raise InputError(f"RouteMover: spacing_m must be > 0 (got {spacing_m})")
         if terrain is not None:
@@ -157,37 +148,69 @@ class RouteMover:
             rows_alt.append(row_alt)
             rows_s.append(np.concatenate(ss))
 
+        n_points = np.array([r.size for r in rows_s], dtype=np.int64)
+        k = int(n_points.max()) if n else 2
+        lat, lon, alt = _pad(rows_lat, k), _pad(rows_lon, k), _pad(rows_alt, k)
+        self._set_tables(speed, launch, spacing_m, n_points, _pad(rows_s, k), lat, lon, alt,
+                         geodetic_to_ecef(lat, lon, alt))  # fmt: skip
+
+    @classmethod
+    def from_rows(cls, lat_rad: np.ndarray, lon_rad: np.ndarray, alt_m: np.ndarray, s_m: np.ndarray,
+                  n_points: np.ndarray, speed_mps: np.ndarray, launch_time_s: np.ndarray,
+                  spacing_m: float) -> RouteMover:  # fmt: skip
+        """A mover from already densified polylines, flattened (no per-threat loop).
+
+        Parameters
+        ----------
+        lat_rad, lon_rad, alt_m, s_m : ndarray, shape (P,)
+            The rows' points one after the other (height above the ellipsoid, terrain included;
+            along-path distance from each row's start).
+        n_points : ndarray of int, shape (N,)
+            Points of each row (≥ 2).
+        speed_mps, launch_time_s, spacing_m : as for the constructor.
+        """
+        n_points = np.asarray(n_points, np.int64)
+        n = len(n_points)
+        speed, launch = _speeds_and_launches(n, speed_mps, launch_time_s)
+        k = int(n_points.max()) if n else 2
+        first = np.cumsum(n_points) - n_points
+        idx = first[:, None] + np.minimum(np.arange(k)[None, :], n_points[:, None] - 1)  # pad with the last point
+        m = cls.__new__(cls)
+        # ECEF of the distinct points, then padded (elementwise: equal to converting the padded arrays)
+        m._set_tables(speed, launch, spacing_m, n_points, s_m[idx], lat_rad[idx], lon_rad[idx], alt_m[idx],
+                      geodetic_to_ecef(lat_rad, lon_rad, alt_m)[idx])  # fmt: skip
+        return m
+
+    def _set_tables(self, speed: np.ndarray, launch: np.ndarray, spacing_m: float, n_points: np.ndarray,
+                    cum_dist_m: np.ndarray, lat: np.ndarray, lon: np.ndarray, alt: np.ndarray,
+                    pos_ecef_m: np.ndarray) -> None:  # fmt: skip
+        """The padded (N, K) polyline tables and everything derived from them."""
+        n = len(n_points)
+        k = cum_dist_m.shape[1]
         self.n: int = n
         self.spacing_m: float = float(spacing_m)
-        self.speed_mps: np.ndarray = speed
-        self.launch_time_s: np.ndarray = launch
-        self.n_points: np.ndarray = np.array([r.size for r in rows_s], dtype=np.int64)
-        k = int(self.n_points.max()) if n else 2
-        self.cum_dist_m = _pad(rows_s, k)
-        self.lat_rad = _pad(rows_lat, k)
-        self.lon_rad = _pad(rows_lon, k)
-        self.alt_m = _pad(rows_alt, k)
-        self.pos_ecef_m: np.ndarray = geodetic_to_ecef(self.lat_rad, self.lon_rad, self.alt_m)  # (N, K, 3)
+        self.speed_mps: np.ndarray = np.ascontiguousarray(speed, dtype=np.float64)
+        self.launch_time_s: np.ndarray = np.ascontiguousarray(launch, dtype=np.float64)
+        self.n_points: np.ndarray = n_points
+        self.cum_dist_m, self.lat_rad, self.lon_rad, self.alt_m = cum_dist_m, lat, lon, alt
+        self.pos_ecef_m: np.ndarray = pos_ecef_m  # (N, K, 3)
         rows = np.arange(n)
-        self.path_length_m: np.ndarray = self.cum_dist_m[rows, self.n_points - 1] if n else np.zeros(0)
-        self.arrival_time_s: np.ndarray = launch + self.path_length_m / speed  # t_arr = t_0 + L/v
+        self.path_length_m: np.ndarray = np.ascontiguousarray(
+            self.cum_dist_m[rows, self.n_points - 1] if n else np.zeros(0), dtype=np.float64)
+        self.arrival_time_s: np.ndarray = np.ascontiguousarray(
+            self.launch_time_s + self.path_length_m / self.speed_mps, dtype=np.float64)  # t_arr = t_0 + L/v
 
         # ECEF displacement per metre of along-path distance on each segment, (N, K-1, 3);
         # zero on padding segments.
         ds = np.diff(self.cum_dist_m, axis=1)
         dp = np.diff(self.pos_ecef_m, axis=1)
         with np.errstate(invalid="ignore", divide="ignore"):
-            self._dpds = np.where(ds[..., None] > 0.0, dp / ds[..., None], 0.0)
+            self._dpds = np.ascontiguousarray(np.where(ds[..., None] > 0.0, dp / ds[..., None], 0.0), dtype=np.float64)
         # Row-offset search key: row i lives in [i·stride, i·stride + L_i], rows never overlap.
         self._k = k
         self._stride = float(self.path_length_m.max() + 1.0) if n else 1.0
         self._row_off = np.ascontiguousarray(rows * self._stride, dtype=np.float64)
         self._flat_key = np.ascontiguousarray((self.cum_dist_m + self._row_off[:, None]).ravel())
-        self.speed_mps = np.ascontiguousarray(self.speed_mps, dtype=np.float64)
-        self.launch_time_s = np.ascontiguousarray(self.launch_time_s, dtype=np.float64)
-        self.arrival_time_s = np.ascontiguousarray(self.arrival_time_s, dtype=np.float64)
-        self.path_length_m = np.ascontiguousarray(self.path_length_m, dtype=np.float64)
-        self._dpds = np.ascontiguousarray(self._dpds, dtype=np.float64)
 
     def state(self, t_s: float) -> MotionState:
         """Positions and velocities of all threats at ``t_s`` (s) (compiled, one pass over threats)."""
@@ -298,6 +321,19 @@ def _terrain_envelope(terrain: Any, lat: np.ndarray, lon: np.ndarray, spacing_m:
     ends = np.asarray(terrain.height_m(lat[[0, -1]], lon[[0, -1]]), float)
     env[0], env[-1] = ends[0], ends[1]
     return env
+
+
+def _speeds_and_launches(n: int, speed_mps: Any, launch_time_s: Any) -> tuple[np.ndarray, np.ndarray]:
+    """(N,) float speeds (finite, > 0 m/s) and launch times (finite), or an :class:`InputError`."""
+    speed = np.asarray(speed_mps, dtype=float).reshape(-1)
+    launch = np.asarray(launch_time_s, dtype=float).reshape(-1)
+    if speed.shape != (n,) or launch.shape != (n,):
+        raise InputError(f"RouteMover: speed_mps and launch_time_s need shape ({n},) (got {speed.shape}, {launch.shape})")
+    if not np.all(np.isfinite(speed)) or np.any(speed <= 0.0):
+        raise InputError(f"RouteMover: speeds must be finite and > 0 m/s (got {speed})")
+    if not np.all(np.isfinite(launch)):
+        raise InputError("RouteMover: launch times must be finite")
+    return speed, launch
 
 
 def _pad(rows: list[np.ndarray], k: int) -> np.ndarray:
