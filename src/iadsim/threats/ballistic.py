@@ -35,14 +35,13 @@ Model (every equation and its size of error in ``docs/models.md (threat motion)`
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 from numba import njit
 
 from iadsim.errors import InputError, NumericalError
 from iadsim.geo.frames import geodetic_to_ecef, unit_sphere_vector
-from iadsim.threats.motion import MotionState, _planned_state, _geodetic_rates_to_ecef, flags
+from iadsim.threats.motion import PlannedMover, _geodetic_rates_to_ecef, flags
 from iadsim.units import EARTH_MEAN_RADIUS_M, MU_EARTH_M3PS2
 
 __all__ = [
@@ -363,7 +362,7 @@ _BallisticColumns = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.nda
                           np.ndarray, np.ndarray, bool, np.ndarray, np.ndarray, np.ndarray, np.ndarray]  # fmt: skip
 
 
-class BallisticMover:
+class BallisticMover(PlannedMover):
     """Ballistic missiles on Keplerian arcs from launch to impact (spherical, non-rotating Earth).
 
     Parameters
@@ -612,22 +611,15 @@ class BallisticMover:
         c_hat = np.cross(u0, u1)
         self._cross_hat = c_hat / np.linalg.norm(c_hat, axis=-1, keepdims=True)  # ⊥ trajectory plane
 
-    def state(self, t_s: float) -> MotionState:
-        """Positions and velocities of all missiles at ``t_s`` (s) (compiled, one pass over missiles).
+    def _fill(self, t_s: float, dest: np.ndarray, pos: np.ndarray, vel: np.ndarray, flying: np.ndarray,
+              arrived: np.ndarray) -> None:
+        """Write the state at ``t_s`` of missile ``i`` into row ``dest[i]`` of the output arrays
+        (compiled, one pass over the missiles; :meth:`state` is inherited).
 
         Cubic Hermite interpolation of the ECEF position/velocity tables on the fixed time grid
         (index found arithmetically: k = floor(τ/dt)); the last interval ends at the impact time.
         See :func:`ballistic_state_kernel`.
         """
-        return _planned_state(self, float(t_s))
-
-    def _plan(self, dest: np.ndarray) -> list[tuple[Any, np.ndarray]]:
-        """One leaf fill: this mover's kernel into rows ``dest``."""
-        return [(self._fill, dest)]
-
-    def _fill(self, t_s: float, dest: np.ndarray, pos: np.ndarray, vel: np.ndarray, flying: np.ndarray,
-              arrived: np.ndarray) -> None:
-        """Write the state at ``t_s`` of missile ``i`` into row ``dest[i]`` of the output arrays."""
         if self.n:
             k: _BallisticColumns | None = self.__dict__.get("_kernel_args")
             if k is None:

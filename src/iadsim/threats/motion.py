@@ -24,7 +24,7 @@ import numpy as np
 
 from iadsim.geo.frames import WGS84_A_M, WGS84_E2
 
-__all__ = ["MotionState", "Mover", "CompositeMover", "PermutedMover", "fill_plan"]
+__all__ = ["MotionState", "Mover", "PlannedMover", "CompositeMover", "PermutedMover", "fill_plan"]
 
 
 @dataclass(frozen=True)
@@ -84,7 +84,27 @@ def flags(t_s: float, launch_time_s: np.ndarray, arrival_time_s: np.ndarray) -> 
     return flying, arrived
 
 
-class CompositeMover:
+class PlannedMover:
+    """Base of the bundled movers: :meth:`state` runs the mover's fill plan (:func:`fill_plan`).
+
+    A leaf mover (:class:`~iadsim.threats.routes.RouteMover`,
+    :class:`~iadsim.threats.ballistic.BallisticMover`) defines ``_fill(t_s, dest, pos, vel,
+    flying, arrived)``, its compiled kernel writing threat ``i`` into row ``dest[i]``; a mover built
+    from others (:class:`CompositeMover`, :class:`PermutedMover`) overrides :meth:`_plan`.
+    """
+
+    n: int
+
+    def state(self, t_s: float) -> MotionState:
+        """State of all threats at ``t_s`` (s), in this mover's threat order."""
+        return _planned_state(self, float(t_s))  # type: ignore[arg-type]
+
+    def _plan(self, dest: np.ndarray) -> list[tuple[Fill, np.ndarray]]:
+        """One leaf fill: this mover's kernel into rows ``dest``."""
+        return [(self._fill, dest)]  # type: ignore[attr-defined]
+
+
+class CompositeMover(PlannedMover):
     """Concatenation of several movers into one.
 
     Threat ``k`` of the composite is threat ``k - offset[j]`` of mover ``j``; offsets follow the
@@ -104,10 +124,6 @@ class CompositeMover:
         self.offsets: np.ndarray = np.concatenate([[0], np.cumsum(counts, dtype=np.int64)]).astype(np.int64)
         self.launch_time_s: np.ndarray = _cat([np.asarray(m.launch_time_s, float) for m in self.movers], (0,))
         self.arrival_time_s: np.ndarray = _cat([np.asarray(m.arrival_time_s, float) for m in self.movers], (0,))
-
-    def state(self, t_s: float) -> MotionState:
-        """State of all threats at ``t_s`` (s); arrays in composite index order."""
-        return _planned_state(self, float(t_s))
 
     def _plan(self, dest: np.ndarray) -> list[tuple[Fill, np.ndarray]]:
         """Leaf fills: each mover's, with its own slice of ``dest``."""
@@ -139,7 +155,7 @@ class CompositeMover:
         return pos, vel
 
 
-class PermutedMover:
+class PermutedMover(PlannedMover):
     """A mover whose threat order is a permutation of another's.
 
     Threat ``i`` of this mover is threat ``index[i]`` of ``inner``. Lets the world compiler run
@@ -159,10 +175,6 @@ class PermutedMover:
         #: row of inner threat j in this mover's order: inverse[index[i]] = i
         self._inverse: np.ndarray = np.empty(self.n, np.int64)
         self._inverse[self.index] = np.arange(self.n, dtype=np.int64)
-
-    def state(self, t_s: float) -> MotionState:
-        """State of all threats at ``t_s`` (s) in this mover's (permuted) order."""
-        return _planned_state(self, float(t_s))
 
     def _plan(self, dest: np.ndarray) -> list[tuple[Fill, np.ndarray]]:
         """The inner mover's leaf fills, threat ``index[i]`` of it into row ``dest[i]``."""

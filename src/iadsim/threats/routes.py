@@ -38,7 +38,7 @@ from numba import njit
 
 from iadsim.errors import InputError
 from iadsim.geo.frames import geodesic_points, geodetic_to_ecef
-from iadsim.threats.motion import MotionState, _planned_state, flags
+from iadsim.threats.motion import PlannedMover, flags
 
 __all__ = ["RouteMover", "route_state_kernel"]
 
@@ -49,7 +49,7 @@ TERRAIN_SPACING_M = 500.0
 TERRAIN_SAMPLE_MIN_M = 30.0
 
 
-class RouteMover:
+class RouteMover(PlannedMover):
     """Threats flying great-circle (geodesic) legs at constant ground speed.
 
     Parameters
@@ -212,17 +212,10 @@ class RouteMover:
         self._row_off = np.ascontiguousarray(rows * self._stride, dtype=np.float64)
         self._flat_key = np.ascontiguousarray((self.cum_dist_m + self._row_off[:, None]).ravel())
 
-    def state(self, t_s: float) -> MotionState:
-        """Positions and velocities of all threats at ``t_s`` (s) (compiled, one pass over threats)."""
-        return _planned_state(self, float(t_s))
-
-    def _plan(self, dest: np.ndarray) -> list[tuple[Any, np.ndarray]]:
-        """One leaf fill: this mover's kernel into rows ``dest``."""
-        return [(self._fill, dest)]
-
     def _fill(self, t_s: float, dest: np.ndarray, pos: np.ndarray, vel: np.ndarray, flying: np.ndarray,
               arrived: np.ndarray) -> None:
-        """Write the state at ``t_s`` of threat ``i`` into row ``dest[i]`` of the output arrays."""
+        """Write the state at ``t_s`` of threat ``i`` into row ``dest[i]`` of the output arrays
+        (:func:`route_state_kernel`, one pass over the threats; :meth:`state` is inherited)."""
         if self.n:
             route_state_kernel(t_s, self.launch_time_s, self.arrival_time_s, self.speed_mps, self.path_length_m,
                                self.n_points, self.cum_dist_m, self._flat_key, self._row_off, self.pos_ecef_m,
