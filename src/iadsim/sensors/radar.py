@@ -891,6 +891,28 @@ def measure_kernel(range_det: np.ndarray, az_det: np.ndarray, el_det: np.ndarray
                                    r_rot[s], cov[m])  # fmt: skip
 
 
+def measure(radars: RadarArrays, range_m: np.ndarray, az_rad: np.ndarray, el_rad: np.ndarray, radar_idx: np.ndarray,
+            noise: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:  # fmt: skip
+    """Noisy measurements of M detections and their ECEF conversion (:func:`measure_kernel`).
+
+    Parameters
+    ----------
+    radars : the radars ``radar_idx`` (M,) indexes. range_m, az_rad, el_rad : (M,) true geometry
+    (azimuth in [0, 2π) or the raw atan2). noise : (M, 3) standard normals drawn by the caller.
+
+    Returns
+    -------
+    ``(r (M,), az (M,), el (M,), z_enu (M, 3), z_ecef (M, 3), R_ecef (M, 3, 3))`` in m, rad, m².
+    """
+    m = len(radar_idx)
+    c = np.ascontiguousarray
+    r, az, el = np.empty(m), np.empty(m), np.empty(m)
+    z_enu, z_ecef, cov = np.empty((m, 3)), np.empty((m, 3)), np.empty((m, 3, 3))
+    measure_kernel(c(range_m, np.float64), c(az_rad, np.float64), c(el_rad, np.float64), c(radar_idx, np.int64),
+                   c(noise, np.float64), *_measure_columns(radars), r, az, el, z_enu, z_ecef, cov)  # fmt: skip
+    return r, az, el, z_enu, z_ecef, cov
+
+
 def sense(
     radars: RadarArrays,
     tgt_ecef_m: ArrayLike,
@@ -969,10 +991,7 @@ def sense(
     else:
         c = np.ascontiguousarray
         r0, az0, el0 = c(range_m[si, ti], np.float64), c(geom.az_rad[si, ti], np.float64), c(geom.el_rad[si, ti], np.float64)
-    r, az, el = np.empty(m), np.empty(m), np.empty(m)
-    z_enu, z_ecef, r_ecef = np.empty((m, 3)), np.empty((m, 3)), np.empty((m, 3, 3))
-    measure_kernel(r0, az0, el0, si, np.ascontiguousarray(noise, dtype=np.float64), *_measure_columns(sub),
-                   r, az, el, z_enu, z_ecef, r_ecef)  # fmt: skip
+    r, az, el, z_enu, z_ecef, r_ecef = measure(sub, r0, az0, el0, si, noise)
     return Detections(
         sensor=scan[si].astype(np.int64),
         target=act[ti].astype(np.int64),
@@ -995,6 +1014,7 @@ __all__ = [
     "detection_probability",
     "gather_kernel",
     "geometry",
+    "measure",
     "measure_kernel",
     "near_pair_detection",
     "near_pair_kernel",

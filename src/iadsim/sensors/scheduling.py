@@ -28,7 +28,7 @@ from iadsim.sensors.radar import (
     Detections,
     RadarArrays,
     RadarGeometry,
-    converted_covariance_ecef,
+    measure,
     snr_from_reference,
     swerling1_pd,
     swerling1_snr_for_pd,
@@ -240,54 +240,6 @@ def pair_visibility(radars: RadarArrays, radar_idx: np.ndarray, tgt_ecef_m: np.n
 
 
 @njit(cache=True)
-def measure_kernel(range_m: np.ndarray, az_rad: np.ndarray, el_rad: np.ndarray, noise: np.ndarray, radar_idx: np.ndarray,
-                   sigma_range_m: np.ndarray, sigma_az_rad: np.ndarray, sigma_el_rad: np.ndarray, ecef_m: np.ndarray,
-                   enu_rot: np.ndarray) -> tuple:  # pragma: no cover - compiled  # fmt: skip
-    """Noisy polar measurements of M detections and their ENU / ECEF conversion.
-
-    Per detection m of radar s = ``radar_idx[m]`` (true range R, azimuth az, elevation el; ``noise``
-    (M, 3) standard normals, drawn by the caller):
-
-    r = R + σ_r n₀;  a = (az + σ_az n₁) mod 2π;  e = el + σ_el n₂;
-    z_enu = (r cos e sin a, r cos e cos a, r sin e)  (:func:`iadsim.geo.frames.aer_to_enu`);
-    z_ecef = x_s + C_sᵀ z_enu  (C_s the radar's ECEF→ENU rotation).
-
-    Sums and products in NumPy's order (``aer_to_enu``; ``einsum("mji,mj->mi")`` sums the three
-    terms left to right), so the values are those of the NumPy expressions bit for bit.
-
-    Parameters
-    ----------
-    range_m, az_rad, el_rad : (M,) true geometry. noise : (M, 3). radar_idx : (M,) int64.
-    sigma_range_m, sigma_az_rad, sigma_el_rad (S,), ecef_m (S, 3), enu_rot (S, 3, 3) : radar columns.
-
-    Returns
-    -------
-    ``(r (M,), az (M,), el (M,), z_enu (M, 3), z_ecef (M, 3))`` in m and rad.
-    """
-    M = range_m.shape[0]
-    r = np.empty(M)
-    az = np.empty(M)
-    el = np.empty(M)
-    z_enu = np.empty((M, 3))
-    z_ecef = np.empty((M, 3))
-    two_pi = 2 * np.pi
-    for m in range(M):
-        s = radar_idx[m]
-        rm = range_m[m] + sigma_range_m[s] * noise[m, 0]
-        a = _pymod(az_rad[m] + sigma_az_rad[s] * noise[m, 1], two_pi)
-        e = el_rad[m] + sigma_el_rad[s] * noise[m, 2]
-        ce = math.cos(e)
-        ze = rm * ce * math.sin(a)
-        zn = rm * ce * math.cos(a)
-        zu = rm * math.sin(e)
-        r[m], az[m], el[m] = rm, a, e
-        z_enu[m, 0], z_enu[m, 1], z_enu[m, 2] = ze, zn, zu
-        for i in range(3):
-            z_ecef[m, i] = ecef_m[s, i] + ((enu_rot[s, 0, i] * ze + enu_rot[s, 1, i] * zn) + enu_rot[s, 2, i] * zu)
-    return r, az, el, z_enu, z_ecef
-
-
-@njit(cache=True)
 def dwell_selection(radar: np.ndarray, last_dwell_s: np.ndarray, row_of: np.ndarray, truth: np.ndarray, active: np.ndarray,
                     update_s: np.ndarray, t_s: float, n_objects: int) -> tuple:  # pragma: no cover - compiled  # fmt: skip
     """The track dwells due at t on maintained targets, and what each beam illuminates.
@@ -394,11 +346,7 @@ def track_dwells(
     # the measured angles from NumPy's arctan2 on the detections' ENU (the compiled libm atan2 may
     # differ from NumPy's vectorised one in the last bit; the measurements stay bit-identical)
     az0, el0, _ = enu_to_aer(enu[k])
-    r, az, el, z_enu, z_ecef = measure_kernel(rng_m[k], az0, el0, noise, sk, radars.sigma_range_m, radars.sigma_az_rad,
-                                              radars.sigma_el_rad, radars.ecef_m, radars.enu_rot)  # fmt: skip
-    s_r, s_az, s_el = radars.sigma_range_m[sk], radars.sigma_az_rad[sk], radars.sigma_el_rad[sk]
-    rot = radars.enu_rot[sk]
-    R = converted_covariance_ecef(r, az, el, s_r, s_az, s_el, rot)
+    r, az, el, z_enu, z_ecef, R = measure(radars, rng_m[k], az0, el0, sk, noise)
     dets = Detections(sensor=sk, target=np.asarray(target[k], np.int64), time_s=float(t_s),
                       range_m=r, az_rad=az, el_rad=el, z_enu_m=z_enu, z_ecef_m=z_ecef, R_ecef=R)  # fmt: skip
     return vis, det, dets

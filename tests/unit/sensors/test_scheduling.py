@@ -9,6 +9,7 @@ import pytest
 
 from iadsim.geo import frames
 from iadsim.geo.horizon import EARTH_RADIUS_M, K_EFFECTIVE
+from iadsim.sensors import radar as radar_mod
 from iadsim.sensors import scheduling
 from iadsim.sensors.radar import RadarArrays, geometry, swerling1_pd, swerling1_snr_for_pd, visible
 
@@ -110,7 +111,7 @@ def test_pair_visibility_sector_wraps_through_north() -> None:
     assert scheduling.pair_visibility(r, np.zeros(4, np.int64), p).tolist() == [True, True, False, False]
 
 
-def test_measure_kernel_is_the_polar_to_ecef_conversion() -> None:
+def test_track_dwell_measurement_is_the_polar_to_ecef_conversion() -> None:
     # reference: the NumPy formulas r + σ n, (az + σ n) mod 2π, aer_to_enu, x_s + Cᵀ z_enu
     rng = np.random.default_rng(5)
     r = _radars(S=4, seed=6)
@@ -119,7 +120,7 @@ def test_measure_kernel_is_the_polar_to_ecef_conversion() -> None:
     R0, az0, el0 = rng.uniform(1e3, 2e5, M), rng.uniform(0, 2 * np.pi, M), rng.uniform(-0.1, 1.5, M)
     az0[:3] = [0.0, 2 * np.pi - 1e-7, 1e-9]  # wraps through north both ways
     noise = rng.standard_normal((M, 3)) * 50
-    got = scheduling.measure_kernel(R0, az0, el0, noise, si, r.sigma_range_m, r.sigma_az_rad, r.sigma_el_rad, r.ecef_m, r.enu_rot)
+    got = radar_mod.measure(r, R0, az0, el0, si, noise)[:5]  # the kernel track dwells use (radar.measure)
     rr = R0 + r.sigma_range_m[si] * noise[:, 0]
     az = np.mod(az0 + r.sigma_az_rad[si] * noise[:, 1], 2 * np.pi)
     el = el0 + r.sigma_el_rad[si] * noise[:, 2]
