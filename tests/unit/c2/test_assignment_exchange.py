@@ -4,7 +4,6 @@ never worse, brute-force agreement on tiny instances."""
 from __future__ import annotations
 
 import itertools
-import math
 
 import numpy as np
 import pytest
@@ -17,6 +16,7 @@ from iadsim.c2.assignment import (
     expected_survival,
     get_assigner,
 )
+from test_assignment import brute_force
 
 
 def _ce(prob: AssignmentProblem, x: np.ndarray, cycles: int = 1000, rejects: int = 20) -> np.ndarray:
@@ -26,18 +26,8 @@ def _ce(prob: AssignmentProblem, x: np.ndarray, cycles: int = 1000, rejects: int
 
 
 def _brute(prob: AssignmentProblem) -> float:
-    types = np.repeat(np.arange(prob.n_weapons), prob.counts)
-    T = prob.n_targets
-    best = math.inf
-    for choice in itertools.product(range(T + 1), repeat=types.size):
-        x = np.zeros(prob.pk.shape, dtype=np.int64)
-        for r, j in enumerate(choice):
-            if j < T:
-                x[types[r], j] += 1
-        if check_feasible(prob, x):
-            continue
-        best = min(best, expected_survival(prob, x))
-    return best
+    """The optimum by enumeration (the independent reference of test_assignment.py)."""
+    return brute_force(prob)[0]
 
 
 def test_three_cycle_hand_checked() -> None:
