@@ -28,6 +28,7 @@ from iadsim.sensors.radar import (
     Detections,
     RadarArrays,
     RadarGeometry,
+    _mod,
     measure,
     snr_from_reference,
     swerling1_pd,
@@ -76,18 +77,6 @@ def _dwells_due_kernel(t_s: float, last_dwell_s: np.ndarray, update_s: np.ndarra
     for d in range(out.shape[0]):
         out[d] = due(t_s, last_dwell_s[d], update_s[d])
     return out
-
-
-@njit(cache=True)
-def _pymod(a: float, b: float) -> float:  # pragma: no cover - compiled
-    """a mod b for b > 0, NumPy's ``np.mod`` (fmod, then shifted into [0, b))."""
-    m = np.fmod(a, b)
-    if m != 0.0:
-        if m < 0.0:
-            m += b
-    else:
-        m = 0.0
-    return m
 
 
 @njit(cache=True)
@@ -148,7 +137,7 @@ def pair_kernel(ecef_m: np.ndarray, enu_rot: np.ndarray, lat_rad: np.ndarray, lo
         uu = (enu_rot[s, 2, 0] * dx + enu_rot[s, 2, 2] * dz) + enu_rot[s, 2, 1] * dy
         enu[d, 0], enu[d, 1], enu[d, 2] = ee, nn, uu
         horiz = math.hypot(ee, nn)
-        azd = _pymod(math.atan2(ee, nn), two_pi)
+        azd = _mod(math.atan2(ee, nn), two_pi)
         if azd >= two_pi:
             azd = 0.0
         az[d] = azd
@@ -171,7 +160,7 @@ def pair_kernel(ecef_m: np.ndarray, enu_rot: np.ndarray, lat_rad: np.ndarray, lo
         el_refr[d] = elr
         # coverage (radar.visible without terrain)
         limit = math.atan2(math.sqrt(h1 * (2.0 * re + h1)), re) + math.atan2(math.sqrt(h2 * (2.0 * re + h2)), re)
-        daz = _pymod(azd - boresight_rad[s] + np.pi, two_pi) - np.pi
+        daz = _mod(azd - boresight_rad[s] + np.pi, two_pi) - np.pi
         hw = half_width_rad[s]
         vis[d] = ((rd <= max_range_m[s]) and (h2raw <= max_alt_m[s]) and (abs(theta) <= limit)
                   and (elr >= min_el_rad[s]) and ((abs(daz) <= hw) or (hw >= np.pi)))  # fmt: skip
