@@ -41,7 +41,7 @@ from numba import njit
 
 from iadsim import npmath
 from iadsim.errors import InputError, NumericalError
-from iadsim.geo.frames import geodetic_to_ecef, unit_sphere_vector
+from iadsim.geo.frames import WGS84_A_M, WGS84_E2, geodetic_to_ecef, unit_sphere_vector
 from iadsim.threats.motion import PlannedMover, _geodetic_rates_to_ecef, flags
 from iadsim.units import EARTH_MEAN_RADIUS_M, MU_EARTH_M3PS2
 
@@ -345,8 +345,8 @@ def burnout_kernel(psi: np.ndarray, gamma: np.ndarray, tb: np.ndarray, earth_rad
     den = r₁² cos²γ₁ (1/R − cos Δθ/r₁ + tan γ₁ sin Δθ/r₁), bad = Δθ ≤ 0 ∨ den ≤ 0,
     v² = μ (1 − cos Δθ)/den (v² kept where bad), bad ∨= v² r₁/μ ≥ 2; stop when every missile of
     the batch moved by ≤ 10⁻⁹ max(v, 1) (one test over the whole batch, as the NumPy form did).
-    A missile whose v is an exact fixed point (f(v) = v, bit for bit) is not re-evaluated: its
-    later iterates would be the same numbers.
+    A missile whose v reached an exact fixed point (f(v) = v, bit for bit) or an exact 2-cycle
+    (f(f(v)) = v) is not re-evaluated: its later iterates (and ``bad``) are known numbers.
 
     Shapes: ``psi, gamma, tb`` (M,) rad, rad, s; outputs ``v`` (M,) m/s and ``bad`` (M,) bool.
     """
@@ -364,33 +364,48 @@ def burnout_kernel(psi: np.ndarray, gamma: np.ndarray, tb: np.ndarray, earth_rad
         sg[i] = np.sin(gamma[i])
         cg[i] = np.cos(gamma[i])
     v_new = np.empty(m)
-    moving = np.ones(m, dtype=np.bool_)  # False once v is an exact fixed point: v_new = f(v) = v
+    v_old = np.full(m, np.nan)  # the iterate before v
+    mode = np.zeros(m, dtype=np.int8)  # 0 iterating, 1 exact fixed point f(v) = v, 2 exact 2-cycle
+    alt_v = np.empty(m)  # mode 2: the other value of the cycle and its ``bad``
+    alt_b = np.zeros(m, dtype=np.bool_)
     for _ in range(iterations):
         converged = True
         for i in range(m):
             vi = v[i]
-            if not moving[i]:  # f(v) = v bit for bit: every later iterate (and ``bad``) is the same
+            if mode[i] == 1:  # f(v) = v bit for bit: every later iterate (and ``bad``) is the same
                 v_new[i] = vi
                 continue
-            d = 0.5 * vi * tb[i]
-            px = R + d * sg[i]
-            py = d * cg[i]
-            r1 = np.hypot(px, py)
-            th1 = npmath.atan2(py, px)
-            g1 = gamma[i] + th1
-            dth = psi[i] - th1
-            c1 = np.cos(g1)
-            den = r1 * r1 * (c1 * c1) * (inv_r - np.cos(dth) / r1 + npmath.tan(g1) * np.sin(dth) / r1)
-            b = (dth <= 0.0) or (den <= 0.0)
-            vv = vi * vi
-            v2 = vv if b else mu * (1.0 - np.cos(dth)) / den
-            b = b or (v2 * r1 / mu >= 2.0)
-            vn = np.sqrt(vv if b else v2)
-            bad[i] = b
+            if mode[i] == 2:  # f(a) = b, f(b) = a bit for bit: the iterates alternate
+                vn = alt_v[i]
+                b = alt_b[i]
+                alt_v[i] = vi
+                alt_b[i] = bad[i]
+            else:
+                d = 0.5 * vi * tb[i]
+                px = R + d * sg[i]
+                py = d * cg[i]
+                r1 = np.hypot(px, py)
+                th1 = npmath.atan2(py, px)
+                g1 = gamma[i] + th1
+                dth = psi[i] - th1
+                c1 = np.cos(g1)
+                den = r1 * r1 * (c1 * c1) * (inv_r - np.cos(dth) / r1 + npmath.tan(g1) * np.sin(dth) / r1)
+                b = (dth <= 0.0) or (den <= 0.0)
+                vv = vi * vi
+                v2 = vv if b else mu * (1.0 - np.cos(dth)) / den
+                b = b or (v2 * r1 / mu >= 2.0)
+                vn = np.sqrt(vv if b else v2)
+                if vn == vi:
+                    mode[i] = 1
+                elif vn == v_old[i]:
+                    mode[i] = 2
+                    alt_v[i] = vi
+                    alt_b[i] = bad[i]
             scale = vi if vi > 1.0 else 1.0  # np.maximum(v, 1.0); NaN v fails the test below anyway
             if not (np.abs(vn - vi) <= 1e-9 * scale):
                 converged = False
-            moving[i] = vn != vi
+            bad[i] = b
+            v_old[i] = vi
             v_new[i] = vn
         v[:] = v_new
         if converged:
@@ -654,6 +669,73 @@ def arc_kernel(gamma: np.ndarray, v_bo: np.ndarray, tb: np.ndarray, bo_xy: np.nd
     return ok, k_imp, offset, flight, apogee, th_imp, t_local, r_t, th_t, vr_t, vt_t
 
 
+@njit(cache=True)
+def map_kernel(psi: np.ndarray, th_imp: np.ndarray, offset: np.ndarray, k_imp: np.ndarray, r: np.ndarray,
+               theta: np.ndarray, v_r: np.ndarray, v_t: np.ndarray, t_local: np.ndarray, u0: np.ndarray,
+               w: np.ndarray, man_alt_m: np.ndarray, R: float, a_m: float, e2: float):  # type: ignore[no-untyped-def]  # pragma: no cover - compiled  # fmt: skip
+    """Map the in-plane tables onto the Earth: ECEF position/velocity per sample, weave start.
+
+    Per sample of missile i: θ_m = θ ψ/θ_imp, θ̇_m = (v_t/r) ψ/θ_imp; u = cos θ_m u₀ + sin θ_m ŵ
+    (great circle from launch towards impact), u̇ = θ̇_m (−sin θ_m u₀ + cos θ_m ŵ); ρ = max(|u_xy|,
+    10⁻¹²), φ = atan2(u_z, ρ), λ = atan2(u_y, u_x), h = r − R (spherical angles used as geodetic);
+    WGS84 position (N + h) cos φ (cos λ, sin λ), (N (1 − e²) + h) sin φ, N = a/√(1 − e² sin²φ);
+    velocity (M + h) φ̇ n̂ + (N + h) cos φ λ̇ ê + ṙ û, φ̇ = u̇_z/ρ, cos φ λ̇ = (u_x u̇_y − u_y u̇_x)/ρ,
+    M = a (1 − e²)/(1 − e² sin²φ)^{3/2}. Weave start: the first table time on the descent
+    (ṙ < 0) below ``man_alt_m`` (+inf if none).
+
+    Shapes: ``psi, th_imp, man_alt_m`` (N,); ``offset, k_imp`` (N,) int; ``r, theta, v_r, v_t,
+    t_local`` (G,); ``u0, w`` (N, 3). Returns ``pos, vel`` (G, 3) m, m/s and ``start`` (N,) s.
+    """
+    n = psi.shape[0]
+    g_n = r.shape[0]
+    pos = np.empty((g_n, 3))
+    vel = np.empty((g_n, 3))
+    start = np.full(n, np.inf)
+    one_e2 = 1.0 - e2
+    am = a_m * (1.0 - e2)
+    for i in range(n):
+        sc = psi[i] / th_imp[i]
+        for g in range(offset[i], offset[i] + k_imp[i] + 1):
+            thm = theta[g] * sc
+            thm_dot = (v_t[g] / r[g]) * sc
+            c = np.cos(thm)
+            s = np.sin(thm)
+            ux = c * u0[i, 0] + s * w[i, 0]
+            uy = c * u0[i, 1] + s * w[i, 1]
+            uz = c * u0[i, 2] + s * w[i, 2]
+            udx = thm_dot * (-s * u0[i, 0] + c * w[i, 0])
+            udy = thm_dot * (-s * u0[i, 1] + c * w[i, 1])
+            udz = thm_dot * (-s * u0[i, 2] + c * w[i, 2])
+            rho = np.hypot(ux, uy)
+            if not (rho >= 1e-12 or np.isnan(rho)):
+                rho = 1e-12
+            lat = npmath.atan2(uz, rho)
+            lon = npmath.atan2(uy, ux)
+            alt = r[g] - R
+            sl = np.sin(lat)
+            cl = np.cos(lat)
+            so = np.sin(lon)
+            co = np.cos(lon)
+            nn = a_m / np.sqrt(1.0 - e2 * sl * sl)
+            pos[g, 0] = (nn + alt) * cl * co
+            pos[g, 1] = (nn + alt) * cl * so
+            pos[g, 2] = (nn * one_e2 + alt) * sl
+            lat_rate = udz / rho
+            cl_lon_rate = (ux * udy - uy * udx) / rho
+            ww = 1.0 - e2 * sl * sl
+            n_m = a_m / np.sqrt(ww)
+            m_m = am / npmath.pow(ww, 1.5)
+            fa = (m_m + alt) * lat_rate
+            fb = (n_m + alt) * cl_lon_rate
+            fc = v_r[g]
+            vel[g, 0] = fa * (-sl * co) + fb * -so + fc * (cl * co)
+            vel[g, 1] = fa * (-sl * so) + fb * co + fc * (cl * so)
+            vel[g, 2] = fa * cl + fb * 0.0 + fc * sl
+            if v_r[g] < 0.0 and alt < man_alt_m[i] and t_local[g] < start[i]:
+                start[i] = t_local[g]
+    return pos, vel, start
+
+
 #: Per-missile arguments of :func:`ballistic_state_kernel` (after ``t_s, dt_s``).
 _BallisticColumns = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray,
                           np.ndarray, np.ndarray, bool, np.ndarray, np.ndarray, np.ndarray, np.ndarray]  # fmt: skip
@@ -806,27 +888,15 @@ class BallisticMover(PlannedMover):
         self.arrival_time_s: np.ndarray = t0 + self.flight_time_s
         self._offset: np.ndarray = offset  # start of each missile's rows in the ragged tables
         self._k_imp: np.ndarray = k_imp  # rows 0..k_imp-1 on the grid, row k_imp the impact sample
-        owner = np.repeat(np.arange(n), k_imp + 1)
         self.impact_angle_numerical_rad: np.ndarray = th_imp
         self._t_local = t_local
         self._r, self._theta, self._vr, self._vt = r, th, vr, vt
         self.apogee_alt_m: np.ndarray = apogee
 
         # --- map onto the Earth ------------------------------------------------------------------
-        scale = psi / self.impact_angle_numerical_rad  # θ_map = θ·ψ/θ_imp, so impact lands exactly
-        thm = th * scale[owner]
-        thm_dot = (vt / r) * scale[owner]
-        c, s = np.cos(thm)[:, None], np.sin(thm)[:, None]
-        u = c * u0[owner] + s * w[owner]  # slerp along the great circle from u0 towards u1
-        udot = thm_dot[:, None] * (-s * u0[owner] + c * w[owner])
-        rho = np.maximum(np.hypot(u[:, 0], u[:, 1]), 1e-12)
-        lat = np.arctan2(u[:, 2], rho)  # geodetic lat := spherical lat of u
-        lon = np.arctan2(u[:, 1], u[:, 0])
-        alt = r - R
-        self._pos = geodetic_to_ecef(lat, lon, alt)
-        lat_rate = udot[:, 2] / rho  # d(asin u_z)/dt = u̇_z / cos φ
-        coslat_lon_rate = (u[:, 0] * udot[:, 1] - u[:, 1] * udot[:, 0]) / rho  # cos φ · λ̇
-        self._vel = _geodetic_rates_to_ecef(lat, lon, alt, lat_rate, coslat_lon_rate, vr)
+        self._pos, self._vel, start = map_kernel(
+            c(psi, float), th_imp, offset, k_imp, r, th, vr, vt, t_local, c(u0, float), c(w, float), c(man_alt, float),
+            R, WGS84_A_M, WGS84_E2)  # fmt: skip
         # exact end points
         self._launch_ecef = geodetic_to_ecef(lat0, lon0, np.zeros(n))
         self._impact_ecef = geodetic_to_ecef(lat1, lon1, np.zeros(n))
@@ -835,9 +905,6 @@ class BallisticMover(PlannedMover):
 
         # --- terminal manoeuvre: weave across the ground track below man_alt on the descent ------
         self.terminal_manoeuvre_g: np.ndarray = man_g
-        desc = (vr < 0.0) & (alt < man_alt[owner])
-        start = np.full(n, np.inf)
-        np.minimum.at(start, owner[desc], t_local[desc])
         start = np.minimum(start, self.flight_time_s)
         dur = self.flight_time_s - start
         cycles = np.maximum(1.0, np.round(dur / man_per))
