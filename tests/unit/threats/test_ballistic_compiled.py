@@ -89,3 +89,29 @@ def test_arc_kernel_reports_a_missile_that_never_comes_down() -> None:
                                          np.array([[EARTH_MEAN_RADIUS_M, 0.0]]), 2.0, EARTH_MEAN_RADIUS_M,
                                          3.986004418e14, 10_000)  # fmt: skip
     assert ok and k_imp[0] > 5
+
+
+@pytest.mark.parametrize("name", ["turkey-2017", "turkey-2017-integrated"])
+def test_template_draws_the_numpy_movers_ballistic_tables(name: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each seed's drawn ``BallisticMover`` (the template's static columns + the drawn points) has
+    the tables the NumPy mover computes from the same inputs, and the draw equals ``compile_world``."""
+    import iadsim
+    import iadsim.engine.world as world
+    from iadsim.rng import make_streams
+
+    seen: list[tuple[tuple, dict]] = []
+
+    class Capture(BallisticMover):
+        def __init__(self, *a: object, **k: object) -> None:
+            seen.append((a, k))
+            super().__init__(*a, **k)  # type: ignore[arg-type]
+
+    sc = iadsim.load_scenario(name)
+    tpl = world.build_template(sc)
+    monkeypatch.setattr(world, "BallisticMover", Capture)
+    for seed in range(6):
+        w = tpl.draw(make_streams(seed))
+        assert np.array_equal(w.threats.arrival_time_s, world.compile_world(sc, None, make_streams(seed)).threats.arrival_time_s)
+    assert len(seen) == 12 and len({a[0].tobytes() for a, _k in seen}) == 6  # seeds draw different launch points
+    for a, k in seen[::2]:
+        _assert_same(BallisticMover(*a, **k), RefMover(*a, **k))  # type: ignore[arg-type]
