@@ -28,7 +28,7 @@ from numba import types
 from numba.core import cgutils
 from numba.extending import intrinsic
 
-__all__ = ["atan2", "tan", "pow", "USES_SVML"]
+__all__ = ["atan2", "tan", "pow", "atan2_block", "tan_block", "BLOCK", "USES_SVML"]
 
 _SVML = {"arctan2": ("__svml_atan28_ha", "atan2", 2), "tan": ("__svml_tan8_ha", "tan", 1),
          "power": ("__svml_pow8_ha", "pow", 2)}  # fmt: skip
@@ -55,9 +55,10 @@ def _numpy_uses_svml(ufunc: str, symbol: str) -> bool:
 USES_SVML: dict[str, bool] = {u: _numpy_uses_svml(u, s) for u, (s, _c, _n) in _SVML.items()}
 
 
-def _codegen(ufunc: str) -> Any:
+def _codegen(ufunc: str, svml: bool | None = None) -> Any:
+    """LLVM code of one call: SVML (``svml`` True) or the C library; ``None`` = what NumPy uses here."""
     symbol, cname, nargs = _SVML[ufunc]
-    svml = USES_SVML[ufunc]
+    svml = USES_SVML[ufunc] if svml is None else svml
 
     def codegen(context: Any, builder: Any, signature: Any, args: Any) -> Any:
         d = ir.DoubleType()
@@ -93,3 +94,50 @@ def tan(typingctx: Any, x: Any) -> Any:
 def pow(typingctx: Any, x: Any, y: Any) -> Any:  # noqa: A001 - NumPy's name for it is power
     """``np.power(x, y)`` (= ``x ** y`` on float64 arrays) for float64 scalars, bit for bit."""
     return types.float64(types.float64, types.float64), _codegen("power")
+
+
+#: Lanes of one :func:`atan2_block` / :func:`tan_block` call.
+BLOCK = 8
+
+
+def _block_codegen(ufunc: str, svml: bool | None = None) -> Any:
+    """LLVM code of ``out[i:i+8] = f(a[i:i+8], ...)`` (contiguous float64 arrays; SVML or libm)."""
+    symbol, cname, nargs = _SVML[ufunc]
+    svml = USES_SVML[ufunc] if svml is None else svml
+
+    def codegen(context: Any, builder: Any, signature: Any, args: Any) -> Any:
+        d = ir.DoubleType()
+        vec = ir.VectorType(d, BLOCK)
+        arrs = [context.make_array(signature.args[k])(context, builder, args[k]) for k in range(nargs + 1)]
+        idx = args[nargs + 1]
+
+        def ptr(a: Any) -> Any:
+            return builder.bitcast(builder.gep(a.data, [idx]), vec.as_pointer())
+
+        ins = [builder.load(ptr(a), align=8) for a in arrs[:nargs]]
+        if svml:
+            fn = cgutils.get_or_insert_function(builder.module, ir.FunctionType(vec, [vec] * nargs), symbol)
+            res = builder.call(fn, ins)
+        else:
+            fn = cgutils.get_or_insert_function(builder.module, ir.FunctionType(d, [d] * nargs), cname)
+            res = ir.Constant(vec, ir.Undefined)
+            for lane in range(BLOCK):
+                k = ir.Constant(ir.IntType(32), lane)
+                res = builder.insert_element(res, builder.call(fn, [builder.extract_element(v, k) for v in ins]), k)
+        builder.store(res, ptr(arrs[nargs]), align=8)
+        return context.get_dummy_value()
+
+    return codegen
+
+
+@intrinsic
+def atan2_block(typingctx: Any, y: Any, x: Any, out: Any, i: Any) -> Any:
+    """``out[i:i+8] = np.arctan2(y[i:i+8], x[i:i+8])`` bit for bit, one vector call (compiled code
+    only). ``y, x, out``: C-contiguous float64 1-d arrays with at least i + 8 elements (not checked)."""
+    return types.none(y, x, out, types.int64), _block_codegen("arctan2")
+
+
+@intrinsic
+def tan_block(typingctx: Any, x: Any, out: Any, i: Any) -> Any:
+    """``out[i:i+8] = np.tan(x[i:i+8])`` bit for bit, one vector call (compiled code only)."""
+    return types.none(x, out, types.int64), _block_codegen("tan")
