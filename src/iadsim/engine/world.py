@@ -789,7 +789,31 @@ def build_template(scenario: Scenario, catalog: Catalog | None = None, terrain: 
                         for k in ("cls", "rcs", "launch", "end", "modes", "p_fail")},
         friendly_names=tuple(frc["name"]),
         object_mover_index=obj_index,
+        ballistic_columns=_ballistic_columns(raid_specs),
     )
+
+
+def _ballistic_columns(raids: list[RaidTemplate]) -> dict[str, np.ndarray]:
+    """The seed-independent ``BallisticMover`` inputs of the ballistic raids, concatenated in raid
+    order (launch time, flight-path angle (NaN: by shape), burn time, terminal weave g / altitude /
+    period, trajectory shape): built once per template, only the launch and aim points are drawn.
+    """
+    br = [r for r in raids if r.ballistic]
+    if not br:
+        return {}
+
+    def col(f: Any) -> np.ndarray:
+        return np.concatenate([np.asarray(f(r), float) for r in br])
+
+    def full(r: RaidTemplate, v: float) -> np.ndarray:
+        return np.full(len(r.names), v)
+
+    return {
+        "t0": col(lambda r: r.launch_time_s), "fpa": col(lambda r: full(r, r.flight_path_angle_rad)),
+        "tb": col(lambda r: full(r, r.burn_time_s)), "man_g": col(lambda r: full(r, r.manoeuvre_g)),
+        "man_alt": col(lambda r: full(r, r.manoeuvre_alt_m)), "man_per": col(lambda r: full(r, r.manoeuvre_period_s)),
+        "shape": np.concatenate([np.full(len(r.names), r.trajectory, dtype=object) for r in br]),
+    }  # fmt: skip
 
 
 @dataclass(frozen=True, eq=False)
@@ -868,6 +892,7 @@ class WorldTemplate:
     friend_columns: dict[str, np.ndarray]
     friendly_names: tuple[str, ...]
     object_mover_index: np.ndarray  # (N + N_f,)
+    ballistic_columns: dict[str, np.ndarray] = field(default_factory=dict)  # (N_b,) each, see _ballistic_columns
 
     def draw(self, streams: RunStreams | None = None) -> World:
         """The world of one run: the template plus everything drawn from the run's streams.
@@ -885,9 +910,7 @@ class WorldTemplate:
         radars = replace(self.radars, scan_phase_s=np.ascontiguousarray(
             np.array([st.entity("radar", nm).random() for nm in self.radars.name], float) * self.radars.revisit_s))  # fmt: skip
         heads: list[Legs] = []
-        ball: list[list[np.ndarray]] = [[] for _ in range(10)]
-        # lat0, lon0, lat1, lon1, t0, fpa, burn time, manoeuvre g, manoeuvre altitude, manoeuvre period
-        ball_shape: list[np.ndarray] = []
+        ball: list[list[np.ndarray]] = [[] for _ in range(4)]  # drawn: lat0, lon0, lat1, lon1 per ballistic raid
         for rt in self.raids:  # a loop over raids; the draws are per threat, from each threat's own stream
             n = len(rt.names)
             gens = st.entities("threat", rt.names)  # one stream per threat
@@ -902,12 +925,8 @@ class WorldTemplate:
                     r = np.hypot(d[:, 0], d[:, 1])
                     az = draws[:, 2] * 2 * np.pi
                     tlat, tlon, _ = frames.geodesic_direct(tlat, tlon, az, r)
-                cols_b = (lat0, lon0, np.asarray(tlat, float), np.asarray(tlon, float), rt.launch_time_s,
-                          np.full(n, rt.flight_path_angle_rad), np.full(n, rt.burn_time_s), np.full(n, rt.manoeuvre_g),
-                          np.full(n, rt.manoeuvre_alt_m), np.full(n, rt.manoeuvre_period_s))  # fmt: skip
-                for lst, v in zip(ball, cols_b):
+                for lst, v in zip(ball, (lat0, lon0, tlat, tlon)):
                     lst.append(np.asarray(v, float))
-                ball_shape.append(np.full(n, rt.trajectory, dtype=object))
                 continue
             rows = rt.first_row + np.arange(n)
             ones = np.ones(n, bool)
@@ -937,10 +956,12 @@ class WorldTemplate:
         ballistic: list[Mover] = []
         if self.has_ballistic_raids:
             b = [np.concatenate(a) for a in ball]
+            bc = self.ballistic_columns  # the template's seed-independent columns
             # NaN angle: the raid's trajectory shape decides (minimum energy, depressed, lofted)
-            ballistic.append(BallisticMover(b[0], b[1], b[2], b[3], b[4], flight_path_angle_rad=b[5], integrate_dt_s=2.0,
-                                            burn_time_s=b[6], shape=np.concatenate(ball_shape), terminal_manoeuvre_g=b[7],
-                                            terminal_manoeuvre_alt_m=b[8], terminal_manoeuvre_period_s=b[9]))  # fmt: skip
+            ballistic.append(BallisticMover(b[0], b[1], b[2], b[3], bc["t0"].copy(), flight_path_angle_rad=bc["fpa"],
+                                            integrate_dt_s=2.0, burn_time_s=bc["tb"], shape=bc["shape"],
+                                            terminal_manoeuvre_g=bc["man_g"], terminal_manoeuvre_alt_m=bc["man_alt"],
+                                            terminal_manoeuvre_period_s=bc["man_per"]))  # fmt: skip
         mover: Mover = PermutedMover(CompositeMover(movers + ballistic), self.mover_index)
         tc = self.threat_columns
         threats = ThreatArrays(

@@ -39,8 +39,9 @@ from dataclasses import dataclass
 import numpy as np
 from numba import njit
 
+from iadsim import npmath
 from iadsim.errors import InputError, NumericalError
-from iadsim.geo.frames import geodetic_to_ecef, unit_sphere_vector
+from iadsim.geo.frames import WGS84_A_M, WGS84_E2, geodetic_to_ecef, unit_sphere_vector
 from iadsim.threats.motion import PlannedMover, _geodetic_rates_to_ecef, flags
 from iadsim.units import EARTH_MEAN_RADIUS_M, MU_EARTH_M3PS2
 
@@ -246,27 +247,11 @@ def boosted_burnout(
     )
     R = float(earth_radius_m)
     mu = float(mu_m3ps2)
-    half = 0.5 * psi
-    q = np.sin(half) / (np.cos(gamma) * np.sin(gamma + half))  # no-boost start (equal radius)
-    v = np.sqrt(np.clip(q, 0.0, 2.0) * mu / R)
-    bad = np.zeros(psi.shape, bool)
-    px = py = np.zeros(psi.shape)
-    for _ in range(iterations):
-        d = 0.5 * v * tb
-        px, py = R + d * np.sin(gamma), d * np.cos(gamma)
-        r1 = np.hypot(px, py)
-        th1 = np.arctan2(py, px)
-        g1 = gamma + th1  # the local horizontal at P is tilted down by θ₁
-        dth = psi - th1
-        den = r1**2 * np.cos(g1) ** 2 * (1.0 / R - np.cos(dth) / r1 + np.tan(g1) * np.sin(dth) / r1)
-        bad = (dth <= 0.0) | (den <= 0.0)
-        v2 = np.where(bad, v * v, mu * (1.0 - np.cos(dth)) / np.where(bad, 1.0, den))
-        bad |= v2 * r1 / mu >= 2.0  # escape (Q ≥ 2 at r₁)
-        v_new = np.sqrt(np.where(bad, v * v, v2))
-        if np.all(np.abs(v_new - v) <= 1e-9 * np.maximum(v, 1.0)):
-            v = v_new
-            break
-        v = v_new
+    c = np.ascontiguousarray
+    v = np.empty(psi.size)
+    bad = np.empty(psi.size, dtype=bool)
+    burnout_kernel(c(psi, float).ravel(), c(gamma, float).ravel(), c(tb, float).ravel(), R, mu, int(iterations), v, bad)
+    v, bad = v.reshape(psi.shape), bad.reshape(psi.shape)
     d = 0.5 * v * tb
     xy = np.stack([R + d * np.sin(gamma), d * np.cos(gamma)], axis=-1)
     return v, xy, bad
@@ -303,31 +288,11 @@ def shape_flight_path_angle(
     gamma = np.pi / 4.0 - psi / 4.0
     boosted = tb > 0.0
     if boosted.any():
-        p_b, t_b = psi[boosted], tb[boosted]
-
-        def speed(g: np.ndarray) -> np.ndarray:  # v_bo(γ), inf where no solution
-            pp, tt = np.broadcast_to(p_b, g.shape), np.broadcast_to(t_b, g.shape)
-            v, _, bad = boosted_burnout(pp, g, tt, earth_radius_m, mu_m3ps2)
-            return np.where(bad, np.inf, v)
-
         # bracket on a 2° grid over [1°, 89°], then golden-section search inside the bracket
         grid = np.deg2rad(np.arange(1.0, 89.0 + 1e-9, 2.0))
-        k = np.clip(np.argmin(speed(np.broadcast_to(grid[:, None], (grid.size, p_b.size)).copy()), axis=0),
-                    1, grid.size - 2)  # fmt: skip
-        lo, hi = grid[k - 1], grid[k + 1]
-        ratio = (np.sqrt(5.0) - 1.0) / 2.0
-        c, d = hi - ratio * (hi - lo), lo + ratio * (hi - lo)
-        fc, fd = speed(c), speed(d)
-        for _ in range(30):  # bracket × 0.618³⁰ ≈ 2e-6 of 4°
-            left = fc < fd  # minimum in [lo, d]
-            hi = np.where(left, d, hi)
-            lo = np.where(left, lo, c)
-            c_new = hi - ratio * (hi - lo)
-            d_new = lo + ratio * (hi - lo)
-            # reuse the surviving point: left ⇒ new d = old c; right ⇒ new c = old d
-            fc, fd = np.where(left, speed(c_new), fd), np.where(left, fc, speed(d_new))
-            c, d = np.where(left, c_new, d), np.where(left, c, d_new)
-        gamma[boosted] = 0.5 * (lo + hi)
+        ratio = float((np.sqrt(5.0) - 1.0) / 2.0)
+        gamma[boosted] = min_energy_angle_kernel(np.ascontiguousarray(psi[boosted]), np.ascontiguousarray(tb[boosted]),
+                                                 grid, ratio, float(earth_radius_m), float(mu_m3ps2))  # fmt: skip
     offset = np.where(shp == "depressed", -SHAPE_OFFSET_RAD, np.where(shp == "lofted", SHAPE_OFFSET_RAD, 0.0))
     return np.clip(gamma + offset.astype(float), np.deg2rad(1.0), np.deg2rad(89.0))
 
@@ -355,6 +320,442 @@ def _polar(x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarra
     vr = (x[..., 0] * x[..., 2] + x[..., 1] * x[..., 3]) / r  # ṙ = r·v / r
     vt = (x[..., 0] * x[..., 3] - x[..., 1] * x[..., 2]) / r  # r θ̇ = (r × v)_z / r
     return r, th, vr, vt
+
+
+# --- compiled per-missile work (NumPy's arithmetic order, bit for bit; see docs/design.md) ----------
+
+
+@njit(cache=True)
+def _clip(x: float, lo: float, hi: float) -> float:  # pragma: no cover - compiled
+    """``np.clip`` on a float64 scalar: min(max(x, lo), hi), NaN kept (NumPy's ``_NPY_CLIP``)."""
+    if np.isnan(x):
+        return x
+    m = x if x > lo else lo
+    return m if m < hi else hi
+
+
+@njit(cache=True)
+def burnout_kernel(psi: np.ndarray, gamma: np.ndarray, tb: np.ndarray, earth_radius_m: float, mu_m3ps2: float,
+                   iterations: int, v: np.ndarray, bad: np.ndarray) -> None:  # pragma: no cover - compiled  # fmt: skip
+    """Boosted burnout speed by fixed-point iteration, for a batch of M missiles at once.
+
+    The equations of :func:`boosted_burnout`: start v = sqrt(clip(Q, 0, 2) μ/R) with the
+    equal-radius Q = sin(ψ/2) / (cos γ sin(γ + ψ/2)); repeat: d = ½ v t_b, P = (R + d sin γ, d cos γ),
+    r₁ = |P|, θ₁ = atan2(P_y, P_x), γ₁ = γ + θ₁, Δθ = ψ − θ₁,
+    den = r₁² cos²γ₁ (1/R − cos Δθ/r₁ + tan γ₁ sin Δθ/r₁), bad = Δθ ≤ 0 ∨ den ≤ 0,
+    v² = μ (1 − cos Δθ)/den (v² kept where bad), bad ∨= v² r₁/μ ≥ 2; stop when every missile of
+    the batch moved by ≤ 10⁻⁹ max(v, 1) (one test over the whole batch, as the NumPy form did).
+    A missile whose v reached an exact fixed point (f(v) = v, bit for bit) or an exact 2-cycle
+    (f(f(v)) = v) is not re-evaluated: its later iterates (and ``bad``) are known numbers.
+
+    Shapes: ``psi, gamma, tb`` (M,) rad, rad, s; outputs ``v`` (M,) m/s and ``bad`` (M,) bool.
+    """
+    m = psi.shape[0]
+    R = earth_radius_m
+    mu = mu_m3ps2
+    inv_r = 1.0 / R
+    sg = np.empty(m)
+    cg = np.empty(m)
+    for i in range(m):
+        half = 0.5 * psi[i]
+        q = np.sin(half) / (np.cos(gamma[i]) * np.sin(gamma[i] + half))
+        v[i] = np.sqrt(_clip(q, 0.0, 2.0) * mu / R)
+        bad[i] = False
+        sg[i] = np.sin(gamma[i])
+        cg[i] = np.cos(gamma[i])
+    v_new = np.empty(m)
+    v_old = np.full(m, np.nan)  # the iterate before v
+    mode = np.zeros(m, dtype=np.int8)  # 0 iterating, 1 exact fixed point f(v) = v, 2 exact 2-cycle
+    alt_v = np.empty(m)  # mode 2: the other value of the cycle and its ``bad``
+    alt_b = np.zeros(m, dtype=np.bool_)
+    nb = (m + npmath.BLOCK - 1) // npmath.BLOCK  # arctan2 / tan in blocks of 8 lanes (NumPy's own calls)
+    mp = nb * npmath.BLOCK
+    px = np.ones(mp)
+    py = np.ones(mp)
+    th1 = np.zeros(mp)
+    g1 = np.zeros(mp)
+    tg = np.zeros(mp)
+    live = np.zeros(nb, dtype=np.bool_)
+    for _ in range(iterations):
+        live[:] = False
+        for i in range(m):
+            if mode[i] == 0:
+                d = 0.5 * v[i] * tb[i]
+                px[i] = R + d * sg[i]
+                py[i] = d * cg[i]
+                live[i // npmath.BLOCK] = True
+        for k in range(nb):
+            if live[k]:
+                npmath.atan2_block(py, px, th1, k * npmath.BLOCK)
+        for i in range(m):
+            g1[i] = gamma[i] + th1[i]
+        for k in range(nb):
+            if live[k]:
+                npmath.tan_block(g1, tg, k * npmath.BLOCK)
+        converged = True
+        for i in range(m):
+            vi = v[i]
+            if mode[i] == 1:  # f(v) = v bit for bit: every later iterate (and ``bad``) is the same
+                v_new[i] = vi
+                continue
+            if mode[i] == 2:  # f(a) = b, f(b) = a bit for bit: the iterates alternate
+                vn = alt_v[i]
+                b = alt_b[i]
+                alt_v[i] = vi
+                alt_b[i] = bad[i]
+            else:
+                r1 = np.hypot(px[i], py[i])
+                dth = psi[i] - th1[i]
+                c1 = np.cos(g1[i])
+                den = r1 * r1 * (c1 * c1) * (inv_r - np.cos(dth) / r1 + tg[i] * np.sin(dth) / r1)
+                b = (dth <= 0.0) or (den <= 0.0)
+                vv = vi * vi
+                v2 = vv if b else mu * (1.0 - np.cos(dth)) / den
+                b = b or (v2 * r1 / mu >= 2.0)
+                vn = np.sqrt(vv if b else v2)
+                if vn == vi:
+                    mode[i] = 1
+                elif vn == v_old[i]:
+                    mode[i] = 2
+                    alt_v[i] = vi
+                    alt_b[i] = bad[i]
+            scale = vi if vi > 1.0 else 1.0  # np.maximum(v, 1.0); NaN v fails the test below anyway
+            if not (np.abs(vn - vi) <= 1e-9 * scale):
+                converged = False
+            bad[i] = b
+            v_old[i] = vi
+            v_new[i] = vn
+        v[:] = v_new
+        if converged:
+            break
+
+
+@njit(cache=True)
+def _speed(psi: np.ndarray, gamma: np.ndarray, tb: np.ndarray, R: float, mu: float, v: np.ndarray,
+           bad: np.ndarray) -> np.ndarray:  # pragma: no cover - compiled  # fmt: skip
+    """v_bo(γ) of a batch, +inf where no solution (the ``speed`` of :func:`shape_flight_path_angle`)."""
+    burnout_kernel(psi, gamma, tb, R, mu, 60, v, bad)
+    out = np.empty(psi.shape[0])
+    for i in range(psi.shape[0]):
+        out[i] = np.inf if bad[i] else v[i]
+    return out
+
+
+@njit(cache=True)
+def min_energy_angle_kernel(psi: np.ndarray, tb: np.ndarray, grid: np.ndarray, ratio: float, R: float,
+                            mu: float) -> np.ndarray:  # pragma: no cover - compiled  # fmt: skip
+    """Minimum-energy flight-path angle γ_me = argmin_γ v_bo(γ) of N boosted missiles (rad, (N,)).
+
+    Bracket: the grid angle (``grid``, (G,) rad) of least v_bo, first one on ties, clipped to
+    [1, G − 2]; then 30 golden-section steps (``ratio`` = (√5 − 1)/2) inside [γ_{k−1}, γ_{k+1}]:
+    c = hi − ratio (hi − lo), d = lo + ratio (hi − lo); f(c) < f(d) keeps [lo, d], else [c, hi];
+    result ½ (lo + hi). Each evaluation is one :func:`burnout_kernel` batch over all N missiles
+    (the grid: one batch of G·N), exactly the batches of the NumPy form.
+    """
+    n = psi.shape[0]
+    ng = grid.shape[0]
+    pp = np.empty(ng * n)
+    tt = np.empty(ng * n)
+    gg = np.empty(ng * n)
+    for j in range(ng):
+        for i in range(n):
+            pp[j * n + i] = psi[i]
+            tt[j * n + i] = tb[i]
+            gg[j * n + i] = grid[j]
+    vw = np.empty(ng * n)
+    bw = np.empty(ng * n, dtype=np.bool_)
+    s = _speed(pp, gg, tt, R, mu, vw, bw)
+    lo = np.empty(n)
+    hi = np.empty(n)
+    for i in range(n):
+        best = s[i]
+        k = 0
+        if not np.isnan(best):
+            for j in range(1, ng):
+                val = s[j * n + i]
+                if np.isnan(val):  # np.argmin: the first NaN wins
+                    k = j
+                    break
+                if val < best:
+                    best = val
+                    k = j
+        k = min(max(k, 1), ng - 2)
+        lo[i] = grid[k - 1]
+        hi[i] = grid[k + 1]
+    c = np.empty(n)
+    d = np.empty(n)
+    for i in range(n):
+        c[i] = hi[i] - ratio * (hi[i] - lo[i])
+        d[i] = lo[i] + ratio * (hi[i] - lo[i])
+    v = vw[:n]
+    bad = bw[:n]
+    fc = _speed(psi, c, tb, R, mu, v, bad)
+    fd = _speed(psi, d, tb, R, mu, v, bad)
+    c_new = np.empty(n)
+    d_new = np.empty(n)
+    left = np.empty(n, dtype=np.bool_)
+    for _ in range(30):
+        for i in range(n):
+            left[i] = fc[i] < fd[i]
+            if left[i]:
+                hi[i] = d[i]
+            else:
+                lo[i] = c[i]
+            c_new[i] = hi[i] - ratio * (hi[i] - lo[i])
+            d_new[i] = lo[i] + ratio * (hi[i] - lo[i])
+        sc = _speed(psi, c_new, tb, R, mu, v, bad)
+        sd = _speed(psi, d_new, tb, R, mu, v, bad)
+        for i in range(n):
+            if left[i]:
+                fd[i] = fc[i]
+                fc[i] = sc[i]
+                d[i] = c[i]
+                c[i] = c_new[i]
+            else:
+                fc[i] = fd[i]
+                fd[i] = sd[i]
+                c[i] = d[i]
+                d[i] = d_new[i]
+    out = np.empty(n)
+    for i in range(n):
+        out[i] = 0.5 * (lo[i] + hi[i])
+    return out
+
+
+@njit(cache=True)
+def _rk4(x: np.ndarray, h: float, mu: float, out: np.ndarray) -> None:  # pragma: no cover - compiled
+    """One classical RK4 step of size h (s) of the planar two-body state x = [x, y, vx, vy] → ``out``.
+
+    ẋ = (vx, vy, −μ x/|r|³, −μ y/|r|³); k₁..k₄ at x, x + ½h k₁, x + ½h k₂, x + h k₃;
+    x + h/6 (k₁ + 2k₂ + 2k₃ + k₄), with NumPy's |r|³ (``npmath.pow``).
+    """
+    nmu = -mu
+    hh = 0.5 * h
+    x0, x1, x2, x3 = x[0], x[1], x[2], x[3]
+    r3 = npmath.pow(np.hypot(x0, x1), 3.0)
+    a0, a1, a2, a3 = x2, x3, nmu * x0 / r3, nmu * x1 / r3
+    y0, y1, y2, y3 = x0 + hh * a0, x1 + hh * a1, x2 + hh * a2, x3 + hh * a3
+    r3 = npmath.pow(np.hypot(y0, y1), 3.0)
+    b0, b1, b2, b3 = y2, y3, nmu * y0 / r3, nmu * y1 / r3
+    y0, y1, y2, y3 = x0 + hh * b0, x1 + hh * b1, x2 + hh * b2, x3 + hh * b3
+    r3 = npmath.pow(np.hypot(y0, y1), 3.0)
+    c0, c1, c2, c3 = y2, y3, nmu * y0 / r3, nmu * y1 / r3
+    y0, y1, y2, y3 = x0 + h * c0, x1 + h * c1, x2 + h * c2, x3 + h * c3
+    r3 = npmath.pow(np.hypot(y0, y1), 3.0)
+    d0, d1, d2, d3 = y2, y3, nmu * y0 / r3, nmu * y1 / r3
+    h6 = h / 6.0
+    out[0] = x0 + h6 * (a0 + 2.0 * b0 + 2.0 * c0 + d0)
+    out[1] = x1 + h6 * (a1 + 2.0 * b1 + 2.0 * c1 + d1)
+    out[2] = x2 + h6 * (a2 + 2.0 * b2 + 2.0 * c2 + d2)
+    out[3] = x3 + h6 * (a3 + 2.0 * b3 + 2.0 * c3 + d3)
+
+
+@njit(cache=True)
+def _integrate_one(gamma: float, v: float, tb: float, bo_x: float, bo_y: float, dt: float, R: float, mu: float,
+                   k_max: int, buf: np.ndarray) -> int:  # pragma: no cover - compiled  # fmt: skip
+    """Grid samples 0..k_imp of one missile into ``buf`` ((≥ k_max + 1, 4)); returns k_imp (−1: no impact).
+
+    Boost (t_b > 0): s = ½ a t², ṡ = a t along ê = (sin γ, cos γ) from (R, 0), a = v/t_b, while
+    k dt < t_b − 10⁻¹²; at k_bo = ⌈t_b/dt − 10⁻¹²⌉ one fractional RK4 step of k_bo dt − t_b from the
+    burnout state (bo_x, bo_y, v ê); then RK4 steps of dt until r < R after the boost (k_imp).
+    """
+    sg = np.sin(gamma)
+    cg = np.cos(gamma)
+    boosted = tb > 0.0
+    xbo = np.empty(4)
+    xbo[0] = bo_x
+    xbo[1] = bo_y
+    xbo[2] = v * sg
+    xbo[3] = v * cg
+    acc = v / tb if boosted else 0.0
+    k_bo = np.int64(np.ceil(tb / dt - 1e-12)) if boosted else np.int64(0)
+    if boosted:
+        buf[0, 0] = R + 0.0 * sg
+        buf[0, 1] = 0.0 * cg
+        buf[0, 2] = 0.0 * sg
+        buf[0, 3] = 0.0 * cg
+    else:
+        buf[0, :] = xbo
+    k = 0
+    while True:
+        if k >= k_max:
+            return -1
+        k += 1
+        t = k * dt
+        in_boost = t < tb - 1e-12
+        if in_boost:
+            s = 0.5 * acc * t * t
+            buf[k, 0] = R + s * sg
+            buf[k, 1] = s * cg
+            buf[k, 2] = (acc * t) * sg
+            buf[k, 3] = (acc * t) * cg
+        elif boosted and k == k_bo:
+            _rk4(xbo, k_bo * dt - tb, mu, buf[k])
+        else:
+            _rk4(buf[k - 1], dt, mu, buf[k])
+        if not in_boost and np.hypot(buf[k, 0], buf[k, 1]) < R:
+            return k
+
+
+@njit(cache=True)
+def arc_kernel(gamma: np.ndarray, v_bo: np.ndarray, tb: np.ndarray, bo_xy: np.ndarray, dt: float, R: float,
+               mu: float, k_max: int):  # type: ignore[no-untyped-def]  # pragma: no cover - compiled  # fmt: skip
+    """In-plane trajectories of N missiles: RK4 arcs, impact root, ragged polar tables, apogee.
+
+    Per missile: the grid samples of :func:`_integrate_one` up to k_imp (first r < R after the
+    boost); impact: linear first guess h = dt (r_a − R)/(r_a − r_b) from the last sample above
+    ground, then 4 Newton steps h ← clip(h − (r(h) − R)/ṙ(h), 0, dt) on a fractional RK4 step;
+    flight time (k_imp − 1) dt + h. Tables (rows 0..k_imp−1 grid, row k_imp the impact state):
+    t, r = |x|, θ = atan2(y, x) (+2π below −π/2), ṙ = r·v/r, r θ̇ = (r × v)_z/r. Apogee: parabola
+    through the sample of largest r: r_k − ṙ_k²/(2 r̈_k) − R, r̈ = −μ/r² + (r θ̇)²/r.
+
+    Shapes: ``gamma, v_bo, tb`` (N,) rad, m/s, s; ``bo_xy`` (N, 2) m. Returns ``ok`` (False: a
+    missile did not come down within k_max steps), ``k_imp, offset`` (N,) int64, ``flight_time_s,
+    apogee_alt_m, impact_angle_rad`` (N,), ``t_local, r, theta, v_r, v_t`` (G,), G = Σ (k_imp + 1).
+    """
+    n = gamma.shape[0]
+    store = np.empty((max(k_max + 1, 64 * (n + 1)), 4))  # every missile's grid samples, row-major by missile
+    k_imp = np.zeros(n, dtype=np.int64)
+    offset = np.zeros(n, dtype=np.int64)
+    ok = True
+    total = 0
+    for i in range(n):
+        if total + k_max + 1 > store.shape[0]:  # room for the longest possible arc
+            grown = np.empty((max(2 * store.shape[0], total + k_max + 1), 4))
+            grown[:total] = store[:total]
+            store = grown
+        k = _integrate_one(gamma[i], v_bo[i], tb[i], bo_xy[i, 0], bo_xy[i, 1], dt, R, mu, k_max, store[total:])
+        if k < 0:
+            ok = False
+            k = 0
+        k_imp[i] = k
+        offset[i] = total
+        total += k + 1
+    flight = np.zeros(n)
+    apogee = np.zeros(n)
+    th_imp = np.zeros(n)
+    t_local = np.empty(total)
+    r_t = np.empty(total)
+    th_t = np.empty(total)
+    vr_t = np.empty(total)
+    vt_t = np.empty(total)
+    xi = np.empty(4)
+    if not ok:
+        return ok, k_imp, offset, flight, apogee, th_imp, t_local, r_t, th_t, vr_t, vt_t
+    half_pi = -0.5 * np.pi
+    two_pi = 2.0 * np.pi
+    for i in range(n):
+        ki = k_imp[i]
+        buf = store[offset[i]:offset[i] + ki + 1]
+        xa = buf[ki - 1]
+        ra = np.hypot(xa[0], xa[1])
+        rb = np.hypot(buf[ki, 0], buf[ki, 1])
+        h = dt * (ra - R) / (ra - rb)
+        for _ in range(4):
+            _rk4(xa, h, mu, xi)
+            ri = np.hypot(xi[0], xi[1])
+            vri = (xi[0] * xi[2] + xi[1] * xi[3]) / ri
+            h = _clip(h - (ri - R) / vri, 0.0, dt)
+        flight[i] = (ki - 1) * dt + h
+        # apogee: the first sample of largest r among 0..k_imp (np.argmax)
+        best = -np.inf
+        kb = 0
+        for k in range(ki + 1):
+            rk = np.hypot(buf[k, 0], buf[k, 1])
+            if np.isnan(rk):
+                kb = k
+                break
+            if rk > best:
+                best = rk
+                kb = k
+        xk = buf[kb]
+        rr = np.hypot(xk[0], xk[1])
+        vra = (xk[0] * xk[2] + xk[1] * xk[3]) / rr
+        vta = (xk[0] * xk[3] - xk[1] * xk[2]) / rr
+        rdd = -mu / rr**2 + vta**2 / rr
+        apogee[i] = rr - vra**2 / (2.0 * rdd) - R
+        _rk4(xa, h, mu, buf[ki])  # the impact state replaces grid sample k_imp
+        o = offset[i]
+        for k in range(ki + 1):
+            x = buf[k]
+            r = np.hypot(x[0], x[1])
+            th = npmath.atan2(x[1], x[0])
+            if th < half_pi:
+                th = th + two_pi
+            t_local[o + k] = k * dt if k < ki else flight[i]
+            r_t[o + k] = r
+            th_t[o + k] = th
+            vr_t[o + k] = (x[0] * x[2] + x[1] * x[3]) / r
+            vt_t[o + k] = (x[0] * x[3] - x[1] * x[2]) / r
+        th_imp[i] = th_t[o + ki]
+    return ok, k_imp, offset, flight, apogee, th_imp, t_local, r_t, th_t, vr_t, vt_t
+
+
+@njit(cache=True)
+def map_kernel(psi: np.ndarray, th_imp: np.ndarray, offset: np.ndarray, k_imp: np.ndarray, r: np.ndarray,
+               theta: np.ndarray, v_r: np.ndarray, v_t: np.ndarray, t_local: np.ndarray, u0: np.ndarray,
+               w: np.ndarray, man_alt_m: np.ndarray, R: float, a_m: float, e2: float):  # type: ignore[no-untyped-def]  # pragma: no cover - compiled  # fmt: skip
+    """Map the in-plane tables onto the Earth: ECEF position/velocity per sample, weave start.
+
+    Per sample of missile i: θ_m = θ ψ/θ_imp, θ̇_m = (v_t/r) ψ/θ_imp; u = cos θ_m u₀ + sin θ_m ŵ
+    (great circle from launch towards impact), u̇ = θ̇_m (−sin θ_m u₀ + cos θ_m ŵ); ρ = max(|u_xy|,
+    10⁻¹²), φ = atan2(u_z, ρ), λ = atan2(u_y, u_x), h = r − R (spherical angles used as geodetic);
+    WGS84 position (N + h) cos φ (cos λ, sin λ), (N (1 − e²) + h) sin φ, N = a/√(1 − e² sin²φ);
+    velocity (M + h) φ̇ n̂ + (N + h) cos φ λ̇ ê + ṙ û, φ̇ = u̇_z/ρ, cos φ λ̇ = (u_x u̇_y − u_y u̇_x)/ρ,
+    M = a (1 − e²)/(1 − e² sin²φ)^{3/2}. Weave start: the first table time on the descent
+    (ṙ < 0) below ``man_alt_m`` (+inf if none).
+
+    Shapes: ``psi, th_imp, man_alt_m`` (N,); ``offset, k_imp`` (N,) int; ``r, theta, v_r, v_t,
+    t_local`` (G,); ``u0, w`` (N, 3). Returns ``pos, vel`` (G, 3) m, m/s and ``start`` (N,) s.
+    """
+    n = psi.shape[0]
+    g_n = r.shape[0]
+    pos = np.empty((g_n, 3))
+    vel = np.empty((g_n, 3))
+    start = np.full(n, np.inf)
+    one_e2 = 1.0 - e2
+    am = a_m * (1.0 - e2)
+    for i in range(n):
+        sc = psi[i] / th_imp[i]
+        for g in range(offset[i], offset[i] + k_imp[i] + 1):
+            thm = theta[g] * sc
+            thm_dot = (v_t[g] / r[g]) * sc
+            c = np.cos(thm)
+            s = np.sin(thm)
+            ux = c * u0[i, 0] + s * w[i, 0]
+            uy = c * u0[i, 1] + s * w[i, 1]
+            uz = c * u0[i, 2] + s * w[i, 2]
+            udx = thm_dot * (-s * u0[i, 0] + c * w[i, 0])
+            udy = thm_dot * (-s * u0[i, 1] + c * w[i, 1])
+            udz = thm_dot * (-s * u0[i, 2] + c * w[i, 2])
+            rho = np.hypot(ux, uy)
+            if not (rho >= 1e-12 or np.isnan(rho)):
+                rho = 1e-12
+            lat = npmath.atan2(uz, rho)
+            lon = npmath.atan2(uy, ux)
+            alt = r[g] - R
+            sl = np.sin(lat)
+            cl = np.cos(lat)
+            so = np.sin(lon)
+            co = np.cos(lon)
+            nn = a_m / np.sqrt(1.0 - e2 * sl * sl)
+            pos[g, 0] = (nn + alt) * cl * co
+            pos[g, 1] = (nn + alt) * cl * so
+            pos[g, 2] = (nn * one_e2 + alt) * sl
+            lat_rate = udz / rho
+            cl_lon_rate = (ux * udy - uy * udx) / rho
+            ww = 1.0 - e2 * sl * sl
+            n_m = a_m / np.sqrt(ww)
+            m_m = am / npmath.pow(ww, 1.5)
+            fa = (m_m + alt) * lat_rate
+            fb = (n_m + alt) * cl_lon_rate
+            fc = v_r[g]
+            vel[g, 0] = fa * (-sl * co) + fb * -so + fc * (cl * co)
+            vel[g, 1] = fa * (-sl * so) + fb * co + fc * (cl * so)
+            vel[g, 2] = fa * cl + fb * 0.0 + fc * sl
+            if v_r[g] < 0.0 and alt < man_alt_m[i] and t_local[g] < start[i]:
+                start[i] = t_local[g]
+    return pos, vel, start
 
 
 #: Per-missile arguments of :func:`ballistic_state_kernel` (after ``t_s, dt_s``).
@@ -497,99 +898,27 @@ class BallisticMover(PlannedMover):
         self.flight_path_angle_rad: np.ndarray = gamma
         self.burnout_speed_mps: np.ndarray = v_bo
 
-        # --- boost (analytic on the grid) then RK4 in the trajectory plane, all missiles at once --
-        v = v_bo
-        e_hat = np.stack([np.sin(gamma), np.cos(gamma)], axis=1)  # boost direction (radial, downrange)
-        x_bo = np.concatenate([bo_xy, v[:, None] * e_hat], axis=1)  # burnout state (N, 4)
-        acc_b = np.where(boosted, v / np.where(boosted, tb, 1.0), 0.0)  # a = v_bo / t_b
-        k_bo = np.where(boosted, np.ceil(tb / dt - 1e-12), 0).astype(np.int64)  # first grid step after burnout
-
-        def boost_state(t: float) -> np.ndarray:
-            # s = ½ a t², ṡ = a t along ê from the launch point (R, 0)
-            s_b = 0.5 * acc_b * t * t
-            return np.concatenate([np.stack([R + s_b * e_hat[:, 0], s_b * e_hat[:, 1]], axis=1),
-                                   (acc_b * t)[:, None] * e_hat], axis=1)  # fmt: skip
-
-        x = np.where(boosted[:, None], boost_state(0.0), x_bo)
+        # --- boost (analytic on the grid), RK4 arc, impact root, polar tables: compiled per missile --
         t_ff_max = float(np.max(sol.flight_time_s, initial=0.0))
         k_max = int(np.ceil((2.0 * t_ff_max + float(np.max(tb, initial=0.0))) / dt)) + 8
-        hist = [x]
-        impacted = np.zeros(n, dtype=bool)
-        k_imp = np.zeros(n, dtype=np.int64)  # first step index with r < R
-        k = 0
-        while not np.all(impacted):
-            if k >= k_max:
-                raise NumericalError("BallisticMover: trajectory did not return to the surface")
-            k += 1
-            in_boost = k * dt < tb - 1e-12
-            first_ff = boosted & (k == k_bo)
-            step = _rk4_step(x, dt, mu)
-            if first_ff.any():  # fractional first step from the burnout state onto the grid
-                step = np.where(first_ff[:, None], _rk4_step(x_bo, k_bo * dt - tb, mu), step)
-            if in_boost.any():
-                step = np.where(in_boost[:, None], boost_state(k * dt), step)
-            # missiles already down are frozen (no flight through the Earth's centre)
-            x = np.where(impacted[:, None], x, step)
-            hist.append(x)
-            down = (~impacted) & ~in_boost & (np.hypot(x[:, 0], x[:, 1]) < R)
-            k_imp[down] = k
-            impacted |= down
-        traj = np.stack(hist, axis=0)  # (K+1, N, 4)
-
-        # impact: fractional RK4 step from the last above-ground state, Newton on r(h) = R
-        rows = np.arange(n)
-        xa = traj[k_imp - 1, rows]
-        xb = traj[k_imp, rows]
-        ra, rb = np.hypot(xa[:, 0], xa[:, 1]), np.hypot(xb[:, 0], xb[:, 1])
-        h = dt * (ra - R) / (ra - rb)  # linear first guess
-        for _ in range(4):
-            xi = _rk4_step(xa, h, mu)
-            ri, _th, vri, _vt = _polar(xi)
-            h = np.clip(h - (ri - R) / vri, 0.0, dt)  # Newton: dr/dh = ṙ
-        x_imp = _rk4_step(xa, h, mu)
-        self.flight_time_s: np.ndarray = (k_imp - 1) * dt + h
+        c = np.ascontiguousarray
+        ok, k_imp, offset, flight, apogee, th_imp, t_local, r, th, vr, vt = arc_kernel(
+            c(gamma, float), c(v_bo, float), c(tb, float), c(bo_xy, float), dt, R, mu, k_max)
+        if not ok:
+            raise NumericalError("BallisticMover: trajectory did not return to the surface")
+        self.flight_time_s: np.ndarray = flight
         self.arrival_time_s: np.ndarray = t0 + self.flight_time_s
-
-        # --- ragged tables: samples 0..k_imp-1 on the grid, then the impact sample --------------
-        counts = k_imp + 1
-        self._offset: np.ndarray = (np.cumsum(counts) - counts).astype(np.int64)  # start of each row
-        self._k_imp: np.ndarray = k_imp
-        mask = np.arange(traj.shape[0])[:, None] < k_imp[None, :]  # (K+1, N) grid samples kept
-        flat = np.empty((int(counts.sum()), 4))
-        owner = np.repeat(rows, counts)
-        local = np.arange(flat.shape[0]) - self._offset[owner]
-        grid = local < k_imp[owner]
-        flat[grid] = traj.transpose(1, 0, 2)[mask.T]  # row-major by missile, then by step
-        flat[~grid] = x_imp
-        t_local = np.where(grid, local * dt, self.flight_time_s[owner])
-        r, th, vr, vt = _polar(flat)
-        th = np.where(th < -0.5 * np.pi, th + 2.0 * np.pi, th)  # downrange angle ∈ [0, π) (no wrap)
-        self.impact_angle_numerical_rad: np.ndarray = th[self._offset + k_imp]
+        self._offset: np.ndarray = offset  # start of each missile's rows in the ragged tables
+        self._k_imp: np.ndarray = k_imp  # rows 0..k_imp-1 on the grid, row k_imp the impact sample
+        self.impact_angle_numerical_rad: np.ndarray = th_imp
         self._t_local = t_local
         self._r, self._theta, self._vr, self._vt = r, th, vr, vt
-
-        # apogee: parabola through the sample of largest r: r_max = r_k − ṙ_k²/(2 r̈_k),
-        # r̈ = −μ/r² + (r θ̇)²/r (radial equation of motion in polar coordinates)
-        r_all = np.hypot(traj[..., 0], traj[..., 1])  # (K+1, N); frozen samples after impact are < R
-        ra_, _tha, vra, vta = _polar(traj[np.argmax(r_all, axis=0), rows])
-        rdd = -mu / ra_**2 + vta**2 / ra_
-        self.apogee_alt_m: np.ndarray = ra_ - vra**2 / (2.0 * rdd) - R
+        self.apogee_alt_m: np.ndarray = apogee
 
         # --- map onto the Earth ------------------------------------------------------------------
-        scale = psi / self.impact_angle_numerical_rad  # θ_map = θ·ψ/θ_imp, so impact lands exactly
-        thm = th * scale[owner]
-        thm_dot = (vt / r) * scale[owner]
-        c, s = np.cos(thm)[:, None], np.sin(thm)[:, None]
-        u = c * u0[owner] + s * w[owner]  # slerp along the great circle from u0 towards u1
-        udot = thm_dot[:, None] * (-s * u0[owner] + c * w[owner])
-        rho = np.maximum(np.hypot(u[:, 0], u[:, 1]), 1e-12)
-        lat = np.arctan2(u[:, 2], rho)  # geodetic lat := spherical lat of u
-        lon = np.arctan2(u[:, 1], u[:, 0])
-        alt = r - R
-        self._pos = geodetic_to_ecef(lat, lon, alt)
-        lat_rate = udot[:, 2] / rho  # d(asin u_z)/dt = u̇_z / cos φ
-        coslat_lon_rate = (u[:, 0] * udot[:, 1] - u[:, 1] * udot[:, 0]) / rho  # cos φ · λ̇
-        self._vel = _geodetic_rates_to_ecef(lat, lon, alt, lat_rate, coslat_lon_rate, vr)
+        self._pos, self._vel, start = map_kernel(
+            c(psi, float), th_imp, offset, k_imp, r, th, vr, vt, t_local, c(u0, float), c(w, float), c(man_alt, float),
+            R, WGS84_A_M, WGS84_E2)  # fmt: skip
         # exact end points
         self._launch_ecef = geodetic_to_ecef(lat0, lon0, np.zeros(n))
         self._impact_ecef = geodetic_to_ecef(lat1, lon1, np.zeros(n))
@@ -598,9 +927,6 @@ class BallisticMover(PlannedMover):
 
         # --- terminal manoeuvre: weave across the ground track below man_alt on the descent ------
         self.terminal_manoeuvre_g: np.ndarray = man_g
-        desc = (vr < 0.0) & (alt < man_alt[owner])
-        start = np.full(n, np.inf)
-        np.minimum.at(start, owner[desc], t_local[desc])
         start = np.minimum(start, self.flight_time_s)
         dur = self.flight_time_s - start
         cycles = np.maximum(1.0, np.round(dur / man_per))
