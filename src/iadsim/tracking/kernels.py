@@ -565,6 +565,14 @@ def mofn_bookkeeping(size: int, opportunity_rows: np.ndarray, hit_rows: np.ndarr
         flag[hit_rows[k]] = 2
     for k in range(init_rows.shape[0]):
         flag[init_rows[k]] = -1
+    return _mofn_flags(flag, size, hits, misses, confirmed, protected, n, m, drop_misses)
+
+
+@njit(cache=True)
+def _mofn_flags(flag: np.ndarray, size: int, hits: np.ndarray, misses: np.ndarray, confirmed: np.ndarray,
+                protected: np.ndarray, n: int, m: int, drop_misses: int) -> tuple[np.ndarray, np.ndarray]:  # pragma: no cover - compiled
+    """The rule of :func:`mofn_bookkeeping` on the per-row ``flag`` (≥ size,) int8 of the scan:
+    1 opportunity, 2 hit, −1 started this scan, 0 nothing (rows r < ``size``)."""
     mask = (np.int64(1) << n) - 1
     conf = np.empty(size, np.int64)
     drop = np.empty(size, np.int64)
@@ -595,3 +603,146 @@ def mofn_bookkeeping(size: int, opportunity_rows: np.ndarray, hit_rows: np.ndarr
     for k in range(nc):
         confirmed[conf[k]] = True
     return conf[:nc].copy(), drop[:nd].copy()
+
+
+@njit(cache=True)
+def kill_rows(rows: np.ndarray, alive: np.ndarray, confirmed: np.ndarray, site: np.ndarray, truth: np.ndarray,
+              slot: np.ndarray) -> None:  # pragma: no cover - compiled
+    """Delete the table rows ``rows``, in place: alive ← confirmed ← False, and the truth
+    association's slot[site, truth] of a row is cleared (−1) where it still points at that row."""
+    for k in range(rows.shape[0]):
+        r = rows[k]
+        alive[r] = False
+        confirmed[r] = False
+        t = truth[r]
+        if t >= 0 and slot[site[r], t] == r:
+            slot[site[r], t] = -1
+
+
+@njit(cache=True)
+def gnn_cv_step(t: float, det_site: np.ndarray, det_threat: np.ndarray, det_rank: np.ndarray, z: np.ndarray,
+                R: np.ndarray, opportunity_rows: np.ndarray, dt3_start: np.ndarray, x: np.ndarray, P: np.ndarray,
+                t_s: np.ndarray, site: np.ndarray, truth: np.ndarray, track_id: np.ndarray, hits: np.ndarray,
+                misses: np.ndarray, alive: np.ndarray, confirmed: np.ndarray, protected: np.ndarray,
+                slot: np.ndarray, flag: np.ndarray, size: int, next_id: int, q: float, gate: float,
+                max_hard: int, prior_vel_var: float, n: int, m: int, drop_misses: int, k_start: int,
+                j_given: np.ndarray) -> tuple[int, int, int, np.ndarray, np.ndarray, np.ndarray, np.ndarray, int, np.ndarray, np.ndarray]:  # pragma: no cover - compiled
+    """One scan of the track table with ``gnn`` association and the CV model, in place.
+
+    Detections ``z`` (M, 3) [m], ``R`` (M, 3, 3) of sites ``det_site`` (M,) are processed in
+    rounds, one per distinct ``det_rank`` (the rank of the detecting radar within its site),
+    ascending, each round's detections in their given order (a site's second radar sees the
+    tracks its first radar just updated or started). Per round, over the table's first ``size``
+    rows at that moment:
+
+    1. association (:func:`gnn_cv_round`): live rows of the sites with a detection, CV-predicted
+       to ``t``, Mahalanobis-gated with the site offsets, assigned with cost d_ij = √d²_ij and
+       miss cost ``gate``;
+    2. each assigned row (increasing) gets the Kalman update in Joseph form (H = [I 0]):
+       S = sym(P⁻_pp + R), Kᵀ = S⁻¹ P⁻_{:,p}ᵀ (LAPACK ``gesv``, :func:`position_gain_inputs`),
+       x⁺ = x⁻ + K y, P⁺ = sym((I − KH) P⁻ (I − KH)ᵀ + K R Kᵀ)
+       (:func:`joseph_position_update`); t_last ← t; truth ← the detection's label (scoring
+       and kill resolution only, never read by a decision);
+    3. every unassigned detection starts a tentative track at the next row: id ``next_id++``,
+       x = [z, 0], P = [[R, 0], [0, σ_v² I]] (σ_v² = ``prior_vel_var``), hits = 1,
+       misses = 0, confirmed = (m ≤ 1).
+
+    Then the M-of-N bookkeeping (:func:`_mofn_flags`: opportunity = ``opportunity_rows`` or hit,
+    not started this scan) and the deletion of its drop rows (:func:`kill_rows`).
+
+    ``dt3_start`` (size at the call,) is Δt³ = (t − t_last)³ of the rows at the call, taken by
+    the caller with NumPy's power (:func:`cube`); a row updated or started in this scan has
+    Δt = 0 and Δt³ = 0. The arrays must have room for ``size + M`` rows; ``flag`` (capacity,)
+    int8 zeros on the first call.
+
+    Returns (status, size, next_id, rows, gated track, gated det, d², n_round, confirmed rows,
+    dropped rows). status = −1: done; the confirmed rows are those started this scan with
+    confirmed set, then the newly confirmed ones (increasing). status = k ≥ 0: round k has more
+    than ``max_hard`` ambiguous tracks; nothing of round k is applied, and (rows, gated pairs,
+    its n_round detections) are returned for the batched solver; the caller calls again with
+    ``k_start`` = k, ``j_given`` = its det_for_track and the same ``flag``.
+    """
+    M = det_site.shape[0]
+    empty_i = np.zeros(0, np.int64)
+    empty_f = np.zeros(0)
+    # the rounds: distinct ranks, ascending
+    ranks = np.unique(det_rank) if M else empty_i
+    n_sites = slot.shape[0]
+    for k in range(k_start, ranks.shape[0]):
+        sel = np.flatnonzero(det_rank == ranks[k])
+        mk = sel.shape[0]
+        ds = det_site[sel]
+        zk = np.empty((mk, 3))
+        Rk = np.empty((mk, 3, 3))
+        for i in range(mk):
+            zk[i] = z[sel[i]]
+            Rk[i] = R[sel[i]]
+        dt = np.empty(size)
+        dt3 = np.empty(size)
+        for r in range(size):
+            dt[r] = t - t_s[r]
+            dt3[r] = 0.0 if dt[r] == 0.0 else dt3_start[r]
+        rows, j, ok, gti, gdj, gd2, xp, Pp = gnn_cv_round(x, P, dt, dt3, alive, site, n_sites, ds, zk, Rk, q,
+                                                          gate, max_hard)
+        if k == k_start and j_given.shape[0] == rows.shape[0] and not ok:
+            j = j_given
+        elif not ok:
+            return k, size, next_id, rows, gti, gdj, gd2, mk, empty_i, empty_i
+        ru, ju, xu, Pu, zu, Ru, used = assigned_pairs(rows, j, xp, Pp, zk, Rk)
+        if ru.shape[0]:
+            S, B = position_gain_inputs(Pu, Ru)
+            Kt = np.empty(B.shape)
+            for i in range(ru.shape[0]):
+                Kt[i] = np.linalg.solve(S[i], B[i])
+            xn, Pn, _ = joseph_position_update(xu, Pu, zu, Ru, Kt)
+            for i in range(ru.shape[0]):
+                r = ru[i]
+                x[r] = xn[i]
+                P[r] = Pn[i]
+                t_s[r] = t
+                truth[r] = det_threat[sel[ju[i]]]
+                if flag[r] != -1:
+                    flag[r] = 2
+        for i in range(mk):
+            if used[i]:
+                continue
+            r = size
+            size += 1
+            d = sel[i]
+            track_id[r] = next_id
+            next_id += 1
+            site[r] = det_site[d]
+            truth[r] = det_threat[d]
+            for a in range(6):
+                x[r, a] = z[d, a] if a < 3 else 0.0
+                for b in range(6):
+                    if a < 3 and b < 3:
+                        P[r, a, b] = R[d, a, b]
+                    elif a >= 3 and b >= 3:
+                        P[r, a, b] = prior_vel_var if a == b else 0.0
+                    else:
+                        P[r, a, b] = 0.0
+            t_s[r] = t
+            hits[r] = 1
+            misses[r] = 0
+            alive[r] = True
+            confirmed[r] = m <= 1
+            flag[r] = -1
+    for i in range(opportunity_rows.shape[0]):
+        r = opportunity_rows[i]
+        if flag[r] == 0:
+            flag[r] = 1
+    newly, drop = _mofn_flags(flag, size, hits, misses, confirmed, protected, n, m, drop_misses)
+    kill_rows(drop, alive, confirmed, site, truth, slot)
+    n_init = 0
+    for r in range(size):
+        if flag[r] == -1 and confirmed[r]:
+            n_init += 1
+    conf = np.empty(n_init + newly.shape[0], np.int64)
+    c = 0
+    for r in range(size):
+        if flag[r] == -1 and confirmed[r]:
+            conf[c] = r
+            c += 1
+    conf[c:] = newly
+    return -1, size, next_id, empty_i, empty_i, empty_i, empty_f, 0, conf, drop

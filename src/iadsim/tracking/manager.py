@@ -359,6 +359,8 @@ class TrackTable:
         label tracks for scoring, never by ``gnn``/``jpda``); ``opportunity_rows`` are live tracks
         that a scanning radar of their site covered.
         """
+        if self.association == "gnn" and self.model == "cv":
+            return self._step_gnn_cv(t_s, det_site, det_threat, z_ecef_m, R_ecef, opportunity_rows, det_rank)
         if self.associator is not None:
             return self._step_associator(t_s, det_site, det_threat, z_ecef_m, R_ecef, opportunity_rows, det_rank)
         M = len(det_site)
@@ -427,9 +429,50 @@ class TrackTable:
             self.mu[rows] = self.imm_mu0
         return rows
 
+    def _step_gnn_cv(self, t_s: float, det_site: np.ndarray, det_threat: np.ndarray, z: np.ndarray, R: np.ndarray,
+                     opportunity_rows: np.ndarray, det_rank: np.ndarray | None = None) -> TrackEvents:  # fmt: skip
+        """gnn association with the CV model: the whole scan in one compiled call
+        (:func:`kernels.gnn_cv_step`: rounds by radar rank as in :meth:`_step_associator`,
+        association, Kalman updates, initiation, M-of-N confirmation and drops).
+
+        Python only grows the table to room for every detection starting a track and takes Δt³
+        with NumPy's power (:func:`kernels.cube`); a round with more than ``_LSA_BATCH_TRACKS``
+        ambiguous tracks is handed back once for the batched assignment
+        (:func:`association.assign_sparse`) and the kernel resumes there.
+        """
+        from iadsim.tracking.association import _LSA_BATCH_TRACKS, assign_sparse
+
+        M = len(det_site)
+        if self.size + M > self.capacity:
+            self._alloc(max(2 * self.capacity, self.size + M))
+        size0 = self.size
+        i64, f64 = np.int64, np.float64
+        det_site = np.ascontiguousarray(det_site, i64)
+        det_threat = np.ascontiguousarray(det_threat, i64)
+        rank = np.zeros(M, i64) if det_rank is None else np.ascontiguousarray(det_rank, i64)
+        z = np.ascontiguousarray(z, f64).reshape(M, 3)
+        R = np.ascontiguousarray(R, f64).reshape(M, 3, 3)
+        opp = _as_rows(opportunity_rows)
+        dt3 = kernels.cube(float(t_s) - self.t_s[:size0])
+        flag = np.zeros(self.capacity, np.int8)
+        k, j = 0, np.zeros(0, i64)
+        size, next_id = self.size, self._next_id
+        while True:
+            k, size, next_id, rows, gti, gdj, gd2, n_round, conf, drop = kernels.gnn_cv_step(
+                float(t_s), det_site, det_threat, rank, z, R, opp, dt3, self.x, self.P, self.t_s, self.site,
+                self.truth, self.id, self.hits, self.misses, self.alive, self.confirmed, self.protected, self.slot,
+                flag, size, next_id, self.q, self.gate, _LSA_BATCH_TRACKS, self.prior_vel_var, self.n,
+                self.m, self.drop_misses, k, j)  # fmt: skip
+            if k < 0:
+                break
+            # a round with many ambiguous tracks: the batched assignment, then resume at round k
+            j = assign_sparse(len(rows), n_round, gti, gdj, np.sqrt(gd2), self.gate)
+        self.size, self._next_id = size, next_id
+        return TrackEvents(initiated=np.arange(size0, size, dtype=i64), confirmed=conf, dropped=drop)
+
     def _step_associator(self, t_s: float, det_site: np.ndarray, det_threat: np.ndarray, z: np.ndarray,
                          R: np.ndarray, opportunity_rows: np.ndarray, det_rank: np.ndarray | None = None) -> TrackEvents:  # fmt: skip
-        """gnn / jpda association, all sites in one call per round.
+        """jpda (and gnn with the IMM) association, all sites in one call per round.
 
         Sites are kept apart by shifting both predictions and detections by ``site × 10⁹ m`` along
         ECEF x before association (innovations are unchanged; a spatial pre-gate can never pair
@@ -459,29 +502,14 @@ class TrackTable:
 
     def _associate_round(self, t_s: float, det_site: np.ndarray, det_threat: np.ndarray, z: np.ndarray,
                          R: np.ndarray) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
-        """Associate one round of detections, update, and start tracks from the unused ones."""
-        from iadsim.tracking.association import _LSA_BATCH_TRACKS, assign_sparse
+        """Associate one round of detections, update, and start tracks from the unused ones
+        (jpda, and gnn with the IMM; gnn with the CV model is :meth:`_step_gnn_cv`)."""
         from iadsim.tracking.mtt import pda_update
 
         M = len(det_site)
         hit_rows = np.zeros(0, np.int64)
         used = np.zeros(M, bool)
-        if self.association == "gnn" and self.model == "cv":
-            # compiled round (kernels.gnn_cv_round): the live rows of sites with a detection,
-            # predicted, gated with the site offsets and assigned — the same result as the
-            # associator path below; then the Kalman update of the assigned rows
-            dt = float(t_s) - self.t_s[: self.size]
-            zc, Rc = np.ascontiguousarray(z, np.float64), np.ascontiguousarray(R, np.float64)
-            rows, j, ok, gti, gdj, gd2, xp, Pp = kernels.gnn_cv_round(
-                self.x, self.P, dt, kernels.cube(dt), self.alive, self.site, self.slot.shape[0],
-                np.ascontiguousarray(det_site, np.int64), zc, Rc, self.q, self.gate, _LSA_BATCH_TRACKS)  # fmt: skip
-            if not ok:  # many ambiguous tracks: the batched assignment
-                j = assign_sparse(len(rows), M, gti, gdj, np.sqrt(gd2), self.gate)
-            hit_rows, ju, xu, Pu, zu, Ru, used = kernels.assigned_pairs(rows, j, xp, Pp, zc, Rc)
-            if len(hit_rows):
-                self._store_update(hit_rows, t_s, xu, Pu, zu, Ru)
-                self.truth[hit_rows] = det_threat[ju]  # label for scoring/kill resolution only
-        elif len(rows := self._round_rows(det_site)):
+        if len(rows := self._round_rows(det_site)):
             xp, Pp = self.predicted(rows, t_s)
             off_t = self.site[rows].astype(float) * 1e9
             zp = xp[:, :3].copy()
@@ -541,11 +569,8 @@ class TrackTable:
 
     def kill(self, rows: np.ndarray) -> None:
         """Delete tracks (their ids are never reused)."""
-        rows = np.asarray(rows, np.int64)
+        rows = _as_rows(rows)
         if len(rows) == 0:
             return
-        self.alive[rows] = False
-        self.confirmed[rows] = False
-        s, t = self.site[rows], self.truth[rows]
-        ok = (t >= 0) & (self.slot[s, np.maximum(t, 0)] == rows)
-        self.slot[s[ok], t[ok]] = -1
+        # compiled: kernels.kill_rows (alive, confirmed cleared; the truth slot released)
+        kernels.kill_rows(rows, self.alive, self.confirmed, self.site, self.truth, self.slot)
