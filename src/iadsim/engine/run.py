@@ -46,6 +46,7 @@ from iadsim.engine.events import REASON_CODE, EventKind, EventLog
 from iadsim.engine.state import FireControlState, ShotTable
 from iadsim.engine.world import World, WorldTemplate, compile_world
 from iadsim.rng import make_streams
+from iadsim.rng_kernels import states_of, store_states
 from iadsim.scenario.catalog import Catalog, load_catalog
 from iadsim.scenario.schema import Scenario
 from iadsim.sensors import radar as radar_mod
@@ -180,6 +181,9 @@ def _run(world: World, streams: Any, progress: Progress | None) -> tuple[pa.Tabl
     # kill and kill-assessment draws, each threat its damage draw; keyed by name, so adding an
     # entity never shifts another's draws
     radar_rngs = streams.entities("radar", list(radars.name)) if S else ()
+    # their PCG64 states (after the world's scan-phase draws), advanced in place by the sensing
+    # kernels every tick and handed back to the Generators at the end of the run
+    radar_st = states_of(radar_rngs) if S else np.zeros((0, 4), np.uint64)
     hr = world.threats.raid_index
     threat_names = [f"{world.raid_names[int(r)]}#{j}" for r, j in zip(hr, _index_in_raid(hr))]
     shots = ShotTable()
@@ -244,9 +248,9 @@ def _run(world: World, streams: Any, progress: Progress | None) -> tuple[pa.Tabl
             next_end = first(end_key[~done])
         active = launched & alive & ~done
         # ---------------------------------------------------------------- 2 sensing
-        det = radar_mod.sense(radars, pos, th.rcs_m2, active, t, dt, radar_rngs)
+        det = radar_mod.sense(radars, pos, th.rcs_m2, active, t, dt, radar_st)
         if clutter > 0:
-            fa = radar_mod.false_alarms(radars, t, dt, clutter, radar_rngs)
+            fa = radar_mod.false_alarms(radars, t, dt, clutter, radar_st)
             if len(fa):
                 det = radar_mod.Detections.concat(det, fa)
         if has_fc:
@@ -357,6 +361,7 @@ def _run(world: World, streams: Any, progress: Progress | None) -> tuple[pa.Tabl
             states.append(_track_states(tracks, t, own))
         if progress is not None:
             progress(k, K)
+    store_states(radar_rngs, radar_st)
     return (log.table(), np.concatenate(quality) if quality else np.zeros(0, QUALITY_DTYPE),
             np.concatenate(states) if states else np.zeros(0, STATE_DTYPE))  # fmt: skip
 
