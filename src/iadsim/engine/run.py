@@ -256,7 +256,7 @@ def _run(world: World, streams: Any, progress: Progress | None) -> tuple[pa.Tabl
         if has_fc:
             fdet = _track_dwells(ctx, t, pos, active)
             if ns is not None:  # network cues: fire-control dwells at delivered remote tracks
-                cdet = net_mod.cue_dwells(ns, world, tracks, fcs.obj, fcs.radar >= 0, t, pos, active, ctx.cue_rngs)
+                cdet = net_mod.cue_dwells(ns, world, tracks, fcs.obj, fcs.radar >= 0, t, pos, active, ctx.cue_st)
                 fdet = radar_mod.Detections.concat(fdet, cdet) if len(cdet) else fdet
             if len(fdet) and len(det):
                 # a dwell in the tick of a search look that detected the same object adds no
@@ -362,6 +362,8 @@ def _run(world: World, streams: Any, progress: Progress | None) -> tuple[pa.Tabl
         if progress is not None:
             progress(k, K)
     store_states(radar_rngs, radar_st)
+    store_states([streams.sensors], ctx.sensor_st)
+    store_states(ctx.cue_rngs, ctx.cue_st)
     return (log.table(), np.concatenate(quality) if quality else np.zeros(0, QUALITY_DTYPE),
             np.concatenate(states) if states else np.zeros(0, STATE_DTYPE))  # fmt: skip
 
@@ -402,12 +404,18 @@ class _Ctx:
     fu_roe: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))  # (F,) ROE code
     net: net_mod.NetworkState | None = None  # networks (None: every site standalone)
     cue_rngs: list[np.random.Generator] = field(default_factory=list)  # cue dwells, one stream per site
+    # PCG64 states (rng_kernels) of the sensors role stream (track dwells) and of the cue streams,
+    # advanced in place by the dwell kernels; handed back to the Generators at the end of the run
+    sensor_st: np.ndarray = field(default_factory=lambda: np.zeros((0, 4), np.uint64))
+    cue_st: np.ndarray = field(default_factory=lambda: np.zeros((0, 4), np.uint64))
     cue_delay: np.ndarray = field(default_factory=lambda: np.zeros(0))  # (sites,) fire-control acquisition delay
     site_ecef: np.ndarray = field(default_factory=lambda: np.zeros((0, 3)))  # (sites, 3) site position
     aoi_m: np.ndarray = field(default_factory=lambda: np.zeros(0))  # (sites,) area of interest for remote tracks
 
     def __post_init__(self) -> None:
         names = list(self.world.fire_units.name)
+        if len(self.sensor_st) == 0:
+            self.sensor_st = states_of([self.streams.sensors])
         if not self.fu_rngs:
             self.fu_rngs = self.streams.entities("fire_unit", names)
         if not self.assess_rngs:
@@ -423,6 +431,7 @@ class _Ctx:
         if nets is not None and len(nets) and bool((nets.site_network >= 0).any()):
             self.net = net_mod.NetworkState(nets, self.tracks.capacity)
             self.cue_rngs = [self.streams.entity("network_cue", nm) for nm in self.world.site_names]
+            self.cue_st = states_of(self.cue_rngs)
             fcr, radars = self.world.fc_radars, self.world.radars
             self.cue_delay = np.full(len(self.world.site_names), np.inf)
             if fcr is not None and len(radars):
@@ -674,7 +683,7 @@ def _track_dwells(ctx: _Ctx, t: float, pos: np.ndarray, active: np.ndarray) -> r
     xp = tracks.predicted_positions(row, t)
     look = np.where(present[:, None], pos[np.maximum(tr, 0)], xp)
     vis, hit, dets = scheduling.track_dwells(world.radars, rr, tr, look, world.sensed.rcs_m2[np.maximum(tr, 0)],
-                                             present & has_row, fcr.dwell_gain[rr], t, ctx.streams.sensors)  # fmt: skip
+                                             present & has_row, fcr.dwell_gain[rr], t, ctx.sensor_st)  # fmt: skip
     fcs.last_dwell[obj] = t
     missed, lost, why = scheduling.lost_targets(vis, hit, fcs.missed[obj], fcr.lost_after[rr])
     if ctx.net is not None:  # targets engaged on a remote track: acquisition before the seeker hand-over
