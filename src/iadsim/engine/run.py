@@ -681,11 +681,11 @@ def _track_dwells(ctx: _Ctx, t: float, pos: np.ndarray, active: np.ndarray) -> r
     if len(obj) == 0:
         return scheduling.no_detections(t)
     xp = tracks.predicted_positions(row, t)
-    look = np.where(present[:, None], pos[np.maximum(tr, 0)], xp)
-    vis, hit, dets = scheduling.track_dwells(world.radars, rr, tr, look, world.sensed.rcs_m2[np.maximum(tr, 0)],
-                                             present & has_row, fcr.dwell_gain[rr], t, ctx.sensor_st)  # fmt: skip
+    # look, coverage, Pd, draws (the sensors stream), measurements and the loss rule: scheduling.dwell_pass
+    missed, lost, why, dets = scheduling.dwell_pass(world.radars, rr, tr, present, has_row, xp, pos,
+                                                    world.sensed.rcs_m2, fcr.dwell_gain, fcr.lost_after,
+                                                    fcs.missed[obj], t, ctx.sensor_st)  # fmt: skip
     fcs.last_dwell[obj] = t
-    missed, lost, why = scheduling.lost_targets(vis, hit, fcs.missed[obj], fcr.lost_after[rr])
     if ctx.net is not None:  # targets engaged on a remote track: acquisition before the seeker hand-over
         lost, missed, late = net_mod.acquisition_failures(ctx.net, obj, fcs.row[obj], lost, missed, t)
         why = np.where(late, _NOT_ACQUIRED - _LOSS_BASE, why)

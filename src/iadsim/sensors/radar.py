@@ -929,6 +929,8 @@ def radar_streams(rng: RadarRng, n_radars: int) -> tuple[np.ndarray, np.ndarray,
     each radar, and the Generators to hand the advanced states back to (None for a state array,
     which the kernels advance in place: the caller owns it).
     """
+    if type(rng) is np.ndarray and rng.shape == (n_radars, 4) and rng.dtype == np.uint64:
+        return rng, _stream_rows(n_radars), None
     if isinstance(rng, np.random.Generator):
         return states_of([rng]), np.zeros(n_radars, np.int64), [rng]
     if isinstance(rng, np.ndarray):
@@ -1009,10 +1011,11 @@ def sense_kernel(r_ecef: np.ndarray, r_rot: np.ndarray, r_lat: np.ndarray, r_lon
     Per-radar columns as :func:`near_pair_kernel` (all S radars), targets ``tgt`` (N, 3), ``rcs``
     (N,), ``tgt_alt`` (N,) (read when ``alt_given``), ``row`` (S,) state row of each radar.
 
-    Returns ``(sensor (M,), target (M,), noise (M, 3), num (2M,), den (2M,), range (M,))``:
-    radar and target indices into the inputs, sorted by (sensor, target); az = atan2(num[:M],
-    den[:M]), el = atan2(num[M:], den[M:]) are left to NumPy's ``arctan2`` (its last bits differ
-    from libm's on this kind of host).
+    Returns ``(ids (2, M), fl (8M,))`` (two arrays: each array a compiled function returns costs
+    a Python-level unpickle of its type): ``ids`` = (sensor, target) indices into the inputs,
+    sorted by (sensor, target); ``fl`` = (num (2M) | den (2M) | range (M) | noise (M, 3) flat).
+    az = atan2(num[:M], den[:M]), el = atan2(num[M:], den[M:]) are left to NumPy's ``arctan2``
+    (its last bits differ from libm's on this kind of host).
     """
     n_all = scan_phase_s.shape[0]
     flag = np.empty(n_all, np.bool_)
@@ -1020,8 +1023,7 @@ def sense_kernel(r_ecef: np.ndarray, r_rot: np.ndarray, r_lat: np.ndarray, r_lon
     scan = np.flatnonzero(flag)
     act = np.flatnonzero(active)
     if scan.shape[0] == 0 or act.shape[0] == 0:
-        e = np.zeros(0, np.int64)
-        return e, e, np.zeros((0, 3)), np.zeros(0), np.zeros(0), np.zeros(0)
+        return np.zeros((2, 0), np.int64), np.zeros(0)
     n_s, n_t = scan.shape[0], act.shape[0]
     pd = np.zeros((n_s, n_t))
     range_m = np.zeros((n_s, n_t))
@@ -1033,9 +1035,45 @@ def sense_kernel(r_ecef: np.ndarray, r_rot: np.ndarray, r_lat: np.ndarray, r_lon
                      tgt_alt_a, pd, range_m, enu)  # fmt: skip
     si, ti, noise = draw_detections(pd, scan, row, st)
     m = si.shape[0]
-    num, den, r0 = np.empty(2 * m), np.empty(2 * m), np.empty(m)
-    gather_kernel(enu, range_m, si, ti, num, den, r0)
-    return scan[si], act[ti], noise, num, den, r0
+    ids = np.empty((2, m), np.int64)
+    fl = np.empty(8 * m)
+    for j in range(m):
+        ids[0, j], ids[1, j] = scan[si[j]], act[ti[j]]
+        fl[5 * m + 3 * j], fl[5 * m + 3 * j + 1], fl[5 * m + 3 * j + 2] = noise[j, 0], noise[j, 1], noise[j, 2]
+    gather_kernel(enu, range_m, si, ti, fl[: 2 * m], fl[2 * m : 4 * m], fl[4 * m : 5 * m])
+    return ids, fl
+
+
+def _as(a: ArrayLike, dtype: Any) -> np.ndarray:
+    """``a`` as a C-contiguous array of ``dtype`` (itself when it is one already: no call)."""
+    if type(a) is np.ndarray and a.dtype == dtype and a.flags.c_contiguous:
+        return a
+    return np.ascontiguousarray(a, dtype=dtype)
+
+
+def _vec(a: ArrayLike, n: int, dtype: Any) -> np.ndarray:
+    """``a`` as a C-contiguous (n,) array of ``dtype`` (broadcast when a scalar or length 1)."""
+    if type(a) is np.ndarray and a.dtype == dtype and a.shape == (n,) and a.flags.c_contiguous:
+        return a
+    return np.ascontiguousarray(_column(a, n, dtype))
+
+
+#: the last tick's empty detections (one shared, immutable zero-size record per tick)
+_NO_DETECTIONS: list[Detections] = []
+
+
+def no_detections(t_s: float) -> Detections:
+    """``Detections.empty(t_s)``, built once per tick and shared by the tick's callers.
+
+    A :class:`Detections` is frozen and its zero-size arrays hold nothing to change, so handing
+    the same empty record to every sensing step, dwell and cue of one tick is safe.
+    """
+    cached = _NO_DETECTIONS[0] if _NO_DETECTIONS else None
+    if cached is not None and cached.time_s == float(t_s):
+        return cached
+    empty = Detections.empty(t_s)
+    _NO_DETECTIONS[:] = [empty]
+    return empty
 
 
 def _measured(radars: RadarArrays, t_s: float, sensor: np.ndarray, target: np.ndarray, r0: np.ndarray,
@@ -1090,23 +1128,24 @@ def sense(
         Measurement noise: r + N(0, σr²), az + N(0, σaz²) (wrapped to [0, 2π)), el + N(0, σel²),
         about the straight-line geometry. The noisy range is not clipped (σr ≪ r in practice).
     """
-    c = np.ascontiguousarray
-    tgt = c(tgt_ecef_m, dtype=np.float64).reshape(-1, 3)
+    tgt = _as(tgt_ecef_m, np.float64)
+    if tgt.ndim != 2:
+        tgt = tgt.reshape(-1, 3)
     n = tgt.shape[0]
-    act_mask = c(_column(active, n, np.bool_))
+    act_mask = _vec(active, n, np.bool_)
     st, row, gens = radar_streams(rng, len(radars))
     if terrain is None and radars.terrain is None:
-        alt = _NO_ALT if tgt_alt_m is None else c(_column(tgt_alt_m, n, np.float64))
-        sensor, target, noise, num, den, r0 = sense_kernel(
-            *_kernel_columns(radars), *_scan_columns(radars), float(t_s), float(dt_s), tgt,
-            c(_column(rcs_m2, n, np.float64)), act_mask, tgt_alt_m is not None, alt, row, st)  # fmt: skip
+        alt = _NO_ALT if tgt_alt_m is None else _vec(tgt_alt_m, n, np.float64)
+        ids, fl = sense_kernel(*_kernel_columns(radars), *_scan_columns(radars), float(t_s), float(dt_s), tgt,
+                               _vec(rcs_m2, n, np.float64), act_mask, tgt_alt_m is not None, alt, row, st)  # fmt: skip
         if gens is not None:
             store_states(gens, st)
-        m = sensor.shape[0]
+        m = ids.shape[1]
         if m == 0:
-            return Detections.empty(t_s)
-        ang = np.arctan2(num, den)  # azimuth/elevation of the detected pairs in one NumPy arctan2
-        return _measured(radars, t_s, sensor, target, r0, ang[:m], ang[m:], noise)
+            return no_detections(t_s)
+        ang = np.arctan2(fl[: 2 * m], fl[2 * m : 4 * m])  # azimuth/elevation of the detections in one NumPy arctan2
+        return _measured(radars, t_s, ids[0], ids[1], fl[4 * m : 5 * m], ang[:m], ang[m:], fl[5 * m :].reshape(m, 3))
+    c = np.ascontiguousarray
     # terrain masking: every pair's geometry (the terrain test needs the target lat/lon)
     act = np.flatnonzero(act_mask)
     scan = np.flatnonzero(scanning(radars, t_s, dt_s))
@@ -1140,6 +1179,7 @@ __all__ = [
     "measure_kernel",
     "near_pair_detection",
     "near_pair_kernel",
+    "no_detections",
     "polar_to_enu_jacobian",
     "radar_streams",
     "scanning",

@@ -31,30 +31,13 @@ from iadsim.sensors.radar import (
     RadarGeometry,
     _measured,
     _mod,
+    no_detections,
     swerling1_snr_for_pd,
 )
 
 #: Why a fire-control radar lost an engaged target (``reason`` of ``GuidanceLost`` events).
 LOSS_REASONS: tuple[str, ...] = ("fc_out_of_coverage", "fc_missed_dwells")
 FC_OUT_OF_COVERAGE, FC_MISSED_DWELLS = range(len(LOSS_REASONS))
-
-
-#: the last tick's empty detections (one shared, immutable zero-size record per tick)
-_NO_DETECTIONS: list[Detections] = []
-
-
-def no_detections(t_s: float) -> Detections:
-    """``Detections.empty(t_s)``, built once per tick and shared by the tick's callers.
-
-    A :class:`Detections` is frozen and its zero-size arrays hold nothing to change, so handing
-    the same empty record to every dwell and cue of one tick is safe.
-    """
-    cached = _NO_DETECTIONS[0] if _NO_DETECTIONS else None
-    if cached is not None and cached.time_s == float(t_s):
-        return cached
-    empty = Detections.empty(t_s)
-    _NO_DETECTIONS[:] = [empty]
-    return empty
 
 
 def dwells_due(t_s: float, last_dwell_s: np.ndarray, update_s: np.ndarray) -> np.ndarray:
@@ -414,15 +397,117 @@ def track_dwells(
     return vis, det, _measured(radars, t_s, idx[k], c(np.asarray(target)[k], np.int64), r0, ang[:m], ang[m:], noise)
 
 
+@njit(cache=True)
+def loss_rule(visible: bool, detected: bool, missed_before: int, lost_after: float) -> tuple:  # pragma: no cover - compiled
+    """Missed-dwell bookkeeping and loss rule of one dwell (:func:`lost_targets`): ``(missed, lost, reason)``."""
+    missed = 0 if detected else missed_before + 1
+    return missed, (not visible) or missed >= lost_after, FC_OUT_OF_COVERAGE if not visible else FC_MISSED_DWELLS
+
+
+@njit(cache=True)
+def _lost_kernel(vis: np.ndarray, det: np.ndarray, before: np.ndarray, after: np.ndarray) -> tuple:  # pragma: no cover - compiled
+    n = vis.shape[0]
+    missed, lost, why = np.empty(n, np.int64), np.empty(n, np.bool_), np.empty(n, np.int64)
+    for d in range(n):
+        missed[d], lost[d], why[d] = loss_rule(vis[d], det[d], before[d], after[d])
+    return missed, lost, why
+
+
 def lost_targets(vis: np.ndarray, detected: np.ndarray, missed_before: np.ndarray, lost_after: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Missed-dwell bookkeeping and loss rule.
 
     missed = 0 after a detection, missed + 1 after a miss; lost ⇔ ¬visible (reason
-    ``fc_out_of_coverage``) ∨ missed ≥ ``lost_after`` (reason ``fc_missed_dwells``).
+    ``fc_out_of_coverage``) ∨ missed ≥ ``lost_after`` (reason ``fc_missed_dwells``)
+    (compiled: :func:`loss_rule`, the rule the engine's :func:`dwell_pass` applies).
 
     Returns ``(missed (D,), lost (D,) bool, reason (D,) code into LOSS_REASONS)``.
     """
-    missed = np.where(detected, 0, missed_before + 1)
-    lost = ~vis | (missed >= lost_after)
-    reason = np.where(~vis, FC_OUT_OF_COVERAGE, FC_MISSED_DWELLS)
-    return missed, lost, reason
+    v, d, b, a = np.broadcast_arrays(np.asarray(vis, np.bool_), np.asarray(detected, np.bool_),
+                                     np.asarray(missed_before, np.int64), np.asarray(lost_after, np.float64))  # fmt: skip
+    c = np.ascontiguousarray
+    return _lost_kernel(c(v).reshape(-1), c(d).reshape(-1), c(b).reshape(-1), c(a).reshape(-1))
+
+
+@njit(cache=True, error_model="numpy")
+def dwell_pass_kernel(ecef_m: np.ndarray, enu_rot: np.ndarray, lat_rad: np.ndarray, lon_rad: np.ndarray,
+                      alt_m: np.ndarray, max_range_m: np.ndarray, max_alt_m: np.ndarray, min_el_rad: np.ndarray,
+                      boresight_rad: np.ndarray, half_width_rad: np.ndarray, k_factor: float, ref_range_m: np.ndarray,
+                      ref_rcs_m2: np.ndarray, snr_ref: np.ndarray, pfa: np.ndarray, rr: np.ndarray, tr: np.ndarray,
+                      present: np.ndarray, has_row: np.ndarray, xp: np.ndarray, pos: np.ndarray, rcs_all: np.ndarray,
+                      gain_s: np.ndarray, lost_after_s: np.ndarray, missed_before: np.ndarray, vis_given: bool,
+                      vis_in: np.ndarray, st: np.ndarray) -> tuple:  # pragma: no cover - compiled  # fmt: skip
+    """The due track dwells of one tick (after :func:`dwell_selection`), up to the angles.
+
+    Per dwell d (radar s = ``rr[d]``, illuminated object o = ``tr[d]``): the beam looks at the
+    object's true position ``pos[o]`` when it is present, else at the track's prediction
+    ``xp[d]``; RCS σ(max(o, 0)), gain G(s); the object echoes iff present ∧ the track row exists;
+    then :func:`dwell_kernel` (coverage, Pd, the draws from the one stream ``st`` row 0) and
+    :func:`loss_rule` with T_lost(s) on the dwell's ``missed_before``.
+
+    Returns ``(dd (3, D): missed, lost (0/1), reason; ids (2, M): radar, object of the M
+    detections; fl (8M,): num | den | range | noise (M, 3), as :func:`iadsim.sensors.radar.sense_kernel`)``.
+    """
+    D = rr.shape[0]
+    look = np.empty((D, 3))
+    rcs = np.empty(D)
+    gain = np.empty(D)
+    echo = np.empty(D, np.bool_)
+    for d in range(D):
+        o = max(tr[d], 0)
+        for c in range(3):
+            look[d, c] = pos[o, c] if present[d] else xp[d, c]
+        rcs[d] = rcs_all[o]
+        gain[d] = gain_s[rr[d]]
+        echo[d] = present[d] and has_row[d]
+    vis, det, k, noise, num, den, r0 = dwell_kernel(ecef_m, enu_rot, lat_rad, lon_rad, alt_m, max_range_m, max_alt_m,
+                                                    min_el_rad, boresight_rad, half_width_rad, k_factor, ref_range_m,
+                                                    ref_rcs_m2, snr_ref, pfa, rr, look, rcs, echo, gain, vis_given,
+                                                    vis_in, np.zeros(D, np.int64), st)  # fmt: skip
+    dd = np.empty((3, D), np.int64)
+    for d in range(D):
+        missed, lost, why = loss_rule(vis[d], det[d], missed_before[d], lost_after_s[rr[d]])
+        dd[0, d], dd[1, d], dd[2, d] = missed, 1 if lost else 0, why
+    m = k.shape[0]
+    ids = np.empty((2, m), np.int64)
+    fl = np.empty(8 * m)
+    for j in range(m):
+        ids[0, j], ids[1, j] = rr[k[j]], tr[k[j]]
+        fl[j], fl[m + j], fl[2 * m + j], fl[3 * m + j] = num[j], num[m + j], den[j], den[m + j]
+        fl[4 * m + j] = r0[j]
+        for c in range(3):
+            fl[5 * m + 3 * j + c] = noise[j, c]
+    return dd, ids, fl
+
+
+def dwell_pass(radars: RadarArrays, rr: np.ndarray, tr: np.ndarray, present: np.ndarray, has_row: np.ndarray,
+               xp: np.ndarray, pos: np.ndarray, rcs_m2: np.ndarray, gain_s: np.ndarray, lost_after_s: np.ndarray,
+               missed_before: np.ndarray, t_s: float,
+               st: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, Detections]:  # fmt: skip
+    """The due track dwells of one tick: :func:`dwell_pass_kernel`, NumPy's arctan2, the measurements.
+
+    Parameters
+    ----------
+    rr, tr, present, has_row : (D,) from :func:`dwell_selection`. xp : (D, 3) the tracks'
+    predicted positions (m). pos : (N, 3) true positions, rcs_m2 : (N,) RCS of the objects.
+    gain_s, lost_after_s : (S,) dwell gain and missed dwells to loss of each radar.
+    missed_before : (D,) consecutive missed dwells so far. st : (1, 4) PCG64 state of the stream
+    the dwells draw from (advanced in place).
+
+    Returns ``(missed (D,), lost (D,) bool, reason (D,), detections)``.
+    """
+    c = np.ascontiguousarray
+    vis_in = _NO_VIS
+    if radars.terrain is not None:  # the terrain-masked coverage of _pairs (the kernel recomputes the rest)
+        look = np.where(present[:, None], pos[np.maximum(tr, 0)], xp)
+        vis_in = c(_pairs(radars, rr, look)[1][9], np.bool_)
+    dd, ids, fl = dwell_pass_kernel(*_dwell_columns(radars), rr, tr, present, has_row, c(xp, np.float64),
+                                    c(pos, np.float64), c(rcs_m2, np.float64), c(gain_s, np.float64),
+                                    c(lost_after_s, np.float64), c(missed_before, np.int64),
+                                    radars.terrain is not None, vis_in, st)  # fmt: skip
+    m = ids.shape[1]
+    if m == 0:
+        dets = no_detections(t_s)
+    else:
+        ang = np.arctan2(fl[: 2 * m], fl[2 * m : 4 * m])
+        dets = _measured(radars, t_s, ids[0], ids[1], fl[4 * m : 5 * m], ang[:m], ang[m:], fl[5 * m :].reshape(m, 3))
+    return dd[0], dd[1] != 0, dd[2], dets

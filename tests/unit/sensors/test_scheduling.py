@@ -212,3 +212,31 @@ def test_dwell_kernel_matches_the_numpy_formula_and_the_generator_draws() -> Non
     back = [np.random.default_rng(0), np.random.default_rng(0)]
     store_states(back, st)
     assert back[0].random() != back[1].random()
+
+
+def test_dwell_pass_is_look_then_track_dwells_then_the_loss_rule() -> None:
+    """dwell_pass = the engine's former NumPy glue: look, track_dwells on one stream, lost_targets."""
+    from iadsim.rng_kernels import states_of
+
+    rng = np.random.default_rng(8)
+    r = _radars(6, seed=4)
+    N, D = 60, 80
+    pos = frames.geodetic_to_ecef(np.radians(rng.uniform(35, 41, N)), np.radians(rng.uniform(29, 37, N)), rng.uniform(0, 30000, N)).reshape(N, 3)
+    rcs = rng.uniform(0.1, 5.0, N)
+    rr = rng.integers(0, len(r), D)
+    tr = np.where(rng.random(D) < 0.1, -1, rng.integers(0, N, D))
+    present = (tr >= 0) & (rng.random(D) < 0.9)
+    has_row = rng.random(D) < 0.9
+    xp = pos[np.maximum(tr, 0)] + rng.normal(0, 500.0, (D, 3))
+    gain_s, lost_after_s = rng.uniform(1, 20, len(r)), rng.integers(1, 4, len(r)).astype(float)
+    before = rng.integers(0, 3, D)
+    missed, lost, why, dets = scheduling.dwell_pass(r, rr, tr, present, has_row, xp, pos, rcs, gain_s, lost_after_s,
+                                                    before, 2.0, states_of([np.random.default_rng(3)]))  # fmt: skip
+    look = np.where(present[:, None], pos[np.maximum(tr, 0)], xp)
+    vis, det, ref = scheduling.track_dwells(r, rr, tr, look, rcs[np.maximum(tr, 0)], present & has_row, gain_s[rr], 2.0,
+                                            np.random.default_rng(3))  # fmt: skip
+    m0, l0, w0 = scheduling.lost_targets(vis, det, before, lost_after_s[rr])
+    assert 0 < len(ref) < D and l0.any() and not l0.all()
+    assert np.array_equal(missed, m0) and np.array_equal(lost, l0) and np.array_equal(why, w0)
+    for f in ("sensor", "target", "range_m", "az_rad", "el_rad", "z_ecef_m", "R_ecef"):
+        assert np.array_equal(getattr(dets, f), getattr(ref, f))
