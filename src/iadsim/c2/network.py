@@ -487,13 +487,15 @@ def engaged_by_other(group: np.ndarray, key: np.ndarray, unit: np.ndarray, busy_
 
 
 def cue_dwells(ns: NetworkState, world: World, tracks: TrackTable, obj_of_row: np.ndarray, held: np.ndarray,
-               t: float, pos: np.ndarray, active: np.ndarray, rng_of_site: list[np.random.Generator]) -> radar_mod.Detections:  # fmt: skip
+               t: float, pos: np.ndarray, active: np.ndarray, cue_st: np.ndarray) -> radar_mod.Detections:  # fmt: skip
     """Cue dwells of the sites' fire-control radars at their remote rows (module docstring, step 5).
 
     A remote row whose object no fire-control radar holds (``held`` per object) is dwelt on by
     the first fire-control radar of its site that covers the row's predicted position, once
     t ≥ cue_at (delivery + the radar's acquisition delay ``cue_delay_s``) and then every
-    ``track_update_s``; detection by the track-dwell model (:func:`scheduling.track_dwells`).
+    ``track_update_s``; detection by the track-dwell model (:func:`scheduling.track_dwells`), each
+    site's dwells drawing from the site's cue stream: ``cue_st`` (sites, 4), the streams' PCG64
+    states (:func:`iadsim.rng_kernels.states_of`), advanced in place.
     """
     fcr = world.fc_radars
     n = tracks.size
@@ -521,14 +523,11 @@ def cue_dwells(ns: NetworkState, world: World, tracks: TrackTable, obj_of_row: n
     look = np.where(present[:, None], pos[np.maximum(tr, 0)], xq)
     ns.cue_last[obj[pr]] = t
     site = tracks.site[r]
-    det = None
-    sites = np.unique(site) if len(site) > 1 else site
-    for s in sites:  # one stream per site (a few sites)
-        m = slice(None) if len(sites) == 1 else np.flatnonzero(site == s)
-        _, _, d = scheduling.track_dwells(radars, ri[m], tr[m], look[m], world.sensed.rcs_m2[np.maximum(tr[m], 0)],
-                                          present[m], fcr.dwell_gain[ri[m]], t, rng_of_site[int(s)])  # fmt: skip
-        det = d if det is None else radar_mod.Detections.concat(det, d)
-    assert det is not None
+    if len(site) > 1:  # grouped by site (stable): each site's dwells draw from its own stream, in pair order
+        o = np.argsort(site, kind="stable")
+        ri, tr, look, present, site = ri[o], tr[o], look[o], present[o], site[o]
+    _, _, det = scheduling.track_dwells(radars, ri, tr, look, world.sensed.rcs_m2[np.maximum(tr, 0)], present,
+                                        fcr.dwell_gain[ri], t, cue_st, site)  # fmt: skip
     return det
 
 

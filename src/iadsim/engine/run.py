@@ -46,6 +46,7 @@ from iadsim.engine.events import REASON_CODE, EventKind, EventLog
 from iadsim.engine.state import FireControlState, ShotTable
 from iadsim.engine.world import World, WorldTemplate, compile_world
 from iadsim.rng import make_streams
+from iadsim.rng_kernels import states_of, store_states
 from iadsim.scenario.catalog import Catalog, load_catalog
 from iadsim.scenario.schema import Scenario
 from iadsim.sensors import radar as radar_mod
@@ -180,6 +181,9 @@ def _run(world: World, streams: Any, progress: Progress | None) -> tuple[pa.Tabl
     # kill and kill-assessment draws, each threat its damage draw; keyed by name, so adding an
     # entity never shifts another's draws
     radar_rngs = streams.entities("radar", list(radars.name)) if S else ()
+    # their PCG64 states (after the world's scan-phase draws), advanced in place by the sensing
+    # kernels every tick and handed back to the Generators at the end of the run
+    radar_st = states_of(radar_rngs) if S else np.zeros((0, 4), np.uint64)
     hr = world.threats.raid_index
     threat_names = [f"{world.raid_names[int(r)]}#{j}" for r, j in zip(hr, _index_in_raid(hr))]
     shots = ShotTable()
@@ -244,15 +248,15 @@ def _run(world: World, streams: Any, progress: Progress | None) -> tuple[pa.Tabl
             next_end = first(end_key[~done])
         active = launched & alive & ~done
         # ---------------------------------------------------------------- 2 sensing
-        det = radar_mod.sense(radars, pos, th.rcs_m2, active, t, dt, radar_rngs)
+        det = radar_mod.sense(radars, pos, th.rcs_m2, active, t, dt, radar_st)
         if clutter > 0:
-            fa = radar_mod.false_alarms(radars, t, dt, clutter, radar_rngs)
+            fa = radar_mod.false_alarms(radars, t, dt, clutter, radar_st)
             if len(fa):
                 det = radar_mod.Detections.concat(det, fa)
         if has_fc:
             fdet = _track_dwells(ctx, t, pos, active)
             if ns is not None:  # network cues: fire-control dwells at delivered remote tracks
-                cdet = net_mod.cue_dwells(ns, world, tracks, fcs.obj, fcs.radar >= 0, t, pos, active, ctx.cue_rngs)
+                cdet = net_mod.cue_dwells(ns, world, tracks, fcs.obj, fcs.radar >= 0, t, pos, active, ctx.cue_st)
                 fdet = radar_mod.Detections.concat(fdet, cdet) if len(cdet) else fdet
             if len(fdet) and len(det):
                 # a dwell in the tick of a search look that detected the same object adds no
@@ -357,6 +361,9 @@ def _run(world: World, streams: Any, progress: Progress | None) -> tuple[pa.Tabl
             states.append(_track_states(tracks, t, own))
         if progress is not None:
             progress(k, K)
+    store_states(radar_rngs, radar_st)
+    store_states([streams.sensors], ctx.sensor_st)
+    store_states(ctx.cue_rngs, ctx.cue_st)
     return (log.table(), np.concatenate(quality) if quality else np.zeros(0, QUALITY_DTYPE),
             np.concatenate(states) if states else np.zeros(0, STATE_DTYPE))  # fmt: skip
 
@@ -397,12 +404,18 @@ class _Ctx:
     fu_roe: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))  # (F,) ROE code
     net: net_mod.NetworkState | None = None  # networks (None: every site standalone)
     cue_rngs: list[np.random.Generator] = field(default_factory=list)  # cue dwells, one stream per site
+    # PCG64 states (rng_kernels) of the sensors role stream (track dwells) and of the cue streams,
+    # advanced in place by the dwell kernels; handed back to the Generators at the end of the run
+    sensor_st: np.ndarray = field(default_factory=lambda: np.zeros((0, 4), np.uint64))
+    cue_st: np.ndarray = field(default_factory=lambda: np.zeros((0, 4), np.uint64))
     cue_delay: np.ndarray = field(default_factory=lambda: np.zeros(0))  # (sites,) fire-control acquisition delay
     site_ecef: np.ndarray = field(default_factory=lambda: np.zeros((0, 3)))  # (sites, 3) site position
     aoi_m: np.ndarray = field(default_factory=lambda: np.zeros(0))  # (sites,) area of interest for remote tracks
 
     def __post_init__(self) -> None:
         names = list(self.world.fire_units.name)
+        if len(self.sensor_st) == 0:
+            self.sensor_st = states_of([self.streams.sensors])
         if not self.fu_rngs:
             self.fu_rngs = self.streams.entities("fire_unit", names)
         if not self.assess_rngs:
@@ -418,6 +431,7 @@ class _Ctx:
         if nets is not None and len(nets) and bool((nets.site_network >= 0).any()):
             self.net = net_mod.NetworkState(nets, self.tracks.capacity)
             self.cue_rngs = [self.streams.entity("network_cue", nm) for nm in self.world.site_names]
+            self.cue_st = states_of(self.cue_rngs)
             fcr, radars = self.world.fc_radars, self.world.radars
             self.cue_delay = np.full(len(self.world.site_names), np.inf)
             if fcr is not None and len(radars):
@@ -667,11 +681,11 @@ def _track_dwells(ctx: _Ctx, t: float, pos: np.ndarray, active: np.ndarray) -> r
     if len(obj) == 0:
         return scheduling.no_detections(t)
     xp = tracks.predicted_positions(row, t)
-    look = np.where(present[:, None], pos[np.maximum(tr, 0)], xp)
-    vis, hit, dets = scheduling.track_dwells(world.radars, rr, tr, look, world.sensed.rcs_m2[np.maximum(tr, 0)],
-                                             present & has_row, fcr.dwell_gain[rr], t, ctx.streams.sensors)  # fmt: skip
+    # look, coverage, Pd, draws (the sensors stream), measurements and the loss rule: scheduling.dwell_pass
+    missed, lost, why, dets = scheduling.dwell_pass(world.radars, rr, tr, present, has_row, xp, pos,
+                                                    world.sensed.rcs_m2, fcr.dwell_gain, fcr.lost_after,
+                                                    fcs.missed[obj], t, ctx.sensor_st)  # fmt: skip
     fcs.last_dwell[obj] = t
-    missed, lost, why = scheduling.lost_targets(vis, hit, fcs.missed[obj], fcr.lost_after[rr])
     if ctx.net is not None:  # targets engaged on a remote track: acquisition before the seeker hand-over
         lost, missed, late = net_mod.acquisition_failures(ctx.net, obj, fcs.row[obj], lost, missed, t)
         why = np.where(late, _NOT_ACQUIRED - _LOSS_BASE, why)

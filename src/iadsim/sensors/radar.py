@@ -37,6 +37,7 @@ from iadsim.geo.frames import (
     great_circle_angle_rad,
     unit_sphere_vector,
 )
+from iadsim.rng_kernels import next_double, poisson, standard_normal, states_of, store_states
 from iadsim.geo.horizon import (
     EARTH_RADIUS_M,
     K_EFFECTIVE,
@@ -484,13 +485,19 @@ def scanning(radars: RadarArrays, t_s: float, dt_s: float) -> BoolArray:
     1e-9·T early so that a look exactly at t counts despite clock round-off); compiled
     (:func:`scanning_kernel`).
     """
-    cols = radars.__dict__.get("_scan_cols")
-    if cols is None:
-        cols = (np.ascontiguousarray(radars.scan_phase_s, np.float64), np.ascontiguousarray(radars.revisit_s, np.float64))
-        object.__setattr__(radars, "_scan_cols", cols)
+    cols = _scan_columns(radars)
     out = np.empty(cols[0].shape[0], np.bool_)
     scanning_kernel(float(t_s), float(dt_s), cols[0], cols[1], out)
     return out
+
+
+def _scan_columns(radars: RadarArrays) -> tuple[np.ndarray, np.ndarray]:
+    """(scan phase, revisit) (S,) contiguous, cached on the instance."""
+    cols: tuple[np.ndarray, np.ndarray] | None = radars.__dict__.get("_scan_cols")
+    if cols is None:
+        cols = (np.ascontiguousarray(radars.scan_phase_s, np.float64), np.ascontiguousarray(radars.revisit_s, np.float64))
+        object.__setattr__(radars, "_scan_cols", cols)
+    return cols
 
 
 @njit(cache=True, error_model="numpy")
@@ -913,6 +920,173 @@ def measure(radars: RadarArrays, range_m: np.ndarray, az_rad: np.ndarray, el_rad
     return r, az, el, z_enu, z_ecef, cov
 
 
+def radar_streams(rng: RadarRng, n_radars: int) -> tuple[np.ndarray, np.ndarray, Sequence[np.random.Generator] | None]:
+    """The draw streams of :func:`sense` / :func:`false_alarms` as PCG64 states for the kernels.
+
+    ``rng`` is one Generator (all radars share it), a sequence of S Generators (one per radar) or
+    an already-taken state array (:func:`iadsim.rng_kernels.states_of`): (S, 4) one row per radar
+    or (1, 4) shared. Returns ``(st, row, gens)``: the (n, 4) uint64 states, the (S,) state row of
+    each radar, and the Generators to hand the advanced states back to (None for a state array,
+    which the kernels advance in place: the caller owns it).
+    """
+    if type(rng) is np.ndarray and rng.shape == (n_radars, 4) and rng.dtype == np.uint64:
+        return rng, _stream_rows(n_radars), None
+    if isinstance(rng, np.random.Generator):
+        return states_of([rng]), np.zeros(n_radars, np.int64), [rng]
+    if isinstance(rng, np.ndarray):
+        if rng.dtype != np.uint64 or rng.ndim != 2 or rng.shape[1] != 4 or rng.shape[0] not in (1, n_radars):
+            raise ValueError(f"radar stream states must be (1, 4) or ({n_radars}, 4) uint64 (got {rng.dtype} {rng.shape})")
+        return rng, (_stream_rows(n_radars) if rng.shape[0] == n_radars else np.zeros(n_radars, np.int64)), None
+    gens = list(rng)
+    if len(gens) != n_radars:
+        raise ValueError(f"one generator per radar expected ({n_radars}, got {len(gens)})")
+    return states_of(gens), _stream_rows(n_radars), gens
+
+
+_ROWS: dict[int, np.ndarray] = {}
+
+
+def _stream_rows(n: int) -> np.ndarray:
+    """``arange(n)`` (int64), shared (never written)."""
+    a = _ROWS.get(n)
+    if a is None:
+        a = _ROWS[n] = np.arange(n, dtype=np.int64)
+    return a
+
+
+@njit(cache=True)
+def draw_detections(pd: np.ndarray, scan: np.ndarray, row: np.ndarray,
+                    st: np.ndarray) -> tuple:  # pragma: no cover - compiled  # fmt: skip
+    """The detection and noise draws of one sensing step over (S_scan, N) Pd ``pd``.
+
+    Draws, per stream in this order: first one uniform per pair, row-major (radar ``scan[i]``
+    draws from state row ``row[scan[i]]`` of ``st``; detection iff u < Pd), then three standard
+    normals (range, az, el noise) per detection in (sensor, target) order. With one row per radar
+    this is each radar's ``g.random(N)`` then ``g.standard_normal((m, 3))``; with one shared row
+    it is ``g.random((S_scan, N))`` then ``g.standard_normal((M, 3))`` (draws bit-identical to
+    NumPy's Generator: :mod:`iadsim.rng_kernels`).
+
+    Returns ``(si (M,) index into scan, ti (M,) target column, noise (M, 3))``.
+    """
+    n_s, n_t = pd.shape
+    hit = np.zeros((n_s, n_t), np.bool_)
+    m = 0
+    for i in range(n_s):
+        r = row[scan[i]]
+        for j in range(n_t):
+            if next_double(st, r) < pd[i, j]:
+                hit[i, j] = True
+                m += 1
+    si = np.empty(m, np.int64)
+    ti = np.empty(m, np.int64)
+    k = 0
+    for i in range(n_s):
+        for j in range(n_t):
+            if hit[i, j]:
+                si[k], ti[k] = i, j
+                k += 1
+    noise = np.empty((m, 3))
+    for k in range(m):
+        r = row[scan[si[k]]]
+        for c in range(3):
+            noise[k, c] = standard_normal(st, r)
+    return si, ti, noise
+
+
+@njit(cache=True, error_model="numpy")
+def sense_kernel(r_ecef: np.ndarray, r_rot: np.ndarray, r_lat: np.ndarray, r_lon: np.ndarray, r_alt: np.ndarray,
+                 max_range: np.ndarray, max_alt: np.ndarray, min_el: np.ndarray, boresight: np.ndarray,
+                 half_width: np.ndarray, ref_range: np.ndarray, ref_rcs: np.ndarray, snr_ref: np.ndarray,
+                 pfa: np.ndarray, k_factor: float, earth_radius_m: float, margin_m: float, scan_phase_s: np.ndarray,
+                 revisit_s: np.ndarray, t_s: float, dt_s: float, tgt: np.ndarray, rcs: np.ndarray, active: np.ndarray,
+                 alt_given: bool, tgt_alt: np.ndarray, row: np.ndarray,
+                 st: np.ndarray) -> tuple:  # pragma: no cover - compiled  # fmt: skip
+    """One smooth-Earth sensing step up to the angles: scan, near pairs, draws, gather.
+
+    * scanning radars: :func:`scanning_kernel`'s rule; active targets: ``active`` (N,);
+    * Pd, range and ENU of (scanning radar, active target) pairs: :func:`near_pair_kernel`;
+    * detection and noise draws: :func:`draw_detections` (streams ``st`` advanced in place);
+    * the detected pairs' ``atan2`` arguments and ranges: :func:`gather_kernel`.
+
+    Per-radar columns as :func:`near_pair_kernel` (all S radars), targets ``tgt`` (N, 3), ``rcs``
+    (N,), ``tgt_alt`` (N,) (read when ``alt_given``), ``row`` (S,) state row of each radar.
+
+    Returns ``(ids (2, M), fl (8M,))`` (two arrays: each array a compiled function returns costs
+    a Python-level unpickle of its type): ``ids`` = (sensor, target) indices into the inputs,
+    sorted by (sensor, target); ``fl`` = (num (2M) | den (2M) | range (M) | noise (M, 3) flat).
+    az = atan2(num[:M], den[:M]), el = atan2(num[M:], den[M:]) are left to NumPy's ``arctan2``
+    (its last bits differ from libm's on this kind of host).
+    """
+    n_all = scan_phase_s.shape[0]
+    flag = np.empty(n_all, np.bool_)
+    scanning_kernel(t_s, dt_s, scan_phase_s, revisit_s, flag)
+    scan = np.flatnonzero(flag)
+    act = np.flatnonzero(active)
+    if scan.shape[0] == 0 or act.shape[0] == 0:
+        return np.zeros((2, 0), np.int64), np.zeros(0)
+    n_s, n_t = scan.shape[0], act.shape[0]
+    pd = np.zeros((n_s, n_t))
+    range_m = np.zeros((n_s, n_t))
+    enu = np.zeros((n_s, n_t, 3))
+    tgt_alt_a = tgt_alt[act] if alt_given else tgt_alt
+    near_pair_kernel(r_ecef[scan], r_rot[scan], r_lat[scan], r_lon[scan], r_alt[scan], max_range[scan],
+                     max_alt[scan], min_el[scan], boresight[scan], half_width[scan], ref_range[scan], ref_rcs[scan],
+                     snr_ref[scan], pfa[scan], k_factor, earth_radius_m, margin_m, tgt[act], rcs[act], alt_given,
+                     tgt_alt_a, pd, range_m, enu)  # fmt: skip
+    si, ti, noise = draw_detections(pd, scan, row, st)
+    m = si.shape[0]
+    ids = np.empty((2, m), np.int64)
+    fl = np.empty(8 * m)
+    for j in range(m):
+        ids[0, j], ids[1, j] = scan[si[j]], act[ti[j]]
+        fl[5 * m + 3 * j], fl[5 * m + 3 * j + 1], fl[5 * m + 3 * j + 2] = noise[j, 0], noise[j, 1], noise[j, 2]
+    gather_kernel(enu, range_m, si, ti, fl[: 2 * m], fl[2 * m : 4 * m], fl[4 * m : 5 * m])
+    return ids, fl
+
+
+def _as(a: ArrayLike, dtype: Any) -> np.ndarray:
+    """``a`` as a C-contiguous array of ``dtype`` (itself when it is one already: no call)."""
+    if type(a) is np.ndarray and a.dtype == dtype and a.flags.c_contiguous:
+        return a
+    return np.ascontiguousarray(a, dtype=dtype)
+
+
+def _vec(a: ArrayLike, n: int, dtype: Any) -> np.ndarray:
+    """``a`` as a C-contiguous (n,) array of ``dtype`` (broadcast when a scalar or length 1)."""
+    if type(a) is np.ndarray and a.dtype == dtype and a.shape == (n,) and a.flags.c_contiguous:
+        return a
+    return np.ascontiguousarray(_column(a, n, dtype))
+
+
+#: the last tick's empty detections (one shared, immutable zero-size record per tick)
+_NO_DETECTIONS: list[Detections] = []
+
+
+def no_detections(t_s: float) -> Detections:
+    """``Detections.empty(t_s)``, built once per tick and shared by the tick's callers.
+
+    A :class:`Detections` is frozen and its zero-size arrays hold nothing to change, so handing
+    the same empty record to every sensing step, dwell and cue of one tick is safe.
+    """
+    cached = _NO_DETECTIONS[0] if _NO_DETECTIONS else None
+    if cached is not None and cached.time_s == float(t_s):
+        return cached
+    empty = Detections.empty(t_s)
+    _NO_DETECTIONS[:] = [empty]
+    return empty
+
+
+def _measured(radars: RadarArrays, t_s: float, sensor: np.ndarray, target: np.ndarray, r0: np.ndarray,
+              az0: np.ndarray, el0: np.ndarray, noise: np.ndarray) -> Detections:  # fmt: skip
+    """:class:`Detections` of radars ``sensor`` (indices into ``radars``) from true geometry + noise (:func:`measure_kernel`)."""
+    m = sensor.shape[0]
+    r, az, el = np.empty(m), np.empty(m), np.empty(m)
+    z_enu, z_ecef, cov = np.empty((m, 3)), np.empty((m, 3)), np.empty((m, 3, 3))
+    measure_kernel(r0, az0, el0, sensor, noise, *_measure_columns(radars), r, az, el, z_enu, z_ecef, cov)
+    return Detections(sensor=sensor, target=target, time_s=float(t_s), range_m=r, az_rad=az, el_rad=el,
+                      z_enu_m=z_enu, z_ecef_m=z_ecef, R_ecef=cov)  # fmt: skip
+
+
 def sense(
     radars: RadarArrays,
     tgt_ecef_m: ArrayLike,
@@ -920,7 +1094,7 @@ def sense(
     active: ArrayLike,
     t_s: float,
     dt_s: float,
-    rng: RadarRng,
+    rng: RadarRng | np.ndarray,
     tgt_alt_m: ArrayLike | None = None,
     terrain: Any = None,
 ) -> Detections:
@@ -931,7 +1105,9 @@ def sense(
     (range, az, el) noise of the M detections in (sensor, target) order. With one generator per
     radar (``rng`` a sequence indexed by radar, the engine's per-entity streams) each scanning
     radar draws its own row of uniforms and then the noise of its own detections, so a radar's
-    draws never depend on which other radars exist.
+    draws never depend on which other radars exist. The draws are made in the compiled kernels
+    (:func:`draw_detections`) on the streams' PCG64 states (:func:`radar_streams`), bit-identical
+    to the Generators' own draws; Generators passed get their advanced states back.
 
     Parameters
     ----------
@@ -940,7 +1116,8 @@ def sense(
     rcs_m2 : (N,) target mean RCS (m²).
     active : (N,) bool — targets that exist (alive, launched) this tick.
     t_s, dt_s : current time and tick length (s); looks in (t − dt, t] are taken.
-    rng : numpy Generator, or a sequence of S Generators (one stream per radar).
+    rng : numpy Generator, a sequence of S Generators (one stream per radar), or their states
+        (:func:`iadsim.rng_kernels.states_of`, (S, 4) or (1, 4) uint64, advanced in place).
     tgt_alt_m : (N,) target altitudes (m); computed from ECEF when None.
     terrain : Dem, optional
         Terrain masking the lines of sight; default ``radars.terrain`` (None: smooth Earth).
@@ -951,77 +1128,64 @@ def sense(
         Measurement noise: r + N(0, σr²), az + N(0, σaz²) (wrapped to [0, 2π)), el + N(0, σel²),
         about the straight-line geometry. The noisy range is not clipped (σr ≪ r in practice).
     """
-    tgt = np.asarray(tgt_ecef_m, dtype=np.float64).reshape(-1, 3)
+    tgt = _as(tgt_ecef_m, np.float64)
+    if tgt.ndim != 2:
+        tgt = tgt.reshape(-1, 3)
     n = tgt.shape[0]
-    act = np.flatnonzero(_column(active, n, np.bool_))
+    act_mask = _vec(active, n, np.bool_)
+    st, row, gens = radar_streams(rng, len(radars))
+    if terrain is None and radars.terrain is None:
+        alt = _NO_ALT if tgt_alt_m is None else _vec(tgt_alt_m, n, np.float64)
+        ids, fl = sense_kernel(*_kernel_columns(radars), *_scan_columns(radars), float(t_s), float(dt_s), tgt,
+                               _vec(rcs_m2, n, np.float64), act_mask, tgt_alt_m is not None, alt, row, st)  # fmt: skip
+        if gens is not None:
+            store_states(gens, st)
+        m = ids.shape[1]
+        if m == 0:
+            return no_detections(t_s)
+        ang = np.arctan2(fl[: 2 * m], fl[2 * m : 4 * m])  # azimuth/elevation of the detections in one NumPy arctan2
+        return _measured(radars, t_s, ids[0], ids[1], fl[4 * m : 5 * m], ang[:m], ang[m:], fl[5 * m :].reshape(m, 3))
+    c = np.ascontiguousarray
+    # terrain masking: every pair's geometry (the terrain test needs the target lat/lon)
+    act = np.flatnonzero(act_mask)
     scan = np.flatnonzero(scanning(radars, t_s, dt_s))
     if act.size == 0 or scan.size == 0:
         return Detections.empty(t_s)
     sub = radars.subset(scan)
-    rcs = _column(rcs_m2, n, np.float64)[act]
-    alt = None if tgt_alt_m is None else _column(tgt_alt_m, n, np.float64)[act]
-    smooth = terrain is None and sub.terrain is None
-    if smooth:
-        pd, range_m, enu = _near_pairs(sub, tgt[act], rcs, alt)
-    else:  # terrain masking: every pair's geometry (the terrain test needs the target lat/lon)
-        geom = geometry(sub, tgt[act], alt)
-        pd = detection_probability(sub, geom, rcs, terrain=terrain)
-        range_m = geom.range_m
-    per_radar = not isinstance(rng, np.random.Generator)
-    if per_radar:
-        u = np.empty(pd.shape)
-        for i, k in enumerate(scan.tolist()):  # each scanning radar draws its own row
-            rng[k].random(out=u[i])
-    else:
-        u = rng.random(pd.shape)
-    si, ti = np.nonzero(u < pd)  # row-major ⇒ sorted by (sensor, target)
-    m = si.size
-    if m == 0:
+    alt_a = None if tgt_alt_m is None else _column(tgt_alt_m, n, np.float64)[act]
+    geom = geometry(sub, tgt[act], alt_a)
+    pd = c(detection_probability(sub, geom, _column(rcs_m2, n, np.float64)[act], terrain=terrain), np.float64)
+    si, ti, noise = draw_detections(pd, scan, row, st)
+    if gens is not None:
+        store_states(gens, st)
+    if si.size == 0:
         return Detections.empty(t_s)
-    if per_radar:
-        counts = np.bincount(si, minlength=len(scan))
-        noise = np.concatenate([rng[int(scan[r])].standard_normal((int(c), 3)) for r, c in enumerate(counts) if c])
-    else:
-        noise = rng.standard_normal((m, 3))
-    if smooth:  # azimuth/elevation of the detected pairs only, in one NumPy arctan2 (element-wise)
-        num, den, r0 = np.empty(2 * m), np.empty(2 * m), np.empty(m)
-        gather_kernel(enu, range_m, si, ti, num, den, r0)
-        ang = np.arctan2(num, den)
-        az0, el0 = ang[:m], ang[m:]
-    else:
-        c = np.ascontiguousarray
-        r0, az0, el0 = c(range_m[si, ti], np.float64), c(geom.az_rad[si, ti], np.float64), c(geom.el_rad[si, ti], np.float64)
-    r, az, el, z_enu, z_ecef, r_ecef = measure(sub, r0, az0, el0, si, noise)
-    return Detections(
-        sensor=scan[si].astype(np.int64),
-        target=act[ti].astype(np.int64),
-        time_s=float(t_s),
-        range_m=r,
-        az_rad=az,
-        el_rad=el,
-        z_enu_m=z_enu,
-        z_ecef_m=z_ecef,
-        R_ecef=r_ecef,
-    )
+    r0, az0, el0 = c(geom.range_m[si, ti], np.float64), c(geom.az_rad[si, ti], np.float64), c(geom.el_rad[si, ti], np.float64)
+    return _measured(radars, t_s, scan[si], act[ti], r0, az0, el0, noise)
 
 
 __all__ = [
     "Detections",
     "RadarArrays",
     "RadarGeometry",
+    "clutter_draws",
     "converted_covariance_ecef",
     "converted_covariance_point",
     "detection_probability",
+    "draw_detections",
     "gather_kernel",
     "geometry",
     "measure",
     "measure_kernel",
     "near_pair_detection",
     "near_pair_kernel",
+    "no_detections",
     "polar_to_enu_jacobian",
+    "radar_streams",
     "scanning",
     "scanning_kernel",
     "sense",
+    "sense_kernel",
     "snr_from_reference",
     "swerling1_pd",
     "swerling1_snr_for_pd",
@@ -1045,7 +1209,38 @@ def clutter_volume_m3(radars: RadarArrays) -> FloatArray:
     return 2.0 * radars.half_width_az_rad * (np.sin(e2) - np.sin(e1)) * radars.max_range_m**3 / 3.0
 
 
-def false_alarms(radars: RadarArrays, t_s: float, dt_s: float, mean_per_scan: float, rng: RadarRng) -> Detections:
+@njit(cache=True)
+def clutter_draws(scan: np.ndarray, row: np.ndarray, st: np.ndarray, mean_per_scan: float) -> tuple:  # pragma: no cover - compiled
+    """The false-alarm draws of the scanning radars ``scan`` (K,), per stream in this order.
+
+    First a count n_k ~ Poisson(λ) per scanning radar (radar ``scan[k]`` draws from state row
+    ``row[scan[k]]`` of ``st``), then three uniforms (u, v, w) per false alarm in radar order.
+    With one row per radar this is each radar's ``g.poisson(λ)`` then ``g.random((n_k, 3))``;
+    with one shared row ``g.poisson(λ, K)`` then ``g.random((Σn, 3))`` (bit-identical draws:
+    :mod:`iadsim.rng_kernels`).
+
+    Returns ``(sensor (M,) radar of each false alarm, u (M, 3))``.
+    """
+    n = scan.shape[0]
+    counts = np.empty(n, np.int64)
+    for k in range(n):
+        counts[k] = poisson(st, row[scan[k]], mean_per_scan)
+    m = int(counts.sum())
+    si = np.empty(m, np.int64)
+    u = np.empty((m, 3))
+    j = 0
+    for k in range(n):
+        r = row[scan[k]]
+        for _ in range(counts[k]):
+            si[j] = scan[k]
+            for c in range(3):
+                u[j, c] = next_double(st, r)
+            j += 1
+    return si, u
+
+
+def false_alarms(radars: RadarArrays, t_s: float, dt_s: float, mean_per_scan: float,
+                 rng: RadarRng | np.ndarray) -> Detections:  # fmt: skip
     """Poisson false alarms of the scanning radars, uniform in their search volume.
 
     Per scanning radar n ~ Poisson(λ); each false alarm is placed uniformly in the sector volume
@@ -1053,31 +1248,20 @@ def false_alarms(radars: RadarArrays, t_s: float, dt_s: float, mean_per_scan: fl
     sin e = sin e₁ + w (sin e₂ − sin e₁) (u, v, w ~ U(0,1)). Measurement covariance as for a target
     detection at that position. ``target`` is −1. No draws are made when λ = 0. With one
     generator per radar (a sequence), each scanning radar draws its count and then its points
-    from its own stream.
+    from its own stream (:func:`clutter_draws`; ``rng`` as in :func:`sense`, states too).
     """
     if mean_per_scan <= 0:
         return Detections.empty(t_s)
     scan = np.flatnonzero(scanning(radars, t_s, dt_s))
     if scan.size == 0:
         return Detections.empty(t_s)
-    if isinstance(rng, np.random.Generator):
-        counts = rng.poisson(mean_per_scan, scan.size)
-        si = np.repeat(scan, counts)
-        m = si.size
-        if m == 0:
-            return Detections.empty(t_s)
-        u = rng.random((m, 3))
-    else:
-        parts = []
-        for k in scan:
-            g = rng[int(k)]
-            parts.append(g.random((int(g.poisson(mean_per_scan)), 3)))
-        counts = np.array([len(x) for x in parts], np.int64)
-        si = np.repeat(scan, counts)
-        m = si.size
-        if m == 0:
-            return Detections.empty(t_s)
-        u = np.concatenate(parts)
+    st, row, gens = radar_streams(rng, len(radars))
+    si, u = clutter_draws(scan.astype(np.int64), row, st, float(mean_per_scan))
+    if gens is not None:
+        store_states(gens, st)
+    m = si.size
+    if m == 0:
+        return Detections.empty(t_s)
     r = radars.max_range_m[si] * np.cbrt(u[:, 0])
     az = np.mod(radars.boresight_az_rad[si] + (2.0 * u[:, 1] - 1.0) * radars.half_width_az_rad[si], _TWO_PI)
     e1 = np.maximum(radars.min_elevation_rad[si], 0.0)

@@ -22,40 +22,22 @@ import math
 import numpy as np
 from numba import njit
 
-from iadsim.geo.frames import ecef_to_geodetic_point, enu_to_aer, unit_sphere_vector
+from iadsim.geo.frames import ecef_to_geodetic_point, unit_sphere_vector
 from iadsim.geo.horizon import EARTH_RADIUS_M
+from iadsim.rng_kernels import next_double, standard_normal, states_of, store_states
 from iadsim.sensors.radar import (
     Detections,
     RadarArrays,
     RadarGeometry,
+    _measured,
     _mod,
-    measure,
-    snr_from_reference,
-    swerling1_pd,
+    no_detections,
     swerling1_snr_for_pd,
 )
 
 #: Why a fire-control radar lost an engaged target (``reason`` of ``GuidanceLost`` events).
 LOSS_REASONS: tuple[str, ...] = ("fc_out_of_coverage", "fc_missed_dwells")
 FC_OUT_OF_COVERAGE, FC_MISSED_DWELLS = range(len(LOSS_REASONS))
-
-
-#: the last tick's empty detections (one shared, immutable zero-size record per tick)
-_NO_DETECTIONS: list[Detections] = []
-
-
-def no_detections(t_s: float) -> Detections:
-    """``Detections.empty(t_s)``, built once per tick and shared by the tick's callers.
-
-    A :class:`Detections` is frozen and its zero-size arrays hold nothing to change, so handing
-    the same empty record to every dwell and cue of one tick is safe.
-    """
-    cached = _NO_DETECTIONS[0] if _NO_DETECTIONS else None
-    if cached is not None and cached.time_s == float(t_s):
-        return cached
-    empty = Detections.empty(t_s)
-    _NO_DETECTIONS[:] = [empty]
-    return empty
 
 
 def dwells_due(t_s: float, last_dwell_s: np.ndarray, update_s: np.ndarray) -> np.ndarray:
@@ -289,6 +271,77 @@ def dwell_selection(radar: np.ndarray, last_dwell_s: np.ndarray, row_of: np.ndar
     return obj, rr, row, has_row, tr, present
 
 
+@njit(cache=True, error_model="numpy")
+def dwell_kernel(ecef_m: np.ndarray, enu_rot: np.ndarray, lat_rad: np.ndarray, lon_rad: np.ndarray, alt_m: np.ndarray,
+                 max_range_m: np.ndarray, max_alt_m: np.ndarray, min_el_rad: np.ndarray, boresight_rad: np.ndarray,
+                 half_width_rad: np.ndarray, k_factor: float, ref_range_m: np.ndarray, ref_rcs_m2: np.ndarray,
+                 snr_ref: np.ndarray, pfa: np.ndarray, radar_idx: np.ndarray, tgt_ecef_m: np.ndarray, rcs_m2: np.ndarray,
+                 present: np.ndarray, gain: np.ndarray, vis_given: bool, vis_in: np.ndarray, row: np.ndarray,
+                 st: np.ndarray) -> tuple:  # pragma: no cover - compiled  # fmt: skip
+    """D track dwells up to the angles: coverage, Pd, draws, the detected pairs' atan2 arguments.
+
+    Per pair d (radar s = ``radar_idx[d]``): geometry and coverage :func:`pair_kernel` (or
+    ``vis_in`` when ``vis_given``: the terrain-masked coverage of :func:`_pairs`);
+    SNR = (G_d · SNR_ref(s)) (R_ref/R)⁴ (σ/σ_ref), Pd = Pfa^(1/(1+SNR)) if visible ∧ present else 0
+    (SNR_ref = ln Pfa / ln Pd_ref − 1, ``snr_ref`` (S,)). Draws, per stream (state row ``row[d]``
+    of ``st``) in this order: one uniform per pair (detected iff u < Pd), then three standard
+    normals per detection in pair order — a Generator's ``random(D)`` then
+    ``standard_normal((M, 3))`` when all rows are one stream (bit-identical: :mod:`iadsim.rng_kernels`).
+
+    Returns ``(visible (D,), detected (D,), k (M,) detected pairs, noise (M, 3), num (2M,),
+    den (2M,), range (M,))``; az = atan2(num[:M], den[:M]), el = atan2(num[M:], den[M:]) are left
+    to NumPy's ``arctan2`` (its last bits differ from libm's).
+    """
+    enu, _, _, rng_m, _, _, _, _, _, vis = pair_kernel(ecef_m, enu_rot, lat_rad, lon_rad, alt_m, max_range_m,
+                                                       max_alt_m, min_el_rad, boresight_rad, half_width_rad,
+                                                       k_factor, radar_idx, tgt_ecef_m)  # fmt: skip
+    if vis_given:
+        vis = vis_in.copy()
+    D = radar_idx.shape[0]
+    det = np.zeros(D, np.bool_)
+    m = 0
+    for d in range(D):
+        s = radar_idx[d]
+        pd = 0.0
+        if vis[d] and present[d]:
+            ratio = ref_range_m[s] / rng_m[d]
+            snr = (gain[d] * snr_ref[s]) * ratio**4.0 * (rcs_m2[d] / ref_rcs_m2[s])
+            pd = pfa[s] ** (1.0 / (1.0 + snr))
+        if next_double(st, row[d]) < pd:
+            det[d] = True
+            m += 1
+    k = np.flatnonzero(det)
+    noise = np.empty((m, 3))
+    num, den, r0 = np.empty(2 * m), np.empty(2 * m), np.empty(m)
+    for j in range(m):
+        d = k[j]
+        for c in range(3):
+            noise[j, c] = standard_normal(st, row[d])
+        e, n = enu[d, 0], enu[d, 1]
+        num[j], den[j] = e, n
+        num[m + j], den[m + j] = enu[d, 2], math.hypot(e, n)
+        r0[j] = rng_m[d]
+    return vis, det, k, noise, num, den, r0
+
+
+def _dwell_columns(radars: RadarArrays) -> tuple:
+    """Per-radar arguments of :func:`dwell_kernel` up to ``pfa``, contiguous, cached on the instance."""
+    cols: tuple | None = radars.__dict__.get("_dwell_cols")
+    if cols is None:
+        c = np.ascontiguousarray
+        cols = (c(radars.ecef_m, np.float64), c(radars.enu_rot, np.float64), c(radars.lat_rad, np.float64),
+                c(radars.lon_rad, np.float64), c(radars.alt_m, np.float64), c(radars.max_range_m, np.float64),
+                c(radars.max_alt_m, np.float64), c(radars.min_elevation_rad, np.float64),
+                c(radars.boresight_az_rad, np.float64), c(radars.half_width_az_rad, np.float64),
+                float(radars.k_factor), c(radars.ref_range_m, np.float64), c(radars.ref_rcs_m2, np.float64),
+                c(swerling1_snr_for_pd(radars.ref_pd, radars.pfa), np.float64), c(radars.pfa, np.float64))  # fmt: skip
+        object.__setattr__(radars, "_dwell_cols", cols)
+    return cols
+
+
+_NO_VIS = np.zeros(0, np.bool_)
+
+
 def track_dwells(
     radars: RadarArrays,
     radar_idx: np.ndarray,
@@ -298,12 +351,14 @@ def track_dwells(
     present: np.ndarray,
     gain: np.ndarray,
     t_s: float,
-    rng: np.random.Generator,
+    rng: np.random.Generator | np.ndarray,
+    stream_row: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray, Detections]:
     """One track dwell per pair (radar ``radar_idx[d]`` on the object at ``tgt_ecef_m[d]``).
 
     Random draws, in this order: one uniform per pair (detection iff present ∧ visible ∧
-    u < Pd_dwell), then (M, 3) standard normals for the range/az/el noise of the M detections.
+    u < Pd_dwell), then (M, 3) standard normals for the range/az/el noise of the M detections
+    (compiled, :func:`dwell_kernel`).
 
     Parameters
     ----------
@@ -312,6 +367,9 @@ def track_dwells(
         looks (the object's true position if it exists, else the track's prediction).
     rcs_m2 : (D,) object RCS. present : (D,) the object exists (alive, real).
     gain : (D,) track-dwell SNR gain G (linear) of each radar.
+    rng : a Generator (its state is handed back), or PCG64 states (n, 4) uint64
+        (:func:`iadsim.rng_kernels.states_of`, advanced in place) with ``stream_row`` (D,) the
+        state row each pair draws from (default row 0 for all).
 
     Returns
     -------
@@ -320,36 +378,136 @@ def track_dwells(
     D = len(radar_idx)
     if D == 0:
         return np.zeros(0, bool), np.zeros(0, bool), no_detections(t_s)
-    idx, (enu, _, _, rng_m, _, _, _, _, _, vis) = _pairs(radars, radar_idx, tgt_ecef_m)
-    pfa = radars.pfa[idx]
-    snr = snr_from_reference(rng_m, rcs_m2, radars.ref_range_m[idx], radars.ref_rcs_m2[idx],
-                             gain * swerling1_snr_for_pd(radars.ref_pd[idx], pfa))  # fmt: skip
-    pd = np.where(vis & present, swerling1_pd(snr, pfa), 0.0)
-    u = rng.random(D)
-    det = u < pd
-    k = np.flatnonzero(det)
-    if len(k) == 0:
+    c = np.ascontiguousarray
+    idx = c(radar_idx, np.int64)
+    tgt = c(tgt_ecef_m, np.float64).reshape(-1, 3)
+    vis_in = _pairs(radars, idx, tgt)[1][9] if radars.terrain is not None else _NO_VIS
+    gens = [rng] if isinstance(rng, np.random.Generator) else None
+    st = states_of(gens) if gens is not None else rng
+    row = np.zeros(D, np.int64) if stream_row is None else c(stream_row, np.int64)
+    vis, det, k, noise, num, den, r0 = dwell_kernel(*_dwell_columns(radars), idx, tgt, c(rcs_m2, np.float64),
+                                                    c(present, np.bool_), c(gain, np.float64),
+                                                    radars.terrain is not None, vis_in, row, st)  # fmt: skip
+    if gens is not None:
+        store_states(gens, st)
+    m = k.shape[0]
+    if m == 0:
         return vis, det, no_detections(t_s)
-    noise = rng.standard_normal((len(k), 3))
-    sk = idx[k]
-    # the measured angles from NumPy's arctan2 on the detections' ENU (the compiled libm atan2 may
-    # differ from NumPy's vectorised one in the last bit; the measurements stay bit-identical)
-    az0, el0, _ = enu_to_aer(enu[k])
-    r, az, el, z_enu, z_ecef, R = measure(radars, rng_m[k], az0, el0, sk, noise)
-    dets = Detections(sensor=sk, target=np.asarray(target[k], np.int64), time_s=float(t_s),
-                      range_m=r, az_rad=az, el_rad=el, z_enu_m=z_enu, z_ecef_m=z_ecef, R_ecef=R)  # fmt: skip
-    return vis, det, dets
+    ang = np.arctan2(num, den)  # NumPy's arctan2 (the compiled libm atan2 may differ in the last bit)
+    return vis, det, _measured(radars, t_s, idx[k], c(np.asarray(target)[k], np.int64), r0, ang[:m], ang[m:], noise)
+
+
+@njit(cache=True)
+def loss_rule(visible: bool, detected: bool, missed_before: int, lost_after: float) -> tuple:  # pragma: no cover - compiled
+    """Missed-dwell bookkeeping and loss rule of one dwell (:func:`lost_targets`): ``(missed, lost, reason)``."""
+    missed = 0 if detected else missed_before + 1
+    return missed, (not visible) or missed >= lost_after, FC_OUT_OF_COVERAGE if not visible else FC_MISSED_DWELLS
+
+
+@njit(cache=True)
+def _lost_kernel(vis: np.ndarray, det: np.ndarray, before: np.ndarray, after: np.ndarray) -> tuple:  # pragma: no cover - compiled
+    n = vis.shape[0]
+    missed, lost, why = np.empty(n, np.int64), np.empty(n, np.bool_), np.empty(n, np.int64)
+    for d in range(n):
+        missed[d], lost[d], why[d] = loss_rule(vis[d], det[d], before[d], after[d])
+    return missed, lost, why
 
 
 def lost_targets(vis: np.ndarray, detected: np.ndarray, missed_before: np.ndarray, lost_after: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Missed-dwell bookkeeping and loss rule.
 
     missed = 0 after a detection, missed + 1 after a miss; lost ⇔ ¬visible (reason
-    ``fc_out_of_coverage``) ∨ missed ≥ ``lost_after`` (reason ``fc_missed_dwells``).
+    ``fc_out_of_coverage``) ∨ missed ≥ ``lost_after`` (reason ``fc_missed_dwells``)
+    (compiled: :func:`loss_rule`, the rule the engine's :func:`dwell_pass` applies).
 
     Returns ``(missed (D,), lost (D,) bool, reason (D,) code into LOSS_REASONS)``.
     """
-    missed = np.where(detected, 0, missed_before + 1)
-    lost = ~vis | (missed >= lost_after)
-    reason = np.where(~vis, FC_OUT_OF_COVERAGE, FC_MISSED_DWELLS)
-    return missed, lost, reason
+    v, d, b, a = np.broadcast_arrays(np.asarray(vis, np.bool_), np.asarray(detected, np.bool_),
+                                     np.asarray(missed_before, np.int64), np.asarray(lost_after, np.float64))  # fmt: skip
+    c = np.ascontiguousarray
+    return _lost_kernel(c(v).reshape(-1), c(d).reshape(-1), c(b).reshape(-1), c(a).reshape(-1))
+
+
+@njit(cache=True, error_model="numpy")
+def dwell_pass_kernel(ecef_m: np.ndarray, enu_rot: np.ndarray, lat_rad: np.ndarray, lon_rad: np.ndarray,
+                      alt_m: np.ndarray, max_range_m: np.ndarray, max_alt_m: np.ndarray, min_el_rad: np.ndarray,
+                      boresight_rad: np.ndarray, half_width_rad: np.ndarray, k_factor: float, ref_range_m: np.ndarray,
+                      ref_rcs_m2: np.ndarray, snr_ref: np.ndarray, pfa: np.ndarray, rr: np.ndarray, tr: np.ndarray,
+                      present: np.ndarray, has_row: np.ndarray, xp: np.ndarray, pos: np.ndarray, rcs_all: np.ndarray,
+                      gain_s: np.ndarray, lost_after_s: np.ndarray, missed_before: np.ndarray, vis_given: bool,
+                      vis_in: np.ndarray, st: np.ndarray) -> tuple:  # pragma: no cover - compiled  # fmt: skip
+    """The due track dwells of one tick (after :func:`dwell_selection`), up to the angles.
+
+    Per dwell d (radar s = ``rr[d]``, illuminated object o = ``tr[d]``): the beam looks at the
+    object's true position ``pos[o]`` when it is present, else at the track's prediction
+    ``xp[d]``; RCS σ(max(o, 0)), gain G(s); the object echoes iff present ∧ the track row exists;
+    then :func:`dwell_kernel` (coverage, Pd, the draws from the one stream ``st`` row 0) and
+    :func:`loss_rule` with T_lost(s) on the dwell's ``missed_before``.
+
+    Returns ``(dd (3, D): missed, lost (0/1), reason; ids (2, M): radar, object of the M
+    detections; fl (8M,): num | den | range | noise (M, 3), as :func:`iadsim.sensors.radar.sense_kernel`)``.
+    """
+    D = rr.shape[0]
+    look = np.empty((D, 3))
+    rcs = np.empty(D)
+    gain = np.empty(D)
+    echo = np.empty(D, np.bool_)
+    for d in range(D):
+        o = max(tr[d], 0)
+        for c in range(3):
+            look[d, c] = pos[o, c] if present[d] else xp[d, c]
+        rcs[d] = rcs_all[o]
+        gain[d] = gain_s[rr[d]]
+        echo[d] = present[d] and has_row[d]
+    vis, det, k, noise, num, den, r0 = dwell_kernel(ecef_m, enu_rot, lat_rad, lon_rad, alt_m, max_range_m, max_alt_m,
+                                                    min_el_rad, boresight_rad, half_width_rad, k_factor, ref_range_m,
+                                                    ref_rcs_m2, snr_ref, pfa, rr, look, rcs, echo, gain, vis_given,
+                                                    vis_in, np.zeros(D, np.int64), st)  # fmt: skip
+    dd = np.empty((3, D), np.int64)
+    for d in range(D):
+        missed, lost, why = loss_rule(vis[d], det[d], missed_before[d], lost_after_s[rr[d]])
+        dd[0, d], dd[1, d], dd[2, d] = missed, 1 if lost else 0, why
+    m = k.shape[0]
+    ids = np.empty((2, m), np.int64)
+    fl = np.empty(8 * m)
+    for j in range(m):
+        ids[0, j], ids[1, j] = rr[k[j]], tr[k[j]]
+        fl[j], fl[m + j], fl[2 * m + j], fl[3 * m + j] = num[j], num[m + j], den[j], den[m + j]
+        fl[4 * m + j] = r0[j]
+        for c in range(3):
+            fl[5 * m + 3 * j + c] = noise[j, c]
+    return dd, ids, fl
+
+
+def dwell_pass(radars: RadarArrays, rr: np.ndarray, tr: np.ndarray, present: np.ndarray, has_row: np.ndarray,
+               xp: np.ndarray, pos: np.ndarray, rcs_m2: np.ndarray, gain_s: np.ndarray, lost_after_s: np.ndarray,
+               missed_before: np.ndarray, t_s: float,
+               st: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, Detections]:  # fmt: skip
+    """The due track dwells of one tick: :func:`dwell_pass_kernel`, NumPy's arctan2, the measurements.
+
+    Parameters
+    ----------
+    rr, tr, present, has_row : (D,) from :func:`dwell_selection`. xp : (D, 3) the tracks'
+    predicted positions (m). pos : (N, 3) true positions, rcs_m2 : (N,) RCS of the objects.
+    gain_s, lost_after_s : (S,) dwell gain and missed dwells to loss of each radar.
+    missed_before : (D,) consecutive missed dwells so far. st : (1, 4) PCG64 state of the stream
+    the dwells draw from (advanced in place).
+
+    Returns ``(missed (D,), lost (D,) bool, reason (D,), detections)``.
+    """
+    c = np.ascontiguousarray
+    vis_in = _NO_VIS
+    if radars.terrain is not None:  # the terrain-masked coverage of _pairs (the kernel recomputes the rest)
+        look = np.where(present[:, None], pos[np.maximum(tr, 0)], xp)
+        vis_in = c(_pairs(radars, rr, look)[1][9], np.bool_)
+    dd, ids, fl = dwell_pass_kernel(*_dwell_columns(radars), rr, tr, present, has_row, c(xp, np.float64),
+                                    c(pos, np.float64), c(rcs_m2, np.float64), c(gain_s, np.float64),
+                                    c(lost_after_s, np.float64), c(missed_before, np.int64),
+                                    radars.terrain is not None, vis_in, st)  # fmt: skip
+    m = ids.shape[1]
+    if m == 0:
+        dets = no_detections(t_s)
+    else:
+        ang = np.arctan2(fl[: 2 * m], fl[2 * m : 4 * m])
+        dets = _measured(radars, t_s, ids[0], ids[1], fl[4 * m : 5 * m], ang[:m], ang[m:], fl[5 * m :].reshape(m, 3))
+    return dd[0], dd[1] != 0, dd[2], dets

@@ -115,3 +115,52 @@ def test_scanning_kernel_matches_floor_rule() -> None:
         looks += got
     # one look per revisit period over the 39.9 s run
     assert np.all(np.abs(looks - 39.9 / radars.revisit_s) <= 1.0)
+
+
+def test_sense_on_stream_states_equals_generators_and_old_draws() -> None:
+    """sense() on a state array = sense() on the Generators = the old NumPy draws; states advance."""
+    from iadsim.rng_kernels import states_of, store_states
+
+    rng = np.random.default_rng(5)
+    radars, tgt = _radars(rng, 7), _targets(rng, 40)
+    rcs = rng.uniform(0.5, 5.0, len(tgt))
+    active = rng.random(len(tgt)) < 0.8
+    gens = [np.random.default_rng(200 + i) for i in range(len(radars))]
+    twins = [np.random.default_rng(200 + i) for i in range(len(radars))]
+    st = states_of([np.random.default_rng(200 + i) for i in range(len(radars))])
+    for t in (1.0, 2.0, 3.0):
+        a = R.sense(radars, tgt, rcs, active, t, 1.0, gens)
+        b = R.sense(radars, tgt, rcs, active, t, 1.0, st)
+        # the old formula: per scanning radar its row of uniforms, then the noise of its detections
+        scan = np.flatnonzero(R.scanning(radars, t, 1.0))
+        act = np.flatnonzero(active)
+        pd = R.near_pair_detection(radars.subset(scan), tgt[act], rcs[act], None)[0]
+        u = np.stack([twins[k].random(len(act)) for k in scan]) if len(scan) else np.zeros((0, len(act)))
+        si, ti = np.nonzero(u < pd)
+        for j, k in enumerate(scan):
+            twins[k].standard_normal((int((si == j).sum()), 3))
+        assert len(a) > 0 and np.array_equal(a.sensor, scan[si]) and np.array_equal(a.target, act[ti])
+        for f in ("sensor", "target", "range_m", "az_rad", "el_rad", "z_ecef_m", "R_ecef"):
+            assert np.array_equal(getattr(a, f), getattr(b, f))
+    store_states(twins2 := [np.random.default_rng(0) for _ in range(len(radars))], st)
+    for g, h, tw in zip(gens, twins2, twins):  # every stream continues where the old draws left it
+        x = tw.random(3)
+        assert np.array_equal(g.random(3), x) and np.array_equal(h.random(3), x)
+
+
+def test_false_alarm_draws_match_generator_draws() -> None:
+    """clutter_draws = per-radar poisson then (n, 3) uniforms (and one shared stream: all counts first)."""
+    from iadsim.rng_kernels import states_of
+
+    scan = np.array([0, 2, 3], np.int64)
+    for lam in (0.7, 3.0, 14.0):
+        gens = [np.random.default_rng(30 + i) for i in range(4)]
+        st = states_of(gens)
+        si, u = R.clutter_draws(scan, np.arange(4, dtype=np.int64), st, lam)
+        parts = [(k, gens[k].random((int(gens[k].poisson(lam)), 3))) for k in scan]
+        assert np.array_equal(si, np.concatenate([np.full(len(p), k) for k, p in parts]))
+        assert np.array_equal(u, np.concatenate([p for _, p in parts]))
+        g = np.random.default_rng(9)
+        si1, u1 = R.clutter_draws(scan, np.zeros(4, np.int64), states_of([g]), lam)
+        counts = g.poisson(lam, 3)
+        assert np.array_equal(si1, np.repeat(scan, counts)) and np.array_equal(u1, g.random((counts.sum(), 3)))

@@ -164,3 +164,79 @@ def test_no_detections_is_an_empty_record_of_its_tick() -> None:
     assert scheduling.no_detections(3.0) is a  # shared within the tick
     b = scheduling.no_detections(4.0)
     assert b.time_s == 4.0 and len(b) == 0
+
+
+def _old_track_dwells(radars: RadarArrays, idx: np.ndarray, target: np.ndarray, tgt: np.ndarray, rcs: np.ndarray,
+                      present: np.ndarray, gain: np.ndarray, rng: np.random.Generator) -> tuple:  # fmt: skip
+    """The NumPy formula track_dwells had before dwell_kernel (reference)."""
+    _, (enu, _, _, rng_m, _, _, _, _, _, vis) = scheduling._pairs(radars, idx, tgt)
+    pfa = radars.pfa[idx]
+    snr = radar_mod.snr_from_reference(rng_m, rcs, radars.ref_range_m[idx], radars.ref_rcs_m2[idx],
+                                       gain * swerling1_snr_for_pd(radars.ref_pd[idx], pfa))  # fmt: skip
+    pd = np.where(vis & present, swerling1_pd(snr, pfa), 0.0)
+    det = rng.random(len(idx)) < pd
+    k = np.flatnonzero(det)
+    noise = rng.standard_normal((len(k), 3))
+    az0, el0, _ = frames.enu_to_aer(enu[k])
+    return vis, det, k, radar_mod.measure(radars, rng_m[k], az0, el0, idx[k], noise)
+
+
+def test_dwell_kernel_matches_the_numpy_formula_and_the_generator_draws() -> None:
+    from iadsim.rng_kernels import states_of, store_states
+
+    rng = np.random.default_rng(7)
+    r = _radars(6, seed=3)
+    D = 400
+    p = frames.geodetic_to_ecef(np.radians(rng.uniform(35, 41, D)), np.radians(rng.uniform(29, 37, D)), rng.uniform(0, 30000, D)).reshape(D, 3)
+    ri = rng.integers(0, len(r), D)
+    rcs, present, gain = rng.uniform(0.1, 5.0, D), rng.random(D) < 0.9, rng.uniform(1.0, 30.0, D)
+    vis0, det0, k, (r0, az0, el0, _, z0, R0) = _old_track_dwells(r, ri, np.arange(D), p, rcs, present, gain, np.random.default_rng(1))
+    assert 10 < det0.sum() < vis0.sum() < D  # visible misses and detections both occur
+    g = np.random.default_rng(1)
+    vis, det, dets = scheduling.track_dwells(r, ri, np.arange(D), p, rcs, present, gain, 0.0, g)
+    assert np.array_equal(vis, vis0) and np.array_equal(det, det0) and np.array_equal(dets.target, k)
+    for got, ref in ((dets.range_m, r0), (dets.az_rad, az0), (dets.el_rad, el0), (dets.z_ecef_m, z0), (dets.R_ecef, R0)):
+        assert np.array_equal(got, ref)
+    twin = np.random.default_rng(1)
+    _old_track_dwells(r, ri, np.arange(D), p, rcs, present, gain, twin)
+    assert g.random() == twin.random()  # the Generator continues where the old draws left it
+    # states of two streams, pairs alternating between them: each stream draws as it would alone
+    st = states_of([np.random.default_rng(5), np.random.default_rng(6)])
+    row = np.arange(D) % 2
+    _, det2, d2 = scheduling.track_dwells(r, ri, np.arange(D), p, rcs, present, gain, 0.0, st, row)
+    for s in (0, 1):
+        m = row == s
+        _, dref, kref, (rr, *_rest) = _old_track_dwells(r, ri[m], np.arange(D)[m], p[m], rcs[m], present[m], gain[m],
+                                                         np.random.default_rng(5 + s))  # fmt: skip
+        assert np.array_equal(det2[m], dref) and np.array_equal(d2.range_m[row[d2.target] == s], rr)
+    back = [np.random.default_rng(0), np.random.default_rng(0)]
+    store_states(back, st)
+    assert back[0].random() != back[1].random()
+
+
+def test_dwell_pass_is_look_then_track_dwells_then_the_loss_rule() -> None:
+    """dwell_pass = the engine's former NumPy glue: look, track_dwells on one stream, lost_targets."""
+    from iadsim.rng_kernels import states_of
+
+    rng = np.random.default_rng(8)
+    r = _radars(6, seed=4)
+    N, D = 60, 80
+    pos = frames.geodetic_to_ecef(np.radians(rng.uniform(35, 41, N)), np.radians(rng.uniform(29, 37, N)), rng.uniform(0, 30000, N)).reshape(N, 3)
+    rcs = rng.uniform(0.1, 5.0, N)
+    rr = rng.integers(0, len(r), D)
+    tr = np.where(rng.random(D) < 0.1, -1, rng.integers(0, N, D))
+    present = (tr >= 0) & (rng.random(D) < 0.9)
+    has_row = rng.random(D) < 0.9
+    xp = pos[np.maximum(tr, 0)] + rng.normal(0, 500.0, (D, 3))
+    gain_s, lost_after_s = rng.uniform(1, 20, len(r)), rng.integers(1, 4, len(r)).astype(float)
+    before = rng.integers(0, 3, D)
+    missed, lost, why, dets = scheduling.dwell_pass(r, rr, tr, present, has_row, xp, pos, rcs, gain_s, lost_after_s,
+                                                    before, 2.0, states_of([np.random.default_rng(3)]))  # fmt: skip
+    look = np.where(present[:, None], pos[np.maximum(tr, 0)], xp)
+    vis, det, ref = scheduling.track_dwells(r, rr, tr, look, rcs[np.maximum(tr, 0)], present & has_row, gain_s[rr], 2.0,
+                                            np.random.default_rng(3))  # fmt: skip
+    m0, l0, w0 = scheduling.lost_targets(vis, det, before, lost_after_s[rr])
+    assert 0 < len(ref) < D and l0.any() and not l0.all()
+    assert np.array_equal(missed, m0) and np.array_equal(lost, l0) and np.array_equal(why, w0)
+    for f in ("sensor", "target", "range_m", "az_rad", "el_rad", "z_ecef_m", "R_ecef"):
+        assert np.array_equal(getattr(dets, f), getattr(ref, f))
