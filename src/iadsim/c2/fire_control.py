@@ -77,7 +77,8 @@ def not_already_engaged(f: np.ndarray, target: np.ndarray, shot_fu: np.ndarray, 
 def engage_candidates(ready_fu: np.ndarray, fu_site: np.ndarray, conf: np.ndarray, track_site: np.ndarray,
                       obj_of_row: np.ndarray, identity: np.ndarray, fu_roe: np.ndarray, roe_table: np.ndarray,
                       fc_any: np.ndarray, busy_fu: np.ndarray, busy_target: np.ndarray, remote_row: np.ndarray,
-                      engage_on_remote: np.ndarray, networked: bool) -> tuple[np.ndarray, np.ndarray]:  # pragma: no cover
+                      engage_on_remote: np.ndarray, networked: bool, site_rule: bool,
+                      layered: np.ndarray) -> tuple[np.ndarray, np.ndarray]:  # pragma: no cover
     """The candidate pairs of one decision cycle that pass the unit-level filters, one compiled loop.
 
     Pair (unit u, track row r) for every ready unit × engageable track of its own site
@@ -88,7 +89,11 @@ def engage_candidates(ready_fu: np.ndarray, fu_site: np.ndarray, conf: np.ndarra
     * the unit has no busy round at the object (:func:`not_already_engaged`);
     * the unit has a fire-control radar (``fc_any[u]``);
     * with a network (``networked``): a remote row needs the unit's ``engage_on_remote``
-      (:func:`iadsim.c2.network.remote_allowed`).
+      (:func:`iadsim.c2.network.remote_allowed`);
+    * with ``site_rule`` (no network: the fire-distribution group is the unit's site, the key
+      the object): fire-distribution rule (a), no busy round of *another* unit of the same site
+      at the object, unless the unit's doctrine is a layered second shot (``layered[u]``)
+      (:func:`iadsim.c2.fire_distribution.engaged_by_other_unit` with group = site, key = object).
 
     Parameters
     ----------
@@ -98,6 +103,8 @@ def engage_candidates(ready_fu: np.ndarray, fu_site: np.ndarray, conf: np.ndarra
     fc_any : (F,) bool. busy_fu, busy_target : (B,) unit and object of each busy round.
     remote_row : (rows,) bool remote (network) row, read only with ``networked``.
     engage_on_remote : (F,) bool, read only with ``networked``.
+    site_rule : apply rule (a) by site (only without a network). layered : (F,) bool, read only
+        with ``site_rule``.
 
     Returns
     -------
@@ -121,7 +128,12 @@ def engage_candidates(ready_fu: np.ndarray, fu_site: np.ndarray, conf: np.ndarra
                 continue
             engaged = False
             for k in range(len(busy_fu)):
-                if busy_fu[k] == u and busy_target[k] == o:
+                if busy_target[k] != o:
+                    continue
+                if busy_fu[k] == u:  # the unit's own round (not_already_engaged)
+                    engaged = True
+                    break
+                if site_rule and not layered[u] and fu_site[busy_fu[k]] == fu_site[u]:  # rule (a)
                     engaged = True
                     break
             if engaged:

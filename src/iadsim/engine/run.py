@@ -54,7 +54,7 @@ from iadsim.sensors import scheduling
 from iadsim.tracking import association as _association  # noqa: F401 - import cost outside the timed loop
 from iadsim.tracking.manager import TrackTable
 from iadsim.tracking.metrics import gospa_ospa
-from iadsim.weapons import engagement, kill_assessment
+from iadsim.weapons import engagement, flyout, kill_assessment
 from iadsim.weapons.launchers import LauncherState
 
 Progress = Callable[[int, int], None]
@@ -930,23 +930,24 @@ def _engage(ctx: _Ctx, conf: np.ndarray, ready_fu: np.ndarray, t: float, magazin
     ctx.ids.ensure(fcs.cap)  # objects created since the last identification pass: unknown
     busy = shots.busy_rows()
     busy_fu, busy_obj = shots.fu[busy], shots.target[busy]
+    # doctrine: a layered second shot, per unit (layered_second_shot) or for all (fire_distribution: layered)
+    layered_unit = np.zeros(len(fus), bool) if fus.layered_second_shot is None else np.asarray(fus.layered_second_shot)
+    layered_unit = layered_unit | (world.scenario.fire_distribution == "layered")
     # every ready unit × engageable track of its site, kept where the rules of engagement allow the
     # unit's identity, the unit has no round busy at it, has a fire-control radar, and (network) a
-    # remote track is allowed: one compiled loop (fire_control.engage_candidates)
+    # remote track is allowed; without a network also fire-distribution rule (a) (group = site):
+    # one compiled loop (fire_control.engage_candidates)
     eor = fus.engage_on_remote if net is not None and fus.engage_on_remote is not None else np.zeros(len(fus), bool)
     f, rows = fire_control.engage_candidates(
         ready_fu, fus.site_index, conf, tracks.site, fcs.obj, ctx.ids.identity, ctx.fu_roe, iff.ROE_TABLE,
         fus.fc_mask.any(axis=1), busy_fu, busy_obj, net.remote if net is not None else np.zeros(0, bool), eor,
-        net is not None)  # fmt: skip
+        net is not None, net is None, layered_unit)  # fmt: skip
     if len(f) == 0:  # the filters below are conjunctive: nothing to engage
         return
     obj = fcs.obj[rows]
-    # doctrine: a layered second shot, per unit (layered_second_shot) or for all (fire_distribution: layered)
-    layered_unit = np.zeros(len(fus), bool) if fus.layered_second_shot is None else np.asarray(fus.layered_second_shot)
-    layered_unit = layered_unit | (world.scenario.fire_distribution == "layered")
-    layered = layered_unit[f]
     n_sites = len(world.site_names)
     if net is not None:  # network: no threat engaged by two units
+        layered = layered_unit[f]
         group, key = _distribution_keys(ctx, f, rows)
         s_group, s_key = _object_keys(ctx, busy_fu, busy_obj)  # rounds in flight / awaiting assessment
         engaged = net_mod.engaged_by_other(group, key, f, s_group, s_key, busy_fu)
@@ -962,15 +963,13 @@ def _engage(ctx: _Ctx, conf: np.ndarray, ready_fu: np.ndarray, t: float, magazin
         f, rows, obj, layered, group, key = f[keep], rows[keep], obj[keep], layered[keep], group[keep], key[keep]
         if len(f) == 0:
             return
-    else:
-        group, key = _distribution_keys(ctx, f, rows)
-        s_group, s_key = _shot_distribution_keys(ctx, busy)
-    # fire distribution rule (a): not a threat another unit of the same group (the site, or the
-    # network while its link is up) has rounds at, unless the doctrine is a layered second shot
-    keep = layered | ~fire_distribution.engaged_by_other_unit(f, group, key, busy_fu, s_group, s_key)
-    f, rows, obj, group, key = f[keep], rows[keep], obj[keep], group[keep], key[keep]
-    if len(f) == 0:
-        return
+        # fire distribution rule (a): not a threat another unit of the same group (the network while
+        # its link is up, else the site) has rounds at, unless the doctrine is a layered second shot
+        # (without a network the candidate kernel applied it, group = site)
+        keep = layered | ~fire_distribution.engaged_by_other_unit(f, group, key, busy_fu, s_group, s_key)
+        f, rows, obj, group, key = f[keep], rows[keep], obj[keep], group[keep], key[keep]
+        if len(f) == 0:
+            return
     remote = net.remote[rows] if net is not None else np.zeros(len(rows), bool)
     # track estimate at the decision time, then at launch (after the cueing and reaction times)
     x, Pc = tracks.predicted(rows, t)
@@ -978,11 +977,16 @@ def _engage(ctx: _Ctx, conf: np.ndarray, ready_fu: np.ndarray, t: float, magazin
     # not yet held by a fire-control radar: it must be acquired first (engaged on a remote track:
     # acquired in flight, before the seeker hand-over)
     cued = (fcs.radar[obj] < 0) & ~remote
-    fc_cue = np.where(fus.fc_mask, fcr.cue_delay_s[None, :], np.inf).min(axis=1) if S else np.zeros(len(fus))
-    fc_update = np.where(fus.fc_mask, fcr.track_update_s[None, :], np.inf).min(axis=1) if S else np.zeros(len(fus))
-    delay = fus.reaction_time_s[f] + np.where(cued, fc_cue[f], 0.0)
-    p_launch, v_launch, acc = engagement.launch_kinematics(p, v, delay)
-    tgo = evaluation.time_to_go(p, v, ctx.asset_ecef)
+    # delay, launch state, time to go, the class assessed from the track's kinematics (never the
+    # truth label; the truth (−1 = false track) only annotates the events and resolves the
+    # outcome) and the interceptor capability rules: one compiled call
+    acc = flyout.ballistic_acceleration(p, v)  # NumPy (its SIMD pow): the launch state reaches the events
+    ds = engagement.decision_capability(
+        f, x, acc, cued, Pc, world.scenario.fidelity.midcourse_updates, tracks.q,
+        magazine, fus, ic, fcr.cue_delay_s, fcr.track_update_s, ctx.asset_ecef)  # fmt: skip
+    if not ds.capable.any():  # nothing capable: no pair can be feasible
+        return
+    p_launch, v_launch, delay, tgo, assessed, fc_update = ds.p_launch, ds.v_launch, ds.delay, ds.tgo, ds.assessed, ds.fc_update
     own = fcs.radar[obj]
     # channels of every radar for every pair: target channels (objects held) and guidance
     # channels (guided rounds in flight); an object already held by radar s needs no new channel.
@@ -1005,19 +1009,16 @@ def _engage(ctx: _Ctx, conf: np.ndarray, ready_fu: np.ndarray, t: float, magazin
         p_look = np.where(remote[k][:, None], pip, p_launch[k])  # remote: no launch-time coverage needed
         return _support_radar(world, f[k], p_look, pip, target_free[k], guided_free[k]) >= 0
 
-    # the class every decision uses is assessed from the track's kinematics, never the truth
-    # label; the truth (−1 = false track) only annotates the events and resolves the outcome
-    assessed = classification.classify(p, v)
     truth = tracks.truth[rows]
-    handover = fc_update[f] if world.scenario.fidelity.midcourse_updates else None
-    best_type, best_tau, best_pip = engagement.choose_interceptor(
-        f, p_launch, v_launch, acc, delay, tgo, np.linalg.norm(v, axis=1), Pc, handover, tracks.q, assessed, magazine,
-        fus, ic, pip_supported=support)  # fmt: skip
+    best_type, best_tau, best_pip = engagement.choose_among(f, ds.capable, ds.last_resort, ds.taus, ds.pips, fus, ic,
+                                                            pip_supported=support)  # fmt: skip
     if net is not None and ic.datalink is not None:  # a remote track needs a datalink round
         best_type = np.where(net_mod.remote_interceptor_ok(remote, ic.datalink[f, np.maximum(best_type, 0)]), best_type, -1)
     feas = np.flatnonzero(best_type >= 0)
     if len(feas) == 0:
         return
+    if net is None:
+        group, key = _distribution_keys(ctx, f, rows)
     held, target_free, guided_free = channels()
     # ---- selection: threat evaluation + one WTA per fire-distribution group (c2/fire_distribution.py)
     sel, n_req, var_sel, pk_sel = _select(ctx, f, rows, obj, feas, best_type, best_tau, delay, p, v, tgo, Pc, assessed, magazine,

@@ -7,11 +7,12 @@ applies is in its docstring; ``docs/models.md`` gives the sources and assumption
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 
 from iadsim.weapons.flyout import ballistic_acceleration
+from iadsim.weapons import kernels
 from iadsim.weapons.kernels import interceptor_capability
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -123,7 +124,6 @@ def choose_interceptor(
     ``(itype (P,), tau (P,), pip (P, 3))``: chosen type (−1: none capable), its time of flight
     [s] and predicted intercept point (ECEF, m).
     """
-    from iadsim.c2 import doctrine
     from iadsim.c2.classification import BALLISTIC_MISSILE
 
     P = len(f)
@@ -140,6 +140,24 @@ def choose_interceptor(
         fus.min_handover_pk_fraction, ic.max_target_speed_mps, ic.pk, ic.max_speed_mps, ic.burn_time_s,
         ic.drag_time_s, ic.max_flight_s, ic.min_range_m, ic.max_range_m, ic.min_alt_m, ic.max_alt_m,
         ic.ballistic_max_range_m, ic.ballistic_max_alt_m, ic.basket_m, BALLISTIC_MISSILE, _PIP_GRID, _PIP_ITERATIONS)  # fmt: skip
+    return choose_among(f, capable, last_resort, taus, pips, fus, ic, pip_supported)
+
+
+def choose_among(f: np.ndarray, capable: np.ndarray, last_resort: np.ndarray, taus: np.ndarray, pips: np.ndarray,
+                 fus: FireUnitArrays, ic: InterceptorTable,
+                 pip_supported: Callable[[np.ndarray, np.ndarray], np.ndarray] | None = None,
+                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:  # fmt: skip
+    """The last two rules of :func:`choose_interceptor` on its capability arrays: fire-control
+    support of the PIP (``pip_supported``), then the doctrine's choice
+    (:func:`~iadsim.c2.doctrine.choose_interceptor`).
+
+    Shapes: f (P,); capable, last_resort (P, I) bool; taus (P, I) s; pips (P, I, 3) m (the
+    arrays of :func:`~iadsim.weapons.kernels.interceptor_capability`; ``capable`` is updated in
+    place). Returns ``(itype (P,), tau (P,), pip (P, 3))`` as :func:`choose_interceptor`.
+    """
+    from iadsim.c2 import doctrine
+
+    P = len(f)
     if pip_supported is not None:
         pj, ij = np.nonzero(capable)
         if len(pj):
@@ -151,6 +169,55 @@ def choose_interceptor(
     best_tau = np.where(has, taus[rows, bi], np.nan)
     best_pip = np.where(has[:, None], pips[rows, bi], 0.0)
     return best, best_tau, best_pip
+
+
+class DecisionState(NamedTuple):
+    """Per-pair state of one decision cycle (:func:`decision_capability`); shapes in its docstring."""
+
+    p_launch: np.ndarray
+    v_launch: np.ndarray
+    delay: np.ndarray
+    tgo: np.ndarray
+    assessed: np.ndarray
+    speed: np.ndarray
+    fc_update: np.ndarray
+    capable: np.ndarray
+    last_resort: np.ndarray
+    taus: np.ndarray
+    pips: np.ndarray
+
+
+def decision_capability(f: np.ndarray, x: np.ndarray, acc: np.ndarray, cued: np.ndarray, P_now: np.ndarray,
+                        midcourse: bool, q_m2ps3: float, magazine: np.ndarray, fus: FireUnitArrays,
+                        ic: InterceptorTable, cue_delay_s: np.ndarray, track_update_s: np.ndarray,
+                        asset_ecef_m: np.ndarray) -> DecisionState:  # fmt: skip
+    """One decision cycle's per-pair state and the capability rules of :func:`choose_interceptor`.
+
+    One compiled call (:func:`iadsim.weapons.kernels.decision_capability`): decision-to-launch
+    delay (reaction time + the fire-control cue delay where the object is not yet held,
+    ``cued``), launch state (:func:`launch_kinematics` with the fire-control acceleration
+    ``acc``), time to go (:func:`iadsim.c2.evaluation.time_to_go`), assessed class
+    (:func:`iadsim.c2.classification.classify`, never the truth), speed, and the capability of every
+    (pair, type) before the fire-control support test; :func:`choose_among` finishes the choice.
+    With ``midcourse`` the hand-over age is the unit's fire-control update interval.
+
+    Shapes: f (P,), x (P, 6) track states at the decision time, acc (P, 3), cued (P,) bool,
+    P_now (P, 6, 6), magazine (F, I); cue_delay_s, track_update_s (S,) of the fire-control radars
+    (``fus.fc_mask`` (F, S)); asset_ecef_m (A, 3).
+    """
+    from iadsim.c2 import classification as cl
+
+    c64 = np.ascontiguousarray
+    thr = np.array([cl.BALLISTIC_MIN_SPEED_MPS, cl.BALLISTIC_MIN_ALT_M, cl.BALLISTIC_MAX_VUP_MPS,
+                    cl.DRONE_MAX_SPEED_MPS, cl.CRUISE_MAX_SPEED_MPS, cl.CRUISE_MAX_ALT_M])  # fmt: skip
+    return DecisionState(*kernels.decision_capability(
+        c64(f, np.int64), c64(x, float), c64(acc, float), c64(cued, bool), c64(P_now, float), bool(midcourse),
+        float(q_m2ps3), fus.reaction_time_s, fus.fc_mask, c64(cue_delay_s, float), c64(track_update_s, float),
+        c64(asset_ecef_m, float).reshape(-1, 3), 1.0, thr, c64(magazine, np.int64), fus.ecef_m, fus.enu_rot,
+        fus.reserved_for, fus.reserve_hold, fus.min_handover_pk_fraction, ic.max_target_speed_mps, ic.pk,
+        ic.max_speed_mps, ic.burn_time_s, ic.drag_time_s, ic.max_flight_s, ic.min_range_m, ic.max_range_m,
+        ic.min_alt_m, ic.max_alt_m, ic.ballistic_max_range_m, ic.ballistic_max_alt_m, ic.basket_m,
+        cl.BALLISTIC_MISSILE, _PIP_GRID, _PIP_ITERATIONS))  # fmt: skip
 
 
 def salvo_rounds(

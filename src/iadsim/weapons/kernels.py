@@ -10,7 +10,9 @@ it; that function's docstring is the reference for the model, this module for th
   :func:`iadsim.weapons.engagement.choose_interceptor` over every (pair, type);
 * ``geodetic`` — :func:`iadsim.geo.frames.ecef_to_geodetic_point` (Heikkinen 1982 / Zhu 1993),
   the one compiled geodesy kernel, re-exported;
-* :func:`classify_tracks` — :func:`iadsim.c2.classification.classify` (rule table in that module).
+* :func:`classify_tracks` — :func:`iadsim.c2.classification.classify` (rule table in that module);
+* :func:`decision_capability` — one decision cycle's per-pair state (delay, launch state, time
+  to go, assessed class) and :func:`interceptor_capability`, composed in one call.
 
 No kernel draws random numbers. Results agree with the NumPy formulas to the last bits of
 floating point: summation order of a few dot products and the 3×3 determinant differ, and NumPy's
@@ -27,6 +29,7 @@ import math
 import numpy as np
 from numba import njit
 
+from iadsim.c2.evaluation import _time_to_go
 from iadsim.geo.frames import ecef_to_geodetic_point
 
 
@@ -272,3 +275,88 @@ def classify_tracks(p: np.ndarray, v: np.ndarray, ballistic_speed: float, ballis
         else:
             out[j] = 0
     return out
+
+
+@njit(cache=True)
+def decision_capability(
+    f: np.ndarray, x: np.ndarray, acc: np.ndarray, cued: np.ndarray, P_now: np.ndarray, has_age: bool, q: float,
+    reaction: np.ndarray, fc_mask: np.ndarray, cue_delay: np.ndarray, track_update: np.ndarray, assets: np.ndarray,
+    min_closing: float, cls_thresholds: np.ndarray, magazine: np.ndarray, launcher: np.ndarray, enu_rot: np.ndarray,
+    reserved_for: np.ndarray, reserve_hold: np.ndarray, min_frac: np.ndarray, max_target_speed: np.ndarray,
+    pk: np.ndarray, max_speed: np.ndarray, burn: np.ndarray, drag: np.ndarray, max_flight: np.ndarray,
+    min_range: np.ndarray, max_range: np.ndarray, min_alt: np.ndarray, max_alt: np.ndarray, bm_range: np.ndarray,
+    bm_alt: np.ndarray, basket: np.ndarray, bm_class: int, frac: np.ndarray, iterations: int,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray,
+           np.ndarray, np.ndarray, np.ndarray, np.ndarray]:  # pragma: no cover - compiled  # fmt: skip
+    """The per-pair state of one decision cycle and the capability of every (pair, type), one call.
+
+    For the candidate pairs (unit u = f[p], track estimate x[p] = (p, v) at the decision time,
+    fire-control acceleration model a = ``acc[p]``) the rules of ``engine/run.py _engage``, in
+    order, composed from the kernels that hold them:
+
+    * fire-control cue delay and update interval of each unit: the minimum over its fire-control
+      radars (``fc_mask``) of ``cue_delay`` / ``track_update`` (∞ without one; 0 with no radar
+      at all, S = 0);
+    * decision-to-launch delay Δ = reaction(u) + (cue delay(u) if the object is not yet held by a
+      fire-control radar (``cued``) else 0);
+    * launch state (:func:`iadsim.weapons.engagement.launch_kinematics`): p_L = p + v Δ + ½ a Δ²,
+      v_L = v + a Δ;
+    * time to go (:func:`iadsim.c2.evaluation.time_to_go`, ``min_closing``);
+    * assessed class (:func:`classify_tracks`, thresholds ``cls_thresholds`` = (ballistic speed,
+      ballistic height, ballistic vertical speed, drone speed, cruise speed, cruise height));
+    * speed |v|; the hand-over age (the unit's update interval with midcourse updates,
+      ``has_age``);
+    * :func:`interceptor_capability` of every (pair, type).
+
+    ``a`` itself is computed by NumPy (:func:`iadsim.weapons.flyout.ballistic_acceleration`: its
+    ``r**3`` is NumPy's SIMD ``pow``, which rounds differently from libm), so p_L and v_L, which
+    reach the events through the rounds' PIP, are bit-identical to the NumPy formula.
+
+    Shapes: f (P,), x (P, 6), acc (P, 3), cued (P,) bool, P_now (P, 6, 6); unit tables (F, …),
+    radar tables (S,), assets (A, 3); the type tables of :func:`interceptor_capability`.
+
+    Returns
+    -------
+    ``(p_launch (P, 3), v_launch (P, 3), delay (P,), tgo (P,), assessed (P,), speed (P,),
+    fc_update (F,), capable (P, I), last_resort (P, I), tau (P, I), pip (P, I, 3))``.
+    """
+    n_p = f.shape[0]
+    n_f, n_s = fc_mask.shape
+    fc_cue = np.zeros(n_f)
+    fc_update = np.zeros(n_f)
+    if n_s:
+        for u in range(n_f):
+            mc, mu = math.inf, math.inf
+            for s in range(n_s):
+                if fc_mask[u, s]:
+                    mc = _nmin(mc, cue_delay[s])
+                    mu = _nmin(mu, track_update[s])
+            fc_cue[u] = mc
+            fc_update[u] = mu
+    p = np.empty((n_p, 3))
+    v = np.empty((n_p, 3))
+    p_launch = np.empty((n_p, 3))
+    v_launch = np.empty((n_p, 3))
+    delay = np.empty(n_p)
+    speed = np.empty(n_p)
+    age = np.zeros(n_p)
+    for j in range(n_p):
+        u = f[j]
+        d = reaction[u] + (fc_cue[u] if cued[j] else 0.0)
+        delay[j] = d
+        for k in range(3):
+            p[j, k] = x[j, k]
+            v[j, k] = x[j, 3 + k]
+            p_launch[j, k] = p[j, k] + v[j, k] * d + 0.5 * acc[j, k] * (d * d)
+            v_launch[j, k] = v[j, k] + acc[j, k] * d
+        speed[j] = math.sqrt(v[j, 0] * v[j, 0] + v[j, 1] * v[j, 1] + v[j, 2] * v[j, 2])
+        if has_age:
+            age[j] = fc_update[u]
+    tgo = _time_to_go(p, v, assets, min_closing)
+    th = cls_thresholds
+    assessed = classify_tracks(p, v, th[0], th[1], th[2], th[3], th[4], th[5])
+    capable, last_resort, taus, pips = interceptor_capability(
+        f, p_launch, v_launch, acc, delay, tgo, speed, P_now, age, has_age, q, assessed, magazine, launcher, enu_rot,
+        reserved_for, reserve_hold, min_frac, max_target_speed, pk, max_speed, burn, drag, max_flight, min_range,
+        max_range, min_alt, max_alt, bm_range, bm_alt, basket, bm_class, frac, iterations)  # fmt: skip
+    return p_launch, v_launch, delay, tgo, assessed, speed, fc_update, capable, last_resort, taus, pips

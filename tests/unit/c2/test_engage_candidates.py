@@ -5,13 +5,15 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from iadsim.c2 import fire_control, iff
+from iadsim.c2 import fire_control, fire_distribution, iff
 from iadsim.c2 import network as net_mod
 
 
 def _reference(ready_fu, fu_site, conf, track_site, obj_of_row, identity, fu_roe, fc_any, busy_fu, busy_obj,
-               remote_row, eor, networked, cap):
-    """The NumPy filter chain of engine/run.py _engage before the compiled loop."""
+               remote_row, eor, networked, cap, site_rule=False, layered=None):
+    """The NumPy filter chain of engine/run.py _engage before the compiled loop (``site_rule``:
+    then fire-distribution rule (a) with group = the unit's site, key = the object, as
+    ``_engage`` applied it without a network)."""
     f, rows = fire_control.candidate_pairs(ready_fu, fu_site, conf, track_site)
     obj = obj_of_row[rows]
     keep = iff.roe_allows(identity[obj], fu_roe[f])
@@ -19,11 +21,17 @@ def _reference(ready_fu, fu_site, conf, track_site, obj_of_row, identity, fu_roe
     keep &= fc_any[f]
     if networked:
         keep &= net_mod.remote_allowed(remote_row[rows], eor[f])
-    return f[keep], rows[keep]
+    f, rows = f[keep], rows[keep]
+    if site_rule:
+        obj = obj_of_row[rows]
+        keep = layered[f] | ~fire_distribution.engaged_by_other_unit(f, fu_site[f], obj, busy_fu, fu_site[busy_fu],
+                                                                      busy_obj)  # fmt: skip
+        f, rows = f[keep], rows[keep]
+    return f, rows
 
 
-@pytest.mark.parametrize("networked", [False, True])
-def test_matches_numpy_filters(networked) -> None:
+@pytest.mark.parametrize("networked,site_rule", [(False, False), (True, False), (False, True)])
+def test_matches_numpy_filters(networked, site_rule) -> None:
     rng = np.random.default_rng(4)
     for _ in range(50):
         F, n_rows, n_obj, sites = 6, 40, 30, 3
@@ -38,10 +46,11 @@ def test_matches_numpy_filters(networked) -> None:
         nb = rng.integers(0, 12)
         busy_fu, busy_obj = rng.integers(0, F, nb), rng.integers(0, n_obj, nb)
         remote_row, eor = rng.random(n_rows) < 0.3, rng.random(F) < 0.5
+        layered = rng.random(F) < 0.3
         args = (ready, fu_site, conf, track_site, obj_of_row, identity, fu_roe)
         f, rows = fire_control.engage_candidates(*args, iff.ROE_TABLE, fc_any, busy_fu, busy_obj, remote_row, eor,
-                                                 networked)  # fmt: skip
-        f0, r0 = _reference(*args, fc_any, busy_fu, busy_obj, remote_row, eor, networked, n_obj)
+                                                 networked, site_rule, layered)  # fmt: skip
+        f0, r0 = _reference(*args, fc_any, busy_fu, busy_obj, remote_row, eor, networked, n_obj, site_rule, layered)
         np.testing.assert_array_equal(f, f0)
         np.testing.assert_array_equal(rows, r0)
 
@@ -58,11 +67,32 @@ def test_hand_case_each_filter() -> None:
     remote = np.array([False, False, True, False])
     eor = np.array([False, True, True])
     f, rows = fire_control.engage_candidates(np.arange(3), fu_site, np.arange(4), track_site, obj_of_row, identity,
-                                             fu_roe, iff.ROE_TABLE, fc_any, busy_fu, busy_obj, remote, eor, True)  # fmt: skip
+                                             fu_roe, iff.ROE_TABLE, fc_any, busy_fu, busy_obj, remote, eor, True,
+                                             False, np.zeros(3, bool))  # fmt: skip
     # unit 0: row 0 busy, row 1 friend, row 2 remote without engage_on_remote → nothing
     # unit 1 (tight): row 0 hostile ✓, row 1 friend ✗, row 2 unknown ✗; unit 2: no fire-control radar
     assert list(zip(f.tolist(), rows.tolist())) == [(1, 0)]
     # without the network rule, unit 0 may engage the unknown remote row 2
     f, rows = fire_control.engage_candidates(np.arange(3), fu_site, np.arange(4), track_site, obj_of_row, identity,
-                                             fu_roe, iff.ROE_TABLE, fc_any, busy_fu, busy_obj, remote, eor, False)  # fmt: skip
+                                             fu_roe, iff.ROE_TABLE, fc_any, busy_fu, busy_obj, remote, eor, False,
+                                             False, np.zeros(3, bool))  # fmt: skip
     assert list(zip(f.tolist(), rows.tolist())) == [(0, 2), (1, 0)]
+
+
+def test_hand_case_site_rule_a() -> None:
+    # units 0, 1 at site 0, unit 2 at site 1; unit 1 has a round busy at object 0 (row 0, site 0)
+    fu_site = np.array([0, 0, 1])
+    track_site = np.array([0, 0, 1])
+    obj_of_row = np.arange(3)
+    identity = np.full(3, iff.HOSTILE, np.int8)
+    fu_roe = np.full(3, iff.ROE_CODE["weapons_free"])
+    busy_fu, busy_obj = np.array([1]), np.array([0])
+    args = (np.arange(3), fu_site, np.arange(3), track_site, obj_of_row, identity, fu_roe, iff.ROE_TABLE,
+            np.ones(3, bool), busy_fu, busy_obj, np.zeros(3, bool), np.zeros(3, bool), False)  # fmt: skip
+    pairs = lambda fr: list(zip(fr[0].tolist(), fr[1].tolist()))  # noqa: E731
+    # rule (a): unit 0 (same site) may not take object 0; unit 1 not (its own round); row 1 free
+    assert pairs(fire_control.engage_candidates(*args, True, np.zeros(3, bool))) == [(0, 1), (1, 1), (2, 2)]
+    # a layered second shot exempts unit 0 from rule (a), not unit 1 from its own busy round
+    assert pairs(fire_control.engage_candidates(*args, True, np.array([True, True, False]))) == [(0, 0), (0, 1), (1, 1), (2, 2)]
+    # without the rule: only the unit's own busy round counts
+    assert pairs(fire_control.engage_candidates(*args, False, np.zeros(3, bool))) == [(0, 0), (0, 1), (1, 1), (2, 2)]
