@@ -42,6 +42,7 @@ from iadsim.c2 import classification, correlation, evaluation, fire_control, fir
 from iadsim.c2 import network as net_mod
 from iadsim.c2 import threat_evaluation as tewa
 from iadsim.c2.assignment import Assigner, get_assigner
+from iadsim.engine import c2_glue
 from iadsim.engine.events import REASON_CODE, EventKind, EventLog
 from iadsim.engine.state import FireControlState, ShotTable
 from iadsim.engine.world import World, WorldTemplate, compile_world
@@ -196,6 +197,8 @@ def _run(world: World, streams: Any, progress: Progress | None) -> tuple[pa.Tabl
     decide_every = float(sc.decision_interval_s or dt)
     ns = ctx.net
     has_fc = fcr is not None and bool(fcr.is_fc.any())
+    # the network columns of c2_glue.engageable_rows when no network is active (never read)
+    no_net = (np.zeros(0, bool), np.zeros(0, np.int64), np.zeros(0, bool), np.zeros(0), np.zeros(0))
     # launches, arrivals and route ends are tested only on ticks at or after the earliest time one
     # can happen: the earliest launch of an object not launched; a lower bound on the earliest
     # arrival / route end of one not done (``done`` only grows, so the bound stays a bound until
@@ -335,17 +338,22 @@ def _run(world: World, streams: Any, progress: Progress | None) -> tuple[pa.Tabl
         _identify(ctx, t, n_confirmed > 0)
         if F and ic.ids:
             _assess(ctx, t)
-            if launchers is not None:
-                launchers.complete_reloads(t)
-                magazine = launchers.ready_rounds(t, F, n_types)  # rounds on ready launchers
+            if launchers is not None:  # reloads completed, then the rounds on ready launchers (one kernel)
+                magazine = launchers.tick(t, F, n_types)
             else:
                 magazine = np.zeros((F, n_types), np.int64)
             ready = fire_control.ready_units(next_ready, t, magazine.sum(axis=1))
-            conf = fire_control.engageable_tracks(tracks.live_rows(), tracks.confirmed, tracks.misses, tracks.t_s,
-                                                  site_revisit, tracks.site, t, dt)  # fmt: skip
+            # engageable (fire_control.engageable_tracks; with networks net_mod.engageable_remote)
+            # and believed alive (fire_control.believed_alive): one compiled call (engine/c2_glue.py)
             if ns is not None:
-                conf = net_mod.engageable_remote(ns, tracks, conf, t, dt)
-            conf = conf[fire_control.believed_alive(fcs.reopen_at[fcs.obj[conf]], tracks.t_s[conf])]
+                conf = c2_glue.engageable_rows(tracks.alive, tracks.size, tracks.confirmed, tracks.misses, tracks.t_s,
+                                               site_revisit, tracks.site, t, dt, fcs.obj, fcs.reopen_at, True,
+                                               ns.remote, ns.nets.site_network, ns.up, ns.delivered_at,
+                                               ns.nets.update_s)  # fmt: skip
+            else:
+                conf = c2_glue.engageable_rows(tracks.alive, tracks.size, tracks.confirmed, tracks.misses, tracks.t_s,
+                                               site_revisit, tracks.site, t, dt, fcs.obj, fcs.reopen_at, False,
+                                               *no_net)  # fmt: skip
             if ready.any() and len(conf) and _decision_due(t, dt, decide_every):
                 _engage(ctx, conf, np.flatnonzero(ready), t, magazine, next_ready)
             _resolve(ctx, t, pos, vel, alive, done, sc.fidelity.midcourse_updates)
@@ -702,11 +710,10 @@ def _lose_guidance(ctx: _Ctx, obj: np.ndarray, why: np.ndarray, t: float) -> Non
 def _assess(ctx: _Ctx, t: float) -> None:
     """Phase 4a: kill assessments that fall due; rounds at targets assessed dead self-destruct."""
     shots, fcs, fus = ctx.shots, ctx.fcs, ctx.world.fire_units
-    n = shots.n
-    due = np.flatnonzero(~shots.pending[:n] & ~shots.assessed[:n] & (shots.t_assess[:n] <= t + 1e-9))
+    # the due rounds in (t_assess, seq) order, one compiled call (engine/c2_glue.py)
+    due = c2_glue.assessments_due(shots.pending, shots.assessed, shots.t_assess, shots.seq, shots.n, t)
     if len(due) == 0:
         return
-    due = due[np.lexsort((shots.seq[due], shots.t_assess[due]))]
     u = _draw_per_unit(ctx.assess_rngs, shots.fu[due])
     dead = kill_assessment.assess(shots.killed[due], u, fus.kill_assessment_error[shots.fu[due]])
     shots.assessed[due] = True
@@ -825,13 +832,7 @@ def _retarget(ctx: _Ctx, t: float, sd: np.ndarray) -> np.ndarray:
 def _release(ctx: _Ctx) -> None:
     """Fire-control radars stop maintaining objects with no round in flight or awaiting assessment."""
     fcs, shots = ctx.fcs, ctx.shots
-    m = fcs.maintained()
-    if len(m) == 0:
-        return
-    busy = shots.busy_rows()
-    idle = m[~isin_small(m, shots.target[busy])]
-    fcs.radar[idle] = -1
-    fcs.missed[idle] = 0
+    c2_glue.release_idle(fcs.radar, fcs.missed, shots.pending, shots.assessed, shots.target, shots.n)
 
 
 #: Confirmed track states sampled with the picture quality: ECEF position and velocity of the
@@ -875,8 +876,9 @@ def _picture_quality(world: World, tracks: TrackTable, t: float, pos: np.ndarray
     out = np.zeros(n_sites, QUALITY_DTYPE)
     act = np.flatnonzero(active)
     if len(act):
-        if world.radars.terrain is None:  # Pd of the pairs within range only (the same numbers, 0 elsewhere)
-            pd = radar_mod.near_pair_detection(world.radars, pos[act], world.sensed.rcs_m2[act], None)[0]
+        if world.radars.terrain is None:  # Pd of the pairs within range only (the same numbers, 0 elsewhere);
+            # only Pd is read: the near-pair kernel's Pd without near_pair_detection's az/el conversion
+            pd = radar_mod._near_pairs(world.radars, pos[act], world.sensed.rcs_m2[act], None)[0]
         else:
             pd = radar_mod.detection_probability(world.radars, radar_mod.geometry(world.radars, pos[act]),
                                                  world.sensed.rcs_m2[act])  # fmt: skip
@@ -1166,10 +1168,10 @@ def _resolve(ctx: _Ctx, t: float, pos: np.ndarray, vel: np.ndarray, alive: np.nd
     guidance cannot kill (reason ``guidance_lost``).
     """
     shots, tracks, fcs, log = ctx.shots, ctx.tracks, ctx.fcs, ctx.log
-    due = np.flatnonzero(shots.pending[: shots.n] & (shots.t_int[: shots.n] <= t + 1e-9))
+    # the due rounds in (t_int, seq) order, one compiled call (engine/c2_glue.py)
+    due = c2_glue.arrivals_due(shots.pending, shots.t_int, shots.seq, shots.n, t)
     if len(due) == 0:
         return
-    due = due[np.lexsort((shots.seq[due], shots.t_int[due]))]
     shots.pending[due] = False
     thr = shots.threat[due]
     t_int = shots.t_int[due]

@@ -1,0 +1,130 @@
+"""Compiled per-tick glue of the engine's C2 phase (phase 4/5 bookkeeping around the rule kernels).
+
+Each kernel answers one of the questions the tick loop asks every tick, on plain arrays, in one
+compiled call (no ``np.flatnonzero`` / ``np.lexsort`` / fancy-indexing chain of tiny arrays):
+
+* :func:`assessments_due` / :func:`arrivals_due` — which rounds' kill assessment / intercept falls
+  due now, in resolution order (an empty answer on the idle ticks);
+* :func:`engageable_rows` — the track rows fire control may engage (the rules of
+  :func:`iadsim.c2.fire_control.engageable_tracks`, :func:`iadsim.c2.network.engageable_remote` and
+  :func:`iadsim.c2.fire_control.believed_alive`, composed);
+* :func:`release_idle` — fire-control radars stop maintaining objects with no busy round.
+
+Nothing here decides anything new: every kernel is the exact composition of rules that are
+stated (and tested) where they live; the tests check each against that NumPy composition.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+from iadsim.c2.fire_control import engageable_tracks_kernel
+from iadsim.c2.network import engageable_remote_kernel
+
+__all__ = ["assessments_due", "arrivals_due", "engageable_rows", "release_idle"]
+
+
+@njit(cache=True)
+def _sort_by_time_seq(rows: np.ndarray, m: int, key: np.ndarray, seq: np.ndarray) -> np.ndarray:  # pragma: no cover - compiled
+    """``rows[:m]`` ordered by (key[row], seq[row]) — ``rows[np.lexsort((seq[rows], key[rows]))]``
+    (stable insertion sort: a handful of rounds fall due in one tick)."""
+    out = rows[:m].copy()
+    for i in range(1, m):
+        r = out[i]
+        j = i - 1
+        while j >= 0 and (key[out[j]] > key[r] or (key[out[j]] == key[r] and seq[out[j]] > seq[r])):
+            out[j + 1] = out[j]
+            j -= 1
+        out[j + 1] = r
+    return out
+
+
+@njit(cache=True)
+def assessments_due(pending: np.ndarray, assessed: np.ndarray, t_assess: np.ndarray, seq: np.ndarray, n: int,
+                    t: float) -> np.ndarray:  # pragma: no cover - compiled  # fmt: skip
+    """Rounds ρ < n whose kill assessment is due at t, in (t_assess, seq) order.
+
+    due ⇔ ¬pending(ρ) ∧ ¬assessed(ρ) ∧ t_assess(ρ) ≤ t + 10⁻⁹ (arrived, not yet assessed, its
+    assessment time has come). Returns (k,) int64 rows.
+    """
+    rows = np.empty(n, np.int64)
+    m = 0
+    lim = t + 1e-9
+    for r in range(n):
+        if not pending[r] and not assessed[r] and t_assess[r] <= lim:
+            rows[m] = r
+            m += 1
+    return _sort_by_time_seq(rows, m, t_assess, seq)
+
+
+@njit(cache=True)
+def arrivals_due(pending: np.ndarray, t_int: np.ndarray, seq: np.ndarray, n: int,
+                 t: float) -> np.ndarray:  # pragma: no cover - compiled  # fmt: skip
+    """Rounds ρ < n in flight whose intercept time has come, in (t_int, seq) order.
+
+    due ⇔ pending(ρ) ∧ t_int(ρ) ≤ t + 10⁻⁹. Returns (k,) int64 rows.
+    """
+    rows = np.empty(n, np.int64)
+    m = 0
+    lim = t + 1e-9
+    for r in range(n):
+        if pending[r] and t_int[r] <= lim:
+            rows[m] = r
+            m += 1
+    return _sort_by_time_seq(rows, m, t_int, seq)
+
+
+@njit(cache=True)
+def engageable_rows(alive: np.ndarray, size: int, confirmed: np.ndarray, misses: np.ndarray, t_update: np.ndarray,
+                    site_revisit: np.ndarray, site: np.ndarray, t: float, dt: float, obj: np.ndarray,
+                    reopen_at: np.ndarray, networked: bool, remote: np.ndarray, site_network: np.ndarray,
+                    up: np.ndarray, delivered_at: np.ndarray, update_s: np.ndarray) -> np.ndarray:  # pragma: no cover - compiled  # fmt: skip
+    """Track rows fire control may engage at t, in the engine's order.
+
+    1. own rows: :func:`iadsim.c2.fire_control.engageable_tracks` of the live rows ρ < ``size``
+       (confirmed ∧ no missed opportunity ∧ t − t_update ≤ site revisit + dt);
+    2. with networks (``networked``): :func:`iadsim.c2.network.engageable_remote_kernel` (own rows
+       that are not remote, then the fresh remote rows; sorted when any remote row is alive and
+       confirmed);
+    3. believed alive (:func:`iadsim.c2.fire_control.believed_alive`): ¬(t_update(ρ) ≤ reopen_at(obj(ρ))).
+
+    Returns (k,) int64 rows.
+    """
+    live = np.empty(size, np.int64)
+    m = 0
+    for r in range(size):
+        if alive[r]:
+            live[m] = r
+            m += 1
+    conf = engageable_tracks_kernel(live[:m], confirmed, misses, t_update, site_revisit, site, t, dt)
+    if networked:
+        conf = engageable_remote_kernel(conf, remote, alive, confirmed, size, site, site_network, up, delivered_at,
+                                        update_s, t, dt)  # fmt: skip
+    out = np.empty(len(conf), np.int64)
+    k = 0
+    for r in conf:
+        if not (t_update[r] <= reopen_at[obj[r]]):
+            out[k] = r
+            k += 1
+    return out[:k]
+
+
+@njit(cache=True)
+def release_idle(radar: np.ndarray, missed: np.ndarray, pending: np.ndarray, assessed: np.ndarray,
+                 target: np.ndarray, n: int) -> None:  # pragma: no cover - compiled  # fmt: skip
+    """Fire-control radars stop maintaining objects with no round in flight or awaiting assessment.
+
+    For every object o with radar(o) ≥ 0 and no busy round ρ < n at it (busy ⇔ pending ∨
+    ¬assessed, target(ρ) = o): radar(o) ← −1, missed(o) ← 0; in place.
+    """
+    busy = np.zeros(radar.shape[0], np.bool_)
+    for r in range(n):
+        if pending[r] or not assessed[r]:
+            o = target[r]
+            if 0 <= o < busy.shape[0]:
+                busy[o] = True
+    for o in range(radar.shape[0]):
+        if radar[o] >= 0 and not busy[o]:
+            radar[o] = -1
+            missed[o] = 0
