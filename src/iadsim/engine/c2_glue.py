@@ -8,7 +8,9 @@ compiled call (no ``np.flatnonzero`` / ``np.lexsort`` / fancy-indexing chain of 
 * :func:`engageable_rows` — the track rows fire control may engage (the rules of
   :func:`iadsim.c2.fire_control.engageable_tracks`, :func:`iadsim.c2.network.engageable_remote` and
   :func:`iadsim.c2.fire_control.believed_alive`, composed);
-* :func:`release_idle` — fire-control radars stop maintaining objects with no busy round.
+* :func:`release_idle` — fire-control radars stop maintaining objects with no busy round;
+* :func:`draw_per_unit` — one uniform per round (or interrogation) from its unit's (site's) own
+  stream, on the streams' PCG64 states (:mod:`iadsim.rng_kernels`; bit-identical to NumPy).
 
 Nothing here decides anything new: every kernel is the exact composition of rules that are
 stated (and tested) where they live; the tests check each against that NumPy composition.
@@ -21,8 +23,9 @@ from numba import njit
 
 from iadsim.c2.fire_control import engageable_tracks_kernel
 from iadsim.c2.network import engageable_remote_kernel
+from iadsim.rng_kernels import next_double
 
-__all__ = ["assessments_due", "arrivals_due", "engageable_rows", "release_idle"]
+__all__ = ["assessments_due", "arrivals_due", "engageable_rows", "release_idle", "draw_per_unit"]
 
 
 @njit(cache=True)
@@ -128,3 +131,18 @@ def release_idle(radar: np.ndarray, missed: np.ndarray, pending: np.ndarray, ass
         if radar[o] >= 0 and not busy[o]:
             radar[o] = -1
             missed[o] = 0
+
+
+@njit(cache=True)
+def draw_per_unit(states: np.ndarray, unit: np.ndarray) -> np.ndarray:  # pragma: no cover - compiled
+    """One U(0, 1) per entry from its unit's own stream, in the given order.
+
+    ``states`` (U, 4) uint64 are the units' PCG64 states (:func:`iadsim.rng_kernels.states_of`),
+    advanced in place: u[i] = ``Generator.random()`` of stream ``unit[i]``. The same numbers as
+    ``rngs[f].random(k_f)`` per distinct unit f for its k_f entries in order (one stream's draws
+    are consumed in its entries' order; streams are independent).
+    """
+    u = np.empty(unit.shape[0])
+    for i in range(unit.shape[0]):
+        u[i] = next_double(states, unit[i])
+    return u

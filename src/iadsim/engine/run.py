@@ -46,6 +46,7 @@ from iadsim.engine import c2_glue
 from iadsim.engine.events import REASON_CODE, EventKind, EventLog
 from iadsim.engine.state import FireControlState, ShotTable
 from iadsim.engine.world import World, WorldTemplate, compile_world
+from iadsim import rng_kernels
 from iadsim.rng import make_streams
 from iadsim.scenario.catalog import Catalog, load_catalog
 from iadsim.scenario.schema import Scenario
@@ -365,8 +366,16 @@ def _run(world: World, streams: Any, progress: Progress | None) -> tuple[pa.Tabl
             states.append(_track_states(tracks, t, own))
         if progress is not None:
             progress(k, K)
+    _hand_back_streams(ctx)
     return (log.table(), np.concatenate(quality) if quality else np.zeros(0, QUALITY_DTYPE),
             np.concatenate(states) if states else np.zeros(0, STATE_DTYPE))  # fmt: skip
+
+
+def _hand_back_streams(ctx: _Ctx) -> None:
+    """Write the compiled draws' stream states back into the Generators (they continue where the kernels stopped)."""
+    for gens, st in ((ctx.fu_rngs, ctx.fu_st), (ctx.assess_rngs, ctx.assess_st), (ctx.iff_rngs, ctx.iff_st)):
+        if len(gens):
+            rng_kernels.store_states(gens, st)
 
 
 def _decision_due(t: float, dt: float, interval_s: float) -> bool:
@@ -400,6 +409,11 @@ class _Ctx:
     assess_rngs: tuple[np.random.Generator, ...] = ()  # kill-assessment draws, one per fire unit
     ids: iff.IffState = field(default_factory=iff.IffState)  # identity per object (c2/iff.py)
     iff_rngs: tuple[np.random.Generator, ...] = ()  # interrogation draws, one stream per site
+    # the PCG64 states of fu_rngs / assess_rngs / iff_rngs (rng_kernels.states_of): the compiled
+    # draws advance these; _hand_back_streams writes them back into the Generators
+    fu_st: np.ndarray = field(default_factory=lambda: np.zeros((0, 4), np.uint64))
+    assess_st: np.ndarray = field(default_factory=lambda: np.zeros((0, 4), np.uint64))
+    iff_st: np.ndarray = field(default_factory=lambda: np.zeros((0, 4), np.uint64))
     site_iff_mask: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))  # (sites,) modes read
     site_iff_p: np.ndarray = field(default_factory=lambda: np.zeros(0))  # (sites,) reply probability
     fu_roe: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))  # (F,) ROE code
@@ -421,6 +435,9 @@ class _Ctx:
             self.asset_rot = tewa.asset_frames(self.asset_ecef)
         if len(self.site_iff_p) != len(self.world.site_names) or len(self.fu_roe) != len(self.world.fire_units):
             _init_iff(self)  # interrogators and rules of engagement (every context has them)
+        self.fu_st = rng_kernels.states_of(self.fu_rngs)
+        self.assess_st = rng_kernels.states_of(self.assess_rngs)
+        self.iff_st = rng_kernels.states_of(self.iff_rngs)
 
         nets = self.world.networks
         if nets is not None and len(nets) and bool((nets.site_network >= 0).any()):
@@ -544,7 +561,7 @@ def _identify(ctx: _Ctx, t: float, new_confirmed: bool = True) -> None:
         tmask = np.where(truth >= 0, th.transponder_mask[np.maximum(truth, 0)] if th.transponder_mask is not None
                          else 0, 0)  # fmt: skip
         p = iff.reply_probability(ctx.site_iff_mask[site], ctx.site_iff_p[site], tmask)
-        got = _draw_per_unit(ctx.iff_rngs, site) < p
+        got = _draw_per_unit(ctx.iff_st, site) < p
         ids.replies[obj], ids.silent[obj] = iff.update_counts(ids.replies[obj], ids.silent[obj], got)
         ids.last_s[obj] = t
         # the hostile kinematics are assessed only where the ladder reads them (iff.kinematics_matter)
@@ -714,7 +731,7 @@ def _assess(ctx: _Ctx, t: float) -> None:
     due = c2_glue.assessments_due(shots.pending, shots.assessed, shots.t_assess, shots.seq, shots.n, t)
     if len(due) == 0:
         return
-    u = _draw_per_unit(ctx.assess_rngs, shots.fu[due])
+    u = _draw_per_unit(ctx.assess_st, shots.fu[due])
     dead = kill_assessment.assess(shots.killed[due], u, fus.kill_assessment_error[shots.fu[due]])
     shots.assessed[due] = True
     obj = shots.target[due]
@@ -1187,7 +1204,7 @@ def _resolve(ctx: _Ctx, t: float, pos: np.ndarray, vel: np.ndarray, alive: np.nd
             aim = aim.copy()
             aim[upd] = kill_assessment.midcourse_aim(tracks.x[r], tracks.t_s[r], t_int[upd])
     miss = np.linalg.norm(aim - true_pos, axis=1)
-    u = _draw_per_unit(ctx.fu_rngs, shots.fu[due])
+    u = _draw_per_unit(ctx.fu_st, shots.fu[due])
     kill, pk, reason = kill_assessment.resolve(shots.pk0[due], shots.basket[due], miss, thr >= 0, alive[ti] & ~done[ti],
                                                shots.guided[due], thr, u)  # fmt: skip
     k_all = np.flatnonzero(kill)
@@ -1226,10 +1243,10 @@ def _index_in_raid(raid_index: np.ndarray) -> np.ndarray:
     return np.arange(len(r)) - np.repeat(starts, np.diff(np.r_[starts, len(r)]))
 
 
-def _draw_per_unit(rngs: Any, fu: np.ndarray) -> np.ndarray:
-    """One U(0,1) per round from its fire unit's own stream, in the given (time, seq) order."""
-    u = np.empty(len(fu))
-    for f in np.unique(fu):  # the few units with rounds due this tick
-        m = fu == f
-        u[m] = rngs[int(f)].random(int(m.sum()))
-    return u
+def _draw_per_unit(states: np.ndarray, fu: np.ndarray) -> np.ndarray:
+    """One U(0,1) per round from its fire unit's own stream, in the given (time, seq) order.
+
+    ``states`` (F, 4): the units' PCG64 states (``ctx.fu_st`` …), advanced by the compiled
+    :func:`iadsim.engine.c2_glue.draw_per_unit` (the numbers of ``rngs[f].random(k)`` per unit).
+    """
+    return c2_glue.draw_per_unit(states, np.asarray(fu, np.int64))

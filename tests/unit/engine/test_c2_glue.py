@@ -145,3 +145,20 @@ def test_emit_batch_length_and_unknown_columns() -> None:
         assert "thread" in str(e)
     else:  # pragma: no cover
         raise AssertionError("an unknown column was accepted")
+
+
+def test_draw_per_unit_equals_per_unit_generator_draws() -> None:
+    from iadsim.rng_kernels import states_of, store_states
+
+    unit = np.array([2, 0, 2, 2, 1, 0])
+    gens = [np.random.default_rng(s) for s in (10, 11, 12)]
+    ref_gens = [np.random.default_rng(s) for s in (10, 11, 12)]
+    # the former loop: per distinct unit, rngs[f].random(k) into that unit's entries in order
+    ref = np.empty(len(unit))
+    for f in np.unique(unit):
+        m = unit == f
+        ref[m] = ref_gens[int(f)].random(int(m.sum()))
+    st = states_of(gens)
+    assert c2_glue.draw_per_unit(st, unit).tolist() == ref.tolist()
+    store_states(gens, st)  # handed back: each Generator continues where the kernel stopped
+    assert [g.random() for g in gens] == [g.random() for g in ref_gens]
