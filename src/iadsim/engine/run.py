@@ -409,6 +409,7 @@ class _Ctx:
     assess_rngs: tuple[np.random.Generator, ...] = ()  # kill-assessment draws, one per fire unit
     ids: iff.IffState = field(default_factory=iff.IffState)  # identity per object (c2/iff.py)
     iff_rngs: tuple[np.random.Generator, ...] = ()  # interrogation draws, one stream per site
+    transponder_mask: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))  # (objects,) modes; empty: none
     # the PCG64 states of fu_rngs / assess_rngs / iff_rngs (rng_kernels.states_of): the compiled
     # draws advance these; _hand_back_streams writes them back into the Generators
     fu_st: np.ndarray = field(default_factory=lambda: np.zeros((0, 4), np.uint64))
@@ -435,6 +436,8 @@ class _Ctx:
             self.asset_rot = tewa.asset_frames(self.asset_ecef)
         if len(self.site_iff_p) != len(self.world.site_names) or len(self.fu_roe) != len(self.world.fire_units):
             _init_iff(self)  # interrogators and rules of engagement (every context has them)
+        tm = self.world.sensed.transponder_mask  # the objects' transponder modes (reply physics only)
+        self.transponder_mask = np.zeros(0, np.int64) if tm is None else np.ascontiguousarray(tm, np.int64)
         self.fu_st = rng_kernels.states_of(self.fu_rngs)
         self.assess_st = rng_kernels.states_of(self.assess_rngs)
         self.iff_st = rng_kernels.states_of(self.iff_rngs)
@@ -543,32 +546,24 @@ def _identify(ctx: _Ctx, t: float, new_confirmed: bool = True) -> None:
     if not (sweep or new_confirmed):
         return
     tracks, fcs, ids, log = ctx.tracks, ctx.fcs, ctx.ids, ctx.log
-    live = tracks.live_rows()
-    conf = live[tracks.confirmed[live]]
-    if len(conf) == 0:
+    if not tracks.size:
         return
     ids.ensure(fcs.cap)
-    rows = conf[ctx.site_iff_p[tracks.site[conf]] > 0]
-    last = ids.last_s[fcs.obj[rows]]
-    rows = rows[iff.interrogations_due(last, t, spec.interrogation_interval_s - dt / 2) if sweep else np.isnan(last)]
-    if len(rows) == 0 and not sweep:
+    # confirmed rows, the due interrogations in draw order (site, track id), the replies and the
+    # counters: one compiled call (iff.interrogate_kernel; the site streams' states ctx.iff_st)
+    conf, rows, km_mask = iff.interrogate_kernel(
+        tracks.alive, tracks.confirmed, tracks.size, tracks.site, tracks.id, tracks.truth, fcs.obj, ctx.site_iff_p,
+        ctx.site_iff_mask, ctx.transponder_mask, ids.last_s, ids.replies, ids.silent, ids.identity, t,
+        spec.interrogation_interval_s - dt / 2, bool(sweep), ctx.iff_st, spec.assume_friend_replies,
+        spec.friend_replies, spec.assume_hostile_silent)  # fmt: skip
+    if len(conf) == 0 or (len(rows) == 0 and not sweep):
         return
     changed_rows = [np.zeros(0, np.int64)]
     if len(rows):
-        rows = rows[np.lexsort((tracks.id[rows], tracks.site[rows]))]  # draw order: site, then track id
-        obj, site, truth = fcs.obj[rows], tracks.site[rows], tracks.truth[rows]
-        th = ctx.world.sensed
-        tmask = np.where(truth >= 0, th.transponder_mask[np.maximum(truth, 0)] if th.transponder_mask is not None
-                         else 0, 0)  # fmt: skip
-        p = iff.reply_probability(ctx.site_iff_mask[site], ctx.site_iff_p[site], tmask)
-        got = _draw_per_unit(ctx.iff_st, site) < p
-        ids.replies[obj], ids.silent[obj] = iff.update_counts(ids.replies[obj], ids.silent[obj], got)
-        ids.last_s[obj] = t
+        obj = fcs.obj[rows]
         # the hostile kinematics are assessed only where the ladder reads them (iff.kinematics_matter)
         kin = np.zeros(len(rows), bool)
-        km = np.flatnonzero(iff.kinematics_matter(ids.identity[obj], ids.replies[obj], ids.silent[obj],
-                                                  spec.assume_friend_replies, spec.friend_replies,
-                                                  spec.assume_hostile_silent))  # fmt: skip
+        km = np.flatnonzero(km_mask)  # iff.kinematics_matter after the update (interrogate_kernel)
         if len(km):
             x, _ = tracks.predicted(rows[km], t)
             kin[km] = iff.hostile_kinematics(x[:, :3], x[:, 3:], classification.classify(x[:, :3], x[:, 3:]),
