@@ -425,11 +425,29 @@ def distribution_keys(site: np.ndarray, obj: np.ndarray, net_track: np.ndarray, 
     site : (n,) site of the unit; obj : (n,) fire-control object; net_track : (n,) its number (−1 none);
     site_network : (sites,) network of each site (−1 standalone); up : (W,) link up.
     """
-    w = site_network[site]
-    networked = (w >= 0) & (up[np.maximum(w, 0)] if len(up) else False)
-    group = np.where(networked, n_sites + w, site)
-    key = np.where(networked, np.where(net_track >= 0, net_track, -1 - obj), obj)
-    return np.asarray(group, np.int64), np.asarray(key, np.int64)
+    c = np.ascontiguousarray
+    return distribution_keys_kernel(c(site, np.int64).reshape(-1), c(obj, np.int64).reshape(-1),
+                                    c(net_track, np.int64).reshape(-1), c(site_network, np.int64),
+                                    c(up, np.bool_), int(n_sites))  # fmt: skip
+
+
+@njit(cache=True)
+def distribution_keys_kernel(site: np.ndarray, obj: np.ndarray, net_track: np.ndarray, site_network: np.ndarray,
+                             up: np.ndarray, n_sites: int) -> tuple[np.ndarray, np.ndarray]:  # pragma: no cover - compiled  # fmt: skip
+    """:func:`distribution_keys` on plain arrays: with w = site_network(site), networked ⇔ w ≥ 0 ∧ up(w);
+    group = n_sites + w if networked else site; key = (net_track if ≥ 0 else −1 − obj) if networked else obj."""
+    n = site.shape[0]
+    group = np.empty(n, np.int64)
+    key = np.empty(n, np.int64)
+    for i in range(n):
+        w = site_network[site[i]]
+        if w >= 0 and up.shape[0] > 0 and up[w]:
+            group[i] = n_sites + w
+            key[i] = net_track[i] if net_track[i] >= 0 else -1 - obj[i]
+        else:
+            group[i] = site[i]
+            key[i] = obj[i]
+    return group, key
 
 
 def engaged_nearby(group: np.ndarray, unit: np.ndarray, x: np.ndarray, P: np.ndarray, busy_group: np.ndarray,

@@ -10,7 +10,9 @@ compiled call (no ``np.flatnonzero`` / ``np.lexsort`` / fancy-indexing chain of 
   :func:`iadsim.c2.fire_control.believed_alive`, composed);
 * :func:`release_idle` — fire-control radars stop maintaining objects with no busy round;
 * :func:`draw_per_unit` — one uniform per round (or interrogation) from its unit's (site's) own
-  stream, on the streams' PCG64 states (:mod:`iadsim.rng_kernels`; bit-identical to NumPy).
+  stream, on the streams' PCG64 states (:mod:`iadsim.rng_kernels`; bit-identical to NumPy);
+* :func:`identify_update` — the identification ladder of this tick's interrogations and the
+  identity sharing, returning the rows to report.
 
 Nothing here decides anything new: every kernel is the exact composition of rules that are
 stated (and tested) where they live; the tests check each against that NumPy composition.
@@ -22,10 +24,11 @@ import numpy as np
 from numba import njit
 
 from iadsim.c2.fire_control import engageable_tracks_kernel
-from iadsim.c2.network import engageable_remote_kernel
+from iadsim.c2.iff import _SCORE_TO_ID, SHARE_SCORE, _ladder_kernel, _share_kernel
+from iadsim.c2.network import distribution_keys_kernel, engageable_remote_kernel
 from iadsim.rng_kernels import next_double
 
-__all__ = ["assessments_due", "arrivals_due", "engageable_rows", "release_idle", "draw_per_unit"]
+__all__ = ["assessments_due", "arrivals_due", "engageable_rows", "release_idle", "draw_per_unit", "identify_update"]
 
 
 @njit(cache=True)
@@ -146,3 +149,70 @@ def draw_per_unit(states: np.ndarray, unit: np.ndarray) -> np.ndarray:  # pragma
     for i in range(unit.shape[0]):
         u[i] = next_double(states, unit[i])
     return u
+
+
+@njit(cache=True)
+def identify_update(rows: np.ndarray, conf: np.ndarray, obj_of_row: np.ndarray, kin: np.ndarray, identity: np.ndarray,
+                    replies: np.ndarray, silent: np.ndarray, afr: int, fr: int, ahs: int, hs: int, networked: bool,
+                    site: np.ndarray, net_track: np.ndarray, site_network: np.ndarray, up: np.ndarray,
+                    n_sites: int) -> np.ndarray:  # pragma: no cover - compiled  # fmt: skip
+    """The identification ladder of the interrogated rows, identity sharing, the rows whose identity changed.
+
+    1. ``rows`` (interrogated, :func:`iadsim.c2.iff.interrogate_kernel`): new identity of each row's
+       object = :func:`iadsim.c2.iff.ladder` (``kin``: hostile kinematics where read), written in row
+       order (NumPy fancy-assignment semantics); changed ⇔ new ≠ old;
+    2. with networks (``networked``): :func:`iadsim.c2.iff.share_identities` over the confirmed rows
+       ``conf``, keyed by sharing group: (group, key) of
+       :func:`iadsim.c2.network.distribution_keys` (a network's members share by network track
+       number while its link is up; a standalone site keeps its own), one integer per pair
+       g · (max k − min k + 1) + (k − min k); rows whose identity changed are added.
+
+    ``identity`` (objects,) int8 is updated in place. Returns the sorted distinct rows whose
+    identity changed (``np.unique`` of both lists).
+    """
+    m = rows.shape[0]
+    changed = np.zeros(0, np.int64)
+    if m:
+        o = obj_of_row[rows]
+        ident = np.empty(m, np.int8)
+        rep = np.empty(m, np.int64)
+        sil = np.empty(m, np.int64)
+        for i in range(m):
+            ident[i] = identity[o[i]]
+            rep[i] = replies[o[i]]
+            sil[i] = silent[o[i]]
+        new = _ladder_kernel(ident, rep, sil, kin, afr, fr, ahs, hs)
+        nc = 0
+        ch = np.zeros(m, np.bool_)
+        for i in range(m):
+            if new[i] != ident[i]:
+                ch[i] = True
+                nc += 1
+        for i in range(m):
+            identity[o[i]] = new[i]
+        changed = np.empty(nc, np.int64)
+        j = 0
+        for i in range(m):
+            if ch[i]:
+                changed[j] = rows[i]
+                j += 1
+    if networked and conf.shape[0]:
+        oa = obj_of_row[conf]
+        g, k = distribution_keys_kernel(site[conf], oa, net_track[oa], site_network, up, n_sites)
+        k0, k1 = k.min(), k.max()
+        key = g * (k1 - k0 + 1) + (k - k0)
+        cur = np.empty(conf.shape[0], np.int8)
+        for i in range(conf.shape[0]):
+            cur[i] = identity[oa[i]]
+        shared = _share_kernel(cur, key, SHARE_SCORE, _SCORE_TO_ID)
+        extra = np.empty(conf.shape[0], np.int64)
+        ne = 0
+        for i in range(conf.shape[0]):
+            if shared[i] != cur[i]:
+                extra[ne] = conf[i]
+                ne += 1
+        for i in range(conf.shape[0]):
+            if shared[i] != cur[i]:
+                identity[oa[i]] = shared[i]
+        changed = np.concatenate((changed, extra[:ne]))
+    return np.unique(changed)

@@ -510,24 +510,8 @@ def _init_iff(ctx: _Ctx) -> None:
     ctx.iff_rngs = ctx.streams.entities("iff", list(world.site_names)) if n_sites else ()
 
 
-def _identity_keys(ctx: _Ctx, rows: np.ndarray) -> np.ndarray:
-    """Identity-sharing key of each track row (same key = the same object in one sharing group).
-
-    Standalone sites: the row's object (a site shares identities with nobody). Members of a
-    network whose link is up share by network track number (the fire-distribution keys of
-    :func:`iadsim.c2.network.distribution_keys`): an identity one member established reaches every
-    member holding that network track — shared at once while the link is up (the picture's
-    latency is not applied to identities; stated simplification).
-    """
-    obj = np.asarray(ctx.fcs.obj[rows], np.int64)
-    nets = ctx.world.networks
-    if ctx.net is None or nets is None or len(rows) == 0:
-        return obj
-    g, k = net_mod.distribution_keys(ctx.tracks.site[rows], obj, ctx.fcs.net_track[obj], nets.site_network, ctx.net.up,
-                                     len(ctx.world.site_names))  # fmt: skip
-    # one non-negative integer per distinct (group, key) pair: g · span + (k − min k)
-    k0 = int(k.min())
-    return g * (int(k.max()) - k0 + 1) + (k - k0)
+#: the sharing columns of c2_glue.identify_update without networks (never read)
+_NO_SHARE = (np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, bool))
 
 
 def _identify(ctx: _Ctx, t: float, new_confirmed: bool = True) -> None:
@@ -558,31 +542,23 @@ def _identify(ctx: _Ctx, t: float, new_confirmed: bool = True) -> None:
         spec.friend_replies, spec.assume_hostile_silent)  # fmt: skip
     if len(conf) == 0 or (len(rows) == 0 and not sweep):
         return
-    changed_rows = [np.zeros(0, np.int64)]
-    if len(rows):
-        obj = fcs.obj[rows]
-        # the hostile kinematics are assessed only where the ladder reads them (iff.kinematics_matter)
-        kin = np.zeros(len(rows), bool)
-        km = np.flatnonzero(km_mask)  # iff.kinematics_matter after the update (interrogate_kernel)
-        if len(km):
-            x, _ = tracks.predicted(rows[km], t)
-            kin[km] = iff.hostile_kinematics(x[:, :3], x[:, 3:], classification.classify(x[:, :3], x[:, 3:]),
-                                             ctx.asset_ecef, spec.attack_cpa_km * 1000.0, spec.attack_horizon_s)  # fmt: skip
-        new = iff.ladder(ids.identity[obj], ids.replies[obj], ids.silent[obj], kin, spec.assume_friend_replies,
-                         spec.friend_replies, spec.assume_hostile_silent, spec.hostile_silent)  # fmt: skip
-        ch = new != ids.identity[obj]
-        ids.identity[obj] = new
-        changed_rows.append(rows[ch])
-    # identities shared within each sharing group (site keys: no other site shares them; without
-    # a network every key is the row's own object, whose identity its rows already share)
-    if ctx.net is not None:
-        obj_all = fcs.obj[conf]
-        shared = iff.share_identities(ids.identity[obj_all], _identity_keys(ctx, conf))
-        ch = shared != ids.identity[obj_all]
-        if ch.any():
-            ids.identity[obj_all[ch]] = shared[ch]
-            changed_rows.append(conf[ch])
-    em = np.unique(np.concatenate(changed_rows))
+    # the hostile kinematics are assessed only where the ladder reads them (iff.kinematics_matter)
+    kin = np.zeros(len(rows), bool)
+    km = np.flatnonzero(km_mask)
+    if len(km):
+        x, _ = tracks.predicted(rows[km], t)
+        kin[km] = iff.hostile_kinematics(x[:, :3], x[:, 3:], classification.classify(x[:, :3], x[:, 3:]),
+                                         ctx.asset_ecef, spec.attack_cpa_km * 1000.0, spec.attack_horizon_s)  # fmt: skip
+    # the ladder, then identities shared within each sharing group (site keys: no other site shares
+    # them; without a network every key is the row's own object, whose identity its rows already
+    # share): one compiled call returning the rows whose identity changed (engine/c2_glue.py)
+    ns = ctx.net
+    net_cols = (fcs.net_track, ctx.world.networks.site_network, ns.up) if ns is not None and ctx.world.networks is not None \
+        else _NO_SHARE  # fmt: skip
+    em = c2_glue.identify_update(rows, conf, fcs.obj, kin, ids.identity, ids.replies, ids.silent,
+                                 spec.assume_friend_replies, spec.friend_replies, spec.assume_hostile_silent,
+                                 spec.hostile_silent, net_cols is not _NO_SHARE, tracks.site, *net_cols,
+                                 len(ctx.world.site_names))  # fmt: skip
     if len(em):
         code = ids.identity[fcs.obj[em]].astype(np.int64)
         log.emit(EventKind.Identified, t, site=tracks.site[em], track=tracks.id[em], threat=tracks.truth[em],

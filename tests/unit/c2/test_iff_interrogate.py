@@ -85,3 +85,56 @@ def test_interrogate_hand_case() -> None:
     assert rep.tolist() == [1, 0, 0] and sil.tolist() == [0, 1, 0]  # row 0 answered, row 1 silent once
     assert last[:2].tolist() == [10.0, 10.0] and np.isnan(last[2])
     assert km.tolist() == [True, False]  # rows order: row 1 silent ≥ 1 with no replies → kinematics read
+
+
+def test_identify_update_equals_ladder_then_sharing() -> None:
+    from iadsim.c2.network import distribution_keys
+    from iadsim.engine import c2_glue
+
+    rng = np.random.default_rng(21)
+    for _ in range(300):
+        cap = int(rng.integers(1, 16))
+        conf = np.sort(rng.choice(cap, int(rng.integers(1, cap + 1)), replace=False)).astype(np.int64)
+        rows = conf[rng.random(len(conf)) < 0.6]
+        rows = rows[rng.permutation(len(rows))]
+        obj_of_row = np.where(rng.random(cap) < 0.8, np.arange(cap), rng.integers(0, cap, cap))
+        kin = rng.random(len(rows)) < 0.5
+        ident0 = rng.integers(0, 5, cap).astype(np.int8)
+        rep, sil = rng.integers(0, 3, cap), rng.integers(0, 4, cap)
+        site = rng.integers(0, 3, cap)
+        net_track = np.where(rng.random(cap) < 0.6, rng.integers(0, 4, cap), -1)
+        site_network, up = np.array([0, 0, -1]), np.array([bool(rng.random() < 0.7)])
+        networked = bool(rng.random() < 0.6)
+        # the reference: the engine's former chain
+        ref = ident0.copy()
+        changed = [np.zeros(0, np.int64)]
+        if len(rows):
+            o = obj_of_row[rows]
+            new = iff.ladder(ref[o], rep[o], sil[o], kin, 1, 2, 2, 3)
+            changed.append(rows[new != ref[o]])
+            ref[o] = new
+        if networked:
+            oa = obj_of_row[conf]
+            g, k = distribution_keys(site[conf], oa, net_track[oa], site_network, up, 3)
+            key = g * (int(k.max()) - int(k.min()) + 1) + (k - int(k.min()))
+            shared = iff.share_identities(ref[oa], key)
+            ch = shared != ref[oa]
+            ref[oa[ch]] = shared[ch]
+            changed.append(conf[ch])
+        ref_em = np.unique(np.concatenate(changed))
+        got = ident0.copy()
+        em = c2_glue.identify_update(rows, conf, obj_of_row, kin, got, rep, sil, 1, 2, 2, 3, networked, site, net_track,
+                                     site_network, up, 3)  # fmt: skip
+        assert em.tolist() == ref_em.tolist() and got.tolist() == ref.tolist()
+
+
+def test_identify_update_hand_case() -> None:
+    from iadsim.engine import c2_glue
+
+    # rows 0 and 1 hold one network track (number 7) at two member sites: row 0's friend identity
+    # (3 replies) reaches row 1's object by sharing
+    ident = np.array([iff.UNKNOWN, iff.UNKNOWN], np.int8)
+    em = c2_glue.identify_update(np.array([0]), np.array([0, 1]), np.array([0, 1]), np.array([False]), ident,
+                                 np.array([3, 0]), np.array([0, 0]), 1, 2, 2, 3, True, np.array([0, 1]),
+                                 np.array([7, 7]), np.array([0, 0]), np.array([True]), 2)  # fmt: skip
+    assert ident.tolist() == [iff.FRIEND, iff.FRIEND] and em.tolist() == [0, 1]
