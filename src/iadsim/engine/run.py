@@ -572,6 +572,8 @@ def _network_phase(ctx: _Ctx, t: float) -> None:
     ns.ensure(tracks.capacity)
     fcs.ensure(tracks.capacity)
     net_mod.clear_own_updates(ns, tracks, t)
+    if ns.quiet(t):  # no link change, fusion or delivery can fall in this tick
+        return
     down = net_mod.link_phase(ns, t, ctx.log)
     if down.any():  # members fight autonomously: the network's remote rows go
         _kill_remote(ctx, net_mod.remote_rows_of(ns, tracks, down), t)
