@@ -38,20 +38,25 @@ PARTS: dict[str, tuple[tuple[str, str], ...]] = {
     "emit": (("emit", "engine/events.py"),),
 }
 
+#: calls from a part's functions into code other helpers own (tracking, correlation, motion of the
+#: track estimates, fusion): their cumulative time is reported apart, ``glue_s`` = cumulative − it
+EXTERNAL: tuple[tuple[str, str], ...] = (
+    ("_network_phase", "_recognise"), ("fuse", "fuse_sources"), ("fuse", "predicted"), ("_numbers", "_cv_predicted"),
+    ("_numbers", "associate_tracks"), ("deliver", "_initiate"), ("deliver", "predicted"), ("deliver", "_cv_predicted"),
+    ("deliver", "associate_tracks"), ("_picture_quality", "gospa_ospa"), ("_picture_quality", "_near_pairs"),
+    ("_picture_quality", "predicted"), ("_track_states", "predicted"), ("_identify", "predicted"),
+    ("_identify", "hostile_kinematics"), ("_identify", "classify"), ("_assess", "_retarget"),
+)
+#: the part each EXTERNAL caller belongs to
+_CALLER_PART = {"_network_phase": "network_phase", "fuse": "network_phase", "_numbers": "network_phase",
+                "deliver": "network_phase", "_picture_quality": "picture_quality", "_track_states": "picture_quality",
+                "_identify": "identify", "_assess": "assess"}
 
-def _measure(name: str) -> dict[str, object]:
-    from iadsim.engine.run import simulate
+REPEATS = 3
 
-    simulate(name)  # warm: compiled kernels loaded
-    t0 = time.perf_counter()
-    r = simulate(name)
-    wall = time.perf_counter() - t0
-    prof = cProfile.Profile()
-    prof.enable()
-    simulate(name)
-    prof.disable()
-    st = pstats.Stats(prof).stats  # type: ignore[attr-defined]
-    ticks = None
+
+def _parts(st: dict) -> tuple[dict[str, dict[str, float]], float, int]:  # type: ignore[type-arg]
+    """(part → cumulative time and calls from the tick loop, the loop's own time, all Python calls)."""
     run_tot = 0.0
     for (f, _line, fn), (_cc, _nc, tt, _ct, _callers) in st.items():
         if fn == "_run" and f.endswith("engine/run.py"):
@@ -66,13 +71,40 @@ def _measure(name: str) -> dict[str, object]:
                 if cfn == "_run" and cf.endswith("engine/run.py"):
                     cum += cct
                     calls += cnc
-        parts[part] = {"cumulative_s": round(cum, 5), "calls": calls}
+        parts[part] = {"cumulative_s": round(cum, 5), "calls": calls, "external_s": 0.0}
+    for (_f, _line, fn), (_cc, _nc, _tt, _ct, callers) in st.items():
+        for (_cf, _cl, cfn), (_c1, _cnc, _ctt, cct) in callers.items():
+            if (cfn, fn) in EXTERNAL:
+                parts[_CALLER_PART[cfn]]["external_s"] += cct
+    for v in parts.values():
+        v["external_s"] = round(v["external_s"], 5)
+        v["glue_s"] = round(v["cumulative_s"] - v["external_s"], 5)
+    return parts, run_tot, sum(v[1] for v in st.values())
+
+
+def _measure(name: str) -> dict[str, object]:
+    from iadsim.engine.run import simulate
+
+    simulate(name)  # warm: compiled kernels loaded
+    t0 = time.perf_counter()
+    r = simulate(name)
+    wall = time.perf_counter() - t0
+    runs = []
+    for _ in range(REPEATS):  # the minimum over repeats of each part (a shared machine's noise only adds)
+        prof = cProfile.Profile()
+        prof.enable()
+        simulate(name)
+        prof.disable()
+        runs.append(_parts(pstats.Stats(prof).stats))  # type: ignore[attr-defined]
+    best = [min(range(len(runs)), key=lambda i: runs[i][0][k]["cumulative_s"]) for k in PARTS]
+    parts = {k: runs[i][0][k] for k, i in zip(PARTS, best)}  # each part from its fastest run
+    run_tot = min(r[1] for r in runs)
+    total_calls = runs[0][2]
     # Python function calls (all, primitive) under the profiled run, per tick
     from iadsim.engine.world import compile_world
     from iadsim.scenario.load import load_scenario
 
     ticks = compile_world(load_scenario(name)).n_ticks
-    total_calls = sum(v[1] for v in st.values())
     return {
         "ticks": ticks,
         "engine_wall_s": round(float(r.engine_wall_s), 4),
@@ -80,6 +112,7 @@ def _measure(name: str) -> dict[str, object]:
         "run_own_s": round(run_tot, 5),
         "parts": parts,
         "sum_parts_s": round(sum(p["cumulative_s"] for p in parts.values()), 5),
+        "sum_glue_s": round(sum(p["glue_s"] for p in parts.values()), 5),
         "python_calls_per_tick": round(total_calls / ticks, 1),
     }
 

@@ -156,7 +156,11 @@ class NetworkState:
             return False
         if not t < self.next_fusion - 1e-9:  # fuse's test
             return False
-        return not any(p.deliver_at <= t + 1e-9 for p in self.queue)  # delivery_due without the link test
+        lim = t + 1e-9
+        for p in self.queue:  # delivery_due without the link test
+            if p.deliver_at <= lim:
+                return False
+        return True
 
 
 def member_mask(nets: NetworkArrays, site: np.ndarray, up: np.ndarray) -> np.ndarray:
