@@ -47,8 +47,23 @@ def engageable_tracks(live: np.ndarray, confirmed: np.ndarray, misses: np.ndarra
     live : (L,) live track rows; the other arrays are indexed by row (whole table).
     site_revisit_s : (sites,) slowest radar revisit per site [s].
     """
-    fresh = (t_s - t_update_s[live]) <= site_revisit_s[site[live]] + dt_s
-    return np.asarray(live[confirmed[live] & (misses[live] == 0) & fresh])
+    return engageable_tracks_kernel(np.asarray(live, np.int64), confirmed, misses, t_update_s, site_revisit_s, site,
+                                    float(t_s), float(dt_s))  # fmt: skip
+
+
+@njit(cache=True)
+def engageable_tracks_kernel(live: np.ndarray, confirmed: np.ndarray, misses: np.ndarray, t_update_s: np.ndarray,
+                             site_revisit_s: np.ndarray, site: np.ndarray, t_s: float,
+                             dt_s: float) -> np.ndarray:  # pragma: no cover - compiled  # fmt: skip
+    """:func:`engageable_tracks` on plain arrays: the rows ρ of ``live`` (in order) with confirmed(ρ) ∧
+    misses(ρ) = 0 ∧ t − t_update(ρ) ≤ site_revisit(site(ρ)) + dt."""
+    out = np.empty(live.shape[0], np.int64)
+    m = 0
+    for r in live:
+        if confirmed[r] and misses[r] == 0 and (t_s - t_update_s[r]) <= site_revisit_s[site[r]] + dt_s:
+            out[m] = r
+            m += 1
+    return out[:m]
 
 
 def candidate_pairs(ready_fu: np.ndarray, fu_site: np.ndarray, rows: np.ndarray, track_site: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

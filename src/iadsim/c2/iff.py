@@ -21,6 +21,7 @@ import numpy as np
 from numba import njit
 
 from iadsim.arrayops import isin_small
+from iadsim.rng_kernels import next_double
 
 UNKNOWN, ASSUMED_FRIEND, ASSUMED_HOSTILE, FRIEND, HOSTILE = 0, 1, 2, 3, 4
 #: Identity names by code (the ``reason`` of an ``Identified`` event is ``"id_" + name``).
@@ -270,6 +271,80 @@ def _share_kernel(ident: np.ndarray, key: np.ndarray, score: np.ndarray,
     return out
 
 
+@njit(cache=True)
+def interrogate_kernel(alive: np.ndarray, confirmed: np.ndarray, size: int, site: np.ndarray, track_id: np.ndarray,
+                       truth: np.ndarray, obj_of_row: np.ndarray, site_p: np.ndarray, site_mask: np.ndarray,
+                       transponder_mask: np.ndarray, last_s: np.ndarray, replies: np.ndarray, silent: np.ndarray,
+                       identity: np.ndarray, t: float, interval_s: float, sweep: bool, states: np.ndarray,
+                       assume_friend_replies: int, friend_replies: int,
+                       assume_hostile_silent: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:  # pragma: no cover - compiled  # fmt: skip
+    """One tick's interrogations, in one call: which confirmed tracks are interrogated, the replies, the counters.
+
+    1. ``conf``: the live (ρ < size) confirmed rows, ascending;
+    2. interrogated ``rows``: those of a site with an interrogator (p_reply > 0) whose object is due —
+       on a sweep :func:`interrogations_due` (NaN ∨ t − last ≥ ``interval_s`` − 10⁻⁹), else only
+       objects never interrogated (NaN) — ordered by (site, track id) (the draw order);
+    3. per row, p = :func:`reply_probability` (transponder modes of the object behind the track,
+       0 for a false track or where ``transponder_mask`` is empty), one U(0, 1) from the site's
+       stream (``states`` (sites, 4), :mod:`iadsim.rng_kernels`, advanced in place), reply ⇔ u < p;
+    4. :func:`update_counts` and ``last_s ← t`` for the rows' objects (gathered, then written in row
+       order, as NumPy's fancy assignment);
+    5. ``km``: :func:`kinematics_matter` of each row after the update.
+
+    Returns ``(conf, rows, km)``; ``identity`` is only read.
+    """
+    conf = np.empty(size, np.int64)
+    nc = 0
+    for r in range(size):
+        if alive[r] and confirmed[r]:
+            conf[nc] = r
+            nc += 1
+    conf = conf[:nc]
+    rows = np.empty(nc, np.int64)
+    m = 0
+    lim = interval_s - 1e-9
+    for r in conf:
+        if site_p[site[r]] > 0:
+            last = last_s[obj_of_row[r]]
+            if math.isnan(last) or (sweep and t - last >= lim):
+                rows[m] = r
+                m += 1
+    # (site, track id) order, stable (np.lexsort((id, site)))
+    for i in range(1, m):
+        r = rows[i]
+        j = i - 1
+        while j >= 0 and (site[rows[j]] > site[r] or (site[rows[j]] == site[r] and track_id[rows[j]] > track_id[r])):
+            rows[j + 1] = rows[j]
+            j -= 1
+        rows[j + 1] = r
+    rows = rows[:m]
+    new_rep = np.empty(m, np.int64)
+    new_sil = np.empty(m, np.int64)
+    for i in range(m):
+        r = rows[i]
+        s = site[r]
+        tm = 0
+        if truth[r] >= 0 and transponder_mask.shape[0] > 0:
+            tm = transponder_mask[truth[r]]
+        p = site_p[s] if (site_mask[s] & tm) != 0 else 0.0
+        got = next_double(states, s) < p
+        o = obj_of_row[r]
+        new_rep[i] = replies[o] + (1 if got else 0)
+        new_sil[i] = 0 if got else silent[o] + 1
+    for i in range(m):
+        o = obj_of_row[rows[i]]
+        replies[o] = new_rep[i]
+        silent[o] = new_sil[i]
+        last_s[o] = t
+    km = np.zeros(m, np.bool_)
+    for i in range(m):
+        o = obj_of_row[rows[i]]
+        ident = identity[o]
+        km[i] = (ident != FRIEND and ident != HOSTILE and ident != ASSUMED_HOSTILE and replies[o] < friend_replies
+                 and replies[o] < assume_friend_replies and silent[o] >= assume_hostile_silent)  # fmt: skip
+    return conf, rows, km
+
+
 @dataclass
 class IffState:
     """Identification state per fire-control object id (``FireControlState.obj`` space), grown on demand.
@@ -300,5 +375,5 @@ class IffState:
 __all__ = [
     "UNKNOWN", "ASSUMED_FRIEND", "ASSUMED_HOSTILE", "FRIEND", "HOSTILE", "IDENTITIES", "ROES", "ROE_CODE",
     "ROE_TABLE", "SHARE_SCORE", "roe_allows", "interrogations_due", "reply_probability", "update_counts",
-    "hostile_kinematics", "kinematics_matter", "ladder", "share_identities", "IffState",
+    "hostile_kinematics", "kinematics_matter", "ladder", "share_identities", "interrogate_kernel", "IffState",
 ]  # fmt: skip

@@ -145,6 +145,23 @@ class NetworkState:
         """A picture in transit reaches its members at t."""
         return any(p.deliver_at <= t + 1e-9 and self.up[p.network] for p in self.queue)
 
+    def quiet(self, t: float) -> bool:
+        """Nothing of steps 2–4 can happen at t: no link-state bound reached (``changes``), no
+        network due to fuse (``next_fusion``), no picture in transit due (its ``deliver_at``).
+
+        On a quiet tick :func:`link_phase` changes nothing, :func:`fuse` returns at once and
+        :meth:`delivery_due` is False, so the engine skips them (one test instead of three calls).
+        """
+        if len(self.changes) and not t < self.changes[0] - 1e-9:  # link_phase's test
+            return False
+        if not t < self.next_fusion - 1e-9:  # fuse's test
+            return False
+        lim = t + 1e-9
+        for p in self.queue:  # delivery_due without the link test
+            if p.deliver_at <= lim:
+                return False
+        return True
+
 
 def member_mask(nets: NetworkArrays, site: np.ndarray, up: np.ndarray) -> np.ndarray:
     """(n,) the site is a member of a network whose link is up."""
@@ -284,30 +301,19 @@ def deliver(ns: NetworkState, tracks: TrackTable, maintained_row: np.ndarray, t:
         rem_site = tracks.site[rem_all]
         tent_all = np.flatnonzero(live & ~tracks.confirmed[:n] & ~ns.remote[:n])
         tent_site = tracks.site[tent_all]
-        order = np.argsort(p.num)  # the picture's numbers are looked up by binary search
+        use_aoi = aoi_m is not None and site_ecef_m is not None
         for s in np.flatnonzero(nets.site_network == w):  # member sites of this network
-            need = ~isin_small(p.num, p.member_num[p.member_site == s])
             rr = rem_all[rem_site == s]
-            keep_r = isin_small(ns.row_net[rr], p.num[need])
-            if aoi_m is not None and site_ecef_m is not None and len(rr):  # left the area of interest
-                j = np.searchsorted(p.num, ns.row_net[rr], sorter=order).clip(0, max(len(p.num) - 1, 0))
-                inside = np.zeros(len(rr), bool)
-                if len(p.num):
-                    jj = order[j]
-                    inside = np.linalg.norm(p.x[jj, :3] - site_ecef_m[s], axis=1) <= aoi_m[s]
-                keep_r &= inside
-            kill = rr[~keep_r & ~maintained_row[rr]]
+            # which of the site's remote rows go, which are refreshed (and from which fused
+            # track), which numbers need a new row: one compiled call (site_delivery_kernel)
+            kill, ref, ref_j, missing = site_delivery_kernel(
+                p.num, p.x, p.member_site, p.member_num, int(s), rr, ns.row_net, maintained_row, use_aoi,
+                site_ecef_m[s] if use_aoi else _NO_POINT, float(aoi_m[s]) if use_aoi else 0.0)  # type: ignore[index]  # fmt: skip
             kill_rows.append(kill)
             # refresh the remote rows of numbers still needed
-            ref = rr[keep_r]
             if len(ref):
-                j = order[np.searchsorted(p.num, ns.row_net[ref], sorter=order)]
-                _set_state(tracks, ref, p.x[j], p.P[j], p.t_fused)
+                _set_state(tracks, ref, p.x[ref_j], p.P[ref_j], p.t_fused)
                 ns.delivered_at[ref] = t
-            # create rows for numbers the site does not hold
-            missing = np.flatnonzero(need & ~isin_small(p.num, ns.row_net[ref]))
-            if aoi_m is not None and site_ecef_m is not None and len(missing):
-                missing = missing[np.linalg.norm(p.x[missing, :3] - site_ecef_m[s], axis=1) <= aoi_m[s]]
             # a site's own tentative track of the same target takes its own updates: no remote row
             # (gated track-to-track association at t; truth association: the site's slot of the object)
             tent = tent_all[tent_site == s]
@@ -341,6 +347,67 @@ def deliver(ns: NetworkState, tracks: TrackTable, maintained_row: np.ndarray, t:
         return np.concatenate(x).astype(np.int64) if x else np.zeros(0, np.int64)
 
     return Delivery(cat(new_rows), cat(new_num), cat(kill_rows), cat(m_rows), cat(m_num))
+
+
+_NO_POINT = np.zeros(3)
+
+
+@njit(cache=True)
+def site_delivery_kernel(num: np.ndarray, x: np.ndarray, member_site: np.ndarray, member_num: np.ndarray, s: int,
+                         rr: np.ndarray, row_net: np.ndarray, maintained_row: np.ndarray, use_aoi: bool,
+                         site_ecef: np.ndarray, aoi: float) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:  # pragma: no cover - compiled  # fmt: skip
+    """One member site's share of a delivered picture (step 4 of the module docstring).
+
+    ``num`` (m,) the picture's (distinct) network track numbers, ``x`` (m, 6) their states;
+    ``member_site``/``member_num`` its own tracks that took part; ``rr`` (k,) the site's live remote
+    rows, ``row_net`` their numbers. With need(i) ⇔ no own track of site s took part in number i
+    and inside(i) ⇔ |x_i[:3] − site_ecef| ≤ aoi (always, without ``use_aoi``):
+
+    * a remote row ρ is kept iff its number is some needed i with inside(i); a row not kept and
+      not maintained by a fire-control radar is removed (``kill``);
+    * kept rows are refreshed from their fused track (``ref``, ``ref_j`` = i);
+    * numbers i needed, inside and held by no kept row need a new remote row (``missing``, ascending).
+    """
+    m = num.shape[0]
+    need = np.ones(m, np.bool_)
+    for k in range(member_site.shape[0]):
+        if member_site[k] == s:
+            for i in range(m):
+                if num[i] == member_num[k]:
+                    need[i] = False
+    inside = np.ones(m, np.bool_)
+    if use_aoi:
+        for i in range(m):
+            d0, d1, d2 = x[i, 0] - site_ecef[0], x[i, 1] - site_ecef[1], x[i, 2] - site_ecef[2]
+            inside[i] = math.sqrt(d0 * d0 + d1 * d1 + d2 * d2) <= aoi
+    kill = np.empty(rr.shape[0], np.int64)
+    ref = np.empty(rr.shape[0], np.int64)
+    ref_j = np.empty(rr.shape[0], np.int64)
+    held = np.zeros(m, np.bool_)
+    nk = 0
+    nr = 0
+    for q in range(rr.shape[0]):
+        r = rr[q]
+        j = -1
+        for i in range(m):
+            if num[i] == row_net[r]:
+                j = i
+                break
+        if j >= 0 and need[j] and inside[j]:
+            ref[nr] = r
+            ref_j[nr] = j
+            held[j] = True
+            nr += 1
+        elif not maintained_row[r]:
+            kill[nk] = r
+            nk += 1
+    missing = np.empty(m, np.int64)
+    nm = 0
+    for i in range(m):
+        if need[i] and not held[i] and inside[i]:
+            missing[nm] = i
+            nm += 1
+    return kill[:nk], ref[:nr], ref_j[:nr], missing[:nm]
 
 
 def _set_state(tracks: TrackTable, rows: np.ndarray, x: np.ndarray, P: np.ndarray, t_s: float) -> None:
@@ -425,11 +492,29 @@ def distribution_keys(site: np.ndarray, obj: np.ndarray, net_track: np.ndarray, 
     site : (n,) site of the unit; obj : (n,) fire-control object; net_track : (n,) its number (−1 none);
     site_network : (sites,) network of each site (−1 standalone); up : (W,) link up.
     """
-    w = site_network[site]
-    networked = (w >= 0) & (up[np.maximum(w, 0)] if len(up) else False)
-    group = np.where(networked, n_sites + w, site)
-    key = np.where(networked, np.where(net_track >= 0, net_track, -1 - obj), obj)
-    return np.asarray(group, np.int64), np.asarray(key, np.int64)
+    c = np.ascontiguousarray
+    return distribution_keys_kernel(c(site, np.int64).reshape(-1), c(obj, np.int64).reshape(-1),
+                                    c(net_track, np.int64).reshape(-1), c(site_network, np.int64),
+                                    c(up, np.bool_), int(n_sites))  # fmt: skip
+
+
+@njit(cache=True)
+def distribution_keys_kernel(site: np.ndarray, obj: np.ndarray, net_track: np.ndarray, site_network: np.ndarray,
+                             up: np.ndarray, n_sites: int) -> tuple[np.ndarray, np.ndarray]:  # pragma: no cover - compiled  # fmt: skip
+    """:func:`distribution_keys` on plain arrays: with w = site_network(site), networked ⇔ w ≥ 0 ∧ up(w);
+    group = n_sites + w if networked else site; key = (net_track if ≥ 0 else −1 − obj) if networked else obj."""
+    n = site.shape[0]
+    group = np.empty(n, np.int64)
+    key = np.empty(n, np.int64)
+    for i in range(n):
+        w = site_network[site[i]]
+        if w >= 0 and up.shape[0] > 0 and up[w]:
+            group[i] = n_sites + w
+            key[i] = net_track[i] if net_track[i] >= 0 else -1 - obj[i]
+        else:
+            group[i] = site[i]
+            key[i] = obj[i]
+    return group, key
 
 
 def engaged_nearby(group: np.ndarray, unit: np.ndarray, x: np.ndarray, P: np.ndarray, busy_group: np.ndarray,

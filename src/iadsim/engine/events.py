@@ -105,6 +105,8 @@ REASONS = REASONS + IFF_REASONS
 #: fire-control radar did not acquire a target engaged on a remote track before the seeker hand-over
 REASONS += ("remote_track", "fc_not_acquired")
 REASON_CODE: dict[str, int] = {r: i for i, r in enumerate(REASONS)}
+#: every column :meth:`EventLog.emit` accepts
+_COLUMNS: frozenset[str] = frozenset(INT_COLS + FLOAT_COLS + ("reason",))
 
 SCHEMA = pa.schema(
     [("time_s", pa.float64()), ("kind", pa.string()), ("priority", pa.int8()), ("seq", pa.int64())]
@@ -124,12 +126,23 @@ class EventLog:
     def emit(self, kind: EventKind, time_s: np.ndarray | float, **cols: Any) -> None:
         """Append ``n`` events of one kind; columns broadcast to the batch length.
 
-        Columns not given are filled (−1 / NaN) only when the table is built.
+        ``n`` is the length of the first array-valued column (every array column has that
+        length), else of ``time_s`` when it is an array, else 1. Columns not given are filled
+        (−1 / NaN) only when the table is built; the batch keeps references to the given arrays
+        (callers pass fresh arrays: slices/fancy-indexed results).
         """
-        unknown = set(cols) - set(INT_COLS) - set(FLOAT_COLS) - {"reason"}
-        if unknown:
-            raise TypeError(f"unknown event columns: {sorted(unknown)}")
-        n = max([np.size(v) for v in cols.values() if np.ndim(v) > 0] or [np.size(time_s) if np.ndim(time_s) else 1])
+        if not _COLUMNS.issuperset(cols):
+            raise TypeError(f"unknown event columns: {sorted(set(cols) - _COLUMNS)}")
+        n = -1
+        for v in cols.values():  # the batch length: one shape read per column, no np.size/np.ndim calls
+            shape = v.shape if type(v) is np.ndarray else np.shape(v)
+            if len(shape):
+                m = shape[0] if len(shape) == 1 else int(np.prod(shape))
+                if m > n:
+                    n = m
+        if n < 0:
+            shape = time_s.shape if type(time_s) is np.ndarray else np.shape(time_s)
+            n = (shape[0] if len(shape) == 1 else int(np.prod(shape))) if len(shape) else 1
         if n == 0:
             return
         self._batches.append((int(kind), n, self._seq, time_s, cols))

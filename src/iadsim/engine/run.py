@@ -42,9 +42,11 @@ from iadsim.c2 import classification, correlation, evaluation, fire_control, fir
 from iadsim.c2 import network as net_mod
 from iadsim.c2 import threat_evaluation as tewa
 from iadsim.c2.assignment import Assigner, get_assigner
+from iadsim.engine import c2_glue
 from iadsim.engine.events import REASON_CODE, EventKind, EventLog
 from iadsim.engine.state import FireControlState, ShotTable
 from iadsim.engine.world import World, WorldTemplate, compile_world
+from iadsim import rng_kernels
 from iadsim.rng import make_streams
 from iadsim.rng_kernels import states_of, store_states
 from iadsim.scenario.catalog import Catalog, load_catalog
@@ -200,6 +202,8 @@ def _run(world: World, streams: Any, progress: Progress | None) -> tuple[pa.Tabl
     decide_every = float(sc.decision_interval_s or dt)
     ns = ctx.net
     has_fc = fcr is not None and bool(fcr.is_fc.any())
+    # the network columns of c2_glue.engageable_rows when no network is active (never read)
+    no_net = (np.zeros(0, bool), np.zeros(0, np.int64), np.zeros(0, bool), np.zeros(0), np.zeros(0))
     # launches, arrivals and route ends are tested only on ticks at or after the earliest time one
     # can happen: the earliest launch of an object not launched; a lower bound on the earliest
     # arrival / route end of one not done (``done`` only grows, so the bound stays a bound until
@@ -339,17 +343,22 @@ def _run(world: World, streams: Any, progress: Progress | None) -> tuple[pa.Tabl
         _identify(ctx, t, n_confirmed > 0)
         if F and ic.ids:
             _assess(ctx, t)
-            if launchers is not None:
-                launchers.complete_reloads(t)
-                magazine = launchers.ready_rounds(t, F, n_types)  # rounds on ready launchers
+            if launchers is not None:  # reloads completed, then the rounds on ready launchers (one kernel)
+                magazine = launchers.tick(t, F, n_types)
             else:
                 magazine = np.zeros((F, n_types), np.int64)
             ready = fire_control.ready_units(next_ready, t, magazine.sum(axis=1))
-            conf = fire_control.engageable_tracks(tracks.live_rows(), tracks.confirmed, tracks.misses, tracks.t_s,
-                                                  site_revisit, tracks.site, t, dt)  # fmt: skip
+            # engageable (fire_control.engageable_tracks; with networks net_mod.engageable_remote)
+            # and believed alive (fire_control.believed_alive): one compiled call (engine/c2_glue.py)
             if ns is not None:
-                conf = net_mod.engageable_remote(ns, tracks, conf, t, dt)
-            conf = conf[fire_control.believed_alive(fcs.reopen_at[fcs.obj[conf]], tracks.t_s[conf])]
+                conf = c2_glue.engageable_rows(tracks.alive, tracks.size, tracks.confirmed, tracks.misses, tracks.t_s,
+                                               site_revisit, tracks.site, t, dt, fcs.obj, fcs.reopen_at, True,
+                                               ns.remote, ns.nets.site_network, ns.up, ns.delivered_at,
+                                               ns.nets.update_s)  # fmt: skip
+            else:
+                conf = c2_glue.engageable_rows(tracks.alive, tracks.size, tracks.confirmed, tracks.misses, tracks.t_s,
+                                               site_revisit, tracks.site, t, dt, fcs.obj, fcs.reopen_at, False,
+                                               *no_net)  # fmt: skip
             if ready.any() and len(conf) and _decision_due(t, dt, decide_every):
                 _engage(ctx, conf, np.flatnonzero(ready), t, magazine, next_ready)
             _resolve(ctx, t, pos, vel, alive, done, sc.fidelity.midcourse_updates)
@@ -364,8 +373,16 @@ def _run(world: World, streams: Any, progress: Progress | None) -> tuple[pa.Tabl
     store_states(radar_rngs, radar_st)
     store_states([streams.sensors], ctx.sensor_st)
     store_states(ctx.cue_rngs, ctx.cue_st)
+    _hand_back_streams(ctx)
     return (log.table(), np.concatenate(quality) if quality else np.zeros(0, QUALITY_DTYPE),
             np.concatenate(states) if states else np.zeros(0, STATE_DTYPE))  # fmt: skip
+
+
+def _hand_back_streams(ctx: _Ctx) -> None:
+    """Write the compiled draws' stream states back into the Generators (they continue where the kernels stopped)."""
+    for gens, st in ((ctx.fu_rngs, ctx.fu_st), (ctx.assess_rngs, ctx.assess_st), (ctx.iff_rngs, ctx.iff_st)):
+        if len(gens):
+            rng_kernels.store_states(gens, st)
 
 
 def _decision_due(t: float, dt: float, interval_s: float) -> bool:
@@ -399,6 +416,12 @@ class _Ctx:
     assess_rngs: tuple[np.random.Generator, ...] = ()  # kill-assessment draws, one per fire unit
     ids: iff.IffState = field(default_factory=iff.IffState)  # identity per object (c2/iff.py)
     iff_rngs: tuple[np.random.Generator, ...] = ()  # interrogation draws, one stream per site
+    transponder_mask: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))  # (objects,) modes; empty: none
+    # the PCG64 states of fu_rngs / assess_rngs / iff_rngs (rng_kernels.states_of): the compiled
+    # draws advance these; _hand_back_streams writes them back into the Generators
+    fu_st: np.ndarray = field(default_factory=lambda: np.zeros((0, 4), np.uint64))
+    assess_st: np.ndarray = field(default_factory=lambda: np.zeros((0, 4), np.uint64))
+    iff_st: np.ndarray = field(default_factory=lambda: np.zeros((0, 4), np.uint64))
     site_iff_mask: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))  # (sites,) modes read
     site_iff_p: np.ndarray = field(default_factory=lambda: np.zeros(0))  # (sites,) reply probability
     fu_roe: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))  # (F,) ROE code
@@ -426,6 +449,11 @@ class _Ctx:
             self.asset_rot = tewa.asset_frames(self.asset_ecef)
         if len(self.site_iff_p) != len(self.world.site_names) or len(self.fu_roe) != len(self.world.fire_units):
             _init_iff(self)  # interrogators and rules of engagement (every context has them)
+        tm = self.world.sensed.transponder_mask  # the objects' transponder modes (reply physics only)
+        self.transponder_mask = np.zeros(0, np.int64) if tm is None else np.ascontiguousarray(tm, np.int64)
+        self.fu_st = rng_kernels.states_of(self.fu_rngs)
+        self.assess_st = rng_kernels.states_of(self.assess_rngs)
+        self.iff_st = rng_kernels.states_of(self.iff_rngs)
 
         nets = self.world.networks
         if nets is not None and len(nets) and bool((nets.site_network >= 0).any()):
@@ -496,24 +524,8 @@ def _init_iff(ctx: _Ctx) -> None:
     ctx.iff_rngs = ctx.streams.entities("iff", list(world.site_names)) if n_sites else ()
 
 
-def _identity_keys(ctx: _Ctx, rows: np.ndarray) -> np.ndarray:
-    """Identity-sharing key of each track row (same key = the same object in one sharing group).
-
-    Standalone sites: the row's object (a site shares identities with nobody). Members of a
-    network whose link is up share by network track number (the fire-distribution keys of
-    :func:`iadsim.c2.network.distribution_keys`): an identity one member established reaches every
-    member holding that network track — shared at once while the link is up (the picture's
-    latency is not applied to identities; stated simplification).
-    """
-    obj = np.asarray(ctx.fcs.obj[rows], np.int64)
-    nets = ctx.world.networks
-    if ctx.net is None or nets is None or len(rows) == 0:
-        return obj
-    g, k = net_mod.distribution_keys(ctx.tracks.site[rows], obj, ctx.fcs.net_track[obj], nets.site_network, ctx.net.up,
-                                     len(ctx.world.site_names))  # fmt: skip
-    # one non-negative integer per distinct (group, key) pair: g · span + (k − min k)
-    k0 = int(k.min())
-    return g * (int(k.max()) - k0 + 1) + (k - k0)
+#: the sharing columns of c2_glue.identify_update without networks (never read)
+_NO_SHARE = (np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, bool))
 
 
 def _identify(ctx: _Ctx, t: float, new_confirmed: bool = True) -> None:
@@ -532,51 +544,35 @@ def _identify(ctx: _Ctx, t: float, new_confirmed: bool = True) -> None:
     if not (sweep or new_confirmed):
         return
     tracks, fcs, ids, log = ctx.tracks, ctx.fcs, ctx.ids, ctx.log
-    live = tracks.live_rows()
-    conf = live[tracks.confirmed[live]]
-    if len(conf) == 0:
+    if not tracks.size:
         return
     ids.ensure(fcs.cap)
-    rows = conf[ctx.site_iff_p[tracks.site[conf]] > 0]
-    last = ids.last_s[fcs.obj[rows]]
-    rows = rows[iff.interrogations_due(last, t, spec.interrogation_interval_s - dt / 2) if sweep else np.isnan(last)]
-    if len(rows) == 0 and not sweep:
+    # confirmed rows, the due interrogations in draw order (site, track id), the replies and the
+    # counters: one compiled call (iff.interrogate_kernel; the site streams' states ctx.iff_st)
+    conf, rows, km_mask = iff.interrogate_kernel(
+        tracks.alive, tracks.confirmed, tracks.size, tracks.site, tracks.id, tracks.truth, fcs.obj, ctx.site_iff_p,
+        ctx.site_iff_mask, ctx.transponder_mask, ids.last_s, ids.replies, ids.silent, ids.identity, t,
+        spec.interrogation_interval_s - dt / 2, bool(sweep), ctx.iff_st, spec.assume_friend_replies,
+        spec.friend_replies, spec.assume_hostile_silent)  # fmt: skip
+    if len(conf) == 0 or (len(rows) == 0 and not sweep):
         return
-    changed_rows = [np.zeros(0, np.int64)]
-    if len(rows):
-        rows = rows[np.lexsort((tracks.id[rows], tracks.site[rows]))]  # draw order: site, then track id
-        obj, site, truth = fcs.obj[rows], tracks.site[rows], tracks.truth[rows]
-        th = ctx.world.sensed
-        tmask = np.where(truth >= 0, th.transponder_mask[np.maximum(truth, 0)] if th.transponder_mask is not None
-                         else 0, 0)  # fmt: skip
-        p = iff.reply_probability(ctx.site_iff_mask[site], ctx.site_iff_p[site], tmask)
-        got = _draw_per_unit(ctx.iff_rngs, site) < p
-        ids.replies[obj], ids.silent[obj] = iff.update_counts(ids.replies[obj], ids.silent[obj], got)
-        ids.last_s[obj] = t
-        # the hostile kinematics are assessed only where the ladder reads them (iff.kinematics_matter)
-        kin = np.zeros(len(rows), bool)
-        km = np.flatnonzero(iff.kinematics_matter(ids.identity[obj], ids.replies[obj], ids.silent[obj],
-                                                  spec.assume_friend_replies, spec.friend_replies,
-                                                  spec.assume_hostile_silent))  # fmt: skip
-        if len(km):
-            x, _ = tracks.predicted(rows[km], t)
-            kin[km] = iff.hostile_kinematics(x[:, :3], x[:, 3:], classification.classify(x[:, :3], x[:, 3:]),
-                                             ctx.asset_ecef, spec.attack_cpa_km * 1000.0, spec.attack_horizon_s)  # fmt: skip
-        new = iff.ladder(ids.identity[obj], ids.replies[obj], ids.silent[obj], kin, spec.assume_friend_replies,
-                         spec.friend_replies, spec.assume_hostile_silent, spec.hostile_silent)  # fmt: skip
-        ch = new != ids.identity[obj]
-        ids.identity[obj] = new
-        changed_rows.append(rows[ch])
-    # identities shared within each sharing group (site keys: no other site shares them; without
-    # a network every key is the row's own object, whose identity its rows already share)
-    if ctx.net is not None:
-        obj_all = fcs.obj[conf]
-        shared = iff.share_identities(ids.identity[obj_all], _identity_keys(ctx, conf))
-        ch = shared != ids.identity[obj_all]
-        if ch.any():
-            ids.identity[obj_all[ch]] = shared[ch]
-            changed_rows.append(conf[ch])
-    em = np.unique(np.concatenate(changed_rows))
+    # the hostile kinematics are assessed only where the ladder reads them (iff.kinematics_matter)
+    kin = np.zeros(len(rows), bool)
+    km = np.flatnonzero(km_mask)
+    if len(km):
+        x, _ = tracks.predicted(rows[km], t)
+        kin[km] = iff.hostile_kinematics(x[:, :3], x[:, 3:], classification.classify(x[:, :3], x[:, 3:]),
+                                         ctx.asset_ecef, spec.attack_cpa_km * 1000.0, spec.attack_horizon_s)  # fmt: skip
+    # the ladder, then identities shared within each sharing group (site keys: no other site shares
+    # them; without a network every key is the row's own object, whose identity its rows already
+    # share): one compiled call returning the rows whose identity changed (engine/c2_glue.py)
+    ns = ctx.net
+    net_cols = (fcs.net_track, ctx.world.networks.site_network, ns.up) if ns is not None and ctx.world.networks is not None \
+        else _NO_SHARE  # fmt: skip
+    em = c2_glue.identify_update(rows, conf, fcs.obj, kin, ids.identity, ids.replies, ids.silent,
+                                 spec.assume_friend_replies, spec.friend_replies, spec.assume_hostile_silent,
+                                 spec.hostile_silent, net_cols is not _NO_SHARE, tracks.site, *net_cols,
+                                 len(ctx.world.site_names))  # fmt: skip
     if len(em):
         code = ids.identity[fcs.obj[em]].astype(np.int64)
         log.emit(EventKind.Identified, t, site=tracks.site[em], track=tracks.id[em], threat=tracks.truth[em],
@@ -590,6 +586,8 @@ def _network_phase(ctx: _Ctx, t: float) -> None:
     ns.ensure(tracks.capacity)
     fcs.ensure(tracks.capacity)
     net_mod.clear_own_updates(ns, tracks, t)
+    if ns.quiet(t):  # no link change, fusion or delivery can fall in this tick
+        return
     down = net_mod.link_phase(ns, t, ctx.log)
     if down.any():  # members fight autonomously: the network's remote rows go
         _kill_remote(ctx, net_mod.remote_rows_of(ns, tracks, down), t)
@@ -716,12 +714,11 @@ def _lose_guidance(ctx: _Ctx, obj: np.ndarray, why: np.ndarray, t: float) -> Non
 def _assess(ctx: _Ctx, t: float) -> None:
     """Phase 4a: kill assessments that fall due; rounds at targets assessed dead self-destruct."""
     shots, fcs, fus = ctx.shots, ctx.fcs, ctx.world.fire_units
-    n = shots.n
-    due = np.flatnonzero(~shots.pending[:n] & ~shots.assessed[:n] & (shots.t_assess[:n] <= t + 1e-9))
+    # the due rounds in (t_assess, seq) order, one compiled call (engine/c2_glue.py)
+    due = c2_glue.assessments_due(shots.pending, shots.assessed, shots.t_assess, shots.seq, shots.n, t)
     if len(due) == 0:
         return
-    due = due[np.lexsort((shots.seq[due], shots.t_assess[due]))]
-    u = _draw_per_unit(ctx.assess_rngs, shots.fu[due])
+    u = _draw_per_unit(ctx.assess_st, shots.fu[due])
     dead = kill_assessment.assess(shots.killed[due], u, fus.kill_assessment_error[shots.fu[due]])
     shots.assessed[due] = True
     obj = shots.target[due]
@@ -839,13 +836,7 @@ def _retarget(ctx: _Ctx, t: float, sd: np.ndarray) -> np.ndarray:
 def _release(ctx: _Ctx) -> None:
     """Fire-control radars stop maintaining objects with no round in flight or awaiting assessment."""
     fcs, shots = ctx.fcs, ctx.shots
-    m = fcs.maintained()
-    if len(m) == 0:
-        return
-    busy = shots.busy_rows()
-    idle = m[~isin_small(m, shots.target[busy])]
-    fcs.radar[idle] = -1
-    fcs.missed[idle] = 0
+    c2_glue.release_idle(fcs.radar, fcs.missed, shots.pending, shots.assessed, shots.target, shots.n)
 
 
 #: Confirmed track states sampled with the picture quality: ECEF position and velocity of the
@@ -889,8 +880,9 @@ def _picture_quality(world: World, tracks: TrackTable, t: float, pos: np.ndarray
     out = np.zeros(n_sites, QUALITY_DTYPE)
     act = np.flatnonzero(active)
     if len(act):
-        if world.radars.terrain is None:  # Pd of the pairs within range only (the same numbers, 0 elsewhere)
-            pd = radar_mod.near_pair_detection(world.radars, pos[act], world.sensed.rcs_m2[act], None)[0]
+        if world.radars.terrain is None:  # Pd of the pairs within range only (the same numbers, 0 elsewhere);
+            # only Pd is read: the near-pair kernel's Pd without near_pair_detection's az/el conversion
+            pd = radar_mod._near_pairs(world.radars, pos[act], world.sensed.rcs_m2[act], None)[0]
         else:
             pd = radar_mod.detection_probability(world.radars, radar_mod.geometry(world.radars, pos[act]),
                                                  world.sensed.rcs_m2[act])  # fmt: skip
@@ -1181,10 +1173,10 @@ def _resolve(ctx: _Ctx, t: float, pos: np.ndarray, vel: np.ndarray, alive: np.nd
     guidance cannot kill (reason ``guidance_lost``).
     """
     shots, tracks, fcs, log = ctx.shots, ctx.tracks, ctx.fcs, ctx.log
-    due = np.flatnonzero(shots.pending[: shots.n] & (shots.t_int[: shots.n] <= t + 1e-9))
+    # the due rounds in (t_int, seq) order, one compiled call (engine/c2_glue.py)
+    due = c2_glue.arrivals_due(shots.pending, shots.t_int, shots.seq, shots.n, t)
     if len(due) == 0:
         return
-    due = due[np.lexsort((shots.seq[due], shots.t_int[due]))]
     shots.pending[due] = False
     thr = shots.threat[due]
     t_int = shots.t_int[due]
@@ -1200,7 +1192,7 @@ def _resolve(ctx: _Ctx, t: float, pos: np.ndarray, vel: np.ndarray, alive: np.nd
             aim = aim.copy()
             aim[upd] = kill_assessment.midcourse_aim(tracks.x[r], tracks.t_s[r], t_int[upd])
     miss = np.linalg.norm(aim - true_pos, axis=1)
-    u = _draw_per_unit(ctx.fu_rngs, shots.fu[due])
+    u = _draw_per_unit(ctx.fu_st, shots.fu[due])
     kill, pk, reason = kill_assessment.resolve(shots.pk0[due], shots.basket[due], miss, thr >= 0, alive[ti] & ~done[ti],
                                                shots.guided[due], thr, u)  # fmt: skip
     k_all = np.flatnonzero(kill)
@@ -1239,10 +1231,10 @@ def _index_in_raid(raid_index: np.ndarray) -> np.ndarray:
     return np.arange(len(r)) - np.repeat(starts, np.diff(np.r_[starts, len(r)]))
 
 
-def _draw_per_unit(rngs: Any, fu: np.ndarray) -> np.ndarray:
-    """One U(0,1) per round from its fire unit's own stream, in the given (time, seq) order."""
-    u = np.empty(len(fu))
-    for f in np.unique(fu):  # the few units with rounds due this tick
-        m = fu == f
-        u[m] = rngs[int(f)].random(int(m.sum()))
-    return u
+def _draw_per_unit(states: np.ndarray, fu: np.ndarray) -> np.ndarray:
+    """One U(0,1) per round from its fire unit's own stream, in the given (time, seq) order.
+
+    ``states`` (F, 4): the units' PCG64 states (``ctx.fu_st`` …), advanced by the compiled
+    :func:`iadsim.engine.c2_glue.draw_per_unit` (the numbers of ``rngs[f].random(k)`` per unit).
+    """
+    return c2_glue.draw_per_unit(states, np.asarray(fu, np.int64))

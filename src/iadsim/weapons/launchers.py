@@ -22,6 +22,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from numba import njit
 
 
 @dataclass(frozen=True)
@@ -96,10 +97,8 @@ class LauncherState:
 
     def ready_rounds(self, t_s: float, n_units: int, n_types: int) -> np.ndarray:
         """(F, I) rounds on ready launchers per unit and type."""
-        out = np.zeros((n_units, n_types), np.int64)
-        r = self.ready(t_s)
-        np.add.at(out, (self.table.fire_unit[r], self.table.itype[r]), self.rounds[r])
-        return out
+        return _ready_rounds_kernel(self.rounds, self.ready_at_s, self.table.fire_unit, self.table.itype, float(t_s),
+                                    int(n_units), int(n_types))  # fmt: skip
 
     def total_rounds(self, n_units: int, n_types: int) -> np.ndarray:
         """(F, I) rounds on all launchers (ready or not) plus reserve and rounds being loaded."""
@@ -109,11 +108,13 @@ class LauncherState:
 
     def complete_reloads(self, t_s: float) -> np.ndarray:
         """Finish reloads whose time has come; returns the launcher indices reloaded."""
-        done = (self.reload_n > 0) & (self.ready_at_s <= t_s + 1e-9)
-        idx = np.flatnonzero(done)
-        self.rounds[idx] = self.reload_n[idx]
-        self.reload_n[idx] = 0
-        return idx
+        return _complete_reloads_kernel(self.rounds, self.ready_at_s, self.reload_n, float(t_s))
+
+    def tick(self, t_s: float, n_units: int, n_types: int) -> np.ndarray:
+        """One tick of the launchers in one compiled call: :meth:`complete_reloads`, then
+        :meth:`ready_rounds` — returns the (F, I) rounds on ready launchers."""
+        return _tick_kernel(self.rounds, self.ready_at_s, self.reload_n, self.table.fire_unit, self.table.itype,
+                            float(t_s), int(n_units), int(n_types))  # fmt: skip
 
     def take(self, fu: np.ndarray, itype: np.ndarray, n: np.ndarray, t_s: float,
              t_empty_s: np.ndarray | None = None) -> np.ndarray:  # fmt: skip
@@ -145,3 +146,41 @@ class LauncherState:
                     t0 = t_s if t_empty_s is None else float(t_empty_s[e])
                     self.ready_at_s[li] = t0 + tbl.reload_time_s[li]
         return np.concatenate(out) if out else np.zeros(0, np.int64)
+
+
+@njit(cache=True)
+def _complete_reloads_kernel(rounds: np.ndarray, ready_at_s: np.ndarray, reload_n: np.ndarray,
+                             t_s: float) -> np.ndarray:  # pragma: no cover - compiled  # fmt: skip
+    """Launchers l with reload_n(l) > 0 ∧ ready_at(l) ≤ t + 10⁻⁹ finish their reload in place:
+    rounds(l) ← reload_n(l), reload_n(l) ← 0. Returns their indices (ascending)."""
+    idx = np.empty(rounds.shape[0], np.int64)
+    m = 0
+    lim = t_s + 1e-9
+    for li in range(rounds.shape[0]):
+        if reload_n[li] > 0 and ready_at_s[li] <= lim:
+            rounds[li] = reload_n[li]
+            reload_n[li] = 0
+            idx[m] = li
+            m += 1
+    return idx[:m]
+
+
+@njit(cache=True)
+def _ready_rounds_kernel(rounds: np.ndarray, ready_at_s: np.ndarray, fire_unit: np.ndarray, itype: np.ndarray,
+                         t_s: float, n_units: int, n_types: int) -> np.ndarray:  # pragma: no cover - compiled  # fmt: skip
+    """(F, I) Σ rounds(l) over the ready launchers l of each unit and type (ready ⇔ ready_at(l) ≤
+    t + 10⁻⁹ ∧ rounds(l) > 0, :meth:`LauncherState.ready`)."""
+    out = np.zeros((n_units, n_types), np.int64)
+    lim = t_s + 1e-9
+    for li in range(rounds.shape[0]):
+        if ready_at_s[li] <= lim and rounds[li] > 0:
+            out[fire_unit[li], itype[li]] += rounds[li]
+    return out
+
+
+@njit(cache=True)
+def _tick_kernel(rounds: np.ndarray, ready_at_s: np.ndarray, reload_n: np.ndarray, fire_unit: np.ndarray,
+                 itype: np.ndarray, t_s: float, n_units: int, n_types: int) -> np.ndarray:  # pragma: no cover - compiled  # fmt: skip
+    """:func:`_complete_reloads_kernel` then :func:`_ready_rounds_kernel` (:meth:`LauncherState.tick`)."""
+    _complete_reloads_kernel(rounds, ready_at_s, reload_n, t_s)
+    return _ready_rounds_kernel(rounds, ready_at_s, fire_unit, itype, t_s, n_units, n_types)

@@ -1,0 +1,218 @@
+"""Compiled per-tick glue of the engine's C2 phase (phase 4/5 bookkeeping around the rule kernels).
+
+Each kernel answers one of the questions the tick loop asks every tick, on plain arrays, in one
+compiled call (no ``np.flatnonzero`` / ``np.lexsort`` / fancy-indexing chain of tiny arrays):
+
+* :func:`assessments_due` / :func:`arrivals_due` — which rounds' kill assessment / intercept falls
+  due now, in resolution order (an empty answer on the idle ticks);
+* :func:`engageable_rows` — the track rows fire control may engage (the rules of
+  :func:`iadsim.c2.fire_control.engageable_tracks`, :func:`iadsim.c2.network.engageable_remote` and
+  :func:`iadsim.c2.fire_control.believed_alive`, composed);
+* :func:`release_idle` — fire-control radars stop maintaining objects with no busy round;
+* :func:`draw_per_unit` — one uniform per round (or interrogation) from its unit's (site's) own
+  stream, on the streams' PCG64 states (:mod:`iadsim.rng_kernels`; bit-identical to NumPy);
+* :func:`identify_update` — the identification ladder of this tick's interrogations and the
+  identity sharing, returning the rows to report.
+
+Nothing here decides anything new: every kernel is the exact composition of rules that are
+stated (and tested) where they live; the tests check each against that NumPy composition.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+from iadsim.c2.fire_control import engageable_tracks_kernel
+from iadsim.c2.iff import _SCORE_TO_ID, SHARE_SCORE, _ladder_kernel, _share_kernel
+from iadsim.c2.network import distribution_keys_kernel, engageable_remote_kernel
+from iadsim.rng_kernels import next_double
+
+__all__ = ["assessments_due", "arrivals_due", "engageable_rows", "release_idle", "draw_per_unit", "identify_update"]
+
+
+@njit(cache=True)
+def _sort_by_time_seq(rows: np.ndarray, m: int, key: np.ndarray, seq: np.ndarray) -> np.ndarray:  # pragma: no cover - compiled
+    """``rows[:m]`` ordered by (key[row], seq[row]) — ``rows[np.lexsort((seq[rows], key[rows]))]``
+    (stable insertion sort: a handful of rounds fall due in one tick)."""
+    out = rows[:m].copy()
+    for i in range(1, m):
+        r = out[i]
+        j = i - 1
+        while j >= 0 and (key[out[j]] > key[r] or (key[out[j]] == key[r] and seq[out[j]] > seq[r])):
+            out[j + 1] = out[j]
+            j -= 1
+        out[j + 1] = r
+    return out
+
+
+@njit(cache=True)
+def assessments_due(pending: np.ndarray, assessed: np.ndarray, t_assess: np.ndarray, seq: np.ndarray, n: int,
+                    t: float) -> np.ndarray:  # pragma: no cover - compiled  # fmt: skip
+    """Rounds ρ < n whose kill assessment is due at t, in (t_assess, seq) order.
+
+    due ⇔ ¬pending(ρ) ∧ ¬assessed(ρ) ∧ t_assess(ρ) ≤ t + 10⁻⁹ (arrived, not yet assessed, its
+    assessment time has come). Returns (k,) int64 rows.
+    """
+    rows = np.empty(n, np.int64)
+    m = 0
+    lim = t + 1e-9
+    for r in range(n):
+        if not pending[r] and not assessed[r] and t_assess[r] <= lim:
+            rows[m] = r
+            m += 1
+    return _sort_by_time_seq(rows, m, t_assess, seq)
+
+
+@njit(cache=True)
+def arrivals_due(pending: np.ndarray, t_int: np.ndarray, seq: np.ndarray, n: int,
+                 t: float) -> np.ndarray:  # pragma: no cover - compiled  # fmt: skip
+    """Rounds ρ < n in flight whose intercept time has come, in (t_int, seq) order.
+
+    due ⇔ pending(ρ) ∧ t_int(ρ) ≤ t + 10⁻⁹. Returns (k,) int64 rows.
+    """
+    rows = np.empty(n, np.int64)
+    m = 0
+    lim = t + 1e-9
+    for r in range(n):
+        if pending[r] and t_int[r] <= lim:
+            rows[m] = r
+            m += 1
+    return _sort_by_time_seq(rows, m, t_int, seq)
+
+
+@njit(cache=True)
+def engageable_rows(alive: np.ndarray, size: int, confirmed: np.ndarray, misses: np.ndarray, t_update: np.ndarray,
+                    site_revisit: np.ndarray, site: np.ndarray, t: float, dt: float, obj: np.ndarray,
+                    reopen_at: np.ndarray, networked: bool, remote: np.ndarray, site_network: np.ndarray,
+                    up: np.ndarray, delivered_at: np.ndarray, update_s: np.ndarray) -> np.ndarray:  # pragma: no cover - compiled  # fmt: skip
+    """Track rows fire control may engage at t, in the engine's order.
+
+    1. own rows: :func:`iadsim.c2.fire_control.engageable_tracks` of the live rows ρ < ``size``
+       (confirmed ∧ no missed opportunity ∧ t − t_update ≤ site revisit + dt);
+    2. with networks (``networked``): :func:`iadsim.c2.network.engageable_remote_kernel` (own rows
+       that are not remote, then the fresh remote rows; sorted when any remote row is alive and
+       confirmed);
+    3. believed alive (:func:`iadsim.c2.fire_control.believed_alive`): ¬(t_update(ρ) ≤ reopen_at(obj(ρ))).
+
+    Returns (k,) int64 rows.
+    """
+    live = np.empty(size, np.int64)
+    m = 0
+    for r in range(size):
+        if alive[r]:
+            live[m] = r
+            m += 1
+    conf = engageable_tracks_kernel(live[:m], confirmed, misses, t_update, site_revisit, site, t, dt)
+    if networked:
+        conf = engageable_remote_kernel(conf, remote, alive, confirmed, size, site, site_network, up, delivered_at,
+                                        update_s, t, dt)  # fmt: skip
+    out = np.empty(len(conf), np.int64)
+    k = 0
+    for r in conf:
+        if not (t_update[r] <= reopen_at[obj[r]]):
+            out[k] = r
+            k += 1
+    return out[:k]
+
+
+@njit(cache=True)
+def release_idle(radar: np.ndarray, missed: np.ndarray, pending: np.ndarray, assessed: np.ndarray,
+                 target: np.ndarray, n: int) -> None:  # pragma: no cover - compiled  # fmt: skip
+    """Fire-control radars stop maintaining objects with no round in flight or awaiting assessment.
+
+    For every object o with radar(o) ≥ 0 and no busy round ρ < n at it (busy ⇔ pending ∨
+    ¬assessed, target(ρ) = o): radar(o) ← −1, missed(o) ← 0; in place.
+    """
+    busy = np.zeros(radar.shape[0], np.bool_)
+    for r in range(n):
+        if pending[r] or not assessed[r]:
+            o = target[r]
+            if 0 <= o < busy.shape[0]:
+                busy[o] = True
+    for o in range(radar.shape[0]):
+        if radar[o] >= 0 and not busy[o]:
+            radar[o] = -1
+            missed[o] = 0
+
+
+@njit(cache=True)
+def draw_per_unit(states: np.ndarray, unit: np.ndarray) -> np.ndarray:  # pragma: no cover - compiled
+    """One U(0, 1) per entry from its unit's own stream, in the given order.
+
+    ``states`` (U, 4) uint64 are the units' PCG64 states (:func:`iadsim.rng_kernels.states_of`),
+    advanced in place: u[i] = ``Generator.random()`` of stream ``unit[i]``. The same numbers as
+    ``rngs[f].random(k_f)`` per distinct unit f for its k_f entries in order (one stream's draws
+    are consumed in its entries' order; streams are independent).
+    """
+    u = np.empty(unit.shape[0])
+    for i in range(unit.shape[0]):
+        u[i] = next_double(states, unit[i])
+    return u
+
+
+@njit(cache=True)
+def identify_update(rows: np.ndarray, conf: np.ndarray, obj_of_row: np.ndarray, kin: np.ndarray, identity: np.ndarray,
+                    replies: np.ndarray, silent: np.ndarray, afr: int, fr: int, ahs: int, hs: int, networked: bool,
+                    site: np.ndarray, net_track: np.ndarray, site_network: np.ndarray, up: np.ndarray,
+                    n_sites: int) -> np.ndarray:  # pragma: no cover - compiled  # fmt: skip
+    """The identification ladder of the interrogated rows, identity sharing, the rows whose identity changed.
+
+    1. ``rows`` (interrogated, :func:`iadsim.c2.iff.interrogate_kernel`): new identity of each row's
+       object = :func:`iadsim.c2.iff.ladder` (``kin``: hostile kinematics where read), written in row
+       order (NumPy fancy-assignment semantics); changed ⇔ new ≠ old;
+    2. with networks (``networked``): :func:`iadsim.c2.iff.share_identities` over the confirmed rows
+       ``conf``, keyed by sharing group: (group, key) of
+       :func:`iadsim.c2.network.distribution_keys` (a network's members share by network track
+       number while its link is up; a standalone site keeps its own), one integer per pair
+       g · (max k − min k + 1) + (k − min k); rows whose identity changed are added.
+
+    ``identity`` (objects,) int8 is updated in place. Returns the sorted distinct rows whose
+    identity changed (``np.unique`` of both lists).
+    """
+    m = rows.shape[0]
+    changed = np.zeros(0, np.int64)
+    if m:
+        o = obj_of_row[rows]
+        ident = np.empty(m, np.int8)
+        rep = np.empty(m, np.int64)
+        sil = np.empty(m, np.int64)
+        for i in range(m):
+            ident[i] = identity[o[i]]
+            rep[i] = replies[o[i]]
+            sil[i] = silent[o[i]]
+        new = _ladder_kernel(ident, rep, sil, kin, afr, fr, ahs, hs)
+        nc = 0
+        ch = np.zeros(m, np.bool_)
+        for i in range(m):
+            if new[i] != ident[i]:
+                ch[i] = True
+                nc += 1
+        for i in range(m):
+            identity[o[i]] = new[i]
+        changed = np.empty(nc, np.int64)
+        j = 0
+        for i in range(m):
+            if ch[i]:
+                changed[j] = rows[i]
+                j += 1
+    if networked and conf.shape[0]:
+        oa = obj_of_row[conf]
+        g, k = distribution_keys_kernel(site[conf], oa, net_track[oa], site_network, up, n_sites)
+        k0, k1 = k.min(), k.max()
+        key = g * (k1 - k0 + 1) + (k - k0)
+        cur = np.empty(conf.shape[0], np.int8)
+        for i in range(conf.shape[0]):
+            cur[i] = identity[oa[i]]
+        shared = _share_kernel(cur, key, SHARE_SCORE, _SCORE_TO_ID)
+        extra = np.empty(conf.shape[0], np.int64)
+        ne = 0
+        for i in range(conf.shape[0]):
+            if shared[i] != cur[i]:
+                extra[ne] = conf[i]
+                ne += 1
+        for i in range(conf.shape[0]):
+            if shared[i] != cur[i]:
+                identity[oa[i]] = shared[i]
+        changed = np.concatenate((changed, extra[:ne]))
+    return np.unique(changed)

@@ -1,0 +1,164 @@
+"""The C2 glue kernels (engine/c2_glue.py) against the NumPy compositions they replace, and hand cases."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from iadsim.arrayops import isin_small
+from iadsim.c2 import fire_control
+from iadsim.c2.network import engageable_remote_kernel
+from iadsim.engine import c2_glue
+from iadsim.engine.events import EventKind, EventLog
+from iadsim.weapons.launchers import LauncherState, LauncherTable
+
+
+def test_assessments_due_hand_case() -> None:
+    pending = np.array([False, False, True, False, False])
+    assessed = np.array([False, False, False, True, False])
+    t_assess = np.array([9.0, 8.0, 1.0, 1.0, 10.0 + 5e-10])
+    seq = np.array([0, 1, 2, 3, 4])
+    # 2: still in flight; 3: already assessed; 4: due within the 1e-9 tolerance; 1 before 0 (time)
+    assert c2_glue.assessments_due(pending, assessed, t_assess, seq, 5, 10.0).tolist() == [1, 0, 4]
+    assert c2_glue.assessments_due(pending, assessed, t_assess, seq, 5, 7.0).tolist() == []
+
+
+def test_arrivals_due_orders_ties_by_seq() -> None:
+    pending = np.array([True, True, True, False, True])
+    t_int = np.array([5.0, 5.0, 4.0, 1.0, 6.0])
+    seq = np.array([7, 3, 9, 0, 1])
+    assert c2_glue.arrivals_due(pending, t_int, seq, 5, 5.0).tolist() == [2, 1, 0]
+    assert c2_glue.arrivals_due(pending, t_int, seq, 2, 5.0).tolist() == [1, 0]  # only rows < n
+
+
+def test_due_kernels_equal_the_numpy_rule() -> None:
+    rng = np.random.default_rng(3)
+    for _ in range(200):
+        cap = int(rng.integers(1, 30))
+        n = int(rng.integers(0, cap + 1))
+        pending, assessed = rng.random(cap) < 0.5, rng.random(cap) < 0.5
+        t_key = np.round(rng.uniform(0, 10, cap), 0)  # ties
+        seq = rng.permutation(cap).astype(np.int64)
+        t = float(rng.uniform(0, 10))
+        ref = np.flatnonzero(~pending[:n] & ~assessed[:n] & (t_key[:n] <= t + 1e-9))
+        ref = ref[np.lexsort((seq[ref], t_key[ref]))]
+        assert c2_glue.assessments_due(pending, assessed, t_key, seq, n, t).tolist() == ref.tolist()
+        ref = np.flatnonzero(pending[:n] & (t_key[:n] <= t + 1e-9))
+        ref = ref[np.lexsort((seq[ref], t_key[ref]))]
+        assert c2_glue.arrivals_due(pending, t_key, seq, n, t).tolist() == ref.tolist()
+
+
+def _engageable_reference(alive, size, confirmed, misses, t_upd, revisit, site, t, dt, obj, reopen, net):  # type: ignore[no-untyped-def]
+    """The engine's former NumPy chain (engageable_tracks → engageable_remote → believed_alive)."""
+    live = np.flatnonzero(alive[:size])
+    conf = fire_control.engageable_tracks(live, confirmed, misses, t_upd, revisit, site, t, dt)
+    if net is not None:
+        remote, site_network, up, delivered, update_s = net
+        conf = engageable_remote_kernel(conf, remote, alive, confirmed, size, site, site_network, up, delivered,
+                                        update_s, t, dt)  # fmt: skip
+    return conf[fire_control.believed_alive(reopen[obj[conf]], t_upd[conf])]
+
+
+def test_engageable_rows_equals_the_rule_chain() -> None:
+    rng = np.random.default_rng(11)
+    no_net = (np.zeros(0, bool), np.zeros(0, np.int64), np.zeros(0, bool), np.zeros(0), np.zeros(0))
+    for _ in range(300):
+        cap = int(rng.integers(1, 25))
+        size = int(rng.integers(0, cap + 1))
+        n_sites = 3
+        alive, confirmed = rng.random(cap) < 0.7, rng.random(cap) < 0.7
+        misses = rng.integers(0, 2, cap)
+        t = 100.0
+        t_upd = t - rng.choice([0.0, 5.0, 11.0, 30.0], cap)
+        revisit = np.array([10.0, 4.0, 30.0])
+        site = rng.integers(0, n_sites, cap)
+        obj = rng.integers(0, cap, cap)
+        reopen = np.where(rng.random(cap) < 0.3, t - rng.choice([-1.0, 2.0, 8.0], cap), np.nan)
+        net = None
+        if rng.random() < 0.5:
+            net = (rng.random(cap) < 0.4, np.array([0, -1, 1]), rng.random(2) < 0.7,
+                   t - rng.choice([0.0, 3.0, 12.0], cap), np.array([4.0, 10.0]))
+        got = c2_glue.engageable_rows(alive, size, confirmed, misses, t_upd, revisit, site, t, 1.0, obj, reopen,
+                                      net is not None, *(net if net is not None else no_net))  # fmt: skip
+        ref = _engageable_reference(alive, size, confirmed, misses, t_upd, revisit, site, t, 1.0, obj, reopen, net)
+        assert got.tolist() == ref.tolist()
+
+
+def test_engageable_rows_hand_case() -> None:
+    alive = np.array([True, True, True, True, False])
+    confirmed = np.array([True, True, True, False, True])
+    misses = np.array([0, 0, 1, 0, 0])
+    t_upd = np.array([100.0, 100.0, 100.0, 100.0, 100.0])
+    obj = np.array([0, 1, 2, 3, 4])
+    reopen = np.array([np.nan, 100.0, np.nan, np.nan, np.nan])  # row 1: assessed dead, not updated since
+    no_net = (np.zeros(0, bool), np.zeros(0, np.int64), np.zeros(0, bool), np.zeros(0), np.zeros(0))
+    got = c2_glue.engageable_rows(alive, 5, confirmed, misses, t_upd, np.array([10.0]), np.zeros(5, np.int64), 100.0,
+                                  1.0, obj, reopen, False, *no_net)  # fmt: skip
+    assert got.tolist() == [0]  # 1 believed dead, 2 missed a look, 3 tentative, 4 dropped
+
+
+def test_release_idle_equals_the_numpy_rule() -> None:
+    rng = np.random.default_rng(5)
+    for _ in range(200):
+        cap = int(rng.integers(1, 20))
+        radar = np.where(rng.random(cap) < 0.5, rng.integers(0, 3, cap), -1)
+        missed = rng.integers(0, 4, cap)
+        n_sh = int(rng.integers(0, 10))
+        pending, assessed = rng.random(n_sh + 2) < 0.3, rng.random(n_sh + 2) < 0.5
+        target = rng.integers(-1, cap, n_sh + 2)
+        r_ref, m_ref = radar.copy(), missed.copy()
+        m = np.flatnonzero(r_ref >= 0)
+        busy = np.flatnonzero(pending[:n_sh] | ~assessed[:n_sh])
+        idle = m[~isin_small(m, target[busy])]
+        r_ref[idle], m_ref[idle] = -1, 0
+        c2_glue.release_idle(radar, missed, pending, assessed, target, n_sh)
+        assert radar.tolist() == r_ref.tolist() and missed.tolist() == m_ref.tolist()
+
+
+def test_launcher_tick_is_reloads_then_ready_rounds() -> None:
+    table = LauncherTable(fire_unit=np.array([0, 0, 1]), itype=np.array([0, 1, 0]), capacity=np.array([4, 4, 4]),
+                          initial_rounds=np.array([4, 0, 2]), reload_time_s=np.array([60.0, 60.0, 60.0]))  # fmt: skip
+    a, b = LauncherState(table, np.zeros((2, 2), np.int64)), LauncherState(table, np.zeros((2, 2), np.int64))
+    for st in (a, b):
+        st.reload_n[1], st.ready_at_s[1] = 3, 50.0  # launcher 1 finishes its reload at 50 s
+        st.ready_at_s[2] = 70.0  # launcher 2 not ready before 70 s
+    for t in (10.0, 50.0, 80.0):
+        b.complete_reloads(t)
+        assert a.tick(t, 2, 2).tolist() == b.ready_rounds(t, 2, 2).tolist()
+    assert a.tick(50.0, 2, 2).tolist() == [[4, 3], [0, 0]]
+    assert a.rounds.tolist() == b.rounds.tolist() == [4, 3, 2] and a.reload_n.tolist() == [0, 0, 0]
+
+
+def test_emit_batch_length_and_unknown_columns() -> None:
+    log = EventLog()
+    log.emit(EventKind.Leak, 1.0, threat=np.array([3, 4]), asset=0)  # scalar columns broadcast
+    log.emit(EventKind.LinkDown, 2.0, value=np.zeros(0))  # an empty batch adds nothing
+    log.emit(EventKind.LinkUp, np.array([5.0, 6.0]))  # length from time_s
+    log.emit(EventKind.C2NodeFailed, 7.0, value=1.0)  # all scalars: one event
+    assert len(log) == 5
+    tab = log.table().to_pydict()
+    assert tab["kind"] == ["Leak", "Leak", "LinkUp", "LinkUp", "C2NodeFailed"]
+    assert tab["threat"] == [3, 4, -1, -1, -1] and tab["asset"] == [0, 0, -1, -1, -1]
+    assert tab["time_s"] == [1.0, 1.0, 5.0, 6.0, 7.0]
+    try:
+        log.emit(EventKind.Leak, 1.0, thread=np.array([1]))
+    except TypeError as e:
+        assert "thread" in str(e)
+    else:  # pragma: no cover
+        raise AssertionError("an unknown column was accepted")
+
+
+def test_draw_per_unit_equals_per_unit_generator_draws() -> None:
+    from iadsim.rng_kernels import states_of, store_states
+
+    unit = np.array([2, 0, 2, 2, 1, 0])
+    gens = [np.random.default_rng(s) for s in (10, 11, 12)]
+    ref_gens = [np.random.default_rng(s) for s in (10, 11, 12)]
+    # the former loop: per distinct unit, rngs[f].random(k) into that unit's entries in order
+    ref = np.empty(len(unit))
+    for f in np.unique(unit):
+        m = unit == f
+        ref[m] = ref_gens[int(f)].random(int(m.sum()))
+    st = states_of(gens)
+    assert c2_glue.draw_per_unit(st, unit).tolist() == ref.tolist()
+    store_states(gens, st)  # handed back: each Generator continues where the kernel stopped
+    assert [g.random() for g in gens] == [g.random() for g in ref_gens]
