@@ -213,6 +213,9 @@ def _run(world: World, streams: Any, progress: Progress | None) -> tuple[pa.Tabl
     first = (lambda a: float(a.min()) if len(a) else np.inf)  # noqa: E731
     next_launch, next_arrival, next_end = first(launch_key), first(arrival_key), first(end_key)
 
+    # quiescence can end the loop early only where nothing is drawn or scheduled without a target:
+    # no clutter (false alarms are drawn on every scan) and no network (scheduled link events)
+    quiet_ok = clutter <= 0 and ns is None
     for k in range(1, K + 1):
         t = k * dt
         # ---------------------------------------------------------------- 1 motion
@@ -370,6 +373,19 @@ def _run(world: World, streams: Any, progress: Progress | None) -> tuple[pa.Tabl
             states.append(_track_states(tracks, t, own))
         if progress is not None:
             progress(k, K)
+        if _QUIET_FAST_FORWARD and quiet_ok and next_launch == np.inf and not active.any() and _quiescent(ctx):
+            # nothing can happen any more (docs/design.md "Quiescent fast-forward"): the remaining
+            # ticks only sample the (empty) picture quality
+            for k2 in range(k + 1, K + 1):
+                if S and (k2 % q_every == 0 or k2 == K):
+                    t2 = k2 * dt
+                    pos2 = mover.state(t2).pos_ecef_m
+                    quality.append(_picture_quality(world, tracks, t2, pos2, active, radar_site,
+                                                    sc.tracking.gospa_cutoff_m, None))  # fmt: skip
+                    states.append(_track_states(tracks, t2, None))
+            if progress is not None:
+                progress(K, K)
+            break
     store_states(radar_rngs, radar_st)
     store_states([streams.sensors], ctx.sensor_st)
     store_states(ctx.cue_rngs, ctx.cue_st)
@@ -383,6 +399,30 @@ def _hand_back_streams(ctx: _Ctx) -> None:
     for gens, st in ((ctx.fu_rngs, ctx.fu_st), (ctx.assess_rngs, ctx.assess_st), (ctx.iff_rngs, ctx.iff_st)):
         if len(gens):
             rng_kernels.store_states(gens, st)
+
+
+#: End the tick loop once the run is quiescent (:func:`_quiescent`); tests switch it off to check
+#: that the fast-forward changes nothing.
+_QUIET_FAST_FORWARD = True
+
+
+def _quiescent(ctx: _Ctx) -> bool:
+    """Nothing can happen in any later tick: called when every object has launched and none is active.
+
+    With no active object no radar detects anything (``sense`` draws nothing without a target),
+    and with no live track, no round in flight or awaiting its kill assessment and no object a
+    fire-control radar still maintains, no later phase has anything to update, drop, identify,
+    assess, resolve or engage — so no event, no draw and no state change can follow. (The caller
+    also requires no clutter and no network, whose false alarms and scheduled link events need no
+    target.) The remaining ticks then only sample the empty picture quality.
+    """
+    tracks, shots, fcs = ctx.tracks, ctx.shots, ctx.fcs
+    if tracks.alive[: tracks.size].any():
+        return False
+    n = shots.n
+    if n and (shots.pending[:n].any() or not shots.assessed[:n].all()):
+        return False
+    return not bool((fcs.radar >= 0).any())
 
 
 def _decision_due(t: float, dt: float, interval_s: float) -> bool:
