@@ -213,9 +213,9 @@ def _run(world: World, streams: Any, progress: Progress | None) -> tuple[pa.Tabl
     first = (lambda a: float(a.min()) if len(a) else np.inf)  # noqa: E731
     next_launch, next_arrival, next_end = first(launch_key), first(arrival_key), first(end_key)
 
-    # quiescence can end the loop early only where nothing is drawn or scheduled without a target:
-    # no clutter (false alarms are drawn on every scan) and no network (scheduled link events)
-    quiet_ok = clutter <= 0 and ns is None
+    # quiescence can end the loop early only where nothing is drawn without a target: no clutter
+    # (false alarms are drawn on every scan); networks are checked in _quiescent
+    quiet_ok = clutter <= 0
     for k in range(1, K + 1):
         t = k * dt
         # ---------------------------------------------------------------- 1 motion
@@ -380,9 +380,10 @@ def _run(world: World, streams: Any, progress: Progress | None) -> tuple[pa.Tabl
                 if S and (k2 % q_every == 0 or k2 == K):
                     t2 = k2 * dt
                     pos2 = mover.state(t2).pos_ecef_m
+                    own = None if ns is None else ~ns.remote[: tracks.size]
                     quality.append(_picture_quality(world, tracks, t2, pos2, active, radar_site,
-                                                    sc.tracking.gospa_cutoff_m, None))  # fmt: skip
-                    states.append(_track_states(tracks, t2, None))
+                                                    sc.tracking.gospa_cutoff_m, own))  # fmt: skip
+                    states.append(_track_states(tracks, t2, own))
             if progress is not None:
                 progress(K, K)
             break
@@ -413,11 +414,14 @@ def _quiescent(ctx: _Ctx) -> bool:
     and with no live track, no round in flight or awaiting its kill assessment and no object a
     fire-control radar still maintains, no later phase has anything to update, drop, identify,
     assess, resolve or engage — so no event, no draw and no state change can follow. (The caller
-    also requires no clutter and no network, whose false alarms and scheduled link events need no
-    target.) The remaining ticks then only sample the empty picture quality.
+    also requires no clutter, whose false alarms need no target.) The remaining ticks then only sample the empty picture quality.
+    With networks, also no link-state change may be scheduled (outage bounds, C2-node failure:
+    events that need no target) and no picture with tracks may be in transit.
     """
-    tracks, shots, fcs = ctx.tracks, ctx.shots, ctx.fcs
+    tracks, shots, fcs, ns = ctx.tracks, ctx.shots, ctx.fcs, ctx.net
     if tracks.alive[: tracks.size].any():
+        return False
+    if ns is not None and (len(ns.changes) or any(len(p.num) for p in ns.queue)):
         return False
     n = shots.n
     if n and (shots.pending[:n].any() or not shots.assessed[:n].all()):

@@ -24,7 +24,8 @@ def _run(monkeypatch: pytest.MonkeyPatch, name: object, seed: int, fast: bool) -
     return simulate(name, seed=seed), sensed
 
 
-@pytest.mark.parametrize(("name", "seed"), [("adana-patriot-small", 0), ("adana-patriot-small", 3)])
+@pytest.mark.parametrize(("name", "seed"), [("adana-patriot-small", 0), ("adana-patriot-small", 3),
+                                            ("turkey-2017-integrated", 0)])
 def test_fast_forward_identical_and_early(monkeypatch: pytest.MonkeyPatch, name: str, seed: int) -> None:
     slow, t_slow = _run(monkeypatch, name, seed, False)
     fast, t_fast = _run(monkeypatch, name, seed, True)
@@ -48,3 +49,17 @@ def test_no_fast_forward_with_clutter(monkeypatch: pytest.MonkeyPatch) -> None:
     sc = sc.model_copy(update={"tracking": sc.tracking.model_copy(update={"clutter_per_scan": 1.0})})
     res, ticks = _run(monkeypatch, sc, 0, True)
     assert max(ticks) == res.world.n_ticks * res.world.dt_s
+
+
+def test_no_fast_forward_before_a_scheduled_network_event(monkeypatch: pytest.MonkeyPatch) -> None:
+    # a C2-node failure scheduled after the raid needs no target: it must still happen, on time
+    import iadsim
+
+    sc = iadsim.load_scenario("turkey-2017-integrated")
+    net = sc.networks[0].model_copy(update={"c2_node_fail_s": 1700.0})
+    sc = sc.model_copy(update={"networks": [net]})
+    slow, _ = _run(monkeypatch, sc, 0, False)
+    fast, ticks = _run(monkeypatch, sc, 0, True)
+    ev = fast.events.to_pandas()
+    assert (ev.kind == "C2NodeFailed").sum() == 1 and ev.time_s[ev.kind == "C2NodeFailed"].iloc[0] == 1700.0
+    assert slow.events.to_pandas().equals(ev)
