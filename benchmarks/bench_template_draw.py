@@ -108,7 +108,9 @@ def main() -> None:
             for case in doc["after"] if isinstance(doc["after"][case], dict) and case in doc["before"]
         }  # fmt: skip
     doc["note"] = ("CPU ms (process_time), median over seeds, warm numba cache; machine shared by several engineers "
-                   f"(2 cores), numbers may be pessimistic; {platform.processor() or platform.machine()}")  # fmt: skip
+                   "(2 cores), numbers may be pessimistic; the 12,600-threat draw is dominated by the route polylines "
+                   "(memory-bound) and varies by tens of % from run to run there; "
+                   f"{platform.processor() or platform.machine()}")  # fmt: skip
     write_json(out, doc)
     print(json.dumps(doc, indent=2))
 

@@ -14,7 +14,13 @@ calls here: the SVML routine (the scalar broadcast to the 8 lanes of a ``<8 x do
 returned) when NumPy's dispatch for that ufunc is not its baseline and the symbol is exported,
 else the C library's ``atan2`` / ``tan`` / ``pow``. The choice is made once at import and
 compiled into the kernels (numba's on-disk cache is keyed by the CPU, so another machine compiles
-its own). ``tests/unit/test_npmath.py`` checks bit-identity with NumPy on random arguments.
+its own). ``tests/unit/test_npmath.py`` checks bit-identity with NumPy on random arguments; with
+``NPY_DISABLE_CPU_FEATURES="X86_V4 AVX512_ICL AVX512_SPR"`` (NumPy on its baseline loops, as on a
+CPU without AVX-512) and a fresh ``NUMBA_CACHE_DIR`` the same tests, and the ballistic kernels'
+bit-identity tests, pass on the C-library branch.
+
+Caveat: numba's cache key does not include this module's source nor ``NPY_DISABLE_CPU_FEATURES``;
+after changing either, clear the kernels' ``__pycache__`` (or use another ``NUMBA_CACHE_DIR``).
 """
 
 from __future__ import annotations
@@ -34,20 +40,35 @@ _SVML = {"arctan2": ("__svml_atan28_ha", "atan2", 2), "tan": ("__svml_tan8_ha", 
          "power": ("__svml_pow8_ha", "pow", 2)}  # fmt: skip
 
 
-def _numpy_uses_svml(ufunc: str, symbol: str) -> bool:
-    """True when NumPy's float64 ``ufunc`` loop dispatches past its baseline and ``symbol`` exists."""
+def _umath() -> Any:
     try:
-        from numpy._core import _multiarray_umath as umath
-        from numpy.lib.introspect import opt_func_info
+        from numpy._core import _multiarray_umath as umath  # NumPy ≥ 2
+    except ImportError:  # pragma: no cover - NumPy 1.x
+        from numpy.core import _multiarray_umath as umath  # type: ignore[no-redef]
+    return umath
 
-        info = opt_func_info(func_name=f"^{ufunc}$", signature="float64")[ufunc]
-        current = next(iter(info.values()))["current"]
-        if current == "baseline" or current.startswith("baseline"):
-            return False
+
+def _numpy_uses_svml(ufunc: str, symbol: str) -> bool:
+    """True when NumPy's float64 ``ufunc`` loop is its SVML one (and ``symbol`` is exported).
+
+    NumPy ≥ 2: its dispatch report (``numpy.lib.introspect.opt_func_info``) says the loop is past
+    the baseline; NumPy 1.x: the CPU has AVX512_SKX (the only SVML target).
+    """
+    try:
+        umath = _umath()
+        try:
+            from numpy.lib.introspect import opt_func_info
+        except ImportError:  # pragma: no cover - NumPy 1.x
+            if not umath.__cpu_features__.get("AVX512_SKX", False):
+                return False
+        else:
+            info = opt_func_info(func_name=f"^{ufunc}$", signature="float64")[ufunc]
+            if next(iter(info.values()))["current"].startswith("baseline"):
+                return False
         lib = ctypes.CDLL(umath.__file__)
         llvm.add_symbol(symbol, ctypes.cast(lib[symbol], ctypes.c_void_p).value)
         return True
-    except (ImportError, AttributeError, KeyError, OSError, StopIteration):  # older NumPy / no SVML
+    except (ImportError, AttributeError, KeyError, OSError, StopIteration):  # no SVML in this build
         return False
 
 

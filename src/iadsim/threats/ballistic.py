@@ -26,10 +26,16 @@ Model (every equation and its size of error in ``docs/models.md (threat motion)`
 
   with ψ = ground range / R the range angle and γ the flight-path angle above the local horizontal;
   the flight time follows from Kepler's equation (:func:`lofted_or_depressed`);
-* the trajectory is then propagated numerically (RK4, fixed step, all missiles at once) in the
-  plane of the launch and impact points, tabulated, and mapped onto WGS84: the direction is
-  slerped along the great circle between the launch and impact unit vectors (built from the
-  geodetic latitude/longitude as if they were spherical angles), altitude = r − R.
+* the trajectory is then propagated numerically (RK4, fixed step) in the plane of the launch and
+  impact points, tabulated, and mapped onto WGS84: the direction is slerped along the great
+  circle between the launch and impact unit vectors (built from the geodetic latitude/longitude
+  as if they were spherical angles), altitude = r − R.
+
+The per-missile work (boost fixed point, minimum-energy angle, RK4 arcs, impact root, tables, the
+map onto WGS84) runs in numba kernels over all missiles (:func:`burnout_kernel`,
+:func:`min_energy_angle_kernel`, :func:`arc_kernel`, :func:`map_kernel`) that keep NumPy's
+arithmetic order and NumPy's own ``arctan2``/``tan``/``power`` (:mod:`iadsim.npmath`), so the
+tables are bit-identical to the NumPy formulas (``docs/design.md`` (Compiled glue (ballistic draw))).
 """
 
 from __future__ import annotations
@@ -295,31 +301,6 @@ def shape_flight_path_angle(
                                                  grid, ratio, float(earth_radius_m), float(mu_m3ps2))  # fmt: skip
     offset = np.where(shp == "depressed", -SHAPE_OFFSET_RAD, np.where(shp == "lofted", SHAPE_OFFSET_RAD, 0.0))
     return np.clip(gamma + offset.astype(float), np.deg2rad(1.0), np.deg2rad(89.0))
-
-
-def _gravity_rhs(x: np.ndarray, mu: float) -> np.ndarray:
-    """Planar two-body right-hand side; x = [x, y, vx, vy] (N, 4) → ẋ (N, 4); a = −μ r/|r|³."""
-    r3 = np.hypot(x[:, 0], x[:, 1]) ** 3
-    return np.stack([x[:, 2], x[:, 3], -mu * x[:, 0] / r3, -mu * x[:, 1] / r3], axis=1)
-
-
-def _rk4_step(x: np.ndarray, h: np.ndarray | float, mu: float) -> np.ndarray:
-    """One classical Runge–Kutta step of size h (scalar or (N,)) for all N states at once."""
-    hh = np.asarray(h, dtype=float).reshape(-1, 1) if np.ndim(h) else float(h)  # type: ignore[arg-type]
-    k1 = _gravity_rhs(x, mu)
-    k2 = _gravity_rhs(x + 0.5 * hh * k1, mu)
-    k3 = _gravity_rhs(x + 0.5 * hh * k2, mu)
-    k4 = _gravity_rhs(x + hh * k3, mu)
-    return x + (hh / 6.0) * (k1 + 2.0 * k2 + 2.0 * k3 + k4)
-
-
-def _polar(x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """(r, θ, ṙ, r θ̇) from planar Cartesian states (..., 4); θ from +x towards +y (downrange)."""
-    r = np.hypot(x[..., 0], x[..., 1])
-    th = np.arctan2(x[..., 1], x[..., 0])
-    vr = (x[..., 0] * x[..., 2] + x[..., 1] * x[..., 3]) / r  # ṙ = r·v / r
-    vt = (x[..., 0] * x[..., 3] - x[..., 1] * x[..., 2]) / r  # r θ̇ = (r × v)_z / r
-    return r, th, vr, vt
 
 
 # --- compiled per-missile work (NumPy's arithmetic order, bit for bit; see docs/design.md) ----------
@@ -599,7 +580,7 @@ def _integrate_one(gamma: float, v: float, tb: float, bo_x: float, bo_y: float, 
 
 @njit(cache=True)
 def arc_kernel(gamma: np.ndarray, v_bo: np.ndarray, tb: np.ndarray, bo_xy: np.ndarray, dt: float, R: float,
-               mu: float, k_max: int):  # type: ignore[no-untyped-def]  # pragma: no cover - compiled  # fmt: skip
+               mu: float, k_max: int) -> tuple:  # pragma: no cover - compiled  # fmt: skip
     """In-plane trajectories of N missiles: RK4 arcs, impact root, ragged polar tables, apogee.
 
     Per missile: the grid samples of :func:`_integrate_one` up to k_imp (first r < R after the
@@ -694,7 +675,7 @@ def arc_kernel(gamma: np.ndarray, v_bo: np.ndarray, tb: np.ndarray, bo_xy: np.nd
 @njit(cache=True)
 def map_kernel(psi: np.ndarray, th_imp: np.ndarray, offset: np.ndarray, k_imp: np.ndarray, r: np.ndarray,
                theta: np.ndarray, v_r: np.ndarray, v_t: np.ndarray, t_local: np.ndarray, u0: np.ndarray,
-               w: np.ndarray, man_alt_m: np.ndarray, R: float, a_m: float, e2: float):  # type: ignore[no-untyped-def]  # pragma: no cover - compiled  # fmt: skip
+               w: np.ndarray, man_alt_m: np.ndarray, R: float, a_m: float, e2: float) -> tuple:  # pragma: no cover - compiled  # fmt: skip
     """Map the in-plane tables onto the Earth: ECEF position/velocity per sample, weave start.
 
     Per sample of missile i: θ_m = θ ψ/θ_imp, θ̇_m = (v_t/r) ψ/θ_imp; u = cos θ_m u₀ + sin θ_m ŵ
