@@ -774,3 +774,69 @@ def gnn_cv_step(t: float, det_site: np.ndarray, det_threat: np.ndarray, det_rank
     out[c:na] = newly
     out[na:] = drop
     return -1, size, next_id, na, 0, out, empty_f
+
+
+@njit(cache=True)
+def scan_rows(t: float, dt: float, size: int, alive: np.ndarray, site: np.ndarray, t_last: np.ndarray,
+              protected: np.ndarray, fc_radar: np.ndarray, fc_row: np.ndarray, radar_site: np.ndarray,
+              scanning: np.ndarray, remote: np.ndarray, site_revisit_s: np.ndarray,
+              drop_misses: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:  # pragma: no cover - compiled
+    """The engine's per-tick track rows before the scan (the tracking block of ``engine/run.py``).
+
+    1. ``protected`` (in place, rows r < ``size``): True exactly for the rows ``fc_row[o]`` ≥ 0
+       (the live row) of the fire-control objects o a radar maintains (``fc_radar[o]`` ≥ 0):
+       their own dwells update them, search misses do not drop them;
+    2. the scan candidates: live rows (increasing) of the sites with a ``scanning`` radar, not
+       ``remote`` (network-fed rows; ``remote`` may be empty: no network), and their
+       (scanning radar, candidate) pairs of one site, radar-major (the order of
+       ``np.nonzero`` on the (scanning radar, candidate) site-equality matrix);
+    3. stale rows: live rows with t − t_last > ``drop_misses`` · T_site + dt (T_site =
+       ``site_revisit_s`` of the row's site, its slowest radar's revisit [s]; dt the tick [s]),
+       neither protected nor remote — coasted out of coverage, to be dropped.
+
+    Returns (candidates (L,), pair radar (D,), pair candidate index (D,), stale rows), int64.
+    """
+    for r in range(size):
+        protected[r] = False
+    for o in range(fc_radar.shape[0]):
+        if fc_radar[o] >= 0 and fc_row[o] >= 0:
+            protected[fc_row[o]] = True
+    n_sites = site_revisit_s.shape[0]
+    scans = np.zeros(n_sites, np.bool_)
+    n_scan = 0
+    for i in range(scanning.shape[0]):
+        if scanning[i]:
+            scans[radar_site[i]] = True
+            n_scan += 1
+    has_remote = remote.shape[0] > 0
+    cand = np.empty(size, np.int64)
+    stale = np.empty(size, np.int64)
+    nl = 0
+    ns = 0
+    for r in range(size):
+        if not alive[r]:
+            continue
+        rem = has_remote and remote[r]
+        if n_scan and scans[site[r]] and not rem:
+            cand[nl] = r
+            nl += 1
+        if (t - t_last[r]) > drop_misses * site_revisit_s[site[r]] + dt and not protected[r] and not rem:
+            stale[ns] = r
+            ns += 1
+    n_pairs = 0
+    for i in range(scanning.shape[0]):
+        if scanning[i]:
+            for k in range(nl):
+                if site[cand[k]] == radar_site[i]:
+                    n_pairs += 1
+    pr = np.empty(n_pairs, np.int64)
+    pl = np.empty(n_pairs, np.int64)
+    d = 0
+    for i in range(scanning.shape[0]):
+        if scanning[i]:
+            for k in range(nl):
+                if site[cand[k]] == radar_site[i]:
+                    pr[d] = i
+                    pl[d] = k
+                    d += 1
+    return cand[:nl].copy(), pr, pl, stale[:ns].copy()
