@@ -5,13 +5,13 @@ Usage: ``python benchmarks/bench_tracker_step.py [--base-src DIR] [--reps N] [--
 ``bench_events_identity.py``). Each version runs in its own process (``--base-src``: the ``src``
 folder of another checkout, e.g. ``git archive <commit> src | tar -x -C DIR``), after one warm run:
 
-* ``step_cum_s`` / ``step_calls``: cProfile's cumulative time and call count of ``step`` in one
-  profiled run (the profiler's overhead grows with the number of calls, so this is the figure
-  the Python glue inflates);
+* ``step_cum_s`` / ``step_calls``: cProfile's cumulative time (least of N profiled runs) and
+  call count of ``step`` (the profiler's overhead grows with the number of calls, so this is
+  the figure the Python glue inflates);
 * ``calls_in_step_per_tick``: function calls (Python and C, as cProfile counts them) made
   inside ``step`` per engine tick, counted with ``sys.setprofile`` in a separate run;
-* ``step_cpu_s``: ``time.process_time`` inside ``step`` (median of N unprofiled runs) and the
-  run's CPU time ``sim_cpu_s``.
+* ``step_cpu_s``: ``time.process_time`` inside ``step`` and the run's CPU time ``sim_cpu_s``
+  (least of N unprofiled runs: on a shared machine the least is the least disturbed).
 
 Shared machine: compare versions back to back and read ratios rather than absolute seconds.
 Writes ``--out`` (default ``benchmarks/results/tracker-step.json``).
@@ -74,15 +74,18 @@ def _child(name: str, reps: int) -> None:
     acc["counting"] = True
     simulate(name, seed=seed)
     manager.TrackTable.step = f  # type: ignore[method-assign]
-    prof = cProfile.Profile()
-    prof.runcall(simulate, name, seed=seed)
-    st = pstats.Stats(prof).stats  # type: ignore[attr-defined]
-    key = next(k for k in st if k[2] == "step" and k[0].endswith("manager.py"))
-    cc, nc, tt, ct, _ = st[key]
-    out = {"ticks": ticks[0], "step_calls": nc, "step_cum_s": ct, "calls_in_step": acc["calls"] - nc,
-           "calls_in_step_per_tick": (acc["calls"] - nc) / ticks[0],
-           "step_cpu_s": statistics.median(r["step_cpu_s"] for r in runs),
-           "sim_cpu_s": statistics.median(r["sim_cpu_s"] for r in runs), "runs": runs}  # fmt: skip
+    cums = []
+    for _ in range(reps):
+        prof = cProfile.Profile()
+        prof.runcall(simulate, name, seed=seed)
+        st = pstats.Stats(prof).stats  # type: ignore[attr-defined]
+        key = next(k for k in st if k[2] == "step" and k[0].endswith("manager.py"))
+        cc, nc, tt, ct, _ = st[key]
+        cums.append(ct)
+    out = {"ticks": ticks[0], "step_calls": nc, "step_cum_s": min(cums), "step_cum_s_runs": cums,
+           "calls_in_step": acc["calls"] - nc, "calls_in_step_per_tick": (acc["calls"] - nc) / ticks[0],
+           "step_cpu_s": min(r["step_cpu_s"] for r in runs), "sim_cpu_s": min(r["sim_cpu_s"] for r in runs),
+           "step_cpu_s_median": statistics.median(r["step_cpu_s"] for r in runs), "runs": runs}  # fmt: skip
     print(json.dumps(out))
 
 
