@@ -54,6 +54,7 @@ from iadsim.scenario.schema import Scenario
 from iadsim.sensors import radar as radar_mod
 from iadsim.sensors import scheduling
 from iadsim.tracking import association as _association  # noqa: F401 - import cost outside the timed loop
+from iadsim.tracking import kernels as track_kernels
 from iadsim.tracking.manager import TrackTable
 from iadsim.tracking.metrics import gospa_ospa
 from iadsim.weapons import engagement, flyout, kill_assessment
@@ -196,6 +197,8 @@ def _run(world: World, streams: Any, progress: Progress | None) -> tuple[pa.Tabl
     # rank of each radar within its site (0 = first listed): gnn/jpda associate in that order
     radar_rank = np.array([int((radar_site[:i] == radar_site[i]).sum()) for i in range(S)], np.int64)
     site_revisit = np.zeros(len(world.site_names))  # slowest radar revisit per site
+    drop_misses = int(sc.tracking.drop_misses)
+    no_remote = np.zeros(0, bool)  # the remote mask without a network
     if S:
         np.maximum.at(site_revisit, radar_site, np.asarray(radars.revisit_s, float))
     ctx = _Ctx(world, tracks, shots, fcs, log, streams, asset_ecef, site_revisit, launchers)
@@ -286,41 +289,29 @@ def _run(world: World, streams: Any, progress: Progress | None) -> tuple[pa.Tabl
         else:
             det_site = np.zeros(0, np.int64)
         # ---------------------------------------------------------------- 3 tracking
-        # engaged tracks maintained by a fire-control radar are not dropped on search misses
-        tracks.protected[: tracks.size] = False
-        m_obj = fcs.maintained()
-        m_rows = fcs.row[m_obj]
-        tracks.protected[m_rows[m_rows >= 0]] = True
+        # compiled (tracking.kernels.scan_rows): engaged tracks maintained by a fire-control radar
+        # are protected (not dropped on search misses); the scan candidates (live rows of sites
+        # with a scanning radar, remote rows excepted: the network feeds them) and their (radar,
+        # row) pairs of one site; the stale rows, not updated for drop_misses revisits of their
+        # site's slowest radar (coasted out of coverage), protected and remote rows excepted
         scanning = radar_mod.scanning(radars, t, dt)
-        opp_rows = np.zeros(0, np.int64)
-        live = tracks.live_rows()
-        if len(live) and scanning.any():
-            site_scans = np.zeros(len(world.site_names), bool)
-            site_scans[radar_site[scanning]] = True
-            live = live[site_scans[tracks.site[live]]]
-            if ns is not None:  # remote rows are fed by the network, not scanned for
-                live = live[~ns.remote[live]]
-            if len(live):
-                xp = tracks.predicted_positions(live, t)
+        live, pr, pl, stale = track_kernels.scan_rows(
+            t, dt, tracks.size, tracks.alive, tracks.site, tracks.t_s, tracks.protected, fcs.radar, fcs.row,
+            radar_site, scanning, no_remote if ns is None else ns.remote, site_revisit, drop_misses)  # fmt: skip
+        opp_rows = live[:0]
+        if len(live):
+            xp = tracks.predicted_positions(live, t)
+            if radars.terrain is None:
+                # the coverage rule on the (scanning radar, track of its own site) pairs only
+                covered = np.zeros(len(live), bool)
+                covered[pl[scheduling.pair_visibility(radars, pr, xp[pl])]] = True
+                opp_rows = live[covered]
+            else:  # terrain masking needs the full geometry (target lat/lon per column)
                 scan_idx = np.flatnonzero(scanning)
-                if radars.terrain is None:
-                    # the coverage rule on the (scanning radar, track of its own site) pairs only
-                    pr, pl = np.nonzero(radar_site[scan_idx][:, None] == tracks.site[live][None, :])
-                    covered = np.zeros(len(live), bool)
-                    covered[pl[scheduling.pair_visibility(radars, scan_idx[pr], xp[pl])]] = True
-                    opp_rows = live[covered]
-                else:  # terrain masking needs the full geometry (target lat/lon per column)
-                    sub = radars.subset(scan_idx)
-                    vis = radar_mod.visible(sub, radar_mod.geometry(sub, xp))  # (S_scan, L)
-                    own = vis & (radar_site[scan_idx][:, None] == tracks.site[live][None, :])
-                    opp_rows = live[own.any(axis=0)]
-        # tracks not updated for drop_misses revisits of their site's slowest radar are dropped
-        # even where no radar covers their predicted position any more (coasted out of coverage)
-        live = tracks.live_rows()
-        stale = live[((t - tracks.t_s[live]) > sc.tracking.drop_misses * site_revisit[tracks.site[live]] + dt)
-                     & ~tracks.protected[live]]  # fmt: skip
-        if ns is not None and len(stale):  # remote rows live by the network's deliveries (c2/network.py)
-            stale = stale[~ns.remote[stale]]
+                sub = radars.subset(scan_idx)
+                vis = radar_mod.visible(sub, radar_mod.geometry(sub, xp))  # (S_scan, L)
+                own = vis & (radar_site[scan_idx][:, None] == tracks.site[live][None, :])
+                opp_rows = live[own.any(axis=0)]
         if len(stale):
             tracks.kill(stale)
             _dropped(fcs, stale, t)

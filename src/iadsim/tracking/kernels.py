@@ -620,13 +620,26 @@ def kill_rows(rows: np.ndarray, alive: np.ndarray, confirmed: np.ndarray, site: 
 
 
 @njit(cache=True)
+def _next_rank(rank: np.ndarray, cur: int, first: bool) -> tuple[bool, int]:  # pragma: no cover - compiled
+    """The smallest value of ``rank`` above ``cur`` (``first``: the smallest value); (found, value)."""
+    found = False
+    best = cur
+    for i in range(rank.shape[0]):
+        v = rank[i]
+        if (first or v > cur) and (not found or v < best):
+            best = v
+            found = True
+    return found, best
+
+
+@njit(cache=True)
 def gnn_cv_step(t: float, det_site: np.ndarray, det_threat: np.ndarray, det_rank: np.ndarray, z: np.ndarray,
                 R: np.ndarray, opportunity_rows: np.ndarray, dt3_start: np.ndarray, x: np.ndarray, P: np.ndarray,
                 t_s: np.ndarray, site: np.ndarray, truth: np.ndarray, track_id: np.ndarray, hits: np.ndarray,
                 misses: np.ndarray, alive: np.ndarray, confirmed: np.ndarray, protected: np.ndarray,
                 slot: np.ndarray, flag: np.ndarray, size: int, next_id: int, q: float, gate: float,
                 max_hard: int, prior_vel_var: float, n: int, m: int, drop_misses: int, k_start: int,
-                j_given: np.ndarray) -> tuple[int, int, int, np.ndarray, np.ndarray, np.ndarray, np.ndarray, int, np.ndarray, np.ndarray]:  # pragma: no cover - compiled
+                j_given: np.ndarray) -> tuple[int, int, int, int, int, np.ndarray, np.ndarray]:  # pragma: no cover - compiled
     """One scan of the track table with ``gnn`` association and the CV model, in place.
 
     Detections ``z`` (M, 3) [m], ``R`` (M, 3, 3) of sites ``det_site`` (M,) are processed in
@@ -655,21 +668,29 @@ def gnn_cv_step(t: float, det_site: np.ndarray, det_threat: np.ndarray, det_rank
     Δt = 0 and Δt³ = 0. The arrays must have room for ``size + M`` rows; ``flag`` (capacity,)
     int8 zeros on the first call.
 
-    Returns (status, size, next_id, rows, gated track, gated det, d², n_round, confirmed rows,
-    dropped rows). status = −1: done; the confirmed rows are those started this scan with
-    confirmed set, then the newly confirmed ones (increasing). status = k ≥ 0: round k has more
-    than ``max_hard`` ambiguous tracks; nothing of round k is applied, and (rows, gated pairs,
-    its n_round detections) are returned for the batched solver; the caller calls again with
-    ``k_start`` = k, ``j_given`` = its det_for_track and the same ``flag``.
+    Returns (status, size, next_id, a, b, ints, d²) (few arrays: each returned array costs a
+    boxing). status = −1: done; ints = [confirmed rows (a) | dropped rows], the confirmed rows
+    being those started this scan with confirmed set, then the newly confirmed ones
+    (increasing). status = k ≥ 0: round k has more than ``max_hard`` ambiguous tracks; nothing
+    of round k is applied, and ints = [its rows (a) | gated track | gated det] with d² (the
+    gated pairs) and b = its number of detections are returned for the batched solver; the
+    caller calls again with ``k_start`` = k, ``j_given`` = its det_for_track and the same
+    ``flag``.
     """
     M = det_site.shape[0]
-    empty_i = np.zeros(0, np.int64)
     empty_f = np.zeros(0)
-    # the rounds: distinct ranks, ascending
-    ranks = np.unique(det_rank) if M else empty_i
     n_sites = slot.shape[0]
-    for k in range(k_start, ranks.shape[0]):
-        sel = np.flatnonzero(det_rank == ranks[k])
+    # the rounds: distinct ranks, ascending (round k has the k-th smallest rank)
+    k = -1
+    lo = 0
+    while True:
+        found, lo = _next_rank(det_rank, lo, k < 0)
+        if not found:
+            break
+        k += 1
+        if k < k_start:
+            continue
+        sel = np.flatnonzero(det_rank == lo)
         mk = sel.shape[0]
         ds = det_site[sel]
         zk = np.empty((mk, 3))
@@ -687,7 +708,12 @@ def gnn_cv_step(t: float, det_site: np.ndarray, det_threat: np.ndarray, det_rank
         if k == k_start and j_given.shape[0] == rows.shape[0] and not ok:
             j = j_given
         elif not ok:
-            return k, size, next_id, rows, gti, gdj, gd2, mk, empty_i, empty_i
+            na, ng = rows.shape[0], gti.shape[0]
+            out = np.empty(na + 2 * ng, np.int64)
+            out[:na] = rows
+            out[na : na + ng] = gti
+            out[na + ng :] = gdj
+            return k, size, next_id, na, mk, out, gd2
         ru, ju, xu, Pu, zu, Ru, used = assigned_pairs(rows, j, xp, Pp, zk, Rk)
         if ru.shape[0]:
             S, B = position_gain_inputs(Pu, Ru)
@@ -738,11 +764,79 @@ def gnn_cv_step(t: float, det_site: np.ndarray, det_threat: np.ndarray, det_rank
     for r in range(size):
         if flag[r] == -1 and confirmed[r]:
             n_init += 1
-    conf = np.empty(n_init + newly.shape[0], np.int64)
+    na = n_init + newly.shape[0]
+    out = np.empty(na + drop.shape[0], np.int64)
     c = 0
     for r in range(size):
         if flag[r] == -1 and confirmed[r]:
-            conf[c] = r
+            out[c] = r
             c += 1
-    conf[c:] = newly
-    return -1, size, next_id, empty_i, empty_i, empty_i, empty_f, 0, conf, drop
+    out[c:na] = newly
+    out[na:] = drop
+    return -1, size, next_id, na, 0, out, empty_f
+
+
+@njit(cache=True)
+def scan_rows(t: float, dt: float, size: int, alive: np.ndarray, site: np.ndarray, t_last: np.ndarray,
+              protected: np.ndarray, fc_radar: np.ndarray, fc_row: np.ndarray, radar_site: np.ndarray,
+              scanning: np.ndarray, remote: np.ndarray, site_revisit_s: np.ndarray,
+              drop_misses: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:  # pragma: no cover - compiled
+    """The engine's per-tick track rows before the scan (the tracking block of ``engine/run.py``).
+
+    1. ``protected`` (in place, rows r < ``size``): True exactly for the rows ``fc_row[o]`` ≥ 0
+       (the live row) of the fire-control objects o a radar maintains (``fc_radar[o]`` ≥ 0):
+       their own dwells update them, search misses do not drop them;
+    2. the scan candidates: live rows (increasing) of the sites with a ``scanning`` radar, not
+       ``remote`` (network-fed rows; ``remote`` may be empty: no network), and their
+       (scanning radar, candidate) pairs of one site, radar-major (the order of
+       ``np.nonzero`` on the (scanning radar, candidate) site-equality matrix);
+    3. stale rows: live rows with t − t_last > ``drop_misses`` · T_site + dt (T_site =
+       ``site_revisit_s`` of the row's site, its slowest radar's revisit [s]; dt the tick [s]),
+       neither protected nor remote — coasted out of coverage, to be dropped.
+
+    Returns (candidates (L,), pair radar (D,), pair candidate index (D,), stale rows), int64.
+    """
+    for r in range(size):
+        protected[r] = False
+    for o in range(fc_radar.shape[0]):
+        if fc_radar[o] >= 0 and fc_row[o] >= 0:
+            protected[fc_row[o]] = True
+    n_sites = site_revisit_s.shape[0]
+    scans = np.zeros(n_sites, np.bool_)
+    n_scan = 0
+    for i in range(scanning.shape[0]):
+        if scanning[i]:
+            scans[radar_site[i]] = True
+            n_scan += 1
+    has_remote = remote.shape[0] > 0
+    cand = np.empty(size, np.int64)
+    stale = np.empty(size, np.int64)
+    nl = 0
+    ns = 0
+    for r in range(size):
+        if not alive[r]:
+            continue
+        rem = has_remote and remote[r]
+        if n_scan and scans[site[r]] and not rem:
+            cand[nl] = r
+            nl += 1
+        if (t - t_last[r]) > drop_misses * site_revisit_s[site[r]] + dt and not protected[r] and not rem:
+            stale[ns] = r
+            ns += 1
+    n_pairs = 0
+    for i in range(scanning.shape[0]):
+        if scanning[i]:
+            for k in range(nl):
+                if site[cand[k]] == radar_site[i]:
+                    n_pairs += 1
+    pr = np.empty(n_pairs, np.int64)
+    pl = np.empty(n_pairs, np.int64)
+    d = 0
+    for i in range(scanning.shape[0]):
+        if scanning[i]:
+            for k in range(nl):
+                if site[cand[k]] == radar_site[i]:
+                    pr[d] = i
+                    pl[d] = k
+                    d += 1
+    return cand[:nl].copy(), pr, pl, stale[:ns].copy()

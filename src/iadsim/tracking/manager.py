@@ -170,7 +170,7 @@ class TrackTable:
         imm_mu0: tuple[float, float, float] = (0.8, 0.1, 0.1),
     ) -> None:
         from iadsim.errors import InputError
-        from iadsim.tracking.association import make_associator
+        from iadsim.tracking.association import _LSA_BATCH_TRACKS, make_associator
 
         if model not in ("cv", "imm"):
             raise InputError(f"tracking model must be 'cv' or 'imm' (got {model!r})")
@@ -181,6 +181,7 @@ class TrackTable:
 
         self.association = association
         self.associator = make_associator(association) if association != "truth" else None
+        self._lsa_batch = _LSA_BATCH_TRACKS  # ambiguous tracks the compiled assignment takes
         self.gate, self.pd, self.clutter_density = float(gate), float(pd), float(clutter_density_per_m3)
         self.q = float(q_m2ps3)
         self.m, self.n, self.drop_misses = int(confirm_m), int(confirm_n), int(drop_misses)
@@ -440,8 +441,6 @@ class TrackTable:
         ambiguous tracks is handed back once for the batched assignment
         (:func:`association.assign_sparse`) and the kernel resumes there.
         """
-        from iadsim.tracking.association import _LSA_BATCH_TRACKS, assign_sparse
-
         M = len(det_site)
         if self.size + M > self.capacity:
             self._alloc(max(2 * self.capacity, self.size + M))
@@ -453,22 +452,26 @@ class TrackTable:
         z = np.ascontiguousarray(z, f64).reshape(M, 3)
         R = np.ascontiguousarray(R, f64).reshape(M, 3, 3)
         opp = _as_rows(opportunity_rows)
-        dt3 = kernels.cube(float(t_s) - self.t_s[:size0])
+        t = float(t_s)
+        dt3 = kernels.cube(t - self.t_s[:size0]) if M else self.t_s[:0]
         flag = np.zeros(self.capacity, np.int8)
         k, j = 0, np.zeros(0, i64)
-        size, next_id = self.size, self._next_id
+        size, next_id = size0, self._next_id
         while True:
-            k, size, next_id, rows, gti, gdj, gd2, n_round, conf, drop = kernels.gnn_cv_step(
-                float(t_s), det_site, det_threat, rank, z, R, opp, dt3, self.x, self.P, self.t_s, self.site,
-                self.truth, self.id, self.hits, self.misses, self.alive, self.confirmed, self.protected, self.slot,
-                flag, size, next_id, self.q, self.gate, _LSA_BATCH_TRACKS, self.prior_vel_var, self.n,
-                self.m, self.drop_misses, k, j)  # fmt: skip
+            k, size, next_id, a, n_round, ints, gd2 = kernels.gnn_cv_step(
+                t, det_site, det_threat, rank, z, R, opp, dt3, self.x, self.P, self.t_s, self.site, self.truth,
+                self.id, self.hits, self.misses, self.alive, self.confirmed, self.protected, self.slot, flag, size,
+                next_id, self.q, self.gate, self._lsa_batch, self.prior_vel_var, self.n, self.m, self.drop_misses, k,
+                j)  # fmt: skip
             if k < 0:
                 break
             # a round with many ambiguous tracks: the batched assignment, then resume at round k
-            j = assign_sparse(len(rows), n_round, gti, gdj, np.sqrt(gd2), self.gate)
+            from iadsim.tracking.association import assign_sparse
+
+            g = len(gd2)
+            j = assign_sparse(a, n_round, ints[a : a + g], ints[a + g :], np.sqrt(gd2), self.gate)
         self.size, self._next_id = size, next_id
-        return TrackEvents(initiated=np.arange(size0, size, dtype=i64), confirmed=conf, dropped=drop)
+        return TrackEvents(np.arange(size0, size, dtype=i64), ints[:a], ints[a:])
 
     def _step_associator(self, t_s: float, det_site: np.ndarray, det_threat: np.ndarray, z: np.ndarray,
                          R: np.ndarray, opportunity_rows: np.ndarray, det_rank: np.ndarray | None = None) -> TrackEvents:  # fmt: skip
