@@ -219,28 +219,40 @@ def grant_channels(radar: np.ndarray, new_target: np.ndarray, n_requested: np.nd
     n_requested : (E,) rounds wanted (salvo capped by the magazine).
     target_free, guided_free : (E,) free channels of that radar before this tick's engagements.
     """
-    E = len(radar)
-    if E == 0:
+    if len(radar) == 0:
         return np.zeros(0, np.int64)
-    order = np.argsort(radar, kind="stable")
-    r = radar[order]
-    starts = np.r_[True, r[1:] != r[:-1]]
-    grp = np.cumsum(starts) - 1
-    first = np.flatnonzero(starts)
+    c = np.ascontiguousarray
+    return _grant_kernel(c(radar, np.int64), c(new_target, bool), c(n_requested, np.int64), c(target_free, np.int64),
+                         c(guided_free, np.int64))  # fmt: skip
 
-    def before(x: np.ndarray) -> np.ndarray:  # exclusive cumulative sum within each radar group
-        c = np.cumsum(x)
-        return c - x - (c - x)[first][grp] if len(x) else x
 
-    nt = new_target[order].astype(np.int64)
-    t_ok = ~new_target[order] | (before(nt) < target_free[order])
-    req = np.where(t_ok, n_requested[order], 0)
-    # guidance channels in order: each engagement gets what is left after the earlier ones
-    left = np.maximum(guided_free[order] - before(req), 0)
-    got = np.minimum(req, left)
-    # recompute with what was actually granted (earlier refusals free channels for later ones)
-    left = np.maximum(guided_free[order] - before(got), 0)
-    got = np.minimum(req, left)
+@njit(cache=True)
+def _grant_kernel(radar: np.ndarray, new_target: np.ndarray, n_requested: np.ndarray, target_free: np.ndarray,
+                  guided_free: np.ndarray) -> np.ndarray:  # pragma: no cover - compiled
+    """:func:`grant_channels` per engagement e (E ≥ 1), with sums over the earlier engagements e' < e
+    of the same radar (the list order is the urgency order):
+
+    * target ok ⇔ ¬new(e) ∨ Σ new(e') < target_free(e); req(e) = n_requested(e) if ok else 0;
+    * first pass: g₁(e) = min(req(e), max(guided_free(e) − Σ req(e'), 0));
+    * granted: g(e) = min(req(e), max(guided_free(e) − Σ g₁(e'), 0)) (refusals free channels).
+    """
+    E = len(radar)
+    req = np.zeros(E, np.int64)
+    got1 = np.zeros(E, np.int64)
     out = np.zeros(E, np.int64)
-    out[order] = got
+    for e in range(E):
+        nt = 0
+        rq = 0
+        for k in range(e):
+            if radar[k] == radar[e]:
+                nt += 1 if new_target[k] else 0
+                rq += req[k]
+        req[e] = n_requested[e] if ((not new_target[e]) or nt < target_free[e]) else 0
+        got1[e] = min(req[e], max(guided_free[e] - rq, 0))
+    for e in range(E):
+        g1 = 0
+        for k in range(e):
+            if radar[k] == radar[e]:
+                g1 += got1[k]
+        out[e] = min(req[e], max(guided_free[e] - g1, 0))
     return out
