@@ -166,6 +166,9 @@ def rounds_per_engagement(salvo_size: np.ndarray, rounds_of_type: np.ndarray) ->
     return np.asarray(np.minimum(salvo_size, rounds_of_type))
 
 
+_NO_RADAR = np.iinfo(np.int64).max  # "no supporting radar yet" in supporting_radar's minimum
+
+
 def supporting_radar(
     f: np.ndarray,
     fc_mask: np.ndarray,
@@ -200,9 +203,9 @@ def supporting_radar(
     k = np.flatnonzero(ok)
     if len(k):
         ok[k] = vis_pip(pi[k], ri[k])
-    best = np.full(P, np.iinfo(np.int64).max)
+    best = np.full(P, _NO_RADAR)
     np.minimum.at(best, pi[ok], ri[ok])
-    return np.where(best < np.iinfo(np.int64).max, best, -1)
+    return np.where(best < _NO_RADAR, best, -1)
 
 
 def grant_channels(radar: np.ndarray, new_target: np.ndarray, n_requested: np.ndarray, target_free: np.ndarray,
