@@ -51,7 +51,7 @@ def test_without_the_distribution_rules_the_two_units_double_engage(monkeypatch:
     from iadsim.c2 import fire_control
 
     real_candidates = fire_control.engage_candidates  # without a network rule (a) is its site_rule
-    monkeypatch.setattr(fire_control, "engage_candidates", lambda *a: real_candidates(*a[:-2], False, a[-1]))
+    monkeypatch.setattr(fire_control, "engage_candidates", lambda *a: real_candidates(*a[:-3], False, *a[-2:]))
     real = fire_distribution.build_problem
 
     def per_unit(idx, f, *args):  # one problem per unit, as if the units were not one group

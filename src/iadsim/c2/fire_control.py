@@ -91,9 +91,10 @@ def not_already_engaged(f: np.ndarray, target: np.ndarray, shot_fu: np.ndarray, 
 @njit(cache=True)
 def engage_candidates(ready_fu: np.ndarray, fu_site: np.ndarray, conf: np.ndarray, track_site: np.ndarray,
                       obj_of_row: np.ndarray, identity: np.ndarray, fu_roe: np.ndarray, roe_table: np.ndarray,
-                      fc_any: np.ndarray, busy_fu: np.ndarray, busy_target: np.ndarray, remote_row: np.ndarray,
-                      engage_on_remote: np.ndarray, networked: bool, site_rule: bool,
-                      layered: np.ndarray) -> tuple[np.ndarray, np.ndarray]:  # pragma: no cover
+                      fc_mask: np.ndarray, shot_fu: np.ndarray, shot_target: np.ndarray, shot_pending: np.ndarray,
+                      shot_assessed: np.ndarray, n_shots: int, remote_row: np.ndarray, engage_on_remote: np.ndarray,
+                      networked: bool, site_rule: bool, layered: np.ndarray,
+                      all_layered: bool) -> tuple[np.ndarray, np.ndarray]:  # pragma: no cover
     """The candidate pairs of one decision cycle that pass the unit-level filters, one compiled loop.
 
     Pair (unit u, track row r) for every ready unit × engageable track of its own site
@@ -101,25 +102,31 @@ def engage_candidates(ready_fu: np.ndarray, fu_site: np.ndarray, conf: np.ndarra
 
     * the rules of engagement allow the track's identity: ``roe_table[roe(u), identity(obj(r))]``
       (:func:`iadsim.c2.iff.roe_allows`);
-    * the unit has no busy round at the object (:func:`not_already_engaged`);
-    * the unit has a fire-control radar (``fc_any[u]``);
+    * the unit has no busy round at the object (:func:`not_already_engaged`; a round k < n_shots
+      is busy while in flight or not yet assessed: ``shot_pending[k] ∨ ¬shot_assessed[k]``,
+      :meth:`iadsim.engine.state.ShotTable.busy_rows`);
+    * the unit has a fire-control radar (any ``fc_mask[u, s]``);
     * with a network (``networked``): a remote row needs the unit's ``engage_on_remote``
       (:func:`iadsim.c2.network.remote_allowed`);
     * with ``site_rule`` (no network: the fire-distribution group is the unit's site, the key
       the object): fire-distribution rule (a), no busy round of *another* unit of the same site
-      at the object, unless the unit's doctrine is a layered second shot (``layered[u]``)
-      (:func:`iadsim.c2.fire_distribution.engaged_by_other_unit` with group = site, key = object).
+      at the object, unless the unit's doctrine is a layered second shot (``layered[u]`` or
+      ``all_layered``) (:func:`iadsim.c2.fire_distribution.engaged_by_other_unit` with
+      group = site, key = object).
 
     Parameters
     ----------
     ready_fu : (U,) ready units. fu_site : (F,) site of each unit. conf : (K,) engageable rows.
     track_site, obj_of_row : (rows,) site and fire-control object of each track row.
     identity : (objects,) identity code. fu_roe : (F,) ROE code. roe_table : (ROE, identities) bool.
-    fc_any : (F,) bool. busy_fu, busy_target : (B,) unit and object of each busy round.
+    fc_mask : (F, S) bool fire-control radars of each unit.
+    shot_fu, shot_target, shot_pending, shot_assessed : (≥ n_shots,) unit, object, in flight and
+        assessed of each round (the ShotTable columns); the first ``n_shots`` are read.
     remote_row : (rows,) bool remote (network) row, read only with ``networked``.
-    engage_on_remote : (F,) bool, read only with ``networked``.
-    site_rule : apply rule (a) by site (only without a network). layered : (F,) bool, read only
-        with ``site_rule``.
+    engage_on_remote : (F,) bool, read only with ``networked`` (length 0: False for every unit).
+    site_rule : apply rule (a) by site (only without a network). layered : (F,) bool (length 0:
+        False for every unit), all_layered : the scenario's ``fire_distribution: layered``; read
+        only with ``site_rule``.
 
     Returns
     -------
@@ -130,8 +137,15 @@ def engage_candidates(ready_fu: np.ndarray, fu_site: np.ndarray, conf: np.ndarra
     n = 0
     for a in range(len(ready_fu)):
         u = ready_fu[a]
-        if not fc_any[u]:
+        fc_any = False
+        for s in range(fc_mask.shape[1]):
+            if fc_mask[u, s]:
+                fc_any = True
+                break
+        if not fc_any:
             continue
+        eor_u = len(engage_on_remote) > 0 and engage_on_remote[u]
+        rule_a = site_rule and not (all_layered or (len(layered) > 0 and layered[u]))
         for b in range(len(conf)):
             r = conf[b]
             if track_site[r] != fu_site[u]:
@@ -139,16 +153,16 @@ def engage_candidates(ready_fu: np.ndarray, fu_site: np.ndarray, conf: np.ndarra
             o = obj_of_row[r]
             if not roe_table[fu_roe[u], identity[o]]:
                 continue
-            if networked and remote_row[r] and not engage_on_remote[u]:
+            if networked and remote_row[r] and not eor_u:
                 continue
             engaged = False
-            for k in range(len(busy_fu)):
-                if busy_target[k] != o:
+            for k in range(n_shots):
+                if shot_target[k] != o or not (shot_pending[k] or not shot_assessed[k]):
                     continue
-                if busy_fu[k] == u:  # the unit's own round (not_already_engaged)
+                if shot_fu[k] == u:  # the unit's own round (not_already_engaged)
                     engaged = True
                     break
-                if site_rule and not layered[u] and fu_site[busy_fu[k]] == fu_site[u]:  # rule (a)
+                if rule_a and fu_site[shot_fu[k]] == fu_site[u]:  # rule (a)
                     engaged = True
                     break
             if engaged:
@@ -165,6 +179,9 @@ def rounds_per_engagement(salvo_size: np.ndarray, rounds_of_type: np.ndarray) ->
     n = min(salvo size, rounds of the chosen type left).
     """
     return np.asarray(np.minimum(salvo_size, rounds_of_type))
+
+
+_NO_RADAR = np.iinfo(np.int64).max  # "no supporting radar yet" in supporting_radar's minimum
 
 
 def supporting_radar(
@@ -201,9 +218,9 @@ def supporting_radar(
     k = np.flatnonzero(ok)
     if len(k):
         ok[k] = vis_pip(pi[k], ri[k])
-    best = np.full(P, np.iinfo(np.int64).max)
+    best = np.full(P, _NO_RADAR)
     np.minimum.at(best, pi[ok], ri[ok])
-    return np.where(best < np.iinfo(np.int64).max, best, -1)
+    return np.where(best < _NO_RADAR, best, -1)
 
 
 def grant_channels(radar: np.ndarray, new_target: np.ndarray, n_requested: np.ndarray, target_free: np.ndarray,
@@ -220,28 +237,40 @@ def grant_channels(radar: np.ndarray, new_target: np.ndarray, n_requested: np.nd
     n_requested : (E,) rounds wanted (salvo capped by the magazine).
     target_free, guided_free : (E,) free channels of that radar before this tick's engagements.
     """
-    E = len(radar)
-    if E == 0:
+    if len(radar) == 0:
         return np.zeros(0, np.int64)
-    order = np.argsort(radar, kind="stable")
-    r = radar[order]
-    starts = np.r_[True, r[1:] != r[:-1]]
-    grp = np.cumsum(starts) - 1
-    first = np.flatnonzero(starts)
+    c = np.ascontiguousarray
+    return _grant_kernel(c(radar, np.int64), c(new_target, bool), c(n_requested, np.int64), c(target_free, np.int64),
+                         c(guided_free, np.int64))  # fmt: skip
 
-    def before(x: np.ndarray) -> np.ndarray:  # exclusive cumulative sum within each radar group
-        c = np.cumsum(x)
-        return c - x - (c - x)[first][grp] if len(x) else x
 
-    nt = new_target[order].astype(np.int64)
-    t_ok = ~new_target[order] | (before(nt) < target_free[order])
-    req = np.where(t_ok, n_requested[order], 0)
-    # guidance channels in order: each engagement gets what is left after the earlier ones
-    left = np.maximum(guided_free[order] - before(req), 0)
-    got = np.minimum(req, left)
-    # recompute with what was actually granted (earlier refusals free channels for later ones)
-    left = np.maximum(guided_free[order] - before(got), 0)
-    got = np.minimum(req, left)
+@njit(cache=True)
+def _grant_kernel(radar: np.ndarray, new_target: np.ndarray, n_requested: np.ndarray, target_free: np.ndarray,
+                  guided_free: np.ndarray) -> np.ndarray:  # pragma: no cover - compiled
+    """:func:`grant_channels` per engagement e (E ≥ 1), with sums over the earlier engagements e' < e
+    of the same radar (the list order is the urgency order):
+
+    * target ok ⇔ ¬new(e) ∨ Σ new(e') < target_free(e); req(e) = n_requested(e) if ok else 0;
+    * first pass: g₁(e) = min(req(e), max(guided_free(e) − Σ req(e'), 0));
+    * granted: g(e) = min(req(e), max(guided_free(e) − Σ g₁(e'), 0)) (refusals free channels).
+    """
+    E = len(radar)
+    req = np.zeros(E, np.int64)
+    got1 = np.zeros(E, np.int64)
     out = np.zeros(E, np.int64)
-    out[order] = got
+    for e in range(E):
+        nt = 0
+        rq = 0
+        for k in range(e):
+            if radar[k] == radar[e]:
+                nt += 1 if new_target[k] else 0
+                rq += req[k]
+        req[e] = n_requested[e] if ((not new_target[e]) or nt < target_free[e]) else 0
+        got1[e] = min(req[e], max(guided_free[e] - rq, 0))
+    for e in range(E):
+        g1 = 0
+        for k in range(e):
+            if radar[k] == radar[e]:
+                g1 += got1[k]
+        out[e] = min(req[e], max(guided_free[e] - g1, 0))
     return out

@@ -101,29 +101,62 @@ def build_problem(idx: np.ndarray, f: np.ndarray, itype: np.ndarray, key: np.nda
     value, pk : (P,) target value and kill probability. rounds, channels, per_target : (P,)
         the pair's weapon round count, its unit's free target channels and its salvo size.
     """
-    wcode = f.astype(np.int64) * (int(itype.max(initial=0)) + 1) + itype
-    wu, w_of = np.unique(wcode, return_inverse=True)
-    tu, t_of = np.unique(key, return_inverse=True)
-    w_of, t_of = w_of.reshape(-1), t_of.reshape(-1)
-    W, T = len(wu), len(tu)
-    first_w = np.zeros(W, np.int64)
-    first_w[w_of[::-1]] = np.arange(len(f))[::-1]
-    pk_m = np.zeros((W, T))
-    feas = np.zeros((W, T), bool)
-    pair = np.full((W, T), -1, np.int64)
-    # duplicate (w, j) entries (two rows of one key): keep the first, i.e. the caller's order
-    rev = np.arange(len(f))[::-1]
-    pk_m[w_of[rev], t_of[rev]] = pk[rev]
-    feas[w_of, t_of] = True
-    pair[w_of[rev], t_of[rev]] = idx[rev]
-    vals = np.zeros(T)
-    vals[t_of] = value
-    mpt = np.zeros(T, np.int64)
-    np.maximum.at(mpt, t_of, per_target.astype(np.int64))
-    prob = AssignmentProblem(values=vals, pk=np.clip(pk_m, 0.0, 1.0), counts=np.maximum(rounds[first_w], 0).astype(np.int64),
+    if len(f) == 0:
+        z = np.zeros(0, np.int64)
+        empty = AssignmentProblem(values=np.zeros(0), pk=np.zeros((0, 0)), counts=z, feasible=np.zeros((0, 0), bool),
+                                  channels=z, max_per_target=z)  # fmt: skip
+        return GroupProblem(empty, z, z, z, np.zeros((0, 0), np.int64))
+    c = np.ascontiguousarray
+    vals, pk_m, feas, pair, first_w, tu, mpt = _problem_kernel(
+        c(idx, np.int64), c(f, np.int64), c(itype, np.int64), c(key, np.int64), c(value, float), c(pk, float),
+        c(per_target, np.int64))  # fmt: skip
+    prob = AssignmentProblem(values=vals, pk=pk_m, counts=np.maximum(rounds[first_w], 0).astype(np.int64),
                              feasible=feas, channels=np.maximum(channels[first_w], 0).astype(np.int64),
                              max_per_target=mpt)  # fmt: skip
     return GroupProblem(prob, f[first_w], itype[first_w], tu, pair)
+
+
+@njit(cache=True)
+def _problem_kernel(idx: np.ndarray, f: np.ndarray, itype: np.ndarray, key: np.ndarray, value: np.ndarray,
+                    pk: np.ndarray, per_target: np.ndarray) -> tuple:  # pragma: no cover - compiled
+    """The index maps and matrices of :func:`build_problem` (P ≥ 1 pairs).
+
+    Weapons w = the distinct codes f·(max itype + 1) + itype in increasing order, targets t = the
+    distinct keys in increasing order; per (w, t) the *first* pair's Pk clipped to [0, 1] and its
+    index (``pair``, −1 none), ``feasible`` where any pair exists; ``values[t]`` the *last* pair's
+    value; ``first_w[w]`` the first pair of each weapon; ``max_per_target[t]`` = max per_target.
+
+    Returns ``(values (T,), pk (W, T), feasible (W, T), pair (W, T), first_w (W,), keys (T,),
+    max_per_target (T,))``.
+    """
+    P = len(f)
+    imax = 0
+    for p in range(P):
+        imax = max(imax, itype[p])
+    wcode = f * (imax + 1) + itype
+    wu = np.unique(wcode)
+    tu = np.unique(key)
+    W, T = len(wu), len(tu)
+    w_of = np.searchsorted(wu, wcode)
+    t_of = np.searchsorted(tu, key)
+    first_w = np.full(W, -1, np.int64)
+    pk_m = np.zeros((W, T))
+    feas = np.zeros((W, T), np.bool_)
+    pair = np.full((W, T), -1, np.int64)
+    vals = np.zeros(T)
+    mpt = np.zeros(T, np.int64)
+    for p in range(P):
+        w, t = w_of[p], t_of[p]
+        if first_w[w] < 0:
+            first_w[w] = p
+        if not feas[w, t]:  # duplicate (w, t) entries (two rows of one key): the first pair's
+            feas[w, t] = True
+            x = pk[p]
+            pk_m[w, t] = 0.0 if x < 0.0 else (1.0 if x > 1.0 else x)
+            pair[w, t] = idx[p]
+        vals[t] = value[p]
+        mpt[t] = max(mpt[t], per_target[p])
+    return vals, pk_m, feas, pair, first_w, tu, mpt
 
 
 def engagements(x: np.ndarray, pair: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -154,14 +187,18 @@ def unit_offsets(f: np.ndarray, n: np.ndarray) -> np.ndarray:
     launchers: engagement e starts ``offset_e × launch_interval`` after the first, offset_e =
     Σ rounds of the unit's earlier engagements in the list.
     """
-    E = len(f)
-    if E == 0:
+    if len(f) == 0:
         return np.zeros(0, np.int64)
-    order = np.argsort(f, kind="stable")
-    fs, ns = f[order], n[order]
-    c = np.cumsum(ns) - ns
-    starts = np.r_[True, fs[1:] != fs[:-1]]
-    base = c[np.flatnonzero(starts)][np.cumsum(starts) - 1]
-    out = np.zeros(E, np.int64)
-    out[order] = c - base
+    c = np.ascontiguousarray
+    return _unit_offsets_kernel(c(f, np.int64), c(n, np.int64))
+
+
+@njit(cache=True)
+def _unit_offsets_kernel(f: np.ndarray, n: np.ndarray) -> np.ndarray:  # pragma: no cover - compiled
+    """:func:`unit_offsets`: offset_e = Σ n_e' over the earlier engagements e' < e with f_e' = f_e."""
+    out = np.zeros(len(f), np.int64)
+    for e in range(len(f)):
+        for k in range(e):
+            if f[k] == f[e]:
+                out[e] += n[k]
     return out

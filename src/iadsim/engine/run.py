@@ -945,35 +945,39 @@ def _picture_quality(world: World, tracks: TrackTable, t: float, pos: np.ndarray
     return out
 
 
+_NO_FLAGS = np.zeros(0, bool)  # an absent per-unit / per-row flag column of engage_candidates
+
+
 def _engage(ctx: _Ctx, conf: np.ndarray, ready_fu: np.ndarray, t: float, magazine: np.ndarray,
             next_ready: np.ndarray) -> None:  # fmt: skip
     """Phase 4 + 5 for the ready fire units: candidates, choice, launches (kernels in c2/, weapons/)."""
     world, tracks, shots, fcs, log = ctx.world, ctx.tracks, ctx.shots, ctx.fcs, ctx.log
-    fus, ic, th, radars = world.fire_units, world.interceptors, world.sensed, world.radars
+    fus, ic = world.fire_units, world.interceptors
     fcr = world.fc_radars
     assert fcr is not None
-    S = len(radars)
     net = ctx.net
     ctx.ids.ensure(fcs.cap)  # objects created since the last identification pass: unknown
-    busy = shots.busy_rows()
-    busy_fu, busy_obj = shots.fu[busy], shots.target[busy]
-    # doctrine: a layered second shot, per unit (layered_second_shot) or for all (fire_distribution: layered)
-    layered_unit = np.zeros(len(fus), bool) if fus.layered_second_shot is None else np.asarray(fus.layered_second_shot)
-    layered_unit = layered_unit | (world.scenario.fire_distribution == "layered")
     # every ready unit × engageable track of its site, kept where the rules of engagement allow the
     # unit's identity, the unit has no round busy at it, has a fire-control radar, and (network) a
-    # remote track is allowed; without a network also fire-distribution rule (a) (group = site):
-    # one compiled loop (fire_control.engage_candidates)
-    eor = fus.engage_on_remote if net is not None and fus.engage_on_remote is not None else np.zeros(len(fus), bool)
+    # remote track is allowed; without a network also fire-distribution rule (a) (group = site)
+    # unless the doctrine is a layered second shot, per unit (layered_second_shot) or for all
+    # (fire_distribution: layered): one compiled loop (fire_control.engage_candidates)
+    all_layered = world.scenario.fire_distribution == "layered"
     f, rows = fire_control.engage_candidates(
         ready_fu, fus.site_index, conf, tracks.site, fcs.obj, ctx.ids.identity, ctx.fu_roe, iff.ROE_TABLE,
-        fus.fc_mask.any(axis=1), busy_fu, busy_obj, net.remote if net is not None else np.zeros(0, bool), eor,
-        net is not None, net is None, layered_unit)  # fmt: skip
+        fus.fc_mask, shots.fu, shots.target, shots.pending, shots.assessed, shots.n,
+        net.remote if net is not None else _NO_FLAGS,
+        fus.engage_on_remote if net is not None and fus.engage_on_remote is not None else _NO_FLAGS, net is not None,
+        net is None, _NO_FLAGS if fus.layered_second_shot is None else fus.layered_second_shot, all_layered)  # fmt: skip
     if len(f) == 0:  # the filters below are conjunctive: nothing to engage
         return
     obj = fcs.obj[rows]
     n_sites = len(world.site_names)
     if net is not None:  # network: no threat engaged by two units
+        busy = shots.busy_rows()
+        busy_fu, busy_obj = shots.fu[busy], shots.target[busy]
+        layered_unit = np.zeros(len(fus), bool) if fus.layered_second_shot is None else np.asarray(fus.layered_second_shot)
+        layered_unit = layered_unit | all_layered
         layered = layered_unit[f]
         group, key = _distribution_keys(ctx, f, rows)
         s_group, s_key = _object_keys(ctx, busy_fu, busy_obj)  # rounds in flight / awaiting assessment
@@ -1022,6 +1026,7 @@ def _engage(ctx: _Ctx, conf: np.ndarray, ready_fu: np.ndarray, t: float, magazin
 
     def channels() -> list[np.ndarray]:
         if not chan:
+            S = len(world.radars)
             held = np.bincount(fcs.radar[fcs.maintained()], minlength=S) if S else np.zeros(0, np.int64)
             pend = shots.pending_rows()
             gpend = pend[shots.guided[pend] & (shots.radar[pend] >= 0)]
@@ -1085,6 +1090,7 @@ def _engage(ctx: _Ctx, conf: np.ndarray, ready_fu: np.ndarray, t: float, magazin
         ic.burn_time_s[f, it], ic.drag_time_s[f, it], ic.max_flight_s[f, it])  # fmt: skip
     sf, sit = f[rep], it[rep]
     # physical outcome: the round's Pk against what the target really is (truth class)
+    th = world.sensed
     cls = np.where(truth[rep] >= 0, th.class_index[np.maximum(truth[rep], 0)], 0)
     ids = np.arange(shots.n, shots.n + len(rep))
     shots.add(id=ids, fu=sf, itype=sit, track=rows[rep], target=obj[rep], threat=truth[rep], radar=radar[rep],

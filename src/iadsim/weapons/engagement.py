@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, NamedTuple
 import numpy as np
 
 from iadsim.weapons.flyout import ballistic_acceleration
+from iadsim.c2 import classification as _cl
 from iadsim.weapons import kernels
 from iadsim.weapons.kernels import interceptor_capability
 
@@ -171,6 +172,11 @@ def choose_among(f: np.ndarray, capable: np.ndarray, last_resort: np.ndarray, ta
     return best, best_tau, best_pip
 
 
+#: the thresholds of :func:`iadsim.c2.classification.classify`, in the order of kernels.classify_tracks
+_CLASS_THRESHOLDS = np.array([_cl.BALLISTIC_MIN_SPEED_MPS, _cl.BALLISTIC_MIN_ALT_M, _cl.BALLISTIC_MAX_VUP_MPS,
+                              _cl.DRONE_MAX_SPEED_MPS, _cl.CRUISE_MAX_SPEED_MPS, _cl.CRUISE_MAX_ALT_M])  # fmt: skip
+
+
 class DecisionState(NamedTuple):
     """Per-pair state of one decision cycle (:func:`decision_capability`); shapes in its docstring."""
 
@@ -205,11 +211,8 @@ def decision_capability(f: np.ndarray, x: np.ndarray, acc: np.ndarray, cued: np.
     P_now (P, 6, 6), magazine (F, I); cue_delay_s, track_update_s (S,) of the fire-control radars
     (``fus.fc_mask`` (F, S)); asset_ecef_m (A, 3).
     """
-    from iadsim.c2 import classification as cl
-
     c64 = np.ascontiguousarray
-    thr = np.array([cl.BALLISTIC_MIN_SPEED_MPS, cl.BALLISTIC_MIN_ALT_M, cl.BALLISTIC_MAX_VUP_MPS,
-                    cl.DRONE_MAX_SPEED_MPS, cl.CRUISE_MAX_SPEED_MPS, cl.CRUISE_MAX_ALT_M])  # fmt: skip
+    thr = _CLASS_THRESHOLDS
     return DecisionState(*kernels.decision_capability(
         c64(f, np.int64), c64(x, float), c64(acc, float), c64(cued, bool), c64(P_now, float), bool(midcourse),
         float(q_m2ps3), fus.reaction_time_s, fus.fc_mask, c64(cue_delay_s, float), c64(track_update_s, float),
@@ -217,7 +220,7 @@ def decision_capability(f: np.ndarray, x: np.ndarray, acc: np.ndarray, cued: np.
         fus.reserved_for, fus.reserve_hold, fus.min_handover_pk_fraction, ic.max_target_speed_mps, ic.pk,
         ic.max_speed_mps, ic.burn_time_s, ic.drag_time_s, ic.max_flight_s, ic.min_range_m, ic.max_range_m,
         ic.min_alt_m, ic.max_alt_m, ic.ballistic_max_range_m, ic.ballistic_max_alt_m, ic.basket_m,
-        cl.BALLISTIC_MISSILE, _PIP_GRID, _PIP_ITERATIONS))  # fmt: skip
+        _cl.BALLISTIC_MISSILE, _PIP_GRID, _PIP_ITERATIONS))  # fmt: skip
 
 
 def salvo_rounds(
