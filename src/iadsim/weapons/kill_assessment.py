@@ -7,6 +7,7 @@ Pure array kernels; the engine calls them for the rounds whose intercept time ha
 from __future__ import annotations
 
 import numpy as np
+from numba import njit
 
 from iadsim.weapons.flyout import ballistic_acceleration, kill_probability
 
@@ -33,18 +34,22 @@ def first_kill_per_threat(threat: np.ndarray, success: np.ndarray) -> np.ndarray
     A threat dies at its first successful round; later rounds at it in the same resolution batch
     find it gone. Shapes (R,); returns a (R,) bool mask.
     """
-    R = len(threat)
-    if R == 0:
-        return np.zeros(0, bool)
-    order = np.lexsort((np.arange(R), threat))
-    ts = threat[order]
-    succ_o = success[order]
-    starts = np.flatnonzero(np.r_[True, ts[1:] != ts[:-1]])
-    cum = np.cumsum(succ_o)
-    offset = np.repeat(np.r_[0, cum][starts], np.diff(np.r_[starts, R]))
-    before = cum - succ_o - offset  # successes earlier in the same threat's group
-    kill = np.zeros(R, bool)
-    kill[order] = succ_o & (before == 0)
+    return _first_kill_kernel(np.ascontiguousarray(threat, np.int64), np.ascontiguousarray(success, np.bool_))
+
+
+@njit(cache=True)
+def _first_kill_kernel(threat: np.ndarray, success: np.ndarray) -> np.ndarray:  # pragma: no cover - compiled
+    """:func:`first_kill_per_threat`: kill(i) ⇔ success(i) ∧ no earlier i' < i with the same threat succeeded."""
+    R = threat.shape[0]
+    kill = np.zeros(R, np.bool_)
+    for i in range(R):
+        if success[i]:
+            first = True
+            for j in range(i):
+                if success[j] and threat[j] == threat[i]:
+                    first = False
+                    break
+            kill[i] = first
     return kill
 
 
@@ -81,15 +86,40 @@ def resolve(
     # a non-finite aim error (a diverged track estimate as aim point) cannot kill: e = ∞ ⇒ Pk = 0
     miss_m = np.where(np.isfinite(miss_m), miss_m, np.inf)
     pk = np.where(live, kill_probability(pk0, miss_m, basket_m), 0.0)
-    success = u < pk
-    kill = first_kill_per_threat(threat, success)
-    pk = np.where(success & ~kill, 0.0, pk)  # target already gone when this one arrived
-    reason = np.full(len(pk0), PK_DRAW, np.int64)
-    reason = np.where(~guided, GUIDANCE_LOST, reason)
-    reason = np.where(target_valid & (~target_alive | (success & ~kill)), TARGET_ALREADY_DEAD, reason)
-    reason = np.where(~target_valid, FALSE_TARGET, reason)
-    reason = np.where(kill, -1, reason)
-    return kill, pk, reason
+    return _outcome_kernel(np.ascontiguousarray(pk, np.float64), np.ascontiguousarray(u, np.float64),
+                           np.ascontiguousarray(threat, np.int64), np.ascontiguousarray(target_valid, np.bool_),
+                           np.ascontiguousarray(target_alive, np.bool_), np.ascontiguousarray(guided, np.bool_))  # fmt: skip
+
+
+@njit(cache=True)
+def _outcome_kernel(pk: np.ndarray, u: np.ndarray, threat: np.ndarray, valid: np.ndarray, alive: np.ndarray,
+                    guided: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:  # pragma: no cover - compiled  # fmt: skip
+    """:func:`resolve` after the Pk: success ⇔ u < Pk; the first success per threat kills
+    (:func:`_first_kill_kernel`); a later success finds its target gone (Pk reported 0); reason
+    (last rule wins): pk_draw; guidance_lost if ¬guided; target_already_dead if valid ∧ (¬alive ∨
+    success ∧ ¬kill); false_target if ¬valid; −1 for a kill."""
+    R = pk.shape[0]
+    success = np.empty(R, np.bool_)
+    for i in range(R):
+        success[i] = u[i] < pk[i]
+    kill = _first_kill_kernel(threat, success)
+    pk_out = pk.copy()
+    reason = np.empty(R, np.int64)
+    for i in range(R):
+        late = success[i] and not kill[i]
+        if late:
+            pk_out[i] = 0.0
+        r = PK_DRAW
+        if not guided[i]:
+            r = GUIDANCE_LOST
+        if valid[i] and (not alive[i] or late):
+            r = TARGET_ALREADY_DEAD
+        if not valid[i]:
+            r = FALSE_TARGET
+        if kill[i]:
+            r = -1
+        reason[i] = r
+    return kill, pk_out, reason
 
 
 def assess(killed: np.ndarray, u: np.ndarray, p_error: np.ndarray) -> np.ndarray:
