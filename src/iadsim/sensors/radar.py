@@ -548,32 +548,27 @@ class Detections:
     @classmethod
     def concat(cls, first: Detections, second: Detections) -> Detections:
         """Detections of one sensing step followed by more of the same time (e.g. false alarms)."""
-        if len(first) == 0:
+        if len(first.sensor) == 0:
             return second
-        if len(second) == 0:
+        if len(second.sensor) == 0:
             return first
-        kw: dict[str, Any] = {
-            f.name: np.concatenate([getattr(first, f.name), getattr(second, f.name)])
-            for f in fields(cls)
-            if f.name != "time_s"
-        }
-        return cls(time_s=first.time_s, **kw)
+        cat = np.concatenate
+        a, b = first, second
+        return cls(sensor=cat((a.sensor, b.sensor)), target=cat((a.target, b.target)), time_s=a.time_s,
+                   range_m=cat((a.range_m, b.range_m)), az_rad=cat((a.az_rad, b.az_rad)), el_rad=cat((a.el_rad, b.el_rad)),
+                   z_enu_m=cat((a.z_enu_m, b.z_enu_m)), z_ecef_m=cat((a.z_ecef_m, b.z_ecef_m)),
+                   R_ecef=cat((a.R_ecef, b.R_ecef)))  # fmt: skip
 
     @classmethod
     def empty(cls, time_s: float) -> Detections:
-        """No detections."""
-        z = np.zeros(0)
-        return cls(
-            sensor=np.zeros(0, dtype=np.int64),
-            target=np.zeros(0, dtype=np.int64),
-            time_s=float(time_s),
-            range_m=z,
-            az_rad=z.copy(),
-            el_rad=z.copy(),
-            z_enu_m=np.zeros((0, 3)),
-            z_ecef_m=np.zeros((0, 3)),
-            R_ecef=np.zeros((0, 3, 3)),
-        )
+        """No detections (the zero-size arrays are shared: there is nothing in them to change)."""
+        z1, z3, z33, zi = _EMPTY
+        return cls(sensor=zi, target=zi, time_s=float(time_s), range_m=z1, az_rad=z1, el_rad=z1, z_enu_m=z3,
+                   z_ecef_m=z3, R_ecef=z33)  # fmt: skip
+
+
+#: zero-size arrays of an empty :class:`Detections`: (0,), (0, 3), (0, 3, 3) float64 and (0,) int64
+_EMPTY = (np.zeros(0), np.zeros((0, 3)), np.zeros((0, 3, 3)), np.zeros(0, np.int64))
 
 
 def polar_to_enu_jacobian(range_m: ArrayLike, az_rad: ArrayLike, el_rad: ArrayLike) -> FloatArray:
