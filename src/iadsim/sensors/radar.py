@@ -1071,6 +1071,15 @@ def no_detections(t_s: float) -> Detections:
     return empty
 
 
+def _sense_args(radars: RadarArrays) -> tuple[tuple, np.ndarray]:
+    """(the per-radar arguments of :func:`sense_kernel`, arange(S)), cached on the instance."""
+    a: tuple[tuple, np.ndarray] | None = radars.__dict__.get("_sense_args")
+    if a is None:
+        a = (_kernel_columns(radars) + _scan_columns(radars), _stream_rows(len(radars)))
+        object.__setattr__(radars, "_sense_args", a)
+    return a
+
+
 def _measured(radars: RadarArrays, t_s: float, sensor: np.ndarray, target: np.ndarray, r0: np.ndarray,
               az0: np.ndarray, el0: np.ndarray, noise: np.ndarray) -> Detections:  # fmt: skip
     """:class:`Detections` of radars ``sensor`` (indices into ``radars``) from true geometry + noise (:func:`measure_kernel`)."""
@@ -1128,11 +1137,15 @@ def sense(
         tgt = tgt.reshape(-1, 3)
     n = tgt.shape[0]
     act_mask = _vec(active, n, np.bool_)
-    st, row, gens = radar_streams(rng, len(radars))
+    args, rows = _sense_args(radars)
+    if type(rng) is np.ndarray and rng.shape == (rows.shape[0], 4) and rng.dtype == np.uint64:
+        st, row, gens = rng, rows, None  # the engine's per-radar states
+    else:
+        st, row, gens = radar_streams(rng, rows.shape[0])
     if terrain is None and radars.terrain is None:
         alt = _NO_ALT if tgt_alt_m is None else _vec(tgt_alt_m, n, np.float64)
-        ids, fl = sense_kernel(*_kernel_columns(radars), *_scan_columns(radars), float(t_s), float(dt_s), tgt,
-                               _vec(rcs_m2, n, np.float64), act_mask, tgt_alt_m is not None, alt, row, st)  # fmt: skip
+        ids, fl = sense_kernel(*args, float(t_s), float(dt_s), tgt, _vec(rcs_m2, n, np.float64), act_mask,
+                               tgt_alt_m is not None, alt, row, st)  # fmt: skip
         if gens is not None:
             store_states(gens, st)
         m = ids.shape[1]
