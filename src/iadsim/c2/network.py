@@ -584,7 +584,7 @@ def cue_dwells(ns: NetworkState, world: World, tracks: TrackTable, obj_of_row: n
     """
     fcr = world.fc_radars
     n = tracks.size
-    rows = np.flatnonzero(ns.remote[:n] & tracks.alive[:n])
+    rows = (ns.remote[:n] & tracks.alive[:n]).nonzero()[0]  # flatnonzero of a 1-D mask, without its Python wrappers
     if fcr is None or len(rows) == 0 or not fcr.is_fc.any():
         return scheduling.no_detections(t)
     radars = world.radars

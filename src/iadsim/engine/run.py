@@ -708,16 +708,16 @@ def _track_dwells(ctx: _Ctx, t: float, pos: np.ndarray, active: np.ndarray) -> r
     assert fcr is not None
     # the dwells due and what each beam illuminates (the object its track follows: physics only,
     # whether it is detected depends on geometry and SNR; no decision reads this label), one echo
-    # per object and radar (a duplicate or swapped track misses): scheduling.dwell_selection
-    obj, rr, row, has_row, tr, present = scheduling.dwell_selection(
-        fcs.radar, fcs.last_dwell, fcs.row, tracks.truth, active, fcr.track_update_s, t, len(world.sensed))
-    if len(obj) == 0:
+    # per object and radar (a duplicate or swapped track misses): scheduling.dwell_plan
+    plan = scheduling.dwell_plan(fcs.radar, fcs.last_dwell, fcs.row, tracks.truth, active, fcr.track_update_s, t,
+                                 len(world.sensed))  # (6, D): obj, radar, row, has_row, truth, present
+    if plan.shape[1] == 0:
         return scheduling.no_detections(t)
-    xp = tracks.predicted_positions(row, t)
+    obj = plan[0]
+    xp = tracks.predicted_positions(plan[2], t)
     # look, coverage, Pd, draws (the sensors stream), measurements and the loss rule: scheduling.dwell_pass
-    missed, lost, why, dets = scheduling.dwell_pass(world.radars, rr, tr, present, has_row, xp, pos,
-                                                    world.sensed.rcs_m2, fcr.dwell_gain, fcr.lost_after,
-                                                    fcs.missed[obj], t, ctx.sensor_st)  # fmt: skip
+    missed, lost, why, dets = scheduling.dwell_pass(world.radars, plan, xp, pos, world.sensed.rcs_m2, fcr.dwell_gain,
+                                                    fcr.lost_after, fcs.missed[obj], t, ctx.sensor_st)  # fmt: skip
     fcs.last_dwell[obj] = t
     if ctx.net is not None:  # targets engaged on a remote track: acquisition before the seeker hand-over
         lost, missed, late = net_mod.acquisition_failures(ctx.net, obj, fcs.row[obj], lost, missed, t)

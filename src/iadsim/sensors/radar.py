@@ -548,32 +548,27 @@ class Detections:
     @classmethod
     def concat(cls, first: Detections, second: Detections) -> Detections:
         """Detections of one sensing step followed by more of the same time (e.g. false alarms)."""
-        if len(first) == 0:
+        if len(first.sensor) == 0:
             return second
-        if len(second) == 0:
+        if len(second.sensor) == 0:
             return first
-        kw: dict[str, Any] = {
-            f.name: np.concatenate([getattr(first, f.name), getattr(second, f.name)])
-            for f in fields(cls)
-            if f.name != "time_s"
-        }
-        return cls(time_s=first.time_s, **kw)
+        cat = np.concatenate
+        a, b = first, second
+        return cls(sensor=cat((a.sensor, b.sensor)), target=cat((a.target, b.target)), time_s=a.time_s,
+                   range_m=cat((a.range_m, b.range_m)), az_rad=cat((a.az_rad, b.az_rad)), el_rad=cat((a.el_rad, b.el_rad)),
+                   z_enu_m=cat((a.z_enu_m, b.z_enu_m)), z_ecef_m=cat((a.z_ecef_m, b.z_ecef_m)),
+                   R_ecef=cat((a.R_ecef, b.R_ecef)))  # fmt: skip
 
     @classmethod
     def empty(cls, time_s: float) -> Detections:
-        """No detections."""
-        z = np.zeros(0)
-        return cls(
-            sensor=np.zeros(0, dtype=np.int64),
-            target=np.zeros(0, dtype=np.int64),
-            time_s=float(time_s),
-            range_m=z,
-            az_rad=z.copy(),
-            el_rad=z.copy(),
-            z_enu_m=np.zeros((0, 3)),
-            z_ecef_m=np.zeros((0, 3)),
-            R_ecef=np.zeros((0, 3, 3)),
-        )
+        """No detections (the zero-size arrays are shared: there is nothing in them to change)."""
+        z1, z3, z33, zi = _EMPTY
+        return cls(sensor=zi, target=zi, time_s=float(time_s), range_m=z1, az_rad=z1, el_rad=z1, z_enu_m=z3,
+                   z_ecef_m=z3, R_ecef=z33)  # fmt: skip
+
+
+#: zero-size arrays of an empty :class:`Detections`: (0,), (0, 3), (0, 3, 3) float64 and (0,) int64
+_EMPTY = (np.zeros(0), np.zeros((0, 3)), np.zeros((0, 3, 3)), np.zeros(0, np.int64))
 
 
 def polar_to_enu_jacobian(range_m: ArrayLike, az_rad: ArrayLike, el_rad: ArrayLike) -> FloatArray:
@@ -1076,6 +1071,15 @@ def no_detections(t_s: float) -> Detections:
     return empty
 
 
+def _sense_args(radars: RadarArrays) -> tuple[tuple, np.ndarray]:
+    """(the per-radar arguments of :func:`sense_kernel`, arange(S)), cached on the instance."""
+    a: tuple[tuple, np.ndarray] | None = radars.__dict__.get("_sense_args")
+    if a is None:
+        a = (_kernel_columns(radars) + _scan_columns(radars), _stream_rows(len(radars)))
+        object.__setattr__(radars, "_sense_args", a)
+    return a
+
+
 def _measured(radars: RadarArrays, t_s: float, sensor: np.ndarray, target: np.ndarray, r0: np.ndarray,
               az0: np.ndarray, el0: np.ndarray, noise: np.ndarray) -> Detections:  # fmt: skip
     """:class:`Detections` of radars ``sensor`` (indices into ``radars``) from true geometry + noise (:func:`measure_kernel`)."""
@@ -1133,11 +1137,15 @@ def sense(
         tgt = tgt.reshape(-1, 3)
     n = tgt.shape[0]
     act_mask = _vec(active, n, np.bool_)
-    st, row, gens = radar_streams(rng, len(radars))
+    args, rows = _sense_args(radars)
+    if type(rng) is np.ndarray and rng.shape == (rows.shape[0], 4) and rng.dtype == np.uint64:
+        st, row, gens = rng, rows, None  # the engine's per-radar states
+    else:
+        st, row, gens = radar_streams(rng, rows.shape[0])
     if terrain is None and radars.terrain is None:
         alt = _NO_ALT if tgt_alt_m is None else _vec(tgt_alt_m, n, np.float64)
-        ids, fl = sense_kernel(*_kernel_columns(radars), *_scan_columns(radars), float(t_s), float(dt_s), tgt,
-                               _vec(rcs_m2, n, np.float64), act_mask, tgt_alt_m is not None, alt, row, st)  # fmt: skip
+        ids, fl = sense_kernel(*args, float(t_s), float(dt_s), tgt, _vec(rcs_m2, n, np.float64), act_mask,
+                               tgt_alt_m is not None, alt, row, st)  # fmt: skip
         if gens is not None:
             store_states(gens, st)
         m = ids.shape[1]

@@ -342,6 +342,24 @@ def _dwell_columns(radars: RadarArrays) -> tuple:
 _NO_VIS = np.zeros(0, np.bool_)
 
 
+@njit(cache=True)
+def dwell_plan(radar: np.ndarray, last_dwell_s: np.ndarray, row_of: np.ndarray, truth: np.ndarray, active: np.ndarray,
+               update_s: np.ndarray, t_s: float, n_objects: int) -> np.ndarray:  # pragma: no cover - compiled  # fmt: skip
+    """:func:`dwell_selection` as one (6, D) int64 array: obj, radar, row, has_row, truth, present (0/1).
+
+    One returned array instead of six (each array a compiled function returns costs the caller a
+    Python-level unpickle of its type).
+    """
+    obj, rr, row, has_row, tr, present = dwell_selection(radar, last_dwell_s, row_of, truth, active, update_s, t_s,
+                                                         n_objects)  # fmt: skip
+    D = obj.shape[0]
+    plan = np.empty((6, D), np.int64)
+    for d in range(D):
+        plan[0, d], plan[1, d], plan[2, d] = obj[d], rr[d], row[d]
+        plan[3, d], plan[4, d], plan[5, d] = 1 if has_row[d] else 0, tr[d], 1 if present[d] else 0
+    return plan
+
+
 def track_dwells(
     radars: RadarArrays,
     radar_idx: np.ndarray,
@@ -432,13 +450,14 @@ def lost_targets(vis: np.ndarray, detected: np.ndarray, missed_before: np.ndarra
 def dwell_pass_kernel(ecef_m: np.ndarray, enu_rot: np.ndarray, lat_rad: np.ndarray, lon_rad: np.ndarray,
                       alt_m: np.ndarray, max_range_m: np.ndarray, max_alt_m: np.ndarray, min_el_rad: np.ndarray,
                       boresight_rad: np.ndarray, half_width_rad: np.ndarray, k_factor: float, ref_range_m: np.ndarray,
-                      ref_rcs_m2: np.ndarray, snr_ref: np.ndarray, pfa: np.ndarray, rr: np.ndarray, tr: np.ndarray,
-                      present: np.ndarray, has_row: np.ndarray, xp: np.ndarray, pos: np.ndarray, rcs_all: np.ndarray,
+                      ref_rcs_m2: np.ndarray, snr_ref: np.ndarray, pfa: np.ndarray, plan: np.ndarray,
+                      xp: np.ndarray, pos: np.ndarray, rcs_all: np.ndarray,
                       gain_s: np.ndarray, lost_after_s: np.ndarray, missed_before: np.ndarray, vis_given: bool,
                       vis_in: np.ndarray, st: np.ndarray) -> tuple:  # pragma: no cover - compiled  # fmt: skip
     """The due track dwells of one tick (after :func:`dwell_selection`), up to the angles.
 
-    Per dwell d (radar s = ``rr[d]``, illuminated object o = ``tr[d]``): the beam looks at the
+    ``plan`` (6, D) from :func:`dwell_plan`. Per dwell d (radar s = ``plan[1, d]``, illuminated
+    object o = ``plan[4, d]``, present ``plan[5, d]``, row exists ``plan[3, d]``): the beam looks at the
     object's true position ``pos[o]`` when it is present, else at the track's prediction
     ``xp[d]``; RCS σ(max(o, 0)), gain G(s); the object echoes iff present ∧ the track row exists;
     then :func:`dwell_kernel` (coverage, Pd, the draws from the one stream ``st`` row 0) and
@@ -447,7 +466,11 @@ def dwell_pass_kernel(ecef_m: np.ndarray, enu_rot: np.ndarray, lat_rad: np.ndarr
     Returns ``(dd (3, D): missed, lost (0/1), reason; ids (2, M): radar, object of the M
     detections; fl (8M,): num | den | range | noise (M, 3), as :func:`iadsim.sensors.radar.sense_kernel`)``.
     """
-    D = rr.shape[0]
+    D = plan.shape[1]
+    rr = plan[1].copy()
+    tr = plan[4].copy()
+    present = plan[5] != 0
+    has_row = plan[3] != 0
     look = np.empty((D, 3))
     rcs = np.empty(D)
     gain = np.empty(D)
@@ -479,15 +502,14 @@ def dwell_pass_kernel(ecef_m: np.ndarray, enu_rot: np.ndarray, lat_rad: np.ndarr
     return dd, ids, fl
 
 
-def dwell_pass(radars: RadarArrays, rr: np.ndarray, tr: np.ndarray, present: np.ndarray, has_row: np.ndarray,
-               xp: np.ndarray, pos: np.ndarray, rcs_m2: np.ndarray, gain_s: np.ndarray, lost_after_s: np.ndarray,
+def dwell_pass(radars: RadarArrays, plan: np.ndarray, xp: np.ndarray, pos: np.ndarray, rcs_m2: np.ndarray, gain_s: np.ndarray, lost_after_s: np.ndarray,
                missed_before: np.ndarray, t_s: float,
                st: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, Detections]:  # fmt: skip
     """The due track dwells of one tick: :func:`dwell_pass_kernel`, NumPy's arctan2, the measurements.
 
     Parameters
     ----------
-    rr, tr, present, has_row : (D,) from :func:`dwell_selection`. xp : (D, 3) the tracks'
+    plan : (6, D) from :func:`dwell_plan`. xp : (D, 3) the tracks'
     predicted positions (m). pos : (N, 3) true positions, rcs_m2 : (N,) RCS of the objects.
     gain_s, lost_after_s : (S,) dwell gain and missed dwells to loss of each radar.
     missed_before : (D,) consecutive missed dwells so far. st : (1, 4) PCG64 state of the stream
@@ -498,9 +520,9 @@ def dwell_pass(radars: RadarArrays, rr: np.ndarray, tr: np.ndarray, present: np.
     c = np.ascontiguousarray
     vis_in = _NO_VIS
     if radars.terrain is not None:  # the terrain-masked coverage of _pairs (the kernel recomputes the rest)
-        look = np.where(present[:, None], pos[np.maximum(tr, 0)], xp)
-        vis_in = c(_pairs(radars, rr, look)[1][9], np.bool_)
-    dd, ids, fl = dwell_pass_kernel(*_dwell_columns(radars), rr, tr, present, has_row, c(xp, np.float64),
+        look = np.where(plan[5][:, None] != 0, pos[np.maximum(plan[4], 0)], xp)
+        vis_in = c(_pairs(radars, plan[1], look)[1][9], np.bool_)
+    dd, ids, fl = dwell_pass_kernel(*_dwell_columns(radars), plan, c(xp, np.float64),
                                     c(pos, np.float64), c(rcs_m2, np.float64), c(gain_s, np.float64),
                                     c(lost_after_s, np.float64), c(missed_before, np.int64),
                                     radars.terrain is not None, vis_in, st)  # fmt: skip

@@ -158,6 +158,20 @@ def test_dwell_selection_due_present_and_one_echo_per_object() -> None:
     assert present.tolist() == [False, True, False]
 
 
+def test_dwell_plan_packs_dwell_selection() -> None:
+    radar = np.array([0, -1, 1, 0, 1])
+    last = np.array([-5.0, 0.0, 0.5, -1.0, -9.0])
+    row_of = np.array([2, -1, 0, 1, -1])
+    truth = np.array([4, 4, 6])
+    active = np.ones(8, bool)
+    args = (radar, last, row_of, truth, active, np.array([1.0, 2.0]), 1.0, 8)
+    plan = scheduling.dwell_plan(*args)
+    ref = scheduling.dwell_selection(*args)
+    assert plan.shape == (6, len(ref[0])) and plan.shape[1] > 1
+    for i, a in enumerate(ref):
+        assert np.array_equal(plan[i], np.asarray(a, np.int64))
+
+
 def test_no_detections_is_an_empty_record_of_its_tick() -> None:
     a = scheduling.no_detections(3.0)
     assert len(a) == 0 and a.time_s == 3.0 and a.R_ecef.shape == (0, 3, 3) and a.z_ecef_m.shape == (0, 3)
@@ -230,8 +244,9 @@ def test_dwell_pass_is_look_then_track_dwells_then_the_loss_rule() -> None:
     xp = pos[np.maximum(tr, 0)] + rng.normal(0, 500.0, (D, 3))
     gain_s, lost_after_s = rng.uniform(1, 20, len(r)), rng.integers(1, 4, len(r)).astype(float)
     before = rng.integers(0, 3, D)
-    missed, lost, why, dets = scheduling.dwell_pass(r, rr, tr, present, has_row, xp, pos, rcs, gain_s, lost_after_s,
-                                                    before, 2.0, states_of([np.random.default_rng(3)]))  # fmt: skip
+    plan = np.stack([np.arange(D), rr, np.zeros(D), has_row, tr, present]).astype(np.int64)
+    missed, lost, why, dets = scheduling.dwell_pass(r, plan, xp, pos, rcs, gain_s, lost_after_s, before, 2.0,
+                                                    states_of([np.random.default_rng(3)]))  # fmt: skip
     look = np.where(present[:, None], pos[np.maximum(tr, 0)], xp)
     vis, det, ref = scheduling.track_dwells(r, rr, tr, look, rcs[np.maximum(tr, 0)], present & has_row, gain_s[rr], 2.0,
                                             np.random.default_rng(3))  # fmt: skip
