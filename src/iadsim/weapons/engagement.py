@@ -180,6 +180,7 @@ _CLASS_THRESHOLDS = np.array([_cl.BALLISTIC_MIN_SPEED_MPS, _cl.BALLISTIC_MIN_ALT
 class DecisionState(NamedTuple):
     """Per-pair state of one decision cycle (:func:`decision_capability`); shapes in its docstring."""
 
+    acc: np.ndarray
     p_launch: np.ndarray
     v_launch: np.ndarray
     delay: np.ndarray
@@ -193,28 +194,28 @@ class DecisionState(NamedTuple):
     pips: np.ndarray
 
 
-def decision_capability(f: np.ndarray, x: np.ndarray, acc: np.ndarray, cued: np.ndarray, P_now: np.ndarray,
+def decision_capability(f: np.ndarray, x: np.ndarray, cued: np.ndarray, P_now: np.ndarray,
                         midcourse: bool, q_m2ps3: float, magazine: np.ndarray, fus: FireUnitArrays,
                         ic: InterceptorTable, cue_delay_s: np.ndarray, track_update_s: np.ndarray,
                         asset_ecef_m: np.ndarray) -> DecisionState:  # fmt: skip
     """One decision cycle's per-pair state and the capability rules of :func:`choose_interceptor`.
 
-    One compiled call (:func:`iadsim.weapons.kernels.decision_capability`): decision-to-launch
+    One compiled call (:func:`iadsim.weapons.kernels.decision_capability`): the fire-control
+    acceleration model a (:func:`~iadsim.weapons.flyout.ballistic_acceleration`), decision-to-launch
     delay (reaction time + the fire-control cue delay where the object is not yet held,
-    ``cued``), launch state (:func:`launch_kinematics` with the fire-control acceleration
-    ``acc``), time to go (:func:`iadsim.c2.evaluation.time_to_go`), assessed class
+    ``cued``), launch state (:func:`launch_kinematics`), time to go (:func:`iadsim.c2.evaluation.time_to_go`), assessed class
     (:func:`iadsim.c2.classification.classify`, never the truth), speed, and the capability of every
     (pair, type) before the fire-control support test; :func:`choose_among` finishes the choice.
     With ``midcourse`` the hand-over age is the unit's fire-control update interval.
 
-    Shapes: f (P,), x (P, 6) track states at the decision time, acc (P, 3), cued (P,) bool,
+    Shapes: f (P,), x (P, 6) track states at the decision time, cued (P,) bool,
     P_now (P, 6, 6), magazine (F, I); cue_delay_s, track_update_s (S,) of the fire-control radars
     (``fus.fc_mask`` (F, S)); asset_ecef_m (A, 3).
     """
     c64 = np.ascontiguousarray
     thr = _CLASS_THRESHOLDS
     return DecisionState(*kernels.decision_capability(
-        c64(f, np.int64), c64(x, float), c64(acc, float), c64(cued, bool), c64(P_now, float), bool(midcourse),
+        c64(f, np.int64), c64(x, float), c64(cued, bool), c64(P_now, float), bool(midcourse),
         float(q_m2ps3), fus.reaction_time_s, fus.fc_mask, c64(cue_delay_s, float), c64(track_update_s, float),
         c64(asset_ecef_m, float).reshape(-1, 3), 1.0, thr, c64(magazine, np.int64), fus.ecef_m, fus.enu_rot,
         fus.reserved_for, fus.reserve_hold, fus.min_handover_pk_fraction, ic.max_target_speed_mps, ic.pk,

@@ -11,8 +11,12 @@ it; that function's docstring is the reference for the model, this module for th
 * ``geodetic`` — :func:`iadsim.geo.frames.ecef_to_geodetic_point` (Heikkinen 1982 / Zhu 1993),
   the one compiled geodesy kernel, re-exported;
 * :func:`classify_tracks` — :func:`iadsim.c2.classification.classify` (rule table in that module);
-* :func:`decision_capability` — one decision cycle's per-pair state (delay, launch state, time
-  to go, assessed class) and :func:`interceptor_capability`, composed in one call.
+* :func:`ballistic_acceleration` — :func:`iadsim.weapons.flyout.ballistic_acceleration` (the
+  fire-control acceleration model), its ``r**3`` through :func:`iadsim.npmath.pow` (NumPy's own
+  SIMD ``pow``), so it is bit-identical to the NumPy formula;
+* :func:`decision_capability` — one decision cycle's per-pair state (fire-control acceleration,
+  delay, launch state, time to go, assessed class) and :func:`interceptor_capability`, composed
+  in one call.
 
 No kernel draws random numbers. Results agree with the NumPy formulas to the last bits of
 floating point: summation order of a few dot products and the 3×3 determinant differ, and NumPy's
@@ -31,6 +35,8 @@ from numba import njit
 
 from iadsim.c2.evaluation import _time_to_go
 from iadsim.geo.frames import ecef_to_geodetic_point
+from iadsim.npmath import pow as np_pow
+from iadsim.units import MU_EARTH_M3PS2
 
 
 
@@ -48,6 +54,32 @@ def _nmax(x: float, y: float) -> float:  # pragma: no cover - compiled
     if x != x or y != y:
         return math.nan
     return x if x >= y else y
+
+
+#: the fire-control acceleration model's speed threshold in :func:`decision_capability` (the
+#: default ``min_speed_mps`` of :func:`iadsim.weapons.flyout.ballistic_acceleration`) [m/s]
+FC_BALLISTIC_MIN_SPEED_MPS = 1000.0
+
+
+@njit(cache=True)
+def ballistic_acceleration(p: np.ndarray, v: np.ndarray, min_speed_mps: float) -> np.ndarray:  # pragma: no cover - compiled
+    """Fire-control acceleration model (:func:`iadsim.weapons.flyout.ballistic_acceleration`), bit for bit.
+
+    a = −μ p / |p|³ (point-mass gravity, ECEF) where |v| ≥ ``min_speed_mps``, else 0. Same
+    operations in the same order as the NumPy formula: |x| = sqrt((x₀² + x₁²) + x₂²), |p|³ by
+    NumPy's own ``power`` (:func:`iadsim.npmath.pow`; libm's ``pow`` rounds differently), then
+    (−μ p) / |p|³. Shapes: p, v (P, 3) [m, m/s]. Returns (P, 3) [m/s²].
+    """
+    n = p.shape[0]
+    out = np.zeros((n, 3))
+    for j in range(n):
+        sp = math.sqrt(v[j, 0] * v[j, 0] + v[j, 1] * v[j, 1] + v[j, 2] * v[j, 2])
+        if sp >= min_speed_mps:
+            r = math.sqrt(p[j, 0] * p[j, 0] + p[j, 1] * p[j, 1] + p[j, 2] * p[j, 2])
+            r3 = np_pow(r, 3.0)
+            for k in range(3):
+                out[j, k] = -MU_EARTH_M3PS2 * p[j, k] / r3
+    return out
 
 
 # one point's (lat rad, lon rad, h m): the compiled closed form of iadsim.geo.frames, not a copy
@@ -279,7 +311,7 @@ def classify_tracks(p: np.ndarray, v: np.ndarray, ballistic_speed: float, ballis
 
 @njit(cache=True)
 def decision_capability(
-    f: np.ndarray, x: np.ndarray, acc: np.ndarray, cued: np.ndarray, P_now: np.ndarray, has_age: bool, q: float,
+    f: np.ndarray, x: np.ndarray, cued: np.ndarray, P_now: np.ndarray, has_age: bool, q: float,
     reaction: np.ndarray, fc_mask: np.ndarray, cue_delay: np.ndarray, track_update: np.ndarray, assets: np.ndarray,
     min_closing: float, cls_thresholds: np.ndarray, magazine: np.ndarray, launcher: np.ndarray, enu_rot: np.ndarray,
     reserved_for: np.ndarray, reserve_hold: np.ndarray, min_frac: np.ndarray, max_target_speed: np.ndarray,
@@ -287,13 +319,15 @@ def decision_capability(
     min_range: np.ndarray, max_range: np.ndarray, min_alt: np.ndarray, max_alt: np.ndarray, bm_range: np.ndarray,
     bm_alt: np.ndarray, basket: np.ndarray, bm_class: int, frac: np.ndarray, iterations: int,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray,
-           np.ndarray, np.ndarray, np.ndarray, np.ndarray]:  # pragma: no cover - compiled  # fmt: skip
+           np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:  # pragma: no cover - compiled  # fmt: skip
     """The per-pair state of one decision cycle and the capability of every (pair, type), one call.
 
-    For the candidate pairs (unit u = f[p], track estimate x[p] = (p, v) at the decision time,
-    fire-control acceleration model a = ``acc[p]``) the rules of ``engine/run.py _engage``, in
-    order, composed from the kernels that hold them:
+    For the candidate pairs (unit u = f[p], track estimate x[p] = (p, v) at the decision time)
+    the rules of ``engine/run.py _engage``, in order, composed from the kernels that hold them:
 
+    * fire-control acceleration model a (:func:`ballistic_acceleration`, 1 km/s threshold of
+      :func:`iadsim.weapons.flyout.ballistic_acceleration`; bit-identical to NumPy's, so p_L and
+      v_L, which reach the events through the rounds' PIP, are bit-identical too);
     * fire-control cue delay and update interval of each unit: the minimum over its fire-control
       radars (``fc_mask``) of ``cue_delay`` / ``track_update`` (∞ without one; 0 with no radar
       at all, S = 0);
@@ -308,17 +342,13 @@ def decision_capability(
       ``has_age``);
     * :func:`interceptor_capability` of every (pair, type).
 
-    ``a`` itself is computed by NumPy (:func:`iadsim.weapons.flyout.ballistic_acceleration`: its
-    ``r**3`` is NumPy's SIMD ``pow``, which rounds differently from libm), so p_L and v_L, which
-    reach the events through the rounds' PIP, are bit-identical to the NumPy formula.
-
-    Shapes: f (P,), x (P, 6), acc (P, 3), cued (P,) bool, P_now (P, 6, 6); unit tables (F, …),
+    Shapes: f (P,), x (P, 6), cued (P,) bool, P_now (P, 6, 6); unit tables (F, …),
     radar tables (S,), assets (A, 3); the type tables of :func:`interceptor_capability`.
 
     Returns
     -------
-    ``(p_launch (P, 3), v_launch (P, 3), delay (P,), tgo (P,), assessed (P,), speed (P,),
-    fc_update (F,), capable (P, I), last_resort (P, I), tau (P, I), pip (P, I, 3))``.
+    ``(acc (P, 3), p_launch (P, 3), v_launch (P, 3), delay (P,), tgo (P,), assessed (P,),
+    speed (P,), fc_update (F,), capable (P, I), last_resort (P, I), tau (P, I), pip (P, I, 3))``.
     """
     n_p = f.shape[0]
     n_f, n_s = fc_mask.shape
@@ -340,6 +370,7 @@ def decision_capability(
     delay = np.empty(n_p)
     speed = np.empty(n_p)
     age = np.zeros(n_p)
+    acc = ballistic_acceleration(x[:, :3], x[:, 3:], FC_BALLISTIC_MIN_SPEED_MPS)
     for j in range(n_p):
         u = f[j]
         d = reaction[u] + (fc_cue[u] if cued[j] else 0.0)
@@ -359,4 +390,4 @@ def decision_capability(
         f, p_launch, v_launch, acc, delay, tgo, speed, P_now, age, has_age, q, assessed, magazine, launcher, enu_rot,
         reserved_for, reserve_hold, min_frac, max_target_speed, pk, max_speed, burn, drag, max_flight, min_range,
         max_range, min_alt, max_alt, bm_range, bm_alt, basket, bm_class, frac, iterations)  # fmt: skip
-    return p_launch, v_launch, delay, tgo, assessed, speed, fc_update, capable, last_resort, taus, pips
+    return acc, p_launch, v_launch, delay, tgo, assessed, speed, fc_update, capable, last_resort, taus, pips
