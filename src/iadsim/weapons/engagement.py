@@ -150,25 +150,21 @@ def choose_among(f: np.ndarray, capable: np.ndarray, last_resort: np.ndarray, ta
                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:  # fmt: skip
     """The last two rules of :func:`choose_interceptor` on its capability arrays: fire-control
     support of the PIP (``pip_supported``), then the doctrine's choice
-    (:func:`~iadsim.c2.doctrine.choose_interceptor`).
+    (:func:`~iadsim.c2.doctrine.choose_interceptor`'s rule, compiled with the gather of the chosen
+    type's τ and PIP: :func:`iadsim.weapons.kernels.choose_among`).
 
     Shapes: f (P,); capable, last_resort (P, I) bool; taus (P, I) s; pips (P, I, 3) m (the
     arrays of :func:`~iadsim.weapons.kernels.interceptor_capability`; ``capable`` is updated in
     place). Returns ``(itype (P,), tau (P,), pip (P, 3))`` as :func:`choose_interceptor`.
     """
-    from iadsim.c2 import doctrine
-
-    P = len(f)
+    f = np.ascontiguousarray(f, np.int64)
     if pip_supported is not None:
         pj, ij = np.nonzero(capable)
         if len(pj):
             capable[pj, ij] = pip_supported(pips[pj, ij], pj)
-    best = doctrine.choose_interceptor(capable, ic.cost_usd[f], fus.preference[f], fus.weapon_cheapest[f], last_resort)
-    has = best >= 0
-    bi = np.maximum(best, 0)
-    rows = np.arange(P)
-    best_tau = np.where(has, taus[rows, bi], np.nan)
-    best_pip = np.where(has[:, None], pips[rows, bi], 0.0)
+    # the doctrine's choice and the chosen type's τ, PIP: one compiled call
+    best, best_tau, best_pip = kernels.choose_among(f, capable, last_resort, taus, pips, ic.cost_usd, fus.preference,
+                                                    fus.weapon_cheapest)  # fmt: skip
     return best, best_tau, best_pip
 
 

@@ -14,6 +14,8 @@ it; that function's docstring is the reference for the model, this module for th
 * :func:`ballistic_acceleration` — :func:`iadsim.weapons.flyout.ballistic_acceleration` (the
   fire-control acceleration model), its ``r**3`` through :func:`iadsim.npmath.pow` (NumPy's own
   SIMD ``pow``), so it is bit-identical to the NumPy formula;
+* :func:`choose_among` — the doctrine's choice (:func:`iadsim.c2.doctrine.choose_row`) per pair
+  and the chosen type's τ and PIP, one call;
 * :func:`decision_capability` — one decision cycle's per-pair state (fire-control acceleration,
   delay, launch state, time to go, assessed class) and :func:`interceptor_capability`, composed
   in one call.
@@ -33,6 +35,7 @@ import math
 import numpy as np
 from numba import njit
 
+from iadsim.c2.doctrine import choose_row
 from iadsim.c2.evaluation import _time_to_go
 from iadsim.geo.frames import ecef_to_geodetic_point
 from iadsim.npmath import pow as np_pow
@@ -391,3 +394,33 @@ def decision_capability(
         reserved_for, reserve_hold, min_frac, max_target_speed, pk, max_speed, burn, drag, max_flight, min_range,
         max_range, min_alt, max_alt, bm_range, bm_alt, basket, bm_class, frac, iterations)  # fmt: skip
     return acc, p_launch, v_launch, delay, tgo, assessed, speed, fc_update, capable, last_resort, taus, pips
+
+
+@njit(cache=True)
+def choose_among(f: np.ndarray, capable: np.ndarray, last_resort: np.ndarray, taus: np.ndarray, pips: np.ndarray,
+                 cost_usd: np.ndarray, preference: np.ndarray, cheapest: np.ndarray,
+                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:  # pragma: no cover - compiled  # fmt: skip
+    """The doctrine's choice among the capable types of each pair and the chosen type's τ and PIP.
+
+    Type b[p] = :func:`iadsim.c2.doctrine.choose_row` over the unit u = f[p]'s tables (cost
+    ``cost_usd[u]``, loadout rank ``preference[u]``, ``cheapest[u]``; ``last_resort[p]`` types
+    only where no other type is capable), −1 where none is capable; then τ = taus[p, b] (NaN
+    without one) and PIP = pips[p, b] (0 without one). Shapes: f (P,); capable, last_resort,
+    taus (P, I); pips (P, I, 3); cost_usd, preference (F, I); cheapest (F,).
+    Returns ``(b (P,) int64, tau (P,) s, pip (P, 3) m)``.
+    """
+    n_p = f.shape[0]
+    best = np.empty(n_p, np.int64)
+    tau = np.empty(n_p)
+    pip = np.zeros((n_p, 3))
+    for p in range(n_p):
+        u = f[p]
+        b = choose_row(capable[p], cost_usd[u], preference[u], cheapest[u], last_resort[p], True)
+        best[p] = b
+        if b >= 0:
+            tau[p] = taus[p, b]
+            for k in range(3):
+                pip[p, k] = pips[p, b, k]
+        else:
+            tau[p] = math.nan
+    return best, tau, pip
