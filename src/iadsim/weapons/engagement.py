@@ -239,7 +239,10 @@ def salvo_rounds(
     :func:`~iadsim.weapons.flyout.predicted_intercept_energy`) from the target state
     extrapolated to its own launch time (p + v δ + ½ a δ², v + a δ, δ = j · interval). A later
     round that can no longer reach the target within its flight time to maximum range flies its
-    maximum flight time (it will miss: the aim point stays the last PIP of the first round).
+    maximum flight time (it will miss: the aim point is the target's position at its launch).
+    One compiled call (:func:`iadsim.weapons.kernels.salvo_rounds`, PIP by
+    :func:`iadsim.weapons.kernels.solve_tau`, bit-identical to the NumPy
+    :func:`~iadsim.weapons.flyout.predicted_intercept_energy` with its default grid and steps).
 
     Parameters
     ----------
@@ -252,17 +255,8 @@ def salvo_rounds(
     ``(rep (R,), t_launch (R,), pip (R, 3), t_int (R,))``: engagement index of each round, its
     launch time, aim point and intercept time.
     """
-    from iadsim.weapons.flyout import predicted_intercept_energy
-
-    rep = np.repeat(np.arange(len(n_shots)), n_shots)
-    j = np.arange(len(rep)) - np.repeat(np.cumsum(n_shots) - n_shots, n_shots)
-    delay = (j * launch_interval_s[rep])[:, None]
-    st_launch = t_launch[rep] + delay[:, 0]
-    p_r = p_l[rep] + v_l[rep] * delay + 0.5 * a_l[rep] * delay**2
-    pip, tau = predicted_intercept_energy(p_r, v_l[rep] + a_l[rep] * delay, a_l[rep], launcher_m[rep],
-                                          max_speed_mps[rep], burn_time_s[rep], drag_time_s[rep],
-                                          max_flight_s[rep])  # fmt: skip
-    lost = ~np.isfinite(tau)
-    pip = np.where(lost[:, None], p_r, pip)
-    tau = np.where(lost, max_flight_s[rep], tau)
-    return rep, st_launch, pip, st_launch + tau
+    c64 = np.ascontiguousarray
+    return kernels.salvo_rounds(  # one compiled call; bit-identical to predicted_intercept_energy
+        c64(n_shots, np.int64), c64(launch_interval_s, float), c64(t_launch, float), c64(p_l, float), c64(v_l, float),
+        c64(a_l, float), c64(launcher_m, float), c64(max_speed_mps, float), c64(burn_time_s, float),
+        c64(drag_time_s, float), c64(max_flight_s, float), _PIP_GRID, _PIP_ITERATIONS)  # fmt: skip

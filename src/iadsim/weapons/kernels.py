@@ -20,12 +20,17 @@ it; that function's docstring is the reference for the model, this module for th
   delay, launch state, time to go, assessed class) and :func:`interceptor_capability`, composed
   in one call.
 
-No kernel draws random numbers. Results agree with the NumPy formulas to the last bits of
-floating point: summation order of a few dot products and the 3×3 determinant differ, and NumPy's
-SIMD ``expm1``/``cbrt``/``pow`` (SVML on AVX-512 machines) may round differently from libm.
-These kernels therefore only feed decisions (threshold tests, the chosen type); the rounds'
-PIP and intercept time, which set event times, stay on the NumPy path
-(:func:`iadsim.weapons.engagement.salvo_rounds`), so that event times stay bit-identical.
+* :func:`salvo_rounds` — :func:`iadsim.weapons.engagement.salvo_rounds` (each round's launch
+  state, PIP and intercept time by :func:`solve_tau`), one call.
+
+No kernel draws random numbers. The flyout (:func:`flyout_distance`, :func:`solve_tau`), the
+fire-control acceleration and :func:`salvo_rounds` repeat the NumPy formulas' operations in their
+order and call NumPy's own ``expm1`` / ``pow`` (:mod:`iadsim.npmath`), so the rounds' PIP and
+intercept times, which set event times, are bit-identical to
+:func:`iadsim.weapons.flyout.predicted_intercept_energy` (tested). Elsewhere results may differ
+from the NumPy formulas in the last bits (summation order of a few dot products, the 3×3
+determinant, NumPy's SIMD ``cbrt``); those results only feed decisions (threshold tests, the
+chosen type).
 """
 
 from __future__ import annotations
@@ -38,6 +43,7 @@ from numba import njit
 from iadsim.c2.doctrine import choose_row
 from iadsim.c2.evaluation import _time_to_go
 from iadsim.geo.frames import ecef_to_geodetic_point
+from iadsim.npmath import expm1 as np_expm1
 from iadsim.npmath import pow as np_pow
 from iadsim.units import MU_EARTH_M3PS2
 
@@ -93,11 +99,13 @@ geodetic = ecef_to_geodetic_point
 def flyout_distance(t: float, vm: float, tb: float, T: float) -> float:  # pragma: no cover - compiled
     """s(t) of the boost–coast flyout (:func:`iadsim.weapons.flyout.flyout_distance`), one round.
 
-    s = ½ v_m min(t, t_b)² / max(t_b, 10⁻⁹) + v_m T (1 − exp(−max(t − t_b, 0) / T)).
+    s = ½ v_m min(t, t_b)² / max(t_b, 10⁻⁹) + v_m T (1 − exp(−max(t − t_b, 0) / T)), the NumPy
+    formula's operations in its order and its ``expm1`` (:func:`iadsim.npmath.expm1`), so
+    bit-identical to it.
     """
     m = _nmin(t, tb)
     boost = 0.5 * vm * (m * m) / _nmax(tb, 1e-9)
-    coast = vm * T * (-math.expm1(-_nmax(t - tb, 0.0) / T))
+    coast = vm * T * (-np_expm1(-_nmax(t - tb, 0.0) / T))
     return boost + coast
 
 
@@ -424,3 +432,52 @@ def choose_among(f: np.ndarray, capable: np.ndarray, last_resort: np.ndarray, ta
         else:
             tau[p] = math.nan
     return best, tau, pip
+
+
+@njit(cache=True)
+def salvo_rounds(
+    n_shots: np.ndarray, launch_interval: np.ndarray, t_launch: np.ndarray, p_l: np.ndarray, v_l: np.ndarray,
+    a_l: np.ndarray, launcher: np.ndarray, max_speed: np.ndarray, burn: np.ndarray, drag: np.ndarray,
+    max_flight: np.ndarray, frac: np.ndarray, iterations: int,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:  # pragma: no cover - compiled  # fmt: skip
+    """Engagements expanded into rounds (the rule of :func:`iadsim.weapons.engagement.salvo_rounds`).
+
+    Round j of engagement e leaves δ = j · ``launch_interval[e]`` after ``t_launch[e]``, aimed
+    from the target state p + v δ + ½ a δ², v + a δ (p, v, a = ``p_l[e]``, ``v_l[e]``,
+    ``a_l[e]``): τ = :func:`solve_tau` (grid ``frac``, ``iterations`` regula-falsi steps),
+    PIP = p_r + v_r τ + ½ a τ²; a round with no intercept flies ``max_flight[e]`` at p_r.
+    Shapes: (E,) per engagement, (E, 3) vectors. Returns ``(rep (R,), t_launch (R,),
+    pip (R, 3), t_int (R,))``, R = Σ n_shots.
+    """
+    n_e = n_shots.shape[0]
+    n_r = 0
+    for e in range(n_e):
+        n_r += n_shots[e]
+    rep = np.empty(n_r, np.int64)
+    st = np.empty(n_r)
+    pip = np.empty((n_r, 3))
+    t_int = np.empty(n_r)
+    pr = np.empty(3)
+    vr = np.empty(3)
+    r = 0
+    for e in range(n_e):
+        for j in range(n_shots[e]):
+            d = j * launch_interval[e]
+            rep[r] = e
+            st[r] = t_launch[e] + d
+            for k in range(3):
+                pr[k] = p_l[e, k] + v_l[e, k] * d + 0.5 * a_l[e, k] * (d * d)
+                vr[k] = v_l[e, k] + a_l[e, k] * d
+            tau = solve_tau(pr[0], pr[1], pr[2], vr[0], vr[1], vr[2], a_l[e, 0], a_l[e, 1], a_l[e, 2],
+                            launcher[e, 0], launcher[e, 1], launcher[e, 2], max_speed[e], burn[e], drag[e],
+                            max_flight[e], frac, iterations)  # fmt: skip
+            if math.isfinite(tau):
+                for k in range(3):
+                    pip[r, k] = pr[k] + vr[k] * tau + 0.5 * a_l[e, k] * (tau * tau)
+            else:  # lost: no intercept, the round flies its maximum flight time
+                tau = max_flight[e]
+                for k in range(3):
+                    pip[r, k] = pr[k]
+            t_int[r] = st[r] + tau
+            r += 1
+    return rep, st, pip, t_int
