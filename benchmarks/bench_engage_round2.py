@@ -14,6 +14,6 @@ st = pstats.Stats(pr)
 res["calls_total"] = st.total_calls
 want = {"_engage", "salvo_rounds", "choose_among", "decision_capability", "_select", "_run"}
 for (fn, line, func), (cc, nc, tt, ct, callers) in st.stats.items():
-    if func in want and "wt-pen" in fn or func in want and "pen-base" in fn:
+    if func in want and "iadsim" in fn:
         res[f"{func}@{fn.split('/')[-1]}"] = {"ncalls": nc, "cum_s": round(ct, 4), "tottime_s": round(tt, 4)}
 print(json.dumps(res))
