@@ -1,18 +1,18 @@
-"""NumPy's own float64 ``arctan2``, ``tan`` and ``power`` as scalar functions for numba kernels.
+"""NumPy's own float64 ``arctan2``, ``tan``, ``power`` and ``expm1`` as scalar functions for numba kernels.
 
 Why: a compiled kernel that replaces a NumPy formula must give the same bits, and for these
-three functions NumPy and numba differ. NumPy (≥ 1.22, built with Intel's SVML) evaluates
-float64 ``arctan2``, ``tan`` and ``power`` with the SVML high-accuracy vector routines
-(``__svml_atan28_ha``, ``__svml_tan8_ha``, ``__svml_pow8_ha``, exported by
+functions NumPy and numba differ. NumPy (≥ 1.22, built with Intel's SVML) evaluates
+float64 ``arctan2``, ``tan``, ``power`` and ``expm1`` with the SVML high-accuracy vector routines
+(``__svml_atan28_ha``, ``__svml_tan8_ha``, ``__svml_pow8_ha``, ``__svml_expm18_ha``, exported by
 ``numpy._core._multiarray_umath``) whenever its runtime dispatch picked the AVX512_SKX / X86_V4
 loop, and with the C library otherwise; numba always calls the C library. Measured on this
 project's machines: libm and SVML disagree in the last bit on ≈ 7 % (``arctan2``), ≈ 40 % (``tan``)
 and ≈ 5 % (``x**3``) of random arguments, while ``sin``, ``cos``, ``sqrt`` and ``hypot`` agree.
 
-:func:`atan2`, :func:`tan` and :func:`pow` are numba intrinsics that call exactly what NumPy
+:func:`atan2`, :func:`tan`, :func:`pow` and :func:`expm1` are numba intrinsics that call exactly what NumPy
 calls here: the SVML routine (the scalar broadcast to the 8 lanes of a ``<8 x double>``, lane 0
 returned) when NumPy's dispatch for that ufunc is not its baseline and the symbol is exported,
-else the C library's ``atan2`` / ``tan`` / ``pow``. The choice is made once at import and
+else the C library's ``atan2`` / ``tan`` / ``pow`` / ``expm1``. The choice is made once at import and
 compiled into the kernels (numba's on-disk cache is keyed by the CPU, so another machine compiles
 its own). ``tests/unit/test_npmath.py`` checks bit-identity with NumPy on random arguments; with
 ``NPY_DISABLE_CPU_FEATURES="X86_V4 AVX512_ICL AVX512_SPR"`` (NumPy on its baseline loops, as on a
@@ -34,10 +34,10 @@ from numba import types
 from numba.core import cgutils
 from numba.extending import intrinsic
 
-__all__ = ["atan2", "tan", "pow", "atan2_block", "tan_block", "BLOCK", "USES_SVML"]
+__all__ = ["atan2", "tan", "pow", "expm1", "atan2_block", "tan_block", "BLOCK", "USES_SVML"]
 
 _SVML = {"arctan2": ("__svml_atan28_ha", "atan2", 2), "tan": ("__svml_tan8_ha", "tan", 1),
-         "power": ("__svml_pow8_ha", "pow", 2)}  # fmt: skip
+         "power": ("__svml_pow8_ha", "pow", 2), "expm1": ("__svml_expm18_ha", "expm1", 1)}  # fmt: skip
 
 
 def _umath() -> Any:
@@ -115,6 +115,12 @@ def tan(typingctx: Any, x: Any) -> Any:
 def pow(typingctx: Any, x: Any, y: Any) -> Any:  # noqa: A001 - NumPy's name for it is power
     """``np.power(x, y)`` (= ``x ** y`` on float64 arrays) for float64 scalars, bit for bit."""
     return types.float64(types.float64, types.float64), _codegen("power")
+
+
+@intrinsic
+def expm1(typingctx: Any, x: Any) -> Any:
+    """``np.expm1(x)`` for a float64 scalar, bit for bit (compiled code only)."""
+    return types.float64(types.float64), _codegen("expm1")
 
 
 #: Lanes of one :func:`atan2_block` / :func:`tan_block` call.

@@ -49,8 +49,24 @@ def test_integer_cube_matches_numpy_operator() -> None:
     assert np.array_equal(got, r**3)
 
 
+@njit(cache=True)
+def _eval_expm1(x: np.ndarray) -> np.ndarray:  # pragma: no cover - compiled
+    out = np.empty(x.size)
+    for i in range(x.size):
+        out[i] = npmath.expm1(x[i])
+    return out
+
+
+def test_expm1_bit_identical_to_numpy() -> None:
+    """expm1 over many scales (the flyout's −(t − t_b)/T lies in [−50, 0]), special values too."""
+    x, _ = _args()
+    x = np.concatenate([x, -np.random.default_rng(4).uniform(0.0, 50.0, 50_000), [-745.0, 710.0, 1e-300]])
+    with np.errstate(over="ignore", invalid="ignore"):
+        assert np.array_equal(_eval_expm1(x), np.expm1(x), equal_nan=True)
+
+
 def test_reports_which_library_it_uses() -> None:
-    assert set(npmath.USES_SVML) == {"arctan2", "tan", "power"}
+    assert set(npmath.USES_SVML) == {"arctan2", "tan", "power", "expm1"}
     assert all(isinstance(v, bool) for v in npmath.USES_SVML.values())
 
 
@@ -73,13 +89,18 @@ def test_c_library_path_calls_libm() -> None:
     def c_pow(typingctx, x, y):  # type: ignore[no-untyped-def]
         return types.float64(types.float64, types.float64), npmath._codegen("power", svml=False)
 
+    @intrinsic
+    def c_expm1(typingctx, x):  # type: ignore[no-untyped-def]
+        return types.float64(types.float64), npmath._codegen("expm1", svml=False)
+
     @njit
     def run(x: np.ndarray, y: np.ndarray) -> np.ndarray:  # pragma: no cover - compiled
-        out = np.empty((3, x.size))
+        out = np.empty((4, x.size))
         for i in range(x.size):
             out[0, i] = c_atan2(y[i], x[i])
             out[1, i] = c_tan(x[i])
             out[2, i] = c_pow(abs(x[i]), 3.0)
+            out[3, i] = c_expm1(x[i])
         return out
 
     rng = np.random.default_rng(3)
@@ -88,6 +109,7 @@ def test_c_library_path_calls_libm() -> None:
     assert got[0].tolist() == [math.atan2(b, a) for a, b in zip(x, y)]
     assert got[1].tolist() == [math.tan(a) for a in x]
     assert got[2].tolist() == [math.pow(abs(a), 3.0) for a in x]
+    assert got[3].tolist() == [math.expm1(a) for a in x]
 
 
 @njit(cache=True)

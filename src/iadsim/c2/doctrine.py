@@ -24,7 +24,10 @@ Rule, as a lexicographic key per (pair, type), smallest wins, infeasible types e
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
+from numba import njit
 
 WEAPON_CHOICES: tuple[str, ...] = ("loadout-order", "cheapest")
 DOCTRINES: tuple[str, ...] = ("salvo", "shoot-look-shoot")
@@ -60,21 +63,55 @@ def choose_interceptor(capable: np.ndarray, cost_usd: np.ndarray, loadout_rank: 
     loadout_rank : (P, I) position of the type in the unit's loadout (lower first).
     cheapest : (P,) bool — the unit's weapon_choice is ``cheapest`` (else ``loadout-order``).
     """
-    cap = np.asarray(capable, bool)
+    cap = np.ascontiguousarray(capable, bool)
     P, I = cap.shape
     if P == 0 or I == 0:
         return np.full(P, -1, np.int64)
-    cost = np.asarray(cost_usd, float)
-    rank_cost = np.where(np.asarray(cheapest, bool)[:, None], np.where(np.isnan(cost), np.inf, cost), 0.0)
-    rank_cost = np.where(cap, rank_cost, np.inf)
-    lr = np.where(cap, np.asarray(loadout_rank, float), np.inf)
-    if last_resort is not None:  # tier 1 (reserved rounds) only where no tier-0 type is capable
-        tier0 = cap & ~np.asarray(last_resort, bool)
-        cap = np.where(tier0.any(axis=1, keepdims=True), tier0, cap)
-        rank_cost = np.where(cap, rank_cost, np.inf)
-        lr = np.where(cap, lr, np.inf)
-    # lexicographic (rank_cost, loadout_rank): best cost, then the lowest loadout rank among ties
-    best_cost = rank_cost.min(axis=1, keepdims=True)
-    tie = cap & (rank_cost == best_cost)
-    choice = np.argmin(np.where(tie, lr, np.inf), axis=1)
-    return np.where(cap.any(axis=1), choice, -1).astype(np.int64)
+    c64 = np.ascontiguousarray
+    use_lr = last_resort is not None
+    lr = c64(last_resort, bool) if use_lr else cap
+    return np.asarray(choose_interceptor_kernel(cap, c64(cost_usd, float), c64(loadout_rank, float),
+                                                c64(cheapest, bool), lr, use_lr))
+
+
+@njit(cache=True)
+def choose_row(cap: np.ndarray, cost: np.ndarray, rank: np.ndarray, cheapest: bool, last_resort: np.ndarray,
+               use_last_resort: bool) -> int:  # pragma: no cover - compiled  # fmt: skip
+    """The doctrine's choice for one pair (the rule of :func:`choose_interceptor`), −1 if none.
+
+    Tier 1 (``last_resort`` types, with ``use_last_resort``) only where no tier-0 type is
+    capable; then the smallest key (rank_cost, loadout_rank), rank_cost = cost (NaN → +∞) under
+    ``cheapest``, else 0; among equal keys the first type. Shapes: cap, cost, rank, last_resort
+    (I,) (rank: the loadout order, finite).
+    """
+    n = cap.shape[0]
+    tier0 = False
+    if use_last_resort:
+        for i in range(n):
+            if cap[i] and not last_resort[i]:
+                tier0 = True
+                break
+    best = -1
+    best_cost = math.inf
+    best_rank = math.inf
+    for i in range(n):
+        if not cap[i] or (tier0 and last_resort[i]):
+            continue
+        c = 0.0
+        if cheapest:
+            c = math.inf if cost[i] != cost[i] else cost[i]
+        r = float(rank[i])
+        if best < 0 or c < best_cost or (c == best_cost and r < best_rank):
+            best, best_cost, best_rank = i, c, r
+    return best
+
+
+@njit(cache=True)
+def choose_interceptor_kernel(cap: np.ndarray, cost: np.ndarray, rank: np.ndarray, cheapest: np.ndarray,
+                              last_resort: np.ndarray, use_last_resort: bool) -> np.ndarray:  # pragma: no cover - compiled  # fmt: skip
+    """:func:`choose_row` for every pair: (P, I) tables, cheapest (P,). Returns (P,) int64."""
+    n_p = cap.shape[0]
+    out = np.empty(n_p, np.int64)
+    for p in range(n_p):
+        out[p] = choose_row(cap[p], cost[p], rank[p], cheapest[p], last_resort[p], use_last_resort)
+    return out

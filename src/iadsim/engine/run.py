@@ -1010,14 +1010,14 @@ def _engage(ctx: _Ctx, conf: np.ndarray, ready_fu: np.ndarray, t: float, magazin
     cued = (fcs.radar[obj] < 0) & ~remote
     # delay, launch state, time to go, the class assessed from the track's kinematics (never the
     # truth label; the truth (−1 = false track) only annotates the events and resolves the
-    # outcome) and the interceptor capability rules: one compiled call
-    acc = flyout.ballistic_acceleration(p, v)  # NumPy (its SIMD pow): the launch state reaches the events
+    # outcome), the fire-control acceleration model and the interceptor capability rules: one
+    # compiled call
     ds = engagement.decision_capability(
-        f, x, acc, cued, Pc, world.scenario.fidelity.midcourse_updates, tracks.q,
+        f, x, cued, Pc, world.scenario.fidelity.midcourse_updates, tracks.q,
         magazine, fus, ic, fcr.cue_delay_s, fcr.track_update_s, ctx.asset_ecef)  # fmt: skip
     if not ds.capable.any():  # nothing capable: no pair can be feasible
         return
-    p_launch, v_launch, delay, tgo, assessed, fc_update = ds.p_launch, ds.v_launch, ds.delay, ds.tgo, ds.assessed, ds.fc_update
+    acc, p_launch, v_launch, delay, tgo, assessed, fc_update = ds.acc, ds.p_launch, ds.v_launch, ds.delay, ds.tgo, ds.assessed, ds.fc_update
     own = fcs.radar[obj]
     # channels of every radar for every pair: target channels (objects held) and guidance
     # channels (guided rounds in flight); an object already held by radar s needs no new channel.

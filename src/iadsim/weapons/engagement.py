@@ -150,25 +150,21 @@ def choose_among(f: np.ndarray, capable: np.ndarray, last_resort: np.ndarray, ta
                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:  # fmt: skip
     """The last two rules of :func:`choose_interceptor` on its capability arrays: fire-control
     support of the PIP (``pip_supported``), then the doctrine's choice
-    (:func:`~iadsim.c2.doctrine.choose_interceptor`).
+    (:func:`~iadsim.c2.doctrine.choose_interceptor`'s rule, compiled with the gather of the chosen
+    type's τ and PIP: :func:`iadsim.weapons.kernels.choose_among`).
 
     Shapes: f (P,); capable, last_resort (P, I) bool; taus (P, I) s; pips (P, I, 3) m (the
     arrays of :func:`~iadsim.weapons.kernels.interceptor_capability`; ``capable`` is updated in
     place). Returns ``(itype (P,), tau (P,), pip (P, 3))`` as :func:`choose_interceptor`.
     """
-    from iadsim.c2 import doctrine
-
-    P = len(f)
+    f = np.ascontiguousarray(f, np.int64)
     if pip_supported is not None:
         pj, ij = np.nonzero(capable)
         if len(pj):
             capable[pj, ij] = pip_supported(pips[pj, ij], pj)
-    best = doctrine.choose_interceptor(capable, ic.cost_usd[f], fus.preference[f], fus.weapon_cheapest[f], last_resort)
-    has = best >= 0
-    bi = np.maximum(best, 0)
-    rows = np.arange(P)
-    best_tau = np.where(has, taus[rows, bi], np.nan)
-    best_pip = np.where(has[:, None], pips[rows, bi], 0.0)
+    # the doctrine's choice and the chosen type's τ, PIP: one compiled call
+    best, best_tau, best_pip = kernels.choose_among(f, capable, last_resort, taus, pips, ic.cost_usd, fus.preference,
+                                                    fus.weapon_cheapest)  # fmt: skip
     return best, best_tau, best_pip
 
 
@@ -180,6 +176,7 @@ _CLASS_THRESHOLDS = np.array([_cl.BALLISTIC_MIN_SPEED_MPS, _cl.BALLISTIC_MIN_ALT
 class DecisionState(NamedTuple):
     """Per-pair state of one decision cycle (:func:`decision_capability`); shapes in its docstring."""
 
+    acc: np.ndarray
     p_launch: np.ndarray
     v_launch: np.ndarray
     delay: np.ndarray
@@ -193,28 +190,28 @@ class DecisionState(NamedTuple):
     pips: np.ndarray
 
 
-def decision_capability(f: np.ndarray, x: np.ndarray, acc: np.ndarray, cued: np.ndarray, P_now: np.ndarray,
+def decision_capability(f: np.ndarray, x: np.ndarray, cued: np.ndarray, P_now: np.ndarray,
                         midcourse: bool, q_m2ps3: float, magazine: np.ndarray, fus: FireUnitArrays,
                         ic: InterceptorTable, cue_delay_s: np.ndarray, track_update_s: np.ndarray,
                         asset_ecef_m: np.ndarray) -> DecisionState:  # fmt: skip
     """One decision cycle's per-pair state and the capability rules of :func:`choose_interceptor`.
 
-    One compiled call (:func:`iadsim.weapons.kernels.decision_capability`): decision-to-launch
+    One compiled call (:func:`iadsim.weapons.kernels.decision_capability`): the fire-control
+    acceleration model a (:func:`~iadsim.weapons.flyout.ballistic_acceleration`), decision-to-launch
     delay (reaction time + the fire-control cue delay where the object is not yet held,
-    ``cued``), launch state (:func:`launch_kinematics` with the fire-control acceleration
-    ``acc``), time to go (:func:`iadsim.c2.evaluation.time_to_go`), assessed class
+    ``cued``), launch state (:func:`launch_kinematics`), time to go (:func:`iadsim.c2.evaluation.time_to_go`), assessed class
     (:func:`iadsim.c2.classification.classify`, never the truth), speed, and the capability of every
     (pair, type) before the fire-control support test; :func:`choose_among` finishes the choice.
     With ``midcourse`` the hand-over age is the unit's fire-control update interval.
 
-    Shapes: f (P,), x (P, 6) track states at the decision time, acc (P, 3), cued (P,) bool,
+    Shapes: f (P,), x (P, 6) track states at the decision time, cued (P,) bool,
     P_now (P, 6, 6), magazine (F, I); cue_delay_s, track_update_s (S,) of the fire-control radars
     (``fus.fc_mask`` (F, S)); asset_ecef_m (A, 3).
     """
     c64 = np.ascontiguousarray
     thr = _CLASS_THRESHOLDS
     return DecisionState(*kernels.decision_capability(
-        c64(f, np.int64), c64(x, float), c64(acc, float), c64(cued, bool), c64(P_now, float), bool(midcourse),
+        c64(f, np.int64), c64(x, float), c64(cued, bool), c64(P_now, float), bool(midcourse),
         float(q_m2ps3), fus.reaction_time_s, fus.fc_mask, c64(cue_delay_s, float), c64(track_update_s, float),
         c64(asset_ecef_m, float).reshape(-1, 3), 1.0, thr, c64(magazine, np.int64), fus.ecef_m, fus.enu_rot,
         fus.reserved_for, fus.reserve_hold, fus.min_handover_pk_fraction, ic.max_target_speed_mps, ic.pk,
@@ -242,7 +239,10 @@ def salvo_rounds(
     :func:`~iadsim.weapons.flyout.predicted_intercept_energy`) from the target state
     extrapolated to its own launch time (p + v δ + ½ a δ², v + a δ, δ = j · interval). A later
     round that can no longer reach the target within its flight time to maximum range flies its
-    maximum flight time (it will miss: the aim point stays the last PIP of the first round).
+    maximum flight time (it will miss: the aim point is the target's position at its launch).
+    One compiled call (:func:`iadsim.weapons.kernels.salvo_rounds`, PIP by
+    :func:`iadsim.weapons.kernels.solve_tau`, bit-identical to the NumPy
+    :func:`~iadsim.weapons.flyout.predicted_intercept_energy` with its default grid and steps).
 
     Parameters
     ----------
@@ -255,17 +255,8 @@ def salvo_rounds(
     ``(rep (R,), t_launch (R,), pip (R, 3), t_int (R,))``: engagement index of each round, its
     launch time, aim point and intercept time.
     """
-    from iadsim.weapons.flyout import predicted_intercept_energy
-
-    rep = np.repeat(np.arange(len(n_shots)), n_shots)
-    j = np.arange(len(rep)) - np.repeat(np.cumsum(n_shots) - n_shots, n_shots)
-    delay = (j * launch_interval_s[rep])[:, None]
-    st_launch = t_launch[rep] + delay[:, 0]
-    p_r = p_l[rep] + v_l[rep] * delay + 0.5 * a_l[rep] * delay**2
-    pip, tau = predicted_intercept_energy(p_r, v_l[rep] + a_l[rep] * delay, a_l[rep], launcher_m[rep],
-                                          max_speed_mps[rep], burn_time_s[rep], drag_time_s[rep],
-                                          max_flight_s[rep])  # fmt: skip
-    lost = ~np.isfinite(tau)
-    pip = np.where(lost[:, None], p_r, pip)
-    tau = np.where(lost, max_flight_s[rep], tau)
-    return rep, st_launch, pip, st_launch + tau
+    c64 = np.ascontiguousarray
+    return kernels.salvo_rounds(  # one compiled call; bit-identical to predicted_intercept_energy
+        c64(n_shots, np.int64), c64(launch_interval_s, float), c64(t_launch, float), c64(p_l, float), c64(v_l, float),
+        c64(a_l, float), c64(launcher_m, float), c64(max_speed_mps, float), c64(burn_time_s, float),
+        c64(drag_time_s, float), c64(max_flight_s, float), _PIP_GRID, _PIP_ITERATIONS)  # fmt: skip

@@ -81,13 +81,15 @@ def ballistic_acceleration(p_m: np.ndarray, v_mps: np.ndarray, min_speed_mps: fl
     No aircraft, cruise missile or drone of the catalogue flies at 1 km/s; a track that fast is
     treated as a ballistic body in free fall, a = −μ p / |p|³ (point-mass gravity, ECEF, Earth
     rotation neglected). Slower tracks get a = 0 (constant velocity).
-    """
-    from iadsim.units import MU_EARTH_M3PS2
 
-    r = np.linalg.norm(p_m, axis=1)
-    g = -MU_EARTH_M3PS2 * p_m / (r**3)[:, None]
-    fast = np.linalg.norm(v_mps, axis=1) >= min_speed_mps
-    return np.where(fast[:, None], g, 0.0)
+    Shapes: p_m, v_mps (P, 3) [m, m/s]. Returns (P, 3) [m/s²]. One compiled call
+    (:func:`iadsim.weapons.kernels.ballistic_acceleration`, bit-identical to the NumPy formula
+    ``−μ p / (|p|**3)[:, None]`` where ``|v| ≥ min_speed_mps``).
+    """
+    from iadsim.weapons.kernels import ballistic_acceleration as kernel
+
+    return np.asarray(kernel(np.ascontiguousarray(p_m, float).reshape(-1, 3),
+                             np.ascontiguousarray(v_mps, float).reshape(-1, 3), float(min_speed_mps)))
 
 
 # ------------------------------------------------------------------ energy-limited flyout

@@ -11,15 +11,26 @@ it; that function's docstring is the reference for the model, this module for th
 * ``geodetic`` — :func:`iadsim.geo.frames.ecef_to_geodetic_point` (Heikkinen 1982 / Zhu 1993),
   the one compiled geodesy kernel, re-exported;
 * :func:`classify_tracks` — :func:`iadsim.c2.classification.classify` (rule table in that module);
-* :func:`decision_capability` — one decision cycle's per-pair state (delay, launch state, time
-  to go, assessed class) and :func:`interceptor_capability`, composed in one call.
+* :func:`ballistic_acceleration` — :func:`iadsim.weapons.flyout.ballistic_acceleration` (the
+  fire-control acceleration model), its ``r**3`` through :func:`iadsim.npmath.pow` (NumPy's own
+  SIMD ``pow``), so it is bit-identical to the NumPy formula;
+* :func:`choose_among` — the doctrine's choice (:func:`iadsim.c2.doctrine.choose_row`) per pair
+  and the chosen type's τ and PIP, one call;
+* :func:`decision_capability` — one decision cycle's per-pair state (fire-control acceleration,
+  delay, launch state, time to go, assessed class) and :func:`interceptor_capability`, composed
+  in one call.
 
-No kernel draws random numbers. Results agree with the NumPy formulas to the last bits of
-floating point: summation order of a few dot products and the 3×3 determinant differ, and NumPy's
-SIMD ``expm1``/``cbrt``/``pow`` (SVML on AVX-512 machines) may round differently from libm.
-These kernels therefore only feed decisions (threshold tests, the chosen type); the rounds'
-PIP and intercept time, which set event times, stay on the NumPy path
-(:func:`iadsim.weapons.engagement.salvo_rounds`), so that event times stay bit-identical.
+* :func:`salvo_rounds` — :func:`iadsim.weapons.engagement.salvo_rounds` (each round's launch
+  state, PIP and intercept time by :func:`solve_tau`), one call.
+
+No kernel draws random numbers. The flyout (:func:`flyout_distance`, :func:`solve_tau`), the
+fire-control acceleration and :func:`salvo_rounds` repeat the NumPy formulas' operations in their
+order and call NumPy's own ``expm1`` / ``pow`` (:mod:`iadsim.npmath`), so the rounds' PIP and
+intercept times, which set event times, are bit-identical to
+:func:`iadsim.weapons.flyout.predicted_intercept_energy` (tested). Elsewhere results may differ
+from the NumPy formulas in the last bits (summation order of a few dot products, the 3×3
+determinant, NumPy's SIMD ``cbrt``); those results only feed decisions (threshold tests, the
+chosen type).
 """
 
 from __future__ import annotations
@@ -29,8 +40,12 @@ import math
 import numpy as np
 from numba import njit
 
+from iadsim.c2.doctrine import choose_row
 from iadsim.c2.evaluation import _time_to_go
 from iadsim.geo.frames import ecef_to_geodetic_point
+from iadsim.npmath import expm1 as np_expm1
+from iadsim.npmath import pow as np_pow
+from iadsim.units import MU_EARTH_M3PS2
 
 
 
@@ -50,6 +65,32 @@ def _nmax(x: float, y: float) -> float:  # pragma: no cover - compiled
     return x if x >= y else y
 
 
+#: the fire-control acceleration model's speed threshold in :func:`decision_capability` (the
+#: default ``min_speed_mps`` of :func:`iadsim.weapons.flyout.ballistic_acceleration`) [m/s]
+FC_BALLISTIC_MIN_SPEED_MPS = 1000.0
+
+
+@njit(cache=True)
+def ballistic_acceleration(p: np.ndarray, v: np.ndarray, min_speed_mps: float) -> np.ndarray:  # pragma: no cover - compiled
+    """Fire-control acceleration model (:func:`iadsim.weapons.flyout.ballistic_acceleration`), bit for bit.
+
+    a = −μ p / |p|³ (point-mass gravity, ECEF) where |v| ≥ ``min_speed_mps``, else 0. Same
+    operations in the same order as the NumPy formula: |x| = sqrt((x₀² + x₁²) + x₂²), |p|³ by
+    NumPy's own ``power`` (:func:`iadsim.npmath.pow`; libm's ``pow`` rounds differently), then
+    (−μ p) / |p|³. Shapes: p, v (P, 3) [m, m/s]. Returns (P, 3) [m/s²].
+    """
+    n = p.shape[0]
+    out = np.zeros((n, 3))
+    for j in range(n):
+        sp = math.sqrt(v[j, 0] * v[j, 0] + v[j, 1] * v[j, 1] + v[j, 2] * v[j, 2])
+        if sp >= min_speed_mps:
+            r = math.sqrt(p[j, 0] * p[j, 0] + p[j, 1] * p[j, 1] + p[j, 2] * p[j, 2])
+            r3 = np_pow(r, 3.0)
+            for k in range(3):
+                out[j, k] = -MU_EARTH_M3PS2 * p[j, k] / r3
+    return out
+
+
 # one point's (lat rad, lon rad, h m): the compiled closed form of iadsim.geo.frames, not a copy
 geodetic = ecef_to_geodetic_point
 
@@ -58,11 +99,13 @@ geodetic = ecef_to_geodetic_point
 def flyout_distance(t: float, vm: float, tb: float, T: float) -> float:  # pragma: no cover - compiled
     """s(t) of the boost–coast flyout (:func:`iadsim.weapons.flyout.flyout_distance`), one round.
 
-    s = ½ v_m min(t, t_b)² / max(t_b, 10⁻⁹) + v_m T (1 − exp(−max(t − t_b, 0) / T)).
+    s = ½ v_m min(t, t_b)² / max(t_b, 10⁻⁹) + v_m T (1 − exp(−max(t − t_b, 0) / T)), the NumPy
+    formula's operations in its order and its ``expm1`` (:func:`iadsim.npmath.expm1`), so
+    bit-identical to it.
     """
     m = _nmin(t, tb)
     boost = 0.5 * vm * (m * m) / _nmax(tb, 1e-9)
-    coast = vm * T * (-math.expm1(-_nmax(t - tb, 0.0) / T))
+    coast = vm * T * (-np_expm1(-_nmax(t - tb, 0.0) / T))
     return boost + coast
 
 
@@ -279,7 +322,7 @@ def classify_tracks(p: np.ndarray, v: np.ndarray, ballistic_speed: float, ballis
 
 @njit(cache=True)
 def decision_capability(
-    f: np.ndarray, x: np.ndarray, acc: np.ndarray, cued: np.ndarray, P_now: np.ndarray, has_age: bool, q: float,
+    f: np.ndarray, x: np.ndarray, cued: np.ndarray, P_now: np.ndarray, has_age: bool, q: float,
     reaction: np.ndarray, fc_mask: np.ndarray, cue_delay: np.ndarray, track_update: np.ndarray, assets: np.ndarray,
     min_closing: float, cls_thresholds: np.ndarray, magazine: np.ndarray, launcher: np.ndarray, enu_rot: np.ndarray,
     reserved_for: np.ndarray, reserve_hold: np.ndarray, min_frac: np.ndarray, max_target_speed: np.ndarray,
@@ -287,13 +330,15 @@ def decision_capability(
     min_range: np.ndarray, max_range: np.ndarray, min_alt: np.ndarray, max_alt: np.ndarray, bm_range: np.ndarray,
     bm_alt: np.ndarray, basket: np.ndarray, bm_class: int, frac: np.ndarray, iterations: int,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray,
-           np.ndarray, np.ndarray, np.ndarray, np.ndarray]:  # pragma: no cover - compiled  # fmt: skip
+           np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:  # pragma: no cover - compiled  # fmt: skip
     """The per-pair state of one decision cycle and the capability of every (pair, type), one call.
 
-    For the candidate pairs (unit u = f[p], track estimate x[p] = (p, v) at the decision time,
-    fire-control acceleration model a = ``acc[p]``) the rules of ``engine/run.py _engage``, in
-    order, composed from the kernels that hold them:
+    For the candidate pairs (unit u = f[p], track estimate x[p] = (p, v) at the decision time)
+    the rules of ``engine/run.py _engage``, in order, composed from the kernels that hold them:
 
+    * fire-control acceleration model a (:func:`ballistic_acceleration`, 1 km/s threshold of
+      :func:`iadsim.weapons.flyout.ballistic_acceleration`; bit-identical to NumPy's, so p_L and
+      v_L, which reach the events through the rounds' PIP, are bit-identical too);
     * fire-control cue delay and update interval of each unit: the minimum over its fire-control
       radars (``fc_mask``) of ``cue_delay`` / ``track_update`` (∞ without one; 0 with no radar
       at all, S = 0);
@@ -308,17 +353,13 @@ def decision_capability(
       ``has_age``);
     * :func:`interceptor_capability` of every (pair, type).
 
-    ``a`` itself is computed by NumPy (:func:`iadsim.weapons.flyout.ballistic_acceleration`: its
-    ``r**3`` is NumPy's SIMD ``pow``, which rounds differently from libm), so p_L and v_L, which
-    reach the events through the rounds' PIP, are bit-identical to the NumPy formula.
-
-    Shapes: f (P,), x (P, 6), acc (P, 3), cued (P,) bool, P_now (P, 6, 6); unit tables (F, …),
+    Shapes: f (P,), x (P, 6), cued (P,) bool, P_now (P, 6, 6); unit tables (F, …),
     radar tables (S,), assets (A, 3); the type tables of :func:`interceptor_capability`.
 
     Returns
     -------
-    ``(p_launch (P, 3), v_launch (P, 3), delay (P,), tgo (P,), assessed (P,), speed (P,),
-    fc_update (F,), capable (P, I), last_resort (P, I), tau (P, I), pip (P, I, 3))``.
+    ``(acc (P, 3), p_launch (P, 3), v_launch (P, 3), delay (P,), tgo (P,), assessed (P,),
+    speed (P,), fc_update (F,), capable (P, I), last_resort (P, I), tau (P, I), pip (P, I, 3))``.
     """
     n_p = f.shape[0]
     n_f, n_s = fc_mask.shape
@@ -340,6 +381,7 @@ def decision_capability(
     delay = np.empty(n_p)
     speed = np.empty(n_p)
     age = np.zeros(n_p)
+    acc = ballistic_acceleration(x[:, :3], x[:, 3:], FC_BALLISTIC_MIN_SPEED_MPS)
     for j in range(n_p):
         u = f[j]
         d = reaction[u] + (fc_cue[u] if cued[j] else 0.0)
@@ -359,4 +401,83 @@ def decision_capability(
         f, p_launch, v_launch, acc, delay, tgo, speed, P_now, age, has_age, q, assessed, magazine, launcher, enu_rot,
         reserved_for, reserve_hold, min_frac, max_target_speed, pk, max_speed, burn, drag, max_flight, min_range,
         max_range, min_alt, max_alt, bm_range, bm_alt, basket, bm_class, frac, iterations)  # fmt: skip
-    return p_launch, v_launch, delay, tgo, assessed, speed, fc_update, capable, last_resort, taus, pips
+    return acc, p_launch, v_launch, delay, tgo, assessed, speed, fc_update, capable, last_resort, taus, pips
+
+
+@njit(cache=True)
+def choose_among(f: np.ndarray, capable: np.ndarray, last_resort: np.ndarray, taus: np.ndarray, pips: np.ndarray,
+                 cost_usd: np.ndarray, preference: np.ndarray, cheapest: np.ndarray,
+                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:  # pragma: no cover - compiled  # fmt: skip
+    """The doctrine's choice among the capable types of each pair and the chosen type's τ and PIP.
+
+    Type b[p] = :func:`iadsim.c2.doctrine.choose_row` over the unit u = f[p]'s tables (cost
+    ``cost_usd[u]``, loadout rank ``preference[u]``, ``cheapest[u]``; ``last_resort[p]`` types
+    only where no other type is capable), −1 where none is capable; then τ = taus[p, b] (NaN
+    without one) and PIP = pips[p, b] (0 without one). Shapes: f (P,); capable, last_resort,
+    taus (P, I); pips (P, I, 3); cost_usd, preference (F, I); cheapest (F,).
+    Returns ``(b (P,) int64, tau (P,) s, pip (P, 3) m)``.
+    """
+    n_p = f.shape[0]
+    best = np.empty(n_p, np.int64)
+    tau = np.empty(n_p)
+    pip = np.zeros((n_p, 3))
+    for p in range(n_p):
+        u = f[p]
+        b = choose_row(capable[p], cost_usd[u], preference[u], cheapest[u], last_resort[p], True)
+        best[p] = b
+        if b >= 0:
+            tau[p] = taus[p, b]
+            for k in range(3):
+                pip[p, k] = pips[p, b, k]
+        else:
+            tau[p] = math.nan
+    return best, tau, pip
+
+
+@njit(cache=True)
+def salvo_rounds(
+    n_shots: np.ndarray, launch_interval: np.ndarray, t_launch: np.ndarray, p_l: np.ndarray, v_l: np.ndarray,
+    a_l: np.ndarray, launcher: np.ndarray, max_speed: np.ndarray, burn: np.ndarray, drag: np.ndarray,
+    max_flight: np.ndarray, frac: np.ndarray, iterations: int,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:  # pragma: no cover - compiled  # fmt: skip
+    """Engagements expanded into rounds (the rule of :func:`iadsim.weapons.engagement.salvo_rounds`).
+
+    Round j of engagement e leaves δ = j · ``launch_interval[e]`` after ``t_launch[e]``, aimed
+    from the target state p + v δ + ½ a δ², v + a δ (p, v, a = ``p_l[e]``, ``v_l[e]``,
+    ``a_l[e]``): τ = :func:`solve_tau` (grid ``frac``, ``iterations`` regula-falsi steps),
+    PIP = p_r + v_r τ + ½ a τ²; a round with no intercept flies ``max_flight[e]`` at p_r.
+    Shapes: (E,) per engagement, (E, 3) vectors. Returns ``(rep (R,), t_launch (R,),
+    pip (R, 3), t_int (R,))``, R = Σ n_shots.
+    """
+    n_e = n_shots.shape[0]
+    n_r = 0
+    for e in range(n_e):
+        n_r += n_shots[e]
+    rep = np.empty(n_r, np.int64)
+    st = np.empty(n_r)
+    pip = np.empty((n_r, 3))
+    t_int = np.empty(n_r)
+    pr = np.empty(3)
+    vr = np.empty(3)
+    r = 0
+    for e in range(n_e):
+        for j in range(n_shots[e]):
+            d = j * launch_interval[e]
+            rep[r] = e
+            st[r] = t_launch[e] + d
+            for k in range(3):
+                pr[k] = p_l[e, k] + v_l[e, k] * d + 0.5 * a_l[e, k] * (d * d)
+                vr[k] = v_l[e, k] + a_l[e, k] * d
+            tau = solve_tau(pr[0], pr[1], pr[2], vr[0], vr[1], vr[2], a_l[e, 0], a_l[e, 1], a_l[e, 2],
+                            launcher[e, 0], launcher[e, 1], launcher[e, 2], max_speed[e], burn[e], drag[e],
+                            max_flight[e], frac, iterations)  # fmt: skip
+            if math.isfinite(tau):
+                for k in range(3):
+                    pip[r, k] = pr[k] + vr[k] * tau + 0.5 * a_l[e, k] * (tau * tau)
+            else:  # lost: no intercept, the round flies its maximum flight time
+                tau = max_flight[e]
+                for k in range(3):
+                    pip[r, k] = pr[k]
+            t_int[r] = st[r] + tau
+            r += 1
+    return rep, st, pip, t_int
