@@ -268,17 +268,10 @@ def _run(world: World, streams: Any, progress: Progress | None) -> tuple[pa.Tabl
             if ns is not None:  # network cues: fire-control dwells at delivered remote tracks
                 cdet = net_mod.cue_dwells(ns, world, tracks, fcs.obj, fcs.radar >= 0, t, pos, active, ctx.cue_st)
                 fdet = radar_mod.Detections.concat(fdet, cdet) if len(cdet) else fdet
-            if len(fdet) and len(det):
-                # a dwell in the tick of a search look that detected the same object adds no
-                # second measurement of it (one echo per radar, object and tick)
-                seen = isin_small(fdet.sensor * (N + 1) + fdet.target, det.sensor * (N + 1) + np.maximum(det.target, -1))
-                if seen.any():
-                    keep = np.flatnonzero(~seen)
-                    fdet = radar_mod.Detections(**{fl: (getattr(fdet, fl) if fl == "time_s" else getattr(fdet, fl)[keep])
-                                                   for fl in ("sensor", "target", "time_s", "range_m", "az_rad", "el_rad",
-                                                              "z_enu_m", "z_ecef_m", "R_ecef")})  # fmt: skip
-            if len(fdet):
-                det = radar_mod.Detections.concat(det, fdet)
+            # a dwell in the tick of a search look that detected the same object adds no second
+            # measurement of it (one echo per radar, object and tick): filter and concatenation
+            # in one compiled call (radar.merge_kernel)
+            det = radar_mod.Detections.merge(det, fdet, N, True)
         M = len(det.sensor)
         # association rounds by radar rank within the site (dwell detections in their radar's round)
         det_rank = radar_rank[det.sensor] if M else None

@@ -548,16 +548,38 @@ class Detections:
     @classmethod
     def concat(cls, first: Detections, second: Detections) -> Detections:
         """Detections of one sensing step followed by more of the same time (e.g. false alarms)."""
+        return cls.merge(first, second, 0, False)
+
+    @classmethod
+    def merge(cls, first: Detections, second: Detections, n_targets: int, one_echo: bool) -> Detections:
+        """``first`` followed by ``second`` (same time), with the one-echo rule when ``one_echo``.
+
+        One echo per radar, object and tick: with ``one_echo`` a detection of ``second`` (a
+        fire-control dwell) is dropped when ``first`` (the search looks of the tick) holds one of
+        the same radar and object, i.e. key ``sensor·(n_targets+1) + target`` equal to a key
+        ``sensor·(n_targets+1) + max(target, −1)`` of ``first`` (false alarms never match a real
+        object). Either part empty: the other is returned as it is (no copy). The filter and the
+        concatenation of the eight columns are one call of :func:`merge_kernel`.
+
+        Parameters
+        ----------
+        first, second : Detections (M1), (M2) of one tick.
+        n_targets : int — N, the number of objects (targets index 0 … N−1).
+        one_echo : bool — apply the one-echo rule to ``second``.
+        """
         if len(first.sensor) == 0:
             return second
         if len(second.sensor) == 0:
             return first
-        cat = np.concatenate
         a, b = first, second
-        return cls(sensor=cat((a.sensor, b.sensor)), target=cat((a.target, b.target)), time_s=a.time_s,
-                   range_m=cat((a.range_m, b.range_m)), az_rad=cat((a.az_rad, b.az_rad)), el_rad=cat((a.el_rad, b.el_rad)),
-                   z_enu_m=cat((a.z_enu_m, b.z_enu_m)), z_ecef_m=cat((a.z_ecef_m, b.z_ecef_m)),
-                   R_ecef=cat((a.R_ecef, b.R_ecef)))  # fmt: skip
+        ids, fl = merge_kernel(
+            a.sensor, a.target, a.range_m, a.az_rad, a.el_rad, a.z_enu_m, a.z_ecef_m, a.R_ecef,
+            b.sensor, b.target, b.range_m, b.az_rad, b.el_rad, b.z_enu_m, b.z_ecef_m, b.R_ecef,
+            int(n_targets), bool(one_echo))  # fmt: skip
+        m = ids.shape[1]
+        return cls(sensor=ids[0], target=ids[1], time_s=a.time_s, range_m=fl[:m], az_rad=fl[m : 2 * m],
+                   el_rad=fl[2 * m : 3 * m], z_enu_m=fl[3 * m : 6 * m].reshape(m, 3),
+                   z_ecef_m=fl[6 * m : 9 * m].reshape(m, 3), R_ecef=fl[9 * m :].reshape(m, 3, 3))  # fmt: skip
 
     @classmethod
     def empty(cls, time_s: float) -> Detections:
@@ -565,6 +587,55 @@ class Detections:
         z1, z3, z33, zi = _EMPTY
         return cls(sensor=zi, target=zi, time_s=float(time_s), range_m=z1, az_rad=z1, el_rad=z1, z_enu_m=z3,
                    z_ecef_m=z3, R_ecef=z33)  # fmt: skip
+
+
+@njit(cache=True)
+def merge_kernel(a_s: np.ndarray, a_t: np.ndarray, a_r: np.ndarray, a_az: np.ndarray, a_el: np.ndarray,
+                 a_enu: np.ndarray, a_ecef: np.ndarray, a_cov: np.ndarray, b_s: np.ndarray, b_t: np.ndarray,
+                 b_r: np.ndarray, b_az: np.ndarray, b_el: np.ndarray, b_enu: np.ndarray, b_ecef: np.ndarray,
+                 b_cov: np.ndarray, n_targets: int, one_echo: bool) -> tuple:  # pragma: no cover - compiled  # fmt: skip
+    """The columns of detections ``a`` (M1) followed by those of ``b`` (M2) kept by the one-echo rule.
+
+    keep_j = not (one_echo and ∃ i: a_s[i]·(N+1) + max(a_t[i], −1) = b_s[j]·(N+1) + b_t[j]), N = n_targets;
+    out = a ++ b[keep] for each column, in order (sensor, target (int64); range, az, el (M,);
+    z_enu, z_ecef (M, 3); R (M, 3, 3)), returned packed (two arrays: each array a compiled
+    function returns costs its caller an unpickling of its type): ids (2, M) = (sensor, target)
+    int64 and fl (18·M,) float64 = range, az, el, z_enu (M·3), z_ecef (M·3), R (M·9), each
+    block C-ordered.
+    """
+    ma, mb = a_s.shape[0], b_s.shape[0]
+    w = n_targets + 1
+    keep = np.ones(mb, np.bool_)
+    nk = mb
+    if one_echo:
+        for j in range(mb):
+            kb = b_s[j] * w + b_t[j]
+            for i in range(ma):
+                if a_s[i] * w + max(a_t[i], -1) == kb:
+                    keep[j] = False
+                    nk -= 1
+                    break
+    m = ma + nk
+    ids = np.empty((2, m), np.int64)
+    fl = np.empty(18 * m)
+    o = 0
+    for i in range(ma + mb):
+        first = i < ma
+        src = i if first else i - ma
+        if not first and not keep[src]:
+            continue
+        ids[0, o] = a_s[src] if first else b_s[src]
+        ids[1, o] = a_t[src] if first else b_t[src]
+        fl[o] = a_r[src] if first else b_r[src]
+        fl[m + o] = a_az[src] if first else b_az[src]
+        fl[2 * m + o] = a_el[src] if first else b_el[src]
+        for c in range(3):
+            fl[3 * m + 3 * o + c] = a_enu[src, c] if first else b_enu[src, c]
+            fl[6 * m + 3 * o + c] = a_ecef[src, c] if first else b_ecef[src, c]
+            for d in range(3):
+                fl[9 * m + 9 * o + 3 * c + d] = a_cov[src, c, d] if first else b_cov[src, c, d]
+        o += 1
+    return ids, fl
 
 
 #: zero-size arrays of an empty :class:`Detections`: (0,), (0, 3), (0, 3, 3) float64 and (0,) int64
@@ -1185,6 +1256,7 @@ __all__ = [
     "geometry",
     "measure",
     "measure_kernel",
+    "merge_kernel",
     "near_pair_detection",
     "near_pair_kernel",
     "no_detections",
