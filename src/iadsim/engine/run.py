@@ -913,7 +913,7 @@ def _picture_quality(world: World, tracks: TrackTable, t: float, pos: np.ndarray
                      radar_site: np.ndarray, cutoff_m: float, own: np.ndarray | None = None) -> np.ndarray:  # fmt: skip
     n_sites = len(world.site_names)
     out = np.zeros(n_sites, QUALITY_DTYPE)
-    act = np.flatnonzero(active)
+    act = active.nonzero()[0]  # = np.flatnonzero (1-D), without its Python wrappers
     if len(act):
         if world.radars.terrain is None:  # Pd of the pairs within range only (the same numbers, 0 elsewhere);
             # only Pd is read: the near-pair kernel's Pd without near_pair_detection's az/el conversion
