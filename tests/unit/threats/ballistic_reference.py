@@ -1,178 +1,28 @@
-"""Verbatim copy of the NumPy ``threats/ballistic.py`` (boost fixed point, golden-section shape
-angle, RK4 arc, impact root, tables) before its per-missile work was compiled (issue 12 item 9).
+"""Verbatim copy of the NumPy parts of ``threats/ballistic.py`` (boost fixed point, golden-section
+shape angle, RK4 arc, impact root, tables) from before its per-missile work was compiled (issue 12
+item 9).
 
 The reference the compiled kernels are checked against bit for bit
-(``test_ballistic_compiled.py``). Only the state kernel is imported from the package (it was not
-changed); nothing here is used by the engine.
+(``test_ballistic_compiled.py``). What was not changed — the closed-form solutions, the shape
+constants and the state kernel — is imported from the package; nothing here is used by the engine.
 """
 
 from __future__ import annotations
-
-from dataclasses import dataclass
 
 import numpy as np
 
 from iadsim.errors import InputError, NumericalError
 from iadsim.geo.frames import geodetic_to_ecef, unit_sphere_vector
-from iadsim.threats.ballistic import ballistic_state_kernel
+from iadsim.threats.ballistic import (  # unchanged by the compilation: the package's own
+    G0_MPS2,
+    SHAPE_OFFSET_RAD,
+    SHAPES,
+    BallisticSolution,
+    ballistic_state_kernel,
+    lofted_or_depressed,
+)
 from iadsim.threats.motion import PlannedMover, _geodetic_rates_to_ecef
 from iadsim.units import EARTH_MEAN_RADIUS_M, MU_EARTH_M3PS2
-
-__all__ = [
-    "BallisticSolution",
-    "BallisticMover",
-    "boosted_burnout",
-    "shape_flight_path_angle",
-    "SHAPE_OFFSET_RAD",
-    "G0_MPS2",
-    "min_energy_solution",
-    "lofted_or_depressed",
-    "free_flight_range",
-]
-
-
-@dataclass(frozen=True)
-class BallisticSolution:
-    """Closed-form Keplerian free flight between two points of equal radius R.
-
-    All attributes are arrays broadcast from the inputs (0-d for scalar inputs).
-
-    Attributes
-    ----------
-    ground_range_m : spherical ground range ψ·R, m
-    range_angle_rad : ψ, rad
-    flight_path_angle_rad : γ above the local horizontal at burnout (and, mirrored, at impact), rad
-    burnout_speed_mps : v at r = R, m/s
-    flight_time_s : time of free flight from R back to R, s
-    apogee_alt_m : r_apogee − R, m
-    semi_major_axis_m, eccentricity : conic elements
-    """
-
-    ground_range_m: np.ndarray
-    range_angle_rad: np.ndarray
-    flight_path_angle_rad: np.ndarray
-    burnout_speed_mps: np.ndarray
-    flight_time_s: np.ndarray
-    apogee_alt_m: np.ndarray
-    semi_major_axis_m: np.ndarray
-    eccentricity: np.ndarray
-
-
-def lofted_or_depressed(
-    ground_range_m: np.ndarray | float,
-    flight_path_angle_rad: np.ndarray | float,
-    earth_radius_m: float = EARTH_MEAN_RADIUS_M,
-    mu_m3ps2: float = MU_EARTH_M3PS2,
-) -> BallisticSolution:
-    """Burnout speed and flight time for a given range and flight-path angle γ.
-
-    γ above the minimum-energy angle π/4 − ψ/4 gives a lofted, below it a depressed trajectory.
-
-    Parameters
-    ----------
-    ground_range_m : array_like
-        Ground range on the sphere, m; 0 < range < π R.
-    flight_path_angle_rad : array_like
-        Flight-path angle above the local horizontal at burnout, rad; 0 < γ < π/2.
-    earth_radius_m, mu_m3ps2 : float
-        Sphere radius (m) and gravitational parameter (m³/s²).
-
-    Returns
-    -------
-    BallisticSolution
-
-    Notes
-    -----
-    Equation of the conic through the launch point, 1/r(θ) = μ/h² + (1/R − μ/h²) cos θ −
-    (tan γ / R) sin θ with h = R v cos γ, set to 1/R at θ = ψ gives the hit equation
-    Q = v²R/μ = sin(ψ/2) / (cos γ sin(γ + ψ/2)) (BMW eq. 6.2-7 in its Q form). Elements:
-    a = R / (2 − Q) (vis-viva), p = R Q cos²γ, e = sqrt(1 − p/a). Launch and impact sit
-    symmetrically about apogee at true anomalies ν₀ = π − ψ/2 and 2π − ν₀, so with the eccentric
-    anomaly E₀ = atan2(sqrt(1 − e²) sin ν₀, e + cos ν₀) Kepler's equation gives
-    t_f = 2 sqrt(a³/μ) · (π − E₀ + e sin E₀). Apogee radius a (1 + e).
-    """
-    rng, gamma = np.broadcast_arrays(
-        np.asarray(ground_range_m, dtype=float), np.asarray(flight_path_angle_rad, dtype=float)
-    )
-    R = float(earth_radius_m)
-    psi = rng / R
-    if np.any(~np.isfinite(psi)) or np.any(psi <= 0.0) or np.any(psi >= np.pi):
-        raise InputError(f"ballistic: ground range must be in (0, π·R) = (0, {np.pi * R:.0f}) m (got {rng})")
-    if np.any(~np.isfinite(gamma)) or np.any(gamma <= 0.0) or np.any(gamma >= np.pi / 2):
-        raise InputError(f"ballistic: flight-path angle must be in (0, π/2) rad (got {gamma})")
-    half = 0.5 * psi
-    q = np.sin(half) / (np.cos(gamma) * np.sin(gamma + half))  # hit equation, Q = v²R/μ
-    if np.any(q >= 2.0):
-        raise InputError("ballistic: the requested flight-path angle needs escape speed (Q ≥ 2)")
-    v = np.sqrt(q * mu_m3ps2 / R)
-    a = R / (2.0 - q)  # vis-viva: v² = μ (2/R − 1/a)
-    p = R * q * np.cos(gamma) ** 2  # semi-latus rectum p = h²/μ
-    e = np.sqrt(np.clip(1.0 - p / a, 0.0, None))
-    nu0 = np.pi - half  # true anomaly of the launch point (apogee at ν = π)
-    e0 = np.arctan2(np.sqrt(1.0 - e * e) * np.sin(nu0), e + np.cos(nu0))  # eccentric anomaly
-    tf = 2.0 * np.sqrt(a**3 / mu_m3ps2) * (np.pi - e0 + e * np.sin(e0))  # Kepler, ×2 by symmetry
-    return BallisticSolution(
-        ground_range_m=rng,
-        range_angle_rad=psi,
-        flight_path_angle_rad=gamma,
-        burnout_speed_mps=v,
-        flight_time_s=tf,
-        apogee_alt_m=a * (1.0 + e) - R,
-        semi_major_axis_m=a,
-        eccentricity=e,
-    )
-
-
-def min_energy_solution(
-    ground_range_m: np.ndarray | float,
-    earth_radius_m: float = EARTH_MEAN_RADIUS_M,
-    mu_m3ps2: float = MU_EARTH_M3PS2,
-) -> BallisticSolution:
-    """Minimum-energy (minimum burnout speed) trajectory for a ground range on the sphere.
-
-    γ* = π/4 − ψ/4 and v*² = (μ/R) · 2 sin(ψ/2) / (1 + sin(ψ/2)), ψ = range / R
-    (BMW 1971 eq. 6.2-13/-14; Regan & Anandakrishnan 1993 §2). Flat-Earth limit (ψ → 0): γ* → 45°,
-    v*² → g R ψ, i.e. range = v²/g.
-
-    Parameters
-    ----------
-    ground_range_m : array_like
-        Ground range on the sphere, m; 0 < range < π R.
-
-    Returns
-    -------
-    BallisticSolution
-    """
-    psi = np.asarray(ground_range_m, dtype=float) / float(earth_radius_m)
-    gamma = np.pi / 4.0 - psi / 4.0  # γ* = π/4 − ψ/4
-    sol = lofted_or_depressed(ground_range_m, gamma, earth_radius_m, mu_m3ps2)
-    return sol
-
-
-def free_flight_range(
-    burnout_speed_mps: np.ndarray | float,
-    flight_path_angle_rad: np.ndarray | float,
-    earth_radius_m: float = EARTH_MEAN_RADIUS_M,
-    mu_m3ps2: float = MU_EARTH_M3PS2,
-) -> np.ndarray:
-    """Ground range (m, on the sphere) of free flight from burnout on the surface.
-
-    Free-flight range equation (BMW 1971 eq. 6.2-5 with r_bo = R):
-    cos(ψ/2) = (1 − Q cos²γ) / sqrt(1 + Q (Q − 2) cos²γ), Q = v²R/μ < 2; range = ψ R.
-    """
-    v = np.asarray(burnout_speed_mps, dtype=float)
-    g = np.asarray(flight_path_angle_rad, dtype=float)
-    q = v * v * earth_radius_m / mu_m3ps2
-    c2 = np.cos(g) ** 2
-    cos_half = (1.0 - q * c2) / np.sqrt(1.0 + q * (q - 2.0) * c2)
-    return 2.0 * np.arccos(np.clip(cos_half, -1.0, 1.0)) * earth_radius_m
-
-
-#: Depressed / lofted trajectories fly the minimum-energy angle −/+ this (assumption, see docs).
-SHAPE_OFFSET_RAD = np.deg2rad(15.0)
-#: Standard gravity, m/s² (for manoeuvre loads given in g).
-G0_MPS2 = 9.80665
-SHAPES = ("minimum_energy", "depressed", "lofted")
 
 
 def boosted_burnout(
