@@ -22,9 +22,10 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import subprocess
 import sys
 from pathlib import Path
+
+from _results import child_json, write_json  # benchmarks/_results.py (this folder is on sys.path when run as a script)
 
 SCENARIOS = ("turkey-2017", "turkey-2017-integrated")
 HERE = Path(__file__).resolve().parent
@@ -123,10 +124,7 @@ def main() -> None:
     for _ in range(a.reps):
         for v, src in versions.items():
             for s in SCENARIOS:
-                env = dict(os.environ, PYTHONPATH=src, OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1")
-                out = subprocess.run([sys.executable, __file__, "--base-src", a.base_src, "--worker", s], env=env,
-                                     capture_output=True, text=True, check=True, cwd="/tmp")  # fmt: skip
-                res[v][s].append(json.loads(out.stdout.strip().splitlines()[-1]))
+                res[v][s].append(child_json(__file__, src, "--base-src", a.base_src, "--worker", s))
     doc: dict = {"what": "sensing phase of _run (sense, false_alarms, _track_dwells, cue_dwells, Detections.concat)",
                  "method": __doc__.split("\n\n", 1)[1].strip(), "machine": "2 cores shared with other jobs: seconds "
                  "are pessimistic and noisy; compare ratios and calls", "base_src": versions["base"], "scenarios": {}}  # fmt: skip
@@ -145,9 +143,6 @@ def main() -> None:
         row["ratio_phase_cpu"] = b["phase_cpu_s"] / n["phase_cpu_s"]
         row["ratio_calls_per_tick"] = b["calls_per_tick"] / n["calls_per_tick"]
         doc["scenarios"][s] = row
-    sys.path.insert(0, str(HERE))
-    from _results import write_json
-
     print(json.dumps(doc["scenarios"], indent=1))
     print("wrote", write_json(a.out, doc))
 

@@ -17,10 +17,11 @@ import argparse
 import json
 import os
 import statistics
-import subprocess
 import sys
 import time
 from pathlib import Path
+
+from _results import child_json, write_json  # benchmarks/_results.py (this folder is on sys.path when run as a script)
 
 SEEDS = {"turkey-2017": 2017, "turkey-2017-integrated": 0, "turkey-2017-standalone": 1}
 
@@ -81,10 +82,7 @@ def main() -> None:
     for name in args.scenarios:
         doc["scenarios"][name] = {}
         for label, src in versions:
-            env = dict(os.environ, PYTHONPATH=src, OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1")
-            out = subprocess.run([sys.executable, __file__, "--child", name, "--reps", str(args.reps)], env=env,
-                                 check=True, capture_output=True, text=True, cwd="/tmp").stdout  # fmt: skip
-            runs = json.loads(out.strip().splitlines()[-1])
+            runs = child_json(__file__, src, "--child", name, "--reps", str(args.reps))
             med = {k: statistics.median(r[k] for r in runs) for k in runs[0]}
             doc["scenarios"][name][label] = {"src": src, "runs": runs, "median": med}
             print(name, label, {k: round(v, 3) for k, v in med.items()}, flush=True)
@@ -92,9 +90,6 @@ def main() -> None:
             b, t = doc["scenarios"][name]["base"]["median"], doc["scenarios"][name]["this"]["median"]
             doc["scenarios"][name]["speedup"] = {k: b[k] / t[k] for k in ("phase_cpu_s", "step_cpu_s", "sim_cpu_s")}
     doc["load_average_end"] = os.getloadavg()
-    sys.path.insert(0, str(Path(__file__).parent))
-    from _results import write_json
-
     print(write_json(args.out, doc))
 
 

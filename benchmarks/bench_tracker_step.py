@@ -25,10 +25,11 @@ import json
 import os
 import pstats
 import statistics
-import subprocess
 import sys
 import time
 from pathlib import Path
+
+from _results import child_json, write_json  # benchmarks/_results.py (this folder is on sys.path when run as a script)
 
 SEEDS = {"turkey-2017": 2017, "turkey-2017-integrated": 0, "turkey-2017-standalone": 1}
 
@@ -106,10 +107,7 @@ def main() -> None:
     for name in args.scenarios:
         doc["scenarios"][name] = {}
         for label, src in versions:
-            env = dict(os.environ, PYTHONPATH=src, OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1")
-            out = subprocess.run([sys.executable, __file__, "--child", name, "--reps", str(args.reps)], env=env,
-                                 check=True, capture_output=True, text=True, cwd="/tmp").stdout  # fmt: skip
-            res = json.loads(out.strip().splitlines()[-1])
+            res = child_json(__file__, src, "--child", name, "--reps", str(args.reps))
             doc["scenarios"][name][label] = {"src": src, **res}
             print(name, label, {k: (round(v, 4) if isinstance(v, float) else v) for k, v in res.items() if k != "runs"},
                   flush=True)  # fmt: skip
@@ -118,9 +116,6 @@ def main() -> None:
             doc["scenarios"][name]["ratio_base_over_this"] = {
                 k: b[k] / t[k] for k in ("step_cum_s", "step_cpu_s", "calls_in_step_per_tick", "sim_cpu_s")}
     doc["load_average_end"] = os.getloadavg()
-    sys.path.insert(0, str(Path(__file__).parent))
-    from _results import write_json
-
     print(write_json(args.out, doc))
 
 
