@@ -1,4 +1,4 @@
-"""Set-membership kernels for the engine's small per-tick integer arrays.
+"""Set-membership and ordering kernels for the engine's small per-tick integer arrays.
 
 ``np.isin`` sorts or builds a lookup table on every call (tens of µs of interpreter overhead);
 the engine asks it thousands of times a run about arrays of a few to a few hundred elements.
@@ -7,6 +7,7 @@ the engine asks it thousands of times a run about arrays of a few to a few hundr
 from __future__ import annotations
 
 import numpy as np
+from numba import njit
 from numpy.typing import ArrayLike
 
 #: above this many (element, test element) comparisons the broadcast test gives way to np.isin
@@ -39,3 +40,21 @@ def isin_small(element: ArrayLike, test_elements: ArrayLike) -> np.ndarray:
 
 
 __all__ = ["isin_small"]
+
+
+@njit(cache=True)
+def sort_rows_by2(rows: np.ndarray, m: int, key: np.ndarray, tie: np.ndarray) -> np.ndarray:  # pragma: no cover - compiled
+    """``rows[:m]`` ordered by (key[row], tie[row]), stable: ``rows[np.lexsort((tie[rows], key[rows]))]``.
+
+    A stable insertion sort (a compiled kernel's few rows per tick: rounds due, interrogations);
+    returns a new (m,) array.
+    """
+    out = rows[:m].copy()
+    for i in range(1, m):
+        r = out[i]
+        j = i - 1
+        while j >= 0 and (key[out[j]] > key[r] or (key[out[j]] == key[r] and tie[out[j]] > tie[r])):
+            out[j + 1] = out[j]
+            j -= 1
+        out[j + 1] = r
+    return out

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from numba import njit
 
-from iadsim.arrayops import isin_small
+from iadsim.arrayops import isin_small, sort_rows_by2
 from iadsim.rng_kernels import next_double
 
 UNKNOWN, ASSUMED_FRIEND, ASSUMED_HOSTILE, FRIEND, HOSTILE = 0, 1, 2, 3, 4
@@ -309,15 +309,7 @@ def interrogate_kernel(alive: np.ndarray, confirmed: np.ndarray, size: int, site
             if math.isnan(last) or (sweep and t - last >= lim):
                 rows[m] = r
                 m += 1
-    # (site, track id) order, stable (np.lexsort((id, site)))
-    for i in range(1, m):
-        r = rows[i]
-        j = i - 1
-        while j >= 0 and (site[rows[j]] > site[r] or (site[rows[j]] == site[r] and track_id[rows[j]] > track_id[r])):
-            rows[j + 1] = rows[j]
-            j -= 1
-        rows[j + 1] = r
-    rows = rows[:m]
+    rows = sort_rows_by2(rows, m, site, track_id)  # (site, track id) order, stable (np.lexsort((id, site)))
     new_rep = np.empty(m, np.int64)
     new_sil = np.empty(m, np.int64)
     for i in range(m):

@@ -23,27 +23,13 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+from iadsim.arrayops import sort_rows_by2
 from iadsim.c2.fire_control import engageable_tracks_kernel
 from iadsim.c2.iff import _SCORE_TO_ID, SHARE_SCORE, _ladder_kernel, _share_kernel
 from iadsim.c2.network import distribution_keys_kernel, engageable_remote_kernel
 from iadsim.rng_kernels import next_double
 
 __all__ = ["assessments_due", "arrivals_due", "engageable_rows", "release_idle", "draw_per_unit", "identify_update"]
-
-
-@njit(cache=True)
-def _sort_by_time_seq(rows: np.ndarray, m: int, key: np.ndarray, seq: np.ndarray) -> np.ndarray:  # pragma: no cover - compiled
-    """``rows[:m]`` ordered by (key[row], seq[row]) — ``rows[np.lexsort((seq[rows], key[rows]))]``
-    (stable insertion sort: a handful of rounds fall due in one tick)."""
-    out = rows[:m].copy()
-    for i in range(1, m):
-        r = out[i]
-        j = i - 1
-        while j >= 0 and (key[out[j]] > key[r] or (key[out[j]] == key[r] and seq[out[j]] > seq[r])):
-            out[j + 1] = out[j]
-            j -= 1
-        out[j + 1] = r
-    return out
 
 
 @njit(cache=True)
@@ -61,7 +47,7 @@ def assessments_due(pending: np.ndarray, assessed: np.ndarray, t_assess: np.ndar
         if not pending[r] and not assessed[r] and t_assess[r] <= lim:
             rows[m] = r
             m += 1
-    return _sort_by_time_seq(rows, m, t_assess, seq)
+    return sort_rows_by2(rows, m, t_assess, seq)
 
 
 @njit(cache=True)
@@ -78,7 +64,7 @@ def arrivals_due(pending: np.ndarray, t_int: np.ndarray, seq: np.ndarray, n: int
         if pending[r] and t_int[r] <= lim:
             rows[m] = r
             m += 1
-    return _sort_by_time_seq(rows, m, t_int, seq)
+    return sort_rows_by2(rows, m, t_int, seq)
 
 
 @njit(cache=True)
