@@ -46,7 +46,6 @@ from iadsim.engine import c2_glue
 from iadsim.engine.events import REASON_CODE, EventKind, EventLog
 from iadsim.engine.state import FireControlState, ShotTable
 from iadsim.engine.world import World, WorldTemplate, compile_world
-from iadsim import rng_kernels
 from iadsim.rng import make_streams
 from iadsim.rng_kernels import states_of, store_states
 from iadsim.scenario.catalog import Catalog, load_catalog
@@ -372,8 +371,6 @@ def _run(world: World, streams: Any, progress: Progress | None) -> tuple[pa.Tabl
                 progress(K, K)
             break
     store_states(radar_rngs, radar_st)
-    store_states([streams.sensors], ctx.sensor_st)
-    store_states(ctx.cue_rngs, ctx.cue_st)
     _hand_back_streams(ctx)
     return (log.table(), np.concatenate(quality) if quality else np.zeros(0, QUALITY_DTYPE),
             np.concatenate(states) if states else np.zeros(0, STATE_DTYPE))  # fmt: skip
@@ -381,9 +378,10 @@ def _run(world: World, streams: Any, progress: Progress | None) -> tuple[pa.Tabl
 
 def _hand_back_streams(ctx: _Ctx) -> None:
     """Write the compiled draws' stream states back into the Generators (they continue where the kernels stopped)."""
-    for gens, st in ((ctx.fu_rngs, ctx.fu_st), (ctx.assess_rngs, ctx.assess_st), (ctx.iff_rngs, ctx.iff_st)):
+    for gens, st in ((ctx.fu_rngs, ctx.fu_st), (ctx.assess_rngs, ctx.assess_st), (ctx.iff_rngs, ctx.iff_st),
+                     ([ctx.streams.sensors], ctx.sensor_st), (ctx.cue_rngs, ctx.cue_st)):  # fmt: skip
         if len(gens):
-            rng_kernels.store_states(gens, st)
+            store_states(gens, st)
 
 
 #: End the tick loop once the run is quiescent (:func:`_quiescent`); tests switch it off to check
@@ -446,7 +444,7 @@ class _Ctx:
     iff_rngs: tuple[np.random.Generator, ...] = ()  # interrogation draws, one stream per site
     transponder_mask: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))  # (objects,) modes; empty: none
     # the PCG64 states of fu_rngs / assess_rngs / iff_rngs (rng_kernels.states_of): the compiled
-    # draws advance these; _hand_back_streams writes them back into the Generators
+    # draws advance these; _hand_back_streams writes them (and sensor_st, cue_st) back into the Generators
     fu_st: np.ndarray = field(default_factory=lambda: np.zeros((0, 4), np.uint64))
     assess_st: np.ndarray = field(default_factory=lambda: np.zeros((0, 4), np.uint64))
     iff_st: np.ndarray = field(default_factory=lambda: np.zeros((0, 4), np.uint64))
@@ -479,9 +477,9 @@ class _Ctx:
             _init_iff(self)  # interrogators and rules of engagement (every context has them)
         tm = self.world.sensed.transponder_mask  # the objects' transponder modes (reply physics only)
         self.transponder_mask = np.zeros(0, np.int64) if tm is None else np.ascontiguousarray(tm, np.int64)
-        self.fu_st = rng_kernels.states_of(self.fu_rngs)
-        self.assess_st = rng_kernels.states_of(self.assess_rngs)
-        self.iff_st = rng_kernels.states_of(self.iff_rngs)
+        self.fu_st = states_of(self.fu_rngs)
+        self.assess_st = states_of(self.assess_rngs)
+        self.iff_st = states_of(self.iff_rngs)
 
         nets = self.world.networks
         if nets is not None and len(nets) and bool((nets.site_network >= 0).any()):

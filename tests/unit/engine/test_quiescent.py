@@ -63,3 +63,4 @@ def test_no_fast_forward_before_a_scheduled_network_event(monkeypatch: pytest.Mo
     ev = fast.events.to_pandas()
     assert (ev.kind == "C2NodeFailed").sum() == 1 and ev.time_s[ev.kind == "C2NodeFailed"].iloc[0] == 1700.0
     assert slow.events.to_pandas().equals(ev)
+
