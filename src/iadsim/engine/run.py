@@ -218,6 +218,12 @@ def _run(world: World, streams: Any, progress: Progress | None) -> tuple[pa.Tabl
     # quiescence can end the loop early only where nothing is drawn without a target: no clutter
     # (false alarms are drawn on every scan); networks are checked in _quiescent
     quiet_ok = clutter <= 0
+
+    def sample(t: float, pos: np.ndarray, active: np.ndarray) -> None:  # one picture-quality sample
+        own = None if ns is None else ~ns.remote[: tracks.size]  # the sites' own tracks (not remote rows)
+        quality.append(_picture_quality(world, tracks, t, pos, active, radar_site, sc.tracking.gospa_cutoff_m, own))
+        states.append(_track_states(tracks, t, own))
+
     for k in range(1, K + 1):
         t = k * dt
         # ---------------------------------------------------------------- 1 motion
@@ -351,9 +357,7 @@ def _run(world: World, streams: Any, progress: Progress | None) -> tuple[pa.Tabl
             _release(ctx)
         # ---------------------------------------------------------------- track-picture quality
         if S and (k % q_every == 0 or k == K):
-            own = None if ns is None else ~ns.remote[: tracks.size]  # the sites' own tracks (not remote rows)
-            quality.append(_picture_quality(world, tracks, t, pos, active, radar_site, sc.tracking.gospa_cutoff_m, own))
-            states.append(_track_states(tracks, t, own))
+            sample(t, pos, active)
         if progress is not None:
             progress(k, K)
         if _QUIET_FAST_FORWARD and quiet_ok and next_launch == np.inf and not active.any() and _quiescent(ctx):
@@ -361,12 +365,7 @@ def _run(world: World, streams: Any, progress: Progress | None) -> tuple[pa.Tabl
             # ticks only sample the (empty) picture quality
             for k2 in range(k + 1, K + 1):
                 if S and (k2 % q_every == 0 or k2 == K):
-                    t2 = k2 * dt
-                    pos2 = mover.state(t2).pos_ecef_m
-                    own = None if ns is None else ~ns.remote[: tracks.size]
-                    quality.append(_picture_quality(world, tracks, t2, pos2, active, radar_site,
-                                                    sc.tracking.gospa_cutoff_m, own))  # fmt: skip
-                    states.append(_track_states(tracks, t2, own))
+                    sample(k2 * dt, mover.state(k2 * dt).pos_ecef_m, active)
             if progress is not None:
                 progress(K, K)
             break
