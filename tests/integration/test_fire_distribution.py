@@ -60,7 +60,6 @@ def test_without_the_distribution_rules_the_two_units_double_engage(monkeypatch:
     from iadsim.engine import run as run_mod
 
     monkeypatch.setattr(run_mod, "_distribution_keys", lambda ctx, f, rows: (np.asarray(f, np.int64), ctx.fcs.obj[rows]))
-    monkeypatch.setattr(run_mod, "_shot_distribution_keys", lambda ctx, r: (ctx.shots.fu[r], ctx.shots.target[r]))
     res = iadsim.simulate(scenario(TWO_PATRIOTS, count=6))
     fu, thr, t0, t1 = rounds(res)
     assert double_engagements(fu, thr, t0, t1) > 0

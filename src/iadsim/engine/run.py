@@ -1113,12 +1113,6 @@ def _engage(ctx: _Ctx, conf: np.ndarray, ready_fu: np.ndarray, t: float, magazin
                  value=ctx.ids.identity[obj[rep][fr]].astype(float), reason=_ROE_BASE + ctx.fu_roe[sf[fr]])  # fmt: skip
 
 
-def _shot_distribution_keys(ctx: _Ctx, shot_rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(group, key) of rounds (ShotTable rows), in the same space as :func:`_distribution_keys`."""
-    sh = ctx.shots
-    return _object_keys(ctx, sh.fu[shot_rows], sh.target[shot_rows])
-
-
 def _select(ctx: _Ctx, f: np.ndarray, rows: np.ndarray, obj: np.ndarray, feas: np.ndarray, best_type: np.ndarray,
             best_tau: np.ndarray, delay: np.ndarray, p: np.ndarray, v: np.ndarray, tgo: np.ndarray, Pc: np.ndarray,
             assessed: np.ndarray, magazine: np.ndarray, fc_update: np.ndarray, held: np.ndarray,
