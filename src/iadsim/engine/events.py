@@ -120,8 +120,12 @@ class EventLog:
     """Append-only columnar event store."""
 
     def __init__(self) -> None:
+        from iadsim.engine.eventbuf import EventBuf
+
         self._batches: list[tuple[int, int, int, Any, dict[str, Any]]] = []
-        self._seq = 0
+        #: rows written by compiled phases (``eventbuf.emit``); it also holds the one sequence
+        #: counter that Python batches and compiled rows share
+        self.buf = EventBuf()
 
     def emit(self, kind: EventKind, time_s: np.ndarray | float, **cols: Any) -> None:
         """Append ``n`` events of one kind; columns broadcast to the batch length.
@@ -145,17 +149,16 @@ class EventLog:
             n = (shape[0] if len(shape) == 1 else int(np.prod(shape))) if len(shape) else 1
         if n == 0:
             return
-        self._batches.append((int(kind), n, self._seq, time_s, cols))
-        self._seq += n
+        self._batches.append((int(kind), n, self.buf.take_seq(n), time_s, cols))
 
     def __len__(self) -> int:
-        return self._seq
+        return self.buf.next_seq
 
     def table(self) -> pa.Table:
         """All events, sorted by (time_s, priority, seq)."""
-        if not self._batches:
+        total = self.buf.next_seq
+        if total == 0:
             return SCHEMA.empty_table()
-        total = self._seq
         code = np.empty(total, np.int8)
         time_s = np.empty(total)
         out: dict[str, np.ndarray] = {c: np.full(total, -1, np.int64) for c in INT_COLS}
@@ -167,6 +170,16 @@ class EventLog:
             time_s[sl] = t
             for c, v in cols.items():
                 out[c][sl] = v
+        ints, flts = self.buf.rows()  # the compiled phases' rows, each at its own seq
+        if len(ints):
+            at = ints[:, 0]
+            code[at] = ints[:, 1]
+            time_s[at] = flts[:, 0]
+            for j, c in enumerate(INT_COLS):
+                out[c][at] = ints[:, 2 + j]
+            out["reason"][at] = ints[:, 2 + len(INT_COLS)]
+            for j, c in enumerate(FLOAT_COLS):
+                out[c][at] = flts[:, 1 + j]
         prio_lut = np.zeros(max(EventKind) + 1, np.int8)
         for k, p in PRIORITY.items():
             prio_lut[k] = p
