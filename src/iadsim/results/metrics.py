@@ -10,15 +10,55 @@ from typing import Any
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from iadsim.engine.world import World
 from iadsim.scenario.schema import THREAT_CLASSES
 
 
+class _Events:
+    """The NumPy columns of one events table, converted once.
+
+    ``kind`` and ``reason`` are held as dictionary codes (one encoding per table), so selecting
+    the rows of a kind or a reason is one integer comparison instead of a pyarrow filter and a
+    table copy per (kind, column) — the summary reads ≈ 30 such selections per run.
+    """
+
+    def __init__(self, tbl: pa.Table) -> None:
+        self.tbl = tbl
+        self._cols: dict[str, np.ndarray] = {}
+        self._codes: dict[str, tuple[np.ndarray, dict[str, int]]] = {}
+
+    def col(self, name: str) -> np.ndarray:
+        if name not in self._cols:
+            self._cols[name] = self.tbl[name].to_numpy()
+        return self._cols[name]
+
+    def equal(self, name: str, value: str) -> np.ndarray:
+        """(rows,) bool: the string column ``name`` (kind, reason) equals ``value`` (null never does)."""
+        if name not in self._codes:
+            enc = self.tbl[name].combine_chunks().dictionary_encode()
+            codes = enc.indices.fill_null(-1).to_numpy().astype(np.int64)
+            self._codes[name] = (codes, {v: i for i, v in enumerate(enc.dictionary.to_pylist())})
+        codes, lut = self._codes[name]
+        return codes == lut.get(value, -2)
+
+    def rows(self, kind: str, col: str) -> np.ndarray:
+        """Column ``col`` of the events of kind ``kind``, in table order."""
+        return self.col(col)[self.equal("kind", kind)]
+
+
+_LAST: list[_Events] = []  # the last table's columns (summarize and its helpers read one table)
+
+
+def _view(tbl: pa.Table) -> _Events:
+    if not _LAST or _LAST[0].tbl is not tbl:
+        _LAST[:] = [_Events(tbl)]
+    return _LAST[0]
+
+
 def _col(tbl: pa.Table, kind: str, col: str) -> np.ndarray:
-    sub = tbl.filter(pc.equal(tbl["kind"], kind))
-    return sub[col].to_numpy()
+    """Column ``col`` of the events of kind ``kind`` (NumPy, table order)."""
+    return _view(tbl).rows(kind, col)
 
 
 def _num(x: float) -> float | None:
@@ -156,10 +196,6 @@ def summarize(events: pa.Table, world: World, track_quality: pa.Table | None = N
     }
 
 
-def _kind(tbl: pa.Table, kind: str) -> pa.Table:
-    return tbl.filter(pc.equal(tbl["kind"], kind))
-
-
 def double_engagements(fu: np.ndarray, threat: np.ndarray, t_launch: np.ndarray, t_end: np.ndarray) -> int:
     """Number of true threats engaged by two fire units with rounds in flight at the same time.
 
@@ -223,41 +259,44 @@ def c2_metrics(events: pa.Table) -> dict[str, Any]:
       confirmed track and no ``Identified`` event — each 0 when the run has no such events
       (no IFF model).
     """
-    la = _kind(events, "Launch")
-    shots = la["shot"].to_numpy()
+    ev = _view(events)
+    la = ev.equal("kind", "Launch")
+    shots = ev.col("shot")[la]
+    la_thr, la_t, la_fu = ev.col("threat")[la], ev.col("time_s")[la], ev.col("fire_unit")[la]
     t_end = np.full(len(shots), np.inf)
-    ends = pa.concat_tables([_kind(events, "Intercept"), _kind(events, "Miss")])
-    if len(shots) and ends.num_rows:
-        es, et = ends["shot"].to_numpy(), ends["time_s"].to_numpy()
+    ends = ev.equal("kind", "Intercept") | ev.equal("kind", "Miss")
+    # the Intercept rows, then the Miss rows (each in table order), as the stable sort below expects
+    ends_order = np.r_[np.flatnonzero(ev.equal("kind", "Intercept")), np.flatnonzero(ev.equal("kind", "Miss"))]
+    if len(shots) and ends.any():
+        es, et = ev.col("shot")[ends_order], ev.col("time_s")[ends_order]
         order = np.argsort(es, kind="stable")
         es, et = es[order], et[order]
         pos = np.minimum(np.searchsorted(es, shots), len(es) - 1)
         found = es[pos] == shots
         t_end[found] = et[pos[found]]
-    det = _kind(events, "Detection")
-    rt = reaction_times(det["threat"].to_numpy(), det["time_s"].to_numpy(), la["threat"].to_numpy(), la["time_s"].to_numpy())
-    asg = _kind(events, "Assignment")
-    reasons = asg["reason"].to_pylist() if asg.num_rows else []
-    frat = _kind(events, "Fratricide")
-    ident = _kind(events, "Identified")
-    if ident.num_rows:
-        conf = _kind(events, "TrackConfirmed")["threat"].to_numpy()
+    det = ev.equal("kind", "Detection")
+    rt = reaction_times(ev.col("threat")[det], ev.col("time_s")[det], la_thr, la_t)
+    n_remote = int((ev.equal("kind", "Assignment") & ev.equal("reason", "remote_track")).sum())
+    frat = ev.equal("kind", "Fratricide")
+    ident = ev.equal("kind", "Identified")
+    if ident.any():
+        conf = ev.rows("TrackConfirmed", "threat")
         tracked = np.unique(conf[conf >= 0])
-        never = int(len(np.setdiff1d(tracked, ident["threat"].to_numpy())))
+        never = int(len(np.setdiff1d(tracked, ev.col("threat")[ident])))
     else:
         never = 0
-    ft = frat["threat"].to_numpy() if frat.num_rows else np.zeros(0, np.int64)
+    ft = ev.col("threat")[frat]
     return {
-        "leakers": int(_kind(events, "Leak").num_rows),
-        "rounds_expended": int(la.num_rows),
-        "double_engagements": double_engagements(la["fire_unit"].to_numpy(), la["threat"].to_numpy(), la["time_s"].to_numpy(), t_end),
-        "engagements_on_remote_tracks": int(sum(1 for r in reasons if r == "remote_track")),
+        "leakers": int(ev.equal("kind", "Leak").sum()),
+        "rounds_expended": int(la.sum()),
+        "double_engagements": double_engagements(la_fu, la_thr, la_t, t_end),
+        "engagements_on_remote_tracks": n_remote,
         "reaction_time_s": {
             "mean": _num(float(rt.mean())) if len(rt) else None,
             "median": _num(float(np.median(rt))) if len(rt) else None,
             "threats": int(len(rt)),
         },
-        "fratricides": int(frat.num_rows),
+        "fratricides": int(frat.sum()),
         "friendlies_engaged": int(len(np.unique(ft[ft >= 0]))),
         "unknowns_never_identified": never,
     }
@@ -280,16 +319,16 @@ def identification_metrics(events: pa.Table, world: World) -> dict[str, Any]:
       ``friendlies_identified`` — friendlies that some site identified or assumed friend.
     """
     n_h = world.n_hostile
-    reason = events["reason"].to_numpy(zero_copy_only=False)
-    kind = events["kind"].to_numpy(zero_copy_only=False)
-    thr = events["threat"].to_numpy()
-    fr = kind == "Fratricide"
-    killed = fr & (reason == "friendly_destroyed")
+    ev = _view(events)
+    thr = ev.col("threat")
+    fr = ev.equal("kind", "Fratricide")
+    killed = fr & ev.equal("reason", "friendly_destroyed")
     launched_at = fr & ~killed
-    conf = np.unique(thr[(kind == "TrackConfirmed") & (thr >= 0)])
-    ident = kind == "Identified"
-    moved = np.unique(thr[ident & (reason != "id_unknown") & (thr >= 0)])
-    friendish = np.unique(thr[ident & np.isin(reason, ("id_friend", "id_assumed_friend")) & (thr >= n_h)])
+    conf = np.unique(thr[ev.equal("kind", "TrackConfirmed") & (thr >= 0)])
+    ident = ev.equal("kind", "Identified")
+    moved = np.unique(thr[ident & ~ev.equal("reason", "id_unknown") & (thr >= 0)])
+    friend = ev.equal("reason", "id_friend") | ev.equal("reason", "id_assumed_friend")
+    friendish = np.unique(thr[ident & friend & (thr >= n_h)])
     return {
         "rules_of_engagement": world.scenario.rules_of_engagement,
         "fratricides": int(len(np.unique(thr[killed]))),
@@ -308,17 +347,17 @@ def _network(events: pa.Table, world: World) -> dict[str, Any]:
     nets = world.networks
     if nets is None or len(nets) == 0:
         return {}
-    kinds = events.column("kind").to_numpy(zero_copy_only=False)
-    reason = events.column("reason").to_numpy(zero_copy_only=False)
+    ev = _view(events)
+    kind_is, reason_is = (lambda k: ev.equal("kind", k)), (lambda r: ev.equal("reason", r))  # noqa: E731
     member = nets.site_network
     return {"network": {
         "networks": list(nets.name),
         "member_sites": [world.site_names[i] for i in range(len(member)) if member[i] >= 0],
-        "engagements_on_remote_tracks": int(((kinds == "Assignment") & (reason == "remote_track")).sum()),
-        "remote_tracks_delivered": int((kinds == "NetworkTrack").sum()),
-        "link_outages": int((kinds == "LinkDown").sum()),
-        "c2_node_failures": int((kinds == "C2NodeFailed").sum()),
-        "guidance_lost_not_acquired": int(((kinds == "GuidanceLost") & (reason == "fc_not_acquired")).sum()),
+        "engagements_on_remote_tracks": int((kind_is("Assignment") & reason_is("remote_track")).sum()),
+        "remote_tracks_delivered": int(kind_is("NetworkTrack").sum()),
+        "link_outages": int(kind_is("LinkDown").sum()),
+        "c2_node_failures": int(kind_is("C2NodeFailed").sum()),
+        "guidance_lost_not_acquired": int((kind_is("GuidanceLost") & reason_is("fc_not_acquired")).sum()),
     }}
 
 
