@@ -505,6 +505,8 @@ class _Ctx:
 
 
 
+_WARMED: set[type] = set()  # solver classes warm_assigner has run in this process
+
 #: Time limit of one exact WTA solve when the scenario sets none, s (stated default).
 EXACT_TIME_LIMIT_S = 1.0
 
@@ -517,8 +519,15 @@ def make_assigner(sc: Scenario) -> Assigner:
 
 
 def warm_assigner(assigner: Assigner) -> None:
-    """Solve a tiny instance so that the solver's compiled kernels are loaded outside the timed loop."""
+    """Solve a tiny instance so that the solver's compiled kernels are loaded outside the timed loop.
+
+    Once per solver class and process (the kernels stay loaded).
+    """
     from iadsim.c2.assignment import AssignmentProblem
+
+    if type(assigner) in _WARMED:
+        return
+    _WARMED.add(type(assigner))
 
     prob = AssignmentProblem(values=np.array([1.0, 0.5, 0.2]), pk=np.array([[0.7, 0.6, 0.5], [0.5, 0.8, 0.4]]),
                              counts=np.array([2, 2]), feasible=np.array([[True, True, False], [True, True, True]]),

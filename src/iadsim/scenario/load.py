@@ -780,9 +780,20 @@ def load_scenario_document(name_or_path: str | Path, catalog: Any = None) -> tup
 
 
 def scenario_hash(scenario: Scenario) -> str:
-    """SHA-256 of the validated scenario in canonical JSON (defaults filled in)."""
+    """SHA-256 of the validated scenario in canonical JSON (defaults filled in).
+
+    Scenarios are frozen, so the hash of the last scenario asked for is kept (a campaign's
+    replications of one variant ask for the same object thousands of times).
+    """
+    if _HASHED and _HASHED[0] is scenario:
+        return _HASHED[1]
     blob = json.dumps(scenario.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
-    return hashlib.sha256(blob.encode()).hexdigest()
+    digest = hashlib.sha256(blob.encode()).hexdigest()
+    _HASHED[:] = [scenario, digest]
+    return digest
+
+
+_HASHED: list[Any] = []  # [scenario, its hash] of the last call
 
 
 def json_schema() -> dict[str, Any]:
