@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import hashlib
 from functools import lru_cache
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -64,6 +65,8 @@ class RunStreams:
     c2: np.random.Generator
     damage: np.random.Generator
     _entities: dict[tuple[str, str], np.random.Generator] = field(default_factory=dict, repr=False, compare=False)
+    #: streams that so far exist only as PCG64 state rows (:meth:`states` / :meth:`put_states`)
+    _rows: dict[tuple[str, str], np.ndarray] = field(default_factory=dict, repr=False, compare=False)
 
     def entity(self, role: str, name: str) -> np.random.Generator:
         """The run's stream of entity ``name`` of kind ``role`` (the same object on every call)."""
@@ -71,12 +74,63 @@ class RunStreams:
         g = self._entities.get(key)
         if g is None:
             g = entity_generator(self.seed, role, name)
+            row = self._rows.pop(key, None)
+            if row is not None:  # the stream so far lived as a state row (compiled draws): continue it
+                from iadsim.rng_kernels import store_states
+
+                store_states([g], row.reshape(1, 4))
             self._entities[key] = g
         return g
 
     def entities(self, role: str, names: tuple[str, ...] | list[str]) -> tuple[np.random.Generator, ...]:
         """The streams of several entities of one role, in the order of ``names``."""
         return tuple(self.entity(role, n) for n in names)
+
+    def states(self, role: str, names: Sequence[str]) -> np.ndarray:
+        """The current PCG64 states of entities ``names`` of kind ``role``, (n, 4) uint64 (a copy).
+
+        For compiled draws (:mod:`iadsim.rng_kernels`): advance the rows, then hand them back with
+        :meth:`put_states` before any Python code draws from these streams again. An entity with
+        no Generator yet is seeded in compiled code (``rng_kernels.seed_states``, bit-identical to
+        ``Generator(PCG64(entity_seed_sequence(...)))``, ≈ 1 µs instead of ≈ 16 µs) and its
+        stream then lives as that state row until Python asks for its Generator (:meth:`entity`).
+        """
+        from iadsim.rng_kernels import assembled_entropy, seed_states, states_of
+
+        out = np.empty((len(names), 4), np.uint64)
+        fresh: list[int] = []
+        for i, nm in enumerate(names):
+            key = (role, nm)
+            g = self._entities.get(key)
+            if g is not None:
+                out[i] = states_of([g])[0]
+            elif key in self._rows:
+                out[i] = self._rows[key]
+            else:
+                fresh.append(i)
+        if fresh:
+            if self.seed < 0:
+                raise ValueError(f"seed must be >= 0 (got {self.seed})")
+            r = stable_digest(role)
+            words: list[int] = []
+            starts = [0]
+            for i in fresh:
+                words += assembled_entropy(self.seed, (r, stable_digest(names[i])))
+                starts.append(len(words))
+            out[fresh] = seed_states(np.array(words, np.uint64), np.array(starts, np.int64))
+        return out
+
+    def put_states(self, role: str, names: Sequence[str], states: np.ndarray) -> None:
+        """Hand back the rows of :meth:`states` advanced by compiled draws (the streams continue there)."""
+        from iadsim.rng_kernels import store_states
+
+        for i, nm in enumerate(names):
+            key = (role, nm)
+            g = self._entities.get(key)
+            if g is not None:
+                store_states([g], states[i : i + 1])
+            else:
+                self._rows[key] = np.array(states[i], np.uint64)
 
 
 def make_streams(seed: int) -> RunStreams:

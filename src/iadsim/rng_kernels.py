@@ -219,3 +219,111 @@ def standard_normal_fill(st: np.ndarray, i: int, out: np.ndarray) -> None:
     """``g.standard_normal(out.shape)`` into a flat float64 array, in C order."""
     for j in range(out.size):
         out[j] = standard_normal(st, i)
+
+
+# ---------------------------------------------------------------------------------------------
+# Seeding: SeedSequence → PCG64 state, compiled (numpy/random/bit_generator.pyx, pcg64.h)
+# ---------------------------------------------------------------------------------------------
+_INIT_A = np.uint64(0x43B0D7E5)
+_MULT_A = np.uint64(0x931E8875)
+_INIT_B = np.uint64(0x8B51F9DD)
+_MULT_B = np.uint64(0x58F38DED)
+_MIX_L = np.uint64(0xCA01F9DD)
+_MIX_R = np.uint64(0x4973F715)
+_U16 = np.uint64(16)
+_POOL = 4
+
+
+@numba.njit(cache=True, inline="always")
+def _hashmix(value: np.uint64, h: np.ndarray) -> np.uint64:
+    """SeedSequence's ``hashmix`` on 32-bit words (``h[0]`` the running hash constant)."""
+    value = (value ^ h[0]) & _MASK32
+    h[0] = (h[0] * _MULT_A) & _MASK32
+    value = (value * h[0]) & _MASK32
+    return value ^ (value >> _U16)
+
+
+@numba.njit(cache=True, inline="always")
+def _mix(x: np.uint64, y: np.uint64) -> np.uint64:
+    r = (_MIX_L * x - _MIX_R * y) & _MASK32
+    return r ^ (r >> _U16)
+
+
+@numba.njit(cache=True, inline="always")
+def _step128(sh: np.uint64, sl: np.uint64, ih: np.uint64, il: np.uint64) -> tuple:
+    """One PCG64 LCG step s · MULT + inc (mod 2¹²⁸) on 64-bit halves; returns (hi, lo)."""
+    lo = sl * _MULT_LO
+    hi = _mulhi(sl, _MULT_LO) + sl * _MULT_HI + sh * _MULT_LO
+    lo2 = lo + il
+    carry = np.uint64(1) if lo2 < lo else np.uint64(0)
+    return hi + ih + carry, lo2
+
+
+@numba.njit(cache=True)
+def seed_states(words: np.ndarray, starts: np.ndarray) -> np.ndarray:
+    """PCG64 states of ``Generator(PCG64(SeedSequence(...)))`` for many seed sequences at once.
+
+    ``words`` (W,) uint64 holds each sequence's assembled entropy as 32-bit words (NumPy's
+    ``SeedSequence.get_assembled_entropy()``: the run entropy, zero-padded to the pool size 4 when
+    there is a spawn key, then the spawn key's words), sequence ``e`` in
+    ``words[starts[e]:starts[e + 1]]``. Per sequence, NumPy's algorithm: ``mix_entropy`` into a
+    pool of four words (``hashmix``/``mix``), ``generate_state(4, uint64)`` (eight 32-bit words,
+    little-endian pairs), then ``pcg64_set_seed(seed = (v0, v1), inc = (v2, v3))``:
+    inc ← 2·i + 1, s ← 0, step, s ← s + seed, step. Returns (n, 4) rows as :func:`states_of`.
+    """
+    n = len(starts) - 1
+    out = np.empty((n, 4), np.uint64)
+    h = np.empty(1, np.uint64)
+    pool = np.empty(_POOL, np.uint64)
+    gs = np.empty(8, np.uint64)
+    for e in range(n):
+        a, b = starts[e], starts[e + 1]
+        m = b - a
+        h[0] = _INIT_A
+        for i in range(_POOL):
+            pool[i] = _hashmix(words[a + i] if i < m else np.uint64(0), h)
+        for i_src in range(_POOL):
+            for i_dst in range(_POOL):
+                if i_src != i_dst:
+                    pool[i_dst] = _mix(pool[i_dst], _hashmix(pool[i_src], h))
+        for i_src in range(_POOL, m):
+            for i_dst in range(_POOL):
+                pool[i_dst] = _mix(pool[i_dst], _hashmix(words[a + i_src], h))
+        hb = _INIT_B
+        for i in range(8):
+            v = pool[i % _POOL] ^ hb
+            hb = (hb * _MULT_B) & _MASK32
+            v = (v * hb) & _MASK32
+            gs[i] = v ^ (v >> _U16)
+        s_hi, s_lo = gs[0] | (gs[1] << _U32), gs[2] | (gs[3] << _U32)
+        i_hi, i_lo = gs[4] | (gs[5] << _U32), gs[6] | (gs[7] << _U32)
+        inc_hi = (i_hi << _U1) | (i_lo >> _U63)
+        inc_lo = (i_lo << _U1) | _U1
+        sh, sl = _step128(np.uint64(0), np.uint64(0), inc_hi, inc_lo)
+        lo = sl + s_lo
+        sh = sh + s_hi + (np.uint64(1) if lo < sl else np.uint64(0))
+        sh, sl = _step128(sh, lo, inc_hi, inc_lo)
+        out[e, 0], out[e, 1], out[e, 2], out[e, 3] = sh, sl, inc_hi, inc_lo
+    return out
+
+
+def uint32_words(x: int) -> list[int]:
+    """NumPy's ``_int_to_uint32_array``: a non-negative integer as little-endian 32-bit words ([0] for 0)."""
+    if x < 0:
+        raise ValueError(f"entropy must be non-negative (got {x})")
+    if x == 0:
+        return [0]
+    out = []
+    while x > 0:
+        out.append(x & 0xFFFFFFFF)
+        x >>= 32
+    return out
+
+
+def assembled_entropy(seed: int, spawn_key: Sequence[int]) -> list[int]:
+    """``SeedSequence(seed, spawn_key=spawn_key).get_assembled_entropy()`` as a list of words."""
+    run = uint32_words(int(seed))
+    spawn = [w for k in spawn_key for w in uint32_words(int(k))]
+    if spawn and len(run) < _POOL:
+        run = run + [0] * (_POOL - len(run))
+    return run + spawn

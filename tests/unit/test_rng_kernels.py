@@ -63,3 +63,43 @@ def test_fill_equals_array_calls_and_poisson_zero() -> None:
 def test_rejects_other_bit_generators() -> None:
     with pytest.raises(TypeError, match="MT19937"):
         rk.states_of([np.random.Generator(np.random.MT19937(1))])
+
+
+# --- seeding in compiled code (seed_states) and RunStreams.states / put_states ---------------------
+
+
+def test_seed_states_equal_numpy_seeding():
+    """SeedSequence → PCG64 in compiled code, bit for bit: short/long seeds and spawn keys, zeros, words ≥ 2³¹."""
+    from iadsim.rng_kernels import assembled_entropy, seed_states
+
+    rs = np.random.default_rng(0)
+    cases = [(seed, key)
+             for seed in (0, 1, 5, 2**32 - 1, 2**32, 2**63 + 12345, 2**70 + 3, 123456789012345678901234567890)
+             for key in ((), (0,), (7,), (0, 0), (2**31, 5), (int(rs.integers(2**63)), int(rs.integers(2**63))),
+                         (2**64 - 1, 1, 2))]  # fmt: skip
+    words, starts = [], [0]
+    for seed, key in cases:
+        words += assembled_entropy(seed, key)
+        starts.append(len(words))
+    got = seed_states(np.array(words, np.uint64), np.array(starts, np.int64))
+    ref = states_of([np.random.Generator(np.random.PCG64(np.random.SeedSequence(s, spawn_key=k))) for s, k in cases])
+    np.testing.assert_array_equal(got, ref)
+
+
+def test_run_streams_state_rows_continue_as_generators():
+    """Streams seeded as state rows draw exactly what the entity Generators draw, across hand-backs."""
+    from iadsim.rng import entity_generator, make_streams
+    from iadsim.rng_kernels import next_double
+
+    a = make_streams(11)
+    a.entity("radar", "r2")  # one stream already a Generator, the others seeded as rows
+    st = a.states("radar", ["r1", "r2", "r3"])
+    u = [next_double(st, 0), next_double(st, 1), next_double(st, 2), next_double(st, 0)]
+    a.put_states("radar", ["r1", "r2", "r3"], st)
+    ref = {n: entity_generator(11, "radar", n) for n in ("r1", "r2", "r3")}
+    assert u == [ref["r1"].random(), ref["r2"].random(), ref["r3"].random(), ref["r1"].random()]
+    # Python continues each stream where the compiled draws stopped
+    assert a.entity("radar", "r1").random() == ref["r1"].random()
+    assert a.entity("radar", "r2").random() == ref["r2"].random()
+    st = a.states("radar", ["r3"])  # still a row: taken again, it continues too
+    assert next_double(st, 0) == ref["r3"].random()
