@@ -70,7 +70,7 @@ def test_rejects_other_bit_generators() -> None:
 
 def test_seed_states_equal_numpy_seeding():
     """SeedSequence → PCG64 in compiled code, bit for bit: short/long seeds and spawn keys, zeros, words ≥ 2³¹."""
-    from iadsim.rng_kernels import assembled_entropy, seed_states
+    from iadsim.rng_kernels import assembled_entropy, seed_states, states_of
 
     rs = np.random.default_rng(0)
     cases = [(seed, key)
