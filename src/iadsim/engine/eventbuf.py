@@ -41,7 +41,8 @@ class EventBuf(structref.StructRefProxy):
     def __new__(cls, cap: int = 1024):  # noqa: ANN204
         ints = np.full((max(int(cap), 1), len(INT_FIELDS)), -1, np.int64)
         flts = np.full((max(int(cap), 1), len(FLOAT_FIELDS)), np.nan)
-        return structref.StructRefProxy.__new__(cls, ints, flts, 0, 0)
+        # a cached compiled constructor: StructRefProxy.__new__ would compile one in every process
+        return _new_buf(ints, flts)
 
     @property
     def n(self) -> int:
@@ -63,6 +64,19 @@ class EventBuf(structref.StructRefProxy):
 
 
 structref.define_proxy(EventBuf, EventBufType, ["ints", "flts", "n", "next_seq"])
+#: the one concrete buffer type (C-contiguous 2-D columns, int64 counters)
+BUF_TYPE = EventBufType(fields=[("ints", types.int64[:, ::1]), ("flts", types.float64[:, ::1]), ("n", types.int64),
+                                ("next_seq", types.int64)])  # fmt: skip
+
+
+@numba.njit(cache=True)
+def _new_buf(ints, flts):  # noqa: ANN001, ANN202
+    b = structref.new(BUF_TYPE)
+    b.ints = ints
+    b.flts = flts
+    b.n = 0
+    b.next_seq = 0
+    return b
 
 
 @numba.njit(cache=True)

@@ -182,10 +182,10 @@ def _run(world: World, streams: Any, progress: Progress | None) -> tuple[pa.Tabl
     # per-entity streams (rng.py): each radar its detections and false alarms, each fire unit its
     # kill and kill-assessment draws, each threat its damage draw; keyed by name, so adding an
     # entity never shifts another's draws
-    radar_rngs = streams.entities("radar", list(radars.name)) if S else ()
+    radar_names = list(radars.name)
     # their PCG64 states (after the world's scan-phase draws), advanced in place by the sensing
     # kernels every tick and handed back to the Generators at the end of the run
-    radar_st = states_of(radar_rngs) if S else np.zeros((0, 4), np.uint64)
+    radar_st = streams.states("radar", radar_names)
     hr = world.threats.raid_index
     threat_names = [f"{world.raid_names[int(r)]}#{j}" for r, j in zip(hr, _index_in_raid(hr))]
     shots = ShotTable()
@@ -369,18 +369,22 @@ def _run(world: World, streams: Any, progress: Progress | None) -> tuple[pa.Tabl
             if progress is not None:
                 progress(K, K)
             break
-    store_states(radar_rngs, radar_st)
+    streams.put_states("radar", radar_names, radar_st)
     _hand_back_streams(ctx)
     return (log.table(), np.concatenate(quality) if quality else np.zeros(0, QUALITY_DTYPE),
             np.concatenate(states) if states else np.zeros(0, STATE_DTYPE))  # fmt: skip
 
 
 def _hand_back_streams(ctx: _Ctx) -> None:
-    """Write the compiled draws' stream states back into the Generators (they continue where the kernels stopped)."""
-    for gens, st in ((ctx.fu_rngs, ctx.fu_st), (ctx.assess_rngs, ctx.assess_st), (ctx.iff_rngs, ctx.iff_st),
-                     ([ctx.streams.sensors], ctx.sensor_st), (ctx.cue_rngs, ctx.cue_st)):  # fmt: skip
-        if len(gens):
-            store_states(gens, st)
+    """Hand the compiled draws' stream states back to the run's streams (they continue where the kernels stopped)."""
+    streams, world = ctx.streams, ctx.world
+    units, sites = list(world.fire_units.name), list(world.site_names)
+    streams.put_states("fire_unit", units, ctx.fu_st)
+    streams.put_states("kill_assessment", units, ctx.assess_st)
+    streams.put_states("iff", sites, ctx.iff_st)
+    if ctx.net is not None:
+        streams.put_states("network_cue", sites, ctx.cue_st)
+    store_states([streams.sensors], ctx.sensor_st)
 
 
 #: End the tick loop once the run is quiescent (:func:`_quiescent`); tests switch it off to check
@@ -437,13 +441,11 @@ class _Ctx:
     launchers: LauncherState | None = None
     assigner: Assigner | None = None  # the scenario's weapon–target assignment solver
     asset_rot: np.ndarray = field(default_factory=lambda: np.zeros((0, 3, 3)))  # (A, 3, 3) ECEF→ENU at assets
-    fu_rngs: tuple[np.random.Generator, ...] = ()  # kill draws, one stream per fire unit
-    assess_rngs: tuple[np.random.Generator, ...] = ()  # kill-assessment draws, one per fire unit
     ids: iff.IffState = field(default_factory=iff.IffState)  # identity per object (c2/iff.py)
-    iff_rngs: tuple[np.random.Generator, ...] = ()  # interrogation draws, one stream per site
     transponder_mask: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))  # (objects,) modes; empty: none
-    # the PCG64 states of fu_rngs / assess_rngs / iff_rngs (rng_kernels.states_of): the compiled
-    # draws advance these; _hand_back_streams writes them (and sensor_st, cue_st) back into the Generators
+    # the PCG64 states (RunStreams.states) of the kill draws (one stream per fire unit), the
+    # kill-assessment draws (one per fire unit) and the interrogation draws (one per site): the
+    # compiled draws advance these; _hand_back_streams hands them (and sensor_st, cue_st) back
     fu_st: np.ndarray = field(default_factory=lambda: np.zeros((0, 4), np.uint64))
     assess_st: np.ndarray = field(default_factory=lambda: np.zeros((0, 4), np.uint64))
     iff_st: np.ndarray = field(default_factory=lambda: np.zeros((0, 4), np.uint64))
@@ -451,7 +453,6 @@ class _Ctx:
     site_iff_p: np.ndarray = field(default_factory=lambda: np.zeros(0))  # (sites,) reply probability
     fu_roe: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))  # (F,) ROE code
     net: net_mod.NetworkState | None = None  # networks (None: every site standalone)
-    cue_rngs: list[np.random.Generator] = field(default_factory=list)  # cue dwells, one stream per site
     # PCG64 states (rng_kernels) of the sensors role stream (track dwells) and of the cue streams,
     # advanced in place by the dwell kernels; handed back to the Generators at the end of the run
     sensor_st: np.ndarray = field(default_factory=lambda: np.zeros((0, 4), np.uint64))
@@ -464,10 +465,6 @@ class _Ctx:
         names = list(self.world.fire_units.name)
         if len(self.sensor_st) == 0:
             self.sensor_st = states_of([self.streams.sensors])
-        if not self.fu_rngs:
-            self.fu_rngs = self.streams.entities("fire_unit", names)
-        if not self.assess_rngs:
-            self.assess_rngs = self.streams.entities("kill_assessment", names)
         if self.assigner is None:
             self.assigner = make_assigner(self.world.scenario)
         if len(self.asset_rot) != len(self.asset_ecef):
@@ -476,15 +473,14 @@ class _Ctx:
             _init_iff(self)  # interrogators and rules of engagement (every context has them)
         tm = self.world.sensed.transponder_mask  # the objects' transponder modes (reply physics only)
         self.transponder_mask = np.zeros(0, np.int64) if tm is None else np.ascontiguousarray(tm, np.int64)
-        self.fu_st = states_of(self.fu_rngs)
-        self.assess_st = states_of(self.assess_rngs)
-        self.iff_st = states_of(self.iff_rngs)
+        self.fu_st = self.streams.states("fire_unit", names)
+        self.assess_st = self.streams.states("kill_assessment", names)
+        self.iff_st = self.streams.states("iff", list(self.world.site_names))
 
         nets = self.world.networks
         if nets is not None and len(nets) and bool((nets.site_network >= 0).any()):
             self.net = net_mod.NetworkState(nets, self.tracks.capacity)
-            self.cue_rngs = [self.streams.entity("network_cue", nm) for nm in self.world.site_names]
-            self.cue_st = states_of(self.cue_rngs)
+            self.cue_st = self.streams.states("network_cue", list(self.world.site_names))  # cue dwells, one stream per site
             fcr, radars = self.world.fc_radars, self.world.radars
             self.cue_delay = np.full(len(self.world.site_names), np.inf)
             if fcr is not None and len(radars):
@@ -555,7 +551,6 @@ def _init_iff(ctx: _Ctx) -> None:
     ctx.site_iff_mask, ctx.site_iff_p = mask, p
     site_roe = [iff.ROE_CODE[s.rules_of_engagement or sc.rules_of_engagement] for s in sc.sites]
     ctx.fu_roe = np.array([site_roe[int(si)] for si in fus.site_index], np.int64)
-    ctx.iff_rngs = ctx.streams.entities("iff", list(world.site_names)) if n_sites else ()
 
 
 #: the sharing columns of c2_glue.identify_update without networks (never read)

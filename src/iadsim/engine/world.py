@@ -10,12 +10,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import Any, cast
 
+import numba
 import numpy as np
 
 from iadsim.errors import InputError
 from iadsim.geo import frames
 from iadsim.engine.polylines import Legs, Rows, assemble_rows, concat_legs, concat_rows, densify_legs, route_mover_from_rows, tile_legs
 from iadsim.geo.terrain import Dem, load_dem
+from iadsim import rng_kernels
 from iadsim.rng import RunStreams, make_streams
 from iadsim.scenario.catalog import IFF_MODES, Catalog, CatalogEntry, load_catalog
 from iadsim.scenario.schema import THREAT_CLASSES, Scenario
@@ -907,20 +909,27 @@ class WorldTemplate:
         world as :func:`compile_world` always built.
         """
         st = streams or make_streams(self.scenario.seed)
+        # every draw below is compiled on the streams' state rows (RunStreams.states, bit-identical
+        # to the entities' Generators, which are made only if Python draws from them later)
+        radar_names = list(self.radars.name)
+        rst = st.states("radar", radar_names)
         radars = replace(self.radars, scan_phase_s=np.ascontiguousarray(
-            np.array([st.entity("radar", nm).random() for nm in self.radars.name], float) * self.radars.revisit_s))  # fmt: skip
+            _uniform_rows(rst, 1)[:, 0] * self.radars.revisit_s))  # fmt: skip
+        st.put_states("radar", radar_names, rst)
         heads: list[Legs] = []
         ball: list[list[np.ndarray]] = [[] for _ in range(4)]  # drawn: lat0, lon0, lat1, lon1 per ballistic raid
         for rt in self.raids:  # a loop over raids; the draws are per threat, from each threat's own stream
             n = len(rt.names)
-            gens = st.entities("threat", rt.names)  # one stream per threat
-            uv = np.array([g.random(2) for g in gens]).reshape(n, 2)
+            tst = st.states("threat", rt.names)  # one stream per threat
+            uv = _uniform_rows(tst, 2)
             lat0, lon0 = _disc_points(rt.launch_lat_deg, rt.launch_lon_deg, rt.radius_km, uv[:, 0], uv[:, 1])
             t_lat, t_lon = np.full(n, rt.target_lat_rad), np.full(n, rt.target_lon_rad)
             if rt.ballistic:
                 tlat, tlon = t_lat, t_lon
                 if rt.aim_sigma_m > 0:
-                    draws = np.array([np.r_[g.normal(0.0, rt.aim_sigma_m, 2), g.random()] for g in gens]).reshape(n, 3)
+                    draws = _aim_rows(tst, float(rt.aim_sigma_m))
+                st.put_states("threat", rt.names, tst)
+                if rt.aim_sigma_m > 0:
                     d = np.abs(draws[:, :2])
                     r = np.hypot(d[:, 0], d[:, 1])
                     az = draws[:, 2] * 2 * np.pi
@@ -928,6 +937,7 @@ class WorldTemplate:
                 for lst, v in zip(ball, (lat0, lon0, tlat, tlon)):
                     lst.append(np.asarray(v, float))
                 continue
+            st.put_states("threat", rt.names, tst)
             rows = rt.first_row + np.arange(n)
             ones = np.ones(n, bool)
             if rt.first_waypoint is not None and rt.tail is not None:  # launch point → first waypoint, then the tail
@@ -975,7 +985,9 @@ class WorldTemplate:
         fc = self.friend_columns
         n_f = len(self.friendly_names)
         n_h = len(threats)
-        u_tr = np.array([st.entity("transponder", nm).random() for nm in self.friendly_names], float)
+        fst = st.states("transponder", list(self.friendly_names))
+        u_tr = _uniform_rows(fst, 1)[:, 0]
+        st.put_states("transponder", list(self.friendly_names), fst)
         mask = np.where(u_tr >= fc["p_fail"], fc["modes"], 0).astype(np.int64)
         if n_f:
             assert self.friend_rows is not None
@@ -1021,6 +1033,27 @@ class WorldTemplate:
             fu_iff_reply_p=self.fu_iff_reply_p,
             networks=self.networks,
         )
+
+
+@numba.njit(cache=True)
+def _uniform_rows(st: np.ndarray, k: int) -> np.ndarray:
+    """(n, k) ``Generator.random(k)`` of each stream row of ``st`` (n, 4), in row order (rng_kernels)."""
+    out = np.empty((st.shape[0], k))
+    for i in range(st.shape[0]):
+        for j in range(k):
+            out[i, j] = rng_kernels.next_double(st, i)
+    return out
+
+
+@numba.njit(cache=True)
+def _aim_rows(st: np.ndarray, sigma_m: float) -> np.ndarray:
+    """(n, 3) per stream row: ``normal(0, σ, 2)`` then ``random()`` (the ballistic aim-error draws)."""
+    out = np.empty((st.shape[0], 3))
+    for i in range(st.shape[0]):
+        out[i, 0] = rng_kernels.normal(st, i, 0.0, sigma_m)
+        out[i, 1] = rng_kernels.normal(st, i, 0.0, sigma_m)
+        out[i, 2] = rng_kernels.next_double(st, i)
+    return out
 
 
 def compile_world(

@@ -26,6 +26,7 @@ from affine import Affine
 from reference_world import compile_world_reference
 
 import iadsim
+from iadsim.rng_kernels import states_of
 import iadsim.engine.run as run_mod
 from iadsim.engine.polylines import assemble_rows, densify_legs, route_mover_from_rows
 from iadsim.engine.world import build_template, compile_world
@@ -246,9 +247,11 @@ def test_draw_continues_the_runs_entity_streams() -> None:
     tpl.draw(st)
     ref_st = make_streams(4)
     compile_world_reference(sc, None, ref_st)
-    assert sorted(st._entities) == sorted(ref_st._entities)
-    for key, g in st._entities.items():  # same state after the compile step
-        assert g.random() == ref_st._entities[key].random(), key
+    # the draw's compiled draws leave the streams as state rows (RunStreams.states/put_states)
+    assert sorted(set(st._entities) | set(st._rows)) == sorted(ref_st._entities)
+    for key, g in ref_st._entities.items():  # same state after the compile step, and Python continues it
+        np.testing.assert_array_equal(st.states(*key[:1], [key[1]]), states_of([g]), err_msg=str(key))
+        assert st.entity(*key).random() == g.random(), key
 
 
 @pytest.mark.parametrize("seed", [1, 8])
