@@ -43,6 +43,7 @@ from iadsim.c2 import network as net_mod
 from iadsim.c2 import threat_evaluation as tewa
 from iadsim.c2.assignment import Assigner, get_assigner
 from iadsim.engine import c2_glue
+from iadsim.engine import motion_phase
 from iadsim.engine.events import REASON_CODE, EventKind, EventLog
 from iadsim.engine.state import FireControlState, ShotTable
 from iadsim.engine.world import World, WorldTemplate, compile_world
@@ -53,6 +54,9 @@ from iadsim.scenario.schema import Scenario
 from iadsim.sensors import radar as radar_mod
 from iadsim.sensors import scheduling
 from iadsim.tracking import association as _association  # import cost outside the timed loop; batch size
+from iadsim.threats import motion
+from iadsim.threats.motion_kernel import EMPTY_BALLISTIC
+from iadsim.threats.motion_kernel import EMPTY_ROUTE
 from iadsim.tracking import kernels as track_kernels
 from iadsim.tracking.manager import TrackTable
 from iadsim.tracking.metrics import gospa_ospa, gospa_sites
@@ -210,10 +214,19 @@ def _run(world: World, streams: Any, progress: Progress | None) -> tuple[pa.Tabl
     # can happen: the earliest launch of an object not launched; a lower bound on the earliest
     # arrival / route end of one not done (``done`` only grows, so the bound stays a bound until
     # recomputed); NaN times never compare ≤ t and count as never
-    never = (lambda a: np.where(np.isnan(a), np.inf, np.asarray(a, float)))  # noqa: E731
-    launch_key, arrival_key, end_key = never(th.launch_time_s), never(th.arrival_time_s), never(end_time)
-    first = (lambda a: float(a.min()) if len(a) else np.inf)  # noqa: E731
-    next_launch, next_arrival, next_end = first(launch_key), first(arrival_key), first(end_key)
+    # (motion_phase.motion_tick keeps them in m_next: launch, arrival, route end)
+    f8 = (lambda a: np.ascontiguousarray(a, np.float64))  # noqa: E731
+    th_launch, th_arrival, th_end = f8(th.launch_time_s), f8(th.arrival_time_s), f8(end_time)
+    th_asset = np.ascontiguousarray(th.target_asset, np.int64)
+    never = (lambda a: float(np.where(np.isnan(a), np.inf, a).min()) if len(a) else np.inf)  # noqa: E731
+    m_next = np.array([never(th_launch), never(th_arrival), never(th_end)])
+    # the motion phase's state arrays, written in place every tick (later phases read them in the
+    # same tick only; nothing keeps a reference across ticks: events and results take copies)
+    pos, vel = np.zeros((N, 3)), np.zeros((N, 3))
+    m_flying, m_arrived, active = np.zeros(N, bool), np.zeros(N, bool), np.zeros(N, bool)
+    m_leakers = np.zeros(N, np.int64)
+    m_tables = motion.kernel_tables(mover)  # the leaf kernels' tables, gathered once (None: plan loop)
+    m_none = (*EMPTY_ROUTE, *EMPTY_BALLISTIC)  # no compiled leaf (the plan loop filled pos/vel)
 
     # quiescence can end the loop early only where nothing is drawn without a target: no clutter
     # (false alarms are drawn on every scan); networks are checked in _quiescent
@@ -227,24 +240,17 @@ def _run(world: World, streams: Any, progress: Progress | None) -> tuple[pa.Tabl
     for k in range(1, K + 1):
         t = k * dt
         # ---------------------------------------------------------------- 1 motion
-        ms = mover.state(t)
-        pos, vel = ms.pos_ecef_m, ms.vel_ecef_mps
-        if next_launch <= t:
-            new = ~launched & (th.launch_time_s <= t)
-            if new.any():
-                idx = np.flatnonzero(new)
-                launched[idx] = True
-                idx = idx[idx < N_h]  # friendlies take off without a threat launch
-                log.emit(EventKind.Launch_Threat, th.launch_time_s[idx], threat=idx,
-                         x_m=pos[idx, 0], y_m=pos[idx, 1], z_m=pos[idx, 2])  # fmt: skip
-            next_launch = first(launch_key[~launched])
-        arriving = launched & alive & ~done & (th.arrival_time_s <= t) if next_arrival <= t else None
-        if arriving is not None and arriving.any():
-            idx = np.flatnonzero(arriving)
-            done[idx] = True
+        # one compiled call (engine/motion_phase.py): states into pos/vel, launches, arrivals
+        # (Leak rows), route ends, active; the leakers' damage draws (their own Generators) here
+        if m_tables is None:  # a mover without compiled tables: its fill plan, then the rules
+            motion.state_into(mover, t, pos, vel, m_flying, m_arrived)
+        n_leak = motion_phase.motion_tick(t, *(m_tables or m_none), pos, vel, m_flying, m_arrived, th_launch,
+                                          th_arrival, th_end, th_asset, N_h, launched, alive, done, active,
+                                          m_next, m_leakers, log.buf)  # fmt: skip
+        if n_leak:
+            idx = m_leakers[:n_leak].copy()
             ta = th.arrival_time_s[idx]
             asset = th.target_asset[idx]
-            log.emit(EventKind.Leak, ta, threat=idx, asset=asset)
             u_dmg = np.array([streams.entity("damage", threat_names[i]).random() for i in idx])
             hit = u_dmg < th.p_damage[idx]
             lost = np.zeros(len(idx))
@@ -255,13 +261,6 @@ def _run(world: World, streams: Any, progress: Progress | None) -> tuple[pa.Tabl
                     lost[j] = world.assets.value[a]
             log.emit(EventKind.Impact, ta, threat=idx, asset=asset, value=lost,
                      x_m=pos[idx, 0], y_m=pos[idx, 1], z_m=pos[idx, 2])  # fmt: skip
-        if arriving is not None:
-            next_arrival = first(arrival_key[~done])
-        # a friendly at its route end leaves the scenario (lands): no leak, no longer sensed
-        if next_end <= t:
-            done |= launched & (end_time <= t)
-            next_end = first(end_key[~done])
-        active = launched & alive & ~done
         # ---------------------------------------------------------------- 2 sensing
         det = radar_mod.sense(radars, pos, th.rcs_m2, active, t, dt, radar_st)
         if clutter > 0:
@@ -360,12 +359,13 @@ def _run(world: World, streams: Any, progress: Progress | None) -> tuple[pa.Tabl
             sample(t, pos, active)
         if progress is not None:
             progress(k, K)
-        if _QUIET_FAST_FORWARD and quiet_ok and next_launch == np.inf and not active.any() and _quiescent(ctx):
+        if _QUIET_FAST_FORWARD and quiet_ok and m_next[0] == np.inf and not active.any() and _quiescent(ctx):
             # nothing can happen any more (docs/design.md "Quiescent fast-forward"): the remaining
             # ticks only sample the (empty) picture quality
             for k2 in range(k + 1, K + 1):
                 if S and (k2 % q_every == 0 or k2 == K):
-                    sample(k2 * dt, mover.state(k2 * dt).pos_ecef_m, active)
+                    motion.state_into(mover, k2 * dt, pos, vel, m_flying, m_arrived)
+                    sample(k2 * dt, pos, active)
             if progress is not None:
                 progress(K, K)
             break
