@@ -44,6 +44,7 @@ from iadsim.c2 import threat_evaluation as tewa
 from iadsim.c2.assignment import Assigner, get_assigner
 from iadsim.engine import c2_glue
 from iadsim.engine import motion_phase
+from iadsim.engine import quality_phase
 from iadsim.engine.events import REASON_CODE, EventKind, EventLog
 from iadsim.engine.state import FireControlState, ShotTable
 from iadsim.engine.world import World, WorldTemplate, compile_world
@@ -232,10 +233,13 @@ def _run(world: World, streams: Any, progress: Progress | None) -> tuple[pa.Tabl
     # (false alarms are drawn on every scan); networks are checked in _quiescent
     quiet_ok = clutter <= 0
 
+    q_rcs = np.ascontiguousarray(np.broadcast_to(th.rcs_m2, (N,)), np.float64)  # the sample's Pd inputs
+
     def sample(t: float, pos: np.ndarray, active: np.ndarray) -> None:  # one picture-quality sample
         own = None if ns is None else ~ns.remote[: tracks.size]  # the sites' own tracks (not remote rows)
-        quality.append(_picture_quality(world, tracks, t, pos, active, radar_site, sc.tracking.gospa_cutoff_m, own))
-        states.append(_track_states(tracks, t, own))
+        q, st = _picture_sample(world, tracks, t, pos, active, radar_site, sc.tracking.gospa_cutoff_m, own, q_rcs)
+        quality.append(q)
+        states.append(st)
 
     for k in range(1, K + 1):
         t = k * dt
@@ -872,24 +876,6 @@ STATE_DTYPE = np.dtype([("time_s", "f8"), ("site", "i8"), ("track", "i8"), ("thr
                         ("vz_mps", "f8"), ("pos_std_m", "f8")])  # fmt: skip
 
 
-def _track_states(tracks: TrackTable, t: float, own: np.ndarray | None = None) -> np.ndarray:
-    live = tracks.live_rows()
-    rows = live[tracks.confirmed[live]]
-    if own is not None:
-        rows = rows[own[rows]]
-    out = np.zeros(len(rows), STATE_DTYPE)
-    if len(rows):
-        x, P = tracks.predicted(rows, t)
-        out["time_s"] = t
-        out["site"] = tracks.site[rows]
-        out["track"] = tracks.id[rows]
-        out["threat"] = tracks.truth[rows]
-        for j, c in enumerate(("x_m", "y_m", "z_m", "vx_mps", "vy_mps", "vz_mps")):
-            out[c] = x[:, j]
-        out["pos_std_m"] = np.sqrt(np.trace(P[:, :3, :3], axis1=1, axis2=2))
-    return out
-
-
 #: One row per (sample time, site): GOSPA of the site's confirmed tracks against the threats its
 #: radars cover (single-look Pd ≥ 0.5 of at least one of them: in range and field of regard, above
 #: the 4/3-Earth horizon and minimum elevation, strong enough), with its split; cut-off c, p = 1,
@@ -899,42 +885,66 @@ QUALITY_DTYPE = np.dtype([("time_s", "f8"), ("site", "i8"), ("gospa_m", "f8"), (
                           ("n_missed", "i8"), ("n_false", "i8")])  # fmt: skip
 
 
-def _picture_quality(world: World, tracks: TrackTable, t: float, pos: np.ndarray, active: np.ndarray,
-                     radar_site: np.ndarray, cutoff_m: float, own: np.ndarray | None = None) -> np.ndarray:  # fmt: skip
+def _picture_sample(world: World, tracks: TrackTable, t: float, pos: np.ndarray, active: np.ndarray,
+                    radar_site: np.ndarray, cutoff_m: float, own: np.ndarray | None = None,
+                    rcs: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
+    """One picture-quality sample at ``t``: its ``QUALITY_DTYPE`` rows (one per site) and the
+    ``STATE_DTYPE`` rows of the sites' own confirmed tracks (``own``: not remote rows).
+
+    One compiled call (:func:`iadsim.engine.quality_phase.picture_sample`); Python only computes
+    the Pd under terrain masking (full geometry per pair) and the IMM predictions, and runs the
+    batched GOSPA solver for a site with more than ``association._LSA_BATCH_TRACKS`` ambiguous truths.
+    """
+    radars = world.radars
     n_sites = len(world.site_names)
-    out = np.zeros(n_sites, QUALITY_DTYPE)
-    act = active.nonzero()[0]  # = np.flatnonzero (1-D), without its Python wrappers
-    if len(act):
-        if world.radars.terrain is None:  # Pd of the pairs within range only (the same numbers, 0 elsewhere);
-            # only Pd is read: the near-pair kernel's Pd without near_pair_detection's az/el conversion
-            pd = radar_mod._near_pairs(world.radars, pos[act], world.sensed.rcs_m2[act], None)[0]
-        else:
-            pd = radar_mod.detection_probability(world.radars, radar_mod.geometry(world.radars, pos[act]),
-                                                 world.sensed.rcs_m2[act])  # fmt: skip
-        vis = pd >= 0.5  # (S, n)
-        site_vis = np.zeros((n_sites, len(act)), bool)
-        np.logical_or.at(site_vis, radar_site, vis)
-    else:
-        site_vis = np.zeros((n_sites, 0), bool)
-    live = tracks.live_rows()
-    conf = live[tracks.confirmed[live]]
-    if own is not None:  # remote rows are the network's picture, not the site's
-        conf = conf[own[conf]]
-    xp = tracks.predicted_positions(conf, t) if len(conf) else np.zeros((0, 3))
-    conf_site = tracks.site[conf]
-    out["time_s"] = t
-    out["site"] = np.arange(n_sites)
-    # every site with threats or tracks in one compiled call (metrics.gospa_sites: gospa_ospa per site);
-    # a site that covers no threat and holds no track scores 0 in every column (GOSPA of two empty sets)
+    N = len(active)
+    rcs_c = rcs if rcs is not None else np.ascontiguousarray(np.broadcast_to(world.sensed.rcs_m2, (N,)), np.float64)
+    pd_given, pd_in = False, _NO_PD
+    if radars.terrain is not None and active.any():  # terrain masking needs the full geometry
+        act = active.nonzero()[0]
+        pd_in = np.ascontiguousarray(radar_mod.detection_probability(radars, radar_mod.geometry(radars, pos[act]),
+                                                                     rcs_c[act]), np.float64)  # fmt: skip
+        pd_given = True
+    pred_given, xs_in, Ps_in = False, _NO_XS, _NO_PS
+    if tracks.model == "imm":  # the IMM combination (Python): rows as the kernel selects them
+        live = tracks.live_rows()
+        rows = live[tracks.confirmed[live]]
+        if own is not None:
+            rows = rows[own[rows]]
+        xs, Ps = tracks.predicted(rows, t)
+        xs_in, Ps_in = np.ascontiguousarray(xs, np.float64), np.ascontiguousarray(Ps, np.float64)
+        pred_given = True
     f, k = np.zeros((n_sites, 4)), np.zeros((n_sites, 4), np.int64)
-    if gospa_sites(pos, act, site_vis, xp, conf_site, float(cutoff_m), 1.0, _association._LSA_BATCH_TRACKS, f, k):
+    act, site_vis, conf, xp, xs, pos_std, n_bad = quality_phase.picture_sample(
+        float(t), pos, active, rcs_c, *radar_mod._kernel_columns(radars), pd_given, pd_in, radar_site, n_sites,
+        tracks.alive, tracks.size, tracks.confirmed, own is not None, _NO_OWN if own is None else own, tracks.site,
+        tracks.x, tracks.P, tracks.t_s, float(tracks.q), pred_given, xs_in, Ps_in, float(cutoff_m),
+        _association._LSA_BATCH_TRACKS, f, k)  # fmt: skip
+    if n_bad:
+        conf_site = tracks.site[conf]
         for s in np.flatnonzero(k[:, 2] < 0):  # > association._LSA_BATCH_TRACKS ambiguous threats: batched solver
             g = gospa_ospa(xp[conf_site == s], pos[act[site_vis[s]]], cutoff_m, 1.0)
             f[s] = (g.gospa, g.localisation, g.missed, g.false)
             k[s, 2:] = (g.n_missed, g.n_false)
-    out["gospa_m"], out["localisation_m"], out["missed_m"], out["false_m"] = f.T
-    out["n_truth"], out["n_tracks"], out["n_missed"], out["n_false"] = k.T
-    return out
+    quality = np.zeros(n_sites, QUALITY_DTYPE)
+    quality["time_s"] = t
+    quality["site"] = np.arange(n_sites)
+    quality["gospa_m"], quality["localisation_m"], quality["missed_m"], quality["false_m"] = f.T
+    quality["n_truth"], quality["n_tracks"], quality["n_missed"], quality["n_false"] = k.T
+    states = np.zeros(len(conf), STATE_DTYPE)
+    if len(conf):
+        states["time_s"] = t
+        states["site"] = tracks.site[conf]
+        states["track"] = tracks.id[conf]
+        states["threat"] = tracks.truth[conf]  # scoring output only
+        for j, c in enumerate(("x_m", "y_m", "z_m", "vx_mps", "vy_mps", "vz_mps")):
+            states[c] = xs[:, j]
+        states["pos_std_m"] = pos_std
+    return quality, states
+
+
+_NO_PD, _NO_XS, _NO_PS = np.zeros((0, 0)), np.zeros((0, 6)), np.zeros((0, 6, 6))
+_NO_OWN = np.zeros(0, bool)
 
 
 _NO_FLAGS = np.zeros(0, bool)  # an absent per-unit / per-row flag column of engage_candidates
