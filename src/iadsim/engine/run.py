@@ -227,7 +227,9 @@ def _run(world: World, streams: Any, progress: Progress | None) -> tuple[pa.Tabl
     m_flying, m_arrived, active = np.zeros(N, bool), np.zeros(N, bool), np.zeros(N, bool)
     m_leakers = np.zeros(N, np.int64)
     m_tables = motion.kernel_tables(mover)  # the leaf kernels' tables, gathered once (None: plan loop)
-    m_none = (*EMPTY_ROUTE, *EMPTY_BALLISTIC)  # no compiled leaf (the plan loop filled pos/vel)
+    mph = motion_phase.motion_phase(m_tables or (*EMPTY_ROUTE, *EMPTY_BALLISTIC), pos, vel, m_flying, m_arrived,
+                                    th_launch, th_arrival, th_end, th_asset, N_h, launched, alive, done, active,
+                                    m_next, m_leakers)  # the phase's tables and arrays in one StructRef  # fmt: skip
 
     # quiescence can end the loop early only where nothing is drawn without a target: no clutter
     # (false alarms are drawn on every scan); networks are checked in _quiescent
@@ -248,9 +250,7 @@ def _run(world: World, streams: Any, progress: Progress | None) -> tuple[pa.Tabl
         # (Leak rows), route ends, active; the leakers' damage draws (their own Generators) here
         if m_tables is None:  # a mover without compiled tables: its fill plan, then the rules
             motion.state_into(mover, t, pos, vel, m_flying, m_arrived)
-        n_leak = motion_phase.motion_tick(t, *(m_tables or m_none), pos, vel, m_flying, m_arrived, th_launch,
-                                          th_arrival, th_end, th_asset, N_h, launched, alive, done, active,
-                                          m_next, m_leakers, log.buf)  # fmt: skip
+        n_leak = motion_phase.motion_tick(t, mph, log.buf)
         if n_leak:
             idx = m_leakers[:n_leak].copy()
             ta = th.arrival_time_s[idx]

@@ -1,4 +1,4 @@
-"""Phase 1 as one compiled call (engine/motion_phase.motion_tick) against the former Python rules.
+"""Phase 1 as one compiled call (engine/motion_phase.motion_tick on a MotionPhase) against the former Python rules.
 
 The reference below is the motion block of ``engine/run.py::_run`` before it was compiled
 (launch test and Launch_Threat rows, arrivals and their Leak rows, route ends, the active mask,
@@ -71,14 +71,16 @@ def test_motion_tick_matches_the_former_python_rules() -> None:
     flying, arrived = np.zeros(n, bool), np.zeros(n, bool)
     log, log_ref = EventLog(), EventLog()
     n_leaks = 0
+    pos, vel = np.zeros((n, 3)), np.zeros((n, 3))
+    mp = motion_phase.motion_phase(_NONE, pos, vel, flying, arrived, launch, arrival, end, asset, n_h, *st, active, nxt,
+                                   leakers)  # fmt: skip
     for k in range(1, 200):
         t = 0.5 * k
-        pos, vel = rng.normal(size=(n, 3)) * 1e6, np.zeros((n, 3))  # the state kernel writes no row here
+        pos[:] = rng.normal(size=(n, 3)) * 1e6  # the state kernel writes no row here (no tables)
         if k == 40:  # an interceptor kill between ticks: no leak of the dead
             st[1][[0, 7, 12]] = False
             ref[1][[0, 7, 12]] = False
-        m = motion_phase.motion_tick(t, *_NONE, pos, vel, flying, arrived, launch, arrival, end, asset, n_h, *st,
-                                     active, nxt, leakers, log.buf)  # fmt: skip
+        m = motion_phase.motion_tick(t, mp, log.buf)
         act_ref, leak_ref = _python_motion(t, pos, launch, arrival, end, asset, n_h, *ref, nxt_ref, log_ref)
         np.testing.assert_array_equal(leakers[:m], leak_ref)
         n_leaks += m
@@ -105,9 +107,10 @@ def test_motion_tick_hand_case() -> None:
     log = EventLog()
     pos, vel = np.arange(9.0).reshape(3, 3), np.zeros((3, 3))
     seen = []
+    mp = motion_phase.motion_phase(_NONE, pos, vel, np.zeros(3, bool), np.zeros(3, bool), launch, arrival, end, asset, 2,
+                                   launched, alive, done, active, nxt, leakers)  # fmt: skip
     for t in (1.0, 2.0, 3.0, 4.0):
-        m = motion_phase.motion_tick(t, *_NONE, pos, vel, np.zeros(3, bool), np.zeros(3, bool), launch, arrival, end,
-                                     asset, 2, launched, alive, done, active, nxt, leakers, log.buf)  # fmt: skip
+        m = motion_phase.motion_tick(t, mp, log.buf)
         seen.append((m, active.tolist()))
     assert seen == [(0, [True, False, False]), (0, [True, True, True]), (1, [False, True, True]),
                     (0, [False, True, False])]  # fmt: skip
@@ -116,3 +119,27 @@ def test_motion_tick_hand_case() -> None:
     assert c["kind"].tolist() == ["Launch_Threat", "Launch_Threat", "Leak"]
     assert c["threat"].tolist() == [0, 1, 0] and c["time_s"].tolist() == [1.0, 2.0, 3.0]
     assert c["asset"].tolist() == [-1, -1, 2] and c["x_m"][:2].tolist() == [0.0, 3.0]
+
+
+def test_motion_tick_states_are_the_movers() -> None:
+    """With the mover's tables, motion_tick writes the mover's own state into the shared arrays."""
+    from iadsim.engine.world import compile_world
+    from iadsim.rng import make_streams
+    from iadsim.scenario.catalog import load_catalog
+    from iadsim.scenario.load import load_scenario
+    from iadsim.threats.motion import kernel_tables
+
+    th = compile_world(load_scenario("turkey-2017"), load_catalog(), make_streams(1)).sensed
+    n = len(th)
+    pos, vel, fl, ar = np.zeros((n, 3)), np.zeros((n, 3)), np.zeros(n, bool), np.zeros(n, bool)
+    nan = np.full(n, np.nan)
+    mp = motion_phase.motion_phase(kernel_tables(th.mover), pos, vel, fl, ar, nan, nan, nan, np.zeros(n, np.int64), n,
+                                   np.zeros(n, bool), np.ones(n, bool), np.zeros(n, bool), np.zeros(n, bool),
+                                   np.full(3, np.inf), np.zeros(n, np.int64))  # fmt: skip
+    log = EventLog()
+    for t in (0.0, 300.0, 612.5, 1500.0):
+        assert motion_phase.motion_tick(t, mp, log.buf) == 0
+        s = th.mover.state(t)
+        assert pos.tobytes() == s.pos_ecef_m.tobytes() and vel.tobytes() == s.vel_ecef_mps.tobytes()
+        assert np.array_equal(fl, s.flying) and np.array_equal(ar, s.arrived)
+    assert len(log) == 0
