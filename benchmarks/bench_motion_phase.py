@@ -8,7 +8,8 @@ folder, or taken from the ``src`` folder ``BASE_SRC`` of such an extraction). Ea
 under cProfile. For each block, the roots called from ``_run`` — motion: ``PlannedMover.state``
 (before), ``motion_phase.motion_tick`` / ``motion.state_into`` (after); sample: ``sample``;
 quiescence: ``_quiescent`` — give ncalls, cumulative seconds, and the Python-visible calls of
-their whole subtree (the root and every function below it, numba dispatches included) per tick
+their whole subtree (the root and every function below it, numba dispatches included; a function
+shared with other blocks counted in proportion to the calls made on this block's behalf) per tick
 (ticks = calls of ``_identify``, one per tick run). Writes ``benchmarks/results/motion-phase.json``.
 cProfile times on a shared machine are pessimistic: compare ratios and call counts.
 """
@@ -29,20 +30,27 @@ BLOCKS = {"motion": {"state", "motion_tick", "state_into"}, "sample": {"sample"}
 
 
 def _subtree(stats: dict, roots: list) -> int:
-    """Calls of the functions under ``roots`` (caller edges inside the subtree), roots included."""
+    """Calls under ``roots`` (roots included): each caller → callee edge of the subtree, where a
+    function reached by only part of its calls passes that share of its own callee calls down
+    (pstats aggregates per function, not per path: a function the blocks share, e.g. a NumPy
+    wrapper, counts only the calls made on this block's behalf)."""
     callees: dict = {}
     for f, (_, _, _, _, callers) in stats.items():
         for c, edge in callers.items():
             callees.setdefault(c, []).append((f, edge[1]))
-    seen, todo, total = set(roots), list(roots), sum(stats[r][1] for r in roots)
-    while todo:
-        f = todo.pop()
+
+    def down(f: tuple, share: float, path: frozenset) -> float:
+        total = 0.0
         for g, nc in callees.get(f, ()):
-            total += nc
-            if g not in seen:
-                seen.add(g)
-                todo.append(g)
-    return total
+            if g in path:
+                continue
+            c = nc * share
+            if c < 0.5:
+                continue
+            total += c + down(g, c / max(stats[g][1], 1), path | {g})
+        return total
+
+    return int(round(sum(stats[r][1] + down(r, 1.0, frozenset({r})) for r in roots)))
 
 
 def child(name: str, seed: int) -> dict:

@@ -3,8 +3,8 @@
 :func:`picture_sample` computes, for the sample time ``t``, the scoring truth of every site (the
 active objects one of its radars covers with single-look Pd ≥ 0.5), its own confirmed tracks
 predicted to ``t``, the per-site GOSPA of the two (:func:`iadsim.tracking.metrics.gospa_sites`)
-and the predicted states of those tracks; ``engine/run.py::_picture_sample`` fills the
-``QUALITY_DTYPE`` / ``STATE_DTYPE`` rows from the returned plain arrays. Truth is read here for
+and the predicted states of those tracks, written into the ``QUALITY_DTYPE`` / ``STATE_DTYPE``
+rows that ``engine/run.py::_picture_sample`` allocates. Truth is read here for
 scoring only (no decision reads these tables).
 """
 
@@ -28,9 +28,10 @@ def picture_sample(t: float, pos: np.ndarray, active: np.ndarray, rcs: np.ndarra
                    ref_range: np.ndarray, ref_rcs: np.ndarray, snr_ref: np.ndarray, pfa: np.ndarray, k_factor: float,
                    earth_radius_m: float, margin_m: float, pd_given: bool, pd_in: np.ndarray,
                    radar_site: np.ndarray, n_sites: int, alive: np.ndarray, size: int, confirmed: np.ndarray,
-                   own_given: bool, own: np.ndarray, track_site: np.ndarray, x: np.ndarray, P: np.ndarray,
+                   own_given: bool, own: np.ndarray, track_site: np.ndarray, track_id: np.ndarray,
+                   track_truth: np.ndarray, x: np.ndarray, P: np.ndarray,
                    t_last: np.ndarray, q: float, pred_given: bool, xs_in: np.ndarray, Ps_in: np.ndarray,
-                   cutoff_m: float, max_hard: int, f: np.ndarray, k: np.ndarray):  # noqa: ANN201  # pragma: no cover - compiled  # fmt: skip
+                   cutoff_m: float, max_hard: int, quality: np.ndarray, states: np.ndarray):  # noqa: ANN201  # pragma: no cover - compiled  # fmt: skip
     """One picture-quality sample at ``t`` (s): truths per site, confirmed tracks, GOSPA, states.
 
     * truth candidates ``act``: the active objects (``active`` (N,) bool), in index order;
@@ -44,12 +45,14 @@ def picture_sample(t: float, pos: np.ndarray, active: np.ndarray, rcs: np.ndarra
       prediction of state and covariance (:func:`~iadsim.tracking.kernels.cv_predict_rows`, Δt³
       with NumPy's power) — or ``xs_in, Ps_in`` (rows of ``conf``) when ``pred_given`` (IMM);
       pos_std = √(P_xx + P_yy + P_zz);
-    * GOSPA per site (c = ``cutoff_m``, p = 1, α = 2): :func:`~iadsim.tracking.metrics.gospa_sites`
-      into ``f, k`` (n_sites, 4) (zeros on entry).
+    * GOSPA per site (c = ``cutoff_m``, p = 1, α = 2): :func:`~iadsim.tracking.metrics.gospa_sites`.
 
-    Returns ``act`` (n,) i8, ``site_vis`` (n_sites, n) bool, ``conf`` (m,) i8, ``xp`` (m, 3) m,
-    ``xs`` (m, 6) m, m/s, ``pos_std`` (m,) m and the number of sites left to the caller's batched
-    solver (``gospa_sites``' return).
+    Writes ``quality`` (n_sites,) ``QUALITY_DTYPE`` rows (time, site, GOSPA and its split, counts)
+    and ``states[:m]`` (capacity ≥ m, ``STATE_DTYPE``) rows (time, site, track id, truth — scoring
+    output only —, predicted state, pos_std) of the m tracks. Returns ``act`` (n,) i8,
+    ``site_vis`` (n_sites, n) bool, ``conf`` (m,) i8, ``xp`` (m, 3) m and the number of sites left
+    to the caller's batched solver (``gospa_sites``' return: their ``quality`` rows hold 0 and −1
+    counts for the caller to fill).
     """
     N = active.shape[0]
     n = 0
@@ -112,5 +115,33 @@ def picture_sample(t: float, pos: np.ndarray, active: np.ndarray, rcs: np.ndarra
     est_site = np.empty(m, np.int64)
     for j in range(m):
         est_site[j] = track_site[conf[j]]
+    f = np.zeros((n_sites, 4))
+    k = np.zeros((n_sites, 4), np.int64)
     n_bad = gospa_sites(pos, act, site_vis, xp, est_site, cutoff_m, 1.0, max_hard, f, k)
-    return act, site_vis, conf, xp, xs, pos_std, n_bad
+    for s in range(n_sites):
+        q = quality[s]
+        q.time_s = t
+        q.site = s
+        q.gospa_m = f[s, 0]
+        q.localisation_m = f[s, 1]
+        q.missed_m = f[s, 2]
+        q.false_m = f[s, 3]
+        q.n_truth = k[s, 0]
+        q.n_tracks = k[s, 1]
+        q.n_missed = k[s, 2]
+        q.n_false = k[s, 3]
+    for j in range(m):
+        r0 = conf[j]
+        o = states[j]
+        o.time_s = t
+        o.site = track_site[r0]
+        o.track = track_id[r0]
+        o.threat = track_truth[r0]
+        o.x_m = xs[j, 0]
+        o.y_m = xs[j, 1]
+        o.z_m = xs[j, 2]
+        o.vx_mps = xs[j, 3]
+        o.vy_mps = xs[j, 4]
+        o.vz_mps = xs[j, 5]
+        o.pos_std_m = pos_std[j]
+    return act, site_vis, conf, xp, n_bad

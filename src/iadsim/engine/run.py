@@ -914,32 +914,21 @@ def _picture_sample(world: World, tracks: TrackTable, t: float, pos: np.ndarray,
         xs, Ps = tracks.predicted(rows, t)
         xs_in, Ps_in = np.ascontiguousarray(xs, np.float64), np.ascontiguousarray(Ps, np.float64)
         pred_given = True
-    f, k = np.zeros((n_sites, 4)), np.zeros((n_sites, 4), np.int64)
-    act, site_vis, conf, xp, xs, pos_std, n_bad = quality_phase.picture_sample(
+    quality = np.zeros(n_sites, QUALITY_DTYPE)
+    states = np.zeros(tracks.size, STATE_DTYPE)  # the first m rows are written
+    act, site_vis, conf, xp, n_bad = quality_phase.picture_sample(
         float(t), pos, active, rcs_c, *radar_mod._kernel_columns(radars), pd_given, pd_in, radar_site, n_sites,
         tracks.alive, tracks.size, tracks.confirmed, own is not None, _NO_OWN if own is None else own, tracks.site,
-        tracks.x, tracks.P, tracks.t_s, float(tracks.q), pred_given, xs_in, Ps_in, float(cutoff_m),
-        _association._LSA_BATCH_TRACKS, f, k)  # fmt: skip
+        tracks.id, tracks.truth, tracks.x, tracks.P, tracks.t_s, float(tracks.q), pred_given, xs_in, Ps_in,
+        float(cutoff_m), _association._LSA_BATCH_TRACKS, quality, states)  # fmt: skip
     if n_bad:
         conf_site = tracks.site[conf]
-        for s in np.flatnonzero(k[:, 2] < 0):  # > association._LSA_BATCH_TRACKS ambiguous threats: batched solver
+        for s in np.flatnonzero(quality["n_missed"] < 0):  # > association._LSA_BATCH_TRACKS ambiguous threats: batched solver
             g = gospa_ospa(xp[conf_site == s], pos[act[site_vis[s]]], cutoff_m, 1.0)
-            f[s] = (g.gospa, g.localisation, g.missed, g.false)
-            k[s, 2:] = (g.n_missed, g.n_false)
-    quality = np.zeros(n_sites, QUALITY_DTYPE)
-    quality["time_s"] = t
-    quality["site"] = np.arange(n_sites)
-    quality["gospa_m"], quality["localisation_m"], quality["missed_m"], quality["false_m"] = f.T
-    quality["n_truth"], quality["n_tracks"], quality["n_missed"], quality["n_false"] = k.T
-    states = np.zeros(len(conf), STATE_DTYPE)
-    if len(conf):
-        states["time_s"] = t
-        states["site"] = tracks.site[conf]
-        states["track"] = tracks.id[conf]
-        states["threat"] = tracks.truth[conf]  # scoring output only
-        for j, c in enumerate(("x_m", "y_m", "z_m", "vx_mps", "vy_mps", "vz_mps")):
-            states[c] = xs[:, j]
-        states["pos_std_m"] = pos_std
+            for c, v in zip(("gospa_m", "localisation_m", "missed_m", "false_m", "n_missed", "n_false"),
+                            (g.gospa, g.localisation, g.missed, g.false, g.n_missed, g.n_false)):  # fmt: skip
+                quality[c][s] = v
+    states = states[: len(conf)]
     return quality, states
 
 

@@ -110,6 +110,21 @@ def test_compiled_sample_equals_the_former_numpy_bodies() -> None:
                 assert q["n_truth"].sum() > 0 and len(st) > 0 and q["n_false"].sum() > 0
 
 
+def test_batched_solver_sites_equal_the_former_bodies(monkeypatch) -> None:
+    """Sites with more ambiguous truths than the compiled assignment takes (here lowered to 2) go
+    to the batched solver, in both versions."""
+    from iadsim.engine import run
+
+    monkeypatch.setattr(_association, "_LSA_BATCH_TRACKS", 2)
+    solved = []
+    monkeypatch.setattr(run, "gospa_ospa", lambda *a: solved.append(1) or gospa_ospa(*a))
+    world, tracks, t, pos, active, radar_site, own = _setup(5)
+    q, st = _picture_sample(world, tracks, t, pos, active, radar_site, 50_000.0, own)
+    _same(q, _ref_quality(world, tracks, t, pos, active, radar_site, 50_000.0, own))
+    _same(st, _ref_states(tracks, t, own))
+    assert solved and (q["n_missed"] >= 0).all()  # the batched solver ran and filled its sites
+
+
 def test_empty_picture() -> None:
     world, tracks, t, pos, active, radar_site, _ = _setup(4)
     tracks.alive[:] = False
