@@ -82,7 +82,11 @@ def main() -> None:
     base = sys.argv[1] if len(sys.argv) > 1 else "d894d00"
     repo = HERE.parent
     res: dict = {"base_commit": base, "note": "cProfile on a shared 2-core machine (6 engineers): compare ratios and "
-                                              "call counts, not absolute seconds", "scenarios": {}}  # fmt: skip
+                                              "call counts, not absolute seconds",
+                 "motion_before_note": "before = PlannedMover.state only: the former block's launch / arrival / "
+                                       "route-end NumPy glue ran inline in _run and is not attributed (the before "
+                                       "figures are a lower bound); after = motion_tick, which includes it",
+                 "scenarios": {}}  # fmt: skip
     with tempfile.TemporaryDirectory() as tmp:
         src = sys.argv[2] if len(sys.argv) > 2 else f"{tmp}/src"
         if len(sys.argv) <= 2:
