@@ -43,6 +43,8 @@ from iadsim.c2 import network as net_mod
 from iadsim.c2 import threat_evaluation as tewa
 from iadsim.c2.assignment import Assigner, get_assigner
 from iadsim.engine import c2_glue
+from iadsim.engine import motion_phase
+from iadsim.engine import quality_phase
 from iadsim.engine.events import REASON_CODE, EventKind, EventLog
 from iadsim.engine.state import FireControlState, ShotTable
 from iadsim.engine.world import World, WorldTemplate, compile_world
@@ -53,6 +55,9 @@ from iadsim.scenario.schema import Scenario
 from iadsim.sensors import radar as radar_mod
 from iadsim.sensors import scheduling
 from iadsim.tracking import association as _association  # import cost outside the timed loop; batch size
+from iadsim.threats import motion
+from iadsim.threats.motion_kernel import EMPTY_BALLISTIC
+from iadsim.threats.motion_kernel import EMPTY_ROUTE
 from iadsim.tracking import kernels as track_kernels
 from iadsim.tracking.manager import TrackTable
 from iadsim.tracking.metrics import gospa_ospa, gospa_sites
@@ -210,41 +215,46 @@ def _run(world: World, streams: Any, progress: Progress | None) -> tuple[pa.Tabl
     # can happen: the earliest launch of an object not launched; a lower bound on the earliest
     # arrival / route end of one not done (``done`` only grows, so the bound stays a bound until
     # recomputed); NaN times never compare ≤ t and count as never
-    never = (lambda a: np.where(np.isnan(a), np.inf, np.asarray(a, float)))  # noqa: E731
-    launch_key, arrival_key, end_key = never(th.launch_time_s), never(th.arrival_time_s), never(end_time)
-    first = (lambda a: float(a.min()) if len(a) else np.inf)  # noqa: E731
-    next_launch, next_arrival, next_end = first(launch_key), first(arrival_key), first(end_key)
+    # (motion_phase.motion_tick keeps them in m_next: launch, arrival, route end)
+    f8 = (lambda a: np.ascontiguousarray(a, np.float64))  # noqa: E731
+    th_launch, th_arrival, th_end = f8(th.launch_time_s), f8(th.arrival_time_s), f8(end_time)
+    th_asset = np.ascontiguousarray(th.target_asset, np.int64)
+    never = (lambda a: float(np.where(np.isnan(a), np.inf, a).min()) if len(a) else np.inf)  # noqa: E731
+    m_next = np.array([never(th_launch), never(th_arrival), never(th_end)])
+    # the motion phase's state arrays, written in place every tick (later phases read them in the
+    # same tick only; nothing keeps a reference across ticks: events and results take copies)
+    pos, vel = np.zeros((N, 3)), np.zeros((N, 3))
+    m_flying, m_arrived, active = np.zeros(N, bool), np.zeros(N, bool), np.zeros(N, bool)
+    m_leakers = np.zeros(N, np.int64)
+    m_tables = motion.kernel_tables(mover)  # the leaf kernels' tables, gathered once (None: plan loop)
+    mph = motion_phase.motion_phase(m_tables or (*EMPTY_ROUTE, *EMPTY_BALLISTIC), pos, vel, m_flying, m_arrived,
+                                    th_launch, th_arrival, th_end, th_asset, N_h, launched, alive, done, active,
+                                    m_next, m_leakers)  # the phase's tables and arrays in one StructRef  # fmt: skip
 
     # quiescence can end the loop early only where nothing is drawn without a target: no clutter
     # (false alarms are drawn on every scan); networks are checked in _quiescent
     quiet_ok = clutter <= 0
 
+    q_rcs = np.ascontiguousarray(np.broadcast_to(th.rcs_m2, (N,)), np.float64)  # the sample's Pd inputs
+
     def sample(t: float, pos: np.ndarray, active: np.ndarray) -> None:  # one picture-quality sample
         own = None if ns is None else ~ns.remote[: tracks.size]  # the sites' own tracks (not remote rows)
-        quality.append(_picture_quality(world, tracks, t, pos, active, radar_site, sc.tracking.gospa_cutoff_m, own))
-        states.append(_track_states(tracks, t, own))
+        q, st = _picture_sample(world, tracks, t, pos, active, radar_site, sc.tracking.gospa_cutoff_m, own, q_rcs)
+        quality.append(q)
+        states.append(st)
 
     for k in range(1, K + 1):
         t = k * dt
         # ---------------------------------------------------------------- 1 motion
-        ms = mover.state(t)
-        pos, vel = ms.pos_ecef_m, ms.vel_ecef_mps
-        if next_launch <= t:
-            new = ~launched & (th.launch_time_s <= t)
-            if new.any():
-                idx = np.flatnonzero(new)
-                launched[idx] = True
-                idx = idx[idx < N_h]  # friendlies take off without a threat launch
-                log.emit(EventKind.Launch_Threat, th.launch_time_s[idx], threat=idx,
-                         x_m=pos[idx, 0], y_m=pos[idx, 1], z_m=pos[idx, 2])  # fmt: skip
-            next_launch = first(launch_key[~launched])
-        arriving = launched & alive & ~done & (th.arrival_time_s <= t) if next_arrival <= t else None
-        if arriving is not None and arriving.any():
-            idx = np.flatnonzero(arriving)
-            done[idx] = True
+        # one compiled call (engine/motion_phase.py): states into pos/vel, launches, arrivals
+        # (Leak rows), route ends, active; the leakers' damage draws (their own Generators) here
+        if m_tables is None:  # a mover without compiled tables: its fill plan, then the rules
+            motion.state_into(mover, t, pos, vel, m_flying, m_arrived)
+        n_leak = motion_phase.motion_tick(t, mph, log.buf)
+        if n_leak:
+            idx = m_leakers[:n_leak].copy()
             ta = th.arrival_time_s[idx]
             asset = th.target_asset[idx]
-            log.emit(EventKind.Leak, ta, threat=idx, asset=asset)
             u_dmg = np.array([streams.entity("damage", threat_names[i]).random() for i in idx])
             hit = u_dmg < th.p_damage[idx]
             lost = np.zeros(len(idx))
@@ -255,13 +265,6 @@ def _run(world: World, streams: Any, progress: Progress | None) -> tuple[pa.Tabl
                     lost[j] = world.assets.value[a]
             log.emit(EventKind.Impact, ta, threat=idx, asset=asset, value=lost,
                      x_m=pos[idx, 0], y_m=pos[idx, 1], z_m=pos[idx, 2])  # fmt: skip
-        if arriving is not None:
-            next_arrival = first(arrival_key[~done])
-        # a friendly at its route end leaves the scenario (lands): no leak, no longer sensed
-        if next_end <= t:
-            done |= launched & (end_time <= t)
-            next_end = first(end_key[~done])
-        active = launched & alive & ~done
         # ---------------------------------------------------------------- 2 sensing
         det = radar_mod.sense(radars, pos, th.rcs_m2, active, t, dt, radar_st)
         if clutter > 0:
@@ -360,12 +363,13 @@ def _run(world: World, streams: Any, progress: Progress | None) -> tuple[pa.Tabl
             sample(t, pos, active)
         if progress is not None:
             progress(k, K)
-        if _QUIET_FAST_FORWARD and quiet_ok and next_launch == np.inf and not active.any() and _quiescent(ctx):
+        if _QUIET_FAST_FORWARD and quiet_ok and m_next[0] == np.inf and not active.any() and _quiescent(ctx):
             # nothing can happen any more (docs/design.md "Quiescent fast-forward"): the remaining
             # ticks only sample the (empty) picture quality
             for k2 in range(k + 1, K + 1):
                 if S and (k2 % q_every == 0 or k2 == K):
-                    sample(k2 * dt, mover.state(k2 * dt).pos_ecef_m, active)
+                    motion.state_into(mover, k2 * dt, pos, vel, m_flying, m_arrived)
+                    sample(k2 * dt, pos, active)
             if progress is not None:
                 progress(K, K)
             break
@@ -876,24 +880,6 @@ STATE_DTYPE = np.dtype([("time_s", "f8"), ("site", "i8"), ("track", "i8"), ("thr
                         ("vz_mps", "f8"), ("pos_std_m", "f8")])  # fmt: skip
 
 
-def _track_states(tracks: TrackTable, t: float, own: np.ndarray | None = None) -> np.ndarray:
-    live = tracks.live_rows()
-    rows = live[tracks.confirmed[live]]
-    if own is not None:
-        rows = rows[own[rows]]
-    out = np.zeros(len(rows), STATE_DTYPE)
-    if len(rows):
-        x, P = tracks.predicted(rows, t)
-        out["time_s"] = t
-        out["site"] = tracks.site[rows]
-        out["track"] = tracks.id[rows]
-        out["threat"] = tracks.truth[rows]
-        for j, c in enumerate(("x_m", "y_m", "z_m", "vx_mps", "vy_mps", "vz_mps")):
-            out[c] = x[:, j]
-        out["pos_std_m"] = np.sqrt(np.trace(P[:, :3, :3], axis1=1, axis2=2))
-    return out
-
-
 #: One row per (sample time, site): GOSPA of the site's confirmed tracks against the threats its
 #: radars cover (single-look Pd ≥ 0.5 of at least one of them: in range and field of regard, above
 #: the 4/3-Earth horizon and minimum elevation, strong enough), with its split; cut-off c, p = 1,
@@ -903,42 +889,55 @@ QUALITY_DTYPE = np.dtype([("time_s", "f8"), ("site", "i8"), ("gospa_m", "f8"), (
                           ("n_missed", "i8"), ("n_false", "i8")])  # fmt: skip
 
 
-def _picture_quality(world: World, tracks: TrackTable, t: float, pos: np.ndarray, active: np.ndarray,
-                     radar_site: np.ndarray, cutoff_m: float, own: np.ndarray | None = None) -> np.ndarray:  # fmt: skip
+def _picture_sample(world: World, tracks: TrackTable, t: float, pos: np.ndarray, active: np.ndarray,
+                    radar_site: np.ndarray, cutoff_m: float, own: np.ndarray | None = None,
+                    rcs: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
+    """One picture-quality sample at ``t``: its ``QUALITY_DTYPE`` rows (one per site) and the
+    ``STATE_DTYPE`` rows of the sites' own confirmed tracks (``own``: not remote rows).
+
+    One compiled call (:func:`iadsim.engine.quality_phase.picture_sample`); Python only computes
+    the Pd under terrain masking (full geometry per pair) and the IMM predictions, and runs the
+    batched GOSPA solver for a site with more than ``association._LSA_BATCH_TRACKS`` ambiguous truths.
+    """
+    radars = world.radars
     n_sites = len(world.site_names)
-    out = np.zeros(n_sites, QUALITY_DTYPE)
-    act = active.nonzero()[0]  # = np.flatnonzero (1-D), without its Python wrappers
-    if len(act):
-        if world.radars.terrain is None:  # Pd of the pairs within range only (the same numbers, 0 elsewhere);
-            # only Pd is read: the near-pair kernel's Pd without near_pair_detection's az/el conversion
-            pd = radar_mod._near_pairs(world.radars, pos[act], world.sensed.rcs_m2[act], None)[0]
-        else:
-            pd = radar_mod.detection_probability(world.radars, radar_mod.geometry(world.radars, pos[act]),
-                                                 world.sensed.rcs_m2[act])  # fmt: skip
-        vis = pd >= 0.5  # (S, n)
-        site_vis = np.zeros((n_sites, len(act)), bool)
-        np.logical_or.at(site_vis, radar_site, vis)
-    else:
-        site_vis = np.zeros((n_sites, 0), bool)
-    live = tracks.live_rows()
-    conf = live[tracks.confirmed[live]]
-    if own is not None:  # remote rows are the network's picture, not the site's
-        conf = conf[own[conf]]
-    xp = tracks.predicted_positions(conf, t) if len(conf) else np.zeros((0, 3))
-    conf_site = tracks.site[conf]
-    out["time_s"] = t
-    out["site"] = np.arange(n_sites)
-    # every site with threats or tracks in one compiled call (metrics.gospa_sites: gospa_ospa per site);
-    # a site that covers no threat and holds no track scores 0 in every column (GOSPA of two empty sets)
-    f, k = np.zeros((n_sites, 4)), np.zeros((n_sites, 4), np.int64)
-    if gospa_sites(pos, act, site_vis, xp, conf_site, float(cutoff_m), 1.0, _association._LSA_BATCH_TRACKS, f, k):
-        for s in np.flatnonzero(k[:, 2] < 0):  # > association._LSA_BATCH_TRACKS ambiguous threats: batched solver
+    N = len(active)
+    rcs_c = rcs if rcs is not None else np.ascontiguousarray(np.broadcast_to(world.sensed.rcs_m2, (N,)), np.float64)
+    pd_given, pd_in = False, _NO_PD
+    if radars.terrain is not None and active.any():  # terrain masking needs the full geometry
+        act = active.nonzero()[0]
+        pd_in = np.ascontiguousarray(radar_mod.detection_probability(radars, radar_mod.geometry(radars, pos[act]),
+                                                                     rcs_c[act]), np.float64)  # fmt: skip
+        pd_given = True
+    pred_given, xs_in, Ps_in = False, _NO_XS, _NO_PS
+    if tracks.model == "imm":  # the IMM combination (Python): rows as the kernel selects them
+        live = tracks.live_rows()
+        rows = live[tracks.confirmed[live]]
+        if own is not None:
+            rows = rows[own[rows]]
+        xs, Ps = tracks.predicted(rows, t)
+        xs_in, Ps_in = np.ascontiguousarray(xs, np.float64), np.ascontiguousarray(Ps, np.float64)
+        pred_given = True
+    quality = np.zeros(n_sites, QUALITY_DTYPE)
+    states = np.zeros(tracks.size, STATE_DTYPE)  # the first m rows are written
+    act, site_vis, conf, xp, n_bad = quality_phase.picture_sample(
+        float(t), pos, active, rcs_c, *radar_mod._kernel_columns(radars), pd_given, pd_in, radar_site, n_sites,
+        tracks.alive, tracks.size, tracks.confirmed, own is not None, _NO_OWN if own is None else own, tracks.site,
+        tracks.id, tracks.truth, tracks.x, tracks.P, tracks.t_s, float(tracks.q), pred_given, xs_in, Ps_in,
+        float(cutoff_m), _association._LSA_BATCH_TRACKS, quality, states)  # fmt: skip
+    if n_bad:
+        conf_site = tracks.site[conf]
+        for s in np.flatnonzero(quality["n_missed"] < 0):  # > association._LSA_BATCH_TRACKS ambiguous threats: batched solver
             g = gospa_ospa(xp[conf_site == s], pos[act[site_vis[s]]], cutoff_m, 1.0)
-            f[s] = (g.gospa, g.localisation, g.missed, g.false)
-            k[s, 2:] = (g.n_missed, g.n_false)
-    out["gospa_m"], out["localisation_m"], out["missed_m"], out["false_m"] = f.T
-    out["n_truth"], out["n_tracks"], out["n_missed"], out["n_false"] = k.T
-    return out
+            for c, v in zip(("gospa_m", "localisation_m", "missed_m", "false_m", "n_missed", "n_false"),
+                            (g.gospa, g.localisation, g.missed, g.false, g.n_missed, g.n_false)):  # fmt: skip
+                quality[c][s] = v
+    states = states[: len(conf)]
+    return quality, states
+
+
+_NO_PD, _NO_XS, _NO_PS = np.zeros((0, 0)), np.zeros((0, 6)), np.zeros((0, 6, 6))
+_NO_OWN = np.zeros(0, bool)
 
 
 _NO_FLAGS = np.zeros(0, bool)  # an absent per-unit / per-row flag column of engage_candidates

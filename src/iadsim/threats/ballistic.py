@@ -928,16 +928,21 @@ class BallisticMover(PlannedMover):
         See :func:`ballistic_state_kernel`.
         """
         if self.n:
-            k: _BallisticColumns | None = self.__dict__.get("_kernel_args")
-            if k is None:
-                c = np.ascontiguousarray
-                k = (c(self.launch_time_s, float), c(self.arrival_time_s, float), c(self.flight_time_s, float),
-                     c(self._k_imp, np.int64), c(self._offset, np.int64), c(self._t_local, float), c(self._pos, float),
-                     c(self._vel, float), c(self._impact_ecef, float), bool(np.any(self._man_acc > 0)),
-                     c(self._man_acc, float), c(self._man_start_s, float), c(self._man_omega, float),
-                     c(self._cross_hat, float))  # fmt: skip
-                self._kernel_args = k
-            ballistic_state_kernel(t_s, self.dt_s, *k, dest, pos, vel, flying, arrived)
+            ballistic_state_kernel(t_s, self.dt_s, *self._kernel_tables(), dest, pos, vel, flying, arrived)
+
+    def _kernel_tables(self) -> _BallisticColumns:
+        """The per-missile arguments of :func:`ballistic_state_kernel` after ``t_s, dt_s`` and
+        before ``dest`` (contiguous, fixed dtypes; built once)."""
+        k: _BallisticColumns | None = self.__dict__.get("_kernel_args")
+        if k is None:
+            c = np.ascontiguousarray
+            k = (c(self.launch_time_s, float), c(self.arrival_time_s, float), c(self.flight_time_s, float),
+                 c(self._k_imp, np.int64), c(self._offset, np.int64), c(self._t_local, float), c(self._pos, float),
+                 c(self._vel, float), c(self._impact_ecef, float), bool(np.any(self._man_acc > 0)),
+                 c(self._man_acc, float), c(self._man_start_s, float), c(self._man_omega, float),
+                 c(self._cross_hat, float))  # fmt: skip
+            self._kernel_args = k
+        return k
 
     def positions(self, t_s: float) -> np.ndarray:
         """ECEF positions (N, 3), m, at ``t_s`` (s); shorthand for ``state(t_s).pos_ecef_m``."""

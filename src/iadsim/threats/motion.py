@@ -24,7 +24,8 @@ import numpy as np
 
 from iadsim.geo.frames import WGS84_A_M, WGS84_E2
 
-__all__ = ["MotionState", "Mover", "PlannedMover", "CompositeMover", "PermutedMover", "fill_plan"]
+__all__ = ["MotionState", "Mover", "PlannedMover", "CompositeMover", "PermutedMover", "fill_plan", "kernel_tables",
+           "state_into"]
 
 
 @dataclass(frozen=True)
@@ -210,17 +211,69 @@ def fill_plan(mover: Mover, dest: np.ndarray) -> list[tuple[Fill, np.ndarray]]:
     return [(scatter, dest)]
 
 
-def _planned_state(mover: Mover, t_s: float) -> MotionState:
-    """State of ``mover`` at ``t_s`` (s) through its fill plan (built on the first call, cached)."""
+def kernel_tables(mover: Mover) -> tuple | None:
+    """The arguments of :func:`~iadsim.threats.motion_kernel.motion_state_kernel` after ``t_s``
+    and before the outputs, gathered once from ``mover``'s fill plan (cached on the mover).
+
+    ``None`` when the plan is not at most one non-empty :class:`~iadsim.threats.routes.RouteMover`
+    leaf and at most one non-empty :class:`~iadsim.threats.ballistic.BallisticMover` leaf (e.g. a
+    mover of another kind, or several route movers composed): such a mover runs its plan loop.
+    """
+    d = mover.__dict__
+    if "_kernel_tables_all" in d:
+        return d["_kernel_tables_all"]  # type: ignore[no-any-return]
+    from iadsim.threats.ballistic import BallisticMover
+    from iadsim.threats.motion_kernel import EMPTY_BALLISTIC, EMPTY_ROUTE
+    from iadsim.threats.routes import RouteMover
+
+    route: tuple | None = None
+    ball: tuple | None = None
+    out: tuple | None = None
+    for fill, dest in _plan_of(mover):
+        leaf = getattr(fill, "__self__", None)
+        dest = np.ascontiguousarray(dest, np.int64)
+        if type(leaf) is RouteMover and route is None:
+            route = (*leaf._kernel_tables(), dest) if leaf.n else EMPTY_ROUTE
+        elif type(leaf) is BallisticMover and ball is None:
+            ball = (float(leaf.dt_s), *leaf._kernel_tables(), dest) if leaf.n else EMPTY_BALLISTIC
+        else:
+            break
+    else:
+        out = (*(route or EMPTY_ROUTE), *(ball or EMPTY_BALLISTIC))
+    d["_kernel_tables_all"] = out
+    return out
+
+
+def _plan_of(mover: Mover) -> list[tuple[Fill, np.ndarray]]:
+    """``mover``'s fill plan into rows 0 … n−1 (built on the first call, cached on the mover)."""
     plan: list[tuple[Fill, np.ndarray]] | None = mover.__dict__.get("_state_plan")
     if plan is None:
         plan = fill_plan(mover, np.arange(mover.n, dtype=np.int64))
         mover.__dict__["_state_plan"] = plan
+    return plan
+
+
+def state_into(mover: Mover, t_s: float, pos: np.ndarray, vel: np.ndarray, flying: np.ndarray,
+               arrived: np.ndarray) -> None:  # fmt: skip
+    """Write the state of ``mover``'s threats at ``t_s`` (s) into ``pos, vel`` (n, 3) and ``flying,
+    arrived`` (n,): one compiled call (:func:`~iadsim.threats.motion_kernel.motion_state_kernel`)
+    for the bundled movers (:func:`kernel_tables`), else the fill plan's leaf fills in turn."""
+    tables = kernel_tables(mover)
+    if tables is not None:
+        from iadsim.threats.motion_kernel import motion_state_kernel
+
+        motion_state_kernel(t_s, *tables, pos, vel, flying, arrived)
+        return
+    for fill, dest in _plan_of(mover):
+        fill(t_s, dest, pos, vel, flying, arrived)
+
+
+def _planned_state(mover: Mover, t_s: float) -> MotionState:
+    """State of ``mover`` at ``t_s`` (s) in new arrays (:func:`state_into`)."""
     n = mover.n
     pos, vel = np.empty((n, 3)), np.empty((n, 3))
     flying, arrived = np.empty(n, bool), np.empty(n, bool)
-    for fill, dest in plan:
-        fill(t_s, dest, pos, vel, flying, arrived)
+    state_into(mover, t_s, pos, vel, flying, arrived)
     return MotionState(pos, vel, flying, arrived)
 
 

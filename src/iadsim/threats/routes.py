@@ -217,9 +217,21 @@ class RouteMover(PlannedMover):
         """Write the state at ``t_s`` of threat ``i`` into row ``dest[i]`` of the output arrays
         (:func:`route_state_kernel`, one pass over the threats; :meth:`state` is inherited)."""
         if self.n:
-            route_state_kernel(t_s, self.launch_time_s, self.arrival_time_s, self.speed_mps, self.path_length_m,
-                               self.n_points, self.cum_dist_m, self._flat_key, self._row_off, self.pos_ecef_m,
-                               self._dpds, dest, pos, vel, flying, arrived)  # fmt: skip
+            route_state_kernel(t_s, *self._kernel_tables(), dest, pos, vel, flying, arrived)
+
+    def _kernel_tables(self) -> tuple[np.ndarray, ...]:
+        """The arguments of :func:`route_state_kernel` after ``t_s`` and before ``dest`` (contiguous,
+        fixed dtypes; built once): ``launch, arrival, speed, length`` (N,) f8, ``n_points`` (N,) i8,
+        ``cum_dist`` (N, K), ``flat_key`` (N·K,), ``row_off`` (N,), ``pos_pts`` (N, K, 3), ``dpds`` (N, K−1, 3)."""
+        k: tuple[np.ndarray, ...] | None = self.__dict__.get("_kernel_args")
+        if k is None:
+            c = np.ascontiguousarray
+            k = (c(self.launch_time_s, np.float64), c(self.arrival_time_s, np.float64), c(self.speed_mps, np.float64),
+                 c(self.path_length_m, np.float64), c(self.n_points, np.int64), c(self.cum_dist_m, np.float64),
+                 c(self._flat_key, np.float64), c(self._row_off, np.float64), c(self.pos_ecef_m, np.float64),
+                 c(self._dpds, np.float64))  # fmt: skip
+            self.__dict__["_kernel_args"] = k
+        return k
 
     def positions(self, t_s: float) -> np.ndarray:
         """ECEF positions (N, 3), m, at ``t_s`` (s); shorthand for ``state(t_s).pos_ecef_m``."""

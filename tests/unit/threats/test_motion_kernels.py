@@ -126,3 +126,24 @@ def test_permuted_composite_fill_matches_concatenation() -> None:
         # a permuted mover nested inside a composite fills its rows through the inverse permutation
         outer = CompositeMover([perm, r]).state(t)
         _same(MotionState(outer.pos_ecef_m[:5], outer.vel_ecef_mps[:5], outer.flying[:5], outer.arrived[:5]), ref)
+
+
+def test_gathered_tables_one_call_equal_the_plan_loop() -> None:
+    """motion.state_into: the bundled movers' leaf tables gathered once (one compiled call) give
+    the numbers of the fill plan's leaf kernels called in turn; other plans keep the loop."""
+    from iadsim.threats.motion import _plan_of, kernel_tables, state_into
+
+    r, b = _routes(), _ballistic(3.0)
+    perm = PermutedMover(CompositeMover([r, b]), np.array([3, 0, 4, 1, 2]))
+    assert kernel_tables(perm) is not None
+    assert kernel_tables(CompositeMover([perm, _routes()])) is None  # two route leaves: the plan loop
+    assert kernel_tables(CompositeMover([])) is not None  # nothing to move: empty tables
+    n = perm.n
+    out = (np.full((n, 3), np.nan), np.full((n, 3), np.nan), np.zeros(n, bool), np.zeros(n, bool))
+    for t in _times(perm):
+        ref = (np.empty((n, 3)), np.empty((n, 3)), np.empty(n, bool), np.empty(n, bool))
+        for fill, dest in _plan_of(perm):  # the former per-tick plan loop
+            fill(float(t), dest, *ref)
+        state_into(perm, float(t), *out)  # the same buffers, tick after tick
+        for a, e in zip(out, ref):
+            assert a.tobytes() == e.tobytes()
