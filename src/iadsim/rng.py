@@ -37,6 +37,14 @@ def stable_digest(text: str) -> int:
     return int.from_bytes(hashlib.blake2b(text.encode("utf-8"), digest_size=8).digest(), "big")
 
 
+@lru_cache(maxsize=1 << 16)
+def _key_words(role: str, name: str) -> tuple[int, ...]:
+    """The 32-bit words of an entity's spawn key (digest(role), digest(name)), as SeedSequence assembles them."""
+    from iadsim.rng_kernels import uint32_words
+
+    return tuple(uint32_words(stable_digest(role))) + tuple(uint32_words(stable_digest(name)))
+
+
 def entity_seed_sequence(seed: int, role: str, name: str) -> np.random.SeedSequence:
     """The SeedSequence of entity ``name`` of kind ``role`` in a run seeded with ``seed``."""
     if seed < 0:
@@ -111,11 +119,13 @@ class RunStreams:
         if fresh:
             if self.seed < 0:
                 raise ValueError(f"seed must be >= 0 (got {self.seed})")
-            r = stable_digest(role)
+            run = assembled_entropy(self.seed, ())
+            run = run + [0] * (4 - len(run))  # padded to the pool size: every entity has a spawn key
             words: list[int] = []
             starts = [0]
             for i in fresh:
-                words += assembled_entropy(self.seed, (r, stable_digest(names[i])))
+                words += run
+                words += _key_words(role, names[i])
                 starts.append(len(words))
             out[fresh] = seed_states(np.array(words, np.uint64), np.array(starts, np.int64))
         return out

@@ -3,9 +3,10 @@
 :func:`motion_tick` evaluates every object's state at ``t`` into the run's preallocated arrays
 (:func:`iadsim.threats.motion_kernel.motion_state_kernel`), then applies the launch, arrival
 and route-end rules and writes their ``Launch_Threat`` and ``Leak`` event rows straight into the
-log's compiled buffer (:mod:`iadsim.engine.eventbuf`). The damage draw of a leaker comes from its
-own named Generator (``streams.entity("damage", name)``), so the caller draws it and writes the
-``Impact`` rows in Python — on the rare ticks with a leaker only.
+log's compiled buffer (:mod:`iadsim.engine.eventbuf`); each leaker's damage is drawn from its own
+``damage`` stream (state rows ``damage_st``, :meth:`iadsim.rng.RunStreams.states`, one
+``random()`` per leaker in index order, as the Generators drew it) and written as its ``Impact``
+row — the first hit on an asset destroys it (value lost), later ones find it destroyed.
 """
 
 from __future__ import annotations
@@ -15,12 +16,14 @@ from numba import njit
 from numba.core import types
 from numba.experimental import structref
 
+from iadsim import rng_kernels
 from iadsim.engine import eventbuf
 from iadsim.engine.events import EventKind
 from iadsim.threats.motion_kernel import motion_state_kernel
 
 _LAUNCH = int(EventKind.Launch_Threat)
 _LEAK = int(EventKind.Leak)
+_IMPACT = int(EventKind.Impact)
 
 
 @njit(cache=True)
@@ -39,7 +42,8 @@ TABLE_FIELDS = ("r_launch", "r_arrival", "r_speed", "r_length", "r_npts", "r_cum
                 "r_dest", "b_dt", "b_launch", "b_arrival", "b_flight", "b_kimp", "b_offset", "b_tloc", "b_pos", "b_vel",
                 "b_impact", "b_man", "b_acc", "b_mstart", "b_omega", "b_cross", "b_dest")  # fmt: skip
 STATE_FIELDS = ("pos", "vel", "flying", "arrived", "launch_time_s", "arrival_time_s", "end_time_s", "target_asset",
-                "n_hostile", "launched", "alive", "done", "active", "next_due", "leakers")  # fmt: skip
+                "n_hostile", "launched", "alive", "done", "active", "next_due", "leakers", "p_damage", "asset_value",
+                 "asset_destroyed", "damage_st")  # fmt: skip
 
 
 @structref.register
@@ -60,24 +64,26 @@ structref.define_proxy(MotionPhase, MotionPhaseType, [*TABLE_FIELDS, *STATE_FIEL
 def motion_phase(tables: tuple, pos: np.ndarray, vel: np.ndarray, flying: np.ndarray, arrived: np.ndarray,
                  launch_time_s: np.ndarray, arrival_time_s: np.ndarray, end_time_s: np.ndarray,
                  target_asset: np.ndarray, n_hostile: int, launched: np.ndarray, alive: np.ndarray, done: np.ndarray,
-                 active: np.ndarray, next_due: np.ndarray, leakers: np.ndarray) -> MotionPhase:  # fmt: skip
+                 active: np.ndarray, next_due: np.ndarray, leakers: np.ndarray, p_damage: np.ndarray,
+                 asset_value: np.ndarray, asset_destroyed: np.ndarray, damage_st: np.ndarray) -> MotionPhase:  # fmt: skip
     """A :class:`MotionPhase` of ``tables`` (:func:`iadsim.threats.motion.kernel_tables`, or the empty
     ``EMPTY_ROUTE + EMPTY_BALLISTIC``) and the phase's arrays (see :func:`motion_tick`), built by a
     cached compiled constructor (a Python-side ``StructRef`` constructor would compile every process)."""
     return _new(*tables, pos, vel, flying, arrived, launch_time_s, arrival_time_s, end_time_s, target_asset,
-                int(n_hostile), launched, alive, done, active, next_due, leakers)  # fmt: skip
+                int(n_hostile), launched, alive, done, active, next_due, leakers, p_damage, asset_value, asset_destroyed,
+                damage_st)  # fmt: skip
 
 
 @njit(cache=True)
 def _new(r_launch, r_arrival, r_speed, r_length, r_npts, r_cum, r_key, r_off, r_pts, r_dpds, r_dest, b_dt, b_launch,  # noqa: ANN001, ANN202
          b_arrival, b_flight, b_kimp, b_offset, b_tloc, b_pos, b_vel, b_impact, b_man, b_acc, b_mstart, b_omega, b_cross,
          b_dest, pos, vel, flying, arrived, launch_time_s, arrival_time_s, end_time_s, target_asset, n_hostile, launched,
-         alive, done, active, next_due, leakers):  # fmt: skip
+         alive, done, active, next_due, leakers, p_damage, asset_value, asset_destroyed, damage_st):  # fmt: skip
     return MotionPhase(r_launch, r_arrival, r_speed, r_length, r_npts, r_cum, r_key, r_off, r_pts, r_dpds, r_dest, b_dt,
                        b_launch, b_arrival, b_flight, b_kimp, b_offset, b_tloc, b_pos, b_vel, b_impact, b_man, b_acc,
                        b_mstart, b_omega, b_cross, b_dest, pos, vel, flying, arrived, launch_time_s, arrival_time_s,
                        end_time_s, target_asset, n_hostile, launched, alive, done, active, next_due,
-                       leakers)  # fmt: skip
+                       leakers, p_damage, asset_value, asset_destroyed, damage_st)  # fmt: skip
 
 
 @njit(cache=True)
@@ -109,13 +115,15 @@ def motion_tick(t: float, m, buf) -> int:  # noqa: ANN001  # pragma: no cover - 
                         m.b_offset, m.b_tloc, m.b_pos, m.b_vel, m.b_impact, m.b_man, m.b_acc, m.b_mstart,
                         m.b_omega, m.b_cross, m.b_dest, m.pos, m.vel, m.flying, m.arrived)  # fmt: skip
     return _rules(t, m.pos, m.launch_time_s, m.arrival_time_s, m.end_time_s, m.target_asset, m.n_hostile, m.launched,
-                  m.alive, m.done, m.active, m.next_due, m.leakers, buf)  # fmt: skip
+                  m.alive, m.done, m.active, m.next_due, m.leakers, buf, m.p_damage, m.asset_value, m.asset_destroyed,
+                  m.damage_st)  # fmt: skip
 
 
 @njit(cache=True)
 def _rules(t: float, pos: np.ndarray, launch_time_s: np.ndarray, arrival_time_s: np.ndarray, end_time_s: np.ndarray,
            target_asset: np.ndarray, n_hostile: int, launched: np.ndarray, alive: np.ndarray, done: np.ndarray,
-           active: np.ndarray, next_due: np.ndarray, leakers: np.ndarray, buf) -> int:  # noqa: ANN001  # pragma: no cover - compiled  # fmt: skip
+           active: np.ndarray, next_due: np.ndarray, leakers: np.ndarray, buf, p_damage: np.ndarray,
+           asset_value: np.ndarray, asset_destroyed: np.ndarray, damage_st: np.ndarray) -> int:  # noqa: ANN001  # pragma: no cover - compiled  # fmt: skip
     """The launch / arrival / route-end rules of :func:`motion_tick` (its docstring)."""
     n = launched.shape[0]
     if next_due[0] <= t:
@@ -136,6 +144,19 @@ def _rules(t: float, pos: np.ndarray, launch_time_s: np.ndarray, arrival_time_s:
             i = leakers[j]
             done[i] = True
             eventbuf.emit(buf, _LEAK, arrival_time_s[i], threat=i, asset=target_asset[i])
+        # the impacts, in the same order: one U(0, 1) per leaker from its own damage stream; a hit
+        # (u < p_damage) destroys the asset if no earlier impact has (the first destroys it)
+        for j in range(n_leak):
+            i = leakers[j]
+            a = target_asset[i]
+            lost = 0.0
+            if i >= damage_st.shape[0]:  # friendlies never arrive (they land at their route end)
+                raise IndexError("motion_tick: an object without a damage stream arrived at a target")
+            if rng_kernels.next_double(damage_st, i) < p_damage[i] and not asset_destroyed[a]:
+                asset_destroyed[a] = True
+                lost = asset_value[a]
+            eventbuf.emit(buf, _IMPACT, arrival_time_s[i], threat=i, asset=a, value=lost, x_m=pos[i, 0], y_m=pos[i, 1],
+                          z_m=pos[i, 2])  # fmt: skip
         next_due[1] = _first(arrival_time_s, done)
     if next_due[2] <= t:
         for i in range(n):

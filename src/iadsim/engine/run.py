@@ -193,6 +193,7 @@ def _run(world: World, streams: Any, progress: Progress | None) -> tuple[pa.Tabl
     radar_st = streams.states("radar", radar_names)
     hr = world.threats.raid_index
     threat_names = [f"{world.raid_names[int(r)]}#{j}" for r, j in zip(hr, _index_in_raid(hr))]
+    damage_st = streams.states("damage", threat_names)  # each threat's damage draw (motion_phase), its own stream
     shots = ShotTable()
     fcs = FireControlState(tracks.capacity)
     fcr = world.fc_radars
@@ -229,7 +230,9 @@ def _run(world: World, streams: Any, progress: Progress | None) -> tuple[pa.Tabl
     m_tables = motion.kernel_tables(mover)  # the leaf kernels' tables, gathered once (None: plan loop)
     mph = motion_phase.motion_phase(m_tables or (*EMPTY_ROUTE, *EMPTY_BALLISTIC), pos, vel, m_flying, m_arrived,
                                     th_launch, th_arrival, th_end, th_asset, N_h, launched, alive, done, active,
-                                    m_next, m_leakers)  # the phase's tables and arrays in one StructRef  # fmt: skip
+                                    m_next, m_leakers, np.ascontiguousarray(th.p_damage, np.float64),
+                                    np.ascontiguousarray(world.assets.value, np.float64), asset_destroyed,
+                                    damage_st)  # the phase's tables and arrays in one StructRef  # fmt: skip
 
     # quiescence can end the loop early only where nothing is drawn without a target: no clutter
     # (false alarms are drawn on every scan); networks are checked in _quiescent
@@ -247,24 +250,11 @@ def _run(world: World, streams: Any, progress: Progress | None) -> tuple[pa.Tabl
         t = k * dt
         # ---------------------------------------------------------------- 1 motion
         # one compiled call (engine/motion_phase.py): states into pos/vel, launches, arrivals
-        # (Leak rows), route ends, active; the leakers' damage draws (their own Generators) here
+        # (Leak rows), the leakers' damage draws (each threat's own stream) and Impact rows, route
+        # ends, active
         if m_tables is None:  # a mover without compiled tables: its fill plan, then the rules
             motion.state_into(mover, t, pos, vel, m_flying, m_arrived)
-        n_leak = motion_phase.motion_tick(t, mph, log.buf)
-        if n_leak:
-            idx = m_leakers[:n_leak].copy()
-            ta = th.arrival_time_s[idx]
-            asset = th.target_asset[idx]
-            u_dmg = np.array([streams.entity("damage", threat_names[i]).random() for i in idx])
-            hit = u_dmg < th.p_damage[idx]
-            lost = np.zeros(len(idx))
-            for j in np.flatnonzero(hit):  # few leakers per tick; sequential for "first destroys"
-                a = asset[j]
-                if not asset_destroyed[a]:
-                    asset_destroyed[a] = True
-                    lost[j] = world.assets.value[a]
-            log.emit(EventKind.Impact, ta, threat=idx, asset=asset, value=lost,
-                     x_m=pos[idx, 0], y_m=pos[idx, 1], z_m=pos[idx, 2])  # fmt: skip
+        motion_phase.motion_tick(t, mph, log.buf)
         # ---------------------------------------------------------------- 2 sensing
         det = radar_mod.sense(radars, pos, th.rcs_m2, active, t, dt, radar_st)
         if clutter > 0:
@@ -374,6 +364,7 @@ def _run(world: World, streams: Any, progress: Progress | None) -> tuple[pa.Tabl
                 progress(K, K)
             break
     streams.put_states("radar", radar_names, radar_st)
+    streams.put_states("damage", threat_names, damage_st)
     _hand_back_streams(ctx)
     return (log.table(), np.concatenate(quality) if quality else np.zeros(0, QUALITY_DTYPE),
             np.concatenate(states) if states else np.zeros(0, STATE_DTYPE))  # fmt: skip

@@ -11,6 +11,7 @@ import numpy as np
 
 from iadsim.engine import motion_phase
 from iadsim.engine.events import EventKind, EventLog
+from iadsim.rng_kernels import states_of
 from iadsim.threats.motion_kernel import EMPTY_BALLISTIC, EMPTY_ROUTE
 
 _NONE = (*EMPTY_ROUTE, *EMPTY_BALLISTIC)
@@ -24,8 +25,9 @@ def _first(a: np.ndarray) -> float:
     return float(a.min()) if len(a) else np.inf
 
 
-def _python_motion(t, pos, launch, arrival, end, asset, n_h, launched, alive, done, nxt, log):
-    """The former Python motion block (without the damage draws), on the caller's arrays."""
+def _python_motion(t, pos, launch, arrival, end, asset, n_h, launched, alive, done, nxt, log, dmg=None):
+    """The former Python motion block, on the caller's arrays; ``dmg`` = (one Generator per hostile,
+    p_damage, asset value, asset destroyed): the damage draws and Impact rows."""
     if nxt[0] <= t:
         new = ~launched & (launch <= t)
         if new.any():
@@ -41,6 +43,18 @@ def _python_motion(t, pos, launch, arrival, end, asset, n_h, launched, alive, do
         leak = np.flatnonzero(arriving)
         done[leak] = True
         log.emit(EventKind.Leak, arrival[leak], threat=leak, asset=asset[leak])
+        if dmg is not None:
+            gens, p_damage, value, destroyed = dmg
+            u_dmg = np.array([gens[i].random() for i in leak])
+            hit = u_dmg < p_damage[leak]
+            lost = np.zeros(len(leak))
+            for j in np.flatnonzero(hit):  # sequential: the first hit destroys the asset
+                a = asset[leak][j]
+                if not destroyed[a]:
+                    destroyed[a] = True
+                    lost[j] = value[a]
+            log.emit(EventKind.Impact, arrival[leak], threat=leak, asset=asset[leak], value=lost,
+                     x_m=pos[leak, 0], y_m=pos[leak, 1], z_m=pos[leak, 2])  # fmt: skip
     if arriving is not None:
         nxt[1] = _first(_never(arrival)[~done])
     if nxt[2] <= t:
@@ -72,8 +86,11 @@ def test_motion_tick_matches_the_former_python_rules() -> None:
     log, log_ref = EventLog(), EventLog()
     n_leaks = 0
     pos, vel = np.zeros((n, 3)), np.zeros((n, 3))
+    gens = [np.random.Generator(np.random.PCG64(100 + i)) for i in range(n)]  # the damage streams
+    p_damage, value = rng.uniform(0.0, 1.0, n), np.array([10.0, 20.0, 30.0, 40.0])
+    destroyed, destroyed_ref = np.zeros(4, bool), np.zeros(4, bool)
     mp = motion_phase.motion_phase(_NONE, pos, vel, flying, arrived, launch, arrival, end, asset, n_h, *st, active, nxt,
-                                   leakers)  # fmt: skip
+                                   leakers, p_damage, value, destroyed, states_of(gens))  # fmt: skip
     for k in range(1, 200):
         t = 0.5 * k
         pos[:] = rng.normal(size=(n, 3)) * 1e6  # the state kernel writes no row here (no tables)
@@ -81,7 +98,8 @@ def test_motion_tick_matches_the_former_python_rules() -> None:
             st[1][[0, 7, 12]] = False
             ref[1][[0, 7, 12]] = False
         m = motion_phase.motion_tick(t, mp, log.buf)
-        act_ref, leak_ref = _python_motion(t, pos, launch, arrival, end, asset, n_h, *ref, nxt_ref, log_ref)
+        act_ref, leak_ref = _python_motion(t, pos, launch, arrival, end, asset, n_h, *ref, nxt_ref, log_ref,
+                                           (gens, p_damage, value, destroyed_ref))  # fmt: skip
         np.testing.assert_array_equal(leakers[:m], leak_ref)
         n_leaks += m
         for a, b in zip(st, ref):
@@ -89,6 +107,8 @@ def test_motion_tick_matches_the_former_python_rules() -> None:
         np.testing.assert_array_equal(active, act_ref)
         np.testing.assert_array_equal(nxt, nxt_ref)
     assert n_leaks > 10 and st[0].sum() == n - 1
+    np.testing.assert_array_equal(destroyed, destroyed_ref)
+    assert destroyed.any() and not destroyed.all()  # hits and misses both happened
     a, b = _columns(log), _columns(log_ref)
     assert a.keys() == b.keys()
     for c in a:
@@ -108,7 +128,8 @@ def test_motion_tick_hand_case() -> None:
     pos, vel = np.arange(9.0).reshape(3, 3), np.zeros((3, 3))
     seen = []
     mp = motion_phase.motion_phase(_NONE, pos, vel, np.zeros(3, bool), np.zeros(3, bool), launch, arrival, end, asset, 2,
-                                   launched, alive, done, active, nxt, leakers)  # fmt: skip
+                                   launched, alive, done, active, nxt, leakers, np.array([1.0, 1.0, 0.0]),
+                                   np.array([5.0, 6.0, 7.0]), np.zeros(3, bool), np.zeros((2, 4), np.uint64) + 1)  # fmt: skip
     for t in (1.0, 2.0, 3.0, 4.0):
         m = motion_phase.motion_tick(t, mp, log.buf)
         seen.append((m, active.tolist()))
@@ -116,9 +137,10 @@ def test_motion_tick_hand_case() -> None:
                     (0, [False, True, False])]  # fmt: skip
     assert nxt.tolist() == [np.inf, 10.0, np.inf]
     c = _columns(log)
-    assert c["kind"].tolist() == ["Launch_Threat", "Launch_Threat", "Leak"]
-    assert c["threat"].tolist() == [0, 1, 0] and c["time_s"].tolist() == [1.0, 2.0, 3.0]
-    assert c["asset"].tolist() == [-1, -1, 2] and c["x_m"][:2].tolist() == [0.0, 3.0]
+    assert c["kind"].tolist() == ["Launch_Threat", "Launch_Threat", "Leak", "Impact"]
+    assert c["threat"].tolist() == [0, 1, 0, 0] and c["time_s"].tolist() == [1.0, 2.0, 3.0, 3.0]
+    assert c["asset"].tolist() == [-1, -1, 2, 2] and c["x_m"][:2].tolist() == [0.0, 3.0]
+    assert c["value"][3] == 7.0 and c["x_m"][3] == 0.0  # p_damage 1: the asset (value 7) is destroyed at the impact point
 
 
 def test_motion_tick_states_are_the_movers() -> None:
@@ -135,7 +157,8 @@ def test_motion_tick_states_are_the_movers() -> None:
     nan = np.full(n, np.nan)
     mp = motion_phase.motion_phase(kernel_tables(th.mover), pos, vel, fl, ar, nan, nan, nan, np.zeros(n, np.int64), n,
                                    np.zeros(n, bool), np.ones(n, bool), np.zeros(n, bool), np.zeros(n, bool),
-                                   np.full(3, np.inf), np.zeros(n, np.int64))  # fmt: skip
+                                   np.full(3, np.inf), np.zeros(n, np.int64), np.zeros(n), np.zeros(0), np.zeros(0, bool),
+                                   np.zeros((n, 4), np.uint64))  # fmt: skip
     log = EventLog()
     for t in (0.0, 300.0, 612.5, 1500.0):
         assert motion_phase.motion_tick(t, mp, log.buf) == 0
