@@ -39,6 +39,8 @@ from llvmlite import ir
 from numba import njit, types
 from numba.core.extending import intrinsic
 
+from iadsim.engine import eventbuf
+
 #: Offset per site along ECEF x [m] that keeps the sites apart in one association call.
 SITE_OFFSET_M = 1e9
 
@@ -840,3 +842,116 @@ def scan_rows(t: float, dt: float, size: int, alive: np.ndarray, site: np.ndarra
                     pl[d] = k
                     d += 1
     return cand[:nl].copy(), pr, pl, stale[:ns].copy()
+
+
+# ---------------------------------------------------------------------------------------------
+# The engine's tracking phase around the scan (engine/run.py, block "3 tracking")
+# ---------------------------------------------------------------------------------------------
+
+#: integer values of events.EventKind (pinned by tests/unit/tracking/test_phase_kernels.py)
+_TRACK_INITIATED = 3
+_TRACK_CONFIRMED = 4
+_TRACK_DROPPED = 5
+
+
+@njit(cache=True)
+def dropped_rows(rows: np.ndarray, t: float, dropped_at: np.ndarray, fc_obj: np.ndarray,
+                 fc_row: np.ndarray) -> None:  # pragma: no cover - compiled
+    """Fire-control bookkeeping of dropped track rows, in place (``engine.run._dropped``).
+
+    dropped_at[r] ← t; the object o = fc_obj[r] loses its live row (fc_row[o] ← −1) where
+    fc_row[o] = r. Shapes: rows (n,), the rest (capacity,) ≥ max(rows) + 1.
+    """
+    for k in range(rows.shape[0]):
+        r = rows[k]
+        dropped_at[r] = t
+        o = fc_obj[r]
+        if o >= 0 and fc_row[o] == r:
+            fc_row[o] = -1
+
+
+@njit(cache=True)
+def emit_track_rows(buf, kind: int, t: float, rows: np.ndarray, site: np.ndarray, track_id: np.ndarray,
+                    truth: np.ndarray) -> None:  # pragma: no cover - compiled
+    """One event row per track row (in array order): site, track id, threat (truth, scoring only)."""
+    for k in range(rows.shape[0]):
+        r = rows[k]
+        eventbuf.emit(buf, kind, t, site=site[r], track=track_id[r], threat=truth[r])
+
+
+@njit(cache=True)
+def scan_phase(t: float, dt: float, size: int, alive: np.ndarray, confirmed: np.ndarray, site: np.ndarray,
+               truth: np.ndarray, track_id: np.ndarray, slot: np.ndarray, t_last: np.ndarray,
+               protected: np.ndarray, fc_radar: np.ndarray, fc_row: np.ndarray, fc_obj: np.ndarray,
+               dropped_at: np.ndarray, radar_site: np.ndarray, scan_phase_s: np.ndarray, revisit_s: np.ndarray,
+               remote: np.ndarray, site_revisit_s: np.ndarray, drop_misses: int,
+               buf) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:  # pragma: no cover - compiled
+    """The tracking phase before the scan, in one call: scanning radars, scan candidates, stale drops.
+
+    1. scanning radars: a look in (t − dt, t] (the rule of ``radar.scanning_kernel``:
+       ⌊(t − φ)/T + ε⌋ > ⌊(t − dt − φ)/T + ε⌋);
+    2. :func:`scan_rows` (protected rows, candidates and their (radar, candidate) pairs, stale rows);
+    3. the stale rows are deleted (:func:`kill_rows`), their fire-control bookkeeping done
+       (:func:`dropped_rows`) and one TrackDropped event row each emitted to ``buf`` in row order.
+
+    ``fc_*`` / ``dropped_at`` must have room for ``size`` rows. Returns (scanning (S,) bool,
+    candidates (L,), pair radar (D,), pair candidate index (D,)).
+    """
+    S = scan_phase_s.shape[0]
+    scanning = np.empty(S, np.bool_)
+    t_prev = t - dt
+    for i in range(S):
+        now = (t - scan_phase_s[i]) / revisit_s[i] + 1e-9
+        before = (t_prev - scan_phase_s[i]) / revisit_s[i] + 1e-9
+        scanning[i] = np.floor(now) > np.floor(before)
+    live, pr, pl, stale = scan_rows(t, dt, size, alive, site, t_last, protected, fc_radar, fc_row, radar_site,
+                                    scanning, remote, site_revisit_s, drop_misses)  # fmt: skip
+    if stale.shape[0]:
+        kill_rows(stale, alive, confirmed, site, truth, slot)
+        dropped_rows(stale, t, dropped_at, fc_obj, fc_row)
+        emit_track_rows(buf, _TRACK_DROPPED, t, stale, site, track_id, truth)
+    return scanning, live, pr, pl
+
+
+@njit(cache=True)
+def scan_events(t: float, initiated: np.ndarray, conf: np.ndarray, dropped: np.ndarray, size: int,
+                alive: np.ndarray, site: np.ndarray, track_id: np.ndarray, truth: np.ndarray,
+                fc_obj: np.ndarray, fc_row: np.ndarray, dropped_at: np.ndarray, was_confirmed: np.ndarray,
+                consumed: np.ndarray, window_s: float, buf) -> np.ndarray:  # pragma: no cover - compiled
+    """The tracking phase after the scan, in one call (the order of ``engine/run.py``).
+
+    1. the scan's dropped rows: :func:`dropped_rows`;
+    2. recognition pool (``engine.run._recognise``): rows r < ``size`` not alive, once confirmed,
+       not yet inherited, dropped at or after t − ``window_s``, whose object has no live row.
+       With new tracks and an empty pool each new track starts its own object
+       (fc_obj[n] ← n, fc_row[n] ← n); with new tracks and a pool the pool is returned and the
+       caller correlates (``c2.correlation``);
+    3. was_confirmed[conf] ← True;
+    4. event rows: TrackInitiated (``initiated``), TrackConfirmed (``conf``), TrackDropped
+       (``dropped``), each in array order.
+
+    Returns the pool (empty unless the caller must correlate), int64.
+    """
+    dropped_rows(dropped, t, dropped_at, fc_obj, fc_row)
+    pool = np.empty(0, np.int64)
+    if initiated.shape[0]:
+        cand = np.empty(size, np.int64)
+        n = 0
+        for r in range(size):
+            if (not alive[r]) and was_confirmed[r] and not consumed[r] and dropped_at[r] >= t - window_s:
+                if fc_row[fc_obj[r]] < 0:
+                    cand[n] = r
+                    n += 1
+        if n:
+            pool = cand[:n].copy()
+        else:
+            for k in range(initiated.shape[0]):
+                r = initiated[k]
+                fc_obj[r] = r
+                fc_row[r] = r
+    for k in range(conf.shape[0]):
+        was_confirmed[conf[k]] = True
+    emit_track_rows(buf, _TRACK_INITIATED, t, initiated, site, track_id, truth)
+    emit_track_rows(buf, _TRACK_CONFIRMED, t, conf, site, track_id, truth)
+    emit_track_rows(buf, _TRACK_DROPPED, t, dropped, site, track_id, truth)
+    return pool
