@@ -199,6 +199,9 @@ def _run(world: World, streams: Any, progress: Progress | None) -> tuple[pa.Tabl
     drop_misses = int(sc.tracking.drop_misses)
     scan_phase_s = np.ascontiguousarray(radars.scan_phase_s, np.float64)  # tracking phase (scan_phase)
     revisit_s = np.ascontiguousarray(radars.revisit_s, np.float64)  # tracking phase (scan_phase)
+    # tracking phase: the scan opportunities in scan_phase itself (CV positions, smooth-Earth coverage)
+    cover_in_kernel = radars.terrain is None and tracks.model == "cv"
+    k_factor = float(radars.k_factor)  # tracking phase (scan_phase)
     no_remote = np.zeros(0, bool)  # the remote mask without a network
     if S:
         np.maximum.at(site_revisit, radar_site, np.asarray(radars.revisit_s, float))
@@ -297,12 +300,14 @@ def _run(world: World, streams: Any, progress: Progress | None) -> tuple[pa.Tabl
         # coverage), protected and remote rows excepted, deleted (_dropped bookkeeping and their
         # TrackDropped events included)
         fcs.ensure(tracks.capacity)
-        scanning, live, pr, pl = track_kernels.scan_phase(
+        scanning, live, pr, pl, opp_rows = track_kernels.scan_phase(
             t, dt, tracks.size, tracks.alive, tracks.confirmed, tracks.site, tracks.truth, tracks.id, tracks.slot,
-            tracks.t_s, tracks.protected, fcs.radar, fcs.row, fcs.obj, fcs.dropped_at, radar_site, scan_phase_s,
-            revisit_s, no_remote if ns is None else ns.remote, site_revisit, drop_misses, log.buf)  # fmt: skip
-        opp_rows = live[:0]
-        if len(live):
+            tracks.x, tracks.t_s, tracks.protected, fcs.radar, fcs.row, fcs.obj, fcs.dropped_at, radar_site,
+            scan_phase_s, revisit_s, no_remote if ns is None else ns.remote, site_revisit, drop_misses, cover_in_kernel,
+            radars.ecef_m, radars.enu_rot, radars.lat_rad, radars.lon_rad, radars.alt_m, radars.max_range_m,
+            radars.max_alt_m, radars.min_elevation_rad, radars.boresight_az_rad, radars.half_width_az_rad,
+            k_factor, log.buf)  # fmt: skip
+        if len(live) and not cover_in_kernel:  # the IMM's positions or terrain masking: in Python
             xp = tracks.predicted_positions(live, t)
             if radars.terrain is None:
                 # the coverage rule on the (scanning radar, track of its own site) pairs only

@@ -40,6 +40,7 @@ from numba import njit, types
 from numba.core.extending import intrinsic
 
 from iadsim.engine import eventbuf
+from iadsim.sensors.scheduling import pair_kernel
 
 #: Offset per site along ECEF x [m] that keeps the sites apart in one association call.
 SITE_OFFSET_M = 1e9
@@ -881,21 +882,29 @@ def emit_track_rows(buf, kind: int, t: float, rows: np.ndarray, site: np.ndarray
 
 @njit(cache=True)
 def scan_phase(t: float, dt: float, size: int, alive: np.ndarray, confirmed: np.ndarray, site: np.ndarray,
-               truth: np.ndarray, track_id: np.ndarray, slot: np.ndarray, t_last: np.ndarray,
+               truth: np.ndarray, track_id: np.ndarray, slot: np.ndarray, x: np.ndarray, t_last: np.ndarray,
                protected: np.ndarray, fc_radar: np.ndarray, fc_row: np.ndarray, fc_obj: np.ndarray,
                dropped_at: np.ndarray, radar_site: np.ndarray, scan_phase_s: np.ndarray, revisit_s: np.ndarray,
-               remote: np.ndarray, site_revisit_s: np.ndarray, drop_misses: int,
-               buf) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:  # pragma: no cover - compiled
+               remote: np.ndarray, site_revisit_s: np.ndarray, drop_misses: int, cover: bool,
+               r_ecef: np.ndarray, r_enu_rot: np.ndarray, r_lat: np.ndarray, r_lon: np.ndarray, r_alt: np.ndarray,
+               r_max_range: np.ndarray, r_max_alt: np.ndarray, r_min_el: np.ndarray, r_boresight: np.ndarray,
+               r_half_width: np.ndarray, k_factor: float,
+               buf) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:  # pragma: no cover - compiled
     """The tracking phase before the scan, in one call: scanning radars, scan candidates, stale drops.
 
     1. scanning radars: a look in (t − dt, t] (the rule of ``radar.scanning_kernel``:
        ⌊(t − φ)/T + ε⌋ > ⌊(t − dt − φ)/T + ε⌋);
     2. :func:`scan_rows` (protected rows, candidates and their (radar, candidate) pairs, stale rows);
-    3. the stale rows are deleted (:func:`kill_rows`), their fire-control bookkeeping done
+    3. ``cover`` (CV model, no terrain): the scan opportunities — the candidates whose CV
+       predicted position p⁻ = p + Δt v (:func:`cv_positions_rows`) a scanning radar of their site
+       covers (the smooth-Earth coverage rule of ``scheduling.pair_kernel`` on the pairs), in
+       increasing row order; otherwise the caller evaluates coverage (empty here);
+    4. the stale rows are deleted (:func:`kill_rows`), their fire-control bookkeeping done
        (:func:`dropped_rows`) and one TrackDropped event row each emitted to ``buf`` in row order.
 
-    ``fc_*`` / ``dropped_at`` must have room for ``size`` rows. Returns (scanning (S,) bool,
-    candidates (L,), pair radar (D,), pair candidate index (D,)).
+    ``fc_*`` / ``dropped_at`` must have room for ``size`` rows; ``r_*`` / ``k_factor`` are the
+    radars' columns as :func:`scheduling.pair_kernel` takes them. Returns (scanning (S,) bool,
+    candidates (L,), pair radar (D,), pair candidate index (D,), opportunity rows), int64.
     """
     S = scan_phase_s.shape[0]
     scanning = np.empty(S, np.bool_)
@@ -906,11 +915,21 @@ def scan_phase(t: float, dt: float, size: int, alive: np.ndarray, confirmed: np.
         scanning[i] = np.floor(now) > np.floor(before)
     live, pr, pl, stale = scan_rows(t, dt, size, alive, site, t_last, protected, fc_radar, fc_row, radar_site,
                                     scanning, remote, site_revisit_s, drop_misses)  # fmt: skip
+    opp = np.empty(0, np.int64)
+    if cover and live.shape[0]:
+        tgt = cv_positions_rows(x, t_last, live[pl], t)
+        vis = pair_kernel(r_ecef, r_enu_rot, r_lat, r_lon, r_alt, r_max_range, r_max_alt, r_min_el, r_boresight,
+                          r_half_width, k_factor, pr, tgt)[9]  # fmt: skip
+        covered = np.zeros(live.shape[0], np.bool_)
+        for d in range(pl.shape[0]):
+            if vis[d]:
+                covered[pl[d]] = True
+        opp = live[covered]
     if stale.shape[0]:
         kill_rows(stale, alive, confirmed, site, truth, slot)
         dropped_rows(stale, t, dropped_at, fc_obj, fc_row)
         emit_track_rows(buf, _TRACK_DROPPED, t, stale, site, track_id, truth)
-    return scanning, live, pr, pl
+    return scanning, live, pr, pl, opp
 
 
 @njit(cache=True)

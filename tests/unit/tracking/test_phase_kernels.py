@@ -6,6 +6,9 @@ import pytest
 
 from iadsim.engine.events import EventKind, EventLog
 from iadsim.engine.state import FireControlState
+from iadsim.geo import frames
+from iadsim.sensors import scheduling
+from iadsim.sensors.radar import RadarArrays
 from iadsim.tracking import kernels
 
 WINDOW = 60.0
@@ -25,7 +28,11 @@ def _table(rng: np.random.Generator, n: int, n_sites: int, n_threats: int) -> di
     for r in range(n):
         if alive[r] and truth[r] >= 0:
             slot[site[r], truth[r]] = r
-    return dict(alive=alive, confirmed=alive & (rng.random(n) < 0.5), site=site, truth=truth,
+    x = np.zeros((n, 6))
+    x[:, :3] = frames.geodetic_to_ecef(np.radians(rng.uniform(36, 40, n)), np.radians(rng.uniform(31, 35, n)),
+                                       rng.uniform(0, 25000, n)).reshape(n, 3)  # fmt: skip
+    x[:, 3:] = rng.normal(0.0, 300.0, (n, 3))
+    return dict(alive=alive, confirmed=alive & (rng.random(n) < 0.5), site=site, truth=truth, x=x,
                 id=np.arange(n, dtype=np.int64) + 100, slot=slot, t_s=rng.uniform(0.0, 40.0, n),
                 protected=np.zeros(n, bool))
 
@@ -53,6 +60,25 @@ def _same_events(a: EventLog, b: EventLog) -> None:
     assert ta.schema == tb.schema and ta.num_rows == tb.num_rows
     for c in ta.column_names:  # NaN-equal column comparison
         np.testing.assert_array_equal(ta.column(c).to_numpy(), tb.column(c).to_numpy(), err_msg=c)
+
+
+def _radars(S: int, seed: int = 1, revisit_s: float | np.ndarray = 1.0) -> RadarArrays:
+    rng = np.random.default_rng(seed)
+    return RadarArrays.from_columns(
+        lat_rad=np.radians(rng.uniform(37, 39, S)), lon_rad=np.radians(rng.uniform(32, 34, S)), alt_m=rng.uniform(0, 500, S),
+        ref_range_m=1e5, ref_rcs_m2=1.0, ref_pd=0.5, revisit_s=revisit_s, sigma_range_m=10.0, sigma_az_rad=1e-3,
+        sigma_el_rad=1e-3, max_range_m=1.5e5, half_width_az_rad=np.radians(60), boresight_az_rad=rng.uniform(0, 6, S),
+        max_alt_m=2e4)  # fmt: skip
+
+
+def _scan(r: RadarArrays, tab: dict, fcs: FireControlState, t: float, dt: float, radar_site, phase, revisit, remote,
+          site_revisit, cover: bool, log: EventLog):
+    n = len(tab["alive"])
+    return kernels.scan_phase(t, dt, n, tab["alive"], tab["confirmed"], tab["site"], tab["truth"], tab["id"], tab["slot"],
+                              tab["x"], tab["t_s"], tab["protected"], fcs.radar, fcs.row, fcs.obj, fcs.dropped_at,
+                              radar_site, phase, revisit, remote, site_revisit, 2, cover, r.ecef_m, r.enu_rot, r.lat_rad,
+                              r.lon_rad, r.alt_m, r.max_range_m, r.max_alt_m, r.min_elevation_rad, r.boresight_az_rad,
+                              r.half_width_az_rad, float(r.k_factor), log.buf)  # fmt: skip
 
 
 def _copy(d: dict) -> dict:
@@ -83,10 +109,14 @@ def test_scan_phase_matches_python_reference(seed):
         _ref_dropped(ref_fcs, stale, t)
         ref_log.emit(EventKind.TrackDropped, t, site=ref["site"][stale], track=ref["id"][stale], threat=ref["truth"][stale])
     log = EventLog()
-    sc, live2, pr2, pl2 = kernels.scan_phase(t, dt, n, tab["alive"], tab["confirmed"], tab["site"], tab["truth"], tab["id"],
-                                             tab["slot"], tab["t_s"], tab["protected"], fcs.radar, fcs.row, fcs.obj,
-                                             fcs.dropped_at, radar_site, phase, revisit, remote, site_revisit, 2,
-                                             log.buf)  # fmt: skip
+    r = _radars(4)
+    sc, live2, pr2, pl2, opp2 = _scan(r, tab, fcs, t, dt, radar_site, phase, revisit, remote, site_revisit, True, log)
+    # the old coverage block: TrackTable.predicted_positions (CV) and scheduling.pair_visibility
+    xp = kernels.cv_positions_rows(ref["x"], ref["t_s"], live, t)
+    covered = np.zeros(len(live), bool)
+    covered[pl[scheduling.pair_visibility(r, pr, xp[pl])]] = True
+    np.testing.assert_array_equal(opp2, live[covered])
+    assert 0 < len(opp2) < len(live) or seed > 0  # the first case covers some candidates, not all
     np.testing.assert_array_equal(sc, scanning)
     for a, b in ((live, live2), (pr, pr2), (pl, pl2)):
         np.testing.assert_array_equal(a, b)
@@ -110,9 +140,14 @@ def test_scan_phase_drops_a_stale_row_by_hand():
     fc_radar = np.array([-1, -1, 0], np.int64)
     dropped_at = np.full(3, np.nan)
     log = EventLog()
-    kernels.scan_phase(10.0, 0.5, 3, alive, conf, site, truth, np.array([7, 8, 9], np.int64), slot,
-                       np.array([0.0, 9.8, 0.0]), np.zeros(3, bool), fc_radar, fc_row, fc_obj, dropped_at,
-                       np.zeros(1, np.int64), np.zeros(1), np.ones(1), np.zeros(0, bool), np.ones(1), 2, log.buf)  # fmt: skip
+    tab = dict(alive=alive, confirmed=conf, site=site, truth=truth, id=np.array([7, 8, 9], np.int64), slot=slot,
+               x=np.zeros((3, 6)), t_s=np.array([0.0, 9.8, 0.0]), protected=np.zeros(3, bool))
+    fcs = FireControlState(3)
+    fcs.obj[:], fcs.row[:], fcs.radar[:] = fc_obj, fc_row, fc_radar
+    _, _, _, _, opp = _scan(_radars(1), tab, fcs, 10.0, 0.5, np.zeros(1, np.int64), np.zeros(1), np.ones(1),
+                            np.zeros(0, bool), np.ones(1), False, log)  # fmt: skip
+    assert len(opp) == 0  # cover=False: coverage left to the caller
+    fc_row, dropped_at = fcs.row, fcs.dropped_at
     np.testing.assert_array_equal(alive, [False, True, True])
     np.testing.assert_array_equal(slot, [[-1, 1, 2]])
     np.testing.assert_array_equal(fc_row, [-1, 1, 2])
