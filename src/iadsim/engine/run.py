@@ -326,13 +326,13 @@ def _run(world: World, streams: Any, progress: Progress | None) -> tuple[pa.Tabl
                               det_rank=det_rank)  # fmt: skip
             fcs.ensure(tracks.capacity)
             # compiled (tracking.kernels.scan_events, one call): _dropped of the scan's drops, the
-            # new tracks' objects (re-initiated track recognition: correlated in Python only when
-            # the pool of recently dropped tracks is not empty), was_confirmed, and the
+            # new tracks' objects (re-initiated track recognition, c2.correlation's kernel; only an
+            # ambiguous correlation is assigned in Python by _recognise), was_confirmed, and the
             # TrackInitiated / TrackConfirmed / TrackDropped events in that order
             pool = track_kernels.scan_events(
                 t, tev.initiated, tev.confirmed, tev.dropped, tracks.size, tracks.alive, tracks.site, tracks.id,
-                tracks.truth, fcs.obj, fcs.row, fcs.dropped_at, fcs.was_confirmed, fcs.consumed, REACQUIRE_WINDOW_S,
-                log.buf)  # fmt: skip
+                tracks.truth, tracks.x, tracks.P, tracks.t_s, tracks.q, correlation.CORRELATION_GATE_D2, fcs.obj,
+                fcs.row, fcs.dropped_at, fcs.was_confirmed, fcs.consumed, REACQUIRE_WINDOW_S, log.buf)  # fmt: skip
             if len(pool):
                 _recognise(ctx, tev.initiated, t, pool)
             n_confirmed = len(tev.confirmed)

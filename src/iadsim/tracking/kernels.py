@@ -39,6 +39,7 @@ from llvmlite import ir
 from numba import njit, types
 from numba.core.extending import intrinsic
 
+from iadsim.c2.correlation import correlation_kernel
 from iadsim.engine import eventbuf
 from iadsim.sensors.scheduling import pair_kernel
 
@@ -934,22 +935,26 @@ def scan_phase(t: float, dt: float, size: int, alive: np.ndarray, confirmed: np.
 
 @njit(cache=True)
 def scan_events(t: float, initiated: np.ndarray, conf: np.ndarray, dropped: np.ndarray, size: int,
-                alive: np.ndarray, site: np.ndarray, track_id: np.ndarray, truth: np.ndarray,
+                alive: np.ndarray, site: np.ndarray, track_id: np.ndarray, truth: np.ndarray, x: np.ndarray,
+                P: np.ndarray, t_last: np.ndarray, q: float, gate_d2: float,
                 fc_obj: np.ndarray, fc_row: np.ndarray, dropped_at: np.ndarray, was_confirmed: np.ndarray,
                 consumed: np.ndarray, window_s: float, buf) -> np.ndarray:  # pragma: no cover - compiled
     """The tracking phase after the scan, in one call (the order of ``engine/run.py``).
 
     1. the scan's dropped rows: :func:`dropped_rows`;
     2. recognition pool (``engine.run._recognise``): rows r < ``size`` not alive, once confirmed,
-       not yet inherited, dropped at or after t − ``window_s``, whose object has no live row.
-       With new tracks and an empty pool each new track starts its own object
-       (fc_obj[n] ← n, fc_row[n] ← n); with new tracks and a pool the pool is returned and the
-       caller correlates (``c2.correlation``);
+       not yet inherited, dropped at or after t − ``window_s``, whose object has no live row;
+       the new tracks are correlated with the pool (``c2.correlation.correlation_kernel``: first
+       position x[n, :3], covariance P[n, :3, :3] against the pool's states predicted over
+       t − t_last, process noise ``q``, gate ``gate_d2``); a matched new track inherits its
+       dropped track's object (that row consumed), the others start their own (fc_obj[n] ← n);
+       fc_row[object] ← n. An ambiguous correlation (a track with two candidates) is left to the
+       caller: the pool is returned (``engine.run._recognise``, scipy's assignment);
     3. was_confirmed[conf] ← True;
     4. event rows: TrackInitiated (``initiated``), TrackConfirmed (``conf``), TrackDropped
        (``dropped``), each in array order.
 
-    Returns the pool (empty unless the caller must correlate), int64.
+    Returns the pool (empty unless the caller must assign), int64.
     """
     dropped_rows(dropped, t, dropped_at, fc_obj, fc_row)
     pool = np.empty(0, np.int64)
@@ -961,13 +966,41 @@ def scan_events(t: float, initiated: np.ndarray, conf: np.ndarray, dropped: np.n
                 if fc_row[fc_obj[r]] < 0:
                     cand[n] = r
                     n += 1
+        ni = initiated.shape[0]
+        match = np.full(ni, -1, np.int64)
         if n:
-            pool = cand[:n].copy()
-        else:
-            for k in range(initiated.shape[0]):
+            zn = np.empty((ni, 3))
+            Rn = np.empty((ni, 3, 3))
+            sn = np.empty(ni, np.int64)
+            for k in range(ni):
                 r = initiated[k]
-                fc_obj[r] = r
-                fc_row[r] = r
+                sn[k] = site[r]
+                for i in range(3):
+                    zn[k, i] = x[r, i]
+                    for j in range(3):
+                        Rn[k, i, j] = P[r, i, j]
+            xo = np.empty((n, 6))
+            Po = np.empty((n, 6, 6))
+            dto = np.empty(n)
+            so = np.empty(n, np.int64)
+            for k in range(n):
+                r = cand[k]
+                xo[k] = x[r]
+                Po[k] = P[r]
+                dto[k] = t - t_last[r]
+                so[k] = site[r]
+            match, _, _, ambiguous = correlation_kernel(zn, Rn, sn, xo, Po, dto, so, q, gate_d2)
+            if ambiguous:
+                pool = cand[:n].copy()
+        if pool.shape[0] == 0:
+            for k in range(ni):
+                r = initiated[k]
+                o = fc_obj[cand[match[k]]] if match[k] >= 0 else r
+                fc_obj[r] = o
+                fc_row[o] = r
+            for k in range(ni):
+                if match[k] >= 0:
+                    consumed[cand[match[k]]] = True
     for k in range(conf.shape[0]):
         was_confirmed[conf[k]] = True
     emit_track_rows(buf, _TRACK_INITIATED, t, initiated, site, track_id, truth)

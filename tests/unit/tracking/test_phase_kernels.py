@@ -176,9 +176,12 @@ def _ref_post(tab: dict, fcs: FireControlState, initiated, conf, dropped, t, log
 
 
 def _post(tab, fcs, initiated, conf, dropped, t, log):
-    return kernels.scan_events(t, initiated, conf, dropped, len(tab["alive"]), tab["alive"], tab["site"], tab["id"],
-                               tab["truth"], fcs.obj, fcs.row, fcs.dropped_at, fcs.was_confirmed, fcs.consumed,
-                               WINDOW, log.buf)  # fmt: skip
+    n = len(tab["alive"])
+    x = tab.get("x", np.zeros((n, 6)))
+    P = tab.get("P", np.tile(np.eye(6) * 100.0, (n, 1, 1)))
+    return kernels.scan_events(t, initiated, conf, dropped, n, tab["alive"], tab["site"], tab["id"], tab["truth"], x, P,
+                               tab.get("t_s", np.zeros(n)), 1.0, 16.266, fcs.obj, fcs.row, fcs.dropped_at,
+                               fcs.was_confirmed, fcs.consumed, WINDOW, log.buf)  # fmt: skip
 
 
 @pytest.mark.parametrize("seed", range(6))
@@ -205,11 +208,16 @@ def test_scan_events_match_python_reference_without_pool(seed):
     _same_events(log, ref_log)
 
 
-def test_scan_events_returns_the_recognition_pool():
-    # rows: 0 dropped 10 s ago, once confirmed, its object 0 has no live row → in the pool;
-    # 1 dropped 100 s ago (outside the 60 s window); 2 consumed; 3 its object (3) still has a live row (4)
+def _pool_case(z5: np.ndarray):
+    # rows: 0 dropped 10 s ago, once confirmed, its object 0 has no live row → the recognition pool;
+    # 1 dropped 100 s ago (outside the 60 s window); 2 consumed; 3 its object (3) still has a live row (4);
+    # 5 the new track, first position z5 (row 0 last at 6.4e6 m on x, at rest, updated at t = 90 s)
+    x = np.zeros((6, 6))
+    x[:, 0] = 6.4e6
+    x[5, :3] = z5
     tab = dict(alive=np.array([False, False, False, False, True, True]), site=np.zeros(6, np.int64),
-               id=np.arange(6, dtype=np.int64), truth=np.zeros(6, np.int64))
+               id=np.arange(6, dtype=np.int64), truth=np.zeros(6, np.int64), x=x,
+               t_s=np.array([90.0, 0.0, 95.0, 95.0, 99.0, 100.0]))
     fcs = FireControlState(6)
     fcs.obj[:6] = [0, 1, 2, 3, 3, -1]
     fcs.row[:6] = [-1, -1, -1, 4, -1, -1]
@@ -218,6 +226,18 @@ def test_scan_events_returns_the_recognition_pool():
     fcs.consumed[:6] = [False, False, True, False, False, False]
     log = EventLog()
     pool = _post(tab, fcs, np.array([5], np.int64), np.zeros(0, np.int64), np.zeros(0, np.int64), 100.0, log)
-    np.testing.assert_array_equal(pool, [0])
-    assert fcs.obj[5] == -1  # left to the caller's correlation
     assert log.table().column("kind").to_pylist() == ["TrackInitiated"]
+    return pool, fcs
+
+
+def test_scan_events_recognises_a_reinitiated_track():
+    pool, fcs = _pool_case(np.array([6.4e6 + 5.0, 0.0, 0.0]))  # 5 m from row 0's prediction: inherits object 0
+    assert len(pool) == 0
+    assert fcs.obj[5] == 0 and fcs.row[0] == 5 and fcs.consumed[0]
+    assert not fcs.consumed[1] and fcs.row[3] == 4  # outside the window / object still tracked: untouched
+
+
+def test_scan_events_new_object_outside_the_gate():
+    pool, fcs = _pool_case(np.array([6.4e6 + 5000.0, 0.0, 0.0]))  # d² ≫ 16.3: its own object
+    assert len(pool) == 0
+    assert fcs.obj[5] == 5 and fcs.row[5] == 5 and not fcs.consumed[0] and fcs.row[0] == -1
