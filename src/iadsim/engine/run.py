@@ -203,6 +203,11 @@ def _run(world: World, streams: Any, progress: Progress | None) -> tuple[pa.Tabl
     radar_rank = np.array([int((radar_site[:i] == radar_site[i]).sum()) for i in range(S)], np.int64)
     site_revisit = np.zeros(len(world.site_names))  # slowest radar revisit per site
     drop_misses = int(sc.tracking.drop_misses)
+    scan_phase_s = np.ascontiguousarray(radars.scan_phase_s, np.float64)  # tracking phase (scan_phase)
+    revisit_s = np.ascontiguousarray(radars.revisit_s, np.float64)  # tracking phase (scan_phase)
+    # tracking phase: the scan opportunities in scan_phase itself (CV positions, smooth-Earth coverage)
+    cover_in_kernel = radars.terrain is None and tracks.model == "cv"
+    k_factor = float(radars.k_factor)  # tracking phase (scan_phase)
     no_remote = np.zeros(0, bool)  # the remote mask without a network
     if S:
         np.maximum.at(site_revisit, radar_site, np.asarray(radars.revisit_s, float))
@@ -280,17 +285,22 @@ def _run(world: World, streams: Any, progress: Progress | None) -> tuple[pa.Tabl
         else:
             det_site = np.zeros(0, np.int64)
         # ---------------------------------------------------------------- 3 tracking
-        # compiled (tracking.kernels.scan_rows): engaged tracks maintained by a fire-control radar
-        # are protected (not dropped on search misses); the scan candidates (live rows of sites
-        # with a scanning radar, remote rows excepted: the network feeds them) and their (radar,
-        # row) pairs of one site; the stale rows, not updated for drop_misses revisits of their
-        # site's slowest radar (coasted out of coverage), protected and remote rows excepted
-        scanning = radar_mod.scanning(radars, t, dt)
-        live, pr, pl, stale = track_kernels.scan_rows(
-            t, dt, tracks.size, tracks.alive, tracks.site, tracks.t_s, tracks.protected, fcs.radar, fcs.row,
-            radar_site, scanning, no_remote if ns is None else ns.remote, site_revisit, drop_misses)  # fmt: skip
-        opp_rows = live[:0]
-        if len(live):
+        # compiled (tracking.kernels.scan_phase, one call): the scanning radars; engaged tracks
+        # maintained by a fire-control radar are protected (not dropped on search misses); the
+        # scan candidates (live rows of sites with a scanning radar, remote rows excepted: the
+        # network feeds them) and their (radar, row) pairs of one site; the stale rows, not
+        # updated for drop_misses revisits of their site's slowest radar (coasted out of
+        # coverage), protected and remote rows excepted, deleted (_dropped bookkeeping and their
+        # TrackDropped events included)
+        fcs.ensure(tracks.capacity)
+        scanning, live, pr, pl, opp_rows = track_kernels.scan_phase(
+            t, dt, tracks.size, tracks.alive, tracks.confirmed, tracks.site, tracks.truth, tracks.id, tracks.slot,
+            tracks.x, tracks.t_s, tracks.protected, fcs.radar, fcs.row, fcs.obj, fcs.dropped_at, radar_site,
+            scan_phase_s, revisit_s, no_remote if ns is None else ns.remote, site_revisit, drop_misses, cover_in_kernel,
+            radars.ecef_m, radars.enu_rot, radars.lat_rad, radars.lon_rad, radars.alt_m, radars.max_range_m,
+            radars.max_alt_m, radars.min_elevation_rad, radars.boresight_az_rad, radars.half_width_az_rad,
+            k_factor, log.buf)  # fmt: skip
+        if len(live) and not cover_in_kernel:  # the IMM's positions or terrain masking: in Python
             xp = tracks.predicted_positions(live, t)
             if radars.terrain is None:
                 # the coverage rule on the (scanning radar, track of its own site) pairs only
@@ -303,25 +313,22 @@ def _run(world: World, streams: Any, progress: Progress | None) -> tuple[pa.Tabl
                 vis = radar_mod.visible(sub, radar_mod.geometry(sub, xp))  # (S_scan, L)
                 own = vis & (radar_site[scan_idx][:, None] == tracks.site[live][None, :])
                 opp_rows = live[own.any(axis=0)]
-        if len(stale):
-            tracks.kill(stale)
-            _dropped(fcs, stale, t)
-            log.emit(EventKind.TrackDropped, t, site=tracks.site[stale], track=tracks.id[stale], threat=tracks.truth[stale])
         n_confirmed = 0
         if M or len(opp_rows):
             tev = tracks.step(t, det_site, det.target, det.z_ecef_m, det.R_ecef, opp_rows,
                               det_rank=det_rank)  # fmt: skip
             fcs.ensure(tracks.capacity)
-            if len(tev.dropped):
-                _dropped(fcs, tev.dropped, t)
-            if len(tev.initiated):
-                _recognise(ctx, tev.initiated, t)
-            fcs.was_confirmed[tev.confirmed] = True
+            # compiled (tracking.kernels.scan_events, one call): _dropped of the scan's drops, the
+            # new tracks' objects (re-initiated track recognition, c2.correlation's kernel; only an
+            # ambiguous correlation is assigned in Python by _recognise), was_confirmed, and the
+            # TrackInitiated / TrackConfirmed / TrackDropped events in that order
+            pool = track_kernels.scan_events(
+                t, tev.initiated, tev.confirmed, tev.dropped, tracks.size, tracks.alive, tracks.site, tracks.id,
+                tracks.truth, tracks.x, tracks.P, tracks.t_s, tracks.q, correlation.CORRELATION_GATE_D2, fcs.obj,
+                fcs.row, fcs.dropped_at, fcs.was_confirmed, fcs.consumed, REACQUIRE_WINDOW_S, log.buf)  # fmt: skip
+            if len(pool):
+                _recognise(ctx, tev.initiated, t, pool)
             n_confirmed = len(tev.confirmed)
-            for kind, rows in ((EventKind.TrackInitiated, tev.initiated), (EventKind.TrackConfirmed, tev.confirmed),
-                               (EventKind.TrackDropped, tev.dropped)):  # fmt: skip
-                if len(rows):
-                    log.emit(kind, t, site=tracks.site[rows], track=tracks.id[rows], threat=tracks.truth[rows])
         if ns is not None:  # ------------------------------------- 3b network picture (c2/network.py)
             _network_phase(ctx, t)
         # ---------------------------------------------------------------- 4 C2 + 5 engagement
@@ -667,21 +674,24 @@ def _object_keys(ctx: _Ctx, f: np.ndarray, obj: np.ndarray) -> tuple[np.ndarray,
 
 
 def _dropped(fcs: FireControlState, rows: np.ndarray, t: float) -> None:
-    """Bookkeeping of dropped track rows: drop time; their objects lose their live row."""
+    """Bookkeeping of dropped track rows: drop time; their objects lose their live row
+    (compiled: :func:`tracking.kernels.dropped_rows`)."""
+    rows = np.ascontiguousarray(rows, np.int64)
     fcs.ensure(int(rows.max()) + 1)
-    fcs.dropped_at[rows] = t
-    obj = fcs.obj[rows]
-    own = (obj >= 0) & (fcs.row[np.maximum(obj, 0)] == rows)
-    fcs.row[obj[own]] = -1
+    track_kernels.dropped_rows(rows, float(t), fcs.dropped_at, fcs.obj, fcs.row)
 
 
-def _recognise(ctx: _Ctx, new: np.ndarray, t: float) -> None:
-    """Give each new track an object: a dropped track's (re-initiated track recognised) or its own."""
+def _recognise(ctx: _Ctx, new: np.ndarray, t: float, pool: np.ndarray | None = None) -> None:
+    """Give each new track an object: a dropped track's (re-initiated track recognised) or its own.
+
+    ``pool``: the candidate dropped rows when the caller has them (:func:`tracking.kernels.scan_events`).
+    """
     tracks, fcs = ctx.tracks, ctx.fcs
-    n = tracks.size
-    r = np.arange(n)
-    pool = r[~tracks.alive[:n] & fcs.was_confirmed[:n] & ~fcs.consumed[:n] & (fcs.dropped_at[:n] >= t - REACQUIRE_WINDOW_S)]
-    pool = pool[fcs.row[fcs.obj[pool]] < 0] if len(pool) else pool  # the object has no live track
+    if pool is None:
+        n = tracks.size
+        r = np.arange(n)
+        pool = r[~tracks.alive[:n] & fcs.was_confirmed[:n] & ~fcs.consumed[:n] & (fcs.dropped_at[:n] >= t - REACQUIRE_WINDOW_S)]
+        pool = pool[fcs.row[fcs.obj[pool]] < 0] if len(pool) else pool  # the object has no live track
     match = correlation.correlate(tracks.x[new, :3], tracks.P[new, :3, :3], tracks.site[new], tracks.x[pool],
                                   tracks.P[pool], t - tracks.t_s[pool], tracks.site[pool], tracks.q)  # fmt: skip
     obj = np.where(match >= 0, fcs.obj[pool[np.maximum(match, 0)]] if len(pool) else -1, new)

@@ -39,6 +39,10 @@ from llvmlite import ir
 from numba import njit, types
 from numba.core.extending import intrinsic
 
+from iadsim.c2.correlation import correlation_kernel
+from iadsim.engine import eventbuf
+from iadsim.sensors.scheduling import pair_kernel
+
 #: Offset per site along ECEF x [m] that keeps the sites apart in one association call.
 SITE_OFFSET_M = 1e9
 
@@ -840,3 +844,166 @@ def scan_rows(t: float, dt: float, size: int, alive: np.ndarray, site: np.ndarra
                     pl[d] = k
                     d += 1
     return cand[:nl].copy(), pr, pl, stale[:ns].copy()
+
+
+# ---------------------------------------------------------------------------------------------
+# The engine's tracking phase around the scan (engine/run.py, block "3 tracking")
+# ---------------------------------------------------------------------------------------------
+
+#: integer values of events.EventKind (pinned by tests/unit/tracking/test_phase_kernels.py)
+_TRACK_INITIATED = 3
+_TRACK_CONFIRMED = 4
+_TRACK_DROPPED = 5
+
+
+@njit(cache=True)
+def dropped_rows(rows: np.ndarray, t: float, dropped_at: np.ndarray, fc_obj: np.ndarray,
+                 fc_row: np.ndarray) -> None:  # pragma: no cover - compiled
+    """Fire-control bookkeeping of dropped track rows, in place (``engine.run._dropped``).
+
+    dropped_at[r] ← t; the object o = fc_obj[r] loses its live row (fc_row[o] ← −1) where
+    fc_row[o] = r. Shapes: rows (n,), the rest (capacity,) ≥ max(rows) + 1.
+    """
+    for k in range(rows.shape[0]):
+        r = rows[k]
+        dropped_at[r] = t
+        o = fc_obj[r]
+        if o >= 0 and fc_row[o] == r:
+            fc_row[o] = -1
+
+
+@njit(cache=True)
+def emit_track_rows(buf, kind: int, t: float, rows: np.ndarray, site: np.ndarray, track_id: np.ndarray,
+                    truth: np.ndarray) -> None:  # pragma: no cover - compiled
+    """One event row per track row (in array order): site, track id, threat (truth, scoring only)."""
+    for k in range(rows.shape[0]):
+        r = rows[k]
+        eventbuf.emit(buf, kind, t, site=site[r], track=track_id[r], threat=truth[r])
+
+
+@njit(cache=True)
+def scan_phase(t: float, dt: float, size: int, alive: np.ndarray, confirmed: np.ndarray, site: np.ndarray,
+               truth: np.ndarray, track_id: np.ndarray, slot: np.ndarray, x: np.ndarray, t_last: np.ndarray,
+               protected: np.ndarray, fc_radar: np.ndarray, fc_row: np.ndarray, fc_obj: np.ndarray,
+               dropped_at: np.ndarray, radar_site: np.ndarray, scan_phase_s: np.ndarray, revisit_s: np.ndarray,
+               remote: np.ndarray, site_revisit_s: np.ndarray, drop_misses: int, cover: bool,
+               r_ecef: np.ndarray, r_enu_rot: np.ndarray, r_lat: np.ndarray, r_lon: np.ndarray, r_alt: np.ndarray,
+               r_max_range: np.ndarray, r_max_alt: np.ndarray, r_min_el: np.ndarray, r_boresight: np.ndarray,
+               r_half_width: np.ndarray, k_factor: float,
+               buf) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:  # pragma: no cover - compiled
+    """The tracking phase before the scan, in one call: scanning radars, scan candidates, stale drops.
+
+    1. scanning radars: a look in (t − dt, t] (the rule of ``radar.scanning_kernel``:
+       ⌊(t − φ)/T + ε⌋ > ⌊(t − dt − φ)/T + ε⌋);
+    2. :func:`scan_rows` (protected rows, candidates and their (radar, candidate) pairs, stale rows);
+    3. ``cover`` (CV model, no terrain): the scan opportunities — the candidates whose CV
+       predicted position p⁻ = p + Δt v (:func:`cv_positions_rows`) a scanning radar of their site
+       covers (the smooth-Earth coverage rule of ``scheduling.pair_kernel`` on the pairs), in
+       increasing row order; otherwise the caller evaluates coverage (empty here);
+    4. the stale rows are deleted (:func:`kill_rows`), their fire-control bookkeeping done
+       (:func:`dropped_rows`) and one TrackDropped event row each emitted to ``buf`` in row order.
+
+    ``fc_*`` / ``dropped_at`` must have room for ``size`` rows; ``r_*`` / ``k_factor`` are the
+    radars' columns as :func:`scheduling.pair_kernel` takes them. Returns (scanning (S,) bool,
+    candidates (L,), pair radar (D,), pair candidate index (D,), opportunity rows), int64.
+    """
+    S = scan_phase_s.shape[0]
+    scanning = np.empty(S, np.bool_)
+    t_prev = t - dt
+    for i in range(S):
+        now = (t - scan_phase_s[i]) / revisit_s[i] + 1e-9
+        before = (t_prev - scan_phase_s[i]) / revisit_s[i] + 1e-9
+        scanning[i] = np.floor(now) > np.floor(before)
+    live, pr, pl, stale = scan_rows(t, dt, size, alive, site, t_last, protected, fc_radar, fc_row, radar_site,
+                                    scanning, remote, site_revisit_s, drop_misses)  # fmt: skip
+    opp = np.empty(0, np.int64)
+    if cover and live.shape[0]:
+        tgt = cv_positions_rows(x, t_last, live[pl], t)
+        vis = pair_kernel(r_ecef, r_enu_rot, r_lat, r_lon, r_alt, r_max_range, r_max_alt, r_min_el, r_boresight,
+                          r_half_width, k_factor, pr, tgt)[9]  # fmt: skip
+        covered = np.zeros(live.shape[0], np.bool_)
+        for d in range(pl.shape[0]):
+            if vis[d]:
+                covered[pl[d]] = True
+        opp = live[covered]
+    if stale.shape[0]:
+        kill_rows(stale, alive, confirmed, site, truth, slot)
+        dropped_rows(stale, t, dropped_at, fc_obj, fc_row)
+        emit_track_rows(buf, _TRACK_DROPPED, t, stale, site, track_id, truth)
+    return scanning, live, pr, pl, opp
+
+
+@njit(cache=True)
+def scan_events(t: float, initiated: np.ndarray, conf: np.ndarray, dropped: np.ndarray, size: int,
+                alive: np.ndarray, site: np.ndarray, track_id: np.ndarray, truth: np.ndarray, x: np.ndarray,
+                P: np.ndarray, t_last: np.ndarray, q: float, gate_d2: float,
+                fc_obj: np.ndarray, fc_row: np.ndarray, dropped_at: np.ndarray, was_confirmed: np.ndarray,
+                consumed: np.ndarray, window_s: float, buf) -> np.ndarray:  # pragma: no cover - compiled
+    """The tracking phase after the scan, in one call (the order of ``engine/run.py``).
+
+    1. the scan's dropped rows: :func:`dropped_rows`;
+    2. recognition pool (``engine.run._recognise``): rows r < ``size`` not alive, once confirmed,
+       not yet inherited, dropped at or after t − ``window_s``, whose object has no live row;
+       the new tracks are correlated with the pool (``c2.correlation.correlation_kernel``: first
+       position x[n, :3], covariance P[n, :3, :3] against the pool's states predicted over
+       t − t_last, process noise ``q``, gate ``gate_d2``); a matched new track inherits its
+       dropped track's object (that row consumed), the others start their own (fc_obj[n] ← n);
+       fc_row[object] ← n. An ambiguous correlation (a track with two candidates) is left to the
+       caller: the pool is returned (``engine.run._recognise``, scipy's assignment);
+    3. was_confirmed[conf] ← True;
+    4. event rows: TrackInitiated (``initiated``), TrackConfirmed (``conf``), TrackDropped
+       (``dropped``), each in array order.
+
+    Returns the pool (empty unless the caller must assign), int64.
+    """
+    dropped_rows(dropped, t, dropped_at, fc_obj, fc_row)
+    pool = np.empty(0, np.int64)
+    if initiated.shape[0]:
+        cand = np.empty(size, np.int64)
+        n = 0
+        for r in range(size):
+            if (not alive[r]) and was_confirmed[r] and not consumed[r] and dropped_at[r] >= t - window_s:
+                if fc_row[fc_obj[r]] < 0:
+                    cand[n] = r
+                    n += 1
+        ni = initiated.shape[0]
+        match = np.full(ni, -1, np.int64)
+        if n:
+            zn = np.empty((ni, 3))
+            Rn = np.empty((ni, 3, 3))
+            sn = np.empty(ni, np.int64)
+            for k in range(ni):
+                r = initiated[k]
+                sn[k] = site[r]
+                for i in range(3):
+                    zn[k, i] = x[r, i]
+                    for j in range(3):
+                        Rn[k, i, j] = P[r, i, j]
+            xo = np.empty((n, 6))
+            Po = np.empty((n, 6, 6))
+            dto = np.empty(n)
+            so = np.empty(n, np.int64)
+            for k in range(n):
+                r = cand[k]
+                xo[k] = x[r]
+                Po[k] = P[r]
+                dto[k] = t - t_last[r]
+                so[k] = site[r]
+            match, _, _, ambiguous = correlation_kernel(zn, Rn, sn, xo, Po, dto, so, q, gate_d2)
+            if ambiguous:
+                pool = cand[:n].copy()
+        if pool.shape[0] == 0:
+            for k in range(ni):
+                r = initiated[k]
+                o = fc_obj[cand[match[k]]] if match[k] >= 0 else r
+                fc_obj[r] = o
+                fc_row[o] = r
+            for k in range(ni):
+                if match[k] >= 0:
+                    consumed[cand[match[k]]] = True
+    for k in range(conf.shape[0]):
+        was_confirmed[conf[k]] = True
+    emit_track_rows(buf, _TRACK_INITIATED, t, initiated, site, track_id, truth)
+    emit_track_rows(buf, _TRACK_CONFIRMED, t, conf, site, track_id, truth)
+    emit_track_rows(buf, _TRACK_DROPPED, t, dropped, site, track_id, truth)
+    return pool
