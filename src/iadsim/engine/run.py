@@ -251,6 +251,14 @@ def _run(world: World, streams: Any, progress: Progress | None) -> tuple[pa.Tabl
         quality.append(q)
         states.append(st)
 
+    # phase 2 as one compiled call (scheduling.sensing_phase) on smooth Earth with CV tracks and
+    # neither clutter nor a network; otherwise the step-by-step path below it (same kernels)
+    one_call_sensing = S > 0 and radars.terrain is None and clutter <= 0 and ns is None and tracks.model == "cv"
+    sense_cols = scheduling.sensing_columns(radars) if one_call_sensing else ()
+    sense_rows = np.arange(S, dtype=np.int64)
+    rcs_c = np.ascontiguousarray(th.rcs_m2, np.float64)
+    fc_cols = ((np.ascontiguousarray(fcr.track_update_s, np.float64), np.ascontiguousarray(fcr.dwell_gain, np.float64),
+                np.ascontiguousarray(fcr.lost_after, np.float64)) if has_fc else (np.zeros(0), np.zeros(0), np.zeros(0)))  # fmt: skip
     for k in range(1, K + 1):
         t = k * dt
         # ---------------------------------------------------------------- 1 motion
@@ -261,29 +269,45 @@ def _run(world: World, streams: Any, progress: Progress | None) -> tuple[pa.Tabl
             motion.state_into(mover, t, pos, vel, m_flying, m_arrived)
         motion_phase.motion_tick(t, mph, log.buf)
         # ---------------------------------------------------------------- 2 sensing
-        det = radar_mod.sense(radars, pos, th.rcs_m2, active, t, dt, radar_st)
-        if clutter > 0:
-            fa = radar_mod.false_alarms(radars, t, dt, clutter, radar_st)
-            if len(fa):
-                det = radar_mod.Detections.concat(det, fa)
-        if has_fc:
-            fdet = _track_dwells(ctx, t, pos, active)
-            if ns is not None:  # network cues: fire-control dwells at delivered remote tracks
-                cdet = net_mod.cue_dwells(ns, world, tracks, fcs.obj, fcs.radar >= 0, t, pos, active, ctx.cue_st)
-                fdet = radar_mod.Detections.concat(fdet, cdet) if len(cdet) else fdet
-            # a dwell in the tick of a search look that detected the same object adds no second
-            # measurement of it (one echo per radar, object and tick): filter and concatenation
-            # in one compiled call (radar.merge_kernel)
-            det = radar_mod.Detections.merge(det, fdet, N, True)
-        M = len(det.sensor)
-        # association rounds by radar rank within the site (dwell detections in their radar's round)
-        det_rank = radar_rank[det.sensor] if M else None
-        if M:
-            det_site = radar_site[det.sensor]
-            log.emit(EventKind.Detection, t, sensor=det.sensor, site=det_site, threat=det.target,
-                     range_m=det.range_m, x_m=det.z_ecef_m[:, 0], y_m=det.z_ecef_m[:, 1], z_m=det.z_ecef_m[:, 2])  # fmt: skip
+        if one_call_sensing:  # search looks, dwells, merge and Detection rows: one compiled call
+            ids, dfl, d_obj, d_dd, emitted = scheduling.sensing_phase(
+                *sense_cols, t, dt, np.ascontiguousarray(pos, np.float64), rcs_c, rcs_c, active, sense_rows, radar_st,
+                radar_site, radar_rank, has_fc, fcs.radar, fcs.last_dwell, fcs.row, tracks.truth, fc_cols[0],
+                tracks.x, tracks.t_s, fc_cols[1], fc_cols[2], fcs.missed, ctx.sensor_st, True, log.buf)  # fmt: skip
+            det = radar_mod.unpack_detections(ids, dfl, t)
+            M = ids.shape[1]
+            det_rank = ids[3] if M else None
+            det_site = ids[2] if M else np.zeros(0, np.int64)
+            if not emitted:  # a dwell lost a target: GuidanceLost rows first, then the Detection rows
+                lost = d_dd[1] != 0
+                _lose_guidance(ctx, d_obj[lost], d_dd[2][lost], t)
+                if M:
+                    log.emit(EventKind.Detection, t, sensor=det.sensor, site=det_site, threat=det.target,
+                             range_m=det.range_m, x_m=det.z_ecef_m[:, 0], y_m=det.z_ecef_m[:, 1], z_m=det.z_ecef_m[:, 2])  # fmt: skip
         else:
-            det_site = np.zeros(0, np.int64)
+            det = radar_mod.sense(radars, pos, th.rcs_m2, active, t, dt, radar_st)
+            if clutter > 0:
+                fa = radar_mod.false_alarms(radars, t, dt, clutter, radar_st)
+                if len(fa):
+                    det = radar_mod.Detections.concat(det, fa)
+            if has_fc:
+                fdet = _track_dwells(ctx, t, pos, active)
+                if ns is not None:  # network cues: fire-control dwells at delivered remote tracks
+                    cdet = net_mod.cue_dwells(ns, world, tracks, fcs.obj, fcs.radar >= 0, t, pos, active, ctx.cue_st)
+                    fdet = radar_mod.Detections.concat(fdet, cdet) if len(cdet) else fdet
+                # a dwell in the tick of a search look that detected the same object adds no second
+                # measurement of it (one echo per radar, object and tick): filter and concatenation
+                # in one compiled call (radar.merge_kernel)
+                det = radar_mod.Detections.merge(det, fdet, N, True)
+            M = len(det.sensor)
+            # association rounds by radar rank within the site (dwell detections in their radar's round)
+            det_rank = radar_rank[det.sensor] if M else None
+            if M:
+                det_site = radar_site[det.sensor]
+                log.emit(EventKind.Detection, t, sensor=det.sensor, site=det_site, threat=det.target,
+                         range_m=det.range_m, x_m=det.z_ecef_m[:, 0], y_m=det.z_ecef_m[:, 1], z_m=det.z_ecef_m[:, 2])  # fmt: skip
+            else:
+                det_site = np.zeros(0, np.int64)
         # ---------------------------------------------------------------- 3 tracking
         # compiled (tracking.kernels.scan_phase, one call): the scanning radars; engaged tracks
         # maintained by a fire-control radar are protected (not dropped on search misses); the

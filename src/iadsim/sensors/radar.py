@@ -37,6 +37,7 @@ from iadsim.geo.frames import (
     great_circle_angle_rad,
     unit_sphere_vector,
 )
+from iadsim.npmath import atan2
 from iadsim.rng_kernels import next_double, poisson, standard_normal, states_of, store_states
 from iadsim.geo.horizon import (
     EARTH_RADIUS_M,
@@ -964,6 +965,42 @@ def measure_kernel(range_det: np.ndarray, az_det: np.ndarray, el_det: np.ndarray
                                    r_rot[s], cov[m])  # fmt: skip
 
 
+@njit(cache=True, error_model="numpy")
+def measured_kernel(ids: np.ndarray, fl: np.ndarray, sigma_range_m: np.ndarray, sigma_az_rad: np.ndarray,
+                    sigma_el_rad: np.ndarray, r_ecef: np.ndarray,
+                    r_rot: np.ndarray) -> np.ndarray:  # pragma: no cover - compiled  # fmt: skip
+    """The measurements of M detections packed by :func:`sense_kernel` / ``dwell_pass_kernel``.
+
+    ``ids`` (2, M) = (radar, target); ``fl`` (8M,) = num (2M) | den (2M) | range (M) | noise (M, 3).
+    True angles az = atan2(num[:M], den[:M]), el = atan2(num[M:], den[M:]) with NumPy's own
+    ``arctan2`` (:func:`iadsim.npmath.atan2`, bit-identical to ``np.arctan2``), then
+    :func:`measure_kernel` (per-radar columns as there). Returns fl (18·M,) packed as
+    :func:`merge_kernel`'s: range, az, el (M each), z_enu (M·3), z_ecef (M·3), R (M·9).
+    """
+    m = ids.shape[1]
+    az0 = np.empty(m)
+    el0 = np.empty(m)
+    for j in range(m):
+        az0[j] = atan2(fl[j], fl[2 * m + j])
+        el0[j] = atan2(fl[m + j], fl[3 * m + j])
+    out = np.empty(18 * m)
+    measure_kernel(fl[4 * m : 5 * m], az0, el0, ids[0], fl[5 * m :].reshape(m, 3), sigma_range_m, sigma_az_rad,
+                   sigma_el_rad, r_ecef, r_rot, out[:m], out[m : 2 * m], out[2 * m : 3 * m],
+                   out[3 * m : 6 * m].reshape(m, 3), out[6 * m : 9 * m].reshape(m, 3),
+                   out[9 * m :].reshape(m, 3, 3))  # fmt: skip
+    return out
+
+
+def unpack_detections(ids: np.ndarray, fl: np.ndarray, t_s: float) -> Detections:
+    """:class:`Detections` of ids (≥ 2, M) (sensor, target rows) and fl (18·M,) (:func:`merge_kernel`'s packing)."""
+    m = ids.shape[1]
+    if m == 0:
+        return no_detections(t_s)
+    return Detections(sensor=ids[0], target=ids[1], time_s=float(t_s), range_m=fl[:m], az_rad=fl[m : 2 * m],
+                      el_rad=fl[2 * m : 3 * m], z_enu_m=fl[3 * m : 6 * m].reshape(m, 3),
+                      z_ecef_m=fl[6 * m : 9 * m].reshape(m, 3), R_ecef=fl[9 * m :].reshape(m, 3, 3))  # fmt: skip
+
+
 def measure(radars: RadarArrays, range_m: np.ndarray, az_rad: np.ndarray, el_rad: np.ndarray, radar_idx: np.ndarray,
             noise: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:  # fmt: skip
     """Noisy measurements of M detections and their ECEF conversion (:func:`measure_kernel`).
@@ -1219,11 +1256,9 @@ def sense(
                                tgt_alt_m is not None, alt, row, st)  # fmt: skip
         if gens is not None:
             store_states(gens, st)
-        m = ids.shape[1]
-        if m == 0:
+        if ids.shape[1] == 0:
             return no_detections(t_s)
-        ang = np.arctan2(fl[: 2 * m], fl[2 * m : 4 * m])  # azimuth/elevation of the detections in one NumPy arctan2
-        return _measured(radars, t_s, ids[0], ids[1], fl[4 * m : 5 * m], ang[:m], ang[m:], fl[5 * m :].reshape(m, 3))
+        return unpack_detections(ids, measured_kernel(ids, fl, *_measure_columns(radars)), t_s)
     c = np.ascontiguousarray
     # terrain masking: every pair's geometry (the terrain test needs the target lat/lon)
     act = np.flatnonzero(act_mask)
@@ -1256,6 +1291,7 @@ __all__ = [
     "geometry",
     "measure",
     "measure_kernel",
+    "measured_kernel",
     "merge_kernel",
     "near_pair_detection",
     "near_pair_kernel",
@@ -1270,6 +1306,7 @@ __all__ = [
     "swerling1_pd",
     "swerling1_snr_for_pd",
     "terrain_visible",
+    "unpack_detections",
     "visible",
 ]
 

@@ -18,21 +18,31 @@ The fire-control radar *loses* the target when it leaves the radar's coverage (r
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import numpy as np
 from numba import njit
 
 from iadsim.geo.frames import ecef_to_geodetic_point, unit_sphere_vector
 from iadsim.geo.horizon import EARTH_RADIUS_M
+from iadsim.engine.eventbuf import emit
 from iadsim.rng_kernels import next_double, standard_normal, states_of, store_states
+from iadsim.tracking.kernels import cv_positions_rows
 from iadsim.sensors.radar import (
     Detections,
     RadarArrays,
     RadarGeometry,
+    _kernel_columns,
+    _measure_columns,
     _measured,
     _mod,
+    _scan_columns,
+    merge_kernel,
+    measured_kernel,
     no_detections,
+    sense_kernel,
     swerling1_snr_for_pd,
+    unpack_detections,
 )
 
 #: Why a fire-control radar lost an engaged target (``reason`` of ``GuidanceLost`` events).
@@ -526,10 +536,101 @@ def dwell_pass(radars: RadarArrays, plan: np.ndarray, xp: np.ndarray, pos: np.nd
                                     c(pos, np.float64), c(rcs_m2, np.float64), c(gain_s, np.float64),
                                     c(lost_after_s, np.float64), c(missed_before, np.int64),
                                     radars.terrain is not None, vis_in, st)  # fmt: skip
-    m = ids.shape[1]
-    if m == 0:
+    if ids.shape[1] == 0:
         dets = no_detections(t_s)
     else:
-        ang = np.arctan2(fl[: 2 * m], fl[2 * m : 4 * m])
-        dets = _measured(radars, t_s, ids[0], ids[1], fl[4 * m : 5 * m], ang[:m], ang[m:], fl[5 * m :].reshape(m, 3))
+        dets = unpack_detections(ids, measured_kernel(ids, fl, *_measure_columns(radars)), t_s)
     return dd[0], dd[1] != 0, dd[2], dets
+
+
+# --------------------------------------------------------------------------------------------
+# The sensing phase of one engine tick as one compiled call
+# --------------------------------------------------------------------------------------------
+
+#: ``int(iadsim.engine.events.EventKind.Detection)`` (events imports this module; a test checks the value)
+_DETECTION_KIND = 2
+_NO_ALT = np.zeros(0)
+
+
+@njit(cache=True, error_model="numpy")
+def sensing_phase(sense_cols: tuple, scan_cols: tuple, meas_cols: tuple, dwell_cols: tuple, t_s: float, dt_s: float,
+                  pos: np.ndarray, rcs_search: np.ndarray, rcs_dwell: np.ndarray, active: np.ndarray,
+                  radar_row: np.ndarray, radar_st: np.ndarray, radar_site: np.ndarray, radar_rank: np.ndarray,
+                  do_dwells: bool, fc_radar: np.ndarray, last_dwell: np.ndarray, fc_row: np.ndarray,
+                  truth: np.ndarray, update_s: np.ndarray, trk_x: np.ndarray, trk_t: np.ndarray, gain_s: np.ndarray,
+                  lost_after_s: np.ndarray, fc_missed: np.ndarray, sensor_st: np.ndarray, emit_rows: bool,
+                  buf: Any) -> tuple:  # pragma: no cover - compiled  # fmt: skip
+    """Phase 2 of an engine tick (smooth Earth, CV tracks, no network, no clutter): one call.
+
+    1. search looks: :func:`iadsim.sensors.radar.sense_kernel` (scan rule, coverage, Pd, the draws
+       on each radar's stream row ``radar_row[s]`` of ``radar_st``) and
+       :func:`iadsim.sensors.radar.measured_kernel` (NumPy's arctan2, noisy measurements);
+    2. with ``do_dwells``: the fire-control dwells due (:func:`dwell_plan`), the tracks' CV
+       predictions p⁻ = p + (t − t_row) v (:func:`iadsim.tracking.kernels.cv_positions_rows`),
+       :func:`dwell_pass_kernel` (draws on ``sensor_st``), their measurements; ``last_dwell[obj] = t``
+       and ``fc_missed[obj] = missed`` written in place;
+    3. the one-echo merge (:func:`iadsim.sensors.radar.merge_kernel`, N = ``pos.shape[0]``);
+    4. with ``emit_rows`` and no guidance loss this tick, one ``Detection`` row per detection
+       (sensor, site, threat, range, x/y/z ECEF) through ``buf``, in detection order.
+
+    Returns ``(ids (4, M): sensor, target, site, rank; fl (18·M,) packed as merge_kernel's;
+    obj (D,) dwell objects; dd (3, D) missed, lost (0/1), reason; emitted (bool))``. When a dwell
+    lost a target (``dd[1]`` nonzero) nothing is emitted: the caller cuts guidance (GuidanceLost
+    rows come first) and emits the Detection rows itself.
+    """
+    ids, fl = sense_kernel(sense_cols[0], sense_cols[1], sense_cols[2], sense_cols[3], sense_cols[4], sense_cols[5],
+                           sense_cols[6], sense_cols[7], sense_cols[8], sense_cols[9], sense_cols[10], sense_cols[11],
+                           sense_cols[12], sense_cols[13], sense_cols[14], sense_cols[15], sense_cols[16],
+                           scan_cols[0], scan_cols[1], t_s, dt_s, pos, rcs_search, active, False, _NO_ALT, radar_row,
+                           radar_st)  # fmt: skip
+    sr, sa, se, r_ecef, r_rot = meas_cols
+    f = measured_kernel(ids, fl, sr, sa, se, r_ecef, r_rot)
+    obj = np.zeros(0, np.int64)
+    dd = np.zeros((3, 0), np.int64)
+    if do_dwells:
+        plan = dwell_plan(fc_radar, last_dwell, fc_row, truth, active, update_s, t_s, pos.shape[0])
+        D = plan.shape[1]
+        if D > 0:
+            obj = plan[0].copy()
+            xp = cv_positions_rows(trk_x, trk_t, plan[2].copy(), t_s)
+            before = np.empty(D, np.int64)
+            for d in range(D):
+                before[d] = fc_missed[obj[d]]
+            c = dwell_cols
+            dd, dids, dfl = dwell_pass_kernel(c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7], c[8], c[9], c[10], c[11],
+                                              c[12], c[13], c[14], plan, xp, pos, rcs_dwell, gain_s, lost_after_s,
+                                              before, False, _NO_VIS, sensor_st)  # fmt: skip
+            for d in range(D):
+                last_dwell[obj[d]] = t_s
+                fc_missed[obj[d]] = dd[0, d]
+            if dids.shape[1] > 0:
+                df = measured_kernel(dids, dfl, sr, sa, se, r_ecef, r_rot)
+                if ids.shape[1] == 0:
+                    ids, f = dids, df
+                else:
+                    ma, mb = ids.shape[1], dids.shape[1]
+                    ids, f = merge_kernel(ids[0].copy(), ids[1].copy(), f[:ma], f[ma : 2 * ma], f[2 * ma : 3 * ma],
+                                          f[3 * ma : 6 * ma].reshape(ma, 3), f[6 * ma : 9 * ma].reshape(ma, 3),
+                                          f[9 * ma :].reshape(ma, 3, 3), dids[0].copy(), dids[1].copy(), df[:mb],
+                                          df[mb : 2 * mb], df[2 * mb : 3 * mb], df[3 * mb : 6 * mb].reshape(mb, 3),
+                                          df[6 * mb : 9 * mb].reshape(mb, 3), df[9 * mb :].reshape(mb, 3, 3),
+                                          pos.shape[0], True)  # fmt: skip
+    m = ids.shape[1]
+    out = np.empty((4, m), np.int64)
+    for j in range(m):
+        s = ids[0, j]
+        out[0, j], out[1, j], out[2, j], out[3, j] = s, ids[1, j], radar_site[s], radar_rank[s]
+    n_lost = 0
+    for d in range(dd.shape[1]):
+        n_lost += dd[1, d]
+    emitted = emit_rows and n_lost == 0
+    if emitted:
+        for j in range(m):
+            emit(buf, _DETECTION_KIND, t_s, threat=out[1, j], site=out[2, j], sensor=out[0, j], range_m=f[j],
+                 x_m=f[6 * m + 3 * j], y_m=f[6 * m + 3 * j + 1], z_m=f[6 * m + 3 * j + 2])  # fmt: skip
+    return out, f, obj, dd, emitted
+
+
+def sensing_columns(radars: RadarArrays) -> tuple:
+    """(sense, scan, measure, dwell) per-radar argument tuples of :func:`sensing_phase` (cached)."""
+    return _kernel_columns(radars), _scan_columns(radars), _measure_columns(radars), _dwell_columns(radars)

@@ -1,0 +1,148 @@
+"""The one-call sensing phase (scheduling.sensing_phase) against the step-by-step NumPy path.
+
+* ``measured_kernel`` (arctan2 inside the kernel, :mod:`iadsim.npmath`) against ``np.arctan2`` +
+  :func:`iadsim.sensors.radar._measured` on the same packed detections: bit-identical;
+* ``sensing_phase`` without dwells against :func:`iadsim.sensors.radar.sense` with the same
+  stream states: same detections, same draws, the Detection rows equal a Python batch;
+* with fire-control dwells: the dwell plan, CV predictions, :func:`scheduling.dwell_pass` and the
+  one-echo :meth:`Detections.merge` written out step by step.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from iadsim.engine.events import EventKind, EventLog
+from iadsim.rng_kernels import states_of
+from iadsim.sensors import radar as R
+from iadsim.sensors import scheduling as SCH
+from iadsim.tracking.kernels import cv_positions_rows
+
+from iadsim.geo.frames import geodetic_to_ecef
+
+
+def _radars(rng: np.random.Generator, s: int = 10) -> R.RadarArrays:
+    return R.RadarArrays.from_columns(
+        lat_rad=np.deg2rad(rng.uniform(36, 39, s)), lon_rad=np.deg2rad(rng.uniform(33, 37, s)),
+        alt_m=rng.uniform(-20, 1500, s), ref_range_m=rng.uniform(5e4, 2e5, s), ref_rcs_m2=1.0, ref_pd=0.8,
+        revisit_s=rng.choice([1.0, 2.0], s), sigma_range_m=rng.uniform(10, 100, s), sigma_az_rad=1e-3,
+        sigma_el_rad=2e-3, max_range_m=rng.uniform(1e5, 4e5, s), max_alt_m=np.where(rng.random(s) < 0.3, 8000.0, np.inf),
+        min_elevation_rad=np.deg2rad(rng.uniform(-1, 2, s)), boresight_az_rad=rng.uniform(0, 6.28, s),
+        half_width_az_rad=np.where(rng.random(s) < 0.5, np.pi, 1.0),
+    )  # fmt: skip
+
+
+def _targets(rng: np.random.Generator, n: int = 50) -> np.ndarray:
+    return geodetic_to_ecef(np.deg2rad(rng.uniform(35, 40, n)), np.deg2rad(rng.uniform(32, 38, n)), rng.uniform(10, 20000, n))
+
+
+def _scene(seed: int) -> tuple:
+    rng = np.random.default_rng(seed)
+    radars, tgt = _radars(rng), _targets(rng)
+    rcs = rng.uniform(0.5, 10.0, len(tgt))
+    active = rng.random(len(tgt)) < 0.8
+    st = states_of([np.random.default_rng(100 + i) for i in range(len(radars))])
+    return radars, tgt, rcs, active, st
+
+
+def _table(log: EventLog) -> dict:
+    t = log.table()
+    return {n: t.column(n).to_numpy(zero_copy_only=False) for n in t.column_names}
+
+
+def test_detection_kind_constant() -> None:
+    assert SCH._DETECTION_KIND == int(EventKind.Detection)
+
+
+def test_measured_kernel_bit_identical_to_numpy_arctan2() -> None:
+    radars, tgt, rcs, active, st = _scene(3)
+    args = R._kernel_columns(radars) + R._scan_columns(radars)
+    ids, fl = R.sense_kernel(*args, 2.0, 1.0, tgt, rcs, active, False, np.zeros(0), np.arange(len(radars)), st)
+    m = ids.shape[1]
+    assert m > 10
+    ang = np.arctan2(fl[: 2 * m], fl[2 * m : 4 * m])
+    ref = R._measured(radars, 2.0, ids[0], ids[1], fl[4 * m : 5 * m], ang[:m], ang[m:], fl[5 * m :].reshape(m, 3))
+    got = R.unpack_detections(ids, R.measured_kernel(ids, fl, *R._measure_columns(radars)), 2.0)
+    for name in ("sensor", "target", "range_m", "az_rad", "el_rad", "z_enu_m", "z_ecef_m", "R_ecef"):
+        assert np.array_equal(getattr(got, name), getattr(ref, name)), name
+
+
+def _phase(radars, tgt, rcs, active, st, t, do_dwells, fc, sensor_st, log, x, t_trk):
+    S = len(radars)
+    site = np.asarray(radars.site_index, np.int64)
+    return SCH.sensing_phase(*SCH.sensing_columns(radars), t, 1.0, tgt, rcs, rcs, active, np.arange(S), st, site,
+                             np.zeros(S, np.int64), do_dwells, fc["radar"], fc["last"], fc["row"], fc["truth"],
+                             fc["update"], x, t_trk, fc["gain"], fc["lost_after"], fc["missed"], sensor_st, True,
+                             log.buf)  # fmt: skip
+
+
+def _no_fc(n: int) -> dict:
+    z = np.zeros(0)
+    return {"radar": np.full(n, -1, np.int64), "last": np.full(n, np.nan), "row": np.full(n, -1, np.int64),
+            "truth": np.zeros(0, np.int64), "update": z, "gain": z, "lost_after": z, "missed": np.zeros(n, np.int64)}
+
+
+def test_search_only_matches_sense_and_emits_rows() -> None:
+    radars, tgt, rcs, active, st = _scene(5)
+    st_ref = st.copy()
+    ref = R.sense(radars, tgt, rcs, active, 2.0, 1.0, st_ref)
+    log = EventLog()
+    ids, fl, obj, dd, emitted = _phase(radars, tgt, rcs, active, st, 2.0, False, _no_fc(len(tgt)),
+                                       np.zeros((1, 4), np.uint64), log, np.zeros((0, 6)), np.zeros(0))  # fmt: skip
+    got = R.unpack_detections(ids, fl, 2.0)
+    assert emitted and len(ref) > 10 and obj.size == 0
+    assert np.array_equal(st, st_ref)  # the same draws
+    for name in ("sensor", "target", "range_m", "az_rad", "el_rad", "z_ecef_m", "R_ecef"):
+        assert np.array_equal(getattr(got, name), getattr(ref, name)), name
+    site = np.asarray(radars.site_index, np.int64)
+    assert np.array_equal(ids[2], site[ref.sensor])
+    py = EventLog()
+    py.emit(EventKind.Detection, 2.0, sensor=ref.sensor, site=site[ref.sensor], threat=ref.target,
+            range_m=ref.range_m, x_m=ref.z_ecef_m[:, 0], y_m=ref.z_ecef_m[:, 1], z_m=ref.z_ecef_m[:, 2])  # fmt: skip
+    a, b = _table(log), _table(py)
+    for name in b:
+        np.testing.assert_array_equal(a[name], b[name], err_msg=name)
+
+
+def test_dwells_match_step_by_step_path() -> None:
+    radars, tgt, rcs, active, st = _scene(8)
+    n, S = len(tgt), len(radars)
+    rng = np.random.default_rng(1)
+    # tracks following objects 0..19 (rows 0..19), engaged by radars at random; some never dwelt
+    x = np.hstack([tgt[:20] + rng.normal(0, 200, (20, 3)), rng.normal(0, 50, (20, 3))])
+    t_trk = np.full(20, 1.5)
+    fc = _no_fc(n)
+    pd = R.near_pair_detection(radars, tgt, rcs, None)[0]
+    fc["radar"][:20] = np.argmax(pd[:, :20], axis=0)  # the radar that sees each object best (some none)
+    fc["row"][:20] = np.arange(20)
+    fc["last"][:20] = np.where(rng.random(20) < 0.5, np.nan, 0.0)
+    fc["missed"][:20] = rng.integers(0, 3, 20)
+    fc.update(truth=np.arange(20, dtype=np.int64), update=np.full(S, 1.0), gain=np.full(S, 4.0),
+              lost_after=np.full(S, 2.0))
+    sensor_st = states_of([np.random.default_rng(7)])
+    # reference: the step-by-step path of engine/run.py (no network)
+    st_ref, sst_ref = st.copy(), sensor_st.copy()
+    fc_ref = {k: v.copy() for k, v in fc.items()}
+    search = R.sense(radars, tgt, rcs, active, 2.0, 1.0, st_ref)
+    plan = SCH.dwell_plan(fc_ref["radar"], fc_ref["last"], fc_ref["row"], fc_ref["truth"], active, fc_ref["update"],
+                          2.0, n)  # fmt: skip
+    assert plan.shape[1] > 5
+    obj = plan[0]
+    xp = cv_positions_rows(x, t_trk, plan[2].copy(), 2.0)
+    missed, lost, why, dets = SCH.dwell_pass(radars, plan, xp, tgt, rcs, fc_ref["gain"], fc_ref["lost_after"],
+                                             fc_ref["missed"][obj], 2.0, sst_ref)  # fmt: skip
+    fc_ref["last"][obj] = 2.0
+    fc_ref["missed"][obj] = missed
+    ref = R.Detections.merge(search, dets, n, True)
+    log = EventLog()
+    ids, fl, g_obj, dd, emitted = _phase(radars, tgt, rcs, active, st, 2.0, True, fc, sensor_st, log, x, t_trk)
+    got = R.unpack_detections(ids, fl, 2.0)
+    assert len(dets) > 0 and len(ref) < len(search) + len(dets)  # dwells detected, the one-echo rule dropped some
+    assert np.array_equal(g_obj, obj) and np.array_equal(dd[0], missed) and np.array_equal(dd[1] != 0, lost)
+    assert np.array_equal(dd[2], why)
+    assert emitted == (not lost.any())
+    assert np.array_equal(st, st_ref) and np.array_equal(sensor_st, sst_ref)
+    for k in ("last", "missed"):
+        np.testing.assert_array_equal(fc[k], fc_ref[k], err_msg=k)
+    for name in ("sensor", "target", "range_m", "az_rad", "el_rad", "z_ecef_m", "R_ecef"):
+        assert np.array_equal(getattr(got, name), getattr(ref, name)), name
