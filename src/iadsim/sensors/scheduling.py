@@ -27,7 +27,7 @@ from iadsim.geo.frames import ecef_to_geodetic_point, unit_sphere_vector
 from iadsim.geo.horizon import EARTH_RADIUS_M
 from iadsim.engine.eventbuf import emit
 from iadsim.rng_kernels import next_double, standard_normal, states_of, store_states
-from iadsim.tracking.kernels import cv_positions_rows
+from iadsim.tracking import kernels as _track_kernels  # a module reference: tracking.kernels imports this module too
 from iadsim.sensors.radar import (
     Detections,
     RadarArrays,
@@ -592,7 +592,7 @@ def sensing_phase(sense_cols: tuple, scan_cols: tuple, meas_cols: tuple, dwell_c
         D = plan.shape[1]
         if D > 0:
             obj = plan[0].copy()
-            xp = cv_positions_rows(trk_x, trk_t, plan[2].copy(), t_s)
+            xp = _track_kernels.cv_positions_rows(trk_x, trk_t, plan[2].copy(), t_s)
             before = np.empty(D, np.int64)
             for d in range(D):
                 before[d] = fc_missed[obj[d]]

@@ -41,7 +41,7 @@ from numba.core.extending import intrinsic
 
 from iadsim.c2.correlation import correlation_kernel
 from iadsim.engine import eventbuf
-from iadsim.sensors.scheduling import pair_kernel
+from iadsim.sensors import scheduling as _scheduling  # a module reference: scheduling imports this module too
 
 #: Offset per site along ECEF x [m] that keeps the sites apart in one association call.
 SITE_OFFSET_M = 1e9
@@ -919,7 +919,7 @@ def scan_phase(t: float, dt: float, size: int, alive: np.ndarray, confirmed: np.
     opp = np.empty(0, np.int64)
     if cover and live.shape[0]:
         tgt = cv_positions_rows(x, t_last, live[pl], t)
-        vis = pair_kernel(r_ecef, r_enu_rot, r_lat, r_lon, r_alt, r_max_range, r_max_alt, r_min_el, r_boresight,
+        vis = _scheduling.pair_kernel(r_ecef, r_enu_rot, r_lat, r_lon, r_alt, r_max_range, r_max_alt, r_min_el, r_boresight,
                           r_half_width, k_factor, pr, tgt)[9]  # fmt: skip
         covered = np.zeros(live.shape[0], np.bool_)
         for d in range(pl.shape[0]):
