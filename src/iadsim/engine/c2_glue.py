@@ -12,7 +12,10 @@ compiled call (no ``np.flatnonzero`` / ``np.lexsort`` / fancy-indexing chain of 
 * :func:`draw_per_unit` — one uniform per round (or interrogation) from its unit's (site's) own
   stream, on the streams' PCG64 states (:mod:`iadsim.rng_kernels`; bit-identical to NumPy);
 * :func:`identify_update` — the identification ladder of this tick's interrogations and the
-  identity sharing, returning the rows to report.
+  identity sharing, returning the rows to report;
+* :func:`ready_phase` — the launchers' tick (reloads, ready rounds), the ready fire units, the
+  engageable rows and whether a decision cycle falls in the tick, in one call
+  (:func:`decision_due` the last of these).
 
 Nothing here decides anything new: every kernel is the exact composition of rules that are
 stated (and tested) where they live; the tests check each against that NumPy composition.
@@ -28,8 +31,10 @@ from iadsim.c2.fire_control import engageable_tracks_kernel
 from iadsim.c2.iff import _SCORE_TO_ID, SHARE_SCORE, _ladder_kernel, _share_kernel
 from iadsim.c2.network import distribution_keys_kernel, engageable_remote_kernel
 from iadsim.rng_kernels import next_double
+from iadsim.weapons.launchers import _tick_kernel
 
-__all__ = ["assessments_due", "arrivals_due", "engageable_rows", "release_idle", "draw_per_unit", "identify_update"]
+__all__ = ["assessments_due", "arrivals_due", "engageable_rows", "release_idle", "draw_per_unit", "identify_update",
+           "decision_due", "ready_phase"]
 
 
 @njit(cache=True)
@@ -202,3 +207,55 @@ def identify_update(rows: np.ndarray, conf: np.ndarray, obj_of_row: np.ndarray, 
                 identity[oa[i]] = shared[i]
         changed = np.concatenate((changed, extra[:ne]))
     return np.unique(changed)
+
+
+@njit(cache=True)
+def decision_due(t: float, dt: float, interval_s: float) -> bool:  # pragma: no cover - compiled
+    """A C2 decision cycle falls in the tick: some multiple of the interval lies in (t − dt, t].
+
+    Decision times are the grid k · interval (every tick when interval ≤ dt + 10⁻¹²):
+    due ⇔ ⌊(t + ε)/interval⌋ > ⌊(t − dt + ε)/interval⌋, ε = 10⁻⁹ · max(1, t).
+    """
+    if interval_s <= dt + 1e-12:
+        return True
+    eps = 1e-9 * max(1.0, t)
+    return np.floor((t + eps) / interval_s) > np.floor((t - dt + eps) / interval_s)
+
+
+@njit(cache=True)
+def ready_phase(has_launchers: bool, rounds: np.ndarray, ready_at_s: np.ndarray, reload_n: np.ndarray,
+                l_fire_unit: np.ndarray, l_itype: np.ndarray, n_units: int, n_types: int, next_ready: np.ndarray,
+                alive: np.ndarray, size: int, confirmed: np.ndarray, misses: np.ndarray, t_update: np.ndarray,
+                site_revisit: np.ndarray, site: np.ndarray, t: float, dt: float, obj: np.ndarray,
+                reopen_at: np.ndarray, networked: bool, remote: np.ndarray, site_network: np.ndarray, up: np.ndarray,
+                delivered_at: np.ndarray, update_s: np.ndarray,
+                interval_s: float) -> tuple[np.ndarray, np.ndarray, np.ndarray, bool]:  # pragma: no cover - compiled  # fmt: skip
+    """The tick's fire-control readiness, in one call (phase 4 after the kill assessments).
+
+    1. magazine (F, I): with launchers (``has_launchers``) the launchers' tick
+       (:meth:`iadsim.weapons.launchers.LauncherState.tick`: reloads whose time has come complete
+       in place, then the rounds on ready launchers per unit and type); else zeros;
+    2. ready units (:func:`iadsim.c2.fire_control.ready_units`): f with next_ready(f) ≤ t + 10⁻⁹ ∧
+       Σ_i magazine(f, i) > 0, ascending;
+    3. conf: :func:`engageable_rows` (with the network columns when ``networked``);
+    4. due: :func:`decision_due` (t, dt, interval).
+
+    Returns ``(conf (k,) int64, ready (r,) int64, magazine (F, I) int64, due)``.
+    """
+    if has_launchers:
+        magazine = _tick_kernel(rounds, ready_at_s, reload_n, l_fire_unit, l_itype, t, n_units, n_types)
+    else:
+        magazine = np.zeros((n_units, n_types), np.int64)
+    ready = np.empty(n_units, np.int64)
+    nr = 0
+    lim = t + 1e-9
+    for f in range(n_units):
+        left = 0
+        for i in range(n_types):
+            left += magazine[f, i]
+        if next_ready[f] <= lim and left > 0:
+            ready[nr] = f
+            nr += 1
+    conf = engageable_rows(alive, size, confirmed, misses, t_update, site_revisit, site, t, dt, obj, reopen_at,
+                           networked, remote, site_network, up, delivered_at, update_s)  # fmt: skip
+    return conf, ready[:nr], magazine, decision_due(t, dt, interval_s)

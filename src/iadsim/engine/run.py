@@ -216,6 +216,11 @@ def _run(world: World, streams: Any, progress: Progress | None) -> tuple[pa.Tabl
     ns = ctx.net
     has_fc = fcr is not None and bool(fcr.is_fc.any())
     # the network columns of c2_glue.engageable_rows when no network is active (never read)
+    # the launcher columns of c2_glue.ready_phase (C2 readiness phase; empty without launchers)
+    l_cols = ((True, launchers.rounds, launchers.ready_at_s, launchers.reload_n, launchers.table.fire_unit,
+               launchers.table.itype) if launchers is not None else
+              (False, np.zeros(0, np.int64), np.zeros(0), np.zeros(0, np.int64), np.zeros(0, np.int64),
+               np.zeros(0, np.int64)))  # fmt: skip
     no_net = (np.zeros(0, bool), np.zeros(0, np.int64), np.zeros(0, bool), np.zeros(0), np.zeros(0))
     # launches, arrivals and route ends are tested only on ticks at or after the earliest time one
     # can happen: the earliest launch of an object not launched; a lower bound on the earliest
@@ -359,24 +364,22 @@ def _run(world: World, streams: Any, progress: Progress | None) -> tuple[pa.Tabl
         _identify(ctx, t, n_confirmed > 0)
         if F and ic.ids:
             _assess(ctx, t)
-            if launchers is not None:  # reloads completed, then the rounds on ready launchers (one kernel)
-                magazine = launchers.tick(t, F, n_types)
-            else:
-                magazine = np.zeros((F, n_types), np.int64)
-            ready = fire_control.ready_units(next_ready, t, magazine.sum(axis=1))
-            # engageable (fire_control.engageable_tracks; with networks net_mod.engageable_remote)
-            # and believed alive (fire_control.believed_alive): one compiled call (engine/c2_glue.py)
+            # the launchers' tick (reloads, rounds on ready launchers) or the zero magazine, the ready
+            # units, the engageable and believed-alive rows (fire_control.engageable_tracks; with
+            # networks net_mod.engageable_remote) and the decision cycle: one compiled call
+            # (engine/c2_glue.ready_phase)
             if ns is not None:
-                conf = c2_glue.engageable_rows(tracks.alive, tracks.size, tracks.confirmed, tracks.misses, tracks.t_s,
-                                               site_revisit, tracks.site, t, dt, fcs.obj, fcs.reopen_at, True,
-                                               ns.remote, ns.nets.site_network, ns.up, ns.delivered_at,
-                                               ns.nets.update_s)  # fmt: skip
+                conf, ready_fu, magazine, due = c2_glue.ready_phase(
+                    *l_cols, F, n_types, next_ready, tracks.alive, tracks.size, tracks.confirmed, tracks.misses,
+                    tracks.t_s, site_revisit, tracks.site, t, dt, fcs.obj, fcs.reopen_at, True, ns.remote,
+                    ns.nets.site_network, ns.up, ns.delivered_at, ns.nets.update_s, decide_every)  # fmt: skip
             else:
-                conf = c2_glue.engageable_rows(tracks.alive, tracks.size, tracks.confirmed, tracks.misses, tracks.t_s,
-                                               site_revisit, tracks.site, t, dt, fcs.obj, fcs.reopen_at, False,
-                                               *no_net)  # fmt: skip
-            if ready.any() and len(conf) and _decision_due(t, dt, decide_every):
-                _engage(ctx, conf, np.flatnonzero(ready), t, magazine, next_ready)
+                conf, ready_fu, magazine, due = c2_glue.ready_phase(
+                    *l_cols, F, n_types, next_ready, tracks.alive, tracks.size, tracks.confirmed, tracks.misses,
+                    tracks.t_s, site_revisit, tracks.site, t, dt, fcs.obj, fcs.reopen_at, False, *no_net,
+                    decide_every)  # fmt: skip
+            if len(ready_fu) and len(conf) and due:
+                _engage(ctx, conf, ready_fu, t, magazine, next_ready)
             _resolve(ctx, t, pos, vel, alive, done, sc.fidelity.midcourse_updates)
             _release(ctx)
         # ---------------------------------------------------------------- track-picture quality
@@ -446,10 +449,7 @@ def _decision_due(t: float, dt: float, interval_s: float) -> bool:
     Decision times are the fixed grid k · ``decision_interval_s`` (every tick when the interval
     is not longer than the time step).
     """
-    if interval_s <= dt + 1e-12:
-        return True
-    eps = 1e-9 * max(1.0, t)
-    return bool(np.floor((t + eps) / interval_s) > np.floor((t - dt + eps) / interval_s))
+    return bool(c2_glue.decision_due(float(t), float(dt), float(interval_s)))
 
 
 @dataclass

@@ -162,3 +162,61 @@ def test_draw_per_unit_equals_per_unit_generator_draws() -> None:
     assert c2_glue.draw_per_unit(st, unit).tolist() == ref.tolist()
     store_states(gens, st)  # handed back: each Generator continues where the kernel stopped
     assert [g.random() for g in gens] == [g.random() for g in ref_gens]
+
+
+def _decision_due_reference(t: float, dt: float, interval_s: float) -> bool:
+    """The NumPy rule the compiled decision_due replaced (kept here as the reference)."""
+    if interval_s <= dt + 1e-12:
+        return True
+    eps = 1e-9 * max(1.0, t)
+    return bool(np.floor((t + eps) / interval_s) > np.floor((t - dt + eps) / interval_s))
+
+
+def test_decision_due_grid_hand_case_and_reference() -> None:
+    # interval 5 s, dt 1 s: due exactly at 5, 10 …; every tick when interval ≤ dt
+    assert [bool(c2_glue.decision_due(t, 1.0, 5.0)) for t in (4.0, 5.0, 6.0, 10.0)] == [False, True, False, True]
+    assert bool(c2_glue.decision_due(3.0, 1.0, 1.0))
+    rng = np.random.default_rng(11)
+    for _ in range(300):
+        dt = float(rng.choice([0.1, 0.5, 1.0, 2.0]))
+        t, iv = dt * int(rng.integers(1, 2000)), float(rng.choice([0.1, 1.0, 2.5, 3.0, 7.0]))
+        assert bool(c2_glue.decision_due(t, dt, iv)) == _decision_due_reference(t, dt, iv)
+
+
+def test_ready_phase_equals_the_numpy_chain() -> None:
+    table = LauncherTable(fire_unit=np.array([0, 0, 1, 2]), itype=np.array([0, 1, 0, 1]),
+                          capacity=np.array([4, 4, 4, 4]), initial_rounds=np.array([0, 0, 2, 1]),
+                          reload_time_s=np.array([60.0] * 4))  # fmt: skip
+    a, b = LauncherState(table, np.zeros((3, 2), np.int64)), LauncherState(table, np.zeros((3, 2), np.int64))
+    for st in (a, b):
+        st.reload_n[1], st.ready_at_s[1] = 3, 50.0  # unit 0: launcher 1 reloaded at 50 s
+        st.ready_at_s[3] = 90.0  # unit 2's only launcher is not ready before 90 s
+    next_ready = np.array([0.0, 0.0, 0.0])
+    alive = np.array([True, True, False])
+    confirmed = np.array([True, False, True])
+    misses = np.zeros(3, np.int64)
+    t_upd = np.array([50.0, 50.0, 50.0])
+    obj = np.arange(3)
+    reopen = np.full(3, np.nan)
+    no_net = (np.zeros(0, bool), np.zeros(0, np.int64), np.zeros(0, bool), np.zeros(0), np.zeros(0))
+    cols = (alive, 3, confirmed, misses, t_upd, np.array([10.0]), np.zeros(3, np.int64))
+    for t in (10.0, 50.0, 95.0):
+        conf, ready, mag, due = c2_glue.ready_phase(True, a.rounds, a.ready_at_s, a.reload_n, table.fire_unit,
+                                                     table.itype, 3, 2, next_ready, *cols, t, 1.0, obj, reopen,
+                                                     False, *no_net, 5.0)  # fmt: skip
+        ref_mag = b.tick(t, 3, 2)
+        ref_ready = np.flatnonzero(fire_control.ready_units(next_ready, t, ref_mag.sum(axis=1)))
+        ref_conf = c2_glue.engageable_rows(*cols, t, 1.0, obj, reopen, False, *no_net)
+        assert mag.tolist() == ref_mag.tolist() and ready.tolist() == ref_ready.tolist()
+        assert conf.tolist() == ref_conf.tolist() and bool(due) == _decision_due_reference(t, 1.0, 5.0)
+    assert ready.tolist() == [0, 1, 2]  # at 95 s unit 2's launcher is ready too
+    # without launchers: the zero magazine, no unit ready
+    _, ready, mag, _ = c2_glue.ready_phase(False, np.zeros(0, np.int64), np.zeros(0), np.zeros(0, np.int64),
+                                           np.zeros(0, np.int64), np.zeros(0, np.int64), 3, 2, next_ready, *cols,
+                                           95.0, 1.0, obj, reopen, False, *no_net, 5.0)  # fmt: skip
+    assert mag.tolist() == [[0, 0]] * 3 and ready.tolist() == []
+    # a unit whose launcher is still busy after its last salvo is not ready
+    next_ready[1] = 200.0
+    _, ready, _, _ = c2_glue.ready_phase(True, a.rounds, a.ready_at_s, a.reload_n, table.fire_unit, table.itype, 3, 2,
+                                         next_ready, *cols, 95.0, 1.0, obj, reopen, False, *no_net, 5.0)  # fmt: skip
+    assert ready.tolist() == [0, 2]
