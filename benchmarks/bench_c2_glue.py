@@ -30,7 +30,7 @@ PARTS: dict[str, tuple[tuple[str, str], ...]] = {
     "assess": (("_assess", "engine/run.py"),),
     "resolve": (("_resolve", "engine/run.py"),),
     "release": (("_release", "engine/run.py"),),
-    "picture_quality": (("_picture_quality", "engine/run.py"), ("_track_states", "engine/run.py")),
+    "picture_quality": (("_picture_sample", "engine/run.py"),),
     "launchers": (("complete_reloads", "weapons/launchers.py"), ("ready_rounds", "weapons/launchers.py"),
                   ("tick", "weapons/launchers.py")),
     "engageable": (("ready_units", "c2/fire_control.py"), ("engageable_tracks", "c2/fire_control.py"),
@@ -43,13 +43,13 @@ PARTS: dict[str, tuple[tuple[str, str], ...]] = {
 EXTERNAL: tuple[tuple[str, str], ...] = (
     ("_network_phase", "_recognise"), ("fuse", "fuse_sources"), ("fuse", "predicted"), ("_numbers", "_cv_predicted"),
     ("_numbers", "associate_tracks"), ("deliver", "_initiate"), ("deliver", "predicted"), ("deliver", "_cv_predicted"),
-    ("deliver", "associate_tracks"), ("_picture_quality", "gospa_ospa"), ("_picture_quality", "_near_pairs"),
-    ("_picture_quality", "predicted"), ("_track_states", "predicted"), ("_identify", "predicted"),
+    ("deliver", "associate_tracks"), ("_picture_sample", "gospa_ospa"),
+    ("_picture_sample", "predicted"), ("_identify", "predicted"),
     ("_identify", "hostile_kinematics"), ("_identify", "classify"), ("_assess", "_retarget"),
 )
 #: the part each EXTERNAL caller belongs to
 _CALLER_PART = {"_network_phase": "network_phase", "fuse": "network_phase", "_numbers": "network_phase",
-                "deliver": "network_phase", "_picture_quality": "picture_quality", "_track_states": "picture_quality",
+                "deliver": "network_phase", "_picture_sample": "picture_quality",
                 "_identify": "identify", "_assess": "assess"}
 
 REPEATS = 3

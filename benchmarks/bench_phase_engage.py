@@ -1,4 +1,4 @@
-"""CPU time of the engagement-decision phase (``_engage`` + ``_identify`` + ``_picture_quality``) of the bundled runs.
+"""CPU time of the engagement-decision phase (``_engage`` + ``_identify`` + ``_picture_sample``) of the bundled runs.
 
 Usage: ``python benchmarks/bench_phase_engage.py LABEL OUT.json [REPS]`` — for turkey-2017,
 turkey-2017-integrated and turkey-2017-standalone: one warm run, then REPS (default 3) runs of
@@ -26,7 +26,7 @@ import iadsim  # noqa: E402
 import iadsim.engine.run as R  # noqa: E402
 
 SCENARIOS = ["turkey-2017", "turkey-2017-integrated", "turkey-2017-standalone"]
-PHASE = ("_engage", "_identify", "_picture_quality")
+PHASE = ("_engage", "_identify", "_picture_sample")
 
 
 def main(label: str, out: str, reps: int = 3) -> None:

@@ -1,11 +1,11 @@
-"""Python calls and time of the track-picture quality sampling (``engine.run._picture_quality``).
+"""Python calls and time of the track-picture quality sampling (``engine.run._picture_sample``; ``_picture_quality`` in older trees).
 
 Usage: ``python benchmarks/bench_picture_quality.py --base-src DIR [--reps N] [--out FILE]`` — for
 each of turkey-2017 (seed 2017) and turkey-2017-integrated (seed 0), in a fresh process per code
 version (``DIR`` = the base checkout's ``src``, else this checkout's), the versions alternating
 ``--reps`` times (default 2): one warm run; one run counting the Python-level calls (``sys.setprofile``
-"call" and "c_call" events) made inside ``_picture_quality`` per quality sample; three runs timing
-``_picture_quality`` (perf_counter around each call, summed per run; the best of the three kept).
+"call" and "c_call" events) made inside ``_picture_sample`` per quality sample; three runs timing
+``_picture_sample`` (perf_counter around each call, summed per run; the best of the three kept).
 Writes the JSON (default ``benchmarks/results/picture-quality.json``). Wall-clock on a possibly
 shared machine: compare the versions' numbers taken back to back.
 """
@@ -27,7 +27,8 @@ def _child(src: str, name: str, seed: int) -> None:
     sys.path.insert(0, src)
     import iadsim.engine.run as R
 
-    orig = R._picture_quality
+    fn = "_picture_sample" if hasattr(R, "_picture_sample") else "_picture_quality"  # older trees: _picture_quality
+    orig = getattr(R, fn)
     state = {"calls": 0, "samples": 0, "time": 0.0}
 
     def hook(frame, event, arg):  # type: ignore[no-untyped-def]
@@ -50,9 +51,9 @@ def _child(src: str, name: str, seed: int) -> None:
             state["time"] += time.perf_counter() - t0
 
     R.simulate(name, seed=seed)  # warm: imports, compiled kernels
-    R._picture_quality = counted
+    setattr(R, fn, counted)
     R.simulate(name, seed=seed)
-    R._picture_quality = timed
+    setattr(R, fn, timed)
     times = []
     for _ in range(3):
         state["time"] = 0.0
@@ -73,7 +74,7 @@ def main() -> None:
         _child(a.child[0], a.child[1], int(a.child[2]))
         return
     new_src = os.path.join(os.path.dirname(HERE), "src")
-    res: dict = {"what": "engine.run._picture_quality per quality sample", "method": __doc__, "scenarios": {}}
+    res: dict = {"what": "engine.run._picture_sample per quality sample", "method": __doc__, "scenarios": {}}
     for name, seed in SCENARIOS:
         runs: dict[str, list] = {"base": [], "new": []}
         for _ in range(a.reps):
