@@ -17,23 +17,7 @@ from iadsim.rng_kernels import states_of
 from iadsim.sensors import radar as R
 from iadsim.sensors import scheduling as SCH
 from iadsim.tracking.kernels import cv_positions_rows
-
-from iadsim.geo.frames import geodetic_to_ecef
-
-
-def _radars(rng: np.random.Generator, s: int = 10) -> R.RadarArrays:
-    return R.RadarArrays.from_columns(
-        lat_rad=np.deg2rad(rng.uniform(36, 39, s)), lon_rad=np.deg2rad(rng.uniform(33, 37, s)),
-        alt_m=rng.uniform(-20, 1500, s), ref_range_m=rng.uniform(5e4, 2e5, s), ref_rcs_m2=1.0, ref_pd=0.8,
-        revisit_s=rng.choice([1.0, 2.0], s), sigma_range_m=rng.uniform(10, 100, s), sigma_az_rad=1e-3,
-        sigma_el_rad=2e-3, max_range_m=rng.uniform(1e5, 4e5, s), max_alt_m=np.where(rng.random(s) < 0.3, 8000.0, np.inf),
-        min_elevation_rad=np.deg2rad(rng.uniform(-1, 2, s)), boresight_az_rad=rng.uniform(0, 6.28, s),
-        half_width_az_rad=np.where(rng.random(s) < 0.5, np.pi, 1.0),
-    )  # fmt: skip
-
-
-def _targets(rng: np.random.Generator, n: int = 50) -> np.ndarray:
-    return geodetic_to_ecef(np.deg2rad(rng.uniform(35, 40, n)), np.deg2rad(rng.uniform(32, 38, n)), rng.uniform(10, 20000, n))
+from test_radar_kernels import _radars, _targets  # the same random radars and targets
 
 
 def _scene(seed: int) -> tuple:
