@@ -13,15 +13,15 @@ from iadsim.engine.run import simulate
 
 def _run(monkeypatch: pytest.MonkeyPatch, name: object, seed: int, fast: bool) -> tuple[object, list[float]]:
     monkeypatch.setattr(run_mod, "_QUIET_FAST_FORWARD", fast)
-    sensed: list[float] = []
-    real = run_mod.radar_mod.sense
+    ticks: list[float] = []
+    real = run_mod.motion_phase.motion_tick
 
-    def counting(*a, **kw):  # the real sense, recording the tick it is called for
-        sensed.append(float(a[4]))
+    def counting(*a, **kw):  # the real motion phase (first phase of every tick), recording its tick
+        ticks.append(float(a[0]))
         return real(*a, **kw)
 
-    monkeypatch.setattr(run_mod.radar_mod, "sense", counting)
-    return simulate(name, seed=seed), sensed
+    monkeypatch.setattr(run_mod.motion_phase, "motion_tick", counting)
+    return simulate(name, seed=seed), ticks
 
 
 @pytest.mark.parametrize(("name", "seed"), [("adana-patriot-small", 0), ("adana-patriot-small", 3),
@@ -35,8 +35,8 @@ def test_fast_forward_identical_and_early(monkeypatch: pytest.MonkeyPatch, name:
     assert json.dumps(slow.summary, sort_keys=True, default=str) == json.dumps(fast.summary, sort_keys=True, default=str)
     K = slow.world.n_ticks
     dt = slow.world.dt_s
-    assert max(t_slow) == K * dt  # without the fast-forward every tick senses
-    # the raid is over well before the end: the loop stops sensing soon after the last event
+    assert max(t_slow) == K * dt  # without the fast-forward every tick runs
+    # the raid is over well before the end: the loop stops soon after the last event
     last = float(np.max(np.asarray(fast.events.column("time_s"))))
     assert last <= max(t_fast) < K * dt
 
