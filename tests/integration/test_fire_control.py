@@ -152,7 +152,9 @@ def test_no_kill_after_a_leak() -> None:
         alive = np.ones(N, bool)
         done = np.zeros(N, bool)
         done[0] = leaked
-        run_mod._resolve(ctx, 10.0, np.zeros((N, 3)), np.zeros((N, 3)), alive, done, midcourse=False)
+        sh = ctx.shots
+        due = run_mod.c2_glue.arrivals_due(sh.pending, sh.t_int, sh.seq, sh.n, 10.0)
+        run_mod._resolve(ctx, 10.0, np.zeros((N, 3)), np.zeros((N, 3)), alive, done, midcourse=False, due=due)
         t = ctx.log.table()
         assert t["kind"].to_pylist() == (["Miss"] if leaked else ["Intercept"])
         if leaked:

@@ -128,6 +128,22 @@ def release_idle(radar: np.ndarray, missed: np.ndarray, pending: np.ndarray, ass
 
 
 @njit(cache=True)
+def arrivals_or_release(pending: np.ndarray, t_int: np.ndarray, seq: np.ndarray, n: int, t: float, radar: np.ndarray,
+                        missed: np.ndarray, assessed: np.ndarray, target: np.ndarray) -> np.ndarray:  # pragma: no cover - compiled  # fmt: skip
+    """The tick's end of phase 5 in one call when no round arrives.
+
+    Returns :func:`arrivals_due` (rounds whose intercept time has come, in (t_int, seq) order);
+    when there is none, nothing is resolved this tick, so the release that follows the
+    resolution (:func:`release_idle`) is done here at once; otherwise the caller resolves the
+    rounds and then releases.
+    """
+    due = arrivals_due(pending, t_int, seq, n, t)
+    if due.shape[0] == 0:
+        release_idle(radar, missed, pending, assessed, target, n)
+    return due
+
+
+@njit(cache=True)
 def draw_per_unit(states: np.ndarray, unit: np.ndarray) -> np.ndarray:  # pragma: no cover - compiled
     """One U(0, 1) per entry from its unit's own stream, in the given order.
 

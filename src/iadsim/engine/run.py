@@ -380,8 +380,12 @@ def _run(world: World, streams: Any, progress: Progress | None) -> tuple[pa.Tabl
                     decide_every)  # fmt: skip
             if len(ready_fu) and len(conf) and due:
                 _engage(ctx, conf, ready_fu, t, magazine, next_ready)
-            _resolve(ctx, t, pos, vel, alive, done, sc.fidelity.midcourse_updates)
-            _release(ctx)
+            # the rounds arriving now; on a tick without any, the release at once (one compiled call)
+            due = c2_glue.arrivals_or_release(shots.pending, shots.t_int, shots.seq, shots.n, t, fcs.radar, fcs.missed,
+                                              shots.assessed, shots.target)  # fmt: skip
+            if len(due):
+                _resolve(ctx, t, pos, vel, alive, done, sc.fidelity.midcourse_updates, due)
+                _release(ctx)
         # ---------------------------------------------------------------- track-picture quality
         if S and (k % q_every == 0 or k == K):
             sample(t, pos, active)
@@ -1219,8 +1223,8 @@ def _support_radar(world: World, f: np.ndarray, p_launch: np.ndarray, pip: np.nd
 
 
 def _resolve(ctx: _Ctx, t: float, pos: np.ndarray, vel: np.ndarray, alive: np.ndarray, done: np.ndarray,
-             midcourse: bool) -> None:  # fmt: skip
-    """Resolve every round whose intercept time has come, in (time, seq) order.
+             midcourse: bool, due: np.ndarray) -> None:  # fmt: skip
+    """Resolve the rounds ``due`` whose intercept time has come (``c2_glue.arrivals_or_release``), in (time, seq) order.
 
     The aim point is the PIP computed at launch; with midcourse updates it is the engaged
     object's latest track estimate extrapolated to the intercept time, while the object has a
@@ -1228,10 +1232,6 @@ def _resolve(ctx: _Ctx, t: float, pos: np.ndarray, vel: np.ndarray, alive: np.nd
     guidance cannot kill (reason ``guidance_lost``).
     """
     shots, tracks, fcs, log = ctx.shots, ctx.tracks, ctx.fcs, ctx.log
-    # the due rounds in (t_int, seq) order, one compiled call (engine/c2_glue.py)
-    due = c2_glue.arrivals_due(shots.pending, shots.t_int, shots.seq, shots.n, t)
-    if len(due) == 0:
-        return
     shots.pending[due] = False
     thr = shots.threat[due]
     t_int = shots.t_int[due]

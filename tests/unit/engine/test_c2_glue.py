@@ -220,3 +220,20 @@ def test_ready_phase_equals_the_numpy_chain() -> None:
     _, ready, _, _ = c2_glue.ready_phase(True, a.rounds, a.ready_at_s, a.reload_n, table.fire_unit, table.itype, 3, 2,
                                          next_ready, *cols, 95.0, 1.0, obj, reopen, False, *no_net, 5.0)  # fmt: skip
     assert ready.tolist() == [0, 2]
+
+
+def test_arrivals_or_release_releases_only_when_nothing_arrives():
+    """No round due: the idle radars are released in the same call; a round due: nothing released yet."""
+    from iadsim.engine import c2_glue
+
+    pending = np.array([True, False])
+    assessed = np.array([False, True])
+    target = np.array([0, 1], np.int64)
+    t_int, seq = np.array([10.0, 5.0]), np.array([0, 1], np.int64)
+    for t, n_due, released in ((5.0, 0, True), (10.0, 1, False)):
+        radar = np.array([2, 3, -1], np.int64)  # object 1 has no busy round: idle; object 0 is engaged
+        missed = np.array([1, 2, 0], np.int64)
+        due = c2_glue.arrivals_or_release(pending, t_int, seq, 2, t, radar, missed, assessed, target)
+        assert len(due) == n_due
+        assert radar.tolist() == ([2, -1, -1] if released else [2, 3, -1])
+        assert missed.tolist() == ([1, 0, 0] if released else [1, 2, 0])
