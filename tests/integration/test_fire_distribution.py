@@ -48,16 +48,14 @@ def test_two_units_of_one_site_never_engage_one_threat_at_once(solver: str) -> N
 def test_without_the_distribution_rules_the_two_units_double_engage(monkeypatch: pytest.MonkeyPatch) -> None:
     """The rule defended above is real: without (a) and (b) the same scenario double-engages."""
     monkeypatch.setattr(fire_distribution, "engaged_by_other_unit", lambda f, *a: np.zeros(len(f), bool))
-    from iadsim.c2 import fire_control
+    from iadsim.engine import run as run_mod
 
-    real_candidates = fire_control.engage_candidates  # without a network rule (a) is its site_rule
-    monkeypatch.setattr(fire_control, "engage_candidates", lambda *a: real_candidates(*a[:-3], False, *a[-2:]))
+    # without a network rule (a) is the site_rule of the candidate kernel (fire_control.engage_candidates)
+    monkeypatch.setattr(run_mod, "_SITE_RULE", False)
     real = fire_distribution.build_problem
 
     def per_unit(idx, f, *args):  # one problem per unit, as if the units were not one group
         return real(idx, f, *args)
-
-    from iadsim.engine import run as run_mod
 
     monkeypatch.setattr(run_mod, "_distribution_keys", lambda ctx, f, rows: (np.asarray(f, np.int64), ctx.fcs.obj[rows]))
     res = iadsim.simulate(scenario(TWO_PATRIOTS, count=6))

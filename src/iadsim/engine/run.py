@@ -45,6 +45,7 @@ from iadsim.c2.assignment import Assigner, get_assigner
 from iadsim.engine import c2_glue
 from iadsim.engine import motion_phase
 from iadsim.engine import quality_phase
+from iadsim.engine import tick_loop
 from iadsim.engine.events import REASON_CODE, EventKind, EventLog
 from iadsim.engine.state import FireControlState, ShotTable
 from iadsim.engine.world import World, WorldTemplate, compile_world
@@ -259,139 +260,92 @@ def _run(world: World, streams: Any, progress: Progress | None) -> tuple[pa.Tabl
     # phase 2 as one compiled call (scheduling.sensing_phase) on smooth Earth with CV tracks and
     # neither clutter nor a network; otherwise the step-by-step path below it (same kernels)
     one_call_sensing = S > 0 and radars.terrain is None and clutter <= 0 and ns is None and tracks.model == "cv"
-    sense_cols = scheduling.sensing_columns(radars) if one_call_sensing else ()
     sense_rows = np.arange(S, dtype=np.int64)
     rcs_c = np.ascontiguousarray(th.rcs_m2, np.float64)
     fc_cols = ((np.ascontiguousarray(fcr.track_update_s, np.float64), np.ascontiguousarray(fcr.dwell_gain, np.float64),
                 np.ascontiguousarray(fcr.lost_after, np.float64)) if has_fc else (np.zeros(0), np.zeros(0), np.zeros(0)))  # fmt: skip
-    for k in range(1, K + 1):
-        t = k * dt
-        # ---------------------------------------------------------------- 1 motion
-        # one compiled call (engine/motion_phase.py): states into pos/vel, launches, arrivals
-        # (Leak rows), the leakers' damage draws (each threat's own stream) and Impact rows, route
-        # ends, active
-        if m_tables is None:  # a mover without compiled tables: its fill plan, then the rules
-            motion.state_into(mover, t, pos, vel, m_flying, m_arrived)
-        motion_phase.motion_tick(t, mph, log.buf)
-        # ---------------------------------------------------------------- 2 sensing
-        if one_call_sensing:  # search looks, dwells, merge and Detection rows: one compiled call
-            ids, dfl, d_obj, d_dd, emitted = scheduling.sensing_phase(
-                *sense_cols, t, dt, np.ascontiguousarray(pos, np.float64), rcs_c, rcs_c, active, sense_rows, radar_st,
-                radar_site, radar_rank, has_fc, fcs.radar, fcs.last_dwell, fcs.row, tracks.truth, fc_cols[0],
-                tracks.x, tracks.t_s, fc_cols[1], fc_cols[2], fcs.missed, ctx.sensor_st, True, log.buf)  # fmt: skip
-            det = radar_mod.unpack_detections(ids, dfl, t)
-            M = ids.shape[1]
-            det_rank = ids[3] if M else None
-            det_site = ids[2] if M else np.zeros(0, np.int64)
-            if not emitted:  # a dwell lost a target: GuidanceLost rows first, then the Detection rows
-                lost = d_dd[1] != 0
-                _lose_guidance(ctx, d_obj[lost], d_dd[2][lost], t)
-                if M:
-                    log.emit(EventKind.Detection, t, sensor=det.sensor, site=det_site, threat=det.target,
-                             range_m=det.range_m, x_m=det.z_ecef_m[:, 0], y_m=det.z_ecef_m[:, 1], z_m=det.z_ecef_m[:, 2])  # fmt: skip
-        else:
-            det = radar_mod.sense(radars, pos, th.rcs_m2, active, t, dt, radar_st)
-            if clutter > 0:
-                fa = radar_mod.false_alarms(radars, t, dt, clutter, radar_st)
-                if len(fa):
-                    det = radar_mod.Detections.concat(det, fa)
-            if has_fc:
-                fdet = _track_dwells(ctx, t, pos, active)
-                if ns is not None:  # network cues: fire-control dwells at delivered remote tracks
-                    cdet = net_mod.cue_dwells(ns, world, tracks, fcs.obj, fcs.radar >= 0, t, pos, active, ctx.cue_st)
-                    fdet = radar_mod.Detections.concat(fdet, cdet) if len(cdet) else fdet
-                # a dwell in the tick of a search look that detected the same object adds no second
-                # measurement of it (one echo per radar, object and tick): filter and concatenation
-                # in one compiled call (radar.merge_kernel)
-                det = radar_mod.Detections.merge(det, fdet, N, True)
-            M = len(det.sensor)
-            # association rounds by radar rank within the site (dwell detections in their radar's round)
-            det_rank = radar_rank[det.sensor] if M else None
-            if M:
-                det_site = radar_site[det.sensor]
-                log.emit(EventKind.Detection, t, sensor=det.sensor, site=det_site, threat=det.target,
-                         range_m=det.range_m, x_m=det.z_ecef_m[:, 0], y_m=det.z_ecef_m[:, 1], z_m=det.z_ecef_m[:, 2])  # fmt: skip
-            else:
-                det_site = np.zeros(0, np.int64)
-        # ---------------------------------------------------------------- 3 tracking
-        # compiled (tracking.kernels.scan_phase, one call): the scanning radars; engaged tracks
-        # maintained by a fire-control radar are protected (not dropped on search misses); the
-        # scan candidates (live rows of sites with a scanning radar, remote rows excepted: the
-        # network feeds them) and their (radar, row) pairs of one site; the stale rows, not
-        # updated for drop_misses revisits of their site's slowest radar (coasted out of
-        # coverage), protected and remote rows excepted, deleted (_dropped bookkeeping and their
-        # TrackDropped events included)
+    # ---------------------------------------------------------------- the tick loop
+    # one compiled call (engine/tick_loop.run_ticks) runs the ticks, phase after phase, and hands
+    # back only for the pieces done in Python (the needs below), which resume it at the next stage
+    has_engage = bool(F and ic.ids)
+    spec = sc.identification
+    cfg = (K, float(dt), q_every, m_tables is not None, one_call_sensing, cover_in_kernel,
+           tracks.association == "gnn" and tracks.model == "cv", ns is not None, has_engage, S > 0, has_fc,
+           progress is not None, bool(_QUIET_FAST_FORWARD and quiet_ok), float(spec.interrogation_interval_s),
+           float(spec.interrogation_interval_s - dt / 2), int(spec.assume_friend_replies), int(spec.friend_replies),
+           int(spec.assume_hostile_silent), int(spec.hostile_silent), len(world.site_names), F, n_types,
+           decide_every, sc.fire_distribution == "layered", _SITE_RULE, int(tracks._lsa_batch), float(tracks.q),
+           float(tracks.gate), float(tracks.prior_vel_var), int(tracks.n), int(tracks.m), int(tracks.drop_misses),
+           k_factor, float(correlation.CORRELATION_GATE_D2), float(REACQUIRE_WINDOW_S))  # fmt: skip
+    sense = (*scheduling.sensing_columns(radars), rcs_c, sense_rows, radar_st, radar_site, radar_rank, *fc_cols,
+             ctx.sensor_st)  # (compiled for every configuration, called where one_call_sensing)  # fmt: skip
+    fu_site = np.ascontiguousarray(fus.site_index, np.int64)
+    layered_unit = _NO_FLAGS if fus.layered_second_shot is None else fus.layered_second_shot
+    tsz = np.zeros(2, np.int64)
+    det_ids, det_fl, opp = np.zeros((4, 0), np.int64), np.zeros(0), np.zeros(0, np.int64)
+    k, stage, n_conf = 1, tick_loop.S_STATE, 0
+    while True:
         fcs.ensure(tracks.capacity)
-        scanning, live, pr, pl, opp_rows = track_kernels.scan_phase(
-            t, dt, tracks.size, tracks.alive, tracks.confirmed, tracks.site, tracks.truth, tracks.id, tracks.slot,
-            tracks.x, tracks.t_s, tracks.protected, fcs.radar, fcs.row, fcs.obj, fcs.dropped_at, radar_site,
-            scan_phase_s, revisit_s, no_remote if ns is None else ns.remote, site_revisit, drop_misses, cover_in_kernel,
-            radars.ecef_m, radars.enu_rot, radars.lat_rad, radars.lon_rad, radars.alt_m, radars.max_range_m,
-            radars.max_alt_m, radars.min_elevation_rad, radars.boresight_az_rad, radars.half_width_az_rad,
-            k_factor, log.buf)  # fmt: skip
-        if len(live) and not cover_in_kernel:  # the IMM's positions or terrain masking: in Python
-            xp = tracks.predicted_positions(live, t)
-            if radars.terrain is None:
-                # the coverage rule on the (scanning radar, track of its own site) pairs only
-                covered = np.zeros(len(live), bool)
-                covered[pl[scheduling.pair_visibility(radars, pr, xp[pl])]] = True
-                opp_rows = live[covered]
-            else:  # terrain masking needs the full geometry (target lat/lon per column)
-                scan_idx = np.flatnonzero(scanning)
-                sub = radars.subset(scan_idx)
-                vis = radar_mod.visible(sub, radar_mod.geometry(sub, xp))  # (S_scan, L)
-                own = vis & (radar_site[scan_idx][:, None] == tracks.site[live][None, :])
-                opp_rows = live[own.any(axis=0)]
-        n_confirmed = 0
-        if M or len(opp_rows):
-            tev = tracks.step(t, det_site, det.target, det.z_ecef_m, det.R_ecef, opp_rows,
-                              det_rank=det_rank)  # fmt: skip
-            fcs.ensure(tracks.capacity)
-            # compiled (tracking.kernels.scan_events, one call): _dropped of the scan's drops, the
-            # new tracks' objects (re-initiated track recognition, c2.correlation's kernel; only an
-            # ambiguous correlation is assigned in Python by _recognise), was_confirmed, and the
-            # TrackInitiated / TrackConfirmed / TrackDropped events in that order
-            pool = track_kernels.scan_events(
-                t, tev.initiated, tev.confirmed, tev.dropped, tracks.size, tracks.alive, tracks.site, tracks.id,
-                tracks.truth, tracks.x, tracks.P, tracks.t_s, tracks.q, correlation.CORRELATION_GATE_D2, fcs.obj,
-                fcs.row, fcs.dropped_at, fcs.was_confirmed, fcs.consumed, REACQUIRE_WINDOW_S, log.buf)  # fmt: skip
-            if len(pool):
-                _recognise(ctx, tev.initiated, t, pool)
-            n_confirmed = len(tev.confirmed)
-        if ns is not None:  # ------------------------------------- 3b network picture (c2/network.py)
+        ctx.ids.ensure(fcs.cap)
+        ids_ = ctx.ids
+        tsz[0], tsz[1] = tracks.size, tracks._next_id
+        trk = (tracks.alive, tracks.confirmed, tracks.site, tracks.truth, tracks.id, tracks.slot, tracks.x, tracks.P,
+               tracks.t_s, tracks.protected, tracks.hits, tracks.misses)  # fmt: skip
+        fcc = (fcs.obj, fcs.row, fcs.radar, fcs.missed, fcs.dropped_at, fcs.last_dwell, fcs.reopen_at,
+               fcs.was_confirmed, fcs.consumed, fcs.net_track)  # fmt: skip
+        scan = (scan_phase_s, revisit_s, no_remote if ns is None else ns.remote, site_revisit, radars.ecef_m,
+                radars.enu_rot, radars.lat_rad, radars.lon_rad, radars.alt_m, radars.max_range_m, radars.max_alt_m,
+                radars.min_elevation_rad, radars.boresight_az_rad, radars.half_width_az_rad)  # fmt: skip
+        idf = (ids_.last_s, ids_.replies, ids_.silent, ids_.identity, ctx.site_iff_p, ctx.site_iff_mask,
+               ctx.transponder_mask, ctx.iff_st, *((world.networks.site_network, ns.up) if ns is not None else no_net[1:3]))  # fmt: skip
+        c2 = (*l_cols, next_ready, *((ns.delivered_at, ns.nets.update_s) if ns is not None else no_net[3:]), fu_site,
+              ctx.fu_roe, iff.ROE_TABLE, fus.fc_mask, fus.engage_on_remote if ns is not None and fus.engage_on_remote is not None
+              else _NO_FLAGS, layered_unit)  # fmt: skip
+        sh = (shots.pending, shots.assessed, shots.t_assess, shots.seq, shots.t_int, shots.fu, shots.target)
+        (k, stage, need, n_conf, det_ids, det_fl, a, b, c, d2, m, g) = tick_loop.run_ticks(
+            k, stage, n_conf, cfg, mph, log.buf, sense, det_ids, det_fl, opp, tsz, trk, fcc, scan, idf, c2, sh, shots.n)
+        tracks.size, tracks._next_id = int(tsz[0]), int(tsz[1])
+        if need == tick_loop.DONE:
+            break
+        t = k * dt
+        if need == tick_loop.MOTION_PY:  # a mover without compiled tables: its fill plan, then the rules
+            motion.state_into(mover, t, pos, vel, m_flying, m_arrived)
+        elif need == tick_loop.SENSE_LOST:  # a dwell lost a target: GuidanceLost rows first, then the Detection rows
+            lost = d2[1] != 0
+            _lose_guidance(ctx, a[lost], d2[2][lost], t)
+            if det_ids.shape[1]:
+                det = radar_mod.unpack_detections(det_ids, det_fl, t)
+                log.emit(EventKind.Detection, t, sensor=det.sensor, site=det_ids[2], threat=det.target,
+                         range_m=det.range_m, x_m=det.z_ecef_m[:, 0], y_m=det.z_ecef_m[:, 1], z_m=det.z_ecef_m[:, 2])  # fmt: skip
+        elif need == tick_loop.SENSE_PY:  # terrain, clutter, a network or the IMM: sensing step by step
+            det_ids, det_fl = _sense_python(ctx, t, pos, active, clutter, has_fc, radar_st, radar_rank, radar_site)
+        elif need == tick_loop.COVER_PY:  # the IMM's positions or terrain masking: coverage in Python
+            opp = _cover_python(ctx, t, m, a, b, c, radar_site)
+        elif need == tick_loop.STEP_PY:  # a tracker other than gnn with the CV model
+            n_conf = _step_python(ctx, t, det_ids, det_fl, a)
+        elif need == tick_loop.GROW:  # room for every detection of the tick to start a track
+            tracks._alloc(max(2 * tracks.capacity, tracks.size + det_ids.shape[1]))
+            opp = a  # the tick's scan opportunities, for the scan that resumes
+        elif need == tick_loop.LSA:  # a round for the batched assignment: the scan resumes in Python
+            n_conf = _lsa_python(ctx, t, det_ids, det_fl, a, b, c, m.view(np.int8), g[0], g[1])
+        elif need == tick_loop.RECOGNISE:  # an ambiguous correlation of a new track
+            _recognise(ctx, a, t, b)
+        elif need == tick_loop.NETWORK:  # 3b network picture (c2/network.py)
             _network_phase(ctx, t)
-        # ---------------------------------------------------------------- 4 C2 + 5 engagement
-        _identify(ctx, t, n_confirmed > 0)
-        if F and ic.ids:
-            _assess(ctx, t)
-            # the launchers' tick (reloads, rounds on ready launchers) or the zero magazine, the ready
-            # units, the engageable and believed-alive rows (fire_control.engageable_tracks; with
-            # networks net_mod.engageable_remote) and the decision cycle: one compiled call
-            # (engine/c2_glue.ready_phase)
-            if ns is not None:
-                conf, ready_fu, magazine, due = c2_glue.ready_phase(
-                    *l_cols, F, n_types, next_ready, tracks.alive, tracks.size, tracks.confirmed, tracks.misses,
-                    tracks.t_s, site_revisit, tracks.site, t, dt, fcs.obj, fcs.reopen_at, True, ns.remote,
-                    ns.nets.site_network, ns.up, ns.delivered_at, ns.nets.update_s, decide_every)  # fmt: skip
-            else:
-                conf, ready_fu, magazine, due = c2_glue.ready_phase(
-                    *l_cols, F, n_types, next_ready, tracks.alive, tracks.size, tracks.confirmed, tracks.misses,
-                    tracks.t_s, site_revisit, tracks.site, t, dt, fcs.obj, fcs.reopen_at, False, *no_net,
-                    decide_every)  # fmt: skip
-            if len(ready_fu) and len(conf) and due:
-                _engage(ctx, conf, ready_fu, t, magazine, next_ready)
-            # the rounds arriving now; on a tick without any, the release at once (one compiled call)
-            due = c2_glue.arrivals_or_release(shots.pending, shots.t_int, shots.seq, shots.n, t, fcs.radar, fcs.missed,
-                                              shots.assessed, shots.target)  # fmt: skip
-            if len(due):
-                _resolve(ctx, t, pos, vel, alive, done, sc.fidelity.midcourse_updates, due)
-                _release(ctx)
-        # ---------------------------------------------------------------- track-picture quality
-        if S and (k % q_every == 0 or k == K):
+        elif need == tick_loop.IDENT_KM:  # identification that reads the hostile kinematics
+            _identify_rows(ctx, t, a, b, m)
+        elif need == tick_loop.ASSESS:  # kill assessments due
+            _assess(ctx, t, a)
+        elif need == tick_loop.ENGAGE:  # an engagement decision with candidates
+            _engage(ctx, c, t, d2, next_ready, a, b)
+        elif need == tick_loop.RESOLVE:  # the rounds arriving now, then the release
+            _resolve(ctx, t, pos, vel, alive, done, sc.fidelity.midcourse_updates, a)
+            _release(ctx)
+        elif need == tick_loop.SAMPLE:  # track-picture quality
             sample(t, pos, active)
-        if progress is not None:
+        elif need == tick_loop.PROGRESS:
             progress(k, K)
-        if _QUIET_FAST_FORWARD and quiet_ok and m_next[0] == np.inf and not active.any() and _quiescent(ctx):
+        elif need == tick_loop.QUIET and _quiescent(ctx):
             # nothing can happen any more (docs/design.md "Quiescent fast-forward"): the remaining
             # ticks only sample the (empty) picture quality
             for k2 in range(k + 1, K + 1):
@@ -408,6 +362,104 @@ def _run(world: World, streams: Any, progress: Progress | None) -> tuple[pa.Tabl
             np.concatenate(states) if states else np.zeros(0, STATE_DTYPE))  # fmt: skip
 
 
+
+def _pack_detections(det: radar_mod.Detections, radar_site: np.ndarray, radar_rank: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``det`` as the compiled tick loop holds a tick's detections: ids (4, M) sensor, target, site,
+    rank; fl (18·M,) range, az, el, ENU (M, 3), ECEF (M, 3), R (M, 3, 3) (merge_kernel's packing)."""
+    M = len(det.sensor)
+    if M == 0:
+        return np.zeros((4, 0), np.int64), np.zeros(0)
+    s = np.asarray(det.sensor, np.int64)
+    ids = np.ascontiguousarray(np.stack([s, np.asarray(det.target, np.int64), radar_site[s], radar_rank[s]]), np.int64)
+    fl = np.concatenate([np.asarray(det.range_m, float).ravel(), np.asarray(det.az_rad, float).ravel(),
+                         np.asarray(det.el_rad, float).ravel(), np.asarray(det.z_enu_m, float).ravel(),
+                         np.asarray(det.z_ecef_m, float).ravel(), np.asarray(det.R_ecef, float).ravel()])  # fmt: skip
+    return ids, fl
+
+
+def _sense_python(ctx: _Ctx, t: float, pos: np.ndarray, active: np.ndarray, clutter: float, has_fc: bool,
+                  radar_st: np.ndarray, radar_rank: np.ndarray, radar_site: np.ndarray) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
+    """Phase 2 step by step (terrain, clutter, a network or IMM tracks; same kernels as the one
+    call): search looks, false alarms, fire-control dwells, network cue dwells, the one-echo merge
+    and the Detection rows. Returns the detections packed (:func:`_pack_detections`)."""
+    world, log, ns = ctx.world, ctx.log, ctx.net
+    radars = world.radars
+    N = len(world.sensed)
+    det = radar_mod.sense(radars, pos, world.sensed.rcs_m2, active, t, world.dt_s, radar_st)
+    if clutter > 0:
+        fa = radar_mod.false_alarms(radars, t, world.dt_s, clutter, radar_st)
+        if len(fa):
+            det = radar_mod.Detections.concat(det, fa)
+    if has_fc:
+        fdet = _track_dwells(ctx, t, pos, active)
+        if ns is not None:  # network cues: fire-control dwells at delivered remote tracks
+            cdet = net_mod.cue_dwells(ns, world, ctx.tracks, ctx.fcs.obj, ctx.fcs.radar >= 0, t, pos, active, ctx.cue_st)
+            fdet = radar_mod.Detections.concat(fdet, cdet) if len(cdet) else fdet
+        # a dwell in the tick of a search look that detected the same object adds no second
+        # measurement of it (one echo per radar, object and tick): filter and concatenation in
+        # one compiled call (radar.merge_kernel)
+        det = radar_mod.Detections.merge(det, fdet, N, True)
+    if len(det.sensor):
+        log.emit(EventKind.Detection, t, sensor=det.sensor, site=radar_site[det.sensor], threat=det.target,
+                 range_m=det.range_m, x_m=det.z_ecef_m[:, 0], y_m=det.z_ecef_m[:, 1], z_m=det.z_ecef_m[:, 2])  # fmt: skip
+    return _pack_detections(det, radar_site, radar_rank)
+
+
+def _cover_python(ctx: _Ctx, t: float, scanning: np.ndarray, live: np.ndarray, pr: np.ndarray, pl: np.ndarray,
+                  radar_site: np.ndarray) -> np.ndarray:  # fmt: skip
+    """The scan opportunities where the IMM's positions or terrain masking are needed: the live
+    scan candidates a scanning radar of their own site covers."""
+    tracks, radars = ctx.tracks, ctx.world.radars
+    xp = tracks.predicted_positions(live, t)
+    if radars.terrain is None:  # the coverage rule on the (scanning radar, track of its own site) pairs only
+        covered = np.zeros(len(live), bool)
+        covered[pl[scheduling.pair_visibility(radars, pr, xp[pl])]] = True
+        return np.ascontiguousarray(live[covered], np.int64)
+    scan_idx = np.flatnonzero(scanning)  # terrain masking needs the full geometry (target lat/lon per column)
+    sub = radars.subset(scan_idx)
+    vis = radar_mod.visible(sub, radar_mod.geometry(sub, xp))  # (S_scan, L)
+    own = vis & (radar_site[scan_idx][:, None] == tracks.site[live][None, :])
+    return np.ascontiguousarray(live[own.any(axis=0)], np.int64)
+
+
+def _scan_events(ctx: _Ctx, t: float, tev: Any) -> int:
+    """After a scan done in Python: tracking.kernels.scan_events (drops, new tracks' objects, the
+    TrackInitiated / TrackConfirmed / TrackDropped rows), an ambiguous correlation in
+    :func:`_recognise`; returns the number of newly confirmed tracks."""
+    tracks, fcs = ctx.tracks, ctx.fcs
+    fcs.ensure(tracks.capacity)
+    pool = track_kernels.scan_events(
+        t, tev.initiated, tev.confirmed, tev.dropped, tracks.size, tracks.alive, tracks.site, tracks.id,
+        tracks.truth, tracks.x, tracks.P, tracks.t_s, tracks.q, correlation.CORRELATION_GATE_D2, fcs.obj,
+        fcs.row, fcs.dropped_at, fcs.was_confirmed, fcs.consumed, REACQUIRE_WINDOW_S, ctx.log.buf)  # fmt: skip
+    if len(pool):
+        _recognise(ctx, tev.initiated, t, pool)
+    return len(tev.confirmed)
+
+
+def _step_python(ctx: _Ctx, t: float, det_ids: np.ndarray, det_fl: np.ndarray, opp: np.ndarray) -> int:
+    """The track scan of a tracker other than gnn with the CV model (TrackTable.step), then
+    :func:`_scan_events`."""
+    M = det_ids.shape[1]
+    det = radar_mod.unpack_detections(det_ids, det_fl, t)
+    tev = ctx.tracks.step(t, det_ids[2] if M else np.zeros(0, np.int64), det.target, det.z_ecef_m, det.R_ecef, opp,
+                          det_rank=det_ids[3] if M else None)  # fmt: skip
+    return _scan_events(ctx, t, tev)
+
+
+def _lsa_python(ctx: _Ctx, t: float, det_ids: np.ndarray, det_fl: np.ndarray, opp: np.ndarray, ints: np.ndarray,
+                st: np.ndarray, flag: np.ndarray, dt3: np.ndarray, gd2: np.ndarray) -> int:  # fmt: skip
+    """A gnn-CV scan of the compiled loop handed a round back for the batched assignment
+    (``st`` = [round, size at the call, size, next id, a, detections of the round]): the scan
+    resumes in Python (TrackTable._gnn_cv_resume), then :func:`_scan_events`."""
+    M = det_ids.shape[1]
+    status, size0, size, next_id, a, n_round = (int(v) for v in st)
+    tev = ctx.tracks._gnn_cv_resume(
+        t, np.ascontiguousarray(det_ids[2]), np.ascontiguousarray(det_ids[1]), np.ascontiguousarray(det_ids[3]),
+        np.ascontiguousarray(det_fl[6 * M : 9 * M]).reshape(M, 3), np.ascontiguousarray(det_fl[9 * M :]).reshape(M, 3, 3),
+        opp, dt3, flag, size0, size, next_id, status, a, n_round, ints, gd2)  # fmt: skip
+    return _scan_events(ctx, t, tev)
+
 def _hand_back_streams(ctx: _Ctx) -> None:
     """Hand the compiled draws' stream states back to the run's streams (they continue where the kernels stopped)."""
     streams, world = ctx.streams, ctx.world
@@ -423,6 +475,10 @@ def _hand_back_streams(ctx: _Ctx) -> None:
 #: End the tick loop once the run is quiescent (:func:`_quiescent`); tests switch it off to check
 #: that the fast-forward changes nothing.
 _QUIET_FAST_FORWARD = True
+
+#: Fire-distribution rule (a) without a network (no threat another unit of the same site has
+#: rounds at) in the candidate kernel; a test switches it off to show the rule is real.
+_SITE_RULE = True
 
 
 def _quiescent(ctx: _Ctx) -> bool:
@@ -587,34 +643,18 @@ def _init_iff(ctx: _Ctx) -> None:
 _NO_SHARE = (np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, bool))
 
 
-def _identify(ctx: _Ctx, t: float, new_confirmed: bool = True) -> None:
-    """Phase 4 (C2): IFF interrogation of due confirmed tracks, the identification ladder, sharing.
+def _identify_rows(ctx: _Ctx, t: float, conf: np.ndarray, rows: np.ndarray, km_mask: np.ndarray) -> None:
+    """Phase 4 (C2) after the interrogations, where the ladder reads the hostile kinematics.
 
-    Kernels in :mod:`iadsim.c2.iff`. The reply's physics reads the interrogated object's
-    transponder (as a radar's detection reads its RCS); every decision reads only the replies and
-    the track's estimate. Between sweeps only ticks with newly confirmed tracks
-    (``new_confirmed``) have anything to interrogate.
+    The compiled tick loop (engine/tick_loop.py) runs the interrogation sweep or the interrogation
+    of newly confirmed tracks (:func:`iadsim.c2.iff.interrogate_kernel`; the reply's physics reads
+    the interrogated object's transponder, as a radar's detection reads its RCS; every decision
+    reads only the replies and the track's estimate), and the ladder and sharing itself where no
+    row needs its kinematics; here: ``conf`` the confirmed rows, ``rows`` the interrogated ones,
+    ``km_mask`` those whose ladder step reads the kinematics (:func:`iadsim.c2.iff.kinematics_matter`).
     """
     spec = ctx.world.scenario.identification
-    dt = ctx.world.dt_s
-    # interrogation sweeps every interval on the scenario clock; a newly confirmed track is
-    # interrogated at once (the interrogator is slaved to the radar that confirmed it)
-    sweep = (t + 1e-9) % spec.interrogation_interval_s < dt
-    if not (sweep or new_confirmed):
-        return
     tracks, fcs, ids, log = ctx.tracks, ctx.fcs, ctx.ids, ctx.log
-    if not tracks.size:
-        return
-    ids.ensure(fcs.cap)
-    # confirmed rows, the due interrogations in draw order (site, track id), the replies and the
-    # counters: one compiled call (iff.interrogate_kernel; the site streams' states ctx.iff_st)
-    conf, rows, km_mask = iff.interrogate_kernel(
-        tracks.alive, tracks.confirmed, tracks.size, tracks.site, tracks.id, tracks.truth, fcs.obj, ctx.site_iff_p,
-        ctx.site_iff_mask, ctx.transponder_mask, ids.last_s, ids.replies, ids.silent, ids.identity, t,
-        spec.interrogation_interval_s - dt / 2, bool(sweep), ctx.iff_st, spec.assume_friend_replies,
-        spec.friend_replies, spec.assume_hostile_silent)  # fmt: skip
-    if len(conf) == 0 or (len(rows) == 0 and not sweep):
-        return
     # the hostile kinematics are assessed only where the ladder reads them (iff.kinematics_matter)
     kin = np.zeros(len(rows), bool)
     km = np.flatnonzero(km_mask)
@@ -773,11 +813,14 @@ def _lose_guidance(ctx: _Ctx, obj: np.ndarray, why: np.ndarray, t: float) -> Non
     fcs.missed[obj] = 0
 
 
-def _assess(ctx: _Ctx, t: float) -> None:
-    """Phase 4a: kill assessments that fall due; rounds at targets assessed dead self-destruct."""
+def _assess(ctx: _Ctx, t: float, due: np.ndarray | None = None) -> None:
+    """Phase 4a: kill assessments that fall due; rounds at targets assessed dead self-destruct.
+
+    ``due``: the due rounds when the caller has them (the compiled tick loop)."""
     shots, fcs, fus = ctx.shots, ctx.fcs, ctx.world.fire_units
     # the due rounds in (t_assess, seq) order, one compiled call (engine/c2_glue.py)
-    due = c2_glue.assessments_due(shots.pending, shots.assessed, shots.t_assess, shots.seq, shots.n, t)
+    if due is None:
+        due = c2_glue.assessments_due(shots.pending, shots.assessed, shots.t_assess, shots.seq, shots.n, t)
     if len(due) == 0:
         return
     u = _draw_per_unit(ctx.assess_st, shots.fu[due])
@@ -972,29 +1015,24 @@ _NO_OWN = np.zeros(0, bool)
 _NO_FLAGS = np.zeros(0, bool)  # an absent per-unit / per-row flag column of engage_candidates
 
 
-def _engage(ctx: _Ctx, conf: np.ndarray, ready_fu: np.ndarray, t: float, magazine: np.ndarray,
-            next_ready: np.ndarray) -> None:  # fmt: skip
-    """Phase 4 + 5 for the ready fire units: candidates, choice, launches (kernels in c2/, weapons/)."""
+def _engage(ctx: _Ctx, ready_fu: np.ndarray, t: float, magazine: np.ndarray, next_ready: np.ndarray, f: np.ndarray,
+            rows: np.ndarray) -> None:  # fmt: skip
+    """Phase 4 + 5 for the ready fire units from their candidate pairs: choice, launches (kernels in c2/, weapons/).
+
+    The candidates (unit ``f``, track row ``rows``) are every ready unit × engageable track of its
+    site, kept where the rules of engagement allow the unit's identity, the unit has no round busy
+    at it, has a fire-control radar, and (network) a remote track is allowed; without a network
+    also fire-distribution rule (a) (group = site) unless the doctrine is a layered second shot,
+    per unit (layered_second_shot) or for all (fire_distribution: layered): one compiled loop
+    (:func:`iadsim.c2.fire_control.engage_candidates`, called by the compiled tick loop, which
+    calls this only when there is a candidate).
+    """
     world, tracks, shots, fcs, log = ctx.world, ctx.tracks, ctx.shots, ctx.fcs, ctx.log
     fus, ic = world.fire_units, world.interceptors
     fcr = world.fc_radars
     assert fcr is not None
     net = ctx.net
-    ctx.ids.ensure(fcs.cap)  # objects created since the last identification pass: unknown
-    # every ready unit × engageable track of its site, kept where the rules of engagement allow the
-    # unit's identity, the unit has no round busy at it, has a fire-control radar, and (network) a
-    # remote track is allowed; without a network also fire-distribution rule (a) (group = site)
-    # unless the doctrine is a layered second shot, per unit (layered_second_shot) or for all
-    # (fire_distribution: layered): one compiled loop (fire_control.engage_candidates)
     all_layered = world.scenario.fire_distribution == "layered"
-    f, rows = fire_control.engage_candidates(
-        ready_fu, fus.site_index, conf, tracks.site, fcs.obj, ctx.ids.identity, ctx.fu_roe, iff.ROE_TABLE,
-        fus.fc_mask, shots.fu, shots.target, shots.pending, shots.assessed, shots.n,
-        net.remote if net is not None else _NO_FLAGS,
-        fus.engage_on_remote if net is not None and fus.engage_on_remote is not None else _NO_FLAGS, net is not None,
-        net is None, _NO_FLAGS if fus.layered_second_shot is None else fus.layered_second_shot, all_layered)  # fmt: skip
-    if len(f) == 0:  # the filters below are conjunctive: nothing to engage
-        return
     obj = fcs.obj[rows]
     n_sites = len(world.site_names)
     if net is not None:  # network: no threat engaged by two units

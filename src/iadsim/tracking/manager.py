@@ -455,21 +455,36 @@ class TrackTable:
         t = float(t_s)
         dt3 = kernels.cube(t - self.t_s[:size0]) if M else self.t_s[:0]
         flag = np.zeros(self.capacity, np.int8)
-        k, j = 0, np.zeros(0, i64)
-        size, next_id = size0, self._next_id
-        while True:
+        k, size, next_id, a, n_round, ints, gd2 = kernels.gnn_cv_step(
+            t, det_site, det_threat, rank, z, R, opp, dt3, self.x, self.P, self.t_s, self.site, self.truth, self.id,
+            self.hits, self.misses, self.alive, self.confirmed, self.protected, self.slot, flag, size0, self._next_id,
+            self.q, self.gate, self._lsa_batch, self.prior_vel_var, self.n, self.m, self.drop_misses, 0,
+            np.zeros(0, i64))  # fmt: skip
+        if k >= 0:
+            return self._gnn_cv_resume(t, det_site, det_threat, rank, z, R, opp, dt3, flag, size0, size, next_id, k, a,
+                                       n_round, ints, gd2)  # fmt: skip
+        self.size, self._next_id = size, next_id
+        return TrackEvents(np.arange(size0, size, dtype=i64), ints[:a], ints[a:])
+
+    def _gnn_cv_resume(self, t: float, det_site: np.ndarray, det_threat: np.ndarray, rank: np.ndarray, z: np.ndarray,
+                       R: np.ndarray, opp: np.ndarray, dt3: np.ndarray, flag: np.ndarray, size0: int, size: int,
+                       next_id: int, k: int, a: int, n_round: int, ints: np.ndarray, gd2: np.ndarray) -> TrackEvents:  # fmt: skip
+        """Resume a gnn-CV scan (:func:`kernels.gnn_cv_step`) that handed round ``k`` back: its batched
+        assignment (:func:`association.assign_sparse`; ``ints`` = [round rows (a) | gated track |
+        gated det], ``gd2`` the gated pairs' d², ``n_round`` its detections), then the kernel from
+        round ``k`` with the same ``flag`` and Δt³ (``dt3``), until the scan is done. ``size0``: the
+        table size when the scan began; ``size, next_id``: after the rounds applied so far."""
+        from iadsim.tracking.association import assign_sparse
+
+        i64 = np.int64
+        while k >= 0:
+            g = len(gd2)
+            j = assign_sparse(a, n_round, ints[a : a + g], ints[a + g :], np.sqrt(gd2), self.gate)
             k, size, next_id, a, n_round, ints, gd2 = kernels.gnn_cv_step(
                 t, det_site, det_threat, rank, z, R, opp, dt3, self.x, self.P, self.t_s, self.site, self.truth,
                 self.id, self.hits, self.misses, self.alive, self.confirmed, self.protected, self.slot, flag, size,
                 next_id, self.q, self.gate, self._lsa_batch, self.prior_vel_var, self.n, self.m, self.drop_misses, k,
                 j)  # fmt: skip
-            if k < 0:
-                break
-            # a round with many ambiguous tracks: the batched assignment, then resume at round k
-            from iadsim.tracking.association import assign_sparse
-
-            g = len(gd2)
-            j = assign_sparse(a, n_round, ints[a : a + g], ints[a + g :], np.sqrt(gd2), self.gate)
         self.size, self._next_id = size, next_id
         return TrackEvents(np.arange(size0, size, dtype=i64), ints[:a], ints[a:])
 

@@ -13,15 +13,11 @@ from iadsim.engine.run import simulate
 
 def _run(monkeypatch: pytest.MonkeyPatch, name: object, seed: int, fast: bool) -> tuple[object, list[float]]:
     monkeypatch.setattr(run_mod, "_QUIET_FAST_FORWARD", fast)
-    ticks: list[float] = []
-    real = run_mod.motion_phase.motion_tick
-
-    def counting(*a, **kw):  # the real motion phase (first phase of every tick), recording its tick
-        ticks.append(float(a[0]))
-        return real(*a, **kw)
-
-    monkeypatch.setattr(run_mod.motion_phase, "motion_tick", counting)
-    return simulate(name, seed=seed), ticks
+    ticks: list[int] = []  # the progress reports: one per tick run (the compiled loop hands back for each),
+    res = simulate(name, seed=seed, progress=lambda k, K: ticks.append(k))  # then (K, K) after a fast-forward
+    if len(ticks) > 1 and ticks[-1] - ticks[-2] > 1:
+        ticks = ticks[:-1]  # the fast-forward's closing report: not a tick run
+    return res, [k * res.world.dt_s for k in ticks]
 
 
 @pytest.mark.parametrize(("name", "seed"), [("adana-patriot-small", 0), ("adana-patriot-small", 3),

@@ -1,0 +1,233 @@
+"""The tick loop as one compiled call that hands back to Python only for the work it cannot do.
+
+:func:`run_ticks` runs the engine's ticks from ``(k, stage)`` — the phases of ``engine/run.py``
+in their order, each the same compiled kernel the phase is built from — and returns at the
+first *need*: a piece of a tick that is done in Python (a mover without compiled tables,
+sensing with terrain, clutter or a network, a guidance loss, coverage of IMM tracks, a tracker
+other than gnn with the CV model or a table to grow, a batched assignment, re-initiated track
+recognition, the network phase, hostile kinematics of an identification, kill assessments, an
+engagement decision with candidates, arrivals, the picture-quality sample, the progress bar,
+the quiescence test). The caller (``engine.run._run``) does that piece and calls again with the
+stage that follows it; a tick in which nothing needs Python costs one pass through compiled
+code and no Python call. The stages, in tick order:
+
+======  ==========================================================================  ======
+stage   the work                                                                     Python
+======  ==========================================================================  ======
+0       mover states without compiled tables (``motion.state_into``)                 always
+1       motion (:func:`iadsim.engine.motion_phase.motion_tick`)                     never
+2       sensing (:func:`iadsim.sensors.scheduling.sensing_phase`) or its Python path  lost / other
+3       scan (:func:`iadsim.tracking.kernels.scan_phase`); IMM / terrain coverage     those
+4       track scan (:func:`iadsim.tracking.kernels.gnn_cv_step`, then
+        :func:`~iadsim.tracking.kernels.scan_events`)                               grow / LSA / other / pool
+5       network picture                                                              with networks
+6       identification (:func:`iadsim.c2.iff.interrogate_kernel`,
+        :func:`iadsim.engine.c2_glue.identify_update`, ``Identified`` rows)         hostile kinematics
+7       kill assessments due (:func:`~iadsim.engine.c2_glue.assessments_due`)         when due
+8       readiness (:func:`~iadsim.engine.c2_glue.ready_phase`) and the candidates
+        (:func:`iadsim.c2.fire_control.engage_candidates`)                          with candidates
+9       arrivals or the release (:func:`~iadsim.engine.c2_glue.arrivals_or_release`) arrivals
+10      picture-quality sample                                                      on sample ticks
+11      progress                                                                     with a bar
+12      quiescence test                                                              when possible
+======  ==========================================================================  ======
+
+Nothing here decides differently from the Python phases: every rule is the kernel the phase
+calls, with the same inputs in the same order, so the events are the same to the byte.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+from iadsim import npmath
+from iadsim.c2 import fire_control, iff
+from iadsim.engine import c2_glue, eventbuf, motion_phase
+from iadsim.engine.events import REASON_CODE, EventKind
+from iadsim.sensors import scheduling
+from iadsim.tracking import kernels as track_kernels
+
+#: needs: what the caller does before calling again (the stage to resume at is returned with it)
+DONE, MOTION_PY, SENSE_PY, SENSE_LOST, COVER_PY, STEP_PY, GROW, LSA, RECOGNISE, NETWORK, IDENT_KM, ASSESS, ENGAGE, \
+    RESOLVE, SAMPLE, PROGRESS, QUIET = range(17)  # fmt: skip
+#: stages (the table of the module docstring); END: the tick is over
+S_STATE, S_MOTION, S_SENSE, S_SCAN, S_STEP, S_NET, S_IDENT, S_ASSESS, S_READY, S_ARRIVE, S_SAMPLE, S_PROGRESS, \
+    S_QUIET, S_END = range(14)  # fmt: skip
+
+_IDENTIFIED = int(EventKind.Identified)
+_ID_BASE = int(REASON_CODE["id_unknown"])
+
+
+@njit(cache=True)
+def _out(k, stage, need, n_conf, det_ids, det_fl, a, b, c, d2, m, g=None):  # noqa: ANN001, ANN202  # pragma: no cover
+    """The return tuple (one type for every need: unused slots are empty; ``g`` float arrays)."""
+    if g is None:
+        return k, stage, need, n_conf, det_ids, det_fl, a, b, c, d2, m, (np.zeros(0), np.zeros(0))
+    return k, stage, need, n_conf, det_ids, det_fl, a, b, c, d2, m, g
+
+
+@njit(cache=True)
+def run_ticks(k, stage, n_conf, cfg, mph, buf, sense, det_ids, det_fl, opp, tsz, trk, fc, scan, idf, c2, sh,
+              n_shots):  # noqa: ANN001, ANN201, C901  # pragma: no cover - compiled
+    """Run ticks from ``(k, stage)`` until a need (module docstring) or the last tick.
+
+    ``cfg``: the run's constants (:func:`iadsim.engine.run._loop_config`); ``mph`` the motion
+    phase, ``buf`` the event buffer; ``sense, trk, fc, scan, idf, c2, sh``: the column tuples of
+    the sensing inputs, the track table, the fire-control state, the scan, identification, C2
+    and shot tables (``engine.run._loop_columns``); ``det_ids (4, M), det_fl (18·M,)``: the
+    tick's detections (sensor, target, site, rank; :func:`iadsim.sensors.radar.merge_kernel`'s
+    packing) and ``opp``: its scan opportunities, when resuming after the stage that made them;
+    ``tsz`` = [table size, next track id], updated in place; ``n_conf``: newly confirmed tracks
+    of the tick (read by identification).
+
+    Returns ``(k, stage, need, n_conf, det_ids, det_fl, a, b, c, d2, m, (g1, g2))``: the tick and the stage
+    to resume at after the need, and the need's arrays (``engine.run`` reads them per need).
+    """
+    (K, dt, q_every, m_compiled, one_call_sensing, cover_in_kernel, gnn_cv, has_net, has_engage, has_radars, has_fc,
+     progress_on, quiet_ff, id_interval, id_due, afr, fr, ahs, hs, n_sites, n_units, n_types, decide_every,
+     all_layered, site_rule, lsa_batch, q, gate, prior_vel_var, conf_n, conf_m, drop_misses, k_factor, corr_gate, window_s) = cfg
+    (sense_cols, scan_cols, meas_cols, dwell_cols, rcs, sense_rows, radar_st, radar_site, radar_rank, fc_update,
+     fc_gain, fc_lost, sensor_st) = sense
+    alive, confirmed, site, truth, tid, slot, x, P, t_s, protected, hits, misses = trk
+    obj, row, radar, missed, dropped_at, last_dwell, reopen_at, was_confirmed, consumed, net_track = fc
+    (scan_phase_s, revisit_s, remote, site_revisit, r_ecef, r_rot, r_lat, r_lon, r_alt, r_max_range, r_max_alt,
+     r_min_el, r_boresight, r_half_width) = scan
+    (last_s, replies, silent, identity, site_iff_p, site_iff_mask, transponder_mask, iff_st, site_network, up) = idf
+    (has_launchers, l_rounds, l_ready_at, l_reload_n, l_fire_unit, l_itype, next_ready, delivered_at, update_s,
+     fu_site, fu_roe, roe_table, fc_mask, engage_on_remote, layered_unit) = c2
+    pending, assessed, t_assess, seq, t_int, shot_fu, shot_target = sh
+    pos, active, m_next = mph.pos, mph.active, mph.next_due
+    no_b = np.zeros(0, np.bool_)
+    _NO_I = np.zeros(0, np.int64)
+    no_2 = np.zeros((0, 0), np.int64)
+    while k <= K:
+        t = k * dt
+        if stage == S_STATE:
+            if not m_compiled:
+                return _out(k, S_MOTION, MOTION_PY, n_conf, det_ids, det_fl, _NO_I, _NO_I, _NO_I, no_2, no_b)
+            stage = S_MOTION
+        if stage == S_MOTION:
+            motion_phase.motion_tick(t, mph, buf)
+            n_conf = 0
+            stage = S_SENSE
+        if stage == S_SENSE:
+            if not one_call_sensing:
+                return _out(k, S_SCAN, SENSE_PY, n_conf, det_ids, det_fl, _NO_I, _NO_I, _NO_I, no_2, no_b)
+            det_ids, det_fl, d_obj, d_dd, emitted = scheduling.sensing_phase(
+                sense_cols, scan_cols, meas_cols, dwell_cols, t, dt, pos, rcs, rcs, active, sense_rows, radar_st,
+                radar_site, radar_rank, has_fc, radar, last_dwell, row, truth, fc_update, x, t_s, fc_gain, fc_lost,
+                missed, sensor_st, True, buf)
+            stage = S_SCAN
+            if not emitted:  # a dwell lost a target: GuidanceLost rows, then the Detection rows (Python)
+                return _out(k, S_SCAN, SENSE_LOST, n_conf, det_ids, det_fl, d_obj, _NO_I, _NO_I, d_dd, no_b)
+        if stage == S_SCAN:
+            size = tsz[0]
+            scanning, live, pr, pl, opp = track_kernels.scan_phase(
+                t, dt, size, alive, confirmed, site, truth, tid, slot, x, t_s, protected, radar, row, obj, dropped_at,
+                radar_site, scan_phase_s, revisit_s, remote, site_revisit, drop_misses, cover_in_kernel, r_ecef, r_rot,
+                r_lat, r_lon, r_alt, r_max_range, r_max_alt, r_min_el, r_boresight, r_half_width, k_factor, buf)
+            stage = S_STEP
+            if live.shape[0] and not cover_in_kernel:  # the IMM's positions or terrain masking (Python)
+                return _out(k, S_STEP, COVER_PY, n_conf, det_ids, det_fl, live, pr, pl, no_2, scanning)
+        if stage == S_STEP:
+            M = det_ids.shape[1]
+            stage = S_NET
+            if M or opp.shape[0]:
+                if not gnn_cv:
+                    return _out(k, S_NET, STEP_PY, n_conf, det_ids, det_fl, opp, _NO_I, _NO_I, no_2, no_b)
+                size0 = tsz[0]
+                if size0 + M > alive.shape[0]:  # room for every detection to start a track (Python grows)
+                    return _out(k, S_STEP, GROW, n_conf, det_ids, det_fl, opp, _NO_I, _NO_I, no_2, no_b)
+                det_site = det_ids[2].copy()
+                det_threat = det_ids[1].copy()
+                rank = det_ids[3].copy()
+                z = det_fl[6 * M : 9 * M].copy().reshape((M, 3))
+                R = det_fl[9 * M :].copy().reshape((M, 3, 3))
+                dt3 = np.empty(size0 if M else 0)
+                for r in range(dt3.shape[0]):
+                    dt3[r] = npmath.pow(t - t_s[r], 3.0)  # NumPy's power, as TrackTable._step_gnn_cv takes it
+                flag = np.zeros(alive.shape[0], np.int8)
+                status, size, next_id, a, n_round, ints, gd2 = track_kernels.gnn_cv_step(
+                    t, det_site, det_threat, rank, z, R, opp, dt3, x, P, t_s, site, truth, tid, hits, misses, alive,
+                    confirmed, protected, slot, flag, size0, tsz[1], q, gate, lsa_batch, prior_vel_var, conf_n, conf_m,
+                    drop_misses, 0, _NO_I)
+                if status >= 0:  # a round for the batched assignment: Python resumes the scan (state in the tuple)
+                    st = np.array([status, size0, size, next_id, a, n_round], np.int64)
+                    return _out(k, S_NET, LSA, n_conf, det_ids, det_fl, opp, ints, st, no_2, flag.view(np.bool_), (dt3, gd2))
+                tsz[0] = size
+                tsz[1] = next_id
+                initiated = np.arange(size0, size)
+                pool = track_kernels.scan_events(
+                    t, initiated, ints[:a], ints[a:], size, alive, site, tid, truth, x, P, t_s, q, corr_gate, obj,
+                    row, dropped_at, was_confirmed, consumed, window_s, buf)
+                n_conf = a
+                if pool.shape[0]:  # an ambiguous correlation (Python)
+                    return _out(k, S_NET, RECOGNISE, n_conf, det_ids, det_fl, initiated, pool, _NO_I, no_2, no_b)
+        if stage == S_NET:
+            stage = S_IDENT
+            if has_net:
+                return _out(k, S_IDENT, NETWORK, n_conf, det_ids, det_fl, _NO_I, _NO_I, _NO_I, no_2, no_b)
+        if stage == S_IDENT:
+            stage = S_ASSESS
+            # interrogation sweeps every interval on the scenario clock; a newly confirmed track is
+            # interrogated at once (engine.run._identify)
+            sweep = (t + 1e-9) % id_interval < dt
+            size = tsz[0]
+            if (sweep or n_conf > 0) and size:
+                conf, rows, km_mask = iff.interrogate_kernel(
+                    alive, confirmed, size, site, tid, truth, obj, site_iff_p, site_iff_mask, transponder_mask, last_s,
+                    replies, silent, identity, t, id_due, sweep, iff_st, afr, fr, ahs)
+                if conf.shape[0] and (rows.shape[0] or sweep):
+                    if km_mask.any():  # hostile kinematics read by the ladder (Python)
+                        return _out(k, S_ASSESS, IDENT_KM, n_conf, det_ids, det_fl, conf, rows, _NO_I, no_2, km_mask)
+                    kin = np.zeros(rows.shape[0], np.bool_)
+                    em = c2_glue.identify_update(rows, conf, obj, kin, identity, replies, silent, afr, fr, ahs, hs,
+                                                 has_net, site, net_track, site_network, up, n_sites)
+                    for i in range(em.shape[0]):
+                        r = em[i]
+                        code = np.int64(identity[obj[r]])
+                        eventbuf.emit(buf, _IDENTIFIED, t, site=site[r], track=tid[r], threat=truth[r],
+                                      value=float(code), reason=_ID_BASE + code)
+        if stage == S_ASSESS:
+            stage = S_READY
+            if has_engage:
+                due = c2_glue.assessments_due(pending, assessed, t_assess, seq, n_shots, t)
+                if due.shape[0]:
+                    return _out(k, S_READY, ASSESS, n_conf, det_ids, det_fl, due, _NO_I, _NO_I, no_2, no_b)
+        if stage == S_READY:
+            stage = S_ARRIVE
+            if has_engage:
+                conf, ready_fu, magazine, due_c = c2_glue.ready_phase(
+                    has_launchers, l_rounds, l_ready_at, l_reload_n, l_fire_unit, l_itype, n_units, n_types,
+                    next_ready, alive, tsz[0], confirmed, misses, t_s, site_revisit, site, t, dt, obj, reopen_at,
+                    has_net, remote, site_network, up, delivered_at, update_s, decide_every)
+                if ready_fu.shape[0] and conf.shape[0] and due_c:
+                    f, rows = fire_control.engage_candidates(
+                        ready_fu, fu_site, conf, site, obj, identity, fu_roe, roe_table, fc_mask, shot_fu,
+                        shot_target, pending, assessed, n_shots, remote, engage_on_remote, has_net, site_rule and not has_net,
+                        layered_unit, all_layered)
+                    if f.shape[0]:  # an engagement decision with candidates (Python)
+                        return _out(k, S_ARRIVE, ENGAGE, n_conf, det_ids, det_fl, f, rows, ready_fu, magazine, no_b)
+        if stage == S_ARRIVE:
+            stage = S_SAMPLE
+            if has_engage:
+                due = c2_glue.arrivals_or_release(pending, t_int, seq, n_shots, t, radar, missed, assessed,
+                                                  shot_target)
+                if due.shape[0]:
+                    return _out(k, S_SAMPLE, RESOLVE, n_conf, det_ids, det_fl, due, _NO_I, _NO_I, no_2, no_b)
+        if stage == S_SAMPLE:
+            stage = S_PROGRESS
+            if has_radars and (k % q_every == 0 or k == K):
+                return _out(k, S_PROGRESS, SAMPLE, n_conf, det_ids, det_fl, _NO_I, _NO_I, _NO_I, no_2, no_b)
+        if stage == S_PROGRESS:
+            stage = S_QUIET
+            if progress_on:
+                return _out(k, S_QUIET, PROGRESS, n_conf, det_ids, det_fl, _NO_I, _NO_I, _NO_I, no_2, no_b)
+        if stage == S_QUIET:
+            stage = S_END
+            if quiet_ff and m_next[0] == np.inf and not active.any():
+                return _out(k, S_END, QUIET, n_conf, det_ids, det_fl, _NO_I, _NO_I, _NO_I, no_2, no_b)
+        k += 1
+        stage = S_STATE
+    return _out(k, stage, DONE, n_conf, det_ids, det_fl, _NO_I, _NO_I, _NO_I, no_2, no_b)

@@ -1,0 +1,54 @@
+"""The compiled tick loop (engine/tick_loop.py): it hands back to Python only for Python work, and
+a scan it hands back (the batched assignment) resumes in Python to the same events."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import iadsim.engine.run as run_mod
+from iadsim.engine import tick_loop
+from iadsim.engine.run import simulate
+from iadsim.tracking import association as _association
+
+
+def _events(res: object) -> object:
+    return res.events.to_pandas()  # type: ignore[attr-defined]
+
+
+def test_quiet_ticks_stay_in_compiled_code(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Most ticks of the bundled raid need nothing from Python: far fewer loop calls than ticks,
+    and each call that hands back names a need the Python side handles."""
+    calls: list[int] = []
+    real = tick_loop.run_ticks
+
+    def counting(*a):  # noqa: ANN002, ANN202
+        out = real(*a)
+        calls.append(int(out[2]))
+        return out
+
+    monkeypatch.setattr(tick_loop, "run_ticks", counting)
+    res = simulate("turkey-2017", seed=2017)
+    ticks = int(np.max(np.asarray(res.events.column("time_s")))) // int(res.world.dt_s)
+    assert calls[-1] in (tick_loop.DONE, tick_loop.QUIET)
+    assert len(calls) < 0.7 * ticks  # whole ticks ran without a Python call
+    assert set(calls) <= set(range(17)) and tick_loop.SENSE_PY not in calls  # one-call sensing: smooth Earth
+
+
+def test_batched_assignment_round_resumes_in_python(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A round with more ambiguous tracks than the compiled assignment takes is handed back
+    (need LSA), solved by the batched assignment and the scan resumed in Python: the events are
+    those of the run that solved every round in the kernel (both assignments are optimal)."""
+    ref = simulate("turkey-2017", seed=2017)
+    handed: list[int] = []
+    real = run_mod._lsa_python
+
+    def counting(*a):  # noqa: ANN002, ANN202
+        handed.append(1)
+        return real(*a)
+
+    monkeypatch.setattr(run_mod, "_lsa_python", counting)
+    monkeypatch.setattr(_association, "_LSA_BATCH_TRACKS", 1)
+    res = simulate("turkey-2017", seed=2017)
+    assert handed  # the scan was handed back and resumed
+    assert _events(res).equals(_events(ref))
