@@ -164,9 +164,14 @@ def _run(world: World, streams: Any, progress: Progress | None) -> tuple[pa.Tabl
     K = world.n_ticks
     mover = th.mover
 
-    quality: list[np.ndarray] = []
-    states: list[np.ndarray] = []
     q_every = max(1, int(round(sc.tracking.quality_sample_s / dt)))
+    # the picture-quality samples (one QUALITY_DTYPE row per site and sample tick, the sampled
+    # STATE_DTYPE rows), written at the offsets qsz = [quality rows, state rows] by the compiled
+    # loop or by sample() below; the state rows grow on demand
+    n_samples = (K // q_every + (1 if K % q_every else 0)) if len(radars) else 0
+    q_all = np.zeros(n_samples * len(world.site_names), QUALITY_DTYPE)
+    st_all = np.zeros(256, STATE_DTYPE)
+    qsz = np.zeros(2, np.int64)
     launched = np.zeros(N, bool)
     alive = np.ones(N, bool)  # not destroyed by an interceptor
     done = np.zeros(N, bool)  # leaked or destroyed
@@ -251,11 +256,18 @@ def _run(world: World, streams: Any, progress: Progress | None) -> tuple[pa.Tabl
 
     q_rcs = np.ascontiguousarray(np.broadcast_to(th.rcs_m2, (N,)), np.float64)  # the sample's Pd inputs
 
-    def sample(t: float, pos: np.ndarray, active: np.ndarray) -> None:  # one picture-quality sample
+    def sample(t: float, pos: np.ndarray, active: np.ndarray) -> None:  # one picture-quality sample, at qsz
+        nonlocal st_all
         own = None if ns is None else ~ns.remote[: tracks.size]  # the sites' own tracks (not remote rows)
         q, st = _picture_sample(world, tracks, t, pos, active, radar_site, sc.tracking.gospa_cutoff_m, own, q_rcs)
-        quality.append(q)
-        states.append(st)
+        nq, n_st = int(qsz[0]), int(qsz[1])
+        if n_st + len(st) > len(st_all):
+            grown = np.zeros(max(2 * len(st_all), n_st + len(st)), STATE_DTYPE)
+            grown[:n_st] = st_all[:n_st]
+            st_all = grown
+        q_all[nq : nq + len(q)] = q
+        st_all[n_st : n_st + len(st)] = st
+        qsz[0], qsz[1] = nq + len(q), n_st + len(st)
 
     # phase 2 as one compiled call (scheduling.sensing_phase) on smooth Earth with CV tracks and
     # neither clutter nor a network; otherwise the step-by-step path below it (same kernels)
@@ -276,12 +288,23 @@ def _run(world: World, streams: Any, progress: Progress | None) -> tuple[pa.Tabl
            int(spec.assume_hostile_silent), int(spec.hostile_silent), len(world.site_names), F, n_types,
            decide_every, sc.fire_distribution == "layered", _SITE_RULE, int(tracks._lsa_batch), float(tracks.q),
            float(tracks.gate), float(tracks.prior_vel_var), int(tracks.n), int(tracks.m), int(tracks.drop_misses),
-           k_factor, float(correlation.CORRELATION_GATE_D2), float(REACQUIRE_WINDOW_S))  # fmt: skip
+           k_factor, float(correlation.CORRELATION_GATE_D2), float(REACQUIRE_WINDOW_S), tracks.model == "cv",
+           float(spec.attack_cpa_km * 1000.0), float(spec.attack_horizon_s))  # fmt: skip
     sense = (*scheduling.sensing_columns(radars), rcs_c, sense_rows, radar_st, radar_site, radar_rank, *fc_cols,
              ctx.sensor_st)  # (compiled for every configuration, called where one_call_sensing)  # fmt: skip
     fu_site = np.ascontiguousarray(fus.site_index, np.int64)
     layered_unit = _NO_FLAGS if fus.layered_second_shot is None else fus.layered_second_shot
     tsz = np.zeros(2, np.int64)
+    # the columns of the capability rules (weapons/engagement.decision_capability), for tick_loop.any_capable
+    c64 = np.ascontiguousarray
+    eng = (bool(sc.fidelity.midcourse_updates), fus.reaction_time_s, fus.fc_mask,
+           *((c64(fcr.cue_delay_s, float), c64(fcr.track_update_s, float)) if fcr is not None else (np.zeros(S), np.zeros(S))),
+           c64(asset_ecef, float).reshape(-1, 3), engagement._CLASS_THRESHOLDS, fus.ecef_m, fus.enu_rot,
+           fus.reserved_for, fus.reserve_hold, fus.min_handover_pk_fraction, ic.max_target_speed_mps, ic.pk,
+           ic.max_speed_mps, ic.burn_time_s, ic.drag_time_s, ic.max_flight_s, ic.min_range_m, ic.max_range_m,
+           ic.min_alt_m, ic.max_alt_m, ic.ballistic_max_range_m, ic.ballistic_max_alt_m, ic.basket_m,
+           classification.BALLISTIC_MISSILE, engagement._PIP_GRID, engagement._PIP_ITERATIONS)  # fmt: skip
+    assets_c = np.ascontiguousarray(asset_ecef, np.float64).reshape(-1, 3)
     det_ids, det_fl, opp = np.zeros((4, 0), np.int64), np.zeros(0), np.zeros(0, np.int64)
     k, stage, n_conf = 1, tick_loop.S_STATE, 0
     while True:
@@ -297,13 +320,16 @@ def _run(world: World, streams: Any, progress: Progress | None) -> tuple[pa.Tabl
                 radars.enu_rot, radars.lat_rad, radars.lon_rad, radars.alt_m, radars.max_range_m, radars.max_alt_m,
                 radars.min_elevation_rad, radars.boresight_az_rad, radars.half_width_az_rad)  # fmt: skip
         idf = (ids_.last_s, ids_.replies, ids_.silent, ids_.identity, ctx.site_iff_p, ctx.site_iff_mask,
-               ctx.transponder_mask, ctx.iff_st, *((world.networks.site_network, ns.up) if ns is not None else no_net[1:3]))  # fmt: skip
+               ctx.transponder_mask, ctx.iff_st, *((world.networks.site_network, ns.up) if ns is not None else no_net[1:3]),
+               assets_c)  # fmt: skip
         c2 = (*l_cols, next_ready, *((ns.delivered_at, ns.nets.update_s) if ns is not None else no_net[3:]), fu_site,
               ctx.fu_roe, iff.ROE_TABLE, fus.fc_mask, fus.engage_on_remote if ns is not None and fus.engage_on_remote is not None
               else _NO_FLAGS, layered_unit)  # fmt: skip
         sh = (shots.pending, shots.assessed, shots.t_assess, shots.seq, shots.t_int, shots.fu, shots.target)
         (k, stage, need, n_conf, det_ids, det_fl, a, b, c, d2, m, g) = tick_loop.run_ticks(
-            k, stage, n_conf, cfg, mph, log.buf, sense, det_ids, det_fl, opp, tsz, trk, fcc, scan, idf, c2, sh, shots.n)
+            k, stage, n_conf, cfg, mph, log.buf, sense, det_ids, det_fl, opp, tsz, trk, fcc, scan, idf, c2, sh, shots.n,
+            eng, (q_all, st_all, qsz, q_rcs, _NO_PD, _NO_XS, _NO_PS, float(sc.tracking.gospa_cutoff_m),
+                  radars.terrain is not None))  # fmt: skip
         tracks.size, tracks._next_id = int(tsz[0]), int(tsz[1])
         if need == tick_loop.DONE:
             break
@@ -341,7 +367,7 @@ def _run(world: World, streams: Any, progress: Progress | None) -> tuple[pa.Tabl
         elif need == tick_loop.RESOLVE:  # the rounds arriving now, then the release
             _resolve(ctx, t, pos, vel, alive, done, sc.fidelity.midcourse_updates, a)
             _release(ctx)
-        elif need == tick_loop.SAMPLE:  # track-picture quality
+        elif need == tick_loop.SAMPLE:  # track-picture quality (terrain, IMM, the batched GOSPA solver, room)
             sample(t, pos, active)
         elif need == tick_loop.PROGRESS:
             progress(k, K)
@@ -358,8 +384,7 @@ def _run(world: World, streams: Any, progress: Progress | None) -> tuple[pa.Tabl
     streams.put_states("radar", radar_names, radar_st)
     streams.put_states("damage", threat_names, damage_st)
     _hand_back_streams(ctx)
-    return (log.table(), np.concatenate(quality) if quality else np.zeros(0, QUALITY_DTYPE),
-            np.concatenate(states) if states else np.zeros(0, STATE_DTYPE))  # fmt: skip
+    return log.table(), q_all[: qsz[0]].copy(), st_all[: qsz[1]].copy()
 
 
 
@@ -493,14 +518,9 @@ def _quiescent(ctx: _Ctx) -> bool:
     events that need no target) and no picture with tracks may be in transit.
     """
     tracks, shots, fcs, ns = ctx.tracks, ctx.shots, ctx.fcs, ctx.net
-    if tracks.alive[: tracks.size].any():
-        return False
     if ns is not None and (len(ns.changes) or any(len(p.num) for p in ns.queue)):
         return False
-    n = shots.n
-    if n and (shots.pending[:n].any() or not shots.assessed[:n].all()):
-        return False
-    return not bool((fcs.radar >= 0).any())
+    return bool(tick_loop.quiescent_arrays(tracks.alive, tracks.size, shots.pending, shots.assessed, shots.n, fcs.radar))
 
 
 def _decision_due(t: float, dt: float, interval_s: float) -> bool:

@@ -21,15 +21,16 @@ stage   the work                                                                
 4       track scan (:func:`iadsim.tracking.kernels.gnn_cv_step`, then
         :func:`~iadsim.tracking.kernels.scan_events`)                               grow / LSA / other / pool
 5       network picture                                                              with networks
-6       identification (:func:`iadsim.c2.iff.interrogate_kernel`,
-        :func:`iadsim.engine.c2_glue.identify_update`, ``Identified`` rows)         hostile kinematics
+6       identification (:func:`iadsim.c2.iff.interrogate_kernel`, the hostile
+        kinematics, :func:`iadsim.engine.c2_glue.identify_update`, ``Identified``)  IMM kinematics
 7       kill assessments due (:func:`~iadsim.engine.c2_glue.assessments_due`)         when due
-8       readiness (:func:`~iadsim.engine.c2_glue.ready_phase`) and the candidates
-        (:func:`iadsim.c2.fire_control.engage_candidates`)                          with candidates
+8       readiness (:func:`~iadsim.engine.c2_glue.ready_phase`), the candidates
+        (:func:`iadsim.c2.fire_control.engage_candidates`), their capability
+        (:func:`any_capable`)                                                       a capable pair
 9       arrivals or the release (:func:`~iadsim.engine.c2_glue.arrivals_or_release`) arrivals
-10      picture-quality sample                                                      on sample ticks
+10      picture-quality sample (:func:`iadsim.engine.quality_phase.picture_sample`)  terrain / IMM / GOSPA batch
 11      progress                                                                     with a bar
-12      quiescence test                                                              when possible
+12      quiescence test (:func:`quiescent_arrays`)                                   quiescent
 ======  ==========================================================================  ======
 
 Nothing here decides differently from the Python phases: every rule is the kernel the phase
@@ -42,11 +43,14 @@ import numpy as np
 from numba import njit
 
 from iadsim import npmath
+from iadsim.c2 import classification as _cls
 from iadsim.c2 import fire_control, iff
-from iadsim.engine import c2_glue, eventbuf, motion_phase
+from iadsim.engine import c2_glue, eventbuf, motion_phase, quality_phase
 from iadsim.engine.events import REASON_CODE, EventKind
 from iadsim.sensors import scheduling
 from iadsim.tracking import kernels as track_kernels
+from iadsim.weapons import kernels as weapon_kernels
+from iadsim.weapons.kernels import classify_tracks
 
 #: needs: what the caller does before calling again (the stage to resume at is returned with it)
 DONE, MOTION_PY, SENSE_PY, SENSE_LOST, COVER_PY, STEP_PY, GROW, LSA, RECOGNISE, NETWORK, IDENT_KM, ASSESS, ENGAGE, \
@@ -67,9 +71,84 @@ def _out(k, stage, need, n_conf, det_ids, det_fl, a, b, c, d2, m, g=None):  # no
     return k, stage, need, n_conf, det_ids, det_fl, a, b, c, d2, m, g
 
 
+_MISSILE_A, _MISSILE_B = iff.MISSILE_CLASSES
+
+
+@njit(cache=True)
+def hostile_kinematics_cv(rows, km_mask, x, P, t_s, t, q, assets, cpa_m, horizon_s):  # noqa: ANN001, ANN201  # pragma: no cover - compiled
+    """The hostile kinematics of identification (``engine.run._identify_rows``) with CV tracks:
+    for the interrogated ``rows`` where ``km_mask`` (the ladder reads them), the CV prediction to
+    ``t`` (:func:`iadsim.tracking.kernels.cv_predict_rows`, Δt³ by NumPy's power), the assessed
+    class (:func:`iadsim.c2.classification.classify`) and :func:`iadsim.c2.iff.hostile_kinematics`
+    (a missile class, or an attack profile at an asset: ``iff._attack_profile``); False elsewhere."""
+    kin = np.zeros(rows.shape[0], np.bool_)
+    km = np.flatnonzero(km_mask)
+    n = km.shape[0]
+    if n == 0:
+        return kin
+    rr = rows[km]
+    dt = np.empty(n)
+    dt3 = np.empty(n)
+    for i in range(n):
+        dt[i] = t - t_s[rr[i]]
+        dt3[i] = npmath.pow(dt[i], 3.0)
+    xp, _ = track_kernels.cv_predict_rows(x, P, rr, dt, dt3, q)
+    p = xp[:, :3].copy()
+    v = xp[:, 3:].copy()
+    c = classify_tracks(p, v, _cls.BALLISTIC_MIN_SPEED_MPS, _cls.BALLISTIC_MIN_ALT_M, _cls.BALLISTIC_MAX_VUP_MPS,
+                        _cls.DRONE_MAX_SPEED_MPS, _cls.CRUISE_MAX_SPEED_MPS, _cls.CRUISE_MAX_ALT_M)
+    attack = iff._attack_profile(p, v, assets, cpa_m, horizon_s) if assets.shape[0] else np.zeros(n, np.bool_)
+    for i in range(n):
+        kin[km[i]] = c[i] == _MISSILE_A or c[i] == _MISSILE_B or attack[i]
+    return kin
+
+
+@njit(cache=True)
+def quiescent_arrays(alive, size, pending, assessed, n_shots, fc_radar):  # noqa: ANN001, ANN201  # pragma: no cover - compiled
+    """The arrays' part of ``engine.run._quiescent``: no live track, no round in flight or
+    awaiting its kill assessment, no object a fire-control radar maintains."""
+    for r in range(size):
+        if alive[r]:
+            return False
+    for i in range(n_shots):
+        if pending[i] or not assessed[i]:
+            return False
+    for o in range(fc_radar.shape[0]):
+        if fc_radar[o] >= 0:
+            return False
+    return True
+
+
+@njit(cache=True)
+def any_capable(f, rows, magazine, x, P, t_s, t, q, fc_radar, obj, eng):  # noqa: ANN001, ANN201  # pragma: no cover - compiled
+    """Whether any candidate pair (unit ``f``, track row ``rows``) has a capable interceptor type
+    (no network, CV tracks): the CV prediction to ``t`` and the capability rules of
+    :func:`iadsim.weapons.engagement.decision_capability` (``eng``: its columns,
+    ``engine.run._run``), as ``engine.run._engage`` computes them; when none is, the decision
+    cycle ends there (``_engage`` returns at the same test)."""
+    n = rows.shape[0]
+    dt = np.empty(n)
+    dt3 = np.empty(n)
+    cued = np.empty(n, np.bool_)
+    for i in range(n):
+        dt[i] = t - t_s[rows[i]]
+        dt3[i] = npmath.pow(dt[i], 3.0)
+        cued[i] = fc_radar[obj[rows[i]]] < 0  # not yet held by a fire-control radar (no remote track)
+    xp, Pc = track_kernels.cv_predict_rows(x, P, rows, dt, dt3, q)
+    (midcourse, reaction, fc_mask, cue_delay, track_update, assets, thr, launcher, enu_rot, reserved_for, reserve_hold,
+     min_frac, max_target_speed, pk, max_speed, burn, drag, max_flight, min_range, max_range, min_alt, max_alt,
+     bm_range, bm_alt, basket, bm_class, pip_grid, pip_iterations) = eng
+    ds = weapon_kernels.decision_capability(
+        f, xp, cued, Pc, midcourse, q, reaction, fc_mask, cue_delay, track_update, assets, 1.0, thr, magazine,
+        launcher, enu_rot, reserved_for, reserve_hold, min_frac, max_target_speed, pk, max_speed, burn, drag,
+        max_flight, min_range, max_range, min_alt, max_alt, bm_range, bm_alt, basket, bm_class, pip_grid,
+        pip_iterations)
+    return ds[8].any()
+
+
 @njit(cache=True)
 def run_ticks(k, stage, n_conf, cfg, mph, buf, sense, det_ids, det_fl, opp, tsz, trk, fc, scan, idf, c2, sh,
-              n_shots):  # noqa: ANN001, ANN201, C901  # pragma: no cover - compiled
+              n_shots, eng, qs):  # noqa: ANN001, ANN201, C901  # pragma: no cover - compiled
     """Run ticks from ``(k, stage)`` until a need (module docstring) or the last tick.
 
     ``cfg``: the run's constants (:func:`iadsim.engine.run._loop_config`); ``mph`` the motion
@@ -86,17 +165,20 @@ def run_ticks(k, stage, n_conf, cfg, mph, buf, sense, det_ids, det_fl, opp, tsz,
     """
     (K, dt, q_every, m_compiled, one_call_sensing, cover_in_kernel, gnn_cv, has_net, has_engage, has_radars, has_fc,
      progress_on, quiet_ff, id_interval, id_due, afr, fr, ahs, hs, n_sites, n_units, n_types, decide_every,
-     all_layered, site_rule, lsa_batch, q, gate, prior_vel_var, conf_n, conf_m, drop_misses, k_factor, corr_gate, window_s) = cfg
+     all_layered, site_rule, lsa_batch, q, gate, prior_vel_var, conf_n, conf_m, drop_misses, k_factor, corr_gate, window_s,
+     cv_model, cpa_m, horizon_s) = cfg
     (sense_cols, scan_cols, meas_cols, dwell_cols, rcs, sense_rows, radar_st, radar_site, radar_rank, fc_update,
      fc_gain, fc_lost, sensor_st) = sense
     alive, confirmed, site, truth, tid, slot, x, P, t_s, protected, hits, misses = trk
     obj, row, radar, missed, dropped_at, last_dwell, reopen_at, was_confirmed, consumed, net_track = fc
     (scan_phase_s, revisit_s, remote, site_revisit, r_ecef, r_rot, r_lat, r_lon, r_alt, r_max_range, r_max_alt,
      r_min_el, r_boresight, r_half_width) = scan
-    (last_s, replies, silent, identity, site_iff_p, site_iff_mask, transponder_mask, iff_st, site_network, up) = idf
+    (last_s, replies, silent, identity, site_iff_p, site_iff_mask, transponder_mask, iff_st, site_network, up,
+     assets) = idf
     (has_launchers, l_rounds, l_ready_at, l_reload_n, l_fire_unit, l_itype, next_ready, delivered_at, update_s,
      fu_site, fu_roe, roe_table, fc_mask, engage_on_remote, layered_unit) = c2
     pending, assessed, t_assess, seq, t_int, shot_fu, shot_target = sh
+    q_all, st_all, qsz, q_rcs, no_pd, no_xs, no_ps, cutoff_m, terrain = qs
     pos, active, m_next = mph.pos, mph.active, mph.next_due
     no_b = np.zeros(0, np.bool_)
     _NO_I = np.zeros(0, np.int64)
@@ -179,9 +261,9 @@ def run_ticks(k, stage, n_conf, cfg, mph, buf, sense, det_ids, det_fl, opp, tsz,
                     alive, confirmed, size, site, tid, truth, obj, site_iff_p, site_iff_mask, transponder_mask, last_s,
                     replies, silent, identity, t, id_due, sweep, iff_st, afr, fr, ahs)
                 if conf.shape[0] and (rows.shape[0] or sweep):
-                    if km_mask.any():  # hostile kinematics read by the ladder (Python)
+                    if km_mask.any() and not cv_model:  # hostile kinematics of IMM tracks (Python)
                         return _out(k, S_ASSESS, IDENT_KM, n_conf, det_ids, det_fl, conf, rows, _NO_I, no_2, km_mask)
-                    kin = np.zeros(rows.shape[0], np.bool_)
+                    kin = hostile_kinematics_cv(rows, km_mask, x, P, t_s, t, q, assets, cpa_m, horizon_s)
                     em = c2_glue.identify_update(rows, conf, obj, kin, identity, replies, silent, afr, fr, ahs, hs,
                                                  has_net, site, net_track, site_network, up, n_sites)
                     for i in range(em.shape[0]):
@@ -207,7 +289,8 @@ def run_ticks(k, stage, n_conf, cfg, mph, buf, sense, det_ids, det_fl, opp, tsz,
                         ready_fu, fu_site, conf, site, obj, identity, fu_roe, roe_table, fc_mask, shot_fu,
                         shot_target, pending, assessed, n_shots, remote, engage_on_remote, has_net, site_rule and not has_net,
                         layered_unit, all_layered)
-                    if f.shape[0]:  # an engagement decision with candidates (Python)
+                    if f.shape[0] and (has_net or not cv_model or any_capable(
+                            f, rows, magazine, x, P, t_s, t, q, radar, obj, eng)):  # a decision with a capable pair (Python)
                         return _out(k, S_ARRIVE, ENGAGE, n_conf, det_ids, det_fl, f, rows, ready_fu, magazine, no_b)
         if stage == S_ARRIVE:
             stage = S_SAMPLE
@@ -219,14 +302,29 @@ def run_ticks(k, stage, n_conf, cfg, mph, buf, sense, det_ids, det_fl, opp, tsz,
         if stage == S_SAMPLE:
             stage = S_PROGRESS
             if has_radars and (k % q_every == 0 or k == K):
-                return _out(k, S_PROGRESS, SAMPLE, n_conf, det_ids, det_fl, _NO_I, _NO_I, _NO_I, no_2, no_b)
+                size = tsz[0]
+                nq, ns = qsz[0], qsz[1]
+                if terrain or not cv_model or ns + size > st_all.shape[0]:  # terrain Pd, IMM predictions, room (Python)
+                    return _out(k, S_PROGRESS, SAMPLE, n_conf, det_ids, det_fl, _NO_I, _NO_I, _NO_I, no_2, no_b)
+                own = np.empty(size if has_net else 0, np.bool_)  # the sites' own tracks (not remote rows)
+                for r in range(own.shape[0]):
+                    own[r] = not remote[r]
+                _, _, conf, _, n_bad = quality_phase.picture_sample(
+                    t, pos, active, q_rcs, *sense_cols, False, no_pd, radar_site, n_sites, alive, size, confirmed, has_net,
+                    own, site, tid, truth, x, P, t_s, q, False, no_xs, no_ps, cutoff_m, lsa_batch,
+                    q_all[nq : nq + n_sites], st_all[ns : ns + size])
+                if n_bad:  # a site for the batched GOSPA solver: the sample again in Python (over these rows)
+                    return _out(k, S_PROGRESS, SAMPLE, n_conf, det_ids, det_fl, _NO_I, _NO_I, _NO_I, no_2, no_b)
+                qsz[0] = nq + n_sites
+                qsz[1] = ns + conf.shape[0]
         if stage == S_PROGRESS:
             stage = S_QUIET
             if progress_on:
                 return _out(k, S_QUIET, PROGRESS, n_conf, det_ids, det_fl, _NO_I, _NO_I, _NO_I, no_2, no_b)
         if stage == S_QUIET:
             stage = S_END
-            if quiet_ff and m_next[0] == np.inf and not active.any():
+            if quiet_ff and m_next[0] == np.inf and not active.any() and (
+                    has_net or quiescent_arrays(alive, tsz[0], pending, assessed, n_shots, radar)):
                 return _out(k, S_END, QUIET, n_conf, det_ids, det_fl, _NO_I, _NO_I, _NO_I, no_2, no_b)
         k += 1
         stage = S_STATE
