@@ -306,6 +306,16 @@ def _run(world: World, streams: Any, progress: Progress | None) -> tuple[pa.Tabl
            classification.BALLISTIC_MISSILE, engagement._PIP_GRID, engagement._PIP_ITERATIONS)  # fmt: skip
     assets_c = np.ascontiguousarray(asset_ecef, np.float64).reshape(-1, 3)
     det_ids, det_fl, opp = np.zeros((4, 0), np.int64), np.zeros(0), np.zeros(0, np.int64)
+    scan = (scan_phase_s, revisit_s, site_revisit, radars.ecef_m, radars.enu_rot, radars.lat_rad, radars.lon_rad,
+            radars.alt_m, radars.max_range_m, radars.max_alt_m, radars.min_elevation_rad, radars.boresight_az_rad,
+            radars.half_width_az_rad)  # fmt: skip
+    idf = (ctx.site_iff_p, ctx.site_iff_mask, ctx.transponder_mask, ctx.iff_st,
+           world.networks.site_network if ns is not None else no_net[1], assets_c)  # fmt: skip
+    c2 = (*l_cols, next_ready, ns.nets.update_s if ns is not None else no_net[4], fu_site, ctx.fu_roe, iff.ROE_TABLE,
+          fus.fc_mask, fus.engage_on_remote if ns is not None and fus.engage_on_remote is not None else _NO_FLAGS,
+          layered_unit)  # fmt: skip
+    qs = (q_all, qsz, q_rcs, _NO_PD, _NO_XS, _NO_PS, float(sc.tracking.gospa_cutoff_m), radars.terrain is not None)
+    cs = tick_loop.run_columns((cfg, sense, scan, idf, c2, eng, qs))
     k, stage, n_conf = 1, tick_loop.S_STATE, 0
     while True:
         fcs.ensure(tracks.capacity)
@@ -316,20 +326,11 @@ def _run(world: World, streams: Any, progress: Progress | None) -> tuple[pa.Tabl
                tracks.t_s, tracks.protected, tracks.hits, tracks.misses)  # fmt: skip
         fcc = (fcs.obj, fcs.row, fcs.radar, fcs.missed, fcs.dropped_at, fcs.last_dwell, fcs.reopen_at,
                fcs.was_confirmed, fcs.consumed, fcs.net_track)  # fmt: skip
-        scan = (scan_phase_s, revisit_s, no_remote if ns is None else ns.remote, site_revisit, radars.ecef_m,
-                radars.enu_rot, radars.lat_rad, radars.lon_rad, radars.alt_m, radars.max_range_m, radars.max_alt_m,
-                radars.min_elevation_rad, radars.boresight_az_rad, radars.half_width_az_rad)  # fmt: skip
-        idf = (ids_.last_s, ids_.replies, ids_.silent, ids_.identity, ctx.site_iff_p, ctx.site_iff_mask,
-               ctx.transponder_mask, ctx.iff_st, *((world.networks.site_network, ns.up) if ns is not None else no_net[1:3]),
-               assets_c)  # fmt: skip
-        c2 = (*l_cols, next_ready, *((ns.delivered_at, ns.nets.update_s) if ns is not None else no_net[3:]), fu_site,
-              ctx.fu_roe, iff.ROE_TABLE, fus.fc_mask, fus.engage_on_remote if ns is not None and fus.engage_on_remote is not None
-              else _NO_FLAGS, layered_unit)  # fmt: skip
+        dyn = (ids_.last_s, ids_.replies, ids_.silent, ids_.identity,
+               *((ns.remote, ns.up, ns.delivered_at) if ns is not None else (no_remote, no_net[2], no_net[3])))  # fmt: skip
         sh = (shots.pending, shots.assessed, shots.t_assess, shots.seq, shots.t_int, shots.fu, shots.target)
         (k, stage, need, n_conf, det_ids, det_fl, a, b, c, d2, m, g) = tick_loop.run_ticks(
-            k, stage, n_conf, cfg, mph, log.buf, sense, det_ids, det_fl, opp, tsz, trk, fcc, scan, idf, c2, sh, shots.n,
-            eng, (q_all, st_all, qsz, q_rcs, _NO_PD, _NO_XS, _NO_PS, float(sc.tracking.gospa_cutoff_m),
-                  radars.terrain is not None))  # fmt: skip
+            k, stage, n_conf, cs, mph, log.buf, det_ids, det_fl, opp, tsz, trk, fcc, dyn, sh, shots.n, st_all)
         tracks.size, tracks._next_id = int(tsz[0]), int(tsz[1])
         if need == tick_loop.DONE:
             break
