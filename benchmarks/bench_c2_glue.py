@@ -10,6 +10,11 @@ summed over their calls from the tick loop), the Python function calls per tick 
 loop's own time (``_run`` tottime: compiled kernels called from the loop count there) and the
 engine wall time of an unprofiled warm run. cProfile inflates Python-heavy code more than
 compiled code: compare ratios measured back to back on the same machine.
+
+Since the tick loop became one compiled call (``engine/tick_loop.py``) the phases run inside it are
+invisible to cProfile (``_identify`` is gone; ``_engage`` and the others are called only at a need):
+this script measures the per-phase steps of the earlier Python loop, its recorded results stand for
+those; ``benchmarks/bench_campaign.py`` measures the current engine.
 """
 
 from __future__ import annotations

@@ -12,6 +12,11 @@ their whole subtree (the root and every function below it, numba dispatches incl
 shared with other blocks counted in proportion to the calls made on this block's behalf) per tick
 (ticks = calls of ``_identify``, one per tick run). Writes ``benchmarks/results/motion-phase.json``.
 cProfile times on a shared machine are pessimistic: compare ratios and call counts.
+
+Since the tick loop became one compiled call (``engine/tick_loop.py``) the phases run inside it are
+invisible to cProfile (``_identify`` is gone; ``_engage`` and the others are called only at a need):
+this script measures the per-phase steps of the earlier Python loop, its recorded results stand for
+those; ``benchmarks/bench_campaign.py`` measures the current engine.
 """
 
 from __future__ import annotations

@@ -6,6 +6,11 @@ turkey-2017-integrated and turkey-2017-standalone: one warm run, then REPS (defa
 less sensitive to other processes on a shared machine than wall time, though not immune) and
 ``RunResult.engine_wall_s`` (wall). Adds ``LABEL`` to ``OUT.json`` (other labels kept), so two
 code versions can be measured back to back, e.g. main via ``PYTHONPATH=<main checkout>/src``.
+
+Since the tick loop became one compiled call (``engine/tick_loop.py``) the phases run inside it are
+invisible to cProfile (``_identify`` is gone; ``_engage`` and the others are called only at a need):
+this script measures the per-phase steps of the earlier Python loop, its recorded results stand for
+those; ``benchmarks/bench_campaign.py`` measures the current engine.
 """
 
 from __future__ import annotations
