@@ -372,6 +372,33 @@ def assignment_rounds(problem: AssignmentProblem) -> np.ndarray:
     x : (W, T) int64
     """
     V, q, allowed, counts, ch, tmax = _kernel_args(problem)
+    if q.shape == (1, 1):  # one weapon type, one target (most engine cycles): the rounds in closed form
+        return _rounds_one(V, q, allowed, counts, ch, tmax)
+    return _rounds_general(problem, V, q, allowed, counts, ch, tmax)
+
+
+def _rounds_one(V: np.ndarray, q: np.ndarray, allowed: np.ndarray, counts: np.ndarray, ch: np.ndarray,
+                tmax: np.ndarray) -> np.ndarray:  # fmt: skip
+    """:func:`assignment_rounds` of a 1 × 1 instance without the linear assignments: each round
+    its one row gets the target while the pair is allowed, the type has rounds left, the target
+    is under its limit, a channel is free or already used, and the gain S p is positive (S ← S q);
+    the same numbers as the general rounds (tests/unit/c2/test_assignment_rounds.py)."""
+    x = np.zeros((1, 1), dtype=np.int64)
+    S = float(V[0])
+    qq = float(q[0, 0])
+    p = 1.0 - qq
+    rem = int(counts[0])
+    while (rem > 0 and allowed[0, 0] and x[0, 0] < tmax[0] and (x[0, 0] > 0 or 0 < ch[0])
+           and S * p > 0.0):  # fmt: skip
+        x[0, 0] += 1
+        rem -= 1
+        S *= qq
+    return x
+
+
+def _rounds_general(problem: AssignmentProblem, V: np.ndarray, q: np.ndarray, allowed: np.ndarray,
+                    counts: np.ndarray, ch: np.ndarray, tmax: np.ndarray) -> np.ndarray:  # fmt: skip
+    """:func:`assignment_rounds` of any instance (the rounds of linear assignment)."""
     W, T = q.shape
     x = np.zeros((W, T), dtype=np.int64)
     S = V.copy()

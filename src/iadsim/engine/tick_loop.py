@@ -274,9 +274,12 @@ def run_ticks(k, stage, n_conf, cs, mph, buf, det_ids, det_fl, opp, tsz, trk, fc
                 rank = det_ids[3].copy()
                 z = det_fl[6 * M : 9 * M].copy().reshape((M, 3))
                 R = det_fl[9 * M :].copy().reshape((M, 3, 3))
-                dt3 = np.empty(size0 if M else 0)
+                # Δt³ by NumPy's power, as TrackTable._step_gnn_cv takes it; gnn_cv_step reads it
+                # only for live rows (the rows it predicts), so a dead row's entry is left 0
+                dt3 = np.zeros(size0 if M else 0)
                 for r in range(dt3.shape[0]):
-                    dt3[r] = npmath.pow(t - t_s[r], 3.0)  # NumPy's power, as TrackTable._step_gnn_cv takes it
+                    if alive[r]:
+                        dt3[r] = npmath.pow(t - t_s[r], 3.0)
                 flag = np.zeros(alive.shape[0], np.int8)
                 status, size, next_id, a, n_round, ints, gd2 = track_kernels.gnn_cv_step(
                     t, det_site, det_threat, rank, z, R, opp, dt3, x, P, t_s, site, truth, tid, hits, misses, alive,
