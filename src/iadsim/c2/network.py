@@ -152,15 +152,8 @@ class NetworkState:
         On a quiet tick :func:`link_phase` changes nothing, :func:`fuse` returns at once and
         :meth:`delivery_due` is False, so the engine skips them (one test instead of three calls).
         """
-        if len(self.changes) and not t < self.changes[0] - 1e-9:  # link_phase's test
-            return False
-        if not t < self.next_fusion - 1e-9:  # fuse's test
-            return False
-        lim = t + 1e-9
-        for p in self.queue:  # delivery_due without the link test
-            if p.deliver_at <= lim:
-                return False
-        return True
+        a, b, c = quiet_times(self)  # next link-state bound (link_phase's test), fusion (fuse's), delivery
+        return bool(t < a - 1e-9 and t < b - 1e-9 and not c <= t + 1e-9)  # (the compiled tick loop's test too)
 
 
 def member_mask(nets: NetworkArrays, site: np.ndarray, up: np.ndarray) -> np.ndarray:
@@ -171,11 +164,18 @@ def member_mask(nets: NetworkArrays, site: np.ndarray, up: np.ndarray) -> np.nda
 
 def clear_own_updates(ns: NetworkState, tracks: TrackTable, t: float) -> None:
     """Remote rows updated by their site's own radars this tick become own tracks."""
-    _clear_own_updates(ns.remote, tracks.alive, tracks.t_s, tracks.size, float(t))
+    clear_own_rows(ns.remote, tracks.alive, tracks.t_s, tracks.size, float(t))
+
+
+def quiet_times(ns: NetworkState) -> np.ndarray:
+    """[next link-state bound, next fusion, next delivery] (s; +∞ none): :meth:`NetworkState.quiet`
+    at t ⇔ t < a − 10⁻⁹ ∧ t < b − 10⁻⁹ ∧ ¬(c ≤ t + 10⁻⁹), for the compiled tick loop."""
+    return np.array([float(ns.changes[0]) if len(ns.changes) else np.inf, float(ns.next_fusion),
+                     min((float(p.deliver_at) for p in ns.queue), default=np.inf)])  # fmt: skip
 
 
 @njit(cache=True)
-def _clear_own_updates(remote: np.ndarray, alive: np.ndarray, t_s: np.ndarray, n: int, t: float) -> None:  # pragma: no cover - compiled
+def clear_own_rows(remote: np.ndarray, alive: np.ndarray, t_s: np.ndarray, n: int, t: float) -> None:  # pragma: no cover - compiled
     """remote[ρ] ← False for the rows ρ < n alive and updated at t (t_ρ = t), in place."""
     for r in range(n):
         if remote[r] and alive[r] and t_s[r] == t:

@@ -315,11 +315,14 @@ def _run(world: World, streams: Any, progress: Progress | None) -> tuple[pa.Tabl
           fus.fc_mask, fus.engage_on_remote if ns is not None and fus.engage_on_remote is not None else _NO_FLAGS,
           layered_unit)  # fmt: skip
     qs = (q_all, qsz, q_rcs, _NO_PD, _NO_XS, _NO_PS, float(sc.tracking.gospa_cutoff_m), radars.terrain is not None)
-    cs = tick_loop.run_columns((cfg, sense, scan, idf, c2, eng, qs))
+    net_q = net_mod.quiet_times(ns) if ns is not None else np.full(3, np.inf)  # kept after each network phase
+    cs = tick_loop.run_columns((cfg, sense, scan, idf, c2, eng, qs, net_q))
     k, stage, n_conf = 1, tick_loop.S_STATE, 0
     while True:
         fcs.ensure(tracks.capacity)
         ctx.ids.ensure(fcs.cap)
+        if ns is not None:
+            ns.ensure(tracks.capacity)
         ids_ = ctx.ids
         tsz[0], tsz[1] = tracks.size, tracks._next_id
         trk = (tracks.alive, tracks.confirmed, tracks.site, tracks.truth, tracks.id, tracks.slot, tracks.x, tracks.P,
@@ -357,8 +360,9 @@ def _run(world: World, streams: Any, progress: Progress | None) -> tuple[pa.Tabl
             n_conf = _lsa_python(ctx, t, det_ids, det_fl, a, b, c, m.view(np.int8), g[0], g[1])
         elif need == tick_loop.RECOGNISE:  # an ambiguous correlation of a new track
             _recognise(ctx, a, t, b)
-        elif need == tick_loop.NETWORK:  # 3b network picture (c2/network.py)
+        elif need == tick_loop.NETWORK:  # 3b network picture (c2/network.py), on a tick that is not quiet
             _network_phase(ctx, t)
+            net_q[:] = net_mod.quiet_times(ns)
         elif need == tick_loop.IDENT_KM:  # identification that reads the hostile kinematics
             _identify_rows(ctx, t, a, b, m)
         elif need == tick_loop.ASSESS:  # kill assessments due

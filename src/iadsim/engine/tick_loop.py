@@ -20,7 +20,7 @@ stage   the work                                                                
 3       scan (:func:`iadsim.tracking.kernels.scan_phase`); IMM / terrain coverage     those
 4       track scan (:func:`iadsim.tracking.kernels.gnn_cv_step`, then
         :func:`~iadsim.tracking.kernels.scan_events`)                               grow / LSA / other / pool
-5       network picture                                                              with networks
+5       network picture (own updates: ``c2.network.clear_own_rows``)                 not quiet
 6       identification (:func:`iadsim.c2.iff.interrogate_kernel`, the hostile
         kinematics, :func:`iadsim.engine.c2_glue.identify_update`, ``Identified``)  IMM kinematics
 7       kill assessments due (:func:`~iadsim.engine.c2_glue.assessments_due`)         when due
@@ -49,6 +49,7 @@ from numba.experimental import structref
 from iadsim import npmath
 from iadsim.c2 import classification as _cls
 from iadsim.c2 import fire_control, iff
+from iadsim.c2 import network
 from iadsim.engine import c2_glue, eventbuf, motion_phase, quality_phase
 from iadsim.engine.events import REASON_CODE, EventKind
 from iadsim.sensors import scheduling
@@ -207,7 +208,7 @@ def run_ticks(k, stage, n_conf, cs, mph, buf, det_ids, det_fl, opp, tsz, trk, fc
     Returns ``(k, stage, need, n_conf, det_ids, det_fl, a, b, c, d2, m, (g1, g2))``: the tick and
     the stage to resume at after the need, and the need's arrays (``engine.run`` reads them per need).
     """
-    cfg, sense, scan, idf, c2, eng, qs = cs.cols
+    cfg, sense, scan, idf, c2, eng, qs, net_q = cs.cols
     (K, dt, q_every, m_compiled, one_call_sensing, cover_in_kernel, gnn_cv, has_net, has_engage, has_radars, has_fc,
      progress_on, quiet_ff, id_interval, id_due, afr, fr, ahs, hs, n_sites, n_units, n_types, decide_every,
      all_layered, site_rule, lsa_batch, q, gate, prior_vel_var, conf_n, conf_m, drop_misses, k_factor, corr_gate, window_s,
@@ -299,7 +300,12 @@ def run_ticks(k, stage, n_conf, cs, mph, buf, det_ids, det_fl, opp, tsz, trk, fc
                     return _out(k, S_NET, RECOGNISE, n_conf, det_ids, det_fl, initiated, pool, _NO_I, no_2, no_b)
         if stage == S_NET:
             stage = S_IDENT
+            # remote rows updated by their site's own radars this tick become own tracks; the rest
+            # of the network phase only where something can happen (c2.network.NetworkState.quiet
+            # on net_q = [next link-state bound, next fusion, next delivery], kept by the caller)
             if has_net:
+                network.clear_own_rows(remote, alive, t_s, tsz[0], t)
+            if has_net and not (t < net_q[0] - 1e-9 and t < net_q[1] - 1e-9 and not net_q[2] <= t + 1e-9):
                 return _out(k, S_IDENT, NETWORK, n_conf, det_ids, det_fl, _NO_I, _NO_I, _NO_I, no_2, no_b)
         if stage == S_IDENT:
             stage = S_ASSESS
