@@ -31,6 +31,7 @@ from iadsim.c2.fire_control import engageable_tracks_kernel
 from iadsim.c2.iff import _SCORE_TO_ID, SHARE_SCORE, _ladder_kernel, _share_kernel
 from iadsim.c2.network import distribution_keys_kernel, engageable_remote_kernel
 from iadsim.rng_kernels import next_double
+from iadsim.sensors import scheduling
 from iadsim.weapons.launchers import _tick_kernel
 
 __all__ = ["assessments_due", "arrivals_due", "engageable_rows", "release_idle", "draw_per_unit", "identify_update",
@@ -275,3 +276,50 @@ def ready_phase(has_launchers: bool, rounds: np.ndarray, ready_at_s: np.ndarray,
     conf = engageable_rows(alive, size, confirmed, misses, t_update, site_revisit, site, t, dt, obj, reopen_at,
                            networked, remote, site_network, up, delivered_at, update_s)  # fmt: skip
     return conf, ready[:nr], magazine, decision_due(t, dt, interval_s)
+
+
+@njit(cache=True)
+def supporting_radar_smooth(f: np.ndarray, fc_mask: np.ndarray, p_launch: np.ndarray, pip: np.ndarray,
+                            target_free: np.ndarray, guided_free: np.ndarray, r_ecef: np.ndarray, r_rot: np.ndarray,
+                            r_lat: np.ndarray, r_lon: np.ndarray, r_alt: np.ndarray, r_max_range: np.ndarray,
+                            r_max_alt: np.ndarray, r_min_el: np.ndarray, r_boresight: np.ndarray,
+                            r_half_width: np.ndarray, k_factor: float) -> np.ndarray:  # pragma: no cover - compiled  # fmt: skip
+    """:func:`iadsim.c2.fire_control.supporting_radar` on smooth Earth, one call: the (pair, radar)
+    candidates of each pair's unit (``fc_mask[f]``, row-major), kept where a target and a
+    guidance channel are free, then where the radar covers the pair's launch-time position
+    ``p_launch`` and then its PIP ``pip`` (:func:`iadsim.sensors.scheduling.pair_kernel`, per pair,
+    the coverage rule of ``pair_visibility``); the first such radar of each pair, −1 none."""
+    P = f.shape[0]
+    S = fc_mask.shape[1]
+    pi = np.empty(P * S, np.int64)
+    ri = np.empty(P * S, np.int64)
+    n = 0
+    for p in range(P):
+        for s in range(S):
+            if fc_mask[f[p], s] and target_free[p, s] > 0 and guided_free[p, s] > 0:
+                pi[n] = p
+                ri[n] = s
+                n += 1
+    out = np.full(P, -1, np.int64)
+    for look in range(2):
+        if n == 0:
+            break
+        pts = p_launch if look == 0 else pip
+        tgt = np.empty((n, 3))
+        for i in range(n):
+            tgt[i] = pts[pi[i]]
+        vis = scheduling.pair_kernel(r_ecef, r_rot, r_lat, r_lon, r_alt, r_max_range, r_max_alt, r_min_el,
+                                     r_boresight, r_half_width, k_factor, ri[:n].copy(), tgt)[9]
+        m = 0
+        for i in range(n):
+            if vis[i]:
+                pi[m] = pi[i]
+                ri[m] = ri[i]
+                m += 1
+        n = m
+    for i in range(n):
+        p = pi[i]
+        if out[p] < 0 or ri[i] < out[p]:
+            out[p] = ri[i]
+    return out
+

@@ -1278,6 +1278,14 @@ def _support_radar(world: World, f: np.ndarray, p_launch: np.ndarray, pip: np.nd
                    guided_free: np.ndarray) -> np.ndarray:  # fmt: skip
     """Fire-control radar supporting each pair (−1 none): :func:`iadsim.c2.fire_control.supporting_radar`."""
     radars = world.radars
+    if radars.terrain is None:  # smooth Earth: one compiled call (the same coverage kernel per pair)
+        c64 = np.ascontiguousarray
+        return c2_glue.supporting_radar_smooth(
+            c64(f, np.int64), world.fire_units.fc_mask, c64(p_launch, np.float64).reshape(-1, 3),
+            c64(pip, np.float64).reshape(-1, 3), c64(target_free, np.int64), c64(guided_free, np.int64),
+            radars.ecef_m, radars.enu_rot, radars.lat_rad, radars.lon_rad, radars.alt_m, radars.max_range_m,
+            radars.max_alt_m, radars.min_elevation_rad, radars.boresight_az_rad, radars.half_width_az_rad,
+            float(radars.k_factor))  # fmt: skip
     return fire_control.supporting_radar(
         f, world.fire_units.fc_mask,
         lambda pi, ri: scheduling.pair_visibility(radars, ri, p_launch[pi]),
