@@ -268,10 +268,17 @@ def _run(world: World, streams: Any, progress: Progress | None) -> tuple[pa.Tabl
         q_all[nq : nq + len(q)] = q
         st_all[n_st : n_st + len(st)] = st
         qsz[0], qsz[1] = nq + len(q), n_st + len(st)
+        if qsz[1] + tracks.size > len(st_all):  # room for the compiled loop's next sample (all table rows)
+            grown = np.zeros(max(2 * len(st_all), int(qsz[1]) + 2 * tracks.size), STATE_DTYPE)
+            grown[: qsz[1]] = st_all[: qsz[1]]
+            st_all = grown
 
     # phase 2 as one compiled call (scheduling.sensing_phase) on smooth Earth with CV tracks and
     # neither clutter nor a network; otherwise the step-by-step path below it (same kernels)
     one_call_sensing = S > 0 and radars.terrain is None and clutter <= 0 and ns is None and tracks.model == "cv"
+    # the same with networks (acquisition failures, cue dwells): tick_loop.network_sensing
+    net_sensing = (_NETWORK_SENSING_COMPILED and S > 0 and radars.terrain is None and clutter <= 0 and ns is not None
+                   and tracks.model == "cv")  # fmt: skip
     sense_rows = np.arange(S, dtype=np.int64)
     rcs_c = np.ascontiguousarray(th.rcs_m2, np.float64)
     fc_cols = ((np.ascontiguousarray(fcr.track_update_s, np.float64), np.ascontiguousarray(fcr.dwell_gain, np.float64),
@@ -289,7 +296,7 @@ def _run(world: World, streams: Any, progress: Progress | None) -> tuple[pa.Tabl
            decide_every, sc.fire_distribution == "layered", _SITE_RULE, int(tracks._lsa_batch), float(tracks.q),
            float(tracks.gate), float(tracks.prior_vel_var), int(tracks.n), int(tracks.m), int(tracks.drop_misses),
            k_factor, float(correlation.CORRELATION_GATE_D2), float(REACQUIRE_WINDOW_S), tracks.model == "cv",
-           float(spec.attack_cpa_km * 1000.0), float(spec.attack_horizon_s))  # fmt: skip
+           float(spec.attack_cpa_km * 1000.0), float(spec.attack_horizon_s), net_sensing)  # fmt: skip
     sense = (*scheduling.sensing_columns(radars), rcs_c, sense_rows, radar_st, radar_site, radar_rank, *fc_cols,
              ctx.sensor_st)  # (compiled for every configuration, called where one_call_sensing)  # fmt: skip
     fu_site = np.ascontiguousarray(fus.site_index, np.int64)
@@ -316,7 +323,8 @@ def _run(world: World, streams: Any, progress: Progress | None) -> tuple[pa.Tabl
           layered_unit)  # fmt: skip
     qs = (q_all, qsz, q_rcs, _NO_PD, _NO_XS, _NO_PS, float(sc.tracking.gospa_cutoff_m), radars.terrain is not None)
     net_q = net_mod.quiet_times(ns) if ns is not None else np.full(3, np.inf)  # kept after each network phase
-    cs = tick_loop.run_columns((cfg, sense, scan, idf, c2, eng, qs, net_q))
+    netc = (fcr.is_fc if fcr is not None else np.zeros(S, bool), ctx.cue_st)
+    cs = tick_loop.run_columns((cfg, sense, scan, idf, c2, eng, qs, net_q, netc))
     k, stage, n_conf = 1, tick_loop.S_STATE, 0
     while True:
         fcs.ensure(tracks.capacity)
@@ -330,7 +338,8 @@ def _run(world: World, streams: Any, progress: Progress | None) -> tuple[pa.Tabl
         fcc = (fcs.obj, fcs.row, fcs.radar, fcs.missed, fcs.dropped_at, fcs.last_dwell, fcs.reopen_at,
                fcs.was_confirmed, fcs.consumed, fcs.net_track)  # fmt: skip
         dyn = (ids_.last_s, ids_.replies, ids_.silent, ids_.identity,
-               *((ns.remote, ns.up, ns.delivered_at) if ns is not None else (no_remote, no_net[2], no_net[3])))  # fmt: skip
+               *((ns.remote, ns.up, ns.delivered_at, ns.acquire_by, ns.cue_at, ns.cue_last) if ns is not None
+                 else (no_remote, no_net[2], no_net[3], no_net[3], no_net[3], no_net[3])))  # fmt: skip
         sh = (shots.pending, shots.assessed, shots.t_assess, shots.seq, shots.t_int, shots.fu, shots.target)
         (k, stage, need, n_conf, det_ids, det_fl, a, b, c, d2, m, g) = tick_loop.run_ticks(
             k, stage, n_conf, cs, mph, log.buf, det_ids, det_fl, opp, tsz, trk, fcc, dyn, sh, shots.n, st_all)
@@ -347,6 +356,18 @@ def _run(world: World, streams: Any, progress: Progress | None) -> tuple[pa.Tabl
                 det = radar_mod.unpack_detections(det_ids, det_fl, t)
                 log.emit(EventKind.Detection, t, sensor=det.sensor, site=det_ids[2], threat=det.target,
                          range_m=det.range_m, x_m=det.z_ecef_m[:, 0], y_m=det.z_ecef_m[:, 1], z_m=det.z_ecef_m[:, 2])  # fmt: skip
+        elif need == tick_loop.SENSE_NET_LOST:  # with networks a dwell lost a target: its GuidanceLost rows,
+            lost = d2[1] != 0  # then the cue dwells (whose targets the loss frees), the merge and the rows
+            _lose_guidance(ctx, a[lost], d2[2][lost], t)
+            search = radar_mod.unpack_detections(det_ids, det_fl, t)
+            fdet = radar_mod.unpack_detections(b.reshape(2, -1), g[0], t)
+            cdet = net_mod.cue_dwells(ns, world, tracks, fcs.obj, fcs.radar >= 0, t, pos, active, ctx.cue_st)
+            fdet = radar_mod.Detections.concat(fdet, cdet) if len(cdet) else fdet
+            det = radar_mod.Detections.merge(search, fdet, N, True)
+            if len(det.sensor):
+                log.emit(EventKind.Detection, t, sensor=det.sensor, site=radar_site[det.sensor], threat=det.target,
+                         range_m=det.range_m, x_m=det.z_ecef_m[:, 0], y_m=det.z_ecef_m[:, 1], z_m=det.z_ecef_m[:, 2])  # fmt: skip
+            det_ids, det_fl = _pack_detections(det, radar_site, radar_rank)
         elif need == tick_loop.SENSE_PY:  # terrain, clutter, a network or the IMM: sensing step by step
             det_ids, det_fl = _sense_python(ctx, t, pos, active, clutter, has_fc, radar_st, radar_rank, radar_site)
         elif need == tick_loop.COVER_PY:  # the IMM's positions or terrain masking: coverage in Python
@@ -505,6 +526,10 @@ def _hand_back_streams(ctx: _Ctx) -> None:
 #: End the tick loop once the run is quiescent (:func:`_quiescent`); tests switch it off to check
 #: that the fast-forward changes nothing.
 _QUIET_FAST_FORWARD = True
+
+#: Sensing with networks in compiled code (tick_loop.network_sensing); a test switches it off to
+#: compare with the Python path (_sense_python), which must give the same events.
+_NETWORK_SENSING_COMPILED = True
 
 #: Fire-distribution rule (a) without a network (no threat another unit of the same site has
 #: rounds at) in the candidate kernel; a test switches it off to show the rule is real.

@@ -16,7 +16,8 @@ stage   the work                                                                
 ======  ==========================================================================  ======
 0       mover states without compiled tables (``motion.state_into``)                 always
 1       motion (:func:`iadsim.engine.motion_phase.motion_tick`)                     never
-2       sensing (:func:`iadsim.sensors.scheduling.sensing_phase`) or its Python path  lost / other
+2       sensing (:func:`iadsim.sensors.scheduling.sensing_phase`; with networks
+        :func:`network_sensing`) or its Python path                                 lost / other
 3       scan (:func:`iadsim.tracking.kernels.scan_phase`); IMM / terrain coverage     those
 4       track scan (:func:`iadsim.tracking.kernels.gnn_cv_step`, then
         :func:`~iadsim.tracking.kernels.scan_events`)                               grow / LSA / other / pool
@@ -52,6 +53,7 @@ from iadsim.c2 import fire_control, iff
 from iadsim.c2 import network
 from iadsim.engine import c2_glue, eventbuf, motion_phase, quality_phase
 from iadsim.engine.events import REASON_CODE, EventKind
+from iadsim.sensors import radar as radar_k
 from iadsim.sensors import scheduling
 from iadsim.tracking import kernels as track_kernels
 from iadsim.weapons import kernels as weapon_kernels
@@ -59,12 +61,16 @@ from iadsim.weapons.kernels import classify_tracks
 
 #: needs: what the caller does before calling again (the stage to resume at is returned with it)
 DONE, MOTION_PY, SENSE_PY, SENSE_LOST, COVER_PY, STEP_PY, GROW, LSA, RECOGNISE, NETWORK, IDENT_KM, ASSESS, ENGAGE, \
-    RESOLVE, SAMPLE, PROGRESS, QUIET = range(17)  # fmt: skip
+    RESOLVE, SAMPLE, PROGRESS, QUIET, SENSE_NET_LOST = range(18)  # fmt: skip
 #: stages (the table of the module docstring); END: the tick is over
 S_STATE, S_MOTION, S_SENSE, S_SCAN, S_STEP, S_NET, S_IDENT, S_ASSESS, S_READY, S_ARRIVE, S_SAMPLE, S_PROGRESS, \
     S_QUIET, S_END = range(14)  # fmt: skip
 
 _IDENTIFIED = int(EventKind.Identified)
+_DETECTION = int(EventKind.Detection)
+#: the loss reason of an engagement on a remote track not acquired by the seeker hand-over, as a
+#: dwell reason (engine.run._lose_guidance adds the base of the fire-control loss codes)
+_NOT_ACQUIRED_WHY = int(REASON_CODE["fc_not_acquired"]) - int(REASON_CODE["fc_out_of_coverage"])
 _ID_BASE = int(REASON_CODE["id_unknown"])
 
 
@@ -144,6 +150,180 @@ def hostile_kinematics_cv(rows, km_mask, x, P, t_s, t, q, assets, cpa_m, horizon
     return kin
 
 
+@njit(cache=True, error_model="numpy")
+def network_sensing(sense_cols, scan_cols, meas_cols, dwell_cols, t, dt, pos, rcs, active, radar_row, radar_st,
+                    radar_site, radar_rank, has_fc, fc_radar, last_dwell, fc_row, fc_obj, truth, update_s, trk_x, trk_t,
+                    trk_site, alive, size, gain_s, lost_after_s, fc_missed, sensor_st, remote, acquire_by, cue_at,
+                    cue_last, is_fc, cue_st, buf):  # noqa: ANN001, ANN201  # pragma: no cover - compiled
+    """Sensing of a tick with networks (smooth Earth, CV tracks, no clutter), as ``engine.run._sense_python``:
+
+    1. search looks (:func:`iadsim.sensors.radar.sense_kernel`, ``measured_kernel``);
+    2. the fire-control dwells due (:func:`iadsim.sensors.scheduling.dwell_plan`,
+       ``dwell_pass_kernel`` on the sensors stream), ``last_dwell ← t``, the loss rule of targets
+       engaged on a remote track (:func:`iadsim.c2.network.acquisition_failures`), ``fc_missed``;
+    3. with no target lost: the cue dwells at remote rows (:func:`iadsim.c2.network.cue_dwells`:
+       ``cue_candidates``, the coverage kernel, the first covering radar per row, ``cue_last ← t``,
+       grouped by site, ``dwell_kernel`` on each site's cue stream), concatenated after the
+       dwells; the one-echo merge with the search looks; one ``Detection`` row per detection.
+
+    Returns ``(ids, fl, obj, dd, lost, dwell ids, dwell fl)``: without a loss ``ids`` (4, M)
+    (sensor, target, site, rank) and ``fl`` (18·M,) are the tick's detections (rows emitted);
+    with a loss (``lost``: the caller cuts guidance, then runs the cue dwells, the merge and the
+    rows itself) ``ids`` (2, M), ``fl`` are the search looks' and the last two the dwells'.
+    """
+    no_vis = np.zeros(0, np.bool_)
+    ids, fl = radar_k.sense_kernel(
+        sense_cols[0], sense_cols[1], sense_cols[2], sense_cols[3], sense_cols[4], sense_cols[5], sense_cols[6],
+        sense_cols[7], sense_cols[8], sense_cols[9], sense_cols[10], sense_cols[11], sense_cols[12], sense_cols[13],
+        sense_cols[14], sense_cols[15], sense_cols[16], scan_cols[0], scan_cols[1], t, dt, pos, rcs, active, False,
+        np.zeros(0), radar_row, radar_st)
+    sr, sa, se, r_ecef, r_rot = meas_cols
+    f = radar_k.measured_kernel(ids, fl, sr, sa, se, r_ecef, r_rot)
+    c = dwell_cols
+    obj = np.zeros(0, np.int64)
+    dd = np.zeros((3, 0), np.int64)
+    dids = np.zeros((2, 0), np.int64)
+    df = np.zeros(0)
+    if has_fc:
+        plan = scheduling.dwell_plan(fc_radar, last_dwell, fc_row, truth, active, update_s, t, pos.shape[0])
+        D = plan.shape[1]
+        if D > 0:
+            obj = plan[0].copy()
+            xp = track_kernels.cv_positions_rows(trk_x, trk_t, plan[2].copy(), t)
+            before = np.empty(D, np.int64)
+            for d in range(D):
+                before[d] = fc_missed[obj[d]]
+            dd, dids, dfl = scheduling.dwell_pass_kernel(c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7], c[8], c[9],
+                                                         c[10], c[11], c[12], c[13], c[14], plan, xp, pos, rcs, gain_s,
+                                                         lost_after_s, before, False, no_vis, sensor_st)
+            n_lost = 0
+            for d in range(D):
+                o = obj[d]
+                last_dwell[o] = t
+                r = fc_row[o]
+                on_remote = r >= 0 and remote[r] and np.isfinite(acquire_by[o])
+                waiting = on_remote and t < acquire_by[o]
+                late = on_remote and not waiting
+                lost = (dd[1, d] != 0 and not waiting) or late
+                if waiting:
+                    dd[0, d] = 0
+                if late:
+                    dd[2, d] = _NOT_ACQUIRED_WHY
+                dd[1, d] = 1 if lost else 0
+                n_lost += dd[1, d]
+                fc_missed[o] = dd[0, d]
+            if dids.shape[1] > 0:
+                df = radar_k.measured_kernel(dids, dfl, sr, sa, se, r_ecef, r_rot)
+            if n_lost:
+                return ids, f, obj, dd, True, dids, df
+    # cue dwells at the remote rows (c2.network.cue_dwells)
+    cids = np.zeros((2, 0), np.int64)
+    cf = np.zeros(0)
+    if has_fc:
+        nr = 0
+        rows = np.empty(size, np.int64)
+        for r in range(size):
+            if remote[r] and alive[r]:
+                rows[nr] = r
+                nr += 1
+        rows = rows[:nr]
+        if nr:
+            held = np.empty(fc_radar.shape[0], np.bool_)
+            for o in range(held.shape[0]):
+                held[o] = fc_radar[o] >= 0
+            o_rows = np.empty(nr, np.int64)
+            for i in range(nr):
+                o_rows[i] = fc_obj[rows[i]]
+            rows, cobj, pr, ri, u, inv = network.cue_candidates(rows, o_rows, held, cue_at, cue_last, trk_site, trk_x,
+                                                                trk_t, radar_site, is_fc, update_s, c[0], c[5], t)
+            if pr.shape[0]:
+                xu = track_kernels.cv_positions_rows(trk_x, trk_t, rows[u].copy(), t)
+                xq = np.empty((pr.shape[0], 3))
+                for i in range(pr.shape[0]):
+                    xq[i] = xu[inv[i]]
+                vis = scheduling.pair_kernel(c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7], c[8], c[9], c[10], ri, xq)[9]
+                keep = np.zeros(pr.shape[0], np.bool_)
+                last = -1
+                for i in range(pr.shape[0]):  # covered, and the first covering radar of the row's site
+                    if vis[i] and pr[i] != last:
+                        keep[i] = True
+                        last = pr[i]
+                    elif vis[i]:
+                        last = pr[i]
+                kk = np.flatnonzero(keep)
+                n = kk.shape[0]
+                if n:
+                    cri = np.empty(n, np.int64)
+                    ctr = np.empty(n, np.int64)
+                    look = np.empty((n, 3))
+                    present = np.empty(n, np.bool_)
+                    csite = np.empty(n, np.int64)
+                    for q in range(n):
+                        i = kk[q]
+                        r = rows[pr[i]]
+                        cri[q] = ri[i]
+                        tr = truth[r]
+                        ctr[q] = tr
+                        present[q] = tr >= 0 and active[max(tr, 0)]
+                        for a in range(3):
+                            look[q, a] = pos[max(tr, 0), a] if present[q] else xq[i, a]
+                        cue_last[cobj[pr[i]]] = t
+                        csite[q] = trk_site[r]
+                    if n > 1:  # grouped by site (stable): each site's dwells draw from its own stream
+                        o = np.argsort(csite, kind="mergesort")
+                        cri, ctr, look, present, csite = cri[o], ctr[o], look[o], present[o], csite[o]
+                    crcs = np.empty(n)
+                    cgain = np.empty(n)
+                    for q in range(n):
+                        crcs[q] = rcs[max(ctr[q], 0)]
+                        cgain[q] = gain_s[cri[q]]
+                    _, _, kd, noise, num, den, r0 = scheduling.dwell_kernel(
+                        c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7], c[8], c[9], c[10], c[11], c[12], c[13], c[14],
+                        cri, look, crcs, present, cgain, False, no_vis, csite, cue_st)
+                    m = kd.shape[0]
+                    if m:
+                        cids = np.empty((2, m), np.int64)
+                        cfl = np.empty(8 * m)
+                        for j in range(m):
+                            cids[0, j], cids[1, j] = cri[kd[j]], ctr[kd[j]]
+                            cfl[j], cfl[m + j], cfl[2 * m + j], cfl[3 * m + j] = num[j], num[m + j], den[j], den[m + j]
+                            cfl[4 * m + j] = r0[j]
+                            for a in range(3):
+                                cfl[5 * m + 3 * j + a] = noise[j, a]
+                        cf = radar_k.measured_kernel(cids, cfl, sr, sa, se, r_ecef, r_rot)
+    # the dwells then the cues (concatenated), merged with the search looks (one echo)
+    if cids.shape[1]:
+        if dids.shape[1]:
+            dids, df = _merge(dids, df, cids, cf, 0, False)
+        else:
+            dids, df = cids, cf
+    if dids.shape[1]:
+        if ids.shape[1] == 0:
+            ids, f = dids, df
+        else:
+            ids, f = _merge(ids, f, dids, df, pos.shape[0], True)
+    m = ids.shape[1]
+    out = np.empty((4, m), np.int64)
+    for j in range(m):
+        s = ids[0, j]
+        out[0, j], out[1, j], out[2, j], out[3, j] = s, ids[1, j], radar_site[s], radar_rank[s]
+    for j in range(m):
+        eventbuf.emit(buf, _DETECTION, t, threat=out[1, j], site=out[2, j], sensor=out[0, j], range_m=f[j],
+                      x_m=f[6 * m + 3 * j], y_m=f[6 * m + 3 * j + 1], z_m=f[6 * m + 3 * j + 2])
+    return out, f, obj, dd, False, dids, df
+
+
+@njit(cache=True)
+def _merge(a_ids, a, b_ids, b, n_targets, one_echo):  # noqa: ANN001, ANN202  # pragma: no cover - compiled
+    """:func:`iadsim.sensors.radar.merge_kernel` on two packed detection sets (ids (≥ 2, M), fl (18·M,))."""
+    ma, mb = a_ids.shape[1], b_ids.shape[1]
+    return radar_k.merge_kernel(a_ids[0].copy(), a_ids[1].copy(), a[:ma], a[ma : 2 * ma], a[2 * ma : 3 * ma],
+                                a[3 * ma : 6 * ma].reshape(ma, 3), a[6 * ma : 9 * ma].reshape(ma, 3),
+                                a[9 * ma :].reshape(ma, 3, 3), b_ids[0].copy(), b_ids[1].copy(), b[:mb],
+                                b[mb : 2 * mb], b[2 * mb : 3 * mb], b[3 * mb : 6 * mb].reshape(mb, 3),
+                                b[6 * mb : 9 * mb].reshape(mb, 3), b[9 * mb :].reshape(mb, 3, 3), n_targets, one_echo)
+
+
 @njit(cache=True)
 def quiescent_arrays(alive, size, pending, assessed, n_shots, fc_radar):  # noqa: ANN001, ANN201  # pragma: no cover - compiled
     """The arrays' part of ``engine.run._quiescent``: no live track, no round in flight or
@@ -161,12 +341,13 @@ def quiescent_arrays(alive, size, pending, assessed, n_shots, fc_radar):  # noqa
 
 
 @njit(cache=True)
-def any_capable(f, rows, magazine, x, P, t_s, t, q, fc_radar, obj, eng):  # noqa: ANN001, ANN201  # pragma: no cover - compiled
+def any_capable(f, rows, magazine, x, P, t_s, t, q, fc_radar, obj, eng, remote, networked):  # noqa: ANN001, ANN201  # pragma: no cover - compiled
     """Whether any candidate pair (unit ``f``, track row ``rows``) has a capable interceptor type
-    (no network, CV tracks): the CV prediction to ``t`` and the capability rules of
+    (CV tracks): the CV prediction to ``t`` and the capability rules of
     :func:`iadsim.weapons.engagement.decision_capability` (``eng``: its columns,
     ``engine.run._run``), as ``engine.run._engage`` computes them; when none is, the decision
-    cycle ends there (``_engage`` returns at the same test)."""
+    cycle ends there (``_engage`` returns at the same test: with networks its filters before it
+    only remove pairs and change nothing, and capability is per pair)."""
     n = rows.shape[0]
     dt = np.empty(n)
     dt3 = np.empty(n)
@@ -174,7 +355,8 @@ def any_capable(f, rows, magazine, x, P, t_s, t, q, fc_radar, obj, eng):  # noqa
     for i in range(n):
         dt[i] = t - t_s[rows[i]]
         dt3[i] = npmath.pow(dt[i], 3.0)
-        cued[i] = fc_radar[obj[rows[i]]] < 0  # not yet held by a fire-control radar (no remote track)
+        # not yet held by a fire-control radar (a remote track is acquired in flight: not cued)
+        cued[i] = fc_radar[obj[rows[i]]] < 0 and not (networked and remote[rows[i]])
     xp, Pc = track_kernels.cv_predict_rows(x, P, rows, dt, dt3, q)
     (midcourse, reaction, fc_mask, cue_delay, track_update, assets, thr, launcher, enu_rot, reserved_for, reserve_hold,
      min_frac, max_target_speed, pk, max_speed, burn, drag, max_flight, min_range, max_range, min_alt, max_alt,
@@ -208,16 +390,17 @@ def run_ticks(k, stage, n_conf, cs, mph, buf, det_ids, det_fl, opp, tsz, trk, fc
     Returns ``(k, stage, need, n_conf, det_ids, det_fl, a, b, c, d2, m, (g1, g2))``: the tick and
     the stage to resume at after the need, and the need's arrays (``engine.run`` reads them per need).
     """
-    cfg, sense, scan, idf, c2, eng, qs, net_q = cs.cols
+    cfg, sense, scan, idf, c2, eng, qs, net_q, netc = cs.cols
+    is_fc, cue_st = netc
     (K, dt, q_every, m_compiled, one_call_sensing, cover_in_kernel, gnn_cv, has_net, has_engage, has_radars, has_fc,
      progress_on, quiet_ff, id_interval, id_due, afr, fr, ahs, hs, n_sites, n_units, n_types, decide_every,
      all_layered, site_rule, lsa_batch, q, gate, prior_vel_var, conf_n, conf_m, drop_misses, k_factor, corr_gate, window_s,
-     cv_model, cpa_m, horizon_s) = cfg
+     cv_model, cpa_m, horizon_s, net_sensing) = cfg
     (sense_cols, scan_cols, meas_cols, dwell_cols, rcs, sense_rows, radar_st, radar_site, radar_rank, fc_update,
      fc_gain, fc_lost, sensor_st) = sense
     alive, confirmed, site, truth, tid, slot, x, P, t_s, protected, hits, misses = trk
     obj, row, radar, missed, dropped_at, last_dwell, reopen_at, was_confirmed, consumed, net_track = fc
-    last_s, replies, silent, identity, remote, up, delivered_at = dyn
+    last_s, replies, silent, identity, remote, up, delivered_at, acquire_by, cue_at, cue_last = dyn
     (scan_phase_s, revisit_s, site_revisit, r_ecef, r_rot, r_lat, r_lon, r_alt, r_max_range, r_max_alt,
      r_min_el, r_boresight, r_half_width) = scan
     site_iff_p, site_iff_mask, transponder_mask, iff_st, site_network, assets = idf
@@ -242,6 +425,16 @@ def run_ticks(k, stage, n_conf, cs, mph, buf, det_ids, det_fl, opp, tsz, trk, fc
             motion_phase.motion_tick(t, mph, buf)
             n_conf = 0
             stage = S_SENSE
+        if stage == S_SENSE and net_sensing:  # with networks: search, dwells, acquisition, cue dwells
+            stage = S_SCAN
+            ids_n, fl_n, d_obj, d_dd, lost_n, dids, dfl = network_sensing(
+                sense_cols, scan_cols, meas_cols, dwell_cols, t, dt, pos, rcs, active, sense_rows, radar_st, radar_site,
+                radar_rank, has_fc, radar, last_dwell, row, obj, truth, fc_update, x, t_s, site, alive, tsz[0], fc_gain,
+                fc_lost, missed, sensor_st, remote, acquire_by, cue_at, cue_last, is_fc, cue_st, buf)
+            if lost_n:  # a dwell lost a target: GuidanceLost rows, then the cue dwells and the rows (Python)
+                return _out(k, S_SCAN, SENSE_NET_LOST, n_conf, ids_n, fl_n, d_obj, dids.ravel().copy(), _NO_I, d_dd,
+                            no_b, (dfl, np.zeros(0)))
+            det_ids, det_fl = ids_n, fl_n
         if stage == S_SENSE:
             if not one_call_sensing:
                 return _out(k, S_SCAN, SENSE_PY, n_conf, det_ids, det_fl, _NO_I, _NO_I, _NO_I, no_2, no_b)
@@ -346,8 +539,8 @@ def run_ticks(k, stage, n_conf, cs, mph, buf, det_ids, det_fl, opp, tsz, trk, fc
                         ready_fu, fu_site, conf, site, obj, identity, fu_roe, roe_table, fc_mask, shot_fu,
                         shot_target, pending, assessed, n_shots, remote, engage_on_remote, has_net, site_rule and not has_net,
                         layered_unit, all_layered)
-                    if f.shape[0] and (has_net or not cv_model or any_capable(
-                            f, rows, magazine, x, P, t_s, t, q, radar, obj, eng)):  # a decision with a capable pair (Python)
+                    if f.shape[0] and (not cv_model or any_capable(
+                            f, rows, magazine, x, P, t_s, t, q, radar, obj, eng, remote, has_net)):  # a decision with a capable pair (Python)
                         return _out(k, S_ARRIVE, ENGAGE, n_conf, det_ids, det_fl, f, rows, ready_fu, magazine, no_b)
         if stage == S_ARRIVE:
             stage = S_SAMPLE
@@ -380,8 +573,8 @@ def run_ticks(k, stage, n_conf, cs, mph, buf, det_ids, det_fl, opp, tsz, trk, fc
                 return _out(k, S_QUIET, PROGRESS, n_conf, det_ids, det_fl, _NO_I, _NO_I, _NO_I, no_2, no_b)
         if stage == S_QUIET:
             stage = S_END
-            if quiet_ff and m_next[0] == np.inf and not active.any() and (
-                    has_net or quiescent_arrays(alive, tsz[0], pending, assessed, n_shots, radar)):
+            if quiet_ff and m_next[0] == np.inf and not active.any() and quiescent_arrays(
+                    alive, tsz[0], pending, assessed, n_shots, radar):  # (the network part: engine.run._quiescent)
                 return _out(k, S_END, QUIET, n_conf, det_ids, det_fl, _NO_I, _NO_I, _NO_I, no_2, no_b)
         k += 1
         stage = S_STATE
