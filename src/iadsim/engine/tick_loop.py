@@ -185,17 +185,10 @@ def network_sensing(sense_cols, scan_cols, meas_cols, dwell_cols, t, dt, pos, rc
     dids = np.zeros((2, 0), np.int64)
     df = np.zeros(0)
     if has_fc:
-        plan = scheduling.dwell_plan(fc_radar, last_dwell, fc_row, truth, active, update_s, t, pos.shape[0])
-        D = plan.shape[1]
+        obj, dd, dids, dfl = scheduling.due_dwells(c, fc_radar, last_dwell, fc_row, truth, active, update_s, t, pos,
+                                                   trk_x, trk_t, rcs, gain_s, lost_after_s, fc_missed, sensor_st)
+        D = obj.shape[0]
         if D > 0:
-            obj = plan[0].copy()
-            xp = track_kernels.cv_positions_rows(trk_x, trk_t, plan[2].copy(), t)
-            before = np.empty(D, np.int64)
-            for d in range(D):
-                before[d] = fc_missed[obj[d]]
-            dd, dids, dfl = scheduling.dwell_pass_kernel(c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7], c[8], c[9],
-                                                         c[10], c[11], c[12], c[13], c[14], plan, xp, pos, rcs, gain_s,
-                                                         lost_after_s, before, False, no_vis, sensor_st)
             n_lost = 0
             for d in range(D):
                 o = obj[d]
@@ -280,16 +273,8 @@ def network_sensing(sense_cols, scan_cols, meas_cols, dwell_cols, t, dt, pos, rc
                     _, _, kd, noise, num, den, r0 = scheduling.dwell_kernel(
                         c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7], c[8], c[9], c[10], c[11], c[12], c[13], c[14],
                         cri, look, crcs, present, cgain, False, no_vis, csite, cue_st)
-                    m = kd.shape[0]
-                    if m:
-                        cids = np.empty((2, m), np.int64)
-                        cfl = np.empty(8 * m)
-                        for j in range(m):
-                            cids[0, j], cids[1, j] = cri[kd[j]], ctr[kd[j]]
-                            cfl[j], cfl[m + j], cfl[2 * m + j], cfl[3 * m + j] = num[j], num[m + j], den[j], den[m + j]
-                            cfl[4 * m + j] = r0[j]
-                            for a in range(3):
-                                cfl[5 * m + 3 * j + a] = noise[j, a]
+                    if kd.shape[0]:
+                        cids, cfl = scheduling.pack_dwell_detections(cri, ctr, kd, num, den, r0, noise)
                         cf = radar_k.measured_kernel(cids, cfl, sr, sa, se, r_ecef, r_rot)
     # the dwells then the cues (concatenated), merged with the search looks (one echo)
     if cids.shape[1]:

@@ -500,16 +500,26 @@ def dwell_pass_kernel(ecef_m: np.ndarray, enu_rot: np.ndarray, lat_rad: np.ndarr
     for d in range(D):
         missed, lost, why = loss_rule(vis[d], det[d], missed_before[d], lost_after_s[rr[d]])
         dd[0, d], dd[1, d], dd[2, d] = missed, 1 if lost else 0, why
+    ids, fl = pack_dwell_detections(rr, tr, k, num, den, r0, noise)
+    return dd, ids, fl
+
+
+@njit(cache=True)
+def pack_dwell_detections(radar: np.ndarray, target: np.ndarray, k: np.ndarray, num: np.ndarray, den: np.ndarray,
+                          r0: np.ndarray, noise: np.ndarray) -> tuple:  # pragma: no cover - compiled  # fmt: skip
+    """The M = len(k) detections of :func:`dwell_kernel` (dwells ``k`` of the pairs ``radar``,
+    ``target``) packed as :func:`iadsim.sensors.radar.sense_kernel` packs its own: ids (2, M) radar,
+    object; fl (8M,) num (2M) | den (2M) | range (M) | noise (M, 3)."""
     m = k.shape[0]
     ids = np.empty((2, m), np.int64)
     fl = np.empty(8 * m)
     for j in range(m):
-        ids[0, j], ids[1, j] = rr[k[j]], tr[k[j]]
+        ids[0, j], ids[1, j] = radar[k[j]], target[k[j]]
         fl[j], fl[m + j], fl[2 * m + j], fl[3 * m + j] = num[j], num[m + j], den[j], den[m + j]
         fl[4 * m + j] = r0[j]
         for c in range(3):
             fl[5 * m + 3 * j + c] = noise[j, c]
-    return dd, ids, fl
+    return ids, fl
 
 
 def dwell_pass(radars: RadarArrays, plan: np.ndarray, xp: np.ndarray, pos: np.ndarray, rcs_m2: np.ndarray, gain_s: np.ndarray, lost_after_s: np.ndarray,
@@ -553,6 +563,30 @@ _NO_ALT = np.zeros(0)
 
 
 @njit(cache=True, error_model="numpy")
+def due_dwells(dwell_cols: tuple, fc_radar: np.ndarray, last_dwell: np.ndarray, fc_row: np.ndarray, truth: np.ndarray,
+               active: np.ndarray, update_s: np.ndarray, t_s: float, pos: np.ndarray, trk_x: np.ndarray,
+               trk_t: np.ndarray, rcs: np.ndarray, gain_s: np.ndarray, lost_after_s: np.ndarray, fc_missed: np.ndarray,
+               sensor_st: np.ndarray) -> tuple:  # pragma: no cover - compiled  # fmt: skip
+    """The fire-control dwells due at ``t_s`` (CV tracks, smooth Earth): :func:`dwell_plan`, the tracks'
+    CV predicted positions, :func:`dwell_pass_kernel` (draws on ``sensor_st``) on each object's
+    missed-dwell count before. Nothing is written. Returns ``(obj (D,), dd (3, D), ids (2, M), fl (8M,))``."""
+    plan = dwell_plan(fc_radar, last_dwell, fc_row, truth, active, update_s, t_s, pos.shape[0])
+    D = plan.shape[1]
+    if D == 0:
+        return np.zeros(0, np.int64), np.zeros((3, 0), np.int64), np.zeros((2, 0), np.int64), np.zeros(0)
+    obj = plan[0].copy()
+    xp = _track_kernels.cv_positions_rows(trk_x, trk_t, plan[2].copy(), t_s)
+    before = np.empty(D, np.int64)
+    for d in range(D):
+        before[d] = fc_missed[obj[d]]
+    c = dwell_cols
+    dd, dids, dfl = dwell_pass_kernel(c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7], c[8], c[9], c[10], c[11], c[12],
+                                      c[13], c[14], plan, xp, pos, rcs, gain_s, lost_after_s, before, False, _NO_VIS,
+                                      sensor_st)  # fmt: skip
+    return obj, dd, dids, dfl
+
+
+@njit(cache=True, error_model="numpy")
 def sensing_phase(sense_cols: tuple, scan_cols: tuple, meas_cols: tuple, dwell_cols: tuple, t_s: float, dt_s: float,
                   pos: np.ndarray, rcs_search: np.ndarray, rcs_dwell: np.ndarray, active: np.ndarray,
                   radar_row: np.ndarray, radar_st: np.ndarray, radar_site: np.ndarray, radar_rank: np.ndarray,
@@ -588,18 +622,10 @@ def sensing_phase(sense_cols: tuple, scan_cols: tuple, meas_cols: tuple, dwell_c
     obj = np.zeros(0, np.int64)
     dd = np.zeros((3, 0), np.int64)
     if do_dwells:
-        plan = dwell_plan(fc_radar, last_dwell, fc_row, truth, active, update_s, t_s, pos.shape[0])
-        D = plan.shape[1]
+        obj, dd, dids, dfl = due_dwells(dwell_cols, fc_radar, last_dwell, fc_row, truth, active, update_s, t_s, pos,
+                                        trk_x, trk_t, rcs_dwell, gain_s, lost_after_s, fc_missed, sensor_st)  # fmt: skip
+        D = obj.shape[0]
         if D > 0:
-            obj = plan[0].copy()
-            xp = _track_kernels.cv_positions_rows(trk_x, trk_t, plan[2].copy(), t_s)
-            before = np.empty(D, np.int64)
-            for d in range(D):
-                before[d] = fc_missed[obj[d]]
-            c = dwell_cols
-            dd, dids, dfl = dwell_pass_kernel(c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7], c[8], c[9], c[10], c[11],
-                                              c[12], c[13], c[14], plan, xp, pos, rcs_dwell, gain_s, lost_after_s,
-                                              before, False, _NO_VIS, sensor_st)  # fmt: skip
             for d in range(D):
                 last_dwell[obj[d]] = t_s
                 fc_missed[obj[d]] = dd[0, d]

@@ -16,18 +16,24 @@ def _events(res: object) -> object:
     return res.events.to_pandas()  # type: ignore[attr-defined]
 
 
-def test_quiet_ticks_stay_in_compiled_code(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Most ticks of the bundled raid need nothing from Python: far fewer loop calls than ticks,
-    and each call that hands back names a need the Python side handles."""
-    calls: list[int] = []
+def _needs(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """The need of every return of the compiled loop from now on (the real loop, recorded)."""
+    needs: list[int] = []
     real = tick_loop.run_ticks
 
     def counting(*a):  # noqa: ANN002, ANN202
         out = real(*a)
-        calls.append(int(out[2]))
+        needs.append(int(out[2]))
         return out
 
     monkeypatch.setattr(tick_loop, "run_ticks", counting)
+    return needs
+
+
+def test_quiet_ticks_stay_in_compiled_code(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Most ticks of the bundled raid need nothing from Python: far fewer loop calls than ticks,
+    and each call that hands back names a need the Python side handles."""
+    calls = _needs(monkeypatch)
     res = simulate("turkey-2017", seed=2017)
     ticks = int(np.max(np.asarray(res.events.column("time_s")))) // int(res.world.dt_s)
     assert calls[-1] in (tick_loop.DONE, tick_loop.QUIET)
@@ -59,15 +65,7 @@ def test_network_sensing_in_the_loop_is_the_python_path(monkeypatch: pytest.Monk
     """Sensing with networks in compiled code (search looks, dwells, the remote-track acquisition
     rule, cue dwells, the merge) gives the events of the step-by-step Python path, guidance
     losses (handed back mid-phase) included."""
-    needs: list[int] = []
-    real = tick_loop.run_ticks
-
-    def counting(*a):  # noqa: ANN002, ANN202
-        out = real(*a)
-        needs.append(int(out[2]))
-        return out
-
-    monkeypatch.setattr(tick_loop, "run_ticks", counting)
+    needs = _needs(monkeypatch)
     compiled = simulate(name, seed=seed)
     assert tick_loop.SENSE_NET_LOST in needs and tick_loop.SENSE_PY not in needs
     monkeypatch.setattr(run_mod, "_NETWORK_SENSING_COMPILED", False)
