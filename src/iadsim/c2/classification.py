@@ -31,6 +31,7 @@ assessed as an aircraft. The thresholds are documented modelling assumptions, no
 from __future__ import annotations
 
 import numpy as np
+from numba import njit
 
 from iadsim.scenario.schema import THREAT_CLASSES
 from iadsim.weapons.kernels import classify_tracks
@@ -63,10 +64,16 @@ def classify(pos_ecef_m: np.ndarray, vel_ecef_mps: np.ndarray) -> np.ndarray:
     """
     p = np.ascontiguousarray(pos_ecef_m, float).reshape(-1, 3)
     v = np.ascontiguousarray(vel_ecef_mps, float).reshape(-1, 3)
-    # the rule table of classify_kinematics, compiled (weapons/kernels.py), with the geodetic
-    # height and up direction of iadsim.geo.frames.ecef_to_geodetic
+    return classify_kernel(p, v)
+
+
+@njit(cache=True)
+def classify_kernel(p: np.ndarray, v: np.ndarray) -> np.ndarray:  # pragma: no cover - compiled
+    """:func:`classify` of (P, 3) contiguous estimates, compiled (also called by the engine's tick loop):
+    the rule table of classify_kinematics (weapons/kernels.classify_tracks), with the geodetic
+    height and up direction of iadsim.geo.frames.ecef_to_geodetic."""
     return classify_tracks(p, v, BALLISTIC_MIN_SPEED_MPS, BALLISTIC_MIN_ALT_M, BALLISTIC_MAX_VUP_MPS,
-                           DRONE_MAX_SPEED_MPS, CRUISE_MAX_SPEED_MPS, CRUISE_MAX_ALT_M)  # fmt: skip
+                           DRONE_MAX_SPEED_MPS, CRUISE_MAX_SPEED_MPS, CRUISE_MAX_ALT_M)
 
 
 def classify_kinematics(speed_mps: np.ndarray, alt_m: np.ndarray, v_up_mps: np.ndarray) -> np.ndarray:

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from numba import njit
 
-from iadsim.arrayops import isin_small, sort_rows_by2
+from iadsim.arrayops import sort_rows_by2
 from iadsim.rng_kernels import next_double
 
 UNKNOWN, ASSUMED_FRIEND, ASSUMED_HOSTILE, FRIEND, HOSTILE = 0, 1, 2, 3, 4
@@ -122,12 +122,24 @@ def hostile_kinematics(p_m: np.ndarray, v_mps: np.ndarray, assessed_class: np.nd
     -------
     (n,) bool.
     """
-    missile = isin_small(np.asarray(assessed_class), MISSILE_CLASSES)
-    if len(asset_ecef_m) == 0 or len(p_m) == 0:
-        return missile
     c = np.ascontiguousarray
-    return missile | _attack_profile(c(p_m, float), c(v_mps, float), c(asset_ecef_m, float).reshape(-1, 3),
+    return hostile_kinematics_kernel(c(p_m, float).reshape(-1, 3), c(v_mps, float).reshape(-1, 3),
+                                     c(assessed_class, np.int64).reshape(-1), c(asset_ecef_m, float).reshape(-1, 3),
                                      float(cpa_m), float(horizon_s))  # fmt: skip
+
+
+@njit(cache=True)
+def hostile_kinematics_kernel(p: np.ndarray, v: np.ndarray, assessed_class: np.ndarray, assets: np.ndarray,
+                              cpa_m: float, horizon_s: float) -> np.ndarray:  # pragma: no cover - compiled
+    """:func:`hostile_kinematics` compiled (also called by the engine's compiled tick loop): a missile
+    class (``MISSILE_CLASSES``) or :func:`_attack_profile` at some asset."""
+    n = p.shape[0]
+    out = np.zeros(n, np.bool_)
+    attack = _attack_profile(p, v, assets, cpa_m, horizon_s) if assets.shape[0] and n else np.zeros(n, np.bool_)
+    for j in range(n):
+        c = assessed_class[j]
+        out[j] = c == MISSILE_CLASSES[0] or c == MISSILE_CLASSES[1] or attack[j]
+    return out
 
 
 @njit(cache=True)

@@ -694,7 +694,28 @@ def acquisition_failures(ns: NetworkState, obj: np.ndarray, rows: np.ndarray, lo
     obj, rows : (D,) dwelt objects and their track rows (−1 none); lost, missed : (D,) the
     standard rule's outcome. Returns ``(lost, missed, not_acquired)`` (D,) each.
     """
-    remote = (rows >= 0) & ns.remote[np.maximum(rows, 0)] & np.isfinite(ns.acquire_by[obj])
-    waiting = remote & (t < ns.acquire_by[obj])
-    late = remote & ~waiting
-    return np.asarray((lost & ~waiting) | late), np.asarray(np.where(waiting, 0, missed)), np.asarray(late)
+    lost, missed = np.array(lost, bool), np.array(missed, np.int64)  # copies: the kernel writes in place
+    late = acquisition_kernel(np.asarray(obj, np.int64), np.asarray(rows, np.int64), lost, missed, ns.remote,
+                              ns.acquire_by, float(t))  # fmt: skip
+    return lost, missed, late
+
+
+@njit(cache=True)
+def acquisition_kernel(obj: np.ndarray, rows: np.ndarray, lost: np.ndarray, missed: np.ndarray, remote: np.ndarray,
+                       acquire_by: np.ndarray, t: float) -> np.ndarray:  # pragma: no cover - compiled
+    """:func:`acquisition_failures` in place on ``lost``, ``missed`` (D,) (also called by the engine's
+    compiled sensing); returns ``not_acquired`` (D,): on a remote row (row ≥ 0, ``remote[row]``)
+    with a finite hand-over deadline, waiting ⇔ t < ``acquire_by[o]`` (neither lost nor missed),
+    else lost (late)."""
+    D = obj.shape[0]
+    late = np.zeros(D, np.bool_)
+    for d in range(D):
+        o, r = obj[d], rows[d]
+        if r >= 0 and remote[r] and np.isfinite(acquire_by[o]):
+            if t < acquire_by[o]:
+                lost[d] = False
+                missed[d] = 0
+            else:
+                lost[d] = True
+                late[d] = True
+    return late

@@ -261,17 +261,14 @@ def _run(world: World, streams: Any, progress: Progress | None) -> tuple[pa.Tabl
         own = None if ns is None else ~ns.remote[: tracks.size]  # the sites' own tracks (not remote rows)
         q, st = _picture_sample(world, tracks, t, pos, active, radar_site, sc.tracking.gospa_cutoff_m, own, q_rcs)
         nq, n_st = int(qsz[0]), int(qsz[1])
-        if n_st + len(st) > len(st_all):
-            grown = np.zeros(max(2 * len(st_all), n_st + len(st)), STATE_DTYPE)
+        need = n_st + len(st) + 2 * tracks.size  # these rows, and room for the compiled loop's next sample
+        if need > len(st_all):
+            grown = np.zeros(max(2 * len(st_all), need), STATE_DTYPE)
             grown[:n_st] = st_all[:n_st]
             st_all = grown
         q_all[nq : nq + len(q)] = q
         st_all[n_st : n_st + len(st)] = st
         qsz[0], qsz[1] = nq + len(q), n_st + len(st)
-        if qsz[1] + tracks.size > len(st_all):  # room for the compiled loop's next sample (all table rows)
-            grown = np.zeros(max(2 * len(st_all), int(qsz[1]) + 2 * tracks.size), STATE_DTYPE)
-            grown[: qsz[1]] = st_all[: qsz[1]]
-            st_all = grown
 
     # phase 2 as one compiled call (scheduling.sensing_phase) on smooth Earth with CV tracks and
     # neither clutter nor a network; otherwise the step-by-step path below it (same kernels)
@@ -298,20 +295,20 @@ def _run(world: World, streams: Any, progress: Progress | None) -> tuple[pa.Tabl
            k_factor, float(correlation.CORRELATION_GATE_D2), float(REACQUIRE_WINDOW_S), tracks.model == "cv",
            float(spec.attack_cpa_km * 1000.0), float(spec.attack_horizon_s), net_sensing)  # fmt: skip
     sense = (*scheduling.sensing_columns(radars), rcs_c, sense_rows, radar_st, radar_site, radar_rank, *fc_cols,
-             ctx.sensor_st)  # (compiled for every configuration, called where one_call_sensing)  # fmt: skip
+             ctx.sensor_st)  # (typed for every configuration; read where one_call_sensing or net_sensing)  # fmt: skip
     fu_site = np.ascontiguousarray(fus.site_index, np.int64)
     layered_unit = _NO_FLAGS if fus.layered_second_shot is None else fus.layered_second_shot
     tsz = np.zeros(2, np.int64)
+    assets_c = np.ascontiguousarray(asset_ecef, np.float64).reshape(-1, 3)
     # the columns of the capability rules (weapons/engagement.decision_capability), for tick_loop.any_capable
     c64 = np.ascontiguousarray
     eng = (bool(sc.fidelity.midcourse_updates), fus.reaction_time_s, fus.fc_mask,
            *((c64(fcr.cue_delay_s, float), c64(fcr.track_update_s, float)) if fcr is not None else (np.zeros(S), np.zeros(S))),
-           c64(asset_ecef, float).reshape(-1, 3), engagement._CLASS_THRESHOLDS, fus.ecef_m, fus.enu_rot,
+           assets_c, engagement._CLASS_THRESHOLDS, fus.ecef_m, fus.enu_rot,
            fus.reserved_for, fus.reserve_hold, fus.min_handover_pk_fraction, ic.max_target_speed_mps, ic.pk,
            ic.max_speed_mps, ic.burn_time_s, ic.drag_time_s, ic.max_flight_s, ic.min_range_m, ic.max_range_m,
            ic.min_alt_m, ic.max_alt_m, ic.ballistic_max_range_m, ic.ballistic_max_alt_m, ic.basket_m,
            classification.BALLISTIC_MISSILE, engagement._PIP_GRID, engagement._PIP_ITERATIONS)  # fmt: skip
-    assets_c = np.ascontiguousarray(asset_ecef, np.float64).reshape(-1, 3)
     det_ids, det_fl, opp = np.zeros((4, 0), np.int64), np.zeros(0), np.zeros(0, np.int64)
     scan = (scan_phase_s, revisit_s, site_revisit, radars.ecef_m, radars.enu_rot, radars.lat_rad, radars.lon_rad,
             radars.alt_m, radars.max_range_m, radars.max_alt_m, radars.min_elevation_rad, radars.boresight_az_rad,
@@ -352,10 +349,7 @@ def _run(world: World, streams: Any, progress: Progress | None) -> tuple[pa.Tabl
         elif need == tick_loop.SENSE_LOST:  # a dwell lost a target: GuidanceLost rows first, then the Detection rows
             lost = d2[1] != 0
             _lose_guidance(ctx, a[lost], d2[2][lost], t)
-            if det_ids.shape[1]:
-                det = radar_mod.unpack_detections(det_ids, det_fl, t)
-                log.emit(EventKind.Detection, t, sensor=det.sensor, site=det_ids[2], threat=det.target,
-                         range_m=det.range_m, x_m=det.z_ecef_m[:, 0], y_m=det.z_ecef_m[:, 1], z_m=det.z_ecef_m[:, 2])  # fmt: skip
+            _emit_detections(log, radar_mod.unpack_detections(det_ids, det_fl, t), radar_site, t)
         elif need == tick_loop.SENSE_NET_LOST:  # with networks a dwell lost a target: its GuidanceLost rows,
             lost = d2[1] != 0  # then the cue dwells (whose targets the loss frees), the merge and the rows
             _lose_guidance(ctx, a[lost], d2[2][lost], t)
@@ -364,9 +358,7 @@ def _run(world: World, streams: Any, progress: Progress | None) -> tuple[pa.Tabl
             cdet = net_mod.cue_dwells(ns, world, tracks, fcs.obj, fcs.radar >= 0, t, pos, active, ctx.cue_st)
             fdet = radar_mod.Detections.concat(fdet, cdet) if len(cdet) else fdet
             det = radar_mod.Detections.merge(search, fdet, N, True)
-            if len(det.sensor):
-                log.emit(EventKind.Detection, t, sensor=det.sensor, site=radar_site[det.sensor], threat=det.target,
-                         range_m=det.range_m, x_m=det.z_ecef_m[:, 0], y_m=det.z_ecef_m[:, 1], z_m=det.z_ecef_m[:, 2])  # fmt: skip
+            _emit_detections(log, det, radar_site, t)
             det_ids, det_fl = _pack_detections(det, radar_site, radar_rank)
         elif need == tick_loop.SENSE_PY:  # terrain, clutter, a network or the IMM: sensing step by step
             det_ids, det_fl = _sense_python(ctx, t, pos, active, clutter, has_fc, radar_st, radar_rank, radar_site)
@@ -450,10 +442,15 @@ def _sense_python(ctx: _Ctx, t: float, pos: np.ndarray, active: np.ndarray, clut
         # measurement of it (one echo per radar, object and tick): filter and concatenation in
         # one compiled call (radar.merge_kernel)
         det = radar_mod.Detections.merge(det, fdet, N, True)
+    _emit_detections(log, det, radar_site, t)
+    return _pack_detections(det, radar_site, radar_rank)
+
+
+def _emit_detections(log: EventLog, det: radar_mod.Detections, radar_site: np.ndarray, t: float) -> None:
+    """One Detection row per detection of ``det`` (sensor, site, threat, range, ECEF position), in order."""
     if len(det.sensor):
         log.emit(EventKind.Detection, t, sensor=det.sensor, site=radar_site[det.sensor], threat=det.target,
                  range_m=det.range_m, x_m=det.z_ecef_m[:, 0], y_m=det.z_ecef_m[:, 1], z_m=det.z_ecef_m[:, 2])  # fmt: skip
-    return _pack_detections(det, radar_site, radar_rank)
 
 
 def _cover_python(ctx: _Ctx, t: float, scanning: np.ndarray, live: np.ndarray, pr: np.ndarray, pl: np.ndarray,
@@ -551,15 +548,6 @@ def _quiescent(ctx: _Ctx) -> bool:
     if ns is not None and (len(ns.changes) or any(len(p.num) for p in ns.queue)):
         return False
     return bool(tick_loop.quiescent_arrays(tracks.alive, tracks.size, shots.pending, shots.assessed, shots.n, fcs.radar))
-
-
-def _decision_due(t: float, dt: float, interval_s: float) -> bool:
-    """A C2 decision cycle falls in this tick: some multiple of the interval lies in (t − dt, t].
-
-    Decision times are the fixed grid k · ``decision_interval_s`` (every tick when the interval
-    is not longer than the time step).
-    """
-    return bool(c2_glue.decision_due(float(t), float(dt), float(interval_s)))
 
 
 @dataclass

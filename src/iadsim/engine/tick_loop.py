@@ -57,7 +57,6 @@ from iadsim.sensors import radar as radar_k
 from iadsim.sensors import scheduling
 from iadsim.tracking import kernels as track_kernels
 from iadsim.weapons import kernels as weapon_kernels
-from iadsim.weapons.kernels import classify_tracks
 
 #: needs: what the caller does before calling again (the stage to resume at is returned with it)
 DONE, MOTION_PY, SENSE_PY, SENSE_LOST, COVER_PY, STEP_PY, GROW, LSA, RECOGNISE, NETWORK, IDENT_KM, ASSESS, ENGAGE, \
@@ -80,9 +79,6 @@ def _out(k, stage, need, n_conf, det_ids, det_fl, a, b, c, d2, m, g=None):  # no
     if g is None:
         return k, stage, need, n_conf, det_ids, det_fl, a, b, c, d2, m, (np.zeros(0), np.zeros(0))
     return k, stage, need, n_conf, det_ids, det_fl, a, b, c, d2, m, g
-
-
-_MISSILE_A, _MISSILE_B = iff.MISSILE_CLASSES
 
 
 @structref.register
@@ -122,6 +118,19 @@ def run_columns(cols: tuple) -> RunColumns:
 
 
 @njit(cache=True)
+def _cv_predict_at(x, P, t_s, rows, t, q):  # noqa: ANN001, ANN202  # pragma: no cover - compiled
+    """``TrackTable.predicted`` of CV ``rows`` at ``t``: :func:`iadsim.tracking.kernels.cv_predict_rows`
+    over Δt = t − t_last with Δt³ by NumPy's power (:func:`iadsim.npmath.pow`, as ``kernels.cube``)."""
+    n = rows.shape[0]
+    dt = np.empty(n)
+    dt3 = np.empty(n)
+    for i in range(n):
+        dt[i] = t - t_s[rows[i]]
+        dt3[i] = npmath.pow(dt[i], 3.0)
+    return track_kernels.cv_predict_rows(x, P, rows, dt, dt3, q)
+
+
+@njit(cache=True)
 def hostile_kinematics_cv(rows, km_mask, x, P, t_s, t, q, assets, cpa_m, horizon_s):  # noqa: ANN001, ANN201  # pragma: no cover - compiled
     """The hostile kinematics of identification (``engine.run._identify_rows``) with CV tracks:
     for the interrogated ``rows`` where ``km_mask`` (the ladder reads them), the CV prediction to
@@ -134,19 +143,12 @@ def hostile_kinematics_cv(rows, km_mask, x, P, t_s, t, q, assets, cpa_m, horizon
     if n == 0:
         return kin
     rr = rows[km]
-    dt = np.empty(n)
-    dt3 = np.empty(n)
-    for i in range(n):
-        dt[i] = t - t_s[rr[i]]
-        dt3[i] = npmath.pow(dt[i], 3.0)
-    xp, _ = track_kernels.cv_predict_rows(x, P, rr, dt, dt3, q)
+    xp, _ = _cv_predict_at(x, P, t_s, rr, t, q)
     p = xp[:, :3].copy()
     v = xp[:, 3:].copy()
-    c = classify_tracks(p, v, _cls.BALLISTIC_MIN_SPEED_MPS, _cls.BALLISTIC_MIN_ALT_M, _cls.BALLISTIC_MAX_VUP_MPS,
-                        _cls.DRONE_MAX_SPEED_MPS, _cls.CRUISE_MAX_SPEED_MPS, _cls.CRUISE_MAX_ALT_M)
-    attack = iff._attack_profile(p, v, assets, cpa_m, horizon_s) if assets.shape[0] else np.zeros(n, np.bool_)
+    hostile = iff.hostile_kinematics_kernel(p, v, _cls.classify_kernel(p, v), assets, cpa_m, horizon_s)
     for i in range(n):
-        kin[km[i]] = c[i] == _MISSILE_A or c[i] == _MISSILE_B or attack[i]
+        kin[km[i]] = hostile[i]
     return kin
 
 
@@ -189,22 +191,22 @@ def network_sensing(sense_cols, scan_cols, meas_cols, dwell_cols, t, dt, pos, rc
                                                    trk_x, trk_t, rcs, gain_s, lost_after_s, fc_missed, sensor_st)
         D = obj.shape[0]
         if D > 0:
+            lost = np.empty(D, np.bool_)
+            d_rows = np.empty(D, np.int64)
+            for d in range(D):
+                last_dwell[obj[d]] = t
+                lost[d] = dd[1, d] != 0
+                d_rows[d] = fc_row[obj[d]]
+            missed_d = dd[0].copy()
+            late = network.acquisition_kernel(obj, d_rows, lost, missed_d, remote, acquire_by, t)
             n_lost = 0
             for d in range(D):
-                o = obj[d]
-                last_dwell[o] = t
-                r = fc_row[o]
-                on_remote = r >= 0 and remote[r] and np.isfinite(acquire_by[o])
-                waiting = on_remote and t < acquire_by[o]
-                late = on_remote and not waiting
-                lost = (dd[1, d] != 0 and not waiting) or late
-                if waiting:
-                    dd[0, d] = 0
-                if late:
+                if late[d]:
                     dd[2, d] = _NOT_ACQUIRED_WHY
-                dd[1, d] = 1 if lost else 0
+                dd[0, d] = missed_d[d]
+                dd[1, d] = 1 if lost[d] else 0
                 n_lost += dd[1, d]
-                fc_missed[o] = dd[0, d]
+                fc_missed[obj[d]] = dd[0, d]
             if dids.shape[1] > 0:
                 df = radar_k.measured_kernel(dids, dfl, sr, sa, se, r_ecef, r_rot)
             if n_lost:
@@ -334,15 +336,11 @@ def any_capable(f, rows, magazine, x, P, t_s, t, q, fc_radar, obj, eng, remote, 
     cycle ends there (``_engage`` returns at the same test: with networks its filters before it
     only remove pairs and change nothing, and capability is per pair)."""
     n = rows.shape[0]
-    dt = np.empty(n)
-    dt3 = np.empty(n)
     cued = np.empty(n, np.bool_)
     for i in range(n):
-        dt[i] = t - t_s[rows[i]]
-        dt3[i] = npmath.pow(dt[i], 3.0)
         # not yet held by a fire-control radar (a remote track is acquired in flight: not cued)
         cued[i] = fc_radar[obj[rows[i]]] < 0 and not (networked and remote[rows[i]])
-    xp, Pc = track_kernels.cv_predict_rows(x, P, rows, dt, dt3, q)
+    xp, Pc = _cv_predict_at(x, P, t_s, rows, t, q)
     (midcourse, reaction, fc_mask, cue_delay, track_update, assets, thr, launcher, enu_rot, reserved_for, reserve_hold,
      min_frac, max_target_speed, pk, max_speed, burn, drag, max_flight, min_range, max_range, min_alt, max_alt,
      bm_range, bm_alt, basket, bm_class, pip_grid, pip_iterations) = eng
