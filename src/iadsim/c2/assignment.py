@@ -155,10 +155,7 @@ class AssignmentProblem:
 
     def log_kill(self) -> np.ndarray:
         """(W, T) ``a = -ln q`` clipped to ``A_MAX`` (certain kills)."""
-        q = self.survival()
-        with np.errstate(divide="ignore"):
-            a = -np.log(q)
-        return np.ascontiguousarray(np.minimum(a, _k.A_MAX))
+        return _k.log_kill(self.survival())  # compiled: the one definition every solver uses
 
 
 @dataclass(frozen=True)
@@ -377,23 +374,7 @@ def assignment_rounds(problem: AssignmentProblem) -> np.ndarray:
     return _rounds_general(problem, V, q, allowed, counts, ch, tmax)
 
 
-def _rounds_one(V: np.ndarray, q: np.ndarray, allowed: np.ndarray, counts: np.ndarray, ch: np.ndarray,
-                tmax: np.ndarray) -> np.ndarray:  # fmt: skip
-    """:func:`assignment_rounds` of a 1 × 1 instance without the linear assignments: each round
-    its one row gets the target while the pair is allowed, the type has rounds left, the target
-    is under its limit, a channel is free or already used, and the gain S p is positive (S ← S q);
-    the same numbers as the general rounds (tests/unit/c2/test_assignment_rounds.py)."""
-    x = np.zeros((1, 1), dtype=np.int64)
-    S = float(V[0])
-    qq = float(q[0, 0])
-    p = 1.0 - qq
-    rem = int(counts[0])
-    while (rem > 0 and allowed[0, 0] and x[0, 0] < tmax[0] and (x[0, 0] > 0 or 0 < ch[0])
-           and S * p > 0.0):  # fmt: skip
-        x[0, 0] += 1
-        rem -= 1
-        S *= qq
-    return x
+_rounds_one = _k.rounds_one  # :func:`assignment_rounds` of a 1 × 1 instance in closed form (compiled)
 
 
 def _rounds_general(problem: AssignmentProblem, V: np.ndarray, q: np.ndarray, allowed: np.ndarray,
@@ -528,15 +509,22 @@ class HeuristicAssigner:
     max_cycles: int = 1000
     max_rejects: int = 20
 
+    def _kernel_parameters(self) -> tuple[int, float, int, int, int, float, int, int, int]:
+        """The parameters of :func:`iadsim.c2.wta_kernels.heuristic_one_by_one`, in its order."""
+        return (int(self.max_passes), float(self.work), int(self.min_iterations), int(self.max_iterations),
+                int(self.patience), float(self.sigma), int(self.seed), int(self.max_cycles), int(self.max_rejects))
+
     def iterations(self, problem: AssignmentProblem) -> int:
         """Noising iterations for ``problem``: ``clip(ceil(work / (R T)^1.5), min, max)``."""
-        rt = max(int(problem.counts.sum()), 1) * max(problem.n_targets, 1)
-        n = math.ceil(float(self.work) / rt ** 1.5)
-        return int(min(max(n, int(self.min_iterations)), int(self.max_iterations)))
+        return int(_k.heuristic_iterations(int(problem.counts.sum()), problem.n_targets, float(self.work),
+                                           int(self.min_iterations), int(self.max_iterations)))
 
     def assign(self, problem: AssignmentProblem) -> Assignment:
         t0 = time.perf_counter()
         V, q, allowed, counts, ch, tmax = _kernel_args(problem)
+        if q.shape == (1, 1) and problem.channels is not None:  # most engine cycles: the steps below, one call
+            x = _k.heuristic_one_by_one(V, q, allowed, counts, ch, tmax, *self._kernel_parameters())
+            return _result(problem, x, self.name, t0, info={"iterations": self.iterations(problem)})
         a = problem.log_kill()
         # the linear-assignment start beat MMR + descent on every public instance measured
         # (benchmarks/results/wta.md), so it is the only start

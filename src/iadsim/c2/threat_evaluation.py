@@ -38,10 +38,60 @@ uses ``VaR`` as the target value (with a small floor, :func:`assignment_values`)
 
 from __future__ import annotations
 
+import llvmlite.binding as _llvm
 import numpy as np
-from scipy.special import chndtr
+from llvmlite import ir
+from numba import njit, types
+from numba.core import cgutils
+from numba.extending import get_cython_function_address, intrinsic
 
 from iadsim.geo import frames
+
+# SciPy's non-central χ² CDF (``scipy.special.chndtr``, the double-precision C function behind
+# the ufunc, from ``scipy.special.cython_special``) callable from compiled code: its address is
+# registered under a fixed symbol name, so the kernels that call it stay disk-cacheable.
+def _chndtr_symbol() -> bool:
+    """Register the double-precision ``chndtr`` of ``scipy.special.cython_special`` as
+    ``iadsim_scipy_chndtr``; True when its C signature takes the trailing ``skip_dispatch`` flag.
+
+    SciPy names it ``__pyx_fuse_0chndtr`` where the function is fused (float / double variants,
+    the double one first) and ``chndtr`` where it is not; the capsule's signature string is checked
+    so a SciPy with another layout fails at import with a clear message, not with wrong numbers.
+    """
+    import scipy.special.cython_special as cs
+
+    capi = cs.__pyx_capi__  # type: ignore[attr-defined]
+    for name in ("__pyx_fuse_0chndtr", "chndtr"):
+        if name in capi:
+            sig = str(capi[name])
+            if "double (double, double, double" in sig:
+                _llvm.add_symbol("iadsim_scipy_chndtr", get_cython_function_address("scipy.special.cython_special", name))
+                return "skip_dispatch" in sig
+    raise ImportError("iadsim: scipy.special.cython_special has no double chndtr(double, double, double) "
+                      f"(SciPy {__import__('scipy').__version__}); threat evaluation needs it")
+
+
+_CHNDTR_SKIP_DISPATCH = _chndtr_symbol()
+
+
+@intrinsic
+def _chndtr(typingctx, x, df, nc):  # type: ignore[no-untyped-def]  # pragma: no cover - compiled
+    """``scipy.special.chndtr(x, df, nc)`` in compiled code (the same C function, same numbers)."""
+    sig = types.float64(types.float64, types.float64, types.float64)
+
+    def codegen(context, builder, signature, args):  # type: ignore[no-untyped-def]
+        extra = [ir.IntType(32)] if _CHNDTR_SKIP_DISPATCH else []
+        fnty = ir.FunctionType(ir.DoubleType(), [ir.DoubleType()] * 3 + extra)
+        fn = cgutils.get_or_insert_function(builder.module, fnty, "iadsim_scipy_chndtr")
+        return builder.call(fn, [args[0], args[1], args[2]] + [ir.Constant(t, 0) for t in extra])
+
+    return sig, codegen
+
+
+@njit(cache=True)
+def chndtr2(x: float, nc: float) -> float:  # pragma: no cover - compiled
+    """``scipy.special.chndtr(x, 2, nc)``: the non-central χ² CDF with 2 degrees of freedom."""
+    return _chndtr(x, 2.0, nc)
 
 #: Reach radius around a defended asset, m (stated assumption: a base or town of order 1 km).
 REACH_RADIUS_M = 1000.0
@@ -76,32 +126,60 @@ def reach_probability(p_m: np.ndarray, v_mps: np.ndarray, P: np.ndarray, asset_e
     -------
     (n, A) probabilities in [0, 1].
     """
-    p = np.asarray(p_m, float).reshape(-1, 3)
-    v = np.asarray(v_mps, float).reshape(-1, 3)
+    p = np.ascontiguousarray(p_m, float).reshape(-1, 3)
+    v = np.ascontiguousarray(v_mps, float).reshape(-1, 3)
     n, A = len(p), len(asset_ecef_m)
     if n == 0 or A == 0:
         return np.zeros((n, A))
-    H = np.asarray(asset_rot, float)[:, :2, :]  # (A, 2, 3) east, north rows
-    rel = p[:, None, :] - np.asarray(asset_ecef_m, float)[None, :, :]  # (n, A, 3)
-    r = np.einsum("aij,naj->nai", H, rel)  # (n, A, 2)
-    u = np.einsum("aij,nj->nai", H, v)  # (n, A, 2)
-    uu = np.einsum("nai,nai->na", u, u)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        ts = np.where(uu > 1e-12, -np.einsum("nai,nai->na", r, u) / np.where(uu > 1e-12, uu, 1.0), 0.0)
-    ts = np.maximum(ts, 0.0)
-    d = r + u * ts[:, :, None]
-    d2 = np.einsum("nai,nai->na", d, d)
-    Pm = np.asarray(P, float)
-    Ppp = Pm[:, :3, :3]
-    # ½ tr(H P Hᵀ) per (track, asset)
-    var_p = 0.5 * np.einsum("aij,njk,aik->na", H, Ppp, H)
-    if Pm.shape[-1] >= 6:
-        var_v = 0.5 * np.einsum("aij,njk,aik->na", H, Pm[:, 3:6, 3:6], H)
-    else:
-        var_v = np.zeros_like(var_p)
-    s2 = var_p + var_v * ts**2 + (manoeuvre_rad * np.sqrt(uu) * ts) ** 2
-    s2 = np.maximum(s2, 1e-6)
-    return np.clip(chndtr(radius_m**2 / s2, 2.0, d2 / s2), 0.0, 1.0)
+    Pm = np.ascontiguousarray(P, float)
+    return reach_kernel(p, v, Pm.reshape(n, Pm.shape[-2], Pm.shape[-1]), np.ascontiguousarray(asset_ecef_m, float),
+                        np.ascontiguousarray(asset_rot, float), float(radius_m), float(manoeuvre_rad))
+
+
+@njit(cache=True)
+def _dot3(h: np.ndarray, x0: float, x1: float, x2: float) -> float:  # pragma: no cover - compiled
+    """h · x for 3-vectors, summed as (h₀x₀ + h₂x₂) + h₁x₁ (the order of NumPy's einsum here, so the
+    kernel gives the numbers the former NumPy expression gave)."""
+    return (h[0] * x0 + h[2] * x2) + h[1] * x1
+
+
+@njit(cache=True)
+def reach_kernel(p: np.ndarray, v: np.ndarray, P: np.ndarray, asset: np.ndarray, rot: np.ndarray,
+                 radius_m: float, manoeuvre_rad: float) -> np.ndarray:  # pragma: no cover - compiled
+    """:func:`reach_probability` of every (track, asset): the module docstring's model, one loop.
+
+    p, v (n, 3); P (n, 6, 6) or (n, 3, 3); asset (A, 3); rot (A, 3, 3). Returns (n, A).
+    """
+    n, A = p.shape[0], asset.shape[0]
+    out = np.zeros((n, A))
+    has_v = P.shape[2] >= 6
+    R2 = radius_m**2
+    for k in range(n):
+        for a in range(A):
+            H = rot[a]
+            d0, d1, d2_ = p[k, 0] - asset[a, 0], p[k, 1] - asset[a, 1], p[k, 2] - asset[a, 2]
+            r0 = _dot3(H[0], d0, d1, d2_)  # horizontal position (east, north) relative to the asset
+            r1 = _dot3(H[1], d0, d1, d2_)
+            u0 = _dot3(H[0], v[k, 0], v[k, 1], v[k, 2])  # horizontal velocity
+            u1 = _dot3(H[1], v[k, 0], v[k, 1], v[k, 2])
+            uu = u0 * u0 + u1 * u1
+            ts = -(r0 * u0 + r1 * u1) / uu if uu > 1e-12 else 0.0  # time of closest approach
+            ts = max(ts, 0.0)
+            m0, m1 = r0 + u0 * ts, r1 + u1 * ts  # miss vector at the CPA
+            dd = m0 * m0 + m1 * m1
+            var_p = 0.0  # ½ tr(H P_pp Hᵀ), ½ tr(H P_vv Hᵀ)
+            var_v = 0.0
+            for i in range(2):
+                for j in range(3):
+                    for l in range(3):
+                        var_p += H[i, j] * P[k, j, l] * H[i, l]
+                        if has_v:
+                            var_v += H[i, j] * P[k, 3 + j, 3 + l] * H[i, l]
+            s2 = 0.5 * var_p + 0.5 * var_v * ts**2 + (manoeuvre_rad * np.sqrt(uu) * ts) ** 2
+            s2 = max(s2, 1e-6)
+            c = _chndtr(R2 / s2, 2.0, dd / s2)
+            out[k, a] = 0.0 if c < 0.0 else (1.0 if c > 1.0 else c)
+    return out
 
 
 def value_at_risk(p_reach: np.ndarray, asset_value: np.ndarray) -> np.ndarray:
@@ -137,13 +215,27 @@ def assignment_values(var: np.ndarray) -> np.ndarray:
     more valuable target needs it (stated doctrine assumption: every engageable threat is
     engaged when a round is free, as before threat evaluation existed).
     """
-    v = np.asarray(var, float)
+    v = np.ascontiguousarray(var, float)
     if len(v) == 0:
         return v
-    top = float(v.max())
+    return assignment_values_kernel(v)
+
+
+@njit(cache=True)
+def assignment_values_kernel(v: np.ndarray) -> np.ndarray:  # pragma: no cover - compiled
+    """:func:`assignment_values` of a non-empty (n,) array (compiled; NaN in ``v`` gives all ones)."""
+    top = v[0]
+    for x in v:
+        if np.isnan(x) or np.isnan(top):
+            top = np.nan
+        elif x > top:
+            top = x
     if not np.isfinite(top) or top <= 0:
         return np.ones(len(v))
-    return np.maximum(v / top, VALUE_FLOOR)
+    out = np.empty(len(v))
+    for k in range(len(v)):
+        out[k] = max(v[k] / top, VALUE_FLOOR)
+    return out
 
 
 def evaluate(p_m: np.ndarray, v_mps: np.ndarray, P: np.ndarray, asset_ecef_m: np.ndarray, asset_rot: np.ndarray,

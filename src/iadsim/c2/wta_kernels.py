@@ -1095,3 +1095,67 @@ def noising_search(x0: np.ndarray, V: np.ndarray, a: np.ndarray, allowed: np.nda
             x = y
             f = fy
     return best
+
+
+@njit(cache=True)
+def log_kill(q: np.ndarray) -> np.ndarray:  # pragma: no cover - compiled
+    """(W, T) log-kill weights ``a = min(-ln q, A_MAX)`` (``q = 0``: a certain kill, ``A_MAX``).
+
+    The one definition of ``a`` for every solver (:meth:`iadsim.c2.assignment.AssignmentProblem.log_kill`
+    and :func:`heuristic_one_by_one` alike): the C library's ``log``, the same number whichever
+    caller asks (NumPy's vectorised ``log`` may differ from it in the last bit).
+    """
+    W, T = q.shape
+    a = np.empty((W, T))
+    for i in range(W):
+        for j in range(T):
+            qq = q[i, j]
+            a[i, j] = A_MAX if qq <= 0.0 else min(-np.log(qq), A_MAX)
+    return a
+
+
+@njit(cache=True)
+def rounds_one(V: np.ndarray, q: np.ndarray, allowed: np.ndarray, counts: np.ndarray, ch: np.ndarray,
+               tmax: np.ndarray) -> np.ndarray:  # pragma: no cover - compiled
+    """The rounds of linear assignment (:func:`iadsim.c2.assignment.assignment_rounds`) of a 1 × 1
+    instance without the linear assignments: each round its one row gets the target while the pair
+    is allowed, the type has rounds left, the target is under its limit, a channel is free or
+    already used, and the gain S p is positive (S ← S q); the same numbers as the general rounds
+    (tests/unit/c2/test_assignment_rounds.py)."""
+    x = np.zeros((1, 1), dtype=np.int64)
+    S = V[0]
+    qq = q[0, 0]
+    p = 1.0 - qq
+    rem = counts[0]
+    while rem > 0 and allowed[0, 0] and x[0, 0] < tmax[0] and (x[0, 0] > 0 or 0 < ch[0]) and S * p > 0.0:
+        x[0, 0] += 1
+        rem -= 1
+        S *= qq
+    return x
+
+
+@njit(cache=True)
+def heuristic_iterations(total_rounds: int, n_targets: int, work: float, min_iterations: int,
+                         max_iterations: int) -> int:  # pragma: no cover - compiled
+    """Noising iterations of the heuristic: ``clip(ceil(work / (R T)^1.5), min, max)`` (R, T ≥ 1)."""
+    rt = max(total_rounds, 1) * max(n_targets, 1)
+    n = int(np.ceil(work / float(rt) ** 1.5))
+    return min(max(n, min_iterations), max_iterations)
+
+
+@njit(cache=True)
+def heuristic_one_by_one(V: np.ndarray, q: np.ndarray, allowed: np.ndarray, counts: np.ndarray, ch: np.ndarray,
+                         tmax: np.ndarray, max_passes: int, work: float, min_iterations: int,
+                         max_iterations: int, patience: int, sigma: float, seed: int, max_cycles: int,
+                         max_rejects: int) -> np.ndarray:  # pragma: no cover - compiled
+    """:class:`iadsim.c2.assignment.HeuristicAssigner` on a 1 × 1 instance with a channel limit, one
+    call: the closed-form rounds (:func:`rounds_one`), the descent (:func:`local_search`), then the
+    noising search (:func:`noising_search`) — the start is never returned early because a channel
+    limit is set. The arguments are :func:`iadsim.c2.assignment._kernel_args` and the solver's
+    parameters."""
+    a = log_kill(q)
+    x0 = rounds_one(V, q, allowed, counts, ch, tmax)
+    x = local_search(x0, V, a, allowed, counts, ch, tmax, max_passes)
+    n_it = heuristic_iterations(int(counts.sum()), q.shape[1], work, min_iterations, max_iterations)
+    return noising_search(x, V, a, allowed, counts, ch, tmax, n_it, patience, sigma, seed, max_passes,
+                          max_cycles, max_rejects)

@@ -13,6 +13,9 @@ compiled call (no ``np.flatnonzero`` / ``np.lexsort`` / fancy-indexing chain of 
   stream, on the streams' PCG64 states (:mod:`iadsim.rng_kernels`; bit-identical to NumPy);
 * :func:`identify_update` — the identification ladder of this tick's interrogations and the
   identity sharing, returning the rows to report;
+* :func:`selection_inputs` / :func:`group_engagements` — the engagement decision's threat
+  evaluation, launch-quality Pk, rounds and channels of every feasible pair, and the weapon–target
+  assignment of every 1 × 1 group with the heuristic solver (the rest go to the Python solvers);
 * :func:`ready_phase` — the launchers' tick (reloads, ready rounds), the ready fire units, the
   engageable rows and whether a decision cycle falls in the tick, in one call
   (:func:`decision_due` the last of these).
@@ -28,10 +31,14 @@ from numba import njit
 
 from iadsim.arrayops import sort_rows_by2
 from iadsim.c2.fire_control import engageable_tracks_kernel
+from iadsim.c2.fire_distribution import _problem_kernel
 from iadsim.c2.iff import _SCORE_TO_ID, SHARE_SCORE, _ladder_kernel, _share_kernel
 from iadsim.c2.network import distribution_keys_kernel, engageable_remote_kernel
+from iadsim.c2.threat_evaluation import assignment_values_kernel, reach_kernel
+from iadsim.c2.wta_kernels import heuristic_one_by_one
 from iadsim.rng_kernels import next_double
 from iadsim.sensors import scheduling
+from iadsim.weapons.kernels import handover_fraction
 from iadsim.weapons.launchers import _tick_kernel
 
 __all__ = ["assessments_due", "arrivals_due", "engageable_rows", "release_idle", "draw_per_unit", "identify_update",
@@ -323,3 +330,138 @@ def supporting_radar_smooth(f: np.ndarray, fc_mask: np.ndarray, p_launch: np.nda
             out[p] = ri[i]
     return out
 
+
+
+@njit(cache=True)
+def selection_inputs(feas: np.ndarray, f: np.ndarray, rows: np.ndarray, best_type: np.ndarray, best_tau: np.ndarray,
+                     delay: np.ndarray, p: np.ndarray, v: np.ndarray, Pc: np.ndarray, assessed: np.ndarray,
+                     magazine: np.ndarray, fc_update: np.ndarray, midcourse: bool, q: float, held: np.ndarray,
+                     guided_free: np.ndarray, own: np.ndarray, asset_ecef: np.ndarray, asset_rot: np.ndarray,
+                     asset_value: np.ndarray, ic_pk: np.ndarray, ic_basket: np.ndarray, fc_mask: np.ndarray,
+                     max_engagements: np.ndarray, radius_m: float,
+                     manoeuvre_rad: float) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:  # pragma: no cover  # fmt: skip
+    """Per feasible pair k = feas[e] of one decision cycle (``iadsim.engine.run._select``):
+
+    * value at risk of its track (:func:`iadsim.c2.threat_evaluation.reach_kernel` once per track
+      row, at the first pair of the row, then ``P(reach) · value``);
+    * Pk = catalogue Pk of the chosen type against the assessed class × the launch-quality factor
+      (:func:`iadsim.weapons.kernels.handover_fraction`, the capability rule's own, hand-over age =
+      the unit's fire-control update interval under midcourse updates, else delay + τ);
+    * rounds = ready rounds of the type capped by the unit's most free guidance channels on one of
+      its fire-control radars (≥ 0);
+    * channels = the unit's most free target channels on one of its radars (≥ 0) plus the number of
+      its feasible pairs whose object one of its radars already holds.
+
+    ``own`` (P,): the radar holding each pair's object (−1 none); ``held`` (S,) objects held per
+    radar; ``guided_free`` (P, S). Returns ``(var (E,), pk (E,), rounds (E,), channels (E,))``.
+    """
+    E = len(feas)
+    S = fc_mask.shape[1]
+    A = asset_ecef.shape[0]
+    # threat evaluation once per track row, at the row's first pair
+    var = np.zeros(E)
+    if A > 0 and E > 0:
+        rf = rows[feas]
+        order = np.argsort(rf, kind="mergesort")
+        uniq = np.zeros(E, np.int64)  # unique-row index of each pair
+        firsts = np.zeros(E, np.int64)
+        nu = 0
+        for o in range(E):
+            e = order[o]
+            if o == 0 or rf[e] != rf[order[o - 1]]:
+                firsts[nu] = feas[e]
+                nu += 1
+            uniq[e] = nu - 1
+        fr = firsts[:nu]
+        Pu = np.empty((nu, Pc.shape[1], Pc.shape[2]))
+        pu = np.empty((nu, 3))
+        vu = np.empty((nu, 3))
+        for u in range(nu):
+            Pu[u] = Pc[fr[u]]
+            pu[u] = p[fr[u]]
+            vu[u] = v[fr[u]]
+        vr = np.dot(reach_kernel(pu, vu, Pu, asset_ecef, asset_rot, radius_m, manoeuvre_rad), asset_value)
+        for e in range(E):
+            var[e] = vr[uniq[e]]
+    pk = np.empty(E)
+    rounds = np.empty(E, np.int64)
+    channels = np.empty(E, np.int64)
+    n_held = np.zeros(fc_mask.shape[0], np.int64)
+    for e in range(E):
+        k = feas[e]
+        u, i = f[k], best_type[k]
+        age = fc_update[u] if midcourse else delay[k] + best_tau[k]
+        pk[e] = ic_pk[u, i, assessed[k]] * handover_fraction(Pc[k], age, q, ic_basket[u, i])
+        g_free = 0
+        free_new = 0
+        for s in range(S):
+            gs = guided_free[k, s] if fc_mask[u, s] else 0
+            fs = max_engagements[u] - held[s] if fc_mask[u, s] else 0
+            g_free = gs if s == 0 else max(g_free, gs)
+            free_new = fs if s == 0 else max(free_new, fs)
+        rounds[e] = min(magazine[u, i], max(g_free, 0))
+        channels[e] = max(free_new, 0)
+        if own[k] >= 0 and fc_mask[u, own[k]]:
+            n_held[u] += 1
+    for e in range(E):
+        channels[e] += n_held[f[feas[e]]]
+    return var, pk, rounds, channels
+
+
+@njit(cache=True)
+def group_engagements(feas: np.ndarray, fi: np.ndarray, ii: np.ndarray, key: np.ndarray, g: np.ndarray,
+                      var: np.ndarray, pk: np.ndarray, rounds: np.ndarray, channels: np.ndarray, salvo: np.ndarray,
+                      max_passes: int, work: float, min_iterations: int, max_iterations: int, patience: int,
+                      sigma: float, seed: int, max_cycles: int,
+                      max_rejects: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:  # pragma: no cover  # fmt: skip
+    """The weapon–target assignment of every fire-distribution group of one cycle whose instance is
+    1 × 1 (one unit-type, one target: most cycles), with the heuristic solver, and its engagements.
+
+    Per group (increasing ``g``; pairs in their order): target values
+    :func:`iadsim.c2.threat_evaluation.assignment_values_kernel`, the instance of
+    :func:`iadsim.c2.fire_distribution.build_problem` (``_problem_kernel``; counts, channel and
+    per-target limits as :func:`iadsim.c2.assignment._kernel_args` normalises them), the solver
+    (:func:`iadsim.c2.wta_kernels.heuristic_one_by_one`, what ``HeuristicAssigner.assign`` runs on such
+    an instance) and rule (b) of :func:`iadsim.c2.fire_distribution.engagements` (one entry).
+    Arrays are per feasible pair (E,).
+
+    Returns ``(pair index, rounds, group of each engagement, groups left to the Python solvers)``,
+    engagements in group order.
+    """
+    E = len(feas)
+    order = np.argsort(g, kind="mergesort")
+    out_p = np.empty(E, np.int64)
+    out_n = np.empty(E, np.int64)
+    out_g = np.empty(E, np.int64)
+    left = np.empty(E, np.int64)
+    n_out = 0
+    n_left = 0
+    a = 0
+    while a < E:
+        b = a
+        while b < E and g[order[b]] == g[order[a]]:
+            b += 1
+        m = np.sort(order[a:b])  # the group's pairs in their order
+        grp = g[order[a]]
+        a = b
+        vals = assignment_values_kernel(var[m])
+        V, pk_m, feas_m, pair, first_w, tu, mpt = _problem_kernel(feas[m], fi[m], ii[m], key[m], vals, pk[m],
+                                                                   salvo[m])  # fmt: skip
+        if pk_m.shape[0] != 1 or pk_m.shape[1] != 1:
+            left[n_left] = grp
+            n_left += 1
+            continue
+        counts = np.array([max(rounds[m[first_w[0]]], 0)], np.int64)
+        ch = np.array([min(max(channels[m[first_w[0]]], 0), 1)], np.int64)
+        tmax = np.array([min(mpt[0], counts[0])], np.int64)
+        q = 1.0 - pk_m
+        allowed = np.zeros((1, 1), np.bool_)
+        allowed[0, 0] = pk_m[0, 0] > 0.0 and feas_m[0, 0] and counts[0] > 0
+        x = heuristic_one_by_one(V, q, allowed, counts, ch, tmax, max_passes, work, min_iterations, max_iterations,
+                                 patience, sigma, seed, max_cycles, max_rejects)  # fmt: skip
+        if x[0, 0] > 0 and pair[0, 0] >= 0:
+            out_p[n_out] = pair[0, 0]
+            out_n[n_out] = x[0, 0]
+            out_g[n_out] = grp
+            n_out += 1
+    return out_p[:n_out], out_n[:n_out], out_g[:n_out], left[:n_left]

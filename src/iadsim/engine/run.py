@@ -41,7 +41,7 @@ from iadsim.arrayops import isin_small
 from iadsim.c2 import classification, correlation, evaluation, fire_control, fire_distribution, iff
 from iadsim.c2 import network as net_mod
 from iadsim.c2 import threat_evaluation as tewa
-from iadsim.c2.assignment import Assigner, get_assigner
+from iadsim.c2.assignment import Assigner, HeuristicAssigner, get_assigner
 from iadsim.engine import c2_glue
 from iadsim.engine import motion_phase
 from iadsim.engine import quality_phase
@@ -1242,40 +1242,42 @@ def _select(ctx: _Ctx, f: np.ndarray, rows: np.ndarray, obj: np.ndarray, feas: n
     world, tracks, fcs = ctx.world, ctx.tracks, ctx.fcs
     fus, ic = world.fire_units, world.interceptors
     fi, ii = f[feas], best_type[feas]
-    # threat evaluation once per track row
-    ur, first, inv = np.unique(rows[feas], return_index=True, return_inverse=True)
-    fr = feas[first]
-    pr = tewa.reach_probability(p[fr], v[fr], Pc[fr], ctx.asset_ecef, ctx.asset_rot)
-    var = tewa.value_at_risk(pr, world.assets.value)[inv.reshape(-1)]
-    # launch-quality factor of the chosen type (as in engagement.choose_interceptor)
-    age = fc_update[fi] if world.scenario.fidelity.midcourse_updates else delay[feas] + best_tau[feas]
-    frac = engagement.handover_pk_fraction(engagement.handover_covariance(Pc[feas], age, tracks.q), ic.basket_m[fi, ii])
-    pk = ic.pk[fi, ii, assessed[feas]] * frac
-    fcm = fus.fc_mask[fi]
-    g_free = np.where(fcm, guided_free[feas], 0).max(axis=1) if fcm.shape[1] else np.zeros(len(fi), np.int64)
-    rounds = np.minimum(magazine[fi, ii], np.maximum(g_free, 0))
-    free_new = (np.where(fcm, fus.max_engagements[fi][:, None] - held[None, :], 0).max(axis=1)
-                if fcm.shape[1] else np.zeros(len(fi), np.int64))  # fmt: skip
-    own = fcs.radar[obj[feas]]
-    held_here = (own >= 0) & fcm[np.arange(len(fi)), np.maximum(own, 0)]
-    n_held = np.bincount(fi[held_here], minlength=len(fus))
-    channels = np.maximum(free_new, 0) + n_held[fi]
-    g = group[feas]
+    c64 = np.ascontiguousarray
+    # threat evaluation once per track row, launch-quality Pk, rounds and channels: one compiled call
+    var, pk, rounds, channels = c2_glue.selection_inputs(
+        c64(feas, np.int64), c64(f, np.int64), c64(rows, np.int64), c64(best_type, np.int64), c64(best_tau, float),
+        c64(delay, float), c64(p, float), c64(v, float), c64(Pc, float), c64(assessed, np.int64),
+        c64(magazine, np.int64), c64(fc_update, float), bool(world.scenario.fidelity.midcourse_updates),
+        float(tracks.q), c64(held, np.int64), c64(guided_free, np.int64), c64(fcs.radar[obj], np.int64),
+        c64(ctx.asset_ecef, float), c64(ctx.asset_rot, float), c64(world.assets.value, float), ic.pk, ic.basket_m,
+        fus.fc_mask, c64(fus.max_engagements, np.int64), float(tewa.REACH_RADIUS_M),
+        float(tewa.MANOEUVRE_ALLOWANCE_RAD))  # fmt: skip
+    g = c64(group[feas], np.int64)
+    kf = c64(key[feas], np.int64)
+    salvo = c64(fus.salvo_size[fi], np.int64)
     assigner = ctx.assigner
     assert assigner is not None  # set in _Ctx.__post_init__
-    out_idx: list[np.ndarray] = []
-    out_n: list[np.ndarray] = []
-    for grp in np.unique(g):  # a handful of groups per cycle
-        m = np.flatnonzero(g == grp)
-        vals = tewa.assignment_values(var[m])
-        gp = fire_distribution.build_problem(feas[m], fi[m], ii[m], key[feas][m], vals, pk[m], rounds[m],
-                                             channels[m], fus.salvo_size[fi[m]])  # fmt: skip
-        sol = assigner.assign(gp.problem)
-        pe, n = fire_distribution.engagements(sol.x, gp.pair)
-        out_idx.append(pe)
-        out_n.append(n)
-    sel = np.concatenate(out_idx) if out_idx else np.zeros(0, np.int64)
-    n_req = np.concatenate(out_n) if out_n else np.zeros(0, np.int64)
+    if isinstance(assigner, HeuristicAssigner):  # every 1 × 1 group (most cycles) in one compiled call
+        sel, n_req, sel_g, left = c2_glue.group_engagements(
+            c64(feas, np.int64), c64(fi, np.int64), c64(ii, np.int64), kf, g, var, pk, rounds, channels, salvo,
+            *assigner._kernel_parameters())  # fmt: skip
+    else:
+        sel, n_req, sel_g, left = np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, np.int64), np.unique(g)
+    if len(left):  # the other groups: the instance, the scenario's solver and rule (b) in Python
+        out_idx, out_n, out_g = [sel], [n_req], [sel_g]
+        for grp in left:  # increasing group
+            m = np.flatnonzero(g == grp)
+            vals = tewa.assignment_values(var[m])
+            gp = fire_distribution.build_problem(feas[m], fi[m], ii[m], kf[m], vals, pk[m], rounds[m], channels[m],
+                                                 salvo[m])  # fmt: skip
+            sol = assigner.assign(gp.problem)
+            pe, n = fire_distribution.engagements(sol.x, gp.pair)
+            out_idx.append(pe)
+            out_n.append(n)
+            out_g.append(np.full(len(pe), grp, np.int64))
+        sel_g = np.concatenate(out_g)
+        by_group = np.argsort(sel_g, kind="stable")  # group order, as one loop over the groups gives
+        sel, n_req = np.concatenate(out_idx)[by_group], np.concatenate(out_n)[by_group]
     if len(sel) == 0:
         return sel, n_req, np.zeros(0), np.zeros(0)
     var_of = np.zeros(len(f))
