@@ -1257,7 +1257,8 @@ def _select(ctx: _Ctx, f: np.ndarray, rows: np.ndarray, obj: np.ndarray, feas: n
     salvo = c64(fus.salvo_size[fi], np.int64)
     assigner = ctx.assigner
     assert assigner is not None  # set in _Ctx.__post_init__
-    if isinstance(assigner, HeuristicAssigner):  # every 1 × 1 group (most cycles) in one compiled call
+    if type(assigner) is HeuristicAssigner:  # every 1 × 1 group (most cycles) in one compiled call (a subclass
+        # may change `assign`: it keeps the Python path)
         sel, n_req, sel_g, left = c2_glue.group_engagements(
             c64(feas, np.int64), c64(fi, np.int64), c64(ii, np.int64), kf, g, var, pk, rounds, channels, salvo,
             *assigner._kernel_parameters())  # fmt: skip
