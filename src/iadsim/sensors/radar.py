@@ -845,8 +845,24 @@ def near_pair_kernel(r_ecef: np.ndarray, r_rot: np.ndarray, r_lat: np.ndarray, r
     from ``enu`` with NumPy's ``arctan2`` (whose last bits differ from libm's); here they serve
     only the coverage tests.
     """
-    n_s = r_ecef.shape[0]
-    n_t = tgt.shape[0]
+    near_pair_rows(np.arange(r_ecef.shape[0]), np.arange(tgt.shape[0]), r_ecef, r_rot, r_lat, r_lon, r_alt,
+                   max_range, max_alt, min_el, boresight, half_width, ref_range, ref_rcs, snr_ref, pfa, k_factor,
+                   earth_radius_m, margin_m, tgt, rcs, alt_given, tgt_alt_in, pd, range_m, enu)  # fmt: skip
+
+
+@njit(cache=True, error_model="numpy")
+def near_pair_rows(ix_s: np.ndarray, ix_t: np.ndarray, r_ecef: np.ndarray, r_rot: np.ndarray, r_lat: np.ndarray,
+                   r_lon: np.ndarray, r_alt: np.ndarray, max_range: np.ndarray, max_alt: np.ndarray,
+                   min_el: np.ndarray, boresight: np.ndarray, half_width: np.ndarray, ref_range: np.ndarray,
+                   ref_rcs: np.ndarray, snr_ref: np.ndarray, pfa: np.ndarray, k_factor: float, earth_radius_m: float,
+                   margin_m: float, tgt: np.ndarray, rcs: np.ndarray, alt_given: bool, tgt_alt_in: np.ndarray,
+                   pd: np.ndarray, range_m: np.ndarray, enu: np.ndarray) -> None:  # pragma: no cover - compiled  # fmt: skip
+    """:func:`near_pair_kernel` of the radars ``ix_s`` (S',) and targets ``ix_t`` (N',) of full per-radar
+    and per-target columns, read in place (no gathered copies): output row ``i`` is radar ``ix_s[i]``,
+    column ``n`` target ``ix_t[n]`` (``tgt_alt_in`` is indexed by target too). The same arithmetic
+    in the same order as :func:`near_pair_kernel`, which is this with ``arange`` indices."""
+    n_s = ix_s.shape[0]
+    n_t = ix_t.shape[0]
     # per-target values, computed at the first near pair of the target
     t_lon = np.empty(n_t)
     t_alt = np.empty(n_t)
@@ -856,30 +872,32 @@ def near_pair_kernel(r_ecef: np.ndarray, r_rot: np.ndarray, r_lat: np.ndarray, r
     have = np.zeros(n_t, np.bool_)
     two_pi = 2.0 * np.pi
     re = k_factor * earth_radius_m
-    for s in range(n_s):
+    for s_out in range(n_s):
+        s = ix_s[s_out]
         lim = max_range[s] + margin_m
         lim2 = lim * lim
         h1 = max(r_alt[s], 0.0)
         a1 = np.arctan2(np.sqrt(h1 * (2.0 * re + h1)), re)
         s1, c1 = np.sin(r_lat[s]), np.cos(r_lat[s])
         for n in range(n_t):
-            dx = tgt[n, 0] - r_ecef[s, 0]
-            dy = tgt[n, 1] - r_ecef[s, 1]
-            dz = tgt[n, 2] - r_ecef[s, 2]
+            c = ix_t[n]
+            dx = tgt[c, 0] - r_ecef[s, 0]
+            dy = tgt[c, 1] - r_ecef[s, 1]
+            dz = tgt[c, 2] - r_ecef[s, 2]
             if not (dx * dx + dy * dy + dz * dz <= lim2):
                 continue
             # enu = C Δx, summed (x + z) + y: the order of NumPy's einsum, so the bits match
             e = (r_rot[s, 0, 0] * dx + r_rot[s, 0, 2] * dz) + r_rot[s, 0, 1] * dy
             no = (r_rot[s, 1, 0] * dx + r_rot[s, 1, 2] * dz) + r_rot[s, 1, 1] * dy
             u = (r_rot[s, 2, 0] * dx + r_rot[s, 2, 2] * dz) + r_rot[s, 2, 1] * dy
-            enu[s, n, 0], enu[s, n, 1], enu[s, n, 2] = e, no, u
+            enu[s_out, n, 0], enu[s_out, n, 1], enu[s_out, n, 2] = e, no, u
             horiz = np.hypot(e, no)
             rng = np.sqrt(horiz * horiz + u * u)
-            range_m[s, n] = rng
+            range_m[s_out, n] = rng
             if not have[n]:
-                lat_n, t_lon[n], alt_n = ecef_to_geodetic_point(tgt[n, 0], tgt[n, 1], tgt[n, 2])
+                lat_n, t_lon[n], alt_n = ecef_to_geodetic_point(tgt[c, 0], tgt[c, 1], tgt[c, 2])
                 if alt_given:
-                    alt_n = tgt_alt_in[n]
+                    alt_n = tgt_alt_in[c]
                 t_alt[n] = alt_n
                 t_s2[n], t_c2[n] = np.sin(lat_n), np.cos(lat_n)
                 h2n = max(alt_n, 0.0)
@@ -910,8 +928,8 @@ def near_pair_kernel(r_ecef: np.ndarray, r_rot: np.ndarray, r_lat: np.ndarray, r
             if not np.arctan2(up, r2 * np.sin(theta)) >= min_el[s]:
                 continue
             ratio = ref_range[s] / rng
-            snr = snr_ref[s] * ratio**4.0 * (rcs[n] / ref_rcs[s])
-            pd[s, n] = pfa[s] ** (1.0 / (1.0 + snr))
+            snr = snr_ref[s] * ratio**4.0 * (rcs[c] / ref_rcs[s])
+            pd[s_out, n] = pfa[s] ** (1.0 / (1.0 + snr))
 
 
 @njit(cache=True, error_model="numpy")
@@ -1131,11 +1149,9 @@ def sense_kernel(r_ecef: np.ndarray, r_rot: np.ndarray, r_lat: np.ndarray, r_lon
     pd = np.zeros((n_s, n_t))
     range_m = np.zeros((n_s, n_t))
     enu = np.zeros((n_s, n_t, 3))
-    tgt_alt_a = tgt_alt[act] if alt_given else tgt_alt
-    near_pair_kernel(r_ecef[scan], r_rot[scan], r_lat[scan], r_lon[scan], r_alt[scan], max_range[scan],
-                     max_alt[scan], min_el[scan], boresight[scan], half_width[scan], ref_range[scan], ref_rcs[scan],
-                     snr_ref[scan], pfa[scan], k_factor, earth_radius_m, margin_m, tgt[act], rcs[act], alt_given,
-                     tgt_alt_a, pd, range_m, enu)  # fmt: skip
+    near_pair_rows(scan, act, r_ecef, r_rot, r_lat, r_lon, r_alt, max_range, max_alt, min_el, boresight, half_width,
+                   ref_range, ref_rcs, snr_ref, pfa, k_factor, earth_radius_m, margin_m, tgt, rcs, alt_given, tgt_alt,
+                   pd, range_m, enu)  # fmt: skip
     si, ti, noise = draw_detections(pd, scan, row, st)
     m = si.shape[0]
     ids = np.empty((2, m), np.int64)

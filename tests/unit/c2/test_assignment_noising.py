@@ -204,3 +204,57 @@ def test_heuristic_matches_brute_force_with_constraints(seed: int) -> None:
     res = get_assigner("heuristic").assign(prob)
     assert check_feasible(prob, res.x) == []
     assert res.objective == pytest.approx(_brute(prob), rel=1e-9, abs=1e-12)
+
+
+def _one_by_one(rng: np.random.Generator) -> tuple:
+    """A random 1 × 1 instance, edge cases included: a certain kill (q = 0), no kill (q = 1), no
+    value, the salvo cap or the magazine binding, no channel."""
+    V = np.array([rng.choice([0.0, 1e-300, rng.uniform(0.1, 100.0)])])
+    q = np.array([[rng.choice([0.0, 1.0, 1e-200, rng.uniform(0.0, 1.0), 1.0 - 1e-17])]])
+    allowed = np.array([[rng.random() < 0.9]])
+    counts = np.array([int(rng.integers(0, 6))], np.int64)
+    ch = np.array([int(rng.integers(0, 3))], np.int64)
+    tmax = np.array([int(rng.integers(0, 5))], np.int64)
+    return V, q, allowed, counts, ch, tmax
+
+
+def test_single_pair_minimum_by_hand() -> None:
+    V, a = np.array([10.0]), np.array([[np.log(2.0)]])  # q = 1/2: f(k) = 10 / 2**k
+    counts, tmax = np.array([3], np.int64), np.array([2], np.int64)
+    assert K._at_single_pair_minimum(2.5, V, a, counts, tmax)  # k = 2, the cap: the minimum
+    assert not K._at_single_pair_minimum(5.0, V, a, counts, tmax)  # k = 1: k = 2 is better
+    assert K._at_single_pair_minimum(1.25, V, a, np.array([3], np.int64), np.array([3], np.int64))
+    assert not K._at_single_pair_minimum(2.5, V, a, np.array([3], np.int64), np.array([3], np.int64))
+    assert not K._at_single_pair_minimum(-1.0, -V, a, counts, tmax)  # f < 0: the search runs
+    assert not K._at_single_pair_minimum(np.nan, V, a, counts, tmax)
+
+
+def test_single_pair_shortcut_returns_what_the_full_noising_search_returns(monkeypatch: pytest.MonkeyPatch) -> None:
+    """On a 1 × 1 instance noising_search skips its iterations when the descent's result is at the
+    minimum over every round count (_at_single_pair_minimum). The full search (the same code with
+    the shortcut off, run by its Python function) must return the same solution on every instance,
+    so the shortcut changes no decision; and on the heuristic's own starts it must be taken."""
+    rng = np.random.default_rng(5)
+    full = K.noising_search.py_func
+    taken = 0
+    for trial in range(300):
+        V, q, allowed, counts, ch, tmax = _one_by_one(rng)
+        a = K.log_kill(q)
+        x0 = K.rounds_one(V, q, allowed, counts, ch, tmax)
+        x = K.local_search(x0, V, a, allowed, counts, ch, tmax, 50)
+        args = (V, a, allowed, counts, ch, tmax, 30, 10, 0.1, trial, 50, 4, 20)
+        fast = K.noising_search(x, *args)
+        f = K._objective(K._descend_q(x, V, a, np.exp(-a), np.exp(a), np.exp(-a), np.exp(a), allowed, allowed,
+                                      counts, ch, tmax, 50, 4, 20), V, a)
+        taken += bool(K._at_single_pair_minimum(f, V, a, counts, tmax))
+        with monkeypatch.context() as m:
+            m.setattr(K, "_at_single_pair_minimum", lambda *_: False)
+            slow = full(x, *args)
+        assert np.array_equal(fast, slow), (V, q, allowed, counts, ch, tmax)
+        # and a start that is not the optimum (no rounds) is still searched to the same answer
+        z = np.zeros((1, 1), np.int64)
+        with monkeypatch.context() as m:
+            m.setattr(K, "_at_single_pair_minimum", lambda *_: False)
+            slow0 = full(z, *args)
+        assert np.array_equal(K.noising_search(z, *args), slow0)
+    assert taken > 250  # the shortcut is the common case on the heuristic's starts

@@ -164,3 +164,29 @@ def test_false_alarm_draws_match_generator_draws() -> None:
         si1, u1 = R.clutter_draws(scan, np.zeros(4, np.int64), states_of([g]), lam)
         counts = g.poisson(lam, 3)
         assert np.array_equal(si1, np.repeat(scan, counts)) and np.array_equal(u1, g.random((counts.sum(), 3)))
+
+
+def test_near_pair_rows_reads_in_place_what_near_pair_kernel_reads_from_gathered_copies() -> None:
+    """sense_kernel hands near_pair_rows the scanning radars and active targets as indices into the
+    full columns; the outputs must be the same bits as near_pair_kernel on the gathered copies
+    (its old call), for any subset and order of radars and targets, with and without altitudes."""
+    rng = np.random.default_rng(23)
+    radars, tgt = _radars(rng, 12), _targets(rng, 40)
+    rcs = rng.uniform(0.01, 10.0, len(tgt))
+    cols = R._kernel_columns(radars)
+    n_checked = 0
+    for trial in range(6):
+        scan = np.sort(rng.choice(12, int(rng.integers(1, 12)), replace=False)).astype(np.int64)
+        act = np.sort(rng.choice(40, int(rng.integers(1, 40)), replace=False)).astype(np.int64)
+        alt_given = trial % 2 == 1
+        alt = rng.uniform(0.0, 20000.0, len(tgt))
+        shape = (scan.shape[0], act.shape[0])
+        ref = [np.zeros(shape), np.zeros(shape), np.zeros(shape + (3,))]
+        per_radar = tuple(c[scan] for c in cols[:14])
+        R.near_pair_kernel(*per_radar, *cols[14:17], tgt[act], rcs[act], alt_given, alt[act] if alt_given else alt, *ref)
+        out = [np.zeros(shape), np.zeros(shape), np.zeros(shape + (3,))]
+        R.near_pair_rows(scan, act, *cols[:17], tgt, rcs, alt_given, alt, *out)
+        for a, b in zip(out, ref):
+            assert np.array_equal(a, b)
+        n_checked += int((ref[0] > 0).sum())
+    assert n_checked > 50  # detectable pairs were compared, not only culled zeros
