@@ -315,8 +315,8 @@ def supporting_radar_smooth(f: np.ndarray, fc_mask: np.ndarray, p_launch: np.nda
         tgt = np.empty((n, 3))
         for i in range(n):
             tgt[i] = pts[pi[i]]
-        vis = scheduling.pair_kernel(r_ecef, r_rot, r_lat, r_lon, r_alt, r_max_range, r_max_alt, r_min_el,
-                                     r_boresight, r_half_width, k_factor, ri[:n].copy(), tgt)[9]
+        vis = scheduling.pair_visible(r_ecef, r_rot, r_lat, r_lon, r_alt, r_max_range, r_max_alt, r_min_el,
+                                      r_boresight, r_half_width, k_factor, ri[:n].copy(), tgt)
         m = 0
         for i in range(n):
             if vis[i]:

@@ -236,7 +236,7 @@ def network_sensing(sense_cols, scan_cols, meas_cols, dwell_cols, t, dt, pos, rc
                 xq = np.empty((pr.shape[0], 3))
                 for i in range(pr.shape[0]):
                     xq[i] = xu[inv[i]]
-                vis = scheduling.pair_kernel(c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7], c[8], c[9], c[10], ri, xq)[9]
+                vis = scheduling.pair_visible(c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7], c[8], c[9], c[10], ri, xq)
                 keep = np.zeros(pr.shape[0], np.bool_)
                 last = -1
                 for i in range(pr.shape[0]):  # covered, and the first covering radar of the row's site

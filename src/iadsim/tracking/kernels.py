@@ -919,8 +919,8 @@ def scan_phase(t: float, dt: float, size: int, alive: np.ndarray, confirmed: np.
     opp = np.empty(0, np.int64)
     if cover and live.shape[0]:
         tgt = cv_positions_rows(x, t_last, live[pl], t)
-        vis = _scheduling.pair_kernel(r_ecef, r_enu_rot, r_lat, r_lon, r_alt, r_max_range, r_max_alt, r_min_el, r_boresight,
-                          r_half_width, k_factor, pr, tgt)[9]  # fmt: skip
+        vis = _scheduling.pair_visible(r_ecef, r_enu_rot, r_lat, r_lon, r_alt, r_max_range, r_max_alt, r_min_el,
+                                       r_boresight, r_half_width, k_factor, pr, tgt)  # fmt: skip
         covered = np.zeros(live.shape[0], np.bool_)
         for d in range(pl.shape[0]):
             if vis[d]:

@@ -98,6 +98,11 @@ def test_pair_kernel_matches_the_numpy_geometry() -> None:
     # the geometry feeds the one coverage rule unchanged
     assert np.array_equal(visible(sub, replace(g, tgt_alt_m=g.tgt_alt_m[:, None])).reshape(-1), full_vis := visible(r, full)[ri, n])
     assert np.array_equal(scheduling.pair_visibility(r, ri, p), full_vis) and 0 < full_vis.sum() < N
+    # pair_visible (the tick loop's coverage call) is pair_kernel's visible column, to the bit
+    cols = (r.ecef_m, r.enu_rot, r.lat_rad, r.lon_rad, r.alt_m, r.max_range_m, r.max_alt_m, r.min_elevation_rad,
+            r.boresight_az_rad, r.half_width_az_rad, float(r.k_factor), ri.astype(np.int64), p)  # fmt: skip
+    assert np.array_equal(scheduling.pair_visible(*cols), scheduling.pair_kernel(*cols)[9])
+    assert np.array_equal(scheduling.pair_visible(*cols), full_vis)
 
 
 def test_pair_visibility_sector_wraps_through_north() -> None:
