@@ -693,20 +693,29 @@ def converted_covariance_point(r: float, az: float, el: float, var_r: float, var
     [cos el cos az, −r cos el sin az, −r sin el cos az], [sin el, 0, r cos el]];
     R_enu = J diag(var) Jᵀ; R = Cᵀ R_enu C (``rot`` = C, (3, 3)); out = ½ (R + Rᵀ).
     """
+    converted_covariance_point_ws(r, az, el, var_r, var_az, var_el, rot, out, np.empty((3, 3, 3)))
+
+
+@njit(cache=True)
+def converted_covariance_point_ws(r: float, az: float, el: float, var_r: float, var_az: float, var_el: float,
+                                  rot: np.ndarray, out: np.ndarray,
+                                  ws: np.ndarray) -> None:  # pragma: no cover - compiled  # fmt: skip
+    """:func:`converted_covariance_point` with its three (3, 3) temporaries in ``ws`` (3, 3, 3), which a
+    caller looping over many measurements allocates once (the same arithmetic, the same bits)."""
     sa, ca, se, ce = np.sin(az), np.cos(az), np.sin(el), np.cos(el)
-    jac = np.empty((3, 3))
+    jac = ws[0]
     jac[0, 0], jac[1, 0], jac[2, 0] = ce * sa, ce * ca, se
     jac[0, 1], jac[1, 1], jac[2, 1] = r * ce * ca, -r * ce * sa, 0.0
     jac[0, 2], jac[1, 2], jac[2, 2] = -r * se * sa, -r * se * ca, r * ce
     var = (var_r, var_az, var_el)
-    r_enu = np.empty((3, 3))
+    r_enu = ws[1]
     for i in range(3):
         for k in range(3):
             acc = 0.0
             for j in range(3):
                 acc += jac[i, j] * var[j] * jac[k, j]
             r_enu[i, k] = acc
-    full = np.empty((3, 3))  # R[i, l] = Σ_j Σ_k C[j, i] R_enu[j, k] C[k, l] (einsum's order of terms)
+    full = ws[2]  # R[i, l] = Σ_j Σ_k C[j, i] R_enu[j, k] C[k, l] (einsum's order of terms)
     for i in range(3):
         for col in range(3):
             acc = 0.0
@@ -724,8 +733,9 @@ def _converted_covariance_kernel(r: np.ndarray, az: np.ndarray, el: np.ndarray, 
                                  se: np.ndarray, rot: np.ndarray,
                                  out: np.ndarray) -> None:  # pragma: no cover - compiled  # fmt: skip
     """:func:`converted_covariance_point` of M measurements ((M,) columns, ``rot`` (M, 3, 3)) into ``out`` (M, 3, 3)."""
+    ws = np.empty((3, 3, 3))
     for m in range(r.shape[0]):
-        converted_covariance_point(r[m], az[m], el[m], sr[m] ** 2, sa[m] ** 2, se[m] ** 2, rot[m], out[m])
+        converted_covariance_point_ws(r[m], az[m], el[m], sr[m] ** 2, sa[m] ** 2, se[m] ** 2, rot[m], out[m], ws)
 
 
 #: A single generator (all radars share it) or one generator per radar, indexed by radar.
@@ -963,6 +973,7 @@ def measure_kernel(range_det: np.ndarray, az_det: np.ndarray, el_det: np.ndarray
     ``r_rot`` (S, 3, 3). Outputs (M,), (M, 3), (M, 3, 3).
     """
     two_pi = 2.0 * np.pi
+    ws = np.empty((3, 3, 3))
     for m in range(si.shape[0]):
         s = si[m]
         r = range_det[m] + sigma_range_m[s] * noise[m, 0]
@@ -979,8 +990,8 @@ def measure_kernel(range_det: np.ndarray, az_det: np.ndarray, el_det: np.ndarray
         for i in range(3):  # x = x_radar + Cᵀ enu
             z_ecef[m, i] = r_ecef[s, i] + (r_rot[s, 0, i] * z_enu[m, 0] + r_rot[s, 1, i] * z_enu[m, 1]
                                            + r_rot[s, 2, i] * z_enu[m, 2])  # fmt: skip
-        converted_covariance_point(r, az, el, sigma_range_m[s] ** 2, sigma_az_rad[s] ** 2, sigma_el_rad[s] ** 2,
-                                   r_rot[s], cov[m])  # fmt: skip
+        converted_covariance_point_ws(r, az, el, sigma_range_m[s] ** 2, sigma_az_rad[s] ** 2, sigma_el_rad[s] ** 2,
+                                      r_rot[s], cov[m], ws)  # fmt: skip
 
 
 @njit(cache=True, error_model="numpy")

@@ -64,6 +64,18 @@ def due(t_s: float, last_dwell_s: float, update_s: float) -> bool:  # pragma: no
 
 
 @njit(cache=True)
+def any_due(radar: np.ndarray, last_dwell_s: np.ndarray, update_s: np.ndarray, t_s: float) -> bool:  # pragma: no cover - compiled
+    """Whether some maintained object (``radar[o]`` ≥ 0) has a track dwell due at ``t_s`` (:func:`due`):
+    the test :func:`dwell_selection` makes per object, asked first so that a tick without a due
+    dwell builds no plan."""
+    for o in range(radar.shape[0]):
+        s = radar[o]
+        if s >= 0 and due(t_s, last_dwell_s[o], update_s[s]):
+            return True
+    return False
+
+
+@njit(cache=True)
 def _dwells_due_kernel(t_s: float, last_dwell_s: np.ndarray, update_s: np.ndarray) -> np.ndarray:  # pragma: no cover - compiled
     out = np.empty(last_dwell_s.shape[0], np.bool_)
     for d in range(out.shape[0]):
@@ -592,6 +604,8 @@ def due_dwells(dwell_cols: tuple, fc_radar: np.ndarray, last_dwell: np.ndarray, 
     """The fire-control dwells due at ``t_s`` (CV tracks, smooth Earth): :func:`dwell_plan`, the tracks'
     CV predicted positions, :func:`dwell_pass_kernel` (draws on ``sensor_st``) on each object's
     missed-dwell count before. Nothing is written. Returns ``(obj (D,), dd (3, D), ids (2, M), fl (8M,))``."""
+    if not any_due(fc_radar, last_dwell, update_s, t_s):
+        return np.zeros(0, np.int64), np.zeros((3, 0), np.int64), np.zeros((2, 0), np.int64), np.zeros(0)
     plan = dwell_plan(fc_radar, last_dwell, fc_row, truth, active, update_s, t_s, pos.shape[0])
     D = plan.shape[1]
     if D == 0:
@@ -643,7 +657,7 @@ def sensing_phase(sense_cols: tuple, scan_cols: tuple, meas_cols: tuple, dwell_c
     f = measured_kernel(ids, fl, sr, sa, se, r_ecef, r_rot)
     obj = np.zeros(0, np.int64)
     dd = np.zeros((3, 0), np.int64)
-    if do_dwells:
+    if do_dwells and any_due(fc_radar, last_dwell, update_s, t_s):
         obj, dd, dids, dfl = due_dwells(dwell_cols, fc_radar, last_dwell, fc_row, truth, active, update_s, t_s, pos,
                                         trk_x, trk_t, rcs_dwell, gain_s, lost_after_s, fc_missed, sensor_st)  # fmt: skip
         D = obj.shape[0]

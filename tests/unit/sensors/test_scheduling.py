@@ -260,3 +260,25 @@ def test_dwell_pass_is_look_then_track_dwells_then_the_loss_rule() -> None:
     assert np.array_equal(missed, m0) and np.array_equal(lost, l0) and np.array_equal(why, w0)
     for f in ("sensor", "target", "range_m", "az_rad", "el_rad", "z_ecef_m", "R_ecef"):
         assert np.array_equal(getattr(dets, f), getattr(ref, f))
+
+
+def test_any_due_is_whether_dwell_selection_selects_a_dwell() -> None:
+    # the early test of sensing_phase / due_dwells: True iff dwell_selection returns a dwell
+    rng = np.random.default_rng(8)
+    seen = set()
+    for _ in range(300):
+        n = int(rng.integers(0, 6))
+        radar = rng.integers(-1, 3, n).astype(np.int64)
+        last = rng.choice([-np.inf, 0.0, 0.5, 1.0, 1.9], n)
+        update = rng.choice([0.5, 1.0, 2.0], 3)
+        t = float(rng.choice([1.0, 2.0, 2.5]))
+        sel = scheduling.dwell_selection(radar, last, np.zeros(n, np.int64), np.zeros(1, np.int64),
+                                         np.ones(1, np.bool_), update, t, 1)  # fmt: skip
+        want = sel[0].shape[0] > 0
+        assert scheduling.any_due(radar, last, update, t) == want
+        seen.add(want)
+    assert seen == {True, False}
+    # on the boundary: due at exactly one update interval (the 1e-9 clock tolerance)
+    assert scheduling.any_due(np.array([0]), np.array([1.0]), np.array([1.0]), 2.0 - 5e-10)
+    assert not scheduling.any_due(np.array([0]), np.array([1.0]), np.array([1.0]), 2.0 - 2e-9)
+    assert not scheduling.any_due(np.array([-1]), np.array([-np.inf]), np.array([1.0]), 2.0)
