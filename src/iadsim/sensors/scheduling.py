@@ -126,10 +126,13 @@ def pair_kernel(ecef_m: np.ndarray, enu_rot: np.ndarray, lat_rad: np.ndarray, lo
     t_alt = np.empty(D)
     vis = np.empty(D, np.bool_)
     for d in range(D):
+        s = radar_idx[d]
         (enu[d, 0], enu[d, 1], enu[d, 2], az[d], el[d], rng[d], ground[d], el_refr[d], t_lat[d], t_lon[d], t_alt[d],
-         vis[d]) = _pair_point(ecef_m, enu_rot, lat_rad, lon_rad, alt_m, max_range_m, max_alt_m, min_el_rad,
-                               boresight_rad, half_width_rad, k_factor, radar_idx[d], tgt_ecef_m[d, 0],
-                               tgt_ecef_m[d, 1], tgt_ecef_m[d, 2])  # fmt: skip
+         vis[d]) = _pair_point(ecef_m[s, 0], ecef_m[s, 1], ecef_m[s, 2], enu_rot[s, 0, 0], enu_rot[s, 0, 1],
+                               enu_rot[s, 0, 2], enu_rot[s, 1, 0], enu_rot[s, 1, 1], enu_rot[s, 1, 2], enu_rot[s, 2, 0],
+                               enu_rot[s, 2, 1], enu_rot[s, 2, 2], lat_rad[s], lon_rad[s], alt_m[s], max_range_m[s],
+                               max_alt_m[s], min_el_rad[s], boresight_rad[s], half_width_rad[s], k_factor,
+                               tgt_ecef_m[d, 0], tgt_ecef_m[d, 1], tgt_ecef_m[d, 2])  # fmt: skip
     return enu, az, el, rng, ground, el_refr, t_lat, t_lon, t_alt, vis
 
 
@@ -143,29 +146,34 @@ def pair_visible(ecef_m: np.ndarray, enu_rot: np.ndarray, lat_rad: np.ndarray, l
     D = radar_idx.shape[0]
     vis = np.empty(D, np.bool_)
     for d in range(D):
-        vis[d] = _pair_point(ecef_m, enu_rot, lat_rad, lon_rad, alt_m, max_range_m, max_alt_m, min_el_rad,
-                             boresight_rad, half_width_rad, k_factor, radar_idx[d], tgt_ecef_m[d, 0],
-                             tgt_ecef_m[d, 1], tgt_ecef_m[d, 2])[11]  # fmt: skip
+        s = radar_idx[d]
+        vis[d] = _pair_point(ecef_m[s, 0], ecef_m[s, 1], ecef_m[s, 2], enu_rot[s, 0, 0], enu_rot[s, 0, 1],
+                             enu_rot[s, 0, 2], enu_rot[s, 1, 0], enu_rot[s, 1, 1], enu_rot[s, 1, 2], enu_rot[s, 2, 0],
+                             enu_rot[s, 2, 1], enu_rot[s, 2, 2], lat_rad[s], lon_rad[s], alt_m[s], max_range_m[s],
+                             max_alt_m[s], min_el_rad[s], boresight_rad[s], half_width_rad[s], k_factor,
+                             tgt_ecef_m[d, 0], tgt_ecef_m[d, 1], tgt_ecef_m[d, 2])[11]  # fmt: skip
     return vis
 
 
 @njit(cache=True)
-def _pair_point(ecef_m: np.ndarray, enu_rot: np.ndarray, lat_rad: np.ndarray, lon_rad: np.ndarray, alt_m: np.ndarray,
-                max_range_m: np.ndarray, max_alt_m: np.ndarray, min_el_rad: np.ndarray, boresight_rad: np.ndarray,
-                half_width_rad: np.ndarray, k_factor: float, s: int, x: float, y: float,
-                z: float) -> tuple:  # pragma: no cover - compiled  # fmt: skip
-    """One (radar ``s``, point (x, y, z)) pair of :func:`pair_kernel`: ``(e, n, u, az, el, range,
-    ground, el_refracted, lat, lon, alt, visible)`` as scalars (no arrays)."""
+def _pair_point(rx: float, ry: float, rz: float, c00: float, c01: float, c02: float, c10: float, c11: float,
+                c12: float, c20: float, c21: float, c22: float, lat1: float, lon1: float, alt1: float,
+                max_range: float, max_alt: float, min_el: float, boresight: float, hw: float, k_factor: float,
+                x: float, y: float, z: float) -> tuple:  # pragma: no cover - compiled  # fmt: skip
+    """One (radar, point (x, y, z)) pair of :func:`pair_kernel`, the radar's columns as scalars (its
+    ECEF position, ENU rotation C row-major, latitude, longitude, height, limits, boresight, half
+    width): ``(e, n, u, az, el, range, ground, el_refracted, lat, lon, alt, visible)`` (scalars
+    in and out: no array, so no reference counting per pair)."""
     re = k_factor * EARTH_RADIUS_M
     two_pi = 2.0 * np.pi
     # geodetic position of the point (the one compiled kernel of frames.ecef_to_geodetic)
     lat2, lon2, h2raw = ecef_to_geodetic_point(x, y, z)
     # ENU and azimuth / elevation / range (frames.enu_to_aer)
-    dx, dy, dz = x - ecef_m[s, 0], y - ecef_m[s, 1], z - ecef_m[s, 2]
+    dx, dy, dz = x - rx, y - ry, z - rz
     # summed as NumPy's einsum sums three terms, (c₀x₀ + c₂x₂) + c₁x₁: the same bits
-    ee = (enu_rot[s, 0, 0] * dx + enu_rot[s, 0, 2] * dz) + enu_rot[s, 0, 1] * dy
-    nn = (enu_rot[s, 1, 0] * dx + enu_rot[s, 1, 2] * dz) + enu_rot[s, 1, 1] * dy
-    uu = (enu_rot[s, 2, 0] * dx + enu_rot[s, 2, 2] * dz) + enu_rot[s, 2, 1] * dy
+    ee = (c00 * dx + c02 * dz) + c01 * dy
+    nn = (c10 * dx + c12 * dz) + c11 * dy
+    uu = (c20 * dx + c22 * dz) + c21 * dy
     horiz = math.hypot(ee, nn)
     azd = _mod(math.atan2(ee, nn), two_pi)
     if azd >= two_pi:
@@ -173,23 +181,22 @@ def _pair_point(ecef_m: np.ndarray, enu_rot: np.ndarray, lat_rad: np.ndarray, lo
     eld = math.atan2(uu, horiz)
     rd = math.sqrt(horiz * horiz + uu * uu)
     # great-circle ground range (frames.great_circle_angle_rad)
-    dl = lon2 - lon_rad[s]
-    s1, c1, s2, c2 = math.sin(lat_rad[s]), math.cos(lat_rad[s]), math.sin(lat2), math.cos(lat2)
+    dl = lon2 - lon1
+    s1, c1, s2, c2 = math.sin(lat1), math.cos(lat1), math.sin(lat2), math.cos(lat2)
     cdl, sdl = math.cos(dl), math.sin(dl)
     gd = EARTH_RADIUS_M * math.atan2(math.hypot(c2 * sdl, c1 * s2 - s1 * c2 * cdl), s1 * s2 + c1 * c2 * cdl)
     # refracted elevation over the k·Rₑ Earth (horizon.refracted_elevation_rad)
     theta = gd / re
-    h1 = max(alt_m[s], 0.0)
+    h1 = max(alt1, 0.0)
     h2 = max(h2raw, 0.0)
     r2 = re + h2
     sh = math.sin(0.5 * theta)
     elr = math.atan2((h2 - h1) - 2.0 * r2 * (sh * sh), r2 * math.sin(theta))
     # coverage (radar.visible without terrain)
     limit = math.atan2(math.sqrt(h1 * (2.0 * re + h1)), re) + math.atan2(math.sqrt(h2 * (2.0 * re + h2)), re)
-    daz = _mod(azd - boresight_rad[s] + np.pi, two_pi) - np.pi
-    hw = half_width_rad[s]
-    vis = ((rd <= max_range_m[s]) and (h2raw <= max_alt_m[s]) and (abs(theta) <= limit)
-           and (elr >= min_el_rad[s]) and ((abs(daz) <= hw) or (hw >= np.pi)))  # fmt: skip
+    daz = _mod(azd - boresight + np.pi, two_pi) - np.pi
+    vis = ((rd <= max_range) and (h2raw <= max_alt) and (abs(theta) <= limit)
+           and (elr >= min_el) and ((abs(daz) <= hw) or (hw >= np.pi)))  # fmt: skip
     return ee, nn, uu, azd, eld, rd, gd, elr, lat2, lon2, h2raw, vis
 
 
