@@ -64,13 +64,21 @@ def due(t_s: float, last_dwell_s: float, update_s: float) -> bool:  # pragma: no
 
 
 @njit(cache=True)
+def object_due(o: int, radar: np.ndarray, last_dwell_s: np.ndarray, update_s: np.ndarray,
+               t_s: float) -> bool:  # pragma: no cover - compiled
+    """Whether fire-control object ``o`` has a track dwell due at ``t_s``: it is maintained
+    (``radar[o]`` ≥ 0) and :func:`due` by its radar's update interval. The one selection test of
+    :func:`dwell_selection` and :func:`any_due`."""
+    s = radar[o]
+    return s >= 0 and due(t_s, last_dwell_s[o], update_s[s])
+
+
+@njit(cache=True)
 def any_due(radar: np.ndarray, last_dwell_s: np.ndarray, update_s: np.ndarray, t_s: float) -> bool:  # pragma: no cover - compiled
-    """Whether some maintained object (``radar[o]`` ≥ 0) has a track dwell due at ``t_s`` (:func:`due`):
-    the test :func:`dwell_selection` makes per object, asked first so that a tick without a due
-    dwell builds no plan."""
+    """Whether some object has a track dwell due at ``t_s`` (:func:`object_due`), asked first so that
+    a tick without a due dwell builds no plan."""
     for o in range(radar.shape[0]):
-        s = radar[o]
-        if s >= 0 and due(t_s, last_dwell_s[o], update_s[s]):
+        if object_due(o, radar, last_dwell_s, update_s, t_s):
             return True
     return False
 
@@ -290,8 +298,7 @@ def dwell_selection(radar: np.ndarray, last_dwell_s: np.ndarray, row_of: np.ndar
     n = radar.shape[0]
     cnt = 0
     for o in range(n):
-        s = radar[o]
-        if s >= 0 and due(t_s, last_dwell_s[o], update_s[s]):
+        if object_due(o, radar, last_dwell_s, update_s, t_s):
             cnt += 1
     obj = np.empty(cnt, np.int64)
     rr = np.empty(cnt, np.int64)
@@ -302,8 +309,8 @@ def dwell_selection(radar: np.ndarray, last_dwell_s: np.ndarray, row_of: np.ndar
     key = np.empty(cnt, np.int64)
     d = 0
     for o in range(n):
-        s = radar[o]
-        if s >= 0 and due(t_s, last_dwell_s[o], update_s[s]):
+        if object_due(o, radar, last_dwell_s, update_s, t_s):
+            s = radar[o]
             r = row_of[o]
             obj[d], rr[d] = o, s
             has_row[d] = r >= 0
