@@ -44,7 +44,9 @@ import numba
 import numpy as np
 from numba import njit
 from numba._dispatcher import compute_fingerprint
-from numba.core import types
+from llvmlite import ir as _ir
+from numba.core import cgutils, types
+from numba.extending import intrinsic
 from numba.experimental import structref
 
 from iadsim import npmath
@@ -64,6 +66,44 @@ DONE, MOTION_PY, SENSE_PY, SENSE_LOST, COVER_PY, STEP_PY, GROW, LSA, RECOGNISE, 
 #: stages (the table of the module docstring); END: the tick is over
 S_STATE, S_MOTION, S_SENSE, S_SCAN, S_STEP, S_NET, S_IDENT, S_ASSESS, S_READY, S_ARRIVE, S_SAMPLE, S_PROGRESS, \
     S_QUIET, S_END = range(14)  # fmt: skip
+
+#: per-stage cycle counts of :func:`run_ticks` (``benchmarks/profile_compiled.py --phases`` sets a
+#: (N_CLOCK,) int64 array; the default, empty, times nothing): entries ``S_STATE … S_QUIET`` the
+#: cycles spent in each stage's block, ``CLOCK_ENTRY`` from the call to the first stage,
+#: ``CLOCK_TICKS`` the number of ticks finished
+N_CLOCK = 16
+CLOCK_ENTRY, CLOCK_TICKS = 14, 15
+phase_cycles = np.zeros(0, np.int64)
+
+
+@intrinsic
+def cycles(typingctx):  # noqa: ANN001, ANN201 - numba's hook
+    """The CPU's cycle counter (LLVM ``readcyclecounter``: ``rdtsc`` on x86-64), for the phase profile."""
+    sig = types.int64()
+
+    def codegen(context, builder, signature, args):  # noqa: ANN001, ANN202, ARG001
+        fn = cgutils.get_or_insert_function(builder.module, _ir.FunctionType(_ir.IntType(64), []),
+                                            "llvm.readcyclecounter")
+        return builder.call(fn, [])
+
+    return sig, codegen
+
+
+@njit(cache=True)
+def _lap(tm, cur, c0):  # noqa: ANN001, ANN202  # pragma: no cover - compiled
+    """``tm[cur] += now − c0``; returns now (``tm`` empty: nothing, 0)."""
+    if tm.shape[0] == 0:
+        return 0
+    now = cycles()
+    tm[cur] += now - c0
+    return now
+
+
+@njit(cache=True)
+def read_cycles() -> int:  # pragma: no cover - compiled
+    """The cycle counter, from Python (to calibrate cycles against seconds)."""
+    return cycles()
+
 
 _IDENTIFIED = int(EventKind.Identified)
 _DETECTION = int(EventKind.Detection)
@@ -354,7 +394,7 @@ def any_capable(f, rows, magazine, x, P, t_s, t, q, fc_radar, obj, eng, remote, 
 
 @njit(cache=True)
 def run_ticks(k, stage, n_conf, cs, mph, buf, det_ids, det_fl, opp, tsz, trk, fc, dyn, sh, n_shots,
-              st_all):  # noqa: ANN001, ANN201, C901  # pragma: no cover - compiled
+              st_all, tm):  # noqa: ANN001, ANN201, C901  # pragma: no cover - compiled
     """Run ticks from ``(k, stage)`` until a need (module docstring) or the last tick.
 
     ``cs``: the run's constants and the arrays that keep their identity for the whole run
@@ -364,7 +404,7 @@ def run_ticks(k, stage, n_conf, cs, mph, buf, det_ids, det_fl, opp, tsz, trk, fc
     event buffer; ``trk, fc, sh``: the track table's, fire-control state's and shot table's
     columns and ``dyn`` (identities, replies, silences, last interrogation; the network's remote
     flags, link states and delivery times), passed every call (they grow); ``st_all`` the
-    sampled track states (grown by the caller). ``det_ids (4, M), det_fl (18·M,)``: the tick's
+    sampled track states (grown by the caller); ``tm``: the phase profile (:data:`phase_cycles`). ``det_ids (4, M), det_fl (18·M,)``: the tick's
     detections (sensor, target, site, rank; :func:`iadsim.sensors.radar.merge_kernel`'s packing)
     and ``opp``: its scan opportunities, when resuming after the stage that made them; ``tsz`` =
     [table size, next track id], updated in place; ``n_conf``: newly confirmed tracks of the
@@ -373,6 +413,7 @@ def run_ticks(k, stage, n_conf, cs, mph, buf, det_ids, det_fl, opp, tsz, trk, fc
     Returns ``(k, stage, need, n_conf, det_ids, det_fl, a, b, c, d2, m, (g1, g2))``: the tick and
     the stage to resume at after the need, and the need's arrays (``engine.run`` reads them per need).
     """
+    c0 = cycles() if tm.shape[0] else 0
     cfg, sense, scan, idf, c2, eng, qs, net_q, netc = cs.cols
     is_fc, cue_st = netc
     (K, dt, q_every, m_compiled, one_call_sensing, cover_in_kernel, gnn_cv, has_net, has_engage, has_radars, has_fc,
@@ -398,16 +439,23 @@ def run_ticks(k, stage, n_conf, cs, mph, buf, det_ids, det_fl, opp, tsz, trk, fc
     no_b = np.zeros(0, np.bool_)
     _NO_I = np.zeros(0, np.int64)
     no_2 = np.zeros((0, 0), np.int64)
+    cur = CLOCK_ENTRY
     while k <= K:
         t = k * dt
         if stage == S_STATE:
             if not m_compiled:
                 return _out(k, S_MOTION, MOTION_PY, n_conf, det_ids, det_fl, _NO_I, _NO_I, _NO_I, no_2, no_b)
             stage = S_MOTION
+        if tm.shape[0] and cur != S_MOTION:
+            c0 = _lap(tm, cur, c0)
+            cur = S_MOTION
         if stage == S_MOTION:
             motion_phase.motion_tick(t, mph, buf)
             n_conf = 0
             stage = S_SENSE
+        if tm.shape[0] and cur != S_SENSE:
+            c0 = _lap(tm, cur, c0)
+            cur = S_SENSE
         if stage == S_SENSE and net_sensing:  # with networks: search, dwells, acquisition, cue dwells
             stage = S_SCAN
             ids_n, fl_n, d_obj, d_dd, lost_n, dids, dfl = network_sensing(
@@ -418,6 +466,9 @@ def run_ticks(k, stage, n_conf, cs, mph, buf, det_ids, det_fl, opp, tsz, trk, fc
                 return _out(k, S_SCAN, SENSE_NET_LOST, n_conf, ids_n, fl_n, d_obj, dids.ravel().copy(), _NO_I, d_dd,
                             no_b, (dfl, np.zeros(0)))
             det_ids, det_fl = ids_n, fl_n
+        if tm.shape[0] and cur != S_SENSE:
+            c0 = _lap(tm, cur, c0)
+            cur = S_SENSE
         if stage == S_SENSE:
             if not one_call_sensing:
                 return _out(k, S_SCAN, SENSE_PY, n_conf, det_ids, det_fl, _NO_I, _NO_I, _NO_I, no_2, no_b)
@@ -428,6 +479,9 @@ def run_ticks(k, stage, n_conf, cs, mph, buf, det_ids, det_fl, opp, tsz, trk, fc
             stage = S_SCAN
             if not emitted:  # a dwell lost a target: GuidanceLost rows, then the Detection rows (Python)
                 return _out(k, S_SCAN, SENSE_LOST, n_conf, det_ids, det_fl, d_obj, _NO_I, _NO_I, d_dd, no_b)
+        if tm.shape[0] and cur != S_SCAN:
+            c0 = _lap(tm, cur, c0)
+            cur = S_SCAN
         if stage == S_SCAN:
             size = tsz[0]
             scanning, live, pr, pl, opp = track_kernels.scan_phase(
@@ -437,6 +491,9 @@ def run_ticks(k, stage, n_conf, cs, mph, buf, det_ids, det_fl, opp, tsz, trk, fc
             stage = S_STEP
             if live.shape[0] and not cover_in_kernel:  # the IMM's positions or terrain masking (Python)
                 return _out(k, S_STEP, COVER_PY, n_conf, det_ids, det_fl, live, pr, pl, no_2, scanning)
+        if tm.shape[0] and cur != S_STEP:
+            c0 = _lap(tm, cur, c0)
+            cur = S_STEP
         if stage == S_STEP:
             M = det_ids.shape[1]
             stage = S_NET
@@ -474,6 +531,9 @@ def run_ticks(k, stage, n_conf, cs, mph, buf, det_ids, det_fl, opp, tsz, trk, fc
                 n_conf = a
                 if pool.shape[0]:  # an ambiguous correlation (Python)
                     return _out(k, S_NET, RECOGNISE, n_conf, det_ids, det_fl, initiated, pool, _NO_I, no_2, no_b)
+        if tm.shape[0] and cur != S_NET:
+            c0 = _lap(tm, cur, c0)
+            cur = S_NET
         if stage == S_NET:
             stage = S_IDENT
             # remote rows updated by their site's own radars this tick become own tracks; the rest
@@ -483,6 +543,9 @@ def run_ticks(k, stage, n_conf, cs, mph, buf, det_ids, det_fl, opp, tsz, trk, fc
                 network.clear_own_rows(remote, alive, t_s, tsz[0], t)
             if has_net and not (t < net_q[0] - 1e-9 and t < net_q[1] - 1e-9 and not net_q[2] <= t + 1e-9):
                 return _out(k, S_IDENT, NETWORK, n_conf, det_ids, det_fl, _NO_I, _NO_I, _NO_I, no_2, no_b)
+        if tm.shape[0] and cur != S_IDENT:
+            c0 = _lap(tm, cur, c0)
+            cur = S_IDENT
         if stage == S_IDENT:
             stage = S_ASSESS
             # interrogation sweeps every interval on the scenario clock; a newly confirmed track is
@@ -504,12 +567,18 @@ def run_ticks(k, stage, n_conf, cs, mph, buf, det_ids, det_fl, opp, tsz, trk, fc
                         code = np.int64(identity[obj[r]])
                         eventbuf.emit(buf, _IDENTIFIED, t, site=site[r], track=tid[r], threat=truth[r],
                                       value=float(code), reason=_ID_BASE + code)
+        if tm.shape[0] and cur != S_ASSESS:
+            c0 = _lap(tm, cur, c0)
+            cur = S_ASSESS
         if stage == S_ASSESS:
             stage = S_READY
             if has_engage:
                 due = c2_glue.assessments_due(pending, assessed, t_assess, seq, n_shots, t)
                 if due.shape[0]:
                     return _out(k, S_READY, ASSESS, n_conf, det_ids, det_fl, due, _NO_I, _NO_I, no_2, no_b)
+        if tm.shape[0] and cur != S_READY:
+            c0 = _lap(tm, cur, c0)
+            cur = S_READY
         if stage == S_READY:
             stage = S_ARRIVE
             if has_engage:
@@ -525,6 +594,9 @@ def run_ticks(k, stage, n_conf, cs, mph, buf, det_ids, det_fl, opp, tsz, trk, fc
                     if f.shape[0] and (not cv_model or any_capable(
                             f, rows, magazine, x, P, t_s, t, q, radar, obj, eng, remote, has_net)):  # a decision with a capable pair (Python)
                         return _out(k, S_ARRIVE, ENGAGE, n_conf, det_ids, det_fl, f, rows, ready_fu, magazine, no_b)
+        if tm.shape[0] and cur != S_ARRIVE:
+            c0 = _lap(tm, cur, c0)
+            cur = S_ARRIVE
         if stage == S_ARRIVE:
             stage = S_SAMPLE
             if has_engage:
@@ -532,6 +604,9 @@ def run_ticks(k, stage, n_conf, cs, mph, buf, det_ids, det_fl, opp, tsz, trk, fc
                                                   shot_target)
                 if due.shape[0]:
                     return _out(k, S_SAMPLE, RESOLVE, n_conf, det_ids, det_fl, due, _NO_I, _NO_I, no_2, no_b)
+        if tm.shape[0] and cur != S_SAMPLE:
+            c0 = _lap(tm, cur, c0)
+            cur = S_SAMPLE
         if stage == S_SAMPLE:
             stage = S_PROGRESS
             if has_radars and (k % q_every == 0 or k == K):
@@ -550,15 +625,25 @@ def run_ticks(k, stage, n_conf, cs, mph, buf, det_ids, det_fl, opp, tsz, trk, fc
                     return _out(k, S_PROGRESS, SAMPLE, n_conf, det_ids, det_fl, _NO_I, _NO_I, _NO_I, no_2, no_b)
                 qsz[0] = nq + n_sites
                 qsz[1] = ns + conf.shape[0]
+        if tm.shape[0] and cur != S_PROGRESS:
+            c0 = _lap(tm, cur, c0)
+            cur = S_PROGRESS
         if stage == S_PROGRESS:
             stage = S_QUIET
             if progress_on:
                 return _out(k, S_QUIET, PROGRESS, n_conf, det_ids, det_fl, _NO_I, _NO_I, _NO_I, no_2, no_b)
+        if tm.shape[0] and cur != S_QUIET:
+            c0 = _lap(tm, cur, c0)
+            cur = S_QUIET
         if stage == S_QUIET:
             stage = S_END
             if quiet_ff and m_next[0] == np.inf and not active.any() and quiescent_arrays(
                     alive, tsz[0], pending, assessed, n_shots, radar):  # (the network part: engine.run._quiescent)
                 return _out(k, S_END, QUIET, n_conf, det_ids, det_fl, _NO_I, _NO_I, _NO_I, no_2, no_b)
+        if tm.shape[0]:
+            c0 = _lap(tm, cur, c0)
+            tm[CLOCK_TICKS] += 1
+            cur = S_STATE
         k += 1
         stage = S_STATE
     return _out(k, stage, DONE, n_conf, det_ids, det_fl, _NO_I, _NO_I, _NO_I, no_2, no_b)
