@@ -116,20 +116,39 @@ def phase_profile(sc, tpl, reps: int) -> dict:  # noqa: ANN001
     hz = (tick_loop.read_cycles() - c_a) / (time.perf_counter() - t_a)
     inner = tick_loop.run_ticks
     spent = [0.0]
+    needs = ("done", "motion (Python)", "sensing (Python)", "guidance lost", "coverage (Python)", "track step (Python)",
+             "grow the track table", "batched assignment", "re-initiated track", "network", "hostile kinematics",
+             "kill assessments", "engagement decision", "arrivals", "picture sample (Python)", "progress",
+             "quiescence")  # fmt: skip  # tick_loop's needs, in their order
+    py = dict.fromkeys(("before the first call (world, setup)", *needs[1:], "after the last call (table, summary)"),
+                       0.0)  # fmt: skip
+    calls = dict.fromkeys(needs[1:], 0)
+    last = [None, 0.0]  # (the need the caller is handling, since when)
 
     def timed(*args):  # noqa: ANN002, ANN202
         t0 = time.perf_counter()
+        py[last[0] or "before the first call (world, setup)"] += t0 - last[1]
         try:
-            return inner(*args)
+            out = inner(*args)
         finally:
-            spent[0] += time.perf_counter() - t0
+            t1 = time.perf_counter()
+            spent[0] += t1 - t0
+        need = needs[out[2]] if out[2] < len(needs) else str(out[2])
+        last[0], last[1] = (None if need == "done" else need), t1
+        if need != "done":
+            calls[need] += 1
+        else:
+            last[0] = "after the last call (table, summary)"
+        return out
 
     tick_loop.phase_cycles = np.zeros(tick_loop.N_CLOCK, np.int64)
     tick_loop.run_ticks = timed
     try:
         t0 = time.perf_counter()
         for s in range(reps):
+            last[0], last[1] = None, time.perf_counter()
             simulate(sc, seed=s, template=tpl)
+            py[last[0] or "before the first call (world, setup)"] += time.perf_counter() - last[1]
         total = time.perf_counter() - t0
     finally:
         tm, tick_loop.run_ticks = tick_loop.phase_cycles, inner
@@ -141,7 +160,9 @@ def phase_profile(sc, tpl, reps: int) -> dict:  # noqa: ANN001
     ms["outside run_ticks (Python)"] = round(1e3 * (total - spent[0]) / reps, 2)
     ms["replication (wall, with the profile)"] = round(1e3 * total / reps, 2)
     ms["ticks per replication"] = round(float(tm[tick_loop.CLOCK_TICKS]) / reps, 1)
-    ms["cycle counter Hz"] = round(hz)
+    ms["cycle counter Hz"] = round(hz); ms["x16"] = round(1e3 * tm[16] / hz / reps, 2); ms["x17"] = round(1e3 * tm[17] / hz / reps, 2)
+    ms["Python by need (ms per replication; calls per replication)"] = {
+        k: [round(1e3 * v / reps, 2), round(calls.get(k, 0) / reps, 1)] for k, v in py.items() if v}
     return ms
 
 

@@ -116,6 +116,14 @@ SCHEMA = pa.schema(
 )
 
 
+#: the priority of each kind code and the kinds' names by code (:meth:`EventLog.table`)
+_PRIORITY_LUT = np.zeros(max(EventKind) + 1, np.int8)
+for _k, _p in PRIORITY.items():
+    _PRIORITY_LUT[_k] = _p
+_KIND_NAMES = pa.array([EventKind(k).name if k in set(EventKind) else "" for k in range(max(EventKind) + 1)],
+                       pa.string())  # fmt: skip
+
+
 class EventLog:
     """Append-only columnar event store."""
 
@@ -180,18 +188,13 @@ class EventLog:
             out["reason"][at] = ints[:, 2 + len(INT_COLS)]
             for j, c in enumerate(FLOAT_COLS):
                 out[c][at] = flts[:, 1 + j]
-        prio_lut = np.zeros(max(EventKind) + 1, np.int8)
-        for k, p in PRIORITY.items():
-            prio_lut[k] = p
-        prio = prio_lut[code]
+        prio = _PRIORITY_LUT[code]
         seq = np.arange(total, dtype=np.int64)
         order = np.lexsort((seq, prio, time_s))
-        names = np.empty(max(EventKind) + 1, dtype=object)
-        for k in EventKind:
-            names[k] = k.name
         data: dict[str, Any] = {
             "time_s": time_s[order],
-            "kind": pa.array(names[code[order]].astype(str)),
+            # the kind's name through a dictionary of the names (one cast in Arrow, no Python strings per row)
+            "kind": pa.DictionaryArray.from_arrays(pa.array(code[order].astype(np.int32)), _KIND_NAMES).cast(pa.string()),
             "priority": prio[order],
             "seq": seq[order],
         }

@@ -71,7 +71,7 @@ S_STATE, S_MOTION, S_SENSE, S_SCAN, S_STEP, S_NET, S_IDENT, S_ASSESS, S_READY, S
 #: (N_CLOCK,) int64 array; the default, empty, times nothing): entries ``S_STATE … S_QUIET`` the
 #: cycles spent in each stage's block, ``CLOCK_ENTRY`` from the call to the first stage,
 #: ``CLOCK_TICKS`` the number of ticks finished
-N_CLOCK = 16
+N_CLOCK = 20
 CLOCK_ENTRY, CLOCK_TICKS = 14, 15
 phase_cycles = np.zeros(0, np.int64)
 
@@ -515,10 +515,14 @@ def run_ticks(k, stage, n_conf, cs, mph, buf, det_ids, det_fl, opp, tsz, trk, fc
                     if alive[r]:
                         dt3[r] = npmath.pow(t - t_s[r], 3.0)
                 flag = np.zeros(alive.shape[0], np.int8)
+                if tm.shape[0]:
+                    c0 = _lap(tm, cur, c0)
                 status, size, next_id, a, n_round, ints, gd2 = track_kernels.gnn_cv_step(
                     t, det_site, det_threat, rank, z, R, opp, dt3, x, P, t_s, site, truth, tid, hits, misses, alive,
                     confirmed, protected, slot, flag, size0, tsz[1], q, gate, lsa_batch, prior_vel_var, conf_n, conf_m,
                     drop_misses, 0, _NO_I)
+                if tm.shape[0]:
+                    c0 = _lap(tm, 16, c0)
                 if status >= 0:  # a round for the batched assignment: Python resumes the scan (state in the tuple)
                     st = np.array([status, size0, size, next_id, a, n_round], np.int64)
                     return _out(k, S_NET, LSA, n_conf, det_ids, det_fl, opp, ints, st, no_2, flag.view(np.bool_), (dt3, gd2))
@@ -529,6 +533,8 @@ def run_ticks(k, stage, n_conf, cs, mph, buf, det_ids, det_fl, opp, tsz, trk, fc
                     t, initiated, ints[:a], ints[a:], size, alive, site, tid, truth, x, P, t_s, q, corr_gate, obj,
                     row, dropped_at, was_confirmed, consumed, window_s, buf)
                 n_conf = a
+                if tm.shape[0]:
+                    c0 = _lap(tm, 17, c0)
                 if pool.shape[0]:  # an ambiguous correlation (Python)
                     return _out(k, S_NET, RECOGNISE, n_conf, det_ids, det_fl, initiated, pool, _NO_I, no_2, no_b)
         if tm.shape[0] and cur != S_NET:

@@ -38,6 +38,7 @@ import numpy as np
 from llvmlite import ir
 from numba import njit, types
 from numba.core.extending import intrinsic
+from numba.np import linalg as _nb_linalg
 
 from iadsim.c2.correlation import correlation_kernel
 from iadsim.engine import eventbuf
@@ -45,6 +46,12 @@ from iadsim.sensors import scheduling as _scheduling  # a module reference: sche
 
 #: Offset per site along ECEF x [m] that keeps the sites apart in one association call.
 SITE_OFFSET_M = 1e9
+
+#: numba's binding of LAPACK ``gesv`` (the one ``np.linalg.solve`` calls in compiled code), for
+#: :func:`gain_solve_into`; its pivot type (LAPACK's integer)
+_XGESV = _nb_linalg._LAPACK().numba_xgesv(types.float64)
+_F_INT = _nb_linalg.F_INT_nptype
+_KIND_D = ord("d")
 
 
 @intrinsic
@@ -79,6 +86,37 @@ def position_gain_inputs(P: np.ndarray, R: np.ndarray) -> tuple[np.ndarray, np.n
             for j in range(n):
                 B[k, i, j] = P[k, j, i]
     return S, B
+
+
+@njit(cache=True)
+def gain_solve_into(S: np.ndarray, B: np.ndarray, Kt: np.ndarray, q: int, acpy: np.ndarray, bcpy: np.ndarray,
+                    ipiv: np.ndarray) -> None:  # pragma: no cover - compiled
+    """``Kt[q] = np.linalg.solve(S[q], B[q])`` (S (N, m, m), B (N, m, n)) through the same LAPACK
+    ``gesv`` call as numba's ``np.linalg.solve``, on the caller's work arrays ``acpy`` (m·m,),
+    ``bcpy`` (m·n,) (column-major copies of S[q] and B[q]) and ``ipiv`` (m,) (LAPACK's integer
+    type, ``_F_INT``): the same factorisation and solve, bit for bit, without the solve's three
+    allocations. Like it, it raises ``LinAlgError`` for a non-finite input or a singular S."""
+    m, n = B.shape[1], B.shape[2]
+    for j in range(m):
+        for i in range(m):
+            v = S[q, i, j]
+            if not np.isfinite(v):
+                raise np.linalg.LinAlgError("Array must not contain infs or NaNs.")
+            acpy[i + j * m] = v
+    for r in range(n):
+        for i in range(m):
+            v = B[q, i, r]
+            if not np.isfinite(v):
+                raise np.linalg.LinAlgError("Array must not contain infs or NaNs.")
+            bcpy[i + r * m] = v
+    info = _XGESV(_KIND_D, m, n, acpy.ctypes, m, ipiv.ctypes, bcpy.ctypes, m)
+    if info < 0:
+        raise ValueError("gesv: an illegal argument")
+    if info > 0:
+        raise np.linalg.LinAlgError("Matrix is singular to machine precision.")
+    for i in range(m):
+        for r in range(n):
+            Kt[q, i, r] = bcpy[i + r * m]
 
 
 @njit(cache=True)
@@ -301,7 +339,7 @@ def gate_all_pairs(zp: np.ndarray, HPHt: np.ndarray, z: np.ndarray, R: np.ndarra
             d2o[K] = d2
             dS[K] = det
             K += 1
-    return ti[:K].copy(), dj[:K].copy(), yy[:K].copy(), d2o[:K].copy(), dS[:K].copy()
+    return ti[:K], dj[:K], yy[:K], d2o[:K], dS[:K]  # views of the work arrays (no copies)
 
 
 @njit(cache=True)
@@ -722,8 +760,9 @@ def gnn_cv_step(t: float, det_site: np.ndarray, det_threat: np.ndarray, det_rank
         if ru.shape[0]:
             S, B = position_gain_inputs(Pu, Ru)
             Kt = np.empty(B.shape)
+            acpy, bcpy, ipiv = np.empty(9), np.empty(18), np.empty(3, _F_INT)
             for i in range(ru.shape[0]):
-                Kt[i] = np.linalg.solve(S[i], B[i])
+                gain_solve_into(S, B, Kt, i, acpy, bcpy, ipiv)
             xn, Pn, _ = joseph_position_update(xu, Pu, zu, Ru, Kt)
             for i in range(ru.shape[0]):
                 r = ru[i]

@@ -127,25 +127,70 @@ class LauncherState:
         rounds (the caller caps the salvo by them).
         """
         tbl = self.table
-        ready = self.ready(t_s)
-        out: list[np.ndarray] = []
-        for e in range(len(fu)):  # at most one engagement per unit per tick
-            cand = np.flatnonzero(ready & (tbl.fire_unit == fu[e]) & (tbl.itype == itype[e]))
-            take = np.diff(np.minimum(np.r_[0, np.cumsum(self.rounds[cand])], n[e]))
-            if take.sum() < n[e]:
-                raise ValueError(f"unit {fu[e]} has {take.sum()} ready rounds of type {itype[e]}, {n[e]} requested")
-            self.rounds[cand] -= take
-            out.append(np.repeat(cand, take))
-            emptied = cand[(take > 0) & (self.rounds[cand] == 0)]
-            for li in emptied:
-                f, i = int(tbl.fire_unit[li]), int(tbl.itype[li])
-                k = int(min(tbl.capacity[li], self.reserve[f, i]))
-                if k > 0:
-                    self.reserve[f, i] -= k
-                    self.reload_n[li] = k
-                    t0 = t_s if t_empty_s is None else float(t_empty_s[e])
-                    self.ready_at_s[li] = t0 + tbl.reload_time_s[li]
-        return np.concatenate(out) if out else np.zeros(0, np.int64)
+        fu_a, it_a, n_a = (np.ascontiguousarray(a, np.int64) for a in (fu, itype, n))
+        t_empty = np.zeros(0) if t_empty_s is None else np.ascontiguousarray(t_empty_s, np.float64)
+        out, bad, have = _take_kernel(self.rounds, self.ready_at_s, self.reload_n, self.reserve, tbl.fire_unit,
+                                      tbl.itype, tbl.capacity, tbl.reload_time_s, fu_a, it_a, n_a, float(t_s),
+                                      t_empty)  # fmt: skip
+        if bad >= 0:
+            raise ValueError(f"unit {fu_a[bad]} has {have} ready rounds of type {it_a[bad]}, {n_a[bad]} requested")
+        return out
+
+
+@njit(cache=True)
+def _take_kernel(rounds: np.ndarray, ready_at_s: np.ndarray, reload_n: np.ndarray, reserve: np.ndarray,
+                 fire_unit: np.ndarray, itype: np.ndarray, capacity: np.ndarray, reload_time_s: np.ndarray,
+                 fu: np.ndarray, it: np.ndarray, n: np.ndarray, t_s: float,
+                 t_empty_s: np.ndarray) -> tuple[np.ndarray, int, int]:  # pragma: no cover - compiled  # fmt: skip
+    """:meth:`LauncherState.take` in place: engagement e takes ``n[e]`` rounds from unit ``fu[e]``'s
+    launchers of type ``it[e]`` that are ready at the call (ready_at ≤ t + 10⁻⁹ ∧ rounds > 0),
+    in launcher order; a launcher it empties starts a reload of min(capacity, reserve) rounds,
+    ready reload_time after ``t_empty_s[e]`` (``t_s`` when ``t_empty_s`` is empty).
+
+    Returns (launcher of every round taken (Σ n,), e, ready rounds of e): e = −1, or the first
+    engagement with fewer ready rounds than requested (nothing of it is taken; the engagements
+    before it are).
+    """
+    L = rounds.shape[0]
+    ready = np.empty(L, np.bool_)
+    lim = t_s + 1e-9
+    for li in range(L):
+        ready[li] = ready_at_s[li] <= lim and rounds[li] > 0
+    total = 0
+    for e in range(fu.shape[0]):
+        total += max(n[e], 0)
+    out = np.empty(total, np.int64)
+    m = 0
+    for e in range(fu.shape[0]):
+        have = 0
+        for li in range(L):
+            if ready[li] and fire_unit[li] == fu[e] and itype[li] == it[e]:
+                have += rounds[li]
+        if have < n[e]:
+            return out[:m], e, have
+        left = n[e]
+        for li in range(L):
+            if left <= 0:
+                break
+            if not (ready[li] and fire_unit[li] == fu[e] and itype[li] == it[e]):
+                continue
+            k = min(rounds[li], left)
+            if k <= 0:
+                continue
+            rounds[li] -= k
+            left -= k
+            for _ in range(k):
+                out[m] = li
+                m += 1
+            if rounds[li] == 0:  # emptied: a reload from the unit's reserve
+                f, i = fire_unit[li], itype[li]
+                r = min(capacity[li], reserve[f, i])
+                if r > 0:
+                    reserve[f, i] -= r
+                    reload_n[li] = r
+                    t0 = t_s if t_empty_s.shape[0] == 0 else t_empty_s[e]
+                    ready_at_s[li] = t0 + reload_time_s[li]
+    return out[:m], -1, 0
 
 
 @njit(cache=True)

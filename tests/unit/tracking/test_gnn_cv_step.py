@@ -150,8 +150,9 @@ def test_compiled_step_resumes_after_the_batched_assignment() -> None:
 
 
 def test_gain_solve_is_numpys_bit_for_bit() -> None:
-    """The kernel's per-pair np.linalg.solve of S (3, 3) against (P Hᵀ)ᵀ (3, 6) gives NumPy's
-    batched solve bit for bit (the reason the whole update can be compiled)."""
+    """The kernel's per-pair gain solve of S (3, 3) against (P Hᵀ)ᵀ (3, 6) (LAPACK gesv on work
+    arrays, kernels.gain_solve_into) gives NumPy's batched solve bit for bit (the reason the
+    whole update can be compiled)."""
     rng = np.random.default_rng(8)
     A = rng.normal(size=(400, 6, 6)) * 10.0 ** rng.uniform(-1, 4, (400, 1, 1))
     P = A @ A.transpose(0, 2, 1)
@@ -168,3 +169,25 @@ def test_gain_solve_is_numpys_bit_for_bit() -> None:
     ev = tab2.step(0.0, site, np.zeros(400, np.int64), z, Rm, np.zeros(0, np.int64))
     assert tab2.size == 400 and len(ev.initiated) == 0
     assert np.array_equal(tab2.x[:400], xr) and np.array_equal(tab2.P[:400], Pr)
+
+
+def test_gain_solve_into_is_np_linalg_solve_and_refuses_what_it_refuses() -> None:
+    """gain_solve_into writes np.linalg.solve(S[q], B[q]) into Kt[q] bit for bit, on reused work
+    arrays, and raises LinAlgError for a singular or non-finite S, as the solve does."""
+    rng = np.random.default_rng(3)
+    S = _spd3(rng, 50, 100.0)
+    B = rng.normal(0, 1e3, (50, 3, 6))
+    Kt = np.full((50, 3, 6), np.nan)
+    acpy, bcpy, ipiv = np.empty(9), np.empty(18), np.empty(3, kernels._F_INT)
+    for q in range(50):
+        kernels.gain_solve_into(S, B, Kt, q, acpy, bcpy, ipiv)
+        assert np.array_equal(Kt[q], np.linalg.solve(S[q], B[q]))
+    assert np.array_equal(Kt, np.linalg.solve(S, B))
+    sing = S.copy()
+    sing[0] = 0.0
+    with pytest.raises(np.linalg.LinAlgError, match="singular"):
+        kernels.gain_solve_into(sing, B, Kt, 0, acpy, bcpy, ipiv)
+    bad = S.copy()
+    bad[1, 2, 2] = np.nan
+    with pytest.raises(np.linalg.LinAlgError, match="infs or NaNs"):
+        kernels.gain_solve_into(bad, B, Kt, 1, acpy, bcpy, ipiv)

@@ -50,3 +50,20 @@ def test_empty_launcher_without_reserve_stays_empty():
     st.complete_reloads(1e6)
     assert st.ready_rounds(1e6, 1, 1).tolist() == [[0]]
     assert st.total_rounds(1, 1).tolist() == [[0]]
+
+
+def test_take_serves_each_unit_from_its_own_launchers_and_names_the_short_one():
+    """Two units in one call: each takes from its own ready launchers of the type, in launcher
+    order; a unit with fewer ready rounds than requested raises, naming unit, type and counts,
+    after the engagements before it were served."""
+    tbl = layout(np.array([[3, 2], [4, 0]]), np.array([[2, 2], [2, 2]]), np.array([60.0, 90.0]))
+    st = LauncherState(tbl, reserve=np.array([[2, 0], [0, 0]]))
+    used = st.take(np.array([0, 1]), np.array([0, 0]), np.array([3, 1]), t_s=5.0)
+    lau = [li for li in range(len(tbl)) if tbl.fire_unit[li] == 0 and tbl.itype[li] == 0]
+    lau1 = [li for li in range(len(tbl)) if tbl.fire_unit[li] == 1 and tbl.itype[li] == 0]
+    assert used.tolist() == [lau[0], lau[0], lau[1], lau1[0]]
+    # unit 0's first launcher emptied at 5 s: reloaded from its reserve (2 rounds), ready at 65 s
+    assert st.reload_n[lau[0]] == 2 and st.ready_at_s[lau[0]] == 65.0 and st.reserve[0, 0] == 0
+    with pytest.raises(ValueError, match=r"unit 1 has 3 ready rounds of type 0, 4 requested"):
+        st.take(np.array([0, 1]), np.array([1, 0]), np.array([1, 4]), t_s=6.0)
+    assert st.rounds[[li for li in range(len(tbl)) if tbl.fire_unit[li] == 0 and tbl.itype[li] == 1]].sum() == 1
