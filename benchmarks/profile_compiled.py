@@ -154,13 +154,16 @@ def phase_profile(sc, tpl, reps: int) -> dict:  # noqa: ANN001
         tm, tick_loop.run_ticks = tick_loop.phase_cycles, inner
         tick_loop.phase_cycles = np.zeros(0, np.int64)
     ms = {name: round(1e3 * tm[i] / hz / reps, 2) for i, name in enumerate(STAGES)}
-    staged = float(tm[: len(STAGES)].sum()) / hz / reps
+    ms["track step"] = round(1e3 * (tm[tick_loop.S_STEP] + tm[tick_loop.CLOCK_GNN] + tm[tick_loop.CLOCK_SCAN_EVENTS]) / hz / reps, 2)
+    staged = float(tm[: tick_loop.S_END].sum() + tm[tick_loop.CLOCK_GNN] + tm[tick_loop.CLOCK_SCAN_EVENTS]) / hz / reps
     ms["run_ticks entry, exit and unattributed"] = round(1e3 * (spent[0] / reps - staged), 2)
     ms["run_ticks total"] = round(1e3 * spent[0] / reps, 2)
     ms["outside run_ticks (Python)"] = round(1e3 * (total - spent[0]) / reps, 2)
     ms["replication (wall, with the profile)"] = round(1e3 * total / reps, 2)
     ms["ticks per replication"] = round(float(tm[tick_loop.CLOCK_TICKS]) / reps, 1)
-    ms["cycle counter Hz"] = round(hz); ms["x16"] = round(1e3 * tm[16] / hz / reps, 2); ms["x17"] = round(1e3 * tm[17] / hz / reps, 2)
+    ms["cycle counter Hz"] = round(hz)
+    ms["of which track step: gnn_cv_step"] = round(1e3 * tm[tick_loop.CLOCK_GNN] / hz / reps, 2)
+    ms["of which track step: scan_events"] = round(1e3 * tm[tick_loop.CLOCK_SCAN_EVENTS] / hz / reps, 2)
     ms["Python by need (ms per replication; calls per replication)"] = {
         k: [round(1e3 * v / reps, 2), round(calls.get(k, 0) / reps, 1)] for k, v in py.items() if v}
     return ms

@@ -70,9 +70,11 @@ S_STATE, S_MOTION, S_SENSE, S_SCAN, S_STEP, S_NET, S_IDENT, S_ASSESS, S_READY, S
 #: per-stage cycle counts of :func:`run_ticks` (``benchmarks/profile_compiled.py --phases`` sets a
 #: (N_CLOCK,) int64 array; the default, empty, times nothing): entries ``S_STATE … S_QUIET`` the
 #: cycles spent in each stage's block, ``CLOCK_ENTRY`` from the call to the first stage,
-#: ``CLOCK_TICKS`` the number of ticks finished
-N_CLOCK = 20
-CLOCK_ENTRY, CLOCK_TICKS = 14, 15
+#: ``CLOCK_TICKS`` the number of ticks finished, and within the track step ``CLOCK_GNN`` its
+#: :func:`~iadsim.tracking.kernels.gnn_cv_step` call and ``CLOCK_SCAN_EVENTS`` its
+#: :func:`~iadsim.tracking.kernels.scan_events` call (the rest of the step stays under ``S_STEP``)
+N_CLOCK = 18
+CLOCK_ENTRY, CLOCK_TICKS, CLOCK_GNN, CLOCK_SCAN_EVENTS = 14, 15, 16, 17
 phase_cycles = np.zeros(0, np.int64)
 
 
@@ -522,7 +524,7 @@ def run_ticks(k, stage, n_conf, cs, mph, buf, det_ids, det_fl, opp, tsz, trk, fc
                     confirmed, protected, slot, flag, size0, tsz[1], q, gate, lsa_batch, prior_vel_var, conf_n, conf_m,
                     drop_misses, 0, _NO_I)
                 if tm.shape[0]:
-                    c0 = _lap(tm, 16, c0)
+                    c0 = _lap(tm, CLOCK_GNN, c0)
                 if status >= 0:  # a round for the batched assignment: Python resumes the scan (state in the tuple)
                     st = np.array([status, size0, size, next_id, a, n_round], np.int64)
                     return _out(k, S_NET, LSA, n_conf, det_ids, det_fl, opp, ints, st, no_2, flag.view(np.bool_), (dt3, gd2))
@@ -534,7 +536,7 @@ def run_ticks(k, stage, n_conf, cs, mph, buf, det_ids, det_fl, opp, tsz, trk, fc
                     row, dropped_at, was_confirmed, consumed, window_s, buf)
                 n_conf = a
                 if tm.shape[0]:
-                    c0 = _lap(tm, 17, c0)
+                    c0 = _lap(tm, CLOCK_SCAN_EVENTS, c0)
                 if pool.shape[0]:  # an ambiguous correlation (Python)
                     return _out(k, S_NET, RECOGNISE, n_conf, det_ids, det_fl, initiated, pool, _NO_I, no_2, no_b)
         if tm.shape[0] and cur != S_NET:
