@@ -38,6 +38,8 @@ from iadsim.c2.threat_evaluation import assignment_values_kernel, reach_kernel
 from iadsim.c2.wta_kernels import heuristic_one_by_one
 from iadsim.rng_kernels import next_double
 from iadsim.sensors import scheduling
+from iadsim.engine import eventbuf
+from iadsim.weapons.kill_assessment import midcourse_aim_kernel, resolve_exponent_kernel, resolve_outcome_kernel
 from iadsim.weapons.kernels import handover_fraction
 from iadsim.weapons.launchers import _tick_kernel
 
@@ -465,3 +467,131 @@ def group_engagements(feas: np.ndarray, fi: np.ndarray, ii: np.ndarray, key: np.
             out_g[n_out] = grp
             n_out += 1
     return out_p[:n_out], out_n[:n_out], out_g[:n_out], left[:n_left]
+
+
+@njit(cache=True, error_model="numpy")
+def arrival_geometry(due: np.ndarray, t: float, pos: np.ndarray, vel: np.ndarray, alive: np.ndarray, done: np.ndarray,
+                     pending: np.ndarray, threat: np.ndarray, t_int: np.ndarray, pip: np.ndarray, target: np.ndarray,
+                     guided: np.ndarray, fu: np.ndarray, basket: np.ndarray, fc_row: np.ndarray, trk_x: np.ndarray,
+                     trk_t: np.ndarray, midcourse: bool, fu_st: np.ndarray) -> tuple:  # pragma: no cover - compiled  # fmt: skip
+    """The rounds ``due`` arriving at ``t`` (``engine.run._resolve``), up to the exponent of their Pk.
+
+    Per round (in ``due`` order): no longer pending; the target's true position at the intercept
+    time, linear within the tick, p + v (t_int − t); the aim point, the PIP of the launch or, with
+    ``midcourse``, for a guided round whose object still has a live track row, that track's latest
+    estimate extrapolated to t_int (:func:`iadsim.weapons.kill_assessment.midcourse_aim_kernel`);
+    the aim error e = |aim − true| = √((d₀² + d₁²) + d₂²) (``np.linalg.norm``'s order); one U(0, 1) per round
+    from its unit's stream (:func:`draw_per_unit`); then
+    :func:`~iadsim.weapons.kill_assessment.resolve_exponent_kernel` on (valid = threat ≥ 0, alive
+    ∧ not done, guided).
+
+    Returns ``(miss (R,), true position (R, 3), live (R,), arg (R,), u (R,))``; the caller takes
+    exp(arg) with NumPy and finishes with :func:`arrival_outcomes`.
+    """
+    R = due.shape[0]
+    tp = np.empty((R, 3))
+    aim = np.empty((R, 3))
+    n_up = 0
+    for i in range(R):
+        d = due[i]
+        pending[d] = False
+        ti = max(threat[d], 0)
+        for c in range(3):
+            tp[i, c] = pos[ti, c] + vel[ti, c] * (t_int[d] - t)
+            aim[i, c] = pip[d, c]
+        if midcourse and fc_row[target[d]] >= 0 and guided[d]:
+            n_up += 1
+    if n_up:
+        up = np.empty(n_up, np.int64)
+        p = np.empty((n_up, 3))
+        v = np.empty((n_up, 3))
+        dt = np.empty(n_up)
+        k = 0
+        for i in range(R):
+            d = due[i]
+            r = fc_row[target[d]]
+            if r >= 0 and guided[d]:
+                up[k] = i
+                for c in range(3):
+                    p[k, c] = trk_x[r, c]
+                    v[k, c] = trk_x[r, 3 + c]
+                dt[k] = t_int[d] - trk_t[r]
+                k += 1
+        a = midcourse_aim_kernel(p, v, dt)
+        for k in range(n_up):
+            for c in range(3):
+                aim[up[k], c] = a[k, c]
+    miss = np.empty(R)
+    valid = np.empty(R, np.bool_)
+    alive_b = np.empty(R, np.bool_)
+    g = np.empty(R, np.bool_)
+    b = np.empty(R)
+    units = np.empty(R, np.int64)
+    for i in range(R):
+        d = due[i]
+        d0, d1, d2 = aim[i, 0] - tp[i, 0], aim[i, 1] - tp[i, 1], aim[i, 2] - tp[i, 2]
+        miss[i] = np.sqrt((d0 * d0 + d1 * d1) + d2 * d2)
+        ti = max(threat[d], 0)
+        valid[i] = threat[d] >= 0
+        alive_b[i] = alive[ti] and not done[ti]
+        g[i] = guided[d]
+        b[i] = basket[d]
+        units[i] = fu[d]
+    u = draw_per_unit(fu_st, units)
+    live, arg = resolve_exponent_kernel(b, miss, valid, alive_b, g)
+    return miss, tp, live, arg, u
+
+
+@njit(cache=True)
+def arrival_outcomes(due: np.ndarray, exp_arg: np.ndarray, live: np.ndarray, u: np.ndarray, miss: np.ndarray,
+                     tp: np.ndarray, alive: np.ndarray, done: np.ndarray, threat: np.ndarray, t_int: np.ndarray,
+                     pk0: np.ndarray, fu: np.ndarray, shot_id: np.ndarray, itype: np.ndarray, guided: np.ndarray,
+                     killed: np.ndarray, t_assess: np.ndarray, is_friendly: np.ndarray, fu_site: np.ndarray,
+                     kill_assessment_s: np.ndarray, buf, k_fratricide: int, k_intercept: int, k_miss: int,
+                     friendly_destroyed: int) -> None:  # noqa: ANN001  # pragma: no cover - compiled  # fmt: skip
+    """The outcomes of the rounds of :func:`arrival_geometry`, given exp(arg) (NumPy's exp):
+    :func:`~iadsim.weapons.kill_assessment.resolve_outcome_kernel` (Pk, the draw, the first kill per
+    threat, the miss reasons); a killed threat is no longer alive and is done; then the rows, in
+    the order ``engine.run`` emitted its batches: ``Fratricide`` (a friendly destroyed, never an
+    intercept), ``Intercept``, ``Miss`` (each in round order); each round's ``killed`` (the truth
+    its unit's assessment reads: a real threat no longer alive) and its assessment time t_int +
+    the unit's kill-assessment delay."""
+    R = due.shape[0]
+    thr = np.empty(R, np.int64)
+    pk0_d = np.empty(R)
+    valid = np.empty(R, np.bool_)
+    alive_b = np.empty(R, np.bool_)
+    g = np.empty(R, np.bool_)
+    for i in range(R):
+        d = due[i]
+        thr[i] = threat[d]
+        ti = max(thr[i], 0)
+        pk0_d[i] = pk0[d]
+        valid[i] = thr[i] >= 0
+        alive_b[i] = alive[ti] and not done[ti]
+        g[i] = guided[d]
+    kill, pk, reason = resolve_outcome_kernel(pk0_d, exp_arg, live, u, thr, valid, alive_b, g)
+    for i in range(R):
+        if kill[i]:
+            alive[thr[i]] = False
+            done[thr[i]] = True
+    for i in range(R):  # a friendly destroyed is a fratricide (truth, outcome only)
+        d = due[i]
+        if kill[i] and is_friendly[max(thr[i], 0)]:
+            eventbuf.emit(buf, k_fratricide, t_int[d], fire_unit=fu[d], shot=shot_id[d], site=fu_site[fu[d]],
+                          interceptor_type=itype[d], threat=thr[i], pk=pk[i], range_m=miss[i], x_m=tp[i, 0],
+                          y_m=tp[i, 1], z_m=tp[i, 2], reason=friendly_destroyed)  # fmt: skip
+    for i in range(R):
+        d = due[i]
+        if kill[i] and not is_friendly[max(thr[i], 0)]:
+            eventbuf.emit(buf, k_intercept, t_int[d], fire_unit=fu[d], shot=shot_id[d], interceptor_type=itype[d],
+                          threat=thr[i], pk=pk[i], range_m=miss[i], x_m=tp[i, 0], y_m=tp[i, 1], z_m=tp[i, 2])  # fmt: skip
+    for i in range(R):
+        d = due[i]
+        if not kill[i]:
+            eventbuf.emit(buf, k_miss, t_int[d], fire_unit=fu[d], shot=shot_id[d], interceptor_type=itype[d],
+                          threat=thr[i], pk=pk[i], range_m=miss[i], reason=reason[i])  # fmt: skip
+    for i in range(R):
+        d = due[i]
+        killed[d] = thr[i] >= 0 and not alive[max(thr[i], 0)]
+        t_assess[d] = t_int[d] + kill_assessment_s[fu[d]]

@@ -1319,49 +1319,28 @@ def _resolve(ctx: _Ctx, t: float, pos: np.ndarray, vel: np.ndarray, alive: np.nd
     guidance cannot kill (reason ``guidance_lost``).
     """
     shots, tracks, fcs, log = ctx.shots, ctx.tracks, ctx.fcs, ctx.log
-    shots.pending[due] = False
-    thr = shots.threat[due]
-    t_int = shots.t_int[due]
-    ti = np.maximum(thr, 0)
-    # true target position at the intercept time (linear within the tick)
-    true_pos = pos[ti] + vel[ti] * (t_int - t)[:, None]
-    aim = shots.pip[due]
-    if midcourse:
-        rows = fcs.row[shots.target[due]]
-        upd = (rows >= 0) & shots.guided[due]
-        if upd.any():
-            r = rows[upd]
-            aim = aim.copy()
-            aim[upd] = kill_assessment.midcourse_aim(tracks.x[r], tracks.t_s[r], t_int[upd])
-    miss = np.linalg.norm(aim - true_pos, axis=1)
-    u = _draw_per_unit(ctx.fu_st, shots.fu[due])
-    kill, pk, reason = kill_assessment.resolve(shots.pk0[due], shots.basket[due], miss, thr >= 0, alive[ti] & ~done[ti],
-                                               shots.guided[due], thr, u)  # fmt: skip
-    k_all = np.flatnonzero(kill)
-    if len(k_all):
-        alive[thr[k_all]] = False
-        done[thr[k_all]] = True
-    # a friendly destroyed is a fratricide, never an intercept (truth, outcome only)
-    fk = ctx.world.sensed.is_friendly[ti] & kill
-    k_idx = np.flatnonzero(kill & ~fk)
-    f_idx = np.flatnonzero(fk)
-    if len(f_idx):
-        log.emit(EventKind.Fratricide, t_int[f_idx], fire_unit=shots.fu[due][f_idx], shot=shots.id[due][f_idx],
-                 site=ctx.world.fire_units.site_index[shots.fu[due][f_idx]], interceptor_type=shots.itype[due][f_idx],
-                 threat=thr[f_idx], pk=pk[f_idx], range_m=miss[f_idx], x_m=true_pos[f_idx, 0], y_m=true_pos[f_idx, 1],
-                 z_m=true_pos[f_idx, 2], reason=_FRIENDLY_DESTROYED)  # fmt: skip
-    if len(k_idx):
-        log.emit(EventKind.Intercept, t_int[k_idx], fire_unit=shots.fu[due][k_idx], shot=shots.id[due][k_idx],
-                 interceptor_type=shots.itype[due][k_idx], threat=thr[k_idx], pk=pk[k_idx], range_m=miss[k_idx],
-                 x_m=true_pos[k_idx, 0], y_m=true_pos[k_idx, 1], z_m=true_pos[k_idx, 2])  # fmt: skip
-    m_idx = np.flatnonzero(~kill)
-    if len(m_idx):
-        log.emit(EventKind.Miss, t_int[m_idx], fire_unit=shots.fu[due][m_idx], shot=shots.id[due][m_idx],
-                 interceptor_type=shots.itype[due][m_idx], threat=thr[m_idx], pk=pk[m_idx], range_m=miss[m_idx],
-                 reason=reason[m_idx])  # fmt: skip
-    # the unit assesses the outcome kill_assessment_s later (truth: was the target dead after it arrived)
-    shots.killed[due] = (thr >= 0) & ~alive[ti]
-    shots.t_assess[due] = t_int + ctx.world.fire_units.kill_assessment_s[shots.fu[due]]
+    fus = ctx.world.fire_units
+    due = np.ascontiguousarray(due, np.int64)
+    # geometry, aim, aim error, the draws and the exponent of the Pk: one compiled call
+    miss, true_pos, live, arg, u = c2_glue.arrival_geometry(
+        due, float(t), pos, vel, alive, done, shots.pending, shots.threat, shots.t_int, shots.pip, shots.target,
+        shots.guided, shots.fu, shots.basket, fcs.row, tracks.x, tracks.t_s, bool(midcourse), ctx.fu_st)  # fmt: skip
+    # Pk = Pk₀ exp(arg) (weapons.flyout.kill_probability) with NumPy's exp (numba's differs in the
+    # last bit), then the outcomes, the Fratricide / Intercept / Miss rows and the assessment
+    # times: one compiled call
+    c2_glue.arrival_outcomes(
+        due, np.exp(arg), live, u, miss, true_pos, alive, done, shots.threat, shots.t_int, shots.pk0, shots.fu,
+        shots.id, shots.itype, shots.guided, shots.killed, shots.t_assess, ctx.world.sensed.is_friendly,
+        _i64(fus.site_index), _f64(fus.kill_assessment_s), log.buf, int(EventKind.Fratricide),
+        int(EventKind.Intercept), int(EventKind.Miss), int(_FRIENDLY_DESTROYED))  # fmt: skip
+
+
+def _i64(a: np.ndarray) -> np.ndarray:
+    return np.ascontiguousarray(a, np.int64)
+
+
+def _f64(a: np.ndarray) -> np.ndarray:
+    return np.ascontiguousarray(a, np.float64)
 
 
 def _index_in_raid(raid_index: np.ndarray) -> np.ndarray:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from iadsim.weapons.flyout import ballistic_acceleration, kill_probability
+from iadsim.weapons import kernels as weapon_kernels
 
 #: Why a round did not kill (the ``reason`` column of ``Miss`` events; stable codes).
 MISS_REASONS: tuple[str, ...] = ("pk_draw", "guidance_lost", "target_already_dead", "self_destruct", "false_target")
@@ -21,11 +21,27 @@ def midcourse_aim(x_track: np.ndarray, t_track_s: np.ndarray, t_int_s: np.ndarra
 
     aim = p + v Δ + ½ a Δ², Δ = t_int − t_track, a from the fire-control acceleration model.
 
-    Shapes: ``x_track`` (R, 6) ECEF state [m, m/s], times (R,) [s]. Returns (R, 3).
+    Shapes: ``x_track`` (R, 6) ECEF state [m, m/s], times (R,) [s]. Returns (R, 3). One compiled
+    call (:func:`midcourse_aim_kernel`, the kernel the engine's arrivals call).
     """
-    dt_u = (t_int_s - t_track_s)[:, None]
-    acc = ballistic_acceleration(x_track[:, :3], x_track[:, 3:])
-    return np.asarray(x_track[:, :3] + x_track[:, 3:] * dt_u + 0.5 * acc * dt_u**2)
+    c = np.ascontiguousarray
+    x = c(x_track, np.float64).reshape(-1, 6)
+    dt = c(np.asarray(t_int_s, np.float64) - np.asarray(t_track_s, np.float64), np.float64).reshape(-1)
+    return midcourse_aim_kernel(c(x[:, :3]), c(x[:, 3:]), dt)
+
+
+@njit(cache=True)
+def midcourse_aim_kernel(p: np.ndarray, v: np.ndarray, dt: np.ndarray) -> np.ndarray:  # pragma: no cover - compiled
+    """:func:`midcourse_aim` of positions ``p`` (R, 3), velocities ``v`` (R, 3) and Δ (R,): a from
+    :func:`iadsim.weapons.kernels.ballistic_acceleration` (gravity above 1 km/s), then
+    (p + v Δ) + (½ a) Δ², the NumPy formula's operations in its order (Δ² by NumPy's square)."""
+    acc = weapon_kernels.ballistic_acceleration(p, v, 1000.0)
+    out = np.empty(p.shape)
+    for i in range(p.shape[0]):
+        d = dt[i]
+        for c in range(3):
+            out[i, c] = (p[i, c] + v[i, c] * d) + (0.5 * acc[i, c]) * (d * d)
+    return out
 
 
 def first_kill_per_threat(threat: np.ndarray, success: np.ndarray) -> np.ndarray:
@@ -82,13 +98,43 @@ def resolve(
     -------
     ``(kill (R,) bool, pk (R,) Pk used, reason (R,) int code into MISS_REASONS; −1 for kills)``.
     """
-    live = target_valid & target_alive & guided
-    # a non-finite aim error (a diverged track estimate as aim point) cannot kill: e = ∞ ⇒ Pk = 0
-    miss_m = np.where(np.isfinite(miss_m), miss_m, np.inf)
-    pk = np.where(live, kill_probability(pk0, miss_m, basket_m), 0.0)
-    return _outcome_kernel(np.ascontiguousarray(pk, np.float64), np.ascontiguousarray(u, np.float64),
-                           np.ascontiguousarray(threat, np.int64), np.ascontiguousarray(target_valid, np.bool_),
-                           np.ascontiguousarray(target_alive, np.bool_), np.ascontiguousarray(guided, np.bool_))  # fmt: skip
+    c = np.ascontiguousarray
+    valid, alive, g = c(target_valid, np.bool_), c(target_alive, np.bool_), c(guided, np.bool_)
+    live, arg = resolve_exponent_kernel(c(basket_m, np.float64), c(miss_m, np.float64), valid, alive, g)
+    # Pk = Pk₀ exp(arg) (kill_probability) with NumPy's exp: numba's differs from it in the last bit
+    return resolve_outcome_kernel(c(pk0, np.float64), np.exp(arg), live, c(u, np.float64), c(threat, np.int64),
+                                  valid, alive, g)  # fmt: skip
+
+
+@njit(cache=True, error_model="numpy")
+def resolve_exponent_kernel(basket_m: np.ndarray, miss_m: np.ndarray, valid: np.ndarray, alive: np.ndarray,
+                            guided: np.ndarray) -> tuple[np.ndarray, np.ndarray]:  # pragma: no cover - compiled  # fmt: skip
+    """The first half of :func:`resolve`: live(i) = valid ∧ alive ∧ guided, and the exponent of
+    :func:`~iadsim.weapons.flyout.kill_probability`, arg = −½ (e/b)² with e = ∞ where the aim error is
+    not finite (a diverged track estimate as aim point cannot kill: Pk = Pk₀ exp(−∞) = 0). The
+    operations of the NumPy formula in its order ((e/b)² as e/b · e/b, NumPy's square)."""
+    R = miss_m.shape[0]
+    live = np.empty(R, np.bool_)
+    arg = np.empty(R)
+    for i in range(R):
+        live[i] = valid[i] and alive[i] and guided[i]
+        e = miss_m[i] if np.isfinite(miss_m[i]) else np.inf
+        q = e / basket_m[i]
+        arg[i] = -0.5 * (q * q)
+    return live, arg
+
+
+@njit(cache=True)
+def resolve_outcome_kernel(pk0: np.ndarray, exp_arg: np.ndarray, live: np.ndarray, u: np.ndarray, threat: np.ndarray,
+                           valid: np.ndarray, alive: np.ndarray,
+                           guided: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:  # pragma: no cover - compiled  # fmt: skip
+    """The second half of :func:`resolve`, given exp(arg) of :func:`resolve_exponent_kernel`:
+    Pk = Pk₀ exp(arg) where live, else 0, then :func:`_outcome_kernel`."""
+    R = pk0.shape[0]
+    pk = np.empty(R)
+    for i in range(R):
+        pk[i] = pk0[i] * exp_arg[i] if live[i] else 0.0
+    return _outcome_kernel(pk, u, threat, valid, alive, guided)
 
 
 @njit(cache=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from iadsim.weapons import kill_assessment as ka
+from iadsim.weapons.flyout import kill_probability
 
 
 def _first_kill_reference(threat: np.ndarray, success: np.ndarray) -> np.ndarray:
@@ -26,7 +27,7 @@ def _first_kill_reference(threat: np.ndarray, success: np.ndarray) -> np.ndarray
 def _resolve_reference(pk0, basket, miss, valid, alive, guided, threat, u):  # type: ignore[no-untyped-def]
     live = valid & alive & guided
     miss = np.where(np.isfinite(miss), miss, np.inf)
-    pk = np.where(live, ka.kill_probability(pk0, miss, basket), 0.0)
+    pk = np.where(live, kill_probability(pk0, miss, basket), 0.0)
     success = u < pk
     kill = _first_kill_reference(threat, success)
     pk = np.where(success & ~kill, 0.0, pk)
