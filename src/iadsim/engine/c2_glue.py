@@ -39,7 +39,8 @@ from iadsim.c2.wta_kernels import heuristic_one_by_one
 from iadsim.rng_kernels import next_double
 from iadsim.sensors import scheduling
 from iadsim.engine import eventbuf
-from iadsim.weapons.kill_assessment import midcourse_aim_kernel, resolve_exponent_kernel, resolve_outcome_kernel
+from iadsim.weapons.kill_assessment import (assess_one, midcourse_aim_kernel, resolve_exponent_kernel,
+                                            resolve_outcome_kernel)
 from iadsim.weapons.kernels import handover_fraction
 from iadsim.weapons.launchers import _tick_kernel
 
@@ -595,3 +596,33 @@ def arrival_outcomes(due: np.ndarray, exp_arg: np.ndarray, live: np.ndarray, u: 
         d = due[i]
         killed[d] = thr[i] >= 0 and not alive[max(thr[i], 0)]
         t_assess[d] = t_int[d] + kill_assessment_s[fu[d]]
+
+
+@njit(cache=True)
+def assessment_rows(due: np.ndarray, st: np.ndarray, fu: np.ndarray, killed: np.ndarray, p_error: np.ndarray,
+                    assessed: np.ndarray, target: np.ndarray, fc_row: np.ndarray, track_id: np.ndarray,
+                    shot_id: np.ndarray, threat: np.ndarray, t_assess: np.ndarray, buf, kind: int, dead_code: int,
+                    alive_code: int) -> np.ndarray:  # noqa: ANN001  # pragma: no cover - compiled  # fmt: skip
+    """The kill assessments of the rounds ``due`` (``engine.run._assess``), in their order: one
+    U(0, 1) per round from its unit's stream ``st`` (:func:`draw_per_unit`), the unit's verdict
+    (:func:`iadsim.weapons.kill_assessment.assess_one` with its error probability ``p_error``), the
+    round marked assessed, and one ``KillAssessed`` row each (at its assessment time; the track of
+    the engaged object's live row, −1 without; value 1.0 / 0.0 and reason assessed dead / alive).
+    Returns dead (R,) bool."""
+    R = due.shape[0]
+    units = np.empty(R, np.int64)
+    for i in range(R):
+        units[i] = fu[due[i]]
+    u = draw_per_unit(st, units)
+    dead = np.empty(R, np.bool_)
+    for i in range(R):
+        d = due[i]
+        dead[i] = assess_one(killed[d], u[i], p_error[fu[d]])
+        assessed[d] = True
+    for i in range(R):
+        d = due[i]
+        row = fc_row[target[d]]
+        eventbuf.emit(buf, kind, t_assess[d], fire_unit=fu[d], shot=shot_id[d],
+                      track=track_id[row] if row >= 0 else -1, threat=threat[d], value=1.0 if dead[i] else 0.0,
+                      reason=dead_code if dead[i] else alive_code)  # fmt: skip
+    return dead

@@ -62,7 +62,7 @@ from iadsim.threats.motion_kernel import EMPTY_ROUTE
 from iadsim.tracking import kernels as track_kernels
 from iadsim.tracking.manager import TrackTable
 from iadsim.tracking.metrics import gospa_ospa, gospa_sites
-from iadsim.weapons import engagement, flyout, kill_assessment
+from iadsim.weapons import engagement
 from iadsim.weapons.launchers import LauncherState
 
 Progress = Callable[[int, int], None]
@@ -861,14 +861,13 @@ def _assess(ctx: _Ctx, t: float, due: np.ndarray | None = None) -> None:
         due = c2_glue.assessments_due(shots.pending, shots.assessed, shots.t_assess, shots.seq, shots.n, t)
     if len(due) == 0:
         return
-    u = _draw_per_unit(ctx.assess_st, shots.fu[due])
-    dead = kill_assessment.assess(shots.killed[due], u, fus.kill_assessment_error[shots.fu[due]])
-    shots.assessed[due] = True
+    due = np.ascontiguousarray(due, np.int64)
+    # the draws, the verdicts (kill_assessment.assess_one) and the KillAssessed rows: one compiled call
+    dead = c2_glue.assessment_rows(due, ctx.assess_st, shots.fu, shots.killed, _f64(fus.kill_assessment_error),
+                                   shots.assessed, shots.target, fcs.row, ctx.tracks.id, shots.id, shots.threat,
+                                   shots.t_assess, ctx.log.buf, int(EventKind.KillAssessed), int(_DEAD),
+                                   int(_ALIVE))  # fmt: skip
     obj = shots.target[due]
-    row = fcs.row[obj]
-    ctx.log.emit(EventKind.KillAssessed, shots.t_assess[due], fire_unit=shots.fu[due], shot=shots.id[due],
-                 track=np.where(row >= 0, ctx.tracks.id[np.maximum(row, 0)], -1), threat=shots.threat[due],
-                 value=dead.astype(float), reason=np.where(dead, _DEAD, _ALIVE))  # fmt: skip
     d = np.flatnonzero(dead)
     if len(d) == 0:
         return
@@ -1351,11 +1350,3 @@ def _index_in_raid(raid_index: np.ndarray) -> np.ndarray:
     starts = np.r_[0, np.flatnonzero(np.diff(r)) + 1]
     return np.arange(len(r)) - np.repeat(starts, np.diff(np.r_[starts, len(r)]))
 
-
-def _draw_per_unit(states: np.ndarray, fu: np.ndarray) -> np.ndarray:
-    """One U(0,1) per round from its fire unit's own stream, in the given (time, seq) order.
-
-    ``states`` (F, 4): the units' PCG64 states (``ctx.fu_st`` …), advanced by the compiled
-    :func:`iadsim.engine.c2_glue.draw_per_unit` (the numbers of ``rngs[f].random(k)`` per unit).
-    """
-    return c2_glue.draw_per_unit(states, np.asarray(fu, np.int64))

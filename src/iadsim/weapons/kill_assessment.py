@@ -175,5 +175,20 @@ def assess(killed: np.ndarray, u: np.ndarray, p_error: np.ndarray) -> np.ndarray
     (a killed target judged alive, a surviving target judged dead): assessed dead ⇔
     (killed ∧ u ≥ p) ∨ (¬killed ∧ u < p). Shapes (n,); returns (n,) bool.
     """
-    wrong = u < p_error
-    return np.asarray(np.where(wrong, ~killed, killed))
+    c = np.ascontiguousarray
+    k, uu, p = c(killed, np.bool_).reshape(-1), c(u, np.float64).reshape(-1), c(p_error, np.float64).reshape(-1)
+    return _assess_kernel(k, uu, p)
+
+
+@njit(cache=True)
+def _assess_kernel(killed: np.ndarray, u: np.ndarray, p_error: np.ndarray) -> np.ndarray:  # pragma: no cover - compiled
+    out = np.empty(killed.shape[0], np.bool_)
+    for i in range(killed.shape[0]):
+        out[i] = assess_one(killed[i], u[i], p_error[i])
+    return out
+
+
+@njit(cache=True)
+def assess_one(killed: bool, u: float, p_error: float) -> bool:  # pragma: no cover - compiled
+    """The rule of :func:`assess` for one round (scalars: the engine's compiled assessments call it)."""
+    return (not killed) if u < p_error else killed
