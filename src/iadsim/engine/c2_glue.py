@@ -626,3 +626,34 @@ def assessment_rows(due: np.ndarray, st: np.ndarray, fu: np.ndarray, killed: np.
                       track=track_id[row] if row >= 0 else -1, threat=threat[d], value=1.0 if dead[i] else 0.0,
                       reason=dead_code if dead[i] else alive_code)  # fmt: skip
     return dead
+
+
+@njit(cache=True)
+def lose_guidance(obj: np.ndarray, why: np.ndarray, t: float, n_shots: int, pending: np.ndarray, target: np.ndarray,
+                  guided: np.ndarray, fu: np.ndarray, shot_id: np.ndarray, shot_radar: np.ndarray, threat: np.ndarray,
+                  fc_row: np.ndarray, track_id: np.ndarray, fc_radar: np.ndarray, fc_missed: np.ndarray, buf,
+                  kind: int, loss_base: int) -> None:  # noqa: ANN001  # pragma: no cover - compiled  # fmt: skip
+    """The fire-control radars lost the objects ``obj`` (reasons ``why``, dwell loss codes):
+    every guided round in flight at one of them (pending, in round order) loses guidance, with one
+    ``GuidanceLost`` row each at ``t`` (unit, shot, the round's radar, the object's live track or
+    −1, threat, reason ``loss_base`` + the object's code; an object listed twice: its last code);
+    then the objects are no longer maintained (radar −1, missed dwells 0)."""
+    for k in range(n_shots):
+        if not (pending[k] and guided[k]):
+            continue
+        code = 0
+        found = False
+        for j in range(obj.shape[0]):
+            if obj[j] == target[k]:
+                code = why[j]
+                found = True
+        if not found:
+            continue
+        guided[k] = False
+        row = fc_row[target[k]]
+        eventbuf.emit(buf, kind, t, fire_unit=fu[k], shot=shot_id[k], sensor=shot_radar[k],
+                      track=track_id[row] if row >= 0 else -1, threat=threat[k], reason=loss_base + code)  # fmt: skip
+    for j in range(obj.shape[0]):
+        fc_radar[obj[j]] = -1
+        fc_missed[obj[j]] = 0
+

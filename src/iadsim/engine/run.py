@@ -835,20 +835,10 @@ def _track_dwells(ctx: _Ctx, t: float, pos: np.ndarray, active: np.ndarray) -> r
 
 def _lose_guidance(ctx: _Ctx, obj: np.ndarray, why: np.ndarray, t: float) -> None:
     """The fire-control radar lost these objects: rounds in flight at them lose guidance."""
-    shots, fcs, tracks = ctx.shots, ctx.fcs, ctx.tracks
-    pend = shots.pending_rows()
-    at = pend[isin_small(shots.target[pend], obj) & shots.guided[pend]]
-    if len(at):
-        shots.guided[at] = False
-        code_of = np.zeros(fcs.cap, np.int64)
-        code_of[obj] = why
-        code = code_of[shots.target[at]]
-        row = fcs.row[shots.target[at]]
-        ctx.log.emit(EventKind.GuidanceLost, t, fire_unit=shots.fu[at], shot=shots.id[at], sensor=shots.radar[at],
-                     track=np.where(row >= 0, tracks.id[np.maximum(row, 0)], -1), threat=shots.threat[at],
-                     reason=_LOSS_BASE + code)  # fmt: skip
-    fcs.radar[obj] = -1
-    fcs.missed[obj] = 0
+    shots, fcs = ctx.shots, ctx.fcs
+    c2_glue.lose_guidance(_i64(obj), _i64(why), float(t), int(shots.n), shots.pending, shots.target, shots.guided,
+                          shots.fu, shots.id, shots.radar, shots.threat, fcs.row, ctx.tracks.id, fcs.radar,
+                          fcs.missed, ctx.log.buf, int(EventKind.GuidanceLost), int(_LOSS_BASE))  # fmt: skip
 
 
 def _assess(ctx: _Ctx, t: float, due: np.ndarray | None = None) -> None:

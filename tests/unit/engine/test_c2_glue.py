@@ -237,3 +237,35 @@ def test_arrivals_or_release_releases_only_when_nothing_arrives():
         assert len(due) == n_due
         assert radar.tolist() == ([2, -1, -1] if released else [2, 3, -1])
         assert missed.tolist() == ([1, 0, 0] if released else [1, 2, 0])
+
+
+def test_lose_guidance_cuts_guided_rounds_in_flight_at_the_lost_objects_only() -> None:
+    """Rounds in flight and guided at a lost object lose guidance, one GuidanceLost row each in
+    round order (reason base + the object's code, its last code when listed twice; the track of
+    the object's live row or −1); a round at another object, an arrived one and an unguided one
+    keep their state; the lost objects are no longer maintained."""
+    log = EventLog()
+    pending = np.array([True, True, True, False, True, True])
+    target = np.array([2, 5, 2, 2, 7, 5], np.int64)
+    guided = np.array([True, True, True, True, True, False])
+    fu = np.array([0, 1, 0, 0, 1, 1], np.int64)
+    shot_id = np.arange(10, 16, dtype=np.int64)
+    shot_radar = np.array([3, 4, 3, 3, 4, 4], np.int64)
+    threat = np.array([20, 21, 20, 20, 22, 21], np.int64)
+    fc_row = np.full(8, -1, np.int64)
+    fc_row[2] = 1  # object 2 has a live track row (id 101); object 5 has none
+    track_id = np.array([100, 101, 102], np.int64)
+    fc_radar = np.full(8, 3, np.int64)
+    fc_missed = np.full(8, 2, np.int64)
+    c2_glue.lose_guidance(np.array([2, 5, 2], np.int64), np.array([0, 1, 2], np.int64), 42.0, 6, pending, target,
+                          guided, fu, shot_id, shot_radar, threat, fc_row, track_id, fc_radar, fc_missed, log.buf,
+                          int(EventKind.GuidanceLost), 7)  # fmt: skip
+    assert guided.tolist() == [False, False, False, True, True, False]
+    tab = log.table().to_pydict()
+    assert tab["kind"] == ["GuidanceLost"] * 3 and tab["time_s"] == [42.0] * 3
+    assert tab["shot"] == [10, 11, 12] and tab["track"] == [101, -1, 101] and tab["sensor"] == [3, 4, 3]
+    assert tab["threat"] == [20, 21, 20] and tab["fire_unit"] == [0, 1, 0]
+    from iadsim.engine.events import REASONS
+
+    assert tab["reason"] == [REASONS[9], REASONS[8], REASONS[9]]  # object 2: its last code (2)
+    assert fc_radar.tolist() == [3, 3, -1, 3, 3, -1, 3, 3] and fc_missed.tolist() == [2, 2, 0, 2, 2, 0, 2, 2]
