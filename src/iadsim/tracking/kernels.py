@@ -97,18 +97,15 @@ def gain_solve_into(S: np.ndarray, B: np.ndarray, Kt: np.ndarray, q: int, acpy: 
     type, ``_F_INT``): the same factorisation and solve, bit for bit, without the solve's three
     allocations. Like it, it raises ``LinAlgError`` for a non-finite input or a singular S."""
     m, n = B.shape[1], B.shape[2]
-    for j in range(m):
+    for j in range(m + n):  # columns of S, then of B, each copied column-major and checked finite
         for i in range(m):
-            v = S[q, i, j]
+            v = S[q, i, j] if j < m else B[q, i, j - m]
             if not np.isfinite(v):
                 raise np.linalg.LinAlgError("Array must not contain infs or NaNs.")
-            acpy[i + j * m] = v
-    for r in range(n):
-        for i in range(m):
-            v = B[q, i, r]
-            if not np.isfinite(v):
-                raise np.linalg.LinAlgError("Array must not contain infs or NaNs.")
-            bcpy[i + r * m] = v
+            if j < m:
+                acpy[i + j * m] = v
+            else:
+                bcpy[i + (j - m) * m] = v
     info = _XGESV(_KIND_D, m, n, acpy.ctypes, m, ipiv.ctypes, bcpy.ctypes, m)
     if info < 0:
         raise ValueError("gesv: an illegal argument")
