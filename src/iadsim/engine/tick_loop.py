@@ -93,12 +93,19 @@ def cycles(typingctx):  # noqa: ANN001, ANN201 - numba's hook
 
 @njit(cache=True)
 def _lap(tm, cur, c0):  # noqa: ANN001, ANN202  # pragma: no cover - compiled
-    """``tm[cur] += now − c0``; returns now (``tm`` empty: nothing, 0)."""
-    if tm.shape[0] == 0:
-        return 0
+    """``tm[cur] += now − c0``; returns now (called only with the profile on)."""
     now = cycles()
     tm[cur] += now - c0
     return now
+
+
+@njit(cache=True)
+def _enter(tm, cur, c0, stage):  # noqa: ANN001, ANN202  # pragma: no cover - compiled
+    """Entering ``stage``'s block: the time since ``c0`` goes to the stage before (``cur``) unless it
+    is this one; returns the new (c0, cur) (called only with the profile on)."""
+    if cur == stage:
+        return c0, cur
+    return _lap(tm, cur, c0), stage
 
 
 @njit(cache=True)
@@ -406,7 +413,8 @@ def run_ticks(k, stage, n_conf, cs, mph, buf, det_ids, det_fl, opp, tsz, trk, fc
     event buffer; ``trk, fc, sh``: the track table's, fire-control state's and shot table's
     columns and ``dyn`` (identities, replies, silences, last interrogation; the network's remote
     flags, link states and delivery times), passed every call (they grow); ``st_all`` the
-    sampled track states (grown by the caller); ``tm``: the phase profile (:data:`phase_cycles`). ``det_ids (4, M), det_fl (18·M,)``: the tick's
+    sampled track states (grown by the caller); ``tm``: the phase profile (:data:`phase_cycles`).
+    ``det_ids (4, M), det_fl (18·M,)``: the tick's
     detections (sensor, target, site, rank; :func:`iadsim.sensors.radar.merge_kernel`'s packing)
     and ``opp``: its scan opportunities, when resuming after the stage that made them; ``tsz`` =
     [table size, next track id], updated in place; ``n_conf``: newly confirmed tracks of the
@@ -415,7 +423,8 @@ def run_ticks(k, stage, n_conf, cs, mph, buf, det_ids, det_fl, opp, tsz, trk, fc
     Returns ``(k, stage, need, n_conf, det_ids, det_fl, a, b, c, d2, m, (g1, g2))``: the tick and
     the stage to resume at after the need, and the need's arrays (``engine.run`` reads them per need).
     """
-    c0 = cycles() if tm.shape[0] else 0
+    prof = tm.shape[0] > 0  # the phase profile (phase_cycles) is on
+    c0 = cycles() if prof else 0
     cfg, sense, scan, idf, c2, eng, qs, net_q, netc = cs.cols
     is_fc, cue_st = netc
     (K, dt, q_every, m_compiled, one_call_sensing, cover_in_kernel, gnn_cv, has_net, has_engage, has_radars, has_fc,
@@ -448,16 +457,14 @@ def run_ticks(k, stage, n_conf, cs, mph, buf, det_ids, det_fl, opp, tsz, trk, fc
             if not m_compiled:
                 return _out(k, S_MOTION, MOTION_PY, n_conf, det_ids, det_fl, _NO_I, _NO_I, _NO_I, no_2, no_b)
             stage = S_MOTION
-        if tm.shape[0] and cur != S_MOTION:
-            c0 = _lap(tm, cur, c0)
-            cur = S_MOTION
+        if prof:
+            c0, cur = _enter(tm, cur, c0, S_MOTION)
         if stage == S_MOTION:
             motion_phase.motion_tick(t, mph, buf)
             n_conf = 0
             stage = S_SENSE
-        if tm.shape[0] and cur != S_SENSE:
-            c0 = _lap(tm, cur, c0)
-            cur = S_SENSE
+        if prof:
+            c0, cur = _enter(tm, cur, c0, S_SENSE)
         if stage == S_SENSE and net_sensing:  # with networks: search, dwells, acquisition, cue dwells
             stage = S_SCAN
             ids_n, fl_n, d_obj, d_dd, lost_n, dids, dfl = network_sensing(
@@ -468,9 +475,6 @@ def run_ticks(k, stage, n_conf, cs, mph, buf, det_ids, det_fl, opp, tsz, trk, fc
                 return _out(k, S_SCAN, SENSE_NET_LOST, n_conf, ids_n, fl_n, d_obj, dids.ravel().copy(), _NO_I, d_dd,
                             no_b, (dfl, np.zeros(0)))
             det_ids, det_fl = ids_n, fl_n
-        if tm.shape[0] and cur != S_SENSE:
-            c0 = _lap(tm, cur, c0)
-            cur = S_SENSE
         if stage == S_SENSE:
             if not one_call_sensing:
                 return _out(k, S_SCAN, SENSE_PY, n_conf, det_ids, det_fl, _NO_I, _NO_I, _NO_I, no_2, no_b)
@@ -481,9 +485,8 @@ def run_ticks(k, stage, n_conf, cs, mph, buf, det_ids, det_fl, opp, tsz, trk, fc
             stage = S_SCAN
             if not emitted:  # a dwell lost a target: GuidanceLost rows, then the Detection rows (Python)
                 return _out(k, S_SCAN, SENSE_LOST, n_conf, det_ids, det_fl, d_obj, _NO_I, _NO_I, d_dd, no_b)
-        if tm.shape[0] and cur != S_SCAN:
-            c0 = _lap(tm, cur, c0)
-            cur = S_SCAN
+        if prof:
+            c0, cur = _enter(tm, cur, c0, S_SCAN)
         if stage == S_SCAN:
             size = tsz[0]
             scanning, live, pr, pl, opp = track_kernels.scan_phase(
@@ -493,9 +496,8 @@ def run_ticks(k, stage, n_conf, cs, mph, buf, det_ids, det_fl, opp, tsz, trk, fc
             stage = S_STEP
             if live.shape[0] and not cover_in_kernel:  # the IMM's positions or terrain masking (Python)
                 return _out(k, S_STEP, COVER_PY, n_conf, det_ids, det_fl, live, pr, pl, no_2, scanning)
-        if tm.shape[0] and cur != S_STEP:
-            c0 = _lap(tm, cur, c0)
-            cur = S_STEP
+        if prof:
+            c0, cur = _enter(tm, cur, c0, S_STEP)
         if stage == S_STEP:
             M = det_ids.shape[1]
             stage = S_NET
@@ -517,13 +519,13 @@ def run_ticks(k, stage, n_conf, cs, mph, buf, det_ids, det_fl, opp, tsz, trk, fc
                     if alive[r]:
                         dt3[r] = npmath.pow(t - t_s[r], 3.0)
                 flag = np.zeros(alive.shape[0], np.int8)
-                if tm.shape[0]:
+                if prof:
                     c0 = _lap(tm, cur, c0)
                 status, size, next_id, a, n_round, ints, gd2 = track_kernels.gnn_cv_step(
                     t, det_site, det_threat, rank, z, R, opp, dt3, x, P, t_s, site, truth, tid, hits, misses, alive,
                     confirmed, protected, slot, flag, size0, tsz[1], q, gate, lsa_batch, prior_vel_var, conf_n, conf_m,
                     drop_misses, 0, _NO_I)
-                if tm.shape[0]:
+                if prof:
                     c0 = _lap(tm, CLOCK_GNN, c0)
                 if status >= 0:  # a round for the batched assignment: Python resumes the scan (state in the tuple)
                     st = np.array([status, size0, size, next_id, a, n_round], np.int64)
@@ -535,13 +537,12 @@ def run_ticks(k, stage, n_conf, cs, mph, buf, det_ids, det_fl, opp, tsz, trk, fc
                     t, initiated, ints[:a], ints[a:], size, alive, site, tid, truth, x, P, t_s, q, corr_gate, obj,
                     row, dropped_at, was_confirmed, consumed, window_s, buf)
                 n_conf = a
-                if tm.shape[0]:
+                if prof:
                     c0 = _lap(tm, CLOCK_SCAN_EVENTS, c0)
                 if pool.shape[0]:  # an ambiguous correlation (Python)
                     return _out(k, S_NET, RECOGNISE, n_conf, det_ids, det_fl, initiated, pool, _NO_I, no_2, no_b)
-        if tm.shape[0] and cur != S_NET:
-            c0 = _lap(tm, cur, c0)
-            cur = S_NET
+        if prof:
+            c0, cur = _enter(tm, cur, c0, S_NET)
         if stage == S_NET:
             stage = S_IDENT
             # remote rows updated by their site's own radars this tick become own tracks; the rest
@@ -551,9 +552,8 @@ def run_ticks(k, stage, n_conf, cs, mph, buf, det_ids, det_fl, opp, tsz, trk, fc
                 network.clear_own_rows(remote, alive, t_s, tsz[0], t)
             if has_net and not (t < net_q[0] - 1e-9 and t < net_q[1] - 1e-9 and not net_q[2] <= t + 1e-9):
                 return _out(k, S_IDENT, NETWORK, n_conf, det_ids, det_fl, _NO_I, _NO_I, _NO_I, no_2, no_b)
-        if tm.shape[0] and cur != S_IDENT:
-            c0 = _lap(tm, cur, c0)
-            cur = S_IDENT
+        if prof:
+            c0, cur = _enter(tm, cur, c0, S_IDENT)
         if stage == S_IDENT:
             stage = S_ASSESS
             # interrogation sweeps every interval on the scenario clock; a newly confirmed track is
@@ -575,18 +575,16 @@ def run_ticks(k, stage, n_conf, cs, mph, buf, det_ids, det_fl, opp, tsz, trk, fc
                         code = np.int64(identity[obj[r]])
                         eventbuf.emit(buf, _IDENTIFIED, t, site=site[r], track=tid[r], threat=truth[r],
                                       value=float(code), reason=_ID_BASE + code)
-        if tm.shape[0] and cur != S_ASSESS:
-            c0 = _lap(tm, cur, c0)
-            cur = S_ASSESS
+        if prof:
+            c0, cur = _enter(tm, cur, c0, S_ASSESS)
         if stage == S_ASSESS:
             stage = S_READY
             if has_engage:
                 due = c2_glue.assessments_due(pending, assessed, t_assess, seq, n_shots, t)
                 if due.shape[0]:
                     return _out(k, S_READY, ASSESS, n_conf, det_ids, det_fl, due, _NO_I, _NO_I, no_2, no_b)
-        if tm.shape[0] and cur != S_READY:
-            c0 = _lap(tm, cur, c0)
-            cur = S_READY
+        if prof:
+            c0, cur = _enter(tm, cur, c0, S_READY)
         if stage == S_READY:
             stage = S_ARRIVE
             if has_engage:
@@ -602,9 +600,8 @@ def run_ticks(k, stage, n_conf, cs, mph, buf, det_ids, det_fl, opp, tsz, trk, fc
                     if f.shape[0] and (not cv_model or any_capable(
                             f, rows, magazine, x, P, t_s, t, q, radar, obj, eng, remote, has_net)):  # a decision with a capable pair (Python)
                         return _out(k, S_ARRIVE, ENGAGE, n_conf, det_ids, det_fl, f, rows, ready_fu, magazine, no_b)
-        if tm.shape[0] and cur != S_ARRIVE:
-            c0 = _lap(tm, cur, c0)
-            cur = S_ARRIVE
+        if prof:
+            c0, cur = _enter(tm, cur, c0, S_ARRIVE)
         if stage == S_ARRIVE:
             stage = S_SAMPLE
             if has_engage:
@@ -612,9 +609,8 @@ def run_ticks(k, stage, n_conf, cs, mph, buf, det_ids, det_fl, opp, tsz, trk, fc
                                                   shot_target)
                 if due.shape[0]:
                     return _out(k, S_SAMPLE, RESOLVE, n_conf, det_ids, det_fl, due, _NO_I, _NO_I, no_2, no_b)
-        if tm.shape[0] and cur != S_SAMPLE:
-            c0 = _lap(tm, cur, c0)
-            cur = S_SAMPLE
+        if prof:
+            c0, cur = _enter(tm, cur, c0, S_SAMPLE)
         if stage == S_SAMPLE:
             stage = S_PROGRESS
             if has_radars and (k % q_every == 0 or k == K):
@@ -633,22 +629,20 @@ def run_ticks(k, stage, n_conf, cs, mph, buf, det_ids, det_fl, opp, tsz, trk, fc
                     return _out(k, S_PROGRESS, SAMPLE, n_conf, det_ids, det_fl, _NO_I, _NO_I, _NO_I, no_2, no_b)
                 qsz[0] = nq + n_sites
                 qsz[1] = ns + conf.shape[0]
-        if tm.shape[0] and cur != S_PROGRESS:
-            c0 = _lap(tm, cur, c0)
-            cur = S_PROGRESS
+        if prof:
+            c0, cur = _enter(tm, cur, c0, S_PROGRESS)
         if stage == S_PROGRESS:
             stage = S_QUIET
             if progress_on:
                 return _out(k, S_QUIET, PROGRESS, n_conf, det_ids, det_fl, _NO_I, _NO_I, _NO_I, no_2, no_b)
-        if tm.shape[0] and cur != S_QUIET:
-            c0 = _lap(tm, cur, c0)
-            cur = S_QUIET
+        if prof:
+            c0, cur = _enter(tm, cur, c0, S_QUIET)
         if stage == S_QUIET:
             stage = S_END
             if quiet_ff and m_next[0] == np.inf and not active.any() and quiescent_arrays(
                     alive, tsz[0], pending, assessed, n_shots, radar):  # (the network part: engine.run._quiescent)
                 return _out(k, S_END, QUIET, n_conf, det_ids, det_fl, _NO_I, _NO_I, _NO_I, no_2, no_b)
-        if tm.shape[0]:
+        if prof:
             c0 = _lap(tm, cur, c0)
             tm[CLOCK_TICKS] += 1
             cur = S_STATE
