@@ -92,8 +92,8 @@ class LauncherState:
         self.reserve = np.asarray(reserve, np.int64).copy()  # (F, I) rounds not on launchers
 
     def ready(self, t_s: float) -> np.ndarray:
-        """(L,) bool: launcher can fire now (t ≥ ready_at and rounds > 0)."""
-        return (self.ready_at_s <= t_s + 1e-9) & (self.rounds > 0)
+        """(L,) bool: launcher can fire now (t ≥ ready_at and rounds > 0; :func:`_is_ready`)."""
+        return _ready_kernel(self.ready_at_s, self.rounds, float(t_s))
 
     def ready_rounds(self, t_s: float, n_units: int, n_types: int) -> np.ndarray:
         """(F, I) rounds on ready launchers per unit and type."""
@@ -138,6 +138,21 @@ class LauncherState:
 
 
 @njit(cache=True)
+def _is_ready(ready_at_s: float, rounds: int, t_s: float) -> bool:  # pragma: no cover - compiled
+    """The launcher rule: it can fire at ``t_s`` ⇔ ready_at ≤ t + 10⁻⁹ (round-off of the clock) ∧ rounds > 0."""
+    return ready_at_s <= t_s + 1e-9 and rounds > 0
+
+
+@njit(cache=True)
+def _ready_kernel(ready_at_s: np.ndarray, rounds: np.ndarray, t_s: float) -> np.ndarray:  # pragma: no cover - compiled
+    """(L,) :func:`_is_ready` of every launcher."""
+    out = np.empty(rounds.shape[0], np.bool_)
+    for li in range(rounds.shape[0]):
+        out[li] = _is_ready(ready_at_s[li], rounds[li], t_s)
+    return out
+
+
+@njit(cache=True)
 def _take_kernel(rounds: np.ndarray, ready_at_s: np.ndarray, reload_n: np.ndarray, reserve: np.ndarray,
                  fire_unit: np.ndarray, itype: np.ndarray, capacity: np.ndarray, reload_time_s: np.ndarray,
                  fu: np.ndarray, it: np.ndarray, n: np.ndarray, t_s: float,
@@ -152,10 +167,7 @@ def _take_kernel(rounds: np.ndarray, ready_at_s: np.ndarray, reload_n: np.ndarra
     before it are).
     """
     L = rounds.shape[0]
-    ready = np.empty(L, np.bool_)
-    lim = t_s + 1e-9
-    for li in range(L):
-        ready[li] = ready_at_s[li] <= lim and rounds[li] > 0
+    ready = _ready_kernel(ready_at_s, rounds, t_s)
     total = 0
     for e in range(fu.shape[0]):
         total += max(n[e], 0)
@@ -216,9 +228,8 @@ def _ready_rounds_kernel(rounds: np.ndarray, ready_at_s: np.ndarray, fire_unit: 
     """(F, I) Σ rounds(l) over the ready launchers l of each unit and type (ready ⇔ ready_at(l) ≤
     t + 10⁻⁹ ∧ rounds(l) > 0, :meth:`LauncherState.ready`)."""
     out = np.zeros((n_units, n_types), np.int64)
-    lim = t_s + 1e-9
     for li in range(rounds.shape[0]):
-        if ready_at_s[li] <= lim and rounds[li] > 0:
+        if _is_ready(ready_at_s[li], rounds[li], t_s):
             out[fire_unit[li], itype[li]] += rounds[li]
     return out
 
