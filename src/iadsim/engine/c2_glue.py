@@ -523,24 +523,38 @@ def arrival_geometry(due: np.ndarray, t: float, pos: np.ndarray, vel: np.ndarray
             for c in range(3):
                 aim[up[k], c] = a[k, c]
     miss = np.empty(R)
-    valid = np.empty(R, np.bool_)
-    alive_b = np.empty(R, np.bool_)
-    g = np.empty(R, np.bool_)
     b = np.empty(R)
     units = np.empty(R, np.int64)
     for i in range(R):
         d = due[i]
         d0, d1, d2 = aim[i, 0] - tp[i, 0], aim[i, 1] - tp[i, 1], aim[i, 2] - tp[i, 2]
         miss[i] = np.sqrt((d0 * d0 + d1 * d1) + d2 * d2)
-        ti = max(threat[d], 0)
-        valid[i] = threat[d] >= 0
-        alive_b[i] = alive[ti] and not done[ti]
-        g[i] = guided[d]
         b[i] = basket[d]
         units[i] = fu[d]
     u = draw_per_unit(fu_st, units)
+    _, valid, alive_b, g = _arrival_flags(due, threat, alive, done, guided)
     live, arg = resolve_exponent_kernel(b, miss, valid, alive_b, g)
     return miss, tp, live, arg, u
+
+
+@njit(cache=True)
+def _arrival_flags(due: np.ndarray, threat: np.ndarray, alive: np.ndarray, done: np.ndarray,
+                   guided: np.ndarray) -> tuple:  # pragma: no cover - compiled  # fmt: skip
+    """Per round ``due[i]``: (threat, valid = threat ≥ 0, the threat alive and not done, guided), the
+    inputs of both halves of the resolution (:func:`arrival_geometry`, :func:`arrival_outcomes`)."""
+    R = due.shape[0]
+    thr = np.empty(R, np.int64)
+    valid = np.empty(R, np.bool_)
+    alive_b = np.empty(R, np.bool_)
+    g = np.empty(R, np.bool_)
+    for i in range(R):
+        d = due[i]
+        thr[i] = threat[d]
+        ti = max(thr[i], 0)
+        valid[i] = thr[i] >= 0
+        alive_b[i] = alive[ti] and not done[ti]
+        g[i] = guided[d]
+    return thr, valid, alive_b, g
 
 
 @njit(cache=True)
@@ -558,19 +572,10 @@ def arrival_outcomes(due: np.ndarray, exp_arg: np.ndarray, live: np.ndarray, u: 
     its unit's assessment reads: a real threat no longer alive) and its assessment time t_int +
     the unit's kill-assessment delay."""
     R = due.shape[0]
-    thr = np.empty(R, np.int64)
+    thr, valid, alive_b, g = _arrival_flags(due, threat, alive, done, guided)
     pk0_d = np.empty(R)
-    valid = np.empty(R, np.bool_)
-    alive_b = np.empty(R, np.bool_)
-    g = np.empty(R, np.bool_)
     for i in range(R):
-        d = due[i]
-        thr[i] = threat[d]
-        ti = max(thr[i], 0)
-        pk0_d[i] = pk0[d]
-        valid[i] = thr[i] >= 0
-        alive_b[i] = alive[ti] and not done[ti]
-        g[i] = guided[d]
+        pk0_d[i] = pk0[due[i]]
     kill, pk, reason = resolve_outcome_kernel(pk0_d, exp_arg, live, u, thr, valid, alive_b, g)
     for i in range(R):
         if kill[i]:
