@@ -194,7 +194,8 @@ class EventLog:
         data: dict[str, Any] = {
             "time_s": time_s[order],
             # the kind's name through a dictionary of the names (one cast in Arrow, no Python strings per row)
-            "kind": pa.DictionaryArray.from_arrays(pa.array(code[order].astype(np.int32)), _KIND_NAMES).cast(pa.string()),
+            "kind": pa.DictionaryArray.from_arrays(pa.array(code[order].astype(np.int32)),
+                                                   _KIND_NAMES).cast(pa.string()),
             "priority": prio[order],
             "seq": seq[order],
         }

@@ -339,7 +339,8 @@ def _run(world: World, streams: Any, progress: Progress | None) -> tuple[pa.Tabl
                  else (no_remote, no_net[2], no_net[3], no_net[3], no_net[3], no_net[3])))  # fmt: skip
         sh = (shots.pending, shots.assessed, shots.t_assess, shots.seq, shots.t_int, shots.fu, shots.target)
         (k, stage, need, n_conf, det_ids, det_fl, a, b, c, d2, m, g) = tick_loop.run_ticks(
-            k, stage, n_conf, cs, mph, log.buf, det_ids, det_fl, opp, tsz, trk, fcc, dyn, sh, shots.n, st_all, tick_loop.phase_cycles)
+            k, stage, n_conf, cs, mph, log.buf, det_ids, det_fl, opp, tsz, trk, fcc, dyn, sh, shots.n, st_all,
+            tick_loop.phase_cycles)
         tracks.size, tracks._next_id = int(tsz[0]), int(tsz[1])
         if need == tick_loop.DONE:
             break
