@@ -67,3 +67,13 @@ def test_take_serves_each_unit_from_its_own_launchers_and_names_the_short_one():
     with pytest.raises(ValueError, match=r"unit 1 has 3 ready rounds of type 0, 4 requested"):
         st.take(np.array([0, 1]), np.array([1, 0]), np.array([1, 4]), t_s=6.0)
     assert st.rounds[[li for li in range(len(tbl)) if tbl.fire_unit[li] == 0 and tbl.itype[li] == 1]].sum() == 1
+
+
+def test_ready_is_loaded_and_past_its_ready_time():
+    """A launcher is ready when its ready time has come (to 1e-9 s) and it still holds rounds."""
+    st = LauncherState(layout(np.array([[6]]), np.array([[4]]), np.array([60.0])), reserve=np.zeros((1, 1)))
+    assert st.ready(0.0).tolist() == [True, True]
+    st.take(np.array([0]), np.array([0]), np.array([4]), t_s=0.0)  # launcher 0 emptied, no reserve: no reload
+    assert st.ready(1e6).tolist() == [False, True]
+    st.ready_at_s[1] = 10.0
+    assert st.ready(10.0 - 5e-10).tolist() == [False, True] and st.ready(10.0 - 2e-9).tolist() == [False, False]
