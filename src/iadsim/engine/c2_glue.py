@@ -41,6 +41,7 @@ from iadsim.sensors import scheduling
 from iadsim.engine import eventbuf
 from iadsim.weapons.kill_assessment import (assess_one, midcourse_aim_kernel, resolve_exponent_kernel,
                                             resolve_outcome_kernel)
+from iadsim.weapons import kernels as weapon_kernels
 from iadsim.weapons.kernels import handover_fraction
 from iadsim.weapons.launchers import _tick_kernel
 
@@ -333,6 +334,98 @@ def supporting_radar_smooth(f: np.ndarray, fc_mask: np.ndarray, p_launch: np.nda
             out[p] = ri[i]
     return out
 
+
+
+@njit(cache=True)
+def decide_smooth(f: np.ndarray, x: np.ndarray, Pc: np.ndarray, cued: np.ndarray, remote: np.ndarray, q: float,
+                  magazine: np.ndarray, eng: tuple, fc_radar: np.ndarray, own: np.ndarray, pending: np.ndarray,
+                  guided: np.ndarray, shot_radar: np.ndarray, n_shots: int, max_engagements: np.ndarray,
+                  max_guided: np.ndarray, cost_usd: np.ndarray, preference: np.ndarray, cheapest: np.ndarray,
+                  r_ecef: np.ndarray, r_rot: np.ndarray, r_lat: np.ndarray, r_lon: np.ndarray, r_alt: np.ndarray,
+                  r_max_range: np.ndarray, r_max_alt: np.ndarray, r_min_el: np.ndarray, r_boresight: np.ndarray,
+                  r_half_width: np.ndarray, k_factor: float):  # noqa: ANN201  # pragma: no cover - compiled  # fmt: skip
+    """The first half of ``engine.run._engage`` on smooth Earth, one call: the per-pair state and
+    capability (:func:`iadsim.weapons.kernels.decision_capability`, ``eng`` its columns as
+    ``engine.run._run`` packs them for the tick loop), the channels of every radar for every pair,
+    the fire-control support of each capable type's PIP (:func:`supporting_radar_smooth`, from
+    the launch-time position, or only the PIP on a ``remote`` track) and the doctrine's choice
+    (:func:`iadsim.weapons.kernels.choose_among`), composed as ``_engage`` composes them in Python.
+
+    Channels: ``held`` (S,) objects each radar maintains (``fc_radar`` ≥ 0 over all objects);
+    ``target_free`` (P, S) = the unit's ``max_engagements`` − held, 1 on the radar that already
+    holds the pair's object (``own``); ``guided_free`` (P, S) = ``max_guided`` − the guided rounds
+    in flight of each radar (``pending`` and ``guided`` of the first ``n_shots`` rounds).
+
+    Returns ``(any capable, the 12 arrays of decision_capability (capable after the support
+    test), best type (P,), τ (P,), PIP (P, 3), held, target_free, guided_free)``; after
+    ``any capable`` False the rest is the capability and empty choices, as ``_engage`` returns
+    there.
+    """
+    (midcourse, reaction, fc_mask, cue_delay, track_update, assets, thr, launcher, enu_rot, reserved_for, reserve_hold,
+     min_frac, max_target_speed, pk, max_speed, burn, drag, max_flight, min_range, max_range, min_alt, max_alt,
+     bm_range, bm_alt, basket, bm_class, pip_grid, pip_iterations) = eng
+    ds = weapon_kernels.decision_capability(
+        f, x, cued, Pc, midcourse, q, reaction, fc_mask, cue_delay, track_update, assets, 1.0, thr, magazine,
+        launcher, enu_rot, reserved_for, reserve_hold, min_frac, max_target_speed, pk, max_speed, burn, drag,
+        max_flight, min_range, max_range, min_alt, max_alt, bm_range, bm_alt, basket, bm_class, pip_grid,
+        pip_iterations)  # fmt: skip
+    p_launch, capable, last_resort, taus, pips = ds[1], ds[8], ds[9], ds[10], ds[11]
+    n_p, n_i = capable.shape
+    S = r_ecef.shape[0]
+    held = np.zeros(S, np.int64)
+    target_free = np.zeros((n_p, S), np.int64)
+    guided_free = np.zeros((n_p, S), np.int64)
+    if not capable.any():
+        return False, ds, np.full(n_p, -1, np.int64), np.full(n_p, np.nan), np.zeros((n_p, 3)), held, target_free, guided_free
+    for o in range(fc_radar.shape[0]):
+        if fc_radar[o] >= 0:
+            held[fc_radar[o]] += 1
+    n_guided = np.zeros(S, np.int64)
+    for r in range(n_shots):
+        if pending[r] and guided[r] and shot_radar[r] >= 0:
+            n_guided[shot_radar[r]] += 1
+    for p in range(n_p):
+        u = f[p]
+        for s in range(S):
+            target_free[p, s] = max_engagements[u] - held[s]
+            guided_free[p, s] = max_guided[u] - n_guided[s]
+        if own[p] >= 0:
+            target_free[p, own[p]] = 1
+    n_c = 0
+    for p in range(n_p):
+        for i in range(n_i):
+            if capable[p, i]:
+                n_c += 1
+    if n_c:  # the support test of every capable (pair, type), row-major as np.nonzero
+        pj = np.empty(n_c, np.int64)
+        ij = np.empty(n_c, np.int64)
+        c = 0
+        for p in range(n_p):
+            for i in range(n_i):
+                if capable[p, i]:
+                    pj[c] = p
+                    ij[c] = i
+                    c += 1
+        fk = np.empty(n_c, np.int64)
+        look = np.empty((n_c, 3))
+        pip_k = np.empty((n_c, 3))
+        tf = np.empty((n_c, S), np.int64)
+        gf = np.empty((n_c, S), np.int64)
+        for c in range(n_c):
+            p = pj[c]
+            fk[c] = f[p]
+            for k in range(3):
+                pip_k[c, k] = pips[p, ij[c], k]
+                look[c, k] = pip_k[c, k] if remote[p] else p_launch[p, k]
+            for s in range(S):
+                tf[c, s] = target_free[p, s]
+                gf[c, s] = guided_free[p, s]
+        sup = supporting_radar_smooth(fk, fc_mask, look, pip_k, tf, gf, r_ecef, r_rot, r_lat, r_lon, r_alt,
+                                      r_max_range, r_max_alt, r_min_el, r_boresight, r_half_width, k_factor)
+        for c in range(n_c):
+            capable[pj[c], ij[c]] = sup[c] >= 0
+    best, tau, pip = weapon_kernels.choose_among(f, capable, last_resort, taus, pips, cost_usd, preference, cheapest)
+    return True, ds, best, tau, pip, held, target_free, guided_free
 
 
 @njit(cache=True)

@@ -309,6 +309,7 @@ def _run(world: World, streams: Any, progress: Progress | None) -> tuple[pa.Tabl
            ic.max_speed_mps, ic.burn_time_s, ic.drag_time_s, ic.max_flight_s, ic.min_range_m, ic.max_range_m,
            ic.min_alt_m, ic.max_alt_m, ic.ballistic_max_range_m, ic.ballistic_max_alt_m, ic.basket_m,
            classification.BALLISTIC_MISSILE, engagement._PIP_GRID, engagement._PIP_ITERATIONS)  # fmt: skip
+    ctx.eng = eng
     det_ids, det_fl, opp = np.zeros((4, 0), np.int64), np.zeros(0), np.zeros(0, np.int64)
     scan = (scan_phase_s, revisit_s, site_revisit, radars.ecef_m, radars.enu_rot, radars.lat_rad, radars.lon_rad,
             radars.alt_m, radars.max_range_m, radars.max_alt_m, radars.min_elevation_rad, radars.boresight_az_rad,
@@ -585,6 +586,9 @@ class _Ctx:
     cue_delay: np.ndarray = field(default_factory=lambda: np.zeros(0))  # (sites,) fire-control acquisition delay
     site_ecef: np.ndarray = field(default_factory=lambda: np.zeros((0, 3)))  # (sites, 3) site position
     aoi_m: np.ndarray = field(default_factory=lambda: np.zeros(0))  # (sites,) area of interest for remote tracks
+    # the capability columns of the tick loop (tick_loop.any_capable, packed in _run), for the compiled
+    # first half of _engage (c2_glue.decide_smooth); None: that half in Python (_decide_python)
+    eng: tuple | None = None
 
     def __post_init__(self) -> None:
         names = list(self.world.fire_units.name)
@@ -1098,42 +1102,27 @@ def _engage(ctx: _Ctx, ready_fu: np.ndarray, t: float, magazine: np.ndarray, nex
     # not yet held by a fire-control radar: it must be acquired first (engaged on a remote track:
     # acquired in flight, before the seeker hand-over)
     cued = (fcs.radar[obj] < 0) & ~remote
-    # delay, launch state, time to go, the class assessed from the track's kinematics (never the
-    # truth label; the truth (−1 = false track) only annotates the events and resolves the
-    # outcome), the fire-control acceleration model and the interceptor capability rules: one
-    # compiled call
-    ds = engagement.decision_capability(
-        f, x, cued, Pc, world.scenario.fidelity.midcourse_updates, tracks.q,
-        magazine, fus, ic, fcr.cue_delay_s, fcr.track_update_s, ctx.asset_ecef)  # fmt: skip
-    if not ds.capable.any():  # nothing capable: no pair can be feasible
-        return
-    acc, p_launch, v_launch, delay, tgo, assessed, fc_update = ds.acc, ds.p_launch, ds.v_launch, ds.delay, ds.tgo, ds.assessed, ds.fc_update
     own = fcs.radar[obj]
-    # channels of every radar for every pair: target channels (objects held) and guidance
-    # channels (guided rounds in flight); an object already held by radar s needs no new channel.
-    # Computed on first use: the support test runs only where some type is otherwise capable.
-    chan: list[np.ndarray] = []
-
-    def channels() -> list[np.ndarray]:
-        if not chan:
-            S = len(world.radars)
-            held = np.bincount(fcs.radar[fcs.maintained()], minlength=S) if S else np.zeros(0, np.int64)
-            pend = shots.pending_rows()
-            gpend = pend[shots.guided[pend] & (shots.radar[pend] >= 0)]
-            guided = np.bincount(shots.radar[gpend], minlength=S) if S else np.zeros(0, np.int64)
-            target_free = fus.max_engagements[f][:, None] - held[None, :]
-            target_free[np.flatnonzero(own >= 0), own[own >= 0]] = 1
-            chan.extend((held, target_free, fus.max_guided[f][:, None] - guided[None, :]))
-        return chan
-
-    def support(pip: np.ndarray, k: np.ndarray) -> np.ndarray:
-        _, target_free, guided_free = channels()
-        p_look = np.where(remote[k][:, None], pip, p_launch[k])  # remote: no launch-time coverage needed
-        return _support_radar(world, f[k], p_look, pip, target_free[k], guided_free[k]) >= 0
-
     truth = tracks.truth[rows]
-    best_type, best_tau, best_pip = engagement.choose_among(f, ds.capable, ds.last_resort, ds.taus, ds.pips, fus, ic,
-                                                            pip_supported=support)  # fmt: skip
+    if world.radars.terrain is None and ctx.eng is not None:  # smooth Earth: the first half in one compiled call
+        c64 = np.ascontiguousarray
+        radars = world.radars
+        any_cap, ds_t, best_type, best_tau, best_pip, held, target_free, guided_free = c2_glue.decide_smooth(
+            c64(f, np.int64), c64(x, float), c64(Pc, float), c64(cued, bool), c64(remote, bool), float(tracks.q),
+            c64(magazine, np.int64), ctx.eng, fcs.radar, c64(own, np.int64), shots.pending, shots.guided,
+            shots.radar, int(shots.n), fus.max_engagements, fus.max_guided, ic.cost_usd, fus.preference,
+            fus.weapon_cheapest, radars.ecef_m, radars.enu_rot, radars.lat_rad, radars.lon_rad, radars.alt_m,
+            radars.max_range_m, radars.max_alt_m, radars.min_elevation_rad, radars.boresight_az_rad,
+            radars.half_width_az_rad, float(radars.k_factor))  # fmt: skip
+        if not any_cap:  # nothing capable: no pair can be feasible
+            return
+        ds = engagement.DecisionState(*ds_t)
+    else:
+        best_type, best_tau, best_pip, ds, held, target_free, guided_free = _decide_python(
+            ctx, f, x, cued, Pc, remote, magazine, own)  # fmt: skip
+        if ds is None:
+            return
+    acc, p_launch, v_launch, delay, tgo, assessed, fc_update = ds.acc, ds.p_launch, ds.v_launch, ds.delay, ds.tgo, ds.assessed, ds.fc_update
     if net is not None and ic.datalink is not None:  # a remote track needs a datalink round
         best_type = np.where(net_mod.remote_interceptor_ok(remote, ic.datalink[f, np.maximum(best_type, 0)]), best_type, -1)
     feas = np.flatnonzero(best_type >= 0)
@@ -1141,7 +1130,6 @@ def _engage(ctx: _Ctx, ready_fu: np.ndarray, t: float, magazine: np.ndarray, nex
         return
     if net is None:
         group, key = _distribution_keys(ctx, f, rows)
-    held, target_free, guided_free = channels()
     # ---- selection: threat evaluation + one WTA per fire-distribution group (c2/fire_distribution.py)
     sel, n_req, var_sel, pk_sel = _select(ctx, f, rows, obj, feas, best_type, best_tau, delay, p, v, tgo, Pc, assessed, magazine,
                          fc_update, held, guided_free, group, key)  # fmt: skip
@@ -1209,6 +1197,47 @@ def _engage(ctx: _Ctx, ready_fu: np.ndarray, t: float, magazine: np.ndarray, nex
         log.emit(EventKind.Fratricide, st_launch[fr], fire_unit=sf[fr], site=fus.site_index[sf[fr]], shot=ids[fr],
                  interceptor_type=sit[fr], sensor=radar[rep][fr], track=tracks.id[rows[rep][fr]], threat=truth[rep][fr],
                  value=ctx.ids.identity[obj[rep][fr]].astype(float), reason=_ROE_BASE + ctx.fu_roe[sf[fr]])  # fmt: skip
+
+
+def _decide_python(ctx: _Ctx, f: np.ndarray, x: np.ndarray, cued: np.ndarray, Pc: np.ndarray, remote: np.ndarray,
+                   magazine: np.ndarray, own: np.ndarray) -> tuple:  # fmt: skip
+    """The first half of :func:`_engage` step by step (terrain: the support test reads the masks in
+    Python), the composition :func:`iadsim.engine.c2_glue.decide_smooth` compiles for smooth Earth.
+
+    Delay, launch state, time to go, the class assessed from the track's kinematics (never the
+    truth label; the truth (−1 = false track) only annotates the events and resolves the
+    outcome), the fire-control acceleration model and the interceptor capability rules
+    (:func:`iadsim.weapons.engagement.decision_capability`); the channels of every radar for every
+    pair: target channels (objects held) and guidance channels (guided rounds in flight), where an
+    object already held by radar s needs no new channel; the fire-control support of the PIP and
+    the doctrine's choice (:func:`iadsim.weapons.engagement.choose_among`).
+
+    Returns ``(best type, τ, PIP, DecisionState, held, target_free, guided_free)``, the state None
+    when no pair is capable.
+    """
+    world, tracks, shots, fcs = ctx.world, ctx.tracks, ctx.shots, ctx.fcs
+    fus, ic, fcr = world.fire_units, world.interceptors, world.fc_radars
+    ds = engagement.decision_capability(
+        f, x, cued, Pc, world.scenario.fidelity.midcourse_updates, tracks.q,
+        magazine, fus, ic, fcr.cue_delay_s, fcr.track_update_s, ctx.asset_ecef)  # fmt: skip
+    if not ds.capable.any():  # nothing capable: no pair can be feasible
+        return None, None, None, None, None, None, None
+    S = len(world.radars)
+    held = np.bincount(fcs.radar[fcs.maintained()], minlength=S) if S else np.zeros(0, np.int64)
+    pend = shots.pending_rows()
+    gpend = pend[shots.guided[pend] & (shots.radar[pend] >= 0)]
+    guided = np.bincount(shots.radar[gpend], minlength=S) if S else np.zeros(0, np.int64)
+    target_free = fus.max_engagements[f][:, None] - held[None, :]
+    target_free[np.flatnonzero(own >= 0), own[own >= 0]] = 1
+    guided_free = fus.max_guided[f][:, None] - guided[None, :]
+
+    def support(pip: np.ndarray, k: np.ndarray) -> np.ndarray:
+        p_look = np.where(remote[k][:, None], pip, ds.p_launch[k])  # remote: no launch-time coverage needed
+        return _support_radar(world, f[k], p_look, pip, target_free[k], guided_free[k]) >= 0
+
+    best_type, best_tau, best_pip = engagement.choose_among(f, ds.capable, ds.last_resort, ds.taus, ds.pips, fus, ic,
+                                                            pip_supported=support)  # fmt: skip
+    return best_type, best_tau, best_pip, ds, held, target_free, guided_free
 
 
 def _select(ctx: _Ctx, f: np.ndarray, rows: np.ndarray, obj: np.ndarray, feas: np.ndarray, best_type: np.ndarray,
