@@ -393,11 +393,15 @@ def _run(world: World, streams: Any, progress: Progress | None) -> tuple[pa.Tabl
             progress(k, K)
         elif need == tick_loop.QUIET and _quiescent(ctx):
             # nothing can happen any more (docs/design.md "Quiescent fast-forward"): the remaining
-            # ticks only sample the (empty) picture quality
-            for k2 in range(k + 1, K + 1):
-                if S and (k2 % q_every == 0 or k2 == K):
+            # ticks only sample the (empty) picture quality: compiled (tick_loop.quiet_samples) where the
+            # tick loop samples, each sample it leaves (terrain, the IMM, room) in Python
+            k2 = k + 1
+            while S and k2 <= K:
+                k2 = tick_loop.quiet_samples(k2, cs, pos, active, trk, dyn, tsz, st_all)
+                if k2 <= K:
                     motion.state_into(mover, k2 * dt, pos, vel, m_flying, m_arrived)
                     sample(k2 * dt, pos, active)
+                    k2 += 1
             if progress is not None:
                 progress(K, K)
             break

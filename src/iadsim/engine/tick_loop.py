@@ -402,6 +402,55 @@ def any_capable(f, rows, magazine, x, P, t_s, t, q, fc_radar, obj, eng, remote, 
 
 
 @njit(cache=True)
+def sample_tick(t, cs, pos, active, trk, dyn, tsz, st_all):  # noqa: ANN001, ANN201  # pragma: no cover - compiled
+    """The picture-quality sample of a sample tick at ``t`` (:func:`iadsim.engine.quality_phase.picture_sample`
+    into the run's buffers at ``qsz``, which it advances); False where it is left to Python
+    (``engine.run._run``'s ``sample``): terrain (Pd with masking), the IMM's predictions, no room
+    in ``st_all`` for every row of the table, or a site for the batched GOSPA solver (its rows
+    are then written again by Python at the same place)."""
+    cfg, sense, scan, idf, c2, eng, qs, net_q, netc = cs.cols
+    (K, dt, q_every, m_compiled, one_call_sensing, cover_in_kernel, gnn_cv, has_net, has_engage, has_radars, has_fc,
+     progress_on, quiet_ff, id_interval, id_due, afr, fr, ahs, hs, n_sites, n_units, n_types, decide_every,
+     all_layered, site_rule, lsa_batch, q, gate, prior_vel_var, conf_n, conf_m, drop_misses, k_factor, corr_gate, window_s,
+     cv_model, cpa_m, horizon_s, net_sensing) = cfg
+    sense_cols, radar_site = sense[0], sense[7]
+    alive, confirmed, site, truth, tid, slot, x, P, t_s, protected, hits, misses = trk
+    remote = dyn[4]
+    q_all, qsz, q_rcs, no_pd, no_xs, no_ps, cutoff_m, terrain = qs
+    size = tsz[0]
+    nq, ns = qsz[0], qsz[1]
+    if terrain or not cv_model or ns + size > st_all.shape[0]:  # terrain Pd, IMM predictions, room (Python)
+        return False
+    own = np.empty(size if has_net else 0, np.bool_)  # the sites' own tracks (not remote rows)
+    for r in range(own.shape[0]):
+        own[r] = not remote[r]
+    _, _, conf, _, n_bad = quality_phase.picture_sample(
+        t, pos, active, q_rcs, *sense_cols, False, no_pd, radar_site, n_sites, alive, size, confirmed, has_net,
+        own, site, tid, truth, x, P, t_s, q, False, no_xs, no_ps, cutoff_m, lsa_batch,
+        q_all[nq : nq + n_sites], st_all[ns : ns + size])  # fmt: skip
+    if n_bad:  # a site for the batched GOSPA solver: the sample again in Python (over these rows)
+        return False
+    qsz[0] = nq + n_sites
+    qsz[1] = ns + conf.shape[0]
+    return True
+
+
+@njit(cache=True)
+def quiet_samples(k, cs, pos, active, trk, dyn, tsz, st_all):  # noqa: ANN001, ANN201  # pragma: no cover - compiled
+    """The quiescent fast-forward from tick ``k`` (``engine.run._run``, docs/design.md "Quiescent
+    fast-forward"): nothing can happen any more, so each remaining sample tick (k % q_every = 0,
+    and the last) only takes the picture sample (:func:`sample_tick`; with no active object and
+    no live track the positions are not read). Returns the first tick whose sample is left to
+    Python (:func:`sample_tick` False), or K + 1 when every one is taken."""
+    K, dt, q_every = cs.cols[0][0], cs.cols[0][1], cs.cols[0][2]
+    while k <= K:
+        if (k % q_every == 0 or k == K) and not sample_tick(k * dt, cs, pos, active, trk, dyn, tsz, st_all):
+            return k
+        k += 1
+    return k
+
+
+@njit(cache=True)
 def run_ticks(k, stage, n_conf, cs, mph, buf, det_ids, det_fl, opp, tsz, trk, fc, dyn, sh, n_shots,
               st_all, tm):  # noqa: ANN001, ANN201, C901  # pragma: no cover - compiled
     """Run ticks from ``(k, stage)`` until a need (module docstring) or the last tick.
@@ -613,22 +662,9 @@ def run_ticks(k, stage, n_conf, cs, mph, buf, det_ids, det_fl, opp, tsz, trk, fc
             c0, cur = _enter(tm, cur, c0, S_SAMPLE)
         if stage == S_SAMPLE:
             stage = S_PROGRESS
-            if has_radars and (k % q_every == 0 or k == K):
-                size = tsz[0]
-                nq, ns = qsz[0], qsz[1]
-                if terrain or not cv_model or ns + size > st_all.shape[0]:  # terrain Pd, IMM predictions, room (Python)
-                    return _out(k, S_PROGRESS, SAMPLE, n_conf, det_ids, det_fl, _NO_I, _NO_I, _NO_I, no_2, no_b)
-                own = np.empty(size if has_net else 0, np.bool_)  # the sites' own tracks (not remote rows)
-                for r in range(own.shape[0]):
-                    own[r] = not remote[r]
-                _, _, conf, _, n_bad = quality_phase.picture_sample(
-                    t, pos, active, q_rcs, *sense_cols, False, no_pd, radar_site, n_sites, alive, size, confirmed, has_net,
-                    own, site, tid, truth, x, P, t_s, q, False, no_xs, no_ps, cutoff_m, lsa_batch,
-                    q_all[nq : nq + n_sites], st_all[ns : ns + size])
-                if n_bad:  # a site for the batched GOSPA solver: the sample again in Python (over these rows)
-                    return _out(k, S_PROGRESS, SAMPLE, n_conf, det_ids, det_fl, _NO_I, _NO_I, _NO_I, no_2, no_b)
-                qsz[0] = nq + n_sites
-                qsz[1] = ns + conf.shape[0]
+            if has_radars and (k % q_every == 0 or k == K) and not sample_tick(t, cs, pos, active, trk, dyn, tsz,
+                                                                                 st_all):  # fmt: skip
+                return _out(k, S_PROGRESS, SAMPLE, n_conf, det_ids, det_fl, _NO_I, _NO_I, _NO_I, no_2, no_b)
         if prof:
             c0, cur = _enter(tm, cur, c0, S_PROGRESS)
         if stage == S_PROGRESS:
