@@ -30,8 +30,8 @@ import numpy as np
 from numba import njit
 
 from iadsim.arrayops import sort_rows_by2
-from iadsim.c2.fire_control import engageable_tracks_kernel
-from iadsim.c2.fire_distribution import _problem_kernel
+from iadsim.c2.fire_control import _grant_kernel, engageable_tracks_kernel
+from iadsim.c2.fire_distribution import _problem_kernel, _unit_offsets_kernel
 from iadsim.c2.iff import _SCORE_TO_ID, SHARE_SCORE, _ladder_kernel, _share_kernel
 from iadsim.c2.network import distribution_keys_kernel, engageable_remote_kernel
 from iadsim.c2.threat_evaluation import assignment_values_kernel, reach_kernel
@@ -426,6 +426,112 @@ def decide_smooth(f: np.ndarray, x: np.ndarray, Pc: np.ndarray, cued: np.ndarray
             capable[pj[c], ij[c]] = sup[c] >= 0
     best, tau, pip = weapon_kernels.choose_among(f, capable, last_resort, taus, pips, cost_usd, preference, cheapest)
     return True, ds, best, tau, pip, held, target_free, guided_free
+
+
+@njit(cache=True)
+def launch_plan_smooth(sel: np.ndarray, f: np.ndarray, remote: np.ndarray, best_type: np.ndarray,
+                       best_pip: np.ndarray, p_launch: np.ndarray, v_launch: np.ndarray, acc: np.ndarray,
+                       delay: np.ndarray, own: np.ndarray, n_req: np.ndarray, salvo_size: np.ndarray,
+                       target_free: np.ndarray, guided_free: np.ndarray, t: float, launch_interval: np.ndarray,
+                       fu_ecef: np.ndarray, max_speed: np.ndarray, burn: np.ndarray, drag: np.ndarray,
+                       max_flight: np.ndarray, frac: np.ndarray, iterations: int, fc_mask: np.ndarray,
+                       r_ecef: np.ndarray, r_rot: np.ndarray, r_lat: np.ndarray, r_lon: np.ndarray, r_alt: np.ndarray,
+                       r_max_range: np.ndarray, r_max_alt: np.ndarray, r_min_el: np.ndarray, r_boresight: np.ndarray,
+                       r_half_width: np.ndarray, k_factor: float):  # noqa: ANN201  # pragma: no cover - compiled  # fmt: skip
+    """The launches of one decision cycle's selected engagements on smooth Earth (``engine.run._engage``
+    after the selection), one call, composed as ``_engage`` composes them in Python:
+
+    * rounds requested capped by the unit's doctrine salvo;
+    * the supporting radar (:func:`supporting_radar_smooth`: the launch-time position and the PIP,
+      only the PIP on a ``remote`` track);
+    * the rounds granted under the radars' channels (:func:`iadsim.c2.fire_control.grant_channels`'
+      kernel, a new target where the radar does not yet hold the object, ``own``); engagements
+      granted nothing are dropped;
+    * each unit's engagements one after the other from its launchers
+      (:func:`iadsim.c2.fire_distribution.unit_offsets` × the unit's launch interval): launch state
+      p + v δ + ½ a δ², v + a δ at t + delay + δ;
+    * the rounds (:func:`iadsim.weapons.kernels.salvo_rounds`).
+
+    ``sel`` (E ≥ 1) indexes the candidate arrays (f, remote, best_type (P,), best_pip (P, 3), the
+    launch state, delay, own, channels (P, S)); ``n_req`` (E,). Returns ``(kept (K,) indices into
+    sel, radar (K,), rounds (K,), rep, t_launch, pip, t_int)`` (the last four as ``salvo_rounds``).
+    """
+    E = sel.shape[0]
+    S = r_ecef.shape[0]
+    fs = np.empty(E, np.int64)
+    nr = np.empty(E, np.int64)
+    look = np.empty((E, 3))
+    pip_e = np.empty((E, 3))
+    tf = np.empty((E, S), np.int64)
+    gf = np.empty((E, S), np.int64)
+    for e in range(E):
+        p = sel[e]
+        fs[e] = f[p]
+        nr[e] = min(n_req[e], salvo_size[f[p]])
+        for k in range(3):
+            pip_e[e, k] = best_pip[p, k]
+            look[e, k] = best_pip[p, k] if remote[p] else p_launch[p, k]
+        for s in range(S):
+            tf[e, s] = target_free[p, s]
+            gf[e, s] = guided_free[p, s]
+    radar = supporting_radar_smooth(fs, fc_mask, look, pip_e, tf, gf, r_ecef, r_rot, r_lat, r_lon, r_alt,
+                                    r_max_range, r_max_alt, r_min_el, r_boresight, r_half_width, k_factor)
+    new_target = np.empty(E, np.bool_)
+    tf_r = np.empty(E, np.int64)
+    gf_r = np.empty(E, np.int64)
+    for e in range(E):
+        new_target[e] = own[sel[e]] != radar[e]
+        tf_r[e] = tf[e, radar[e]]  # (−1: the last radar's, as NumPy's index)
+        gf_r[e] = gf[e, radar[e]]
+    granted = _grant_kernel(radar, new_target, nr, tf_r, gf_r)
+    n_k = 0
+    for e in range(E):
+        if granted[e] > 0:
+            n_k += 1
+    kept = np.empty(n_k, np.int64)
+    c = 0
+    for e in range(E):
+        if granted[e] > 0:
+            kept[c] = e
+            c += 1
+    fk = np.empty(n_k, np.int64)
+    rk = np.empty(n_k, np.int64)
+    nk = np.empty(n_k, np.int64)
+    for c in range(n_k):
+        fk[c] = fs[kept[c]]
+        rk[c] = radar[kept[c]]
+        nk[c] = granted[kept[c]]
+    off_n = _unit_offsets_kernel(fk, nk)
+    p_l = np.empty((n_k, 3))
+    v_l = np.empty((n_k, 3))
+    a_l = np.empty((n_k, 3))
+    t_l = np.empty(n_k)
+    interval = np.empty(n_k)
+    launcher = np.empty((n_k, 3))
+    vmax = np.empty(n_k)
+    tb = np.empty(n_k)
+    td = np.empty(n_k)
+    tf_max = np.empty(n_k)
+    for c in range(n_k):
+        p = sel[kept[c]]
+        u = fk[c]
+        i = best_type[p]
+        d = off_n[c] * launch_interval[u]
+        for k in range(3):
+            a = acc[p, k]
+            a_l[c, k] = a
+            p_l[c, k] = p_launch[p, k] + v_launch[p, k] * d + 0.5 * a * (d * d)
+            v_l[c, k] = v_launch[p, k] + a * d
+            launcher[c, k] = fu_ecef[u, k]
+        t_l[c] = t + delay[p] + d
+        interval[c] = launch_interval[u]
+        vmax[c] = max_speed[u, i]
+        tb[c] = burn[u, i]
+        td[c] = drag[u, i]
+        tf_max[c] = max_flight[u, i]
+    rep, st_launch, pip, t_int = weapon_kernels.salvo_rounds(nk, interval, t_l, p_l, v_l, a_l, launcher, vmax, tb, td,
+                                                             tf_max, frac, iterations)  # fmt: skip
+    return kept, rk, nk, rep, st_launch, pip, t_int
 
 
 @njit(cache=True)

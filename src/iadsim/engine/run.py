@@ -537,6 +537,9 @@ _NETWORK_SENSING_COMPILED = True
 #: Fire-distribution rule (a) without a network (no threat another unit of the same site has
 #: rounds at) in the candidate kernel; a test switches it off to show the rule is real.
 _SITE_RULE = True
+#: The engagement decision's compiled halves on smooth Earth (c2_glue.decide_smooth, launch_plan_smooth);
+#: off, their Python compositions run instead (tests: the same events).
+_COMPILED_DECISION = True
 
 
 def _quiescent(ctx: _Ctx) -> bool:
@@ -1108,7 +1111,9 @@ def _engage(ctx: _Ctx, ready_fu: np.ndarray, t: float, magazine: np.ndarray, nex
     cued = (fcs.radar[obj] < 0) & ~remote
     own = fcs.radar[obj]
     truth = tracks.truth[rows]
-    if world.radars.terrain is None and ctx.eng is not None:  # smooth Earth: the first half in one compiled call
+    # smooth Earth: the decision's two halves as compiled calls (else, and with _COMPILED_DECISION off, in Python)
+    compiled = _COMPILED_DECISION and world.radars.terrain is None and ctx.eng is not None
+    if compiled:  # the first half in one call
         c64 = np.ascontiguousarray
         radars = world.radars
         any_cap, ds_t, best_type, best_tau, best_pip, held, target_free, guided_free = c2_glue.decide_smooth(
@@ -1146,30 +1151,31 @@ def _engage(ctx: _Ctx, ready_fu: np.ndarray, t: float, magazine: np.ndarray, nex
         exempt = layered_unit[f[o_]] | (g < len(world.site_names))
         k1 = np.sort(order[net_mod.first_per_threat(g, kk, f[o_], x[o_], Pc[o_], exempt)])
         sel, n_req, var_sel, pk_sel = sel[k1], n_req[k1], var_sel[k1], pk_sel[k1]
-    n_req = np.minimum(n_req, fus.salvo_size[f[sel]])  # never more than the unit's doctrine salvo
-    p_look = np.where(remote[sel][:, None], best_pip[sel], p_launch[sel])  # a remote track: only the PIP is covered
-    radar = _support_radar(world, f[sel], p_look, best_pip[sel], target_free[sel], guided_free[sel])
-    it = best_type[sel]
-    n_shots = fire_control.grant_channels(radar, own[sel] != radar, n_req, target_free[sel, radar], guided_free[sel, radar])
-    ok = n_shots > 0
-    sel, radar, it, n_shots, var_sel, pk_sel = sel[ok], radar[ok], it[ok], n_shots[ok], var_sel[ok], pk_sel[ok]
-    if len(sel) == 0:
-        return
-    # a unit's engagements of one cycle leave its launchers one after the other
-    offset = fire_distribution.unit_offsets(f[sel], n_shots) * fus.launch_interval_s[f[sel]]
-    f, rows, obj, truth, remote = f[sel], rows[sel], obj[sel], truth[sel], remote[sel]
-    a_l = acc[sel]
-    d_off = offset[:, None]
-    p_l = p_launch[sel] + v_launch[sel] * d_off + 0.5 * a_l * d_off**2
-    v_l, t_l = v_launch[sel] + a_l * d_off, t + delay[sel] + offset
-    pip0 = best_pip[sel]
-    log.emit(EventKind.Assignment, t, fire_unit=f, track=tracks.id[rows], threat=truth, interceptor_type=it,
-             value=var_sel, pk=pk_sel,
-             sensor=radar, x_m=pip0[:, 0], y_m=pip0[:, 1], z_m=pip0[:, 2],
-             reason=np.where(remote, _REMOTE, -1))  # fmt: skip
-    rep, st_launch, pip, t_int = engagement.salvo_rounds(
-        n_shots, fus.launch_interval_s[f], t_l, p_l, v_l, a_l, fus.ecef_m[f], ic.max_speed_mps[f, it],
-        ic.burn_time_s[f, it], ic.drag_time_s[f, it], ic.max_flight_s[f, it])  # fmt: skip
+    if compiled:  # the launches in one call
+        radars = world.radars
+        c64 = np.ascontiguousarray
+        kept, radar, n_shots, rep, st_launch, pip, t_int = c2_glue.launch_plan_smooth(
+            c64(sel, np.int64), c64(f, np.int64), c64(remote, bool), c64(best_type, np.int64), best_pip, p_launch,
+            v_launch, acc, delay, c64(own, np.int64), c64(n_req, np.int64), fus.salvo_size, target_free, guided_free,
+            float(t), fus.launch_interval_s, fus.ecef_m, ic.max_speed_mps, ic.burn_time_s, ic.drag_time_s,
+            ic.max_flight_s, engagement._PIP_GRID, engagement._PIP_ITERATIONS, fus.fc_mask, radars.ecef_m,
+            radars.enu_rot, radars.lat_rad, radars.lon_rad, radars.alt_m, radars.max_range_m, radars.max_alt_m,
+            radars.min_elevation_rad, radars.boresight_az_rad, radars.half_width_az_rad, float(radars.k_factor))  # fmt: skip
+        if len(kept) == 0:
+            return
+        sel, var_sel, pk_sel = sel[kept], var_sel[kept], pk_sel[kept]
+        it = best_type[sel]
+        f, rows, obj, truth, remote = f[sel], rows[sel], obj[sel], truth[sel], remote[sel]
+        pip0 = best_pip[sel]
+        log.emit(EventKind.Assignment, t, fire_unit=f, track=tracks.id[rows], threat=truth, interceptor_type=it,
+                 value=var_sel, pk=pk_sel, sensor=radar, x_m=pip0[:, 0], y_m=pip0[:, 1], z_m=pip0[:, 2],
+                 reason=np.where(remote, _REMOTE, -1))  # fmt: skip
+    else:
+        launched = _launch_python(ctx, t, sel, n_req, var_sel, pk_sel, f, rows, obj, truth, remote, best_type, best_pip,
+                                  p_launch, v_launch, acc, delay, own, target_free, guided_free)  # fmt: skip
+        if launched is None:
+            return
+        f, rows, obj, truth, remote, it, radar, n_shots, rep, st_launch, pip, t_int = launched
     sf, sit = f[rep], it[rep]
     # physical outcome: the round's Pk against what the target really is (truth class)
     th = world.sensed
@@ -1201,6 +1207,46 @@ def _engage(ctx: _Ctx, ready_fu: np.ndarray, t: float, magazine: np.ndarray, nex
         log.emit(EventKind.Fratricide, st_launch[fr], fire_unit=sf[fr], site=fus.site_index[sf[fr]], shot=ids[fr],
                  interceptor_type=sit[fr], sensor=radar[rep][fr], track=tracks.id[rows[rep][fr]], threat=truth[rep][fr],
                  value=ctx.ids.identity[obj[rep][fr]].astype(float), reason=_ROE_BASE + ctx.fu_roe[sf[fr]])  # fmt: skip
+
+
+def _launch_python(ctx: _Ctx, t: float, sel: np.ndarray, n_req: np.ndarray, var_sel: np.ndarray, pk_sel: np.ndarray,
+                   f: np.ndarray, rows: np.ndarray, obj: np.ndarray, truth: np.ndarray, remote: np.ndarray,
+                   best_type: np.ndarray, best_pip: np.ndarray, p_launch: np.ndarray, v_launch: np.ndarray,
+                   acc: np.ndarray, delay: np.ndarray, own: np.ndarray, target_free: np.ndarray,
+                   guided_free: np.ndarray) -> tuple | None:  # fmt: skip
+    """The launches of :func:`_engage`'s selected engagements step by step (terrain: the support
+    test reads the masks in Python), the composition :func:`iadsim.engine.c2_glue.launch_plan_smooth`
+    compiles for smooth Earth: salvo cap, supporting radar, channels granted, the units' launch
+    offsets and the rounds; emits the Assignment rows. Returns the kept engagements' ``(f, rows,
+    obj, truth, remote, type, radar, rounds)`` and :func:`iadsim.weapons.engagement.salvo_rounds`'
+    ``(rep, t_launch, pip, t_int)``, None when no engagement is granted a round.
+    """
+    world, tracks, log = ctx.world, ctx.tracks, ctx.log
+    fus, ic = world.fire_units, world.interceptors
+    n_req = np.minimum(n_req, fus.salvo_size[f[sel]])  # never more than the unit's doctrine salvo
+    p_look = np.where(remote[sel][:, None], best_pip[sel], p_launch[sel])  # a remote track: only the PIP is covered
+    radar = _support_radar(world, f[sel], p_look, best_pip[sel], target_free[sel], guided_free[sel])
+    it = best_type[sel]
+    n_shots = fire_control.grant_channels(radar, own[sel] != radar, n_req, target_free[sel, radar], guided_free[sel, radar])
+    ok = n_shots > 0
+    sel, radar, it, n_shots, var_sel, pk_sel = sel[ok], radar[ok], it[ok], n_shots[ok], var_sel[ok], pk_sel[ok]
+    if len(sel) == 0:
+        return None
+    # a unit's engagements of one cycle leave its launchers one after the other
+    offset = fire_distribution.unit_offsets(f[sel], n_shots) * fus.launch_interval_s[f[sel]]
+    f, rows, obj, truth, remote = f[sel], rows[sel], obj[sel], truth[sel], remote[sel]
+    a_l = acc[sel]
+    d_off = offset[:, None]
+    p_l = p_launch[sel] + v_launch[sel] * d_off + 0.5 * a_l * d_off**2
+    v_l, t_l = v_launch[sel] + a_l * d_off, t + delay[sel] + offset
+    pip0 = best_pip[sel]
+    log.emit(EventKind.Assignment, t, fire_unit=f, track=tracks.id[rows], threat=truth, interceptor_type=it,
+             value=var_sel, pk=pk_sel, sensor=radar, x_m=pip0[:, 0], y_m=pip0[:, 1], z_m=pip0[:, 2],
+             reason=np.where(remote, _REMOTE, -1))  # fmt: skip
+    rep, st_launch, pip, t_int = engagement.salvo_rounds(
+        n_shots, fus.launch_interval_s[f], t_l, p_l, v_l, a_l, fus.ecef_m[f], ic.max_speed_mps[f, it],
+        ic.burn_time_s[f, it], ic.drag_time_s[f, it], ic.max_flight_s[f, it])  # fmt: skip
+    return f, rows, obj, truth, remote, it, radar, n_shots, rep, st_launch, pip, t_int
 
 
 def _decide_python(ctx: _Ctx, f: np.ndarray, x: np.ndarray, cued: np.ndarray, Pc: np.ndarray, remote: np.ndarray,

@@ -11,6 +11,7 @@ the support test removes (else the test would not exercise it).
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from iadsim.engine import c2_glue
 from iadsim.engine import run as run_mod
@@ -74,3 +75,16 @@ def test_decide_smooth_is_the_python_composition(monkeypatch) -> None:  # noqa: 
     monkeypatch.setattr(run_mod, "_engage", spy)
     run_mod.simulate(sc, seed=3)
     assert seen["cycles"] > 0 and seen["capable"] > 0 and seen["removed"] > 0, seen
+
+
+@pytest.mark.parametrize("name", ["adana-patriot-small", "turkey-2017-integrated"])
+def test_compiled_decision_gives_the_python_events(monkeypatch, name: str) -> None:  # noqa: ANN001
+    """Both compiled halves of the decision (``decide_smooth``, ``launch_plan_smooth``) on and off:
+    the same events to the byte, networked (remote tracks, datalink) as standalone."""
+    sc = load_scenario(name)
+    fast = run_mod.simulate(sc, seed=5).events
+    monkeypatch.setattr(run_mod, "_COMPILED_DECISION", False)
+    slow = run_mod.simulate(sc, seed=5).events
+    assert fast.num_rows > 0 and int(np.sum(fast.column("kind").to_numpy(zero_copy_only=False) == "Launch")) > 0
+    assert fast.to_pandas().equals(slow.to_pandas())  # (NaN where NaN: pandas' equality)
+    assert not fast.to_pandas().equals(fast.slice(1).to_pandas())  # the comparison can fail
