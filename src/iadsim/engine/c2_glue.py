@@ -337,6 +337,51 @@ def supporting_radar_smooth(f: np.ndarray, fc_mask: np.ndarray, p_launch: np.nda
 
 
 @njit(cache=True)
+def support_rows(pr: np.ndarray, pip: np.ndarray, f: np.ndarray, remote: np.ndarray, p_launch: np.ndarray,
+                 target_free: np.ndarray, guided_free: np.ndarray, fc_mask: np.ndarray, r_ecef: np.ndarray,
+                 r_rot: np.ndarray, r_lat: np.ndarray, r_lon: np.ndarray, r_alt: np.ndarray, r_max_range: np.ndarray,
+                 r_max_alt: np.ndarray, r_min_el: np.ndarray, r_boresight: np.ndarray, r_half_width: np.ndarray,
+                 k_factor: float):  # noqa: ANN201  # pragma: no cover - compiled  # fmt: skip
+    """The supporting radar (:func:`supporting_radar_smooth`) of the candidate pairs ``pr`` with the
+    PIPs ``pip`` (n, 3): each pair's unit, its launch-time position (only the PIP on a ``remote``
+    track) and its channel rows. Returns ``(radar (n,), target_free (n, S), guided_free (n, S))``."""
+    n = pr.shape[0]
+    S = r_ecef.shape[0]
+    fk = np.empty(n, np.int64)
+    look = np.empty((n, 3))
+    tf = np.empty((n, S), np.int64)
+    gf = np.empty((n, S), np.int64)
+    for c in range(n):
+        p = pr[c]
+        fk[c] = f[p]
+        for k in range(3):
+            look[c, k] = pip[c, k] if remote[p] else p_launch[p, k]
+        for s in range(S):
+            tf[c, s] = target_free[p, s]
+            gf[c, s] = guided_free[p, s]
+    radar = supporting_radar_smooth(fk, fc_mask, look, pip, tf, gf, r_ecef, r_rot, r_lat, r_lon, r_alt, r_max_range,
+                                    r_max_alt, r_min_el, r_boresight, r_half_width, k_factor)  # fmt: skip
+    return radar, tf, gf
+
+
+@njit(cache=True)
+def capability(f: np.ndarray, x: np.ndarray, cued: np.ndarray, Pc: np.ndarray, q: float, magazine: np.ndarray,
+               eng: tuple):  # noqa: ANN201  # pragma: no cover - compiled
+    """:func:`iadsim.weapons.kernels.decision_capability` of the pairs with the run's capability
+    columns ``eng`` (packed by ``engine.run._run``: midcourse updates, the unit, radar and type
+    tables, the class thresholds and the PIP grid), for the tick loop's ``any_capable`` and
+    :func:`decide_smooth`."""
+    (midcourse, reaction, fc_mask, cue_delay, track_update, assets, thr, launcher, enu_rot, reserved_for, reserve_hold,
+     min_frac, max_target_speed, pk, max_speed, burn, drag, max_flight, min_range, max_range, min_alt, max_alt,
+     bm_range, bm_alt, basket, bm_class, pip_grid, pip_iterations) = eng
+    return weapon_kernels.decision_capability(
+        f, x, cued, Pc, midcourse, q, reaction, fc_mask, cue_delay, track_update, assets, 1.0, thr, magazine,
+        launcher, enu_rot, reserved_for, reserve_hold, min_frac, max_target_speed, pk, max_speed, burn, drag,
+        max_flight, min_range, max_range, min_alt, max_alt, bm_range, bm_alt, basket, bm_class, pip_grid,
+        pip_iterations)  # fmt: skip
+
+
+@njit(cache=True)
 def decide_smooth(f: np.ndarray, x: np.ndarray, Pc: np.ndarray, cued: np.ndarray, remote: np.ndarray, q: float,
                   magazine: np.ndarray, eng: tuple, fc_radar: np.ndarray, own: np.ndarray, pending: np.ndarray,
                   guided: np.ndarray, shot_radar: np.ndarray, n_shots: int, max_engagements: np.ndarray,
@@ -361,14 +406,8 @@ def decide_smooth(f: np.ndarray, x: np.ndarray, Pc: np.ndarray, cued: np.ndarray
     ``any capable`` False the rest is the capability and empty choices, as ``_engage`` returns
     there.
     """
-    (midcourse, reaction, fc_mask, cue_delay, track_update, assets, thr, launcher, enu_rot, reserved_for, reserve_hold,
-     min_frac, max_target_speed, pk, max_speed, burn, drag, max_flight, min_range, max_range, min_alt, max_alt,
-     bm_range, bm_alt, basket, bm_class, pip_grid, pip_iterations) = eng
-    ds = weapon_kernels.decision_capability(
-        f, x, cued, Pc, midcourse, q, reaction, fc_mask, cue_delay, track_update, assets, 1.0, thr, magazine,
-        launcher, enu_rot, reserved_for, reserve_hold, min_frac, max_target_speed, pk, max_speed, burn, drag,
-        max_flight, min_range, max_range, min_alt, max_alt, bm_range, bm_alt, basket, bm_class, pip_grid,
-        pip_iterations)  # fmt: skip
+    fc_mask = eng[2]
+    ds = capability(f, x, cued, Pc, q, magazine, eng)
     p_launch, capable, last_resort, taus, pips = ds[1], ds[8], ds[9], ds[10], ds[11]
     n_p, n_i = capable.shape
     S = r_ecef.shape[0]
@@ -406,22 +445,13 @@ def decide_smooth(f: np.ndarray, x: np.ndarray, Pc: np.ndarray, cued: np.ndarray
                     pj[c] = p
                     ij[c] = i
                     c += 1
-        fk = np.empty(n_c, np.int64)
-        look = np.empty((n_c, 3))
         pip_k = np.empty((n_c, 3))
-        tf = np.empty((n_c, S), np.int64)
-        gf = np.empty((n_c, S), np.int64)
         for c in range(n_c):
-            p = pj[c]
-            fk[c] = f[p]
             for k in range(3):
-                pip_k[c, k] = pips[p, ij[c], k]
-                look[c, k] = pip_k[c, k] if remote[p] else p_launch[p, k]
-            for s in range(S):
-                tf[c, s] = target_free[p, s]
-                gf[c, s] = guided_free[p, s]
-        sup = supporting_radar_smooth(fk, fc_mask, look, pip_k, tf, gf, r_ecef, r_rot, r_lat, r_lon, r_alt,
-                                      r_max_range, r_max_alt, r_min_el, r_boresight, r_half_width, k_factor)
+                pip_k[c, k] = pips[pj[c], ij[c], k]
+        sup, _, _ = support_rows(pj, pip_k, f, remote, p_launch, target_free, guided_free, fc_mask, r_ecef, r_rot,
+                                 r_lat, r_lon, r_alt, r_max_range, r_max_alt, r_min_el, r_boresight, r_half_width,
+                                 k_factor)  # fmt: skip
         for c in range(n_c):
             capable[pj[c], ij[c]] = sup[c] >= 0
     best, tau, pip = weapon_kernels.choose_among(f, capable, last_resort, taus, pips, cost_usd, preference, cheapest)
@@ -457,25 +487,18 @@ def launch_plan_smooth(sel: np.ndarray, f: np.ndarray, remote: np.ndarray, best_
     sel, radar (K,), rounds (K,), rep, t_launch, pip, t_int)`` (the last four as ``salvo_rounds``).
     """
     E = sel.shape[0]
-    S = r_ecef.shape[0]
     fs = np.empty(E, np.int64)
     nr = np.empty(E, np.int64)
-    look = np.empty((E, 3))
     pip_e = np.empty((E, 3))
-    tf = np.empty((E, S), np.int64)
-    gf = np.empty((E, S), np.int64)
     for e in range(E):
         p = sel[e]
         fs[e] = f[p]
         nr[e] = min(n_req[e], salvo_size[f[p]])
         for k in range(3):
             pip_e[e, k] = best_pip[p, k]
-            look[e, k] = best_pip[p, k] if remote[p] else p_launch[p, k]
-        for s in range(S):
-            tf[e, s] = target_free[p, s]
-            gf[e, s] = guided_free[p, s]
-    radar = supporting_radar_smooth(fs, fc_mask, look, pip_e, tf, gf, r_ecef, r_rot, r_lat, r_lon, r_alt,
-                                    r_max_range, r_max_alt, r_min_el, r_boresight, r_half_width, k_factor)
+    radar, tf, gf = support_rows(sel, pip_e, f, remote, p_launch, target_free, guided_free, fc_mask, r_ecef, r_rot,
+                                 r_lat, r_lon, r_alt, r_max_range, r_max_alt, r_min_el, r_boresight, r_half_width,
+                                 k_factor)  # fmt: skip
     new_target = np.empty(E, np.bool_)
     tf_r = np.empty(E, np.int64)
     gf_r = np.empty(E, np.int64)

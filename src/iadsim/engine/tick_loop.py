@@ -58,7 +58,6 @@ from iadsim.engine.events import REASON_CODE, EventKind
 from iadsim.sensors import radar as radar_k
 from iadsim.sensors import scheduling
 from iadsim.tracking import kernels as track_kernels
-from iadsim.weapons import kernels as weapon_kernels
 
 #: needs: what the caller does before calling again (the stage to resume at is returned with it)
 DONE, MOTION_PY, SENSE_PY, SENSE_LOST, COVER_PY, STEP_PY, GROW, LSA, RECOGNISE, NETWORK, IDENT_KM, ASSESS, ENGAGE, \
@@ -390,15 +389,7 @@ def any_capable(f, rows, magazine, x, P, t_s, t, q, fc_radar, obj, eng, remote, 
         # not yet held by a fire-control radar (a remote track is acquired in flight: not cued)
         cued[i] = fc_radar[obj[rows[i]]] < 0 and not (networked and remote[rows[i]])
     xp, Pc = _cv_predict_at(x, P, t_s, rows, t, q)
-    (midcourse, reaction, fc_mask, cue_delay, track_update, assets, thr, launcher, enu_rot, reserved_for, reserve_hold,
-     min_frac, max_target_speed, pk, max_speed, burn, drag, max_flight, min_range, max_range, min_alt, max_alt,
-     bm_range, bm_alt, basket, bm_class, pip_grid, pip_iterations) = eng
-    ds = weapon_kernels.decision_capability(
-        f, xp, cued, Pc, midcourse, q, reaction, fc_mask, cue_delay, track_update, assets, 1.0, thr, magazine,
-        launcher, enu_rot, reserved_for, reserve_hold, min_frac, max_target_speed, pk, max_speed, burn, drag,
-        max_flight, min_range, max_range, min_alt, max_alt, bm_range, bm_alt, basket, bm_class, pip_grid,
-        pip_iterations)
-    return ds[8].any()
+    return c2_glue.capability(f, xp, cued, Pc, q, magazine, eng)[8].any()
 
 
 @njit(cache=True)
