@@ -336,15 +336,20 @@ def supporting_radar_smooth(f: np.ndarray, fc_mask: np.ndarray, p_launch: np.nda
 
 
 
+#: no caller's radar (support_rows computes it)
+_NO_RADAR = np.zeros(0, np.int64)
+
+
 @njit(cache=True)
 def support_rows(pr: np.ndarray, pip: np.ndarray, f: np.ndarray, remote: np.ndarray, p_launch: np.ndarray,
                  target_free: np.ndarray, guided_free: np.ndarray, fc_mask: np.ndarray, r_ecef: np.ndarray,
                  r_rot: np.ndarray, r_lat: np.ndarray, r_lon: np.ndarray, r_alt: np.ndarray, r_max_range: np.ndarray,
                  r_max_alt: np.ndarray, r_min_el: np.ndarray, r_boresight: np.ndarray, r_half_width: np.ndarray,
-                 k_factor: float):  # noqa: ANN201  # pragma: no cover - compiled  # fmt: skip
+                 k_factor: float, radar_in: np.ndarray):  # noqa: ANN201  # pragma: no cover - compiled  # fmt: skip
     """The supporting radar (:func:`supporting_radar_smooth`) of the candidate pairs ``pr`` with the
     PIPs ``pip`` (n, 3): each pair's unit, its launch-time position (only the PIP on a ``remote``
-    track) and its channel rows. Returns ``(radar (n,), target_free (n, S), guided_free (n, S))``."""
+    track) and its channel rows; ``radar_in`` (n,) when the caller has it (terrain: the masks in
+    Python), else empty. Returns ``(radar (n,), target_free (n, S), guided_free (n, S))``."""
     n = pr.shape[0]
     S = r_ecef.shape[0]
     fk = np.empty(n, np.int64)
@@ -359,6 +364,8 @@ def support_rows(pr: np.ndarray, pip: np.ndarray, f: np.ndarray, remote: np.ndar
         for s in range(S):
             tf[c, s] = target_free[p, s]
             gf[c, s] = guided_free[p, s]
+    if radar_in.shape[0] == n:
+        return radar_in, tf, gf
     radar = supporting_radar_smooth(fk, fc_mask, look, pip, tf, gf, r_ecef, r_rot, r_lat, r_lon, r_alt, r_max_range,
                                     r_max_alt, r_min_el, r_boresight, r_half_width, k_factor)  # fmt: skip
     return radar, tf, gf
@@ -382,6 +389,37 @@ def capability(f: np.ndarray, x: np.ndarray, cued: np.ndarray, Pc: np.ndarray, q
 
 
 @njit(cache=True)
+def decision_channels(f: np.ndarray, own: np.ndarray, fc_radar: np.ndarray, pending: np.ndarray, guided: np.ndarray,
+                      shot_radar: np.ndarray, n_shots: int, max_engagements: np.ndarray, max_guided: np.ndarray,
+                      S: int):  # noqa: ANN201  # pragma: no cover - compiled  # fmt: skip
+    """The channels of every radar for every candidate pair of a decision cycle: ``held`` (S,) the
+    objects each radar maintains (``fc_radar`` ≥ 0 over all objects); ``target_free`` (P, S) = the
+    pair's unit's ``max_engagements`` − held, and 1 on the radar that already holds the pair's
+    object (``own``: it needs no new target channel); ``guided_free`` (P, S) = ``max_guided`` − the
+    guided rounds in flight of each radar (``pending`` and ``guided`` of the first ``n_shots``
+    rounds). Returns ``(held, target_free, guided_free)``."""
+    n_p = f.shape[0]
+    held = np.zeros(S, np.int64)
+    for o in range(fc_radar.shape[0]):
+        if fc_radar[o] >= 0:
+            held[fc_radar[o]] += 1
+    n_guided = np.zeros(S, np.int64)
+    for r in range(n_shots):
+        if pending[r] and guided[r] and shot_radar[r] >= 0:
+            n_guided[shot_radar[r]] += 1
+    target_free = np.empty((n_p, S), np.int64)
+    guided_free = np.empty((n_p, S), np.int64)
+    for p in range(n_p):
+        u = f[p]
+        for s in range(S):
+            target_free[p, s] = max_engagements[u] - held[s]
+            guided_free[p, s] = max_guided[u] - n_guided[s]
+        if own[p] >= 0:
+            target_free[p, own[p]] = 1
+    return held, target_free, guided_free
+
+
+@njit(cache=True)
 def decide_smooth(f: np.ndarray, x: np.ndarray, Pc: np.ndarray, cued: np.ndarray, remote: np.ndarray, q: float,
                   magazine: np.ndarray, eng: tuple, fc_radar: np.ndarray, own: np.ndarray, pending: np.ndarray,
                   guided: np.ndarray, shot_radar: np.ndarray, n_shots: int, max_engagements: np.ndarray,
@@ -396,10 +434,7 @@ def decide_smooth(f: np.ndarray, x: np.ndarray, Pc: np.ndarray, cued: np.ndarray
     the launch-time position, or only the PIP on a ``remote`` track) and the doctrine's choice
     (:func:`iadsim.weapons.kernels.choose_among`), composed as ``_engage`` composes them in Python.
 
-    Channels: ``held`` (S,) objects each radar maintains (``fc_radar`` ≥ 0 over all objects);
-    ``target_free`` (P, S) = the unit's ``max_engagements`` − held, 1 on the radar that already
-    holds the pair's object (``own``); ``guided_free`` (P, S) = ``max_guided`` − the guided rounds
-    in flight of each radar (``pending`` and ``guided`` of the first ``n_shots`` rounds).
+    The channels: :func:`decision_channels`.
 
     Returns ``(any capable, the 12 arrays of decision_capability (capable after the support
     test), best type (P,), τ (P,), PIP (P, 3), held, target_free, guided_free)``; after
@@ -411,25 +446,11 @@ def decide_smooth(f: np.ndarray, x: np.ndarray, Pc: np.ndarray, cued: np.ndarray
     p_launch, capable, last_resort, taus, pips = ds[1], ds[8], ds[9], ds[10], ds[11]
     n_p, n_i = capable.shape
     S = r_ecef.shape[0]
-    held = np.zeros(S, np.int64)
-    target_free = np.zeros((n_p, S), np.int64)
-    guided_free = np.zeros((n_p, S), np.int64)
     if not capable.any():
-        return False, ds, np.full(n_p, -1, np.int64), np.full(n_p, np.nan), np.zeros((n_p, 3)), held, target_free, guided_free
-    for o in range(fc_radar.shape[0]):
-        if fc_radar[o] >= 0:
-            held[fc_radar[o]] += 1
-    n_guided = np.zeros(S, np.int64)
-    for r in range(n_shots):
-        if pending[r] and guided[r] and shot_radar[r] >= 0:
-            n_guided[shot_radar[r]] += 1
-    for p in range(n_p):
-        u = f[p]
-        for s in range(S):
-            target_free[p, s] = max_engagements[u] - held[s]
-            guided_free[p, s] = max_guided[u] - n_guided[s]
-        if own[p] >= 0:
-            target_free[p, own[p]] = 1
+        return (False, ds, np.full(n_p, -1, np.int64), np.full(n_p, np.nan), np.zeros((n_p, 3)), np.zeros(S, np.int64),
+                np.zeros((n_p, S), np.int64), np.zeros((n_p, S), np.int64))  # fmt: skip
+    held, target_free, guided_free = decision_channels(f, own, fc_radar, pending, guided, shot_radar, n_shots,
+                                                       max_engagements, max_guided, S)  # fmt: skip
     n_c = 0
     for p in range(n_p):
         for i in range(n_i):
@@ -451,7 +472,7 @@ def decide_smooth(f: np.ndarray, x: np.ndarray, Pc: np.ndarray, cued: np.ndarray
                 pip_k[c, k] = pips[pj[c], ij[c], k]
         sup, _, _ = support_rows(pj, pip_k, f, remote, p_launch, target_free, guided_free, fc_mask, r_ecef, r_rot,
                                  r_lat, r_lon, r_alt, r_max_range, r_max_alt, r_min_el, r_boresight, r_half_width,
-                                 k_factor)  # fmt: skip
+                                 k_factor, _NO_RADAR)  # fmt: skip
         for c in range(n_c):
             capable[pj[c], ij[c]] = sup[c] >= 0
     best, tau, pip = weapon_kernels.choose_among(f, capable, last_resort, taus, pips, cost_usd, preference, cheapest)
@@ -459,7 +480,7 @@ def decide_smooth(f: np.ndarray, x: np.ndarray, Pc: np.ndarray, cued: np.ndarray
 
 
 @njit(cache=True)
-def launch_plan_smooth(sel: np.ndarray, f: np.ndarray, remote: np.ndarray, best_type: np.ndarray,
+def launch_plan(sel: np.ndarray, radar_in: np.ndarray, f: np.ndarray, remote: np.ndarray, best_type: np.ndarray,
                        best_pip: np.ndarray, p_launch: np.ndarray, v_launch: np.ndarray, acc: np.ndarray,
                        delay: np.ndarray, own: np.ndarray, n_req: np.ndarray, salvo_size: np.ndarray,
                        target_free: np.ndarray, guided_free: np.ndarray, t: float, launch_interval: np.ndarray,
@@ -468,12 +489,14 @@ def launch_plan_smooth(sel: np.ndarray, f: np.ndarray, remote: np.ndarray, best_
                        r_ecef: np.ndarray, r_rot: np.ndarray, r_lat: np.ndarray, r_lon: np.ndarray, r_alt: np.ndarray,
                        r_max_range: np.ndarray, r_max_alt: np.ndarray, r_min_el: np.ndarray, r_boresight: np.ndarray,
                        r_half_width: np.ndarray, k_factor: float):  # noqa: ANN201  # pragma: no cover - compiled  # fmt: skip
-    """The launches of one decision cycle's selected engagements on smooth Earth (``engine.run._engage``
-    after the selection), one call, composed as ``_engage`` composes them in Python:
+    """The launches of one decision cycle's selected engagements (``engine.run._engage`` after the
+    selection), one call:
 
     * rounds requested capped by the unit's doctrine salvo;
-    * the supporting radar (:func:`supporting_radar_smooth`: the launch-time position and the PIP,
-      only the PIP on a ``remote`` track);
+    * the supporting radar: ``radar_in`` (E,) where the caller has it (terrain: the masks in
+      Python, :func:`iadsim.c2.fire_control.supporting_radar`), else (empty) on smooth Earth
+      :func:`supporting_radar_smooth` (the launch-time position and the PIP, only the PIP on a
+      ``remote`` track; :func:`support_rows`);
     * the rounds granted under the radars' channels (:func:`iadsim.c2.fire_control.grant_channels`'
       kernel, a new target where the radar does not yet hold the object, ``own``); engagements
       granted nothing are dropped;
@@ -498,7 +521,7 @@ def launch_plan_smooth(sel: np.ndarray, f: np.ndarray, remote: np.ndarray, best_
             pip_e[e, k] = best_pip[p, k]
     radar, tf, gf = support_rows(sel, pip_e, f, remote, p_launch, target_free, guided_free, fc_mask, r_ecef, r_rot,
                                  r_lat, r_lon, r_alt, r_max_range, r_max_alt, r_min_el, r_boresight, r_half_width,
-                                 k_factor)  # fmt: skip
+                                 k_factor, radar_in)  # fmt: skip
     new_target = np.empty(E, np.bool_)
     tf_r = np.empty(E, np.int64)
     gf_r = np.empty(E, np.int64)

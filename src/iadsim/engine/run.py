@@ -537,9 +537,10 @@ _NETWORK_SENSING_COMPILED = True
 #: Fire-distribution rule (a) without a network (no threat another unit of the same site has
 #: rounds at) in the candidate kernel; a test switches it off to show the rule is real.
 _SITE_RULE = True
-#: The engagement decision's compiled halves on smooth Earth (c2_glue.decide_smooth, launch_plan_smooth);
-#: off, their Python compositions run instead (tests: the same events).
+#: The engagement decision's smooth-Earth compiled parts (c2_glue.decide_smooth, and the supporting
+#: radar inside c2_glue.launch_plan); off, the terrain path runs instead (tests: the same events).
 _COMPILED_DECISION = True
+_NO_I64 = np.zeros(0, np.int64)
 
 
 def _quiescent(ctx: _Ctx) -> bool:
@@ -1111,11 +1112,11 @@ def _engage(ctx: _Ctx, ready_fu: np.ndarray, t: float, magazine: np.ndarray, nex
     cued = (fcs.radar[obj] < 0) & ~remote
     own = fcs.radar[obj]
     truth = tracks.truth[rows]
-    # smooth Earth: the decision's two halves as compiled calls (else, and with _COMPILED_DECISION off, in Python)
-    compiled = _COMPILED_DECISION and world.radars.terrain is None and ctx.eng is not None
+    # smooth Earth: the first half and the launches' supporting radar compiled (else, and with _COMPILED_DECISION
+    # off, the first half step by step and the supporting radar with the masks, in Python)
+    radars, c64 = world.radars, np.ascontiguousarray
+    compiled = _COMPILED_DECISION and radars.terrain is None and ctx.eng is not None
     if compiled:  # the first half in one call
-        c64 = np.ascontiguousarray
-        radars = world.radars
         any_cap, ds_t, best_type, best_tau, best_pip, held, target_free, guided_free = c2_glue.decide_smooth(
             c64(f, np.int64), c64(x, float), c64(Pc, float), c64(cued, bool), c64(remote, bool), float(tracks.q),
             c64(magazine, np.int64), ctx.eng, fcs.radar, c64(own, np.int64), shots.pending, shots.guided,
@@ -1123,14 +1124,12 @@ def _engage(ctx: _Ctx, ready_fu: np.ndarray, t: float, magazine: np.ndarray, nex
             fus.weapon_cheapest, radars.ecef_m, radars.enu_rot, radars.lat_rad, radars.lon_rad, radars.alt_m,
             radars.max_range_m, radars.max_alt_m, radars.min_elevation_rad, radars.boresight_az_rad,
             radars.half_width_az_rad, float(radars.k_factor))  # fmt: skip
-        if not any_cap:  # nothing capable: no pair can be feasible
-            return
-        ds = engagement.DecisionState(*ds_t)
+        ds = engagement.DecisionState(*ds_t) if any_cap else None
     else:
-        best_type, best_tau, best_pip, ds, held, target_free, guided_free = _decide_python(
+        ds, best_type, best_tau, best_pip, held, target_free, guided_free = _decide_python(
             ctx, f, x, cued, Pc, remote, magazine, own)  # fmt: skip
-        if ds is None:
-            return
+    if ds is None:  # nothing capable: no pair can be feasible
+        return
     acc, p_launch, v_launch, delay, tgo, assessed, fc_update = ds.acc, ds.p_launch, ds.v_launch, ds.delay, ds.tgo, ds.assessed, ds.fc_update
     if net is not None and ic.datalink is not None:  # a remote track needs a datalink round
         best_type = np.where(net_mod.remote_interceptor_ok(remote, ic.datalink[f, np.maximum(best_type, 0)]), best_type, -1)
@@ -1151,31 +1150,28 @@ def _engage(ctx: _Ctx, ready_fu: np.ndarray, t: float, magazine: np.ndarray, nex
         exempt = layered_unit[f[o_]] | (g < len(world.site_names))
         k1 = np.sort(order[net_mod.first_per_threat(g, kk, f[o_], x[o_], Pc[o_], exempt)])
         sel, n_req, var_sel, pk_sel = sel[k1], n_req[k1], var_sel[k1], pk_sel[k1]
-    if compiled:  # the launches in one call
-        radars = world.radars
-        c64 = np.ascontiguousarray
-        kept, radar, n_shots, rep, st_launch, pip, t_int = c2_glue.launch_plan_smooth(
-            c64(sel, np.int64), c64(f, np.int64), c64(remote, bool), c64(best_type, np.int64), best_pip, p_launch,
-            v_launch, acc, delay, c64(own, np.int64), c64(n_req, np.int64), fus.salvo_size, target_free, guided_free,
-            float(t), fus.launch_interval_s, fus.ecef_m, ic.max_speed_mps, ic.burn_time_s, ic.drag_time_s,
-            ic.max_flight_s, engagement._PIP_GRID, engagement._PIP_ITERATIONS, fus.fc_mask, radars.ecef_m,
-            radars.enu_rot, radars.lat_rad, radars.lon_rad, radars.alt_m, radars.max_range_m, radars.max_alt_m,
-            radars.min_elevation_rad, radars.boresight_az_rad, radars.half_width_az_rad, float(radars.k_factor))  # fmt: skip
-        if len(kept) == 0:
-            return
-        sel, var_sel, pk_sel = sel[kept], var_sel[kept], pk_sel[kept]
-        it = best_type[sel]
-        f, rows, obj, truth, remote = f[sel], rows[sel], obj[sel], truth[sel], remote[sel]
-        pip0 = best_pip[sel]
-        log.emit(EventKind.Assignment, t, fire_unit=f, track=tracks.id[rows], threat=truth, interceptor_type=it,
-                 value=var_sel, pk=pk_sel, sensor=radar, x_m=pip0[:, 0], y_m=pip0[:, 1], z_m=pip0[:, 2],
-                 reason=np.where(remote, _REMOTE, -1))  # fmt: skip
-    else:
-        launched = _launch_python(ctx, t, sel, n_req, var_sel, pk_sel, f, rows, obj, truth, remote, best_type, best_pip,
-                                  p_launch, v_launch, acc, delay, own, target_free, guided_free)  # fmt: skip
-        if launched is None:
-            return
-        f, rows, obj, truth, remote, it, radar, n_shots, rep, st_launch, pip, t_int = launched
+    radar_in = _NO_I64  # smooth Earth: the supporting radar found in the compiled call
+    if not compiled:  # terrain (or the Python path): the supporting radar with the masks in Python
+        p_look = np.where(remote[sel][:, None], best_pip[sel], p_launch[sel])  # a remote track: only the PIP is covered
+        radar_in = _i64(_support_radar(world, f[sel], p_look, best_pip[sel], target_free[sel], guided_free[sel]))
+    # salvo cap, channels granted, the units' launch offsets (a unit's engagements of one cycle leave
+    # its launchers one after the other), launch states and rounds: one compiled call
+    kept, radar, n_shots, rep, st_launch, pip, t_int = c2_glue.launch_plan(
+        c64(sel, np.int64), radar_in, c64(f, np.int64), c64(remote, bool), c64(best_type, np.int64), best_pip,
+        p_launch, v_launch, acc, delay, c64(own, np.int64), c64(n_req, np.int64), fus.salvo_size, target_free,
+        guided_free, float(t), fus.launch_interval_s, fus.ecef_m, ic.max_speed_mps, ic.burn_time_s, ic.drag_time_s,
+        ic.max_flight_s, engagement._PIP_GRID, engagement._PIP_ITERATIONS, fus.fc_mask, radars.ecef_m,
+        radars.enu_rot, radars.lat_rad, radars.lon_rad, radars.alt_m, radars.max_range_m, radars.max_alt_m,
+        radars.min_elevation_rad, radars.boresight_az_rad, radars.half_width_az_rad, float(radars.k_factor))  # fmt: skip
+    if len(kept) == 0:
+        return
+    sel, var_sel, pk_sel = sel[kept], var_sel[kept], pk_sel[kept]
+    it = best_type[sel]
+    f, rows, obj, truth, remote = f[sel], rows[sel], obj[sel], truth[sel], remote[sel]
+    pip0 = best_pip[sel]
+    log.emit(EventKind.Assignment, t, fire_unit=f, track=tracks.id[rows], threat=truth, interceptor_type=it,
+             value=var_sel, pk=pk_sel, sensor=radar, x_m=pip0[:, 0], y_m=pip0[:, 1], z_m=pip0[:, 2],
+             reason=np.where(remote, _REMOTE, -1))  # fmt: skip
     sf, sit = f[rep], it[rep]
     # physical outcome: the round's Pk against what the target really is (truth class)
     th = world.sensed
@@ -1209,46 +1205,6 @@ def _engage(ctx: _Ctx, ready_fu: np.ndarray, t: float, magazine: np.ndarray, nex
                  value=ctx.ids.identity[obj[rep][fr]].astype(float), reason=_ROE_BASE + ctx.fu_roe[sf[fr]])  # fmt: skip
 
 
-def _launch_python(ctx: _Ctx, t: float, sel: np.ndarray, n_req: np.ndarray, var_sel: np.ndarray, pk_sel: np.ndarray,
-                   f: np.ndarray, rows: np.ndarray, obj: np.ndarray, truth: np.ndarray, remote: np.ndarray,
-                   best_type: np.ndarray, best_pip: np.ndarray, p_launch: np.ndarray, v_launch: np.ndarray,
-                   acc: np.ndarray, delay: np.ndarray, own: np.ndarray, target_free: np.ndarray,
-                   guided_free: np.ndarray) -> tuple | None:  # fmt: skip
-    """The launches of :func:`_engage`'s selected engagements step by step (terrain: the support
-    test reads the masks in Python), the composition :func:`iadsim.engine.c2_glue.launch_plan_smooth`
-    compiles for smooth Earth: salvo cap, supporting radar, channels granted, the units' launch
-    offsets and the rounds; emits the Assignment rows. Returns the kept engagements' ``(f, rows,
-    obj, truth, remote, type, radar, rounds)`` and :func:`iadsim.weapons.engagement.salvo_rounds`'
-    ``(rep, t_launch, pip, t_int)``, None when no engagement is granted a round.
-    """
-    world, tracks, log = ctx.world, ctx.tracks, ctx.log
-    fus, ic = world.fire_units, world.interceptors
-    n_req = np.minimum(n_req, fus.salvo_size[f[sel]])  # never more than the unit's doctrine salvo
-    p_look = np.where(remote[sel][:, None], best_pip[sel], p_launch[sel])  # a remote track: only the PIP is covered
-    radar = _support_radar(world, f[sel], p_look, best_pip[sel], target_free[sel], guided_free[sel])
-    it = best_type[sel]
-    n_shots = fire_control.grant_channels(radar, own[sel] != radar, n_req, target_free[sel, radar], guided_free[sel, radar])
-    ok = n_shots > 0
-    sel, radar, it, n_shots, var_sel, pk_sel = sel[ok], radar[ok], it[ok], n_shots[ok], var_sel[ok], pk_sel[ok]
-    if len(sel) == 0:
-        return None
-    # a unit's engagements of one cycle leave its launchers one after the other
-    offset = fire_distribution.unit_offsets(f[sel], n_shots) * fus.launch_interval_s[f[sel]]
-    f, rows, obj, truth, remote = f[sel], rows[sel], obj[sel], truth[sel], remote[sel]
-    a_l = acc[sel]
-    d_off = offset[:, None]
-    p_l = p_launch[sel] + v_launch[sel] * d_off + 0.5 * a_l * d_off**2
-    v_l, t_l = v_launch[sel] + a_l * d_off, t + delay[sel] + offset
-    pip0 = best_pip[sel]
-    log.emit(EventKind.Assignment, t, fire_unit=f, track=tracks.id[rows], threat=truth, interceptor_type=it,
-             value=var_sel, pk=pk_sel, sensor=radar, x_m=pip0[:, 0], y_m=pip0[:, 1], z_m=pip0[:, 2],
-             reason=np.where(remote, _REMOTE, -1))  # fmt: skip
-    rep, st_launch, pip, t_int = engagement.salvo_rounds(
-        n_shots, fus.launch_interval_s[f], t_l, p_l, v_l, a_l, fus.ecef_m[f], ic.max_speed_mps[f, it],
-        ic.burn_time_s[f, it], ic.drag_time_s[f, it], ic.max_flight_s[f, it])  # fmt: skip
-    return f, rows, obj, truth, remote, it, radar, n_shots, rep, st_launch, pip, t_int
-
-
 def _decide_python(ctx: _Ctx, f: np.ndarray, x: np.ndarray, cued: np.ndarray, Pc: np.ndarray, remote: np.ndarray,
                    magazine: np.ndarray, own: np.ndarray) -> tuple:  # fmt: skip
     """The first half of :func:`_engage` step by step (terrain: the support test reads the masks in
@@ -1262,7 +1218,7 @@ def _decide_python(ctx: _Ctx, f: np.ndarray, x: np.ndarray, cued: np.ndarray, Pc
     object already held by radar s needs no new channel; the fire-control support of the PIP and
     the doctrine's choice (:func:`iadsim.weapons.engagement.choose_among`).
 
-    Returns ``(best type, τ, PIP, DecisionState, held, target_free, guided_free)``, the state None
+    Returns ``(DecisionState, best type, τ, PIP, held, target_free, guided_free)``, the state None
     when no pair is capable.
     """
     world, tracks, shots, fcs = ctx.world, ctx.tracks, ctx.shots, ctx.fcs
@@ -1272,14 +1228,9 @@ def _decide_python(ctx: _Ctx, f: np.ndarray, x: np.ndarray, cued: np.ndarray, Pc
         magazine, fus, ic, fcr.cue_delay_s, fcr.track_update_s, ctx.asset_ecef)  # fmt: skip
     if not ds.capable.any():  # nothing capable: no pair can be feasible
         return None, None, None, None, None, None, None
-    S = len(world.radars)
-    held = np.bincount(fcs.radar[fcs.maintained()], minlength=S) if S else np.zeros(0, np.int64)
-    pend = shots.pending_rows()
-    gpend = pend[shots.guided[pend] & (shots.radar[pend] >= 0)]
-    guided = np.bincount(shots.radar[gpend], minlength=S) if S else np.zeros(0, np.int64)
-    target_free = fus.max_engagements[f][:, None] - held[None, :]
-    target_free[np.flatnonzero(own >= 0), own[own >= 0]] = 1
-    guided_free = fus.max_guided[f][:, None] - guided[None, :]
+    held, target_free, guided_free = c2_glue.decision_channels(
+        _i64(f), _i64(own), fcs.radar, shots.pending, shots.guided, shots.radar, int(shots.n), fus.max_engagements,
+        fus.max_guided, len(world.radars))  # fmt: skip
 
     def support(pip: np.ndarray, k: np.ndarray) -> np.ndarray:
         p_look = np.where(remote[k][:, None], pip, ds.p_launch[k])  # remote: no launch-time coverage needed
@@ -1287,7 +1238,7 @@ def _decide_python(ctx: _Ctx, f: np.ndarray, x: np.ndarray, cued: np.ndarray, Pc
 
     best_type, best_tau, best_pip = engagement.choose_among(f, ds.capable, ds.last_resort, ds.taus, ds.pips, fus, ic,
                                                             pip_supported=support)  # fmt: skip
-    return best_type, best_tau, best_pip, ds, held, target_free, guided_free
+    return ds, best_type, best_tau, best_pip, held, target_free, guided_free
 
 
 def _select(ctx: _Ctx, f: np.ndarray, rows: np.ndarray, obj: np.ndarray, feas: np.ndarray, best_type: np.ndarray,

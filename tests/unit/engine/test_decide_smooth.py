@@ -54,7 +54,7 @@ def test_decide_smooth_is_the_python_composition(monkeypatch) -> None:  # noqa: 
     def spy(ctx, ready_fu, t, magazine, next_ready, f, rows):  # noqa: ANN001, ANN202
         assert ctx.eng is not None and ctx.net is None and ctx.world.radars.terrain is None
         py, cc = _both(ctx, f, rows, t, magazine)
-        best, tau, pip, ds, held, tfree, gfree = py
+        ds, best, tau, pip, held, tfree, gfree = py
         any_cap, ds_c, best_c, tau_c, pip_c, held_c, tfree_c, gfree_c = cc
         seen["cycles"] += 1
         assert any_cap == (ds is not None)
@@ -79,8 +79,9 @@ def test_decide_smooth_is_the_python_composition(monkeypatch) -> None:  # noqa: 
 
 @pytest.mark.parametrize("name", ["adana-patriot-small", "turkey-2017-integrated"])
 def test_compiled_decision_gives_the_python_events(monkeypatch, name: str) -> None:  # noqa: ANN001
-    """Both compiled halves of the decision (``decide_smooth``, ``launch_plan_smooth``) on and off:
-    the same events to the byte, networked (remote tracks, datalink) as standalone."""
+    """The smooth-Earth compiled parts of the decision (``decide_smooth``, the supporting radar in
+    ``launch_plan``) on and off: the same events to the byte, networked (remote tracks, datalink)
+    as standalone."""
     sc = load_scenario(name)
     fast = run_mod.simulate(sc, seed=5).events
     monkeypatch.setattr(run_mod, "_COMPILED_DECISION", False)
@@ -88,3 +89,21 @@ def test_compiled_decision_gives_the_python_events(monkeypatch, name: str) -> No
     assert fast.num_rows > 0 and int(np.sum(fast.column("kind").to_numpy(zero_copy_only=False) == "Launch")) > 0
     assert fast.to_pandas().equals(slow.to_pandas())  # (NaN where NaN: pandas' equality)
     assert not fast.to_pandas().equals(fast.slice(1).to_pandas())  # the comparison can fail
+
+
+def test_decision_channels_hand_case() -> None:
+    """Channels by hand: radar 0 maintains objects 0 and 2, radar 1 object 3; two guided rounds of
+    radar 1 in flight (one more has lost guidance, one has arrived, one is past n_shots). Units
+    allow 2 target and 3 guidance channels. A pair whose object radar 0 already holds needs no new
+    target channel there (1 free, not 0); the other pair has none left on radar 0."""
+    f = np.array([0, 1])
+    own = np.array([0, -1])  # the first pair's object is held by radar 0
+    fc_radar = np.array([0, -1, 0, 1, -1])
+    pending = np.array([True, True, True, False, True])
+    guided = np.array([True, True, False, True, True])
+    shot_radar = np.array([1, 1, 1, 1, 0])
+    held, tfree, gfree = c2_glue.decision_channels(f, own, fc_radar, pending, guided, shot_radar, 4,
+                                                   np.array([2, 2]), np.array([3, 3]), 2)
+    assert held.tolist() == [2, 1]
+    assert tfree.tolist() == [[1, 1], [0, 1]]
+    assert gfree.tolist() == [[3, 1], [3, 1]]
