@@ -116,10 +116,10 @@ def phase_profile(sc, tpl, reps: int) -> dict:  # noqa: ANN001
     hz = (tick_loop.read_cycles() - c_a) / (time.perf_counter() - t_a)
     inner = tick_loop.run_ticks
     spent = [0.0]
-    needs = ("done", "motion (Python)", "sensing (Python)", "guidance lost", "coverage (Python)", "track step (Python)",
+    needs = ("done", "motion (Python)", "sensing (Python)", "coverage (Python)", "track step (Python)",
              "grow the track table", "batched assignment", "re-initiated track", "network", "hostile kinematics",
-             "kill assessments", "engagement decision", "arrivals", "picture sample (Python)", "progress",
-             "quiescence")  # fmt: skip  # tick_loop's needs, in their order
+             "rounds at dead targets (retarget)", "engagement decision", "arrivals", "picture sample (Python)",
+             "progress", "quiescence", "guidance lost (network)")  # fmt: skip  # tick_loop's needs, in their order
     py = dict.fromkeys(("before the first call (world, setup)", *needs[1:], "after the last call (table, summary)"),
                        0.0)  # fmt: skip
     calls = dict.fromkeys(needs[1:], 0)

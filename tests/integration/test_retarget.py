@@ -14,8 +14,9 @@ from iadsim.c2 import iff
 import pytest
 
 import iadsim
+from iadsim.engine import c2_glue
 from iadsim.engine import run as run_mod
-from iadsim.engine.events import EventLog
+from iadsim.engine.events import REASON_CODE, EventKind, EventLog
 from iadsim.engine.state import FireControlState, ShotTable
 from iadsim.engine.world import compile_world
 from iadsim.rng import make_streams
@@ -93,6 +94,22 @@ def test_bad_option_value_is_an_input_error() -> None:
 # one 20 km from it is not: the round self-destructs.
 
 
+def _assess(ctx: run_mod._Ctx, t: float) -> None:
+    """Phase 4a as the compiled tick loop runs it: the due assessments (``c2_glue.assessments_due``,
+    ``c2_glue.assess_phase``), then the rounds handed back under the retarget doctrine
+    (``engine.run._dead_target_rounds``)."""
+    shots, fus = ctx.shots, ctx.world.fire_units
+    due = c2_glue.assessments_due(shots.pending, shots.assessed, shots.t_assess, shots.seq, shots.n, t)
+    sd = c2_glue.assess_phase(due, t, ctx.assess_st, shots.fu, shots.killed, fus.kill_assessment_error, shots.assessed,
+                              shots.target, ctx.fcs.row, ctx.tracks.id, shots.id, shots.threat, shots.t_assess,
+                              ctx.log.buf, int(EventKind.KillAssessed), int(REASON_CODE["assessed_dead"]),
+                              int(REASON_CODE["assessed_alive"]), ctx.fcs.reopen_at, fus.kill_assessment_s,
+                              shots.pending, shots.n, fus.retarget, shots.itype, int(EventKind.Miss),
+                              int(REASON_CODE["self_destruct"]))  # fmt: skip
+    if len(sd):
+        run_mod._dead_target_rounds(ctx, t, sd)
+
+
 def _assess_with_second_track(back_m: float, mode: str, busy_at_second: bool = False,
                               second_identity: int = iff.HOSTILE) -> tuple[list[str], dict]:  # fmt: skip
     extra = "\n        interceptors:\n          pac-2-gem: {max_range_km: 60}"
@@ -134,7 +151,7 @@ def _assess_with_second_track(back_m: float, mode: str, busy_at_second: bool = F
                       assessed=one(False), killed=one(False), **(common | {"target": one(rows[1]), "track": one(rows[1]),
                                                                           "threat": one(1)}))  # fmt: skip
         ctx.fcs.radar[rows[1]] = 0
-    run_mod._assess(ctx, t)
+    _assess(ctx, t)
     ev = ctx.log.table()
     return ev["kind"].to_pylist(), {c: ev[c].to_pylist() for c in ev.column_names} | {"B": B, "ctx": ctx, "e": e, "it": it}
 

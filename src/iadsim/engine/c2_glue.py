@@ -853,7 +853,7 @@ def assessment_rows(due: np.ndarray, st: np.ndarray, fu: np.ndarray, killed: np.
                     assessed: np.ndarray, target: np.ndarray, fc_row: np.ndarray, track_id: np.ndarray,
                     shot_id: np.ndarray, threat: np.ndarray, t_assess: np.ndarray, buf, kind: int, dead_code: int,
                     alive_code: int) -> np.ndarray:  # noqa: ANN001  # pragma: no cover - compiled  # fmt: skip
-    """The kill assessments of the rounds ``due`` (``engine.run._assess``), in their order: one
+    """The kill assessments of the rounds ``due`` (:func:`assess_phase`), in their order: one
     U(0, 1) per round from its unit's stream ``st`` (:func:`draw_per_unit`), the unit's verdict
     (:func:`iadsim.weapons.kill_assessment.assess_one` with its error probability ``p_error``), the
     round marked assessed, and one ``KillAssessed`` row each (at its assessment time; the track of
@@ -876,6 +876,57 @@ def assessment_rows(due: np.ndarray, st: np.ndarray, fu: np.ndarray, killed: np.
                       track=track_id[row] if row >= 0 else -1, threat=threat[d], value=1.0 if dead[i] else 0.0,
                       reason=dead_code if dead[i] else alive_code)  # fmt: skip
     return dead
+
+
+@njit(cache=True)
+def assess_phase(due: np.ndarray, t: float, st: np.ndarray, fu: np.ndarray, killed: np.ndarray, p_error: np.ndarray,
+                 assessed: np.ndarray, target: np.ndarray, fc_row: np.ndarray, track_id: np.ndarray,
+                 shot_id: np.ndarray, threat: np.ndarray, t_assess: np.ndarray, buf, assessed_kind: int,
+                 dead_code: int, alive_code: int, reopen_at: np.ndarray, assess_delay_s: np.ndarray,
+                 pending: np.ndarray, n_shots: int, retarget: np.ndarray, itype: np.ndarray, miss_kind: int,
+                 self_destruct_code: int) -> np.ndarray:  # noqa: ANN001  # pragma: no cover - compiled  # fmt: skip
+    """Phase 4a at ``t`` for the rounds ``due`` (:func:`assessments_due`), in place.
+
+    1. the assessments and their ``KillAssessed`` rows (:func:`assessment_rows`);
+    2. each object assessed dead is not engaged again before ``reopen_at`` = t + its unit's
+       assessment delay ``assess_delay_s`` (in ``due`` order: an object assessed dead twice keeps
+       the last unit's);
+    3. the rounds in flight (pending, in round order) at an object assessed dead: when none of
+       their units' doctrine is ``retarget`` they self-destruct (pending ← False, assessed ←
+       True, one ``Miss`` row each at ``t``: unit, shot, interceptor type, threat, Pk 0, reason
+       ``self_destruct_code``) and nothing is returned; otherwise nothing of step 3 is done and
+       they are returned for ``engine.run._dead_target_rounds`` (the retarget doctrine is Python).
+    """
+    dead = assessment_rows(due, st, fu, killed, p_error, assessed, target, fc_row, track_id, shot_id, threat,
+                           t_assess, buf, assessed_kind, dead_code, alive_code)  # fmt: skip
+    R = due.shape[0]
+    n_dead = 0
+    for i in range(R):
+        if dead[i]:
+            reopen_at[target[due[i]]] = t + assess_delay_s[fu[due[i]]]
+            n_dead += 1
+    sd = np.empty(n_shots if n_dead else 0, np.int64)
+    n_sd = 0
+    any_retarget = False
+    for k in range(sd.shape[0]):
+        if not pending[k]:
+            continue
+        for i in range(R):
+            if dead[i] and target[due[i]] == target[k]:
+                sd[n_sd] = k
+                n_sd += 1
+                any_retarget = any_retarget or retarget[fu[k]]
+                break
+    if any_retarget:
+        return sd[:n_sd].copy()
+    for j in range(n_sd):
+        pending[sd[j]] = False
+        assessed[sd[j]] = True
+    for j in range(n_sd):
+        k = sd[j]
+        eventbuf.emit(buf, miss_kind, t, fire_unit=fu[k], shot=shot_id[k], interceptor_type=itype[k],
+                      threat=threat[k], pk=0.0, reason=self_destruct_code)  # fmt: skip
+    return sd[:0].copy()
 
 
 @njit(cache=True)

@@ -72,7 +72,7 @@ Progress = Callable[[int, int], None]
 REACQUIRE_WINDOW_S = 60.0
 #: Reason codes of the events (index into ``events.REASONS``).
 _LOSS_BASE = REASON_CODE["fc_out_of_coverage"]
-_DEAD, _ALIVE, _SELF_DESTRUCT = REASON_CODE["assessed_dead"], REASON_CODE["assessed_alive"], REASON_CODE["self_destruct"]
+_SELF_DESTRUCT = REASON_CODE["self_destruct"]
 _ID_BASE, _ROE_BASE, _FRIENDLY_DESTROYED = REASON_CODE["id_unknown"], REASON_CODE["roe_weapons_free"], REASON_CODE["friendly_destroyed"]
 _REMOTE, _NOT_ACQUIRED = REASON_CODE["remote_track"], REASON_CODE["fc_not_acquired"]
 
@@ -318,7 +318,8 @@ def _run(world: World, streams: Any, progress: Progress | None) -> tuple[pa.Tabl
            world.networks.site_network if ns is not None else no_net[1], assets_c)  # fmt: skip
     c2 = (*l_cols, next_ready, ns.nets.update_s if ns is not None else no_net[4], fu_site, ctx.fu_roe, iff.ROE_TABLE,
           fus.fc_mask, fus.engage_on_remote if ns is not None and fus.engage_on_remote is not None else _NO_FLAGS,
-          layered_unit)  # fmt: skip
+          layered_unit, ctx.assess_st, _f64(fus.kill_assessment_error), _f64(fus.kill_assessment_s),
+          np.ascontiguousarray(fus.retarget, bool))  # fmt: skip
     qs = (q_all, qsz, q_rcs, _NO_PD, _NO_XS, _NO_PS, float(sc.tracking.gospa_cutoff_m), radars.terrain is not None)
     net_q = net_mod.quiet_times(ns) if ns is not None else np.full(3, np.inf)  # kept after each network phase
     netc = (fcr.is_fc if fcr is not None else np.zeros(S, bool), ctx.cue_st)
@@ -338,7 +339,8 @@ def _run(world: World, streams: Any, progress: Progress | None) -> tuple[pa.Tabl
         dyn = (ids_.last_s, ids_.replies, ids_.silent, ids_.identity,
                *((ns.remote, ns.up, ns.delivered_at, ns.acquire_by, ns.cue_at, ns.cue_last) if ns is not None
                  else (no_remote, no_net[2], no_net[3], no_net[3], no_net[3], no_net[3])))  # fmt: skip
-        sh = (shots.pending, shots.assessed, shots.t_assess, shots.seq, shots.t_int, shots.fu, shots.target)
+        sh = (shots.pending, shots.assessed, shots.t_assess, shots.seq, shots.t_int, shots.fu, shots.target,
+              shots.killed, shots.id, shots.threat, shots.itype, shots.guided, shots.radar)
         (k, stage, need, n_conf, det_ids, det_fl, a, b, c, d2, m, g) = tick_loop.run_ticks(
             k, stage, n_conf, cs, mph, log.buf, det_ids, det_fl, opp, tsz, trk, fcc, dyn, sh, shots.n, st_all,
             tick_loop.phase_cycles)
@@ -348,10 +350,6 @@ def _run(world: World, streams: Any, progress: Progress | None) -> tuple[pa.Tabl
         t = k * dt
         if need == tick_loop.MOTION_PY:  # a mover without compiled tables: its fill plan, then the rules
             motion.state_into(mover, t, pos, vel, m_flying, m_arrived)
-        elif need == tick_loop.SENSE_LOST:  # a dwell lost a target: GuidanceLost rows first, then the Detection rows
-            lost = d2[1] != 0
-            _lose_guidance(ctx, a[lost], d2[2][lost], t)
-            _emit_detections(log, radar_mod.unpack_detections(det_ids, det_fl, t), radar_site, t)
         elif need == tick_loop.SENSE_NET_LOST:  # with networks a dwell lost a target: its GuidanceLost rows,
             lost = d2[1] != 0  # then the cue dwells (whose targets the loss frees), the merge and the rows
             _lose_guidance(ctx, a[lost], d2[2][lost], t)
@@ -380,8 +378,8 @@ def _run(world: World, streams: Any, progress: Progress | None) -> tuple[pa.Tabl
             net_q[:] = net_mod.quiet_times(ns)
         elif need == tick_loop.IDENT_KM:  # identification that reads the hostile kinematics
             _identify_rows(ctx, t, a, b, m)
-        elif need == tick_loop.ASSESS:  # kill assessments due
-            _assess(ctx, t, a)
+        elif need == tick_loop.ASSESS:  # rounds at a target assessed dead, a unit's doctrine retarget
+            _dead_target_rounds(ctx, t, a)
         elif need == tick_loop.ENGAGE:  # an engagement decision with candidates
             _engage(ctx, c, t, d2, next_ready, a, b)
         elif need == tick_loop.RESOLVE:  # the rounds arriving now, then the release
@@ -854,34 +852,14 @@ def _lose_guidance(ctx: _Ctx, obj: np.ndarray, why: np.ndarray, t: float) -> Non
                           fcs.missed, ctx.log.buf, int(EventKind.GuidanceLost), int(_LOSS_BASE))  # fmt: skip
 
 
-def _assess(ctx: _Ctx, t: float, due: np.ndarray | None = None) -> None:
-    """Phase 4a: kill assessments that fall due; rounds at targets assessed dead self-destruct.
-
-    ``due``: the due rounds when the caller has them (the compiled tick loop)."""
-    shots, fcs, fus = ctx.shots, ctx.fcs, ctx.world.fire_units
-    # the due rounds in (t_assess, seq) order, one compiled call (engine/c2_glue.py)
-    if due is None:
-        due = c2_glue.assessments_due(shots.pending, shots.assessed, shots.t_assess, shots.seq, shots.n, t)
-    if len(due) == 0:
-        return
-    due = np.ascontiguousarray(due, np.int64)
-    # the draws, the verdicts (kill_assessment.assess_one) and the KillAssessed rows: one compiled call
-    dead = c2_glue.assessment_rows(due, ctx.assess_st, shots.fu, shots.killed, _f64(fus.kill_assessment_error),
-                                   shots.assessed, shots.target, fcs.row, ctx.tracks.id, shots.id, shots.threat,
-                                   shots.t_assess, ctx.log.buf, int(EventKind.KillAssessed), int(_DEAD),
-                                   int(_ALIVE))  # fmt: skip
-    obj = shots.target[due]
-    d = np.flatnonzero(dead)
-    if len(d) == 0:
-        return
-    dead_obj = obj[d]
-    fcs.reopen_at[dead_obj] = t + fus.kill_assessment_s[shots.fu[due[d]]]
-    # rounds in flight at a target assessed dead self-destruct, or under the unit's doctrine
-    # dead_target_rounds: retarget are moved to another target they can still reach (_retarget)
-    pend = shots.pending_rows()
-    sd = pend[isin_small(shots.target[pend], dead_obj)]
-    if len(sd) and fus.retarget[shots.fu[sd]].any():
-        sd = sd[~_retarget(ctx, t, sd)]
+def _dead_target_rounds(ctx: _Ctx, t: float, sd: np.ndarray) -> None:
+    """Phase 4a, the rounds ``sd`` in flight at targets just assessed dead when a unit's doctrine
+    ``dead_target_rounds`` is ``retarget`` (the compiled tick loop's
+    :func:`iadsim.engine.c2_glue.assess_phase` made the assessments and handed them back): those
+    of retarget units that can reach another target move to it (:func:`_retarget`); the others
+    self-destruct (``Miss``, reason ``self_destruct``)."""
+    shots = ctx.shots
+    sd = sd[~_retarget(ctx, t, sd)]
     if len(sd):
         shots.pending[sd] = False
         shots.assessed[sd] = True

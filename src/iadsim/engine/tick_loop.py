@@ -3,10 +3,10 @@
 :func:`run_ticks` runs the engine's ticks from ``(k, stage)`` — the phases of ``engine/run.py``
 in their order, each the same compiled kernel the phase is built from — and returns at the
 first *need*: a piece of a tick that is done in Python (a mover without compiled tables,
-sensing with terrain, clutter or a network, a guidance loss, coverage of IMM tracks, a tracker
+sensing with terrain, clutter or a network, a guidance loss with a network, coverage of IMM tracks, a tracker
 other than gnn with the CV model or a table to grow, a batched assignment, re-initiated track
-recognition, the network phase, hostile kinematics of an identification, kill assessments, an
-engagement decision with candidates, arrivals, the picture-quality sample, the progress bar,
+recognition, the network phase, hostile kinematics of an identification, rounds at a target
+assessed dead under the retarget doctrine, an engagement decision with candidates, arrivals, the picture-quality sample, the progress bar,
 the quiescence test). The caller (``engine.run._run``) does that piece and calls again with the
 stage that follows it; a tick in which nothing needs Python costs one pass through compiled
 code and no Python call. The stages, in tick order:
@@ -16,15 +16,17 @@ stage   the work                                                                
 ======  ==========================================================================  ======
 0       mover states without compiled tables (``motion.state_into``)                 always
 1       motion (:func:`iadsim.engine.motion_phase.motion_tick`)                     never
-2       sensing (:func:`iadsim.sensors.scheduling.sensing_phase`; with networks
-        :func:`network_sensing`) or its Python path                                 lost / other
+2       sensing (:func:`iadsim.sensors.scheduling.sensing_phase`, a guidance loss
+        :func:`~iadsim.engine.c2_glue.lose_guidance`; with networks
+        :func:`network_sensing`) or its Python path                                 net lost / other
 3       scan (:func:`iadsim.tracking.kernels.scan_phase`); IMM / terrain coverage     those
 4       track scan (:func:`iadsim.tracking.kernels.gnn_cv_step`, then
         :func:`~iadsim.tracking.kernels.scan_events`)                               grow / LSA / other / pool
 5       network picture (own updates: ``c2.network.clear_own_rows``)                 not quiet
 6       identification (:func:`iadsim.c2.iff.interrogate_kernel`, the hostile
         kinematics, :func:`iadsim.engine.c2_glue.identify_update`, ``Identified``)  IMM kinematics
-7       kill assessments due (:func:`~iadsim.engine.c2_glue.assessments_due`)         when due
+7       kill assessments due (:func:`~iadsim.engine.c2_glue.assessments_due`), their
+        verdicts and the rounds at dead targets (:func:`~iadsim.engine.c2_glue.assess_phase`) retarget
 8       readiness (:func:`~iadsim.engine.c2_glue.ready_phase`), the candidates
         (:func:`iadsim.c2.fire_control.engage_candidates`), their capability
         (:func:`any_capable`)                                                       a capable pair
@@ -60,8 +62,8 @@ from iadsim.sensors import scheduling
 from iadsim.tracking import kernels as track_kernels
 
 #: needs: what the caller does before calling again (the stage to resume at is returned with it)
-DONE, MOTION_PY, SENSE_PY, SENSE_LOST, COVER_PY, STEP_PY, GROW, LSA, RECOGNISE, NETWORK, IDENT_KM, ASSESS, ENGAGE, \
-    RESOLVE, SAMPLE, PROGRESS, QUIET, SENSE_NET_LOST = range(18)  # fmt: skip
+DONE, MOTION_PY, SENSE_PY, COVER_PY, STEP_PY, GROW, LSA, RECOGNISE, NETWORK, IDENT_KM, ASSESS, ENGAGE, \
+    RESOLVE, SAMPLE, PROGRESS, QUIET, SENSE_NET_LOST = range(17)  # fmt: skip
 #: stages (the table of the module docstring); END: the tick is over
 S_STATE, S_MOTION, S_SENSE, S_SCAN, S_STEP, S_NET, S_IDENT, S_ASSESS, S_READY, S_ARRIVE, S_SAMPLE, S_PROGRESS, \
     S_QUIET, S_END = range(14)  # fmt: skip
@@ -119,6 +121,10 @@ _DETECTION = int(EventKind.Detection)
 #: dwell reason (engine.run._lose_guidance adds the base of the fire-control loss codes)
 _NOT_ACQUIRED_WHY = int(REASON_CODE["fc_not_acquired"]) - int(REASON_CODE["fc_out_of_coverage"])
 _ID_BASE = int(REASON_CODE["id_unknown"])
+_KILL_ASSESSED, _MISS = int(EventKind.KillAssessed), int(EventKind.Miss)
+_DEAD, _ALIVE = int(REASON_CODE["assessed_dead"]), int(REASON_CODE["assessed_alive"])
+_SELF_DESTRUCT = int(REASON_CODE["self_destruct"])
+_GUIDANCE_LOST, _LOSS_BASE = int(EventKind.GuidanceLost), int(REASON_CODE["fc_out_of_coverage"])
 
 
 @njit(cache=True)
@@ -480,8 +486,10 @@ def run_ticks(k, stage, n_conf, cs, mph, buf, det_ids, det_fl, opp, tsz, trk, fc
      r_min_el, r_boresight, r_half_width) = scan
     site_iff_p, site_iff_mask, transponder_mask, iff_st, site_network, assets = idf
     (has_launchers, l_rounds, l_ready_at, l_reload_n, l_fire_unit, l_itype, next_ready, update_s,
-     fu_site, fu_roe, roe_table, fc_mask, engage_on_remote, layered_unit) = c2
-    pending, assessed, t_assess, seq, t_int, shot_fu, shot_target = sh
+     fu_site, fu_roe, roe_table, fc_mask, engage_on_remote, layered_unit, assess_st, assess_error, assess_delay,
+     fu_retarget) = c2
+    (pending, assessed, t_assess, seq, t_int, shot_fu, shot_target, killed, shot_id, shot_threat, shot_itype,
+     shot_guided, shot_radar) = sh
     q_all, qsz, q_rcs, no_pd, no_xs, no_ps, cutoff_m, terrain = qs
     no_b = np.zeros(0, np.bool_)
     _NO_I = np.zeros(0, np.int64)
@@ -523,8 +531,22 @@ def run_ticks(k, stage, n_conf, cs, mph, buf, det_ids, det_fl, opp, tsz, trk, fc
                 radar_site, radar_rank, has_fc, radar, last_dwell, row, truth, fc_update, x, t_s, fc_gain, fc_lost,
                 missed, sensor_st, True, buf)
             stage = S_SCAN
-            if not emitted:  # a dwell lost a target: GuidanceLost rows, then the Detection rows (Python)
-                return _out(k, S_SCAN, SENSE_LOST, n_conf, det_ids, det_fl, d_obj, _NO_I, _NO_I, d_dd, no_b)
+            if not emitted:  # a dwell lost a target: GuidanceLost rows first, then the Detection rows
+                n_lost = 0
+                for i in range(d_obj.shape[0]):
+                    if d_dd[1, i] != 0:
+                        n_lost += 1
+                l_obj = np.empty(n_lost, np.int64)
+                l_why = np.empty(n_lost, np.int64)
+                n_lost = 0
+                for i in range(d_obj.shape[0]):
+                    if d_dd[1, i] != 0:
+                        l_obj[n_lost], l_why[n_lost] = d_obj[i], d_dd[2, i]
+                        n_lost += 1
+                c2_glue.lose_guidance(l_obj, l_why, t, n_shots, pending, shot_target, shot_guided, shot_fu, shot_id,
+                                      shot_radar, shot_threat, row, tid, radar, missed, buf, _GUIDANCE_LOST,
+                                      _LOSS_BASE)  # fmt: skip
+                scheduling.emit_detection_rows(buf, t, det_ids, det_fl)
         if prof:
             c0, cur = _enter(tm, cur, c0, S_SCAN)
         if stage == S_SCAN:
@@ -622,7 +644,12 @@ def run_ticks(k, stage, n_conf, cs, mph, buf, det_ids, det_fl, opp, tsz, trk, fc
             if has_engage:
                 due = c2_glue.assessments_due(pending, assessed, t_assess, seq, n_shots, t)
                 if due.shape[0]:
-                    return _out(k, S_READY, ASSESS, n_conf, det_ids, det_fl, due, _NO_I, _NO_I, no_2, no_b)
+                    sd = c2_glue.assess_phase(due, t, assess_st, shot_fu, killed, assess_error, assessed, shot_target,
+                                              row, tid, shot_id, shot_threat, t_assess, buf, _KILL_ASSESSED, _DEAD,
+                                              _ALIVE, reopen_at, assess_delay, pending, n_shots, fu_retarget,
+                                              shot_itype, _MISS, _SELF_DESTRUCT)
+                    if sd.shape[0]:  # rounds at a dead target under the retarget doctrine (Python)
+                        return _out(k, S_READY, ASSESS, n_conf, det_ids, det_fl, sd, _NO_I, _NO_I, no_2, no_b)
         if prof:
             c0, cur = _enter(tm, cur, c0, S_READY)
         if stage == S_READY:

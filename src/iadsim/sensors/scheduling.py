@@ -659,12 +659,13 @@ def sensing_phase(sense_cols: tuple, scan_cols: tuple, meas_cols: tuple, dwell_c
        and ``fc_missed[obj] = missed`` written in place;
     3. the one-echo merge (:func:`iadsim.sensors.radar.merge_kernel`, N = ``pos.shape[0]``);
     4. with ``emit_rows`` and no guidance loss this tick, one ``Detection`` row per detection
-       (sensor, site, threat, range, x/y/z ECEF) through ``buf``, in detection order.
+       (sensor, site, threat, range, x/y/z ECEF) through ``buf``, in detection order
+       (:func:`emit_detection_rows`).
 
     Returns ``(ids (4, M): sensor, target, site, rank; fl (18·M,) packed as merge_kernel's;
     obj (D,) dwell objects; dd (3, D) missed, lost (0/1), reason; emitted (bool))``. When a dwell
     lost a target (``dd[1]`` nonzero) nothing is emitted: the caller cuts guidance (GuidanceLost
-    rows come first) and emits the Detection rows itself.
+    rows come first) and then emits the Detection rows (:func:`emit_detection_rows`).
     """
     ids, fl = sense_kernel(sense_cols[0], sense_cols[1], sense_cols[2], sense_cols[3], sense_cols[4], sense_cols[5],
                            sense_cols[6], sense_cols[7], sense_cols[8], sense_cols[9], sense_cols[10], sense_cols[11],
@@ -705,10 +706,19 @@ def sensing_phase(sense_cols: tuple, scan_cols: tuple, meas_cols: tuple, dwell_c
         n_lost += dd[1, d]
     emitted = emit_rows and n_lost == 0
     if emitted:
-        for j in range(m):
-            emit(buf, _DETECTION_KIND, t_s, threat=out[1, j], site=out[2, j], sensor=out[0, j], range_m=f[j],
-                 x_m=f[6 * m + 3 * j], y_m=f[6 * m + 3 * j + 1], z_m=f[6 * m + 3 * j + 2])  # fmt: skip
+        emit_detection_rows(buf, t_s, out, f)
     return out, f, obj, dd, emitted
+
+
+@njit(cache=True)
+def emit_detection_rows(buf: Any, t_s: float, ids: np.ndarray, f: np.ndarray) -> None:  # pragma: no cover - compiled
+    """One ``Detection`` row per detection of ``ids`` (4, M) (sensor, target, site, rank) and ``f``
+    (18·M,) (:func:`iadsim.sensors.radar.merge_kernel`'s packing): sensor, site, threat, range and
+    the ECEF position, in detection order."""
+    m = ids.shape[1]
+    for j in range(m):
+        emit(buf, _DETECTION_KIND, t_s, threat=ids[1, j], site=ids[2, j], sensor=ids[0, j], range_m=f[j],
+             x_m=f[6 * m + 3 * j], y_m=f[6 * m + 3 * j + 1], z_m=f[6 * m + 3 * j + 2])  # fmt: skip
 
 
 def sensing_columns(radars: RadarArrays) -> tuple:

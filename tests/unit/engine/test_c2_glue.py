@@ -269,3 +269,58 @@ def test_lose_guidance_cuts_guided_rounds_in_flight_at_the_lost_objects_only() -
 
     assert tab["reason"] == [REASONS[9], REASONS[8], REASONS[9]]  # object 2: its last code (2)
     assert fc_radar.tolist() == [3, 3, -1, 3, 3, -1, 3, 3] and fc_missed.tolist() == [2, 2, 0, 2, 2, 0, 2, 2]
+
+
+def _assess_case(retarget: np.ndarray, killed0: bool) -> tuple:
+    """Round 0 (unit 0) arrived and its assessment is due at t = 50; rounds 1 (unit 1) and 3
+    (unit 0) are in flight at the same object 4, round 2 (unit 1) at object 6; no assessment
+    error, so the verdict is the truth ``killed0``."""
+    from iadsim.engine.events import REASON_CODE
+    from iadsim.rng_kernels import states_of
+
+    log = EventLog()
+    fu = np.array([0, 1, 1, 0], np.int64)
+    killed = np.array([killed0, False, False, False])
+    assessed = np.zeros(4, bool)
+    pending = np.array([False, True, True, True])
+    target = np.array([4, 4, 6, 4], np.int64)
+    fc_row = np.full(8, -1, np.int64)
+    fc_row[4] = 0
+    track_id = np.array([900], np.int64)
+    shot_id = np.arange(20, 24, dtype=np.int64)
+    threat = np.array([3, 3, 5, 3], np.int64)
+    t_assess = np.array([50.0, np.inf, np.inf, np.inf])
+    reopen_at = np.full(8, -np.inf)
+    itype = np.array([1, 0, 0, 1], np.int64)
+    st = states_of([np.random.default_rng(1), np.random.default_rng(2)])
+    sd = c2_glue.assess_phase(np.array([0], np.int64), 50.0, st, fu, killed, np.zeros(2), assessed, target, fc_row,
+                              track_id, shot_id, threat, t_assess, log.buf, int(EventKind.KillAssessed),
+                              int(REASON_CODE["assessed_dead"]), int(REASON_CODE["assessed_alive"]), reopen_at,
+                              np.array([7.0, 9.0]), pending, 4, retarget, itype, int(EventKind.Miss),
+                              int(REASON_CODE["self_destruct"]))  # fmt: skip
+    return sd, log.table().to_pydict(), pending, assessed, reopen_at
+
+
+def test_assess_phase_self_destructs_the_rounds_at_a_dead_target() -> None:
+    """Assessed dead: the object is not re-engaged before t + the assessing unit's delay, and the
+    rounds in flight at it (1 and 3, in round order, whatever their unit) self-destruct with a
+    Miss row each; the round at another object (2) flies on."""
+    sd, tab, pending, assessed, reopen_at = _assess_case(np.zeros(2, bool), True)
+    assert sd.tolist() == []
+    assert tab["kind"] == ["KillAssessed", "Miss", "Miss"] and tab["reason"] == ["assessed_dead", "self_destruct", "self_destruct"]
+    assert tab["shot"] == [20, 21, 23] and tab["fire_unit"] == [0, 1, 0] and tab["interceptor_type"][1:] == [0, 1]
+    assert tab["track"][0] == 900 and tab["time_s"] == [50.0] * 3 and tab["pk"][1:] == [0.0, 0.0]
+    assert pending.tolist() == [False, False, True, False] and assessed.tolist() == [True, True, False, True]
+    assert reopen_at[4] == 57.0 and np.isinf(reopen_at[6])
+
+
+def test_assess_phase_hands_back_the_rounds_of_a_retarget_unit_and_keeps_the_living() -> None:
+    """One of the rounds at the dead object belongs to a unit whose doctrine is retarget: they
+    are returned untouched (Python retargets them); assessed alive, nothing happens to them."""
+    sd, tab, pending, assessed, reopen_at = _assess_case(np.array([False, True]), True)
+    assert sd.tolist() == [1, 3] and tab["kind"] == ["KillAssessed"]
+    assert pending.tolist() == [False, True, True, True] and assessed.tolist() == [True, False, False, False]
+    assert reopen_at[4] == 57.0
+    sd, tab, pending, assessed, reopen_at = _assess_case(np.zeros(2, bool), False)
+    assert sd.tolist() == [] and tab["kind"] == ["KillAssessed"] and tab["reason"] == ["assessed_alive"]
+    assert pending.tolist() == [False, True, True, True] and np.isinf(reopen_at).all()

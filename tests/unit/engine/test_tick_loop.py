@@ -38,7 +38,7 @@ def test_quiet_ticks_stay_in_compiled_code(monkeypatch: pytest.MonkeyPatch) -> N
     ticks = int(np.max(np.asarray(res.events.column("time_s")))) // int(res.world.dt_s)
     assert calls[-1] in (tick_loop.DONE, tick_loop.QUIET)
     assert len(calls) < ticks / 3  # whole ticks ran without a Python call
-    assert set(calls) <= set(range(18)) and tick_loop.SENSE_PY not in calls  # one-call sensing: smooth Earth
+    assert set(calls) <= set(range(17)) and tick_loop.SENSE_PY not in calls  # one-call sensing: smooth Earth
 
 
 def test_batched_assignment_round_resumes_in_python(monkeypatch: pytest.MonkeyPatch) -> None:
