@@ -252,3 +252,19 @@ def test_engaged_tracks_are_not_dropped_while_their_rounds_are_guided() -> None:
     for i in launches:
         te = min(end.get(shot[i], np.inf), lost.get(shot[i], np.inf))
         assert not [td for td, tk in drops if tk == trk[i] and t[i] < td < te], f"track {trk[i]} dropped under shot {shot[i]}"
+
+
+def test_a_guidance_loss_comes_before_its_ticks_detections() -> None:
+    """On a tick where a fire-control dwell lost its target (turkey-2017, seed 1, smooth Earth: the
+    compiled tick loop handles it), the GuidanceLost rows come first in the log's sequence and that
+    tick's search detections are still reported after them."""
+    ev = iadsim.simulate("turkey-2017", seed=1).events.to_pydict()
+    k, t, seq = np.array(ev["kind"]), np.array(ev["time_s"]), np.array(ev["seq"])
+    with_detections = 0
+    for tl in np.unique(t[k == "GuidanceLost"]):
+        at = t == tl
+        g, d = seq[at & (k == "GuidanceLost")], seq[at & (k == "Detection")]
+        if len(d):
+            with_detections += 1
+            assert g.max() < d.min(), f"t = {tl}: a Detection row before a GuidanceLost row"
+    assert with_detections >= 5
