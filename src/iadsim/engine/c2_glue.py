@@ -43,7 +43,9 @@ from iadsim.weapons.kill_assessment import (assess_one, midcourse_aim_kernel, re
                                             resolve_outcome_kernel)
 from iadsim.weapons import kernels as weapon_kernels
 from iadsim.weapons.kernels import handover_fraction
-from iadsim.weapons.launchers import _tick_kernel
+from iadsim.weapons.launchers import _take_kernel, _tick_kernel
+from iadsim import npmath
+from iadsim.tracking import kernels as track_kernels
 
 __all__ = ["assessments_due", "arrivals_due", "engageable_rows", "release_idle", "draw_per_unit", "identify_update",
            "decision_due", "ready_phase"]
@@ -958,3 +960,259 @@ def lose_guidance(obj: np.ndarray, why: np.ndarray, t: float, n_shots: int, pend
         fc_radar[obj[j]] = -1
         fc_missed[obj[j]] = 0
 
+
+
+@njit(cache=True)
+def _before(a: float, b: float) -> int:  # pragma: no cover - compiled
+    """−1 / 0 / 1: a sorts before / with / after b in NumPy's ascending sort (NaN last, NaNs equal)."""
+    if a != a:
+        return 0 if b != b else 1
+    if b != b:
+        return -1
+    return -1 if a < b else (1 if a > b else 0)
+
+
+@njit(cache=True)
+def priority_order_kernel(var: np.ndarray, tgo: np.ndarray, track_id: np.ndarray) -> np.ndarray:  # pragma: no cover
+    """:func:`iadsim.c2.threat_evaluation.priority_order` compiled: ``np.lexsort((track_id, tgo, −var))``,
+    i.e. value at risk descending, then time to go, then track id, ties in index order (stable;
+    NaN after every number, as NumPy sorts). An insertion sort: a cycle has a few engagements."""
+    n = var.shape[0]
+    order = np.arange(n)
+    for i in range(1, n):
+        j = i
+        while j > 0:
+            a, b = order[j - 1], order[j]  # is b before a?
+            c = _before(-var[b], -var[a])
+            if c == 0:
+                c = _before(tgo[b], tgo[a])
+            if c == 0:
+                c = -1 if track_id[b] < track_id[a] else (1 if track_id[b] > track_id[a] else 0)
+            if c >= 0:
+                break
+            order[j - 1], order[j] = b, a
+            j -= 1
+    return order
+
+
+#: engage_smooth's status: done; groups the heuristic kernel leaves (a larger instance, the Python
+#: solvers: nothing was changed); the shot table has no room for the rounds (nothing was changed);
+#: a unit had fewer ready rounds than a launch takes (``LauncherState.take``'s error)
+ENGAGED, ENGAGE_LEFT, ENGAGE_ROOM, ENGAGE_BAD_TAKE = 0, 1, 2, 3
+
+
+@njit(cache=True)
+def engage_smooth(f: np.ndarray, rows: np.ndarray, t: float, magazine: np.ndarray, next_ready: np.ndarray,
+                  trk: tuple, fc: tuple, sh: tuple, n_shots: int, eng: tuple, dec: tuple, rad: tuple,
+                  sel_c: tuple, wta: tuple, fly: tuple, ev: tuple, lc: tuple, buf) -> tuple:  # noqa: ANN001  # pragma: no cover  # fmt: skip
+    """``engine.run._engage`` whole, one call, without a network on smooth Earth with the heuristic
+    assigner: the composition of the kernels ``_engage`` calls, in its order, on the same arrays.
+
+    1. the candidates' track estimates at ``t`` (the CV prediction of ``tracks.predicted``,
+       Δt³ by NumPy's power, :func:`iadsim.npmath.pow`); cued ⇔ no fire-control radar holds the
+       object;
+    2. the first half (:func:`decide_smooth`); the feasible pairs (a type chosen);
+    3. the selection (``_select``): :func:`selection_inputs`, the 1 × 1 groups
+       (:func:`group_engagements`; group = the unit's site, key = the object), the priority
+       order (:func:`priority_order_kernel`);
+    4. the launches (:func:`launch_plan`);
+    5. the commit, as ``_engage`` writes it: the Assignment rows, the rounds appended to the shot
+       table (pending, guided, not assessed), the supporting radar holds each object (a radar new
+       to it: last dwell t, no missed dwell), the magazine, the launchers
+       (:func:`iadsim.weapons.launchers._take_kernel`), the units' next ready time, the Launch
+       rows and the Fratricide rows (outcome record: truth) — event rows through ``buf``, in the
+       order ``_engage`` emits its batches, so their sequence numbers are the same.
+
+    The truth label of a track only annotates the rows and gives the round's physical Pk (the
+    class it really is); no decision reads it. Returns ``(status, rounds in the shot table,
+    a, b, c, d)``: :data:`ENGAGED`; :data:`ENGAGE_LEFT` / :data:`ENGAGE_ROOM` with nothing changed
+    (the caller runs the Python path / grows the table to ``a`` rows and calls again);
+    :data:`ENGAGE_BAD_TAKE` with (unit, type, ready rounds, rounds requested) of the first take
+    that fails (the caller raises ``LauncherState.take``'s error).
+    """
+    x_tab, P_tab, t_tab, q, tid, truth_tab = trk
+    fc_obj, fc_radar, fc_last_dwell, fc_missed = fc
+    (pending, guided, s_radar, s_id, s_fu, s_itype, s_track, s_target, s_threat, s_t_launch, s_t_int, s_pk0,
+     s_basket, s_seq, s_t_assess, s_assessed, s_killed, s_pip) = sh
+    max_engagements, max_guided, cost_usd, preference, cheapest = dec
+    r_ecef, r_rot, r_lat, r_lon, r_alt, r_max_range, r_max_alt, r_min_el, r_boresight, r_half_width, k_factor = rad
+    (midcourse, asset_ecef, asset_rot, asset_value, ic_pk, ic_basket, fc_mask, radius_m, manoeuvre_rad) = sel_c
+    fu_site, salvo_size, wp = wta
+    launch_interval, fu_ecef, max_speed, burn, drag, max_flight, frac, iterations = fly
+    k_assign, k_launch, k_frat, roe_base, class_index, friendly, identity, fu_roe = ev
+    has_launchers, l_rounds, l_ready_at, l_reload_n, l_reserve, l_fire_unit, l_itype, l_capacity, l_reload_time = lc
+    P_ = f.shape[0]
+    nothing = (ENGAGED, n_shots, 0, 0, 0, 0)
+    # 1. the estimates at t and what fire control holds
+    dt = np.empty(P_)
+    dt3 = np.empty(P_)
+    for p in range(P_):
+        dt[p] = t - t_tab[rows[p]]
+        dt3[p] = npmath.pow(dt[p], 3.0)
+    x, Pc = track_kernels.cv_predict_rows(x_tab, P_tab, rows, dt, dt3, q)
+    obj = np.empty(P_, np.int64)
+    own = np.empty(P_, np.int64)
+    cued = np.empty(P_, np.bool_)
+    remote = np.zeros(P_, np.bool_)
+    for p in range(P_):
+        obj[p] = fc_obj[rows[p]]
+        own[p] = fc_radar[obj[p]]
+        cued[p] = own[p] < 0
+    # 2. the first half
+    any_cap, ds, best_type, best_tau, best_pip, held, target_free, guided_free = decide_smooth(
+        f, x, Pc, cued, remote, q, magazine, eng, fc_radar, own, pending, guided, s_radar, n_shots, max_engagements,
+        max_guided, cost_usd, preference, cheapest, r_ecef, r_rot, r_lat, r_lon, r_alt, r_max_range, r_max_alt,
+        r_min_el, r_boresight, r_half_width, k_factor)  # fmt: skip
+    if not any_cap:
+        return nothing
+    acc, p_launch, v_launch, delay, tgo, assessed, fc_update = ds[0], ds[1], ds[2], ds[3], ds[4], ds[5], ds[7]
+    n_f = 0
+    for p in range(P_):
+        if best_type[p] >= 0:
+            n_f += 1
+    if n_f == 0:
+        return nothing
+    feas = np.empty(n_f, np.int64)
+    c = 0
+    for p in range(P_):
+        if best_type[p] >= 0:
+            feas[c] = p
+            c += 1
+    # 3. the selection: threat evaluation, the 1 × 1 groups (group = the unit's site, key = the object)
+    p_now = np.ascontiguousarray(x[:, :3])
+    v_now = np.ascontiguousarray(x[:, 3:])
+    var, pk, rounds, channels = selection_inputs(
+        feas, f, rows, best_type, best_tau, delay, p_now, v_now, Pc, assessed, magazine, fc_update, midcourse, q,
+        held, guided_free, own, asset_ecef, asset_rot, asset_value, ic_pk, ic_basket, fc_mask, max_engagements,
+        radius_m, manoeuvre_rad)  # fmt: skip
+    fi = np.empty(n_f, np.int64)
+    ii = np.empty(n_f, np.int64)
+    kf = np.empty(n_f, np.int64)
+    g = np.empty(n_f, np.int64)
+    salvo = np.empty(n_f, np.int64)
+    for e in range(n_f):
+        p = feas[e]
+        fi[e] = f[p]
+        ii[e] = best_type[p]
+        kf[e] = obj[p]
+        g[e] = fu_site[f[p]]
+        salvo[e] = salvo_size[f[p]]
+    sel, n_req, _, left = group_engagements(feas, fi, ii, kf, g, var, pk, rounds, channels, salvo, wp[0], wp[1], wp[2],
+                                            wp[3], wp[4], wp[5], wp[6], wp[7], wp[8])  # fmt: skip
+    if left.shape[0]:
+        return (ENGAGE_LEFT, n_shots, 0, 0, 0, 0)
+    E = sel.shape[0]
+    if E == 0:
+        return nothing
+    var_of = np.zeros(P_)
+    pk_of = np.zeros(P_)
+    for e in range(n_f):
+        var_of[feas[e]] = var[e]
+        pk_of[feas[e]] = pk[e]
+    v_s = np.empty(E)
+    tgo_s = np.empty(E)
+    id_s = np.empty(E, np.int64)
+    for e in range(E):
+        v_s[e] = var_of[sel[e]]
+        tgo_s[e] = tgo[sel[e]]
+        id_s[e] = tid[rows[sel[e]]]
+    order = priority_order_kernel(v_s, tgo_s, id_s)
+    sel_o = np.empty(E, np.int64)
+    n_o = np.empty(E, np.int64)
+    for e in range(E):
+        sel_o[e] = sel[order[e]]
+        n_o[e] = n_req[order[e]]
+    # 4. the launches
+    kept, radar, n_k, rep, st_launch, pip, t_int = launch_plan(
+        sel_o, _NO_RADAR, f, remote, best_type, best_pip, p_launch, v_launch, acc, delay, own, n_o, salvo_size,
+        target_free, guided_free, t, launch_interval, fu_ecef, max_speed, burn, drag, max_flight, frac, iterations,
+        fc_mask, r_ecef, r_rot, r_lat, r_lon, r_alt, r_max_range, r_max_alt, r_min_el, r_boresight, r_half_width,
+        k_factor)  # fmt: skip
+    K = kept.shape[0]
+    if K == 0:
+        return nothing
+    R = rep.shape[0]
+    if n_shots + R > pending.shape[0]:
+        return (ENGAGE_ROOM, n_shots, n_shots + R, 0, 0, 0)
+    # 5. the commit
+    pe = np.empty(K, np.int64)  # candidate pair of each kept engagement
+    for c in range(K):
+        pe[c] = sel_o[kept[c]]
+    for c in range(K):
+        p = pe[c]
+        eventbuf.emit(buf, k_assign, t, fire_unit=f[p], track=tid[rows[p]], threat=truth_tab[rows[p]],
+                      interceptor_type=best_type[p], value=var_of[p], pk=pk_of[p], sensor=radar[c],
+                      x_m=best_pip[p, 0], y_m=best_pip[p, 1], z_m=best_pip[p, 2], reason=-1)  # fmt: skip
+    for j in range(R):
+        c = rep[j]
+        p = pe[c]
+        s = n_shots + j
+        u, it, th = f[p], best_type[p], truth_tab[rows[p]]
+        cls = class_index[th] if th >= 0 else 0
+        s_id[s] = s
+        s_fu[s] = u
+        s_itype[s] = it
+        s_track[s] = rows[p]
+        s_target[s] = obj[p]
+        s_threat[s] = th
+        s_radar[s] = radar[c]
+        s_t_launch[s] = st_launch[j]
+        s_t_int[s] = t_int[j]
+        s_pk0[s] = ic_pk[u, it, cls]
+        s_basket[s] = ic_basket[u, it]
+        s_seq[s] = s
+        for k in range(3):
+            s_pip[s, k] = pip[j, k]
+        s_t_assess[s] = np.inf
+        s_assessed[s] = False
+        s_killed[s] = False
+        pending[s] = True
+        guided[s] = True
+    newly = np.empty(K, np.bool_)
+    for c in range(K):
+        newly[c] = fc_radar[obj[pe[c]]] != radar[c]
+    for c in range(K):
+        fc_radar[obj[pe[c]]] = radar[c]
+    for c in range(K):
+        if newly[c]:
+            fc_last_dwell[obj[pe[c]]] = t
+    for c in range(K):
+        if newly[c]:
+            fc_missed[obj[pe[c]]] = 0
+    fk = np.empty(K, np.int64)
+    ik = np.empty(K, np.int64)
+    t_empty = np.empty(K)
+    last = -1
+    for c in range(K):
+        fk[c] = f[pe[c]]
+        ik[c] = best_type[pe[c]]
+        magazine[fk[c], ik[c]] -= n_k[c]
+        last += n_k[c]
+        t_empty[c] = st_launch[last]
+    if has_launchers:
+        _, bad, have = _take_kernel(l_rounds, l_ready_at, l_reload_n, l_reserve, l_fire_unit, l_itype, l_capacity,
+                                    l_reload_time, fk, ik, n_k, t, t_empty)  # fmt: skip
+        if bad >= 0:
+            return (ENGAGE_BAD_TAKE, n_shots + R, fk[bad], ik[bad], have, n_k[bad])
+    total = np.zeros(next_ready.shape[0], np.int64)
+    for c in range(K):
+        total[fk[c]] += n_k[c]
+    for u in range(total.shape[0]):
+        if total[u]:
+            next_ready[u] = t + launch_interval[u] * total[u]
+    for j in range(R):
+        c = rep[j]
+        p = pe[c]
+        u, it = f[p], best_type[p]
+        eventbuf.emit(buf, k_launch, st_launch[j], fire_unit=u, shot=n_shots + j, interceptor_type=it, sensor=radar[c],
+                      track=tid[rows[p]], threat=truth_tab[rows[p]], value=cost_usd[u, it])  # fmt: skip
+    for j in range(R):
+        c = rep[j]
+        p = pe[c]
+        th = truth_tab[rows[p]]
+        if th >= 0 and friendly[th]:
+            u = f[p]
+            eventbuf.emit(buf, k_frat, st_launch[j], fire_unit=u, site=fu_site[u], shot=n_shots + j,
+                          interceptor_type=best_type[p], sensor=radar[c], track=tid[rows[p]], threat=th,
+                          value=float(identity[obj[p]]), reason=roe_base + fu_roe[u])  # fmt: skip
+    return (ENGAGED, n_shots + R, 0, 0, 0, 0)

@@ -538,6 +538,10 @@ _SITE_RULE = True
 #: The engagement decision's smooth-Earth compiled parts (c2_glue.decide_smooth, and the supporting
 #: radar inside c2_glue.launch_plan); off, the terrain path runs instead (tests: the same events).
 _COMPILED_DECISION = True
+#: The whole engagement decision in one compiled call where it applies (c2_glue.engage_smooth: no
+#: network, smooth Earth, CV tracks, the heuristic assigner); off, _engage's steps run one by one
+#: (tests: the same events).
+_COMPILED_ENGAGE = True
 _NO_I64 = np.zeros(0, np.int64)
 
 
@@ -595,6 +599,8 @@ class _Ctx:
     # the capability columns of the tick loop (tick_loop.any_capable, packed in _run), for the compiled
     # first half of _engage (c2_glue.decide_smooth); None: that half in Python (_decide_python)
     eng: tuple | None = None
+    # the run's constant columns of c2_glue.engage_smooth (built at its first call)
+    engage_consts: tuple | None = None
 
     def __post_init__(self) -> None:
         names = list(self.world.fire_units.name)
@@ -1046,6 +1052,10 @@ def _engage(ctx: _Ctx, ready_fu: np.ndarray, t: float, magazine: np.ndarray, nex
     calls this only when there is a candidate).
     """
     world, tracks, shots, fcs, log = ctx.world, ctx.tracks, ctx.shots, ctx.fcs, ctx.log
+    if (_COMPILED_ENGAGE and _COMPILED_DECISION and ctx.net is None and world.radars.terrain is None
+            and ctx.eng is not None and tracks.model == "cv" and type(ctx.assigner) is HeuristicAssigner
+            and _engage_compiled(ctx, t, magazine, next_ready, f, rows)):  # fmt: skip
+        return
     fus, ic = world.fire_units, world.interceptors
     fcr = world.fc_radars
     assert fcr is not None
@@ -1181,6 +1191,65 @@ def _engage(ctx: _Ctx, ready_fu: np.ndarray, t: float, magazine: np.ndarray, nex
         log.emit(EventKind.Fratricide, st_launch[fr], fire_unit=sf[fr], site=fus.site_index[sf[fr]], shot=ids[fr],
                  interceptor_type=sit[fr], sensor=radar[rep][fr], track=tracks.id[rows[rep][fr]], threat=truth[rep][fr],
                  value=ctx.ids.identity[obj[rep][fr]].astype(float), reason=_ROE_BASE + ctx.fu_roe[sf[fr]])  # fmt: skip
+
+
+def _engage_compiled(ctx: _Ctx, t: float, magazine: np.ndarray, next_ready: np.ndarray, f: np.ndarray,
+                     rows: np.ndarray) -> bool:  # fmt: skip
+    """:func:`_engage` in one compiled call (:func:`iadsim.engine.c2_glue.engage_smooth`): no network,
+    smooth Earth, CV tracks, the heuristic assigner. False (nothing changed) when a group's instance
+    is larger than 1 × 1: the caller then runs the steps one by one, the Python solvers included."""
+    world, tracks, shots, fcs = ctx.world, ctx.tracks, ctx.shots, ctx.fcs
+    fus, ic, radars = world.fire_units, world.interceptors, world.radars
+    const = ctx.engage_consts
+    if const is None:  # the run's constant columns, once
+        c64 = np.ascontiguousarray
+        assigner = ctx.assigner
+        assert isinstance(assigner, HeuristicAssigner)
+        th = world.sensed
+        const = (
+            (fus.max_engagements, fus.max_guided, ic.cost_usd, fus.preference, fus.weapon_cheapest),
+            (radars.ecef_m, radars.enu_rot, radars.lat_rad, radars.lon_rad, radars.alt_m, radars.max_range_m,
+             radars.max_alt_m, radars.min_elevation_rad, radars.boresight_az_rad, radars.half_width_az_rad,
+             float(radars.k_factor)),
+            (bool(world.scenario.fidelity.midcourse_updates), c64(ctx.asset_ecef, float), c64(ctx.asset_rot, float),
+             c64(world.assets.value, float), ic.pk, ic.basket_m, fus.fc_mask, float(tewa.REACH_RADIUS_M),
+             float(tewa.MANOEUVRE_ALLOWANCE_RAD)),
+            (c64(fus.site_index, np.int64), c64(fus.salvo_size, np.int64), assigner._kernel_parameters()),
+            (fus.launch_interval_s, fus.ecef_m, ic.max_speed_mps, ic.burn_time_s, ic.drag_time_s, ic.max_flight_s,
+             engagement._PIP_GRID, engagement._PIP_ITERATIONS),
+            (int(EventKind.Assignment), int(EventKind.Launch), int(EventKind.Fratricide), int(_ROE_BASE),
+             c64(th.class_index, np.int64), c64(th.is_friendly, bool)),
+        )  # fmt: skip
+        ctx.engage_consts = const
+    dec, rad, sel_c, wta, fly, ev0 = const
+    lau = ctx.launchers
+    lc = ((True, lau.rounds, lau.ready_at_s, lau.reload_n, lau.reserve, lau.table.fire_unit, lau.table.itype,
+           lau.table.capacity, lau.table.reload_time_s) if lau is not None else _NO_LAUNCHERS)  # fmt: skip
+    ev = (*ev0, ctx.ids.identity, ctx.fu_roe)
+    trk = (tracks.x, tracks.P, tracks.t_s, float(tracks.q), tracks.id, tracks.truth)
+    fc = (fcs.obj, fcs.radar, fcs.last_dwell, fcs.missed)
+    f, rows = _i64(f), _i64(rows)
+    while True:
+        sh = (shots.pending, shots.guided, shots.radar, shots.id, shots.fu, shots.itype, shots.track, shots.target,
+              shots.threat, shots.t_launch, shots.t_int, shots.pk0, shots.basket, shots.seq, shots.t_assess,
+              shots.assessed, shots.killed, shots.pip)  # fmt: skip
+        status, n, a, b, c, d = c2_glue.engage_smooth(f, rows, float(t), magazine, next_ready, trk, fc, sh, int(shots.n),
+                                                ctx.eng, dec, rad, sel_c, wta, fly, ev, lc, ctx.log.buf)  # fmt: skip
+        if status == c2_glue.ENGAGE_ROOM:  # room for the rounds, then the same call again (nothing was changed)
+            shots.ensure(a)
+            continue
+        break
+    if status == c2_glue.ENGAGE_LEFT:
+        return False
+    shots.n = n
+    if status == c2_glue.ENGAGE_BAD_TAKE:  # LauncherState.take's error
+        raise ValueError(f"unit {a} has {c} ready rounds of type {b}, {d} requested")
+    return True
+
+
+#: engage_smooth's launcher columns without launchers (never read)
+_NO_LAUNCHERS = (False, np.zeros(0, np.int64), np.zeros(0), np.zeros(0, np.int64), np.zeros((0, 0), np.int64),
+                 np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0))  # fmt: skip
 
 
 def _decide_python(ctx: _Ctx, f: np.ndarray, x: np.ndarray, cued: np.ndarray, Pc: np.ndarray, remote: np.ndarray,

@@ -56,20 +56,25 @@ class ShotTable:
     def add(self, **cols: np.ndarray) -> None:
         """Append rounds (every column given as an array of the same length); new rounds are pending and guided."""
         k = len(cols["fu"])
-        if self.n + k > self.cap:
-            new = max(2 * self.cap, self.n + k)
-            for name in list(self.FIELDS) + ["pip", "pending", "guided"]:
-                old = getattr(self, name)
-                arr = np.zeros((new,) + old.shape[1:], old.dtype)
-                arr[: self.n] = old[: self.n]
-                setattr(self, name, arr)
-            self.cap = new
+        self.ensure(self.n + k)
         sl = slice(self.n, self.n + k)
         for name, v in cols.items():
             getattr(self, name)[sl] = v
         self.pending[sl] = True
         self.guided[sl] = True
         self.n += k
+
+    def ensure(self, need: int) -> None:
+        """Room for ``need`` rounds: every column grown to max(2 × capacity, need) when it has less."""
+        if need <= self.cap:
+            return
+        new = max(2 * self.cap, need)
+        for name in list(self.FIELDS) + ["pip", "pending", "guided"]:
+            old = getattr(self, name)
+            arr = np.zeros((new,) + old.shape[1:], old.dtype)
+            arr[: self.n] = old[: self.n]
+            setattr(self, name, arr)
+        self.cap = new
 
     def pending_rows(self) -> np.ndarray:
         return np.flatnonzero(self.pending[: self.n])
