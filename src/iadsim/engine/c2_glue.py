@@ -43,7 +43,7 @@ from iadsim.weapons.kill_assessment import (assess_one, midcourse_aim_kernel, re
                                             resolve_outcome_kernel)
 from iadsim.weapons import kernels as weapon_kernels
 from iadsim.weapons.kernels import handover_fraction
-from iadsim.weapons.launchers import _take_kernel, _tick_kernel
+from iadsim.weapons.launchers import _ready_kernel, _take_kernel, _tick_kernel
 from iadsim import npmath
 from iadsim.tracking import kernels as track_kernels
 
@@ -1025,10 +1025,13 @@ def engage_smooth(f: np.ndarray, rows: np.ndarray, t: float, magazine: np.ndarra
 
     The truth label of a track only annotates the rows and gives the round's physical Pk (the
     class it really is); no decision reads it. Returns ``(status, rounds in the shot table,
-    a, b, c, d)``: :data:`ENGAGED`; :data:`ENGAGE_LEFT` / :data:`ENGAGE_ROOM` with nothing changed
-    (the caller runs the Python path / grows the table to ``a`` rows and calls again);
-    :data:`ENGAGE_BAD_TAKE` with (unit, type, ready rounds, rounds requested) of the first take
-    that fails (the caller raises ``LauncherState.take``'s error).
+    a, b, c, d)``: :data:`ENGAGED`, or with nothing changed :data:`ENGAGE_LEFT` (the caller runs
+    the Python path), :data:`ENGAGE_ROOM` (the caller grows the table to ``a`` rows and calls
+    again), :data:`ENGAGE_BAD_TAKE` with (unit, type, ready rounds, rounds requested) of the
+    first launch with too few ready rounds (the caller raises ``LauncherState.take``'s error; the
+    selection caps the rounds by the ready ones, so this is a broken invariant, not a state).
+    The tick loop calls it (``tick_loop.run_ticks``) and hands every status but ENGAGED to
+    ``engine.run._engage``.
     """
     x_tab, P_tab, t_tab, q, tid, truth_tab = trk
     fc_obj, fc_radar, fc_last_dwell, fc_missed = fc
@@ -1134,10 +1137,19 @@ def engage_smooth(f: np.ndarray, rows: np.ndarray, t: float, magazine: np.ndarra
     R = rep.shape[0]
     if n_shots + R > pending.shape[0]:
         return (ENGAGE_ROOM, n_shots, n_shots + R, 0, 0, 0)
-    # 5. the commit
     pe = np.empty(K, np.int64)  # candidate pair of each kept engagement
     for c in range(K):
         pe[c] = sel_o[kept[c]]
+    if has_launchers:  # LauncherState.take's check first (the units are distinct: one take does not change another's)
+        ready = _ready_kernel(l_ready_at, l_rounds, t)
+        for c in range(K):
+            have = 0
+            for li in range(l_rounds.shape[0]):
+                if ready[li] and l_fire_unit[li] == f[pe[c]] and l_itype[li] == best_type[pe[c]]:
+                    have += l_rounds[li]
+            if have < n_k[c]:
+                return (ENGAGE_BAD_TAKE, n_shots, f[pe[c]], best_type[pe[c]], have, n_k[c])
+    # 5. the commit
     for c in range(K):
         p = pe[c]
         eventbuf.emit(buf, k_assign, t, fire_unit=f[p], track=tid[rows[p]], threat=truth_tab[rows[p]],
@@ -1189,11 +1201,9 @@ def engage_smooth(f: np.ndarray, rows: np.ndarray, t: float, magazine: np.ndarra
         magazine[fk[c], ik[c]] -= n_k[c]
         last += n_k[c]
         t_empty[c] = st_launch[last]
-    if has_launchers:
-        _, bad, have = _take_kernel(l_rounds, l_ready_at, l_reload_n, l_reserve, l_fire_unit, l_itype, l_capacity,
-                                    l_reload_time, fk, ik, n_k, t, t_empty)  # fmt: skip
-        if bad >= 0:
-            return (ENGAGE_BAD_TAKE, n_shots + R, fk[bad], ik[bad], have, n_k[bad])
+    if has_launchers:  # (checked above: every take succeeds)
+        _take_kernel(l_rounds, l_ready_at, l_reload_n, l_reserve, l_fire_unit, l_itype, l_capacity, l_reload_time, fk,
+                     ik, n_k, t, t_empty)  # fmt: skip
     total = np.zeros(next_ready.shape[0], np.int64)
     for c in range(K):
         total[fk[c]] += n_k[c]

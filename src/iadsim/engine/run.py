@@ -298,7 +298,7 @@ def _run(world: World, streams: Any, progress: Progress | None) -> tuple[pa.Tabl
              ctx.sensor_st)  # (typed for every configuration; read where one_call_sensing or net_sensing)  # fmt: skip
     fu_site = np.ascontiguousarray(fus.site_index, np.int64)
     layered_unit = _NO_FLAGS if fus.layered_second_shot is None else fus.layered_second_shot
-    tsz = np.zeros(2, np.int64)
+    tsz = np.zeros(3, np.int64)  # [track table size, next track id, rounds in the shot table]
     assets_c = np.ascontiguousarray(asset_ecef, np.float64).reshape(-1, 3)
     # the columns of the capability rules (weapons/engagement.decision_capability), for tick_loop.any_capable
     c64 = np.ascontiguousarray
@@ -323,7 +323,8 @@ def _run(world: World, streams: Any, progress: Progress | None) -> tuple[pa.Tabl
     qs = (q_all, qsz, q_rcs, _NO_PD, _NO_XS, _NO_PS, float(sc.tracking.gospa_cutoff_m), radars.terrain is not None)
     net_q = net_mod.quiet_times(ns) if ns is not None else np.full(3, np.inf)  # kept after each network phase
     netc = (fcr.is_fc if fcr is not None else np.zeros(S, bool), ctx.cue_st)
-    cs = tick_loop.run_columns((cfg, sense, scan, idf, c2, eng, qs, net_q, netc))
+    eg = _engage_constants(ctx)  # (the whole decision compiled in the loop where it applies: c2_glue.engage_smooth)
+    cs = tick_loop.run_columns((cfg, sense, scan, idf, c2, eng, qs, net_q, netc, eg))
     k, stage, n_conf = 1, tick_loop.S_STATE, 0
     while True:
         fcs.ensure(tracks.capacity)
@@ -331,7 +332,7 @@ def _run(world: World, streams: Any, progress: Progress | None) -> tuple[pa.Tabl
         if ns is not None:
             ns.ensure(tracks.capacity)
         ids_ = ctx.ids
-        tsz[0], tsz[1] = tracks.size, tracks._next_id
+        tsz[0], tsz[1], tsz[2] = tracks.size, tracks._next_id, shots.n
         trk = (tracks.alive, tracks.confirmed, tracks.site, tracks.truth, tracks.id, tracks.slot, tracks.x, tracks.P,
                tracks.t_s, tracks.protected, tracks.hits, tracks.misses)  # fmt: skip
         fcc = (fcs.obj, fcs.row, fcs.radar, fcs.missed, fcs.dropped_at, fcs.last_dwell, fcs.reopen_at,
@@ -340,11 +341,12 @@ def _run(world: World, streams: Any, progress: Progress | None) -> tuple[pa.Tabl
                *((ns.remote, ns.up, ns.delivered_at, ns.acquire_by, ns.cue_at, ns.cue_last) if ns is not None
                  else (no_remote, no_net[2], no_net[3], no_net[3], no_net[3], no_net[3])))  # fmt: skip
         sh = (shots.pending, shots.assessed, shots.t_assess, shots.seq, shots.t_int, shots.fu, shots.target,
-              shots.killed, shots.id, shots.threat, shots.itype, shots.guided, shots.radar)
+              shots.killed, shots.id, shots.threat, shots.itype, shots.guided, shots.radar, shots.track,
+              shots.t_launch, shots.pk0, shots.basket, shots.pip)  # fmt: skip
         (k, stage, need, n_conf, det_ids, det_fl, a, b, c, d2, m, g) = tick_loop.run_ticks(
             k, stage, n_conf, cs, mph, log.buf, det_ids, det_fl, opp, tsz, trk, fcc, dyn, sh, shots.n, st_all,
             tick_loop.phase_cycles)
-        tracks.size, tracks._next_id = int(tsz[0]), int(tsz[1])
+        tracks.size, tracks._next_id, shots.n = int(tsz[0]), int(tsz[1]), int(tsz[2])
         if need == tick_loop.DONE:
             break
         t = k * dt
@@ -1052,9 +1054,7 @@ def _engage(ctx: _Ctx, ready_fu: np.ndarray, t: float, magazine: np.ndarray, nex
     calls this only when there is a candidate).
     """
     world, tracks, shots, fcs, log = ctx.world, ctx.tracks, ctx.shots, ctx.fcs, ctx.log
-    if (_COMPILED_ENGAGE and _COMPILED_DECISION and ctx.net is None and world.radars.terrain is None
-            and ctx.eng is not None and tracks.model == "cv" and type(ctx.assigner) is HeuristicAssigner
-            and _engage_compiled(ctx, t, magazine, next_ready, f, rows)):  # fmt: skip
+    if _engage_constants(ctx)[0] and _engage_compiled(ctx, t, magazine, next_ready, f, rows):
         return
     fus, ic = world.fire_units, world.interceptors
     fcr = world.fc_radars
@@ -1197,34 +1197,10 @@ def _engage_compiled(ctx: _Ctx, t: float, magazine: np.ndarray, next_ready: np.n
                      rows: np.ndarray) -> bool:  # fmt: skip
     """:func:`_engage` in one compiled call (:func:`iadsim.engine.c2_glue.engage_smooth`): no network,
     smooth Earth, CV tracks, the heuristic assigner. False (nothing changed) when a group's instance
-    is larger than 1 × 1: the caller then runs the steps one by one, the Python solvers included."""
-    world, tracks, shots, fcs = ctx.world, ctx.tracks, ctx.shots, ctx.fcs
-    fus, ic, radars = world.fire_units, world.interceptors, world.radars
-    const = ctx.engage_consts
-    if const is None:  # the run's constant columns, once
-        c64 = np.ascontiguousarray
-        assigner = ctx.assigner
-        assert isinstance(assigner, HeuristicAssigner)
-        th = world.sensed
-        const = (
-            (fus.max_engagements, fus.max_guided, ic.cost_usd, fus.preference, fus.weapon_cheapest),
-            (radars.ecef_m, radars.enu_rot, radars.lat_rad, radars.lon_rad, radars.alt_m, radars.max_range_m,
-             radars.max_alt_m, radars.min_elevation_rad, radars.boresight_az_rad, radars.half_width_az_rad,
-             float(radars.k_factor)),
-            (bool(world.scenario.fidelity.midcourse_updates), c64(ctx.asset_ecef, float), c64(ctx.asset_rot, float),
-             c64(world.assets.value, float), ic.pk, ic.basket_m, fus.fc_mask, float(tewa.REACH_RADIUS_M),
-             float(tewa.MANOEUVRE_ALLOWANCE_RAD)),
-            (c64(fus.site_index, np.int64), c64(fus.salvo_size, np.int64), assigner._kernel_parameters()),
-            (fus.launch_interval_s, fus.ecef_m, ic.max_speed_mps, ic.burn_time_s, ic.drag_time_s, ic.max_flight_s,
-             engagement._PIP_GRID, engagement._PIP_ITERATIONS),
-            (int(EventKind.Assignment), int(EventKind.Launch), int(EventKind.Fratricide), int(_ROE_BASE),
-             c64(th.class_index, np.int64), c64(th.is_friendly, bool)),
-        )  # fmt: skip
-        ctx.engage_consts = const
-    dec, rad, sel_c, wta, fly, ev0 = const
-    lau = ctx.launchers
-    lc = ((True, lau.rounds, lau.ready_at_s, lau.reload_n, lau.reserve, lau.table.fire_unit, lau.table.itype,
-           lau.table.capacity, lau.table.reload_time_s) if lau is not None else _NO_LAUNCHERS)  # fmt: skip
+    is larger than 1 × 1: the caller then runs the steps one by one, the Python solvers included.
+    (The tick loop makes the same call itself and comes here only when it did not return ENGAGED.)"""
+    tracks, shots, fcs = ctx.tracks, ctx.shots, ctx.fcs
+    on, dec, rad, sel_c, wta, fly, ev0, lc = _engage_constants(ctx)
     ev = (*ev0, ctx.ids.identity, ctx.fu_roe)
     trk = (tracks.x, tracks.P, tracks.t_s, float(tracks.q), tracks.id, tracks.truth)
     fc = (fcs.obj, fcs.radar, fcs.last_dwell, fcs.missed)
@@ -1234,17 +1210,55 @@ def _engage_compiled(ctx: _Ctx, t: float, magazine: np.ndarray, next_ready: np.n
               shots.threat, shots.t_launch, shots.t_int, shots.pk0, shots.basket, shots.seq, shots.t_assess,
               shots.assessed, shots.killed, shots.pip)  # fmt: skip
         status, n, a, b, c, d = c2_glue.engage_smooth(f, rows, float(t), magazine, next_ready, trk, fc, sh, int(shots.n),
-                                                ctx.eng, dec, rad, sel_c, wta, fly, ev, lc, ctx.log.buf)  # fmt: skip
-        if status == c2_glue.ENGAGE_ROOM:  # room for the rounds, then the same call again (nothing was changed)
-            shots.ensure(a)
-            continue
-        break
+                                                      ctx.eng, dec, rad, sel_c, wta, fly, ev, lc, ctx.log.buf)  # fmt: skip
+        if status != c2_glue.ENGAGE_ROOM:
+            break
+        shots.ensure(a)  # room for the rounds, then the same call again (nothing was changed)
     if status == c2_glue.ENGAGE_LEFT:
         return False
-    shots.n = n
     if status == c2_glue.ENGAGE_BAD_TAKE:  # LauncherState.take's error
         raise ValueError(f"unit {a} has {c} ready rounds of type {b}, {d} requested")
+    shots.n = n
     return True
+
+
+def _engage_constants(ctx: _Ctx) -> tuple:
+    """The run's constant columns of :func:`iadsim.engine.c2_glue.engage_smooth`, built once: (applies,
+    decision, radars, selection, WTA, flyout, event, launcher columns). ``applies``: the compiled
+    decision is the engine's for this run (no network, smooth Earth, CV tracks, the heuristic
+    assigner, and the switches on); the columns are typed in every configuration."""
+    const = ctx.engage_consts
+    if const is not None:
+        return const
+    world, tracks = ctx.world, ctx.tracks
+    fus, ic, radars, th = world.fire_units, world.interceptors, world.radars, world.sensed
+    c64 = np.ascontiguousarray
+    assigner = ctx.assigner
+    heuristic = type(assigner) is HeuristicAssigner
+    on = bool(_COMPILED_ENGAGE and _COMPILED_DECISION and ctx.net is None and radars.terrain is None
+              and ctx.eng is not None and tracks.model == "cv" and heuristic)  # fmt: skip
+    wp = assigner._kernel_parameters() if heuristic else HeuristicAssigner()._kernel_parameters()  # type: ignore[union-attr]
+    lau = ctx.launchers
+    const = (
+        on,
+        (c64(fus.max_engagements, np.int64), c64(fus.max_guided, np.int64), c64(ic.cost_usd, float),
+         fus.preference, fus.weapon_cheapest),
+        (radars.ecef_m, radars.enu_rot, radars.lat_rad, radars.lon_rad, radars.alt_m, radars.max_range_m,
+         radars.max_alt_m, radars.min_elevation_rad, radars.boresight_az_rad, radars.half_width_az_rad,
+         float(radars.k_factor)),
+        (bool(world.scenario.fidelity.midcourse_updates), c64(ctx.asset_ecef, float).reshape(-1, 3),
+         c64(ctx.asset_rot, float), c64(world.assets.value, float), ic.pk, ic.basket_m, fus.fc_mask,
+         float(tewa.REACH_RADIUS_M), float(tewa.MANOEUVRE_ALLOWANCE_RAD)),
+        (c64(fus.site_index, np.int64), c64(fus.salvo_size, np.int64), wp),
+        (fus.launch_interval_s, fus.ecef_m, ic.max_speed_mps, ic.burn_time_s, ic.drag_time_s, ic.max_flight_s,
+         engagement._PIP_GRID, engagement._PIP_ITERATIONS),
+        (int(EventKind.Assignment), int(EventKind.Launch), int(EventKind.Fratricide), int(_ROE_BASE),
+         c64(th.class_index, np.int64), c64(th.is_friendly, bool)),
+        ((True, lau.rounds, lau.ready_at_s, lau.reload_n, lau.reserve, lau.table.fire_unit, lau.table.itype,
+          lau.table.capacity, lau.table.reload_time_s) if lau is not None else _NO_LAUNCHERS),
+    )  # fmt: skip
+    ctx.engage_consts = const
+    return const
 
 
 #: engage_smooth's launcher columns without launchers (never read)

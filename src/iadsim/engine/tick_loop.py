@@ -6,7 +6,8 @@ first *need*: a piece of a tick that is done in Python (a mover without compiled
 sensing with terrain, clutter or a network, a guidance loss with a network, coverage of IMM tracks, a tracker
 other than gnn with the CV model or a table to grow, a batched assignment, re-initiated track
 recognition, the network phase, hostile kinematics of an identification, rounds at a target
-assessed dead under the retarget doctrine, an engagement decision with candidates, arrivals, the picture-quality sample, the progress bar,
+assessed dead under the retarget doctrine, an engagement decision the loop does not make itself,
+arrivals, the picture-quality sample, the progress bar,
 the quiescence test). The caller (``engine.run._run``) does that piece and calls again with the
 stage that follows it; a tick in which nothing needs Python costs one pass through compiled
 code and no Python call. The stages, in tick order:
@@ -29,7 +30,10 @@ stage   the work                                                                
         verdicts and the rounds at dead targets (:func:`~iadsim.engine.c2_glue.assess_phase`) retarget
 8       readiness (:func:`~iadsim.engine.c2_glue.ready_phase`), the candidates
         (:func:`iadsim.c2.fire_control.engage_candidates`), their capability
-        (:func:`any_capable`)                                                       a capable pair
+        (:func:`any_capable`); the decision (:func:`~iadsim.engine.c2_glue.engage_smooth`
+        without a network on smooth Earth with the heuristic assigner)              a capable pair,
+                                                                                     else / a larger
+                                                                                     WTA group / room
 9       arrivals or the release (:func:`~iadsim.engine.c2_glue.arrivals_or_release`) arrivals
 10      picture-quality sample (:func:`iadsim.engine.quality_phase.picture_sample`)  terrain / IMM / GOSPA batch
 11      progress                                                                     with a bar
@@ -405,7 +409,7 @@ def sample_tick(t, cs, pos, active, trk, dyn, tsz, st_all):  # noqa: ANN001, ANN
     (``engine.run._run``'s ``sample``): terrain (Pd with masking), the IMM's predictions, no room
     in ``st_all`` for every row of the table, or a site for the batched GOSPA solver (its rows
     are then written again by Python at the same place)."""
-    cfg, sense, scan, idf, c2, eng, qs, net_q, netc = cs.cols
+    cfg, sense, scan, idf, c2, eng, qs, net_q, netc, _ = cs.cols
     (K, dt, q_every, m_compiled, one_call_sensing, cover_in_kernel, gnn_cv, has_net, has_engage, has_radars, has_fc,
      progress_on, quiet_ff, id_interval, id_due, afr, fr, ahs, hs, n_sites, n_units, n_types, decide_every,
      all_layered, site_rule, lsa_batch, q, gate, prior_vel_var, conf_n, conf_m, drop_misses, k_factor, corr_gate, window_s,
@@ -471,7 +475,7 @@ def run_ticks(k, stage, n_conf, cs, mph, buf, det_ids, det_fl, opp, tsz, trk, fc
     """
     prof = tm.shape[0] > 0  # the phase profile (phase_cycles) is on
     c0 = cycles() if prof else 0
-    cfg, sense, scan, idf, c2, eng, qs, net_q, netc = cs.cols
+    cfg, sense, scan, idf, c2, eng, qs, net_q, netc, eg = cs.cols
     is_fc, cue_st = netc
     (K, dt, q_every, m_compiled, one_call_sensing, cover_in_kernel, gnn_cv, has_net, has_engage, has_radars, has_fc,
      progress_on, quiet_ff, id_interval, id_due, afr, fr, ahs, hs, n_sites, n_units, n_types, decide_every,
@@ -489,7 +493,11 @@ def run_ticks(k, stage, n_conf, cs, mph, buf, det_ids, det_fl, opp, tsz, trk, fc
      fu_site, fu_roe, roe_table, fc_mask, engage_on_remote, layered_unit, assess_st, assess_error, assess_delay,
      fu_retarget) = c2
     (pending, assessed, t_assess, seq, t_int, shot_fu, shot_target, killed, shot_id, shot_threat, shot_itype,
-     shot_guided, shot_radar) = sh
+     shot_guided, shot_radar, shot_track, shot_t_launch, shot_pk0, shot_basket, shot_pip) = sh
+    engage_in_loop, e_dec, e_rad, e_sel, e_wta, e_fly, e_ev, e_lc = eg
+    # the shot table's columns in c2_glue.engage_smooth's order
+    sh_e = (pending, shot_guided, shot_radar, shot_id, shot_fu, shot_itype, shot_track, shot_target, shot_threat,
+            shot_t_launch, t_int, shot_pk0, shot_basket, seq, t_assess, assessed, killed, shot_pip)
     q_all, qsz, q_rcs, no_pd, no_xs, no_ps, cutoff_m, terrain = qs
     no_b = np.zeros(0, np.bool_)
     _NO_I = np.zeros(0, np.int64)
@@ -665,8 +673,19 @@ def run_ticks(k, stage, n_conf, cs, mph, buf, det_ids, det_fl, opp, tsz, trk, fc
                         shot_target, pending, assessed, n_shots, remote, engage_on_remote, has_net, site_rule and not has_net,
                         layered_unit, all_layered)
                     if f.shape[0] and (not cv_model or any_capable(
-                            f, rows, magazine, x, P, t_s, t, q, radar, obj, eng, remote, has_net)):  # a decision with a capable pair (Python)
-                        return _out(k, S_ARRIVE, ENGAGE, n_conf, det_ids, det_fl, f, rows, ready_fu, magazine, no_b)
+                            f, rows, magazine, x, P, t_s, t, q, radar, obj, eng, remote, has_net)):  # a decision with a capable pair
+                        status = c2_glue.ENGAGE_LEFT
+                        if engage_in_loop:  # the whole decision compiled (no network, smooth Earth, the heuristic)
+                            ev = (e_ev[0], e_ev[1], e_ev[2], e_ev[3], e_ev[4], e_ev[5], identity, fu_roe)
+                            status, n_new, _, _, _, _ = c2_glue.engage_smooth(
+                                f, rows, t, magazine, next_ready, (x, P, t_s, q, tid, truth),
+                                (obj, radar, last_dwell, missed), sh_e, n_shots, eng, e_dec, e_rad, e_sel, e_wta,
+                                e_fly, ev, e_lc, buf)  # fmt: skip
+                            if status == c2_glue.ENGAGED:
+                                n_shots = n_new
+                                tsz[2] = n_new
+                        if status != c2_glue.ENGAGED:  # else, or what it hands back: engine.run._engage (Python)
+                            return _out(k, S_ARRIVE, ENGAGE, n_conf, det_ids, det_fl, f, rows, ready_fu, magazine, no_b)
         if prof:
             c0, cur = _enter(tm, cur, c0, S_ARRIVE)
         if stage == S_ARRIVE:
