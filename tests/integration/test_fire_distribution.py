@@ -52,12 +52,9 @@ def test_without_the_distribution_rules_the_two_units_double_engage(monkeypatch:
 
     # without a network rule (a) is the site_rule of the candidate kernel (fire_control.engage_candidates)
     monkeypatch.setattr(run_mod, "_SITE_RULE", False)
-    real = fire_distribution.build_problem
-
-    def per_unit(idx, f, *args):  # one problem per unit, as if the units were not one group
-        return real(idx, f, *args)
-
-    monkeypatch.setattr(run_mod, "_distribution_keys", lambda ctx, f, rows: (np.asarray(f, np.int64), ctx.fcs.obj[rows]))
+    # rule (b) without it: one group (one WTA instance) per unit, as if the units were not one group,
+    # in the engine's compiled decision and its Python path alike
+    monkeypatch.setattr(run_mod, "_SITE_GROUPS", False)
     res = iadsim.simulate(scenario(TWO_PATRIOTS, count=6))
     fu, thr, t0, t1 = rounds(res)
     assert double_engagements(fu, thr, t0, t1) > 0

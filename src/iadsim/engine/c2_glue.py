@@ -1013,7 +1013,8 @@ def engage_smooth(f: np.ndarray, rows: np.ndarray, t: float, magazine: np.ndarra
        object;
     2. the first half (:func:`decide_smooth`); the feasible pairs (a type chosen);
     3. the selection (``_select``): :func:`selection_inputs`, the 1 × 1 groups
-       (:func:`group_engagements`; group = the unit's site, key = the object), the priority
+       (:func:`group_engagements`; group = the unit's site (``wta[3]``, the unit's group), key =
+       the object), the priority
        order (:func:`priority_order_kernel`);
     4. the launches (:func:`launch_plan`);
     5. the commit, as ``_engage`` writes it: the Assignment rows, the rounds appended to the shot
@@ -1040,7 +1041,7 @@ def engage_smooth(f: np.ndarray, rows: np.ndarray, t: float, magazine: np.ndarra
     max_engagements, max_guided, cost_usd, preference, cheapest = dec
     r_ecef, r_rot, r_lat, r_lon, r_alt, r_max_range, r_max_alt, r_min_el, r_boresight, r_half_width, k_factor = rad
     (midcourse, asset_ecef, asset_rot, asset_value, ic_pk, ic_basket, fc_mask, radius_m, manoeuvre_rad) = sel_c
-    fu_site, salvo_size, wp = wta
+    fu_site, salvo_size, wp, fu_group = wta
     launch_interval, fu_ecef, max_speed, burn, drag, max_flight, frac, iterations = fly
     k_assign, k_launch, k_frat, roe_base, class_index, friendly, identity, fu_roe = ev
     has_launchers, l_rounds, l_ready_at, l_reload_n, l_reserve, l_fire_unit, l_itype, l_capacity, l_reload_time = lc
@@ -1098,7 +1099,7 @@ def engage_smooth(f: np.ndarray, rows: np.ndarray, t: float, magazine: np.ndarra
         fi[e] = f[p]
         ii[e] = best_type[p]
         kf[e] = obj[p]
-        g[e] = fu_site[f[p]]
+        g[e] = fu_group[f[p]]
         salvo[e] = salvo_size[f[p]]
     sel, n_req, _, left = group_engagements(feas, fi, ii, kf, g, var, pk, rounds, channels, salvo, wp[0], wp[1], wp[2],
                                             wp[3], wp[4], wp[5], wp[6], wp[7], wp[8])  # fmt: skip
@@ -1125,7 +1126,7 @@ def engage_smooth(f: np.ndarray, rows: np.ndarray, t: float, magazine: np.ndarra
     for e in range(E):
         sel_o[e] = sel[order[e]]
         n_o[e] = n_req[order[e]]
-    # 4. the launches
+    # 4. the launches, 5. the commit
     kept, radar, n_k, rep, st_launch, pip, t_int = launch_plan(
         sel_o, _NO_RADAR, f, remote, best_type, best_pip, p_launch, v_launch, acc, delay, own, n_o, salvo_size,
         target_free, guided_free, t, launch_interval, fu_ecef, max_speed, burn, drag, max_flight, frac, iterations,
@@ -1140,6 +1141,47 @@ def engage_smooth(f: np.ndarray, rows: np.ndarray, t: float, magazine: np.ndarra
     pe = np.empty(K, np.int64)  # candidate pair of each kept engagement
     for c in range(K):
         pe[c] = sel_o[kept[c]]
+    return commit_launches(pe, radar, n_k, rep, st_launch, pip, t_int, f, rows, obj, best_type, best_pip, var_of,
+                           pk_of, remote, -1, t, magazine, next_ready, tid, truth_tab, fc, sh, n_shots, cost_usd,
+                           ic_pk, ic_basket, launch_interval, fu_site, ev, lc, buf)  # fmt: skip
+
+
+@njit(cache=True)
+def commit_launches(pe: np.ndarray, radar: np.ndarray, n_k: np.ndarray, rep: np.ndarray, st_launch: np.ndarray,
+                    pip: np.ndarray, t_int: np.ndarray, f: np.ndarray, rows: np.ndarray, obj: np.ndarray,
+                    best_type: np.ndarray, best_pip: np.ndarray, var_of: np.ndarray, pk_of: np.ndarray,
+                    remote: np.ndarray, remote_reason: int, t: float, magazine: np.ndarray, next_ready: np.ndarray,
+                    tid: np.ndarray, truth_tab: np.ndarray, fc: tuple, sh: tuple, n_shots: int, cost_usd: np.ndarray,
+                    ic_pk: np.ndarray, ic_basket: np.ndarray, launch_interval: np.ndarray, fu_site: np.ndarray,
+                    ev: tuple, lc: tuple, buf) -> tuple:  # noqa: ANN001  # pragma: no cover  # fmt: skip
+    """The commit of one decision cycle's launches (``engine.run._engage`` after
+    :func:`launch_plan`, and :func:`engage_smooth`), in place, in this order:
+
+    * one Assignment row per kept engagement (unit, track id, truth label, type, value at risk,
+      the Pk used, the supporting radar, the PIP; reason ``remote_reason`` on a ``remote`` track);
+    * the rounds appended to the shot table at ``n_shots``… (id = seq = the row; pending, guided,
+      not assessed; nominal Pk = the catalogue Pk against the class the target really is);
+    * the supporting radar holds each object from now on (a radar new to it: last dwell t, no
+      missed dwell);
+    * the magazine, the launchers (:func:`iadsim.weapons.launchers._take_kernel`, an emptied
+      launcher reloading from the time its last round leaves), the units' next ready time
+      t + interval × rounds;
+    * one Launch row per round, then one Fratricide row per round at a friendly (outcome record).
+
+    ``pe`` (K,) indexes the candidate arrays (f, rows, obj, best_type, best_pip, var_of, pk_of,
+    remote) with the supporting ``radar`` and rounds ``n_k`` (K,); ``rep, st_launch, pip, t_int``
+    as :func:`launch_plan` returns them; ``fc`` = (fire-control object of each track row, radar,
+    last dwell, missed), ``sh`` the shot table's columns in :func:`engage_smooth`'s order, with
+    room for the rounds (the caller's check). Returns ``(status, rounds in the shot table, a, b,
+    c, d)``: :data:`ENGAGED`, or :data:`ENGAGE_BAD_TAKE` with nothing changed (see
+    :func:`engage_smooth`).
+    """
+    fc_obj, fc_radar, fc_last_dwell, fc_missed = fc
+    (pending, guided, s_radar, s_id, s_fu, s_itype, s_track, s_target, s_threat, s_t_launch, s_t_int, s_pk0,
+     s_basket, s_seq, s_t_assess, s_assessed, s_killed, s_pip) = sh
+    k_assign, k_launch, k_frat, roe_base, class_index, friendly, identity, fu_roe = ev
+    has_launchers, l_rounds, l_ready_at, l_reload_n, l_reserve, l_fire_unit, l_itype, l_capacity, l_reload_time = lc
+    K, R = pe.shape[0], rep.shape[0]
     if has_launchers:  # LauncherState.take's check first (the units are distinct: one take does not change another's)
         ready = _ready_kernel(l_ready_at, l_rounds, t)
         for c in range(K):
@@ -1149,12 +1191,12 @@ def engage_smooth(f: np.ndarray, rows: np.ndarray, t: float, magazine: np.ndarra
                     have += l_rounds[li]
             if have < n_k[c]:
                 return (ENGAGE_BAD_TAKE, n_shots, f[pe[c]], best_type[pe[c]], have, n_k[c])
-    # 5. the commit
     for c in range(K):
         p = pe[c]
         eventbuf.emit(buf, k_assign, t, fire_unit=f[p], track=tid[rows[p]], threat=truth_tab[rows[p]],
                       interceptor_type=best_type[p], value=var_of[p], pk=pk_of[p], sensor=radar[c],
-                      x_m=best_pip[p, 0], y_m=best_pip[p, 1], z_m=best_pip[p, 2], reason=-1)  # fmt: skip
+                      x_m=best_pip[p, 0], y_m=best_pip[p, 1], z_m=best_pip[p, 2],
+                      reason=remote_reason if remote[p] else -1)  # fmt: skip
     for j in range(R):
         c = rep[j]
         p = pe[c]

@@ -540,6 +540,9 @@ _SITE_RULE = True
 #: The engagement decision's smooth-Earth compiled parts (c2_glue.decide_smooth, and the supporting
 #: radar inside c2_glue.launch_plan); off, the terrain path runs instead (tests: the same events).
 _COMPILED_DECISION = True
+#: Without a network a fire-distribution group is a site (its units share one WTA instance and rule
+#: (b)); a test switches it off (one group per unit) to show the rule is real on both paths.
+_SITE_GROUPS = True
 #: The whole engagement decision in one compiled call where it applies (c2_glue.engage_smooth: no
 #: network, smooth Earth, CV tracks, the heuristic assigner); off, _engage's steps run one by one
 #: (tests: the same events).
@@ -794,7 +797,7 @@ def _object_keys(ctx: _Ctx, f: np.ndarray, obj: np.ndarray) -> tuple[np.ndarray,
     site = world.fire_units.site_index[f]
     nets = world.networks
     if ctx.net is None or nets is None:
-        return np.asarray(site, np.int64), np.asarray(obj, np.int64)
+        return np.asarray(site if _SITE_GROUPS else f, np.int64), np.asarray(obj, np.int64)
     return net_mod.distribution_keys(site, obj, fcs.net_track[obj], nets.site_network, ctx.net.up, len(world.site_names))
 
 
@@ -1153,44 +1156,29 @@ def _engage(ctx: _Ctx, ready_fu: np.ndarray, t: float, magazine: np.ndarray, nex
         radars.min_elevation_rad, radars.boresight_az_rad, radars.half_width_az_rad, float(radars.k_factor))  # fmt: skip
     if len(kept) == 0:
         return
-    sel, var_sel, pk_sel = sel[kept], var_sel[kept], pk_sel[kept]
-    it = best_type[sel]
-    f, rows, obj, truth, remote = f[sel], rows[sel], obj[sel], truth[sel], remote[sel]
-    pip0 = best_pip[sel]
-    log.emit(EventKind.Assignment, t, fire_unit=f, track=tracks.id[rows], threat=truth, interceptor_type=it,
-             value=var_sel, pk=pk_sel, sensor=radar, x_m=pip0[:, 0], y_m=pip0[:, 1], z_m=pip0[:, 2],
-             reason=np.where(remote, _REMOTE, -1))  # fmt: skip
-    sf, sit = f[rep], it[rep]
-    # physical outcome: the round's Pk against what the target really is (truth class)
-    th = world.sensed
-    cls = np.where(truth[rep] >= 0, th.class_index[np.maximum(truth[rep], 0)], 0)
-    ids = np.arange(shots.n, shots.n + len(rep))
-    shots.add(id=ids, fu=sf, itype=sit, track=rows[rep], target=obj[rep], threat=truth[rep], radar=radar[rep],
-              t_launch=st_launch, t_int=t_int, pk0=ic.pk[sf, sit, cls], basket=ic.basket_m[sf, sit], seq=ids, pip=pip,
-              t_assess=np.full(len(rep), np.inf), assessed=np.zeros(len(rep), bool), killed=np.zeros(len(rep), bool))  # fmt: skip
-    # the supporting radar holds the object from now on (dedicated track dwells)
-    newly = fcs.radar[obj] != radar
-    fcs.radar[obj] = radar
-    fcs.last_dwell[obj[newly]] = t
-    fcs.missed[obj[newly]] = 0
+    # the commit (Assignment rows, rounds, radar holds, magazine, launchers, ready times, Launch and
+    # Fratricide rows): the compiled call the tick loop's decision makes too
+    pe = _i64(sel[kept])
+    var_of, pk_of = np.zeros(len(f)), np.zeros(len(f))
+    var_of[sel], pk_of[sel] = var_sel, pk_sel
+    _, dec, _, sel_c, wta, fly, ev0, lc = _engage_constants(ctx)
+    shots.ensure(shots.n + len(rep))
+    sh = (shots.pending, shots.guided, shots.radar, shots.id, shots.fu, shots.itype, shots.track, shots.target,
+          shots.threat, shots.t_launch, shots.t_int, shots.pk0, shots.basket, shots.seq, shots.t_assess,
+          shots.assessed, shots.killed, shots.pip)  # fmt: skip
+    n0 = shots.n
+    status, n, a, b, c, d = c2_glue.commit_launches(
+        pe, radar, n_shots, rep, st_launch, pip, t_int, _i64(f), _i64(rows), _i64(obj), _i64(best_type), _f64(best_pip),
+        var_of, pk_of, c64(remote, bool), int(_REMOTE), float(t), magazine, next_ready, tracks.id, tracks.truth,
+        (fcs.obj, fcs.radar, fcs.last_dwell, fcs.missed), sh, int(n0), dec[2], sel_c[4], sel_c[5], fly[0], wta[0],
+        (*ev0, ctx.ids.identity, ctx.fu_roe), lc, log.buf)  # fmt: skip
+    if status == c2_glue.ENGAGE_BAD_TAKE:  # LauncherState.take's error
+        raise ValueError(f"unit {a} has {c} ready rounds of type {b}, {d} requested")
+    shots.n = n
     if net is not None and remote.any():  # engaged on a remote track: acquire before the seeker hand-over
-        rr = np.flatnonzero(remote[rep])
-        np.minimum.at(net.acquire_by, obj[rep][rr], t_int[rr] - fcr.track_update_s[radar[rep][rr]])
-    np.subtract.at(magazine, (f, it), n_shots)
-    if ctx.launchers is not None:  # rounds leave their launchers; an emptied launcher starts its reload
-        ctx.launchers.take(f, it, n_shots, t, t_empty_s=st_launch[np.cumsum(n_shots) - 1])
-    total = np.zeros(len(fus), np.int64)
-    np.add.at(total, f, n_shots)
-    fired = np.flatnonzero(total)
-    next_ready[fired] = t + fus.launch_interval_s[fired] * total[fired]
-    log.emit(EventKind.Launch, st_launch, fire_unit=sf, shot=ids, interceptor_type=sit, sensor=radar[rep],
-             track=tracks.id[rows[rep]], threat=truth[rep], value=ic.cost_usd[sf, sit])  # fmt: skip
-    # outcome record (truth): rounds launched at a friendly, with their cause chain
-    fr = np.flatnonzero((truth[rep] >= 0) & th.is_friendly[np.maximum(truth[rep], 0)])
-    if len(fr):
-        log.emit(EventKind.Fratricide, st_launch[fr], fire_unit=sf[fr], site=fus.site_index[sf[fr]], shot=ids[fr],
-                 interceptor_type=sit[fr], sensor=radar[rep][fr], track=tracks.id[rows[rep][fr]], threat=truth[rep][fr],
-                 value=ctx.ids.identity[obj[rep][fr]].astype(float), reason=_ROE_BASE + ctx.fu_roe[sf[fr]])  # fmt: skip
+        r_rep, o_rep = radar[rep], obj[pe][rep]
+        rr = np.flatnonzero(remote[pe][rep])
+        np.minimum.at(net.acquire_by, o_rep[rr], t_int[rr] - fcr.track_update_s[r_rep[rr]])
 
 
 def _engage_compiled(ctx: _Ctx, t: float, magazine: np.ndarray, next_ready: np.ndarray, f: np.ndarray,
@@ -1249,7 +1237,8 @@ def _engage_constants(ctx: _Ctx) -> tuple:
         (bool(world.scenario.fidelity.midcourse_updates), c64(ctx.asset_ecef, float).reshape(-1, 3),
          c64(ctx.asset_rot, float), c64(world.assets.value, float), ic.pk, ic.basket_m, fus.fc_mask,
          float(tewa.REACH_RADIUS_M), float(tewa.MANOEUVRE_ALLOWANCE_RAD)),
-        (c64(fus.site_index, np.int64), c64(fus.salvo_size, np.int64), wp),
+        (c64(fus.site_index, np.int64), c64(fus.salvo_size, np.int64), wp,
+         c64(fus.site_index if _SITE_GROUPS else np.arange(len(fus)), np.int64)),
         (fus.launch_interval_s, fus.ecef_m, ic.max_speed_mps, ic.burn_time_s, ic.drag_time_s, ic.max_flight_s,
          engagement._PIP_GRID, engagement._PIP_ITERATIONS),
         (int(EventKind.Assignment), int(EventKind.Launch), int(EventKind.Fratricide), int(_ROE_BASE),

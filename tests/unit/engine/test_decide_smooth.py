@@ -73,6 +73,8 @@ def test_decide_smooth_is_the_python_composition(monkeypatch) -> None:  # noqa: 
         return orig(ctx, ready_fu, t, magazine, next_ready, f, rows)
 
     monkeypatch.setattr(run_mod, "_engage", spy)
+    # every cycle through _engage: the tick loop's own compiled decision (c2_glue.engage_smooth) off
+    monkeypatch.setattr(run_mod, "_COMPILED_ENGAGE", False)
     run_mod.simulate(sc, seed=3)
     assert seen["cycles"] > 0 and seen["capable"] > 0 and seen["removed"] > 0, seen
 
