@@ -1163,9 +1163,7 @@ def _engage(ctx: _Ctx, ready_fu: np.ndarray, t: float, magazine: np.ndarray, nex
     var_of[sel], pk_of[sel] = var_sel, pk_sel
     _, dec, _, sel_c, wta, fly, ev0, lc = _engage_constants(ctx)
     shots.ensure(shots.n + len(rep))
-    sh = (shots.pending, shots.guided, shots.radar, shots.id, shots.fu, shots.itype, shots.track, shots.target,
-          shots.threat, shots.t_launch, shots.t_int, shots.pk0, shots.basket, shots.seq, shots.t_assess,
-          shots.assessed, shots.killed, shots.pip)  # fmt: skip
+    sh = _shot_columns(shots)
     n0 = shots.n
     status, n, a, b, c, d = c2_glue.commit_launches(
         pe, radar, n_shots, rep, st_launch, pip, t_int, _i64(f), _i64(rows), _i64(obj), _i64(best_type), _f64(best_pip),
@@ -1194,9 +1192,7 @@ def _engage_compiled(ctx: _Ctx, t: float, magazine: np.ndarray, next_ready: np.n
     fc = (fcs.obj, fcs.radar, fcs.last_dwell, fcs.missed)
     f, rows = _i64(f), _i64(rows)
     while True:
-        sh = (shots.pending, shots.guided, shots.radar, shots.id, shots.fu, shots.itype, shots.track, shots.target,
-              shots.threat, shots.t_launch, shots.t_int, shots.pk0, shots.basket, shots.seq, shots.t_assess,
-              shots.assessed, shots.killed, shots.pip)  # fmt: skip
+        sh = _shot_columns(shots)
         status, n, a, b, c, d = c2_glue.engage_smooth(f, rows, float(t), magazine, next_ready, trk, fc, sh, int(shots.n),
                                                       ctx.eng, dec, rad, sel_c, wta, fly, ev, lc, ctx.log.buf)  # fmt: skip
         if status != c2_glue.ENGAGE_ROOM:
@@ -1248,6 +1244,14 @@ def _engage_constants(ctx: _Ctx) -> tuple:
     )  # fmt: skip
     ctx.engage_consts = const
     return const
+
+
+def _shot_columns(shots: ShotTable) -> tuple:
+    """The shot table's columns in the order of :func:`iadsim.engine.c2_glue.engage_smooth` and
+    :func:`~iadsim.engine.c2_glue.commit_launches`."""
+    return (shots.pending, shots.guided, shots.radar, shots.id, shots.fu, shots.itype, shots.track, shots.target,
+            shots.threat, shots.t_launch, shots.t_int, shots.pk0, shots.basket, shots.seq, shots.t_assess,
+            shots.assessed, shots.killed, shots.pip)  # fmt: skip
 
 
 #: engage_smooth's launcher columns without launchers (never read)
