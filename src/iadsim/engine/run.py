@@ -1102,7 +1102,6 @@ def _engage(ctx: _Ctx, ready_fu: np.ndarray, t: float, magazine: np.ndarray, nex
     # acquired in flight, before the seeker hand-over)
     cued = (fcs.radar[obj] < 0) & ~remote
     own = fcs.radar[obj]
-    truth = tracks.truth[rows]
     # smooth Earth: the first half and the launches' supporting radar compiled (else, and with _COMPILED_DECISION
     # off, the first half step by step and the supporting radar with the masks, in Python)
     radars, c64 = world.radars, np.ascontiguousarray
@@ -1164,11 +1163,10 @@ def _engage(ctx: _Ctx, ready_fu: np.ndarray, t: float, magazine: np.ndarray, nex
     _, dec, _, sel_c, wta, fly, ev0, lc = _engage_constants(ctx)
     shots.ensure(shots.n + len(rep))
     sh = _shot_columns(shots)
-    n0 = shots.n
     status, n, a, b, c, d = c2_glue.commit_launches(
         pe, radar, n_shots, rep, st_launch, pip, t_int, _i64(f), _i64(rows), _i64(obj), _i64(best_type), _f64(best_pip),
         var_of, pk_of, c64(remote, bool), int(_REMOTE), float(t), magazine, next_ready, tracks.id, tracks.truth,
-        (fcs.obj, fcs.radar, fcs.last_dwell, fcs.missed), sh, int(n0), dec[2], sel_c[4], sel_c[5], fly[0], wta[0],
+        (fcs.obj, fcs.radar, fcs.last_dwell, fcs.missed), sh, int(shots.n), dec[2], sel_c[4], sel_c[5], fly[0], wta[0],
         (*ev0, ctx.ids.identity, ctx.fu_roe), lc, log.buf)  # fmt: skip
     if status == c2_glue.ENGAGE_BAD_TAKE:  # LauncherState.take's error
         raise ValueError(f"unit {a} has {c} ready rounds of type {b}, {d} requested")
