@@ -102,5 +102,6 @@ def test_priority_order_kernel_is_numpys_lexsort() -> None:
         var = rng.choice([0.0, 1.0, 2.5, np.inf, np.nan], n)
         tgo = rng.choice([3.0, 7.0, np.inf, np.nan], n)
         tid = rng.integers(0, 3, n)
-        got = c2_glue.priority_order_kernel(var, tgo, tid)
-        assert got.tolist() == tewa.priority_order(var, tgo, tid).tolist()
+        want = np.lexsort((tid, tgo, -var)).tolist()  # NumPy's sort: the independent reference
+        assert tewa.priority_order_kernel(var, tgo, tid).tolist() == want
+        assert tewa.priority_order(var, tgo, tid).tolist() == want

@@ -196,13 +196,51 @@ def value_at_risk(p_reach: np.ndarray, asset_value: np.ndarray) -> np.ndarray:
 
 
 def priority_order(var: np.ndarray, tgo_s: np.ndarray, track_id: np.ndarray) -> np.ndarray:
-    """Indices of the tracks in priority order: VaR descending, then time to go, then track id.
+    """Indices of the tracks in priority order: VaR descending, then time to go, then track id
+    (ties in index order; NaN after every number), by :func:`priority_order_kernel`, the one the
+    engine's compiled decision calls.
 
     Parameters
     ----------
     var, tgo_s, track_id : (n,) value at risk, time to go [s] (∞ allowed), track id.
     """
-    return np.asarray(np.lexsort((np.asarray(track_id), np.asarray(tgo_s, float), -np.asarray(var, float))))
+    return priority_order_kernel(np.ascontiguousarray(var, float), np.ascontiguousarray(tgo_s, float),
+                                 np.ascontiguousarray(track_id, np.int64))
+
+
+@njit(cache=True)
+def _before(a: float, b: float) -> int:  # pragma: no cover - compiled
+    """−1 / 0 / 1: a sorts before / with / after b in NumPy's ascending sort (NaN last, NaNs equal)."""
+    if a != a:
+        return 0 if b != b else 1
+    if b != b:
+        return -1
+    return -1 if a < b else (1 if a > b else 0)
+
+
+@njit(cache=True)
+def priority_order_kernel(var: np.ndarray, tgo: np.ndarray, track_id: np.ndarray) -> np.ndarray:  # pragma: no cover
+    """The priority order of :func:`priority_order`, the same as ``np.lexsort((track_id, tgo, −var))``,
+    i.e. value at risk descending, then time to go, then track id, ties in index order (stable;
+    NaN after every number, as NumPy sorts). An insertion sort: a cycle has a few engagements."""
+    n = var.shape[0]
+    order = np.arange(n)
+    for i in range(1, n):
+        j = i
+        while j > 0:
+            a, b = order[j - 1], order[j]  # is b before a?
+            c = _before(-var[b], -var[a])
+            if c == 0:
+                c = _before(tgo[b], tgo[a])
+            if c == 0:
+                c = -1 if track_id[b] < track_id[a] else (1 if track_id[b] > track_id[a] else 0)
+            if c >= 0:
+                break
+            order[j - 1], order[j] = b, a
+            j -= 1
+    return order
+
+
 
 
 def assignment_values(var: np.ndarray) -> np.ndarray:

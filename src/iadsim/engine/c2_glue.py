@@ -34,7 +34,7 @@ from iadsim.c2.fire_control import _grant_kernel, engageable_tracks_kernel
 from iadsim.c2.fire_distribution import _problem_kernel, _unit_offsets_kernel
 from iadsim.c2.iff import _SCORE_TO_ID, SHARE_SCORE, _ladder_kernel, _share_kernel
 from iadsim.c2.network import distribution_keys_kernel, engageable_remote_kernel
-from iadsim.c2.threat_evaluation import assignment_values_kernel, reach_kernel
+from iadsim.c2.threat_evaluation import assignment_values_kernel, priority_order_kernel, reach_kernel
 from iadsim.c2.wta_kernels import heuristic_one_by_one
 from iadsim.rng_kernels import next_double
 from iadsim.sensors import scheduling
@@ -962,39 +962,6 @@ def lose_guidance(obj: np.ndarray, why: np.ndarray, t: float, n_shots: int, pend
 
 
 
-@njit(cache=True)
-def _before(a: float, b: float) -> int:  # pragma: no cover - compiled
-    """−1 / 0 / 1: a sorts before / with / after b in NumPy's ascending sort (NaN last, NaNs equal)."""
-    if a != a:
-        return 0 if b != b else 1
-    if b != b:
-        return -1
-    return -1 if a < b else (1 if a > b else 0)
-
-
-@njit(cache=True)
-def priority_order_kernel(var: np.ndarray, tgo: np.ndarray, track_id: np.ndarray) -> np.ndarray:  # pragma: no cover
-    """:func:`iadsim.c2.threat_evaluation.priority_order` compiled: ``np.lexsort((track_id, tgo, −var))``,
-    i.e. value at risk descending, then time to go, then track id, ties in index order (stable;
-    NaN after every number, as NumPy sorts). An insertion sort: a cycle has a few engagements."""
-    n = var.shape[0]
-    order = np.arange(n)
-    for i in range(1, n):
-        j = i
-        while j > 0:
-            a, b = order[j - 1], order[j]  # is b before a?
-            c = _before(-var[b], -var[a])
-            if c == 0:
-                c = _before(tgo[b], tgo[a])
-            if c == 0:
-                c = -1 if track_id[b] < track_id[a] else (1 if track_id[b] > track_id[a] else 0)
-            if c >= 0:
-                break
-            order[j - 1], order[j] = b, a
-            j -= 1
-    return order
-
-
 #: engage_smooth's status: done; groups the heuristic kernel leaves (a larger instance, the Python
 #: solvers: nothing was changed); the shot table has no room for the rounds (nothing was changed);
 #: a unit had fewer ready rounds than a launch takes (``LauncherState.take``'s error)
@@ -1015,7 +982,7 @@ def engage_smooth(f: np.ndarray, rows: np.ndarray, t: float, magazine: np.ndarra
     3. the selection (``_select``): :func:`selection_inputs`, the 1 × 1 groups
        (:func:`group_engagements`; group = the unit's site (``wta[3]``, the unit's group), key =
        the object), the priority
-       order (:func:`priority_order_kernel`);
+       order (:func:`~iadsim.c2.threat_evaluation.priority_order_kernel`);
     4. the launches (:func:`launch_plan`);
     5. the commit, as ``_engage`` writes it: the Assignment rows, the rounds appended to the shot
        table (pending, guided, not assessed), the supporting radar holds each object (a radar new
