@@ -34,7 +34,8 @@ from numba import types
 from numba.core import cgutils
 from numba.extending import intrinsic
 
-__all__ = ["atan2", "tan", "pow", "expm1", "atan2_block", "tan_block", "BLOCK", "USES_SVML"]
+__all__ = ["atan2", "tan", "pow", "expm1", "atan2_block", "tan_block", "BLOCK", "USES_SVML", "exp_into",
+           "NUMPY_EXP_LOOP"]
 
 _SVML = {"arctan2": ("__svml_atan28_ha", "atan2", 2), "tan": ("__svml_tan8_ha", "tan", 1),
          "power": ("__svml_pow8_ha", "pow", 2), "expm1": ("__svml_expm18_ha", "expm1", 1)}  # fmt: skip
@@ -168,3 +169,101 @@ def atan2_block(typingctx: Any, y: Any, x: Any, out: Any, i: Any) -> Any:
 def tan_block(typingctx: Any, x: Any, out: Any, i: Any) -> Any:
     """``out[i:i+8] = np.tan(x[i:i+8])`` bit for bit, one vector call (compiled code only)."""
     return types.none(x, out, types.int64), _block_codegen("tan")
+
+
+# ---------------------------------------------------------------------------------------------
+# float64 exp: NumPy's own inner loop
+# ---------------------------------------------------------------------------------------------
+#
+# NumPy's float64 ``exp`` is neither SVML nor the C library on a CPU with AVX-512: its dispatch
+# picks NumPy's own AVX512F routine (``loops_exponent_log``), whose last bit differs from libm's on
+# ≈ 5 % of arguments. That routine exports no symbol; it is reached through the ufunc's loop
+# table. ``PyUFuncObject`` (public, ``numpy/ufuncobject.h``) begins with PyObject_HEAD, the ints
+# nin, nout, nargs, identity, then ``functions`` (the loops), ``data``, ``ntypes``, ``reserved1``,
+# ``name`` and ``types``: the layout is read once, checked against what the ufunc reports
+# (nin, nout, ntypes, name and the type table), and the first ``d->d`` loop — the one NumPy runs
+# for a float64 array, the dispatched one — is registered as a symbol for the kernels.
+
+_EXP_SYMBOL = "iadsim_numpy_exp_float64_loop"
+
+
+def _numpy_exp_loop() -> tuple[int, int] | None:
+    """(address of ``np.exp``'s float64 loop, its ``data`` pointer, NULL) or None when the layout
+    check fails or that loop takes data."""
+    import numpy as np
+
+    try:
+        u, base, vp, ci = np.exp, id(np.exp), ctypes.c_void_p, ctypes.c_int
+        head = ctypes.sizeof(ctypes.c_ssize_t) + ctypes.sizeof(ctypes.c_void_p)  # ob_refcnt, ob_type
+        nin, nout = ci.from_address(base + head).value, ci.from_address(base + head + 4).value
+        off = head + 16
+        functions, data = vp.from_address(base + off).value, vp.from_address(base + off + 8).value
+        ntypes = ci.from_address(base + off + 16).value
+        name = ctypes.c_char_p.from_address(base + off + 24).value
+        table = vp.from_address(base + off + 32).value
+        if (nin, nout, ntypes, name) != (u.nin, u.nout, u.ntypes, b"exp") or not functions or not table:
+            return None
+        codes = ctypes.string_at(table, ntypes * 2)
+        if [f"{_typechar(codes[2 * i])}->{_typechar(codes[2 * i + 1])}" for i in range(ntypes)] != list(u.types):
+            return None
+        i = list(u.types).index("d->d")
+        fn = vp.from_address(functions + 8 * i).value
+        dp = vp.from_address(data + 8 * i).value if data else None
+        if not fn or dp:  # a loop with data (a generic wrapper): not the one compiled code calls
+            return None
+        llvm.add_symbol(_EXP_SYMBOL, fn)
+        return fn, 0
+    except (AttributeError, ValueError, OSError, KeyError, TypeError):  # pragma: no cover - another NumPy
+        return None
+
+
+def _typechar(num: int) -> str:
+    """The type character of NumPy type number ``num`` (``np.dtype(...).num``)."""
+    import numpy as np
+
+    for ch in "?bBhHiIlLqQefdgFDGO":
+        if np.dtype(ch).num == num:
+            return ch
+    return "?"
+
+
+#: (loop address, data pointer) of NumPy's float64 exp here, or None (the kernels then call libm's
+#: ``exp``, which is not bit-identical to NumPy's on an AVX-512 CPU; the engine keeps NumPy's exp
+#: in Python then: ``engine.run``'s arrivals).
+NUMPY_EXP_LOOP: tuple[int, int] | None = _numpy_exp_loop()
+
+
+@intrinsic
+def exp_into(typingctx: Any, x: Any, out: Any) -> Any:
+    """``out[:] = np.exp(x)`` for C-contiguous float64 1-d arrays of one length (not checked), bit
+    for bit: one call of NumPy's own float64 loop (:data:`NUMPY_EXP_LOOP`); the C library's
+    ``exp`` element by element where that loop was not found (compiled code only)."""
+    sig = types.none(x, out)
+
+    def codegen(context: Any, builder: Any, signature: Any, args: Any) -> Any:
+        d, i8p, i64 = ir.DoubleType(), ir.IntType(8).as_pointer(), ir.IntType(64)
+        xa = context.make_array(signature.args[0])(context, builder, args[0])
+        oa = context.make_array(signature.args[1])(context, builder, args[1])
+        n = cgutils.unpack_tuple(builder, xa.shape, 1)[0]
+        if NUMPY_EXP_LOOP is None:
+            fn = cgutils.get_or_insert_function(builder.module, ir.FunctionType(d, [d]), "exp")
+            with cgutils.for_range(builder, n) as loop:
+                v = builder.load(builder.gep(xa.data, [loop.index]))
+                builder.store(builder.call(fn, [v]), builder.gep(oa.data, [loop.index]))
+            return context.get_dummy_value()
+        # void loop(char **args, npy_intp const *dimensions, npy_intp const *steps, void *data)
+        fty = ir.FunctionType(ir.VoidType(), [i8p.as_pointer(), i64.as_pointer(), i64.as_pointer(), i8p])
+        fn = cgutils.get_or_insert_function(builder.module, fty, _EXP_SYMBOL)
+        argv = cgutils.alloca_once(builder, i8p, size=2)
+        builder.store(builder.bitcast(xa.data, i8p), builder.gep(argv, [ir.Constant(i64, 0)]))
+        builder.store(builder.bitcast(oa.data, i8p), builder.gep(argv, [ir.Constant(i64, 1)]))
+        dims = cgutils.alloca_once_value(builder, n)
+        steps = cgutils.alloca_once(builder, i64, size=2)
+        builder.store(ir.Constant(i64, 8), builder.gep(steps, [ir.Constant(i64, 0)]))
+        builder.store(ir.Constant(i64, 8), builder.gep(steps, [ir.Constant(i64, 1)]))
+        dp = builder.inttoptr(ir.Constant(i64, 0), i8p)  # the d->d loop's data (NULL: checked at import)
+        with builder.if_then(builder.icmp_signed(">", n, ir.Constant(i64, 0))):
+            builder.call(fn, [argv, dims, steps, dp])
+        return context.get_dummy_value()
+
+    return sig, codegen

@@ -851,6 +851,37 @@ def arrival_outcomes(due: np.ndarray, exp_arg: np.ndarray, live: np.ndarray, u: 
 
 
 @njit(cache=True)
+def resolve_arrivals(due: np.ndarray, t: float, pos: np.ndarray, vel: np.ndarray, alive: np.ndarray,
+                     done: np.ndarray, sh: tuple, n_shots: int, fc_obj: tuple, trk_x: np.ndarray, trk_t: np.ndarray,
+                     midcourse: bool, arr: tuple, buf) -> None:  # noqa: ANN001  # pragma: no cover - compiled  # fmt: skip
+    """Phase 5's arrivals whole (``engine.run._resolve`` then ``_release``): the rounds ``due``
+    (:func:`arrivals_due`, in (t_int, seq) order) resolved at ``t`` and the idle fire-control
+    radars released, in place.
+
+    :func:`arrival_geometry` (true position, aim, miss distance, the draws, the Pk's exponent),
+    Pk = Pk₀ exp(arg) with NumPy's own float64 exp loop (:func:`iadsim.npmath.exp_into`, bit for
+    bit ``np.exp``), :func:`arrival_outcomes` (kills, Fratricide / Intercept / Miss rows,
+    assessment times), then :func:`release_idle`.
+
+    ``sh`` = the shot columns (pending, threat, t_int, pip, target, guided, fu, basket, pk0, id,
+    itype, killed, t_assess, assessed); ``fc_obj`` = (fire-control row, radar, missed) per object;
+    ``midcourse``: the aim from the track at the intercept time; ``arr`` = (unit streams,
+    is_friendly, unit site, kill-assessment delay [s], Fratricide, Intercept and Miss kinds, the
+    friendly-destroyed reason).
+    """
+    pending, threat, t_int, pip, target, guided, fu, basket, pk0, shot_id, itype, killed, t_assess, assessed = sh
+    fc_row, fc_radar, fc_missed = fc_obj
+    fu_st, is_friendly, fu_site, ka_s, k_frat, k_int, k_miss, friendly_destroyed = arr
+    miss, tp, live, arg, u = arrival_geometry(due, t, pos, vel, alive, done, pending, threat, t_int, pip, target,
+                                              guided, fu, basket, fc_row, trk_x, trk_t, midcourse, fu_st)  # fmt: skip
+    e = np.empty_like(arg)
+    npmath.exp_into(arg, e)
+    arrival_outcomes(due, e, live, u, miss, tp, alive, done, threat, t_int, pk0, fu, shot_id, itype, guided, killed,
+                     t_assess, is_friendly, fu_site, ka_s, buf, k_frat, k_int, k_miss, friendly_destroyed)  # fmt: skip
+    release_idle(fc_radar, fc_missed, pending, assessed, target, n_shots)
+
+
+@njit(cache=True)
 def assessment_rows(due: np.ndarray, st: np.ndarray, fu: np.ndarray, killed: np.ndarray, p_error: np.ndarray,
                     assessed: np.ndarray, target: np.ndarray, fc_row: np.ndarray, track_id: np.ndarray,
                     shot_id: np.ndarray, threat: np.ndarray, t_assess: np.ndarray, buf, kind: int, dead_code: int,

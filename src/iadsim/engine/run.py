@@ -37,6 +37,7 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
+from iadsim import npmath
 from iadsim.arrayops import isin_small
 from iadsim.c2 import classification, correlation, evaluation, fire_control, fire_distribution, iff
 from iadsim.c2 import network as net_mod
@@ -324,7 +325,9 @@ def _run(world: World, streams: Any, progress: Progress | None) -> tuple[pa.Tabl
     net_q = net_mod.quiet_times(ns) if ns is not None else np.full(3, np.inf)  # kept after each network phase
     netc = (fcr.is_fc if fcr is not None else np.zeros(S, bool), ctx.cue_st)
     eg = _engage_constants(ctx)  # (the whole decision compiled in the loop where it applies: c2_glue.engage_smooth)
-    cs = tick_loop.run_columns((cfg, sense, scan, idf, c2, eng, qs, net_q, netc, eg))
+    # phase 5's arrivals in the loop (c2_glue.resolve_arrivals) where NumPy's exp loop was found
+    arr = (bool(_COMPILED_ARRIVALS and npmath.NUMPY_EXP_LOOP is not None), _arrival_constants(ctx))
+    cs = tick_loop.run_columns((cfg, sense, scan, idf, c2, eng, qs, net_q, netc, eg, arr))
     k, stage, n_conf = 1, tick_loop.S_STATE, 0
     while True:
         fcs.ensure(tracks.capacity)
@@ -385,8 +388,7 @@ def _run(world: World, streams: Any, progress: Progress | None) -> tuple[pa.Tabl
         elif need == tick_loop.ENGAGE:  # an engagement decision with candidates
             _engage(ctx, c, t, d2, next_ready, a, b)
         elif need == tick_loop.RESOLVE:  # the rounds arriving now, then the release
-            _resolve(ctx, t, pos, vel, alive, done, sc.fidelity.midcourse_updates, a)
-            _release(ctx)
+            _resolve(ctx, t, pos, vel, alive, done, sc.fidelity.midcourse_updates, a)  # (the release too)
         elif need == tick_loop.SAMPLE:  # track-picture quality (terrain, IMM, the batched GOSPA solver, room)
             sample(t, pos, active)
         elif need == tick_loop.PROGRESS:
@@ -547,6 +549,10 @@ _SITE_GROUPS = True
 #: network, smooth Earth, CV tracks, the heuristic assigner); off, _engage's steps run one by one
 #: (tests: the same events).
 _COMPILED_ENGAGE = True
+#: The arrivals (phase 5: resolution and release) in one compiled call with NumPy's own exp loop
+#: (c2_glue.resolve_arrivals), in the tick loop itself; off, or where NumPy's loop was not found
+#: (npmath.NUMPY_EXP_LOOP), the same kernels around np.exp in Python (tests: the same events).
+_COMPILED_ARRIVALS = True
 _NO_I64 = np.zeros(0, np.int64)
 
 
@@ -606,6 +612,8 @@ class _Ctx:
     eng: tuple | None = None
     # the run's constant columns of c2_glue.engage_smooth (built at its first call)
     engage_consts: tuple | None = None
+    # the run's constants of c2_glue.resolve_arrivals (built at its first call)
+    arrival_consts: tuple | None = None
 
     def __post_init__(self) -> None:
         names = list(self.world.fire_units.name)
@@ -1388,11 +1396,19 @@ def _resolve(ctx: _Ctx, t: float, pos: np.ndarray, vel: np.ndarray, alive: np.nd
     The aim point is the PIP computed at launch; with midcourse updates it is the engaged
     object's latest track estimate extrapolated to the intercept time, while the object has a
     live track (command / datalink guidance up to the seeker's hand-over). A round that lost
-    guidance cannot kill (reason ``guidance_lost``).
+    guidance cannot kill (reason ``guidance_lost``). Then the fire-control radars with no round in
+    flight or awaiting assessment release their objects (``_release``). One compiled call
+    (``c2_glue.resolve_arrivals``, the one the tick loop makes) where NumPy's exp loop was found.
     """
     shots, tracks, fcs, log = ctx.shots, ctx.tracks, ctx.fcs, ctx.log
     fus = ctx.world.fire_units
     due = np.ascontiguousarray(due, np.int64)
+    if _COMPILED_ARRIVALS and npmath.NUMPY_EXP_LOOP is not None:  # the whole phase, the release too, as the loop does
+        c2_glue.resolve_arrivals(due, float(t), pos, vel, alive, done, _arrival_shot_columns(shots), shots.n,
+                                 (fcs.row, fcs.radar, fcs.missed), tracks.x, tracks.t_s, bool(midcourse),
+                                 _arrival_constants(ctx), log.buf)  # fmt: skip
+        return
+    # NumPy's exp loop not found: the same kernels around np.exp in Python, then the release
     # geometry, aim, aim error, the draws and the exponent of the Pk: one compiled call
     miss, true_pos, live, arg, u = c2_glue.arrival_geometry(
         due, float(t), pos, vel, alive, done, shots.pending, shots.threat, shots.t_int, shots.pip, shots.target,
@@ -1405,6 +1421,24 @@ def _resolve(ctx: _Ctx, t: float, pos: np.ndarray, vel: np.ndarray, alive: np.nd
         shots.id, shots.itype, shots.guided, shots.killed, shots.t_assess, ctx.world.sensed.is_friendly,
         _i64(fus.site_index), _f64(fus.kill_assessment_s), log.buf, int(EventKind.Fratricide),
         int(EventKind.Intercept), int(EventKind.Miss), int(_FRIENDLY_DESTROYED))  # fmt: skip
+    _release(ctx)
+
+
+def _arrival_shot_columns(shots: ShotTable) -> tuple:
+    """The shot table's columns in :func:`iadsim.engine.c2_glue.resolve_arrivals`' order."""
+    return (shots.pending, shots.threat, shots.t_int, shots.pip, shots.target, shots.guided, shots.fu, shots.basket,
+            shots.pk0, shots.id, shots.itype, shots.killed, shots.t_assess, shots.assessed)  # fmt: skip
+
+
+def _arrival_constants(ctx: _Ctx) -> tuple:
+    """The run's constants of :func:`iadsim.engine.c2_glue.resolve_arrivals` (built once)."""
+    if ctx.arrival_consts is None:
+        fus = ctx.world.fire_units
+        ctx.arrival_consts = (ctx.fu_st,
+                              np.ascontiguousarray(ctx.world.sensed.is_friendly, bool), _i64(fus.site_index),
+                              _f64(fus.kill_assessment_s), int(EventKind.Fratricide), int(EventKind.Intercept),
+                              int(EventKind.Miss), int(_FRIENDLY_DESTROYED))  # fmt: skip
+    return ctx.arrival_consts
 
 
 def _i64(a: np.ndarray) -> np.ndarray:

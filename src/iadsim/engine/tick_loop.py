@@ -7,7 +7,7 @@ sensing with terrain, clutter or a network, a guidance loss with a network, cove
 other than gnn with the CV model or a table to grow, a batched assignment, re-initiated track
 recognition, the network phase, hostile kinematics of an identification, rounds at a target
 assessed dead under the retarget doctrine, an engagement decision the loop does not make itself,
-arrivals, the picture-quality sample, the progress bar,
+arrivals where NumPy's exp loop was not found, the picture-quality sample, the progress bar,
 the quiescence test). The caller (``engine.run._run``) does that piece and calls again with the
 stage that follows it; a tick in which nothing needs Python costs one pass through compiled
 code and no Python call. The stages, in tick order:
@@ -34,7 +34,8 @@ stage   the work                                                                
         without a network on smooth Earth with the heuristic assigner)              a capable pair,
                                                                                      else / a larger
                                                                                      WTA group / room
-9       arrivals or the release (:func:`~iadsim.engine.c2_glue.arrivals_or_release`) arrivals
+9       arrivals (:func:`~iadsim.engine.c2_glue.arrivals_or_release`, then
+        :func:`~iadsim.engine.c2_glue.resolve_arrivals`) and the release            no exp loop
 10      picture-quality sample (:func:`iadsim.engine.quality_phase.picture_sample`)  terrain / IMM / GOSPA batch
 11      progress                                                                     with a bar
 12      quiescence test (:func:`quiescent_arrays`)                                   quiescent
@@ -409,7 +410,7 @@ def sample_tick(t, cs, pos, active, trk, dyn, tsz, st_all):  # noqa: ANN001, ANN
     (``engine.run._run``'s ``sample``): terrain (Pd with masking), the IMM's predictions, no room
     in ``st_all`` for every row of the table, or a site for the batched GOSPA solver (its rows
     are then written again by Python at the same place)."""
-    cfg, sense, scan, idf, c2, eng, qs, net_q, netc, _ = cs.cols
+    cfg, sense, scan, idf, c2, eng, qs, net_q, netc, _, _ = cs.cols
     (K, dt, q_every, m_compiled, one_call_sensing, cover_in_kernel, gnn_cv, has_net, has_engage, has_radars, has_fc,
      progress_on, quiet_ff, id_interval, id_due, afr, fr, ahs, hs, n_sites, n_units, n_types, decide_every,
      all_layered, site_rule, lsa_batch, q, gate, prior_vel_var, conf_n, conf_m, drop_misses, k_factor, corr_gate, window_s,
@@ -475,7 +476,7 @@ def run_ticks(k, stage, n_conf, cs, mph, buf, det_ids, det_fl, opp, tsz, trk, fc
     """
     prof = tm.shape[0] > 0  # the phase profile (phase_cycles) is on
     c0 = cycles() if prof else 0
-    cfg, sense, scan, idf, c2, eng, qs, net_q, netc, eg = cs.cols
+    cfg, sense, scan, idf, c2, eng, qs, net_q, netc, eg, arr = cs.cols
     is_fc, cue_st = netc
     (K, dt, q_every, m_compiled, one_call_sensing, cover_in_kernel, gnn_cv, has_net, has_engage, has_radars, has_fc,
      progress_on, quiet_ff, id_interval, id_due, afr, fr, ahs, hs, n_sites, n_units, n_types, decide_every,
@@ -495,6 +496,10 @@ def run_ticks(k, stage, n_conf, cs, mph, buf, det_ids, det_fl, opp, tsz, trk, fc
     (pending, assessed, t_assess, seq, t_int, shot_fu, shot_target, killed, shot_id, shot_threat, shot_itype,
      shot_guided, shot_radar, shot_track, shot_t_launch, shot_pk0, shot_basket, shot_pip) = sh
     engage_in_loop, e_dec, e_rad, e_sel, e_wta, e_fly, e_ev, e_lc = eg
+    arrive_in_loop, arr_c = arr
+    # the shot table's columns in c2_glue.resolve_arrivals' order
+    sh_a = (pending, shot_threat, t_int, shot_pip, shot_target, shot_guided, shot_fu, shot_basket, shot_pk0, shot_id,
+            shot_itype, killed, t_assess, assessed)
     # the shot table's columns in c2_glue.engage_smooth's order
     sh_e = (pending, shot_guided, shot_radar, shot_id, shot_fu, shot_itype, shot_track, shot_target, shot_threat,
             shot_t_launch, t_int, shot_pk0, shot_basket, seq, t_assess, assessed, killed, shot_pip)
@@ -693,7 +698,10 @@ def run_ticks(k, stage, n_conf, cs, mph, buf, det_ids, det_fl, opp, tsz, trk, fc
             if has_engage:
                 due = c2_glue.arrivals_or_release(pending, t_int, seq, n_shots, t, radar, missed, assessed,
                                                   shot_target)
-                if due.shape[0]:
+                if due.shape[0] and arrive_in_loop:  # resolution and release, NumPy's exp loop compiled in
+                    c2_glue.resolve_arrivals(due, t, pos, mph.vel, mph.alive, mph.done, sh_a, n_shots,
+                                             (row, radar, missed), x, t_s, eng[0], arr_c, buf)  # fmt: skip
+                elif due.shape[0]:
                     return _out(k, S_SAMPLE, RESOLVE, n_conf, det_ids, det_fl, due, _NO_I, _NO_I, no_2, no_b)
         if prof:
             c0, cur = _enter(tm, cur, c0, S_SAMPLE)
