@@ -187,9 +187,9 @@ def tan_block(typingctx: Any, x: Any, out: Any, i: Any) -> Any:
 _EXP_SYMBOL = "iadsim_numpy_exp_float64_loop"
 
 
-def _numpy_exp_loop() -> tuple[int, int] | None:
-    """(address of ``np.exp``'s float64 loop, its ``data`` pointer, NULL) or None when the layout
-    check fails or that loop takes data."""
+def _numpy_exp_loop() -> int | None:
+    """The address of ``np.exp``'s float64 loop (registered as :data:`_EXP_SYMBOL`), or None when
+    the layout check fails or that loop takes a data pointer (a generic wrapper)."""
     import numpy as np
 
     try:
@@ -203,34 +203,24 @@ def _numpy_exp_loop() -> tuple[int, int] | None:
         table = vp.from_address(base + off + 32).value
         if (nin, nout, ntypes, name) != (u.nin, u.nout, u.ntypes, b"exp") or not functions or not table:
             return None
+        char = {np.dtype(c).num: c for sig in u.types for c in sig.split("->")}  # its types' number → character
         codes = ctypes.string_at(table, ntypes * 2)
-        if [f"{_typechar(codes[2 * i])}->{_typechar(codes[2 * i + 1])}" for i in range(ntypes)] != list(u.types):
+        if [f"{char.get(codes[2 * i])}->{char.get(codes[2 * i + 1])}" for i in range(ntypes)] != list(u.types):
             return None
         i = list(u.types).index("d->d")
         fn = vp.from_address(functions + 8 * i).value
-        dp = vp.from_address(data + 8 * i).value if data else None
-        if not fn or dp:  # a loop with data (a generic wrapper): not the one compiled code calls
+        if not fn or (data and vp.from_address(data + 8 * i).value):
             return None
         llvm.add_symbol(_EXP_SYMBOL, fn)
-        return fn, 0
+        return fn
     except (AttributeError, ValueError, OSError, KeyError, TypeError):  # pragma: no cover - another NumPy
         return None
 
 
-def _typechar(num: int) -> str:
-    """The type character of NumPy type number ``num`` (``np.dtype(...).num``)."""
-    import numpy as np
-
-    for ch in "?bBhHiIlLqQefdgFDGO":
-        if np.dtype(ch).num == num:
-            return ch
-    return "?"
-
-
-#: (loop address, data pointer) of NumPy's float64 exp here, or None (the kernels then call libm's
-#: ``exp``, which is not bit-identical to NumPy's on an AVX-512 CPU; the engine keeps NumPy's exp
-#: in Python then: ``engine.run``'s arrivals).
-NUMPY_EXP_LOOP: tuple[int, int] | None = _numpy_exp_loop()
+#: The address of NumPy's float64 exp loop here, or None (the kernels then call libm's ``exp``, which
+#: is not bit-identical to NumPy's on an AVX-512 CPU; the engine keeps NumPy's exp in Python then:
+#: ``engine.run``'s arrivals).
+NUMPY_EXP_LOOP: int | None = _numpy_exp_loop()
 
 
 @intrinsic

@@ -241,8 +241,6 @@ def priority_order_kernel(var: np.ndarray, tgo: np.ndarray, track_id: np.ndarray
     return order
 
 
-
-
 def assignment_values(var: np.ndarray) -> np.ndarray:
     """(n,) target values for the weapon–target assignment of one decision group.
 

@@ -324,3 +324,35 @@ def test_assess_phase_hands_back_the_rounds_of_a_retarget_unit_and_keeps_the_liv
     sd, tab, pending, assessed, reopen_at = _assess_case(np.zeros(2, bool), False)
     assert sd.tolist() == [] and tab["kind"] == ["KillAssessed"] and tab["reason"] == ["assessed_alive"]
     assert pending.tolist() == [False, True, True, True] and np.isinf(reopen_at).all()
+
+
+def test_resolve_arrivals_releases_the_idle_radars_after_the_round():
+    """The tick a round arrives, its resolution ends with the release: object 1 (its round long
+    assessed) is released at once, object 0 (its round just resolved, not yet assessed) is kept."""
+    from iadsim.engine.eventbuf import EventBuf
+    from iadsim.rng_kernels import states_of
+
+    pending = np.array([True, False])
+    assessed = np.array([False, True])
+    target = np.array([0, 1], np.int64)
+    threat = target.copy()
+    t_int, seq = np.array([10.0, 5.0]), np.array([0, 1], np.int64)
+    radar = np.array([2, 3, -1], np.int64)
+    missed = np.array([1, 2, 0], np.int64)
+    due = c2_glue.arrivals_or_release(pending, t_int, seq, 2, 10.0, radar, missed, assessed, target)
+    assert due.tolist() == [0] and radar.tolist() == [2, 3, -1]  # not released yet: a round arrives
+    pos = np.zeros((3, 3))
+    vel = np.zeros((3, 3))
+    alive, done = np.ones(3, bool), np.zeros(3, bool)
+    pip = np.zeros((2, 3))  # the aim point on the target: a zero miss distance
+    sh = (pending, threat, t_int, pip, target, np.ones(2, bool), np.zeros(2, np.int64), np.full(2, 10.0),
+          np.full(2, 0.7), np.array([0, 1], np.int64), np.zeros(2, np.int64), np.zeros(2, bool),
+          np.full(2, np.inf), assessed)
+    fc_obj = (np.full(3, -1, np.int64), radar, missed)
+    arr = (states_of([np.random.default_rng(1)]), np.zeros(3, bool), np.zeros(1, np.int64), np.array([5.0]),
+           int(EventKind.Fratricide), int(EventKind.Intercept), int(EventKind.Miss), 0)
+    buf = EventBuf()
+    c2_glue.resolve_arrivals(due, 10.0, pos, vel, alive, done, sh, 2, fc_obj, np.zeros((1, 6)), np.zeros(1), False,
+                             arr, buf)
+    assert not pending[0] and sh[12][0] == 15.0  # resolved, assessed 5 s after the intercept
+    assert radar.tolist() == [2, -1, -1] and missed.tolist() == [1, 0, 0]
