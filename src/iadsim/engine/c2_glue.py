@@ -18,7 +18,10 @@ compiled call (no ``np.flatnonzero`` / ``np.lexsort`` / fancy-indexing chain of 
   assignment of every 1 × 1 group with the heuristic solver (the rest go to the Python solvers);
 * :func:`ready_phase` — the launchers' tick (reloads, ready rounds), the ready fire units, the
   engageable rows and whether a decision cycle falls in the tick, in one call
-  (:func:`decision_due` the last of these).
+  (:func:`decision_due` the last of these);
+* :func:`self_destruct` — rounds in flight at a target their unit believes dead are destroyed
+  (logged as a miss with the self-destruct code); the assessment phase and the retarget
+  doctrine's leftovers both call this one rule.
 
 Nothing here decides anything new: every kernel is the exact composition of rules that are
 stated (and tested) where they live; the tests check each against that NumPy composition.
@@ -952,14 +955,25 @@ def assess_phase(due: np.ndarray, t: float, st: np.ndarray, fu: np.ndarray, kill
                 break
     if any_retarget:
         return sd[:n_sd].copy()
-    for j in range(n_sd):
+    self_destruct(sd[:n_sd], t, pending, assessed, fu, shot_id, itype, threat, buf, miss_kind, self_destruct_code)
+    return sd[:0].copy()
+
+
+@njit(cache=True)
+def self_destruct(sd: np.ndarray, t: float, pending: np.ndarray, assessed: np.ndarray, fu: np.ndarray,
+                  shot_id: np.ndarray, itype: np.ndarray, threat: np.ndarray, buf, miss_kind: int,
+                  code: int) -> None:  # noqa: ANN001  # pragma: no cover - compiled  # fmt: skip
+    """The rounds ``sd`` (in flight at a target assessed dead) self-destruct at ``t``, in place:
+    pending ← False, assessed ← True, then one ``Miss`` row each in ``sd`` order (unit, shot,
+    interceptor type, threat, Pk 0, reason ``code``). The one rule of :func:`assess_phase` and of
+    the rounds the retarget doctrine cannot move (``engine.run._dead_target_rounds``)."""
+    for j in range(sd.shape[0]):
         pending[sd[j]] = False
         assessed[sd[j]] = True
-    for j in range(n_sd):
+    for j in range(sd.shape[0]):
         k = sd[j]
         eventbuf.emit(buf, miss_kind, t, fire_unit=fu[k], shot=shot_id[k], interceptor_type=itype[k],
-                      threat=threat[k], pk=0.0, reason=self_destruct_code)  # fmt: skip
-    return sd[:0].copy()
+                      threat=threat[k], pk=0.0, reason=code)  # fmt: skip
 
 
 @njit(cache=True)

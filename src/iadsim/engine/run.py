@@ -879,11 +879,10 @@ def _dead_target_rounds(ctx: _Ctx, t: float, sd: np.ndarray) -> None:
     self-destruct (``Miss``, reason ``self_destruct``)."""
     shots = ctx.shots
     sd = sd[~_retarget(ctx, t, sd)]
-    if len(sd):
-        shots.pending[sd] = False
-        shots.assessed[sd] = True
-        ctx.log.emit(EventKind.Miss, t, fire_unit=shots.fu[sd], shot=shots.id[sd], interceptor_type=shots.itype[sd],
-                     threat=shots.threat[sd], pk=0.0, reason=_SELF_DESTRUCT)  # fmt: skip
+    if len(sd):  # the rule of the compiled assessment (c2_glue.self_destruct), the same call
+        c2_glue.self_destruct(np.ascontiguousarray(sd, np.int64), float(t), shots.pending, shots.assessed, shots.fu,
+                              shots.id, shots.itype, shots.threat, ctx.log.buf, int(EventKind.Miss),
+                              int(_SELF_DESTRUCT))  # fmt: skip
 
 
 def _retarget(ctx: _Ctx, t: float, sd: np.ndarray) -> np.ndarray:
