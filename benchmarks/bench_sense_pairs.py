@@ -24,6 +24,7 @@ in flight here, so the counts are an upper bound on a run's (the engine's ``acti
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import time
 
@@ -142,8 +143,6 @@ def main() -> None:
                 "(interceptor kills not applied: an upper bound on a run's counts)",
     }
     write_json(a.out, doc)
-    import json
-
     print(json.dumps(doc))
 
 
