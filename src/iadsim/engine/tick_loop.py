@@ -582,11 +582,11 @@ def run_ticks(k, stage, n_conf, cs, mph, buf, det_ids, det_fl, opp, tsz, trk, fc
                 size0 = tsz[0]
                 if size0 + M > alive.shape[0]:  # room for every detection to start a track (Python grows)
                     return _out(k, S_STEP, GROW, n_conf, det_ids, det_fl, opp, _NO_I, _NO_I, no_2, no_b)
-                det_site = det_ids[2].copy()
-                det_threat = det_ids[1].copy()
-                rank = det_ids[3].copy()
-                z = det_fl[6 * M : 9 * M].copy().reshape((M, 3))
-                R = det_fl[9 * M :].copy().reshape((M, 3, 3))
+                det_site = det_ids[2]  # views: gnn_cv_step only reads the detections
+                det_threat = det_ids[1]
+                rank = det_ids[3]
+                z = det_fl[6 * M : 9 * M].reshape((M, 3))
+                R = det_fl[9 * M :].reshape((M, 3, 3))
                 # Δt³ by NumPy's power, as TrackTable._step_gnn_cv takes it; gnn_cv_step reads it
                 # only for live rows (the rows it predicts), so a dead row's entry is left 0
                 dt3 = np.zeros(size0 if M else 0)

@@ -17,13 +17,15 @@ Kernels
 :func:`assign_small`
     the sparse 2-D assignment of ``association.assign_sparse`` when at most ``max_hard`` tracks
     are ambiguous (one shortest-augmenting-path problem, :func:`lsap`).
-:func:`gnn_cv_round`
-    one association round of the table with ``gnn`` and the CV model: predict, gate, assign
-    (the Kalman update stays :func:`iadsim.tracking.kalman.update`, whose LAPACK/BLAS rounding a
-    compiled Joseph form does not reproduce bit for bit).
+:func:`gnn_round_into` / :func:`gnn_cv_round`
+    one association round of the table with ``gnn`` and the CV model: predict, gate, assign, on
+    the caller's work arrays (:func:`round_workspace`) / on fresh ones.
 :func:`position_gain_inputs` / :func:`joseph_position_update`
     the Kalman update with a position measurement H = [I 0] in Joseph form around the one
-    LAPACK solve for the gain (``kalman.update``).
+    LAPACK solve for the gain (``kalman.update``); :func:`gain_pair` / :func:`joseph_pair` the
+    same for one pair by index (no gathered copies).
+:func:`gnn_cv_step`
+    one whole scan of the table (rounds by radar rank, update, initiation, M-of-N), the engine's.
 :func:`mofn_bookkeeping`
     hit/miss history, M-of-N confirmation, drop after consecutive misses.
 
@@ -123,7 +125,8 @@ def joseph_position_update(x: np.ndarray, P: np.ndarray, z: np.ndarray, R: np.nd
 
     y = z − x[:m] ;  x⁺ = x + K y ;  P⁺ = sym((I − K H) P (I − K H)ᵀ + K R Kᵀ), sym(A) = (A + Aᵀ)/2,
     for ``x`` (N, n), ``P`` (N, n, n), ``z`` (N, m), ``R`` (N, m, m) and ``Kt`` (N, m, n) = Kᵀ
-    (:func:`position_gain_inputs`). Returns new (x⁺ (N, n), P⁺ (N, n, n), y (N, m)).
+    (:func:`position_gain_inputs`). Returns new (x⁺ (N, n), P⁺ (N, n, n), y (N, m));
+    each pair is :func:`joseph_pair`.
     """
     N, n = x.shape[0], x.shape[1]
     m = z.shape[1]
@@ -135,43 +138,93 @@ def joseph_position_update(x: np.ndarray, P: np.ndarray, z: np.ndarray, R: np.nd
     KR = np.empty((n, m))
     C = np.empty((n, n))
     for q in range(N):
-        for i in range(m):
-            yo[q, i] = z[q, i] - x[q, i]
-        for i in range(n):
-            acc = 0.0
-            for j in range(m):
-                acc = acc + Kt[q, j, i] * yo[q, j]
-            xn[q, i] = x[q, i] + acc
-        for i in range(n):
-            for j in range(n):
-                e = 1.0 if i == j else 0.0
-                kh = Kt[q, j, i] if j < m else 0.0
-                IKH[i, j] = e - kh
-        for i in range(n):  # A = (I − K H) P
-            for j in range(n):
-                acc = 0.0
-                for k in range(n):
-                    acc = _fma(IKH[i, k], P[q, k, j], acc)
-                A[i, j] = acc
-        for i in range(n):  # K R
-            for j in range(m):
-                acc = 0.0
-                for k in range(m):
-                    acc = _fma(Kt[q, k, i], R[q, k, j], acc)
-                KR[i, j] = acc
-        for i in range(n):  # C = A (I − K H)ᵀ + (K R) Kᵀ
-            for j in range(n):
-                acc = 0.0
-                for k in range(n):
-                    acc = _fma(A[i, k], IKH[j, k], acc)
-                acc2 = 0.0
-                for k in range(m):
-                    acc2 = _fma(KR[i, k], Kt[q, k, j], acc2)
-                C[i, j] = acc + acc2
-        for i in range(n):
-            for j in range(n):
-                Pn[q, i, j] = 0.5 * (C[i, j] + C[j, i])
+        joseph_pair(x, P, q, z, R, q, Kt, q, xn, Pn, q, yo[q], IKH, A, KR, C)
     return xn, Pn, yo
+
+
+@njit(cache=True)
+def joseph_pair(x: np.ndarray, P: np.ndarray, q: int, z: np.ndarray, R: np.ndarray, jz: int, Kt: np.ndarray,
+                qk: int, xo: np.ndarray, Po: np.ndarray, ro: int, yo: np.ndarray, IKH: np.ndarray, A: np.ndarray,
+                KR: np.ndarray, C: np.ndarray) -> None:  # pragma: no cover - compiled
+    """The Joseph-form update of :func:`joseph_position_update` for one pair, by index:
+    state x[q], P[q], measurement z[jz], R[jz], gain Kt[qk] = Kᵀ; writes x⁺ → xo[ro], P⁺ → Po[ro]
+    and y → yo (m,). ``IKH``, ``A``, ``C`` (n, n) and ``KR`` (n, m) are work arrays. ``xo``/``Po``
+    may be the table itself when x/P hold the predictions (they are only read)."""
+    n = x.shape[1]
+    m = z.shape[1]
+    for i in range(m):
+        yo[i] = z[jz, i] - x[q, i]
+    for i in range(n):
+        acc = 0.0
+        for j in range(m):
+            acc = acc + Kt[qk, j, i] * yo[j]
+        xo[ro, i] = x[q, i] + acc
+    for i in range(n):
+        for j in range(n):
+            e = 1.0 if i == j else 0.0
+            kh = Kt[qk, j, i] if j < m else 0.0
+            IKH[i, j] = e - kh
+    # (I − K H)[i, k] = δ_ik for k ≥ m: those terms of the two products below are taken only on
+    # the diagonal. Bit for bit the full sums for finite P: a skipped term fma(0, a, acc) adds ±0
+    # to an accumulator that starts at +0 and so is never −0, which leaves it unchanged.
+    for i in range(n):  # A = (I − K H) P
+        for j in range(n):
+            acc = 0.0
+            for k in range(m):
+                acc = _fma(IKH[i, k], P[q, k, j], acc)
+            if i >= m:
+                acc = _fma(IKH[i, i], P[q, i, j], acc)
+            A[i, j] = acc
+    for i in range(n):  # K R
+        for j in range(m):
+            acc = 0.0
+            for k in range(m):
+                acc = _fma(Kt[qk, k, i], R[jz, k, j], acc)
+            KR[i, j] = acc
+    for i in range(n):  # C = A (I − K H)ᵀ + (K R) Kᵀ
+        for j in range(n):
+            acc = 0.0
+            for k in range(m):
+                acc = _fma(A[i, k], IKH[j, k], acc)
+            if j >= m:
+                acc = _fma(A[i, j], IKH[j, j], acc)
+            acc2 = 0.0
+            for k in range(m):
+                acc2 = _fma(KR[i, k], Kt[qk, k, j], acc2)
+            C[i, j] = acc + acc2
+    for i in range(n):
+        for j in range(n):
+            Po[ro, i, j] = 0.5 * (C[i, j] + C[j, i])
+
+
+@njit(cache=True)
+def gain_pair(P: np.ndarray, q: int, R: np.ndarray, jr: int, Kt: np.ndarray, qk: int, acpy: np.ndarray,
+              bcpy: np.ndarray, ipiv: np.ndarray) -> None:  # pragma: no cover - compiled
+    """Kt[qk] = Kᵀ of one pair by index, without the (N, …) inputs: :func:`position_gain_inputs` of
+    P[q] (n, n), R[jr] (m, m) (S = sym(P_pp + R), B = P[:, :m]ᵀ) then :func:`gain_solve_into`
+    (the same column-major copies, finiteness checks and LAPACK ``gesv``), entry for entry."""
+    n = P.shape[1]
+    m = R.shape[1]
+    for j in range(m + n):
+        for i in range(m):
+            if j < m:
+                v = 0.5 * ((P[q, i, j] + R[jr, i, j]) + (P[q, j, i] + R[jr, j, i]))
+            else:
+                v = P[q, j - m, i]
+            if not np.isfinite(v):
+                raise np.linalg.LinAlgError("Array must not contain infs or NaNs.")
+            if j < m:
+                acpy[i + j * m] = v
+            else:
+                bcpy[i + (j - m) * m] = v
+    info = _XGESV(_KIND_D, m, n, acpy.ctypes, m, ipiv.ctypes, bcpy.ctypes, m)
+    if info < 0:
+        raise ValueError("gesv: an illegal argument")
+    if info > 0:
+        raise np.linalg.LinAlgError("Matrix is singular to machine precision.")
+    for i in range(m):
+        for r in range(n):
+            Kt[qk, i, r] = bcpy[i + r * m]
 
 
 @njit(cache=True)
@@ -432,20 +485,36 @@ def assign_small(n_tracks: int, n_dets: int, ti: np.ndarray, dj: np.ndarray, cos
 
     Returns (det_for_track (n_tracks,) int64 with −1 = unassigned, ok). ``ok`` is False (and
     only the direct pairs are filled in) when more than ``max_hard`` tracks are ambiguous: the
-    caller then solves the batched problem.
+    caller then solves the batched problem. (:func:`assign_small_into` on fresh work arrays.)
     """
-    out = np.full(n_tracks, -1, np.int64)
     K = ti.shape[0]
-    keep = np.empty(K, np.bool_)
-    tdeg = np.zeros(n_tracks, np.int64)
-    ddeg = np.zeros(n_dets, np.int64)
+    out = np.empty(n_tracks, np.int64)
+    ok = assign_small_into(n_tracks, n_dets, ti, dj, cost, K, miss_cost, max_hard, out, np.empty(K, np.bool_),
+                           np.empty(n_tracks, np.int64), np.empty(n_dets, np.int64), np.empty(n_tracks, np.int64),
+                           np.empty(n_dets, np.int64))  # fmt: skip
+    return out, ok
+
+
+@njit(cache=True)
+def assign_small_into(n_tracks: int, n_dets: int, ti: np.ndarray, dj: np.ndarray, cost: np.ndarray, K: int,
+                      miss_cost: float, max_hard: int, out: np.ndarray, keep: np.ndarray, tdeg: np.ndarray,
+                      ddeg: np.ndarray, trow: np.ndarray, dcol: np.ndarray) -> bool:  # pragma: no cover - compiled
+    """:func:`assign_small` of the first ``K`` pairs (ti, dj, cost) into ``out[:n_tracks]``, on the
+    caller's work arrays (keep ≥ K bool; tdeg, trow ≥ n_tracks and ddeg, dcol ≥ n_dets int64;
+    their contents are overwritten). Returns ``ok``. Only the ambiguous problem (:func:`lsap`)
+    allocates."""
+    for i in range(n_tracks):
+        out[i] = -1
+        tdeg[i] = 0
+        trow[i] = -1
+    for j in range(n_dets):
+        ddeg[j] = 0
+        dcol[j] = -1
     for k in range(K):
         keep[k] = cost[k] < miss_cost
         if keep[k]:
             tdeg[ti[k]] += 1
             ddeg[dj[k]] += 1
-    trow = np.full(n_tracks, -1, np.int64)
-    dcol = np.full(n_dets, -1, np.int64)
     for k in range(K):
         if keep[k]:
             if tdeg[ti[k]] == 1 and ddeg[dj[k]] == 1:
@@ -459,9 +528,9 @@ def assign_small(n_tracks: int, n_dets: int, ti: np.ndarray, dj: np.ndarray, cos
             trow[i] = ntb
             ntb += 1
     if ntb == 0:
-        return out, True
+        return True
     if ntb > max_hard:
-        return out, False
+        return False
     ndb = 0
     for j in range(n_dets):
         if dcol[j] == 0:
@@ -485,7 +554,7 @@ def assign_small(n_tracks: int, n_dets: int, ti: np.ndarray, dj: np.ndarray, cos
     for r in range(ntb):
         if 0 <= c[r] < ndb:
             out[ut[r]] = ud[c[r]]
-    return out, True
+    return True
 
 
 @njit(cache=True)
@@ -493,93 +562,136 @@ def gnn_cv_round(x: np.ndarray, P: np.ndarray, dt_s: np.ndarray, dt3: np.ndarray
                  site: np.ndarray, n_sites: int, det_site: np.ndarray, z: np.ndarray, R: np.ndarray, q: float,
                  gate: float, max_hard: int) -> tuple[np.ndarray, np.ndarray, bool, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:  # pragma: no cover - compiled
     """Association of one ``gnn`` round of the table (CV model) with detections ``z`` (m, 3)
-    [m], ``R`` (m, 3, 3) of sites ``det_site`` (m,).
+    [m], ``R`` (m, 3, 3) of sites ``det_site`` (m,): :func:`gnn_round_into` on fresh work arrays.
 
     ``dt_s`` (K,) [s] is t − t_last of the table's first K rows (``dt3`` = Δt³, :func:`cube`),
     ``alive`` and ``site`` the table's columns.
-
-    1. rows: the live rows r < K of the sites with a detection (increasing);
-    2. predict them (:func:`cv_predict`);
-    3. gate every pair (:func:`gate_all_pairs`) after shifting predictions and detections by
-       ``site × SITE_OFFSET_M`` along ECEF x (a pair of two sites never gates);
-    4. assign with cost d_ij = √d²_ij and miss cost ``gate`` (:func:`assign_small`).
 
     Returns (rows (n,), det_for_track (n,), ok, gated track (K,), gated det (K,), d² (K,),
     x⁻ (n, 6), P⁻ (n, 6, 6)). When ``ok`` is False (more than ``max_hard`` ambiguous tracks) the
     caller assigns the returned pairs with the batched solver. The table is not changed.
     """
     m = z.shape[0]
-    has_det = np.zeros(n_sites, np.bool_)
-    for k in range(m):
-        has_det[det_site[k]] = True
     K = dt_s.shape[0]
-    rows = np.empty(K, np.int64)
-    n = 0
-    for r in range(K):
-        if alive[r] and has_det[site[r]]:
-            rows[n] = r
-            n += 1
-    rows = rows[:n].copy()
-    dtr = np.empty(n)
-    dt3r = np.empty(n)
-    for k in range(n):
-        dtr[k] = dt_s[rows[k]]
-        dt3r[k] = dt3[rows[k]]
-    xp, Pp = cv_predict_rows(x, P, rows, dtr, dt3r, q)
-    zp = np.empty((n, 3))
-    HPHt = np.empty((n, 3, 3))
-    for k in range(n):
-        zp[k, 0] = xp[k, 0] + np.float64(site[rows[k]]) * SITE_OFFSET_M
-        zp[k, 1] = xp[k, 1]
-        zp[k, 2] = xp[k, 2]
-        for a in range(3):
-            for b in range(3):
-                HPHt[k, a, b] = Pp[k, a, b]
-    zd = np.empty((m, 3))
-    for k in range(m):
-        zd[k, 0] = z[k, 0] + np.float64(det_site[k]) * SITE_OFFSET_M
-        zd[k, 1] = z[k, 1]
-        zd[k, 2] = z[k, 2]
-    ti, dj, _, d2, _ = gate_all_pairs(zp, HPHt, zd, R, gate)
-    j_of, ok = assign_small(n, m, ti, dj, np.sqrt(d2), gate, max_hard)
-    return rows, j_of, ok, ti, dj, d2, xp, Pp
+    ws = round_workspace(K, m, n_sites)
+    nr, nk, ok, pb = gnn_round_into(x, P, dt_s, dt3, K, alive, site, det_site, z, R, np.arange(m), m, q, gate,
+                                    max_hard, ws, pair_buffers(16))  # fmt: skip
+    rows, j_of, xp, Pp = ws[0], ws[1], ws[6], ws[7]
+    ti, dj, d2w = pb[0], pb[1], pb[2]
+    return rows[:nr].copy(), j_of[:nr].copy(), ok, ti[:nk], dj[:nk], d2w[:nk], xp[:nr], Pp[:nr]
 
 
 @njit(cache=True)
-def assigned_pairs(rows: np.ndarray, det_for_track: np.ndarray, xp: np.ndarray, Pp: np.ndarray, z: np.ndarray,
-                   R: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:  # pragma: no cover - compiled
-    """The assigned (track, detection) pairs of a round, gathered for the update.
+def round_workspace(N: int, M: int, n_sites: int) -> tuple:  # pragma: no cover - compiled
+    """Work arrays of :func:`gnn_round_into` for up to ``N`` table rows and ``M`` detections, carved
+    out of three buffers: (rows, det_for_track, tdeg, trow (N,) int64; ddeg, dcol (M,) int64;
+    x⁻ (N, 6), P⁻ (N, 6, 6), site-shifted predictions (N, 3) and detections (M, 3), S, S⁻¹
+    (3, 3); has_det (n_sites,) bool)."""
+    ibuf = np.empty(4 * N + 2 * M, np.int64)
+    fbuf = np.empty(45 * N + 3 * M + 18)
+    xp = fbuf[: 6 * N].reshape((N, 6))
+    o = 6 * N
+    Pp = fbuf[o : o + 36 * N].reshape((N, 6, 6))
+    o += 36 * N
+    zp = fbuf[o : o + 3 * N].reshape((N, 3))
+    o += 3 * N
+    zd = fbuf[o : o + 3 * M].reshape((M, 3))
+    o += 3 * M
+    S = fbuf[o : o + 9].reshape((3, 3))
+    Si = fbuf[o + 9 : o + 18].reshape((3, 3))
+    return (ibuf[:N], ibuf[N : 2 * N], ibuf[2 * N : 3 * N], ibuf[3 * N : 4 * N], ibuf[4 * N : 4 * N + M],
+            ibuf[4 * N + M :], xp, Pp, zp, zd, S, Si, np.empty(n_sites, np.bool_))  # fmt: skip
 
-    For rows ``rows`` (n,) with ``det_for_track`` (n,) (−1 none), predictions ``xp`` (n, 6),
-    ``Pp`` (n, 6, 6) and detections ``z`` (m, 3), ``R`` (m, 3, 3): returns (table rows (u,),
-    detections (u,), xp (u, 6), Pp (u, 6, 6), z (u, 3), R (u, 3, 3), used (m,) bool), in
-    increasing row order.
+
+@njit(cache=True)
+def gnn_round_into(x: np.ndarray, P: np.ndarray, dt_s: np.ndarray, dt3: np.ndarray, K: int, alive: np.ndarray,
+                   site: np.ndarray, det_site: np.ndarray, z: np.ndarray, R: np.ndarray, sel: np.ndarray, mk: int,
+                   q: float, gate: float, max_hard: int, ws: tuple, pb: tuple) -> tuple:  # pragma: no cover - compiled
+    """One ``gnn`` association round (CV model) on work arrays ``ws`` (:func:`round_workspace`).
+
+    The round's detections are d = sel[i], i < ``mk``, of ``det_site``, ``z`` (·, 3) [m], ``R``
+    (·, 3, 3); ``dt_s``, ``dt3`` (≥ K,) are t − t_last and Δt³ (:func:`cube`) of the table's first
+    ``K`` rows.
+
+    1. rows: the live rows r < K of the sites with a detection (increasing) → ws rows[:n];
+    2. predict them (:func:`_cv_predict_one`) → x⁻, P⁻;
+    3. gate every (row, detection) pair in track-major order (the rule of :func:`gate_all_pairs`)
+       after shifting predictions and detections by ``site × SITE_OFFSET_M`` along ECEF x (a pair
+       of two sites never gates);
+    4. assign with cost d_ij = √d²_ij and miss cost ``gate`` (:func:`assign_small_into`) →
+       det_for_track[:n] (round detection index i, −1 none).
+
+    ``pb`` = (gated track, gated det (c,) int64, d², cost (c,), keep (c,) bool) are the pair
+    buffers (:func:`pair_buffers`), grown here (doubled) when the pairs outgrow them.
+
+    Returns (n, number of gated pairs k, ok, pb): the pairs are pb's first k entries; the caller
+    keeps the returned ``pb`` for its next round. The table is not changed.
     """
-    n, m = rows.shape[0], z.shape[0]
-    u = 0
-    for k in range(n):
-        if det_for_track[k] >= 0:
-            u += 1
-    ru = np.empty(u, np.int64)
-    ju = np.empty(u, np.int64)
-    xu = np.empty((u, 6))
-    Pu = np.empty((u, 6, 6))
-    zu = np.empty((u, 3))
-    Ru = np.empty((u, 3, 3))
-    used = np.zeros(m, np.bool_)
-    q = 0
-    for k in range(n):
-        j = det_for_track[k]
-        if j >= 0:
-            ru[q] = rows[k]
-            ju[q] = j
-            xu[q] = xp[k]
-            Pu[q] = Pp[k]
-            zu[q] = z[j]
-            Ru[q] = R[j]
-            used[j] = True
-            q += 1
-    return ru, ju, xu, Pu, zu, Ru, used
+    rows, j_of, tdeg, trow, ddeg, dcol, xp, Pp, zp, zd, S, Si, has_det = ws
+    for i in range(has_det.shape[0]):
+        has_det[i] = False
+    for i in range(mk):
+        has_det[det_site[sel[i]]] = True
+    nr = 0
+    for r in range(K):
+        if alive[r] and has_det[site[r]]:
+            rows[nr] = r
+            nr += 1
+    for i in range(nr):
+        r = rows[i]
+        _cv_predict_one(x[r], P[r], dt_s[r], dt3[r], q, xp[i], Pp[i])
+        zp[i, 0] = xp[i, 0] + np.float64(site[r]) * SITE_OFFSET_M
+        zp[i, 1] = xp[i, 1]
+        zp[i, 2] = xp[i, 2]
+    for i in range(mk):
+        d = sel[i]
+        zd[i, 0] = z[d, 0] + np.float64(det_site[d]) * SITE_OFFSET_M
+        zd[i, 1] = z[d, 1]
+        zd[i, 2] = z[d, 2]
+    g2 = gate * gate
+    ti, dj, d2w, cost, keep = pb
+    cap = ti.shape[0]
+    nk = 0
+    for i in range(nr):
+        for jj in range(mk):
+            d = sel[jj]
+            y0 = zd[jj, 0] - zp[i, 0]
+            y1 = zd[jj, 1] - zp[i, 1]
+            y2 = zd[jj, 2] - zp[i, 2]
+            tr = Pp[i, 0, 0] + R[d, 0, 0] + Pp[i, 1, 1] + R[d, 1, 1] + Pp[i, 2, 2] + R[d, 2, 2]
+            if tr > 0.0 and y0 * y0 + y1 * y1 + y2 * y2 > 4.0 * g2 * tr:
+                continue
+            for a in range(3):
+                for b in range(3):
+                    S[a, b] = Pp[i, a, b] + R[d, a, b]
+            d2, _ = _pair_d2(y0, y1, y2, S, Si)
+            if not d2 < g2:
+                continue
+            if nk == cap:
+                cap *= 2
+                ti2 = np.empty(cap, np.int64)
+                dj2 = np.empty(cap, np.int64)
+                d22 = np.empty(cap)
+                ti2[:nk] = ti[:nk]
+                dj2[:nk] = dj[:nk]
+                d22[:nk] = d2w[:nk]
+                ti, dj, d2w = ti2, dj2, d22
+                cost = np.empty(cap)
+                keep = np.empty(cap, np.bool_)
+            ti[nk] = i
+            dj[nk] = jj
+            d2w[nk] = d2
+            nk += 1
+    for i in range(nk):
+        cost[i] = np.sqrt(d2w[i])
+    ok = assign_small_into(nr, mk, ti, dj, cost, nk, gate, max_hard, j_of, keep, tdeg, ddeg, trow, dcol)
+    return nr, nk, ok, (ti, dj, d2w, cost, keep)
+
+
+@njit(cache=True)
+def pair_buffers(cap: int) -> tuple:  # pragma: no cover - compiled
+    """Empty pair buffers of :func:`gnn_round_into` with room for ``cap`` gated pairs."""
+    return (np.empty(cap, np.int64), np.empty(cap, np.int64), np.empty(cap), np.empty(cap), np.empty(cap, np.bool_))
 
 
 @njit(cache=True)
@@ -687,13 +799,13 @@ def gnn_cv_step(t: float, det_site: np.ndarray, det_threat: np.ndarray, det_rank
     tracks its first radar just updated or started). Per round, over the table's first ``size``
     rows at that moment:
 
-    1. association (:func:`gnn_cv_round`): live rows of the sites with a detection, CV-predicted
+    1. association (:func:`gnn_round_into`): live rows of the sites with a detection, CV-predicted
        to ``t``, Mahalanobis-gated with the site offsets, assigned with cost d_ij = √d²_ij and
        miss cost ``gate``;
     2. each assigned row (increasing) gets the Kalman update in Joseph form (H = [I 0]):
-       S = sym(P⁻_pp + R), Kᵀ = S⁻¹ P⁻_{:,p}ᵀ (LAPACK ``gesv``, :func:`position_gain_inputs`),
-       x⁺ = x⁻ + K y, P⁺ = sym((I − KH) P⁻ (I − KH)ᵀ + K R Kᵀ)
-       (:func:`joseph_position_update`); t_last ← t; truth ← the detection's label (scoring
+       S = sym(P⁻_pp + R), Kᵀ = S⁻¹ P⁻_{:,p}ᵀ (LAPACK ``gesv``, :func:`gain_pair`; every gain of
+       the round before any row is written), x⁺ = x⁻ + K y, P⁺ = sym((I − KH) P⁻ (I − KH)ᵀ + K R Kᵀ)
+       (:func:`joseph_pair`); t_last ← t; truth ← the detection's label (scoring
        and kill resolution only, never read by a decision);
     3. every unassigned detection starts a tentative track at the next row: id ``next_id++``,
        x = [z, 0], P = [[R, 0], [0, σ_v² I]] (σ_v² = ``prior_vel_var``), hits = 1,
@@ -705,7 +817,8 @@ def gnn_cv_step(t: float, det_site: np.ndarray, det_threat: np.ndarray, det_rank
     ``dt3_start`` (size at the call,) is Δt³ = (t − t_last)³ of the rows at the call, taken by
     the caller with NumPy's power (:func:`cube`); a row updated or started in this scan has
     Δt = 0 and Δt³ = 0. The arrays must have room for ``size + M`` rows; ``flag`` (capacity,)
-    int8 zeros on the first call.
+    int8 zeros on the first call. The work arrays are made once per call (:func:`round_workspace`,
+    :func:`pair_buffers`, a few buffers) and shared by its rounds.
 
     Returns (status, size, next_id, a, b, ints, d²) (few arrays: each returned array costs a
     boxing). status = −1: done; ints = [confirmed rows (a) | dropped rows], the confirmed rows
@@ -719,6 +832,26 @@ def gnn_cv_step(t: float, det_site: np.ndarray, det_threat: np.ndarray, det_rank
     M = det_site.shape[0]
     empty_f = np.zeros(0)
     n_sites = slot.shape[0]
+    # the call's work arrays (a round allocates nothing unless its gated pairs outgrow their
+    # buffers or it needs lsap): at most N = size + M rows exist during the call (each detection
+    # starts at most one track)
+    N = size + M
+    ws = round_workspace(N, M, n_sites)
+    pb = pair_buffers(16)
+    rows, j_of, xp, Pp = ws[0], ws[1], ws[6], ws[7]
+    fbuf = np.empty(20 * N + 129)
+    dt = fbuf[:N]
+    dt3 = fbuf[N : 2 * N]
+    Kt = fbuf[2 * N : 20 * N].reshape((N, 3, 6))  # gains (Kᵀ) of the assigned rows
+    o = 20 * N
+    IKH = fbuf[o : o + 36].reshape((6, 6))
+    A = fbuf[o + 36 : o + 72].reshape((6, 6))
+    C = fbuf[o + 72 : o + 108].reshape((6, 6))
+    KR = fbuf[o + 108 : o + 126].reshape((6, 3))
+    yo = fbuf[o + 126 : o + 129]
+    acpy, bcpy, ipiv = np.empty(9), np.empty(18), np.empty(3, _F_INT)
+    sel = np.empty(M, np.int64)
+    used = np.empty(M, np.bool_)
     # the rounds: distinct ranks, ascending (round k has the k-th smallest rank)
     k = -1
     lo = 0
@@ -729,46 +862,46 @@ def gnn_cv_step(t: float, det_site: np.ndarray, det_threat: np.ndarray, det_rank
         k += 1
         if k < k_start:
             continue
-        sel = np.flatnonzero(det_rank == lo)
-        mk = sel.shape[0]
-        ds = det_site[sel]
-        zk = np.empty((mk, 3))
-        Rk = np.empty((mk, 3, 3))
-        for i in range(mk):
-            zk[i] = z[sel[i]]
-            Rk[i] = R[sel[i]]
-        dt = np.empty(size)
-        dt3 = np.empty(size)
+        mk = 0
+        for i in range(M):
+            if det_rank[i] == lo:
+                sel[mk] = i
+                mk += 1
+        # 1. association (gnn_round_into) of the table's first `size` rows; Δt³ is 0 for the
+        # rows updated or started earlier in this scan (Δt = 0)
         for r in range(size):
             dt[r] = t - t_s[r]
             dt3[r] = 0.0 if dt[r] == 0.0 else dt3_start[r]
-        rows, j, ok, gti, gdj, gd2, xp, Pp = gnn_cv_round(x, P, dt, dt3, alive, site, n_sites, ds, zk, Rk, q,
-                                                          gate, max_hard)
-        if k == k_start and j_given.shape[0] == rows.shape[0] and not ok:
-            j = j_given
+        nr, nk, ok, pb = gnn_round_into(x, P, dt, dt3, size, alive, site, det_site, z, R, sel, mk, q, gate,
+                                        max_hard, ws, pb)  # fmt: skip
+        if k == k_start and j_given.shape[0] == nr and not ok:
+            for i in range(nr):
+                j_of[i] = j_given[i]
         elif not ok:
-            na, ng = rows.shape[0], gti.shape[0]
-            out = np.empty(na + 2 * ng, np.int64)
-            out[:na] = rows
-            out[na : na + ng] = gti
-            out[na + ng :] = gdj
-            return k, size, next_id, na, mk, out, gd2
-        ru, ju, xu, Pu, zu, Ru, used = assigned_pairs(rows, j, xp, Pp, zk, Rk)
-        if ru.shape[0]:
-            S, B = position_gain_inputs(Pu, Ru)
-            Kt = np.empty(B.shape)
-            acpy, bcpy, ipiv = np.empty(9), np.empty(18), np.empty(3, _F_INT)
-            for i in range(ru.shape[0]):
-                gain_solve_into(S, B, Kt, i, acpy, bcpy, ipiv)
-            xn, Pn, _ = joseph_position_update(xu, Pu, zu, Ru, Kt)
-            for i in range(ru.shape[0]):
-                r = ru[i]
-                x[r] = xn[i]
-                P[r] = Pn[i]
+            out = np.empty(nr + 2 * nk, np.int64)
+            out[:nr] = rows[:nr]
+            out[nr : nr + nk] = pb[0][:nk]
+            out[nr + nk :] = pb[1][:nk]
+            return k, size, next_id, nr, mk, out, pb[2][:nk].copy()
+        # 2. the Kalman update of the assigned rows (increasing): every gain first
+        # (position_gain_inputs, gain_solve_into), then the Joseph form (joseph_position_update)
+        for i in range(mk):
+            used[i] = False
+        for i in range(nr):
+            jj = j_of[i]
+            if jj >= 0:
+                used[jj] = True
+                gain_pair(Pp, i, R, sel[jj], Kt, i, acpy, bcpy, ipiv)
+        for i in range(nr):
+            jj = j_of[i]
+            if jj >= 0:
+                r = rows[i]
+                joseph_pair(xp, Pp, i, z, R, sel[jj], Kt, i, x, P, r, yo, IKH, A, KR, C)
                 t_s[r] = t
-                truth[r] = det_threat[sel[ju[i]]]
+                truth[r] = det_threat[sel[jj]]
                 if flag[r] != -1:
                     flag[r] = 2
+        # 3. every unassigned detection starts a tentative track
         for i in range(mk):
             if used[i]:
                 continue

@@ -206,15 +206,36 @@ def test_joseph_position_update_equals_general_formula(dim: int) -> None:
         assert np.allclose(u, v, rtol=1e-11, atol=1e-9)
 
 
-def test_assigned_pairs_gathers_in_row_order() -> None:
+def test_gain_pair_and_joseph_pair_equal_the_batched_kernels_bit_for_bit() -> None:
+    """The per-pair kernels of gnn_cv_step (by index, no gathered copies) give exactly what the
+    batched position_gain_inputs + gain_solve_into + joseph_position_update give on the
+    gathered pairs (the engine's events depend on it), and refuse a non-finite input alike."""
     rng = np.random.default_rng(17)
-    rows = np.array([2, 5, 7, 9])
-    j = np.array([1, -1, 0, 2])
-    xp, Pp = rng.normal(size=(4, 6)), rng.normal(size=(4, 6, 6))
-    z, R = rng.normal(size=(4, 3)), rng.normal(size=(4, 3, 3))
-    ru, ju, xu, Pu, zu, Ru, used = kernels.assigned_pairs(rows, j, xp, Pp, z, R)
-    got = j >= 0
-    assert ru.tolist() == [2, 7, 9] and ju.tolist() == [1, 0, 2]
-    assert np.array_equal(xu, xp[got]) and np.array_equal(Pu, Pp[got])
-    assert np.array_equal(zu, z[j[got]]) and np.array_equal(Ru, R[j[got]])
-    assert used.tolist() == [True, True, True, False]
+    n, m = 7, 5
+    A = rng.normal(size=(n, 6, 6)) * 10.0 ** rng.uniform(-1, 3, (n, 1, 1))
+    Pp = A @ A.transpose(0, 2, 1) + np.eye(6)
+    xp = rng.normal(0, 1e4, (n, 6))
+    R = _spd(rng, m, 3, 40.0)
+    z = xp[rng.integers(0, n, m), :3] + rng.normal(0, 50.0, (m, 3))
+    pairs = [(0, 3), (2, 0), (5, 4), (6, 1)]  # (prediction index, detection index)
+    qi, dj = np.array([p[0] for p in pairs]), np.array([p[1] for p in pairs])
+    S, B = kernels.position_gain_inputs(Pp[qi], R[dj])
+    Kt_ref = np.empty(B.shape)
+    acpy, bcpy, ipiv = np.empty(9), np.empty(18), np.empty(3, kernels._F_INT)
+    for i in range(len(pairs)):
+        kernels.gain_solve_into(S, B, Kt_ref, i, acpy, bcpy, ipiv)
+    xr, Pr, yr = kernels.joseph_position_update(xp[qi], Pp[qi], z[dj], R[dj], Kt_ref)
+    Kt = np.full((n, 3, 6), np.nan)
+    x_tab, P_tab = np.zeros((10, 6)), np.zeros((10, 6, 6))
+    work = [np.empty((6, 6)), np.empty((6, 6)), np.empty((6, 3)), np.empty((6, 6))]
+    for i, (q, d) in enumerate(pairs):
+        kernels.gain_pair(Pp, q, R, d, Kt, q, acpy, bcpy, ipiv)
+        assert np.array_equal(Kt[q], Kt_ref[i])
+        y = np.empty(3)
+        kernels.joseph_pair(xp, Pp, q, z, R, d, Kt, q, x_tab, P_tab, 9 - i, y, work[0], work[1], work[2], work[3])
+        assert np.array_equal(x_tab[9 - i], xr[i]) and np.array_equal(P_tab[9 - i], Pr[i])
+        assert np.array_equal(y, yr[i])
+    bad = Pp.copy()
+    bad[2, 4, 1] = np.nan  # a NaN in the cross-covariance (read as the gain's right-hand side)
+    with pytest.raises(np.linalg.LinAlgError):
+        kernels.gain_pair(bad, 2, R, 0, Kt, 2, acpy, bcpy, ipiv)
