@@ -10,6 +10,8 @@ import numpy as np
 from numba import njit
 from numpy.typing import ArrayLike
 
+from iadsim import numba_cache  # noqa: F401 - numba's cache under a cross-process lock (iadsim/numba_cache.py)
+
 #: above this many (element, test element) comparisons the broadcast test gives way to np.isin
 _BROADCAST_MAX = 1 << 16
 

@@ -34,6 +34,8 @@ from numba import types
 from numba.core import cgutils
 from numba.extending import intrinsic
 
+from iadsim import numba_cache  # noqa: F401 - numba's cache under a cross-process lock (iadsim/numba_cache.py)
+
 __all__ = ["atan2", "tan", "pow", "expm1", "atan2_block", "tan_block", "BLOCK", "USES_SVML", "exp_into",
            "NUMPY_EXP_LOOP"]
 

@@ -34,6 +34,8 @@ import numba
 import numpy as np
 from numba.np.random._constants import fi_double, ki_double, wi_double, ziggurat_nor_inv_r, ziggurat_nor_r
 
+from iadsim import numba_cache  # noqa: F401 - numba's cache under a cross-process lock (iadsim/numba_cache.py)
+
 __all__ = ["states_of", "store_states", "next_uint64", "next_double", "standard_normal", "normal", "poisson",
            "random_fill", "standard_normal_fill"]  # fmt: skip
 

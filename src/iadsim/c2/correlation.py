@@ -31,6 +31,7 @@ import numpy as np
 from numba import njit
 from scipy.optimize import linear_sum_assignment
 
+from iadsim import numba_cache  # noqa: F401 - numba's cache under a cross-process lock (iadsim/numba_cache.py)
 from iadsim.npmath import pow as np_pow
 from iadsim.weapons.kernels import ballistic_acceleration as ballistic_acceleration_kernel
 

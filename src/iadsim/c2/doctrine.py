@@ -29,6 +29,8 @@ import math
 import numpy as np
 from numba import njit
 
+from iadsim import numba_cache  # noqa: F401 - numba's cache under a cross-process lock (iadsim/numba_cache.py)
+
 WEAPON_CHOICES: tuple[str, ...] = ("loadout-order", "cheapest")
 DOCTRINES: tuple[str, ...] = ("salvo", "shoot-look-shoot")
 

@@ -12,6 +12,8 @@ import math
 import numpy as np
 from numba import njit
 
+from iadsim import numba_cache  # noqa: F401 - numba's cache under a cross-process lock (iadsim/numba_cache.py)
+
 
 def time_to_go(p_m: np.ndarray, v_mps: np.ndarray, asset_ecef_m: np.ndarray, min_closing_mps: float = 1.0) -> np.ndarray:
     """Earliest predicted arrival at any defended asset, closing-speed model.

@@ -12,6 +12,7 @@ from collections.abc import Callable
 import numpy as np
 from numba import njit
 
+from iadsim import numba_cache  # noqa: F401 - numba's cache under a cross-process lock (iadsim/numba_cache.py)
 from iadsim.arrayops import isin_small
 
 

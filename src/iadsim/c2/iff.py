@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from numba import njit
 
+from iadsim import numba_cache  # noqa: F401 - numba's cache under a cross-process lock (iadsim/numba_cache.py)
 from iadsim.arrayops import sort_rows_by2
 from iadsim.rng_kernels import next_double
 

@@ -60,6 +60,7 @@ import math
 import numpy as np
 from numba import njit
 
+from iadsim import numba_cache  # noqa: F401 - numba's cache under a cross-process lock (iadsim/numba_cache.py)
 from iadsim.arrayops import isin_small
 from iadsim.engine.events import EventKind, EventLog
 from iadsim.engine.world import NetworkArrays, World

@@ -45,6 +45,7 @@ from numba import njit, types
 from numba.core import cgutils
 from numba.extending import get_cython_function_address, intrinsic
 
+from iadsim import numba_cache  # noqa: F401 - numba's cache under a cross-process lock (iadsim/numba_cache.py)
 from iadsim.geo import frames
 
 # SciPy's non-central χ² CDF (``scipy.special.chndtr``, the double-precision C function behind

@@ -22,6 +22,8 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+from iadsim import numba_cache  # noqa: F401 - numba's cache under a cross-process lock (iadsim/numba_cache.py)
+
 A_MAX = 700.0
 """Cap on ``-ln q`` (``q = 0`` means a certain kill; ``exp(-700)`` is 1e-304)."""
 

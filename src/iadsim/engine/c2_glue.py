@@ -32,6 +32,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+from iadsim import numba_cache  # noqa: F401 - numba's cache under a cross-process lock (iadsim/numba_cache.py)
 from iadsim.arrayops import sort_rows_by2
 from iadsim.c2.fire_control import _grant_kernel, engageable_tracks_kernel
 from iadsim.c2.fire_distribution import _problem_kernel, _unit_offsets_kernel

@@ -22,6 +22,8 @@ import numpy as np
 from numba.core import types
 from numba.experimental import structref
 
+from iadsim import numba_cache  # noqa: F401 - numba's cache under a cross-process lock (iadsim/numba_cache.py)
+
 #: integer columns of a buffer row after ``seq`` and ``kind`` (order of :data:`events.INT_COLS`, then reason)
 INT_FIELDS = ("seq", "kind", "threat", "site", "sensor", "fire_unit", "asset", "track", "shot", "interceptor_type",
               "reason")  # fmt: skip

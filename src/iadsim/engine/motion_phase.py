@@ -16,6 +16,7 @@ from numba import njit
 from numba.core import types
 from numba.experimental import structref
 
+from iadsim import numba_cache  # noqa: F401 - numba's cache under a cross-process lock (iadsim/numba_cache.py)
 from iadsim import rng_kernels
 from iadsim.engine import eventbuf
 from iadsim.engine.events import EventKind

@@ -13,6 +13,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+from iadsim import numba_cache  # noqa: F401 - numba's cache under a cross-process lock (iadsim/numba_cache.py)
 from iadsim import npmath
 from iadsim.sensors.radar import near_pair_kernel
 from iadsim.tracking.kernels import cv_positions_rows, cv_predict_rows

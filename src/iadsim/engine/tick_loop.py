@@ -56,6 +56,7 @@ from numba.core import cgutils, types
 from numba.extending import intrinsic
 from numba.experimental import structref
 
+from iadsim import numba_cache  # noqa: F401 - numba's cache under a cross-process lock (iadsim/numba_cache.py)
 from iadsim import npmath
 from iadsim.c2 import classification as _cls
 from iadsim.c2 import fire_control, iff

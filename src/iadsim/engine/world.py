@@ -13,6 +13,7 @@ from typing import Any, cast
 import numba
 import numpy as np
 
+from iadsim import numba_cache  # noqa: F401 - numba's cache under a cross-process lock (iadsim/numba_cache.py)
 from iadsim.errors import InputError
 from iadsim.geo import frames
 from iadsim.engine.polylines import Legs, Rows, assemble_rows, concat_legs, concat_rows, densify_legs, route_mover_from_rows, tile_legs

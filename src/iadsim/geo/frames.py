@@ -22,6 +22,8 @@ from numba import njit
 from numpy.typing import ArrayLike, NDArray
 from pyproj import Geod
 
+from iadsim import numba_cache  # noqa: F401 - numba's cache under a cross-process lock (iadsim/numba_cache.py)
+
 FloatArray = NDArray[np.float64]
 
 #: WGS84 semi-major axis (m).

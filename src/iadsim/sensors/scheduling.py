@@ -23,6 +23,7 @@ from typing import Any
 import numpy as np
 from numba import njit
 
+from iadsim import numba_cache  # noqa: F401 - numba's cache under a cross-process lock (iadsim/numba_cache.py)
 from iadsim.geo.frames import ecef_to_geodetic_point, unit_sphere_vector
 from iadsim.geo.horizon import EARTH_RADIUS_M
 from iadsim.engine.eventbuf import emit

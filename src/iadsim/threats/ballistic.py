@@ -45,6 +45,7 @@ from dataclasses import dataclass
 import numpy as np
 from numba import njit
 
+from iadsim import numba_cache  # noqa: F401 - numba's cache under a cross-process lock (iadsim/numba_cache.py)
 from iadsim import npmath
 from iadsim.errors import InputError, NumericalError
 from iadsim.geo.frames import WGS84_A_M, WGS84_E2, geodetic_to_ecef, unit_sphere_vector

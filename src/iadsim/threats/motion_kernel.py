@@ -15,6 +15,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+from iadsim import numba_cache  # noqa: F401 - numba's cache under a cross-process lock (iadsim/numba_cache.py)
 from iadsim.threats.ballistic import ballistic_state_kernel
 from iadsim.threats.routes import route_state_kernel
 

@@ -36,6 +36,7 @@ from typing import Any
 import numpy as np
 from numba import njit
 
+from iadsim import numba_cache  # noqa: F401 - numba's cache under a cross-process lock (iadsim/numba_cache.py)
 from iadsim.errors import InputError
 from iadsim.geo.frames import geodesic_points, geodetic_to_ecef
 from iadsim.threats.motion import PlannedMover, flags

@@ -34,6 +34,8 @@ import numpy as np
 from numba import njit
 from scipy.optimize import linear_sum_assignment
 
+from iadsim import numba_cache  # noqa: F401 - numba's cache under a cross-process lock (iadsim/numba_cache.py)
+
 #: χ²₃ quantile at 0.999: the track-to-track gate on d² (position difference, 3 dof).
 T2T_GATE_D2 = 16.266
 

@@ -42,6 +42,7 @@ from numba import njit, types
 from numba.core.extending import intrinsic
 from numba.np import linalg as _nb_linalg
 
+from iadsim import numba_cache  # noqa: F401 - numba's cache under a cross-process lock (iadsim/numba_cache.py)
 from iadsim.c2.correlation import correlation_kernel
 from iadsim.engine import eventbuf
 from iadsim.sensors import scheduling as _scheduling  # a module reference: scheduling imports this module too

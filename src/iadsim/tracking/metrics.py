@@ -30,6 +30,7 @@ from dataclasses import dataclass
 import numpy as np
 from numba import njit
 
+from iadsim import numba_cache  # noqa: F401 - numba's cache under a cross-process lock (iadsim/numba_cache.py)
 from iadsim import npmath
 from iadsim.tracking.association import _LSA_BATCH_TRACKS, assign_sparse
 from iadsim.tracking.kalman import nees, nis

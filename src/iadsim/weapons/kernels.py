@@ -40,6 +40,7 @@ import math
 import numpy as np
 from numba import njit
 
+from iadsim import numba_cache  # noqa: F401 - numba's cache under a cross-process lock (iadsim/numba_cache.py)
 from iadsim.c2.doctrine import choose_row
 from iadsim.c2.evaluation import _time_to_go
 from iadsim.geo.frames import ecef_to_geodetic_point

@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+from iadsim import numba_cache  # noqa: F401 - numba's cache under a cross-process lock (iadsim/numba_cache.py)
 from iadsim.weapons import kernels as weapon_kernels
 
 #: Why a round did not kill (the ``reason`` column of ``Miss`` events; stable codes).
