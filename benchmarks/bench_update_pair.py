@@ -1,0 +1,109 @@
+"""What one track update costs inside ``gnn_cv_step`` (not a test): the per-pair kernels in a compiled loop.
+
+Usage: ``python benchmarks/bench_update_pair.py [--reps 2000] [--out benchmarks/results/update-pair.json]``
+
+Times, in one compiled driver each (no Python between calls; 64 random positive-definite states,
+``--reps`` passes over them, the fastest of 5 runs), nanoseconds per call of
+
+* ``kernels.gain_pair``: the gain Kᵀ = S⁻¹ (P Hᵀ)ᵀ of one (track, detection) pair, through
+  LAPACK ``gesv`` (3 × 3, 6 right-hand sides) as numba's ``np.linalg.solve`` calls it;
+* ``kernels.joseph_pair``: the Joseph-form update of that pair given the gain;
+* ``kernels._cv_predict_one``: the CV prediction of one row (each round predicts every live row
+  of the sites with a detection);
+
+and counts the updates of one ``turkey-2017`` replication (its own seed): every Detection row
+either updates a track or starts one, so updates = Detection rows − TrackInitiated rows. The
+product is the part of ``gnn_cv_step``'s time (``profile_compiled.py --phases``) that is the
+updates' arithmetic and the LAPACK call, as opposed to the association and bookkeeping.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
+import numpy as np  # noqa: E402
+from numba import njit  # noqa: E402
+
+from iadsim.tracking import kernels as K  # noqa: E402
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from _results import write_json  # noqa: E402
+
+
+@njit(cache=False)
+def _gain(P, R, reps):  # noqa: ANN001, ANN202
+    Kt = np.empty((P.shape[0], 3, 6))
+    acpy, bcpy, ipiv = np.empty(9), np.empty(18), np.empty(3, K._F_INT)
+    for _ in range(reps):
+        for i in range(P.shape[0]):
+            K.gain_pair(P, i, R, i, Kt, i, acpy, bcpy, ipiv)
+    return Kt
+
+
+@njit(cache=False)
+def _joseph(x, P, z, R, Kt, reps):  # noqa: ANN001, ANN202
+    xo, Po, yo = np.empty_like(x), np.empty_like(P), np.empty(3)
+    IKH, A, KR, C = np.empty((6, 6)), np.empty((6, 6)), np.empty((6, 3)), np.empty((6, 6))
+    for _ in range(reps):
+        for i in range(P.shape[0]):
+            K.joseph_pair(x, P, i, z, R, i, Kt, i, xo, Po, i, yo, IKH, A, KR, C)
+    return Po
+
+
+@njit(cache=False)
+def _predict(x, P, reps):  # noqa: ANN001, ANN202
+    xo, Po = np.empty_like(x), np.empty_like(P)
+    for _ in range(reps):
+        for i in range(P.shape[0]):
+            K._cv_predict_one(x[i], P[i], 2.0, 8.0, 10.0, xo[i], Po[i])
+    return Po
+
+
+def _ns_per_call(f, args: tuple, reps: int, n: int) -> float:  # noqa: ANN001
+    f(*args, 1)  # compile
+    best = np.inf
+    for _ in range(5):
+        t0 = time.perf_counter()
+        f(*args, reps)
+        best = min(best, time.perf_counter() - t0)
+    return round(best / (reps * n) * 1e9, 1)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--reps", type=int, default=2000)
+    ap.add_argument("--out", default="benchmarks/results/update-pair.json")
+    a = ap.parse_args()
+    rng = np.random.default_rng(1)
+    n = 64
+    A = rng.normal(size=(n, 6, 6))
+    P = A @ A.transpose(0, 2, 1) + np.eye(6) * 10.0
+    x = rng.normal(size=(n, 6))
+    R = np.broadcast_to(np.eye(3) * 4.0, (n, 3, 3)).copy()
+    z = rng.normal(size=(n, 3))
+    Kt = _gain(P, R, 1)
+    res = {
+        "gain_pair_ns": _ns_per_call(_gain, (P, R), a.reps, n),
+        "joseph_pair_ns": _ns_per_call(_joseph, (x, P, z, R, Kt), a.reps, n),
+        "cv_predict_one_ns": _ns_per_call(_predict, (x, P), a.reps, n),
+    }
+    from iadsim.engine.run import simulate
+
+    kinds = simulate("turkey-2017").events.column("kind").to_pylist()
+    n_det, n_init = kinds.count("Detection"), kinds.count("TrackInitiated")
+    res["turkey_2017_own_seed"] = {"detection_rows": n_det, "track_initiated_rows": n_init,
+                                   "updates": n_det - n_init}  # fmt: skip
+    per_update_ns = res["gain_pair_ns"] + res["joseph_pair_ns"]
+    res["updates_ms_per_replication"] = round((n_det - n_init) * per_update_ns * 1e-6, 2)
+    print(res)
+    write_json(a.out, res)
+
+
+if __name__ == "__main__":
+    main()
