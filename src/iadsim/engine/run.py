@@ -295,8 +295,10 @@ def _run(world: World, streams: Any, progress: Progress | None) -> tuple[pa.Tabl
            float(tracks.gate), float(tracks.prior_vel_var), int(tracks.n), int(tracks.m), int(tracks.drop_misses),
            k_factor, float(correlation.CORRELATION_GATE_D2), float(REACQUIRE_WINDOW_S), tracks.model == "cv",
            float(spec.attack_cpa_km * 1000.0), float(spec.attack_horizon_s), net_sensing)  # fmt: skip
+    # the search looks' work arrays (radar_mod.sense_workspace), made once for the run's S radars
+    # and N sensed objects and reused every tick
     sense = (*scheduling.sensing_columns(radars), rcs_c, sense_rows, radar_st, radar_site, radar_rank, *fc_cols,
-             ctx.sensor_st)  # (typed for every configuration; read where one_call_sensing or net_sensing)  # fmt: skip
+             ctx.sensor_st, radar_mod.sense_workspace(S, len(rcs_c)))  # (typed for every configuration; read where one_call_sensing or net_sensing)  # fmt: skip
     fu_site = np.ascontiguousarray(fus.site_index, np.int64)
     layered_unit = _NO_FLAGS if fus.layered_second_shot is None else fus.layered_second_shot
     tsz = np.zeros(3, np.int64)  # [track table size, next track id, rounds in the shot table]

@@ -216,10 +216,11 @@ def hostile_kinematics_cv(rows, km_mask, x, P, t_s, t, q, assets, cpa_m, horizon
 def network_sensing(sense_cols, scan_cols, meas_cols, dwell_cols, t, dt, pos, rcs, active, radar_row, radar_st,
                     radar_site, radar_rank, has_fc, fc_radar, last_dwell, fc_row, fc_obj, truth, update_s, trk_x, trk_t,
                     trk_site, alive, size, gain_s, lost_after_s, fc_missed, sensor_st, remote, acquire_by, cue_at,
-                    cue_last, is_fc, cue_st, buf):  # noqa: ANN001, ANN201  # pragma: no cover - compiled
+                    cue_last, is_fc, cue_st, buf, ws):  # noqa: ANN001, ANN201  # pragma: no cover - compiled
     """Sensing of a tick with networks (smooth Earth, CV tracks, no clutter), as ``engine.run._sense_python``:
 
-    1. search looks (:func:`iadsim.sensors.radar.sense_kernel`, ``measured_kernel``);
+    1. search looks (:func:`iadsim.sensors.radar.sense_kernel_ws` on the run's work arrays ``ws``,
+       ``measured_kernel``);
     2. the fire-control dwells due (:func:`iadsim.sensors.scheduling.dwell_plan`,
        ``dwell_pass_kernel`` on the sensors stream), ``last_dwell ← t``, the loss rule of targets
        engaged on a remote track (:func:`iadsim.c2.network.acquisition_failures`), ``fc_missed``;
@@ -234,11 +235,11 @@ def network_sensing(sense_cols, scan_cols, meas_cols, dwell_cols, t, dt, pos, rc
     rows itself) ``ids`` (2, M), ``fl`` are the search looks' and the last two the dwells'.
     """
     no_vis = np.zeros(0, np.bool_)
-    ids, fl = radar_k.sense_kernel(
+    ids, fl = radar_k.sense_kernel_ws(
         sense_cols[0], sense_cols[1], sense_cols[2], sense_cols[3], sense_cols[4], sense_cols[5], sense_cols[6],
         sense_cols[7], sense_cols[8], sense_cols[9], sense_cols[10], sense_cols[11], sense_cols[12], sense_cols[13],
         sense_cols[14], sense_cols[15], sense_cols[16], scan_cols[0], scan_cols[1], t, dt, pos, rcs, active, False,
-        np.zeros(0), radar_row, radar_st)
+        np.zeros(0), radar_row, radar_st, ws)
     sr, sa, se, r_ecef, r_rot = meas_cols
     f = radar_k.measured_kernel(ids, fl, sr, sa, se, r_ecef, r_rot)
     c = dwell_cols
@@ -484,7 +485,7 @@ def run_ticks(k, stage, n_conf, cs, mph, buf, det_ids, det_fl, opp, tsz, trk, fc
      all_layered, site_rule, lsa_batch, q, gate, prior_vel_var, conf_n, conf_m, drop_misses, k_factor, corr_gate, window_s,
      cv_model, cpa_m, horizon_s, net_sensing) = cfg
     (sense_cols, scan_cols, meas_cols, dwell_cols, rcs, sense_rows, radar_st, radar_site, radar_rank, fc_update,
-     fc_gain, fc_lost, sensor_st) = sense
+     fc_gain, fc_lost, sensor_st, sense_ws) = sense
     alive, confirmed, site, truth, tid, slot, x, P, t_s, protected, hits, misses = trk
     obj, row, radar, missed, dropped_at, last_dwell, reopen_at, was_confirmed, consumed, net_track = fc
     last_s, replies, silent, identity, remote, up, delivered_at, acquire_by, cue_at, cue_last = dyn
@@ -532,7 +533,7 @@ def run_ticks(k, stage, n_conf, cs, mph, buf, det_ids, det_fl, opp, tsz, trk, fc
             ids_n, fl_n, d_obj, d_dd, lost_n, dids, dfl = network_sensing(
                 sense_cols, scan_cols, meas_cols, dwell_cols, t, dt, pos, rcs, active, sense_rows, radar_st, radar_site,
                 radar_rank, has_fc, radar, last_dwell, row, obj, truth, fc_update, x, t_s, site, alive, tsz[0], fc_gain,
-                fc_lost, missed, sensor_st, remote, acquire_by, cue_at, cue_last, is_fc, cue_st, buf)
+                fc_lost, missed, sensor_st, remote, acquire_by, cue_at, cue_last, is_fc, cue_st, buf, sense_ws)
             if lost_n:  # a dwell lost a target: GuidanceLost rows, then the cue dwells and the rows (Python)
                 return _out(k, S_SCAN, SENSE_NET_LOST, n_conf, ids_n, fl_n, d_obj, dids.ravel().copy(), _NO_I, d_dd,
                             no_b, (dfl, np.zeros(0)))
@@ -543,7 +544,7 @@ def run_ticks(k, stage, n_conf, cs, mph, buf, det_ids, det_fl, opp, tsz, trk, fc
             det_ids, det_fl, d_obj, d_dd, emitted = scheduling.sensing_phase(
                 sense_cols, scan_cols, meas_cols, dwell_cols, t, dt, pos, rcs, rcs, active, sense_rows, radar_st,
                 radar_site, radar_rank, has_fc, radar, last_dwell, row, truth, fc_update, x, t_s, fc_gain, fc_lost,
-                missed, sensor_st, True, buf)
+                missed, sensor_st, True, buf, sense_ws)
             stage = S_SCAN
             if not emitted:  # a dwell lost a target: GuidanceLost rows first, then the Detection rows
                 n_lost = 0

@@ -872,15 +872,33 @@ def near_pair_rows(ix_s: np.ndarray, ix_t: np.ndarray, r_ecef: np.ndarray, r_rot
     and per-target columns, read in place (no gathered copies): output row ``i`` is radar ``ix_s[i]``,
     column ``n`` target ``ix_t[n]`` (``tgt_alt_in`` is indexed by target too). The same arithmetic
     in the same order as :func:`near_pair_kernel`, which is this with ``arange`` indices."""
+    n_t = ix_t.shape[0]
+    near_pair_rows_ws(ix_s, ix_t, r_ecef, r_rot, r_lat, r_lon, r_alt, max_range, max_alt, min_el, boresight,
+                      half_width, ref_range, ref_rcs, snr_ref, pfa, k_factor, earth_radius_m, margin_m, tgt, rcs,
+                      alt_given, tgt_alt_in, pd, range_m, enu, np.empty((5, n_t)), np.empty(n_t, np.bool_))  # fmt: skip
+
+
+@njit(cache=True, error_model="numpy")
+def near_pair_rows_ws(ix_s: np.ndarray, ix_t: np.ndarray, r_ecef: np.ndarray, r_rot: np.ndarray, r_lat: np.ndarray,
+                      r_lon: np.ndarray, r_alt: np.ndarray, max_range: np.ndarray, max_alt: np.ndarray,
+                      min_el: np.ndarray, boresight: np.ndarray, half_width: np.ndarray, ref_range: np.ndarray,
+                      ref_rcs: np.ndarray, snr_ref: np.ndarray, pfa: np.ndarray, k_factor: float,
+                      earth_radius_m: float, margin_m: float, tgt: np.ndarray, rcs: np.ndarray, alt_given: bool,
+                      tgt_alt_in: np.ndarray, pd: np.ndarray, range_m: np.ndarray, enu: np.ndarray,
+                      per_t: np.ndarray, have: np.ndarray) -> None:  # pragma: no cover - compiled  # fmt: skip
+    """:func:`near_pair_rows` on work arrays of the caller: ``per_t`` (≥ 5, ≥ N') float, ``have``
+    (≥ N',) bool, whatever they hold (``have[:N']`` is cleared here; ``per_t`` is written before
+    it is read). The engine's sensing keeps them for the whole run (:func:`sense_workspace`)."""
     n_s = ix_s.shape[0]
     n_t = ix_t.shape[0]
     # per-target values, computed at the first near pair of the target
-    t_lon = np.empty(n_t)
-    t_alt = np.empty(n_t)
-    t_s2 = np.empty(n_t)  # sin φ
-    t_c2 = np.empty(n_t)  # cos φ
-    t_a2 = np.empty(n_t)  # horizon angle α(max(h, 0))
-    have = np.zeros(n_t, np.bool_)
+    t_lon = per_t[0]
+    t_alt = per_t[1]
+    t_s2 = per_t[2]  # sin φ
+    t_c2 = per_t[3]  # cos φ
+    t_a2 = per_t[4]  # horizon angle α(max(h, 0))
+    for n in range(n_t):
+        have[n] = False
     two_pi = 2.0 * np.pi
     re = k_factor * earth_radius_m
     for s_out in range(n_s):
@@ -1102,13 +1120,22 @@ def draw_detections(pd: np.ndarray, scan: np.ndarray, row: np.ndarray,
     Returns ``(si (M,) index into scan, ti (M,) target column, noise (M, 3))``.
     """
     n_s, n_t = pd.shape
-    hit = np.zeros((n_s, n_t), np.bool_)
+    return draw_detections_into(pd, scan, row, st, np.empty((n_s, n_t), np.bool_))
+
+
+@njit(cache=True)
+def draw_detections_into(pd: np.ndarray, scan: np.ndarray, row: np.ndarray, st: np.ndarray,
+                         hit: np.ndarray) -> tuple:  # pragma: no cover - compiled  # fmt: skip
+    """:func:`draw_detections` with the caller's (≥ S_scan, ≥ N) work array ``hit`` (every entry
+    used is written: its contents do not matter)."""
+    n_s, n_t = pd.shape
     m = 0
     for i in range(n_s):
         r = row[scan[i]]
         for j in range(n_t):
-            if next_double(st, r) < pd[i, j]:
-                hit[i, j] = True
+            h = next_double(st, r) < pd[i, j]
+            hit[i, j] = h
+            if h:
                 m += 1
     si = np.empty(m, np.int64)
     ti = np.empty(m, np.int64)
@@ -1150,21 +1177,69 @@ def sense_kernel(r_ecef: np.ndarray, r_rot: np.ndarray, r_lat: np.ndarray, r_lon
     az = atan2(num[:M], den[:M]), el = atan2(num[M:], den[M:]) are left to NumPy's ``arctan2``
     (its last bits differ from libm's on this kind of host).
     """
+    return sense_kernel_ws(r_ecef, r_rot, r_lat, r_lon, r_alt, max_range, max_alt, min_el, boresight, half_width,
+                           ref_range, ref_rcs, snr_ref, pfa, k_factor, earth_radius_m, margin_m, scan_phase_s,
+                           revisit_s, t_s, dt_s, tgt, rcs, active, alt_given, tgt_alt, row, st,
+                           sense_workspace(scan_phase_s.shape[0], tgt.shape[0]))  # fmt: skip
+
+
+@njit(cache=True)
+def sense_workspace(n_radars: int, n_targets: int) -> tuple:  # pragma: no cover - compiled
+    """Work arrays of :func:`sense_kernel_ws` for up to ``n_radars`` radars and ``n_targets`` targets.
+
+    ``(flag (S,) bool, scanning radars (S,), active targets (N,), Pd (S·N), range (S·N),
+    ENU (3·S·N), hit (S·N) bool, per-target values (5, N), have (N,) bool)``. Their contents
+    between calls do not matter (each call clears or writes what it reads), so one workspace
+    serves every tick of a run (the engine makes one per run: ``engine.run._run``).
+    """
+    sn = n_radars * n_targets
+    return (np.zeros(n_radars, np.bool_), np.zeros(n_radars, np.int64), np.zeros(n_targets, np.int64),
+            np.zeros(sn), np.zeros(sn), np.zeros(3 * sn), np.zeros(sn, np.bool_), np.zeros((5, n_targets)),
+            np.zeros(n_targets, np.bool_))
+
+
+@njit(cache=True, error_model="numpy")
+def sense_kernel_ws(r_ecef: np.ndarray, r_rot: np.ndarray, r_lat: np.ndarray, r_lon: np.ndarray, r_alt: np.ndarray,
+                    max_range: np.ndarray, max_alt: np.ndarray, min_el: np.ndarray, boresight: np.ndarray,
+                    half_width: np.ndarray, ref_range: np.ndarray, ref_rcs: np.ndarray, snr_ref: np.ndarray,
+                    pfa: np.ndarray, k_factor: float, earth_radius_m: float, margin_m: float,
+                    scan_phase_s: np.ndarray, revisit_s: np.ndarray, t_s: float, dt_s: float, tgt: np.ndarray,
+                    rcs: np.ndarray, active: np.ndarray, alt_given: bool, tgt_alt: np.ndarray, row: np.ndarray,
+                    st: np.ndarray, ws: tuple) -> tuple:  # pragma: no cover - compiled  # fmt: skip
+    """:func:`sense_kernel` on the work arrays ``ws`` (:func:`sense_workspace`), the same arithmetic
+    and draws: the engine's per-tick search looks allocate only their outputs (``ids``, ``fl``).
+    A workspace smaller than (S radars, N targets) is replaced by a fresh one for the call."""
     n_all = scan_phase_s.shape[0]
-    flag = np.empty(n_all, np.bool_)
+    n_tot = active.shape[0]
+    if ws[0].shape[0] < n_all or ws[2].shape[0] < n_tot:
+        ws = sense_workspace(n_all, n_tot)
+    flag_w, scan_w, act_w, pd_w, range_w, enu_w, hit_w, per_t, have = ws
+    flag = flag_w[:n_all]
     scanning_kernel(t_s, dt_s, scan_phase_s, revisit_s, flag)
-    scan = np.flatnonzero(flag)
-    act = np.flatnonzero(active)
-    if scan.shape[0] == 0 or act.shape[0] == 0:
+    n_s = 0
+    for i in range(n_all):  # np.flatnonzero(flag)
+        if flag[i]:
+            scan_w[n_s] = i
+            n_s += 1
+    n_t = 0
+    for c in range(n_tot):  # np.flatnonzero(active)
+        if active[c]:
+            act_w[n_t] = c
+            n_t += 1
+    if n_s == 0 or n_t == 0:
         return np.zeros((2, 0), np.int64), np.zeros(0)
-    n_s, n_t = scan.shape[0], act.shape[0]
-    pd = np.zeros((n_s, n_t))
-    range_m = np.zeros((n_s, n_t))
-    enu = np.zeros((n_s, n_t, 3))
-    near_pair_rows(scan, act, r_ecef, r_rot, r_lat, r_lon, r_alt, max_range, max_alt, min_el, boresight, half_width,
-                   ref_range, ref_rcs, snr_ref, pfa, k_factor, earth_radius_m, margin_m, tgt, rcs, alt_given, tgt_alt,
-                   pd, range_m, enu)  # fmt: skip
-    si, ti, noise = draw_detections(pd, scan, row, st)
+    scan = scan_w[:n_s]
+    act = act_w[:n_t]
+    sn = n_s * n_t
+    pd = pd_w[:sn].reshape((n_s, n_t))
+    for i in range(sn):  # far and hidden pairs keep Pd 0 (np.zeros); range and ENU are read only where Pd > 0
+        pd_w[i] = 0.0
+    range_m = range_w[:sn].reshape((n_s, n_t))
+    enu = enu_w[: 3 * sn].reshape((n_s, n_t, 3))
+    near_pair_rows_ws(scan, act, r_ecef, r_rot, r_lat, r_lon, r_alt, max_range, max_alt, min_el, boresight,
+                      half_width, ref_range, ref_rcs, snr_ref, pfa, k_factor, earth_radius_m, margin_m, tgt, rcs,
+                      alt_given, tgt_alt, pd, range_m, enu, per_t, have)  # fmt: skip
+    si, ti, noise = draw_detections_into(pd, scan, row, st, hit_w[:sn].reshape((n_s, n_t)))
     m = si.shape[0]
     ids = np.empty((2, m), np.int64)
     fl = np.empty(8 * m)

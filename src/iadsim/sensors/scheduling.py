@@ -41,7 +41,7 @@ from iadsim.sensors.radar import (
     merge_kernel,
     measured_kernel,
     no_detections,
-    sense_kernel,
+    sense_kernel_ws,
     swerling1_snr_for_pd,
     unpack_detections,
 )
@@ -343,7 +343,8 @@ def dwell_kernel(ecef_m: np.ndarray, enu_rot: np.ndarray, lat_rad: np.ndarray, l
                  st: np.ndarray) -> tuple:  # pragma: no cover - compiled  # fmt: skip
     """D track dwells up to the angles: coverage, Pd, draws, the detected pairs' atan2 arguments.
 
-    Per pair d (radar s = ``radar_idx[d]``): geometry and coverage :func:`pair_kernel` (or
+    Per pair d (radar s = ``radar_idx[d]``): geometry and coverage of :func:`pair_kernel` (its
+    per-pair :func:`_pair_point`, only the ENU, range and visibility kept; or
     ``vis_in`` when ``vis_given``: the terrain-masked coverage of :func:`_pairs`);
     SNR = (G_d · SNR_ref(s)) (R_ref/R)⁴ (σ/σ_ref), Pd = Pfa^(1/(1+SNR)) if visible ∧ present else 0
     (SNR_ref = ln Pfa / ln Pd_ref − 1, ``snr_ref`` (S,)). Draws, per stream (state row ``row[d]``
@@ -355,12 +356,23 @@ def dwell_kernel(ecef_m: np.ndarray, enu_rot: np.ndarray, lat_rad: np.ndarray, l
     den (2M,), range (M,))``; az = atan2(num[:M], den[:M]), el = atan2(num[M:], den[M:]) are left
     to NumPy's ``arctan2`` (its last bits differ from libm's).
     """
-    enu, _, _, rng_m, _, _, _, _, _, vis = pair_kernel(ecef_m, enu_rot, lat_rad, lon_rad, alt_m, max_range_m,
-                                                       max_alt_m, min_el_rad, boresight_rad, half_width_rad,
-                                                       k_factor, radar_idx, tgt_ecef_m)  # fmt: skip
+    D = radar_idx.shape[0]
+    # pair_kernel's geometry and coverage (_pair_point per pair), keeping the three columns used here
+    enu = np.empty((D, 3))
+    rng_m = np.empty(D)
+    vis = np.empty(D, np.bool_)
+    for d in range(D):
+        s = radar_idx[d]
+        e_d, n_d, u_d, _, _, r_d, _, _, _, _, _, v_d = _pair_point(
+            ecef_m[s, 0], ecef_m[s, 1], ecef_m[s, 2], enu_rot[s, 0, 0], enu_rot[s, 0, 1], enu_rot[s, 0, 2],
+            enu_rot[s, 1, 0], enu_rot[s, 1, 1], enu_rot[s, 1, 2], enu_rot[s, 2, 0], enu_rot[s, 2, 1], enu_rot[s, 2, 2],
+            lat_rad[s], lon_rad[s], alt_m[s], max_range_m[s], max_alt_m[s], min_el_rad[s], boresight_rad[s],
+            half_width_rad[s], k_factor, tgt_ecef_m[d, 0], tgt_ecef_m[d, 1], tgt_ecef_m[d, 2])  # fmt: skip
+        enu[d, 0], enu[d, 1], enu[d, 2] = e_d, n_d, u_d
+        rng_m[d] = r_d
+        vis[d] = v_d
     if vis_given:
         vis = vis_in.copy()
-    D = radar_idx.shape[0]
     det = np.zeros(D, np.bool_)
     m = 0
     for d in range(D):
@@ -648,11 +660,12 @@ def sensing_phase(sense_cols: tuple, scan_cols: tuple, meas_cols: tuple, dwell_c
                   do_dwells: bool, fc_radar: np.ndarray, last_dwell: np.ndarray, fc_row: np.ndarray,
                   truth: np.ndarray, update_s: np.ndarray, trk_x: np.ndarray, trk_t: np.ndarray, gain_s: np.ndarray,
                   lost_after_s: np.ndarray, fc_missed: np.ndarray, sensor_st: np.ndarray, emit_rows: bool,
-                  buf: Any) -> tuple:  # pragma: no cover - compiled  # fmt: skip
+                  buf: Any, ws: tuple) -> tuple:  # pragma: no cover - compiled  # fmt: skip
     """Phase 2 of an engine tick (smooth Earth, CV tracks, no network, no clutter): one call.
 
-    1. search looks: :func:`iadsim.sensors.radar.sense_kernel` (scan rule, coverage, Pd, the draws
-       on each radar's stream row ``radar_row[s]`` of ``radar_st``) and
+    1. search looks: :func:`iadsim.sensors.radar.sense_kernel_ws` (scan rule, coverage, Pd, the draws
+       on each radar's stream row ``radar_row[s]`` of ``radar_st``; its work arrays ``ws``,
+       :func:`iadsim.sensors.radar.sense_workspace`, kept by the caller) and
        :func:`iadsim.sensors.radar.measured_kernel` (NumPy's arctan2, noisy measurements);
     2. with ``do_dwells``: the fire-control dwells due (:func:`dwell_plan`), the tracks' CV
        predictions p⁻ = p + (t − t_row) v (:func:`iadsim.tracking.kernels.cv_positions_rows`),
@@ -668,11 +681,11 @@ def sensing_phase(sense_cols: tuple, scan_cols: tuple, meas_cols: tuple, dwell_c
     lost a target (``dd[1]`` nonzero) nothing is emitted: the caller cuts guidance (GuidanceLost
     rows come first) and then emits the Detection rows (:func:`emit_detection_rows`).
     """
-    ids, fl = sense_kernel(sense_cols[0], sense_cols[1], sense_cols[2], sense_cols[3], sense_cols[4], sense_cols[5],
-                           sense_cols[6], sense_cols[7], sense_cols[8], sense_cols[9], sense_cols[10], sense_cols[11],
-                           sense_cols[12], sense_cols[13], sense_cols[14], sense_cols[15], sense_cols[16],
-                           scan_cols[0], scan_cols[1], t_s, dt_s, pos, rcs_search, active, False, _NO_ALT, radar_row,
-                           radar_st)  # fmt: skip
+    ids, fl = sense_kernel_ws(sense_cols[0], sense_cols[1], sense_cols[2], sense_cols[3], sense_cols[4],
+                              sense_cols[5], sense_cols[6], sense_cols[7], sense_cols[8], sense_cols[9],
+                              sense_cols[10], sense_cols[11], sense_cols[12], sense_cols[13], sense_cols[14],
+                              sense_cols[15], sense_cols[16], scan_cols[0], scan_cols[1], t_s, dt_s, pos, rcs_search,
+                              active, False, _NO_ALT, radar_row, radar_st, ws)  # fmt: skip
     sr, sa, se, r_ecef, r_rot = meas_cols
     f = measured_kernel(ids, fl, sr, sa, se, r_ecef, r_rot)
     obj = np.zeros(0, np.int64)

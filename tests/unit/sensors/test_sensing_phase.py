@@ -57,7 +57,39 @@ def _phase(radars, tgt, rcs, active, st, t, do_dwells, fc, sensor_st, log, x, t_
     return SCH.sensing_phase(*SCH.sensing_columns(radars), t, 1.0, tgt, rcs, rcs, active, np.arange(S), st, site,
                              np.zeros(S, np.int64), do_dwells, fc["radar"], fc["last"], fc["row"], fc["truth"],
                              fc["update"], x, t_trk, fc["gain"], fc["lost_after"], fc["missed"], sensor_st, True,
-                             log.buf)  # fmt: skip
+                             log.buf, R.sense_workspace(S, len(tgt)))  # fmt: skip
+
+
+def _dirty_workspace(S: int, N: int) -> tuple:
+    """A workspace as a previous tick may leave it: Pd 1 everywhere, every target marked done, NaN values."""
+    ws = R.sense_workspace(S, N)
+    for a in ws:
+        a[...] = True if a.dtype == np.bool_ else (np.nan if a.dtype == np.float64 else 7)
+    ws[3][...] = 1.0  # Pd 1: a pair left over would be detected
+    return ws
+
+
+def test_sense_kernel_on_a_used_workspace_equals_a_fresh_call() -> None:
+    """The engine keeps one workspace for the run: each call clears Pd and the per-target flags it reads."""
+    radars, tgt, rcs, active, st = _scene(11)
+    args = R._kernel_columns(radars) + R._scan_columns(radars)
+    S, N = len(radars), len(tgt)
+    ws = _dirty_workspace(S, N)
+    for t in (2.0, 3.0, 7.0):  # a few ticks on one workspace, the scanning radars changing
+        act = active.copy()
+        act[: int(t)] = False  # fewer active targets than the tick before
+        st_a, st_b = st.copy(), st.copy()
+        ids_a, fl_a = R.sense_kernel(*args, t, 1.0, tgt, rcs, act, False, np.zeros(0), np.arange(S), st_a)
+        ids_b, fl_b = R.sense_kernel_ws(*args, t, 1.0, tgt, rcs, act, False, np.zeros(0), np.arange(S), st_b, ws)
+        assert ids_a.shape[1] > 5
+        assert np.array_equal(ids_a, ids_b) and np.array_equal(fl_a, fl_b, equal_nan=True)
+        assert np.array_equal(st_a, st_b)
+        st = st_a
+    # a workspace too small for the call is replaced, not overrun
+    ids_c, fl_c = R.sense_kernel_ws(*args, 2.0, 1.0, tgt, rcs, active, False, np.zeros(0), np.arange(S), st.copy(),
+                                    R.sense_workspace(1, 1))  # fmt: skip
+    ids_d, fl_d = R.sense_kernel(*args, 2.0, 1.0, tgt, rcs, active, False, np.zeros(0), np.arange(S), st.copy())
+    assert np.array_equal(ids_c, ids_d) and np.array_equal(fl_c, fl_d)
 
 
 def _no_fc(n: int) -> dict:
