@@ -48,6 +48,8 @@ def kernel(a, b, c, d, e, g, h, i, w):  # noqa: ANN001, ANN201
 
 @njit
 def kernel_t(tup, w):  # noqa: ANN001, ANN201
+    # kernel's body on purpose, not a call to it: the case measures a callee that unpacks the
+    # tuple and only indexes the arrays (calling kernel from here is the "unpacked_then_passed" case)
     a, b, c, d, e, g, h, i = tup
     s = 0.0
     for k in range(a.shape[0]):

@@ -138,13 +138,9 @@ def pair_kernel(ecef_m: np.ndarray, enu_rot: np.ndarray, lat_rad: np.ndarray, lo
     t_alt = np.empty(D)
     vis = np.empty(D, np.bool_)
     for d in range(D):
-        s = radar_idx[d]
         (enu[d, 0], enu[d, 1], enu[d, 2], az[d], el[d], rng[d], ground[d], el_refr[d], t_lat[d], t_lon[d], t_alt[d],
-         vis[d]) = _pair_point(ecef_m[s, 0], ecef_m[s, 1], ecef_m[s, 2], enu_rot[s, 0, 0], enu_rot[s, 0, 1],
-                               enu_rot[s, 0, 2], enu_rot[s, 1, 0], enu_rot[s, 1, 1], enu_rot[s, 1, 2], enu_rot[s, 2, 0],
-                               enu_rot[s, 2, 1], enu_rot[s, 2, 2], lat_rad[s], lon_rad[s], alt_m[s], max_range_m[s],
-                               max_alt_m[s], min_el_rad[s], boresight_rad[s], half_width_rad[s], k_factor,
-                               tgt_ecef_m[d, 0], tgt_ecef_m[d, 1], tgt_ecef_m[d, 2])  # fmt: skip
+         vis[d]) = _pair_at(ecef_m, enu_rot, lat_rad, lon_rad, alt_m, max_range_m, max_alt_m, min_el_rad,
+                            boresight_rad, half_width_rad, k_factor, radar_idx[d], tgt_ecef_m, d)  # fmt: skip
     return enu, az, el, rng, ground, el_refr, t_lat, t_lon, t_alt, vis
 
 
@@ -158,13 +154,22 @@ def pair_visible(ecef_m: np.ndarray, enu_rot: np.ndarray, lat_rad: np.ndarray, l
     D = radar_idx.shape[0]
     vis = np.empty(D, np.bool_)
     for d in range(D):
-        s = radar_idx[d]
-        vis[d] = _pair_point(ecef_m[s, 0], ecef_m[s, 1], ecef_m[s, 2], enu_rot[s, 0, 0], enu_rot[s, 0, 1],
-                             enu_rot[s, 0, 2], enu_rot[s, 1, 0], enu_rot[s, 1, 1], enu_rot[s, 1, 2], enu_rot[s, 2, 0],
-                             enu_rot[s, 2, 1], enu_rot[s, 2, 2], lat_rad[s], lon_rad[s], alt_m[s], max_range_m[s],
-                             max_alt_m[s], min_el_rad[s], boresight_rad[s], half_width_rad[s], k_factor,
-                             tgt_ecef_m[d, 0], tgt_ecef_m[d, 1], tgt_ecef_m[d, 2])[11]  # fmt: skip
+        vis[d] = _pair_at(ecef_m, enu_rot, lat_rad, lon_rad, alt_m, max_range_m, max_alt_m, min_el_rad, boresight_rad,
+                          half_width_rad, k_factor, radar_idx[d], tgt_ecef_m, d)[11]  # fmt: skip
     return vis
+
+
+@njit(cache=True)
+def _pair_at(ecef_m: np.ndarray, enu_rot: np.ndarray, lat_rad: np.ndarray, lon_rad: np.ndarray, alt_m: np.ndarray,
+             max_range_m: np.ndarray, max_alt_m: np.ndarray, min_el_rad: np.ndarray, boresight_rad: np.ndarray,
+             half_width_rad: np.ndarray, k_factor: float, s: int, tgt_ecef_m: np.ndarray,
+             d: int) -> tuple:  # pragma: no cover - compiled  # fmt: skip
+    """:func:`_pair_point` of radar ``s`` of the radars' columns and point ``tgt_ecef_m[d]`` (its 12 values)."""
+    return _pair_point(ecef_m[s, 0], ecef_m[s, 1], ecef_m[s, 2], enu_rot[s, 0, 0], enu_rot[s, 0, 1], enu_rot[s, 0, 2],
+                       enu_rot[s, 1, 0], enu_rot[s, 1, 1], enu_rot[s, 1, 2], enu_rot[s, 2, 0], enu_rot[s, 2, 1],
+                       enu_rot[s, 2, 2], lat_rad[s], lon_rad[s], alt_m[s], max_range_m[s], max_alt_m[s], min_el_rad[s],
+                       boresight_rad[s], half_width_rad[s], k_factor, tgt_ecef_m[d, 0], tgt_ecef_m[d, 1],
+                       tgt_ecef_m[d, 2])  # fmt: skip
 
 
 @njit(cache=True)
@@ -362,12 +367,9 @@ def dwell_kernel(ecef_m: np.ndarray, enu_rot: np.ndarray, lat_rad: np.ndarray, l
     rng_m = np.empty(D)
     vis = np.empty(D, np.bool_)
     for d in range(D):
-        s = radar_idx[d]
-        e_d, n_d, u_d, _, _, r_d, _, _, _, _, _, v_d = _pair_point(
-            ecef_m[s, 0], ecef_m[s, 1], ecef_m[s, 2], enu_rot[s, 0, 0], enu_rot[s, 0, 1], enu_rot[s, 0, 2],
-            enu_rot[s, 1, 0], enu_rot[s, 1, 1], enu_rot[s, 1, 2], enu_rot[s, 2, 0], enu_rot[s, 2, 1], enu_rot[s, 2, 2],
-            lat_rad[s], lon_rad[s], alt_m[s], max_range_m[s], max_alt_m[s], min_el_rad[s], boresight_rad[s],
-            half_width_rad[s], k_factor, tgt_ecef_m[d, 0], tgt_ecef_m[d, 1], tgt_ecef_m[d, 2])  # fmt: skip
+        e_d, n_d, u_d, _, _, r_d, _, _, _, _, _, v_d = _pair_at(ecef_m, enu_rot, lat_rad, lon_rad, alt_m, max_range_m,
+                                                                max_alt_m, min_el_rad, boresight_rad, half_width_rad,
+                                                                k_factor, radar_idx[d], tgt_ecef_m, d)  # fmt: skip
         enu[d, 0], enu[d, 1], enu[d, 2] = e_d, n_d, u_d
         rng_m[d] = r_d
         vis[d] = v_d
