@@ -82,12 +82,20 @@ def write_perf_map() -> int:
             out = subprocess.run(["nm", "-S", "--defined-only", path], capture_output=True, text=True).stdout
             os.unlink(path)
             engine = lib._codegen._engine
-            for line in out.splitlines():
-                parts = line.split()
-                if len(parts) == 4 and parts[2] in "tT":
-                    addr = engine.get_function_address(parts[3])
-                    if addr:
-                        rows[addr] = (int(parts[1], 16), parts[3])
+            # T: the library's entry points; t / W: its callees linked into it (numba emits them as
+            # weak linkonce_odr copies, NRT_incref / NRT_decref among them) in the same code section
+            syms = [p for p in (ln.split() for ln in out.splitlines()) if len(p) == 4 and p[2] in "tTW"]
+            base = None  # load address of .text: from a global symbol (address minus its offset)
+            for value, size, kind, name in syms:
+                addr = engine.get_function_address(name)
+                if addr:
+                    rows[addr] = (int(size, 16), name)
+                    if base is None:
+                        base = addr - int(value, 16)
+            if base is not None:  # the callees by their offset from the entry point
+                for value, size, kind, name in syms:
+                    if kind != "T":
+                        rows.setdefault(base + int(value, 16), (int(size, 16), name))
     lib = nrt.rtsys.library  # the runtime's own module (NRT_incref, NRT_decref, ...)
     for f in lib._final_module.functions:
         if not f.is_declaration:
