@@ -78,12 +78,14 @@ def _scenario(chunk: Chunk) -> Scenario:
     return sc
 
 
-#: The function that runs one replication: ``(scenario, seed) -> (summary dict, events table)``.
+#: The function that runs one replication: ``(scenario, seed) -> (summary dict, events table or a
+#: zero-argument callable making it)`` (:func:`run_chunk` calls it only where the events are kept).
 Replicate = Callable[[Scenario, int], tuple[dict[str, Any], Any]]
 
 
 def simulate_replication(scenario: Scenario, seed: int, template: Any = None) -> tuple[dict[str, Any], Any]:
-    """The real engine: ``iadsim.simulate(scenario, seed)``'s summary and events.
+    """The real engine: ``iadsim.simulate(scenario, seed)``'s summary and its events table's maker
+    (called by :func:`run_chunk` only for the replications whose events are kept).
 
     ``template``: the scenario's :class:`~iadsim.engine.world.WorldTemplate`, when the caller
     built one for many seeds (identical results, without compiling the scenario per seed).
@@ -91,7 +93,7 @@ def simulate_replication(scenario: Scenario, seed: int, template: Any = None) ->
     from iadsim.engine.run import simulate
 
     res = simulate(scenario, seed=seed, template=template)
-    return res.summary, res.events
+    return res.summary, res.event_columns.table  # the table only for the replications that keep events
 
 
 def run_chunk(chunk: Chunk, replicate: Replicate | None = None) -> ChunkResult:
@@ -114,7 +116,7 @@ def run_chunk(chunk: Chunk, replicate: Replicate | None = None) -> ChunkResult:
         summary, ev = replicate(sc, seed)
         rows.append({"rep": int(rep), "seed": int(seed), **flatten_summary(summary)})
         if rep in chunk.events_for:
-            events[rep] = ev
+            events[rep] = ev() if callable(ev) else ev
     return ChunkResult(chunk.variant, rows, events)
 
 

@@ -162,11 +162,11 @@ class EventLog:
     def __len__(self) -> int:
         return self.buf.next_seq
 
-    def table(self) -> pa.Table:
-        """All events, sorted by (time_s, priority, seq)."""
+    def columns(self) -> EventColumns:
+        """All events as NumPy columns, sorted by (time_s, priority, seq): what :meth:`table`
+        holds, without the Arrow table (the run's summary reads these; a campaign replication
+        whose events are not kept never builds the table)."""
         total = self.buf.next_seq
-        if total == 0:
-            return SCHEMA.empty_table()
         code = np.empty(total, np.int8)
         time_s = np.empty(total)
         out: dict[str, np.ndarray] = {c: np.full(total, -1, np.int64) for c in INT_COLS}
@@ -191,20 +191,53 @@ class EventLog:
         prio = _PRIORITY_LUT[code]
         seq = np.arange(total, dtype=np.int64)
         order = np.lexsort((seq, prio, time_s))
-        data: dict[str, Any] = {
-            "time_s": time_s[order],
-            # the kind's name through a dictionary of the names (one cast in Arrow, no Python strings per row)
-            "kind": pa.DictionaryArray.from_arrays(pa.array(code[order].astype(np.int32)),
-                                                   _KIND_NAMES).cast(pa.string()),
-            "priority": prio[order],
-            "seq": seq[order],
-        }
+        data = {"time_s": time_s[order], "priority": prio[order], "seq": seq[order]}
         for c in INT_COLS + FLOAT_COLS:
             data[c] = out[c][order]
-        code_r = out["reason"][order]
-        data["reason"] = pa.DictionaryArray.from_arrays(
-            pa.array(code_r, mask=code_r < 0, type=pa.int32()), pa.array(REASONS)).cast(pa.string())
-        return pa.table(data, schema=SCHEMA)
+        return EventColumns(code[order], out["reason"][order], data)
+
+    def table(self) -> pa.Table:
+        """All events, sorted by (time_s, priority, seq)."""
+        return self.columns().table()
+
+
+class EventColumns:
+    """One run's events as NumPy columns in table order (:meth:`EventLog.columns`).
+
+    ``kind`` (int8 :class:`EventKind` codes) and ``reason`` (int64 indices into :data:`REASONS`,
+    −1 none) are codes; :meth:`table` gives the Arrow table with their names (built once, on
+    first use).
+    """
+
+    def __init__(self, kind: np.ndarray, reason: np.ndarray, cols: dict[str, np.ndarray]) -> None:
+        self.kind = kind
+        self.reason = reason
+        self.cols = cols
+        self._table: pa.Table | None = None
+
+    def __len__(self) -> int:
+        return len(self.kind)
+
+    def table(self) -> pa.Table:
+        if self._table is None:
+            if len(self.kind) == 0:
+                self._table = SCHEMA.empty_table()
+            else:
+                data: dict[str, Any] = {
+                    "time_s": self.cols["time_s"],
+                    # the kind's name through a dictionary of the names (one cast in Arrow, no Python strings per row)
+                    "kind": pa.DictionaryArray.from_arrays(pa.array(self.kind.astype(np.int32)),
+                                                           _KIND_NAMES).cast(pa.string()),
+                    "priority": self.cols["priority"],
+                    "seq": self.cols["seq"],
+                }
+                for c in INT_COLS + FLOAT_COLS:
+                    data[c] = self.cols[c]
+                code_r = self.reason
+                data["reason"] = pa.DictionaryArray.from_arrays(
+                    pa.array(code_r, mask=code_r < 0, type=pa.int32()), pa.array(REASONS)).cast(pa.string())
+                self._table = pa.table(data, schema=SCHEMA)
+        return self._table
 
 
 @dataclass(frozen=True)

@@ -47,7 +47,7 @@ from iadsim.engine import c2_glue
 from iadsim.engine import motion_phase
 from iadsim.engine import quality_phase
 from iadsim.engine import tick_loop
-from iadsim.engine.events import REASON_CODE, EventKind, EventLog
+from iadsim.engine.events import REASON_CODE, EventColumns, EventKind, EventLog
 from iadsim.engine.state import FireControlState, ShotTable
 from iadsim.engine.world import World, WorldTemplate, compile_world
 from iadsim.rng import make_streams
@@ -81,15 +81,24 @@ _REMOTE, _NOT_ACQUIRED = REASON_CODE["remote_track"], REASON_CODE["fc_not_acquir
 
 @dataclass(frozen=True)
 class RunResult:
-    """Outcome of one run: the events table (source of truth), its summary, and the manifest."""
+    """Outcome of one run: the events (source of truth), its summary, and the manifest.
 
-    events: pa.Table
+    ``events`` is the Arrow table of ``event_columns``, built on first use (a campaign
+    replication whose events are not kept reads only its summary and never builds it).
+    """
+
+    event_columns: EventColumns = field(repr=False, compare=False)
     summary: dict[str, Any]
     manifest: dict[str, Any]
     world: World = field(repr=False, compare=False)
     engine_wall_s: float = 0.0
     track_quality: pa.Table | None = field(default=None, repr=False)
     track_states: pa.Table | None = field(default=None, repr=False)
+
+    @property
+    def events(self) -> pa.Table:
+        """All events, sorted by (time_s, priority, seq) (:meth:`EventColumns.table`, cached)."""
+        return self.event_columns.table()
 
     def write(self, out_dir: str | Path) -> Path:
         """Write events.parquet, summary.json, manifest.json atomically into ``out_dir``."""
@@ -140,8 +149,8 @@ def simulate(
     quality_tbl = _struct_table(quality)
     states_tbl = _struct_table(states)
     summary = summarize(events, world, quality_tbl)
-    manifest = build_manifest(world, run_seed, engine_wall_s=wall, n_events=events.num_rows)
-    return RunResult(events=events, summary=summary, manifest=manifest, world=world, engine_wall_s=wall,
+    manifest = build_manifest(world, run_seed, engine_wall_s=wall, n_events=len(events))
+    return RunResult(event_columns=events, summary=summary, manifest=manifest, world=world, engine_wall_s=wall,
                      track_quality=quality_tbl, track_states=states_tbl)  # fmt: skip
 
 
@@ -151,7 +160,7 @@ def _struct_table(a: np.ndarray) -> pa.Table:
     return pa.table({name: a[name] for name in names})
 
 
-def _run(world: World, streams: Any, progress: Progress | None) -> tuple[pa.Table, np.ndarray, np.ndarray]:  # noqa: C901 - the loop reads best in one place
+def _run(world: World, streams: Any, progress: Progress | None) -> tuple[EventColumns, np.ndarray, np.ndarray]:  # noqa: C901 - the loop reads best in one place
     sc = world.scenario
     log = EventLog()
     radars = world.radars
@@ -412,7 +421,7 @@ def _run(world: World, streams: Any, progress: Progress | None) -> tuple[pa.Tabl
     streams.put_states("radar", radar_names, radar_st)
     streams.put_states("damage", threat_names, damage_st)
     _hand_back_streams(ctx)
-    return log.table(), q_all[: qsz[0]].copy(), st_all[: qsz[1]].copy()
+    return log.columns(), q_all[: qsz[0]].copy(), st_all[: qsz[1]].copy()
 
 
 

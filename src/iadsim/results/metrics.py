@@ -11,22 +11,28 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
+from iadsim.engine.events import REASONS, EventColumns, EventKind
 from iadsim.engine.world import World
 from iadsim.scenario.schema import THREAT_CLASSES
 
 
 class _Events:
-    """The NumPy columns of one events table, converted once.
+    """The NumPy columns of one run's events: an events table (converted once) or the run's
+    :class:`~iadsim.engine.events.EventColumns` (read as they are: no Arrow round trip).
 
-    ``kind`` and ``reason`` are held as dictionary codes (one encoding per table), so selecting
-    the rows of a kind or a reason is one integer comparison instead of a pyarrow filter and a
-    table copy per (kind, column) — the summary reads ≈ 30 such selections per run.
+    ``kind`` and ``reason`` are held as integer codes (one encoding per table; the event codes
+    themselves for :class:`EventColumns`), so selecting the rows of a kind or a reason is one
+    integer comparison instead of a pyarrow filter and a table copy per (kind, column) — the
+    summary reads ≈ 30 such selections per run.
     """
 
-    def __init__(self, tbl: pa.Table) -> None:
+    def __init__(self, tbl: pa.Table | EventColumns) -> None:
         self.tbl = tbl
         self._cols: dict[str, np.ndarray] = {}
         self._codes: dict[str, tuple[np.ndarray, dict[str, int]]] = {}
+        if isinstance(tbl, EventColumns):
+            self._cols = dict(tbl.cols)
+            self._codes = {"kind": (tbl.kind, _KIND_CODE), "reason": (tbl.reason, _REASON_CODE)}
 
     def col(self, name: str) -> np.ndarray:
         if name not in self._cols:
@@ -47,16 +53,18 @@ class _Events:
         return self.col(col)[self.equal("kind", kind)]
 
 
+_KIND_CODE = {k.name: int(k) for k in EventKind}
+_REASON_CODE = {r: i for i, r in enumerate(REASONS)}
 _LAST: list[_Events] = []  # the last table's columns (summarize and its helpers read one table)
 
 
-def _view(tbl: pa.Table) -> _Events:
+def _view(tbl: pa.Table | EventColumns) -> _Events:
     if not _LAST or _LAST[0].tbl is not tbl:
         _LAST[:] = [_Events(tbl)]
     return _LAST[0]
 
 
-def _col(tbl: pa.Table, kind: str, col: str) -> np.ndarray:
+def _col(tbl: pa.Table | EventColumns, kind: str, col: str) -> np.ndarray:
     """Column ``col`` of the events of kind ``kind`` (NumPy, table order)."""
     return _view(tbl).rows(kind, col)
 
@@ -65,8 +73,8 @@ def _num(x: float) -> float | None:
     return None if not np.isfinite(x) else float(x)
 
 
-def summarize(events: pa.Table, world: World, track_quality: pa.Table | None = None) -> dict[str, Any]:
-    """Summary dictionary (JSON-able) of one run.
+def summarize(events: pa.Table | EventColumns, world: World, track_quality: pa.Table | None = None) -> dict[str, Any]:
+    """Summary dictionary (JSON-able) of one run (``events``: its table or its NumPy columns).
 
     Everything but the track-picture GOSPA comes from the events; GOSPA needs the track states
     and the truth, so the engine samples it (``track_quality``, one row per sample and site).
