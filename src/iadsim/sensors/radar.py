@@ -830,6 +830,32 @@ def _mod(x: float, y: float) -> float:  # pragma: no cover - compiled
     return x % y
 
 
+_TWO_PI_F = 2.0 * np.pi
+_FOUR_PI_F = 2.0 * _TWO_PI_F  # exact (a power-of-two multiple)
+
+
+@njit(cache=True, error_model="numpy")
+def _mod_two_pi(x: float) -> float:  # pragma: no cover - compiled
+    """``_mod(x, 2π)``, bit for bit, without the C ``fmod`` call for x ∈ (−2π, 4π).
+
+    Python's (and numba's) floored modulo is m = fmod(x, y), then m + y where m and y differ in
+    sign, and +0 for a zero m. For y = 2π: fmod(x, y) = x for |x| < y; for x ∈ [y, 2y) it is
+    x − y, which the subtraction gives exactly (Sterbenz: y/2 ≤ x ≤ 2y); so the result is x on
+    (0, 2π), +0 at ±0 and at 2π, x + 2π (one rounding, the same addition) on (−2π, 0) and x − 2π
+    on (2π, 4π). Anything else (NaN, ±∞, far values) takes ``_mod``. Azimuths (atan2 ∈ [−π, π])
+    and azimuth differences of wrapped angles (∈ (−π, 3π)) always take a branch.
+    """
+    if 0.0 < x < _TWO_PI_F:
+        return x
+    if x == 0.0:
+        return 0.0
+    if -_TWO_PI_F < x < 0.0:
+        return x + _TWO_PI_F
+    if _TWO_PI_F <= x < _FOUR_PI_F:
+        return x - _TWO_PI_F
+    return _mod(x, _TWO_PI_F)
+
+
 @njit(cache=True, error_model="numpy")
 def near_pair_kernel(r_ecef: np.ndarray, r_rot: np.ndarray, r_lat: np.ndarray, r_lon: np.ndarray, r_alt: np.ndarray,
                      max_range: np.ndarray, max_alt: np.ndarray, min_el: np.ndarray, boresight: np.ndarray,
@@ -936,10 +962,10 @@ def near_pair_rows_ws(ix_s: np.ndarray, ix_t: np.ndarray, r_ecef: np.ndarray, r_
             if not (rng <= max_range[s] and t_alt[n] <= max_alt[s]):
                 continue
             if not half_width[s] >= np.pi:
-                az = _mod(np.arctan2(e, no), two_pi)
+                az = _mod_two_pi(np.arctan2(e, no))
                 if az >= two_pi:
                     az = 0.0
-                daz = _mod(az - boresight[s] + np.pi, two_pi) - np.pi
+                daz = _mod_two_pi(az - boresight[s] + np.pi) - np.pi
                 if not abs(daz) <= half_width[s]:
                     continue
             # great-circle angle radar → target (Vincenty's atan2 form)

@@ -36,7 +36,7 @@ from iadsim.sensors.radar import (
     _kernel_columns,
     _measure_columns,
     _measured,
-    _mod,
+    _mod_two_pi,
     _scan_columns,
     merge_kernel,
     measured_kernel,
@@ -192,7 +192,7 @@ def _pair_point(rx: float, ry: float, rz: float, c00: float, c01: float, c02: fl
     nn = (c10 * dx + c12 * dz) + c11 * dy
     uu = (c20 * dx + c22 * dz) + c21 * dy
     horiz = math.hypot(ee, nn)
-    azd = _mod(math.atan2(ee, nn), two_pi)
+    azd = _mod_two_pi(math.atan2(ee, nn))
     if azd >= two_pi:
         azd = 0.0
     eld = math.atan2(uu, horiz)
@@ -211,7 +211,7 @@ def _pair_point(rx: float, ry: float, rz: float, c00: float, c01: float, c02: fl
     elr = math.atan2((h2 - h1) - 2.0 * r2 * (sh * sh), r2 * math.sin(theta))
     # coverage (radar.visible without terrain)
     limit = math.atan2(math.sqrt(h1 * (2.0 * re + h1)), re) + math.atan2(math.sqrt(h2 * (2.0 * re + h2)), re)
-    daz = _mod(azd - boresight + np.pi, two_pi) - np.pi
+    daz = _mod_two_pi(azd - boresight + np.pi) - np.pi
     vis = ((rd <= max_range) and (h2raw <= max_alt) and (abs(theta) <= limit)
            and (elr >= min_el) and ((abs(daz) <= hw) or (hw >= np.pi)))  # fmt: skip
     return ee, nn, uu, azd, eld, rd, gd, elr, lat2, lon2, h2raw, vis

@@ -190,3 +190,32 @@ def test_near_pair_rows_reads_in_place_what_near_pair_kernel_reads_from_gathered
             assert np.array_equal(a, b)
         n_checked += int((ref[0] > 0).sum())
     assert n_checked > 50  # detectable pairs were compared, not only culled zeros
+
+
+def test_mod_two_pi_is_the_floored_modulo_bit_for_bit() -> None:
+    """radar._mod_two_pi (the sector test's wrap without fmod) equals x % 2π in every bit,
+    the sign of zero included, on the branches' edges and on random values of every range."""
+    from numba import njit
+
+    from iadsim.sensors.radar import _mod, _mod_two_pi
+
+    @njit
+    def both(x):  # noqa: ANN001, ANN202
+        a = np.empty_like(x)
+        b = np.empty_like(x)
+        for i in range(x.shape[0]):
+            a[i] = _mod_two_pi(x[i])
+            b[i] = _mod(x[i], 2.0 * np.pi)
+        return a, b
+
+    tp = 2.0 * np.pi
+    edges = np.array([0.0, -0.0, tp, -tp, 2 * tp, -2 * tp, np.pi, -np.pi, 3 * np.pi, 1e-300, -1e-300, -1e-17,
+                      np.inf, -np.inf, np.nan, 1e6, -1e6])  # fmt: skip
+    near = np.concatenate([np.nextafter(edges[np.isfinite(edges)], np.inf),
+                           np.nextafter(edges[np.isfinite(edges)], -np.inf)])  # fmt: skip
+    rng = np.random.default_rng(5)
+    x = np.concatenate([edges, near, rng.uniform(-3 * tp, 5 * tp, 200_000), rng.uniform(-np.pi, 3 * np.pi, 100_000)])
+    a, b = both(x)
+    fin = ~np.isnan(b)
+    np.testing.assert_array_equal(a[fin].view(np.int64), b[fin].view(np.int64))
+    assert np.isnan(a[~fin]).all()
