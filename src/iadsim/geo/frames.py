@@ -99,7 +99,17 @@ def ecef_to_geodetic(xyz_m: ArrayLike) -> tuple[FloatArray, FloatArray, FloatArr
 
 @njit(cache=True)
 def ecef_to_geodetic_point(x: float, y: float, z: float) -> tuple[float, float, float]:  # pragma: no cover - compiled
-    """Geodetic (φ, λ, h) of one ECEF point (x, y, z) in m (Heikkinen 1982 as given by Zhu 1993).
+    """Geodetic (φ, λ, h) of one ECEF point (x, y, z) in m: :func:`ecef_to_geodetic_point_sc`
+    without the sine and cosine of φ."""
+    lat, lon, h, _, _ = ecef_to_geodetic_point_sc(x, y, z)
+    return lat, lon, h
+
+
+@njit(cache=True)
+def ecef_to_geodetic_point_sc(x: float, y: float, z: float) -> tuple[float, float, float, float, float]:  # pragma: no cover - compiled
+    """Geodetic (φ, λ, h, sin φ, cos φ) of one ECEF point (x, y, z) in m (Heikkinen 1982 as given
+    by Zhu 1993); sin φ and cos φ are those the height is computed with (a caller that needs them
+    does not take them again).
 
     p² = x² + y², F = 54 b² z², G = p² + (1−e²) z² − e² (a² − b²), c = e⁴ F p² / G³,
     s = ∛(1 + c + √(c² + 2c)), k = s + 1 + 1/s, P = F / (3 k² G²), Q = √(1 + 2 e⁴ P),
@@ -127,7 +137,7 @@ def ecef_to_geodetic_point(x: float, y: float, z: float) -> tuple[float, float, 
     lon = np.arctan2(y, x)
     sl, cl = np.sin(lat), np.cos(lat)
     h = p * cl + z * sl - a * np.sqrt(1.0 - e2 * sl * sl)
-    return lat, lon, h
+    return lat, lon, h, sl, cl
 
 
 @njit(cache=True)
@@ -370,6 +380,7 @@ __all__ = [
     "ecef_to_enu",
     "ecef_to_geodetic",
     "ecef_to_geodetic_point",
+    "ecef_to_geodetic_point_sc",
     "ecef_vector_to_enu",
     "enu_rotation",
     "enu_to_aer",

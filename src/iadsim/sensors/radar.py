@@ -31,7 +31,7 @@ from iadsim.errors import InputError
 from iadsim.geo.frames import (
     aer_to_enu,
     ecef_to_geodetic,
-    ecef_to_geodetic_point,
+    ecef_to_geodetic_point_sc,
     enu_rotation,
     enu_to_aer,
     geodetic_to_ecef,
@@ -950,11 +950,11 @@ def near_pair_rows_ws(ix_s: np.ndarray, ix_t: np.ndarray, r_ecef: np.ndarray, r_
             rng = np.sqrt(horiz * horiz + u * u)
             range_m[s_out, n] = rng
             if not have[n]:
-                lat_n, t_lon[n], alt_n = ecef_to_geodetic_point(tgt[c, 0], tgt[c, 1], tgt[c, 2])
+                # sin φ, cos φ: the conversion's own (np.sin, np.cos of the same φ)
+                _, t_lon[n], alt_n, t_s2[n], t_c2[n] = ecef_to_geodetic_point_sc(tgt[c, 0], tgt[c, 1], tgt[c, 2])
                 if alt_given:
                     alt_n = tgt_alt_in[c]
                 t_alt[n] = alt_n
-                t_s2[n], t_c2[n] = np.sin(lat_n), np.cos(lat_n)
                 h2n = max(alt_n, 0.0)
                 t_a2[n] = np.arctan2(np.sqrt(h2n * (2.0 * re + h2n)), re)
                 have[n] = True

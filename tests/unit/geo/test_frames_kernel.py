@@ -54,3 +54,29 @@ def test_shapes_single_point_and_batches() -> None:
     np.testing.assert_allclose(one[2], 500.0, atol=1e-6)
     empty = ecef_to_geodetic(np.zeros((0, 3)))
     assert all(v.shape == (0,) for v in empty)
+
+
+def test_point_sc_gives_the_conversion_and_the_sine_and_cosine_of_its_latitude() -> None:
+    """ecef_to_geodetic_point_sc = (ecef_to_geodetic_point, sin φ, cos φ), bit for bit: the
+    search looks read its sin φ, cos φ instead of taking them again."""
+    from numba import njit
+
+    from iadsim.geo.frames import ecef_to_geodetic_point, ecef_to_geodetic_point_sc
+
+    @njit
+    def both(xyz):  # noqa: ANN001, ANN202
+        out = np.empty((xyz.shape[0], 10))
+        for i in range(xyz.shape[0]):
+            la, lo, h, s, c = ecef_to_geodetic_point_sc(xyz[i, 0], xyz[i, 1], xyz[i, 2])
+            out[i, 0], out[i, 1], out[i, 2], out[i, 3], out[i, 4] = la, lo, h, s, c
+            out[i, 5], out[i, 6], out[i, 7] = ecef_to_geodetic_point(xyz[i, 0], xyz[i, 1], xyz[i, 2])
+            out[i, 8], out[i, 9] = np.sin(la), np.cos(la)  # numba's own sin / cos, as the old search looks took them
+        return out
+
+    rng = np.random.default_rng(11)
+    n = 20_000
+    lat, lon = rng.uniform(-np.pi / 2, np.pi / 2, n), rng.uniform(-np.pi, np.pi, n)
+    xyz = np.asarray(geodetic_to_ecef(lat, lon, rng.uniform(-500.0, 2e6, n)))
+    out = both(np.ascontiguousarray(xyz, dtype=float))
+    np.testing.assert_array_equal(out[:, :3].view(np.int64), out[:, 5:8].view(np.int64))
+    np.testing.assert_array_equal(out[:, 3:5].view(np.int64), out[:, 8:].view(np.int64))
