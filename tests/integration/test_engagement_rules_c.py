@@ -105,7 +105,7 @@ def test_flipping_the_true_class_changes_no_decision_event(which, new):
         world = compile_world(sc, None, streams)
         if flip:
             world = _flip_truth(world, new, which)
-        ev, _, _ = run_mod._run(world, streams, None)
+        ev = run_mod._run(world, streams, None)[0].table()
         first = pc.min(pc.filter(ev["time_s"], pc.is_in(ev["kind"], pa.array(["Intercept", "Miss"])))).as_py()
         dec = ev.filter(pc.and_(pc.is_in(ev["kind"], pa.array(["Assignment", "Launch"])), pc.less_equal(ev["time_s"], first)))
         out.append(dec)
