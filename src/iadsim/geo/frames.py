@@ -141,6 +141,45 @@ def ecef_to_geodetic_point_sc(x: float, y: float, z: float) -> tuple[float, floa
 
 
 @njit(cache=True)
+def ecef_to_geodetic_terms(x: float, y: float, z: float) -> tuple[float, float, float, float, float]:  # pragma: no cover - compiled
+    """(h, sin φ, cos φ, cos λ, sin λ) of one ECEF point (x, y, z) in m, without an angle.
+
+    The same closed form as :func:`ecef_to_geodetic_point_sc` up to φ = atan2(Y, p) with
+    Y = z + e'² z₀, p = √(x² + y²); the sines and cosines are then read off the two vectors
+    instead of taking atan2 and sincos: sin φ = Y/ρ, cos φ = p/ρ (ρ = √(Y² + p²)), cos λ = x/p,
+    sin λ = y/p (λ = 0 on the axis, p = 0, as atan2(0, 0)), and
+    h = p cos φ + z sin φ − a √(1 − e² sin² φ). Each term differs from sin(atan2(…)) etc. by a
+    rounding or two (≲ 2⁻⁵² relative), so a comparison made with them can differ from one made
+    with the angles only where the two sides are within that of each other. For callers that
+    only compare (the search looks' coverage tests, the interceptor envelope's height).
+    """
+    a, b, e2 = WGS84_A_M, WGS84_B_M, WGS84_E2
+    p2 = x * x + y * y
+    p = np.sqrt(p2)
+    z2 = z * z
+    f_ = 54.0 * b * b * z2
+    g = p2 + (1.0 - e2) * z2 - e2 * (a * a - b * b)
+    c = e2 * e2 * f_ * p2 / (g * g * g)
+    s = np.cbrt(1.0 + c + np.sqrt(c * c + 2.0 * c))
+    k = s + 1.0 + 1.0 / s
+    pp = f_ / (3.0 * k * k * g * g)
+    q = np.sqrt(1.0 + 2.0 * e2 * e2 * pp)
+    r0_arg = 0.5 * a * a * (1.0 + 1.0 / q) - pp * (1.0 - e2) * z2 / (q * (1.0 + q)) - 0.5 * pp * p2
+    r0 = -(pp * e2 * p) / (1.0 + q) + np.sqrt(max(r0_arg, 0.0))
+    v = np.sqrt((p - e2 * r0) ** 2 + (1.0 - e2) * z2)
+    z0 = b * b * z / (a * v)
+    yy = z + WGS84_EP2 * z0
+    rho = np.sqrt(yy * yy + p2)
+    sl, cl = yy / rho, p / rho
+    if p > 0.0:
+        co, so = x / p, y / p
+    else:
+        co, so = 1.0, 0.0
+    h = p * cl + z * sl - a * np.sqrt(1.0 - e2 * sl * sl)
+    return h, sl, cl, co, so
+
+
+@njit(cache=True)
 def _ecef_to_geodetic_kernel(xyz: np.ndarray, lat: np.ndarray, lon: np.ndarray,
                              h: np.ndarray) -> None:  # pragma: no cover - compiled
     """:func:`ecef_to_geodetic_point` of every row of ``xyz`` (M, 3) m into ``lat, lon`` (rad), ``h`` (m), (M,)."""
@@ -381,6 +420,7 @@ __all__ = [
     "ecef_to_geodetic",
     "ecef_to_geodetic_point",
     "ecef_to_geodetic_point_sc",
+    "ecef_to_geodetic_terms",
     "ecef_vector_to_enu",
     "enu_rotation",
     "enu_to_aer",

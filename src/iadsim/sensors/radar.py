@@ -31,7 +31,7 @@ from iadsim.errors import InputError
 from iadsim.geo.frames import (
     aer_to_enu,
     ecef_to_geodetic,
-    ecef_to_geodetic_point_sc,
+    ecef_to_geodetic_terms,
     enu_rotation,
     enu_to_aer,
     geodetic_to_ecef,
@@ -901,7 +901,7 @@ def near_pair_rows(ix_s: np.ndarray, ix_t: np.ndarray, r_ecef: np.ndarray, r_rot
     n_t = ix_t.shape[0]
     near_pair_rows_ws(ix_s, ix_t, r_ecef, r_rot, r_lat, r_lon, r_alt, max_range, max_alt, min_el, boresight,
                       half_width, ref_range, ref_rcs, snr_ref, pfa, k_factor, earth_radius_m, margin_m, tgt, rcs,
-                      alt_given, tgt_alt_in, pd, range_m, enu, np.empty((5, n_t)), np.empty(n_t, np.bool_))  # fmt: skip
+                      alt_given, tgt_alt_in, pd, range_m, enu, np.empty((6, n_t)), np.empty(n_t, np.bool_))  # fmt: skip
 
 
 @njit(cache=True, error_model="numpy")
@@ -912,17 +912,28 @@ def near_pair_rows_ws(ix_s: np.ndarray, ix_t: np.ndarray, r_ecef: np.ndarray, r_
                       earth_radius_m: float, margin_m: float, tgt: np.ndarray, rcs: np.ndarray, alt_given: bool,
                       tgt_alt_in: np.ndarray, pd: np.ndarray, range_m: np.ndarray, enu: np.ndarray,
                       per_t: np.ndarray, have: np.ndarray) -> None:  # pragma: no cover - compiled  # fmt: skip
-    """:func:`near_pair_rows` on work arrays of the caller: ``per_t`` (≥ 5, ≥ N') float, ``have``
+    """:func:`near_pair_rows` on work arrays of the caller: ``per_t`` (≥ 6, ≥ N') float, ``have``
     (≥ N',) bool, whatever they hold (``have[:N']`` is cleared here; ``per_t`` is written before
-    it is read). The engine's sensing keeps them for the whole run (:func:`sense_workspace`)."""
+    it is read). The engine's sensing keeps them for the whole run (:func:`sense_workspace`).
+
+    The coverage tests are :func:`near_pair_kernel`'s, evaluated without the angles they compare
+    where a sine, cosine or tangent does (docs/models.md "Search looks: coverage without the
+    angles"): the target's geodetic terms (h, sin φ, cos φ, cos λ, sin λ) from
+    :func:`iadsim.geo.frames.ecef_to_geodetic_terms`; cos Δλ, sin Δλ by the difference formulas;
+    the sector |wrap(az − β)| ≤ w (w < π) as e sin β + n cos β ≥ √(e² + n²) cos w; the refracted
+    elevation atan2(U, X) ≥ el_min (X ≥ 0, |el_min| < π/2) as U ≥ X tan el_min. Where the vector
+    of a test is zero (a target straight above the radar) the angle is taken, as before. A decision
+    can differ from the angle form only where its two sides are within a rounding of each other.
+    """
     n_s = ix_s.shape[0]
     n_t = ix_t.shape[0]
     # per-target values, computed at the first near pair of the target
-    t_lon = per_t[0]
+    t_co = per_t[0]  # cos λ
     t_alt = per_t[1]
     t_s2 = per_t[2]  # sin φ
     t_c2 = per_t[3]  # cos φ
     t_a2 = per_t[4]  # horizon angle α(max(h, 0))
+    t_so = per_t[5]  # sin λ
     for n in range(n_t):
         have[n] = False
     two_pi = 2.0 * np.pi
@@ -934,6 +945,13 @@ def near_pair_rows_ws(ix_s: np.ndarray, ix_t: np.ndarray, r_ecef: np.ndarray, r_
         h1 = max(r_alt[s], 0.0)
         a1 = np.arctan2(np.sqrt(h1 * (2.0 * re + h1)), re)
         s1, c1 = np.sin(r_lat[s]), np.cos(r_lat[s])
+        co1, so1 = np.cos(r_lon[s]), np.sin(r_lon[s])
+        sector = not half_width[s] >= np.pi
+        sb, cb, cw = 0.0, 0.0, 0.0
+        if sector:
+            sb, cb, cw = np.sin(boresight[s]), np.cos(boresight[s]), np.cos(half_width[s])
+        el_tan = abs(min_el[s]) < 0.5 * np.pi
+        tan_el = np.tan(min_el[s]) if el_tan else 0.0
         for n in range(n_t):
             c = ix_t[n]
             dx = tgt[c, 0] - r_ecef[s, 0]
@@ -950,8 +968,7 @@ def near_pair_rows_ws(ix_s: np.ndarray, ix_t: np.ndarray, r_ecef: np.ndarray, r_
             rng = np.sqrt(horiz * horiz + u * u)
             range_m[s_out, n] = rng
             if not have[n]:
-                # sin φ, cos φ: the conversion's own (np.sin, np.cos of the same φ)
-                _, t_lon[n], alt_n, t_s2[n], t_c2[n] = ecef_to_geodetic_point_sc(tgt[c, 0], tgt[c, 1], tgt[c, 2])
+                alt_n, t_s2[n], t_c2[n], t_co[n], t_so[n] = ecef_to_geodetic_terms(tgt[c, 0], tgt[c, 1], tgt[c, 2])
                 if alt_given:
                     alt_n = tgt_alt_in[c]
                 t_alt[n] = alt_n
@@ -961,17 +978,22 @@ def near_pair_rows_ws(ix_s: np.ndarray, ix_t: np.ndarray, r_ecef: np.ndarray, r_
             # coverage tests in the order range, ceiling, sector, line of sight, elevation
             if not (rng <= max_range[s] and t_alt[n] <= max_alt[s]):
                 continue
-            if not half_width[s] >= np.pi:
-                az = _mod_two_pi(np.arctan2(e, no))
-                if az >= two_pi:
-                    az = 0.0
-                daz = _mod_two_pi(az - boresight[s] + np.pi) - np.pi
-                if not abs(daz) <= half_width[s]:
-                    continue
-            # great-circle angle radar → target (Vincenty's atan2 form)
-            dl = t_lon[n] - r_lon[s]
+            if sector:
+                if horiz > 0.0:  # cos(az − β) ≥ cos w ⇔ |wrap(az − β)| ≤ w (w ∈ [0, π))
+                    if not e * sb + no * cb >= horiz * cw:
+                        continue
+                else:  # straight above: atan2(±0, ±0) decides, as NumPy's rule
+                    az = _mod_two_pi(np.arctan2(e, no))
+                    if az >= two_pi:
+                        az = 0.0
+                    daz = _mod_two_pi(az - boresight[s] + np.pi) - np.pi
+                    if not abs(daz) <= half_width[s]:
+                        continue
+            # great-circle angle radar → target (Vincenty's atan2 form); Δλ = λ − λ_r by its
+            # cosine and sine (difference formulas)
             s2, c2 = t_s2[n], t_c2[n]
-            cdl, sdl = np.cos(dl), np.sin(dl)
+            cdl = t_co[n] * co1 + t_so[n] * so1
+            sdl = t_so[n] * co1 - t_co[n] * so1
             num = np.hypot(c2 * sdl, c1 * s2 - s1 * c2 * cdl)
             den = s1 * s2 + c1 * c2 * cdl
             theta = (earth_radius_m * np.arctan2(num, den)) / re
@@ -980,7 +1002,11 @@ def near_pair_rows_ws(ix_s: np.ndarray, ix_t: np.ndarray, r_ecef: np.ndarray, r_
             h2 = max(t_alt[n], 0.0)
             r2 = re + h2
             up = (h2 - h1) - 2.0 * r2 * np.sin(0.5 * theta) ** 2
-            if not np.arctan2(up, r2 * np.sin(theta)) >= min_el[s]:
+            xh = r2 * np.sin(theta)
+            if el_tan and xh > 0.0:  # atan2(up, X) ≥ el_min ⇔ up ≥ X tan el_min (X > 0)
+                if not up >= xh * tan_el:
+                    continue
+            elif not np.arctan2(up, xh) >= min_el[s]:
                 continue
             ratio = ref_range[s] / rng
             snr = snr_ref[s] * ratio**4.0 * (rcs[c] / ref_rcs[s])
@@ -1214,13 +1240,13 @@ def sense_workspace(n_radars: int, n_targets: int) -> tuple:  # pragma: no cover
     """Work arrays of :func:`sense_kernel_ws` for up to ``n_radars`` radars and ``n_targets`` targets.
 
     ``(flag (S,) bool, scanning radars (S,), active targets (N,), Pd (S·N), range (S·N),
-    ENU (3·S·N), hit (S·N) bool, per-target values (5, N), have (N,) bool)``. Their contents
+    ENU (3·S·N), hit (S·N) bool, per-target values (6, N), have (N,) bool)``. Their contents
     between calls do not matter (each call clears or writes what it reads), so one workspace
     serves every tick of a run (the engine makes one per run: ``engine.run._run``).
     """
     sn = n_radars * n_targets
     return (np.zeros(n_radars, np.bool_), np.zeros(n_radars, np.int64), np.zeros(n_targets, np.int64),
-            np.zeros(sn), np.zeros(sn), np.zeros(3 * sn), np.zeros(sn, np.bool_), np.zeros((5, n_targets)),
+            np.zeros(sn), np.zeros(sn), np.zeros(3 * sn), np.zeros(sn, np.bool_), np.zeros((6, n_targets)),
             np.zeros(n_targets, np.bool_))
 
 

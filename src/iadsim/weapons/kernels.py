@@ -8,8 +8,9 @@ it; that function's docstring is the reference for the model, this module for th
   (boost–coast flyout, grid bracket + Illinois regula falsi), one pair;
 * :func:`interceptor_capability` — the capability rules of
   :func:`iadsim.weapons.engagement.choose_interceptor` over every (pair, type);
-* ``geodetic`` — :func:`iadsim.geo.frames.ecef_to_geodetic_point` (Heikkinen 1982 / Zhu 1993),
-  the one compiled geodesy kernel, re-exported;
+* ``geodetic_terms`` — :func:`iadsim.geo.frames.ecef_to_geodetic_terms` (Heikkinen 1982 / Zhu
+  1993: the height and the sines and cosines of φ and λ, no angle), the compiled geodesy kernel,
+  re-exported: the rules here only compare the height and take the local vertical;
 * :func:`classify_tracks` — :func:`iadsim.c2.classification.classify` (rule table in that module);
 * :func:`ballistic_acceleration` — :func:`iadsim.weapons.flyout.ballistic_acceleration` (the
   fire-control acceleration model), its ``r**3`` through :func:`iadsim.npmath.pow` (NumPy's own
@@ -43,7 +44,7 @@ from numba import njit
 from iadsim import numba_cache  # noqa: F401 - numba's cache under a cross-process lock (iadsim/numba_cache.py)
 from iadsim.c2.doctrine import choose_row
 from iadsim.c2.evaluation import _time_to_go
-from iadsim.geo.frames import ecef_to_geodetic_point
+from iadsim.geo.frames import ecef_to_geodetic_terms
 from iadsim.npmath import expm1 as np_expm1
 from iadsim.npmath import pow as np_pow
 from iadsim.units import MU_EARTH_M3PS2
@@ -92,8 +93,8 @@ def ballistic_acceleration(p: np.ndarray, v: np.ndarray, min_speed_mps: float) -
     return out
 
 
-# one point's (lat rad, lon rad, h m): the compiled closed form of iadsim.geo.frames, not a copy
-geodetic = ecef_to_geodetic_point
+# one point's (h m, sin φ, cos φ, cos λ, sin λ): the compiled closed form of iadsim.geo.frames, not a copy
+geodetic_terms = ecef_to_geodetic_terms
 
 
 @njit(cache=True)
@@ -271,7 +272,7 @@ def interceptor_capability(
                 er = enu_rot[u, r, 0] * rel[0] + enu_rot[u, r, 1] * rel[1] + enu_rot[u, r, 2] * rel[2]
                 s2 += er * er
             slant = math.sqrt(s2)
-            alt = geodetic(pip[0], pip[1], pip[2])[2]
+            alt = geodetic_terms(pip[0], pip[1], pip[2])[0]
             r_max, h_max = max_range[u, i], max_alt[u, i]
             if c == bm_class:  # assessed ballistic missile: the footprint where known
                 if not math.isnan(bm_range[u, i]):
@@ -305,9 +306,8 @@ def classify_tracks(p: np.ndarray, v: np.ndarray, ballistic_speed: float, ballis
     n = p.shape[0]
     out = np.empty(n, np.int64)
     for j in range(n):
-        lat, lon, h = geodetic(p[j, 0], p[j, 1], p[j, 2])
-        cl = math.cos(lat)
-        ux, uy, uz = cl * math.cos(lon), cl * math.sin(lon), math.sin(lat)
+        h, sl, cl, co, so = geodetic_terms(p[j, 0], p[j, 1], p[j, 2])
+        ux, uy, uz = cl * co, cl * so, sl
         speed = math.sqrt(v[j, 0] * v[j, 0] + v[j, 1] * v[j, 1] + v[j, 2] * v[j, 2])
         vup = v[j, 0] * ux + v[j, 1] * uy + v[j, 2] * uz
         if speed >= ballistic_speed or h >= ballistic_alt or vup <= ballistic_vup:

@@ -80,3 +80,25 @@ def test_point_sc_gives_the_conversion_and_the_sine_and_cosine_of_its_latitude()
     out = both(np.ascontiguousarray(xyz, dtype=float))
     np.testing.assert_array_equal(out[:, :3].view(np.int64), out[:, 5:8].view(np.int64))
     np.testing.assert_array_equal(out[:, 3:5].view(np.int64), out[:, 8:].view(np.int64))
+
+
+def test_terms_are_the_height_and_the_sines_and_cosines_of_the_conversion_within_roundings() -> None:
+    """ecef_to_geodetic_terms = (h, sin φ, cos φ, cos λ, sin λ) of ecef_to_geodetic_point_sc's
+    φ, λ, h, read off the vectors instead of through atan2 and sincos: equal to a few roundings
+    (≤ 4·2⁻⁵³ absolute for the unit terms, 10⁻⁸ m for h), on the axis (p = 0) λ = 0 as atan2(0, 0)."""
+    from iadsim.geo.frames import ecef_to_geodetic_point_sc, ecef_to_geodetic_terms
+
+    rng = np.random.default_rng(8)
+    lat = rng.uniform(-np.pi / 2, np.pi / 2, 3000)
+    lon = rng.uniform(-np.pi, np.pi, 3000)
+    h = rng.uniform(-400.0, 3.0e6, 3000)
+    xyz = geodetic_to_ecef(lat, lon, h)
+    xyz = np.concatenate([xyz, [[0.0, 0.0, WGS84_B_M + 1000.0], [0.0, 0.0, -WGS84_B_M - 5.0]]])
+    for x, y, z in xyz:
+        la, lo, hh, sl, cl = ecef_to_geodetic_point_sc(x, y, z)
+        got = ecef_to_geodetic_terms(x, y, z)
+        ref = (hh, sl, cl, np.cos(lo), np.sin(lo))
+        assert abs(got[0] - ref[0]) <= 1e-8
+        assert max(abs(g - r) for g, r in zip(got[1:], ref[1:])) <= 4 * 2.0**-53, (x, y, z, got, ref)
+    pole = ecef_to_geodetic_terms(0.0, 0.0, WGS84_B_M + 1000.0)
+    assert pole[3:] == (1.0, 0.0) and pole[1] == 1.0 and abs(pole[0] - 1000.0) < 1e-6

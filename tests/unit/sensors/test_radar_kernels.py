@@ -219,3 +219,39 @@ def test_mod_two_pi_is_the_floored_modulo_bit_for_bit() -> None:
     fin = ~np.isnan(b)
     np.testing.assert_array_equal(a[fin].view(np.int64), b[fin].view(np.int64))
     assert np.isnan(a[~fin]).all()
+
+
+def test_coverage_tests_without_angles_decide_as_the_angle_rules_at_edges_and_straight_above() -> None:
+    """near_pair_rows_ws tests the sector by cos(az − β) ≥ cos w and the refracted elevation by
+    U ≥ X tan el_min instead of taking the angles; the decisions must be those of the vectorised
+    angle rules (geometry + detection_probability) just inside and just outside every sector edge
+    and elevation floor, and for a target at the radar itself (e = n = 0: the angle form's
+    atan2(0, 0) = 0, a northward azimuth, decides, and is outside an eastward sector; the
+    dot-product form alone would call it inside)."""
+    from iadsim.geo.frames import aer_to_enu, enu_to_ecef
+
+    lat, lon, alt = np.deg2rad(37.0), np.deg2rad(35.0), 120.0
+    w, beta = 0.6, np.pi / 2  # eastward sector ±0.6 rad: north (az 0) is outside
+    radars = R.RadarArrays.from_columns(
+        lat_rad=lat, lon_rad=lon, alt_m=[alt, alt, alt], ref_range_m=1.5e5, ref_rcs_m2=1.0, ref_pd=0.8,
+        revisit_s=1.0, sigma_range_m=20.0, sigma_az_rad=1e-3, sigma_el_rad=1e-3, max_range_m=3e5,
+        min_elevation_rad=[-0.01, 0.02, -np.pi / 2], boresight_az_rad=[beta, 0.0, beta],
+        half_width_az_rad=[w, np.pi, w])  # fmt: skip
+    az, el = [], []
+    for edge in (beta - w, beta + w):
+        for d in (-1e-7, 1e-7):
+            for e_ in (-0.005, 0.0, 0.03, 0.3):
+                az.append(edge + d)
+                el.append(e_)
+    for e_ in (0.02 - 1e-6, 0.02 + 1e-6, -0.01 - 1e-6, -0.01 + 1e-6):  # about the elevation floors, in the sector
+        az.append(beta)
+        el.append(e_)
+    enu = aer_to_enu(np.array(az), np.array(el), np.full(len(az), 6.0e4))
+    tgt = np.vstack([enu_to_ecef(enu[None], [lat], [lon], radars.ecef_m[:1])[0], radars.ecef_m[:1]])  # last: at the radar
+    rcs = np.full(len(tgt), 5.0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ref = R.detection_probability(radars, R.geometry(radars, tgt, None), rcs) > 0
+        got = R.near_pair_detection(radars, tgt, rcs, None)[0] > 0
+    assert np.array_equal(got, ref)
+    assert ref[0].any() and not ref[0].all() and ref[1].any() and not ref[1].all()  # both sides of the edges
+    assert not ref[0, -1] and not ref[2, -1]  # at the radar: outside both eastward sectors (az = atan2(0, 0) = 0)
