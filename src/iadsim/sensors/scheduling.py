@@ -24,7 +24,7 @@ import numpy as np
 from numba import njit
 
 from iadsim import numba_cache  # noqa: F401 - numba's cache under a cross-process lock (iadsim/numba_cache.py)
-from iadsim.geo.frames import ecef_to_geodetic_point, unit_sphere_vector
+from iadsim.geo.frames import ecef_to_geodetic_point, ecef_to_geodetic_terms, unit_sphere_vector
 from iadsim.geo.horizon import EARTH_RADIUS_M
 from iadsim.engine.eventbuf import emit
 from iadsim.rng_kernels import next_double, standard_normal, states_of, store_states
@@ -149,14 +149,76 @@ def pair_visible(ecef_m: np.ndarray, enu_rot: np.ndarray, lat_rad: np.ndarray, l
                  max_range_m: np.ndarray, max_alt_m: np.ndarray, min_el_rad: np.ndarray, boresight_rad: np.ndarray,
                  half_width_rad: np.ndarray, k_factor: float, radar_idx: np.ndarray,
                  tgt_ecef_m: np.ndarray) -> np.ndarray:  # pragma: no cover - compiled  # fmt: skip
-    """``pair_kernel(...)[9]``: only the (D,) ``visible`` flags (the same per-pair rule,
-    :func:`_pair_point`, without the nine geometry columns the caller would drop)."""
+    """``pair_kernel(...)[9]``: only the (D,) ``visible`` flags (the same per-pair rule, by
+    :func:`_cover_point`: without the nine geometry columns the caller would drop and without
+    the angles the rule only compares)."""
     D = radar_idx.shape[0]
     vis = np.empty(D, np.bool_)
     for d in range(D):
-        vis[d] = _pair_at(ecef_m, enu_rot, lat_rad, lon_rad, alt_m, max_range_m, max_alt_m, min_el_rad, boresight_rad,
-                          half_width_rad, k_factor, radar_idx[d], tgt_ecef_m, d)[11]  # fmt: skip
+        vis[d] = _cover_at(ecef_m, enu_rot, alt_m, max_range_m, max_alt_m, min_el_rad, boresight_rad, half_width_rad,
+                           k_factor, radar_idx[d], tgt_ecef_m, d)[4]  # fmt: skip
     return vis
+
+
+@njit(cache=True)
+def _cover_at(ecef_m: np.ndarray, enu_rot: np.ndarray, alt_m: np.ndarray, max_range_m: np.ndarray,
+              max_alt_m: np.ndarray, min_el_rad: np.ndarray, boresight_rad: np.ndarray, half_width_rad: np.ndarray,
+              k_factor: float, s: int, tgt_ecef_m: np.ndarray, d: int) -> tuple:  # pragma: no cover - compiled  # fmt: skip
+    """:func:`_cover_point` of radar ``s`` of the radars' columns and point ``tgt_ecef_m[d]``."""
+    return _cover_point(ecef_m[s, 0], ecef_m[s, 1], ecef_m[s, 2], enu_rot[s], alt_m[s], max_range_m[s], max_alt_m[s],
+                        min_el_rad[s], boresight_rad[s], half_width_rad[s], k_factor, tgt_ecef_m[d, 0],
+                        tgt_ecef_m[d, 1], tgt_ecef_m[d, 2])  # fmt: skip
+
+
+@njit(cache=True)
+def _cover_point(rx: float, ry: float, rz: float, C: np.ndarray, alt1: float, max_range: float, max_alt: float,
+                 min_el: float, boresight: float, hw: float, k_factor: float, x: float, y: float,
+                 z: float) -> tuple:  # pragma: no cover - compiled  # fmt: skip
+    """``(e, n, u, range, visible)`` of one (radar, point) pair: :func:`_pair_point`'s ENU and range
+    (the same bits) and its coverage rule without the angles it only compares (the search looks'
+    form, :func:`iadsim.sensors.radar.near_pair_rows_ws`; docs/models.md "Search looks: coverage
+    without the angles"), the tests in the order range, ceiling, sector, horizon, elevation, each
+    taken only when the ones before pass. The radar's sin φ, cos φ, sin λ, cos λ are read off its
+    ENU rotation ``C`` (up row (cos φ cos λ, cos φ sin λ, sin φ), east row (−sin λ, cos λ, 0), north
+    row's z cos φ). A decision can differ from :func:`_pair_point`'s only where its two sides are
+    within a rounding of each other."""
+    dx, dy, dz = x - rx, y - ry, z - rz
+    # summed as NumPy's einsum sums three terms, (c₀x₀ + c₂x₂) + c₁x₁: the same bits
+    ee = (C[0, 0] * dx + C[0, 2] * dz) + C[0, 1] * dy
+    nn = (C[1, 0] * dx + C[1, 2] * dz) + C[1, 1] * dy
+    uu = (C[2, 0] * dx + C[2, 2] * dz) + C[2, 1] * dy
+    horiz = math.hypot(ee, nn)
+    rd = math.sqrt(horiz * horiz + uu * uu)
+    if not rd <= max_range:
+        return ee, nn, uu, rd, False
+    h2raw, s2, c2, co2, so2 = ecef_to_geodetic_terms(x, y, z)
+    if not h2raw <= max_alt:
+        return ee, nn, uu, rd, False
+    if not hw >= np.pi:
+        if horiz > 0.0:  # cos(az − β) ≥ cos w ⇔ |wrap(az − β)| ≤ w (w < π)
+            if not ee * math.sin(boresight) + nn * math.cos(boresight) >= horiz * math.cos(hw):
+                return ee, nn, uu, rd, False
+        else:  # straight above: atan2(±0, ±0) decides, as _pair_point
+            azd = _mod_two_pi(math.atan2(ee, nn))
+            if azd >= 2.0 * np.pi:
+                azd = 0.0
+            if not abs(_mod_two_pi(azd - boresight + np.pi) - np.pi) <= hw:
+                return ee, nn, uu, rd, False
+    # great-circle angle (Vincenty's atan2 form), Δλ by the difference formulas
+    s1, c1, so1, co1 = C[2, 2], C[1, 2], -C[0, 0], C[0, 1]
+    cdl = co2 * co1 + so2 * so1
+    sdl = so2 * co1 - co2 * so1
+    re = k_factor * EARTH_RADIUS_M
+    theta = (EARTH_RADIUS_M * math.atan2(math.hypot(c2 * sdl, c1 * s2 - s1 * c2 * cdl), s1 * s2 + c1 * c2 * cdl)) / re
+    h1 = max(alt1, 0.0)
+    h2 = max(h2raw, 0.0)
+    limit = math.atan2(math.sqrt(h1 * (2.0 * re + h1)), re) + math.atan2(math.sqrt(h2 * (2.0 * re + h2)), re)
+    if not abs(theta) <= limit:
+        return ee, nn, uu, rd, False
+    r2 = re + h2
+    sh = math.sin(0.5 * theta)
+    elr = math.atan2((h2 - h1) - 2.0 * r2 * (sh * sh), r2 * math.sin(theta))
+    return ee, nn, uu, rd, elr >= min_el
 
 
 @njit(cache=True)
@@ -349,7 +411,7 @@ def dwell_kernel(ecef_m: np.ndarray, enu_rot: np.ndarray, lat_rad: np.ndarray, l
     """D track dwells up to the angles: coverage, Pd, draws, the detected pairs' atan2 arguments.
 
     Per pair d (radar s = ``radar_idx[d]``): geometry and coverage of :func:`pair_kernel` (its
-    per-pair :func:`_pair_point`, only the ENU, range and visibility kept; or
+    per-pair rule by :func:`_cover_point`: the ENU, range and visibility; or
     ``vis_in`` when ``vis_given``: the terrain-masked coverage of :func:`_pairs`);
     SNR = (G_d · SNR_ref(s)) (R_ref/R)⁴ (σ/σ_ref), Pd = Pfa^(1/(1+SNR)) if visible ∧ present else 0
     (SNR_ref = ln Pfa / ln Pd_ref − 1, ``snr_ref`` (S,)). Draws, per stream (state row ``row[d]``
@@ -362,14 +424,13 @@ def dwell_kernel(ecef_m: np.ndarray, enu_rot: np.ndarray, lat_rad: np.ndarray, l
     to NumPy's ``arctan2`` (its last bits differ from libm's).
     """
     D = radar_idx.shape[0]
-    # pair_kernel's geometry and coverage (_pair_point per pair), keeping the three columns used here
+    # the ENU, range and coverage of each pair (_cover_point: pair_kernel's, the angle-free tests)
     enu = np.empty((D, 3))
     rng_m = np.empty(D)
     vis = np.empty(D, np.bool_)
     for d in range(D):
-        e_d, n_d, u_d, _, _, r_d, _, _, _, _, _, v_d = _pair_at(ecef_m, enu_rot, lat_rad, lon_rad, alt_m, max_range_m,
-                                                                max_alt_m, min_el_rad, boresight_rad, half_width_rad,
-                                                                k_factor, radar_idx[d], tgt_ecef_m, d)  # fmt: skip
+        e_d, n_d, u_d, r_d, v_d = _cover_at(ecef_m, enu_rot, alt_m, max_range_m, max_alt_m, min_el_rad, boresight_rad,
+                                            half_width_rad, k_factor, radar_idx[d], tgt_ecef_m, d)  # fmt: skip
         enu[d, 0], enu[d, 1], enu[d, 2] = e_d, n_d, u_d
         rng_m[d] = r_d
         vis[d] = v_d

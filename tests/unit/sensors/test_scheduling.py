@@ -98,7 +98,7 @@ def test_pair_kernel_matches_the_numpy_geometry() -> None:
     # the geometry feeds the one coverage rule unchanged
     assert np.array_equal(visible(sub, replace(g, tgt_alt_m=g.tgt_alt_m[:, None])).reshape(-1), full_vis := visible(r, full)[ri, n])
     assert np.array_equal(scheduling.pair_visibility(r, ri, p), full_vis) and 0 < full_vis.sum() < N
-    # pair_visible (the tick loop's coverage call) is pair_kernel's visible column, to the bit
+    # pair_visible (the tick loop's coverage call, angle-free tests) decides as pair_kernel's visible column
     cols = (r.ecef_m, r.enu_rot, r.lat_rad, r.lon_rad, r.alt_m, r.max_range_m, r.max_alt_m, r.min_elevation_rad,
             r.boresight_az_rad, r.half_width_az_rad, float(r.k_factor), ri.astype(np.int64), p)  # fmt: skip
     assert np.array_equal(scheduling.pair_visible(*cols), scheduling.pair_kernel(*cols)[9])
@@ -282,3 +282,37 @@ def test_any_due_is_whether_dwell_selection_selects_a_dwell() -> None:
     assert scheduling.any_due(np.array([0]), np.array([1.0]), np.array([1.0]), 2.0 - 5e-10)
     assert not scheduling.any_due(np.array([0]), np.array([1.0]), np.array([1.0]), 2.0 - 2e-9)
     assert not scheduling.any_due(np.array([-1]), np.array([-np.inf]), np.array([1.0]), 2.0)
+
+
+def test_pair_visible_decides_as_the_angle_rule_at_sector_edges_floors_and_at_the_radar() -> None:
+    """pair_visible (and the dwells' coverage) test the sector and take the geodetic terms without
+    angles (scheduling._cover_point); its decisions are pair_kernel's (angles) just inside and just
+    outside each sector edge and elevation floor, and at the radar itself (e = n = 0, where
+    atan2(0, 0) = 0, north, is outside an eastward sector; a dot product alone would call it in)."""
+    from iadsim.geo.frames import aer_to_enu, enu_to_ecef
+
+    lat, lon, alt = np.deg2rad(38.0), np.deg2rad(33.0), 80.0
+    r = RadarArrays.from_columns(lat_rad=lat, lon_rad=lon, alt_m=alt, ref_range_m=1e5, ref_rcs_m2=1.0, ref_pd=0.5,
+                                 revisit_s=1.0, sigma_range_m=10.0, sigma_az_rad=1e-3, sigma_el_rad=1e-3,
+                                 max_range_m=2e5, min_elevation_rad=[-0.01, 0.02, -np.pi / 2],
+                                 boresight_az_rad=[np.pi / 2, 0.0, np.pi / 2], half_width_az_rad=[0.6, np.pi, 0.6])  # fmt: skip
+    az, el = [], []
+    for edge in (np.pi / 2 - 0.6, np.pi / 2 + 0.6):
+        for d in (-1e-7, 1e-7):
+            for e_ in (-0.005, 0.0, 0.03, 0.3):
+                az.append(edge + d)
+                el.append(e_)
+    for e_ in (0.02 - 1e-6, 0.02 + 1e-6, -0.01 - 1e-6, -0.01 + 1e-6):
+        az.append(np.pi / 2)
+        el.append(e_)
+    enu = aer_to_enu(np.array(az), np.array(el), np.full(len(az), 5.0e4))
+    pts = np.vstack([enu_to_ecef(enu[None], [lat], [lon], r.ecef_m[:1])[0], r.ecef_m[:1]])
+    ri = np.repeat(np.arange(3), len(pts)).astype(np.int64)
+    p = np.tile(pts, (3, 1))
+    cols = (r.ecef_m, r.enu_rot, r.lat_rad, r.lon_rad, r.alt_m, r.max_range_m, r.max_alt_m, r.min_elevation_rad,
+            r.boresight_az_rad, r.half_width_az_rad, float(r.k_factor), ri, p)  # fmt: skip
+    ref = scheduling.pair_kernel(*cols)[9]
+    assert np.array_equal(scheduling.pair_visible(*cols), ref)
+    n = len(pts)
+    assert 0 < ref[:n].sum() < n and 0 < ref[n : 2 * n].sum() < n  # both sides of the sector edges and the floor
+    assert not ref[n - 1] and not ref[3 * n - 1]  # at the radar: outside both eastward sectors
