@@ -118,6 +118,18 @@ def ecef_to_geodetic_point_sc(x: float, y: float, z: float) -> tuple[float, floa
     φ = atan2(z + e'² z₀, p), λ = atan2(y, x),
     h = p cos φ + z sin φ − a √(1 − e² sin² φ)   (numerically stable for any φ).
     """
+    p, p2, yy = _latitude_vector(x, y, z)
+    lat = np.arctan2(yy, p)
+    lon = np.arctan2(y, x)
+    sl, cl = np.sin(lat), np.cos(lat)
+    h = p * cl + z * sl - WGS84_A_M * np.sqrt(1.0 - WGS84_E2 * sl * sl)
+    return lat, lon, h, sl, cl
+
+
+@njit(cache=True)
+def _latitude_vector(x: float, y: float, z: float) -> tuple[float, float, float]:  # pragma: no cover - compiled
+    """(p, p², Y) of the closed form of :func:`ecef_to_geodetic_point_sc`: φ = atan2(Y, p), with
+    p = √(x² + y²), Y = z + e'² z₀ (its equations, up to z₀)."""
     a, b, e2 = WGS84_A_M, WGS84_B_M, WGS84_E2
     p2 = x * x + y * y
     p = np.sqrt(p2)
@@ -133,11 +145,7 @@ def ecef_to_geodetic_point_sc(x: float, y: float, z: float) -> tuple[float, floa
     r0 = -(pp * e2 * p) / (1.0 + q) + np.sqrt(max(r0_arg, 0.0))
     v = np.sqrt((p - e2 * r0) ** 2 + (1.0 - e2) * z2)
     z0 = b * b * z / (a * v)
-    lat = np.arctan2(z + WGS84_EP2 * z0, p)
-    lon = np.arctan2(y, x)
-    sl, cl = np.sin(lat), np.cos(lat)
-    h = p * cl + z * sl - a * np.sqrt(1.0 - e2 * sl * sl)
-    return lat, lon, h, sl, cl
+    return p, p2, z + WGS84_EP2 * z0
 
 
 @njit(cache=True)
@@ -153,29 +161,14 @@ def ecef_to_geodetic_terms(x: float, y: float, z: float) -> tuple[float, float, 
     with the angles only where the two sides are within that of each other. For callers that
     only compare (the search looks' coverage tests, the interceptor envelope's height).
     """
-    a, b, e2 = WGS84_A_M, WGS84_B_M, WGS84_E2
-    p2 = x * x + y * y
-    p = np.sqrt(p2)
-    z2 = z * z
-    f_ = 54.0 * b * b * z2
-    g = p2 + (1.0 - e2) * z2 - e2 * (a * a - b * b)
-    c = e2 * e2 * f_ * p2 / (g * g * g)
-    s = np.cbrt(1.0 + c + np.sqrt(c * c + 2.0 * c))
-    k = s + 1.0 + 1.0 / s
-    pp = f_ / (3.0 * k * k * g * g)
-    q = np.sqrt(1.0 + 2.0 * e2 * e2 * pp)
-    r0_arg = 0.5 * a * a * (1.0 + 1.0 / q) - pp * (1.0 - e2) * z2 / (q * (1.0 + q)) - 0.5 * pp * p2
-    r0 = -(pp * e2 * p) / (1.0 + q) + np.sqrt(max(r0_arg, 0.0))
-    v = np.sqrt((p - e2 * r0) ** 2 + (1.0 - e2) * z2)
-    z0 = b * b * z / (a * v)
-    yy = z + WGS84_EP2 * z0
+    p, p2, yy = _latitude_vector(x, y, z)
     rho = np.sqrt(yy * yy + p2)
     sl, cl = yy / rho, p / rho
     if p > 0.0:
         co, so = x / p, y / p
     else:
         co, so = 1.0, 0.0
-    h = p * cl + z * sl - a * np.sqrt(1.0 - e2 * sl * sl)
+    h = p * cl + z * sl - WGS84_A_M * np.sqrt(1.0 - WGS84_E2 * sl * sl)
     return h, sl, cl, co, so
 
 
