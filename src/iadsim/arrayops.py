@@ -44,7 +44,7 @@ def isin_small(element: ArrayLike, test_elements: ArrayLike) -> np.ndarray:
 __all__ = ["isin_small"]
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def sort_rows_by2(rows: np.ndarray, m: int, key: np.ndarray, tie: np.ndarray) -> np.ndarray:  # pragma: no cover - compiled
     """``rows[:m]`` ordered by (key[row], tie[row]), stable: ``rows[np.lexsort((tie[rows], key[rows]))]``.
 

@@ -83,7 +83,7 @@ def store_states(gens: Sequence[np.random.Generator], states: np.ndarray) -> Non
         g.bit_generator.state = s
 
 
-@numba.njit(cache=True, inline="always")
+@numba.njit(cache=True, error_model="numpy", inline="always")
 def _mulhi(a: np.uint64, b: np.uint64) -> np.uint64:
     """High 64 bits of the 128-bit product a·b (schoolbook on 32-bit halves)."""
     a_lo, a_hi = a & _MASK32, a >> _U32
@@ -96,7 +96,7 @@ def _mulhi(a: np.uint64, b: np.uint64) -> np.uint64:
     return hh + (lh >> _U32) + (hl >> _U32) + (mid >> _U32)
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def next_uint64(st: np.ndarray, i: int) -> np.uint64:
     """Advance stream row ``i`` of ``st`` (n, 4) one PCG64 step and return its 64-bit output."""
     sh, sl = st[i, 0], st[i, 1]
@@ -112,13 +112,13 @@ def next_uint64(st: np.ndarray, i: int) -> np.uint64:
     return (x >> rot) | (x << ((_U64 - rot) & _U63))
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def next_double(st: np.ndarray, i: int) -> float:
     """``Generator.random()``: a uniform double in [0, 1), (out >> 11) · 2⁻⁵³."""
     return float(next_uint64(st, i) >> _U11) * _TWO_M53
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def standard_normal(st: np.ndarray, i: int) -> float:
     """``Generator.standard_normal()``: NumPy's 256-level ziggurat (Marsaglia–Tsang), same tables."""
     while True:
@@ -145,13 +145,13 @@ def standard_normal(st: np.ndarray, i: int) -> float:
                 return x
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def normal(st: np.ndarray, i: int, loc: float, scale: float) -> float:
     """``Generator.normal(loc, scale)`` = loc + scale · standard_normal()."""
     return loc + scale * standard_normal(st, i)
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def _loggam(x: float) -> float:
     """log Γ(x) as NumPy's ``random_loggam`` (Stirling series with recursion below 7)."""
     a = (8.333333333333333e-02, -2.777777777777778e-03, 7.936507936507937e-04, -5.952380952380952e-04,
@@ -175,7 +175,7 @@ def _loggam(x: float) -> float:
     return gl
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def poisson(st: np.ndarray, i: int, lam: float) -> int:
     """``Generator.poisson(lam)``: multiplication method below 10, PTRS (Hörmann 1993) from 10."""
     if lam >= 10:
@@ -209,14 +209,14 @@ def poisson(st: np.ndarray, i: int, lam: float) -> int:
             return X
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def random_fill(st: np.ndarray, i: int, out: np.ndarray) -> None:
     """``g.random(out=out)`` for a flat float64 array: row ``i``'s doubles in order."""
     for j in range(out.size):
         out[j] = next_double(st, i)
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def standard_normal_fill(st: np.ndarray, i: int, out: np.ndarray) -> None:
     """``g.standard_normal(out.shape)`` into a flat float64 array, in C order."""
     for j in range(out.size):
@@ -236,7 +236,7 @@ _U16 = np.uint64(16)
 _POOL = 4
 
 
-@numba.njit(cache=True, inline="always")
+@numba.njit(cache=True, error_model="numpy", inline="always")
 def _hashmix(value: np.uint64, h: np.ndarray) -> np.uint64:
     """SeedSequence's ``hashmix`` on 32-bit words (``h[0]`` the running hash constant)."""
     value = (value ^ h[0]) & _MASK32
@@ -245,13 +245,13 @@ def _hashmix(value: np.uint64, h: np.ndarray) -> np.uint64:
     return value ^ (value >> _U16)
 
 
-@numba.njit(cache=True, inline="always")
+@numba.njit(cache=True, error_model="numpy", inline="always")
 def _mix(x: np.uint64, y: np.uint64) -> np.uint64:
     r = (_MIX_L * x - _MIX_R * y) & _MASK32
     return r ^ (r >> _U16)
 
 
-@numba.njit(cache=True, inline="always")
+@numba.njit(cache=True, error_model="numpy", inline="always")
 def _step128(sh: np.uint64, sl: np.uint64, ih: np.uint64, il: np.uint64) -> tuple:
     """One PCG64 LCG step s · MULT + inc (mod 2¹²⁸) on 64-bit halves; returns (hi, lo)."""
     lo = sl * _MULT_LO
@@ -261,7 +261,7 @@ def _step128(sh: np.uint64, sl: np.uint64, ih: np.uint64, il: np.uint64) -> tupl
     return hi + ih + carry, lo2
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def seed_states(words: np.ndarray, starts: np.ndarray) -> np.ndarray:
     """PCG64 states of ``Generator(PCG64(SeedSequence(...)))`` for many seed sequences at once.
 

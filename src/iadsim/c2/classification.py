@@ -68,7 +68,7 @@ def classify(pos_ecef_m: np.ndarray, vel_ecef_mps: np.ndarray) -> np.ndarray:
     return classify_kernel(p, v)
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def classify_kernel(p: np.ndarray, v: np.ndarray) -> np.ndarray:  # pragma: no cover - compiled
     """:func:`classify` of (P, 3) contiguous estimates, compiled (also called by the engine's tick loop):
     the rule table of classify_kinematics (weapons/kernels.classify_tracks), with the geodetic

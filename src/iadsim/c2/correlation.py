@@ -87,7 +87,7 @@ def correlate(
     return out
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def correlation_kernel(z: np.ndarray, R: np.ndarray, site_new: np.ndarray, x_old: np.ndarray, P_old: np.ndarray,
                        dt_old: np.ndarray, site_old: np.ndarray, q: float,
                        gate_d2: float) -> tuple[np.ndarray, np.ndarray, np.ndarray, bool]:  # pragma: no cover - compiled

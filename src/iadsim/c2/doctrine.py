@@ -76,7 +76,7 @@ def choose_interceptor(capable: np.ndarray, cost_usd: np.ndarray, loadout_rank: 
                                                 c64(cheapest, bool), lr, use_lr))
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def choose_row(cap: np.ndarray, cost: np.ndarray, rank: np.ndarray, cheapest: bool, last_resort: np.ndarray,
                use_last_resort: bool) -> int:  # pragma: no cover - compiled  # fmt: skip
     """The doctrine's choice for one pair (the rule of :func:`choose_interceptor`), −1 if none.
@@ -108,7 +108,7 @@ def choose_row(cap: np.ndarray, cost: np.ndarray, rank: np.ndarray, cheapest: bo
     return best
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def choose_interceptor_kernel(cap: np.ndarray, cost: np.ndarray, rank: np.ndarray, cheapest: np.ndarray,
                               last_resort: np.ndarray, use_last_resort: bool) -> np.ndarray:  # pragma: no cover - compiled  # fmt: skip
     """:func:`choose_row` for every pair: (P, I) tables, cheapest (P,). Returns (P,) int64."""

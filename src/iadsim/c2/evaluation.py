@@ -38,7 +38,7 @@ def time_to_go(p_m: np.ndarray, v_mps: np.ndarray, asset_ecef_m: np.ndarray, min
                        c(asset_ecef_m, float).reshape(-1, 3), float(min_closing_mps))  # fmt: skip
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _time_to_go(p: np.ndarray, v: np.ndarray, assets: np.ndarray, min_closing: float) -> np.ndarray:  # pragma: no cover
     """:func:`time_to_go` per track: min over assets of d / c where c = (a − p)·v / max(d, 1) > min_closing."""
     n = p.shape[0]

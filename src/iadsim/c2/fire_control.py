@@ -52,7 +52,7 @@ def engageable_tracks(live: np.ndarray, confirmed: np.ndarray, misses: np.ndarra
                                     float(t_s), float(dt_s))  # fmt: skip
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def engageable_tracks_kernel(live: np.ndarray, confirmed: np.ndarray, misses: np.ndarray, t_update_s: np.ndarray,
                              site_revisit_s: np.ndarray, site: np.ndarray, t_s: float,
                              dt_s: float) -> np.ndarray:  # pragma: no cover - compiled  # fmt: skip
@@ -89,7 +89,7 @@ def not_already_engaged(f: np.ndarray, target: np.ndarray, shot_fu: np.ndarray, 
     return np.asarray(~isin_small(f * (n_keys + 1) + target, shot_fu * (n_keys + 1) + shot_target))
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def engage_candidates(ready_fu: np.ndarray, fu_site: np.ndarray, conf: np.ndarray, track_site: np.ndarray,
                       obj_of_row: np.ndarray, identity: np.ndarray, fu_roe: np.ndarray, roe_table: np.ndarray,
                       fc_mask: np.ndarray, shot_fu: np.ndarray, shot_target: np.ndarray, shot_pending: np.ndarray,
@@ -245,7 +245,7 @@ def grant_channels(radar: np.ndarray, new_target: np.ndarray, n_requested: np.nd
                          c(guided_free, np.int64))  # fmt: skip
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _grant_kernel(radar: np.ndarray, new_target: np.ndarray, n_requested: np.ndarray, target_free: np.ndarray,
                   guided_free: np.ndarray) -> np.ndarray:  # pragma: no cover - compiled
     """:func:`grant_channels` per engagement e (E ≥ 1), with sums over the earlier engagements e' < e

@@ -48,7 +48,7 @@ def engaged_by_other_unit(f: np.ndarray, group: np.ndarray, key: np.ndarray, sho
                                          c(shot_group, np.int64), c(shot_key, np.int64))  # fmt: skip
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _engaged_by_other_unit_kernel(f: np.ndarray, group: np.ndarray, key: np.ndarray, shot_fu: np.ndarray,
                                   shot_group: np.ndarray, shot_key: np.ndarray) -> np.ndarray:  # pragma: no cover
     """Rule (a) of :func:`engaged_by_other_unit` per pair: a busy round b with (shot_group[b],
@@ -117,7 +117,7 @@ def build_problem(idx: np.ndarray, f: np.ndarray, itype: np.ndarray, key: np.nda
     return GroupProblem(prob, f[first_w], itype[first_w], tu, pair)
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _problem_kernel(idx: np.ndarray, f: np.ndarray, itype: np.ndarray, key: np.ndarray, value: np.ndarray,
                     pk: np.ndarray, per_target: np.ndarray) -> tuple:  # pragma: no cover - compiled
     """The index maps and matrices of :func:`build_problem` (P ≥ 1 pairs).
@@ -194,7 +194,7 @@ def unit_offsets(f: np.ndarray, n: np.ndarray) -> np.ndarray:
     return _unit_offsets_kernel(c(f, np.int64), c(n, np.int64))
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _unit_offsets_kernel(f: np.ndarray, n: np.ndarray) -> np.ndarray:  # pragma: no cover - compiled
     """:func:`unit_offsets`: offset_e = Σ n_e' over the earlier engagements e' < e with f_e' = f_e."""
     out = np.zeros(len(f), np.int64)

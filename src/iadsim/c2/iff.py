@@ -129,7 +129,7 @@ def hostile_kinematics(p_m: np.ndarray, v_mps: np.ndarray, assessed_class: np.nd
                                      float(cpa_m), float(horizon_s))  # fmt: skip
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def hostile_kinematics_kernel(p: np.ndarray, v: np.ndarray, assessed_class: np.ndarray, assets: np.ndarray,
                               cpa_m: float, horizon_s: float) -> np.ndarray:  # pragma: no cover - compiled
     """:func:`hostile_kinematics` compiled (also called by the engine's compiled tick loop): a missile
@@ -143,7 +143,7 @@ def hostile_kinematics_kernel(p: np.ndarray, v: np.ndarray, assessed_class: np.n
     return out
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _attack_profile(p: np.ndarray, v: np.ndarray, assets: np.ndarray, cpa_m: float,
                     horizon_s: float) -> np.ndarray:  # pragma: no cover - compiled
     """:func:`hostile_kinematics`' attack profile per track: for some asset, r = p − a,
@@ -214,7 +214,7 @@ def ladder(identity: np.ndarray, replies: np.ndarray, silent: np.ndarray, hostil
                           int(assume_hostile_silent), int(hostile_silent))  # fmt: skip
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _ladder_kernel(ident: np.ndarray, rep: np.ndarray, sil: np.ndarray, kin: np.ndarray, afr: int, fr: int, ahs: int,
                    hs: int) -> np.ndarray:  # pragma: no cover - compiled
     """:func:`ladder`'s rules 1–5 per track (first match wins; friend and hostile are final)."""
@@ -260,7 +260,7 @@ def share_identities(identity: np.ndarray, key: np.ndarray) -> np.ndarray:
     return _share_kernel(ident, k, SHARE_SCORE, _SCORE_TO_ID)
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _share_kernel(ident: np.ndarray, key: np.ndarray, score: np.ndarray,
                   score_to_id: np.ndarray) -> np.ndarray:  # pragma: no cover - compiled
     """:func:`share_identities`: per key ≥ 0 the identity of the highest ``score``, via one sort by key."""
@@ -284,7 +284,7 @@ def _share_kernel(ident: np.ndarray, key: np.ndarray, score: np.ndarray,
     return out
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def interrogate_kernel(alive: np.ndarray, confirmed: np.ndarray, size: int, site: np.ndarray, track_id: np.ndarray,
                        truth: np.ndarray, obj_of_row: np.ndarray, site_p: np.ndarray, site_mask: np.ndarray,
                        transponder_mask: np.ndarray, last_s: np.ndarray, replies: np.ndarray, silent: np.ndarray,

@@ -175,7 +175,7 @@ def quiet_times(ns: NetworkState) -> np.ndarray:
                      min((float(p.deliver_at) for p in ns.queue), default=np.inf)])  # fmt: skip
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def clear_own_rows(remote: np.ndarray, alive: np.ndarray, t_s: np.ndarray, n: int, t: float) -> None:  # pragma: no cover - compiled
     """remote[ρ] ← False for the rows ρ < n alive and updated at t (t_ρ = t), in place."""
     for r in range(n):
@@ -353,7 +353,7 @@ def deliver(ns: NetworkState, tracks: TrackTable, maintained_row: np.ndarray, t:
 _NO_POINT = np.zeros(3)
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def site_delivery_kernel(num: np.ndarray, x: np.ndarray, member_site: np.ndarray, member_num: np.ndarray, s: int,
                          rr: np.ndarray, row_net: np.ndarray, maintained_row: np.ndarray, use_aoi: bool,
                          site_ecef: np.ndarray, aoi: float) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:  # pragma: no cover - compiled  # fmt: skip
@@ -432,7 +432,7 @@ def engageable_remote(ns: NetworkState, tracks: TrackTable, conf: np.ndarray, t:
                                     float(t), float(dt))  # fmt: skip
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def engageable_remote_kernel(conf: np.ndarray, remote: np.ndarray, alive: np.ndarray, confirmed: np.ndarray, n: int,
                              site: np.ndarray, site_network: np.ndarray, up: np.ndarray, delivered_at: np.ndarray,
                              update_s: np.ndarray, t: float, dt: float) -> np.ndarray:  # pragma: no cover - compiled  # fmt: skip
@@ -499,7 +499,7 @@ def distribution_keys(site: np.ndarray, obj: np.ndarray, net_track: np.ndarray, 
                                     c(up, np.bool_), int(n_sites))  # fmt: skip
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def distribution_keys_kernel(site: np.ndarray, obj: np.ndarray, net_track: np.ndarray, site_network: np.ndarray,
                              up: np.ndarray, n_sites: int) -> tuple[np.ndarray, np.ndarray]:  # pragma: no cover - compiled  # fmt: skip
     """:func:`distribution_keys` on plain arrays: with w = site_network(site), networked ⇔ w ≥ 0 ∧ up(w);
@@ -617,7 +617,7 @@ def cue_dwells(ns: NetworkState, world: World, tracks: TrackTable, obj_of_row: n
     return det
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def cue_candidates(rows: np.ndarray, obj: np.ndarray, held: np.ndarray, cue_at: np.ndarray, cue_last: np.ndarray,
                    row_site: np.ndarray, x: np.ndarray, t_row: np.ndarray, radar_site: np.ndarray, is_fc: np.ndarray,
                    update_s: np.ndarray, radar_ecef: np.ndarray, max_range_m: np.ndarray,
@@ -701,7 +701,7 @@ def acquisition_failures(ns: NetworkState, obj: np.ndarray, rows: np.ndarray, lo
     return lost, missed, late
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def acquisition_kernel(obj: np.ndarray, rows: np.ndarray, lost: np.ndarray, missed: np.ndarray, remote: np.ndarray,
                        acquire_by: np.ndarray, t: float) -> np.ndarray:  # pragma: no cover - compiled
     """:func:`acquisition_failures` in place on ``lost``, ``missed`` (D,) (also called by the engine's

@@ -89,7 +89,7 @@ def _chndtr(typingctx, x, df, nc):  # type: ignore[no-untyped-def]  # pragma: no
     return sig, codegen
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def chndtr2(x: float, nc: float) -> float:  # pragma: no cover - compiled
     """``scipy.special.chndtr(x, 2, nc)``: the non-central χ² CDF with 2 degrees of freedom."""
     return _chndtr(x, 2.0, nc)
@@ -137,14 +137,14 @@ def reach_probability(p_m: np.ndarray, v_mps: np.ndarray, P: np.ndarray, asset_e
                         np.ascontiguousarray(asset_rot, float), float(radius_m), float(manoeuvre_rad))
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _dot3(h: np.ndarray, x0: float, x1: float, x2: float) -> float:  # pragma: no cover - compiled
     """h · x for 3-vectors, summed as (h₀x₀ + h₂x₂) + h₁x₁ (the order of NumPy's einsum here, so the
     kernel gives the numbers the former NumPy expression gave)."""
     return (h[0] * x0 + h[2] * x2) + h[1] * x1
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def reach_kernel(p: np.ndarray, v: np.ndarray, P: np.ndarray, asset: np.ndarray, rot: np.ndarray,
                  radius_m: float, manoeuvre_rad: float) -> np.ndarray:  # pragma: no cover - compiled
     """:func:`reach_probability` of every (track, asset): the module docstring's model, one loop.
@@ -209,7 +209,7 @@ def priority_order(var: np.ndarray, tgo_s: np.ndarray, track_id: np.ndarray) -> 
                                  np.ascontiguousarray(track_id, np.int64))
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _before(a: float, b: float) -> int:  # pragma: no cover - compiled
     """−1 / 0 / 1: a sorts before / with / after b in NumPy's ascending sort (NaN last, NaNs equal)."""
     if a != a:
@@ -219,7 +219,7 @@ def _before(a: float, b: float) -> int:  # pragma: no cover - compiled
     return -1 if a < b else (1 if a > b else 0)
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def priority_order_kernel(var: np.ndarray, tgo: np.ndarray, track_id: np.ndarray) -> np.ndarray:  # pragma: no cover
     """The priority order of :func:`priority_order`, the same as ``np.lexsort((track_id, tgo, −var))``,
     i.e. value at risk descending, then time to go, then track id, ties in index order (stable;
@@ -258,7 +258,7 @@ def assignment_values(var: np.ndarray) -> np.ndarray:
     return assignment_values_kernel(v)
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def assignment_values_kernel(v: np.ndarray) -> np.ndarray:  # pragma: no cover - compiled
     """:func:`assignment_values` of a non-empty (n,) array (compiled; NaN in ``v`` gives all ones)."""
     top = v[0]

@@ -28,7 +28,7 @@ A_MAX = 700.0
 """Cap on ``-ln q`` (``q = 0`` means a certain kill; ``exp(-700)`` is 1e-304)."""
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _can_add(i: int, j: int, x: np.ndarray, remaining: np.ndarray, used_ch: np.ndarray,
              channels: np.ndarray, tot: np.ndarray, tmax: np.ndarray,
              allowed: np.ndarray) -> bool:  # pragma: no cover - compiled
@@ -40,7 +40,7 @@ def _can_add(i: int, j: int, x: np.ndarray, remaining: np.ndarray, used_ch: np.n
     return True
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _mmr_col(j: int, x: np.ndarray, S: np.ndarray, q: np.ndarray, remaining: np.ndarray,
              used_ch: np.ndarray, channels: np.ndarray, tot: np.ndarray, tmax: np.ndarray,
              allowed: np.ndarray, colbest: np.ndarray,
@@ -58,7 +58,7 @@ def _mmr_col(j: int, x: np.ndarray, S: np.ndarray, q: np.ndarray, remaining: np.
     colarg[j] = arg
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def mmr_construct(V: np.ndarray, q: np.ndarray, allowed: np.ndarray, counts: np.ndarray,
                   channels: np.ndarray, tmax: np.ndarray) -> np.ndarray:  # pragma: no cover
     """Maximum-marginal-return construction (den Broeder, Ellison & Emerling 1959).
@@ -108,7 +108,7 @@ def mmr_construct(V: np.ndarray, q: np.ndarray, allowed: np.ndarray, counts: np.
     return x
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def greedy_construct(V: np.ndarray, q: np.ndarray, allowed: np.ndarray, counts: np.ndarray,
                      channels: np.ndarray, tmax: np.ndarray) -> np.ndarray:  # pragma: no cover
     """Weapon-sequential greedy: rounds in weapon order, each to its best target.
@@ -144,7 +144,7 @@ def greedy_construct(V: np.ndarray, q: np.ndarray, allowed: np.ndarray, counts: 
     return x
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _assignment_state(x: np.ndarray, V: np.ndarray, a: np.ndarray,
                       counts: np.ndarray) -> tuple:  # pragma: no cover - compiled
     """Bookkeeping of an assignment ``x``: per target L_j = Σ_i a_ij x_ij and rounds tot_j, per
@@ -164,7 +164,7 @@ def _assignment_state(x: np.ndarray, V: np.ndarray, a: np.ndarray,
     return L, tot, used_ch, remaining, V * np.exp(-L)
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def local_search(x: np.ndarray, V: np.ndarray, a: np.ndarray, allowed: np.ndarray,
                  counts: np.ndarray, channels: np.ndarray, tmax: np.ndarray,
                  max_passes: int) -> np.ndarray:  # pragma: no cover - compiled
@@ -189,7 +189,7 @@ def local_search(x: np.ndarray, V: np.ndarray, a: np.ndarray, allowed: np.ndarra
                            max_passes)
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _local_search_q(x: np.ndarray, V: np.ndarray, a: np.ndarray, Q: np.ndarray,
                     IQ: np.ndarray, allowed: np.ndarray, counts: np.ndarray,
                     channels: np.ndarray, tmax: np.ndarray,
@@ -343,7 +343,7 @@ def _local_search_q(x: np.ndarray, V: np.ndarray, a: np.ndarray, Q: np.ndarray,
     return x
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _completion_lb(P: float, r: float, ymax: float) -> float:  # pragma: no cover - compiled
     """``min_{0 <= y <= ymax} P exp(-y) + r y``: a lower bound on what more rounds can achieve.
 
@@ -363,7 +363,7 @@ def _completion_lb(P: float, r: float, ymax: float) -> float:  # pragma: no cove
     return P * np.exp(-y) + r * y
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def price_target(Vj: float, qj: np.ndarray, aj: np.ndarray, price: np.ndarray,
                  first: np.ndarray, cap: np.ndarray, order: np.ndarray, tmaxj: int,
                  sigma: float, thr: float, eps: float, enumerate_all: bool, max_out: int,
@@ -508,7 +508,7 @@ def price_target(Vj: float, qj: np.ndarray, aj: np.ndarray, price: np.ndarray,
     return n_out, overflow, best_rc
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _objective(x: np.ndarray, V: np.ndarray, a: np.ndarray) -> float:  # pragma: no cover
     """``sum_j V_j exp(-sum_i a_ij x_ij)``."""
     W, T = a.shape
@@ -521,7 +521,7 @@ def _objective(x: np.ndarray, V: np.ndarray, a: np.ndarray) -> float:  # pragma:
     return f
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def iterated_local_search(x0: np.ndarray, V: np.ndarray, a: np.ndarray, allowed: np.ndarray,
                           counts: np.ndarray, channels: np.ndarray, tmax: np.ndarray,
                           iterations: int, kick: int, seed: int,
@@ -554,7 +554,7 @@ def iterated_local_search(x0: np.ndarray, V: np.ndarray, a: np.ndarray, allowed:
     return best
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _undo(log_i: np.ndarray, log_j: np.ndarray, log_d: np.ndarray, n_log: int, x: np.ndarray,
           L: np.ndarray, S: np.ndarray, tot: np.ndarray, used_ch: np.ndarray,
           remaining: np.ndarray, V: np.ndarray, a: np.ndarray) -> None:  # pragma: no cover
@@ -566,7 +566,7 @@ def _undo(log_i: np.ndarray, log_j: np.ndarray, log_d: np.ndarray, n_log: int, x
         _change(i, j, d, x, L, S, tot, used_ch, remaining, V, a)
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _change(i: int, j: int, d: int, x: np.ndarray, L: np.ndarray, S: np.ndarray,
             tot: np.ndarray, used_ch: np.ndarray, remaining: np.ndarray, V: np.ndarray,
             a: np.ndarray) -> None:  # pragma: no cover - compiled
@@ -585,7 +585,7 @@ def _change(i: int, j: int, d: int, x: np.ndarray, L: np.ndarray, S: np.ndarray,
     S[j] = V[j] * np.exp(-L[j])
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def cyclic_exchange(x: np.ndarray, V: np.ndarray, a: np.ndarray, allowed: np.ndarray,
                     counts: np.ndarray, channels: np.ndarray, tmax: np.ndarray,
                     max_cycles: int, max_rejects: int) -> np.ndarray:  # pragma: no cover
@@ -623,7 +623,7 @@ def cyclic_exchange(x: np.ndarray, V: np.ndarray, a: np.ndarray, allowed: np.nda
                               max_cycles, max_rejects)
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _cyclic_exchange_q(x: np.ndarray, V: np.ndarray, a: np.ndarray, Q: np.ndarray,
                        IQ: np.ndarray, QT: np.ndarray, IQT: np.ndarray, allowed: np.ndarray,
                        allowedT: np.ndarray, counts: np.ndarray, channels: np.ndarray,
@@ -787,7 +787,7 @@ def _cyclic_exchange_q(x: np.ndarray, V: np.ndarray, a: np.ndarray, Q: np.ndarra
     return x
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _arc_column(v: int, x: np.ndarray, S: np.ndarray, QT: np.ndarray, IQT: np.ndarray,
                 allowedT: np.ndarray, remaining: np.ndarray, C: np.ndarray,
                 J: np.ndarray) -> None:  # pragma: no cover - compiled
@@ -823,7 +823,7 @@ def _arc_column(v: int, x: np.ndarray, S: np.ndarray, QT: np.ndarray, IQT: np.nd
                 J[u, v] = j
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _arc_place(u: int, S: np.ndarray, QT: np.ndarray, allowedT: np.ndarray, tot: np.ndarray,
                tmax: np.ndarray, C: np.ndarray, J: np.ndarray) -> None:  # pragma: no cover
     """Arc ``u -> Z`` from scratch: ``min(0, min_j S_j (exp(-a_uj) - 1))`` over the targets
@@ -841,7 +841,7 @@ def _arc_place(u: int, S: np.ndarray, QT: np.ndarray, allowedT: np.ndarray, tot:
             J[u, Z] = j
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _arc_costs(x: np.ndarray, S: np.ndarray, QT: np.ndarray, IQT: np.ndarray,
                allowedT: np.ndarray, remaining: np.ndarray, tot: np.ndarray, tmax: np.ndarray,
                C: np.ndarray, J: np.ndarray) -> None:  # pragma: no cover - compiled
@@ -859,7 +859,7 @@ def _arc_costs(x: np.ndarray, S: np.ndarray, QT: np.ndarray, IQT: np.ndarray,
         _arc_place(u, S, QT, allowedT, tot, tmax, C, J)
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _arc_update(log_i: np.ndarray, log_j: np.ndarray, n_log: int, x: np.ndarray,
                 S: np.ndarray, QT: np.ndarray, IQT: np.ndarray, allowedT: np.ndarray,
                 remaining: np.ndarray, tot: np.ndarray, tmax: np.ndarray, C: np.ndarray,
@@ -907,7 +907,7 @@ def _arc_update(log_i: np.ndarray, log_j: np.ndarray, n_log: int, x: np.ndarray,
         touched[log_j[t]] = False
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _kick(y: np.ndarray, allowed: np.ndarray, channels: np.ndarray, tmax: np.ndarray,
           kick: int) -> None:  # pragma: no cover - compiled
     """Relocate ``kick`` uniformly drawn assigned rounds to uniformly drawn targets, in place
@@ -954,7 +954,7 @@ def _kick(y: np.ndarray, allowed: np.ndarray, channels: np.ndarray, tmax: np.nda
         tot[k] += 1
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def iterated_exchange_search(x0: np.ndarray, V: np.ndarray, a: np.ndarray, allowed: np.ndarray,
                              counts: np.ndarray, channels: np.ndarray, tmax: np.ndarray,
                              iterations: int, kick: int, seed: int, max_passes: int,
@@ -988,7 +988,7 @@ def iterated_exchange_search(x0: np.ndarray, V: np.ndarray, a: np.ndarray, allow
     return x
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _descend_q(x: np.ndarray, V: np.ndarray, a: np.ndarray, Q: np.ndarray, IQ: np.ndarray,
                QT: np.ndarray, IQT: np.ndarray, allowed: np.ndarray, allowedT: np.ndarray,
                counts: np.ndarray, channels: np.ndarray, tmax: np.ndarray, max_passes: int,
@@ -1002,7 +1002,7 @@ def _descend_q(x: np.ndarray, V: np.ndarray, a: np.ndarray, Q: np.ndarray, IQ: n
     return y
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def descend(x: np.ndarray, V: np.ndarray, a: np.ndarray, allowed: np.ndarray,
             counts: np.ndarray, channels: np.ndarray, tmax: np.ndarray, max_passes: int,
             max_cycles: int, max_rejects: int) -> np.ndarray:  # pragma: no cover - compiled
@@ -1020,7 +1020,7 @@ def descend(x: np.ndarray, V: np.ndarray, a: np.ndarray, allowed: np.ndarray,
                       max_passes, max_cycles, max_rejects)
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _at_single_pair_minimum(f: float, V: np.ndarray, a: np.ndarray, counts: np.ndarray,
                             tmax: np.ndarray) -> bool:  # pragma: no cover - compiled
     """Whether ``f ≥ 0`` is at most the objective of every ``x`` in ``0 … min(counts[0], tmax[0])``
@@ -1044,7 +1044,7 @@ def _at_single_pair_minimum(f: float, V: np.ndarray, a: np.ndarray, counts: np.n
     return True
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def noising_search(x0: np.ndarray, V: np.ndarray, a: np.ndarray, allowed: np.ndarray,
                    counts: np.ndarray, channels: np.ndarray, tmax: np.ndarray,
                    iterations: int, patience: int, sigma: float, seed: int, max_passes: int,
@@ -1125,7 +1125,7 @@ def noising_search(x0: np.ndarray, V: np.ndarray, a: np.ndarray, allowed: np.nda
     return best
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def log_kill(q: np.ndarray) -> np.ndarray:  # pragma: no cover - compiled
     """(W, T) log-kill weights ``a = min(-ln q, A_MAX)`` (``q = 0``: a certain kill, ``A_MAX``).
 
@@ -1142,7 +1142,7 @@ def log_kill(q: np.ndarray) -> np.ndarray:  # pragma: no cover - compiled
     return a
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def rounds_one(V: np.ndarray, q: np.ndarray, allowed: np.ndarray, counts: np.ndarray, ch: np.ndarray,
                tmax: np.ndarray) -> np.ndarray:  # pragma: no cover - compiled
     """The rounds of linear assignment (:func:`iadsim.c2.assignment.assignment_rounds`) of a 1 × 1
@@ -1162,7 +1162,7 @@ def rounds_one(V: np.ndarray, q: np.ndarray, allowed: np.ndarray, counts: np.nda
     return x
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def heuristic_iterations(total_rounds: int, n_targets: int, work: float, min_iterations: int,
                          max_iterations: int) -> int:  # pragma: no cover - compiled
     """Noising iterations of the heuristic: ``clip(ceil(work / (R T)^1.5), min, max)`` (R, T ≥ 1)."""
@@ -1171,7 +1171,7 @@ def heuristic_iterations(total_rounds: int, n_targets: int, work: float, min_ite
     return min(max(n, min_iterations), max_iterations)
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def heuristic_one_by_one(V: np.ndarray, q: np.ndarray, allowed: np.ndarray, counts: np.ndarray, ch: np.ndarray,
                          tmax: np.ndarray, max_passes: int, work: float, min_iterations: int,
                          max_iterations: int, patience: int, sigma: float, seed: int, max_cycles: int,

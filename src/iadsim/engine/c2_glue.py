@@ -55,7 +55,7 @@ __all__ = ["assessments_due", "arrivals_due", "engageable_rows", "release_idle",
            "decision_due", "ready_phase"]
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def assessments_due(pending: np.ndarray, assessed: np.ndarray, t_assess: np.ndarray, seq: np.ndarray, n: int,
                     t: float) -> np.ndarray:  # pragma: no cover - compiled  # fmt: skip
     """Rounds ρ < n whose kill assessment is due at t, in (t_assess, seq) order.
@@ -73,7 +73,7 @@ def assessments_due(pending: np.ndarray, assessed: np.ndarray, t_assess: np.ndar
     return sort_rows_by2(rows, m, t_assess, seq)
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def arrivals_due(pending: np.ndarray, t_int: np.ndarray, seq: np.ndarray, n: int,
                  t: float) -> np.ndarray:  # pragma: no cover - compiled  # fmt: skip
     """Rounds ρ < n in flight whose intercept time has come, in (t_int, seq) order.
@@ -90,7 +90,7 @@ def arrivals_due(pending: np.ndarray, t_int: np.ndarray, seq: np.ndarray, n: int
     return sort_rows_by2(rows, m, t_int, seq)
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def engageable_rows(alive: np.ndarray, size: int, confirmed: np.ndarray, misses: np.ndarray, t_update: np.ndarray,
                     site_revisit: np.ndarray, site: np.ndarray, t: float, dt: float, obj: np.ndarray,
                     reopen_at: np.ndarray, networked: bool, remote: np.ndarray, site_network: np.ndarray,
@@ -125,7 +125,7 @@ def engageable_rows(alive: np.ndarray, size: int, confirmed: np.ndarray, misses:
     return out[:k]
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def release_idle(radar: np.ndarray, missed: np.ndarray, pending: np.ndarray, assessed: np.ndarray,
                  target: np.ndarray, n: int) -> None:  # pragma: no cover - compiled  # fmt: skip
     """Fire-control radars stop maintaining objects with no round in flight or awaiting assessment.
@@ -145,7 +145,7 @@ def release_idle(radar: np.ndarray, missed: np.ndarray, pending: np.ndarray, ass
             missed[o] = 0
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def arrivals_or_release(pending: np.ndarray, t_int: np.ndarray, seq: np.ndarray, n: int, t: float, radar: np.ndarray,
                         missed: np.ndarray, assessed: np.ndarray, target: np.ndarray) -> np.ndarray:  # pragma: no cover - compiled  # fmt: skip
     """The tick's end of phase 5 in one call when no round arrives.
@@ -161,7 +161,7 @@ def arrivals_or_release(pending: np.ndarray, t_int: np.ndarray, seq: np.ndarray,
     return due
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def draw_per_unit(states: np.ndarray, unit: np.ndarray) -> np.ndarray:  # pragma: no cover - compiled
     """One U(0, 1) per entry from its unit's own stream, in the given order.
 
@@ -176,7 +176,7 @@ def draw_per_unit(states: np.ndarray, unit: np.ndarray) -> np.ndarray:  # pragma
     return u
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def identify_update(rows: np.ndarray, conf: np.ndarray, obj_of_row: np.ndarray, kin: np.ndarray, identity: np.ndarray,
                     replies: np.ndarray, silent: np.ndarray, afr: int, fr: int, ahs: int, hs: int, networked: bool,
                     site: np.ndarray, net_track: np.ndarray, site_network: np.ndarray, up: np.ndarray,
@@ -243,7 +243,7 @@ def identify_update(rows: np.ndarray, conf: np.ndarray, obj_of_row: np.ndarray, 
     return np.unique(changed)
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def decision_due(t: float, dt: float, interval_s: float) -> bool:  # pragma: no cover - compiled
     """A C2 decision cycle falls in the tick: some multiple of the interval lies in (t − dt, t].
 
@@ -256,7 +256,7 @@ def decision_due(t: float, dt: float, interval_s: float) -> bool:  # pragma: no 
     return np.floor((t + eps) / interval_s) > np.floor((t - dt + eps) / interval_s)
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def ready_phase(has_launchers: bool, rounds: np.ndarray, ready_at_s: np.ndarray, reload_n: np.ndarray,
                 l_fire_unit: np.ndarray, l_itype: np.ndarray, n_units: int, n_types: int, next_ready: np.ndarray,
                 alive: np.ndarray, size: int, confirmed: np.ndarray, misses: np.ndarray, t_update: np.ndarray,
@@ -295,7 +295,7 @@ def ready_phase(has_launchers: bool, rounds: np.ndarray, ready_at_s: np.ndarray,
     return conf, ready[:nr], magazine, decision_due(t, dt, interval_s)
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def supporting_radar_smooth(f: np.ndarray, fc_mask: np.ndarray, p_launch: np.ndarray, pip: np.ndarray,
                             target_free: np.ndarray, guided_free: np.ndarray, r_ecef: np.ndarray, r_rot: np.ndarray,
                             r_lat: np.ndarray, r_lon: np.ndarray, r_alt: np.ndarray, r_max_range: np.ndarray,
@@ -346,7 +346,7 @@ def supporting_radar_smooth(f: np.ndarray, fc_mask: np.ndarray, p_launch: np.nda
 _NO_RADAR = np.zeros(0, np.int64)
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def support_rows(pr: np.ndarray, pip: np.ndarray, f: np.ndarray, remote: np.ndarray, p_launch: np.ndarray,
                  target_free: np.ndarray, guided_free: np.ndarray, fc_mask: np.ndarray, r_ecef: np.ndarray,
                  r_rot: np.ndarray, r_lat: np.ndarray, r_lon: np.ndarray, r_alt: np.ndarray, r_max_range: np.ndarray,
@@ -377,7 +377,7 @@ def support_rows(pr: np.ndarray, pip: np.ndarray, f: np.ndarray, remote: np.ndar
     return radar, tf, gf
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def capability(f: np.ndarray, x: np.ndarray, cued: np.ndarray, Pc: np.ndarray, q: float, magazine: np.ndarray,
                eng: tuple):  # noqa: ANN201  # pragma: no cover - compiled
     """:func:`iadsim.weapons.kernels.decision_capability` of the pairs with the run's capability
@@ -394,7 +394,7 @@ def capability(f: np.ndarray, x: np.ndarray, cued: np.ndarray, Pc: np.ndarray, q
         pip_iterations)  # fmt: skip
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def decision_channels(f: np.ndarray, own: np.ndarray, fc_radar: np.ndarray, pending: np.ndarray, guided: np.ndarray,
                       shot_radar: np.ndarray, n_shots: int, max_engagements: np.ndarray, max_guided: np.ndarray,
                       S: int):  # noqa: ANN201  # pragma: no cover - compiled  # fmt: skip
@@ -425,7 +425,7 @@ def decision_channels(f: np.ndarray, own: np.ndarray, fc_radar: np.ndarray, pend
     return held, target_free, guided_free
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def decide_smooth(f: np.ndarray, x: np.ndarray, Pc: np.ndarray, cued: np.ndarray, remote: np.ndarray, q: float,
                   magazine: np.ndarray, eng: tuple, fc_radar: np.ndarray, own: np.ndarray, pending: np.ndarray,
                   guided: np.ndarray, shot_radar: np.ndarray, n_shots: int, max_engagements: np.ndarray,
@@ -485,7 +485,7 @@ def decide_smooth(f: np.ndarray, x: np.ndarray, Pc: np.ndarray, cued: np.ndarray
     return True, ds, best, tau, pip, held, target_free, guided_free
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def launch_plan(sel: np.ndarray, radar_in: np.ndarray, f: np.ndarray, remote: np.ndarray, best_type: np.ndarray,
                        best_pip: np.ndarray, p_launch: np.ndarray, v_launch: np.ndarray, acc: np.ndarray,
                        delay: np.ndarray, own: np.ndarray, n_req: np.ndarray, salvo_size: np.ndarray,
@@ -586,7 +586,7 @@ def launch_plan(sel: np.ndarray, radar_in: np.ndarray, f: np.ndarray, remote: np
     return kept, rk, nk, rep, st_launch, pip, t_int
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def selection_inputs(feas: np.ndarray, f: np.ndarray, rows: np.ndarray, best_type: np.ndarray, best_tau: np.ndarray,
                      delay: np.ndarray, p: np.ndarray, v: np.ndarray, Pc: np.ndarray, assessed: np.ndarray,
                      magazine: np.ndarray, fc_update: np.ndarray, midcourse: bool, q: float, held: np.ndarray,
@@ -662,7 +662,7 @@ def selection_inputs(feas: np.ndarray, f: np.ndarray, rows: np.ndarray, best_typ
     return var, pk, rounds, channels
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def group_engagements(feas: np.ndarray, fi: np.ndarray, ii: np.ndarray, key: np.ndarray, g: np.ndarray,
                       var: np.ndarray, pk: np.ndarray, rounds: np.ndarray, channels: np.ndarray, salvo: np.ndarray,
                       max_passes: int, work: float, min_iterations: int, max_iterations: int, patience: int,
@@ -788,7 +788,7 @@ def arrival_geometry(due: np.ndarray, t: float, pos: np.ndarray, vel: np.ndarray
     return miss, tp, live, arg, u
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _arrival_flags(due: np.ndarray, threat: np.ndarray, alive: np.ndarray, done: np.ndarray,
                    guided: np.ndarray) -> tuple:  # pragma: no cover - compiled  # fmt: skip
     """Per round ``due[i]``: (threat, valid = threat ≥ 0, the threat alive and not done, guided), the
@@ -808,7 +808,7 @@ def _arrival_flags(due: np.ndarray, threat: np.ndarray, alive: np.ndarray, done:
     return thr, valid, alive_b, g
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def arrival_outcomes(due: np.ndarray, exp_arg: np.ndarray, live: np.ndarray, u: np.ndarray, miss: np.ndarray,
                      tp: np.ndarray, alive: np.ndarray, done: np.ndarray, threat: np.ndarray, t_int: np.ndarray,
                      pk0: np.ndarray, fu: np.ndarray, shot_id: np.ndarray, itype: np.ndarray, guided: np.ndarray,
@@ -854,7 +854,7 @@ def arrival_outcomes(due: np.ndarray, exp_arg: np.ndarray, live: np.ndarray, u: 
         t_assess[d] = t_int[d] + kill_assessment_s[fu[d]]
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def resolve_arrivals(due: np.ndarray, t: float, pos: np.ndarray, vel: np.ndarray, alive: np.ndarray,
                      done: np.ndarray, sh: tuple, n_shots: int, fc_obj: tuple, trk_x: np.ndarray, trk_t: np.ndarray,
                      midcourse: bool, arr: tuple, buf) -> None:  # noqa: ANN001  # pragma: no cover - compiled  # fmt: skip
@@ -885,7 +885,7 @@ def resolve_arrivals(due: np.ndarray, t: float, pos: np.ndarray, vel: np.ndarray
     release_idle(fc_radar, fc_missed, pending, assessed, target, n_shots)
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def assessment_rows(due: np.ndarray, st: np.ndarray, fu: np.ndarray, killed: np.ndarray, p_error: np.ndarray,
                     assessed: np.ndarray, target: np.ndarray, fc_row: np.ndarray, track_id: np.ndarray,
                     shot_id: np.ndarray, threat: np.ndarray, t_assess: np.ndarray, buf, kind: int, dead_code: int,
@@ -915,7 +915,7 @@ def assessment_rows(due: np.ndarray, st: np.ndarray, fu: np.ndarray, killed: np.
     return dead
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def assess_phase(due: np.ndarray, t: float, st: np.ndarray, fu: np.ndarray, killed: np.ndarray, p_error: np.ndarray,
                  assessed: np.ndarray, target: np.ndarray, fc_row: np.ndarray, track_id: np.ndarray,
                  shot_id: np.ndarray, threat: np.ndarray, t_assess: np.ndarray, buf, assessed_kind: int,
@@ -960,7 +960,7 @@ def assess_phase(due: np.ndarray, t: float, st: np.ndarray, fu: np.ndarray, kill
     return sd[:0].copy()
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def self_destruct(sd: np.ndarray, t: float, pending: np.ndarray, assessed: np.ndarray, fu: np.ndarray,
                   shot_id: np.ndarray, itype: np.ndarray, threat: np.ndarray, buf, miss_kind: int,
                   code: int) -> None:  # noqa: ANN001  # pragma: no cover - compiled  # fmt: skip
@@ -977,7 +977,7 @@ def self_destruct(sd: np.ndarray, t: float, pending: np.ndarray, assessed: np.nd
                       threat=threat[k], pk=0.0, reason=code)  # fmt: skip
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def lose_guidance(obj: np.ndarray, why: np.ndarray, t: float, n_shots: int, pending: np.ndarray, target: np.ndarray,
                   guided: np.ndarray, fu: np.ndarray, shot_id: np.ndarray, shot_radar: np.ndarray, threat: np.ndarray,
                   fc_row: np.ndarray, track_id: np.ndarray, fc_radar: np.ndarray, fc_missed: np.ndarray, buf,
@@ -1014,7 +1014,7 @@ def lose_guidance(obj: np.ndarray, why: np.ndarray, t: float, n_shots: int, pend
 ENGAGED, ENGAGE_LEFT, ENGAGE_ROOM, ENGAGE_BAD_TAKE = 0, 1, 2, 3
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def engage_smooth(f: np.ndarray, rows: np.ndarray, t: float, magazine: np.ndarray, next_ready: np.ndarray,
                   trk: tuple, fc: tuple, sh: tuple, n_shots: int, eng: tuple, dec: tuple, rad: tuple,
                   sel_c: tuple, wta: tuple, fly: tuple, ev: tuple, lc: tuple, buf) -> tuple:  # noqa: ANN001  # pragma: no cover  # fmt: skip
@@ -1159,7 +1159,7 @@ def engage_smooth(f: np.ndarray, rows: np.ndarray, t: float, magazine: np.ndarra
                            ic_pk, ic_basket, launch_interval, fu_site, ev, lc, buf)  # fmt: skip
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def commit_launches(pe: np.ndarray, radar: np.ndarray, n_k: np.ndarray, rep: np.ndarray, st_launch: np.ndarray,
                     pip: np.ndarray, t_int: np.ndarray, f: np.ndarray, rows: np.ndarray, obj: np.ndarray,
                     best_type: np.ndarray, best_pip: np.ndarray, var_of: np.ndarray, pk_of: np.ndarray,

@@ -71,7 +71,7 @@ BUF_TYPE = EventBufType(fields=[("ints", types.int64[:, ::1]), ("flts", types.fl
                                 ("next_seq", types.int64)])  # fmt: skip
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def _new_buf(ints, flts):  # noqa: ANN001, ANN202
     b = structref.new(BUF_TYPE)
     b.ints = ints
@@ -81,29 +81,29 @@ def _new_buf(ints, flts):  # noqa: ANN001, ANN202
     return b
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def _get_n(b):  # noqa: ANN001, ANN202
     return b.n
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def _get_seq(b):  # noqa: ANN001, ANN202
     return b.next_seq
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def _take_seq(b, k):  # noqa: ANN001, ANN202
     s = b.next_seq
     b.next_seq = s + k
     return s
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def _rows(b):  # noqa: ANN001, ANN202
     return b.ints[: b.n], b.flts[: b.n]
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def _grow(b, need):  # noqa: ANN001, ANN202
     cap = b.ints.shape[0]
     while cap < need:
@@ -116,7 +116,7 @@ def _grow(b, need):  # noqa: ANN001, ANN202
     b.flts = flts
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def emit(b, kind, time_s, threat=-1, site=-1, sensor=-1, fire_unit=-1, asset=-1, track=-1, shot=-1,  # noqa: ANN001, ANN201
          interceptor_type=-1, reason=-1, x_m=NAN, y_m=NAN, z_m=NAN, range_m=NAN, pk=NAN, value=NAN):  # fmt: skip
     """Append one event row (compiled code only); its ``seq`` is the log's next sequence number.

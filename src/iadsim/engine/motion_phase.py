@@ -27,7 +27,7 @@ _LEAK = int(EventKind.Leak)
 _IMPACT = int(EventKind.Impact)
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _first(key: np.ndarray, skip: np.ndarray) -> float:  # pragma: no cover - compiled
     """min(key[~skip]) with NaN counted as never (+∞); +∞ when nothing is left."""
     m = np.inf
@@ -75,7 +75,7 @@ def motion_phase(tables: tuple, pos: np.ndarray, vel: np.ndarray, flying: np.nda
                 damage_st)  # fmt: skip
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _new(r_launch, r_arrival, r_speed, r_length, r_npts, r_cum, r_key, r_off, r_pts, r_dpds, r_dest, b_dt, b_launch,  # noqa: ANN001, ANN202
          b_arrival, b_flight, b_kimp, b_offset, b_tloc, b_pos, b_vel, b_impact, b_man, b_acc, b_mstart, b_omega, b_cross,
          b_dest, pos, vel, flying, arrived, launch_time_s, arrival_time_s, end_time_s, target_asset, n_hostile, launched,
@@ -87,7 +87,7 @@ def _new(r_launch, r_arrival, r_speed, r_length, r_npts, r_cum, r_key, r_off, r_
                        leakers, p_damage, asset_value, asset_destroyed, damage_st)  # fmt: skip
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def motion_tick(t: float, m, buf) -> int:  # noqa: ANN001  # pragma: no cover - compiled
     """Motion of tick ``t`` (s) on the :class:`MotionPhase` ``m``; returns the number of leakers,
     their indices in ``m.leakers[:n]``.
@@ -120,7 +120,7 @@ def motion_tick(t: float, m, buf) -> int:  # noqa: ANN001  # pragma: no cover - 
                   m.damage_st)  # fmt: skip
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _rules(t: float, pos: np.ndarray, launch_time_s: np.ndarray, arrival_time_s: np.ndarray, end_time_s: np.ndarray,
            target_asset: np.ndarray, n_hostile: int, launched: np.ndarray, alive: np.ndarray, done: np.ndarray,
            active: np.ndarray, next_due: np.ndarray, leakers: np.ndarray, buf, p_damage: np.ndarray,

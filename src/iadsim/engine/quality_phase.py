@@ -22,7 +22,7 @@ from iadsim.tracking.metrics import gospa_sites
 _NO_ALT = np.zeros(0)
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def picture_sample(t: float, pos: np.ndarray, active: np.ndarray, rcs: np.ndarray, r_ecef: np.ndarray,
                    r_rot: np.ndarray, r_lat: np.ndarray, r_lon: np.ndarray, r_alt: np.ndarray, max_range: np.ndarray,
                    max_alt: np.ndarray, min_el: np.ndarray, boresight: np.ndarray, half_width: np.ndarray,

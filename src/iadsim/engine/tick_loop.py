@@ -98,7 +98,7 @@ def cycles(typingctx):  # noqa: ANN001, ANN201 - numba's hook
     return sig, codegen
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _lap(tm, cur, c0):  # noqa: ANN001, ANN202  # pragma: no cover - compiled
     """``tm[cur] += now − c0``; returns now (called only with the profile on)."""
     now = cycles()
@@ -106,7 +106,7 @@ def _lap(tm, cur, c0):  # noqa: ANN001, ANN202  # pragma: no cover - compiled
     return now
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _enter(tm, cur, c0, stage):  # noqa: ANN001, ANN202  # pragma: no cover - compiled
     """Entering ``stage``'s block: the time since ``c0`` goes to the stage before (``cur``) unless it
     is this one; returns the new (c0, cur) (called only with the profile on)."""
@@ -115,7 +115,7 @@ def _enter(tm, cur, c0, stage):  # noqa: ANN001, ANN202  # pragma: no cover - co
     return _lap(tm, cur, c0), stage
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def read_cycles() -> int:  # pragma: no cover - compiled
     """The cycle counter, from Python (to calibrate cycles against seconds)."""
     return cycles()
@@ -133,7 +133,7 @@ _SELF_DESTRUCT = int(REASON_CODE["self_destruct"])
 _GUIDANCE_LOST, _LOSS_BASE = int(EventKind.GuidanceLost), int(REASON_CODE["fc_out_of_coverage"])
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _out(k, stage, need, n_conf, det_ids, det_fl, a, b, c, d2, m, g=None):  # noqa: ANN001, ANN202  # pragma: no cover
     """The return tuple (one type for every need: unused slots are empty; ``g`` float arrays)."""
     if g is None:
@@ -157,7 +157,7 @@ class RunColumns(structref.StructRefProxy):
 structref.define_boxing(RunColumnsType, RunColumns)
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _new_columns(typeref, cols):  # noqa: ANN001, ANN202  # pragma: no cover - compiled
     s = structref.new(typeref)
     s.cols = cols
@@ -177,7 +177,7 @@ def run_columns(cols: tuple) -> RunColumns:
     return _new_columns(typ, cols)
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _cv_predict_at(x, P, t_s, rows, t, q):  # noqa: ANN001, ANN202  # pragma: no cover - compiled
     """``TrackTable.predicted`` of CV ``rows`` at ``t``: :func:`iadsim.tracking.kernels.cv_predict_rows`
     over Δt = t − t_last with Δt³ by NumPy's power (:func:`iadsim.npmath.pow`, as ``kernels.cube``)."""
@@ -190,7 +190,7 @@ def _cv_predict_at(x, P, t_s, rows, t, q):  # noqa: ANN001, ANN202  # pragma: no
     return track_kernels.cv_predict_rows(x, P, rows, dt, dt3, q)
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def hostile_kinematics_cv(rows, km_mask, x, P, t_s, t, q, assets, cpa_m, horizon_s):  # noqa: ANN001, ANN201  # pragma: no cover - compiled
     """The hostile kinematics of identification (``engine.run._identify_rows``) with CV tracks:
     for the interrogated ``rows`` where ``km_mask`` (the ladder reads them), the CV prediction to
@@ -361,7 +361,7 @@ def network_sensing(sense_cols, scan_cols, meas_cols, dwell_cols, t, dt, pos, rc
     return out, f, obj, dd, False, dids, df
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _merge(a_ids, a, b_ids, b, n_targets, one_echo):  # noqa: ANN001, ANN202  # pragma: no cover - compiled
     """:func:`iadsim.sensors.radar.merge_kernel` on two packed detection sets (ids (≥ 2, M), fl (18·M,))."""
     ma, mb = a_ids.shape[1], b_ids.shape[1]
@@ -372,7 +372,7 @@ def _merge(a_ids, a, b_ids, b, n_targets, one_echo):  # noqa: ANN001, ANN202  # 
                                 b[6 * mb : 9 * mb].reshape(mb, 3), b[9 * mb :].reshape(mb, 3, 3), n_targets, one_echo)
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def quiescent_arrays(alive, size, pending, assessed, n_shots, fc_radar):  # noqa: ANN001, ANN201  # pragma: no cover - compiled
     """The arrays' part of ``engine.run._quiescent``: no live track, no round in flight or
     awaiting its kill assessment, no object a fire-control radar maintains."""
@@ -388,7 +388,7 @@ def quiescent_arrays(alive, size, pending, assessed, n_shots, fc_radar):  # noqa
     return True
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def any_capable(f, rows, magazine, x, P, t_s, t, q, fc_radar, obj, eng, remote, networked):  # noqa: ANN001, ANN201  # pragma: no cover - compiled
     """Whether any candidate pair (unit ``f``, track row ``rows``) has a capable interceptor type
     (CV tracks): the CV prediction to ``t`` and the capability rules of
@@ -405,7 +405,7 @@ def any_capable(f, rows, magazine, x, P, t_s, t, q, fc_radar, obj, eng, remote, 
     return c2_glue.capability(f, xp, cued, Pc, q, magazine, eng)[8].any()
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def sample_tick(t, cs, pos, active, trk, dyn, tsz, st_all):  # noqa: ANN001, ANN201  # pragma: no cover - compiled
     """The picture-quality sample of a sample tick at ``t`` (:func:`iadsim.engine.quality_phase.picture_sample`
     into the run's buffers at ``qsz``, which it advances); False where it is left to Python
@@ -439,7 +439,7 @@ def sample_tick(t, cs, pos, active, trk, dyn, tsz, st_all):  # noqa: ANN001, ANN
     return True
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def quiet_samples(k, cs, pos, active, trk, dyn, tsz, st_all):  # noqa: ANN001, ANN201  # pragma: no cover - compiled
     """The quiescent fast-forward from tick ``k`` (``engine.run._run``, docs/design.md "Quiescent
     fast-forward"): nothing can happen any more, so each remaining sample tick (k % q_every = 0,
@@ -454,7 +454,7 @@ def quiet_samples(k, cs, pos, active, trk, dyn, tsz, st_all):  # noqa: ANN001, A
     return k
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def run_ticks(k, stage, n_conf, cs, mph, buf, det_ids, det_fl, opp, tsz, trk, fc, dyn, sh, n_shots,
               st_all, tm):  # noqa: ANN001, ANN201, C901  # pragma: no cover - compiled
     """Run ticks from ``(k, stage)`` until a need (module docstring) or the last tick.

@@ -1036,7 +1036,7 @@ class WorldTemplate:
         )
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def _uniform_rows(st: np.ndarray, k: int) -> np.ndarray:
     """(n, k) ``Generator.random(k)`` of each stream row of ``st`` (n, 4), in row order (rng_kernels)."""
     out = np.empty((st.shape[0], k))
@@ -1046,7 +1046,7 @@ def _uniform_rows(st: np.ndarray, k: int) -> np.ndarray:
     return out
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def _aim_rows(st: np.ndarray, sigma_m: float) -> np.ndarray:
     """(n, 3) per stream row: ``normal(0, σ, 2)`` then ``random()`` (the ballistic aim-error draws)."""
     out = np.empty((st.shape[0], 3))

@@ -97,7 +97,7 @@ def ecef_to_geodetic(xyz_m: ArrayLike) -> tuple[FloatArray, FloatArray, FloatArr
     return out[0].reshape(shape), out[1].reshape(shape), out[2].reshape(shape)
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def ecef_to_geodetic_point(x: float, y: float, z: float) -> tuple[float, float, float]:  # pragma: no cover - compiled
     """Geodetic (φ, λ, h) of one ECEF point (x, y, z) in m: :func:`ecef_to_geodetic_point_sc`
     without the sine and cosine of φ."""
@@ -105,7 +105,7 @@ def ecef_to_geodetic_point(x: float, y: float, z: float) -> tuple[float, float, 
     return lat, lon, h
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def ecef_to_geodetic_point_sc(x: float, y: float, z: float) -> tuple[float, float, float, float, float]:  # pragma: no cover - compiled
     """Geodetic (φ, λ, h, sin φ, cos φ) of one ECEF point (x, y, z) in m (Heikkinen 1982 as given
     by Zhu 1993); sin φ and cos φ are those the height is computed with (a caller that needs them
@@ -126,7 +126,7 @@ def ecef_to_geodetic_point_sc(x: float, y: float, z: float) -> tuple[float, floa
     return lat, lon, h, sl, cl
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _latitude_vector(x: float, y: float, z: float) -> tuple[float, float, float]:  # pragma: no cover - compiled
     """(p, p², Y) of the closed form of :func:`ecef_to_geodetic_point_sc`: φ = atan2(Y, p), with
     p = √(x² + y²), Y = z + e'² z₀ (its equations, up to z₀)."""
@@ -148,7 +148,7 @@ def _latitude_vector(x: float, y: float, z: float) -> tuple[float, float, float]
     return p, p2, z + WGS84_EP2 * z0
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def ecef_to_geodetic_terms(x: float, y: float, z: float) -> tuple[float, float, float, float, float]:  # pragma: no cover - compiled
     """(h, sin φ, cos φ, cos λ, sin λ) of one ECEF point (x, y, z) in m, without an angle.
 
@@ -172,7 +172,7 @@ def ecef_to_geodetic_terms(x: float, y: float, z: float) -> tuple[float, float, 
     return h, sl, cl, co, so
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _ecef_to_geodetic_kernel(xyz: np.ndarray, lat: np.ndarray, lon: np.ndarray,
                              h: np.ndarray) -> None:  # pragma: no cover - compiled
     """:func:`ecef_to_geodetic_point` of every row of ``xyz`` (M, 3) m into ``lat, lon`` (rad), ``h`` (m), (M,)."""

@@ -591,7 +591,7 @@ class Detections:
                    z_ecef_m=z3, R_ecef=z33)  # fmt: skip
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def merge_kernel(a_s: np.ndarray, a_t: np.ndarray, a_r: np.ndarray, a_az: np.ndarray, a_el: np.ndarray,
                  a_enu: np.ndarray, a_ecef: np.ndarray, a_cov: np.ndarray, b_s: np.ndarray, b_t: np.ndarray,
                  b_r: np.ndarray, b_az: np.ndarray, b_el: np.ndarray, b_enu: np.ndarray, b_ecef: np.ndarray,
@@ -685,7 +685,7 @@ def converted_covariance_ecef(
     return out.reshape(m + (3, 3))
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def converted_covariance_point(r: float, az: float, el: float, var_r: float, var_az: float, var_el: float,
                                rot: np.ndarray, out: np.ndarray) -> None:  # pragma: no cover - compiled  # fmt: skip
     """One converted-measurement covariance into ``out`` (3, 3), m².
@@ -697,7 +697,7 @@ def converted_covariance_point(r: float, az: float, el: float, var_r: float, var
     converted_covariance_point_ws(r, az, el, var_r, var_az, var_el, rot, out, np.empty((3, 3, 3)))
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def converted_covariance_point_ws(r: float, az: float, el: float, var_r: float, var_az: float, var_el: float,
                                   rot: np.ndarray, out: np.ndarray,
                                   ws: np.ndarray) -> None:  # pragma: no cover - compiled  # fmt: skip
@@ -729,7 +729,7 @@ def converted_covariance_point_ws(r: float, az: float, el: float, var_r: float, 
             out[i, col] = 0.5 * (full[i, col] + full[col, i])
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _converted_covariance_kernel(r: np.ndarray, az: np.ndarray, el: np.ndarray, sr: np.ndarray, sa: np.ndarray,
                                  se: np.ndarray, rot: np.ndarray,
                                  out: np.ndarray) -> None:  # pragma: no cover - compiled  # fmt: skip
@@ -1157,7 +1157,7 @@ def _stream_rows(n: int) -> np.ndarray:
     return a
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def draw_detections(pd: np.ndarray, scan: np.ndarray, row: np.ndarray,
                     st: np.ndarray) -> tuple:  # pragma: no cover - compiled  # fmt: skip
     """The detection and noise draws of one sensing step over (S_scan, N) Pd ``pd``.
@@ -1175,7 +1175,7 @@ def draw_detections(pd: np.ndarray, scan: np.ndarray, row: np.ndarray,
     return draw_detections_into(pd, scan, row, st, np.empty((n_s, n_t), np.bool_))
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def draw_detections_into(pd: np.ndarray, scan: np.ndarray, row: np.ndarray, st: np.ndarray,
                          hit: np.ndarray) -> tuple:  # pragma: no cover - compiled  # fmt: skip
     """:func:`draw_detections` with the caller's (≥ S_scan, ≥ N) work array ``hit`` (every entry
@@ -1235,7 +1235,7 @@ def sense_kernel(r_ecef: np.ndarray, r_rot: np.ndarray, r_lat: np.ndarray, r_lon
                            sense_workspace(scan_phase_s.shape[0], tgt.shape[0]))  # fmt: skip
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def sense_workspace(n_radars: int, n_targets: int) -> tuple:  # pragma: no cover - compiled
     """Work arrays of :func:`sense_kernel_ws` for up to ``n_radars`` radars and ``n_targets`` targets.
 
@@ -1481,7 +1481,7 @@ def clutter_volume_m3(radars: RadarArrays) -> FloatArray:
     return 2.0 * radars.half_width_az_rad * (np.sin(e2) - np.sin(e1)) * radars.max_range_m**3 / 3.0
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def clutter_draws(scan: np.ndarray, row: np.ndarray, st: np.ndarray, mean_per_scan: float) -> tuple:  # pragma: no cover - compiled
     """The false-alarm draws of the scanning radars ``scan`` (K,), per stream in this order.
 

@@ -58,13 +58,13 @@ def dwells_due(t_s: float, last_dwell_s: np.ndarray, update_s: np.ndarray) -> np
                               np.ascontiguousarray(upd).reshape(-1)).reshape(last.shape)  # fmt: skip
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def due(t_s: float, last_dwell_s: float, update_s: float) -> bool:  # pragma: no cover - compiled
     """The dwell rule of one target: due ⇔ t − t_last ≥ T_update − 1e-9 (round-off of the clock)."""
     return t_s - last_dwell_s >= update_s - 1e-9
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def object_due(s: int, last_dwell_s: float, update_s: float, t_s: float) -> bool:  # pragma: no cover - compiled
     """Whether a fire-control object has a track dwell due at ``t_s``: it is maintained (its radar
     ``s`` ≥ 0) and :func:`due` by that radar's update interval ``update_s`` (read by the caller
@@ -76,7 +76,7 @@ def object_due(s: int, last_dwell_s: float, update_s: float, t_s: float) -> bool
     return s >= 0 and due(t_s, last_dwell_s, update_s)
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def any_due(radar: np.ndarray, last_dwell_s: np.ndarray, update_s: np.ndarray, t_s: float) -> bool:  # pragma: no cover - compiled
     """Whether some object has a track dwell due at ``t_s`` (:func:`object_due`), asked first so that
     a tick without a due dwell builds no plan."""
@@ -87,7 +87,7 @@ def any_due(radar: np.ndarray, last_dwell_s: np.ndarray, update_s: np.ndarray, t
     return False
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _dwells_due_kernel(t_s: float, last_dwell_s: np.ndarray, update_s: np.ndarray) -> np.ndarray:  # pragma: no cover - compiled
     out = np.empty(last_dwell_s.shape[0], np.bool_)
     for d in range(out.shape[0]):
@@ -95,7 +95,7 @@ def _dwells_due_kernel(t_s: float, last_dwell_s: np.ndarray, update_s: np.ndarra
     return out
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def pair_kernel(ecef_m: np.ndarray, enu_rot: np.ndarray, lat_rad: np.ndarray, lon_rad: np.ndarray, alt_m: np.ndarray,
                 max_range_m: np.ndarray, max_alt_m: np.ndarray, min_el_rad: np.ndarray, boresight_rad: np.ndarray,
                 half_width_rad: np.ndarray, k_factor: float, radar_idx: np.ndarray,
@@ -144,7 +144,7 @@ def pair_kernel(ecef_m: np.ndarray, enu_rot: np.ndarray, lat_rad: np.ndarray, lo
     return enu, az, el, rng, ground, el_refr, t_lat, t_lon, t_alt, vis
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def pair_visible(ecef_m: np.ndarray, enu_rot: np.ndarray, lat_rad: np.ndarray, lon_rad: np.ndarray, alt_m: np.ndarray,
                  max_range_m: np.ndarray, max_alt_m: np.ndarray, min_el_rad: np.ndarray, boresight_rad: np.ndarray,
                  half_width_rad: np.ndarray, k_factor: float, radar_idx: np.ndarray,
@@ -160,7 +160,7 @@ def pair_visible(ecef_m: np.ndarray, enu_rot: np.ndarray, lat_rad: np.ndarray, l
     return vis
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _cover_at(ecef_m: np.ndarray, enu_rot: np.ndarray, alt_m: np.ndarray, max_range_m: np.ndarray,
               max_alt_m: np.ndarray, min_el_rad: np.ndarray, boresight_rad: np.ndarray, half_width_rad: np.ndarray,
               k_factor: float, s: int, tgt_ecef_m: np.ndarray, d: int) -> tuple:  # pragma: no cover - compiled  # fmt: skip
@@ -170,7 +170,7 @@ def _cover_at(ecef_m: np.ndarray, enu_rot: np.ndarray, alt_m: np.ndarray, max_ra
                         tgt_ecef_m[d, 1], tgt_ecef_m[d, 2])  # fmt: skip
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _cover_point(rx: float, ry: float, rz: float, C: np.ndarray, alt1: float, max_range: float, max_alt: float,
                  min_el: float, boresight: float, hw: float, k_factor: float, x: float, y: float,
                  z: float) -> tuple:  # pragma: no cover - compiled  # fmt: skip
@@ -221,7 +221,7 @@ def _cover_point(rx: float, ry: float, rz: float, C: np.ndarray, alt1: float, ma
     return ee, nn, uu, rd, elr >= min_el
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _pair_at(ecef_m: np.ndarray, enu_rot: np.ndarray, lat_rad: np.ndarray, lon_rad: np.ndarray, alt_m: np.ndarray,
              max_range_m: np.ndarray, max_alt_m: np.ndarray, min_el_rad: np.ndarray, boresight_rad: np.ndarray,
              half_width_rad: np.ndarray, k_factor: float, s: int, tgt_ecef_m: np.ndarray,
@@ -234,7 +234,7 @@ def _pair_at(ecef_m: np.ndarray, enu_rot: np.ndarray, lat_rad: np.ndarray, lon_r
                        tgt_ecef_m[d, 2])  # fmt: skip
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _pair_point(rx: float, ry: float, rz: float, c00: float, c01: float, c02: float, c10: float, c11: float,
                 c12: float, c20: float, c21: float, c22: float, lat1: float, lon1: float, alt1: float,
                 max_range: float, max_alt: float, min_el: float, boresight: float, hw: float, k_factor: float,
@@ -340,7 +340,7 @@ def pair_visibility(radars: RadarArrays, radar_idx: np.ndarray, tgt_ecef_m: np.n
     return np.asarray(_pairs(radars, radar_idx, tgt_ecef_m)[1][9])
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def dwell_selection(radar: np.ndarray, last_dwell_s: np.ndarray, row_of: np.ndarray, truth: np.ndarray, active: np.ndarray,
                     update_s: np.ndarray, t_s: float, n_objects: int) -> tuple:  # pragma: no cover - compiled  # fmt: skip
     """The track dwells due at t on maintained targets, and what each beam illuminates.
@@ -480,7 +480,7 @@ def _dwell_columns(radars: RadarArrays) -> tuple:
 _NO_VIS = np.zeros(0, np.bool_)
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def dwell_plan(radar: np.ndarray, last_dwell_s: np.ndarray, row_of: np.ndarray, truth: np.ndarray, active: np.ndarray,
                update_s: np.ndarray, t_s: float, n_objects: int) -> np.ndarray:  # pragma: no cover - compiled  # fmt: skip
     """:func:`dwell_selection` as one (6, D) int64 array: obj, radar, row, has_row, truth, present (0/1).
@@ -553,14 +553,14 @@ def track_dwells(
     return vis, det, _measured(radars, t_s, idx[k], c(np.asarray(target)[k], np.int64), r0, ang[:m], ang[m:], noise)
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def loss_rule(visible: bool, detected: bool, missed_before: int, lost_after: float) -> tuple:  # pragma: no cover - compiled
     """Missed-dwell bookkeeping and loss rule of one dwell (:func:`lost_targets`): ``(missed, lost, reason)``."""
     missed = 0 if detected else missed_before + 1
     return missed, (not visible) or missed >= lost_after, FC_OUT_OF_COVERAGE if not visible else FC_MISSED_DWELLS
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _lost_kernel(vis: np.ndarray, det: np.ndarray, before: np.ndarray, after: np.ndarray) -> tuple:  # pragma: no cover - compiled
     n = vis.shape[0]
     missed, lost, why = np.empty(n, np.int64), np.empty(n, np.bool_), np.empty(n, np.int64)
@@ -632,7 +632,7 @@ def dwell_pass_kernel(ecef_m: np.ndarray, enu_rot: np.ndarray, lat_rad: np.ndarr
     return dd, ids, fl
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def pack_dwell_detections(radar: np.ndarray, target: np.ndarray, k: np.ndarray, num: np.ndarray, den: np.ndarray,
                           r0: np.ndarray, noise: np.ndarray) -> tuple:  # pragma: no cover - compiled  # fmt: skip
     """The M = len(k) detections of :func:`dwell_kernel` (dwells ``k`` of the pairs ``radar``,
@@ -787,7 +787,7 @@ def sensing_phase(sense_cols: tuple, scan_cols: tuple, meas_cols: tuple, dwell_c
     return out, f, obj, dd, emitted
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def emit_detection_rows(buf: Any, t_s: float, ids: np.ndarray, f: np.ndarray) -> None:  # pragma: no cover - compiled
     """One ``Detection`` row per detection of ``ids`` (4, M) (sensor, target, site, rank) and ``f``
     (18·M,) (:func:`iadsim.sensors.radar.merge_kernel`'s packing): sensor, site, threat, range and

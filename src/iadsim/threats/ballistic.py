@@ -307,7 +307,7 @@ def shape_flight_path_angle(
 # --- compiled per-missile work (NumPy's arithmetic order, bit for bit; see docs/design.md) ----------
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _clip(x: float, lo: float, hi: float) -> float:  # pragma: no cover - compiled
     """``np.clip`` on a float64 scalar: min(max(x, lo), hi), NaN kept (NumPy's ``_NPY_CLIP``)."""
     if np.isnan(x):
@@ -316,7 +316,7 @@ def _clip(x: float, lo: float, hi: float) -> float:  # pragma: no cover - compil
     return m if m < hi else hi
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def burnout_kernel(psi: np.ndarray, gamma: np.ndarray, tb: np.ndarray, earth_radius_m: float, mu_m3ps2: float,
                    iterations: int, v: np.ndarray, bad: np.ndarray) -> None:  # pragma: no cover - compiled  # fmt: skip
     """Boosted burnout speed by fixed-point iteration, for a batch of M missiles at once.
@@ -412,7 +412,7 @@ def burnout_kernel(psi: np.ndarray, gamma: np.ndarray, tb: np.ndarray, earth_rad
             break
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _speed(psi: np.ndarray, gamma: np.ndarray, tb: np.ndarray, R: float, mu: float, v: np.ndarray,
            bad: np.ndarray) -> np.ndarray:  # pragma: no cover - compiled  # fmt: skip
     """v_bo(γ) of a batch, +inf where no solution (the ``speed`` of :func:`shape_flight_path_angle`)."""
@@ -423,7 +423,7 @@ def _speed(psi: np.ndarray, gamma: np.ndarray, tb: np.ndarray, R: float, mu: flo
     return out
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def min_energy_angle_kernel(psi: np.ndarray, tb: np.ndarray, grid: np.ndarray, ratio: float, R: float,
                             mu: float) -> np.ndarray:  # pragma: no cover - compiled  # fmt: skip
     """Minimum-energy flight-path angle γ_me = argmin_γ v_bo(γ) of N boosted missiles (rad, (N,)).
@@ -504,7 +504,7 @@ def min_energy_angle_kernel(psi: np.ndarray, tb: np.ndarray, grid: np.ndarray, r
     return out
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _rk4(x: np.ndarray, h: float, mu: float, out: np.ndarray) -> None:  # pragma: no cover - compiled
     """One classical RK4 step of size h (s) of the planar two-body state x = [x, y, vx, vy] → ``out``.
 
@@ -532,7 +532,7 @@ def _rk4(x: np.ndarray, h: float, mu: float, out: np.ndarray) -> None:  # pragma
     out[3] = x3 + h6 * (a3 + 2.0 * b3 + 2.0 * c3 + d3)
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _integrate_one(gamma: float, v: float, tb: float, bo_x: float, bo_y: float, dt: float, R: float, mu: float,
                    k_max: int, buf: np.ndarray) -> int:  # pragma: no cover - compiled  # fmt: skip
     """Grid samples 0..k_imp of one missile into ``buf`` ((≥ k_max + 1, 4)); returns k_imp (−1: no impact).
@@ -579,7 +579,7 @@ def _integrate_one(gamma: float, v: float, tb: float, bo_x: float, bo_y: float, 
             return k
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def arc_kernel(gamma: np.ndarray, v_bo: np.ndarray, tb: np.ndarray, bo_xy: np.ndarray, dt: float, R: float,
                mu: float, k_max: int) -> tuple:  # pragma: no cover - compiled  # fmt: skip
     """In-plane trajectories of N missiles: RK4 arcs, impact root, ragged polar tables, apogee.
@@ -673,7 +673,7 @@ def arc_kernel(gamma: np.ndarray, v_bo: np.ndarray, tb: np.ndarray, bo_xy: np.nd
     return ok, k_imp, offset, flight, apogee, th_imp, t_local, r_t, th_t, vr_t, vt_t
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def map_kernel(psi: np.ndarray, th_imp: np.ndarray, offset: np.ndarray, k_imp: np.ndarray, r: np.ndarray,
                theta: np.ndarray, v_r: np.ndarray, v_t: np.ndarray, t_local: np.ndarray, u0: np.ndarray,
                w: np.ndarray, man_alt_m: np.ndarray, R: float, a_m: float, e2: float) -> tuple:  # pragma: no cover - compiled  # fmt: skip
@@ -963,7 +963,7 @@ class BallisticMover(PlannedMover):
         }
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def ballistic_state_kernel(t_s: float, dt_s: float, launch_time_s: np.ndarray, arrival_time_s: np.ndarray,
                            flight_time_s: np.ndarray, k_imp: np.ndarray, offset: np.ndarray, t_local: np.ndarray,
                            tab_pos: np.ndarray, tab_vel: np.ndarray, impact_ecef: np.ndarray, manoeuvre: bool,

@@ -30,7 +30,7 @@ EMPTY_BALLISTIC: tuple = (1.0, np.zeros(0), np.zeros(0), np.zeros(0), np.zeros(0
                           np.zeros(0), np.zeros(0), np.zeros((0, 3)), np.zeros(0, np.int64))  # fmt: skip
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def motion_state_kernel(t_s: float, r_launch: np.ndarray, r_arrival: np.ndarray, r_speed: np.ndarray,
                         r_length: np.ndarray, r_npts: np.ndarray, r_cum: np.ndarray, r_key: np.ndarray,
                         r_off: np.ndarray, r_pts: np.ndarray, r_dpds: np.ndarray, r_dest: np.ndarray,

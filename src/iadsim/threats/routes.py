@@ -239,7 +239,7 @@ class RouteMover(PlannedMover):
         return self.state(t_s).pos_ecef_m
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def route_state_kernel(t_s: float, launch_time_s: np.ndarray, arrival_time_s: np.ndarray, speed_mps: np.ndarray,
                        path_length_m: np.ndarray, n_points: np.ndarray, cum_dist_m: np.ndarray, flat_key: np.ndarray,
                        row_off: np.ndarray, pos_pts: np.ndarray, dpds: np.ndarray, dest: np.ndarray,

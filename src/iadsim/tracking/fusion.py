@@ -135,7 +135,7 @@ def t2t_distance2(xa: np.ndarray, Pa: np.ndarray, xb: np.ndarray, Pb: np.ndarray
                       np.ascontiguousarray(xb, np.float64), np.ascontiguousarray(Pb, np.float64), int(dims))  # fmt: skip
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def t2t_kernel(xa: np.ndarray, Pa: np.ndarray, xb: np.ndarray, Pb: np.ndarray, dims: int) -> np.ndarray:  # pragma: no cover - compiled
     """(na, nb) track-to-track Mahalanobis distances d² = Δᵀ S⁻¹ Δ, S = P_a + P_b, Δ = x_a − x_b.
 

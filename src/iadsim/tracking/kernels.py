@@ -70,7 +70,7 @@ def _fma(typingctx, a, b, c):  # type: ignore[no-untyped-def]  # pragma: no cove
     return sig, codegen
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def position_gain_inputs(P: np.ndarray, R: np.ndarray) -> tuple[np.ndarray, np.ndarray]:  # pragma: no cover - compiled
     """Inputs of the gain solve for a position measurement H = [I 0] (m of n states).
 
@@ -91,7 +91,7 @@ def position_gain_inputs(P: np.ndarray, R: np.ndarray) -> tuple[np.ndarray, np.n
     return S, B
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def gain_solve_into(S: np.ndarray, B: np.ndarray, Kt: np.ndarray, q: int, acpy: np.ndarray, bcpy: np.ndarray,
                     ipiv: np.ndarray) -> None:  # pragma: no cover - compiled
     """``Kt[q] = np.linalg.solve(S[q], B[q])`` (S (N, m, m), B (N, m, n)) through the same LAPACK
@@ -119,7 +119,7 @@ def gain_solve_into(S: np.ndarray, B: np.ndarray, Kt: np.ndarray, q: int, acpy: 
             Kt[q, i, r] = bcpy[i + r * m]
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def joseph_position_update(x: np.ndarray, P: np.ndarray, z: np.ndarray, R: np.ndarray,
                            Kt: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:  # pragma: no cover - compiled
     """Kalman update in Joseph form for a position measurement H = [I 0], given the gain.
@@ -143,7 +143,7 @@ def joseph_position_update(x: np.ndarray, P: np.ndarray, z: np.ndarray, R: np.nd
     return xn, Pn, yo
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def joseph_pair(x: np.ndarray, P: np.ndarray, q: int, z: np.ndarray, R: np.ndarray, jz: int, Kt: np.ndarray,
                 qk: int, xo: np.ndarray, Po: np.ndarray, ro: int, yo: np.ndarray, IKH: np.ndarray, A: np.ndarray,
                 KR: np.ndarray, C: np.ndarray) -> None:  # pragma: no cover - compiled
@@ -198,7 +198,7 @@ def joseph_pair(x: np.ndarray, P: np.ndarray, q: int, z: np.ndarray, R: np.ndarr
             Po[ro, i, j] = 0.5 * (C[i, j] + C[j, i])
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def gain_pair(P: np.ndarray, q: int, R: np.ndarray, jr: int, Kt: np.ndarray, qk: int, acpy: np.ndarray,
               bcpy: np.ndarray, ipiv: np.ndarray) -> None:  # pragma: no cover - compiled
     """Kt[qk] = Kᵀ of one pair by index, without the (N, …) inputs: :func:`position_gain_inputs` of
@@ -228,7 +228,7 @@ def gain_pair(P: np.ndarray, q: int, R: np.ndarray, jr: int, Kt: np.ndarray, qk:
             Kt[qk, i, r] = bcpy[i + r * m]
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _cv_predict_one(x: np.ndarray, P: np.ndarray, dt: float, dt3: float, q: float, xo: np.ndarray,
                     Po: np.ndarray) -> None:  # pragma: no cover - compiled
     """CV prediction of one state ``x`` (6,), ``P`` (6, 6) over ``dt`` [s] into ``xo``, ``Po``.
@@ -256,7 +256,7 @@ def _cv_predict_one(x: np.ndarray, P: np.ndarray, dt: float, dt3: float, q: floa
             Po[3 + i, 3 + j] = P[3 + i, 3 + j] + c1 * e
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def cv_predict(x: np.ndarray, P: np.ndarray, dt_s: np.ndarray, dt3: np.ndarray,
                q: float) -> tuple[np.ndarray, np.ndarray]:  # pragma: no cover - compiled
     """CV prediction of states ``x`` (n, 6), ``P`` (n, 6, 6) over ``dt_s`` (n,) [s] (``dt3`` (n,)
@@ -270,7 +270,7 @@ def cv_predict(x: np.ndarray, P: np.ndarray, dt_s: np.ndarray, dt3: np.ndarray,
     return xo, Po
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def cv_predict_rows(x: np.ndarray, P: np.ndarray, rows: np.ndarray, dt_s: np.ndarray, dt3: np.ndarray,
                     q: float) -> tuple[np.ndarray, np.ndarray]:  # pragma: no cover - compiled
     """:func:`cv_predict` of the table rows ``rows`` (n,) over ``dt_s`` (n,) [s] (``dt3`` = Δt³)."""
@@ -283,7 +283,7 @@ def cv_predict_rows(x: np.ndarray, P: np.ndarray, rows: np.ndarray, dt_s: np.nda
     return xo, Po
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def cv_positions_rows(x: np.ndarray, t_last: np.ndarray, rows: np.ndarray, t: float) -> np.ndarray:  # pragma: no cover - compiled
     """Predicted positions p⁻ = p + Δt v (n, 3) [m] of the table rows ``rows`` (n,) at ``t`` [s]
     (Δt = t − t_last[row]; the position part of :func:`cv_predict`)."""
@@ -302,7 +302,7 @@ def cube(dt_s: np.ndarray) -> np.ndarray:
     return dt_s**3
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _inv3(S: np.ndarray, out: np.ndarray) -> float:  # pragma: no cover - compiled
     """Closed-form inverse of a 3×3 matrix into ``out`` (S⁻¹ = adj(S)/det S); returns det S."""
     c00 = S[1, 1] * S[2, 2] - S[1, 2] * S[2, 1]
@@ -321,7 +321,7 @@ def _inv3(S: np.ndarray, out: np.ndarray) -> float:  # pragma: no cover - compil
     return det
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _pair_d2(y0: float, y1: float, y2: float, S: np.ndarray, Si: np.ndarray) -> tuple[float, float]:
     """(d², det S) of the innovation y with covariance S: d² = yᵀ S⁻¹ y (closed-form inverse)."""
     det = _inv3(S, Si)
@@ -331,7 +331,7 @@ def _pair_d2(y0: float, y1: float, y2: float, S: np.ndarray, Si: np.ndarray) -> 
     return d2, det
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def gate_all_pairs(zp: np.ndarray, HPHt: np.ndarray, z: np.ndarray, R: np.ndarray,
                    gate: float) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:  # pragma: no cover - compiled
     """Mahalanobis gate of every pair of N predicted positions ``zp`` (N, 3) [m] with covariance
@@ -393,7 +393,7 @@ def gate_all_pairs(zp: np.ndarray, HPHt: np.ndarray, z: np.ndarray, R: np.ndarra
     return ti[:K], dj[:K], yy[:K], d2o[:K], dS[:K]  # views of the work arrays (no copies)
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def lsap(C: np.ndarray) -> np.ndarray:  # pragma: no cover - compiled
     """Optimal assignment of a rectangular cost ``C`` (nr, nc), nr ≤ nc: minimise Σ C[i, c(i)]
     over injective c. Returns c (nr,) int64, or all −1 when no finite assignment exists.
@@ -474,7 +474,7 @@ def lsap(C: np.ndarray) -> np.ndarray:  # pragma: no cover - compiled
     return col4row
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def assign_small(n_tracks: int, n_dets: int, ti: np.ndarray, dj: np.ndarray, cost: np.ndarray,
                  miss_cost: float, max_hard: int) -> tuple[np.ndarray, bool]:  # pragma: no cover - compiled
     """Sparse 2-D assignment with a miss option per track (``association.assign_sparse``).
@@ -496,7 +496,7 @@ def assign_small(n_tracks: int, n_dets: int, ti: np.ndarray, dj: np.ndarray, cos
     return out, ok
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def assign_small_into(n_tracks: int, n_dets: int, ti: np.ndarray, dj: np.ndarray, cost: np.ndarray, K: int,
                       miss_cost: float, max_hard: int, out: np.ndarray, keep: np.ndarray, tdeg: np.ndarray,
                       ddeg: np.ndarray, trow: np.ndarray, dcol: np.ndarray) -> bool:  # pragma: no cover - compiled
@@ -558,7 +558,7 @@ def assign_small_into(n_tracks: int, n_dets: int, ti: np.ndarray, dj: np.ndarray
     return True
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def gnn_cv_round(x: np.ndarray, P: np.ndarray, dt_s: np.ndarray, dt3: np.ndarray, alive: np.ndarray,
                  site: np.ndarray, n_sites: int, det_site: np.ndarray, z: np.ndarray, R: np.ndarray, q: float,
                  gate: float, max_hard: int) -> tuple[np.ndarray, np.ndarray, bool, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:  # pragma: no cover - compiled
@@ -582,7 +582,7 @@ def gnn_cv_round(x: np.ndarray, P: np.ndarray, dt_s: np.ndarray, dt3: np.ndarray
     return rows[:nr].copy(), j_of[:nr].copy(), ok, ti[:nk], dj[:nk], d2w[:nk], xp[:nr], Pp[:nr]
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def round_workspace(N: int, M: int, n_sites: int) -> tuple:  # pragma: no cover - compiled
     """Work arrays of :func:`gnn_round_into` for up to ``N`` table rows and ``M`` detections, carved
     out of three buffers: (rows, det_for_track, tdeg, trow (N,) int64; ddeg, dcol (M,) int64;
@@ -604,7 +604,7 @@ def round_workspace(N: int, M: int, n_sites: int) -> tuple:  # pragma: no cover 
             ibuf[4 * N + M :], xp, Pp, zp, zd, S, Si, np.empty(n_sites, np.bool_))  # fmt: skip
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def gnn_round_into(x: np.ndarray, P: np.ndarray, dt_s: np.ndarray, dt3: np.ndarray, K: int, alive: np.ndarray,
                    site: np.ndarray, det_site: np.ndarray, z: np.ndarray, R: np.ndarray, sel: np.ndarray, mk: int,
                    q: float, gate: float, max_hard: int, ws: tuple, pb: tuple) -> tuple:  # pragma: no cover - compiled
@@ -689,13 +689,13 @@ def gnn_round_into(x: np.ndarray, P: np.ndarray, dt_s: np.ndarray, dt3: np.ndarr
     return nr, nk, ok, (ti, dj, d2w, cost, keep)
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def pair_buffers(cap: int) -> tuple:  # pragma: no cover - compiled
     """Empty pair buffers of :func:`gnn_round_into` with room for ``cap`` gated pairs."""
     return (np.empty(cap, np.int64), np.empty(cap, np.int64), np.empty(cap), np.empty(cap), np.empty(cap, np.bool_))
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def mofn_bookkeeping(size: int, opportunity_rows: np.ndarray, hit_rows: np.ndarray, init_rows: np.ndarray,
                      hits: np.ndarray, misses: np.ndarray, confirmed: np.ndarray, protected: np.ndarray,
                      n: int, m: int, drop_misses: int) -> tuple[np.ndarray, np.ndarray]:  # pragma: no cover - compiled
@@ -720,7 +720,7 @@ def mofn_bookkeeping(size: int, opportunity_rows: np.ndarray, hit_rows: np.ndarr
     return _mofn_flags(flag, size, hits, misses, confirmed, protected, n, m, drop_misses)
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _mofn_flags(flag: np.ndarray, size: int, hits: np.ndarray, misses: np.ndarray, confirmed: np.ndarray,
                 protected: np.ndarray, n: int, m: int, drop_misses: int) -> tuple[np.ndarray, np.ndarray]:  # pragma: no cover - compiled
     """The rule of :func:`mofn_bookkeeping` on the per-row ``flag`` (≥ size,) int8 of the scan:
@@ -757,7 +757,7 @@ def _mofn_flags(flag: np.ndarray, size: int, hits: np.ndarray, misses: np.ndarra
     return conf[:nc].copy(), drop[:nd].copy()
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def kill_rows(rows: np.ndarray, alive: np.ndarray, confirmed: np.ndarray, site: np.ndarray, truth: np.ndarray,
               slot: np.ndarray) -> None:  # pragma: no cover - compiled
     """Delete the table rows ``rows``, in place: alive ← confirmed ← False, and the truth
@@ -771,7 +771,7 @@ def kill_rows(rows: np.ndarray, alive: np.ndarray, confirmed: np.ndarray, site: 
             slot[site[r], t] = -1
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _next_rank(rank: np.ndarray, cur: int, first: bool) -> tuple[bool, int]:  # pragma: no cover - compiled
     """The smallest value of ``rank`` above ``cur`` (``first``: the smallest value); (found, value)."""
     found = False
@@ -784,7 +784,7 @@ def _next_rank(rank: np.ndarray, cur: int, first: bool) -> tuple[bool, int]:  # 
     return found, best
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def gnn_cv_step(t: float, det_site: np.ndarray, det_threat: np.ndarray, det_rank: np.ndarray, z: np.ndarray,
                 R: np.ndarray, opportunity_rows: np.ndarray, dt3_start: np.ndarray, x: np.ndarray, P: np.ndarray,
                 t_s: np.ndarray, site: np.ndarray, truth: np.ndarray, track_id: np.ndarray, hits: np.ndarray,
@@ -950,7 +950,7 @@ def gnn_cv_step(t: float, det_site: np.ndarray, det_threat: np.ndarray, det_rank
     return -1, size, next_id, na, 0, out, empty_f
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def scan_rows(t: float, dt: float, size: int, alive: np.ndarray, site: np.ndarray, t_last: np.ndarray,
               protected: np.ndarray, fc_radar: np.ndarray, fc_row: np.ndarray, radar_site: np.ndarray,
               scanning: np.ndarray, remote: np.ndarray, site_revisit_s: np.ndarray,
@@ -1026,7 +1026,7 @@ _TRACK_CONFIRMED = 4
 _TRACK_DROPPED = 5
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def dropped_rows(rows: np.ndarray, t: float, dropped_at: np.ndarray, fc_obj: np.ndarray,
                  fc_row: np.ndarray) -> None:  # pragma: no cover - compiled
     """Fire-control bookkeeping of dropped track rows, in place (``engine.run._dropped``).
@@ -1042,7 +1042,7 @@ def dropped_rows(rows: np.ndarray, t: float, dropped_at: np.ndarray, fc_obj: np.
             fc_row[o] = -1
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def emit_track_rows(buf, kind: int, t: float, rows: np.ndarray, site: np.ndarray, track_id: np.ndarray,
                     truth: np.ndarray) -> None:  # pragma: no cover - compiled
     """One event row per track row (in array order): site, track id, threat (truth, scoring only)."""
@@ -1051,7 +1051,7 @@ def emit_track_rows(buf, kind: int, t: float, rows: np.ndarray, site: np.ndarray
         eventbuf.emit(buf, kind, t, site=site[r], track=track_id[r], threat=truth[r])
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def scan_phase(t: float, dt: float, size: int, alive: np.ndarray, confirmed: np.ndarray, site: np.ndarray,
                truth: np.ndarray, track_id: np.ndarray, slot: np.ndarray, x: np.ndarray, t_last: np.ndarray,
                protected: np.ndarray, fc_radar: np.ndarray, fc_row: np.ndarray, fc_obj: np.ndarray,
@@ -1103,7 +1103,7 @@ def scan_phase(t: float, dt: float, size: int, alive: np.ndarray, confirmed: np.
     return scanning, live, pr, pl, opp
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def scan_events(t: float, initiated: np.ndarray, conf: np.ndarray, dropped: np.ndarray, size: int,
                 alive: np.ndarray, site: np.ndarray, track_id: np.ndarray, truth: np.ndarray, x: np.ndarray,
                 P: np.ndarray, t_last: np.ndarray, q: float, gate_d2: float,

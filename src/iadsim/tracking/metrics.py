@@ -66,7 +66,7 @@ class GospaResult:
     truth_to_track: np.ndarray
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _pairwise_block(a: np.ndarray, lo: int, n: int) -> float:  # pragma: no cover - compiled
     """One leaf (n ≤ 128) of NumPy's pairwise summation of ``a[lo:lo+n]``."""
     if n < 8:
@@ -94,7 +94,7 @@ def _pairwise_block(a: np.ndarray, lo: int, n: int) -> float:  # pragma: no cove
     return res
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _np_sum(a: np.ndarray, lo: int, n: int) -> float:  # pragma: no cover - compiled
     """``np.sum`` of ``a[lo:lo+n]`` (float64) bit for bit: NumPy's pairwise summation
     (``pairwise_sum`` in ``loops_utils.h``: < 8 terms in sequence; ≤ 128 in 8 interleaved partial
@@ -135,7 +135,7 @@ def _np_sum(a: np.ndarray, lo: int, n: int) -> float:  # pragma: no cover - comp
     return vals[0]
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _pow_p(x: float, p: float) -> float:  # pragma: no cover - compiled
     """``x ** p`` as NumPy's array power gives it (``p`` = 1: x; 2: x·x; else NumPy's power)."""
     if p == 1.0:
@@ -145,7 +145,7 @@ def _pow_p(x: float, p: float) -> float:  # pragma: no cover - compiled
     return npmath.pow(x, p)
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def close_pairs(truth: np.ndarray, est: np.ndarray, c: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:  # pragma: no cover - compiled
     """All (truth i, estimate j) pairs with ‖x_i − y_j‖ < c: (ti, ej, dist), in (i, j) order.
 
@@ -192,7 +192,7 @@ def close_pairs(truth: np.ndarray, est: np.ndarray, c: float) -> tuple[np.ndarra
     return ti[:K], ej[:K], dist[:K]
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _gospa_scores(n: int, m: int, ti: np.ndarray, ej: np.ndarray, dist: np.ndarray, t2e: np.ndarray, c: float,
                   p: float) -> tuple[float, float, float, float, float, int, int]:  # fmt: skip  # pragma: no cover - compiled
     """(gospa, localisation, missed, false, ospa, n_missed, n_false) from the optimal matching
@@ -216,7 +216,7 @@ def _gospa_scores(n: int, m: int, ti: np.ndarray, ej: np.ndarray, dist: np.ndarr
     return g, loc, missed, false, o, n - k, m - k
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def gospa_kernel(est: np.ndarray, truth: np.ndarray, c: float, p: float, max_hard: int
                  ) -> tuple[float, float, float, float, float, int, int, np.ndarray, bool]:  # fmt: skip  # pragma: no cover - compiled
     """One scan of :func:`gospa_ospa` compiled: (gospa, localisation, missed, false, ospa,
@@ -264,7 +264,7 @@ def gospa_ospa(est_pos: np.ndarray, truth_pos: np.ndarray, c: float, p: float = 
     return GospaResult(float(g), float(loc), float(missed), float(false), float(o), int(nm), int(nf), t2e)
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def gospa_sites(pos: np.ndarray, act: np.ndarray, site_vis: np.ndarray, est_pos: np.ndarray,
                 est_site: np.ndarray, c: float, p: float, max_hard: int, f: np.ndarray, k: np.ndarray) -> int:  # fmt: skip  # pragma: no cover - compiled
     """:func:`gospa_kernel` for every site of one quality sample in one call (position only).

@@ -1,6 +1,6 @@
 """Compiled (numba) kernels of the engagement decision: flyout solve, interceptor capability, geodesy.
 
-Plain loops over struct-of-arrays inputs (no Python objects), ``@njit(cache=True)``, callable from
+Plain loops over struct-of-arrays inputs (no Python objects), ``@njit(cache=True, error_model="numpy")``, callable from
 a future compiled tick loop. Each kernel applies exactly the rule of the NumPy function that calls
 it; that function's docstring is the reference for the model, this module for the arithmetic:
 
@@ -51,7 +51,7 @@ from iadsim.units import MU_EARTH_M3PS2
 
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _nmin(x: float, y: float) -> float:  # pragma: no cover - compiled
     """np.minimum for scalars (NaN propagates)."""
     if x != x or y != y:
@@ -59,7 +59,7 @@ def _nmin(x: float, y: float) -> float:  # pragma: no cover - compiled
     return x if x <= y else y
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _nmax(x: float, y: float) -> float:  # pragma: no cover - compiled
     """np.maximum for scalars (NaN propagates)."""
     if x != x or y != y:
@@ -72,7 +72,7 @@ def _nmax(x: float, y: float) -> float:  # pragma: no cover - compiled
 FC_BALLISTIC_MIN_SPEED_MPS = 1000.0
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def ballistic_acceleration(p: np.ndarray, v: np.ndarray, min_speed_mps: float) -> np.ndarray:  # pragma: no cover - compiled
     """Fire-control acceleration model (:func:`iadsim.weapons.flyout.ballistic_acceleration`), bit for bit.
 
@@ -97,7 +97,7 @@ def ballistic_acceleration(p: np.ndarray, v: np.ndarray, min_speed_mps: float) -
 geodetic_terms = ecef_to_geodetic_terms
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def flyout_distance(t: float, vm: float, tb: float, T: float) -> float:  # pragma: no cover - compiled
     """s(t) of the boost–coast flyout (:func:`iadsim.weapons.flyout.flyout_distance`), one round.
 
@@ -111,7 +111,7 @@ def flyout_distance(t: float, vm: float, tb: float, T: float) -> float:  # pragm
     return boost + coast
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _gap(tau: float, px: float, py: float, pz: float, vx: float, vy: float, vz: float, ax: float, ay: float,
          az: float, Lx: float, Ly: float, Lz: float, vm: float, tb: float, T: float) -> float:  # pragma: no cover
     """g(τ) = s(τ) − |p + v τ + ½ a τ² − L| (a round on its launcher)."""
@@ -123,7 +123,7 @@ def _gap(tau: float, px: float, py: float, pz: float, vx: float, vy: float, vz: 
     return flyout_distance(tau, vm, tb, T) - d
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def solve_tau(px: float, py: float, pz: float, vx: float, vy: float, vz: float, ax: float, ay: float, az: float,
               Lx: float, Ly: float, Lz: float, vm: float, tb: float, T: float, tmax: float,
               frac: np.ndarray, iterations: int) -> float:  # pragma: no cover - compiled
@@ -177,7 +177,7 @@ def solve_tau(px: float, py: float, pz: float, vx: float, vy: float, vz: float, 
     return hi
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _det3(m: np.ndarray) -> float:  # pragma: no cover - compiled
     """Determinant of a 3×3 matrix (cofactor expansion along the first row)."""
     return (m[0, 0] * (m[1, 1] * m[2, 2] - m[1, 2] * m[2, 1])
@@ -185,7 +185,7 @@ def _det3(m: np.ndarray) -> float:  # pragma: no cover - compiled
             + m[0, 2] * (m[1, 0] * m[2, 1] - m[1, 1] * m[2, 0]))  # fmt: skip
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def handover_fraction(Pn: np.ndarray, age: float, q: float, basket: float) -> float:  # pragma: no cover - compiled
     """det(I + P_h / b²)^(−1/2), P_h = P_pp + Δt (P_pv + P_vp) + Δt² P_vv + q Δt³/3 I (Δt = ``age``).
 
@@ -205,7 +205,7 @@ def handover_fraction(Pn: np.ndarray, age: float, q: float, basket: float) -> fl
     return 1.0 / math.sqrt(_det3(m))
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def interceptor_capability(
     f: np.ndarray, p_launch: np.ndarray, v_launch: np.ndarray, acc: np.ndarray, delay: np.ndarray, tgo: np.ndarray,
     speed: np.ndarray, P_now: np.ndarray, age: np.ndarray, has_age: bool, q: float, cls: np.ndarray,
@@ -291,7 +291,7 @@ def interceptor_capability(
     return capable, last_resort, taus, pips
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def classify_tracks(p: np.ndarray, v: np.ndarray, ballistic_speed: float, ballistic_alt: float,
                     ballistic_vup: float, drone_speed: float, cruise_speed: float,
                     cruise_alt: float) -> np.ndarray:  # pragma: no cover - compiled
@@ -321,7 +321,7 @@ def classify_tracks(p: np.ndarray, v: np.ndarray, ballistic_speed: float, ballis
     return out
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def decision_capability(
     f: np.ndarray, x: np.ndarray, cued: np.ndarray, P_now: np.ndarray, has_age: bool, q: float,
     reaction: np.ndarray, fc_mask: np.ndarray, cue_delay: np.ndarray, track_update: np.ndarray, assets: np.ndarray,
@@ -405,7 +405,7 @@ def decision_capability(
     return acc, p_launch, v_launch, delay, tgo, assessed, speed, fc_update, capable, last_resort, taus, pips
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def choose_among(f: np.ndarray, capable: np.ndarray, last_resort: np.ndarray, taus: np.ndarray, pips: np.ndarray,
                  cost_usd: np.ndarray, preference: np.ndarray, cheapest: np.ndarray,
                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:  # pragma: no cover - compiled  # fmt: skip
@@ -435,7 +435,7 @@ def choose_among(f: np.ndarray, capable: np.ndarray, last_resort: np.ndarray, ta
     return best, tau, pip
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def salvo_rounds(
     n_shots: np.ndarray, launch_interval: np.ndarray, t_launch: np.ndarray, p_l: np.ndarray, v_l: np.ndarray,
     a_l: np.ndarray, launcher: np.ndarray, max_speed: np.ndarray, burn: np.ndarray, drag: np.ndarray,

@@ -31,7 +31,7 @@ def midcourse_aim(x_track: np.ndarray, t_track_s: np.ndarray, t_int_s: np.ndarra
     return midcourse_aim_kernel(c(x[:, :3]), c(x[:, 3:]), dt)
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def midcourse_aim_kernel(p: np.ndarray, v: np.ndarray, dt: np.ndarray) -> np.ndarray:  # pragma: no cover - compiled
     """:func:`midcourse_aim` of positions ``p`` (R, 3), velocities ``v`` (R, 3) and Δ (R,): a from
     :func:`iadsim.weapons.kernels.ballistic_acceleration` (gravity above 1 km/s), then
@@ -54,7 +54,7 @@ def first_kill_per_threat(threat: np.ndarray, success: np.ndarray) -> np.ndarray
     return _first_kill_kernel(np.ascontiguousarray(threat, np.int64), np.ascontiguousarray(success, np.bool_))
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _first_kill_kernel(threat: np.ndarray, success: np.ndarray) -> np.ndarray:  # pragma: no cover - compiled
     """:func:`first_kill_per_threat`: kill(i) ⇔ success(i) ∧ no earlier i' < i with the same threat succeeded."""
     R = threat.shape[0]
@@ -125,7 +125,7 @@ def resolve_exponent_kernel(basket_m: np.ndarray, miss_m: np.ndarray, valid: np.
     return live, arg
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def resolve_outcome_kernel(pk0: np.ndarray, exp_arg: np.ndarray, live: np.ndarray, u: np.ndarray, threat: np.ndarray,
                            valid: np.ndarray, alive: np.ndarray,
                            guided: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:  # pragma: no cover - compiled  # fmt: skip
@@ -138,7 +138,7 @@ def resolve_outcome_kernel(pk0: np.ndarray, exp_arg: np.ndarray, live: np.ndarra
     return _outcome_kernel(pk, u, threat, valid, alive, guided)
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _outcome_kernel(pk: np.ndarray, u: np.ndarray, threat: np.ndarray, valid: np.ndarray, alive: np.ndarray,
                     guided: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:  # pragma: no cover - compiled  # fmt: skip
     """:func:`resolve` after the Pk: success ⇔ u < Pk; the first success per threat kills
@@ -181,7 +181,7 @@ def assess(killed: np.ndarray, u: np.ndarray, p_error: np.ndarray) -> np.ndarray
     return _assess_kernel(k, uu, p)
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _assess_kernel(killed: np.ndarray, u: np.ndarray, p_error: np.ndarray) -> np.ndarray:  # pragma: no cover - compiled
     out = np.empty(killed.shape[0], np.bool_)
     for i in range(killed.shape[0]):
@@ -189,7 +189,7 @@ def _assess_kernel(killed: np.ndarray, u: np.ndarray, p_error: np.ndarray) -> np
     return out
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def assess_one(killed: bool, u: float, p_error: float) -> bool:  # pragma: no cover - compiled
     """The rule of :func:`assess` for one round (scalars: the engine's compiled assessments call it)."""
     return (not killed) if u < p_error else killed

@@ -139,13 +139,13 @@ class LauncherState:
         return out
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _is_ready(ready_at_s: float, rounds: int, t_s: float) -> bool:  # pragma: no cover - compiled
     """The launcher rule: it can fire at ``t_s`` ⇔ ready_at ≤ t + 10⁻⁹ (round-off of the clock) ∧ rounds > 0."""
     return ready_at_s <= t_s + 1e-9 and rounds > 0
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _ready_kernel(ready_at_s: np.ndarray, rounds: np.ndarray, t_s: float) -> np.ndarray:  # pragma: no cover - compiled
     """(L,) :func:`_is_ready` of every launcher."""
     out = np.empty(rounds.shape[0], np.bool_)
@@ -154,7 +154,7 @@ def _ready_kernel(ready_at_s: np.ndarray, rounds: np.ndarray, t_s: float) -> np.
     return out
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _take_kernel(rounds: np.ndarray, ready_at_s: np.ndarray, reload_n: np.ndarray, reserve: np.ndarray,
                  fire_unit: np.ndarray, itype: np.ndarray, capacity: np.ndarray, reload_time_s: np.ndarray,
                  fu: np.ndarray, it: np.ndarray, n: np.ndarray, t_s: float,
@@ -207,7 +207,7 @@ def _take_kernel(rounds: np.ndarray, ready_at_s: np.ndarray, reload_n: np.ndarra
     return out[:m], -1, 0
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _complete_reloads_kernel(rounds: np.ndarray, ready_at_s: np.ndarray, reload_n: np.ndarray,
                              t_s: float) -> np.ndarray:  # pragma: no cover - compiled  # fmt: skip
     """Launchers l with reload_n(l) > 0 ∧ ready_at(l) ≤ t + 10⁻⁹ finish their reload in place:
@@ -224,7 +224,7 @@ def _complete_reloads_kernel(rounds: np.ndarray, ready_at_s: np.ndarray, reload_
     return idx[:m]
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _ready_rounds_kernel(rounds: np.ndarray, ready_at_s: np.ndarray, fire_unit: np.ndarray, itype: np.ndarray,
                          t_s: float, n_units: int, n_types: int) -> np.ndarray:  # pragma: no cover - compiled  # fmt: skip
     """(F, I) Σ rounds(l) over the ready launchers l of each unit and type (ready ⇔ ready_at(l) ≤
@@ -236,7 +236,7 @@ def _ready_rounds_kernel(rounds: np.ndarray, ready_at_s: np.ndarray, fire_unit: 
     return out
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _tick_kernel(rounds: np.ndarray, ready_at_s: np.ndarray, reload_n: np.ndarray, fire_unit: np.ndarray,
                  itype: np.ndarray, t_s: float, n_units: int, n_types: int) -> np.ndarray:  # pragma: no cover - compiled  # fmt: skip
     """:func:`_complete_reloads_kernel` then :func:`_ready_rounds_kernel` (:meth:`LauncherState.tick`)."""
