@@ -5,13 +5,17 @@ Usage: ``python benchmarks/bench_update_pair.py [--reps 2000] [--out benchmarks/
 Times, in one compiled driver each (no Python between calls; 64 random positive-definite states,
 ``--reps`` passes over them, the fastest of 5 runs), nanoseconds per call of
 
-* ``kernels.gain_pair``: the gain Kᵀ = S⁻¹ (P Hᵀ)ᵀ of one (track, detection) pair, through
-  LAPACK ``gesv`` (3 × 3, 6 right-hand sides) as numba's ``np.linalg.solve`` calls it;
+* ``kernels.gain_pair``: the gain Kᵀ = S⁻¹ (P Hᵀ)ᵀ of one (track, detection) pair (3 × 3, 6
+  right-hand sides) by the written-out solve ``kernels.gesv3_into``, and side by side the same
+  pair through LAPACK ``gesv`` as numba's ``np.linalg.solve`` calls it (the former kernel);
 * ``kernels.joseph_pair``: the Joseph-form update of that pair given the gain;
 * ``kernels._cv_predict_one``: the CV prediction of one row (each round predicts every live row
   of the sites with a detection);
 
-and counts the updates of one ``turkey-2017`` replication (its own seed): every Detection row
+counts, over ``--systems`` random 3 × 3 systems with 6 right-hand sides (innovation covariances
+of a wide dynamic range and general matrices, every pivot order), the solutions of
+``gesv3_into`` that differ in any bit from this host's LAPACK ``dgesv`` (numba's binding, the
+library ``np.linalg.solve`` uses in compiled code), and counts the updates of one ``turkey-2017`` replication (its own seed): every Detection row
 either updates a track or starts one, so updates = Detection rows − TrackInitiated rows. The
 product is the part of ``gnn_cv_step``'s time (``profile_compiled.py --phases``) that is the
 updates' arithmetic and the LAPACK call, as opposed to the association and bookkeeping.
@@ -47,6 +51,50 @@ def _gain(P, R, reps):  # noqa: ANN001, ANN202
 
 
 @njit(cache=False)
+def _gain_lapack(P, R, reps):  # noqa: ANN001, ANN202
+    Kt = np.empty((P.shape[0], 3, 6))
+    acpy, bcpy, ipiv = np.empty(9), np.empty(18), np.empty(3, K._F_INT)
+    for _ in range(reps):
+        for q in range(P.shape[0]):
+            for j in range(9):
+                i = j % 3
+                c = j // 3
+                acpy[j] = 0.5 * ((P[q, i, c] + R[q, i, c]) + (P[q, c, i] + R[q, c, i]))
+            for j in range(18):
+                bcpy[j] = P[q, j // 3, j % 3]
+            K._XGESV(K._KIND_D, 3, 6, acpy.ctypes, 3, ipiv.ctypes, bcpy.ctypes, 3)
+            for i in range(3):
+                for r in range(6):
+                    Kt[q, i, r] = bcpy[i + r * 3]
+    return Kt
+
+
+@njit(cache=False)
+def _mismatches(S, B):  # noqa: ANN001, ANN202
+    """Systems whose gesv3_into solution (or info) differs in any bit from LAPACK dgesv's."""
+    acpy, bcpy, ipiv = np.empty(9), np.empty(18), np.empty(3, K._F_INT)
+    a2, b2 = np.empty(9), np.empty(18)
+    bad = 0
+    for q in range(S.shape[0]):
+        for j in range(9):
+            acpy[j] = S[q, j % 3, j // 3]
+            a2[j] = acpy[j]
+        for j in range(18):
+            bcpy[j] = B[q, j % 3, j // 3]
+            b2[j] = bcpy[j]
+        info_l = K._XGESV(K._KIND_D, 3, 6, acpy.ctypes, 3, ipiv.ctypes, bcpy.ctypes, 3)
+        info = K.gesv3_into(a2, b2, 6)
+        same = info == info_l
+        if same and info == 0:
+            for j in range(18):
+                if bcpy[j] != b2[j]:
+                    same = False
+        if not same:
+            bad += 1
+    return bad
+
+
+@njit(cache=False)
 def _joseph(x, P, z, R, Kt, reps):  # noqa: ANN001, ANN202
     xo, Po, yo = np.empty_like(x), np.empty_like(P), np.empty(3)
     IKH, A, KR, C = np.empty((6, 6)), np.empty((6, 6)), np.empty((6, 3)), np.empty((6, 6))
@@ -79,6 +127,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--reps", type=int, default=2000)
     ap.add_argument("--out", default="benchmarks/results/update-pair.json")
+    ap.add_argument("--systems", type=int, default=200_000, help="random systems for the bit-for-bit count")
     a = ap.parse_args()
     rng = np.random.default_rng(1)
     n = 64
@@ -90,8 +139,21 @@ def main() -> None:
     Kt = _gain(P, R, 1)
     res = {
         "gain_pair_ns": _ns_per_call(_gain, (P, R), a.reps, n),
+        "gain_pair_lapack_gesv_ns": _ns_per_call(_gain_lapack, (P, R), a.reps, n),
         "joseph_pair_ns": _ns_per_call(_joseph, (x, P, z, R, Kt), a.reps, n),
         "cv_predict_one_ns": _ns_per_call(_predict, (x, P), a.reps, n),
+    }
+    assert np.array_equal(_gain(P, R, 1), _gain_lapack(P, R, 1))
+    h = a.systems // 2
+    Am = rng.normal(size=(h, 3, 3)) * 10.0 ** rng.uniform(-1, 4, (h, 1, 1))
+    S1 = Am @ Am.transpose(0, 2, 1) + np.eye(3)
+    S1 = 0.5 * (S1 + S1.transpose(0, 2, 1))
+    S2 = rng.normal(size=(h, 3, 3)) * 10.0 ** rng.uniform(-2, 4, (h, 3, 3))
+    Bs = rng.normal(size=(2 * h, 3, 6)) * 10.0 ** rng.uniform(-1, 5, (2 * h, 1, 1))
+    res["bit_for_bit_with_lapack_dgesv"] = {
+        "systems": 2 * h,
+        "spd_mismatches": int(_mismatches(np.ascontiguousarray(S1), np.ascontiguousarray(Bs[:h]))),
+        "general_mismatches": int(_mismatches(np.ascontiguousarray(S2), np.ascontiguousarray(Bs[h:]))),
     }
     from iadsim.engine.run import simulate
 

@@ -59,18 +59,20 @@ def update(
     For a position measurement H = [I 0] (one (m, n) matrix) the products with H are taken as
     slices — H x = x[:m], H P Hᵀ = P[:m, :m], P Hᵀ = P[:, :m], K H = [K 0] — which are the same
     numbers as the matrix products (each sums one exact product with exact zeros). For batches
-    (x (N, n), P (N, n, n), z (N, m)) that update is compiled around the one LAPACK solve for the
-    gain (:func:`iadsim.tracking.kernels.joseph_position_update`).
+    (x (N, n), P (N, n, n), z (N, m)) that update is compiled around the one solve for the gain
+    (:func:`iadsim.tracking.kernels.gain_solve_batch`, written out for m = 3;
+    :func:`iadsim.tracking.kernels.joseph_position_update`).
     """
     n = x.shape[-1]
     sel = _is_leading_selection(H)
     if sel and x.ndim == 2 and P.ndim == 3 and z.ndim == 2 and R.ndim in (2, 3):
-        # compiled around the one LAPACK solve (kernels.position_gain_inputs, joseph_position_update)
+        # compiled around the one solve for the gains (kernels.position_gain_inputs,
+        # gain_solve_batch: the per-pair updates' 3 × 3 solve, joseph_position_update)
         f64 = np.float64
         Rm = np.ascontiguousarray(R if R.ndim == 3 else np.broadcast_to(R, (x.shape[0],) + R.shape), f64)
         Pc = np.ascontiguousarray(P, f64)
         S, B = kernels.position_gain_inputs(Pc, Rm)
-        Kt = np.linalg.solve(S, B)
+        Kt = kernels.gain_solve_batch(S, B)
         x_new, P_new, y = kernels.joseph_position_update(np.ascontiguousarray(x, f64), Pc,
                                                          np.ascontiguousarray(z, f64), Rm, Kt)
         return x_new, P_new, y, S

@@ -22,7 +22,7 @@ Kernels
     the caller's work arrays (:func:`round_workspace`) / on fresh ones.
 :func:`position_gain_inputs` / :func:`joseph_position_update`
     the Kalman update with a position measurement H = [I 0] in Joseph form around the one
-    LAPACK solve for the gain (``kalman.update``); :func:`gain_pair` / :func:`joseph_pair` the
+    solve for the gain (``kalman.update``); :func:`gain_pair` / :func:`joseph_pair` the
     same for one pair by index (no gathered copies).
 :func:`gnn_cv_step`
     one whole scan of the table (rounds by radar rank, update, initiation, M-of-N), the engine's.
@@ -91,14 +91,104 @@ def position_gain_inputs(P: np.ndarray, R: np.ndarray) -> tuple[np.ndarray, np.n
     return S, B
 
 
+#: The smallest normal double (LAPACK's ``dlamch('S')``): a pivot at least this large is applied
+#: as a multiplication by its reciprocal, a smaller one by divisions (``dgetf2``).
+_SFMIN = 2.2250738585072014e-308
+
+
+@njit(cache=True, error_model="numpy")
+def gesv3_into(a: np.ndarray, b: np.ndarray, n: int) -> int:  # pragma: no cover - compiled
+    """Solve S X = B for a 3 × 3 ``S`` and ``n`` right-hand sides in place, LAPACK ``dgesv``'s way:
+    ``a`` (9,) holds S column-major (a[i + 3j] = S[i, j]) and receives the LU factors, ``b``
+    (3n,) holds B column-major and receives X. Returns LAPACK's ``info``: 0, or j + 1 when the
+    pivot of column j is exactly zero (then ``b`` is left unsolved).
+
+    The factorisation is ``dgetf2``'s left-looking Gaussian elimination with partial pivoting
+    (the first largest |·| of the column, rows swapped across the columns already done); the
+    solve applies the row interchanges, then L y = P b (unit lower) and U x = y. Every operation
+    is written out in the order of OpenBLAS's kernels for this size (``docs/models.md``, "The
+    3 × 3 gain solve"): with u⁻¹ = 1/u the reciprocal of a pivot, column 1: a_i1 − a_i0 a_01;
+    column 2: a_12 − a_10 a_02, a_22 − fma(a_21, a_12, a_20 a_02); solve: y1 = fma(−l10, b0, b1),
+    y2 = b2 − fma(l21, y1, l20 b0), x2 = y2 u22⁻¹, x1 = (y1 − u12 x2) u11⁻¹,
+    x0 = fma(−u01, x1, b0 − u02 x2) u00⁻¹ (fma: one rounding). On the development host this gives
+    OpenBLAS's ``dgesv`` result bit for bit for two or more right-hand sides
+    (``benchmarks/bench_update_pair.py``), without its call; it gives the same bits on any host.
+    """
+    p0 = 0
+    p1 = 1
+    for j in range(3):
+        if j == 1:  # the interchange of column 0, then a_i1 − a_i0 a_01
+            if p0 != 0:
+                t = a[3]
+                a[3] = a[p0 + 3]
+                a[p0 + 3] = t
+            a[4] = a[4] - a[1] * a[3]
+            a[5] = a[5] - a[2] * a[3]
+        elif j == 2:  # the interchanges of columns 0 and 1, then the dot and the two-term update
+            if p0 != 0:
+                t = a[6]
+                a[6] = a[p0 + 6]
+                a[p0 + 6] = t
+            if p1 != 1:
+                t = a[7]
+                a[7] = a[8]
+                a[8] = t
+            a[7] = a[7] - a[1] * a[6]
+            a[8] = a[8] - _fma(a[5], a[7], a[2] * a[6])
+        jp = j
+        best = abs(a[j + 3 * j])
+        for i in range(j + 1, 3):
+            if abs(a[i + 3 * j]) > best:
+                best = abs(a[i + 3 * j])
+                jp = i
+        pv = a[jp + 3 * j]
+        if pv == 0.0:
+            return j + 1
+        if jp != j:  # swap rows j and jp over the columns 0 … j
+            for k in range(j + 1):
+                t = a[j + 3 * k]
+                a[j + 3 * k] = a[jp + 3 * k]
+                a[jp + 3 * k] = t
+        if j == 0:
+            p0 = jp
+        elif j == 1:
+            p1 = jp
+        if abs(pv) >= _SFMIN:
+            r = 1.0 / pv
+            for i in range(j + 1, 3):
+                a[i + 3 * j] *= r
+        else:
+            for i in range(j + 1, 3):
+                a[i + 3 * j] /= pv
+    l10, l20, l21 = a[1], a[2], a[5]
+    u01, u02, u12 = a[3], a[6], a[7]
+    i0, i1, i2 = 1.0 / a[0], 1.0 / a[4], 1.0 / a[8]
+    for c in range(n):
+        o = 3 * c
+        b0, b1, b2 = b[o], b[o + 1], b[o + 2]
+        if p0 == 1:
+            b0, b1 = b1, b0
+        elif p0 == 2:
+            b0, b2 = b2, b0
+        if p1 == 2:
+            b1, b2 = b2, b1
+        y1 = _fma(-l10, b0, b1)
+        y2 = b2 - _fma(l21, y1, l20 * b0)
+        x2 = y2 * i2
+        x1 = (y1 - u12 * x2) * i1
+        x0 = _fma(-u01, x1, b0 - u02 * x2) * i0
+        b[o], b[o + 1], b[o + 2] = x0, x1, x2
+    return 0
+
+
 @njit(cache=True, error_model="numpy")
 def gain_solve_into(S: np.ndarray, B: np.ndarray, Kt: np.ndarray, q: int, acpy: np.ndarray, bcpy: np.ndarray,
                     ipiv: np.ndarray) -> None:  # pragma: no cover - compiled
-    """``Kt[q] = np.linalg.solve(S[q], B[q])`` (S (N, m, m), B (N, m, n)) through the same LAPACK
-    ``gesv`` call as numba's ``np.linalg.solve``, on the caller's work arrays ``acpy`` (m·m,),
-    ``bcpy`` (m·n,) (column-major copies of S[q] and B[q]) and ``ipiv`` (m,) (LAPACK's integer
-    type, ``_F_INT``): the same factorisation and solve, bit for bit, without the solve's three
-    allocations. Like it, it raises ``LinAlgError`` for a non-finite input or a singular S."""
+    """``Kt[q] = solve(S[q], B[q])`` (S (N, m, m), B (N, m, n)) on the caller's work arrays ``acpy``
+    (m·m,), ``bcpy`` (m·n,) (column-major copies of S[q] and B[q]) and ``ipiv`` (m,) (LAPACK's
+    integer type, ``_F_INT``), without the three allocations of ``np.linalg.solve``: for the gains
+    (m = 3, n ≥ 2) by :func:`gesv3_into`, otherwise through the LAPACK ``gesv`` call of numba's
+    ``np.linalg.solve``. Like it, it raises ``LinAlgError`` for a non-finite input or a singular S."""
     m, n = B.shape[1], B.shape[2]
     for j in range(m + n):  # columns of S, then of B, each copied column-major and checked finite
         for i in range(m):
@@ -109,7 +199,10 @@ def gain_solve_into(S: np.ndarray, B: np.ndarray, Kt: np.ndarray, q: int, acpy: 
                 acpy[i + j * m] = v
             else:
                 bcpy[i + (j - m) * m] = v
-    info = _XGESV(_KIND_D, m, n, acpy.ctypes, m, ipiv.ctypes, bcpy.ctypes, m)
+    if m == 3 and n >= 2:  # the gains: written out (gesv3_into), the same bits on every host
+        info = gesv3_into(acpy, bcpy, n)
+    else:
+        info = _XGESV(_KIND_D, m, n, acpy.ctypes, m, ipiv.ctypes, bcpy.ctypes, m)
     if info < 0:
         raise ValueError("gesv: an illegal argument")
     if info > 0:
@@ -117,6 +210,19 @@ def gain_solve_into(S: np.ndarray, B: np.ndarray, Kt: np.ndarray, q: int, acpy: 
     for i in range(m):
         for r in range(n):
             Kt[q, i, r] = bcpy[i + r * m]
+
+
+@njit(cache=True, error_model="numpy")
+def gain_solve_batch(S: np.ndarray, B: np.ndarray) -> np.ndarray:  # pragma: no cover - compiled
+    """Kᵀ = solve(S[q], B[q]) of every q (S (N, m, m), B (N, m, n)) by :func:`gain_solve_into`:
+    the batched update's gains (``kalman.update``) with the very operations of the per-pair ones
+    (:func:`gain_pair`)."""
+    N, m, n = B.shape[0], B.shape[1], B.shape[2]
+    Kt = np.empty((N, m, n))
+    acpy, bcpy, ipiv = np.empty(m * m), np.empty(m * n), np.empty(m, _F_INT)
+    for q in range(N):
+        gain_solve_into(S, B, Kt, q, acpy, bcpy, ipiv)
+    return Kt
 
 
 @njit(cache=True, error_model="numpy")
@@ -203,7 +309,7 @@ def gain_pair(P: np.ndarray, q: int, R: np.ndarray, jr: int, Kt: np.ndarray, qk:
               bcpy: np.ndarray, ipiv: np.ndarray) -> None:  # pragma: no cover - compiled
     """Kt[qk] = Kᵀ of one pair by index, without the (N, …) inputs: :func:`position_gain_inputs` of
     P[q] (n, n), R[jr] (m, m) (S = sym(P_pp + R), B = P[:, :m]ᵀ) then :func:`gain_solve_into`
-    (the same column-major copies, finiteness checks and LAPACK ``gesv``), entry for entry."""
+    (the same column-major copies, finiteness checks and solve), entry for entry."""
     n = P.shape[1]
     m = R.shape[1]
     for j in range(m + n):
@@ -218,7 +324,10 @@ def gain_pair(P: np.ndarray, q: int, R: np.ndarray, jr: int, Kt: np.ndarray, qk:
                 acpy[i + j * m] = v
             else:
                 bcpy[i + (j - m) * m] = v
-    info = _XGESV(_KIND_D, m, n, acpy.ctypes, m, ipiv.ctypes, bcpy.ctypes, m)
+    if m == 3 and n >= 2:  # the gains: written out (gesv3_into), the same bits on every host
+        info = gesv3_into(acpy, bcpy, n)
+    else:
+        info = _XGESV(_KIND_D, m, n, acpy.ctypes, m, ipiv.ctypes, bcpy.ctypes, m)
     if info < 0:
         raise ValueError("gesv: an illegal argument")
     if info > 0:
