@@ -15,7 +15,8 @@ Times, in one compiled driver each (no Python between calls; 64 random positive-
 counts, over ``--systems`` random 3 × 3 systems with 6 right-hand sides (innovation covariances
 of a wide dynamic range and general matrices, every pivot order), the solutions of
 ``gesv3_into`` that differ in any bit from this host's LAPACK ``dgesv`` (numba's binding, the
-library ``np.linalg.solve`` uses in compiled code), and counts the updates of one ``turkey-2017`` replication (its own seed): every Detection row
+library ``np.linalg.solve`` uses in compiled code) and, for the first column alone, those of
+``gesv3_1_into`` that differ from compiled ``np.linalg.solve``; and counts the updates of one ``turkey-2017`` replication (its own seed): every Detection row
 either updates a track or starts one, so updates = Detection rows − TrackInitiated rows. The
 product is the part of ``gnn_cv_step``'s time (``profile_compiled.py --phases``) that is the
 updates' arithmetic and the LAPACK call, as opposed to the association and bookkeeping.
@@ -95,6 +96,26 @@ def _mismatches(S, B):  # noqa: ANN001, ANN202
 
 
 @njit(cache=False)
+def _mismatches1(S, b):  # noqa: ANN001, ANN202
+    """Systems whose gesv3_1_into solution differs in any bit from np.linalg.solve's (one
+    right-hand side, as c2.correlation solves it)."""
+    a2, b2 = np.empty(9), np.empty(3)
+    bad = 0
+    for q in range(S.shape[0]):
+        ref = np.linalg.solve(S[q], b[q])
+        for j in range(9):
+            a2[j] = S[q, j % 3, j // 3]
+        for j in range(3):
+            b2[j] = b[q, j]
+        K.gesv3_1_into(a2, b2)
+        for j in range(3):
+            if b2[j] != ref[j]:
+                bad += 1
+                break
+    return bad
+
+
+@njit(cache=False)
 def _joseph(x, P, z, R, Kt, reps):  # noqa: ANN001, ANN202
     xo, Po, yo = np.empty_like(x), np.empty_like(P), np.empty(3)
     IKH, A, KR, C = np.empty((6, 6)), np.empty((6, 6)), np.empty((6, 3)), np.empty((6, 6))
@@ -154,6 +175,10 @@ def main() -> None:
         "systems": 2 * h,
         "spd_mismatches": int(_mismatches(np.ascontiguousarray(S1), np.ascontiguousarray(Bs[:h]))),
         "general_mismatches": int(_mismatches(np.ascontiguousarray(S2), np.ascontiguousarray(Bs[h:]))),
+        "one_rhs_spd_mismatches_with_np_linalg_solve": int(_mismatches1(np.ascontiguousarray(S1),
+                                                                      np.ascontiguousarray(Bs[:h, :, 0]))),
+        "one_rhs_general_mismatches_with_np_linalg_solve": int(_mismatches1(np.ascontiguousarray(S2),
+                                                                          np.ascontiguousarray(Bs[h:, :, 0]))),
     }
     from iadsim.engine.run import simulate
 

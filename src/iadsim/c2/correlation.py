@@ -18,7 +18,8 @@ correct pair under Gaussian errors). Candidates are assigned one-to-one by minim
 object.
 
 Compiled: :func:`correlation_kernel` computes d² and the candidates bit for bit as the NumPy
-formulas (NumPy's power for Δt³, LAPACK's solve per pair, the einsum's summation order, checked against NumPy in
+formulas (NumPy's power for Δt³, LAPACK dgesv's solve per pair written out (``iadsim.linalg3.gesv3_1_into``: this
+host's OpenBLAS bit for bit, the same bits on any host), the einsum's summation order, checked against NumPy in
 tests/unit/c2/test_correlation_kernel.py); where
 every new track and every dropped track has at most one candidate the optimal assignment is that
 set of pairs (any other uses fewer candidates and costs ≥ 10¹² more), found in the kernel; only
@@ -32,6 +33,7 @@ from numba import njit
 from scipy.optimize import linear_sum_assignment
 
 from iadsim import numba_cache  # noqa: F401 - numba's cache under a cross-process lock (iadsim/numba_cache.py)
+from iadsim.linalg3 import gesv3_1_into
 from iadsim.npmath import pow as np_pow
 from iadsim.weapons.kernels import ballistic_acceleration as ballistic_acceleration_kernel
 
@@ -95,7 +97,8 @@ def correlation_kernel(z: np.ndarray, R: np.ndarray, site_new: np.ndarray, x_old
 
     Per dropped track b: a = gravity above 1 km/s (``weapons.kernels.ballistic_acceleration``),
     p̂ = (p + v Δ) + (½ a) Δ², P̂_pp = ((P_pp + Δ (P_pv + P_vp)) + Δ² P_vv) + (q Δ³ / 3) I;
-    per pair (a, b): S = P̂_pp + R_a, y = z_a − p̂, d² = yᵀ S⁻¹ y (LAPACK solve; summed (y₀s₀ + y₂s₂) +
+    per pair (a, b): S = P̂_pp + R_a, y = z_a − p̂, d² = yᵀ S⁻¹ y (dgesv's solve written out,
+    ``iadsim.linalg3.gesv3_1_into``; summed (y₀s₀ + y₂s₂) +
     y₁s₁, the order of NumPy's einsum); candidate ⇔ d² ≤ γ and same site.
 
     Shapes: z (n, 3), R (n, 3, 3), site_new (n,), x_old (d, 6), P_old (d, 6, 6), dt_old (d,) [s],
@@ -119,8 +122,9 @@ def correlation_kernel(z: np.ndarray, R: np.ndarray, site_new: np.ndarray, x_old
                                   + dt2 * P_old[b, 3 + i, 3 + j]) + eye  # fmt: skip
     d2 = np.empty((n, d))
     ok = np.zeros((n, d), np.bool_)
-    S = np.empty((3, 3))
+    S = np.empty(9)  # column-major, for the written-out solve (iadsim.linalg3.gesv3_1_into)
     y = np.empty(3)
+    sol = np.empty(3)
     n_row = np.zeros(n, np.int64)
     n_col = np.zeros(d, np.int64)
     match = np.full(n, -1, np.int64)
@@ -128,9 +132,19 @@ def correlation_kernel(z: np.ndarray, R: np.ndarray, site_new: np.ndarray, x_old
         for b in range(d):
             for i in range(3):
                 y[i] = z[a, i] - p_hat[b, i]
+                sol[i] = y[i]
                 for j in range(3):
-                    S[i, j] = P_hat[b, i, j] + R[a, i, j]
-            sol = np.linalg.solve(S, y)
+                    S[i + 3 * j] = P_hat[b, i, j] + R[a, i, j]
+            # np.linalg.solve(S, y): its checks, and LAPACK dgesv's method written out (the bits
+            # of this host's OpenBLAS, the same on any host)
+            for i in range(9):
+                if not np.isfinite(S[i]):
+                    raise np.linalg.LinAlgError("Array must not contain infs or NaNs.")
+            for i in range(3):
+                if not np.isfinite(y[i]):
+                    raise np.linalg.LinAlgError("Array must not contain infs or NaNs.")
+            if gesv3_1_into(S, sol) > 0:
+                raise np.linalg.LinAlgError("Matrix is singular to machine precision.")
             # the order of NumPy's einsum("ndi,ndi->nd") on this 3-vector (its SIMD pairing)
             acc2 = (y[0] * sol[0] + y[2] * sol[2]) + y[1] * sol[1]
             d2[a, b] = acc2

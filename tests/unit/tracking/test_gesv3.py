@@ -56,6 +56,37 @@ def _reference(S: np.ndarray, B: np.ndarray) -> tuple[int, np.ndarray]:
     return 0, X
 
 
+def _reference_1(S: np.ndarray, b_in: np.ndarray) -> np.ndarray:
+    """One right-hand side, as gesv3_1_into's docstring states it (dtrsv's order)."""
+    a = [[float(S[i, j]) for j in range(3)] for i in range(3)]
+    piv = [0, 1, 2]
+    for j in range(3):
+        for i in range(j):
+            a[i][j], a[piv[i]][j] = a[piv[i]][j], a[i][j]
+        if j == 1:
+            for i in (1, 2):
+                a[i][1] = a[i][1] - a[i][0] * a[0][1]
+        elif j == 2:
+            a[1][2] = a[1][2] - a[1][0] * a[0][2]
+            a[2][2] = a[2][2] - _fma(a[2][1], a[1][2], a[2][0] * a[0][2])
+        jp = max(range(j, 3), key=lambda i: (abs(a[i][j]), -i))
+        piv[j] = jp
+        for k in range(j + 1):
+            a[j][k], a[jp][k] = a[jp][k], a[j][k]
+        r = 1.0 / a[j][j]
+        for i in range(j + 1, 3):
+            a[i][j] *= r
+    b = [float(v) for v in b_in]
+    for i in range(3):
+        b[i], b[piv[i]] = b[piv[i]], b[i]
+    y1 = _fma(-b[0], a[1][0], b[1])
+    y2 = _fma(-y1, a[2][1], _fma(-b[0], a[2][0], b[2]))
+    x2 = y2 / a[2][2]
+    x1 = _fma(-x2, a[1][2], y1) / a[1][1]
+    x0 = _fma(-x1, a[0][1], _fma(-x2, a[0][2], b[0])) / a[0][0]
+    return np.array([x0, x1, x2])
+
+
 def _solve(S: np.ndarray, B: np.ndarray) -> tuple[int, np.ndarray]:
     a = np.asfortranarray(S, float).ravel(order="F").copy()
     b = np.asfortranarray(B, float).ravel(order="F").copy()
@@ -83,6 +114,17 @@ def test_the_documented_order_of_operations_bit_for_bit() -> None:
         info_r, X_r = _reference(S, B)
         assert info == info_r == 0
         assert np.array_equal(X, X_r)
+
+
+def test_one_right_hand_side_in_its_documented_order_bit_for_bit() -> None:
+    rng = np.random.default_rng(12)
+    for S, B in _systems(rng, 400):
+        a = np.asfortranarray(S).ravel(order="F").copy()
+        b = B[:, 0].copy()
+        assert kernels.gesv3_1_into(a, b) == 0
+        assert np.array_equal(b, _reference_1(S, B[:, 0]))
+    sing = np.column_stack([np.array([1.0, 2.0, 4.0]), 3.0 * np.array([1.0, 2.0, 4.0]), np.ones(3)])
+    assert kernels.gesv3_1_into(np.asfortranarray(sing).ravel(order="F").copy(), np.ones(3)) == 2
 
 
 def test_pivots_and_info_are_lapacks() -> None:
