@@ -89,6 +89,19 @@ def _getf2_3(a: np.ndarray) -> tuple[int, int, int]:  # pragma: no cover - compi
 
 
 @njit(cache=True, error_model="numpy")
+def _interchange(b0: float, b1: float, b2: float, p0: int, p1: int) -> tuple[float, float, float]:  # pragma: no cover - compiled
+    """P b: the row interchanges of :func:`_getf2_3` (row 0 ↔ p0, then row 1 ↔ p1) applied to one
+    right-hand side (LAPACK ``dlaswp``)."""
+    if p0 == 1:
+        b0, b1 = b1, b0
+    elif p0 == 2:
+        b0, b2 = b2, b0
+    if p1 == 2:
+        b1, b2 = b2, b1
+    return b0, b1, b2
+
+
+@njit(cache=True, error_model="numpy")
 def gesv3_into(a: np.ndarray, b: np.ndarray, n: int) -> int:  # pragma: no cover - compiled
     """Solve S X = B for a 3 × 3 ``S`` and ``n`` right-hand sides in place, LAPACK ``dgesv``'s way:
     ``a`` (9,) holds S column-major (a[i + 3j] = S[i, j]) and receives the LU factors, ``b``
@@ -114,13 +127,7 @@ def gesv3_into(a: np.ndarray, b: np.ndarray, n: int) -> int:  # pragma: no cover
     i0, i1, i2 = 1.0 / a[0], 1.0 / a[4], 1.0 / a[8]
     for c in range(n):
         o = 3 * c
-        b0, b1, b2 = b[o], b[o + 1], b[o + 2]
-        if p0 == 1:
-            b0, b1 = b1, b0
-        elif p0 == 2:
-            b0, b2 = b2, b0
-        if p1 == 2:
-            b1, b2 = b2, b1
+        b0, b1, b2 = _interchange(b[o], b[o + 1], b[o + 2], p0, p1)
         y1 = _fma(-l10, b0, b1)
         y2 = b2 - _fma(l21, y1, l20 * b0)
         x2 = y2 * i2
@@ -141,13 +148,7 @@ def gesv3_1_into(a: np.ndarray, b: np.ndarray) -> int:  # pragma: no cover - com
     info, p0, p1 = _getf2_3(a)
     if info != 0:
         return info
-    b0, b1, b2 = b[0], b[1], b[2]
-    if p0 == 1:
-        b0, b1 = b1, b0
-    elif p0 == 2:
-        b0, b2 = b2, b0
-    if p1 == 2:
-        b1, b2 = b2, b1
+    b0, b1, b2 = _interchange(b[0], b[1], b[2], p0, p1)
     y1 = _fma(-b0, a[1], b1)
     y2 = _fma(-y1, a[5], _fma(-b0, a[2], b2))
     x2 = y2 / a[8]

@@ -78,6 +78,16 @@ def position_gain_inputs(P: np.ndarray, R: np.ndarray) -> tuple[np.ndarray, np.n
 
 
 @njit(cache=True, error_model="numpy")
+def _solve_cm(acpy: np.ndarray, bcpy: np.ndarray, ipiv: np.ndarray, m: int, n: int) -> int:  # pragma: no cover - compiled
+    """S X = B in place on column-major copies (``acpy`` m·m, ``bcpy`` m·n): for the gains (m = 3,
+    n ≥ 2) by :func:`gesv3_into`, written out, the same bits on every host; otherwise through
+    LAPACK ``gesv`` (``ipiv`` its pivots). Returns LAPACK's ``info``."""
+    if m == 3 and n >= 2:
+        return gesv3_into(acpy, bcpy, n)
+    return _XGESV(_KIND_D, m, n, acpy.ctypes, m, ipiv.ctypes, bcpy.ctypes, m)
+
+
+@njit(cache=True, error_model="numpy")
 def gain_solve_into(S: np.ndarray, B: np.ndarray, Kt: np.ndarray, q: int, acpy: np.ndarray, bcpy: np.ndarray,
                     ipiv: np.ndarray) -> None:  # pragma: no cover - compiled
     """``Kt[q] = solve(S[q], B[q])`` (S (N, m, m), B (N, m, n)) on the caller's work arrays ``acpy``
@@ -95,10 +105,7 @@ def gain_solve_into(S: np.ndarray, B: np.ndarray, Kt: np.ndarray, q: int, acpy: 
                 acpy[i + j * m] = v
             else:
                 bcpy[i + (j - m) * m] = v
-    if m == 3 and n >= 2:  # the gains: written out (gesv3_into), the same bits on every host
-        info = gesv3_into(acpy, bcpy, n)
-    else:
-        info = _XGESV(_KIND_D, m, n, acpy.ctypes, m, ipiv.ctypes, bcpy.ctypes, m)
+    info = _solve_cm(acpy, bcpy, ipiv, m, n)
     if info < 0:
         raise ValueError("gesv: an illegal argument")
     if info > 0:
@@ -220,10 +227,7 @@ def gain_pair(P: np.ndarray, q: int, R: np.ndarray, jr: int, Kt: np.ndarray, qk:
                 acpy[i + j * m] = v
             else:
                 bcpy[i + (j - m) * m] = v
-    if m == 3 and n >= 2:  # the gains: written out (gesv3_into), the same bits on every host
-        info = gesv3_into(acpy, bcpy, n)
-    else:
-        info = _XGESV(_KIND_D, m, n, acpy.ctypes, m, ipiv.ctypes, bcpy.ctypes, m)
+    info = _solve_cm(acpy, bcpy, ipiv, m, n)
     if info < 0:
         raise ValueError("gesv: an illegal argument")
     if info > 0:

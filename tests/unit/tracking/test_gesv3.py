@@ -19,9 +19,9 @@ def _fma(a: float, b: float, c: float) -> float:
     return float(Fraction(a) * Fraction(b) + Fraction(c))
 
 
-def _reference(S: np.ndarray, B: np.ndarray) -> tuple[int, np.ndarray]:
-    """dgetf2 (left-looking, first largest pivot) then the interchanges, L y = P b and U x = y,
-    each operation as the kernel's docstring states it, in Python floats."""
+def _reference_factor(S: np.ndarray) -> tuple[int, list[list[float]], list[int]]:
+    """dgetf2 (left-looking, first largest pivot), each operation as the kernels' docstrings state
+    it, in Python floats: (info, the factors, the pivot rows)."""
     a = [[float(S[i, j]) for j in range(3)] for i in range(3)]
     piv = [0, 1, 2]
     for j in range(3):
@@ -35,18 +35,32 @@ def _reference(S: np.ndarray, B: np.ndarray) -> tuple[int, np.ndarray]:
             a[2][2] = a[2][2] - _fma(a[2][1], a[1][2], a[2][0] * a[0][2])
         jp = max(range(j, 3), key=lambda i: (abs(a[i][j]), -i))
         if a[jp][j] == 0.0:
-            return j + 1, np.empty(0)
+            return j + 1, a, piv
         piv[j] = jp
         for k in range(j + 1):
             a[j][k], a[jp][k] = a[jp][k], a[j][k]
         r = 1.0 / a[j][j]
         for i in range(j + 1, 3):
             a[i][j] *= r
+    return 0, a, piv
+
+
+def _interchanged(piv: list[int], b_in: np.ndarray) -> list[float]:
+    b = [float(v) for v in b_in]
+    for i in range(3):
+        b[i], b[piv[i]] = b[piv[i]], b[i]
+    return b
+
+
+def _reference(S: np.ndarray, B: np.ndarray) -> tuple[int, np.ndarray]:
+    """The factorisation, then the interchanges, L y = P b and U x = y, as gesv3_into's docstring
+    states them."""
+    info, a, piv = _reference_factor(S)
+    if info:
+        return info, np.empty(0)
     X = np.empty(B.shape)
     for c in range(B.shape[1]):
-        b = [float(B[i, c]) for i in range(3)]
-        for i in range(3):
-            b[i], b[piv[i]] = b[piv[i]], b[i]
+        b = _interchanged(piv, B[:, c])
         y1 = _fma(-a[1][0], b[0], b[1])
         y2 = b[2] - _fma(a[2][1], y1, a[2][0] * b[0])
         x2 = y2 * (1.0 / a[2][2])
@@ -58,27 +72,9 @@ def _reference(S: np.ndarray, B: np.ndarray) -> tuple[int, np.ndarray]:
 
 def _reference_1(S: np.ndarray, b_in: np.ndarray) -> np.ndarray:
     """One right-hand side, as gesv3_1_into's docstring states it (dtrsv's order)."""
-    a = [[float(S[i, j]) for j in range(3)] for i in range(3)]
-    piv = [0, 1, 2]
-    for j in range(3):
-        for i in range(j):
-            a[i][j], a[piv[i]][j] = a[piv[i]][j], a[i][j]
-        if j == 1:
-            for i in (1, 2):
-                a[i][1] = a[i][1] - a[i][0] * a[0][1]
-        elif j == 2:
-            a[1][2] = a[1][2] - a[1][0] * a[0][2]
-            a[2][2] = a[2][2] - _fma(a[2][1], a[1][2], a[2][0] * a[0][2])
-        jp = max(range(j, 3), key=lambda i: (abs(a[i][j]), -i))
-        piv[j] = jp
-        for k in range(j + 1):
-            a[j][k], a[jp][k] = a[jp][k], a[j][k]
-        r = 1.0 / a[j][j]
-        for i in range(j + 1, 3):
-            a[i][j] *= r
-    b = [float(v) for v in b_in]
-    for i in range(3):
-        b[i], b[piv[i]] = b[piv[i]], b[i]
+    info, a, piv = _reference_factor(S)
+    assert info == 0
+    b = _interchanged(piv, b_in)
     y1 = _fma(-b[0], a[1][0], b[1])
     y2 = _fma(-y1, a[2][1], _fma(-b[0], a[2][0], b[2]))
     x2 = y2 / a[2][2]
