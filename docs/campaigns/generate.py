@@ -21,7 +21,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 CAMPAIGNS = ("turkey-2017-network", "turkey-2017-procurement")
-SHOW = ("threats.leaked", "assets.value_lost", "value_protected", "cost.interceptors_fired", "cost.interceptor_cost_usd")
+SHOW = ("threats.leaked", "assets.value_lost", "cost.value_protected", "cost.interceptors_fired", "cost.interceptor_cost_usd")
 
 
 def _fmt(e) -> str:
@@ -55,11 +55,11 @@ def write_md(name: str, out: Path, n: int) -> None:
         lines.append(f"| {v['name']} | {nn} | {cost} | " + " | ".join(_fmt(e[k]) if k in e else "n/a" for k in SHOW) + " |")
     if res["paired"]:
         lines += ["", f"Paired differences against `{man['baseline']}`:", "",
-                  "| variant | pairs | " + " | ".join(k for k in SHOW if k != "value_protected") + " |",
-                  "|---|---|" + "---|" * (len(SHOW) - 1)]  # fmt: skip
+                  "| variant | pairs | " + " | ".join(SHOW) + " |",
+                  "|---|---|" + "---|" * len(SHOW)]  # fmt: skip
         for v, d in res["paired"].items():
             nn = max(x.n for x in d.values())
-            lines.append(f"| {v} − {man['baseline']} | {nn} | " + " | ".join(_fmt(d[k]) for k in SHOW if k != "value_protected") + " |")
+            lines.append(f"| {v} − {man['baseline']} | {nn} | " + " | ".join(_fmt(d[k]) if k in d else "n/a" for k in SHOW) + " |")
     lines += ["", "Cost basis per variant:", ""]
     lines += [f"- `{v['name']}`: {v['cost_basis']}" for v in man["variants"]]
     lines += ["", "Plots:", ""]

@@ -4,8 +4,8 @@
 ``DIR/report/`` (replaced atomically as a whole): ``estimates.csv`` (variant, metric, n, mean,
 sd, 95 % CI, and the convergence check: replications needed for a half-width of 10 % of the mean), ``paired.csv`` (variant − baseline per metric), ``distributions.png`` (per-variant
 distributions of the key metrics), ``forest.png`` (paired differences with CIs) and
-``frontier.png`` (value protected and leakers against each option's total cost, with CIs, and the
-non-dominated options joined).
+``frontier.png`` (value protected — the value of the attacked assets that survived — and leakers
+against each option's total cost, with CIs, and the non-dominated options joined).
 """
 
 from __future__ import annotations
@@ -30,6 +30,11 @@ KEY_METRICS = (
     "cost.interceptors_fired", "cost.interceptor_cost_usd",
 )  # fmt: skip
 
+#: The frontier's value axis: the run summary's ``cost.value_protected``, the value of the assets that
+#: were attacked (target of a launched threat) and survived (iadsim.results.metrics.cost_metrics). The
+#: one definition of "value protected" everywhere: the run's summary, the report and the frontier.
+VALUE_PROTECTED = "cost.value_protected"
+
 
 def compute(out: Path) -> dict[str, Any]:
     """Estimates and paired differences of every metric, from the stored rows."""
@@ -52,11 +57,6 @@ def compute(out: Path) -> dict[str, Any]:
                                      rows[k].to_numpy(zero_copy_only=False)[bm], rep[bm])
                 for k in metrics
             }  # fmt: skip
-    # value protected = total asset value - value lost
-    for v in man["variants"]:
-        m = var == v["name"]
-        if "assets.value_lost" in metrics:
-            est[v["name"]]["value_protected"] = estimate(v["total_asset_value"] - rows["assets.value_lost"].to_numpy(zero_copy_only=False)[m])
     return {"manifest": man, "variants": variants, "metrics": metrics, "estimates": est, "paired": diff, "rows": rows}
 
 
@@ -148,9 +148,9 @@ def _plots(res: dict[str, Any], d: Path) -> list[str]:
         plt.close(fig)
         files.append("forest.png")
     costed = [v for v in man["variants"] if v["cost_usd"] is not None]
-    if costed and "value_protected" in res["estimates"][costed[0]["name"]]:
+    if costed and VALUE_PROTECTED in res["estimates"][costed[0]["name"]]:
         fig, axes = plt.subplots(1, 2, figsize=(10, 4.2))
-        for ax, k, better in ((axes[0], "value_protected", "high"), (axes[1], "threats.leaked", "low")):
+        for ax, k, better in ((axes[0], VALUE_PROTECTED, "high"), (axes[1], "threats.leaked", "low")):
             xs = np.array([v["cost_usd"] / 1e9 for v in costed])
             es = [res["estimates"][v["name"]][k] for v in costed]
             ys = np.array([e.mean for e in es])
@@ -170,7 +170,7 @@ def _plots(res: dict[str, Any], d: Path) -> list[str]:
             nd.sort(key=lambda i: xs[i])
             ax.plot(xs[nd], ys[nd], "--", color="tab:red", lw=1, label="non-dominated (means)")
             ax.set_xlabel("acquisition cost, US$ bn (catalogue, notional)")
-            ax.set_ylabel(k + (" (total value − value lost)" if k == "value_protected" else ""))
+            ax.set_ylabel("value protected (attacked assets that survived)" if k == VALUE_PROTECTED else k)
             ax.legend(fontsize=8)
         fig.suptitle(f"{man['campaign']}: cost-effectiveness, mean ± 95 % CI")
         fig.tight_layout()

@@ -36,7 +36,7 @@ from iadsim.report.html import CAVEAT, Section, _fmt_usd, _json_script, _sources
 __all__ = ["is_campaign_dir", "load_campaign_results", "campaign_sections", "build_campaign_report", "KEY_METRICS"]
 
 #: Metrics given a figure (every metric is in the tables). Shared with ``iadsim campaign report``.
-from iadsim.campaign.report import KEY_METRICS  # noqa: E402
+from iadsim.campaign.report import KEY_METRICS, VALUE_PROTECTED  # noqa: E402
 
 #: Metrics drawn in the distribution, forest and convergence figures (when stored).
 FIG_METRICS = ("threats.leaked", "assets.value_lost", "cost.interceptors_fired")
@@ -353,23 +353,24 @@ def _distributions(res: dict[str, Any]) -> Section:
 
 def _frontier(res: dict[str, Any]) -> Section | None:
     costed = [v for v in res["manifest"]["variants"] if v.get("cost_usd") is not None]
-    if not costed or "value_protected" not in res["estimates"][costed[0]["name"]]:
+    if not costed or VALUE_PROTECTED not in res["estimates"][costed[0]["name"]]:
         return None
     names = [v["name"] for v in costed]
     cost = np.array([v["cost_usd"] for v in costed], float)
     figs = []
-    for k, better, label in (("value_protected", True, "value protected (total − lost)"), ("threats.leaked", False, "leakers")):
+    for k, better, label in ((VALUE_PROTECTED, True, "value protected (attacked assets that survived)"),
+                             ("threats.leaked", False, "leakers")):
         if k in res["estimates"][names[0]]:
             figs.append(frontier_svg(names, cost, [res["estimates"][n][k] for n in names], label, better))
-    rows = [[n, _fmt_usd(c), v.get("cost_basis", ""), _pm(res["estimates"][n]["value_protected"]),
+    rows = [[n, _fmt_usd(c), v.get("cost_basis", ""), _pm(res["estimates"][n][VALUE_PROTECTED]),
              _pm(res["estimates"][n]["threats.leaked"]) if "threats.leaked" in res["estimates"][n] else "–"]
             for n, c, v in zip(names, cost, costed)]  # fmt: skip
-    body = ("<p>Value protected and leakers against each option's acquisition cost (stated in the campaign file, "
+    body = ("<p>Value protected (the value of the assets that were attacked and survived) and leakers against each option's acquisition cost (stated in the campaign file, "
             "or batteries × the catalogue's cost per battery), mean ± 95 % CI; the dashed line joins the options "
             "no other option beats at equal or lower cost (on the means — overlapping CIs mean the replications do "
             "not separate them).</p>"
             f'<div class="figrow">{"".join(figs)}</div>'
-            + _table(["variant", "cost", "cost basis", "value protected", "leakers"], rows))  # fmt: skip
+            + _table(["variant", "cost", "cost basis", "value protected", "leakers"], rows, "frontier-table"))  # fmt: skip
     uncosted = [v["name"] for v in res["manifest"]["variants"] if v.get("cost_usd") is None]
     if uncosted:
         body += f'<p class="note">No cost stated or derivable for: {escape(", ".join(uncosted))} (not on the frontier).</p>'

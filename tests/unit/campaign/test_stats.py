@@ -97,3 +97,42 @@ def test_report_convergence_column(tmp_path) -> None:
     assert int(r["n"]) == 4 and float(r["mean"]) == 2.0
     assert int(r["replications_for_half_width_10pct_of_mean"]) == replications_needed(float(np.std(x, ddof=1)), 0.2)
     assert "frontier.png" not in files  # no costs, no frontier
+
+
+def test_value_protected_has_one_definition(tmp_path) -> None:
+    """The report's and the frontier's "value protected" is the run summary's cost.value_protected
+    (attacked assets that survived), not a second quantity under the same name (total − lost)."""
+    import json
+    import re
+    from html import unescape
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from iadsim.campaign.report import VALUE_PROTECTED, compute, write_report
+    from iadsim.report.campaign import _frontier
+
+    out = tmp_path / "o"
+    # total value 100: asset A (60) attacked and survived in every replication, asset B (40) never
+    # attacked; value lost 0, so total − lost = 100 while the value protected is 60
+    cols = {"rep": [0, 1, 2], "seed": [5, 6, 7], "threats.leaked": [0.0, 1.0, 0.0],
+            "assets.value_lost": [0.0, 0.0, 0.0], VALUE_PROTECTED: [60.0, 60.0, 60.0]}  # fmt: skip
+    for v in ("a", "b"):
+        d = out / "summary" / f"variant={v}"
+        d.mkdir(parents=True)
+        pq.write_table(pa.table(cols), d / "part-r0000000-0000002-x.parquet")
+    (out / "campaign.json").write_text(json.dumps({"campaign": "t", "baseline": "a", "variants": [
+        {"name": "a", "cost_usd": 1e9, "total_asset_value": 100.0},
+        {"name": "b", "cost_usd": 2e9, "total_asset_value": 100.0}]}))  # fmt: skip
+    res = compute(out)
+    assert set(res["estimates"]["a"]) == {"threats.leaked", "assets.value_lost", VALUE_PROTECTED}
+    sec = _frontier(res)
+    assert sec is not None
+    tbody = sec.body.split('class="sortable frontier-table"')[1].split("<tbody>")[1].split("</tbody>")[0]
+    rows = re.findall(r"<tr>(.*?)</tr>", tbody)
+    cells = [[unescape(c) for c in re.findall(r"<td>(.*?)</td>", r)] for r in rows]
+    assert [c[3] for c in cells] == ["60 ± 0", "60 ± 0"]  # (total − lost would be 100)
+    dest, files = write_report(out)
+    assert "frontier.png" in files
+    metrics = {r.split(",")[1] for r in (dest / "estimates.csv").read_text().splitlines()[1:]}
+    assert "value_protected" not in metrics and VALUE_PROTECTED in metrics
