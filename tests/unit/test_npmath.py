@@ -65,8 +65,29 @@ def test_expm1_bit_identical_to_numpy() -> None:
         assert np.array_equal(_eval_expm1(x), np.expm1(x), equal_nan=True)
 
 
+@njit(cache=True)
+def _eval_cbrt_arcsin(x: np.ndarray) -> np.ndarray:  # pragma: no cover - compiled
+    out = np.empty((2, x.size))
+    for i in range(x.size):
+        out[0, i] = npmath.cbrt(x[i])
+        out[1, i] = npmath.arcsin(x[i])
+    return out
+
+
+def test_cbrt_arcsin_bit_identical_to_numpy() -> None:
+    """cbrt and arcsin (the false alarms' range and elevation draws: arguments in [0, 1]) over many
+    scales, special values too; numba's own np.cbrt / np.arcsin (the C library) differ on this host."""
+    x, _ = _args()
+    u = np.random.default_rng(8).random(100_000)
+    x = np.concatenate([x, u, -u, np.nextafter(1.0, 0.0) - u * 1e-12, [1.0, -1.0, 1.0 + 1e-15, 1e-310]])
+    with np.errstate(invalid="ignore"):
+        got = _eval_cbrt_arcsin(x)
+        assert np.array_equal(got[0], np.cbrt(x), equal_nan=True)
+        assert np.array_equal(got[1], np.arcsin(x), equal_nan=True)
+
+
 def test_reports_which_library_it_uses() -> None:
-    assert set(npmath.USES_SVML) == {"arctan2", "tan", "power", "expm1"}
+    assert set(npmath.USES_SVML) == {"arctan2", "tan", "power", "expm1", "cbrt", "arcsin"}
     assert all(isinstance(v, bool) for v in npmath.USES_SVML.values())
 
 
@@ -93,14 +114,24 @@ def test_c_library_path_calls_libm() -> None:
     def c_expm1(typingctx, x):  # type: ignore[no-untyped-def]
         return types.float64(types.float64), npmath._codegen("expm1", svml=False)
 
+    @intrinsic
+    def c_cbrt(typingctx, x):  # type: ignore[no-untyped-def]
+        return types.float64(types.float64), npmath._codegen("cbrt", svml=False)
+
+    @intrinsic
+    def c_asin(typingctx, x):  # type: ignore[no-untyped-def]
+        return types.float64(types.float64), npmath._codegen("arcsin", svml=False)
+
     @njit
     def run(x: np.ndarray, y: np.ndarray) -> np.ndarray:  # pragma: no cover - compiled
-        out = np.empty((4, x.size))
+        out = np.empty((6, x.size))
         for i in range(x.size):
             out[0, i] = c_atan2(y[i], x[i])
             out[1, i] = c_tan(x[i])
             out[2, i] = c_pow(abs(x[i]), 3.0)
             out[3, i] = c_expm1(x[i])
+            out[4, i] = c_cbrt(x[i])
+            out[5, i] = c_asin(np.tanh(x[i]))
         return out
 
     rng = np.random.default_rng(3)
@@ -110,6 +141,8 @@ def test_c_library_path_calls_libm() -> None:
     assert got[1].tolist() == [math.tan(a) for a in x]
     assert got[2].tolist() == [math.pow(abs(a), 3.0) for a in x]
     assert got[3].tolist() == [math.expm1(a) for a in x]
+    assert got[4].tolist() == [math.cbrt(a) for a in x]
+    assert got[5].tolist() == [math.asin(math.tanh(a)) for a in x]
 
 
 @njit(cache=True)

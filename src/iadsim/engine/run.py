@@ -280,9 +280,10 @@ def _run(world: World, streams: Any, progress: Progress | None) -> tuple[EventCo
         st_all[n_st : n_st + len(st)] = st
         qsz[0], qsz[1] = nq + len(q), n_st + len(st)
 
-    # phase 2 as one compiled call (scheduling.sensing_phase) on smooth Earth with CV tracks and
-    # neither clutter nor a network; otherwise the step-by-step path below it (same kernels)
-    one_call_sensing = S > 0 and radars.terrain is None and clutter <= 0 and ns is None and tracks.model == "cv"
+    # phase 2 as one compiled call (scheduling.sensing_phase, false alarms included) on smooth Earth
+    # with CV tracks and no network; otherwise the step-by-step path below it (same kernels)
+    one_call_sensing = (S > 0 and radars.terrain is None and (clutter <= 0 or _CLUTTER_SENSING_COMPILED)
+                        and ns is None and tracks.model == "cv")  # fmt: skip
     # the same with networks (acquisition failures, cue dwells): tick_loop.network_sensing
     net_sensing = (_NETWORK_SENSING_COMPILED and S > 0 and radars.terrain is None and clutter <= 0 and ns is not None
                    and tracks.model == "cv")  # fmt: skip
@@ -303,7 +304,7 @@ def _run(world: World, streams: Any, progress: Progress | None) -> tuple[EventCo
            decide_every, sc.fire_distribution == "layered", _SITE_RULE, int(tracks._lsa_batch), float(tracks.q),
            float(tracks.gate), float(tracks.prior_vel_var), int(tracks.n), int(tracks.m), int(tracks.drop_misses),
            k_factor, float(correlation.CORRELATION_GATE_D2), float(REACQUIRE_WINDOW_S), tracks.model == "cv",
-           float(spec.attack_cpa_km * 1000.0), float(spec.attack_horizon_s), net_sensing)  # fmt: skip
+           float(spec.attack_cpa_km * 1000.0), float(spec.attack_horizon_s), net_sensing, float(clutter))  # fmt: skip
     # the search looks' work arrays (radar_mod.sense_workspace), made once for the run's S radars
     # and N sensed objects and reused every tick
     sense = (*scheduling.sensing_columns(radars), rcs_c, sense_rows, radar_st, radar_site, radar_rank, *fc_cols,
@@ -376,7 +377,7 @@ def _run(world: World, streams: Any, progress: Progress | None) -> tuple[EventCo
             det = radar_mod.Detections.merge(search, fdet, N, True)
             _emit_detections(log, det, radar_site, t)
             det_ids, det_fl = _pack_detections(det, radar_site, radar_rank)
-        elif need == tick_loop.SENSE_PY:  # terrain, clutter, a network or the IMM: sensing step by step
+        elif need == tick_loop.SENSE_PY:  # terrain, the IMM, clutter with a network: sensing step by step
             det_ids, det_fl = _sense_python(ctx, t, pos, active, clutter, has_fc, radar_st, radar_rank, radar_site)
         elif need == tick_loop.COVER_PY:  # the IMM's positions or terrain masking: coverage in Python
             opp = _cover_python(ctx, t, m, a, b, c, radar_site)
@@ -546,6 +547,9 @@ _QUIET_FAST_FORWARD = True
 #: Sensing with networks in compiled code (tick_loop.network_sensing); a test switches it off to
 #: compare with the Python path (_sense_python), which must give the same events.
 _NETWORK_SENSING_COMPILED = True
+#: The false alarms (clutter) drawn in the one-call sensing phase (radar.false_alarm_kernel) instead of
+#: sensing step by step in Python: the same draws and bits (the tests compare both ways).
+_CLUTTER_SENSING_COMPILED = True
 
 #: Fire-distribution rule (a) without a network (no threat another unit of the same site has
 #: rounds at) in the candidate kernel; a test switches it off to show the rule is real.

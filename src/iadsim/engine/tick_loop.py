@@ -3,7 +3,8 @@
 :func:`run_ticks` runs the engine's ticks from ``(k, stage)`` — the phases of ``engine/run.py``
 in their order, each the same compiled kernel the phase is built from — and returns at the
 first *need*: a piece of a tick that is done in Python (a mover without compiled tables,
-sensing with terrain, clutter or a network, a guidance loss with a network, coverage of IMM tracks, a tracker
+sensing with terrain, IMM tracks, clutter with a network, or a network where its compiled
+sensing is switched off, a guidance loss with a network, coverage of IMM tracks, a tracker
 other than gnn with the CV model or a table to grow, a batched assignment, re-initiated track
 recognition, the network phase, hostile kinematics of an identification, rounds at a target
 assessed dead under the retarget doctrine, an engagement decision the loop does not make itself,
@@ -416,7 +417,7 @@ def sample_tick(t, cs, pos, active, trk, dyn, tsz, st_all):  # noqa: ANN001, ANN
     (K, dt, q_every, m_compiled, one_call_sensing, cover_in_kernel, gnn_cv, has_net, has_engage, has_radars, has_fc,
      progress_on, quiet_ff, id_interval, id_due, afr, fr, ahs, hs, n_sites, n_units, n_types, decide_every,
      all_layered, site_rule, lsa_batch, q, gate, prior_vel_var, conf_n, conf_m, drop_misses, k_factor, corr_gate, window_s,
-     cv_model, cpa_m, horizon_s, net_sensing) = cfg
+     cv_model, cpa_m, horizon_s, net_sensing, clutter_per_scan) = cfg
     sense_cols, radar_site = sense[0], sense[7]
     alive, confirmed, site, truth, tid, slot, x, P, t_s, protected, hits, misses = trk
     remote = dyn[4]
@@ -483,7 +484,7 @@ def run_ticks(k, stage, n_conf, cs, mph, buf, det_ids, det_fl, opp, tsz, trk, fc
     (K, dt, q_every, m_compiled, one_call_sensing, cover_in_kernel, gnn_cv, has_net, has_engage, has_radars, has_fc,
      progress_on, quiet_ff, id_interval, id_due, afr, fr, ahs, hs, n_sites, n_units, n_types, decide_every,
      all_layered, site_rule, lsa_batch, q, gate, prior_vel_var, conf_n, conf_m, drop_misses, k_factor, corr_gate, window_s,
-     cv_model, cpa_m, horizon_s, net_sensing) = cfg
+     cv_model, cpa_m, horizon_s, net_sensing, clutter_per_scan) = cfg
     (sense_cols, scan_cols, meas_cols, dwell_cols, rcs, sense_rows, radar_st, radar_site, radar_rank, fc_update,
      fc_gain, fc_lost, sensor_st, sense_ws) = sense
     alive, confirmed, site, truth, tid, slot, x, P, t_s, protected, hits, misses = trk
@@ -544,7 +545,7 @@ def run_ticks(k, stage, n_conf, cs, mph, buf, det_ids, det_fl, opp, tsz, trk, fc
             det_ids, det_fl, d_obj, d_dd, emitted = scheduling.sensing_phase(
                 sense_cols, scan_cols, meas_cols, dwell_cols, t, dt, pos, rcs, rcs, active, sense_rows, radar_st,
                 radar_site, radar_rank, has_fc, radar, last_dwell, row, truth, fc_update, x, t_s, fc_gain, fc_lost,
-                missed, sensor_st, True, buf, sense_ws)
+                missed, sensor_st, True, buf, sense_ws, clutter_per_scan)
             stage = S_SCAN
             if not emitted:  # a dwell lost a target: GuidanceLost rows first, then the Detection rows
                 n_lost = 0

@@ -38,7 +38,9 @@ from iadsim.geo.frames import (
     great_circle_angle_rad,
     unit_sphere_vector,
 )
+from iadsim.npmath import arcsin as np_arcsin
 from iadsim.npmath import atan2
+from iadsim.npmath import cbrt as np_cbrt
 from iadsim.rng_kernels import next_double, poisson, standard_normal, states_of, store_states
 from iadsim.geo.horizon import (
     EARTH_RADIUS_M,
@@ -1509,6 +1511,65 @@ def clutter_draws(scan: np.ndarray, row: np.ndarray, st: np.ndarray, mean_per_sc
                 u[j, c] = next_double(st, r)
             j += 1
     return si, u
+
+
+@njit(cache=True, error_model="numpy")
+def false_alarm_kernel(scan_phase_s: np.ndarray, revisit_s: np.ndarray, t_s: float, dt_s: float, max_range: np.ndarray,
+                       boresight: np.ndarray, half_width: np.ndarray, min_el: np.ndarray, sigma_range_m: np.ndarray,
+                       sigma_az_rad: np.ndarray, sigma_el_rad: np.ndarray, r_ecef: np.ndarray, r_rot: np.ndarray,
+                       row: np.ndarray, st: np.ndarray, mean_per_scan: float) -> tuple:  # pragma: no cover - compiled  # fmt: skip
+    """:func:`false_alarms` of one tick in compiled code, bit for bit, packed for the tick loop.
+
+    The scanning radars (:func:`scanning_kernel`), their draws (:func:`clutter_draws` on the
+    stream rows ``row`` of ``st``, advanced in place), and per false alarm the formulas of
+    :func:`false_alarms` in NumPy's arithmetic: ``np.cbrt`` and ``np.arcsin`` as NumPy evaluates them
+    (:func:`iadsim.npmath.cbrt`, :func:`iadsim.npmath.arcsin`), ``np.mod`` as numba's ``%`` (the same
+    floored modulo), the ENU → ECEF rotation Δ_i = Σ_j C[j, i] z_j summed in j order (the order of
+    ``np.einsum("mji,mj->mi")``), the covariance by :func:`converted_covariance_point_ws` (the kernel
+    :func:`converted_covariance_ecef` calls). Returns ``(ids (2, M) radar, target = −1; fl (18·M,)
+    packed as :func:`merge_kernel`'s)``; M = 0 when λ ≤ 0 (no draws) or no radar scans.
+    """
+    n_all = scan_phase_s.shape[0]
+    if not mean_per_scan > 0.0 or n_all == 0:
+        return np.zeros((2, 0), np.int64), np.zeros(0)
+    flag = np.empty(n_all, np.bool_)
+    scanning_kernel(t_s, dt_s, scan_phase_s, revisit_s, flag)
+    n_s = 0
+    for i in range(n_all):
+        if flag[i]:
+            n_s += 1
+    if n_s == 0:
+        return np.zeros((2, 0), np.int64), np.zeros(0)
+    scan = np.empty(n_s, np.int64)
+    n_s = 0
+    for i in range(n_all):
+        if flag[i]:
+            scan[n_s] = i
+            n_s += 1
+    si, u = clutter_draws(scan, row, st, mean_per_scan)
+    m = si.shape[0]
+    ids = np.empty((2, m), np.int64)
+    out = np.empty(18 * m)
+    ws = np.empty((3, 3, 3))
+    two_pi = 2.0 * np.pi
+    for j in range(m):
+        s = si[j]
+        ids[0, j], ids[1, j] = s, -1
+        r = max_range[s] * np_cbrt(u[j, 0])
+        az = (boresight[s] + (2.0 * u[j, 1] - 1.0) * half_width[s]) % two_pi
+        e1 = max(min_el[s], 0.0)
+        e2 = max(e1 + 1e-3, CLUTTER_MAX_ELEVATION_RAD)
+        se1 = np.sin(e1)
+        el = np_arcsin(se1 + u[j, 2] * (np.sin(e2) - se1))
+        rce = r * np.cos(el)
+        z0, z1, z2 = rce * np.sin(az), rce * np.cos(az), r * np.sin(el)
+        out[j], out[m + j], out[2 * m + j] = r, az, el
+        out[3 * m + 3 * j], out[3 * m + 3 * j + 1], out[3 * m + 3 * j + 2] = z0, z1, z2
+        for i in range(3):
+            out[6 * m + 3 * j + i] = r_ecef[s, i] + ((r_rot[s, 0, i] * z0 + r_rot[s, 1, i] * z1) + r_rot[s, 2, i] * z2)
+        converted_covariance_point_ws(r, az, el, sigma_range_m[s] ** 2, sigma_az_rad[s] ** 2, sigma_el_rad[s] ** 2,
+                                      r_rot[s], out[9 * m + 9 * j : 9 * m + 9 * j + 9].reshape((3, 3)), ws)  # fmt: skip
+    return ids, out
 
 
 def false_alarms(radars: RadarArrays, t_s: float, dt_s: float, mean_per_scan: float,

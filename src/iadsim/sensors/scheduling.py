@@ -38,6 +38,7 @@ from iadsim.sensors.radar import (
     _measured,
     _mod_two_pi,
     _scan_columns,
+    false_alarm_kernel,
     merge_kernel,
     measured_kernel,
     no_detections,
@@ -717,19 +718,35 @@ def due_dwells(dwell_cols: tuple, fc_radar: np.ndarray, last_dwell: np.ndarray, 
 
 
 @njit(cache=True, error_model="numpy")
+def merge_packed(ids: np.ndarray, f: np.ndarray, ids_b: np.ndarray, f_b: np.ndarray, n_targets: int,
+                 one_echo: bool) -> tuple:  # pragma: no cover - compiled  # fmt: skip
+    """:func:`iadsim.sensors.radar.merge_kernel` (``Detections.merge``) of two packed detection sets:
+    ``ids`` (≥ 2, M) radar, target rows and ``f`` (18·M,), then ``ids_b``, ``f_b`` (M'); both non-empty."""
+    ma, mb = ids.shape[1], ids_b.shape[1]
+    return merge_kernel(ids[0].copy(), ids[1].copy(), f[:ma], f[ma : 2 * ma], f[2 * ma : 3 * ma],
+                        f[3 * ma : 6 * ma].reshape(ma, 3), f[6 * ma : 9 * ma].reshape(ma, 3),
+                        f[9 * ma :].reshape(ma, 3, 3), ids_b[0].copy(), ids_b[1].copy(), f_b[:mb], f_b[mb : 2 * mb],
+                        f_b[2 * mb : 3 * mb], f_b[3 * mb : 6 * mb].reshape(mb, 3), f_b[6 * mb : 9 * mb].reshape(mb, 3),
+                        f_b[9 * mb :].reshape(mb, 3, 3), n_targets, one_echo)  # fmt: skip
+
+
+@njit(cache=True, error_model="numpy")
 def sensing_phase(sense_cols: tuple, scan_cols: tuple, meas_cols: tuple, dwell_cols: tuple, t_s: float, dt_s: float,
                   pos: np.ndarray, rcs_search: np.ndarray, rcs_dwell: np.ndarray, active: np.ndarray,
                   radar_row: np.ndarray, radar_st: np.ndarray, radar_site: np.ndarray, radar_rank: np.ndarray,
                   do_dwells: bool, fc_radar: np.ndarray, last_dwell: np.ndarray, fc_row: np.ndarray,
                   truth: np.ndarray, update_s: np.ndarray, trk_x: np.ndarray, trk_t: np.ndarray, gain_s: np.ndarray,
                   lost_after_s: np.ndarray, fc_missed: np.ndarray, sensor_st: np.ndarray, emit_rows: bool,
-                  buf: Any, ws: tuple) -> tuple:  # pragma: no cover - compiled  # fmt: skip
-    """Phase 2 of an engine tick (smooth Earth, CV tracks, no network, no clutter): one call.
+                  buf: Any, ws: tuple, clutter_per_scan: float) -> tuple:  # pragma: no cover - compiled  # fmt: skip
+    """Phase 2 of an engine tick (smooth Earth, CV tracks, no network): one call.
 
     1. search looks: :func:`iadsim.sensors.radar.sense_kernel_ws` (scan rule, coverage, Pd, the draws
        on each radar's stream row ``radar_row[s]`` of ``radar_st``; its work arrays ``ws``,
        :func:`iadsim.sensors.radar.sense_workspace`, kept by the caller) and
-       :func:`iadsim.sensors.radar.measured_kernel` (NumPy's arctan2, noisy measurements);
+       :func:`iadsim.sensors.radar.measured_kernel` (NumPy's arctan2, noisy measurements); then,
+       with ``clutter_per_scan`` > 0, the scanning radars' false alarms
+       (:func:`iadsim.sensors.radar.false_alarm_kernel`: their draws on the same stream rows, after
+       the search looks' draws, as :func:`iadsim.sensors.radar.false_alarms` makes them) appended;
     2. with ``do_dwells``: the fire-control dwells due (:func:`dwell_plan`), the tracks' CV
        predictions p⁻ = p + (t − t_row) v (:func:`iadsim.tracking.kernels.cv_positions_rows`),
        :func:`dwell_pass_kernel` (draws on ``sensor_st``), their measurements; ``last_dwell[obj] = t``
@@ -751,6 +768,15 @@ def sensing_phase(sense_cols: tuple, scan_cols: tuple, meas_cols: tuple, dwell_c
                               active, False, _NO_ALT, radar_row, radar_st, ws)  # fmt: skip
     sr, sa, se, r_ecef, r_rot = meas_cols
     f = measured_kernel(ids, fl, sr, sa, se, r_ecef, r_rot)
+    if clutter_per_scan > 0.0:  # Detections.concat(search, false alarms)
+        fa_ids, fa_f = false_alarm_kernel(scan_cols[0], scan_cols[1], t_s, dt_s, sense_cols[5], sense_cols[8],
+                                          sense_cols[9], sense_cols[7], sr, sa, se, r_ecef, r_rot, radar_row, radar_st,
+                                          clutter_per_scan)  # fmt: skip
+        if fa_ids.shape[1] > 0:
+            if ids.shape[1] == 0:
+                ids, f = fa_ids, fa_f
+            else:
+                ids, f = merge_packed(ids, f, fa_ids, fa_f, 0, False)
     obj = np.zeros(0, np.int64)
     dd = np.zeros((3, 0), np.int64)
     if do_dwells and any_due(fc_radar, last_dwell, update_s, t_s):
@@ -766,13 +792,7 @@ def sensing_phase(sense_cols: tuple, scan_cols: tuple, meas_cols: tuple, dwell_c
                 if ids.shape[1] == 0:
                     ids, f = dids, df
                 else:
-                    ma, mb = ids.shape[1], dids.shape[1]
-                    ids, f = merge_kernel(ids[0].copy(), ids[1].copy(), f[:ma], f[ma : 2 * ma], f[2 * ma : 3 * ma],
-                                          f[3 * ma : 6 * ma].reshape(ma, 3), f[6 * ma : 9 * ma].reshape(ma, 3),
-                                          f[9 * ma :].reshape(ma, 3, 3), dids[0].copy(), dids[1].copy(), df[:mb],
-                                          df[mb : 2 * mb], df[2 * mb : 3 * mb], df[3 * mb : 6 * mb].reshape(mb, 3),
-                                          df[6 * mb : 9 * mb].reshape(mb, 3), df[9 * mb :].reshape(mb, 3, 3),
-                                          pos.shape[0], True)  # fmt: skip
+                    ids, f = merge_packed(ids, f, dids, df, pos.shape[0], True)
     m = ids.shape[1]
     out = np.empty((4, m), np.int64)
     for j in range(m):

@@ -74,3 +74,28 @@ def test_network_sensing_in_the_loop_is_the_python_path(monkeypatch: pytest.Monk
     assert tick_loop.SENSE_PY in needs
     assert _events(compiled).equals(_events(python))
     assert compiled.track_quality.to_pandas().equals(python.track_quality.to_pandas())
+
+
+@pytest.mark.parametrize(("clutter", "seed"), [(2.0, 2017), (0.7, 3)])
+def test_clutter_sensing_in_the_loop_is_the_python_path(monkeypatch: pytest.MonkeyPatch, clutter: float,
+                                                         seed: int) -> None:  # fmt: skip
+    """False alarms drawn in the one-call sensing phase (radar.false_alarm_kernel) give the events,
+    picture samples and track states of the step-by-step Python path (radar.false_alarms): the same
+    draws on the radars' streams, the same bits (false tracks and their engagements included)."""
+    import iadsim
+    from iadsim.scenario.load import load_scenario
+
+    sc = load_scenario("turkey-2017")
+    sc = sc.model_copy(update={"tracking": sc.tracking.model_copy(update={"clutter_per_scan": clutter})})
+    needs = _needs(monkeypatch)
+    compiled = iadsim.simulate(sc, seed=seed)
+    assert tick_loop.SENSE_PY not in needs
+    monkeypatch.setattr(run_mod, "_CLUTTER_SENSING_COMPILED", False)
+    needs.clear()
+    python = iadsim.simulate(sc, seed=seed)
+    assert tick_loop.SENSE_PY in needs
+    ev = _events(compiled)
+    assert (ev["kind"] == "Detection").sum() > 0 and compiled.summary["tracking"]["false_alarms"] > 100
+    assert ev.equals(_events(python))
+    assert compiled.track_quality.to_pandas().equals(python.track_quality.to_pandas())
+    assert compiled.track_states.to_pandas().equals(python.track_states.to_pandas())

@@ -51,13 +51,13 @@ def test_measured_kernel_bit_identical_to_numpy_arctan2() -> None:
         assert np.array_equal(getattr(got, name), getattr(ref, name)), name
 
 
-def _phase(radars, tgt, rcs, active, st, t, do_dwells, fc, sensor_st, log, x, t_trk):
+def _phase(radars, tgt, rcs, active, st, t, do_dwells, fc, sensor_st, log, x, t_trk, clutter=0.0):
     S = len(radars)
     site = np.asarray(radars.site_index, np.int64)
     return SCH.sensing_phase(*SCH.sensing_columns(radars), t, 1.0, tgt, rcs, rcs, active, np.arange(S), st, site,
                              np.zeros(S, np.int64), do_dwells, fc["radar"], fc["last"], fc["row"], fc["truth"],
                              fc["update"], x, t_trk, fc["gain"], fc["lost_after"], fc["missed"], sensor_st, True,
-                             log.buf, R.sense_workspace(S, len(tgt)))  # fmt: skip
+                             log.buf, R.sense_workspace(S, len(tgt)), clutter)  # fmt: skip
 
 
 def _dirty_workspace(S: int, N: int) -> tuple:
@@ -162,3 +162,46 @@ def test_dwells_match_step_by_step_path() -> None:
         np.testing.assert_array_equal(fc[k], fc_ref[k], err_msg=k)
     for name in ("sensor", "target", "range_m", "az_rad", "el_rad", "z_ecef_m", "R_ecef"):
         assert np.array_equal(getattr(got, name), getattr(ref, name)), name
+
+
+def test_false_alarm_kernel_bit_identical_to_false_alarms() -> None:
+    """radar.false_alarm_kernel (compiled, packed) against radar.false_alarms (NumPy) on the same
+    stream states: the same false alarms, every column bit for bit, and the streams left alike."""
+    radars, tgt, rcs, active, st = _scene(5)
+    n = 0
+    for t in (1.0, 2.0, 3.0, 5.0, 8.0):
+        for lam in (0.5, 3.0, 40.0):
+            a, b = st.copy(), st.copy()
+            ref = R.false_alarms(radars, t, 1.0, lam, a)
+            sr, sa, se, r_ecef, r_rot = R._measure_columns(radars)
+            kc, sc = R._kernel_columns(radars), R._scan_columns(radars)
+            ids, fl = R.false_alarm_kernel(sc[0], sc[1], t, 1.0, kc[5], kc[8], kc[9], kc[7], sr, sa, se, r_ecef, r_rot,
+                                           np.arange(len(radars)), b, lam)  # fmt: skip
+            got = R.unpack_detections(ids, fl, t)
+            assert len(got) == len(ref)
+            for name in ("sensor", "target", "range_m", "az_rad", "el_rad", "z_enu_m", "z_ecef_m", "R_ecef"):
+                assert np.array_equal(getattr(got, name), getattr(ref, name)), (t, lam, name)
+            assert np.array_equal(a, b)
+            n += len(ref)
+    assert n > 300
+    ids, fl = R.false_alarm_kernel(sc[0], sc[1], 2.0, 1.0, kc[5], kc[8], kc[9], kc[7], sr, sa, se, r_ecef, r_rot,
+                                   np.arange(len(radars)), b, 0.0)  # fmt: skip
+    assert ids.shape == (2, 0) and np.array_equal(a, b)  # λ = 0: no draws
+
+
+def test_sensing_phase_with_clutter_appends_the_false_alarms() -> None:
+    """sensing_phase with clutter_per_scan > 0 = the search looks, then Detections.concat with
+    radar.false_alarms drawn on the same streams after them (as the step-by-step path does)."""
+    radars, tgt, rcs, active, st = _scene(9)
+    fc = _no_fc(len(tgt))
+    for t in (2.0, 3.0, 4.0):
+        a, b = st.copy(), st.copy()
+        log = EventLog()
+        ids, fl, _, _, emitted = _phase(radars, tgt, rcs, active, a, t, False, fc, np.zeros((1, 4), np.uint64), log,
+                                        np.zeros((0, 6)), np.zeros(0), 2.5)  # fmt: skip
+        ref = R.Detections.concat(R.sense(radars, tgt, rcs, active, t, 1.0, b), R.false_alarms(radars, t, 1.0, 2.5, b))
+        got = R.unpack_detections(ids, fl, t)
+        assert emitted and (got.target == -1).sum() > 0 and (got.target >= 0).sum() > 0
+        for name in ("sensor", "target", "range_m", "az_rad", "el_rad", "z_enu_m", "z_ecef_m", "R_ecef"):
+            assert np.array_equal(getattr(got, name), getattr(ref, name)), (t, name)
+        assert np.array_equal(a, b)
