@@ -29,7 +29,6 @@ from numpy.typing import ArrayLike, NDArray
 from iadsim import numba_cache  # noqa: F401 - numba's cache under a cross-process lock (iadsim/numba_cache.py)
 from iadsim.errors import InputError
 from iadsim.geo.frames import (
-    aer_to_enu,
     ecef_to_geodetic,
     ecef_to_geodetic_terms,
     enu_rotation,
@@ -1518,11 +1517,12 @@ def false_alarm_kernel(scan_phase_s: np.ndarray, revisit_s: np.ndarray, t_s: flo
                        boresight: np.ndarray, half_width: np.ndarray, min_el: np.ndarray, sigma_range_m: np.ndarray,
                        sigma_az_rad: np.ndarray, sigma_el_rad: np.ndarray, r_ecef: np.ndarray, r_rot: np.ndarray,
                        row: np.ndarray, st: np.ndarray, mean_per_scan: float) -> tuple:  # pragma: no cover - compiled  # fmt: skip
-    """:func:`false_alarms` of one tick in compiled code, bit for bit, packed for the tick loop.
+    """The false alarms of one tick (:func:`false_alarms`' rule), packed for the tick loop.
 
     The scanning radars (:func:`scanning_kernel`), their draws (:func:`clutter_draws` on the
     stream rows ``row`` of ``st``, advanced in place), and per false alarm the formulas of
-    :func:`false_alarms` in NumPy's arithmetic: ``np.cbrt`` and ``np.arcsin`` as NumPy evaluates them
+    :func:`false_alarms` in the arithmetic of their NumPy form (the reference kept in
+    ``tests/unit/sensors/test_sensing_phase.py``, bit for bit): ``np.cbrt`` and ``np.arcsin`` as NumPy evaluates them
     (:func:`iadsim.npmath.cbrt`, :func:`iadsim.npmath.arcsin`), ``np.mod`` as numba's ``%`` (the same
     floored modulo), the ENU → ECEF rotation Δ_i = Σ_j C[j, i] z_j summed in j order (the order of
     ``np.einsum("mji,mj->mi")``), the covariance by :func:`converted_covariance_point_ws` (the kernel
@@ -1534,18 +1534,9 @@ def false_alarm_kernel(scan_phase_s: np.ndarray, revisit_s: np.ndarray, t_s: flo
         return np.zeros((2, 0), np.int64), np.zeros(0)
     flag = np.empty(n_all, np.bool_)
     scanning_kernel(t_s, dt_s, scan_phase_s, revisit_s, flag)
-    n_s = 0
-    for i in range(n_all):
-        if flag[i]:
-            n_s += 1
-    if n_s == 0:
+    scan = np.flatnonzero(flag)
+    if scan.shape[0] == 0:
         return np.zeros((2, 0), np.int64), np.zeros(0)
-    scan = np.empty(n_s, np.int64)
-    n_s = 0
-    for i in range(n_all):
-        if flag[i]:
-            scan[n_s] = i
-            n_s += 1
     si, u = clutter_draws(scan, row, st, mean_per_scan)
     m = si.shape[0]
     ids = np.empty((2, m), np.int64)
@@ -1582,27 +1573,15 @@ def false_alarms(radars: RadarArrays, t_s: float, dt_s: float, mean_per_scan: fl
     detection at that position. ``target`` is −1. No draws are made when λ = 0. With one
     generator per radar (a sequence), each scanning radar draws its count and then its points
     from its own stream (:func:`clutter_draws`; ``rng`` as in :func:`sense`, states too).
+    Compiled: :func:`false_alarm_kernel`, the kernel the engine's one-call sensing phase calls.
     """
     if mean_per_scan <= 0:
         return Detections.empty(t_s)
-    scan = np.flatnonzero(scanning(radars, t_s, dt_s))
-    if scan.size == 0:
-        return Detections.empty(t_s)
     st, row, gens = radar_streams(rng, len(radars))
-    si, u = clutter_draws(scan.astype(np.int64), row, st, float(mean_per_scan))
+    kc, sc = _kernel_columns(radars), _scan_columns(radars)
+    sr, sa, se, r_ecef, r_rot = _measure_columns(radars)
+    ids, fl = false_alarm_kernel(sc[0], sc[1], float(t_s), float(dt_s), kc[5], kc[8], kc[9], kc[7], sr, sa, se, r_ecef,
+                                 r_rot, row, st, float(mean_per_scan))  # fmt: skip
     if gens is not None:
         store_states(gens, st)
-    m = si.size
-    if m == 0:
-        return Detections.empty(t_s)
-    r = radars.max_range_m[si] * np.cbrt(u[:, 0])
-    az = np.mod(radars.boresight_az_rad[si] + (2.0 * u[:, 1] - 1.0) * radars.half_width_az_rad[si], _TWO_PI)
-    e1 = np.maximum(radars.min_elevation_rad[si], 0.0)
-    e2 = np.maximum(e1 + 1e-3, CLUTTER_MAX_ELEVATION_RAD)
-    el = np.arcsin(np.sin(e1) + u[:, 2] * (np.sin(e2) - np.sin(e1)))
-    z_enu = aer_to_enu(az, el, r)
-    rot = radars.enu_rot[si]
-    z_ecef = radars.ecef_m[si] + np.einsum("mji,mj->mi", rot, z_enu)
-    R = converted_covariance_ecef(r, az, el, radars.sigma_range_m[si], radars.sigma_az_rad[si], radars.sigma_el_rad[si], rot)
-    return Detections(sensor=si.astype(np.int64), target=np.full(m, -1, np.int64), time_s=float(t_s), range_m=r,
-                      az_rad=az, el_rad=el, z_enu_m=z_enu, z_ecef_m=z_ecef, R_ecef=R)  # fmt: skip
+    return unpack_detections(ids, fl, t_s) if ids.shape[1] else Detections.empty(t_s)

@@ -721,8 +721,13 @@ def due_dwells(dwell_cols: tuple, fc_radar: np.ndarray, last_dwell: np.ndarray, 
 def merge_packed(ids: np.ndarray, f: np.ndarray, ids_b: np.ndarray, f_b: np.ndarray, n_targets: int,
                  one_echo: bool) -> tuple:  # pragma: no cover - compiled  # fmt: skip
     """:func:`iadsim.sensors.radar.merge_kernel` (``Detections.merge``) of two packed detection sets:
-    ``ids`` (≥ 2, M) radar, target rows and ``f`` (18·M,), then ``ids_b``, ``f_b`` (M'); both non-empty."""
+    ``ids`` (≥ 2, M) radar, target rows and ``f`` (18·M,), then ``ids_b``, ``f_b`` (M'). Either part
+    empty: the other is returned as it is (as ``Detections.merge``)."""
     ma, mb = ids.shape[1], ids_b.shape[1]
+    if ma == 0:
+        return ids_b, f_b
+    if mb == 0:
+        return ids, f
     return merge_kernel(ids[0].copy(), ids[1].copy(), f[:ma], f[ma : 2 * ma], f[2 * ma : 3 * ma],
                         f[3 * ma : 6 * ma].reshape(ma, 3), f[6 * ma : 9 * ma].reshape(ma, 3),
                         f[9 * ma :].reshape(ma, 3, 3), ids_b[0].copy(), ids_b[1].copy(), f_b[:mb], f_b[mb : 2 * mb],
@@ -772,11 +777,7 @@ def sensing_phase(sense_cols: tuple, scan_cols: tuple, meas_cols: tuple, dwell_c
         fa_ids, fa_f = false_alarm_kernel(scan_cols[0], scan_cols[1], t_s, dt_s, sense_cols[5], sense_cols[8],
                                           sense_cols[9], sense_cols[7], sr, sa, se, r_ecef, r_rot, radar_row, radar_st,
                                           clutter_per_scan)  # fmt: skip
-        if fa_ids.shape[1] > 0:
-            if ids.shape[1] == 0:
-                ids, f = fa_ids, fa_f
-            else:
-                ids, f = merge_packed(ids, f, fa_ids, fa_f, 0, False)
+        ids, f = merge_packed(ids, f, fa_ids, fa_f, 0, False)
     obj = np.zeros(0, np.int64)
     dd = np.zeros((3, 0), np.int64)
     if do_dwells and any_due(fc_radar, last_dwell, update_s, t_s):
@@ -788,11 +789,8 @@ def sensing_phase(sense_cols: tuple, scan_cols: tuple, meas_cols: tuple, dwell_c
                 last_dwell[obj[d]] = t_s
                 fc_missed[obj[d]] = dd[0, d]
             if dids.shape[1] > 0:
-                df = measured_kernel(dids, dfl, sr, sa, se, r_ecef, r_rot)
-                if ids.shape[1] == 0:
-                    ids, f = dids, df
-                else:
-                    ids, f = merge_packed(ids, f, dids, df, pos.shape[0], True)
+                ids, f = merge_packed(ids, f, dids, measured_kernel(dids, dfl, sr, sa, se, r_ecef, r_rot), pos.shape[0],
+                                      True)  # fmt: skip
     m = ids.shape[1]
     out = np.empty((4, m), np.int64)
     for j in range(m):

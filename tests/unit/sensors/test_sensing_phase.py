@@ -164,15 +164,40 @@ def test_dwells_match_step_by_step_path() -> None:
         assert np.array_equal(getattr(got, name), getattr(ref, name)), name
 
 
+def _false_alarms_numpy(radars, t_s, dt_s, lam, st):  # noqa: ANN001, ANN202
+    """The NumPy form of radar.false_alarms (its formulas before they were compiled): the reference."""
+    from iadsim.geo.frames import aer_to_enu
+
+    scan = np.flatnonzero(R.scanning(radars, t_s, dt_s))
+    si, u = R.clutter_draws(scan.astype(np.int64), np.arange(len(radars)), st, float(lam))
+    m = si.size
+    r = radars.max_range_m[si] * np.cbrt(u[:, 0])
+    az = np.mod(radars.boresight_az_rad[si] + (2.0 * u[:, 1] - 1.0) * radars.half_width_az_rad[si], 2.0 * np.pi)
+    e1 = np.maximum(radars.min_elevation_rad[si], 0.0)
+    e2 = np.maximum(e1 + 1e-3, R.CLUTTER_MAX_ELEVATION_RAD)
+    el = np.arcsin(np.sin(e1) + u[:, 2] * (np.sin(e2) - np.sin(e1)))
+    z_enu = aer_to_enu(az, el, r)
+    rot = radars.enu_rot[si]
+    z_ecef = radars.ecef_m[si] + np.einsum("mji,mj->mi", rot, z_enu)
+    cov = R.converted_covariance_ecef(r, az, el, radars.sigma_range_m[si], radars.sigma_az_rad[si],
+                                      radars.sigma_el_rad[si], rot)  # fmt: skip
+    return R.Detections(sensor=si.astype(np.int64), target=np.full(m, -1, np.int64), time_s=float(t_s), range_m=r,
+                        az_rad=az, el_rad=el, z_enu_m=z_enu, z_ecef_m=z_ecef, R_ecef=cov)  # fmt: skip
+
+
 def test_false_alarm_kernel_bit_identical_to_false_alarms() -> None:
-    """radar.false_alarm_kernel (compiled, packed) against radar.false_alarms (NumPy) on the same
-    stream states: the same false alarms, every column bit for bit, and the streams left alike."""
+    """radar.false_alarms (through the compiled radar.false_alarm_kernel) against its NumPy form on
+    the same stream states: the same false alarms, every column bit for bit, the streams left alike."""
     radars, tgt, rcs, active, st = _scene(5)
     n = 0
     for t in (1.0, 2.0, 3.0, 5.0, 8.0):
         for lam in (0.5, 3.0, 40.0):
-            a, b = st.copy(), st.copy()
-            ref = R.false_alarms(radars, t, 1.0, lam, a)
+            a, b, c = st.copy(), st.copy(), st.copy()
+            ref = _false_alarms_numpy(radars, t, 1.0, lam, a)
+            wrapped = R.false_alarms(radars, t, 1.0, lam, c)
+            assert all(np.array_equal(getattr(wrapped, k), getattr(ref, k))
+                       for k in ("sensor", "target", "range_m", "az_rad", "el_rad", "z_enu_m", "z_ecef_m", "R_ecef"))
+            assert np.array_equal(a, c)
             sr, sa, se, r_ecef, r_rot = R._measure_columns(radars)
             kc, sc = R._kernel_columns(radars), R._scan_columns(radars)
             ids, fl = R.false_alarm_kernel(sc[0], sc[1], t, 1.0, kc[5], kc[8], kc[9], kc[7], sr, sa, se, r_ecef, r_rot,
