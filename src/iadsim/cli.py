@@ -10,6 +10,7 @@ import json
 import math
 import sys
 import contextlib
+import inspect
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, Optional
@@ -177,7 +178,7 @@ def default_result_dir(sc, seed: int, root: Path = Path("results")) -> Path:  # 
 def run(
     scenario: str = typer.Argument(DEFAULT_SCENARIO, help="Scenario file, or the name of a bundled scenario (see `iadsim scenarios`)."),
     seed: Optional[int] = typer.Option(None, "--seed", "-s", help="Run seed (default: the scenario's `seed`). Same scenario + seed ⇒ identical events."),
-    out_dir: Optional[Path] = typer.Option(None, "--out", "-o", help="Results directory (default: results/<scenario>-seed<seed>-<association>[-clutter<c>]). Replaced atomically, and only if it holds a previous iadsim result."),
+    out_dir: Optional[Path] = typer.Option(None, "--out", "-o", help="Results directory (default: one in results/ named after the scenario, seed and association, e.g. turkey-2017-seed2017-gnn, with -clutter<c> added under --clutter). Replaced atomically, and only if it holds a previous iadsim result."),
     overwrite: bool = typer.Option(False, "--overwrite", help="Allow --out to replace a non-empty directory that is not an iadsim result (everything in it is deleted)."),
     strict: bool = typer.Option(False, "--strict", help="Treat scenario warnings as errors (exit 2)."),
     json_out: bool = typer.Option(False, "--json", help="Print the summary as JSON instead of tables (no progress output)."),
@@ -467,6 +468,49 @@ def _register_report() -> None:
 
 _register_optional()
 _register_report()
+
+
+def _one_line_paragraphs(text: str) -> str:
+    """``text`` with each paragraph's hard line breaks joined: in typer's rich mode a docstring's
+    single newlines are kept, which prints ragged lines at any terminal width but the source's.
+    Paragraphs (blank-line separated) stay apart; a paragraph with an indented line is kept as
+    written (a block the source laid out)."""
+    paras = inspect.cleandoc(text).split("\n\n")
+    return "\n\n".join(p if any(ln.startswith((" ", "\t")) for ln in p.splitlines()) else " ".join(p.split("\n"))
+                       for p in paras)  # fmt: skip
+
+
+def _tidy_help(typer_app: typer.Typer) -> None:
+    """Every command's help from its docstring (or ``help=``) with paragraphs on one line each."""
+    for info in typer_app.registered_commands:
+        doc = info.help if info.help is not None else inspect.getdoc(info.callback) if info.callback else None
+        if doc:
+            info.help = _one_line_paragraphs(doc)
+    for group in typer_app.registered_groups:
+        if group.typer_instance is not None:
+            _tidy_help(group.typer_instance)
+
+
+def _flags_without_type() -> None:
+    """A flag's help row shows no value type: typer ≥ 0.2x prints ``<bool>`` beside ``--json`` as
+    if the flag took a value. Kept for options that name a metavar or take a value."""
+    from typer import core
+
+    shown = getattr(core.TyperOption, "display_type_rich", None)
+    if shown is None or getattr(shown, "_iadsim_flags", False):
+        return
+
+    def display_type_rich(self: Any, ctx: Any) -> str | None:
+        if self.is_flag and self.metavar is None:
+            return None
+        return shown(self, ctx)
+
+    display_type_rich._iadsim_flags = True  # type: ignore[attr-defined]
+    core.TyperOption.display_type_rich = display_type_rich  # type: ignore[method-assign]
+
+
+_tidy_help(app)
+_flags_without_type()
 
 
 def _version(value: bool) -> None:
