@@ -285,8 +285,8 @@ def _run(world: World, streams: Any, progress: Progress | None) -> tuple[EventCo
     one_call_sensing = (S > 0 and radars.terrain is None and (clutter <= 0 or _CLUTTER_SENSING_COMPILED)
                         and ns is None and tracks.model == "cv")  # fmt: skip
     # the same with networks (acquisition failures, cue dwells): tick_loop.network_sensing
-    net_sensing = (_NETWORK_SENSING_COMPILED and S > 0 and radars.terrain is None and clutter <= 0 and ns is not None
-                   and tracks.model == "cv")  # fmt: skip
+    net_sensing = (_NETWORK_SENSING_COMPILED and S > 0 and radars.terrain is None and ns is not None
+                   and (clutter <= 0 or _CLUTTER_SENSING_COMPILED) and tracks.model == "cv")  # fmt: skip
     sense_rows = np.arange(S, dtype=np.int64)
     rcs_c = np.ascontiguousarray(th.rcs_m2, np.float64)
     fc_cols = ((np.ascontiguousarray(fcr.track_update_s, np.float64), np.ascontiguousarray(fcr.dwell_gain, np.float64),
@@ -377,7 +377,7 @@ def _run(world: World, streams: Any, progress: Progress | None) -> tuple[EventCo
             det = radar_mod.Detections.merge(search, fdet, N, True)
             _emit_detections(log, det, radar_site, t)
             det_ids, det_fl = _pack_detections(det, radar_site, radar_rank)
-        elif need == tick_loop.SENSE_PY:  # terrain, the IMM, clutter with a network: sensing step by step
+        elif need == tick_loop.SENSE_PY:  # terrain, the IMM: sensing step by step
             det_ids, det_fl = _sense_python(ctx, t, pos, active, clutter, has_fc, radar_st, radar_rank, radar_site)
         elif need == tick_loop.COVER_PY:  # the IMM's positions or terrain masking: coverage in Python
             opp = _cover_python(ctx, t, m, a, b, c, radar_site)
@@ -547,7 +547,8 @@ _QUIET_FAST_FORWARD = True
 #: Sensing with networks in compiled code (tick_loop.network_sensing); a test switches it off to
 #: compare with the Python path (_sense_python), which must give the same events.
 _NETWORK_SENSING_COMPILED = True
-#: The false alarms (clutter) drawn in the one-call sensing phase (radar.false_alarm_kernel) instead of
+#: The false alarms (clutter) drawn in the one-call sensing phase and in the networked sensing
+#: (tick_loop.network_sensing; both radar.false_alarm_kernel) instead of
 #: sensing step by step in Python: the same draws and bits (the tests compare both ways).
 _CLUTTER_SENSING_COMPILED = True
 

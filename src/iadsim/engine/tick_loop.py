@@ -3,7 +3,7 @@
 :func:`run_ticks` runs the engine's ticks from ``(k, stage)`` — the phases of ``engine/run.py``
 in their order, each the same compiled kernel the phase is built from — and returns at the
 first *need*: a piece of a tick that is done in Python (a mover without compiled tables,
-sensing with terrain, IMM tracks, clutter with a network, or a network where its compiled
+sensing with terrain, IMM tracks, or a network where its compiled
 sensing is switched off, a guidance loss with a network, coverage of IMM tracks, a tracker
 other than gnn with the CV model or a table to grow, a batched assignment, re-initiated track
 recognition, the network phase, hostile kinematics of an identification, rounds at a target
@@ -217,11 +217,13 @@ def hostile_kinematics_cv(rows, km_mask, x, P, t_s, t, q, assets, cpa_m, horizon
 def network_sensing(sense_cols, scan_cols, meas_cols, dwell_cols, t, dt, pos, rcs, active, radar_row, radar_st,
                     radar_site, radar_rank, has_fc, fc_radar, last_dwell, fc_row, fc_obj, truth, update_s, trk_x, trk_t,
                     trk_site, alive, size, gain_s, lost_after_s, fc_missed, sensor_st, remote, acquire_by, cue_at,
-                    cue_last, is_fc, cue_st, buf, ws):  # noqa: ANN001, ANN201  # pragma: no cover - compiled
-    """Sensing of a tick with networks (smooth Earth, CV tracks, no clutter), as ``engine.run._sense_python``:
+                    cue_last, is_fc, cue_st, buf, ws, clutter_per_scan):  # noqa: ANN001, ANN201  # pragma: no cover - compiled
+    """Sensing of a tick with networks (smooth Earth, CV tracks), as ``engine.run._sense_python``:
 
     1. search looks (:func:`iadsim.sensors.radar.sense_kernel_ws` on the run's work arrays ``ws``,
-       ``measured_kernel``);
+       ``measured_kernel``), then, with ``clutter_per_scan`` > 0, the scanning radars' false alarms
+       appended (:func:`iadsim.sensors.radar.false_alarm_kernel`, on the radars' stream rows after
+       the search looks' draws, as in :func:`iadsim.sensors.scheduling.sensing_phase`);
     2. the fire-control dwells due (:func:`iadsim.sensors.scheduling.dwell_plan`,
        ``dwell_pass_kernel`` on the sensors stream), ``last_dwell ← t``, the loss rule of targets
        engaged on a remote track (:func:`iadsim.c2.network.acquisition_failures`), ``fc_missed``;
@@ -243,6 +245,11 @@ def network_sensing(sense_cols, scan_cols, meas_cols, dwell_cols, t, dt, pos, rc
         np.zeros(0), radar_row, radar_st, ws)
     sr, sa, se, r_ecef, r_rot = meas_cols
     f = radar_k.measured_kernel(ids, fl, sr, sa, se, r_ecef, r_rot)
+    if clutter_per_scan > 0.0:  # Detections.concat(search, false alarms)
+        fa_ids, fa_f = radar_k.false_alarm_kernel(scan_cols[0], scan_cols[1], t, dt, sense_cols[5], sense_cols[8],
+                                                  sense_cols[9], sense_cols[7], sr, sa, se, r_ecef, r_rot, radar_row,
+                                                  radar_st, clutter_per_scan)  # fmt: skip
+        ids, f = scheduling.merge_packed(ids, f, fa_ids, fa_f, 0, False)
     c = dwell_cols
     obj = np.zeros(0, np.int64)
     dd = np.zeros((3, 0), np.int64)
@@ -534,7 +541,8 @@ def run_ticks(k, stage, n_conf, cs, mph, buf, det_ids, det_fl, opp, tsz, trk, fc
             ids_n, fl_n, d_obj, d_dd, lost_n, dids, dfl = network_sensing(
                 sense_cols, scan_cols, meas_cols, dwell_cols, t, dt, pos, rcs, active, sense_rows, radar_st, radar_site,
                 radar_rank, has_fc, radar, last_dwell, row, obj, truth, fc_update, x, t_s, site, alive, tsz[0], fc_gain,
-                fc_lost, missed, sensor_st, remote, acquire_by, cue_at, cue_last, is_fc, cue_st, buf, sense_ws)
+                fc_lost, missed, sensor_st, remote, acquire_by, cue_at, cue_last, is_fc, cue_st, buf, sense_ws,
+                clutter_per_scan)
             if lost_n:  # a dwell lost a target: GuidanceLost rows, then the cue dwells and the rows (Python)
                 return _out(k, S_SCAN, SENSE_NET_LOST, n_conf, ids_n, fl_n, d_obj, dids.ravel().copy(), _NO_I, d_dd,
                             no_b, (dfl, np.zeros(0)))

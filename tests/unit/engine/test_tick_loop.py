@@ -76,16 +76,18 @@ def test_network_sensing_in_the_loop_is_the_python_path(monkeypatch: pytest.Monk
     assert compiled.track_quality.to_pandas().equals(python.track_quality.to_pandas())
 
 
-@pytest.mark.parametrize(("clutter", "seed"), [(2.0, 2017), (0.7, 3)])
-def test_clutter_sensing_in_the_loop_is_the_python_path(monkeypatch: pytest.MonkeyPatch, clutter: float,
+@pytest.mark.parametrize(("name", "clutter", "seed"), [("turkey-2017", 2.0, 2017), ("turkey-2017", 0.7, 3),
+                                                       ("turkey-2017-integrated", 2.0, 2017)])  # fmt: skip
+def test_clutter_sensing_in_the_loop_is_the_python_path(monkeypatch: pytest.MonkeyPatch, name: str, clutter: float,
                                                          seed: int) -> None:  # fmt: skip
-    """False alarms drawn in the one-call sensing phase (radar.false_alarm_kernel) give the events,
-    picture samples and track states of the step-by-step Python path (radar.false_alarms): the same
-    draws on the radars' streams, the same bits (false tracks and their engagements included)."""
+    """False alarms drawn in the one-call sensing phase, and with a network in
+    tick_loop.network_sensing (radar.false_alarm_kernel both), give the events, picture samples and
+    track states of the step-by-step Python path (radar.false_alarms): the same draws on the radars'
+    streams, the same bits (false tracks and their engagements included)."""
     import iadsim
     from iadsim.scenario.load import load_scenario
 
-    sc = load_scenario("turkey-2017")
+    sc = load_scenario(name)
     sc = sc.model_copy(update={"tracking": sc.tracking.model_copy(update={"clutter_per_scan": clutter})})
     needs = _needs(monkeypatch)
     compiled = iadsim.simulate(sc, seed=seed)
