@@ -282,11 +282,11 @@ def _run(world: World, streams: Any, progress: Progress | None) -> tuple[EventCo
 
     # phase 2 as one compiled call (scheduling.sensing_phase, false alarms included) on smooth Earth
     # with CV tracks and no network; otherwise the step-by-step path below it (same kernels)
-    one_call_sensing = (S > 0 and radars.terrain is None and (clutter <= 0 or _CLUTTER_SENSING_COMPILED)
-                        and ns is None and tracks.model == "cv")  # fmt: skip
+    compiled_ok = (S > 0 and radars.terrain is None and tracks.model == "cv"
+                   and (clutter <= 0 or _CLUTTER_SENSING_COMPILED))  # fmt: skip
+    one_call_sensing = compiled_ok and ns is None
     # the same with networks (acquisition failures, cue dwells): tick_loop.network_sensing
-    net_sensing = (_NETWORK_SENSING_COMPILED and S > 0 and radars.terrain is None and ns is not None
-                   and (clutter <= 0 or _CLUTTER_SENSING_COMPILED) and tracks.model == "cv")  # fmt: skip
+    net_sensing = compiled_ok and ns is not None and _NETWORK_SENSING_COMPILED
     sense_rows = np.arange(S, dtype=np.int64)
     rcs_c = np.ascontiguousarray(th.rcs_m2, np.float64)
     fc_cols = ((np.ascontiguousarray(fcr.track_update_s, np.float64), np.ascontiguousarray(fcr.dwell_gain, np.float64),

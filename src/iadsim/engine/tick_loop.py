@@ -222,8 +222,8 @@ def network_sensing(sense_cols, scan_cols, meas_cols, dwell_cols, t, dt, pos, rc
 
     1. search looks (:func:`iadsim.sensors.radar.sense_kernel_ws` on the run's work arrays ``ws``,
        ``measured_kernel``), then, with ``clutter_per_scan`` > 0, the scanning radars' false alarms
-       appended (:func:`iadsim.sensors.radar.false_alarm_kernel`, on the radars' stream rows after
-       the search looks' draws, as in :func:`iadsim.sensors.scheduling.sensing_phase`);
+       appended (:func:`iadsim.sensors.scheduling.append_false_alarms`, as
+       :func:`iadsim.sensors.scheduling.sensing_phase` does);
     2. the fire-control dwells due (:func:`iadsim.sensors.scheduling.dwell_plan`,
        ``dwell_pass_kernel`` on the sensors stream), ``last_dwell ← t``, the loss rule of targets
        engaged on a remote track (:func:`iadsim.c2.network.acquisition_failures`), ``fc_missed``;
@@ -245,11 +245,9 @@ def network_sensing(sense_cols, scan_cols, meas_cols, dwell_cols, t, dt, pos, rc
         np.zeros(0), radar_row, radar_st, ws)
     sr, sa, se, r_ecef, r_rot = meas_cols
     f = radar_k.measured_kernel(ids, fl, sr, sa, se, r_ecef, r_rot)
-    if clutter_per_scan > 0.0:  # Detections.concat(search, false alarms)
-        fa_ids, fa_f = radar_k.false_alarm_kernel(scan_cols[0], scan_cols[1], t, dt, sense_cols[5], sense_cols[8],
-                                                  sense_cols[9], sense_cols[7], sr, sa, se, r_ecef, r_rot, radar_row,
-                                                  radar_st, clutter_per_scan)  # fmt: skip
-        ids, f = scheduling.merge_packed(ids, f, fa_ids, fa_f, 0, False)
+    if clutter_per_scan > 0.0:
+        ids, f = scheduling.append_false_alarms(ids, f, sense_cols, scan_cols, meas_cols, t, dt, radar_row, radar_st,
+                                                clutter_per_scan)  # fmt: skip
     c = dwell_cols
     obj = np.zeros(0, np.int64)
     dd = np.zeros((3, 0), np.int64)

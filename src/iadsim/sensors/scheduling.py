@@ -736,6 +736,23 @@ def merge_packed(ids: np.ndarray, f: np.ndarray, ids_b: np.ndarray, f_b: np.ndar
 
 
 @njit(cache=True, error_model="numpy")
+def append_false_alarms(ids: np.ndarray, f: np.ndarray, sense_cols: tuple, scan_cols: tuple, meas_cols: tuple,
+                        t_s: float, dt_s: float, radar_row: np.ndarray, radar_st: np.ndarray,
+                        clutter_per_scan: float) -> tuple:  # pragma: no cover - compiled  # fmt: skip
+    """The search looks' packed detections ``ids``, ``f`` with the tick's false alarms appended
+    (``Detections.concat(search, false alarms)``): :func:`iadsim.sensors.radar.false_alarm_kernel`
+    on the radars' stream rows ``radar_row`` of ``radar_st``, after the search looks' draws. The
+    one helper of :func:`sensing_phase` and the networked sensing
+    (:func:`iadsim.engine.tick_loop.network_sensing`); the argument tuples are
+    :func:`sensing_columns`'."""
+    sr, sa, se, r_ecef, r_rot = meas_cols
+    fa_ids, fa_f = false_alarm_kernel(scan_cols[0], scan_cols[1], t_s, dt_s, sense_cols[5], sense_cols[8],
+                                      sense_cols[9], sense_cols[7], sr, sa, se, r_ecef, r_rot, radar_row, radar_st,
+                                      clutter_per_scan)  # fmt: skip
+    return merge_packed(ids, f, fa_ids, fa_f, 0, False)
+
+
+@njit(cache=True, error_model="numpy")
 def sensing_phase(sense_cols: tuple, scan_cols: tuple, meas_cols: tuple, dwell_cols: tuple, t_s: float, dt_s: float,
                   pos: np.ndarray, rcs_search: np.ndarray, rcs_dwell: np.ndarray, active: np.ndarray,
                   radar_row: np.ndarray, radar_st: np.ndarray, radar_site: np.ndarray, radar_rank: np.ndarray,
@@ -773,11 +790,9 @@ def sensing_phase(sense_cols: tuple, scan_cols: tuple, meas_cols: tuple, dwell_c
                               active, False, _NO_ALT, radar_row, radar_st, ws)  # fmt: skip
     sr, sa, se, r_ecef, r_rot = meas_cols
     f = measured_kernel(ids, fl, sr, sa, se, r_ecef, r_rot)
-    if clutter_per_scan > 0.0:  # Detections.concat(search, false alarms)
-        fa_ids, fa_f = false_alarm_kernel(scan_cols[0], scan_cols[1], t_s, dt_s, sense_cols[5], sense_cols[8],
-                                          sense_cols[9], sense_cols[7], sr, sa, se, r_ecef, r_rot, radar_row, radar_st,
-                                          clutter_per_scan)  # fmt: skip
-        ids, f = merge_packed(ids, f, fa_ids, fa_f, 0, False)
+    if clutter_per_scan > 0.0:
+        ids, f = append_false_alarms(ids, f, sense_cols, scan_cols, meas_cols, t_s, dt_s, radar_row, radar_st,
+                                     clutter_per_scan)  # fmt: skip
     obj = np.zeros(0, np.int64)
     dd = np.zeros((3, 0), np.int64)
     if do_dwells and any_due(fc_radar, last_dwell, update_s, t_s):
