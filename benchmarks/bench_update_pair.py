@@ -130,7 +130,7 @@ def _predict(x, P, reps):  # noqa: ANN001, ANN202
     xo, Po = np.empty_like(x), np.empty_like(P)
     for _ in range(reps):
         for i in range(P.shape[0]):
-            K._cv_predict_one(x[i], P[i], 2.0, 8.0, 10.0, xo[i], Po[i])
+            K._cv_predict_one(x, P, i, 2.0, 8.0, 10.0, xo, Po, i)
     return Po
 
 

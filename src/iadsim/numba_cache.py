@@ -14,6 +14,10 @@ file per cache directory (``iadsim-numba-cache.lock``), so a save's read-modify-
 and its data file happen as one step and a load never sees the index of a save whose data is not
 yet written. Where ``flock`` is unavailable (not POSIX) or fails (a read-only cache directory, a
 file system without locks) numba's own behaviour is kept. Installing twice is a no-op.
+
+Importing this module also installs :mod:`iadsim.numba_refs` (the kernels' arguments held as
+borrowed references), so that every kernel module — each imports this one before it defines a
+kernel — is compiled, and its cache looked up, with that rule in place.
 """
 
 from __future__ import annotations
@@ -22,6 +26,8 @@ import contextlib
 import os
 from collections.abc import Iterator
 from typing import Any
+
+from iadsim import numba_refs
 
 LOCK_NAME = "iadsim-numba-cache.lock"
 
@@ -76,3 +82,4 @@ def install() -> None:
 
 
 install()
+numba_refs.install()

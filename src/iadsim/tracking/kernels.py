@@ -238,9 +238,10 @@ def gain_pair(P: np.ndarray, q: int, R: np.ndarray, jr: int, Kt: np.ndarray, qk:
 
 
 @njit(cache=True, error_model="numpy")
-def _cv_predict_one(x: np.ndarray, P: np.ndarray, dt: float, dt3: float, q: float, xo: np.ndarray,
-                    Po: np.ndarray) -> None:  # pragma: no cover - compiled
-    """CV prediction of one state ``x`` (6,), ``P`` (6, 6) over ``dt`` [s] into ``xo``, ``Po``.
+def _cv_predict_one(x: np.ndarray, P: np.ndarray, r: int, dt: float, dt3: float, q: float, xo: np.ndarray,
+                    Po: np.ndarray, o: int) -> None:  # pragma: no cover - compiled
+    """CV prediction of one state, row ``r`` of ``x`` (·, 6), ``P`` (·, 6, 6), over ``dt`` [s] into
+    row ``o`` of ``xo``, ``Po`` (by index: no row views, whose references would cost a call each).
 
     p⁻ = p + Δt v;  P⁻_pp = P_pp + Δt (P_pv + P_vp) + Δt² P_vv + q Δt³/3 I;
     P⁻_pv = P_pv + Δt P_vv + q Δt²/2 I = (P⁻_vp)ᵀ;  P⁻_vv = P_vv + q Δt I.
@@ -253,16 +254,16 @@ def _cv_predict_one(x: np.ndarray, P: np.ndarray, dt: float, dt3: float, q: floa
     c1 = q * dt
     dd = dt * dt
     for i in range(3):
-        xo[i] = x[i] + dt * x[3 + i]
-        xo[3 + i] = x[3 + i]
+        xo[o, i] = x[r, i] + dt * x[r, 3 + i]
+        xo[o, 3 + i] = x[r, 3 + i]
     for i in range(3):
         for j in range(3):
             e = 1.0 if i == j else 0.0
-            Po[i, j] = P[i, j] + dt * (P[i, 3 + j] + P[3 + i, j]) + dd * P[3 + i, 3 + j] + c3 * e
-            pv = P[i, 3 + j] + dt * P[3 + i, 3 + j] + c2 * e
-            Po[i, 3 + j] = pv
-            Po[3 + j, i] = pv
-            Po[3 + i, 3 + j] = P[3 + i, 3 + j] + c1 * e
+            Po[o, i, j] = P[r, i, j] + dt * (P[r, i, 3 + j] + P[r, 3 + i, j]) + dd * P[r, 3 + i, 3 + j] + c3 * e
+            pv = P[r, i, 3 + j] + dt * P[r, 3 + i, 3 + j] + c2 * e
+            Po[o, i, 3 + j] = pv
+            Po[o, 3 + j, i] = pv
+            Po[o, 3 + i, 3 + j] = P[r, 3 + i, 3 + j] + c1 * e
 
 
 @njit(cache=True, error_model="numpy")
@@ -275,7 +276,7 @@ def cv_predict(x: np.ndarray, P: np.ndarray, dt_s: np.ndarray, dt3: np.ndarray,
     xo = np.empty((n, 6))
     Po = np.empty((n, 6, 6))
     for k in range(n):
-        _cv_predict_one(x[k], P[k], dt_s[k], dt3[k], q, xo[k], Po[k])
+        _cv_predict_one(x, P, k, dt_s[k], dt3[k], q, xo, Po, k)
     return xo, Po
 
 
@@ -288,7 +289,7 @@ def cv_predict_rows(x: np.ndarray, P: np.ndarray, rows: np.ndarray, dt_s: np.nda
     Po = np.empty((n, 6, 6))
     for k in range(n):
         r = rows[k]
-        _cv_predict_one(x[r], P[r], dt_s[k], dt3[k], q, xo[k], Po[k])
+        _cv_predict_one(x, P, r, dt_s[k], dt3[k], q, xo, Po, k)
     return xo, Po
 
 
@@ -649,7 +650,7 @@ def gnn_round_into(x: np.ndarray, P: np.ndarray, dt_s: np.ndarray, dt3: np.ndarr
             nr += 1
     for i in range(nr):
         r = rows[i]
-        _cv_predict_one(x[r], P[r], dt_s[r], dt3[r], q, xp[i], Pp[i])
+        _cv_predict_one(x, P, r, dt_s[r], dt3[r], q, xp, Pp, i)
         zp[i, 0] = xp[i, 0] + np.float64(site[r]) * SITE_OFFSET_M
         zp[i, 1] = xp[i, 1]
         zp[i, 2] = xp[i, 2]
