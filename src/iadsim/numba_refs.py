@@ -30,8 +30,8 @@ of a borrowed tuple live as long as it does). numba's lowering is changed for th
 
 Everything else is numba's own: a borrowed value put in a tuple or a list, returned (numba's
 ``cast`` before a return increments), passed to a variable that is also assigned something else,
-or viewed (a slice holds its parent) takes its own reference as before. Generators keep numba's rule. The machine code differs, so
-:func:`install` also adds a marker to numba's cache key (``CPUCodegen.magic_tuple``): a kernel
+or viewed (a slice holds its parent) takes its own reference as before. Generators keep numba's
+rule. The machine code differs, so :func:`install` also adds a marker to numba's cache key (``CPUCodegen.magic_tuple``): a kernel
 cached without the rule is recompiled, never loaded, in a process with it, and the other way
 round.
 
@@ -40,9 +40,11 @@ everywhere: for comparisons (``benchmarks/bench_borrowed_args.py``) and as a way
 numba release change the internals patched here. Where those internals are missing (another numba
 version) nothing is patched and numba's rule stays.
 
-Measured (``benchmarks/bench_borrowed_args.py``, ``benchmarks/results/borrowed-args.json``):
-the same events to the byte, and the time of a replication in the README and
-``docs/performance.md``.
+Measured on 2026-12-07 (``benchmarks/profile_compiled.py 40``, the two codes alternated on one
+host): 36.1–36.4 ms of CPU a ``turkey-2017`` replication against 46.8–50.4 ms without the rule,
+the same events to the byte on the five scenarios of ``benchmarks/bench_events_identity.py``.
+``benchmarks/bench_borrowed_args.py`` compares the two side by side in one script (not yet run:
+no results file).
 """
 
 from __future__ import annotations
